@@ -1,0 +1,125 @@
+//! The connection pool. The manager picks the backend from the URL scheme and reports errors for
+//! that backend only (r2d2's stock manager over `MultiConnection` would try each backend in turn).
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use super::{DatabaseUrl, DbConnection, DbError};
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Pragmas applied to every new SQLite connection: write-ahead log, enforced foreign keys, a busy
+/// timeout instead of immediate "database is locked", and full durability on commit.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 5000; \
+     PRAGMA synchronous = FULL;";
+
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+    /// SQLite: device and inode of the file when the pool was made, so a connection notices the
+    /// file being deleted or replaced under it instead of writing into a ghost.
+    #[cfg(unix)]
+    sqlite_file_id: Option<(u64, u64)>,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl) -> Manager {
+        Manager {
+            #[cfg(unix)]
+            sqlite_file_id: url.sqlite_path().and_then(file_id),
+            url,
+        }
+    }
+
+    #[cfg(unix)]
+    fn sqlite_file_is_ours(&self) -> bool {
+        match (self.url.sqlite_path(), self.sqlite_file_id) {
+            (Some(path), Some(id)) => file_id(path) == Some(id),
+            _ => true,
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn sqlite_file_is_ours(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(unix)]
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Open one connection to `url`. `create` lets SQLite create a missing file.
+pub fn connect(url: &DatabaseUrl, create: bool) -> Result<DbConnection, DbError> {
+    let target = url.connection_string(create);
+    let err = |e: diesel::ConnectionError| DbError::connect(url, &e.to_string());
+    match url {
+        DatabaseUrl::Postgres { .. } => Ok(DbConnection::Postgres(
+            PgConnection::establish(&target).map_err(err)?,
+        )),
+        DatabaseUrl::SqliteFile { .. } => {
+            let mut conn = SqliteConnection::establish(&target).map_err(err)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(|e| DbError::connect(url, &e.to_string()))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        if !self.sqlite_file_is_ours() {
+            return Err(DbError::connect(
+                &self.url,
+                "the database file was deleted or replaced while Cakap was running; restore it and restart",
+            ));
+        }
+        connect(&self.url, false)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        if !self.sqlite_file_is_ours() {
+            return Err(DbError::connect(
+                &self.url,
+                "the database file was deleted or replaced while Cakap was running; restore it and restart",
+            ));
+        }
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| DbError::connect(&self.url, &e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Build the pool. The caller has already made one connection (and run migrations), so the
+/// database is known to be reachable.
+pub fn build(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .error_handler(Box::new(LogErrors))
+        .build(Manager::new(url.clone()))
+        .map_err(|e| DbError::connect(url, &e.to_string()))
+}
+
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<DbError> for LogErrors {
+    fn handle_error(&self, error: DbError) {
+        tracing::warn!(%error, "database connection failed");
+    }
+}

@@ -1,0 +1,211 @@
+//! The application's error type and its one mapping to HTTP.
+//!
+//! Handlers return `Result<_, AppError>`. Every error response — from a handler, from an
+//! extractor refusing a malformed request, or from a route that does not exist — goes through
+//! [`render`], which gives people an Indonesian (or English) page that says what to do next and
+//! gives API clients `application/problem+json`.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::db::DbError;
+use crate::web::{Lang, Views};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed; the text says what is wrong (in English, for logs and API clients).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The message keys (title, what to do) shown to people.
+    fn keys(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::NotFound => ("error.not_found.title", "error.not_found.body"),
+            AppError::BadRequest(_) => ("error.bad_request.title", "error.bad_request.body"),
+            AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
+                ("error.unavailable.title", "error.unavailable.body")
+            }
+            AppError::Db(_) | AppError::Internal(_) => {
+                ("error.internal.title", "error.internal.body")
+            }
+        }
+    }
+
+    /// Detail that may be shown to the client (never internals).
+    fn public_detail(&self) -> Option<String> {
+        match self {
+            AppError::BadRequest(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        // Replaced by `render`; this is what a client sees only if that middleware is missing.
+        HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.status_code().canonical_reason().unwrap_or("error"))
+    }
+}
+
+/// `default_service`: a path no route matches.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// The middleware that turns every error response into a page or a problem document.
+pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(render)
+}
+
+fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let Some(error) = res.response().error() else {
+        // A handler chose this status and wrote its own body (a form shown again with errors).
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let status = res.status();
+    let app_error = error.as_error::<AppError>();
+    let (title_key, body_key) = match app_error {
+        Some(e) => e.keys(),
+        None => keys_for_status(status),
+    };
+    let detail = match app_error {
+        Some(e) => e.public_detail(),
+        // An extractor's complaint (bad JSON, a missing form field): say it as it is.
+        None if status.is_client_error() => Some(crate::text::one_line(&error.to_string())),
+        None => None,
+    };
+    if status.is_server_error() {
+        tracing::error!(%status, error = %error, path = %res.request().path(), "request failed");
+    }
+    let req = res.request().clone();
+    let mut response = if wants_json(&req) {
+        problem_json(&req, status, title_key, body_key, detail)
+    } else {
+        html_page(&req, status, title_key, body_key, detail)
+    };
+    // keep headers such as `Allow` or `Retry-After` that the original response carried
+    for (name, value) in res.response().headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        res.into_response(response).map_into_right_body(),
+    ))
+}
+
+fn keys_for_status(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("error.not_found.title", "error.not_found.body"),
+        StatusCode::METHOD_NOT_ALLOWED => ("error.method.title", "error.method.body"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error.too_large.title", "error.too_large.body"),
+        StatusCode::SERVICE_UNAVAILABLE => ("error.unavailable.title", "error.unavailable.body"),
+        s if s.is_client_error() => ("error.bad_request.title", "error.bad_request.body"),
+        _ => ("error.internal.title", "error.internal.body"),
+    }
+}
+
+/// API paths, and clients that ask for JSON rather than HTML, get problem+json.
+fn wants_json(req: &HttpRequest) -> bool {
+    if req.path().starts_with("/api/") {
+        return true;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("json") && !accept.contains("text/html")
+}
+
+fn message(req: &HttpRequest, key: &str) -> String {
+    req.app_data::<web::Data<Views>>()
+        .and_then(|v| v.i18n().get(Lang::of(req), key).map(str::to_string))
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn problem_json(
+    req: &HttpRequest,
+    status: StatusCode,
+    title_key: &str,
+    body_key: &str,
+    detail: Option<String>,
+) -> HttpResponse {
+    let detail = detail.unwrap_or_else(|| message(req, body_key));
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .body(
+            json!({
+                "type": "about:blank",
+                "title": message(req, title_key),
+                "status": status.as_u16(),
+                "detail": detail,
+                "instance": req.path(),
+            })
+            .to_string(),
+        )
+}
+
+fn html_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    title_key: &str,
+    body_key: &str,
+    detail: Option<String>,
+) -> HttpResponse {
+    let rendered = req.app_data::<web::Data<Views>>().map(|views| {
+        views.render(
+            req,
+            "pages/error",
+            json!({
+                "status": status.as_u16(),
+                "title_key": title_key,
+                "body_key": body_key,
+                "detail": detail,
+            }),
+        )
+    });
+    match rendered {
+        Some(Ok(body)) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "the error page itself failed to render");
+            HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                ))
+        }
+        None => HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(status.canonical_reason().unwrap_or("error")),
+    }
+}

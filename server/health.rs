@@ -1,0 +1,43 @@
+//! `GET /healthz`: is this server able to serve? Answers after a real query on the database.
+
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::db::{settings, Db, DbError};
+
+/// How long a health check waits for a database connection before calling it unreachable.
+const TIMEOUT: Duration = Duration::from_secs(3);
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz));
+}
+
+async fn healthz(db: web::Data<Db>) -> HttpResponse {
+    let backend = db.backend().name();
+    let checked = db
+        .run_with_timeout(Some(TIMEOUT), |conn| {
+            settings::get(conn, settings::SCHEMA_VERSION_KEY)?.ok_or_else(|| {
+                DbError::Internal("the schema is not set up; run `cakap migrate`".into())
+            })
+        })
+        .await;
+    match checked {
+        Ok(_) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({"status": "ok", "database": backend, "version": crate::VERSION})),
+        Err(e) => {
+            let e: DbError = e;
+            tracing::warn!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(json!({
+                    "status": "unavailable",
+                    "database": backend,
+                    "version": crate::VERSION,
+                    "reason": e.to_string(),
+                }))
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Cakap: a self-paced e-learning platform for Indonesia's civil servants (ASN).
+//!
+//! `main.rs` is a thin CLI over the entry points here; integration tests in `tests/` start the
+//! same [`startup::Application`] on a random port.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod home;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;
+pub mod text;
+pub mod web;
+
+pub use config::Config;
+pub use error::AppError;
+pub use startup::{Application, StartError};
+
+/// The version reported by `/healthz` and `cakap --version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

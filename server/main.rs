@@ -1,0 +1,99 @@
+//! The `cakap` command: a thin CLI over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use cakap::{Application, Config};
+
+/// Cakap: self-paced e-learning for Indonesia's civil servants (ASN).
+///
+/// Settings come from built-in defaults, then an optional cakap.toml, then CAKAP_* environment
+/// variables (see README.md). With no settings, Cakap keeps its data in ./data (SQLite) and
+/// listens on http://127.0.0.1:8080.
+#[derive(Parser)]
+#[command(name = "cakap", version, about, long_about)]
+struct Cli {
+    /// Read settings from this file instead of ./cakap.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (migrates the database first). Stop it with ctrl-c or SIGTERM.
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    cakap::telemetry::init(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let base = config.base_url.clone();
+    let db = config.database.display();
+    let app = Application::build(config).await?;
+    eprintln!(
+        "Cakap {} is running at {base} (database: {db}); stop it with ctrl-c",
+        cakap::VERSION
+    );
+    app.run_until_stopped().await?;
+    eprintln!("Cakap stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let url = config.database.clone();
+    let applied = tokio::task::spawn_blocking(move || cakap::db::migrate(&url)).await??;
+    if applied.is_empty() {
+        println!(
+            "The database at {} is up to date.",
+            config.database.display()
+        );
+    } else {
+        println!(
+            "Applied {} migration(s) to {}: {}",
+            applied.len(),
+            config.database.display(),
+            applied.join(", ")
+        );
+    }
+    Ok(())
+}

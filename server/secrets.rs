@@ -1,0 +1,162 @@
+//! Secrets generated on first run and kept in the data folder, readable by the owner only.
+//!
+//! Several servers behind a load balancer must share the same files (copy the data folder's
+//! `*.key` files to each), so that a session made by one server is accepted by the others.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+/// File name of the session-signing key inside the data folder.
+pub const SESSION_KEY_FILE: &str = "session.key";
+
+/// Length of a generated key, in bytes (stored as hex).
+const KEY_BYTES: usize = 64;
+
+#[derive(Clone)]
+pub struct Secrets {
+    /// Signs session tokens (HS256) and CSRF tokens.
+    pub session_key: Vec<u8>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets(..)")
+    }
+}
+
+#[derive(Debug)]
+pub struct SecretError {
+    pub path: PathBuf,
+    pub problem: String,
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "secret file {}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for SecretError {}
+
+impl Secrets {
+    /// Read the secrets from `data_dir`, creating the folder and any missing key.
+    pub fn load_or_create(data_dir: &Path) -> Result<Secrets, SecretError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| SecretError {
+            path: data_dir.to_path_buf(),
+            problem: format!(
+                "cannot create the data folder ({e}); check CAKAP_DATA_DIR and its permissions"
+            ),
+        })?;
+        Ok(Secrets {
+            session_key: load_or_create_key(&data_dir.join(SESSION_KEY_FILE))?,
+        })
+    }
+}
+
+fn load_or_create_key(path: &Path) -> Result<Vec<u8>, SecretError> {
+    let err = |problem: String| SecretError {
+        path: path.to_path_buf(),
+        problem,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            restrict_permissions(path)
+                .map_err(|e| err(format!("cannot set its permissions to 0600 ({e})")))?;
+            let key = hex::decode(text.trim()).map_err(|_| {
+                err("not a hex-encoded key; delete the file to generate a new one (everyone will have to log in again)".into())
+            })?;
+            if key.len() < 32 {
+                return Err(err(format!(
+                    "the key is {} bytes, at least 32 are needed; delete the file to generate a new one",
+                    key.len()
+                )));
+            }
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = vec![0u8; KEY_BYTES];
+            rand::rng().fill_bytes(&mut key);
+            write_new_private(path, hex::encode(&key).as_bytes()).map_err(|e| {
+                err(format!(
+                    "cannot create it ({e}); check that the data folder is writable"
+                ))
+            })?;
+            tracing::info!(path = %path.display(), "generated a new secret key");
+            Ok(key)
+        }
+        Err(e) => Err(err(format!("cannot read it ({e})"))),
+    }
+}
+
+/// Create `path` with owner-only permissions and write `bytes`, durably. Fails if it exists.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "secret file was readable by others; set to 0600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_once_then_reads_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let first = Secrets::load_or_create(&data).unwrap();
+        let second = Secrets::load_or_create(&data).unwrap();
+        assert_eq!(first.session_key, second.session_key);
+        assert_eq!(first.session_key.len(), KEY_BYTES);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        Secrets::load_or_create(dir.path()).unwrap();
+        let path = dir.path().join(SESSION_KEY_FILE);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Secrets::load_or_create(dir.path()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_damaged_key_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SESSION_KEY_FILE), "not hex").unwrap();
+        let err = Secrets::load_or_create(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("session.key"), "{err}");
+        assert!(err.contains("delete the file"), "{err}");
+    }
+}

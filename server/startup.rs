@@ -1,0 +1,161 @@
+//! Build the application: database, secrets, templates, routes and middleware.
+
+use std::fmt;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::secrets::{SecretError, Secrets};
+use crate::web::{Assets, Https, I18n, Views};
+
+/// Why the server could not start. `Display` is one line for the operator.
+#[derive(Debug)]
+pub enum StartError {
+    Database(DbError),
+    Secrets(SecretError),
+    /// Templates or message catalogs that do not load (a bug in the build, not the operator's).
+    Web(String),
+    Bind {
+        addr: String,
+        reason: String,
+    },
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Database(e) => write!(f, "{e}"),
+            StartError::Secrets(e) => write!(f, "{e}"),
+            StartError::Web(e) => write!(f, "web assets: {e}"),
+            StartError::Bind { addr, reason } => write!(
+                f,
+                "cannot listen on {addr}: {reason}; set CAKAP_BIND to a free address such as 127.0.0.1:8081"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<DbError> for StartError {
+    fn from(e: DbError) -> Self {
+        StartError::Database(e)
+    }
+}
+
+/// Everything the handlers share, built once per process.
+pub struct State {
+    pub config: Config,
+    pub db: Db,
+    pub secrets: Secrets,
+    pub views: web::Data<Views>,
+    pub assets: web::Data<Assets>,
+}
+
+impl State {
+    /// Open the database (migrating it), read or create the secrets, load templates.
+    pub async fn build(config: Config) -> Result<State, StartError> {
+        let url = config.database.clone();
+        let pool_size = config.db_pool_size;
+        let db = tokio::task::spawn_blocking(move || Db::open(&url, pool_size))
+            .await
+            .map_err(|e| StartError::Web(format!("start-up task failed: {e}")))??;
+        let secrets = Secrets::load_or_create(&config.data_dir).map_err(StartError::Secrets)?;
+        let i18n = Arc::new(I18n::load().map_err(StartError::Web)?);
+        let assets = Arc::new(Assets::load());
+        let views = Views::load(i18n, assets.clone()).map_err(StartError::Web)?;
+        Ok(State {
+            config,
+            db,
+            secrets,
+            views: web::Data::new(views),
+            assets: web::Data::from(assets),
+        })
+    }
+}
+
+/// A server bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let state = State::build(config).await?;
+        let addr = state.config.bind;
+        let listener = TcpListener::bind(addr).map_err(|e| StartError::Bind {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind {
+                addr: addr.to_string(),
+                reason: e.to_string(),
+            })?
+            .port();
+        let workers = state.config.workers;
+        let server = serve(state, listener, workers).map_err(|e| StartError::Bind {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+        tracing::info!(%addr, port, "Cakap is listening");
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until SIGTERM or ctrl-c; in-flight requests get time to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+    let db = web::Data::new(state.db);
+    let config = web::Data::new(state.config);
+    let secrets = web::Data::new(state.secrets);
+    let https = web::Data::new(Https(config.is_https()));
+    let views = state.views;
+    let assets = state.assets;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .app_data(config.clone())
+            .app_data(secrets.clone())
+            .app_data(https.clone())
+            .app_data(views.clone())
+            .app_data(assets.clone())
+            .app_data(web::JsonConfig::default().limit(256 * 1024))
+            .app_data(web::FormConfig::default().limit(256 * 1024))
+            .configure(routes)
+            .default_service(web::to(crate::error::not_found))
+            .wrap(crate::error::handlers())
+            .wrap(crate::web::security::headers())
+            .wrap(middleware::Compress::default())
+            .wrap(TracingLogger::default())
+    })
+    .shutdown_timeout(10)
+    .client_request_timeout(Duration::from_secs(30))
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
+
+/// Every route of the application, by feature.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    crate::health::routes(cfg);
+    crate::home::routes(cfg);
+    crate::web::routes(cfg);
+}

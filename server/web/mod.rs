@@ -1,0 +1,78 @@
+//! What every page shares: templates, messages, static assets, security headers, the language switch.
+
+pub mod assets;
+pub mod i18n;
+pub mod security;
+pub mod views;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{http::header, web, HttpResponse};
+use serde::Deserialize;
+
+pub use assets::Assets;
+pub use i18n::{I18n, Lang};
+pub use views::Views;
+
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{name:.*}", web::get().to(assets::serve))
+        .route("/lang/{code}", web::get().to(switch_language));
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// `GET /lang/{code}?next=/path`: remember the language in a cookie and go back.
+async fn switch_language(
+    code: web::Path<String>,
+    query: web::Query<Next>,
+    https: web::Data<Https>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| is_local_path(n))
+        .unwrap_or("/");
+    let cookie = Cookie::build(i18n::LANG_COOKIE, lang.code())
+        .path("/")
+        .max_age(CookieDuration::days(365))
+        .same_site(SameSite::Lax)
+        .secure(https.0)
+        .http_only(true)
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next.to_string()))
+        .cookie(cookie)
+        .finish())
+}
+
+/// Whether the public address is https (cookies then carry `Secure`).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+/// A path on this site (`/x`), never another host (`//evil`, `/\evil`, `https://…`).
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(super::is_local_path("/courses?x=1"));
+        for bad in [
+            "//evil.example",
+            "/\\evil",
+            "https://evil.example",
+            "",
+            "x",
+            "/a\r\nSet-Cookie: x",
+        ] {
+            assert!(!super::is_local_path(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Test harness: the real server on a random port against a fresh database.
+//!
+//! The database is a temporary SQLite file, or — when `CAKAP_TEST_DATABASE_URL` points at a
+//! PostgreSQL server — a database created on that server for one test and dropped after it.
+//! Nothing is mocked.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use cakap::db::Backend;
+use cakap::{Application, Config};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use tempfile::TempDir;
+
+/// The variable that selects PostgreSQL for the tests: a URL of a server and a database the
+/// tests may connect to in order to create and drop their own databases.
+pub const PG_ENV: &str = "CAKAP_TEST_DATABASE_URL";
+
+/// The backend the environment selects.
+pub fn backend() -> Backend {
+    match std::env::var(PG_ENV) {
+        Ok(v) if !v.trim().is_empty() => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    /// PostgreSQL: the server URL to connect to when dropping, and the database's name.
+    pg: Option<(String, String)>,
+    dir: TempDir,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    /// A fresh, empty database on the backend the environment selects.
+    pub fn fresh() -> TestDatabase {
+        match backend() {
+            Backend::Sqlite => TestDatabase::sqlite(),
+            Backend::Postgres => TestDatabase::postgres(),
+        }
+    }
+
+    /// A fresh SQLite database, whatever the environment says.
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        TestDatabase {
+            url: format!("sqlite://{}", dir.path().join("cakap.db").display()),
+            backend: Backend::Sqlite,
+            pg: None,
+            dir,
+        }
+    }
+
+    /// A fresh PostgreSQL database on the server named by `CAKAP_TEST_DATABASE_URL`.
+    pub fn postgres() -> TestDatabase {
+        let admin = std::env::var(PG_ENV).expect("CAKAP_TEST_DATABASE_URL is set");
+        let name = format!(
+            "cakap_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            rand::random::<u32>()
+        );
+        let mut conn = PgConnection::establish(&admin)
+            .unwrap_or_else(|e| panic!("cannot connect to {PG_ENV}: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create the test database");
+        let mut url = url::Url::parse(&admin).expect("CAKAP_TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        TestDatabase {
+            url: url.to_string(),
+            backend: Backend::Postgres,
+            pg: Some((admin, name)),
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
+    /// A folder that lives as long as the database (the app's data folder).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Make the database unreachable while the app runs: drop it (PostgreSQL) or delete the
+    /// file (SQLite).
+    pub fn destroy(&mut self) {
+        match self.pg.take() {
+            Some((admin, name)) => drop_pg(&admin, &name),
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(self.dir.path().join(format!("cakap.db{suffix}")));
+                }
+            }
+        }
+    }
+}
+
+fn drop_pg(admin: &str, name: &str) {
+    if let Ok(mut conn) = PgConnection::establish(admin) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn);
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            drop_pg(&admin, &name);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    /// Keeps cookies, follows no redirects (tests look at them).
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+}
+
+/// Settings for a test app on `db`, with extra `CAKAP_*` variables.
+pub fn test_config(db: &TestDatabase, extra: &[(&str, &str)]) -> Config {
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    env.insert("CAKAP_DATABASE_URL".into(), db.url.clone());
+    env.insert("CAKAP_BIND".into(), "127.0.0.1:0".into());
+    env.insert(
+        "CAKAP_DATA_DIR".into(),
+        db.dir().join("data").display().to_string(),
+    );
+    env.insert("CAKAP_WORKERS".into(), "1".into());
+    env.insert("CAKAP_DB_POOL_SIZE".into(), "3".into());
+    env.insert("CAKAP_LOG".into(), "warn".into());
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    Config::from_sources(None, false, &env).expect("test settings are valid")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    cakap::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
+    let db = TestDatabase::fresh();
+    let config = test_config(&db, extra);
+    let app = Application::build(config).await.expect("the app starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
