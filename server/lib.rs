@@ -3,6 +3,7 @@
 //! `main.rs` is a thin CLI over the entry points here; integration tests in `tests/` start the
 //! same [`startup::Application`] on a random port.
 
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -29,6 +29,20 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Check and publish course folders.
+    #[command(subcommand)]
+    Courses(CoursesCommand),
+}
+
+#[derive(Subcommand)]
+enum CoursesCommand {
+    /// Check course folders and list every problem as file:line: what is wrong; what to do.
+    /// Exits 1 when anything is wrong. Accepts course folders, a folder of courses, or
+    /// competencies.toml (so `cakap courses check courses/*` works).
+    Check {
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +54,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Courses(CoursesCommand::Check { dirs }) = &cli.command {
+        let ok = cakap::catalog::check::run(
+            dirs,
+            &config.courses_dir,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        );
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     cakap::telemetry::init(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -55,6 +82,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
+            Command::Courses(CoursesCommand::Check { .. }) => Ok(()),
         }
     });
     match result {

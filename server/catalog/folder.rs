@@ -1,0 +1,854 @@
+//! Load one course folder: read every file, validate it against the format, render it, and hash
+//! it. All problems of the folder are reported at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::diag::{has_errors, Diagnostic, Sink};
+use super::dictionary::Dictionary;
+use super::frontmatter::{self, Fields, Split};
+use super::markdown::{self, Heading, Links};
+use super::quiz::{self, AnswerSource, Numeric, QuestionKind};
+
+/// Largest asset accepted, in bytes.
+pub const MAX_ASSET_BYTES: usize = 20 * 1024 * 1024;
+/// Largest Markdown file accepted, in bytes.
+pub const MAX_MARKDOWN_BYTES: usize = 2 * 1024 * 1024;
+
+/// Asset file types a course may carry, by extension, with their content type.
+pub const ASSET_TYPES: &[(&str, &str)] = &[
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("svg", "image/svg+xml"),
+    ("pdf", "application/pdf"),
+    ("mp3", "audio/mpeg"),
+    ("mp4", "video/mp4"),
+    ("webm", "video/webm"),
+    ("csv", "text/csv; charset=utf-8"),
+    ("txt", "text/plain; charset=utf-8"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+];
+
+pub const COURSE_KEYS: &[&str] = &[
+    "title",
+    "summary",
+    "jp",
+    "language",
+    "tags",
+    "prerequisites",
+    "pass_mark",
+    "certificate",
+    "certificate_valid_months",
+    "authors",
+    "competencies",
+];
+pub const LESSON_KEYS: &[&str] = &["title", "minutes", "kind"];
+pub const QUIZ_KEYS: &[&str] = &[
+    "title",
+    "kind",
+    "minutes",
+    "pass_mark",
+    "attempts",
+    "time_limit_minutes",
+    "shuffle",
+    "draw",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CourseMeta {
+    pub title: String,
+    pub summary: String,
+    pub jp: i32,
+    pub language: String,
+    pub tags: Vec<String>,
+    pub prerequisites: Vec<String>,
+    pub pass_mark: i32,
+    pub certificate: bool,
+    pub certificate_valid_months: Option<i32>,
+    pub authors: Vec<String>,
+    /// (code, level)
+    pub competencies: Vec<(String, i32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModuleKind {
+    Lesson,
+    Quiz,
+}
+
+impl ModuleKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ModuleKind::Lesson => "lesson",
+            ModuleKind::Quiz => "quiz",
+        }
+    }
+}
+
+/// The answer key of a question: kept apart from what learners see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerKey {
+    /// Indices (0-based, in source order) of the right options.
+    Choices {
+        correct: Vec<usize>,
+    },
+    Short {
+        accepted: Vec<String>,
+    },
+    Numeric {
+        answer: Numeric,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionOut {
+    pub kind: QuestionKind,
+    pub prompt_html: String,
+    /// Option HTML, in source order (empty for short answer and numeric).
+    pub options: Vec<String>,
+    pub key: AnswerKey,
+    pub feedback_html: Option<String>,
+    /// Per-option feedback HTML, in source order.
+    pub option_feedback: Vec<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuizOut {
+    pub pass_mark: i32,
+    /// 0 = unlimited.
+    pub attempts: i32,
+    pub time_limit_minutes: Option<i32>,
+    pub shuffle: bool,
+    pub draw: Option<i32>,
+    pub questions: Vec<QuestionOut>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleOut {
+    pub number: i32,
+    /// The file stem (`02-standar-pelayanan`): the module's URL slug.
+    pub slug: String,
+    pub kind: ModuleKind,
+    pub title: String,
+    pub minutes: Option<i32>,
+    /// The lesson body, or the quiz's instructions.
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub quiz: Option<QuizOut>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetOut {
+    /// Relative to the course folder (`assets/alur.png`).
+    pub path: String,
+    pub content_type: String,
+    /// SHA-256 of the bytes, hex.
+    pub hash: String,
+    pub bytes: Vec<u8>,
+}
+
+impl AssetOut {
+    /// Where the asset is served: content-addressed, so it can be cached forever.
+    pub fn url(&self) -> String {
+        asset_url(&self.hash, &self.path)
+    }
+}
+
+pub fn asset_url(hash: &str, path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!("/assets/{}/{name}", &hash[..32.min(hash.len())])
+}
+
+/// A valid course folder, rendered and ready to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseOut {
+    pub slug: String,
+    /// SHA-256 over every file's path and bytes: the version.
+    pub hash: String,
+    pub meta: CourseMeta,
+    pub description_html: String,
+    pub modules: Vec<ModuleOut>,
+    pub assets: Vec<AssetOut>,
+}
+
+impl CourseOut {
+    pub fn total_minutes(&self) -> i32 {
+        self.modules.iter().filter_map(|m| m.minutes).sum()
+    }
+
+    pub fn question_count(&self) -> usize {
+        self.modules
+            .iter()
+            .filter_map(|m| m.quiz.as_ref())
+            .map(|q| q.questions.len())
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub course: Option<CourseOut>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A slug: lowercase ASCII letters, digits and `-`, 3 to 64 characters.
+pub fn valid_slug(s: &str) -> bool {
+    (3..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// `NN-slug.md` → (NN, stem)
+fn module_name(file: &str) -> Option<(i32, &str)> {
+    let stem = file.strip_suffix(".md")?;
+    let (num, rest) = stem.split_once('-')?;
+    if num.is_empty()
+        || num.len() > 4
+        || !num.chars().all(|c| c.is_ascii_digit())
+        || rest.is_empty()
+    {
+        return None;
+    }
+    Some((num.parse().ok()?, stem))
+}
+
+struct Files {
+    /// Markdown files at the top of the folder, by name.
+    markdown: BTreeMap<String, PathBuf>,
+    /// Other files, by path relative to the folder.
+    others: BTreeMap<String, PathBuf>,
+}
+
+fn walk(dir: &Path, rel: &str, files: &mut Files, sink: &mut Sink<'_>, shown: &str) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            sink.error(0, format!("cannot read the folder {} ({e})", dir.display()));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let rel_path = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            sink.warning(0, format!("{shown}/{rel_path} is a symbolic link and is ignored; copy the file into the folder instead"));
+        } else if meta.is_dir() {
+            walk(&entry.path(), &rel_path, files, sink, shown);
+        } else if rel.is_empty() && name.ends_with(".md") {
+            files.markdown.insert(name, entry.path());
+        } else {
+            files.others.insert(rel_path, entry.path());
+        }
+    }
+}
+
+fn read_text(path: &Path, sink: &mut Sink<'_>) -> Option<String> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.len() > MAX_MARKDOWN_BYTES => {
+            sink.error(
+                0,
+                format!(
+                    "the file is {} KB; split it into smaller modules (at most {} KB each)",
+                    bytes.len() / 1024,
+                    MAX_MARKDOWN_BYTES / 1024
+                ),
+            );
+            None
+        }
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => Some(frontmatter::normalize(&t)),
+            Err(e) => {
+                let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                sink.error(
+                    line,
+                    "the file is not UTF-8 text; save it as UTF-8 in your editor",
+                );
+                None
+            }
+        },
+        Err(e) => {
+            sink.error(0, format!("cannot read the file ({e})"));
+            None
+        }
+    }
+}
+
+/// Load the course in `dir`, shown in messages as `shown` (the path the author typed).
+pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
+    let shown = shown.trim_end_matches('/');
+    let mut diags = Vec::new();
+    let folder_name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    {
+        let mut sink = Sink {
+            path: shown,
+            out: &mut diags,
+        };
+        if !dir.is_dir() {
+            sink.error(
+                0,
+                "not a folder; give the path of a course folder (the one holding course.md)",
+            );
+            return Loaded {
+                course: None,
+                diagnostics: diags,
+            };
+        }
+        if !valid_slug(&folder_name) {
+            sink.error(
+                0,
+                format!("the folder name `{folder_name}` is not a valid course slug; rename it with 3 to 64 lowercase letters, digits and `-`"),
+            );
+        }
+    }
+    let mut files = Files {
+        markdown: BTreeMap::new(),
+        others: BTreeMap::new(),
+    };
+    walk(
+        dir,
+        "",
+        &mut files,
+        &mut Sink {
+            path: shown,
+            out: &mut diags,
+        },
+        shown,
+    );
+
+    // assets
+    let mut assets = Vec::new();
+    let mut hasher = Sha256::new();
+    let mut all_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for (rel, path) in &files.others {
+        let shown_file = format!("{shown}/{rel}");
+        let mut sink = Sink {
+            path: &shown_file,
+            out: &mut diags,
+        };
+        let ext = rel
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let Some((_, content_type)) = ASSET_TYPES.iter().find(|(e, _)| *e == ext) else {
+            if rel.contains('/') || !rel.ends_with(".toml") {
+                let kinds: Vec<&str> = ASSET_TYPES.iter().map(|(e, _)| *e).collect();
+                sink.warning(
+                    0,
+                    format!(
+                        "this file type is not served and the file is ignored; assets may be {}",
+                        kinds.join(", ")
+                    ),
+                );
+            }
+            continue;
+        };
+        match std::fs::read(path) {
+            Ok(bytes) if bytes.len() > MAX_ASSET_BYTES => sink.error(
+                0,
+                format!(
+                    "the file is {} MB; assets may be at most {} MB, so compress or shrink it",
+                    bytes.len() / (1024 * 1024),
+                    MAX_ASSET_BYTES / (1024 * 1024)
+                ),
+            ),
+            Ok(bytes) => {
+                let hash = hex::encode(Sha256::digest(&bytes));
+                all_files.insert(rel.clone(), bytes.clone());
+                assets.push(AssetOut {
+                    path: rel.clone(),
+                    content_type: content_type.to_string(),
+                    hash,
+                    bytes,
+                });
+            }
+            Err(e) => sink.error(0, format!("cannot read the file ({e})")),
+        }
+    }
+
+    // modules by number
+    let mut modules_by_number: BTreeMap<i32, String> = BTreeMap::new();
+    let mut module_files = Vec::new();
+    for name in files.markdown.keys() {
+        if name == "course.md" {
+            continue;
+        }
+        let shown_file = format!("{shown}/{name}");
+        let mut sink = Sink {
+            path: &shown_file,
+            out: &mut diags,
+        };
+        match module_name(name) {
+            Some((number, stem)) => {
+                if !valid_slug(stem) {
+                    sink.error(0, format!("`{stem}` is not a valid module slug; use lowercase letters, digits and `-` (3 to 64 characters), as in 02-standar-pelayanan.md"));
+                    continue;
+                }
+                if let Some(other) = modules_by_number.get(&number) {
+                    sink.error(0, format!("two modules are numbered {number} ({other} and {name}); give each module its own number"));
+                    continue;
+                }
+                modules_by_number.insert(number, name.clone());
+                module_files.push((number, name.clone(), stem.to_string()));
+            }
+            None => sink.error(0, format!("`{name}` is not a module file name; name modules NN-slug.md (such as 01-pengantar.md), or remove the file")),
+        }
+    }
+    module_files.sort();
+
+    let links = Links {
+        course_slug: folder_name.clone(),
+        modules: module_files.iter().map(|(_, n, _)| n.clone()).collect(),
+        assets: assets.iter().map(|a| (a.path.clone(), a.url())).collect(),
+    };
+
+    // course.md
+    let mut meta = None;
+    let mut description_html = String::new();
+    match files.markdown.get("course.md") {
+        None => Sink { path: shown, out: &mut diags }.error(0, "no course.md; add one with the course's front matter (title, summary, jp) and description"),
+        Some(path) => {
+            let shown_file = format!("{shown}/course.md");
+            let mut sink = Sink { path: &shown_file, out: &mut diags };
+            if let Some(text) = read_text(path, &mut sink) {
+                all_files.insert("course.md".into(), text.as_bytes().to_vec());
+                if let Some((m, body, body_line)) = course_meta(&text, dict, &folder_name, dir, &mut sink) {
+                    description_html = markdown::render(body, body_line, &links, &mut sink).html;
+                    meta = Some(m);
+                } else if let Ok(split) = frontmatter::split(&text) {
+                    markdown::render(split.body, split.body_line, &links, &mut sink);
+                }
+            }
+        }
+    }
+    if module_files.is_empty() {
+        Sink {
+            path: shown,
+            out: &mut diags,
+        }
+        .error(
+            0,
+            "the course has no modules; add lesson files named NN-slug.md, such as 01-pengantar.md",
+        );
+    }
+
+    let course_pass_mark = meta
+        .as_ref()
+        .map(|m: &CourseMeta| m.pass_mark)
+        .unwrap_or(70);
+    let mut modules = Vec::new();
+    for (number, name, stem) in &module_files {
+        let shown_file = format!("{shown}/{name}");
+        let mut sink = Sink {
+            path: &shown_file,
+            out: &mut diags,
+        };
+        let Some(text) = read_text(&files.markdown[name], &mut sink) else {
+            continue;
+        };
+        all_files.insert(name.clone(), text.as_bytes().to_vec());
+        if let Some(m) = module(&text, *number, stem, course_pass_mark, &links, &mut sink) {
+            modules.push(m);
+        }
+    }
+
+    for (rel, bytes) in &all_files {
+        hasher.update((rel.len() as u64).to_le_bytes());
+        hasher.update(rel.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let hash = hex::encode(hasher.finalize());
+
+    diags.sort_by(|a, b| (a.path.as_str(), a.line).cmp(&(b.path.as_str(), b.line)));
+    let course = match meta {
+        Some(meta) if !has_errors(&diags) => Some(CourseOut {
+            slug: folder_name,
+            hash,
+            meta,
+            description_html,
+            modules,
+            assets,
+        }),
+        _ => None,
+    };
+    Loaded {
+        course,
+        diagnostics: diags,
+    }
+}
+
+fn course_meta<'t>(
+    text: &'t str,
+    dict: &Dictionary,
+    slug: &str,
+    dir: &Path,
+    sink: &mut Sink<'_>,
+) -> Option<(CourseMeta, &'t str, usize)> {
+    let split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err((line, msg)) => {
+            sink.error(line, msg);
+            return None;
+        }
+    };
+    let table = frontmatter::parse_toml(&split, sink)?;
+    let before = sink.out.len();
+    let mut f = Fields::new(&table, &split, sink);
+    let title = f.string("title", true, "title = \"Pelayanan Publik Prima\"");
+    let summary_line = f.line_of("summary");
+    let summary = f.string(
+        "summary",
+        true,
+        "summary = \"One line that says what the course teaches.\"",
+    );
+    if summary.as_deref().is_some_and(|s| s.contains('\n')) {
+        f.sink.error(summary_line, "`summary` must be one line; shorten it and put the rest in the description below the front matter");
+    }
+    let jp = f.int("jp", true, 1, 1000, "jp = 6");
+    let language_line = f.line_of("language");
+    let language = f
+        .string("language", false, "language = \"id\"")
+        .unwrap_or_else(|| "id".into());
+    if !["id", "en"].contains(&language.as_str()) {
+        f.sink.error(
+            language_line,
+            format!(
+                "language `{language}` is not supported; use \"id\" (Bahasa Indonesia) or \"en\""
+            ),
+        );
+    }
+    let tags = f
+        .strings("tags", "tags = [\"pelayanan\", \"teknis\"]")
+        .unwrap_or_default();
+    let prereq_line = f.line_of("prerequisites");
+    let prerequisites = f
+        .strings(
+            "prerequisites",
+            "prerequisites = [\"literasi-digital-asn\"]",
+        )
+        .unwrap_or_default();
+    for p in &prerequisites {
+        if !valid_slug(p) {
+            f.sink.error(prereq_line, format!("prerequisite `{p}` is not a course slug; use the folder name of the course, such as literasi-digital-asn"));
+        } else if p == slug {
+            f.sink.error(
+                prereq_line,
+                "a course cannot be its own prerequisite; remove it from `prerequisites`",
+            );
+        } else if let Some(parent) = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+        {
+            if !parent.join(p).join("course.md").is_file() {
+                f.sink.warning(prereq_line, format!("prerequisite `{p}` is not a course folder next to this one; it must be published before this course"));
+            }
+        }
+    }
+    let pass_mark = f
+        .int("pass_mark", false, 0, 100, "pass_mark = 70")
+        .unwrap_or(70) as i32;
+    let certificate = f
+        .boolean("certificate", "certificate = true")
+        .unwrap_or(true);
+    let certificate_valid_months = f
+        .int(
+            "certificate_valid_months",
+            false,
+            1,
+            600,
+            "certificate_valid_months = 24",
+        )
+        .map(|n| n as i32);
+    let authors = f
+        .strings("authors", "authors = [\"Tim BPSDM\"]")
+        .unwrap_or_default();
+    let entries = f.tables("competencies").unwrap_or_default();
+    f.finish(COURSE_KEYS, |k| {
+        QUIZ_KEYS
+            .contains(&k)
+            .then(|| format!("`{k}` belongs in a quiz module's front matter, not in course.md"))
+    });
+    let mut competencies: Vec<(String, i32)> = Vec::new();
+    for (entry, line) in entries {
+        let mut f = Fields::entry(entry, &split, sink, line);
+        let code_line = f.line_of("code");
+        let code = f.string("code", true, "code = \"M.PP\"");
+        let level = f.int("level", true, 1, 5, "level = 2");
+        f.finish(&["code", "level"], |_| None);
+        let (Some(code), Some(level)) = (code, level) else {
+            continue;
+        };
+        if dict.get(&code).is_none() {
+            let codes = dict.codes();
+            let hint = crate::text::nearest(&code, &codes)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| "add it to competencies.toml or use a code listed there".into());
+            sink.error(code_line, format!("unknown competency `{code}`; {hint}"));
+            continue;
+        }
+        if competencies.iter().any(|(c, _)| *c == code) {
+            sink.error(code_line, format!("competency `{code}` is listed twice; keep one entry with the level the course develops"));
+            continue;
+        }
+        competencies.push((code, level as i32));
+    }
+    if sink.out[before..]
+        .iter()
+        .any(|d| d.severity == super::diag::Severity::Error)
+    {
+        return None;
+    }
+    Some((
+        CourseMeta {
+            title: title?,
+            summary: summary?,
+            jp: jp? as i32,
+            language,
+            tags,
+            prerequisites,
+            pass_mark,
+            certificate,
+            certificate_valid_months,
+            authors,
+            competencies,
+        },
+        split.body,
+        split.body_line,
+    ))
+}
+
+fn module(
+    text: &str,
+    number: i32,
+    stem: &str,
+    course_pass_mark: i32,
+    links: &Links,
+    sink: &mut Sink<'_>,
+) -> Option<ModuleOut> {
+    let split: Split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err((line, msg)) => {
+            sink.error(line, msg);
+            return None;
+        }
+    };
+    let table = frontmatter::parse_toml(&split, sink)?;
+    let before = sink.out.len();
+    let mut f = Fields::new(&table, &split, sink);
+    let title = f.string("title", true, "title = \"Pengantar\"");
+    let kind_line = f.line_of("kind");
+    let kind = match f.string("kind", false, "kind = \"quiz\"").as_deref() {
+        None | Some("lesson") => ModuleKind::Lesson,
+        Some("quiz") => ModuleKind::Quiz,
+        Some(other) => {
+            f.sink.error(
+                kind_line,
+                format!("kind `{other}` is not known; use \"lesson\" (the default) or \"quiz\""),
+            );
+            ModuleKind::Lesson
+        }
+    };
+    let minutes = f
+        .int("minutes", false, 1, 600, "minutes = 15")
+        .map(|n| n as i32);
+    let mut quiz_settings = None;
+    if kind == ModuleKind::Quiz {
+        let pass_mark = f
+            .int("pass_mark", false, 0, 100, "pass_mark = 70")
+            .map(|n| n as i32)
+            .unwrap_or(course_pass_mark);
+        let attempts = f
+            .int("attempts", false, 0, 1000, "attempts = 3")
+            .unwrap_or(0) as i32;
+        let time_limit = f
+            .int(
+                "time_limit_minutes",
+                false,
+                1,
+                1440,
+                "time_limit_minutes = 20",
+            )
+            .map(|n| n as i32);
+        let shuffle = f.boolean("shuffle", "shuffle = true").unwrap_or(true);
+        let draw_line = f.line_of("draw");
+        let draw = f.int("draw", false, 1, 1000, "draw = 10").map(|n| n as i32);
+        quiz_settings = Some((pass_mark, attempts, time_limit, shuffle, draw, draw_line));
+        f.finish(QUIZ_KEYS, |_| None);
+    } else {
+        f.finish(LESSON_KEYS, |k| {
+            QUIZ_KEYS
+                .contains(&k)
+                .then(|| format!("`{k}` applies only to quizzes; add kind = \"quiz\" if this module is a quiz, or remove the line"))
+        });
+    }
+
+    let mut quiz = None;
+    let html;
+    let headings;
+    match quiz_settings {
+        None => {
+            let r = markdown::render(split.body, split.body_line, links, sink);
+            html = r.html;
+            headings = r.headings;
+        }
+        Some((pass_mark, attempts, time_limit_minutes, shuffle, draw, draw_line)) => {
+            let body = quiz::parse(split.body, split.body_line, sink);
+            let intro = body
+                .intro
+                .as_ref()
+                .map(|md| markdown::render(&md.text, md.line, links, sink).html)
+                .unwrap_or_default();
+            html = intro;
+            headings = Vec::new();
+            let mut questions = Vec::new();
+            for q in &body.questions {
+                questions.push(render_question(q, links, sink));
+            }
+            if body.questions.is_empty()
+                && !sink.out[before..]
+                    .iter()
+                    .any(|d| d.severity == super::diag::Severity::Error)
+            {
+                sink.error(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers");
+            }
+            if let Some(d) = draw {
+                if d as usize > body.questions.len() && !body.questions.is_empty() {
+                    sink.error(
+                        draw_line,
+                        format!("draw = {d} but the quiz has only {} questions; lower `draw` or add questions", body.questions.len()),
+                    );
+                }
+            }
+            quiz = Some(QuizOut {
+                pass_mark,
+                attempts,
+                time_limit_minutes,
+                shuffle,
+                draw,
+                questions,
+            });
+        }
+    }
+    if sink.out[before..]
+        .iter()
+        .any(|d| d.severity == super::diag::Severity::Error)
+    {
+        return None;
+    }
+    Some(ModuleOut {
+        number,
+        slug: stem.to_string(),
+        kind,
+        title: title?,
+        minutes,
+        html,
+        headings,
+        quiz,
+    })
+}
+
+fn render_question(q: &quiz::QuestionSource, links: &Links, sink: &mut Sink<'_>) -> QuestionOut {
+    let prompt_html = markdown::render(&q.prompt.text, q.prompt.line, links, sink).html;
+    let feedback_html = q
+        .feedback
+        .as_ref()
+        .map(|f| markdown::render(&f.text, f.line, links, sink).html);
+    let (options, option_feedback, key) = match &q.answer {
+        AnswerSource::Choices(choices) => {
+            let options = choices
+                .iter()
+                .map(|c| markdown::render_inline(&c.text.text, c.text.line, links, sink))
+                .collect();
+            let fb = choices
+                .iter()
+                .map(|c| {
+                    c.feedback
+                        .as_ref()
+                        .map(|f| markdown::render_inline(&f.text, f.line, links, sink))
+                })
+                .collect();
+            let correct = choices
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.correct)
+                .map(|(i, _)| i)
+                .collect();
+            (options, fb, AnswerKey::Choices { correct })
+        }
+        AnswerSource::Short(accepted) => (
+            Vec::new(),
+            Vec::new(),
+            AnswerKey::Short {
+                accepted: accepted.clone(),
+            },
+        ),
+        AnswerSource::Numeric(n) => (Vec::new(), Vec::new(), AnswerKey::Numeric { answer: *n }),
+    };
+    QuestionOut {
+        kind: q.kind,
+        prompt_html,
+        options,
+        key,
+        feedback_html,
+        option_feedback,
+    }
+}
+
+/// Course folders under `root`: itself when it holds course.md, else its sub-folders that do.
+pub fn course_dirs(root: &Path) -> Vec<PathBuf> {
+    if root.join("course.md").is_file() {
+        return vec![root.to_path_buf()];
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && p.join("course.md").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}

@@ -1,0 +1,382 @@
+//! Front matter: TOML between `+++` lines at the very top of a file, read into typed fields with
+//! a diagnostic (and the line) for every missing, mistyped or unknown key.
+
+use std::collections::BTreeSet;
+
+use super::diag::Sink;
+
+/// A Markdown file split into its front matter and body. Line numbers are 1-based in the file.
+#[derive(Debug)]
+pub struct Split<'a> {
+    pub toml: &'a str,
+    /// Line of the first TOML line (the line after the opening `+++`).
+    pub toml_line: usize,
+    pub body: &'a str,
+    /// Line of the first body line.
+    pub body_line: usize,
+}
+
+/// Drop a BOM and turn CRLF (and lone CR) into LF; line numbers stay the same.
+pub fn normalize(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Split `text` (already normalized). `None` means there is no front matter at the top; the
+/// caller reports it.
+pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
+    let first = text.lines().next().unwrap_or("");
+    if first.trim_end() != "+++" {
+        return Err((
+            1,
+            "the file must start with front matter: a line `+++`, TOML settings, and another `+++`; add them at the very top".into(),
+        ));
+    }
+    let start = first.len() + 1;
+    let mut offset = start;
+    for (i, line) in text[start.min(text.len())..]
+        .split_inclusive('\n')
+        .enumerate()
+    {
+        if line.trim_end() == "+++" {
+            let body_start = (offset + line.len()).min(text.len());
+            return Ok(Split {
+                toml: &text[start.min(offset)..offset],
+                toml_line: 2,
+                body: &text[body_start..],
+                body_line: i + 3,
+            });
+        }
+        offset += line.len();
+    }
+    Err((
+        1,
+        "the front matter opened with `+++` is never closed; add a line `+++` after the settings"
+            .into(),
+    ))
+}
+
+/// Parse front-matter TOML. A syntax error is reported at its line.
+pub fn parse_toml(split: &Split<'_>, sink: &mut Sink<'_>) -> Option<toml::Table> {
+    match split.toml.parse::<toml::Table>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| {
+                    split.toml_line
+                        + split.toml[..s.start.min(split.toml.len())]
+                            .matches('\n')
+                            .count()
+                })
+                .unwrap_or(split.toml_line);
+            sink.error(
+                line,
+                format!(
+                    "front matter is not valid TOML: {}; check quotes, commas and brackets on this line",
+                    crate::text::one_line(e.message())
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Typed access to a front-matter table (or one `[[competencies]]` entry), reporting problems
+/// at the line of the key.
+pub struct Fields<'t, 's, 'a> {
+    table: &'t toml::Table,
+    split: &'t Split<'t>,
+    /// For an entry of an array of tables: the line of its `[[name]]` header.
+    after_line: usize,
+    used: BTreeSet<String>,
+    pub sink: &'s mut Sink<'a>,
+    /// Line reported for problems of the table as a whole (a missing required key).
+    pub table_line: usize,
+}
+
+impl<'t, 's, 'a> Fields<'t, 's, 'a> {
+    pub fn new(table: &'t toml::Table, split: &'t Split<'t>, sink: &'s mut Sink<'a>) -> Self {
+        Fields {
+            table,
+            split,
+            after_line: split.toml_line,
+            used: BTreeSet::new(),
+            sink,
+            table_line: split.toml_line.saturating_sub(1).max(1),
+        }
+    }
+
+    /// Fields of an entry of an array of tables whose header is at `header_line`.
+    pub fn entry(
+        table: &'t toml::Table,
+        split: &'t Split<'t>,
+        sink: &'s mut Sink<'a>,
+        header_line: usize,
+    ) -> Self {
+        Fields {
+            table,
+            split,
+            after_line: header_line,
+            used: BTreeSet::new(),
+            sink,
+            table_line: header_line,
+        }
+    }
+
+    /// The line where `key = …` is written (the table's line when not found).
+    pub fn line_of(&self, key: &str) -> usize {
+        key_line(self.split, key, self.after_line).unwrap_or(self.table_line)
+    }
+
+    fn get(&mut self, key: &str) -> Option<&'t toml::Value> {
+        self.used.insert(key.to_string());
+        self.table.get(key)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.table.contains_key(key)
+    }
+
+    fn wrong_type(&mut self, key: &str, v: &toml::Value, want: &str, example: &str) {
+        let line = self.line_of(key);
+        self.sink.error(
+            line,
+            format!(
+                "`{key}` must be {want}, not {}; write it like {example}",
+                v.type_str()
+            ),
+        );
+    }
+
+    pub fn missing(&mut self, key: &str, example: &str) {
+        let line = self.table_line;
+        self.sink
+            .error(line, format!("`{key}` is required; add a line {example}"));
+    }
+
+    /// A string; `required` reports its absence. Empty strings count as absent.
+    pub fn string(&mut self, key: &str, required: bool, example: &str) -> Option<String> {
+        match self.get(key) {
+            None if required => {
+                self.missing(key, example);
+                None
+            }
+            None => None,
+            Some(toml::Value::String(s)) if s.trim().is_empty() => {
+                let line = self.line_of(key);
+                self.sink
+                    .error(line, format!("`{key}` is empty; write it like {example}"));
+                None
+            }
+            Some(toml::Value::String(s)) => Some(s.trim().to_string()),
+            Some(v) => {
+                self.wrong_type(key, v, "a string in quotes", example);
+                None
+            }
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn int(
+        &mut self,
+        key: &str,
+        required: bool,
+        min: i64,
+        max: i64,
+        example: &str,
+    ) -> Option<i64> {
+        match self.get(key) {
+            None if required => {
+                self.missing(key, example);
+                None
+            }
+            None => None,
+            Some(toml::Value::Integer(n)) if (min..=max).contains(n) => Some(*n),
+            Some(toml::Value::Integer(n)) => {
+                let line = self.line_of(key);
+                self.sink.error(
+                    line,
+                    format!(
+                        "`{key}` is {n}, outside {min} to {max}; use a whole number in that range"
+                    ),
+                );
+                None
+            }
+            Some(v) => {
+                self.wrong_type(key, v, "a whole number", example);
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str, example: &str) -> Option<bool> {
+        match self.get(key) {
+            None => None,
+            Some(toml::Value::Boolean(b)) => Some(*b),
+            Some(v) => {
+                self.wrong_type(key, v, "true or false (no quotes)", example);
+                None
+            }
+        }
+    }
+
+    /// A list of strings.
+    pub fn strings(&mut self, key: &str, example: &str) -> Option<Vec<String>> {
+        match self.get(key) {
+            None => None,
+            Some(toml::Value::Array(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) if !s.trim().is_empty() => {
+                            out.push(s.trim().to_string())
+                        }
+                        other => {
+                            self.wrong_type(key, other, "a list of non-empty strings", example);
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Some(v) => {
+                self.wrong_type(key, v, "a list of strings", example);
+                None
+            }
+        }
+    }
+
+    /// An array of tables (`[[key]]`), each with the line of its header.
+    pub fn tables(&mut self, key: &str) -> Option<Vec<(&'t toml::Table, usize)>> {
+        match self.get(key) {
+            None => None,
+            Some(toml::Value::Array(items)) => {
+                let headers = header_lines(self.split, key);
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        toml::Value::Table(t) => out.push((
+                            t,
+                            headers.get(i).copied().unwrap_or_else(|| self.line_of(key)),
+                        )),
+                        other => {
+                            self.wrong_type(
+                                key,
+                                other,
+                                &format!("a list of `[[{key}]]` tables"),
+                                &format!("[[{key}]]"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Some(v) => {
+                self.wrong_type(
+                    key,
+                    v,
+                    &format!("`[[{key}]]` tables"),
+                    &format!("[[{key}]]"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Report every key not read, with the nearest known key. `hint` explains a key that is
+    /// known elsewhere but not allowed here (returns `Some(advice)`).
+    pub fn finish(mut self, known: &[&str], hint: impl Fn(&str) -> Option<String>) {
+        let unknown: Vec<&String> = self
+            .table
+            .keys()
+            .filter(|k| !self.used.contains(*k))
+            .collect();
+        for key in unknown {
+            let line = self.line_of(key);
+            let advice = hint(key).unwrap_or_else(|| match crate::text::nearest(key, known) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("known keys here: {}", known.join(", ")),
+            });
+            self.sink
+                .error(line, format!("unknown key `{key}`; {advice}"));
+        }
+        self.used.clear();
+    }
+}
+
+/// Line of `key = …` in the front matter, searching from `after` (a table header line) on, and
+/// stopping at the next table header.
+fn key_line(split: &Split<'_>, key: &str, after: usize) -> Option<usize> {
+    for (i, line) in split.toml.lines().enumerate() {
+        let n = split.toml_line + i;
+        if n < after {
+            continue;
+        }
+        let t = line.trim_start();
+        if n > after && t.starts_with('[') {
+            return None;
+        }
+        let Some(rest) = t.strip_prefix(key).or_else(|| {
+            t.strip_prefix('"')
+                .and_then(|r| r.strip_prefix(key))
+                .and_then(|r| r.strip_prefix('"'))
+        }) else {
+            continue;
+        };
+        if rest.trim_start().starts_with('=') {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// Lines of each `[[name]]` header, in order.
+fn header_lines(split: &Split<'_>, name: &str) -> Vec<usize> {
+    let header = format!("[[{name}]]");
+    split
+        .toml
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim().replace(' ', "") == header)
+        .map(|(i, _)| split.toml_line + i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_counts_lines() {
+        let text = normalize("\u{feff}+++\r\ntitle = \"A\"\r\n+++\r\n\r\nBody\r\n");
+        let s = split(&text).unwrap();
+        assert_eq!(s.toml, "title = \"A\"\n");
+        assert_eq!(s.toml_line, 2);
+        assert_eq!(s.body_line, 4);
+        assert_eq!(s.body, "\nBody\n");
+    }
+
+    #[test]
+    fn missing_or_unclosed_front_matter_is_reported() {
+        assert!(split("# Judul\n").is_err());
+        assert!(split("+++\ntitle = \"x\"\n")
+            .unwrap_err()
+            .1
+            .contains("never closed"));
+        let s = split("+++\n+++\n").unwrap();
+        assert_eq!(s.toml, "");
+        assert_eq!(s.body_line, 3);
+    }
+
+    #[test]
+    fn key_lines_are_found_within_their_table() {
+        let text = "+++\ntitle = \"x\"\n\n[[competencies]]\ncode = \"A\"\nlevel = 2\n[[competencies]]\ncode = \"B\"\n+++\n";
+        let s = split(text).unwrap();
+        assert_eq!(key_line(&s, "title", 2), Some(2));
+        assert_eq!(header_lines(&s, "competencies"), vec![4, 7]);
+        assert_eq!(key_line(&s, "code", 7), Some(8));
+        assert_eq!(key_line(&s, "level", 7), None);
+    }
+}

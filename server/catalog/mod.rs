@@ -1,0 +1,14 @@
+//! Courses: the Markdown course format (parse, validate, render), publishing into the database,
+//! and the catalog, course and module pages.
+
+pub mod check;
+pub mod diag;
+pub mod dictionary;
+pub mod folder;
+pub mod frontmatter;
+pub mod markdown;
+pub mod quiz;
+
+pub use diag::{Diagnostic, Severity};
+pub use dictionary::Dictionary;
+pub use folder::{CourseOut, Loaded};
