@@ -20,6 +20,7 @@ pub const KEYS: &[&str] = &[
     "base_url",
     "data_dir",
     "courses_dir",
+    "publish_on_start",
     "db_pool_size",
     "workers",
     "log",
@@ -44,6 +45,8 @@ pub struct Config {
     pub base_url: Url,
     pub data_dir: PathBuf,
     pub courses_dir: PathBuf,
+    /// Publish the courses folder when `serve` starts (changed courses get a new version).
+    pub publish_on_start: bool,
     pub db_pool_size: u32,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
@@ -322,6 +325,19 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
     let courses_raw = take("courses_dir", "./courses");
     let courses_dir = non_empty_path(&courses_raw, "courses_dir")?;
 
+    let publish_raw = take("publish_on_start", "true");
+    let publish_on_start = match publish_raw.value.trim() {
+        "true" | "1" | "yes" | "on" => true,
+        "false" | "0" | "no" | "off" => false,
+        _ => {
+            return Err(publish_raw.invalid(
+                "publish_on_start",
+                "not true or false",
+                "true (publish the courses folder at start-up) or false",
+            ))
+        }
+    };
+
     let pool_raw = take("db_pool_size", "8");
     let db_pool_size = parse_range(&pool_raw, "db_pool_size", 1, 256)? as u32;
 
@@ -406,6 +422,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         base_url,
         data_dir,
         courses_dir,
+        publish_on_start,
         db_pool_size,
         workers,
         log,

@@ -43,6 +43,12 @@ enum CoursesCommand {
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
     },
+    /// Check course folders, then store each valid one as a new version in the database
+    /// (unchanged files change nothing). Exits 1 when any folder could not be published.
+    Publish {
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::Courses(CoursesCommand::Check { .. }) => Ok(()),
+            Command::Courses(CoursesCommand::Publish { dirs }) => publish(config, dirs).await,
         }
     });
     match result {
@@ -122,6 +129,60 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             config.database.display(),
             applied.join(", ")
         );
+    }
+    Ok(())
+}
+
+async fn publish(config: Config, dirs: Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::IsTerminal;
+    let url = config.database.clone();
+    let courses_dir = config.courses_dir.clone();
+    let (general, reports) = tokio::task::spawn_blocking(move || {
+        cakap::db::migrate(&url)?;
+        let mut conn = cakap::db::pool::connect(&url, false)?;
+        let bar = (std::io::stderr().is_terminal() && dirs.len() > 1).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let result = cakap::catalog::batch::publish_dirs(
+            &mut conn,
+            &dirs,
+            &courses_dir,
+            &mut |i, total, name| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(i as u64);
+                    bar.set_message(name.to_string());
+                }
+            },
+        );
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        Ok::<_, cakap::db::DbError>(result)
+    })
+    .await??;
+    let mut failed = cakap::catalog::diag::has_errors(&general);
+    for d in &general {
+        eprintln!("{d}");
+    }
+    for r in &reports {
+        for d in &r.diagnostics {
+            eprintln!("{d}");
+        }
+        if r.ok() {
+            println!("{}", r.line());
+        } else {
+            eprintln!("{}", r.line());
+            failed = true;
+        }
+    }
+    if failed {
+        return Err("some courses were not published; see the messages above".into());
     }
     Ok(())
 }

@@ -66,6 +66,9 @@ impl State {
         let db = tokio::task::spawn_blocking(move || Db::open(&url, pool_size))
             .await
             .map_err(|e| StartError::Web(format!("start-up task failed: {e}")))??;
+        if config.publish_on_start {
+            publish_courses_dir(&db, &config.courses_dir).await;
+        }
         let secrets = Secrets::load_or_create(&config.data_dir).map_err(StartError::Secrets)?;
         let i18n = Arc::new(I18n::load().map_err(StartError::Web)?);
         let assets = Arc::new(Assets::load());
@@ -77,6 +80,44 @@ impl State {
             views: web::Data::new(views),
             assets: web::Data::from(assets),
         })
+    }
+}
+
+/// Publish the configured courses folder. A course with errors is skipped (its errors logged);
+/// the others are served.
+async fn publish_courses_dir(db: &Db, dir: &std::path::Path) {
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "the courses folder does not exist; no courses published at start-up");
+        return;
+    }
+    let dir = dir.to_path_buf();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, DbError>(crate::catalog::batch::publish_dirs(
+                conn,
+                std::slice::from_ref(&dir),
+                &dir,
+                &mut |_, _, _| {},
+            ))
+        })
+        .await;
+    match result {
+        Ok((general, reports)) => {
+            for d in &general {
+                tracing::warn!("{d}");
+            }
+            for r in &reports {
+                for d in &r.diagnostics {
+                    tracing::warn!("{d}");
+                }
+                if r.ok() {
+                    tracing::info!("{}", r.line());
+                } else {
+                    tracing::error!("{}", r.line());
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not publish the courses folder"),
     }
 }
 
@@ -157,5 +198,6 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
 pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
+    crate::catalog::routes::routes(cfg);
     crate::web::routes(cfg);
 }

@@ -16,6 +16,44 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A date as people write it: `25 November 2026` (Indonesian) or `25 November 2026` (English).
+pub fn date(d: chrono::NaiveDate, lang: crate::web::Lang) -> String {
+    use chrono::Datelike;
+    const ID: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let months = match lang {
+        crate::web::Lang::Id => ID,
+        crate::web::Lang::En => EN,
+    };
+    format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,6 +64,13 @@ mod tests {
         assert_eq!(nearest("titel", &keys), Some("title"));
         assert_eq!(nearest("pasmark", &keys), Some("pass_mark"));
         assert_eq!(nearest("completely-different", &keys), None);
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 8, 17).unwrap();
+        assert_eq!(date(d, crate::web::Lang::Id), "17 Agustus 2026");
+        assert_eq!(date(d, crate::web::Lang::En), "17 August 2026");
     }
 
     #[test]

@@ -754,10 +754,11 @@ fn module(
                 sink.error(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers");
             }
             if let Some(d) = draw {
-                if d as usize > body.questions.len() && !body.questions.is_empty() {
+                // counted as written, so a question with its own error does not also fail `draw`
+                if d as usize > body.written && body.written > 0 {
                     sink.error(
                         draw_line,
-                        format!("draw = {d} but the quiz has only {} questions; lower `draw` or add questions", body.questions.len()),
+                        format!("draw = {d} but the quiz has only {} questions; lower `draw` or add questions", body.written),
                     );
                 }
             }
@@ -790,7 +791,16 @@ fn module(
 }
 
 fn render_question(q: &quiz::QuestionSource, links: &Links, sink: &mut Sink<'_>) -> QuestionOut {
-    let prompt_html = markdown::render(&q.prompt.text, q.prompt.line, links, sink).html;
+    // the heading and the lines below it are rendered apart, so that a problem in the lines
+    // below is reported at its own line
+    let mut prompt_html = if q.heading.is_empty() {
+        String::new()
+    } else {
+        markdown::render(&q.heading, q.line, links, sink).html
+    };
+    if let Some(details) = &q.details {
+        prompt_html.push_str(&markdown::render(&details.text, details.line, links, sink).html);
+    }
     let feedback_html = q
         .feedback
         .as_ref()

@@ -306,17 +306,35 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
     }
 }
 
-/// Line of `key = …` in the front matter, searching from `after` (a table header line) on, and
-/// stopping at the next table header.
+/// Line of `key = …` (or `key.sub = …`) in the front matter, searching from `after` (a table
+/// header line) on, and stopping at the next table header. A key that is a table of its own
+/// (`[key]`, `[[key]]`, `[key.sub]`) is found at its header.
 fn key_line(split: &Split<'_>, key: &str, after: usize) -> Option<usize> {
+    let mut in_scope = true;
+    let mut header = None;
     for (i, line) in split.toml.lines().enumerate() {
         let n = split.toml_line + i;
         if n < after {
             continue;
         }
         let t = line.trim_start();
-        if n > after && t.starts_with('[') {
-            return None;
+        if n > after {
+            if let Some(name) = header_name(t) {
+                in_scope = false;
+                let first = name
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"');
+                if header.is_none() && first == key {
+                    header = Some(n);
+                }
+                continue;
+            }
+        }
+        if !in_scope {
+            continue;
         }
         let Some(rest) = t.strip_prefix(key).or_else(|| {
             t.strip_prefix('"')
@@ -325,11 +343,29 @@ fn key_line(split: &Split<'_>, key: &str, after: usize) -> Option<usize> {
         }) else {
             continue;
         };
-        if rest.trim_start().starts_with('=') {
+        if rest.trim_start().starts_with(['=', '.']) {
             return Some(n);
         }
     }
-    None
+    header
+}
+
+/// The name inside a table header line (`[name]` or `[[name]]`, maybe with a comment after);
+/// `None` for any other line, such as a line of a multi-line array.
+fn header_name(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let (inner, close) = match t.strip_prefix("[[") {
+        Some(r) => (r, "]]"),
+        None => (t.strip_prefix('[')?, "]"),
+    };
+    let end = inner.find(close)?;
+    let after = inner[end + close.len()..].trim_start();
+    let name = &inner[..end];
+    let key_chars = name
+        .chars()
+        .all(|c| c.is_alphanumeric() || "_-. \"'".contains(c));
+    (key_chars && !name.trim().is_empty() && (after.is_empty() || after.starts_with('#')))
+        .then_some(name.trim())
 }
 
 /// Lines of each `[[name]]` header, in order.
@@ -368,6 +404,72 @@ mod tests {
         let s = split("+++\n+++\n").unwrap();
         assert_eq!(s.toml, "");
         assert_eq!(s.body_line, 3);
+    }
+
+    #[test]
+    fn tables_and_dotted_keys_are_found_at_their_line() {
+        let text = "+++\ntitle = \"x\"\nquiz.attempts = 3\nmatrix = [\n  [1, 2],\n]\njp = 2\n\n[[competencies]]\ncode = \"A\"\n\n[ tambahan ] # komentar\nx = 1\n[tambahan.lagi]\n+++\n";
+        let s = split(text).unwrap();
+        assert_eq!(key_line(&s, "quiz", 2), Some(3));
+        // a line of a nested array is not a table header
+        assert_eq!(key_line(&s, "jp", 2), Some(7));
+        assert_eq!(key_line(&s, "competencies", 2), Some(9));
+        assert_eq!(key_line(&s, "tambahan", 2), Some(12));
+        assert_eq!(key_line(&s, "x", 2), None);
+        assert_eq!(key_line(&s, "code", 9), Some(10));
+        assert_eq!(header_name("[[competencies]]"), Some("competencies"));
+        assert_eq!(header_name("[1, 2],"), None);
+        assert_eq!(header_name("[\"a\", \"b\"]"), None);
+        assert_eq!(header_name("tags = [\"a\"]"), None);
+    }
+
+    #[test]
+    fn unknown_keys_name_their_line_and_the_nearest_key() {
+        let text = "+++\ntitel = \"x\"\n\"jp\" = 2\nquiz.attempts = 3\n\n[tambahan]\nx = 1\n+++\n";
+        let s = split(text).unwrap();
+        let table = s.toml.parse::<toml::Table>().unwrap();
+        let mut diags = Vec::new();
+        let mut sink = Sink {
+            path: "course.md",
+            out: &mut diags,
+        };
+        let mut f = Fields::new(&table, &s, &mut sink);
+        assert_eq!(f.string("title", true, "title = \"T\""), None);
+        assert_eq!(f.int("jp", true, 1, 10, "jp = 2"), Some(2));
+        f.finish(&["title", "jp"], |_| None);
+        // (sorted: the order of unknown keys follows the TOML map)
+        let mut lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            vec![
+                "course.md:1: `title` is required; add a line title = \"T\"",
+                "course.md:2: unknown key `titel`; did you mean `title`?",
+                "course.md:4: unknown key `quiz`; known keys here: title, jp",
+                "course.md:6: unknown key `tambahan`; known keys here: title, jp",
+            ]
+        );
+    }
+
+    #[test]
+    fn toml_errors_are_reported_at_their_line() {
+        let text = "+++\ntitle = \"x\"\njp = 2\nsummary = \"tidak ditutup\n+++\n";
+        let s = split(text).unwrap();
+        let mut diags = Vec::new();
+        let parsed = parse_toml(
+            &s,
+            &mut Sink {
+                path: "m.md",
+                out: &mut diags,
+            },
+        );
+        assert!(parsed.is_none());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 4, "{diags:#?}");
+        assert!(diags[0]
+            .message
+            .starts_with("front matter is not valid TOML: "));
+        assert!(!diags[0].message.contains('\n'));
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! Courses: the Markdown course format (parse, validate, render), publishing into the database,
 //! and the catalog, course and module pages.
 
+pub mod batch;
 pub mod check;
 pub mod diag;
 pub mod dictionary;
 pub mod folder;
 pub mod frontmatter;
 pub mod markdown;
+pub mod publish;
 pub mod quiz;
+pub mod routes;
+pub mod search;
+pub mod store;
 
 pub use diag::{Diagnostic, Severity};
 pub use dictionary::Dictionary;

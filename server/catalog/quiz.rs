@@ -91,7 +91,13 @@ pub struct QuestionSource {
     /// Line of the `## ` heading.
     pub line: usize,
     pub kind: QuestionKind,
+    /// The whole prompt as one Markdown text: the heading as a paragraph, then the details.
     pub prompt: Md,
+    /// The text of the `## ` heading (empty when the prompt is all in the lines below it).
+    pub heading: String,
+    /// The rest of the prompt (paragraphs, images, code up to the answers), starting at its own
+    /// file line, so problems in it are reported at the right line.
+    pub details: Option<Md>,
     pub answer: AnswerSource,
     pub feedback: Option<Md>,
 }
@@ -100,7 +106,10 @@ pub struct QuestionSource {
 pub struct QuizBody {
     /// Text before the first question (instructions), if any.
     pub intro: Option<Md>,
+    /// The questions that parsed; those with errors are reported and left out.
     pub questions: Vec<QuestionSource>,
+    /// How many questions are written (`## ` headings), counting the ones with errors.
+    pub written: usize,
 }
 
 /// A line of the body, classified.
@@ -228,13 +237,18 @@ pub fn parse(body: &str, first_line: usize, sink: &mut Sink<'_>) -> QuizBody {
     }
 
     let intro = join_md(&intro);
+    let written = sections.len();
     let mut questions = Vec::new();
     for s in sections {
         if let Some(q) = parse_question(s.line, s.heading, &s.lines, sink) {
             questions.push(q);
         }
     }
-    QuizBody { intro, questions }
+    QuizBody {
+        intro,
+        questions,
+        written,
+    }
 }
 
 fn join_md(lines: &[(usize, &str)]) -> Option<Md> {
@@ -266,10 +280,13 @@ fn parse_question(
 ) -> Option<QuestionSource> {
     let mut state = State::Prompt;
     let mut prompt: Vec<(usize, &str)> = Vec::new();
-    let mut choices: Vec<ChoiceSource> = Vec::new();
+    // options as written (line, checked, text with continuation lines joined); split into text
+    // and feedback once complete, so a continuation line extends the feedback it belongs to
+    let mut options: Vec<(usize, bool, String)> = Vec::new();
     let mut equals: Option<(usize, &str)> = None;
     let mut feedback: Vec<(usize, &str)> = Vec::new();
-    let mut ok = true;
+    // a structural error that stopped reading this question; later checks would only add noise
+    let mut broken = false;
     let mut blank_before = false;
 
     for &(n, raw, fenced) in lines {
@@ -281,7 +298,7 @@ fn parse_question(
         match (&state, class) {
             (State::Prompt, Line::Task { checked, text }) => {
                 state = State::Choices;
-                choices.push(choice(n, checked, text));
+                options.push((n, checked, text.to_string()));
             }
             (State::Prompt, Line::Equals(text)) => {
                 state = State::Equals;
@@ -290,14 +307,14 @@ fn parse_question(
             (State::Prompt, _) => prompt.push((n, raw)),
 
             (State::Choices, Line::Task { checked, text }) => {
-                choices.push(choice(n, checked, text))
+                options.push((n, checked, text.to_string()))
             }
             (State::Choices | State::Equals, Line::Blank) => {}
             (State::Choices, Line::Text(t)) if !blank_before && t.starts_with([' ', '\t']) => {
                 // a continuation line of the option above
-                if let Some(last) = choices.last_mut() {
-                    last.text.text.push(' ');
-                    last.text.text.push_str(t.trim());
+                if let Some((_, _, text)) = options.last_mut() {
+                    text.push(' ');
+                    text.push_str(t.trim());
                 }
             }
             (State::Choices, Line::Equals(_))
@@ -306,7 +323,7 @@ fn parse_question(
                     n,
                     "two answer parts in one question; keep either one task list or one `= answer` line",
                 );
-                ok = false;
+                broken = true;
                 break;
             }
             (State::Choices | State::Equals, Line::Quote(q)) => {
@@ -320,18 +337,19 @@ fn parse_question(
                     "text after the answers; move it above the answer list (prompt) or into a `>` feedback blockquote"
                 };
                 sink.error(n, advice);
-                ok = false;
+                broken = true;
                 break;
             }
             (State::Feedback, Line::Quote(q)) => feedback.push((n, q)),
-            (State::Feedback, Line::Blank) => {}
+            // kept, so that `> a` and `> b` apart stay two paragraphs and lines stay exact
+            (State::Feedback, Line::Blank) => feedback.push((n, "")),
             (State::Feedback, Line::Text(t)) if !blank_before => feedback.push((n, t.trim())),
             (State::Feedback, Line::Task { .. } | Line::Equals(_)) => {
                 sink.error(
                     n,
                     "answers after the feedback; put the answer list before the `>` feedback, or start a new question with `## `",
                 );
-                ok = false;
+                broken = true;
                 break;
             }
             (State::Feedback, Line::Text(_)) => {
@@ -339,31 +357,46 @@ fn parse_question(
                     n,
                     "text after the feedback; each question starts with a `## ` heading, so start one or move this into the blockquote",
                 );
-                ok = false;
+                broken = true;
                 break;
             }
         }
         blank_before = raw.trim().is_empty();
     }
 
-    let mut prompt_md = vec![(line, heading)];
-    if !prompt.is_empty() {
-        prompt_md.push((line, ""));
-        prompt_md.extend(prompt.iter().copied());
-    }
-    let prompt = join_md(&prompt_md);
-    if heading.trim().is_empty() && prompt.is_none() {
+    let details = join_md(&prompt);
+    let prompt = match (&details, heading.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(Md {
+            text: heading.to_string(),
+            line,
+        }),
+        (Some(d), true) => Some(d.clone()),
+        (Some(d), false) => Some(Md {
+            text: format!("{heading}\n\n{}", d.text),
+            line,
+        }),
+    };
+    let mut ok = !broken;
+    if prompt.is_none() {
         sink.error(
             line,
             "the question has an empty prompt; write the question after `## `",
         );
         ok = false;
     }
+    if broken {
+        return None;
+    }
     let prompt = prompt.unwrap_or(Md {
         text: String::new(),
         line,
     });
     let feedback = join_md(&feedback);
+    let choices: Vec<ChoiceSource> = options
+        .iter()
+        .map(|(n, checked, text)| choice(*n, *checked, text))
+        .collect();
 
     let (kind, answer) = match state {
         State::Prompt => {
@@ -396,6 +429,8 @@ fn parse_question(
         line,
         kind,
         prompt,
+        heading: heading.to_string(),
+        details,
         answer,
         feedback,
     })
@@ -404,7 +439,8 @@ fn parse_question(
 fn choice(n: usize, checked: bool, text: &str) -> ChoiceSource {
     let (text, feedback) = match text.split_once(" -- ") {
         Some((t, f)) => (t.trim(), Some(f.trim())),
-        None => (text, None),
+        // `- [ ] option --` with the feedback left out
+        None => (text.strip_suffix(" --").unwrap_or(text).trim_end(), None),
     };
     ChoiceSource {
         text: Md {
@@ -493,7 +529,13 @@ pub fn parse_equals(text: &str) -> Result<AnswerSource, String> {
         return Err("the `=` line has no answer; write the answer after `= `".into());
     }
     if let Some((a, b)) = text.split_once("..") {
-        let (lo, hi) = (parse_number(a), parse_number(b));
+        // `10...20` is not `10` to `.20`
+        let hi = if b.starts_with('.') {
+            None
+        } else {
+            parse_number(b)
+        };
+        let lo = parse_number(a);
         if lo.is_some() || hi.is_some() || a.trim().is_empty() || b.trim().is_empty() {
             return match (lo, hi) {
                 (Some(min), Some(max)) if min <= max => Ok(AnswerSource::Numeric(Numeric::Range { min, max })),
@@ -548,4 +590,768 @@ pub fn fold_short_answer(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::diag::Diagnostic;
+
+    /// Parse `body` as if it started on file line 10; returns the body and the diagnostics as
+    /// `path:line: message` strings.
+    fn run(body: &str) -> (QuizBody, Vec<String>) {
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        let parsed = parse(
+            body,
+            10,
+            &mut Sink {
+                path: "kuis.md",
+                out: &mut diags,
+            },
+        );
+        (parsed, diags.iter().map(|d| d.to_string()).collect())
+    }
+
+    fn parse_ok(body: &str) -> QuizBody {
+        let (parsed, diags) = run(body);
+        assert!(diags.is_empty(), "unexpected diagnostics: {diags:#?}");
+        assert_eq!(parsed.written, parsed.questions.len());
+        parsed
+    }
+
+    fn one(body: &str) -> QuestionSource {
+        let mut q = parse_ok(body).questions;
+        assert_eq!(q.len(), 1, "{q:#?}");
+        q.remove(0)
+    }
+
+    /// The diagnostics of a body that must fail, with the questions that still parsed.
+    fn errors(body: &str) -> Vec<String> {
+        let (_, diags) = run(body);
+        assert!(!diags.is_empty(), "expected an error for {body:?}");
+        diags
+    }
+
+    fn choices(q: &QuestionSource) -> Vec<(&str, bool, Option<&str>)> {
+        match &q.answer {
+            AnswerSource::Choices(c) => c
+                .iter()
+                .map(|c| {
+                    (
+                        c.text.text.as_str(),
+                        c.correct,
+                        c.feedback.as_ref().map(|f| f.text.as_str()),
+                    )
+                })
+                .collect(),
+            other => panic!("not a choice question: {other:?}"),
+        }
+    }
+
+    fn numeric(q: &QuestionSource) -> Numeric {
+        assert_eq!(q.kind, QuestionKind::Numeric);
+        match q.answer {
+            AnswerSource::Numeric(n) => n,
+            ref other => panic!("not numeric: {other:?}"),
+        }
+    }
+
+    fn exact(value: f64, tolerance: f64) -> Numeric {
+        Numeric::Exact { value, tolerance }
+    }
+
+    // ---- question types -------------------------------------------------------------------
+
+    #[test]
+    fn one_checked_option_is_single_choice() {
+        let q = one("## Apa tujuan standar pelayanan?\n\n- [ ] Menambah birokrasi\n- [x] Memberi kepastian\n- [ ] Membatasi pemohon\n");
+        assert_eq!(q.kind, QuestionKind::Single);
+        assert_eq!(q.line, 10);
+        assert_eq!(q.heading, "Apa tujuan standar pelayanan?");
+        assert_eq!(q.prompt.text, "Apa tujuan standar pelayanan?");
+        assert_eq!(q.prompt.line, 10);
+        assert_eq!(q.details, None);
+        assert_eq!(
+            choices(&q),
+            vec![
+                ("Menambah birokrasi", false, None),
+                ("Memberi kepastian", true, None),
+                ("Membatasi pemohon", false, None)
+            ]
+        );
+        let AnswerSource::Choices(c) = &q.answer else {
+            unreachable!()
+        };
+        assert_eq!(
+            c.iter().map(|c| c.text.line).collect::<Vec<_>>(),
+            vec![12, 13, 14]
+        );
+        assert_eq!(q.feedback, None);
+    }
+
+    #[test]
+    fn two_or_more_checked_options_are_multiple_answer() {
+        let q = one("## Pilih semua komponen.\n\n- [x] Persyaratan\n- [X] Jangka waktu\n* [x] Biaya\n+ [ ] Nama petugas\n");
+        assert_eq!(q.kind, QuestionKind::Multiple);
+        assert_eq!(
+            choices(&q).iter().map(|c| c.1).collect::<Vec<_>>(),
+            vec![true, true, true, false]
+        );
+    }
+
+    #[test]
+    fn benar_salah_and_true_false_are_true_false() {
+        for (body, right) in [
+            (
+                "## Maklumat wajib dipublikasikan.\n\n- [x] Benar\n- [ ] Salah\n",
+                0,
+            ),
+            ("## Pernyataan.\n\n- [ ] benar\n- [x] SALAH\n", 1),
+            ("## Statement.\n\n- [ ] True\n- [x] False\n", 1),
+            ("## Statement.\n\n- [x] true\n- [ ] false\n", 0),
+            (
+                "## Dengan umpan balik.\n\n- [x] Benar -- Tepat.\n- [ ] Salah -- Bukan.\n",
+                0,
+            ),
+        ] {
+            let q = one(body);
+            assert_eq!(q.kind, QuestionKind::TrueFalse, "{body}");
+            let c = choices(&q);
+            assert_eq!(c.len(), 2);
+            assert!(c[right].1 && !c[1 - right].1, "{body}");
+        }
+        // mixing the languages, or a third option, makes an ordinary choice question
+        assert_eq!(
+            one("## Campur.\n\n- [x] Benar\n- [ ] False\n").kind,
+            QuestionKind::Single
+        );
+        assert_eq!(
+            one("## Tiga.\n\n- [x] Benar\n- [ ] Salah\n- [ ] Tidak tahu\n").kind,
+            QuestionKind::Single
+        );
+    }
+
+    #[test]
+    fn equals_with_words_is_short_answer_with_alternatives() {
+        let q = one("## Kepanjangan dari ASN adalah ...\n\n= Aparatur Sipil Negara\n");
+        assert_eq!(q.kind, QuestionKind::ShortAnswer);
+        assert_eq!(
+            q.answer,
+            AnswerSource::Short(vec!["Aparatur Sipil Negara".into()])
+        );
+        let q =
+            one("## Lembaga pengawas pelayanan publik?\n\n=   Ombudsman |Ombudsman RI| ORI  \n");
+        assert_eq!(
+            q.answer,
+            AnswerSource::Short(vec![
+                "Ombudsman".into(),
+                "Ombudsman RI".into(),
+                "ORI".into()
+            ])
+        );
+        // digits among words are still a short answer
+        let q = one("## Nama kanal?\n\n= SP4N-LAPOR! | LAPOR\n");
+        assert_eq!(q.kind, QuestionKind::ShortAnswer);
+    }
+
+    #[test]
+    fn equals_with_a_number_is_numeric() {
+        for (line, want) in [
+            ("= 14", exact(14.0, 0.0)),
+            ("= -3", exact(-3.0, 0.0)),
+            ("= 2.78", exact(2.78, 0.0)),
+            ("= 2,5", exact(2.5, 0.0)),
+            ("= 1e3", exact(1000.0, 0.0)),
+            ("= 14 ± 0.5", exact(14.0, 0.5)),
+            ("= 14±0.5", exact(14.0, 0.5)),
+            ("= 14 +/- 0.5", exact(14.0, 0.5)),
+            ("= 14 +- 0.5", exact(14.0, 0.5)),
+            ("= 2,5 ± 0,1", exact(2.5, 0.1)),
+            (
+                "= 10..20",
+                Numeric::Range {
+                    min: 10.0,
+                    max: 20.0,
+                },
+            ),
+            (
+                "= 10 .. 20",
+                Numeric::Range {
+                    min: 10.0,
+                    max: 20.0,
+                },
+            ),
+            ("= 0..3", Numeric::Range { min: 0.0, max: 3.0 }),
+            (
+                "= -5..-1",
+                Numeric::Range {
+                    min: -5.0,
+                    max: -1.0,
+                },
+            ),
+            ("= 7..7", Numeric::Range { min: 7.0, max: 7.0 }),
+        ] {
+            let q = one(&format!("## Berapa?\n\n{line}\n"));
+            assert_eq!(numeric(&q), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn options_carry_their_own_feedback() {
+        let q = one("## Q\n\n- [ ] Menambah tahapan -- Bukan; justru menyederhanakan.\n- [x] Kepastian --  Tepat sekali.  \n- [ ] Tanpa umpan balik\n- [ ] Umpan balik kosong --\n- [ ] Pilihan--tanpa spasi\n");
+        assert_eq!(
+            choices(&q),
+            vec![
+                (
+                    "Menambah tahapan",
+                    false,
+                    Some("Bukan; justru menyederhanakan.")
+                ),
+                ("Kepastian", true, Some("Tepat sekali.")),
+                ("Tanpa umpan balik", false, None),
+                ("Umpan balik kosong", false, None),
+                ("Pilihan--tanpa spasi", false, None),
+            ]
+        );
+        let AnswerSource::Choices(c) = &q.answer else {
+            unreachable!()
+        };
+        assert_eq!(c[0].feedback.as_ref().unwrap().line, 12);
+    }
+
+    #[test]
+    fn option_continuation_lines_join_the_text_or_the_feedback() {
+        let q = one("## Q\n\n- [x] Pilihan yang\n  panjang sekali\n- [ ] Pilihan -- Umpan balik yang\n  berlanjut\n");
+        assert_eq!(
+            choices(&q),
+            vec![
+                ("Pilihan yang panjang sekali", true, None),
+                ("Pilihan", false, Some("Umpan balik yang berlanjut")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blockquote_after_the_answers_is_the_feedback() {
+        let q = one("## Q\n\n- [x] A\n- [ ] B\n\n> Baris satu\n> baris dua\nlanjutan malas\n>\n> Paragraf kedua.\n");
+        let f = q.feedback.unwrap();
+        assert_eq!(f.line, 15);
+        assert_eq!(
+            f.text,
+            "Baris satu\nbaris dua\nlanjutan malas\n\nParagraf kedua."
+        );
+        // two blockquotes with a blank line between stay two paragraphs, lines exact
+        let q = one("## Q\n\n= 20\n\n> Satu.\n\n> Dua.\n\n");
+        let f = q.feedback.unwrap();
+        assert_eq!(f.text, "Satu.\n\nDua.");
+        assert_eq!(f.line, 14);
+        assert_eq!(q.kind, QuestionKind::Numeric);
+        // `>` with no space and a nested quote
+        let q = one("## Q\n\n= a\n>Rapat\n>> kutipan\n");
+        assert_eq!(q.feedback.unwrap().text, "Rapat\n> kutipan");
+    }
+
+    #[test]
+    fn the_prompt_takes_paragraphs_images_and_code() {
+        let body = "## Perhatikan kode berikut.\n\nApa keluarannya?\n\n![Alur](assets/alur.png)\n\n```python\n## bukan soal\n- [x] bukan pilihan\n= bukan jawaban\n> bukan umpan balik\n```\n\n~~~\n## juga bukan soal\n~~~\n\n    ## kode terindentasi\n\n### Subjudul\n\n- butir daftar biasa\n\n> kutipan dalam soal\n\n- [x] 1\n- [ ] 2\n";
+        let parsed = parse_ok(body);
+        assert_eq!(parsed.questions.len(), 1, "{parsed:#?}");
+        let q = &parsed.questions[0];
+        assert_eq!(q.kind, QuestionKind::Single);
+        assert_eq!(q.heading, "Perhatikan kode berikut.");
+        let d = q.details.as_ref().unwrap();
+        assert_eq!(d.line, 12, "details start at their own line");
+        assert!(
+            d.text.starts_with("Apa keluarannya?\n\n![Alur]"),
+            "{}",
+            d.text
+        );
+        assert!(d.text.contains("```python\n## bukan soal\n- [x] bukan pilihan\n= bukan jawaban\n> bukan umpan balik\n```"));
+        assert!(d.text.contains("~~~\n## juga bukan soal\n~~~"));
+        assert!(d.text.contains("    ## kode terindentasi"));
+        assert!(d.text.ends_with("> kutipan dalam soal"), "{}", d.text);
+        assert_eq!(
+            q.prompt.text,
+            format!("Perhatikan kode berikut.\n\n{}", d.text)
+        );
+        assert_eq!(choices(q).len(), 2);
+    }
+
+    #[test]
+    fn a_longer_fence_is_closed_only_by_a_fence_as_long() {
+        let parsed = parse_ok("## Q\n\n````\n```\n## masih kode\n```\n````\n\n- [x] a\n- [ ] b\n");
+        assert_eq!(parsed.questions.len(), 1);
+    }
+
+    #[test]
+    fn prompt_in_the_lines_below_an_empty_heading_is_accepted() {
+        let q = one("##\nTeks soal di bawah judul kosong.\n\n= 5\n");
+        assert_eq!(q.heading, "");
+        assert_eq!(q.prompt.text, "Teks soal di bawah judul kosong.");
+        assert_eq!(q.details.unwrap().line, 11);
+    }
+
+    #[test]
+    fn headings_follow_commonmark() {
+        let parsed = parse_ok(
+            "## Judul dengan penutup ##\n\n= a\n\n   ## Apa itu C#?\n\n= b\n\n##\tTab\n\n= c\n",
+        );
+        let headings: Vec<&str> = parsed
+            .questions
+            .iter()
+            .map(|q| q.heading.as_str())
+            .collect();
+        assert_eq!(headings, vec!["Judul dengan penutup", "Apa itu C#?", "Tab"]);
+        // `###` and `##x` are not questions
+        let parsed = parse_ok("## Q\n\n### Sub\n##bukan\n\n= a\n");
+        assert_eq!(parsed.questions.len(), 1);
+        assert!(parsed.questions[0]
+            .details
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("##bukan"));
+    }
+
+    #[test]
+    fn text_before_the_first_question_is_the_intro() {
+        let parsed = parse_ok("\nKerjakan dengan teliti.\n\n# Petunjuk\n\n- butir\n- [x] ini bagian pengantar\n\n## Q\n\n= 1\n");
+        let intro = parsed.intro.unwrap();
+        assert_eq!(intro.line, 11);
+        assert_eq!(
+            intro.text,
+            "Kerjakan dengan teliti.\n\n# Petunjuk\n\n- butir\n- [x] ini bagian pengantar"
+        );
+        assert_eq!(parsed.questions.len(), 1);
+        assert_eq!(parsed.questions[0].line, 18);
+        assert_eq!(parse_ok("## Q\n\n= 1\n").intro, None);
+        assert_eq!(parse_ok("\n\n## Q\n\n= 1\n").intro, None);
+    }
+
+    #[test]
+    fn crlf_and_bom_normalized_by_the_caller_parse_the_same() {
+        let lf = "Petunjuk.\n\n## Q1\n\nTeks.\n\n- [x] A -- ya\n- [ ] B\n\n> Umpan\n> balik\n\n## Q2\n\n= 10..20\n";
+        let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+        let normalized = crate::catalog::frontmatter::normalize(&crlf);
+        assert_eq!(normalized, lf);
+        assert_eq!(parse_ok(&normalized), parse_ok(lf));
+    }
+
+    #[test]
+    fn several_questions_keep_their_lines_and_count() {
+        let parsed = parse_ok("## A\n\n= 1\n\n## B\n\n- [x] Benar\n- [ ] Salah\n## C\n= x\n");
+        assert_eq!(
+            parsed.questions.iter().map(|q| q.line).collect::<Vec<_>>(),
+            vec![10, 14, 18]
+        );
+        assert_eq!(parsed.written, 3);
+        assert_eq!(
+            parsed.questions.iter().map(|q| q.kind).collect::<Vec<_>>(),
+            vec![
+                QuestionKind::Numeric,
+                QuestionKind::TrueFalse,
+                QuestionKind::ShortAnswer
+            ]
+        );
+    }
+
+    // ---- errors ---------------------------------------------------------------------------
+
+    fn single_error(body: &str, line: usize, starts: &str) {
+        let diags = errors(body);
+        assert_eq!(diags.len(), 1, "{body:?}: {diags:#?}");
+        let want = format!("kuis.md:{line}: {starts}");
+        assert!(diags[0].starts_with(&want), "{body:?}: {diags:#?}");
+    }
+
+    #[test]
+    fn a_question_with_no_answer_part_is_an_error() {
+        single_error(
+            "## Q tanpa jawaban\n\nHanya teks.\n",
+            10,
+            "question has no answers",
+        );
+        single_error("## Q\n", 10, "question has no answers");
+        // a plain list (no checkboxes) is prompt, not an answer part
+        single_error("## Q\n\n- satu\n- dua\n", 10, "question has no answers");
+        let (parsed, _) = run("## Q\n");
+        assert_eq!((parsed.questions.len(), parsed.written), (0, 1));
+    }
+
+    #[test]
+    fn a_task_list_with_no_x_is_an_error() {
+        single_error(
+            "## Q\n\n- [ ] a\n- [ ] b\n",
+            10,
+            "the task list has no `[x]`",
+        );
+        single_error(
+            "## Q\n\n- [ ] Benar\n- [ ] Salah\n",
+            10,
+            "the task list has no `[x]`",
+        );
+    }
+
+    #[test]
+    fn two_answer_parts_are_an_error_at_the_second() {
+        single_error(
+            "## Q\n\n- [x] a\n- [ ] b\n\n= 20\n",
+            15,
+            "two answer parts in one question",
+        );
+        single_error(
+            "## Q\n\n= 20\n- [x] a\n",
+            13,
+            "two answer parts in one question",
+        );
+        single_error(
+            "## Q\n\n= 20\n\n= 21\n",
+            14,
+            "two answer parts in one question",
+        );
+        // the second part's own problems are not reported on top
+        single_error(
+            "## Q\n\n- [ ] a\n= 20\n",
+            13,
+            "two answer parts in one question",
+        );
+    }
+
+    #[test]
+    fn an_empty_prompt_is_an_error() {
+        single_error(
+            "##\n\n- [x] a\n- [ ] b\n",
+            10,
+            "the question has an empty prompt",
+        );
+        single_error("## ##\n\n= 1\n", 10, "the question has an empty prompt");
+        single_error("##   \n\n= 1\n", 10, "the question has an empty prompt");
+        // with no answers either, both are reported
+        let diags = errors("##\n");
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+    }
+
+    #[test]
+    fn a_numeric_answer_that_does_not_parse_is_an_error_at_its_line() {
+        for bad in [
+            "14 ± x",
+            "14 ±",
+            "± 2",
+            "14 +/- lima",
+            "10..x",
+            "10..",
+            "..20",
+            "10...20",
+            "1..2..3",
+            "1.2.3",
+            "1,2,3",
+            "1 000",
+            "12e",
+        ] {
+            single_error(
+                &format!("## Berapa?\n\n= {bad}\n"),
+                12,
+                &format!("numeric answer `{bad}` does not parse"),
+            );
+        }
+    }
+
+    #[test]
+    fn a_reversed_range_or_negative_tolerance_is_an_error() {
+        single_error(
+            "## Q\n\n= 20..10\n",
+            12,
+            "the range `20..10` starts above its end",
+        );
+        single_error(
+            "## Q\n\n= -1..-5\n",
+            12,
+            "the range `-1..-5` starts above its end",
+        );
+        single_error(
+            "## Q\n\n= 14 ± -1\n",
+            12,
+            "the tolerance in `14 ± -1` is negative",
+        );
+    }
+
+    #[test]
+    fn bad_equals_lines_are_errors() {
+        single_error("## Q\n\n=\n", 12, "the `=` line has no answer");
+        single_error("## Q\n\n=   \n", 12, "the `=` line has no answer");
+        single_error("## Q\n\n= a || b\n", 12, "`= a || b` has an empty answer");
+        single_error("## Q\n\n= a |\n", 12, "`= a |` has an empty answer");
+    }
+
+    #[test]
+    fn bad_option_lists_are_errors() {
+        single_error(
+            "## Q\n\n- [x] satu-satunya\n",
+            10,
+            "a choice question needs at least two options",
+        );
+        single_error(
+            "## Q\n\n- [x] Sama\n- [ ] sama\n",
+            10,
+            "two options read `sama`",
+        );
+        single_error(
+            "## Q\n\n- [x]\n- [ ] b\n",
+            10,
+            "the option on line 12 has no text",
+        );
+        single_error(
+            "## Q\n\n- [x] Benar\n- [x] Salah\n",
+            10,
+            "a true/false question needs exactly one `[x]`",
+        );
+        single_error(
+            "## Q\n\n- [x] a\n- b\n",
+            13,
+            "a list item without a checkbox among the options",
+        );
+    }
+
+    #[test]
+    fn text_after_the_answers_is_an_error() {
+        single_error(
+            "## Q\n\n- [x] a\n- [ ] b\n\nLupa judul.\n",
+            15,
+            "text after the answers",
+        );
+        single_error("## Q\n\n= 1\nteks\n", 13, "text after the answers");
+        single_error(
+            "## Q\n\n- [x] a\n- [ ] b\n\n  menjorok setelah baris kosong\n",
+            15,
+            "text after the answers",
+        );
+        single_error(
+            "## Q\n\n- [x] a\n- [ ] b\n\n```\nkode\n```\n",
+            15,
+            "text after the answers",
+        );
+    }
+
+    #[test]
+    fn answers_or_text_after_the_feedback_are_errors() {
+        single_error(
+            "## Q\n\n- [x] a\n- [ ] b\n\n> Umpan balik.\n\n- [ ] c\n",
+            17,
+            "answers after the feedback",
+        );
+        single_error("## Q\n\n= 1\n> f\n= 2\n", 14, "answers after the feedback");
+        single_error(
+            "## Q\n\n= 1\n\n> f\n\nTeks lepas.\n",
+            16,
+            "text after the feedback",
+        );
+    }
+
+    #[test]
+    fn every_broken_question_is_reported_and_the_rest_still_parse() {
+        let (parsed, diags) = run("Pengantar.\n\n## Baik\n\n= 1\n\n## Tanpa jawaban\n\n## Tanpa x\n\n- [ ] a\n- [ ] b\n\n##\n\n= 2\n\n## Angka\n\n= 1.2.3\n\n## Baik juga\n\n- [x] Benar\n- [ ] Salah\n");
+        let prefixes: Vec<&str> = diags
+            .iter()
+            .map(|d| d.split(": ").next().unwrap())
+            .collect();
+        assert_eq!(
+            prefixes,
+            vec!["kuis.md:16", "kuis.md:18", "kuis.md:23", "kuis.md:29"],
+            "{diags:#?}"
+        );
+        assert_eq!(parsed.written, 6);
+        assert_eq!(
+            parsed
+                .questions
+                .iter()
+                .map(|q| q.heading.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Baik", "Baik juga"]
+        );
+    }
+
+    // ---- numbers and answers --------------------------------------------------------------
+
+    #[test]
+    fn numeric_accepts_bounds_inclusively() {
+        let n = exact(14.0, 0.5);
+        for x in [13.5, 13.75, 14.0, 14.5] {
+            assert!(n.accepts(x), "{x}");
+        }
+        for x in [13.49, 14.51, -14.0] {
+            assert!(!n.accepts(x), "{x}");
+        }
+        let n = exact(14.0, 0.0);
+        assert!(n.accepts(14.0));
+        assert!(!n.accepts(14.001) && !n.accepts(13.999));
+        // decimal fractions that binary floats cannot hold exactly
+        assert!(exact(0.3, 0.0).accepts(0.1 + 0.2));
+        assert!(exact(2.78, 0.05).accepts(2.83) && exact(2.78, 0.05).accepts(2.73));
+        assert!(!exact(2.78, 0.05).accepts(2.84));
+        assert!(exact(0.0, 0.0).accepts(0.0) && !exact(0.0, 0.0).accepts(1e-6));
+
+        let r = Numeric::Range {
+            min: 10.0,
+            max: 20.0,
+        };
+        for x in [10.0, 10.5, 15.0, 20.0] {
+            assert!(r.accepts(x), "{x}");
+        }
+        for x in [9.999, 20.001, -15.0] {
+            assert!(!r.accepts(x), "{x}");
+        }
+        let r = Numeric::Range {
+            min: -5.0,
+            max: -1.0,
+        };
+        assert!(r.accepts(-5.0) && r.accepts(-1.0) && !r.accepts(0.0) && !r.accepts(-5.01));
+    }
+
+    #[test]
+    fn numbers_parse_with_a_decimal_point_or_a_single_comma() {
+        assert_eq!(parse_number("14"), Some(14.0));
+        assert_eq!(parse_number(" -2.5 "), Some(-2.5));
+        assert_eq!(parse_number("+3"), Some(3.0));
+        assert_eq!(parse_number("2,5"), Some(2.5));
+        assert_eq!(parse_number("\u{2212}4"), Some(-4.0));
+        for bad in [
+            "", "x", "1.2.3", "1,2,3", "1,2.3", "inf", "NaN", "1e999", "1 000", ".",
+        ] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn short_answers_fold_case_and_spaces() {
+        assert_eq!(
+            fold_short_answer("  Aparatur   Sipil\tNegara \n"),
+            "aparatur sipil negara"
+        );
+        assert_eq!(fold_short_answer("SP4N-LAPOR!"), "sp4n-lapor!");
+        assert_eq!(
+            fold_short_answer("BerAKHLAK"),
+            fold_short_answer("berakhlak")
+        );
+        assert_eq!(fold_short_answer(""), "");
+        assert_ne!(
+            fold_short_answer("Ber AKHLAK"),
+            fold_short_answer("BerAKHLAK")
+        );
+    }
+
+    #[test]
+    fn kind_codes_round_trip() {
+        for k in [
+            QuestionKind::Single,
+            QuestionKind::Multiple,
+            QuestionKind::TrueFalse,
+            QuestionKind::ShortAnswer,
+            QuestionKind::Numeric,
+        ] {
+            assert_eq!(QuestionKind::parse(k.code()), Some(k));
+        }
+        assert_eq!(QuestionKind::parse("essay"), None);
+    }
+
+    // ---- robustness -----------------------------------------------------------------------
+
+    /// Random text built from the format's own tokens (and some hostile ones): parsing never
+    /// panics, reports lines inside the text, and an error-free body keeps every question.
+    #[test]
+    fn random_bodies_never_panic() {
+        use rand::rngs::StdRng;
+        use rand::seq::IndexedRandom;
+        use rand::{Rng, SeedableRng};
+
+        const TOKENS: &[&str] = &[
+            "## ",
+            "##",
+            "###",
+            "- [x] ",
+            "- [ ] ",
+            "* [X]",
+            "= ",
+            "=",
+            "> ",
+            ">",
+            "```",
+            "~~~",
+            "    ",
+            "+++",
+            "\n",
+            "\n",
+            "\n",
+            "\r\n",
+            "\r",
+            " ",
+            "\t",
+            "±",
+            "+/-",
+            "..",
+            "|",
+            " -- ",
+            "--",
+            "14",
+            "2,5",
+            "-1",
+            "1e3",
+            "a",
+            "Benar",
+            "Salah",
+            "True",
+            "é",
+            "😀",
+            "\u{feff}",
+            "#",
+            "-",
+            "[",
+            "]",
+            "x",
+            "title = \"t\"",
+            "kind = \"quiz\"",
+            "\"",
+        ];
+        let mut rng = StdRng::seed_from_u64(0xca4a9);
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..rng.random_range(0..60) {
+                if rng.random_bool(0.1) {
+                    text.push(rng.random::<char>());
+                } else {
+                    text.push_str(TOKENS.choose(&mut rng).unwrap());
+                }
+            }
+            for input in [text.clone(), crate::catalog::frontmatter::normalize(&text)] {
+                let lines = input.lines().count().max(1);
+                let (parsed, _) = run(&input);
+                let mut diags = Vec::new();
+                parse(
+                    &input,
+                    10,
+                    &mut Sink {
+                        path: "k.md",
+                        out: &mut diags,
+                    },
+                );
+                for d in &diags {
+                    assert!(
+                        (10..10 + lines).contains(&d.line),
+                        "{d} outside the text {input:?}"
+                    );
+                }
+                if diags.is_empty() {
+                    assert_eq!(parsed.questions.len(), parsed.written, "{input:?}");
+                }
+                assert!(parsed.questions.len() <= parsed.written);
+                if let Ok(s) = crate::catalog::frontmatter::split(&input) {
+                    assert!(input.ends_with(s.body), "{input:?}");
+                    assert!(s.body_line >= 3);
+                }
+                for line in input.lines() {
+                    let _ = parse_equals(line);
+                    let _ = parse_number(line);
+                }
+            }
+        }
+    }
 }

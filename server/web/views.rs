@@ -120,10 +120,19 @@ impl HelperDef for Translate {
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let key = h
-            .param(0)
-            .and_then(|p| p.value().as_str())
-            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        // the key is every positional parameter joined: {{t "competency.kind." kind}}
+        if h.params().is_empty() {
+            return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
+        }
+        let key: String = h
+            .params()
+            .iter()
+            .map(|p| match p.value() {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let key = key.as_str();
         let lang = ctx
             .data()
             .get("lang")

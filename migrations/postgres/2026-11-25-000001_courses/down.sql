@@ -1,0 +1,9 @@
+DROP TABLE version_assets;
+DROP TABLE assets;
+DROP TABLE question_keys;
+DROP TABLE questions;
+DROP TABLE modules;
+DROP TABLE course_competencies;
+DROP TABLE course_versions;
+DROP TABLE courses;
+DROP TABLE competencies;

@@ -1,0 +1,377 @@
+//! Publishing: store a validated course as a new version, in one transaction.
+//!
+//! A version is the hash of the course's files: publishing the same files again changes nothing,
+//! and publishing files that match an older version makes that version current again.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::dictionary::Dictionary;
+use super::folder::{AnswerKey, CourseOut};
+use crate::db::schema::{
+    assets, competencies, course_competencies, course_versions, courses, modules, question_keys,
+    questions, version_assets,
+};
+use crate::db::{DbConnection, DbError};
+
+/// A fixed key for the PostgreSQL advisory lock that serialises publishing across servers.
+const PUBLISH_LOCK: i64 = 0x00ca_4a71;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new version was stored and made current.
+    Published { version_id: i64, first: bool },
+    /// The files match the current version: nothing changed.
+    Unchanged,
+    /// The files match an older version, which is current again.
+    Restored { version_id: i64 },
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Published { first: true, .. } => f.write_str("published (first version)"),
+            Outcome::Published { .. } => f.write_str("published a new version"),
+            Outcome::Unchanged => f.write_str("unchanged, nothing to publish"),
+            Outcome::Restored { .. } => {
+                f.write_str("restored an earlier version with the same files")
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum PublishError {
+    /// The course cannot be published as it is; the text says why and what to do.
+    Refused(String),
+    Db(DbError),
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublishError::Refused(m) => f.write_str(m),
+            PublishError::Db(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+impl From<DbError> for PublishError {
+    fn from(e: DbError) -> Self {
+        PublishError::Db(e)
+    }
+}
+
+impl From<diesel::result::Error> for PublishError {
+    fn from(e: diesel::result::Error) -> Self {
+        PublishError::Db(DbError::Query(e))
+    }
+}
+
+/// Store the competency dictionary: add new entries, update changed ones (none are removed, as
+/// published versions may still name them).
+pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usize, DbError> {
+    let now = Utc::now().naive_utc();
+    let mut changed = 0;
+    conn.transaction(|conn| {
+        let existing: BTreeMap<String, (String, String, String, String)> = competencies::table
+            .select((
+                competencies::code,
+                competencies::name,
+                competencies::kind,
+                competencies::description,
+                competencies::levels,
+            ))
+            .load::<(String, String, String, String, String)>(conn)?
+            .into_iter()
+            .map(|(c, n, k, d, l)| (c, (n, k, d, l)))
+            .collect();
+        for c in dict.by_code.values() {
+            let levels = serde_json::to_string(&c.levels).unwrap_or_else(|_| "[]".into());
+            let row = (
+                c.name.clone(),
+                c.kind.code().to_string(),
+                c.description.clone(),
+                levels.clone(),
+            );
+            match existing.get(&c.code) {
+                Some(old) if *old == row => {}
+                Some(_) => {
+                    diesel::update(competencies::table.find(&c.code))
+                        .set((
+                            competencies::name.eq(&c.name),
+                            competencies::kind.eq(c.kind.code()),
+                            competencies::description.eq(&c.description),
+                            competencies::levels.eq(&levels),
+                            competencies::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    changed += 1;
+                }
+                None => {
+                    diesel::insert_into(competencies::table)
+                        .values((
+                            competencies::code.eq(&c.code),
+                            competencies::name.eq(&c.name),
+                            competencies::kind.eq(c.kind.code()),
+                            competencies::description.eq(&c.description),
+                            competencies::levels.eq(&levels),
+                            competencies::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(changed)
+}
+
+/// Order courses so that each comes after the prerequisites published with it.
+pub fn in_dependency_order(courses: Vec<CourseOut>) -> Vec<CourseOut> {
+    let slugs: HashSet<String> = courses.iter().map(|c| c.slug.clone()).collect();
+    let mut pending: Vec<CourseOut> = courses;
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for c in pending {
+            let ready = c
+                .meta
+                .prerequisites
+                .iter()
+                .all(|p| !slugs.contains(p) || done.contains(p));
+            if ready {
+                done.insert(c.slug.clone());
+                out.push(c);
+            } else {
+                rest.push(c);
+            }
+        }
+        pending = rest;
+        if pending.len() == before {
+            // a cycle: publish the rest as they come; each reports what it misses
+            out.append(&mut pending);
+        }
+    }
+    out
+}
+
+/// Publish one course (its dictionary must be synced first).
+pub fn publish(conn: &mut DbConnection, course: &CourseOut) -> Result<Outcome, PublishError> {
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(_) = conn {
+            conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK})"))?;
+        }
+        publish_in_transaction(conn, course)
+    })
+}
+
+fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outcome, PublishError> {
+    let now = Utc::now().naive_utc();
+
+    // prerequisites must be published courses
+    for p in &c.meta.prerequisites {
+        let found: Option<i64> = courses::table
+            .filter(courses::slug.eq(p))
+            .filter(courses::current_version_id.is_not_null())
+            .select(courses::id)
+            .first(conn)
+            .optional()?;
+        if found.is_none() {
+            return Err(PublishError::Refused(format!(
+                "prerequisite `{p}` is not a published course; publish it first (or together: cakap courses publish courses/*), or remove it from `prerequisites`"
+            )));
+        }
+    }
+    // competencies must be in the stored dictionary
+    let codes: Vec<&str> = c
+        .meta
+        .competencies
+        .iter()
+        .map(|(code, _)| code.as_str())
+        .collect();
+    let known: Vec<String> = competencies::table
+        .filter(competencies::code.eq_any(&codes))
+        .select(competencies::code)
+        .load(conn)?;
+    if let Some(missing) = codes.iter().find(|code| !known.iter().any(|k| k == *code)) {
+        return Err(PublishError::Refused(format!(
+            "competency `{missing}` is not in the dictionary; add it to competencies.toml and publish again"
+        )));
+    }
+
+    let existing: Option<(i64, Option<i64>)> = courses::table
+        .filter(courses::slug.eq(&c.slug))
+        .select((courses::id, courses::current_version_id))
+        .first(conn)
+        .optional()?;
+    let (course_id, current, first) = match existing {
+        Some((id, current)) => (id, current, false),
+        None => {
+            let id: i64 = diesel::insert_into(courses::table)
+                .values((
+                    courses::slug.eq(&c.slug),
+                    courses::archived.eq(false),
+                    courses::created_at.eq(now),
+                    courses::updated_at.eq(now),
+                ))
+                .returning(courses::id)
+                .get_result(conn)?;
+            (id, None, true)
+        }
+    };
+
+    let same: Option<i64> = course_versions::table
+        .filter(course_versions::course_id.eq(course_id))
+        .filter(course_versions::hash.eq(&c.hash))
+        .select(course_versions::id)
+        .first(conn)
+        .optional()?;
+    if let Some(version_id) = same {
+        if current == Some(version_id) {
+            return Ok(Outcome::Unchanged);
+        }
+        set_current(conn, course_id, version_id, now)?;
+        return Ok(Outcome::Restored { version_id });
+    }
+
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let version_id: i64 = diesel::insert_into(course_versions::table)
+        .values((
+            course_versions::course_id.eq(course_id),
+            course_versions::hash.eq(&c.hash),
+            course_versions::title.eq(&c.meta.title),
+            course_versions::summary.eq(&c.meta.summary),
+            course_versions::description_html.eq(&c.description_html),
+            course_versions::jp.eq(c.meta.jp),
+            course_versions::language.eq(&c.meta.language),
+            course_versions::tags.eq(json(&c.meta.tags)),
+            course_versions::prerequisites.eq(json(&c.meta.prerequisites)),
+            course_versions::pass_mark.eq(c.meta.pass_mark),
+            course_versions::certificate.eq(c.meta.certificate),
+            course_versions::certificate_valid_months.eq(c.meta.certificate_valid_months),
+            course_versions::authors.eq(json(&c.meta.authors)),
+            course_versions::total_minutes.eq(c.total_minutes()),
+            course_versions::published_at.eq(now),
+        ))
+        .returning(course_versions::id)
+        .get_result(conn)?;
+
+    for (code, level) in &c.meta.competencies {
+        diesel::insert_into(course_competencies::table)
+            .values((
+                course_competencies::version_id.eq(version_id),
+                course_competencies::code.eq(code),
+                course_competencies::level.eq(level),
+            ))
+            .execute(conn)?;
+    }
+
+    for (position, m) in c.modules.iter().enumerate() {
+        let quiz = m.quiz.as_ref();
+        let headings = serde_json::to_string(
+            &m.headings
+                .iter()
+                .map(|h| serde_json::json!({"level": h.level, "id": h.id, "text": h.text}))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|_| "[]".into());
+        let module_id: i64 = diesel::insert_into(modules::table)
+            .values((
+                modules::version_id.eq(version_id),
+                modules::position.eq(position as i32),
+                modules::number.eq(m.number),
+                modules::slug.eq(&m.slug),
+                modules::kind.eq(m.kind.code()),
+                modules::title.eq(&m.title),
+                modules::minutes.eq(m.minutes),
+                modules::html.eq(&m.html),
+                modules::headings.eq(headings),
+                modules::pass_mark.eq(quiz.map(|q| q.pass_mark)),
+                modules::attempts.eq(quiz.map(|q| q.attempts)),
+                modules::time_limit_minutes.eq(quiz.and_then(|q| q.time_limit_minutes)),
+                modules::shuffle.eq(quiz.map(|q| q.shuffle)),
+                modules::draw.eq(quiz.and_then(|q| q.draw)),
+            ))
+            .returning(modules::id)
+            .get_result(conn)?;
+        let Some(quiz) = quiz else { continue };
+        for (qpos, q) in quiz.questions.iter().enumerate() {
+            let question_id: i64 = diesel::insert_into(questions::table)
+                .values((
+                    questions::module_id.eq(module_id),
+                    questions::position.eq(qpos as i32),
+                    questions::kind.eq(q.kind.code()),
+                    questions::prompt_html.eq(&q.prompt_html),
+                    questions::options.eq(json(&q.options)),
+                ))
+                .returning(questions::id)
+                .get_result(conn)?;
+            let answer = serde_json::to_string::<AnswerKey>(&q.key)
+                .map_err(|e| DbError::Internal(format!("answer key: {e}")))?;
+            diesel::insert_into(question_keys::table)
+                .values((
+                    question_keys::question_id.eq(question_id),
+                    question_keys::answer.eq(answer),
+                    question_keys::feedback_html.eq(&q.feedback_html),
+                    question_keys::option_feedback
+                        .eq(serde_json::to_string(&q.option_feedback)
+                            .unwrap_or_else(|_| "[]".into())),
+                ))
+                .execute(conn)?;
+        }
+    }
+
+    for a in &c.assets {
+        let stored: Option<String> = assets::table
+            .find(&a.hash)
+            .select(assets::hash)
+            .first(conn)
+            .optional()?;
+        if stored.is_none() {
+            diesel::insert_into(assets::table)
+                .values((
+                    assets::hash.eq(&a.hash),
+                    assets::content_type.eq(&a.content_type),
+                    assets::size.eq(a.bytes.len() as i64),
+                    assets::bytes.eq(&a.bytes),
+                    assets::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        diesel::insert_into(version_assets::table)
+            .values((
+                version_assets::version_id.eq(version_id),
+                version_assets::path.eq(&a.path),
+                version_assets::hash.eq(&a.hash),
+            ))
+            .execute(conn)?;
+    }
+
+    set_current(conn, course_id, version_id, now)?;
+    Ok(Outcome::Published { version_id, first })
+}
+
+fn set_current(
+    conn: &mut DbConnection,
+    course_id: i64,
+    version_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    diesel::update(courses::table.find(course_id))
+        .set((
+            courses::current_version_id.eq(Some(version_id)),
+            courses::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! Courses end to end: publishing at start-up and from the CLI, catalog, course and module pages,
+//! assets, versions, and what must never reach a page.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cakap::catalog::{batch, store};
+use cakap::db::{pool, DatabaseUrl};
+use common::{spawn_app_with, TestApp};
+
+fn shipped_courses() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("courses")
+        .display()
+        .to_string()
+}
+
+async fn app_with_samples() -> TestApp {
+    spawn_app_with(&[("CAKAP_COURSES_DIR", &shipped_courses())]).await
+}
+
+/// A courses folder with a dictionary and one small course; returns (root, course dir).
+fn write_course(root: &Path, slug: &str, lesson_body: &str) -> PathBuf {
+    std::fs::create_dir_all(root).unwrap();
+    std::fs::write(
+        root.join("competencies.toml"),
+        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
+    )
+    .unwrap();
+    let dir = root.join(slug);
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(
+        dir.join("course.md"),
+        "+++\ntitle = \"Kursus Uji\"\nsummary = \"Kursus untuk pengujian.\"\njp = 2\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 1\n+++\n\nDeskripsi kursus uji.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("01-materi.md"),
+        format!("+++\ntitle = \"Materi\"\nminutes = 5\n+++\n\n{lesson_body}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("02-kuis.md"),
+        "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\n+++\n\n## Ibu kota Indonesia adalah ...\n\n- [x] Jakarta -- RAHASIA-UMPAN-PILIHAN\n- [ ] Bandung\n\n> RAHASIA-UMPAN-BALIK\n\n## Kata rahasia?\n\n= RAHASIA-JAWABAN\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("assets/skrip.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script><rect width=\"10\" height=\"10\"/></svg>",
+    )
+    .unwrap();
+    dir
+}
+
+fn publish(db_url: &str, dirs: &[PathBuf], root: &Path) -> Vec<batch::Report> {
+    let url = DatabaseUrl::parse(db_url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let (general, reports) = batch::publish_dirs(&mut conn, dirs, root, &mut |_, _, _| {});
+    assert!(general.is_empty(), "{general:#?}");
+    reports
+}
+
+#[tokio::test]
+async fn the_samples_are_published_at_start_up_and_every_page_renders() {
+    let app = app_with_samples().await;
+    let resp = app.get("/courses").await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    for title in [
+        "Pelayanan Publik Prima",
+        "Literasi Digital dan E-Government",
+        "Manajemen Proyek bagi ASN",
+        "Komunikasi Efektif di Lingkungan Kerja ASN",
+    ] {
+        assert!(html.contains(title), "catalog lacks {title}");
+    }
+
+    let api: serde_json::Value = app.get("/api/v1/courses").await.json().await.unwrap();
+    let courses = api["courses"].as_array().unwrap();
+    assert!(courses.len() >= 4);
+    for c in courses {
+        let slug = c["slug"].as_str().unwrap();
+        let page = app.get(&format!("/courses/{slug}")).await;
+        assert_eq!(page.status(), 200, "{slug}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains(c["title"].as_str().unwrap()));
+        assert!(page.contains("JP"));
+        let detail: serde_json::Value = app
+            .get(&format!("/api/v1/courses/{slug}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let modules = detail["modules"].as_array().unwrap();
+        assert!(modules.len() >= 5, "{slug} has {} modules", modules.len());
+        for m in modules {
+            let path = format!("/courses/{slug}/{}", m["slug"].as_str().unwrap());
+            let resp = app.get(&path).await;
+            assert_eq!(resp.status(), 200, "{path}");
+            let html = resp.text().await.unwrap();
+            assert!(html.contains(m["title"].as_str().unwrap()), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn catalog_search_and_filters() {
+    let app = app_with_samples().await;
+    let count = |html: &str| html.matches("class=\"card course\"").count();
+    let html = app
+        .get("/courses?q=pengaduan+pelayanan")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Pelayanan Publik Prima"));
+    let html = app.get("/courses?kind=teknis").await.text().await.unwrap();
+    assert!(html.contains("Literasi Digital") && html.contains("Manajemen Proyek"));
+    assert!(!html.contains("Komunikasi Efektif di Lingkungan"));
+    let html = app
+        .get("/courses?competency=M.KOM")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&html), 1);
+    let html = app.get("/courses?jp=1-4").await.text().await.unwrap();
+    assert_eq!(count(&html), 1, "only Komunikasi Efektif has 4 JP");
+    let html = app
+        .get("/courses?q=tidak-ada-kata-ini")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&html), 0);
+    assert!(html.contains("Tidak ada kursus yang cocok"));
+    let api: serde_json::Value = app
+        .get("/api/v1/courses?kind=teknis&jp=5-8")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["count"], 2);
+}
+
+#[tokio::test]
+async fn a_module_page_is_small_on_the_wire() {
+    let app = app_with_samples().await;
+    let gz = reqwest::Client::new(); // no gzip feature: bodies stay compressed
+    let size = |path: String| {
+        let gz = gz.clone();
+        let url = app.url(&path);
+        async move {
+            let resp = gz
+                .get(url)
+                .header("Accept-Encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.bytes().await.unwrap().len()
+        }
+    };
+    let page_html = app
+        .get("/courses/pelayanan-publik-prima/02-standar-pelayanan")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page_html.find("/static/app.").unwrap();
+    let css = page_html[start..start + page_html[start..].find('"').unwrap()].to_string();
+    let page = size("/courses/pelayanan-publik-prima/02-standar-pelayanan".into()).await;
+    let css = size(css).await;
+    assert!(
+        page + css <= 30 * 1024,
+        "module page {page} B + css {css} B compressed"
+    );
+}
+
+#[tokio::test]
+async fn unknown_courses_modules_and_versions_are_404() {
+    let app = app_with_samples().await;
+    for path in [
+        "/courses/tidak-ada",
+        "/courses/pelayanan-publik-prima/99-tidak-ada",
+        "/courses/pelayanan-publik-prima/versions/0000000000000",
+        "/courses/pelayanan-publik-prima/versions/zz",
+        "/assets/0123456789abcdef0123456789abcdef/x.png",
+        "/assets/short/x.png",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    assert_eq!(app.get("/api/v1/courses/tidak-ada").await.status(), 404);
+}
+
+#[tokio::test]
+async fn author_script_never_reaches_a_page_and_svg_is_sandboxed() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = write_course(
+        root.path(),
+        "kursus-uji",
+        "Halo <script>alert('x')</script> dunia.\n\n<p onclick=\"curi()\">klik</p>\n\n[tautan](javascript:alert(1))\n\n![skrip](assets/skrip.svg)\n",
+    );
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let html = app
+        .get("/courses/kursus-uji/01-materi")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lower = html.to_lowercase();
+    assert!(lower.contains("dunia"));
+    for bad in ["<script", "onclick", "javascript:"] {
+        assert!(!lower.contains(bad), "{bad} reached the page");
+    }
+    // answers and feedback are not on the quiz page
+    let quiz = app
+        .get("/courses/kursus-uji/02-kuis")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for secret in ["RAHASIA-UMPAN", "RAHASIA-JAWABAN", "Jakarta"] {
+        assert!(!quiz.contains(secret), "{secret} leaked into the quiz page");
+    }
+    assert!(quiz.contains("2 dari 2 soal"), "{quiz}");
+    // the SVG asset is served so that it cannot run script
+    let start = html.find("/assets/").expect("image on the page");
+    let src = &html[start..start + html[start..].find('"').unwrap()];
+    let resp = app.get(src).await;
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    drop(dir);
+}
+
+#[tokio::test]
+async fn same_files_change_nothing_and_a_change_makes_a_new_version_while_the_old_stays_readable() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = write_course(root.path(), "kursus-versi", "Isi versi pertama.");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let url = app.db.url.clone();
+
+    // started once: published; again: unchanged
+    let reports = publish(&url, std::slice::from_ref(&dir), root.path());
+    assert!(
+        reports[0]
+            .line()
+            .contains(": unchanged, nothing to publish"),
+        "{}",
+        reports[0].line()
+    );
+    let conn_url = DatabaseUrl::parse(&url).unwrap();
+    let mut conn = pool::connect(&conn_url, false).unwrap();
+    let v1 = store::versions_of(&mut conn, "kursus-versi").unwrap();
+    assert_eq!(v1.len(), 1);
+
+    std::fs::write(
+        dir.join("01-materi.md"),
+        "+++\ntitle = \"Materi\"\n+++\n\nIsi versi kedua.\n",
+    )
+    .unwrap();
+    let reports = publish(&url, std::slice::from_ref(&dir), root.path());
+    assert!(
+        reports[0].line().contains("published a new version"),
+        "{}",
+        reports[0].line()
+    );
+    let versions = store::versions_of(&mut conn, "kursus-versi").unwrap();
+    assert_eq!(versions.len(), 2);
+
+    let current = app
+        .get("/courses/kursus-versi/01-materi")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(current.contains("Isi versi kedua."));
+    let old_hash = &v1[0].1[..12];
+    let old = app
+        .get(&format!(
+            "/courses/kursus-versi/versions/{old_hash}/01-materi"
+        ))
+        .await;
+    assert_eq!(old.status(), 200);
+    let old = old.text().await.unwrap();
+    assert!(old.contains("Isi versi pertama."));
+    assert!(old.contains("versi lama"));
+    let course = app
+        .get(&format!("/courses/kursus-versi/versions/{old_hash}"))
+        .await;
+    assert_eq!(course.status(), 200);
+
+    // back to the first files: the first version is current again, no third version
+    std::fs::write(
+        dir.join("01-materi.md"),
+        "+++\ntitle = \"Materi\"\nminutes = 5\n+++\n\nIsi versi pertama.\n",
+    )
+    .unwrap();
+    let reports = publish(&url, std::slice::from_ref(&dir), root.path());
+    assert!(
+        reports[0].line().contains("restored"),
+        "{}",
+        reports[0].line()
+    );
+    assert_eq!(
+        store::versions_of(&mut conn, "kursus-versi").unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_broken_course_is_skipped_at_start_up_and_the_others_are_served() {
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path(), "kursus-baik", "Baik.");
+    let bad = write_course(root.path(), "kursus-rusak", "[hilang](09-tidak-ada.md)");
+    drop(bad);
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    assert_eq!(app.get("/courses/kursus-baik").await.status(), 200);
+    assert_eq!(app.get("/courses/kursus-rusak").await.status(), 404);
+}
+
+#[tokio::test]
+async fn prerequisites_must_be_published_and_are_shown() {
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path(), "kursus-dasar", "Dasar.");
+    let lanjut = write_course(root.path(), "kursus-lanjut", "Lanjut.");
+    let course_md = std::fs::read_to_string(lanjut.join("course.md")).unwrap();
+    std::fs::write(
+        lanjut.join("course.md"),
+        course_md.replace("jp = 2\n", "jp = 2\nprerequisites = [\"kursus-dasar\"]\n"),
+    )
+    .unwrap();
+    let app = spawn_app_with(&[(
+        "CAKAP_COURSES_DIR",
+        &root.path().join("none").display().to_string(),
+    )])
+    .await;
+    // alone, the advanced course is refused
+    let reports = publish(&app.db.url, std::slice::from_ref(&lanjut), root.path());
+    assert!(
+        reports[0]
+            .line()
+            .contains("prerequisite `kursus-dasar` is not a published course"),
+        "{}",
+        reports[0].line()
+    );
+    // together, the basic one goes first whatever the order given
+    let reports = publish(
+        &app.db.url,
+        &[lanjut.clone(), root.path().join("kursus-dasar")],
+        root.path(),
+    );
+    assert!(
+        reports.iter().all(|r| r.ok()),
+        "{:#?}",
+        reports.iter().map(|r| r.line()).collect::<Vec<_>>()
+    );
+    let html = app
+        .get("/courses/kursus-lanjut")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Prasyarat") && html.contains("href=\"/courses/kursus-dasar\""));
+}
+
+#[test]
+fn cli_publish_reports_each_course_and_fails_on_errors() {
+    let db = common::TestDatabase::fresh();
+    let root = db.dir().join("kursus");
+    let good = write_course(&root, "kursus-cli", "Isi.");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cakap"))
+            .args(args)
+            .env("CAKAP_DATABASE_URL", &db.url)
+            .env("CAKAP_COURSES_DIR", &root)
+            .env("CAKAP_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let good_s = good.display().to_string();
+    let out = run(&["courses", "publish", &good_s]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kursus-cli: published (first version)"));
+    let out = run(&["courses", "publish", &good_s]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged"));
+
+    let bad = write_course(&root, "kursus-cli-rusak", "[x](assets/hilang.png)");
+    let bad_s = bad.display().to_string();
+    let out = run(&["courses", "publish", &bad_s]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("01-materi.md:6: link to a missing file `assets/hilang.png`"),
+        "{err}"
+    );
+}
