@@ -22,6 +22,18 @@ pub enum AppError {
     /// The request is malformed; the text says what is wrong (in English, for logs and API clients).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Not logged in (or the session ended): HTML goes to the login page, API gets 401.
+    #[error("not logged in")]
+    Unauthorized,
+    /// Logged in, but this is not theirs to see or do.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form without a valid CSRF token.
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    /// Rate-limited; the number of minutes to wait.
+    #[error("too many attempts; retry in {0} minutes")]
+    TooManyRequests(i64),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internal error: {0}")]
@@ -34,6 +46,10 @@ impl AppError {
         match self {
             AppError::NotFound => ("error.not_found.title", "error.not_found.body"),
             AppError::BadRequest(_) => ("error.bad_request.title", "error.bad_request.body"),
+            AppError::Unauthorized => ("error.unauthorized.title", "error.unauthorized.body"),
+            AppError::Forbidden => ("error.forbidden.title", "error.forbidden.body"),
+            AppError::Csrf => ("error.csrf.title", "error.csrf.body"),
+            AppError::TooManyRequests(_) => ("error.too_many.title", "error.too_many.body"),
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 ("error.unavailable.title", "error.unavailable.body")
             }
@@ -57,6 +73,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -66,9 +85,18 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         // Replaced by `render`; this is what a client sees only if that middleware is missing.
-        HttpResponse::build(self.status_code())
-            .content_type("text/plain; charset=utf-8")
+        let mut resp = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests(minutes) = self {
+            resp.insert_header((header::RETRY_AFTER, (minutes * 60).to_string()));
+        }
+        resp.content_type("text/plain; charset=utf-8")
             .body(self.status_code().canonical_reason().unwrap_or("error"))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Db(DbError::Query(e))
     }
 }
 
@@ -103,10 +131,28 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
         tracing::error!(%status, error = %error, path = %res.request().path(), "request failed");
     }
     let req = res.request().clone();
+    let minutes = match app_error {
+        Some(AppError::TooManyRequests(m)) => *m,
+        _ => 0,
+    };
+    if matches!(app_error, Some(AppError::Unauthorized)) && !wants_json(&req) {
+        let here = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        let response = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/login?next={next}")))
+            .finish();
+        return Ok(ErrorHandlerResponse::Response(
+            res.into_response(response).map_into_right_body(),
+        ));
+    }
     let mut response = if wants_json(&req) {
-        problem_json(&req, status, title_key, body_key, detail)
+        problem_json(&req, status, title_key, body_key, detail, minutes)
     } else {
-        html_page(&req, status, title_key, body_key, detail)
+        html_page(&req, status, title_key, body_key, detail, minutes)
     };
     // keep headers such as `Allow` or `Retry-After` that the original response carried
     for (name, value) in res.response().headers() {
@@ -143,9 +189,12 @@ fn wants_json(req: &HttpRequest) -> bool {
     accept.contains("json") && !accept.contains("text/html")
 }
 
-fn message(req: &HttpRequest, key: &str) -> String {
+fn message(req: &HttpRequest, key: &str, minutes: i64) -> String {
     req.app_data::<web::Data<Views>>()
-        .and_then(|v| v.i18n().get(Lang::of(req), key).map(str::to_string))
+        .and_then(|v| {
+            v.i18n()
+                .format(Lang::of(req), key, &[("minutes", minutes.to_string())])
+        })
         .unwrap_or_else(|| key.to_string())
 }
 
@@ -155,14 +204,15 @@ fn problem_json(
     title_key: &str,
     body_key: &str,
     detail: Option<String>,
+    minutes: i64,
 ) -> HttpResponse {
-    let detail = detail.unwrap_or_else(|| message(req, body_key));
+    let detail = detail.unwrap_or_else(|| message(req, body_key, minutes));
     HttpResponse::build(status)
         .content_type("application/problem+json")
         .body(
             json!({
                 "type": "about:blank",
-                "title": message(req, title_key),
+                "title": message(req, title_key, minutes),
                 "status": status.as_u16(),
                 "detail": detail,
                 "instance": req.path(),
@@ -177,6 +227,7 @@ fn html_page(
     title_key: &str,
     body_key: &str,
     detail: Option<String>,
+    minutes: i64,
 ) -> HttpResponse {
     let rendered = req.app_data::<web::Data<Views>>().map(|views| {
         views.render(
@@ -187,6 +238,7 @@ fn html_page(
                 "title_key": title_key,
                 "body_key": body_key,
                 "detail": detail,
+                "minutes": minutes,
             }),
         )
     });

@@ -3,12 +3,14 @@
 //! `main.rs` is a thin CLI over the entry points here; integration tests in `tests/` start the
 //! same [`startup::Application`] on a random port.
 
+pub mod accounts;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod mail;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;

@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db::{Db, DbError};
+use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{SecretError, Secrets};
 use crate::web::{Assets, Https, I18n, Views};
 
@@ -25,6 +26,8 @@ pub enum StartError {
         addr: String,
         reason: String,
     },
+    /// The mail transport could not be set up (a bad SMTP setting).
+    Mail(String),
 }
 
 impl fmt::Display for StartError {
@@ -33,6 +36,7 @@ impl fmt::Display for StartError {
             StartError::Database(e) => write!(f, "{e}"),
             StartError::Secrets(e) => write!(f, "{e}"),
             StartError::Web(e) => write!(f, "web assets: {e}"),
+            StartError::Mail(e) => write!(f, "mail: {e}"),
             StartError::Bind { addr, reason } => write!(
                 f,
                 "cannot listen on {addr}: {reason}; set CAKAP_BIND to a free address such as 127.0.0.1:8081"
@@ -56,6 +60,8 @@ pub struct State {
     pub secrets: Secrets,
     pub views: web::Data<Views>,
     pub assets: web::Data<Assets>,
+    pub mail_templates: web::Data<MailTemplates>,
+    pub mailer: Mailer,
 }
 
 impl State {
@@ -72,14 +78,29 @@ impl State {
         let secrets = Secrets::load_or_create(&config.data_dir).map_err(StartError::Secrets)?;
         let i18n = Arc::new(I18n::load().map_err(StartError::Web)?);
         let assets = Arc::new(Assets::load());
-        let views = Views::load(i18n, assets.clone()).map_err(StartError::Web)?;
+        let views = Views::load(i18n.clone(), assets.clone()).map_err(StartError::Web)?;
+        let mail_templates = MailTemplates::load(i18n).map_err(StartError::Web)?;
+        let mailer = crate::mail::spawn(db.clone(), &config).map_err(StartError::Mail)?;
+        announce_first_run(&db).await;
         Ok(State {
             config,
             db,
             secrets,
             views: web::Data::new(views),
             assets: web::Data::from(assets),
+            mail_templates: web::Data::new(mail_templates),
+            mailer,
         })
+    }
+}
+
+/// On an empty database, say in the log how to create the first administrator.
+async fn announce_first_run(db: &Db) {
+    let count = db.run(crate::accounts::users::count).await;
+    if let Ok(0) = count {
+        tracing::warn!(
+            "no accounts yet: create the first administrator with `cakap users add --role admin --email you@agency.go.id --name \"Your Name\"`"
+        );
     }
 }
 
@@ -168,6 +189,8 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let https = web::Data::new(Https(config.is_https()));
     let views = state.views;
     let assets = state.assets;
+    let mail_templates = state.mail_templates;
+    let mailer = web::Data::new(state.mailer);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -176,10 +199,14 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(https.clone())
             .app_data(views.clone())
             .app_data(assets.clone())
+            .app_data(mail_templates.clone())
+            .app_data(mailer.clone())
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)
             .default_service(web::to(crate::error::not_found))
+            .wrap(middleware::from_fn(crate::web::auth::middleware))
+            .wrap(middleware::from_fn(crate::web::csrf::middleware))
             .wrap(crate::error::handlers())
             .wrap(crate::web::security::headers())
             .wrap(middleware::Compress::default())
@@ -199,5 +226,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::catalog::routes::routes(cfg);
+    crate::accounts::routes::routes(cfg);
     crate::web::routes(cfg);
 }

@@ -148,6 +148,101 @@ diesel::allow_tables_to_appear_in_same_query!(
     version_assets,
 );
 
+diesel::table! {
+    agencies (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    positions (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        nip -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamp>,
+        agency_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
+        position_id -> Nullable<BigInt>,
+        supervisor_id -> Nullable<BigInt>,
+        is_author -> Bool,
+        is_agency_admin -> Bool,
+        is_platform_admin -> Bool,
+        disabled -> Bool,
+        session_version -> Integer,
+        language -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(units -> agencies (agency_id));
+diesel::joinable!(positions -> agencies (agency_id));
+diesel::joinable!(user_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(agencies, units, positions, users, user_tokens);
+
 /// The column names each table declares above, read back from the SQL diesel generates, so the
 /// schema test can compare them with the live databases. Add every new table here.
 pub fn declared_columns() -> Vec<(String, Vec<String>)> {
@@ -175,6 +270,13 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         question_keys,
         assets,
         version_assets,
+        agencies,
+        units,
+        positions,
+        users,
+        user_tokens,
+        rate_limits,
+        outbox,
     ]
 }
 

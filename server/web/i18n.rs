@@ -1,4 +1,4 @@
-//! Message catalogs (`web/i18n/*.toml`) and the language of a request.
+//! Message catalogs (`web/i18n/<lang>/*.toml`) and the language of a request.
 //!
 //! Indonesian is the default; English is the second language. A request's language comes from the
 //! `cakap_lang` cookie (set by the switch in the layout), else from `Accept-Language`.
@@ -89,24 +89,29 @@ pub struct I18n {
     catalogs: HashMap<Lang, HashMap<String, String>>,
 }
 
-const SOURCES: [(Lang, &str, &str); 2] = [
-    (
-        Lang::Id,
-        "web/i18n/id.toml",
-        include_str!("../../web/i18n/id.toml"),
-    ),
-    (
-        Lang::En,
-        "web/i18n/en.toml",
-        include_str!("../../web/i18n/en.toml"),
-    ),
-];
+/// The catalogs: `web/i18n/<lang>/<feature>.toml`, one file per feature, embedded.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "web/i18n/"]
+struct Catalogs;
 
 impl I18n {
-    /// Load the embedded catalogs. An error names the catalog file and the problem.
+    /// Load the embedded catalogs. An error names the catalog file and the problem; a key
+    /// defined in two files of one language is an error too.
     pub fn load() -> Result<I18n, String> {
-        let mut catalogs = HashMap::new();
-        for (lang, path, text) in SOURCES {
+        let mut catalogs: HashMap<Lang, HashMap<String, String>> =
+            Lang::ALL.iter().map(|l| (*l, HashMap::new())).collect();
+        let mut files: Vec<String> = Catalogs::iter().map(|f| f.to_string()).collect();
+        files.sort();
+        for file in files {
+            let path = format!("web/i18n/{file}");
+            let Some((dir, _)) = file.split_once('/') else {
+                continue;
+            };
+            let Some(lang) = Lang::parse(dir) else {
+                continue;
+            };
+            let data = Catalogs::get(&file).ok_or_else(|| format!("{path}: missing"))?;
+            let text = std::str::from_utf8(&data.data).map_err(|_| format!("{path}: not UTF-8"))?;
             let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
                 format!(
                     "{path}: not valid TOML: {}",
@@ -115,7 +120,12 @@ impl I18n {
             })?;
             let mut flat = HashMap::new();
             flatten("", &table, &mut flat).map_err(|e| format!("{path}: {e}"))?;
-            catalogs.insert(lang, flat);
+            let catalog = catalogs.entry(lang).or_default();
+            for (k, v) in flat {
+                if catalog.insert(k.clone(), v).is_some() {
+                    return Err(format!("{path}: `{k}` is already defined in another file"));
+                }
+            }
         }
         Ok(I18n { catalogs })
     }

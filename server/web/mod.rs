@@ -1,6 +1,8 @@
 //! What every page shares: templates, messages, static assets, security headers, the language switch.
 
 pub mod assets;
+pub mod auth;
+pub mod csrf;
 pub mod i18n;
 pub mod security;
 pub mod views;

@@ -86,6 +86,24 @@ impl Views {
             })
             .collect();
         ctx.insert("languages".into(), Value::Array(switch));
+        {
+            use actix_web::HttpMessage;
+            let ext = req.extensions();
+            let csrf = ext
+                .get::<super::csrf::CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default();
+            ctx.insert("csrf".into(), json!(csrf));
+            let me = ext.get::<super::auth::Session>().map(|s| {
+                json!({
+                    "id": s.user.id,
+                    "name": s.user.name,
+                    "is_admin": s.user.is_platform_admin || s.user.is_agency_admin,
+                    "is_author": s.user.is_author,
+                })
+            });
+            ctx.insert("me".into(), me.unwrap_or(Value::Null));
+        }
         self.hb.render(name, &Value::Object(ctx)).map_err(|e| {
             AppError::Internal(format!(
                 "template {name}: {}",
@@ -109,7 +127,8 @@ impl Views {
     }
 }
 
-struct Translate(Arc<I18n>);
+/// The `t` helper, shared with the e-mail templates.
+pub struct Translate(pub Arc<I18n>);
 
 impl HelperDef for Translate {
     fn call<'reg: 'rc, 'rc>(

@@ -1,0 +1,11 @@
+//! Accounts: people (ASN) with their NIP, agency, unit, position and supervisor; passwords,
+//! sessions, roles; agencies, units and positions.
+
+pub mod nip;
+pub mod orgs;
+pub mod password;
+pub mod ratelimit;
+pub mod routes;
+pub mod session;
+pub mod tokens;
+pub mod users;

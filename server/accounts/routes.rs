@@ -1,0 +1,1072 @@
+//! Account pages and API: register, verify, log in and out, reset and change the password, edit
+//! the profile, API tokens.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::Connection;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::nip::Nip;
+use super::orgs;
+use super::password::{self, Weak};
+use super::ratelimit::{self, Limit};
+use super::tokens::{self, Purpose, Refused};
+use super::users::{self, CreateError, NewUser, Profile};
+use crate::config::Config;
+use crate::db::{Db, DbConnection, DbError};
+use crate::error::AppError;
+use crate::mail::{self, MailTemplates, Mailer};
+use crate::secrets::Secrets;
+use crate::web::auth::{removal_cookie, session_cookie, CurrentUser, MaybeUser};
+use crate::web::csrf::CsrfForm;
+use crate::web::{is_local_path, Https, Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/register", web::get().to(register_form))
+        .route("/register", web::post().to(register))
+        .route("/verify/{token}", web::get().to(verify))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/password/reset", web::get().to(reset_request_form))
+        .route("/password/reset", web::post().to(reset_request))
+        .route("/password/reset/{token}", web::get().to(reset_form))
+        .route("/password/reset/{token}", web::post().to(reset))
+        .route("/invite/{token}", web::get().to(invite_form))
+        .route("/invite/{token}", web::post().to(accept_invite))
+        .route("/me", web::get().to(me))
+        .route("/me/account", web::get().to(account))
+        .route("/me/account", web::post().to(update_account))
+        .route("/me/password", web::post().to(change_password))
+        .route("/me/logout-all", web::post().to(logout_all))
+        .route("/api/v1/auth/token", web::post().to(api_token))
+        .route("/api/v1/me", web::get().to(api_me));
+}
+
+/// Field → message key (with arguments), shown next to the field.
+type FieldErrors = BTreeMap<&'static str, String>;
+
+fn t(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn page_with_status(
+    views: &Views,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    name: &str,
+    data: Value,
+) -> Result<HttpResponse, AppError> {
+    let body = views.render(req, name, data)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+fn notice(
+    views: &Views,
+    req: &HttpRequest,
+    title_key: &str,
+    body_key: &str,
+    link: Option<(&str, &str)>,
+) -> Result<HttpResponse, AppError> {
+    page_with_status(
+        views,
+        req,
+        actix_web::http::StatusCode::OK,
+        "pages/notice",
+        json!({"title_key": title_key, "body_key": body_key,
+               "link": link.map(|(href, key)| json!({"href": href, "key": key}))}),
+    )
+}
+
+fn link(config: &Config, path: &str) -> String {
+    let base = config.base_url.as_str().trim_end_matches('/');
+    format!("{base}{path}")
+}
+
+/// Render and enqueue a mail in the current transaction.
+fn send_mail(
+    conn: &mut DbConnection,
+    templates: &MailTemplates,
+    name: &str,
+    lang: Lang,
+    to: &str,
+    data: Value,
+) -> Result<(), AppError> {
+    let mut data = data;
+    data["lang"] = json!(lang.code());
+    let mail = templates
+        .render(name, lang, data, to)
+        .map_err(|e| AppError::Internal(format!("mail template {name}: {e}")))?;
+    mail::outbox::enqueue(conn, &mail)?;
+    Ok(())
+}
+
+// ---------- registration ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RegisterForm {
+    name: String,
+    email: String,
+    nip: String,
+    password: String,
+    password_confirm: String,
+}
+
+async fn register_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    me: MaybeUser,
+) -> Result<HttpResponse, AppError> {
+    if me.0.is_some() {
+        return Ok(redirect("/me"));
+    }
+    page_with_status(
+        &views,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/register",
+        json!({"form": {}, "errors": {}}),
+    )
+}
+
+fn check_password(
+    errors: &mut FieldErrors,
+    views: &Views,
+    lang: Lang,
+    pw: &str,
+    confirm: &str,
+    email: &str,
+) {
+    if let Err(w) = password::check_new(pw, email) {
+        let msg = t(views, lang, w.key()).replace("{min}", &password::MIN_LEN.to_string());
+        errors.insert("password", msg);
+    } else if pw != confirm {
+        errors.insert(
+            "password_confirm",
+            t(views, lang, "accounts.password.mismatch"),
+        );
+    }
+    let _ = Weak::TooShort;
+}
+
+/// Parse an optional NIP; an error message in the request's language.
+fn parse_nip(input: &str, lang: Lang) -> Result<Option<String>, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    Nip::parse_now(s)
+        .map(|n| Some(n.as_str().to_string()))
+        .map_err(|e| match lang {
+            Lang::Id => e.message_id.clone(),
+            Lang::En => e.message_en.clone(),
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn register(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    templates: web::Data<MailTemplates>,
+    mailer: web::Data<Mailer>,
+    form: CsrfForm<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let mut errors = FieldErrors::new();
+    let name = f.name.trim().to_string();
+    if name.chars().count() < 2 {
+        errors.insert("name", t(&views, lang, "accounts.register.name_required"));
+    }
+    let email = users::normalize_email(&f.email);
+    if email.is_none() {
+        errors.insert("email", t(&views, lang, "accounts.email_invalid"));
+    }
+    let nip = match parse_nip(&f.nip, lang) {
+        Ok(n) => n,
+        Err(msg) => {
+            errors.insert("nip", msg);
+            None
+        }
+    };
+    check_password(
+        &mut errors,
+        &views,
+        lang,
+        &f.password,
+        &f.password_confirm,
+        &f.email,
+    );
+    let echo = json!({"name": f.name, "email": f.email, "nip": f.nip});
+    if let (true, Some(email)) = (errors.is_empty(), email) {
+        let pw = f.password.clone();
+        let verify_base = link(&config, "/verify/");
+        let templates = templates.clone();
+        let outcome = db
+            .run(move |conn| {
+                let hash = password::hash(&pw).map_err(AppError::Internal)?;
+                conn.transaction(|conn| {
+                    let id = match users::create(
+                        conn,
+                        &NewUser {
+                            email: email.clone(),
+                            name: name.clone(),
+                            nip,
+                            password_hash: Some(hash),
+                            ..Default::default()
+                        },
+                    ) {
+                        Ok(id) => id,
+                        Err(CreateError::EmailTaken) => return Ok(Err("email")),
+                        Err(CreateError::NipTaken) => return Ok(Err("nip")),
+                        Err(CreateError::Db(e)) => return Err(AppError::Db(e)),
+                    };
+                    let token = tokens::issue(conn, id, Purpose::Verify)?;
+                    send_mail(
+                        conn,
+                        &templates,
+                        "verify",
+                        lang,
+                        &email,
+                        json!({"name": name, "link": format!("{verify_base}{token}")}),
+                    )?;
+                    Ok(Ok(()))
+                })
+            })
+            .await?;
+        match outcome {
+            Ok(()) => {
+                mailer.wake();
+                return notice(
+                    &views,
+                    &req,
+                    "accounts.register.sent_title",
+                    "accounts.register.sent_body",
+                    Some(("/login", "accounts.login.title")),
+                );
+            }
+            Err("email") => {
+                errors.insert("email", t(&views, lang, "accounts.register.email_taken"));
+            }
+            Err(_) => {
+                errors.insert("nip", t(&views, lang, "accounts.register.nip_taken"));
+            }
+        }
+    }
+    page_with_status(
+        &views,
+        &req,
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/register",
+        json!({"form": echo, "errors": errors}),
+    )
+}
+
+async fn verify(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let result = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let r = tokens::consume(conn, &token, Purpose::Verify)?;
+                if let Ok(user_id) = r {
+                    users::mark_verified(conn, user_id)?;
+                }
+                Ok::<_, DbError>(r)
+            })
+        })
+        .await?;
+    match result {
+        Ok(_) => notice(
+            &views,
+            &req,
+            "accounts.verify.done_title",
+            "accounts.verify.done_body",
+            Some(("/login", "accounts.login.title")),
+        ),
+        Err(r) => token_refused(&views, &req, r, "/login", "accounts.verify.again"),
+    }
+}
+
+fn token_refused(
+    views: &Views,
+    req: &HttpRequest,
+    r: Refused,
+    href: &str,
+    key: &str,
+) -> Result<HttpResponse, AppError> {
+    let body = match r {
+        Refused::Unknown => "accounts.token.unknown",
+        Refused::Used => "accounts.token.used",
+        Refused::Expired => "accounts.token.expired",
+    };
+    let body_html = views.render(req, "pages/notice", json!({"title_key": "accounts.token.title", "body_key": body, "link": {"href": href, "key": key}}))?;
+    Ok(HttpResponse::Gone()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body_html))
+}
+
+// ---------- login / logout ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+    notice: String,
+}
+
+async fn login_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    q: web::Query<NextQuery>,
+    me: MaybeUser,
+) -> Result<HttpResponse, AppError> {
+    if me.0.is_some() {
+        return Ok(redirect(if is_local_path(&q.next) {
+            &q.next
+        } else {
+            "/me"
+        }));
+    }
+    let notice = match q.notice.as_str() {
+        "logged_out_all" => Some("accounts.logout_all.done"),
+        "password_changed" => Some("accounts.reset.done_body"),
+        _ => None,
+    };
+    page_with_status(
+        &views,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/login",
+        json!({"form": {"email": "", "next": q.next}, "error": null, "notice_key": notice}),
+    )
+}
+
+/// What a login attempt came to.
+enum LoginOutcome {
+    Ok { user_id: i64, version: i32 },
+    Wrong,
+    Unverified,
+    Blocked(i64),
+}
+
+/// Check credentials with rate limits; shared by the login form and the API token endpoint.
+async fn authenticate(
+    db: &Db,
+    config: &Config,
+    templates: &web::Data<MailTemplates>,
+    lang: Lang,
+    email: &str,
+    pw: &str,
+    ip: String,
+) -> Result<LoginOutcome, AppError> {
+    let email = users::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    let pw = pw.to_string();
+    let verify_base = link(config, "/verify/");
+    let templates = templates.clone();
+    db.run(move |conn| {
+        let acct_key = format!("login:acct:{email}");
+        let ip_key = format!("login:ip:{ip}");
+        for (key, limit) in [
+            (&acct_key, ratelimit::LOGIN_ACCOUNT),
+            (&ip_key, ratelimit::LOGIN_IP),
+        ] {
+            if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
+                return Ok(LoginOutcome::Blocked(ratelimit::minutes(wait)));
+            }
+        }
+        let user = users::find_by_email(conn, &email)?;
+        let good = match &user {
+            Some(u) if !u.disabled => u
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| password::verify(&pw, h)),
+            _ => {
+                password::verify(&pw, password::dummy_hash());
+                false
+            }
+        };
+        let user = match (good, user) {
+            (true, Some(u)) => u,
+            _ => {
+                ratelimit::hit(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
+                ratelimit::hit(conn, &ip_key, ratelimit::LOGIN_IP)?;
+                return Ok(LoginOutcome::Wrong);
+            }
+        };
+        ratelimit::clear(conn, &acct_key)?;
+        if user.email_verified_at.is_none() {
+            conn.transaction(|conn| {
+                tokens::revoke_all(conn, user.id, Purpose::Verify)?;
+                let token = tokens::issue(conn, user.id, Purpose::Verify)?;
+                send_mail(
+                    conn,
+                    &templates,
+                    "verify",
+                    lang,
+                    &user.email,
+                    json!({"name": user.name, "link": format!("{verify_base}{token}")}),
+                )
+            })?;
+            return Ok(LoginOutcome::Unverified);
+        }
+        Ok(LoginOutcome::Ok {
+            user_id: user.id,
+            version: user.session_version,
+        })
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn login(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    secrets: web::Data<Secrets>,
+    https: web::Data<Https>,
+    templates: web::Data<MailTemplates>,
+    mailer: web::Data<Mailer>,
+    form: CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let outcome = authenticate(
+        &db,
+        &config,
+        &templates,
+        lang,
+        &f.email,
+        &f.password,
+        client_ip(&req),
+    )
+    .await?;
+    let error = match outcome {
+        LoginOutcome::Ok { user_id, version } => {
+            let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
+                .map_err(AppError::Internal)?;
+            let next = if is_local_path(&f.next) {
+                f.next.as_str()
+            } else {
+                "/me"
+            };
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next.to_string()))
+                .cookie(session_cookie(token, https.0))
+                .finish());
+        }
+        LoginOutcome::Blocked(minutes) => return Err(AppError::TooManyRequests(minutes)),
+        LoginOutcome::Wrong => "accounts.login.wrong",
+        LoginOutcome::Unverified => {
+            mailer.wake();
+            "accounts.login.unverified"
+        }
+    };
+    page_with_status(
+        &views,
+        &req,
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/login",
+        json!({"form": {"email": f.email, "next": f.next}, "error": error, "notice_key": null}),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn logout(_form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(removal_cookie())
+        .finish())
+}
+
+async fn logout_all(
+    me: CurrentUser,
+    db: web::Data<Db>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = me.id;
+    db.run(move |conn| Ok::<_, AppError>(users::bump_session(conn, id)?))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/login?notice=logged_out_all"))
+        .cookie(removal_cookie())
+        .finish())
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+// ---------- password reset ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetRequestForm {
+    email: String,
+}
+
+async fn reset_request_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+) -> Result<HttpResponse, AppError> {
+    page_with_status(
+        &views,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/reset_request",
+        json!({"form": {"email": ""}, "error": null}),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn reset_request(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    templates: web::Data<MailTemplates>,
+    mailer: web::Data<Mailer>,
+    form: CsrfForm<ResetRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let Some(email) = users::normalize_email(&form.0.email) else {
+        return page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/reset_request",
+            json!({"form": {"email": form.0.email}, "error": "accounts.email_invalid"}),
+        );
+    };
+    let ip = client_ip(&req);
+    let reset_base = link(&config, "/password/reset/");
+    let hours = Purpose::Reset.lifetime().num_hours();
+    let templates = templates.clone();
+    let blocked = db
+        .run(move |conn| {
+            let acct_key = format!("reset:acct:{email}");
+            let ip_key = format!("reset:ip:{ip}");
+            let limits: [(&String, Limit); 2] = [(&acct_key, ratelimit::RESET_ACCOUNT), (&ip_key, ratelimit::RESET_IP)];
+            for (key, limit) in limits {
+                if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
+                    return Ok(Some(ratelimit::minutes(wait)));
+                }
+            }
+            for (key, limit) in limits {
+                ratelimit::hit(conn, key, limit)?;
+            }
+            if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
+                conn.transaction(|conn| {
+                    tokens::revoke_all(conn, user.id, Purpose::Reset)?;
+                    let token = tokens::issue(conn, user.id, Purpose::Reset)?;
+                    send_mail(conn, &templates, "reset", lang, &user.email,
+                        json!({"name": user.name, "link": format!("{reset_base}{token}"), "hours": hours}))
+                })?;
+            }
+            Ok::<_, AppError>(None)
+        })
+        .await?;
+    if let Some(minutes) = blocked {
+        return Err(AppError::TooManyRequests(minutes));
+    }
+    mailer.wake();
+    // the same answer whether or not the address has an account
+    notice(
+        &views,
+        &req,
+        "accounts.reset.sent_title",
+        "accounts.reset.sent_body",
+        Some(("/login", "accounts.login.title")),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewPasswordForm {
+    password: String,
+    password_confirm: String,
+    name: String,
+}
+
+async fn reset_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t2 = token.clone();
+    match db
+        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &t2, Purpose::Reset)?))
+        .await?
+    {
+        Ok(_) => page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::OK,
+            "pages/reset",
+            json!({"action": format!("/password/reset/{token}"), "errors": {}, "invite": false, "form": {}}),
+        ),
+        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+    }
+}
+
+async fn reset(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    form: CsrfForm<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    set_password_with_token(req, views, db, path.into_inner(), form.0, Purpose::Reset).await
+}
+
+async fn invite_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t2 = token.clone();
+    let found = db
+        .run(move |conn| {
+            Ok::<_, AppError>(match tokens::peek(conn, &t2, Purpose::Invite)? {
+                Ok(id) => Ok(users::find(conn, id)?),
+                Err(r) => Err(r),
+            })
+        })
+        .await?;
+    match found {
+        Ok(Some(user)) => page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::OK,
+            "pages/reset",
+            json!({"action": format!("/invite/{token}"), "errors": {}, "invite": true, "form": {"name": user.name, "email": user.email}}),
+        ),
+        Ok(None) => Err(AppError::NotFound),
+        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+    }
+}
+
+async fn accept_invite(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    form: CsrfForm<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    set_password_with_token(req, views, db, path.into_inner(), form.0, Purpose::Invite).await
+}
+
+async fn set_password_with_token(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    token: String,
+    f: NewPasswordForm,
+    purpose: Purpose,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let t2 = token.clone();
+    let user = db
+        .run(move |conn| {
+            Ok::<_, AppError>(match tokens::peek(conn, &t2, purpose)? {
+                Ok(id) => Ok(users::find(conn, id)?),
+                Err(r) => Err(r),
+            })
+        })
+        .await?;
+    let user = match user {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(AppError::NotFound),
+        Err(r) => return token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+    };
+    let mut errors = FieldErrors::new();
+    check_password(
+        &mut errors,
+        &views,
+        lang,
+        &f.password,
+        &f.password_confirm,
+        &user.email,
+    );
+    let invite = purpose == Purpose::Invite;
+    if !errors.is_empty() {
+        let action = if invite {
+            format!("/invite/{token}")
+        } else {
+            format!("/password/reset/{token}")
+        };
+        return page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/reset",
+            json!({"action": action, "errors": errors, "invite": invite, "form": {"name": user.name, "email": user.email}}),
+        );
+    }
+    let pw = f.password;
+    let result = db
+        .run(move |conn| {
+            let hash = password::hash(&pw).map_err(AppError::Internal)?;
+            conn.transaction(|conn| {
+                let r = tokens::consume(conn, &token, purpose)?;
+                if let Ok(id) = r {
+                    users::set_password(conn, id, &hash)?;
+                    users::mark_verified(conn, id)?;
+                }
+                Ok::<_, AppError>(r)
+            })
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(redirect("/login?notice=password_changed")),
+        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+    }
+}
+
+// ---------- the account page ----------
+
+async fn me(_me: CurrentUser) -> HttpResponse {
+    redirect("/me/account")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn account_page(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    me: &CurrentUser,
+    form: Option<Value>,
+    errors: FieldErrors,
+    notice: Option<&str>,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let user = me.0.clone();
+    let (choices, supervisor_email) = db
+        .run(move |conn| {
+            let choices = orgs::choices(conn, user.agency_id)?;
+            let sup = match user.supervisor_id {
+                Some(id) => users::find(conn, id)?.map(|u| u.email),
+                None => None,
+            };
+            Ok::<_, AppError>((choices, sup))
+        })
+        .await?;
+    let form = form.unwrap_or_else(|| {
+        json!({
+            "name": me.name, "nip": me.nip.clone().unwrap_or_default(),
+            "agency_id": me.agency_id, "unit_id": me.unit_id, "position_id": me.position_id,
+            "supervisor_email": supervisor_email.clone().unwrap_or_default(),
+        })
+    });
+    page_with_status(
+        views,
+        req,
+        status,
+        "pages/account",
+        json!({
+            "user": &*me.0,
+            "form": form,
+            "errors": errors,
+            "notice_key": notice,
+            "agencies": choices.agencies,
+            "units": choices.units,
+            "positions": choices.positions,
+        }),
+    )
+}
+
+async fn account(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = match q.notice.as_str() {
+        "saved" => Some("accounts.account.saved"),
+        "password" => Some("accounts.account.password_changed"),
+        _ => None,
+    };
+    account_page(
+        &req,
+        &views,
+        &db,
+        &me,
+        None,
+        FieldErrors::new(),
+        notice,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AccountForm {
+    name: String,
+    nip: String,
+    agency_id: String,
+    unit_id: String,
+    position_id: String,
+    supervisor_email: String,
+}
+
+fn parse_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok().filter(|n: &i64| *n > 0)
+}
+
+async fn update_account(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<AccountForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let mut errors = FieldErrors::new();
+    let name = f.name.trim().to_string();
+    if name.chars().count() < 2 {
+        errors.insert("name", t(&views, lang, "accounts.register.name_required"));
+    }
+    let nip = match parse_nip(&f.nip, lang) {
+        Ok(n) => n,
+        Err(m) => {
+            errors.insert("nip", m);
+            None
+        }
+    };
+    let agency_id = parse_id(&f.agency_id);
+    let mut unit_id = parse_id(&f.unit_id);
+    let mut position_id = parse_id(&f.position_id);
+    // a new agency clears unit and position chosen for the old one
+    if agency_id != me.agency_id {
+        unit_id = None;
+        position_id = None;
+    }
+    let sup_email = f.supervisor_email.trim().to_string();
+    let user_id = me.id;
+    let nip2 = nip.clone();
+    let checks = db
+        .run(move |conn| {
+            let mut problems: Vec<(&'static str, &'static str)> = Vec::new();
+            if let Some(n) = &nip2 {
+                if users::nip_taken(conn, n, Some(user_id))? {
+                    problems.push(("nip", "accounts.register.nip_taken"));
+                }
+            }
+            if let Some(a) = agency_id {
+                if !orgs::agency_exists(conn, a)? {
+                    problems.push(("agency_id", "accounts.account.agency_unknown"));
+                }
+                if let Some(u) = unit_id {
+                    if !orgs::unit_in_agency(conn, u, a)? {
+                        problems.push(("unit_id", "accounts.account.unit_unknown"));
+                    }
+                }
+                if let Some(p) = position_id {
+                    if !orgs::position_in_agency(conn, p, a)? {
+                        problems.push(("position_id", "accounts.account.position_unknown"));
+                    }
+                }
+            }
+            let supervisor = if sup_email.is_empty() {
+                None
+            } else {
+                match users::find_by_email(conn, &sup_email)? {
+                    Some(s) if s.id == user_id => {
+                        problems.push(("supervisor_email", "accounts.account.supervisor_self"));
+                        None
+                    }
+                    Some(s) => Some(s.id),
+                    None => {
+                        problems.push(("supervisor_email", "accounts.account.supervisor_unknown"));
+                        None
+                    }
+                }
+            };
+            Ok::<_, AppError>((problems, supervisor))
+        })
+        .await?;
+    let (problems, supervisor_id) = checks;
+    for (field, key) in problems {
+        errors.insert(field, t(&views, lang, key));
+    }
+    if !errors.is_empty() {
+        let echo = json!({"name": f.name, "nip": f.nip, "agency_id": agency_id, "unit_id": unit_id,
+                          "position_id": position_id, "supervisor_email": f.supervisor_email});
+        return account_page(
+            &req,
+            &views,
+            &db,
+            &me,
+            Some(echo),
+            errors,
+            None,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let profile = Profile {
+        name,
+        nip,
+        agency_id,
+        unit_id,
+        position_id,
+        supervisor_id,
+        language: me.language.clone(),
+    };
+    db.run(move |conn| Ok::<_, AppError>(users::update_profile(conn, user_id, &profile)?))
+        .await?;
+    Ok(redirect("/me/account?notice=saved"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChangePasswordForm {
+    current: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn change_password(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    secrets: web::Data<Secrets>,
+    https: web::Data<Https>,
+    me: CurrentUser,
+    form: CsrfForm<ChangePasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let mut errors = FieldErrors::new();
+    let current_ok = me
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(&f.current, h));
+    if !current_ok {
+        errors.insert("current", t(&views, lang, "accounts.account.current_wrong"));
+    }
+    check_password(
+        &mut errors,
+        &views,
+        lang,
+        &f.password,
+        &f.password_confirm,
+        &me.email,
+    );
+    if !errors.is_empty() {
+        return account_page(
+            &req,
+            &views,
+            &db,
+            &me,
+            None,
+            errors,
+            None,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let id = me.id;
+    let version = db
+        .run(move |conn| {
+            let hash = password::hash(&f.password).map_err(AppError::Internal)?;
+            Ok::<_, AppError>(users::set_password(conn, id, &hash)?)
+        })
+        .await?;
+    // this device stays logged in; every other session ends
+    let (token, _) =
+        super::session::issue(&secrets.session_key, id, version).map_err(AppError::Internal)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/me/account?notice=password"))
+        .cookie(session_cookie(token, https.0))
+        .finish())
+}
+
+// ---------- API ----------
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    email: String,
+    password: String,
+}
+
+async fn api_token(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    secrets: web::Data<Secrets>,
+    templates: web::Data<MailTemplates>,
+    mailer: web::Data<Mailer>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    match authenticate(
+        &db,
+        &config,
+        &templates,
+        lang,
+        &body.email,
+        &body.password,
+        client_ip(&req),
+    )
+    .await?
+    {
+        LoginOutcome::Ok { user_id, version } => {
+            let (token, exp) = super::session::issue(&secrets.session_key, user_id, version)
+                .map_err(AppError::Internal)?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(json!({"token": token, "token_type": "Bearer", "expires_at": exp})))
+        }
+        LoginOutcome::Blocked(m) => Err(AppError::TooManyRequests(m)),
+        LoginOutcome::Wrong => Err(AppError::Unauthorized),
+        LoginOutcome::Unverified => {
+            mailer.wake();
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+async fn api_me(me: CurrentUser) -> HttpResponse {
+    HttpResponse::Ok().json(&*me.0)
+}

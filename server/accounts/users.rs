@@ -1,0 +1,334 @@
+//! People: reading and writing user rows. Plain functions over a connection.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::users;
+use crate::db::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub nip: Option<String>,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub email_verified_at: Option<chrono::NaiveDateTime>,
+    pub agency_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub position_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub is_author: bool,
+    pub is_agency_admin: bool,
+    pub is_platform_admin: bool,
+    pub disabled: bool,
+    pub session_version: i32,
+    pub language: Option<String>,
+}
+
+type Columns = (
+    users::id,
+    users::email,
+    users::name,
+    users::nip,
+    users::password_hash,
+    users::email_verified_at,
+    users::agency_id,
+    users::unit_id,
+    users::position_id,
+    users::supervisor_id,
+    users::is_author,
+    users::is_agency_admin,
+    users::is_platform_admin,
+    users::disabled,
+    users::session_version,
+    users::language,
+);
+
+const COLUMNS: Columns = (
+    users::id,
+    users::email,
+    users::name,
+    users::nip,
+    users::password_hash,
+    users::email_verified_at,
+    users::agency_id,
+    users::unit_id,
+    users::position_id,
+    users::supervisor_id,
+    users::is_author,
+    users::is_agency_admin,
+    users::is_platform_admin,
+    users::disabled,
+    users::session_version,
+    users::language,
+);
+
+/// A trimmed, lower-cased e-mail address, or `None` when it cannot be one.
+pub fn normalize_email(input: &str) -> Option<String> {
+    let e = input.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c))
+        && !domain.contains('@');
+    ok.then_some(e)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>, DbError> {
+    Ok(users::table
+        .find(id)
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, DbError> {
+    let Some(email) = normalize_email(email) else {
+        return Ok(None);
+    };
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn nip_taken(conn: &mut DbConnection, nip: &str, except: Option<i64>) -> Result<bool, DbError> {
+    let mut q = users::table
+        .filter(users::nip.eq(nip))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(users::id.ne(id));
+    }
+    Ok(q.first::<i64>(conn).optional()?.is_some())
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub nip: Option<String>,
+    pub password_hash: Option<String>,
+    pub verified: bool,
+    pub agency_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub position_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub is_author: bool,
+    pub is_agency_admin: bool,
+    pub is_platform_admin: bool,
+}
+
+#[derive(Debug)]
+pub enum CreateError {
+    EmailTaken,
+    NipTaken,
+    Db(DbError),
+}
+
+impl From<diesel::result::Error> for CreateError {
+    fn from(e: diesel::result::Error) -> Self {
+        CreateError::Db(DbError::Query(e))
+    }
+}
+
+impl From<DbError> for CreateError {
+    fn from(e: DbError) -> Self {
+        CreateError::Db(e)
+    }
+}
+
+/// Insert a person. The e-mail must already be normalized.
+pub fn create(conn: &mut DbConnection, u: &NewUser) -> Result<i64, CreateError> {
+    let now = Utc::now().naive_utc();
+    if find_by_email(conn, &u.email)?.is_some() {
+        return Err(CreateError::EmailTaken);
+    }
+    if let Some(nip) = &u.nip {
+        if nip_taken(conn, nip, None)? {
+            return Err(CreateError::NipTaken);
+        }
+    }
+    let inserted = diesel::insert_into(users::table)
+        .values((
+            users::email.eq(&u.email),
+            users::name.eq(&u.name),
+            users::nip.eq(&u.nip),
+            users::password_hash.eq(&u.password_hash),
+            users::email_verified_at.eq(u.verified.then_some(now)),
+            users::agency_id.eq(u.agency_id),
+            users::unit_id.eq(u.unit_id),
+            users::position_id.eq(u.position_id),
+            users::supervisor_id.eq(u.supervisor_id),
+            users::is_author.eq(u.is_author),
+            users::is_agency_admin.eq(u.is_agency_admin),
+            users::is_platform_admin.eq(u.is_platform_admin),
+            users::disabled.eq(false),
+            users::session_version.eq(1),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::id)
+        .get_result::<i64>(conn);
+    match inserted {
+        Ok(id) => Ok(id),
+        // a concurrent registration won the race
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        )) => {
+            if info.message().contains("nip")
+                || info.constraint_name().is_some_and(|c| c.contains("nip"))
+            {
+                Err(CreateError::NipTaken)
+            } else {
+                Err(CreateError::EmailTaken)
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Store a new password hash and end every other session. Returns the new session version.
+pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> Result<i32, DbError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    session_version(conn, id)
+}
+
+/// End every session of a user ("log out of all devices", a role change). Returns the new version.
+pub fn bump_session(conn: &mut DbConnection, id: i64) -> Result<i32, DbError> {
+    diesel::update(users::table.find(id))
+        .set(users::session_version.eq(users::session_version + 1))
+        .execute(conn)?;
+    session_version(conn, id)
+}
+
+fn session_version(conn: &mut DbConnection, id: i64) -> Result<i32, DbError> {
+    Ok(users::table
+        .find(id)
+        .select(users::session_version)
+        .first(conn)?)
+}
+
+pub fn mark_verified(conn: &mut DbConnection, id: i64) -> Result<(), DbError> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(Utc::now().naive_utc())))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What a person may change about themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub name: String,
+    pub nip: Option<String>,
+    pub agency_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub position_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub language: Option<String>,
+}
+
+pub fn update_profile(conn: &mut DbConnection, id: i64, p: &Profile) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(&p.name),
+            users::nip.eq(&p.nip),
+            users::agency_id.eq(p.agency_id),
+            users::unit_id.eq(p.unit_id),
+            users::position_id.eq(p.position_id),
+            users::supervisor_id.eq(p.supervisor_id),
+            users::language.eq(&p.language),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Roles an administrator grants; changing them ends the person's sessions.
+pub fn set_roles(
+    conn: &mut DbConnection,
+    id: i64,
+    author: bool,
+    agency_admin: bool,
+    platform_admin: bool,
+) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::is_author.eq(author),
+            users::is_agency_admin.eq(agency_admin),
+            users::is_platform_admin.eq(platform_admin),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The people whose supervisor `id` is.
+pub fn team(conn: &mut DbConnection, id: i64) -> Result<Vec<User>, DbError> {
+    Ok(users::table
+        .filter(users::supervisor_id.eq(id))
+        .order(users::name)
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
+/// Whether `id` supervises anyone.
+pub fn is_supervisor(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> {
+    Ok(users::table
+        .filter(users::supervisor_id.eq(id))
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emails_are_normalized_or_refused() {
+        use super::normalize_email as n;
+        assert_eq!(
+            n("  Budi.Santoso@Kab-Sleman.go.id "),
+            Some("budi.santoso@kab-sleman.go.id".into())
+        );
+        for bad in [
+            "",
+            "budi",
+            "budi@",
+            "@go.id",
+            "budi@localhost",
+            "a b@x.id",
+            "budi@x..id",
+            "a@b@c.id",
+        ] {
+            assert_eq!(n(bad), None, "{bad}");
+        }
+    }
+}

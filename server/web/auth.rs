@@ -1,0 +1,197 @@
+//! Who is asking: the session middleware resolves a session token (cookie or bearer) into the
+//! user once per request; handlers take [`CurrentUser`] (must be logged in) or [`MaybeUser`].
+
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::accounts::session;
+use crate::accounts::users::{self, User};
+use crate::db::{Db, DbError};
+use crate::error::AppError;
+use crate::secrets::Secrets;
+
+/// The resolved session of a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: Arc<User>,
+    /// Authenticated by an `Authorization: Bearer` header (an API client), not a cookie.
+    pub bearer: bool,
+}
+
+fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
+    if let Some(auth) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(t) = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+        {
+            return Some((t.trim().to_string(), true));
+        }
+    }
+    req.cookie(session::COOKIE)
+        .map(|c| (c.value().to_string(), false))
+}
+
+/// Middleware: resolve the session, if any. A stale cookie (logged out everywhere, password or
+/// roles changed, account disabled) is removed.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if path.starts_with("/static/") || path.starts_with("/assets/") || path == "/healthz" {
+        return next.call(req).await;
+    }
+    let mut stale_cookie = false;
+    if let Some((token, bearer)) = token_of(&req) {
+        let key = req
+            .app_data::<web::Data<Secrets>>()
+            .map(|s| s.session_key.clone());
+        let claims = key.and_then(|k| session::verify(&k, &token));
+        let user = match (claims, req.app_data::<web::Data<Db>>()) {
+            (Some(c), Some(db)) => db
+                .run(move |conn| {
+                    Ok::<_, DbError>(
+                        users::find(conn, c.user_id)?
+                            .filter(|u| !u.disabled && u.session_version == c.version),
+                    )
+                })
+                .await
+                .map_err(AppError::from)?,
+            _ => None,
+        };
+        match user {
+            Some(user) => {
+                let unsafe_method = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+                if !bearer
+                    && unsafe_method
+                    && req.path().starts_with("/api/")
+                    && !super::csrf::check_header(&req)
+                {
+                    return Err(AppError::Csrf.into());
+                }
+                req.extensions_mut().insert(Session {
+                    user: Arc::new(user),
+                    bearer,
+                });
+            }
+            None if bearer => return Err(AppError::Unauthorized.into()),
+            None => stale_cookie = true,
+        }
+    }
+    let mut res = next.call(req).await?;
+    if stale_cookie {
+        let _ = res.response_mut().add_cookie(&removal_cookie());
+    }
+    Ok(res)
+}
+
+/// The session cookie for a token.
+pub fn session_cookie(token: String, https: bool) -> Cookie<'static> {
+    Cookie::build(session::COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(session::LIFETIME.num_seconds()))
+        .finish()
+}
+
+/// A cookie that removes the session cookie.
+pub fn removal_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(session::COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .finish();
+    c.make_removal();
+    c
+}
+
+/// The logged-in user; otherwise the request fails with `Unauthorized` (login page or 401).
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Arc<User>);
+
+impl std::ops::Deref for CurrentUser {
+    type Target = User;
+    fn deref(&self) -> &User {
+        &self.0
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Session>()
+                .map(|s| CurrentUser(s.user.clone()))
+                .ok_or_else(|| AppError::Unauthorized.into()),
+        )
+    }
+}
+
+/// The logged-in user, if any.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<Arc<User>>);
+
+impl FromRequest for MaybeUser {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(MaybeUser(
+            req.extensions().get::<Session>().map(|s| s.user.clone()),
+        )))
+    }
+}
+
+impl CurrentUser {
+    pub fn require_platform_admin(&self) -> Result<(), AppError> {
+        if self.is_platform_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Platform admins administer every agency; agency admins only their own.
+    pub fn can_admin_agency(&self, agency_id: i64) -> bool {
+        self.is_platform_admin || (self.is_agency_admin && self.agency_id == Some(agency_id))
+    }
+
+    pub fn require_agency_admin(&self, agency_id: i64) -> Result<(), AppError> {
+        if self.can_admin_agency(agency_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_any_admin(&self) -> Result<(), AppError> {
+        if self.is_platform_admin || self.is_agency_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_author(&self) -> Result<(), AppError> {
+        if self.is_author || self.is_platform_admin || self.is_agency_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
