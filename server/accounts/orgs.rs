@@ -151,7 +151,7 @@ pub fn unit_tree(units: &[Unit]) -> Vec<UnitChoice> {
         }
     }
     let mut sorted: Vec<Unit> = units.to_vec();
-    sorted.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    sorted.sort_by_key(|a| a.name.to_lowercase());
     let units = &sorted[..];
     let mut out = Vec::new();
     let mut seen = Vec::new();
