@@ -21,6 +21,7 @@ pub const KEYS: &[&str] = &[
     "data_dir",
     "courses_dir",
     "publish_on_start",
+    "trust_proxy",
     "db_pool_size",
     "workers",
     "log",
@@ -47,6 +48,9 @@ pub struct Config {
     pub courses_dir: PathBuf,
     /// Publish the courses folder when `serve` starts (changed courses get a new version).
     pub publish_on_start: bool,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` / `Forwarded`
+    /// (for rate limits and logs). Only turn on when the proxy sets those headers.
+    pub trust_proxy: bool,
     pub db_pool_size: u32,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
@@ -326,17 +330,18 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
     let courses_dir = non_empty_path(&courses_raw, "courses_dir")?;
 
     let publish_raw = take("publish_on_start", "true");
-    let publish_on_start = match publish_raw.value.trim() {
-        "true" | "1" | "yes" | "on" => true,
-        "false" | "0" | "no" | "off" => false,
-        _ => {
-            return Err(publish_raw.invalid(
-                "publish_on_start",
-                "not true or false",
-                "true (publish the courses folder at start-up) or false",
-            ))
-        }
-    };
+    let publish_on_start = parse_bool(
+        &publish_raw,
+        "publish_on_start",
+        "true (publish the courses folder at start-up) or false",
+    )?;
+
+    let proxy_raw = take("trust_proxy", "false");
+    let trust_proxy = parse_bool(
+        &proxy_raw,
+        "trust_proxy",
+        "true (a reverse proxy in front sets X-Forwarded-For) or false",
+    )?;
 
     let pool_raw = take("db_pool_size", "8");
     let db_pool_size = parse_range(&pool_raw, "db_pool_size", 1, 256)? as u32;
@@ -423,6 +428,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         data_dir,
         courses_dir,
         publish_on_start,
+        trust_proxy,
         db_pool_size,
         workers,
         log,
@@ -436,6 +442,14 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             smtp_security,
         },
     })
+}
+
+fn parse_bool(raw: &Raw, key: &str, accepted: &str) -> Result<bool, ConfigError> {
+    match raw.value.trim() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(raw.invalid(key, "not true or false", accepted)),
+    }
 }
 
 fn non_empty_path(raw: &Raw, key: &str) -> Result<PathBuf, ConfigError> {

@@ -32,6 +32,37 @@ enum Command {
     /// Check and publish course folders.
     #[command(subcommand)]
     Courses(CoursesCommand),
+    /// Create accounts (such as the first administrator) and list them.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a verified account that can log in at once. Without --password-stdin you are
+    /// asked for the password twice; when no one is there to ask (a script), a strong password
+    /// is made up and printed once.
+    Add {
+        /// The person's e-mail address (their login).
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// The person's full name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// What the account may do: admin (the whole platform), agency-admin (one agency; needs
+        /// --agency), author (writes courses) or learner.
+        #[arg(long, value_name = "ROLE", default_value = "learner",
+              value_parser = ["admin", "agency-admin", "author", "learner"])]
+        role: String,
+        /// The code of the person's agency (instansi), e.g. KAB-SLEMAN.
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List every account: e-mail, name and roles.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +104,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
+    if let Command::Users(cmd) = cli.command {
+        return match users(&config, cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     cakap::telemetry::init(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -90,6 +130,7 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Courses(CoursesCommand::Check { .. }) => Ok(()),
             Command::Courses(CoursesCommand::Publish { dirs }) => publish(config, dirs).await,
+            Command::Users(_) => Ok(()),
         }
     });
     match result {
@@ -99,6 +140,85 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cakap users …`: synchronous, so that a password prompt owns the terminal.
+fn users(config: &Config, cmd: UsersCommand) -> Result<(), String> {
+    use cakap::accounts::cli;
+    match cmd {
+        UsersCommand::Add {
+            email,
+            name,
+            role,
+            agency,
+            password_stdin,
+        } => {
+            let role = cli::Role::parse(&role).ok_or("unknown --role")?;
+            let (password, generated) = read_password(password_stdin)?;
+            let mut conn = connect(config)?;
+            let created = cli::add_user(
+                &mut conn,
+                &cli::AddUser {
+                    email,
+                    name,
+                    role,
+                    agency,
+                    password: password.clone(),
+                },
+            )?;
+            println!(
+                "Akun dibuat / account created: {} ({})",
+                created.email, created.roles
+            );
+            if generated {
+                println!(
+                    "Kata sandi awal: {password}; simpan sekarang, tidak akan ditampilkan lagi."
+                );
+            }
+            Ok(())
+        }
+        UsersCommand::List => {
+            let mut conn = connect(config)?;
+            for u in cli::list_users(&mut conn)? {
+                let disabled = if u.disabled { " [disabled]" } else { "" };
+                println!("{}\t{}\t{}{disabled}", u.email, u.name, u.roles);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn connect(config: &Config) -> Result<cakap::db::DbConnection, String> {
+    cakap::db::migrate(&config.database).map_err(|e| e.to_string())?;
+    cakap::db::pool::connect(&config.database, false).map_err(|e| e.to_string())
+}
+
+/// The password, and whether it was made up here.
+fn read_password(from_stdin: bool) -> Result<(String, bool), String> {
+    use std::io::{BufRead, IsTerminal};
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            return Err("--password-stdin: the first line of standard input is empty".into());
+        }
+        return Ok((pw, false));
+    }
+    if std::io::stdin().is_terminal() {
+        let read = |prompt: &str| {
+            rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))
+        };
+        let pw = read("Kata sandi / password: ")?;
+        if pw != read("Ulangi / again: ")? {
+            return Err("the two passwords differ; run the command again".into());
+        }
+        return Ok((pw, false));
+    }
+    Ok((cakap::accounts::cli::generate_password(), true))
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {

@@ -227,5 +227,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::home::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);
+    crate::accounts::admin_orgs::routes(cfg);
+    crate::accounts::admin_users::routes(cfg);
     crate::web::routes(cfg);
 }

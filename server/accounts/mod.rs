@@ -1,7 +1,11 @@
 //! Accounts: people (ASN) with their NIP, agency, unit, position and supervisor; passwords,
 //! sessions, roles; agencies, units and positions.
 
+pub mod admin_orgs;
+pub mod admin_users;
+pub mod cli;
 pub mod nip;
+pub mod onboarding;
 pub mod orgs;
 pub mod password;
 pub mod ratelimit;

@@ -53,7 +53,17 @@ fn t(views: &Views, lang: Lang, key: &str) -> String {
     views.i18n().get(lang, key).unwrap_or(key).to_string()
 }
 
-fn client_ip(req: &HttpRequest) -> String {
+/// The client's address for rate limits: the peer, or — behind a trusted proxy — the address the
+/// proxy reports.
+pub fn client_ip(req: &HttpRequest) -> String {
+    let trust = req
+        .app_data::<web::Data<Config>>()
+        .is_some_and(|c| c.trust_proxy);
+    if trust {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return ip.to_string();
+        }
+    }
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into())

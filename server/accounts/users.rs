@@ -309,6 +309,100 @@ pub fn is_supervisor(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> 
         .is_some())
 }
 
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_text(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `%text%` for LIKE, with `%`, `_` and `\` escaped (escape character `\`).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// People matching `query` (name, e-mail or NIP, any case), in one agency or everywhere, by
+/// name; one page of them and how many match in all.
+pub fn search(
+    conn: &mut DbConnection,
+    agency_id: Option<i64>,
+    query: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), DbError> {
+    let query = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    let filtered = || {
+        let mut q = users::table.into_boxed();
+        if let Some(a) = agency_id {
+            q = q.filter(users::agency_id.eq(a));
+        }
+        if !query.is_empty() {
+            let text = like_pattern(&query.to_lowercase());
+            let digits: String = query.chars().filter(|c| c.is_ascii_digit()).collect();
+            let nip = if digits.is_empty() {
+                // matches nothing: NIPs are digits only
+                "-".to_string()
+            } else {
+                like_pattern(&digits)
+            };
+            q = q.filter(
+                lower_text(users::name)
+                    .like(text.clone())
+                    .escape('\\')
+                    .or(users::email.like(text).escape('\\'))
+                    .or(users::nip.assume_not_null().like(nip).escape('\\')),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let page = filtered()
+        .order((users::name, users::id))
+        .offset(offset)
+        .limit(limit)
+        .select(COLUMNS)
+        .load(conn)?;
+    Ok((page, total))
+}
+
+/// Disable or enable an account; a disabled person cannot log in and their sessions end.
+pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::disabled.eq(disabled),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many enabled platform administrators there are.
+pub fn active_platform_admins(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(users::table
+        .filter(users::is_platform_admin.eq(true))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Several people by id (in no particular order).
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<User>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

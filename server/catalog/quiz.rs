@@ -122,6 +122,15 @@ enum Line<'a> {
     Text(&'a str),
 }
 
+/// `---`, `***`, `___` (three or more, spaces allowed): a Markdown thematic break.
+fn is_thematic_break(line: &str) -> bool {
+    let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    t.len() >= 3
+        && ["-", "*", "_"]
+            .iter()
+            .any(|m| t.chars().all(|c| c.to_string() == *m))
+}
+
 fn classify(line: &str) -> Line<'_> {
     let t = line.trim_end();
     if t.trim().is_empty() {
@@ -292,6 +301,9 @@ fn parse_question(
     for &(n, raw, fenced) in lines {
         let class = if fenced {
             Line::Text(raw)
+        } else if state != State::Prompt && is_thematic_break(raw) {
+            // a `---` separating questions, as authors often write: ignore it
+            Line::Blank
         } else {
             classify(raw)
         };
@@ -590,6 +602,30 @@ pub fn fold_short_answer(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn a_thematic_break_between_questions_is_ignored() {
+        let body = "## Satu?\n\n- [x] Ya\n- [ ] Tidak\n\n---\n\n## Dua?\n\n= 2\n\n> Benar.\n\n***\n\n## Tiga?\n\n- [x] Benar\n- [ ] Salah\n";
+        let mut diags = Vec::new();
+        let quiz = parse(
+            body,
+            1,
+            &mut Sink {
+                path: "q.md",
+                out: &mut diags,
+            },
+        );
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(quiz.questions.len(), 3);
+        assert!(is_thematic_break(" - - - "));
+        assert!(!is_thematic_break("--"));
+        assert!(!is_thematic_break("-*-"));
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,899 @@
+//! Admin pages for agencies (instansi), their units (unit kerja) and positions (jabatan):
+//! platform admins create and edit agencies; agency admins manage the units and positions of
+//! their own agency (platform admins of any), by hand or by pasting CSV.
+//!
+//! Every handler checks the role server-side; an id in the path or a form is only trusted after
+//! it was found in the agency the user may administer.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(dashboard))
+        .route("/admin/agencies", web::get().to(agencies_page))
+        .route("/admin/agencies", web::post().to(create_agency))
+        .route("/admin/agencies/{id}", web::get().to(agency_page))
+        .route("/admin/agencies/{id}", web::post().to(update_agency))
+        .route("/admin/agencies/{id}/units", web::post().to(create_unit))
+        .route(
+            "/admin/agencies/{id}/units/{unit_id}",
+            web::get().to(unit_page),
+        )
+        .route(
+            "/admin/agencies/{id}/units/{unit_id}",
+            web::post().to(update_unit),
+        )
+        .route(
+            "/admin/agencies/{id}/units/{unit_id}/delete",
+            web::post().to(delete_unit),
+        )
+        .route(
+            "/admin/agencies/{id}/positions",
+            web::post().to(create_position),
+        )
+        .route(
+            "/admin/agencies/{id}/positions/{position_id}",
+            web::get().to(position_page),
+        )
+        .route(
+            "/admin/agencies/{id}/positions/{position_id}",
+            web::post().to(update_position),
+        )
+        .route(
+            "/admin/agencies/{id}/positions/{position_id}/delete",
+            web::post().to(delete_position),
+        )
+        .route("/admin/agencies/{id}/import", web::get().to(import_page))
+        .route("/admin/agencies/{id}/import", web::post().to(import));
+}
+
+// ---------- helpers ----------
+
+fn html(
+    views: &Views,
+    req: &HttpRequest,
+    status: StatusCode,
+    name: &str,
+    data: Value,
+) -> Result<HttpResponse, AppError> {
+    let body = views.render(req, name, data)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    views
+        .i18n()
+        .format(lang, key, args)
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn refusal_text(views: &Views, lang: Lang, r: &Refusal) -> String {
+    text(views, lang, r.key(), &r.args())
+}
+
+/// A label for a stored code (`admin.kind.pengawas`), or the code itself when it has none.
+fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
+    if code.is_empty() {
+        return "—".into();
+    }
+    views
+        .i18n()
+        .get(lang, &format!("{prefix}.{code}"))
+        .unwrap_or(code)
+        .to_string()
+}
+
+fn kind_options(views: &Views, lang: Lang, prefix: &str, codes: &[&str]) -> Vec<Value> {
+    codes
+        .iter()
+        .map(|c| json!({"code": c, "label": label(views, lang, prefix, c)}))
+        .collect()
+}
+
+/// `""` → none; a number → that id; anything else → an id no unit has.
+fn parse_parent(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        None
+    } else {
+        Some(s.parse().unwrap_or(-1))
+    }
+}
+
+/// Notices shown after a change (`?done=…`); only these keys are looked up.
+fn done_key(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "agency_created" => "admin.done.agency_created",
+        "agency_saved" => "admin.done.agency_saved",
+        "unit_added" => "admin.done.unit_added",
+        "unit_saved" => "admin.done.unit_saved",
+        "unit_deleted" => "admin.done.unit_deleted",
+        "position_added" => "admin.done.position_added",
+        "position_saved" => "admin.done.position_saved",
+        "position_deleted" => "admin.done.position_deleted",
+        _ => return None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+fn map_org(e: OrgError) -> Result<Refusal, AppError> {
+    match e {
+        OrgError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
+        OrgError::Refused(r) => Ok(r),
+        OrgError::Db(e) => Err(AppError::Db(e)),
+    }
+}
+
+/// The agency `id`, after checking that the user may administer it (403 before 404, so an agency
+/// admin learns nothing about other agencies).
+async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
+    me.require_agency_admin(id)?;
+    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+// ---------- dashboard ----------
+
+async fn dashboard(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    me.require_any_admin()?;
+    let own = me.agency_id.filter(|_| me.is_agency_admin);
+    let platform = me.is_platform_admin;
+    let (agency, agencies) = db
+        .run(move |conn| {
+            let agency = match own {
+                Some(id) => orgs::agency(conn, id)?,
+                None => None,
+            };
+            let agencies = if platform {
+                orgs::agencies(conn)?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, AppError>((agency, agencies))
+        })
+        .await?;
+    html(
+        &views,
+        &req,
+        StatusCode::OK,
+        "pages/admin_index",
+        json!({
+            "is_platform_admin": platform,
+            "agency": agency,
+            "agencies": agencies,
+        }),
+    )
+}
+
+// ---------- agencies ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct AgencyForm {
+    code: String,
+    name: String,
+    kind: String,
+}
+
+async fn agencies_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    agencies_view(
+        &req,
+        &views,
+        &db,
+        AgencyForm {
+            kind: "kabupaten".into(),
+            ..Default::default()
+        },
+        None,
+        done_key(&q.done),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn agencies_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    form: AgencyForm,
+    error: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let list = db
+        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
+        .await?;
+    let list: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            json!({"id": a.id, "code": a.code, "name": a.name,
+                   "kind_label": label(views, lang, "admin.agency_kind", &a.kind)})
+        })
+        .collect();
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_agencies",
+        json!({
+            "agencies": list,
+            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "form": {"code": form.code, "name": form.name, "kind": form.kind},
+            "error": error,
+            "notice_key": notice,
+        }),
+    )
+}
+
+async fn create_agency(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<AgencyForm>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::create_agency(conn, &g.code, &g.name, &g.kind)))
+        .await?;
+    match result {
+        Ok(id) => Ok(redirect(&format!(
+            "/admin/agencies/{id}?done=agency_created"
+        ))),
+        Err(e) => {
+            let r = map_org(e)?;
+            let msg = refusal_text(&views, Lang::of(&req), &r);
+            agencies_view(
+                &req,
+                &views,
+                &db,
+                f,
+                Some(msg),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn update_agency(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<AgencyForm>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let id = path.into_inner();
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(orgs::update_agency(conn, id, &g.code, &g.name, &g.kind))
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
+        Err(e) => {
+            let r = map_org(e)?;
+            let agency = agency_for(&db, &me, id).await?;
+            let msg = refusal_text(&views, Lang::of(&req), &r);
+            let forms = Forms {
+                agency: Some(f),
+                ..Default::default()
+            };
+            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+        }
+    }
+}
+
+// ---------- one agency: its units and positions ----------
+
+#[derive(Default)]
+struct Forms {
+    agency: Option<AgencyForm>,
+    unit: Option<UnitForm>,
+    position: Option<PositionForm>,
+}
+
+async fn agency_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    agency_view(
+        &req,
+        &views,
+        &db,
+        &me,
+        agency,
+        Forms::default(),
+        None,
+        done_key(&q.done),
+    )
+    .await
+}
+
+struct AgencyContents {
+    units: Vec<Unit>,
+    positions: Vec<Position>,
+    unit_users: HashMap<i64, usize>,
+    position_users: HashMap<i64, usize>,
+}
+
+async fn contents(db: &Db, agency_id: i64) -> Result<AgencyContents, AppError> {
+    db.run(move |conn| {
+        Ok::<_, AppError>(AgencyContents {
+            units: orgs::units(conn, agency_id)?,
+            positions: orgs::positions(conn, agency_id)?,
+            unit_users: orgs::users_per_unit(conn, agency_id)?,
+            position_users: orgs::users_per_position(conn, agency_id)?,
+        })
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn agency_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    me: &CurrentUser,
+    agency: Agency,
+    forms: Forms,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let c = contents(db, agency.id).await?;
+    let tree = orgs::unit_tree(&c.units);
+    let by_id: HashMap<i64, &Unit> = c.units.iter().map(|u| (u.id, u)).collect();
+    let units: Vec<Value> = tree
+        .iter()
+        .map(|t| {
+            let children = c.units.iter().filter(|u| u.parent_id == Some(t.id)).count();
+            json!({
+                "id": t.id,
+                "name": by_id.get(&t.id).map(|u| u.name.as_str()).unwrap_or(""),
+                "depth": t.depth.min(6),
+                "users": c.unit_users.get(&t.id).copied().unwrap_or(0),
+                "children": children,
+            })
+        })
+        .collect();
+    let positions: Vec<Value> = c
+        .positions
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "name": p.name,
+                "kind_label": label(views, lang, "admin.kind", &p.kind),
+                "users": c.position_users.get(&p.id).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    let agency_form = forms.agency.clone().unwrap_or_else(|| AgencyForm {
+        code: agency.code.clone(),
+        name: agency.name.clone(),
+        kind: agency.kind.clone(),
+    });
+    let error_in = if forms.unit.is_some() {
+        "unit"
+    } else if forms.position.is_some() {
+        "position"
+    } else if forms.agency.is_some() {
+        "agency"
+    } else {
+        ""
+    };
+    let unit_form = forms.unit.unwrap_or_default();
+    let position_form = forms.position.unwrap_or_default();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_agency",
+        json!({
+            "agency": agency,
+            "agency_kind_label": label(views, lang, "admin.agency_kind", &agency.kind),
+            "is_platform_admin": me.is_platform_admin,
+            "units": units,
+            "parent_choices": tree,
+            "positions": positions,
+            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "agency_form": {"code": agency_form.code, "name": agency_form.name, "kind": agency_form.kind},
+            "unit_form": {"name": unit_form.name, "parent_id": parse_parent(&unit_form.parent_id)},
+            "position_form": {"name": position_form.name, "kind": position_form.kind},
+            "error": error,
+            "error_in": error_in,
+            "notice_key": notice,
+        }),
+    )
+}
+
+// ---------- units ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct UnitForm {
+    name: String,
+    parent_id: String,
+}
+
+async fn create_unit(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<UnitForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let f = form.0;
+    let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::create_unit(conn, id, &name, parent)))
+        .await?;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/agencies/{id}?done=unit_added#units"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            let forms = Forms {
+                unit: Some(f),
+                ..Default::default()
+            };
+            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+        }
+    }
+}
+
+async fn unit_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, unit_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    unit_view(&req, &views, &db, agency, unit_id, None, None).await
+}
+
+async fn unit_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    unit_id: i64,
+    form: Option<UnitForm>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = contents(db, agency.id).await?;
+    let unit = c
+        .units
+        .iter()
+        .find(|u| u.id == unit_id)
+        .ok_or(AppError::NotFound)?;
+    let tree = orgs::unit_tree(&c.units);
+    let inside = orgs::subtree(&c.units, unit_id);
+    let choices: Vec<_> = tree.iter().filter(|t| !inside.contains(&t.id)).collect();
+    let path = tree
+        .iter()
+        .find(|t| t.id == unit_id)
+        .map(|t| t.label.clone())
+        .unwrap_or_else(|| unit.name.clone());
+    let children = c
+        .units
+        .iter()
+        .filter(|u| u.parent_id == Some(unit_id))
+        .count();
+    let users = c.unit_users.get(&unit_id).copied().unwrap_or(0);
+    let (name, parent_id) = match form {
+        Some(f) => (f.name, parse_parent(&f.parent_id)),
+        None => (unit.name.clone(), unit.parent_id),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_unit",
+        json!({
+            "agency": agency,
+            "unit": {"id": unit.id, "name": unit.name, "path": path},
+            "parent_choices": choices,
+            "children": children,
+            "users": users,
+            "in_use": children > 0 || users > 0,
+            "form": {"name": name, "parent_id": parent_id},
+            "error": error,
+        }),
+    )
+}
+
+async fn update_unit(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<UnitForm>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, unit_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let f = form.0;
+    let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(orgs::update_unit(conn, agency_id, unit_id, &name, parent))
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{agency_id}?done=unit_saved#units"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            unit_view(&req, &views, &db, agency, unit_id, Some(f), Some(msg)).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn delete_unit(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, unit_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::delete_unit(conn, agency_id, unit_id)))
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{agency_id}?done=unit_deleted#units"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            unit_view(&req, &views, &db, agency, unit_id, None, Some(msg)).await
+        }
+    }
+}
+
+// ---------- positions ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct PositionForm {
+    name: String,
+    kind: String,
+}
+
+async fn create_position(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<PositionForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::create_position(conn, id, &g.name, &g.kind)))
+        .await?;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/agencies/{id}?done=position_added#positions"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            let forms = Forms {
+                position: Some(f),
+                ..Default::default()
+            };
+            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+        }
+    }
+}
+
+async fn position_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, position_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    position_view(&req, &views, &db, agency, position_id, None, None).await
+}
+
+async fn position_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    position_id: i64,
+    form: Option<PositionForm>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let agency_id = agency.id;
+    let (position, users) = db
+        .run(move |conn| {
+            let p = orgs::position(conn, agency_id, position_id)?;
+            let users = orgs::users_per_position(conn, agency_id)?
+                .get(&position_id)
+                .copied()
+                .unwrap_or(0);
+            Ok::<_, AppError>((p, users))
+        })
+        .await?;
+    let position = position.ok_or(AppError::NotFound)?;
+    let form = form.unwrap_or_else(|| PositionForm {
+        name: position.name.clone(),
+        kind: position.kind.clone(),
+    });
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_position",
+        json!({
+            "agency": agency,
+            "position": position,
+            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "users": users,
+            "in_use": users > 0,
+            "form": {"name": form.name, "kind": form.kind},
+            "error": error,
+        }),
+    )
+}
+
+async fn update_position(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<PositionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, position_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(orgs::update_position(
+                conn,
+                agency_id,
+                position_id,
+                &g.name,
+                &g.kind,
+            ))
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{agency_id}?done=position_saved#positions"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            position_view(&req, &views, &db, agency, position_id, Some(f), Some(msg)).await
+        }
+    }
+}
+
+async fn delete_position(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, position_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::delete_position(conn, agency_id, position_id)))
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{agency_id}?done=position_deleted#positions"
+        ))),
+        Err(e) => {
+            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            position_view(&req, &views, &db, agency, position_id, None, Some(msg)).await
+        }
+    }
+}
+
+// ---------- CSV import ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportForm {
+    units: String,
+    positions: String,
+}
+
+async fn import_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    import_view(
+        &req,
+        &views,
+        agency,
+        ImportForm::default(),
+        Vec::new(),
+        None,
+    )
+}
+
+fn import_view(
+    req: &HttpRequest,
+    views: &Views,
+    agency: Agency,
+    form: ImportForm,
+    problems: Vec<String>,
+    summary: Option<orgs::ImportSummary>,
+) -> Result<HttpResponse, AppError> {
+    let kinds: Vec<Value> = orgs::POSITION_KINDS
+        .iter()
+        .map(|k| json!({"code": k, "label": label(views, Lang::of(req), "admin.kind", k)}))
+        .collect();
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_import",
+        json!({
+            "agency": agency,
+            "form": {"units": form.units, "positions": form.positions},
+            "problems": problems,
+            "summary": summary,
+            "kinds": kinds,
+        }),
+    )
+}
+
+async fn import(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<ImportForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let lang = Lang::of(&req);
+    let f = form.0;
+    if f.units.trim().is_empty() && f.positions.trim().is_empty() {
+        let msg = text(&views, lang, "admin.import.empty", &[]);
+        return import_view(&req, &views, agency, f, vec![msg], None);
+    }
+    let id = agency.id;
+    let (units_csv, positions_csv) = (f.units.clone(), f.positions.clone());
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(orgs::import(conn, id, &units_csv, &positions_csv)?))
+        .await?;
+    match result {
+        Ok(summary) => import_view(
+            &req,
+            &views,
+            agency,
+            ImportForm::default(),
+            Vec::new(),
+            Some(summary),
+        ),
+        Err(problems) => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let (key, args) = p.message();
+                    let message = text(&views, lang, key, &args);
+                    let section = match p.section {
+                        orgs::ImportSection::Units => "admin.import.units_title",
+                        orgs::ImportSection::Positions => "admin.import.positions_title",
+                    };
+                    text(
+                        &views,
+                        lang,
+                        "admin.import.problem",
+                        &[
+                            ("section", text(&views, lang, section, &[])),
+                            ("line", p.line.to_string()),
+                            ("message", message),
+                        ],
+                    )
+                })
+                .collect();
+            import_view(&req, &views, agency, f, lines, None)
+        }
+    }
+}
