@@ -1,0 +1,274 @@
+//! Every role against every protected route: who may open or change what, decided on the server.
+//! Also: no one reads another person's data by changing an id in the URL.
+
+mod common;
+
+use cakap::accounts::{orgs, password, users};
+use cakap::db::{pool, DatabaseUrl};
+use common::{spawn_app_with, TestApp};
+use reqwest::{header, Client, StatusCode};
+
+const PW: &str = "Sandi-Peran-2026";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Want {
+    /// 2xx, or a redirect that is not to the login page.
+    Ok,
+    /// Redirected to log in (HTML) — not logged in.
+    Login,
+    /// 401 (API, not logged in).
+    Unauthorized,
+    Forbidden,
+    NotFound,
+}
+use Want::*;
+
+/// A state-changing request: path, form fields, what this role should get.
+type Post<'a> = (String, Vec<(&'a str, String)>, Want);
+
+const ROLES: [&str; 7] = [
+    "anonymous",
+    "learner",
+    "author",
+    "supervisor",
+    "admin A",
+    "admin B",
+    "platform admin",
+];
+
+async fn client_for(app: &TestApp, email: Option<&str>) -> Client {
+    let c = app.new_browser();
+    if let Some(email) = email {
+        let html = c
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::csrf_of(&html);
+        let resp = c
+            .post(app.url("/login"))
+            .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{email} logs in");
+    }
+    c
+}
+
+/// A CSRF token for this client (from a page it can open), so that refusals come from
+/// authorization, not from a missing token.
+async fn csrf(app: &TestApp, c: &Client) -> String {
+    for page in ["/register", "/me/account"] {
+        let resp = c.get(app.url(page)).send().await.unwrap();
+        if resp.status() == 200 {
+            return common::csrf_of(&resp.text().await.unwrap());
+        }
+    }
+    panic!("no page with a form for this client");
+}
+
+fn classify(resp: &reqwest::Response) -> Want {
+    let s = resp.status();
+    if s.is_redirection() {
+        let to = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        return if to.starts_with("/login") { Login } else { Ok };
+    }
+    match s {
+        StatusCode::UNAUTHORIZED => Unauthorized,
+        StatusCode::FORBIDDEN => Forbidden,
+        StatusCode::NOT_FOUND => NotFound,
+        s if s.is_success() => Ok,
+        s => panic!("unexpected status {s}"),
+    }
+}
+
+#[tokio::test]
+async fn each_role_against_each_protected_route() {
+    let app = spawn_app_with(&[]).await;
+    let url = DatabaseUrl::parse(&app.db.url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let a = orgs::create_agency(&mut conn, "KAB-A", "Kabupaten A", "kabupaten").unwrap();
+    let b = orgs::create_agency(&mut conn, "KAB-B", "Kabupaten B", "kabupaten").unwrap();
+    let hash = password::hash(PW).unwrap();
+    let mut make = |email: &str, agency: Option<i64>, f: &dyn Fn(&mut users::NewUser)| {
+        let mut u = users::NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password_hash: Some(hash.clone()),
+            verified: true,
+            agency_id: agency,
+            ..Default::default()
+        };
+        f(&mut u);
+        users::create(&mut conn, &u).unwrap()
+    };
+    let supervisor = make("atasan@a.go.id", Some(a), &|_| {});
+    let learner = make("pegawai@a.go.id", Some(a), &|u| {
+        u.supervisor_id = Some(supervisor)
+    });
+    make("penulis@a.go.id", Some(a), &|u| u.is_author = true);
+    make("admin@a.go.id", Some(a), &|u| u.is_agency_admin = true);
+    make("admin@b.go.id", Some(b), &|u| u.is_agency_admin = true);
+    make("platform@bpsdm.go.id", None, &|u| {
+        u.is_platform_admin = true
+    });
+    let target = make("sasaran@a.go.id", Some(a), &|_| {});
+    let other_learner = make("lain@b.go.id", Some(b), &|_| {});
+
+    let emails = [
+        None,
+        Some("pegawai@a.go.id"),
+        Some("penulis@a.go.id"),
+        Some("atasan@a.go.id"),
+        Some("admin@a.go.id"),
+        Some("admin@b.go.id"),
+        Some("platform@bpsdm.go.id"),
+    ];
+    let mut clients = Vec::new();
+    for e in emails {
+        clients.push(client_for(&app, e).await);
+    }
+
+    let gets: Vec<(String, [Want; 7])> = vec![
+        ("/courses".into(), [Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+        ("/me/account".into(), [Login, Ok, Ok, Ok, Ok, Ok, Ok]),
+        ("/api/v1/me".into(), [Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok]),
+        ("/team".into(), [Login, Ok, Ok, Ok, Ok, Ok, Ok]),
+        (
+            format!("/team/{learner}"),
+            [Login, NotFound, NotFound, Ok, NotFound, NotFound, NotFound],
+        ),
+        (
+            format!("/team/{other_learner}"),
+            [
+                Login, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound,
+            ],
+        ),
+        (
+            "/admin".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/admin/agencies".into(),
+            [
+                Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
+        (
+            format!("/admin/agencies/{a}"),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok],
+        ),
+        (
+            format!("/admin/agencies/{a}/import"),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok],
+        ),
+        (
+            "/admin/users".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/admin/users/import".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            format!("/admin/users/{learner}"),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, NotFound, Ok],
+        ),
+        (
+            format!("/admin/users/{other_learner}"),
+            [Login, Forbidden, Forbidden, Forbidden, NotFound, Ok, Ok],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (path, wants) in &gets {
+        for (i, c) in clients.iter().enumerate() {
+            let resp = c.get(app.url(path)).send().await.unwrap();
+            let got = classify(&resp);
+            if got != wants[i] {
+                failures.push(format!(
+                    "GET {path} as {}: expected {:?}, got {got:?} ({})",
+                    ROLES[i],
+                    wants[i],
+                    resp.status()
+                ));
+            }
+        }
+    }
+
+    // state-changing routes, each with a valid CSRF token for the client
+    for (i, c) in clients.iter().enumerate() {
+        let token = csrf(&app, c).await;
+        let n = i.to_string();
+        let posts: Vec<Post> = vec![
+            (
+                "/admin/agencies".into(),
+                vec![
+                    ("code", format!("KAB-X{n}")),
+                    ("name", format!("Instansi {n}")),
+                    ("kind", "kota".into()),
+                ],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
+            ),
+            (
+                format!("/admin/agencies/{a}/units"),
+                vec![
+                    ("name", format!("Bidang {n}")),
+                    ("parent_id", String::new()),
+                ],
+                [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok][i],
+            ),
+            (
+                format!("/admin/users/{target}/roles"),
+                vec![("author", "on".into())],
+                [Login, Forbidden, Forbidden, Forbidden, Ok, NotFound, Ok][i],
+            ),
+        ];
+        for (path, mut fields, want) in posts {
+            fields.push(("csrf", token.clone()));
+            let resp = c.post(app.url(&path)).form(&fields).send().await.unwrap();
+            let got = classify(&resp);
+            if got != want {
+                failures.push(format!(
+                    "POST {path} as {}: expected {want:?}, got {got:?} ({})",
+                    ROLES[i],
+                    resp.status()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // nothing leaked from agency B into what agency A's admin can list
+    let list = clients[4]
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("pegawai@a.go.id"));
+    assert!(!list.contains("lain@b.go.id"));
+    let list = clients[4]
+        .get(app.url(&format!("/admin/users?agency={b}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !list.contains("lain@b.go.id"),
+        "an agency filter in the URL does not widen an agency admin's view"
+    );
+}
