@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod learning;
 pub mod mail;
 pub mod secrets;
 pub mod startup;

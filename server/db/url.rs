@@ -87,6 +87,14 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Postgres { url });
         }
         if let Some(scheme) = scheme_of(s) {
+            if matches!(
+                scheme.to_ascii_lowercase().as_str(),
+                "postgres" | "postgresql"
+            ) {
+                return Err(
+                    "looks like a PostgreSQL URL but is malformed (it must start with postgres:// followed by the host)".into(),
+                );
+            }
             return Err(format!(
                 "unsupported database scheme `{scheme}:`; Cakap runs on SQLite and PostgreSQL"
             ));
@@ -213,6 +221,7 @@ mod tests {
             "postgres//localhost/cakap",
             "postgres:localhost",
             "postgresql:/x",
+            "POSTGRES://x",
             "postgres://",
             "mysql://localhost/cakap",
             "cakap",
