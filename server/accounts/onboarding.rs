@@ -301,11 +301,22 @@ impl UnitIndex {
     fn resolve(&self, value: &str) -> Result<i64, Issue> {
         let parts = path_parts(value);
         if parts.len() > 1 {
-            return self
+            if let Some(id) = self.by_path.get(&parts) {
+                return Ok(*id);
+            }
+            // a path need not start at the top: "Sekretariat/Subbag Umum" matches any unit whose
+            // full path ends with those parts
+            let matches: Vec<i64> = self
                 .by_path
-                .get(&parts)
-                .copied()
-                .ok_or_else(|| Issue::UnitNotFound(value.to_string()));
+                .iter()
+                .filter(|(full, _)| full.len() > parts.len() && full.ends_with(&parts))
+                .map(|(_, id)| *id)
+                .collect();
+            return match matches.as_slice() {
+                [id] => Ok(*id),
+                [] => Err(Issue::UnitNotFound(value.to_string())),
+                _ => Err(Issue::UnitAmbiguous(value.to_string())),
+            };
         }
         match self.by_name.get(&squash(value)).map(Vec::as_slice) {
             Some([id]) => Ok(*id),
@@ -949,5 +960,44 @@ mod tests {
             "nama,email,email_atasan\nStaf,staf@x.go.id,kabag@x.go.id\nKabag,kabag@x.go.id,\n";
         let rows = check(text, &lookup()).unwrap();
         assert_eq!(rows[0].supervisor, Some(Supervisor::Row(1)));
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_path_may_start_below_the_top() {
+        let unit = |id, parent, name: &str| Unit {
+            id,
+            agency_id: 1,
+            parent_id: parent,
+            name: name.into(),
+        };
+        let index = UnitIndex::new(&[
+            unit(1, None, "Dinas Kesehatan"),
+            unit(2, Some(1), "Sekretariat"),
+            unit(3, Some(2), "Subbag Umum"),
+            unit(4, None, "Dinas Pendidikan"),
+            unit(5, Some(4), "Sekretariat"),
+            unit(6, Some(5), "Subbag Keuangan"),
+        ]);
+        assert_eq!(index.resolve("Sekretariat/Subbag Umum").ok(), Some(3));
+        assert_eq!(
+            index
+                .resolve("Dinas Kesehatan/Sekretariat/Subbag Umum")
+                .ok(),
+            Some(3)
+        );
+        assert!(matches!(
+            index.resolve("Sekretariat"),
+            Err(Issue::UnitAmbiguous(_))
+        ));
+        assert_eq!(index.resolve("Dinas Pendidikan/Sekretariat").ok(), Some(5));
+        assert!(matches!(
+            index.resolve("Bidang/Subbag Umum"),
+            Err(Issue::UnitNotFound(_))
+        ));
     }
 }

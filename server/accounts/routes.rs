@@ -433,8 +433,16 @@ async fn authenticate(
         };
         ratelimit::clear(conn, &acct_key)?;
         if user.email_verified_at.is_none() {
+            // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
+            if tokens::recently_issued(
+                conn,
+                user.id,
+                Purpose::Verify,
+                chrono::Duration::minutes(10),
+            )? {
+                return Ok(LoginOutcome::Unverified);
+            }
             conn.transaction(|conn| {
-                tokens::revoke_all(conn, user.id, Purpose::Verify)?;
                 let token = tokens::issue(conn, user.id, Purpose::Verify)?;
                 send_mail(
                     conn,
@@ -692,15 +700,43 @@ async fn invite_form(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn accept_invite(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
+    secrets: web::Data<Secrets>,
+    https: web::Data<Https>,
     path: web::Path<String>,
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    set_password_with_token(req, views, db, path.into_inner(), form.0, Purpose::Invite).await
+    let resp = set_password_with_token(
+        req,
+        views,
+        db.clone(),
+        path.into_inner(),
+        form.0,
+        Purpose::Invite,
+    )
+    .await?;
+    // an accepted invitation logs the new person in
+    let Some(user_id) = resp.extensions().get::<Activated>().map(|a| a.0) else {
+        return Ok(resp);
+    };
+    let version = db
+        .run(move |conn| Ok::<_, AppError>(users::find(conn, user_id)?.map(|u| u.session_version)))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
+        .map_err(AppError::Internal)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/me/account?notice=activated"))
+        .cookie(session_cookie(token, https.0))
+        .finish())
 }
+
+/// Marks a response of a successful invitation with the person's id.
+struct Activated(i64);
 
 async fn set_password_with_token(
     req: HttpRequest,
@@ -764,6 +800,11 @@ async fn set_password_with_token(
         })
         .await?;
     match result {
+        Ok(id) if invite => {
+            let mut resp = redirect("/me/account?notice=activated");
+            resp.extensions_mut().insert(Activated(id));
+            Ok(resp)
+        }
         Ok(_) => Ok(redirect("/login?notice=password_changed")),
         Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
     }
@@ -831,6 +872,7 @@ async fn account(
     let notice = match q.notice.as_str() {
         "saved" => Some("accounts.account.saved"),
         "password" => Some("accounts.account.password_changed"),
+        "activated" => Some("accounts.account.activated"),
         _ => None,
     };
     account_page(

@@ -131,6 +131,25 @@ pub fn peek(
     })
 }
 
+/// Whether a token of this purpose was sent to the user within `within` (so a new mail would only
+/// add noise).
+pub fn recently_issued(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: Purpose,
+    within: Duration,
+) -> Result<bool, DbError> {
+    let since = Utc::now().naive_utc() - within;
+    Ok(user_tokens::table
+        .filter(user_tokens::user_id.eq(user_id))
+        .filter(user_tokens::purpose.eq(purpose.code()))
+        .filter(user_tokens::created_at.gt(since))
+        .select(user_tokens::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// Invalidate the unused tokens of a purpose for a user (a new reset link replaces the old).
 pub fn revoke_all(conn: &mut DbConnection, user_id: i64, purpose: Purpose) -> Result<(), DbError> {
     diesel::update(

@@ -23,6 +23,8 @@ pub struct Session {
     pub user: Arc<User>,
     /// Authenticated by an `Authorization: Bearer` header (an API client), not a cookie.
     pub bearer: bool,
+    /// Someone names this user as their supervisor.
+    pub is_supervisor: bool,
 }
 
 fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
@@ -61,17 +63,22 @@ pub async fn middleware(
         let user = match (claims, req.app_data::<web::Data<Db>>()) {
             (Some(c), Some(db)) => db
                 .run(move |conn| {
-                    Ok::<_, DbError>(
-                        users::find(conn, c.user_id)?
-                            .filter(|u| !u.disabled && u.session_version == c.version),
-                    )
+                    let user = users::find(conn, c.user_id)?
+                        .filter(|u| !u.disabled && u.session_version == c.version);
+                    Ok::<_, DbError>(match user {
+                        Some(u) => {
+                            let sup = users::is_supervisor(conn, u.id)?;
+                            Some((u, sup))
+                        }
+                        None => None,
+                    })
                 })
                 .await
                 .map_err(AppError::from)?,
             _ => None,
         };
         match user {
-            Some(user) => {
+            Some((user, is_supervisor)) => {
                 let unsafe_method = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
                 if !bearer
                     && unsafe_method
@@ -83,6 +90,7 @@ pub async fn middleware(
                 req.extensions_mut().insert(Session {
                     user: Arc::new(user),
                     bearer,
+                    is_supervisor,
                 });
             }
             None if bearer => return Err(AppError::Unauthorized.into()),

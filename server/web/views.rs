@@ -100,6 +100,7 @@ impl Views {
                     "name": s.user.name,
                     "is_admin": s.user.is_platform_admin || s.user.is_agency_admin,
                     "is_author": s.user.is_author,
+                    "is_supervisor": s.is_supervisor,
                 })
             });
             ctx.insert("me".into(), me.unwrap_or(Value::Null));
