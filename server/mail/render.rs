@@ -11,10 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
-};
+use handlebars::{Handlebars, RenderError};
 use rust_embed::RustEmbed;
 use serde_json::{Map, Value};
 
@@ -97,8 +94,8 @@ impl MailTemplates {
                 ));
             }
         }
-        html.register_helper("t", Box::new(Translate(i18n.clone())));
-        text.register_helper("t", Box::new(TranslateText(i18n.clone())));
+        html.register_helper("t", Box::new(Translate::html(i18n.clone())));
+        text.register_helper("t", Box::new(Translate::text(i18n.clone())));
         Ok(MailTemplates {
             html,
             text,
@@ -208,56 +205,6 @@ fn tidy_text(text: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The `t` helper for text templates: like [`Translate`], without HTML escaping.
-struct TranslateText(Arc<I18n>);
-
-impl HelperDef for TranslateText {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        if h.params().is_empty() {
-            return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
-        }
-        let key: String = h
-            .params()
-            .iter()
-            .map(|p| match p.value() {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        let lang = ctx
-            .data()
-            .get("lang")
-            .and_then(Value::as_str)
-            .and_then(Lang::parse)
-            .unwrap_or(Lang::Id);
-        let args: Vec<(&str, String)> = h
-            .hash()
-            .iter()
-            .map(|(k, v)| {
-                let value = match v.value() {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (*k, value)
-            })
-            .collect();
-        let text = self.0.format(lang, &key, &args).ok_or_else(|| {
-            RenderError::from(RenderErrorReason::Other(format!(
-                "no message `{key}` in web/i18n"
-            )))
-        })?;
-        out.write(&text)?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ impl Views {
                 )
             })?;
         }
-        hb.register_helper("t", Box::new(Translate(i18n.clone())));
+        hb.register_helper("t", Box::new(Translate::html(i18n.clone())));
         hb.register_helper("asset", Box::new(AssetUrl(assets)));
         Ok(Views { hb, i18n })
     }
@@ -128,8 +128,25 @@ impl Views {
     }
 }
 
-/// The `t` helper, shared with the e-mail templates.
-pub struct Translate(pub Arc<I18n>);
+/// The `t` helper, shared with the e-mail templates: HTML-escaped for pages and HTML mail,
+/// verbatim for plain-text mail.
+pub struct Translate {
+    i18n: Arc<I18n>,
+    escape: bool,
+}
+
+impl Translate {
+    pub fn html(i18n: Arc<I18n>) -> Translate {
+        Translate { i18n, escape: true }
+    }
+
+    pub fn text(i18n: Arc<I18n>) -> Translate {
+        Translate {
+            i18n,
+            escape: false,
+        }
+    }
+}
 
 impl HelperDef for Translate {
     fn call<'reg: 'rc, 'rc>(
@@ -170,12 +187,16 @@ impl HelperDef for Translate {
                 (*k, value)
             })
             .collect();
-        let text = self.0.format(lang, key, &args).ok_or_else(|| {
+        let text = self.i18n.format(lang, key, &args).ok_or_else(|| {
             RenderError::from(RenderErrorReason::Other(format!(
                 "no message `{key}` in web/i18n"
             )))
         })?;
-        out.write(&handlebars::html_escape(&text))?;
+        if self.escape {
+            out.write(&handlebars::html_escape(&text))?;
+        } else {
+            out.write(&text)?;
+        }
         Ok(())
     }
 }
