@@ -16,40 +16,42 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A date as people write it: `25 November 2026` (Indonesian) or `25 November 2026` (English).
+/// Month names, January first.
+pub const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+pub const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A date as people write it: `17 Agustus 2026` (Indonesian) or `17 August 2026` (English).
 pub fn date(d: chrono::NaiveDate, lang: crate::web::Lang) -> String {
     use chrono::Datelike;
-    const ID: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let months = match lang {
-        crate::web::Lang::Id => ID,
-        crate::web::Lang::En => EN,
+        crate::web::Lang::Id => MONTHS_ID,
+        crate::web::Lang::En => MONTHS_EN,
     };
     format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())
 }

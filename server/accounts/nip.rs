@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+use crate::text::{MONTHS_EN, MONTHS_ID};
 use chrono::{Datelike, FixedOffset, NaiveDate, Utc};
 
 /// Number of digits in a NIP (and in an NI PPPK).
@@ -128,35 +129,6 @@ impl fmt::Display for NipError {
 }
 
 impl std::error::Error for NipError {}
-
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 const CHECK_ID: &str = "periksa kembali NIP Anda";
 const CHECK_EN: &str = "check your NIP";
