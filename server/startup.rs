@@ -225,9 +225,11 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
 pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
+    crate::learning::routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);
     crate::accounts::admin_orgs::routes(cfg);
     crate::accounts::admin_users::routes(cfg);
+    crate::learning::quiz_routes::routes(cfg);
     crate::web::routes(cfg);
 }

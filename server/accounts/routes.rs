@@ -37,7 +37,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/password/reset/{token}", web::post().to(reset))
         .route("/invite/{token}", web::get().to(invite_form))
         .route("/invite/{token}", web::post().to(accept_invite))
-        .route("/me", web::get().to(me))
         .route("/me/account", web::get().to(account))
         .route("/me/account", web::post().to(update_account))
         .route("/me/password", web::post().to(change_password))
@@ -811,10 +810,6 @@ async fn set_password_with_token(
 }
 
 // ---------- the account page ----------
-
-async fn me(_me: CurrentUser) -> HttpResponse {
-    redirect("/me/account")
-}
 
 #[allow(clippy::too_many_arguments)]
 async fn account_page(

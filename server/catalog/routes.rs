@@ -8,6 +8,8 @@ use super::search::{self, Query, JP_BANDS};
 use super::store::{self, Which};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::learning::routes::{learner_view, which_for, LearnerView};
+use crate::web::auth::MaybeUser;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -75,9 +77,42 @@ async fn course_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
+    me: MaybeUser,
     path: web::Path<String>,
+    q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    render_course(&req, &db, &views, path.into_inner(), Which::Current).await
+    let slug = path.into_inner();
+    let learner = match &me.0 {
+        Some(u) => {
+            let (uid, s2) = (u.id, slug.clone());
+            db.run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, None)?))
+                .await?
+        }
+        None => None,
+    };
+    let which = which_for(&learner, Which::Current);
+    let notice = match q.notice.as_str() {
+        "enrolled" => Some("learning.enroll.done"),
+        "completed" => Some("learning.completed"),
+        _ => None,
+    };
+    render_course(
+        &req,
+        &db,
+        &views,
+        slug,
+        which,
+        learner,
+        me.0.is_some(),
+        notice,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
 }
 
 async fn course_version_page(
@@ -87,15 +122,29 @@ async fn course_version_page(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash) = path.into_inner();
-    render_course(&req, &db, &views, slug, Which::Hash(hash)).await
+    render_course(
+        &req,
+        &db,
+        &views,
+        slug,
+        Which::Hash(hash),
+        None,
+        false,
+        None,
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_course(
     req: &HttpRequest,
     db: &Db,
     views: &Views,
     slug: String,
     which: Which,
+    learner: Option<LearnerView>,
+    logged_in: bool,
+    notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let course = db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
@@ -103,6 +152,24 @@ async fn render_course(
         .ok_or(AppError::NotFound)?;
     let lang = Lang::of(req);
     let published = crate::text::date(course.published_at.date(), lang);
+    let done: Vec<i64> = learner
+        .as_ref()
+        .map(|l| l.progress.done_modules.clone())
+        .unwrap_or_default();
+    let modules: Vec<serde_json::Value> = course
+        .modules
+        .iter()
+        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": done.contains(&m.id)}))
+        .collect();
+    // "continue where I left off": the last module opened, else the first not done
+    let continue_slug = learner.as_ref().and_then(|l| {
+        l.enrollment
+            .last_module_id
+            .and_then(|id| course.modules.iter().find(|m| m.id == id))
+            .or_else(|| course.modules.iter().find(|m| !done.contains(&m.id)))
+            .or(course.modules.first())
+            .map(|m| m.slug.clone())
+    });
     views.page(
         req,
         "pages/course",
@@ -113,6 +180,12 @@ async fn render_course(
             "hours": format_hours(course.total_minutes),
             "first_module": course.modules.first(),
             "module_count": course.modules.len(),
+            "own_version": learner.is_some(),
+            "learner": learner,
+            "modules": modules,
+            "continue_slug": continue_slug,
+            "logged_in": logged_in,
+            "notice_key": notice,
         }),
     )
 }
@@ -121,10 +194,20 @@ async fn module_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
+    me: MaybeUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
-    render_module(&req, &db, &views, slug, module, Which::Current).await
+    let learner = match &me.0 {
+        Some(u) => {
+            let (uid, s2, m2) = (u.id, slug.clone(), module.clone());
+            db.run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, Some(&m2))?))
+                .await?
+        }
+        None => None,
+    };
+    let which = which_for(&learner, Which::Current);
+    render_module(&req, &db, &views, slug, module, which, learner).await
 }
 
 async fn module_version_page(
@@ -134,7 +217,7 @@ async fn module_version_page(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash, module) = path.into_inner();
-    render_module(&req, &db, &views, slug, module, Which::Hash(hash)).await
+    render_module(&req, &db, &views, slug, module, Which::Hash(hash), None).await
 }
 
 async fn render_module(
@@ -144,12 +227,14 @@ async fn render_module(
     slug: String,
     module: String,
     which: Which,
+    learner: Option<LearnerView>,
 ) -> Result<HttpResponse, AppError> {
+    let own_version = learner.is_some();
     let view = db
         .run(move |conn| Ok::<_, AppError>(store::module(conn, &slug, &module, &which)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let base = if view.is_current {
+    let base = if view.is_current || own_version {
         format!("/courses/{}", view.course_slug)
     } else {
         format!(
@@ -173,6 +258,9 @@ async fn render_module(
             "has_toc": toc.len() >= 2,
             "short_hash": &view.hash[..12],
             "progress_pct": view.position * 100 / view.total.max(1),
+            "own_version": own_version,
+            "done": learner.as_ref().is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
+            "learner": learner,
         }),
     )
 }

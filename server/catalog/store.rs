@@ -119,6 +119,7 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ModuleSummary {
+    pub id: i64,
     pub slug: String,
     pub title: String,
     pub kind: String,
@@ -163,6 +164,8 @@ pub struct CourseView {
 pub enum Which {
     Current,
     Hash(String),
+    /// A version by id (the one a learner is enrolled in); must belong to the course.
+    Id(i64),
 }
 
 /// The version id of a course, or `None` when the course or version does not exist.
@@ -193,6 +196,12 @@ pub fn resolve(
                 .first(conn)
                 .optional()?
         }
+        Which::Id(id) => course_versions::table
+            .find(*id)
+            .filter(course_versions::course_id.eq(course_id))
+            .select(course_versions::id)
+            .first(conn)
+            .optional()?,
     };
     Ok(version.map(|v| (v, Some(v) == current, archived)))
 }
@@ -291,15 +300,17 @@ fn module_list(conn: &mut DbConnection, version_id: i64) -> Result<Vec<ModuleSum
         .filter(modules::version_id.eq(version_id))
         .order(modules::position)
         .select((
+            modules::id,
             modules::slug,
             modules::title,
             modules::kind,
             modules::minutes,
             modules::position,
         ))
-        .load::<(String, String, String, Option<i32>, i32)>(conn)?
+        .load::<(i64, String, String, String, Option<i32>, i32)>(conn)?
         .into_iter()
-        .map(|(slug, title, kind, minutes, position)| ModuleSummary {
+        .map(|(id, slug, title, kind, minutes, position)| ModuleSummary {
+            id,
             slug,
             title,
             kind,
@@ -324,6 +335,7 @@ pub struct QuizInfo {
 /// A module page: the module, its course, and where it sits.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModuleView {
+    pub module_id: i64,
     pub course_slug: String,
     pub course_title: String,
     pub version_id: i64,
@@ -423,6 +435,7 @@ pub fn module(
         None
     };
     Ok(Some(ModuleView {
+        module_id: id,
         course_slug: course_slug.to_string(),
         course_title,
         version_id,

@@ -136,18 +136,6 @@ diesel::joinable!(questions -> modules (module_id));
 diesel::joinable!(question_keys -> questions (question_id));
 diesel::joinable!(version_assets -> assets (hash));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    competencies,
-    courses,
-    course_versions,
-    course_competencies,
-    modules,
-    questions,
-    question_keys,
-    assets,
-    version_assets,
-);
-
 diesel::table! {
     agencies (id) {
         id -> BigInt,
@@ -241,7 +229,91 @@ diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(positions -> agencies (agency_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(agencies, units, positions, users, user_tokens);
+diesel::table! {
+    enrollments (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        source -> Text,
+        assigned_by -> Nullable<BigInt>,
+        due_at -> Nullable<Timestamp>,
+        enrolled_at -> Timestamp,
+        last_module_id -> Nullable<BigInt>,
+        last_seen_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lesson_progress (enrollment_id, module_id) {
+        enrollment_id -> BigInt,
+        module_id -> BigInt,
+        done_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quiz_attempts (id) {
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        module_id -> BigInt,
+        number -> Integer,
+        paper -> Text,
+        started_at -> Timestamp,
+        deadline_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        answers -> Nullable<Text>,
+        results -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+        late -> Bool,
+    }
+}
+
+diesel::table! {
+    completions (id) {
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        completed_at -> Timestamp,
+        jp -> Integer,
+        competencies -> Text,
+        score -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(lesson_progress -> enrollments (enrollment_id));
+diesel::joinable!(quiz_attempts -> enrollments (enrollment_id));
+diesel::joinable!(completions -> enrollments (enrollment_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    audit_log,
+    competencies,
+    courses,
+    course_versions,
+    course_competencies,
+    modules,
+    questions,
+    question_keys,
+    assets,
+    version_assets,
+    agencies,
+    units,
+    positions,
+    users,
+    user_tokens,
+    rate_limits,
+    outbox,
+    enrollments,
+    lesson_progress,
+    quiz_attempts,
+    completions,
+);
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
 /// schema test can compare them with the live databases. Add every new table here.
@@ -277,6 +349,10 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         user_tokens,
         rate_limits,
         outbox,
+        enrollments,
+        lesson_progress,
+        quiz_attempts,
+        completions,
     ]
 }
 

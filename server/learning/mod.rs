@@ -2,7 +2,15 @@
 //!
 //! The pure domain core lives in [`draw`] (what an attempt shows, decided on the server) and
 //! [`grading`] (right or wrong per question, the score, the attempt that counts, time limits);
-//! neither touches the database or HTTP.
+//! neither touches the database or HTTP. [`enroll`], [`progress`] and [`completion`] keep the
+//! state in the database; every change that can complete a course calls
+//! [`completion::complete_if_done`] in its own transaction.
 
+pub mod attempts;
+pub mod completion;
 pub mod draw;
+pub mod enroll;
 pub mod grading;
+pub mod progress;
+pub mod quiz_routes;
+pub mod routes;

@@ -1,0 +1,4 @@
+DROP TABLE completions;
+DROP TABLE quiz_attempts;
+DROP TABLE lesson_progress;
+DROP TABLE enrollments;

@@ -1,0 +1,109 @@
+//! Completion: every lesson done and every quiz passed → the course is completed on the version
+//! the learner was on, crediting its JP and competencies. Recorded in the caller's transaction,
+//! together with whatever depends on it (see [`on_completed`]).
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::enroll::Enrollment;
+use super::progress;
+use crate::db::schema::{
+    completions, course_competencies, course_versions, enrollments, quiz_attempts,
+};
+use crate::db::{DbConnection, DbError};
+
+/// What a completion records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Completion {
+    pub id: i64,
+    pub enrollment_id: i64,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub version_id: i64,
+    pub completed_at: chrono::NaiveDateTime,
+    pub jp: i32,
+    /// (code, level)
+    pub competencies: Vec<(String, i32)>,
+    /// The best quiz score that counted, if the course has quizzes.
+    pub score: Option<i32>,
+}
+
+/// Complete the enrollment if everything is done and it is not completed yet. Call it inside the
+/// transaction that recorded the last step. Returns the new completion.
+pub fn complete_if_done(
+    conn: &mut DbConnection,
+    e: &Enrollment,
+) -> Result<Option<Completion>, DbError> {
+    if e.completed_at.is_some() {
+        return Ok(None);
+    }
+    let p = progress::of(conn, e.id, e.version_id)?;
+    if !p.complete() || p.lessons_total + p.quizzes_total == 0 {
+        return Ok(None);
+    }
+    let existing: Option<i64> = completions::table
+        .filter(completions::enrollment_id.eq(e.id))
+        .select(completions::id)
+        .first(conn)
+        .optional()?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let now = Utc::now().naive_utc();
+    let jp: i32 = course_versions::table
+        .find(e.version_id)
+        .select(course_versions::jp)
+        .first(conn)?;
+    let comps: Vec<(String, i32)> = course_competencies::table
+        .filter(course_competencies::version_id.eq(e.version_id))
+        .select((course_competencies::code, course_competencies::level))
+        .load(conn)?;
+    let score: Option<i32> = quiz_attempts::table
+        .filter(quiz_attempts::enrollment_id.eq(e.id))
+        .filter(quiz_attempts::passed.eq(Some(true)))
+        .select(diesel::dsl::max(quiz_attempts::score))
+        .first::<Option<i32>>(conn)?;
+    let id: i64 = diesel::insert_into(completions::table)
+        .values((
+            completions::enrollment_id.eq(e.id),
+            completions::user_id.eq(e.user_id),
+            completions::course_id.eq(e.course_id),
+            completions::version_id.eq(e.version_id),
+            completions::completed_at.eq(now),
+            completions::jp.eq(jp),
+            completions::competencies
+                .eq(serde_json::to_string(&comps).unwrap_or_else(|_| "[]".into())),
+            completions::score.eq(score),
+        ))
+        .returning(completions::id)
+        .get_result(conn)?;
+    diesel::update(enrollments::table.find(e.id))
+        .set(enrollments::completed_at.eq(Some(now)))
+        .execute(conn)?;
+    let c = Completion {
+        id,
+        enrollment_id: e.id,
+        user_id: e.user_id,
+        course_id: e.course_id,
+        version_id: e.version_id,
+        completed_at: now,
+        jp,
+        competencies: comps,
+        score,
+    };
+    on_completed(conn, &c)?;
+    Ok(Some(c))
+}
+
+/// The one place where what depends on a completion plugs in, inside the same transaction:
+/// the certificate (certificates issue) and the competency evidence (competency issue).
+pub fn on_completed(_conn: &mut DbConnection, c: &Completion) -> Result<(), DbError> {
+    tracing::info!(
+        user = c.user_id,
+        course = c.course_id,
+        jp = c.jp,
+        "course completed"
+    );
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! Enrollment: a person on one version of a course. Self-enrollment checks prerequisites; a
+//! learner stays on the version they enrolled in until they complete it.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{completions, course_versions, courses, enrollments};
+use crate::db::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct Enrollment {
+    pub id: i64,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub version_id: i64,
+    pub source: String,
+    pub assigned_by: Option<i64>,
+    pub due_at: Option<NaiveDateTime>,
+    pub enrolled_at: NaiveDateTime,
+    pub last_module_id: Option<i64>,
+    pub last_seen_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+type Columns = (
+    enrollments::id,
+    enrollments::user_id,
+    enrollments::course_id,
+    enrollments::version_id,
+    enrollments::source,
+    enrollments::assigned_by,
+    enrollments::due_at,
+    enrollments::enrolled_at,
+    enrollments::last_module_id,
+    enrollments::last_seen_at,
+    enrollments::completed_at,
+);
+
+pub const COLUMNS: Columns = (
+    enrollments::id,
+    enrollments::user_id,
+    enrollments::course_id,
+    enrollments::version_id,
+    enrollments::source,
+    enrollments::assigned_by,
+    enrollments::due_at,
+    enrollments::enrolled_at,
+    enrollments::last_module_id,
+    enrollments::last_seen_at,
+    enrollments::completed_at,
+);
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Enrollment>, DbError> {
+    Ok(enrollments::table
+        .find(id)
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+/// A person's enrollment in the course with this slug, if any.
+pub fn of_user(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+) -> Result<Option<Enrollment>, DbError> {
+    Ok(enrollments::table
+        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(courses::slug.eq(slug))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+/// Why an enrollment is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such course, or it is not published.
+    NotFound,
+    /// Archived courses take no new learners.
+    Archived,
+    /// Prerequisites not completed: (slug, title if published).
+    Prerequisites(Vec<(String, Option<String>)>),
+}
+
+/// The slugs of the courses a person has completed.
+pub fn completed_slugs(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbError> {
+    Ok(completions::table
+        .inner_join(courses::table.on(courses::id.eq(completions::course_id)))
+        .filter(completions::user_id.eq(user_id))
+        .select(courses::slug)
+        .load(conn)?)
+}
+
+/// Enroll a person in the current version of a course (or return their existing enrollment).
+pub fn enroll(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    source: &str,
+    assigned_by: Option<i64>,
+    due_at: Option<NaiveDateTime>,
+) -> Result<Result<Enrollment, Refused>, DbError> {
+    conn.transaction(|conn| {
+        if let Some(e) = of_user(conn, user_id, slug)? {
+            return Ok(Ok(e));
+        }
+        let course: Option<(i64, Option<i64>, bool)> = courses::table
+            .filter(courses::slug.eq(slug))
+            .select((courses::id, courses::current_version_id, courses::archived))
+            .first(conn)
+            .optional()?;
+        let Some((course_id, Some(version_id), archived)) = course else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if archived {
+            return Ok(Err(Refused::Archived));
+        }
+        let prereq_json: String = course_versions::table
+            .find(version_id)
+            .select(course_versions::prerequisites)
+            .first(conn)?;
+        let prereqs: Vec<String> = serde_json::from_str(&prereq_json).unwrap_or_default();
+        if !prereqs.is_empty() {
+            let done = completed_slugs(conn, user_id)?;
+            let missing: Vec<String> = prereqs.into_iter().filter(|p| !done.contains(p)).collect();
+            if !missing.is_empty() {
+                let titles: Vec<(String, String)> = courses::table
+                    .inner_join(
+                        course_versions::table
+                            .on(courses::current_version_id.eq(course_versions::id.nullable())),
+                    )
+                    .filter(courses::slug.eq_any(&missing))
+                    .select((courses::slug, course_versions::title))
+                    .load(conn)?;
+                let named = missing
+                    .into_iter()
+                    .map(|m| {
+                        let t = titles.iter().find(|(s, _)| *s == m).map(|(_, t)| t.clone());
+                        (m, t)
+                    })
+                    .collect();
+                return Ok(Err(Refused::Prerequisites(named)));
+            }
+        }
+        let now = Utc::now().naive_utc();
+        let id: i64 = diesel::insert_into(enrollments::table)
+            .values((
+                enrollments::user_id.eq(user_id),
+                enrollments::course_id.eq(course_id),
+                enrollments::version_id.eq(version_id),
+                enrollments::source.eq(source),
+                enrollments::assigned_by.eq(assigned_by),
+                enrollments::due_at.eq(due_at),
+                enrollments::enrolled_at.eq(now),
+            ))
+            .returning(enrollments::id)
+            .get_result(conn)?;
+        Ok(Ok(find(conn, id)?.ok_or_else(|| {
+            DbError::Internal("enrollment vanished".into())
+        })?))
+    })
+}
+
+/// Remember the module a learner opened last ("continue where I left off").
+pub fn touch(conn: &mut DbConnection, enrollment_id: i64, module_id: i64) -> Result<(), DbError> {
+    diesel::update(enrollments::table.find(enrollment_id))
+        .set((
+            enrollments::last_module_id.eq(Some(module_id)),
+            enrollments::last_seen_at.eq(Some(Utc::now().naive_utc())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,442 @@
+//! Quiz pages and API: the quiz page, starting an attempt, the attempt (paper or results),
+//! submitting. Thin handlers over [`super::attempts`].
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::attempts::{self, Answers, Attempt, StartRefused, SubmitRefused};
+use super::enroll;
+use super::grading::Response;
+use crate::catalog::quiz::QuestionKind;
+use crate::catalog::store::{self, Which};
+use crate::db::{Db, DbConnection, DbError};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses/{slug}/{module}/quiz", web::get().to(quiz_page))
+        .route(
+            "/courses/{slug}/{module}/quiz/start",
+            web::post().to(start_page),
+        )
+        .route("/quiz/attempts/{id}", web::get().to(attempt_page))
+        .route("/quiz/attempts/{id}/submit", web::post().to(submit_page))
+        .route(
+            "/api/v1/courses/{slug}/modules/{module}/attempts",
+            web::post().to(start_api),
+        )
+        .route("/api/v1/attempts/{id}", web::get().to(attempt_api))
+        .route("/api/v1/attempts/{id}/submit", web::post().to(submit_api));
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// `2026-11-25 09:20` → "25 November 2026, 09.20 UTC"-style text.
+fn when(t: NaiveDateTime, lang: Lang) -> String {
+    format!(
+        "{}, {} UTC",
+        crate::text::date(t.date(), lang),
+        t.format("%H:%M")
+    )
+}
+
+/// Whole minutes left before the deadline, rounded up (0 when past).
+fn minutes_left(deadline: NaiveDateTime, now: NaiveDateTime) -> i64 {
+    let secs = (deadline - now).num_seconds().max(0);
+    (secs + 59) / 60
+}
+
+// ---- the quiz page --------------------------------------------------------------------------
+
+async fn quiz_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.id;
+    let lang = Lang::of(&req);
+    let data = db
+        .run(move |conn| {
+            let Some(e) = enroll::of_user(conn, user_id, &slug)? else {
+                // not enrolled: say so, if the quiz exists at all
+                let view = store::module(conn, &slug, &module, &Which::Current)?
+                    .filter(|m| m.kind == "quiz")
+                    .ok_or(AppError::NotFound)?;
+                return Ok::<_, AppError>(json!({
+                    "enrolled": false,
+                    "course_slug": slug,
+                    "course_title": view.course_title,
+                    "title": view.title,
+                    "quiz": null, "attempts": [], "open_id": null, "can_start": false,
+                    "no_attempts_left": false, "attempts_left": null, "best": null,
+                }));
+            };
+            let quiz = attempts::quiz_module_by_slug(conn, e.version_id, &module)?
+                .ok_or(AppError::NotFound)?;
+            let course_title: String = {
+                use crate::db::schema::course_versions;
+                use diesel::prelude::*;
+                course_versions::table
+                    .find(e.version_id)
+                    .select(course_versions::title)
+                    .first(conn)
+                    .map_err(DbError::from)?
+            };
+            let list = attempts::list(conn, e.id, quiz.id)?;
+            let now = now();
+            let mut rows = Vec::new();
+            let mut open_id = None;
+            let best = attempts::counting(&list);
+            let mut used = 0i64;
+            for a in &list {
+                let a = attempts::expire_if_due(conn, a.clone(), now)?;
+                if a.is_open() {
+                    open_id = Some(a.id);
+                } else {
+                    used += 1;
+                }
+                rows.push(json!({
+                    "id": a.id,
+                    "number": a.number,
+                    "open": a.is_open(),
+                    "score": a.score,
+                    "passed": a.passed.unwrap_or(false),
+                    "late": a.late,
+                    "counts": best == Some(a.id),
+                    "when": when(a.submitted_at.unwrap_or(a.started_at), lang),
+                }));
+            }
+            let left = (quiz.attempts > 0).then(|| (i64::from(quiz.attempts) - used).max(0));
+            let no_left = left == Some(0);
+            Ok(json!({
+                "enrolled": true,
+                "course_slug": slug,
+                "course_title": course_title,
+                "title": quiz.title,
+                "quiz": quiz,
+                "attempts": rows,
+                "open_id": open_id,
+                "can_start": open_id.is_none() && !no_left,
+                "no_attempts_left": no_left && open_id.is_none(),
+                "attempts_left": left,
+                "best": best,
+            }))
+        })
+        .await?;
+    views.page(&req, "pages/quiz", data)
+}
+
+#[derive(Deserialize)]
+struct NoFields {}
+
+async fn start_page(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.id;
+    let back = format!("/courses/{slug}/{module}/quiz");
+    let started = db
+        .run(move |conn| start_by_slug(conn, user_id, &slug, &module))
+        .await?;
+    match started {
+        Ok(a) => Ok(see_other(format!("/quiz/attempts/{}", a.id))),
+        // the quiz page says why (not enrolled, no attempts left)
+        Err(_) => Ok(see_other(back)),
+    }
+}
+
+/// Why a start by slug did not give an attempt.
+enum NotStarted {
+    NotEnrolled,
+    Refused(StartRefused),
+}
+
+fn start_by_slug(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    module: &str,
+) -> Result<Result<Attempt, NotStarted>, AppError> {
+    let Some(e) = enroll::of_user(conn, user_id, slug)? else {
+        if store::module(conn, slug, module, &Which::Current)?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        return Ok(Err(NotStarted::NotEnrolled));
+    };
+    let quiz =
+        attempts::quiz_module_by_slug(conn, e.version_id, module)?.ok_or(AppError::NotFound)?;
+    let mut rng = rand::rng();
+    Ok(attempts::start(conn, &e, quiz.id, now(), &mut rng)?.map_err(NotStarted::Refused))
+}
+
+// ---- the attempt page -------------------------------------------------------------------
+
+/// An attempt of `user_id` as it now stands (closed as late when its time is up), or 404.
+fn owned_attempt(conn: &mut DbConnection, id: i64, user_id: i64) -> Result<Attempt, AppError> {
+    let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
+    Ok(attempts::expire_if_due(conn, a, now())?)
+}
+
+async fn attempt_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user_id = me.id;
+    let lang = Lang::of(&req);
+    let (template, data) = db
+        .run(move |conn| {
+            let a = owned_attempt(conn, id, user_id)?;
+            let ctx = attempts::context(conn, &a)?;
+            if a.is_open() {
+                let paper = attempts::paper_view(conn, &a)?;
+                let now = now();
+                let deadline = a.deadline_at.map(|d| {
+                    json!({"at": when(d, lang), "time": d.format("%H:%M").to_string(),
+                           "iso": format!("{}Z", d.format("%Y-%m-%dT%H:%M:%S")),
+                           "minutes_left": minutes_left(d, now)})
+                });
+                Ok::<_, AppError>((
+                    "pages/quiz_attempt",
+                    json!({"ctx": ctx, "paper": paper, "deadline": deadline,
+                           "max_text": attempts::MAX_TEXT_CHARS}),
+                ))
+            } else {
+                let results = attempts::results_view(conn, &a)?
+                    .ok_or_else(|| AppError::Internal("graded attempt without results".into()))?;
+                let submitted = a.submitted_at.map(|t| when(t, lang));
+                Ok((
+                    "pages/quiz_result",
+                    json!({"ctx": ctx, "results": results, "submitted": submitted}),
+                ))
+            }
+        })
+        .await?;
+    let mut resp = views.page(&req, template, data)?;
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+/// Form fields → answers: `q{position}` (repeated for checkboxes) with the shown option index,
+/// or the typed text.
+fn answers_from_form(
+    pairs: &[(String, String)],
+    kinds: &[QuestionKind],
+) -> Result<Answers, AppError> {
+    let mut raw: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (k, v) in pairs {
+        let Some(pos) = k.strip_prefix('q').and_then(|p| p.parse::<usize>().ok()) else {
+            continue;
+        };
+        if pos == 0 || pos > kinds.len() {
+            continue;
+        }
+        let values = raw.entry(pos).or_default();
+        if values.len() >= attempts::MAX_CHOICES {
+            return Err(AppError::BadRequest(format!(
+                "too many answers to question {pos}"
+            )));
+        }
+        values.push(v.clone());
+    }
+    let mut answers = Answers::new();
+    for (pos, values) in raw {
+        let response = match kinds[pos - 1] {
+            QuestionKind::Single | QuestionKind::TrueFalse | QuestionKind::Multiple => {
+                Response::Choices(
+                    values
+                        .iter()
+                        .filter_map(|v| v.trim().parse().ok())
+                        .collect(),
+                )
+            }
+            QuestionKind::ShortAnswer | QuestionKind::Numeric => {
+                let text = values.last().cloned().unwrap_or_default();
+                Response::Text(text)
+            }
+        };
+        answers.insert(pos, response);
+    }
+    check_answers(&answers)?;
+    Ok(answers)
+}
+
+fn check_answers(answers: &Answers) -> Result<(), AppError> {
+    for (pos, r) in answers {
+        match r {
+            Response::Text(t) if t.chars().count() > attempts::MAX_TEXT_CHARS => {
+                return Err(AppError::BadRequest(format!(
+                    "the answer to question {pos} is longer than {} characters",
+                    attempts::MAX_TEXT_CHARS
+                )));
+            }
+            Response::Choices(c) if c.len() > attempts::MAX_CHOICES => {
+                return Err(AppError::BadRequest(format!(
+                    "too many choices for question {pos}"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn submit_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let sent = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    match csrf::expected(&req) {
+        Some(t) if csrf::same(&t, &sent) => {}
+        _ => return Err(AppError::Csrf),
+    }
+    let user_id = me.id;
+    db.run(move |conn| {
+        let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
+        let kinds = attempts::paper_kinds(conn, &a)?;
+        let answers = if a.is_open() {
+            answers_from_form(&pairs, &kinds)?
+        } else {
+            Answers::new()
+        };
+        match attempts::submit(conn, id, user_id, &answers, now())? {
+            Ok(_) => Ok(()),
+            Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
+        }
+    })
+    .await?;
+    Ok(see_other(format!("/quiz/attempts/{id}")))
+}
+
+// ---- API ----------------------------------------------------------------------------------
+
+fn api_attempt(conn: &mut DbConnection, a: &Attempt) -> Result<Value, AppError> {
+    if a.is_open() {
+        let paper = attempts::paper_view(conn, a)?;
+        Ok(json!({"status": "open", "attempt": a, "paper": paper}))
+    } else {
+        let results = attempts::results_view(conn, a)?;
+        Ok(json!({"status": "graded", "attempt": a, "results": results}))
+    }
+}
+
+async fn start_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.id;
+    let body = db
+        .run(
+            move |conn| match start_by_slug(conn, user_id, &slug, &module)? {
+                Ok(a) => api_attempt(conn, &a),
+                Err(NotStarted::NotEnrolled) => Err(AppError::BadRequest(
+                    "not enrolled in this course; enroll first".into(),
+                )),
+                Err(NotStarted::Refused(StartRefused::NotAQuiz)) => Err(AppError::NotFound),
+                Err(NotStarted::Refused(StartRefused::NoQuestions)) => {
+                    Err(AppError::BadRequest("this quiz has no questions".into()))
+                }
+                Err(NotStarted::Refused(StartRefused::NoAttemptsLeft { limit })) => {
+                    Err(AppError::BadRequest(format!(
+                        "no attempts left: all {limit} attempts are used"
+                    )))
+                }
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+async fn attempt_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user_id = me.id;
+    let body = db
+        .run(move |conn| {
+            let a = owned_attempt(conn, id, user_id)?;
+            api_attempt(conn, &a)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+#[derive(Deserialize)]
+struct SubmitBody {
+    #[serde(default)]
+    answers: BTreeMap<String, Response>,
+}
+
+async fn submit_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<SubmitBody>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user_id = me.id;
+    let mut answers = Answers::new();
+    for (k, r) in body.into_inner().answers {
+        let pos: usize = k.trim().parse().ok().filter(|p| *p > 0).ok_or_else(|| {
+            AppError::BadRequest(format!("`{k}` is not a question position (1, 2, …)"))
+        })?;
+        answers.insert(pos, r);
+    }
+    check_answers(&answers)?;
+    let body = db
+        .run(
+            move |conn| match attempts::submit(conn, id, user_id, &answers, now())? {
+                // a retry answers exactly what the first submission did
+                Ok(g) => api_attempt(conn, &g.attempt),
+                Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}

@@ -1,0 +1,383 @@
+//! Enrolling, marking lessons done, and the "Belajar saya" dashboard; pages and JSON API.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::completion;
+use super::enroll::{self, Enrollment, Refused};
+use super::progress;
+use crate::catalog::store::Which;
+use crate::db::schema::{completions, course_versions, courses, enrollments, modules};
+use crate::db::{Db, DbConnection, DbError};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+/// The yearly minimum of competency development for every ASN, in JP.
+pub const MIN_JP_PER_YEAR: i64 = 20;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses/{slug}/enroll", web::post().to(enroll_page))
+        .route("/courses/{slug}/{module}/done", web::post().to(done_page))
+        .route("/me", web::get().to(dashboard_page))
+        .route("/api/v1/courses/{slug}/enroll", web::post().to(enroll_api))
+        .route(
+            "/api/v1/courses/{slug}/modules/{module}/done",
+            web::post().to(done_api),
+        )
+        .route("/api/v1/me/dashboard", web::get().to(dashboard_api));
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+/// The outcome of an enrollment request, for pages and the API.
+async fn do_enroll(
+    db: &Db,
+    user_id: i64,
+    slug: String,
+) -> Result<Result<Enrollment, Refused>, AppError> {
+    db.run(move |conn| Ok::<_, AppError>(enroll::enroll(conn, user_id, &slug, "self", None, None)?))
+        .await
+}
+
+fn refused_error(r: Refused, views: &Views, lang: Lang) -> AppError {
+    match r {
+        Refused::NotFound => AppError::NotFound,
+        Refused::Archived => AppError::BadRequest(
+            views
+                .i18n()
+                .get(lang, "learning.enroll.archived")
+                .unwrap_or("archived")
+                .to_string(),
+        ),
+        Refused::Prerequisites(missing) => {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|(slug, title)| title.clone().unwrap_or_else(|| slug.clone()))
+                .collect();
+            AppError::BadRequest(
+                views
+                    .i18n()
+                    .format(
+                        lang,
+                        "learning.enroll.prerequisites",
+                        &[("courses", names.join(", "))],
+                    )
+                    .unwrap_or_default(),
+            )
+        }
+    }
+}
+
+async fn enroll_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    match do_enroll(&db, me.id, slug.clone()).await? {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/courses/{slug}?notice=enrolled")))
+            .finish()),
+        Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
+    }
+}
+
+async fn enroll_api(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    match do_enroll(&db, me.id, path.into_inner()).await? {
+        Ok(e) => Ok(HttpResponse::Ok().json(e)),
+        Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
+    }
+}
+
+/// What marking a lesson done came to.
+#[derive(Debug, Serialize)]
+pub struct Done {
+    /// False when it was already marked (a retried or double-clicked request).
+    pub newly_done: bool,
+    pub progress: progress::Progress,
+    /// Set when this step completed the course.
+    pub completed: Option<completion::Completion>,
+    /// The next module's slug, if any.
+    pub next: Option<String>,
+}
+
+/// Mark a lesson of the enrolled version done, and complete the course when that was the last
+/// step, in one transaction.
+fn mark_done(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    module_slug: &str,
+    done_at: Option<NaiveDateTime>,
+) -> Result<Done, AppError> {
+    let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
+    let module: Option<(i64, String, i32)> = modules::table
+        .filter(modules::version_id.eq(e.version_id))
+        .filter(modules::slug.eq(module_slug))
+        .select((modules::id, modules::kind, modules::position))
+        .first(conn)
+        .optional()?;
+    let (module_id, kind, position) = module.ok_or(AppError::NotFound)?;
+    if kind != "lesson" {
+        return Err(AppError::BadRequest(
+            "a quiz is done by passing it, not by marking it".into(),
+        ));
+    }
+    conn.transaction(|conn| {
+        let newly_done = progress::mark_done(conn, e.id, module_id, done_at)?;
+        let completed = completion::complete_if_done(conn, &e)?;
+        let p = progress::of(conn, e.id, e.version_id)?;
+        let next: Option<String> = modules::table
+            .filter(modules::version_id.eq(e.version_id))
+            .filter(modules::position.gt(position))
+            .order(modules::position)
+            .select(modules::slug)
+            .first(conn)
+            .optional()?;
+        Ok(Done {
+            newly_done,
+            progress: p,
+            completed,
+            next,
+        })
+    })
+}
+
+async fn done_page(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.id;
+    let s2 = slug.clone();
+    let done = db
+        .run(move |conn| mark_done(conn, user_id, &s2, &module, None))
+        .await?;
+    let to = match (&done.completed, &done.next) {
+        (Some(_), _) => format!("/courses/{slug}?notice=completed"),
+        (None, Some(next)) => format!("/courses/{slug}/{next}"),
+        (None, None) => format!("/courses/{slug}"),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneBody {
+    /// When the learner did it (an offline client reports it later); bounded to the last 30 days.
+    done_at: Option<chrono::DateTime<Utc>>,
+}
+
+async fn done_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<DoneBody>>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.id;
+    let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
+    let done = db
+        .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at))
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+// ---------- the dashboard ----------
+
+#[derive(Debug, Serialize)]
+pub struct DashboardCourse {
+    pub slug: String,
+    pub title: String,
+    pub jp: i32,
+    pub source: String,
+    pub due_at: Option<NaiveDateTime>,
+    pub overdue: bool,
+    pub percent: usize,
+    /// Where "continue" leads: the last module opened, else the first not done.
+    pub continue_slug: Option<String>,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub in_progress: Vec<DashboardCourse>,
+    pub assigned: Vec<DashboardCourse>,
+    pub completed: Vec<DashboardCourse>,
+    pub jp_this_year: i64,
+    pub jp_target: i64,
+    pub year: i32,
+}
+
+pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbError> {
+    let now = Utc::now().naive_utc();
+    let rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
+        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
+        .filter(enrollments::user_id.eq(user_id))
+        .order(enrollments::enrolled_at.desc())
+        .select((
+            enroll::COLUMNS,
+            courses::slug,
+            course_versions::title,
+            course_versions::jp,
+        ))
+        .load(conn)?;
+    let mut d = Dashboard {
+        in_progress: Vec::new(),
+        assigned: Vec::new(),
+        completed: Vec::new(),
+        jp_this_year: 0,
+        jp_target: MIN_JP_PER_YEAR,
+        year: now.year(),
+    };
+    for (e, slug, title, jp) in rows {
+        let p = progress::of(conn, e.id, e.version_id)?;
+        let mods: Vec<(i64, String)> = modules::table
+            .filter(modules::version_id.eq(e.version_id))
+            .order(modules::position)
+            .select((modules::id, modules::slug))
+            .load(conn)?;
+        let continue_slug = e
+            .last_module_id
+            .and_then(|id| mods.iter().find(|(m, _)| *m == id))
+            .or_else(|| mods.iter().find(|(m, _)| !p.done_modules.contains(m)))
+            .or(mods.first())
+            .map(|(_, s)| s.clone());
+        let c = DashboardCourse {
+            slug,
+            title,
+            jp,
+            source: e.source.clone(),
+            due_at: e.due_at,
+            overdue: e.completed_at.is_none() && e.due_at.is_some_and(|d| d < now),
+            percent: p.percent,
+            continue_slug,
+            completed_at: e.completed_at,
+        };
+        if e.completed_at.is_some() {
+            d.completed.push(c);
+        } else if e.source == "assigned" {
+            d.assigned.push(c);
+        } else {
+            d.in_progress.push(c);
+        }
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(now.year(), 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or(now);
+    let jp: Option<i64> = completions::table
+        .filter(completions::user_id.eq(user_id))
+        .filter(completions::completed_at.ge(start))
+        .select(diesel::dsl::sum(completions::jp))
+        .first(conn)?;
+    d.jp_this_year = jp.unwrap_or(0);
+    Ok(d)
+}
+
+async fn dashboard_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let user_id = me.id;
+    let d = db
+        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id)?))
+        .await?;
+    let lang = Lang::of(&req);
+    let date = |t: &Option<NaiveDateTime>| t.map(|t| crate::text::date(t.date(), lang));
+    let view = |c: &DashboardCourse| {
+        json!({"slug": c.slug, "title": c.title, "jp": c.jp, "percent": c.percent,
+               "continue_slug": c.continue_slug, "due": date(&c.due_at), "overdue": c.overdue,
+               "completed": date(&c.completed_at)})
+    };
+    let pct = (d.jp_this_year * 100 / d.jp_target.max(1)).min(100);
+    views.page(
+        &req,
+        "pages/dashboard",
+        json!({
+            "name": me.name,
+            "in_progress": d.in_progress.iter().map(view).collect::<Vec<_>>(),
+            "assigned": d.assigned.iter().map(view).collect::<Vec<_>>(),
+            "completed": d.completed.iter().map(view).collect::<Vec<_>>(),
+            "jp": d.jp_this_year, "jp_target": d.jp_target, "jp_pct": pct, "year": d.year,
+            "jp_reached": d.jp_this_year >= d.jp_target,
+        }),
+    )
+}
+
+async fn dashboard_api(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let user_id = me.id;
+    let d = db
+        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(d))
+}
+
+/// What the course and module pages show a logged-in learner: their enrollment on this course
+/// (its version is the one they see) and their progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerView {
+    pub enrollment: Enrollment,
+    pub progress: progress::Progress,
+}
+
+/// The learner's view of a course, remembering `module_id` as the last opened when given.
+pub fn learner_view(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    opened_module: Option<&str>,
+) -> Result<Option<LearnerView>, DbError> {
+    let Some(e) = enroll::of_user(conn, user_id, slug)? else {
+        return Ok(None);
+    };
+    if let Some(m) = opened_module {
+        let id: Option<i64> = modules::table
+            .filter(modules::version_id.eq(e.version_id))
+            .filter(modules::slug.eq(m))
+            .select(modules::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = id {
+            enroll::touch(conn, e.id, id)?;
+        }
+    }
+    let progress = progress::of(conn, e.id, e.version_id)?;
+    Ok(Some(LearnerView {
+        enrollment: e,
+        progress,
+    }))
+}
+
+/// The version a learner sees: their enrolled one until they complete it.
+pub fn which_for(view: &Option<LearnerView>, asked: Which) -> Which {
+    match (view, &asked) {
+        (Some(v), Which::Current) if v.enrollment.completed_at.is_none() => {
+            Which::Id(v.enrollment.version_id)
+        }
+        _ => asked,
+    }
+}

@@ -1,0 +1,298 @@
+//! Learning end to end: enrol, read, mark lessons done (once), progress and "continue", the
+//! dashboard, completion with JP on the enrolled version, prerequisites, version pinning.
+
+mod common;
+
+use std::path::Path;
+
+use cakap::accounts::{password, users};
+use cakap::catalog::batch;
+use cakap::db::{pool, DatabaseUrl};
+use common::{spawn_app_with, TestApp};
+use reqwest::header;
+
+const PW: &str = "Belajar-Terus-2026";
+
+fn write(root: &Path, slug: &str, course_extra: &str, lesson_text: &str) {
+    std::fs::create_dir_all(root.join(slug)).unwrap();
+    std::fs::write(
+        root.join("competencies.toml"),
+        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(slug).join("course.md"),
+        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = 3\n{course_extra}\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
+    )
+    .unwrap();
+    for (i, name) in ["satu", "dua", "tiga"].iter().enumerate() {
+        std::fs::write(
+            root.join(slug).join(format!("0{}-{name}.md", i + 1)),
+            format!("+++\ntitle = \"Modul {name}\"\nminutes = 5\n+++\n\n{lesson_text} {name}.\n"),
+        )
+        .unwrap();
+    }
+}
+
+async fn learner(app: &TestApp, email: &str) -> i64 {
+    let url = DatabaseUrl::parse(&app.db.url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let id = users::create(
+        &mut conn,
+        &users::NewUser {
+            email: email.into(),
+            name: "Rina Wulandari".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let resp = app
+        .submit("/login", "/login", &[("email", email), ("password", PW)])
+        .await;
+    assert_eq!(resp.status(), 303);
+    id
+}
+
+async fn post_form(app: &TestApp, page: &str, action: &str) -> reqwest::Response {
+    app.submit(page, action, &[]).await
+}
+
+#[tokio::test]
+async fn enrol_read_mark_done_once_and_complete_on_the_enrolled_version() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-dasar", "", "Isi versi pertama");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    learner(&app, "rina@kab.go.id").await;
+
+    // the course page offers enrolment; enrol
+    let page = app.get("/courses/kursus-dasar").await.text().await.unwrap();
+    assert!(page.contains("Daftar kursus ini"));
+    let resp = post_form(
+        &app,
+        "/courses/kursus-dasar",
+        "/courses/kursus-dasar/enroll",
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let page = app
+        .get("/courses/kursus-dasar?notice=enrolled")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Kemajuan Anda: 0%"), "{page}");
+
+    // a new version is published while the learner is enrolled: they stay on theirs
+    write(root.path(), "kursus-dasar", "", "Isi versi kedua");
+    let url = DatabaseUrl::parse(&app.db.url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let (_, reports) = batch::publish_dirs(
+        &mut conn,
+        &[root.path().join("kursus-dasar")],
+        root.path(),
+        &mut |_, _, _| {},
+    );
+    assert!(
+        reports[0].line().contains("published a new version"),
+        "{}",
+        reports[0].line()
+    );
+    let m1 = app
+        .get("/courses/kursus-dasar/01-satu")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m1.contains("Isi versi pertama"),
+        "the enrolled version is shown"
+    );
+    assert!(
+        !m1.contains("versi lama"),
+        "no 'old version' banner for one's own version"
+    );
+    let anon = reqwest::Client::new()
+        .get(app.url("/courses/kursus-dasar/01-satu"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        anon.contains("Isi versi kedua"),
+        "visitors see the current version"
+    );
+
+    // mark the first lesson done twice (a double click): it counts once
+    let r1 = post_form(
+        &app,
+        "/courses/kursus-dasar/01-satu",
+        "/courses/kursus-dasar/01-satu/done",
+    )
+    .await;
+    assert_eq!(r1.status(), 303);
+    assert_eq!(
+        r1.headers()[header::LOCATION],
+        "/courses/kursus-dasar/02-dua"
+    );
+    let r2 = post_form(
+        &app,
+        "/courses/kursus-dasar/01-satu",
+        "/courses/kursus-dasar/01-satu/done",
+    )
+    .await;
+    assert_eq!(r2.status(), 303);
+    let page = app.get("/courses/kursus-dasar").await.text().await.unwrap();
+    assert!(page.contains("Kemajuan Anda: 33%"), "{page}");
+    // "continue" leads to the last module opened
+    let _ = app.get("/courses/kursus-dasar/02-dua").await;
+    let page = app.get("/courses/kursus-dasar").await.text().await.unwrap();
+    assert!(
+        page.contains("href=\"/courses/kursus-dasar/02-dua\">Lanjutkan belajar"),
+        "{page}"
+    );
+
+    // the dashboard shows it in progress
+    let dash = app.get("/me").await.text().await.unwrap();
+    assert!(
+        dash.contains("Sedang dipelajari")
+            && dash.contains("Kursus kursus-dasar")
+            && dash.contains("33%")
+    );
+
+    // the rest of the lessons: the course completes on the enrolled version, with its JP
+    post_form(
+        &app,
+        "/courses/kursus-dasar/02-dua",
+        "/courses/kursus-dasar/02-dua/done",
+    )
+    .await;
+    let last = post_form(
+        &app,
+        "/courses/kursus-dasar/03-tiga",
+        "/courses/kursus-dasar/03-tiga/done",
+    )
+    .await;
+    assert_eq!(
+        last.headers()[header::LOCATION],
+        "/courses/kursus-dasar?notice=completed"
+    );
+    let api: serde_json::Value = app.get("/api/v1/me/dashboard").await.json().await.unwrap();
+    assert_eq!(api["completed"].as_array().unwrap().len(), 1, "{api}");
+    assert_eq!(api["jp_this_year"], 3);
+    let versions = cakap::catalog::store::versions_of(&mut conn, "kursus-dasar").unwrap();
+    let completed_version: i64 = {
+        use cakap::db::schema::completions;
+        use diesel::prelude::*;
+        completions::table
+            .select(completions::version_id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(
+        completed_version, versions[0].0,
+        "completed on the version enrolled in"
+    );
+    // marking again after completion changes nothing
+    let again = post_form(
+        &app,
+        "/courses/kursus-dasar/03-tiga",
+        "/courses/kursus-dasar/03-tiga/done",
+    )
+    .await;
+    assert_eq!(again.status(), 303);
+    let api: serde_json::Value = app.get("/api/v1/me/dashboard").await.json().await.unwrap();
+    assert_eq!(api["jp_this_year"], 3);
+}
+
+#[tokio::test]
+async fn prerequisites_are_enforced_with_the_missing_course_named() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-dasar", "", "Dasar");
+    write(
+        root.path(),
+        "kursus-lanjut",
+        "prerequisites = [\"kursus-dasar\"]\n",
+        "Lanjut",
+    );
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    learner(&app, "budi@kab.go.id").await;
+    let resp = post_form(
+        &app,
+        "/courses/kursus-lanjut",
+        "/courses/kursus-lanjut/enroll",
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("Selesaikan kursus prasyarat lebih dulu: Kursus kursus-dasar"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_json_api_enrols_and_marks_done_idempotently() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-api", "", "Isi");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    learner(&app, "api@kab.go.id").await;
+    let api = reqwest::Client::new();
+    let token: serde_json::Value = api
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "api@kab.go.id", "password": PW}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let resp = api
+        .post(app.url("/api/v1/courses/kursus-api/enroll"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let done = |m: &'static str| {
+        let api = api.clone();
+        let token = token.clone();
+        let url = app.url(&format!("/api/v1/courses/kursus-api/modules/{m}/done"));
+        async move {
+            api.post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({"done_at": "2026-11-20T08:00:00Z"}))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = done("01-satu").await;
+    assert_eq!(first["newly_done"], true);
+    let retry = done("01-satu").await;
+    assert_eq!(retry["newly_done"], false, "a retried request counts once");
+    assert_eq!(retry["progress"]["lessons_done"], 1);
+    done("02-dua").await;
+    let last = done("03-tiga").await;
+    assert!(last["completed"].is_object(), "{last}");
+    assert_eq!(last["completed"]["jp"], 3);
+    // not enrolled elsewhere: refused
+    let resp = api
+        .post(app.url("/api/v1/courses/tidak-ada/modules/01-satu/done"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+}
