@@ -226,6 +226,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);
+    crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);
     crate::accounts::admin_orgs::routes(cfg);

@@ -296,3 +296,172 @@ async fn the_json_api_enrols_and_marks_done_idempotently() {
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
+    use cakap::accounts::orgs;
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-tugas", "", "Isi");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let url = DatabaseUrl::parse(&app.db.url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let agency = orgs::create_agency(&mut conn, "KAB-T", "Kabupaten T", "kabupaten").unwrap();
+    let other_agency = orgs::create_agency(&mut conn, "KAB-U", "Kabupaten U", "kabupaten").unwrap();
+    let top = orgs::create_unit(&mut conn, agency, "Dinas Kominfo", None).unwrap();
+    let sub = orgs::create_unit(&mut conn, agency, "Bidang Aplikasi", Some(top)).unwrap();
+    let hash = password::hash(PW).unwrap();
+    let mut make = |email: &str, f: &dyn Fn(&mut users::NewUser)| {
+        let mut u = users::NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password_hash: Some(hash.clone()),
+            verified: true,
+            agency_id: Some(agency),
+            ..Default::default()
+        };
+        f(&mut u);
+        users::create(&mut conn, &u).unwrap()
+    };
+    let boss = make("kabid@t.go.id", &|_| {});
+    make("staf1@t.go.id", &|u| u.supervisor_id = Some(boss));
+    make("staf2@t.go.id", &|u| {
+        u.supervisor_id = Some(boss);
+        u.unit_id = Some(sub);
+    });
+    make("admin@t.go.id", &|u| u.is_agency_admin = true);
+    make("luar@u.go.id", &|u| u.agency_id = Some(other_agency));
+    make("biasa@t.go.id", &|_| {});
+
+    let login = |email: &'static str| {
+        let app = &app;
+        async move {
+            let c = app.new_browser();
+            let html = c
+                .get(app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = common::csrf_of(&html);
+            c.post(app.url("/login"))
+                .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
+                .send()
+                .await
+                .unwrap();
+            let html = c
+                .get(app.url("/me/account"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            (c, common::csrf_of(&html))
+        }
+    };
+
+    // a learner without a team may not assign
+    let (plain, _) = login("biasa@t.go.id").await;
+    assert_eq!(
+        plain.get(app.url("/assign")).send().await.unwrap().status(),
+        403
+    );
+
+    // the supervisor assigns to the whole team, due yesterday
+    let (boss_c, csrf) = login("kabid@t.go.id").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let resp = boss_c
+        .post(app.url("/assign"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("course", "kursus-tugas"),
+            ("target", "team"),
+            ("due", &yesterday),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("2 orang didaftarkan"));
+    // ... but not someone outside the team and agency
+    let resp = boss_c
+        .post(app.url("/assign"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("course", "kursus-tugas"),
+            ("target", "person"),
+            ("email", "luar@u.go.id"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    // ... and not a unit (admins only)
+    let resp = boss_c
+        .post(app.url("/assign"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("course", "kursus-tugas"),
+            ("target", "unit"),
+            ("unit_id", &top.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+
+    // the staff member sees it assigned and overdue
+    let (staf, _) = login("staf1@t.go.id").await;
+    let dash = staf
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dash.contains("Ditugaskan kepada Anda") && dash.contains("Lewat tenggat"),
+        "{dash}"
+    );
+
+    // the agency admin assigns to a unit: its sub-units are included; another agency's unit is refused
+    let (admin_c, csrf) = login("admin@t.go.id").await;
+    let resp = admin_c
+        .post(app.url("/assign"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("course", "kursus-tugas"),
+            ("target", "unit"),
+            ("unit_id", &top.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("1 yang sudah terdaftar diperbarui"));
+    let foreign_unit = {
+        let mut conn = pool::connect(&url, false).unwrap();
+        orgs::create_unit(&mut conn, other_agency, "Unit Lain", None).unwrap()
+    };
+    let resp = admin_c
+        .post(app.url("/assign"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("course", "kursus-tugas"),
+            ("target", "unit"),
+            ("unit_id", &foreign_unit.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+}

@@ -6,6 +6,8 @@
 //! state in the database; every change that can complete a course calls
 //! [`completion::complete_if_done`] in its own transaction.
 
+pub mod assign;
+pub mod assign_routes;
 pub mod attempts;
 pub mod completion;
 pub mod draw;

@@ -1,0 +1,110 @@
+//! Assignment: a supervisor assigns a course to their staff, an agency admin to a person, a unit
+//! (with its sub-units) or a position of their agency, with an optional due date.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::enroll::{self, Refused};
+use crate::db::schema::{enrollments, units, users};
+use crate::db::{DbConnection, DbError};
+
+/// Who receives an assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Person(i64),
+    /// A unit and every unit below it.
+    Unit(i64),
+    Position(i64),
+    /// Everyone whose supervisor is this person.
+    TeamOf(i64),
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Outcome {
+    /// Newly enrolled.
+    pub enrolled: usize,
+    /// Already enrolled: now marked as assigned, with the due date.
+    pub updated: usize,
+    /// Already completed the course.
+    pub completed: usize,
+    /// Refused (e.g. prerequisites missing), with the person's name.
+    pub refused: Vec<(String, String)>,
+}
+
+/// The active people a target names, limited to `agency_id` when given.
+pub fn people(
+    conn: &mut DbConnection,
+    target: &Target,
+    agency_id: Option<i64>,
+) -> Result<Vec<(i64, String)>, DbError> {
+    let mut q = users::table
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::name))
+        .into_boxed();
+    if let Some(a) = agency_id {
+        q = q.filter(users::agency_id.eq(a));
+    }
+    q = match target {
+        Target::Person(id) => q.filter(users::id.eq(*id)),
+        Target::Position(id) => q.filter(users::position_id.eq(*id)),
+        Target::TeamOf(id) => q.filter(users::supervisor_id.eq(*id)),
+        Target::Unit(id) => {
+            let all: Vec<(i64, Option<i64>)> = units::table
+                .select((units::id, units::parent_id))
+                .load(conn)?;
+            let mut ids = vec![*id];
+            let mut i = 0;
+            while i < ids.len() {
+                let parent = ids[i];
+                for (u, p) in &all {
+                    if *p == Some(parent) && !ids.contains(u) {
+                        ids.push(*u);
+                    }
+                }
+                i += 1;
+            }
+            q.filter(users::unit_id.eq_any(ids))
+        }
+    };
+    Ok(q.order(users::name).load(conn)?)
+}
+
+/// Assign a course to people, in one transaction.
+pub fn assign(
+    conn: &mut DbConnection,
+    by: i64,
+    slug: &str,
+    people: &[(i64, String)],
+    due_at: Option<NaiveDateTime>,
+) -> Result<Result<Outcome, Refused>, DbError> {
+    conn.transaction(|conn| {
+        let mut out = Outcome::default();
+        for (user_id, name) in people {
+            let existing = enroll::of_user(conn, *user_id, slug)?;
+            match existing {
+                Some(e) if e.completed_at.is_some() => out.completed += 1,
+                Some(e) => {
+                    diesel::update(enrollments::table.find(e.id))
+                        .set((
+                            enrollments::source.eq("assigned"),
+                            enrollments::assigned_by.eq(Some(by)),
+                            enrollments::due_at.eq(due_at),
+                        ))
+                        .execute(conn)?;
+                    out.updated += 1;
+                }
+                None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at)? {
+                    Ok(_) => out.enrolled += 1,
+                    Err(Refused::Prerequisites(missing)) => {
+                        let names: Vec<String> =
+                            missing.into_iter().map(|(s, t)| t.unwrap_or(s)).collect();
+                        out.refused.push((name.clone(), names.join(", ")));
+                    }
+                    Err(other) => return Ok(Err(other)),
+                },
+            }
+        }
+        Ok(Ok(out))
+    })
+}

@@ -1,0 +1,253 @@
+//! `/assign`: supervisors assign courses to their staff; agency admins to a person, unit or
+//! position of their agency. Every target is checked against who is asking.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::assign::{self, Outcome, Target};
+use super::enroll::Refused;
+use crate::accounts::{orgs, users};
+use crate::catalog::store;
+use crate::db::schema::{positions, units};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assign", web::get().to(form_page))
+        .route("/assign", web::post().to(submit));
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct AssignForm {
+    course: String,
+    /// team | person | unit | position
+    target: String,
+    email: String,
+    unit_id: String,
+    position_id: String,
+    /// YYYY-MM-DD
+    due: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    me: &CurrentUser,
+    form: AssignForm,
+    error: Option<String>,
+    outcome: Option<Outcome>,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (uid, agency) = (me.id, me.agency_id);
+    let admin = me.is_agency_admin || me.is_platform_admin;
+    let (courses, supervisor, org) = db
+        .run(move |conn| {
+            let courses = store::catalog(conn)?;
+            let sup = users::is_supervisor(conn, uid)?;
+            let org = match (admin, agency) {
+                (true, Some(a)) => orgs::choices(conn, Some(a))?,
+                _ => orgs::Choices::default(),
+            };
+            Ok::<_, AppError>((courses, sup, org))
+        })
+        .await?;
+    if !supervisor && !admin {
+        return Err(AppError::Forbidden);
+    }
+    let body = views.render(
+        req,
+        "pages/assign",
+        json!({
+            "courses": courses.iter().map(|c| json!({"slug": c.slug, "title": c.title, "selected": c.slug == form.course})).collect::<Vec<_>>(),
+            "supervisor": supervisor,
+            "admin": admin,
+            "units": org.units,
+            "positions": org.positions,
+            "form": {"target": if form.target.is_empty() { if supervisor { "team".to_string() } else { "person".to_string() } } else { form.target.clone() },
+                     "email": form.email, "unit_id": form.unit_id, "position_id": form.position_id, "due": form.due},
+            "error": error,
+            "outcome": outcome,
+        }),
+    )?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CourseQuery {
+    course: String,
+}
+
+async fn form_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    q: web::Query<CourseQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = AssignForm {
+        course: q.course.clone(),
+        ..Default::default()
+    };
+    page(
+        &req,
+        &views,
+        &db,
+        &me,
+        form,
+        None,
+        None,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
+}
+
+fn msg(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+async fn submit(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let due_at = match f.due.trim() {
+        "" => None,
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(date) => date.and_hms_opt(23, 59, 59),
+            Err(_) => {
+                let e = msg(&views, lang, "learning.assign.bad_date");
+                return page(
+                    &req,
+                    &views,
+                    &db,
+                    &me,
+                    f,
+                    Some(e),
+                    None,
+                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    let user = me.0.clone();
+    let form2 = f.clone();
+    // resolve the target, checking that it is the asker's to assign
+    let resolved = db
+        .run(move |conn| {
+            let admin_agency = if user.is_platform_admin {
+                None
+            } else if user.is_agency_admin {
+                user.agency_id
+            } else {
+                Some(-1)
+            };
+            let is_admin = user.is_platform_admin || user.is_agency_admin;
+            let target = match form2.target.as_str() {
+                "team" => Target::TeamOf(user.id),
+                "person" => {
+                    let Some(p) = users::find_by_email(conn, &form2.email)? else {
+                        return Ok::<_, AppError>(Err("learning.assign.person_unknown"));
+                    };
+                    let own_staff = p.supervisor_id == Some(user.id);
+                    let in_agency = user.is_platform_admin
+                        || (user.is_agency_admin
+                            && p.agency_id.is_some()
+                            && p.agency_id == user.agency_id);
+                    if !own_staff && !in_agency {
+                        return Ok(Err("learning.assign.person_not_yours"));
+                    }
+                    Target::Person(p.id)
+                }
+                "unit" if is_admin => {
+                    let id: i64 = form2.unit_id.trim().parse().unwrap_or(0);
+                    let agency: Option<i64> = units::table
+                        .find(id)
+                        .select(units::agency_id)
+                        .first(conn)
+                        .optional()?;
+                    match agency {
+                        Some(a) if admin_agency.is_none() || admin_agency == Some(a) => {
+                            Target::Unit(id)
+                        }
+                        _ => return Ok(Err("learning.assign.not_yours")),
+                    }
+                }
+                "position" if is_admin => {
+                    let id: i64 = form2.position_id.trim().parse().unwrap_or(0);
+                    let agency: Option<i64> = positions::table
+                        .find(id)
+                        .select(positions::agency_id)
+                        .first(conn)
+                        .optional()?;
+                    match agency {
+                        Some(a) if admin_agency.is_none() || admin_agency == Some(a) => {
+                            Target::Position(id)
+                        }
+                        _ => return Ok(Err("learning.assign.not_yours")),
+                    }
+                }
+                _ => return Ok(Err("learning.assign.not_yours")),
+            };
+            let limit = match target {
+                Target::TeamOf(_) | Target::Person(_) => None,
+                _ => admin_agency,
+            };
+            let people = assign::people(conn, &target, limit)?;
+            if people.is_empty() {
+                return Ok(Err("learning.assign.nobody"));
+            }
+            match assign::assign(conn, user.id, &form2.course, &people, due_at)? {
+                Ok(outcome) => Ok(Ok(outcome)),
+                Err(Refused::NotFound) => Ok(Err("learning.assign.course_unknown")),
+                Err(Refused::Archived) => Ok(Err("learning.enroll.archived")),
+                Err(Refused::Prerequisites(_)) => Ok(Err("learning.assign.course_unknown")),
+            }
+        })
+        .await?;
+    match resolved {
+        Ok(outcome) => {
+            page(
+                &req,
+                &views,
+                &db,
+                &me,
+                f,
+                None,
+                Some(outcome),
+                actix_web::http::StatusCode::OK,
+            )
+            .await
+        }
+        Err(key) => {
+            let e = msg(&views, lang, key);
+            page(
+                &req,
+                &views,
+                &db,
+                &me,
+                f,
+                Some(e),
+                None,
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
