@@ -17,8 +17,12 @@ use crate::web::{Lang, Views};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// A missing thing (a course, a module, an attempt) at an address that exists.
     #[error("not found")]
     NotFound,
+    /// No route matches the address at all (the `default_service`).
+    #[error("no such route")]
+    NoRoute,
     /// The request is malformed; the text says what is wrong (in English, for logs and API clients).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -45,6 +49,7 @@ impl AppError {
     fn keys(&self) -> (&'static str, &'static str) {
         match self {
             AppError::NotFound => ("error.not_found.title", "error.not_found.body"),
+            AppError::NoRoute => ("error.no_route.title", "error.no_route.body"),
             AppError::BadRequest(_) => ("error.bad_request.title", "error.bad_request.body"),
             AppError::Unauthorized => ("error.unauthorized.title", "error.unauthorized.body"),
             AppError::Forbidden => ("error.forbidden.title", "error.forbidden.body"),
@@ -71,7 +76,7 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NoRoute => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
@@ -100,9 +105,10 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-/// `default_service`: a path no route matches.
+/// `default_service`: a path no route matches. Its problem `detail` differs from a missing
+/// entity's, so a client (and `tests/api_doc.rs`) can tell "no such route" from "no such course".
 pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
+    Err(AppError::NoRoute)
 }
 
 /// The middleware that turns every error response into a page or a problem document.

@@ -4,6 +4,7 @@
 //! same [`startup::Application`] on a random port.
 
 pub mod accounts;
+pub mod api;
 pub mod catalog;
 pub mod config;
 pub mod db;

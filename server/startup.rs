@@ -223,6 +223,10 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
 
 /// Every route of the application, by feature.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/v1/openapi.json",
+        web::get().to(crate::api::openapi_json),
+    );
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);

@@ -1071,13 +1071,37 @@ async fn change_password(
 
 // ---------- API ----------
 
-#[derive(Deserialize)]
-struct TokenRequest {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TokenRequest {
     email: String,
     password: String,
 }
 
-async fn api_token(
+/// A bearer token issued by [`api_token`].
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct TokenResponse {
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// When the token expires, in seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// Log in with email and password; returns a bearer token for the other endpoints.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "accounts",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "A malformed body", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The email address is not verified yet", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = crate::api::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn api_token(
     req: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
@@ -1103,7 +1127,11 @@ async fn api_token(
                 .map_err(AppError::Internal)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(json!({"token": token, "token_type": "Bearer", "expires_at": exp})))
+                .json(TokenResponse {
+                    token,
+                    token_type: "Bearer",
+                    expires_at: exp,
+                }))
         }
         LoginOutcome::Blocked(m) => Err(AppError::TooManyRequests(m)),
         LoginOutcome::Wrong => Err(AppError::Unauthorized),
@@ -1114,6 +1142,17 @@ async fn api_token(
     }
 }
 
-async fn api_me(me: CurrentUser) -> HttpResponse {
+/// The caller's account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The account", body = super::users::User),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_me(me: CurrentUser) -> HttpResponse {
     HttpResponse::Ok().json(&*me.0)
 }

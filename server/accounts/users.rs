@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::users;
 use crate::db::{DbConnection, DbError};
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,

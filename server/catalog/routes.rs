@@ -26,7 +26,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/courses/{slug}/{module}", web::get().to(module_page))
         .route("/assets/{hash}/{name}", web::get().to(asset))
         .route("/api/v1/courses", web::get().to(api_catalog))
-        .route("/api/v1/courses/{slug}", web::get().to(api_course));
+        .route("/api/v1/courses/{slug}", web::get().to(api_course))
+        .route(
+            "/api/v1/courses/{slug}/modules/{module}",
+            web::get().to(api_module),
+        );
 }
 
 async fn catalog_page(
@@ -294,7 +298,31 @@ async fn asset(
     Ok(resp.body(bytes))
 }
 
-async fn api_catalog(
+/// The catalog as the API lists it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CatalogPage {
+    pub courses: Vec<store::CatalogEntry>,
+    /// How many courses matched.
+    pub count: usize,
+}
+
+/// List the published courses (their current versions), optionally filtered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses",
+    tag = "catalog",
+    params(
+        ("q" = Option<String>, Query, description = "Words to find in the title, summary and tags"),
+        ("competency" = Option<String>, Query, description = "A competency code"),
+        ("kind" = Option<String>, Query, description = "A competency kind: manajerial, sosial-kultural, teknis"),
+        ("jp" = Option<String>, Query, description = "A JP band: 1-4, 5-8, 9-"),
+    ),
+    responses(
+        (status = 200, description = "The matching courses", body = CatalogPage),
+        (status = 400, description = "A malformed query", body = crate::api::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn api_catalog(
     db: web::Data<Db>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
@@ -302,16 +330,78 @@ async fn api_catalog(
         .run(|conn| Ok::<_, AppError>(store::catalog(conn)?))
         .await?;
     let found = search::filter(&entries, &query);
-    Ok(HttpResponse::Ok().json(json!({ "courses": found, "count": found.len() })))
+    let count = found.len();
+    Ok(HttpResponse::Ok().json(CatalogPage {
+        courses: found.into_iter().cloned().collect(),
+        count,
+    }))
 }
 
-async fn api_course(db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+/// A course (its current version) with its modules.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{slug}",
+    tag = "catalog",
+    params(("slug" = String, Path, description = "The course's slug")),
+    responses(
+        (status = 200, description = "The course", body = store::CourseView),
+        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn api_course(
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let course = db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &Which::Current)?))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(course))
+}
+
+/// One module's content: title, kind, minutes, HTML, headings, where it sits (position of total,
+/// previous and next) and, for a quiz, its settings (never its questions). A logged-in learner
+/// enrolled in the course gets their enrolled version (until they complete it), and the module is
+/// remembered as the one they last opened; everyone else gets the current version.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{slug}/modules/{module}",
+    tag = "catalog",
+    params(
+        ("slug" = String, Path, description = "The course's slug"),
+        ("module" = String, Path, description = "The module's slug"),
+    ),
+    responses(
+        (status = 200, description = "The module", body = store::ModuleView),
+        (status = 404, description = "No such course or module", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn api_module(
+    db: web::Data<Db>,
+    me: MaybeUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.0.as_ref().map(|u| u.id);
+    let view = db
+        .run(move |conn| {
+            let learner = match user_id {
+                Some(uid) => learner_view(conn, uid, &slug, Some(&module))?,
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            Ok::<_, AppError>(store::module(conn, &slug, &module, &which)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut resp = HttpResponse::Ok();
+    if user_id.is_some() {
+        // the version shown depends on who asks
+        resp.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    }
+    Ok(resp.json(view))
 }
 
 /// `135` → `2 jam 15 menit`-style parts for templates: (hours, minutes).

@@ -11,7 +11,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 /// A competency a course develops, with the dictionary's name and kind.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CompetencyRef {
     pub code: String,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct CompetencyRef {
 }
 
 /// One course in the catalog (its current version).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogEntry {
     pub slug: String,
     pub version_id: i64,
@@ -117,7 +117,7 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleSummary {
     pub id: i64,
     pub slug: String,
@@ -127,7 +127,7 @@ pub struct ModuleSummary {
     pub position: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Prerequisite {
     pub slug: String,
     /// The title of its current version, when published.
@@ -135,7 +135,7 @@ pub struct Prerequisite {
 }
 
 /// A course version as its course page shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CourseView {
     pub slug: String,
     pub version_id: i64,
@@ -320,7 +320,7 @@ fn module_list(conn: &mut DbConnection, version_id: i64) -> Result<Vec<ModuleSum
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuizInfo {
     pub pass_mark: i32,
     pub attempts: i32,
@@ -333,7 +333,7 @@ pub struct QuizInfo {
 }
 
 /// A module page: the module, its course, and where it sits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleView {
     pub module_id: i64,
     pub course_slug: String,
@@ -346,6 +346,8 @@ pub struct ModuleView {
     pub kind: String,
     pub minutes: Option<i32>,
     pub html: String,
+    /// The module's headings (each with its `level`), for a table of contents.
+    #[schema(value_type = Vec<Object>)]
     pub headings: serde_json::Value,
     /// 1-based position and the number of modules.
     pub position: usize,

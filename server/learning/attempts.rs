@@ -60,7 +60,7 @@ pub struct QuizModule {
 }
 
 /// One attempt, as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attempt {
     pub id: i64,
     pub enrollment_id: i64,

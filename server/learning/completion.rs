@@ -14,7 +14,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 /// What a completion records.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Completion {
     pub id: i64,
     pub enrollment_id: i64,

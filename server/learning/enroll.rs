@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::schema::{completions, course_versions, courses, enrollments};
 use crate::db::{DbConnection, DbError};
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Enrollment {
     pub id: i64,
     pub user_id: i64,

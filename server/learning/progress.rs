@@ -49,7 +49,7 @@ pub fn mark_done(
 }
 
 /// Where a learner stands in a course version.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Progress {
     pub lessons_total: usize,
     pub lessons_done: usize,

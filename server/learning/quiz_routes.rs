@@ -356,7 +356,25 @@ fn api_attempt(conn: &mut DbConnection, a: &Attempt) -> Result<Value, AppError> 
     }
 }
 
-async fn start_api(
+/// Start an attempt at a quiz of the caller's enrolled version (or return the open one). The
+/// response carries the paper: the questions drawn, without answers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/courses/{slug}/modules/{module}/attempts",
+    tag = "quiz",
+    params(
+        ("slug" = String, Path, description = "The course's slug"),
+        ("module" = String, Path, description = "The quiz module's slug"),
+    ),
+    responses(
+        (status = 201, description = "The attempt, open, with its paper", body = AttemptDoc),
+        (status = 400, description = "Not enrolled, no questions, or no attempts left", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such quiz", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn start_api(
     db: web::Data<Db>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
@@ -387,7 +405,21 @@ async fn start_api(
         .json(body))
 }
 
-async fn attempt_api(
+/// One of the caller's attempts: the paper while open, the results once graded (an attempt past
+/// its deadline is closed as late).
+#[utoipa::path(
+    get,
+    path = "/api/v1/attempts/{id}",
+    tag = "quiz",
+    params(("id" = i64, Path, description = "The attempt's id")),
+    responses(
+        (status = 200, description = "The attempt", body = AttemptDoc),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such attempt of the caller", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn attempt_api(
     db: web::Data<Db>,
     me: CurrentUser,
     path: web::Path<i64>,
@@ -405,13 +437,47 @@ async fn attempt_api(
         .json(body))
 }
 
-#[derive(Deserialize)]
-struct SubmitBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SubmitBody {
+    /// By question position (`"1"`, `"2"`, …): `{"choices": [0, 2]}` (option indices as shown
+    /// in the paper) or `{"text": "…"}`. Unanswered questions are left out.
     #[serde(default)]
+    #[schema(value_type = std::collections::HashMap<String, Object>)]
     answers: BTreeMap<String, Response>,
 }
 
-async fn submit_api(
+/// What the attempt endpoints answer (documentation of the JSON they build).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct AttemptDoc {
+    /// `open` or `graded`.
+    status: String,
+    attempt: Attempt,
+    /// While open: the questions to answer, without their keys.
+    #[schema(value_type = Option<Object>)]
+    paper: Option<Value>,
+    /// Once graded: the score and, per question, whether it was right.
+    #[schema(value_type = Option<Object>)]
+    results: Option<Value>,
+}
+
+/// Submit the answers of an open attempt and get it graded. Submitting again returns the graded
+/// attempt unchanged.
+#[utoipa::path(
+    post,
+    path = "/api/v1/attempts/{id}/submit",
+    tag = "quiz",
+    params(("id" = i64, Path, description = "The attempt's id")),
+    request_body = SubmitBody,
+    responses(
+        (status = 200, description = "The graded attempt", body = AttemptDoc),
+        (status = 400, description = "Malformed answers", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such attempt of the caller", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn submit_api(
     db: web::Data<Db>,
     me: CurrentUser,
     path: web::Path<i64>,

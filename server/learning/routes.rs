@@ -93,7 +93,22 @@ async fn enroll_page(
     }
 }
 
-async fn enroll_api(
+/// Enroll the caller in a course's current version (self-enrollment). Enrolling again returns the
+/// existing enrollment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/courses/{slug}/enroll",
+    tag = "learning",
+    params(("slug" = String, Path, description = "The course's slug")),
+    responses(
+        (status = 200, description = "The enrollment", body = Enrollment),
+        (status = 400, description = "Archived, or prerequisites missing (the detail says which)", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn enroll_api(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
@@ -107,7 +122,7 @@ async fn enroll_api(
 }
 
 /// What marking a lesson done came to.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Done {
     /// False when it was already marked (a retried or double-clicked request).
     pub newly_done: bool,
@@ -182,14 +197,34 @@ async fn done_page(
         .finish())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
-struct DoneBody {
+pub(crate) struct DoneBody {
     /// When the learner did it (an offline client reports it later); bounded to the last 30 days.
     done_at: Option<chrono::DateTime<Utc>>,
 }
 
-async fn done_api(
+/// Mark a lesson of the caller's enrolled version done (idempotent); completes the course when it
+/// was the last step.
+#[utoipa::path(
+    post,
+    path = "/api/v1/courses/{slug}/modules/{module}/done",
+    tag = "learning",
+    params(
+        ("slug" = String, Path, description = "The course's slug"),
+        ("module" = String, Path, description = "The lesson's slug"),
+    ),
+    request_body(content = Option<DoneBody>, description = "Optional: when it was done (offline clients)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Progress after marking", body = Done),
+        (status = 400, description = "A quiz (done by passing it), or a malformed body", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not enrolled in this course", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such module in the enrolled version", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn done_api(
     db: web::Data<Db>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
@@ -206,7 +241,7 @@ async fn done_api(
 
 // ---------- the dashboard ----------
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DashboardCourse {
     pub slug: String,
     pub title: String,
@@ -220,7 +255,7 @@ pub struct DashboardCourse {
     pub completed_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub in_progress: Vec<DashboardCourse>,
     pub assigned: Vec<DashboardCourse>,
@@ -328,7 +363,21 @@ async fn dashboard_page(
     )
 }
 
-async fn dashboard_api(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+/// The caller's "Belajar saya": courses in progress, assigned and completed, and JP this year.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/dashboard",
+    tag = "learning",
+    responses(
+        (status = 200, description = "The dashboard", body = Dashboard),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn dashboard_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
     let user_id = me.id;
     let d = db
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id)?))

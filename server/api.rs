@@ -1,0 +1,89 @@
+//! The OpenAPI 3 document of the JSON API under `/api/v1`, generated from the handlers'
+//! `#[utoipa::path]` annotations and served at `GET /api/v1/openapi.json`.
+//!
+//! `tests/api_doc.rs` checks it against the live routes, both ways.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// An error, as `application/problem+json` (RFC 9457).
+#[derive(serde::Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, translated title.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong or what to do next.
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cakap API",
+        description = "The JSON API of Cakap for mobile and other clients. Errors are `application/problem+json`. Endpoints that need a login take `Authorization: Bearer <token>` from `POST /api/v1/auth/token`."
+    ),
+    paths(
+        crate::catalog::routes::api_catalog,
+        crate::catalog::routes::api_course,
+        crate::catalog::routes::api_module,
+        crate::accounts::routes::api_token,
+        crate::accounts::routes::api_me,
+        crate::learning::routes::enroll_api,
+        crate::learning::routes::done_api,
+        crate::learning::routes::dashboard_api,
+        crate::learning::quiz_routes::start_api,
+        crate::learning::quiz_routes::attempt_api,
+        crate::learning::quiz_routes::submit_api,
+        openapi_json,
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "catalog", description = "Courses and their content"),
+        (name = "accounts", description = "Logging in and the caller's account"),
+        (name = "learning", description = "Enrollment, progress and the dashboard"),
+        (name = "quiz", description = "Quiz attempts"),
+        (name = "meta", description = "This document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme and the version from `Cargo.toml`.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.info.version = crate::VERSION.to_string();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .description(Some("A token from `POST /api/v1/auth/token`"))
+                        .build(),
+                ),
+            );
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3 document", content_type = "application/json"))
+)]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
