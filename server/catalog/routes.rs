@@ -350,14 +350,28 @@ pub(crate) async fn api_catalog(
 )]
 pub(crate) async fn api_course(
     db: web::Data<Db>,
+    me: MaybeUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
+    let user = me.0.as_ref().map(|u| u.id);
     let course = db
-        .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &Which::Current)?))
+        .run(move |conn| {
+            // an enrolled learner gets the version they are on, as on the course page
+            let learner = match user {
+                Some(id) => learner_view(conn, id, &slug, None)?,
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            Ok::<_, AppError>(store::course(conn, &slug, &which)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(HttpResponse::Ok().json(course))
+    let mut resp = HttpResponse::Ok();
+    if user.is_some() {
+        resp.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    }
+    Ok(resp.json(course))
 }
 
 /// One module's content: title, kind, minutes, HTML, headings, where it sits (position of total,
