@@ -211,6 +211,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .wrap(crate::web::security::headers())
             .wrap(middleware::Compress::default())
             .wrap(TracingLogger::default())
+            .wrap(middleware::from_fn(crate::web::head_as_get))
     })
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(30))

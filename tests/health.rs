@@ -192,3 +192,22 @@ async fn static_assets_have_hashed_names_long_cache_and_compression() {
     assert_eq!(app.get("/static/nope.css").await.status(), 404);
     assert_eq!(app.get("/static/../Cargo.toml").await.status(), 404);
 }
+
+#[tokio::test]
+async fn head_requests_are_answered_like_get_without_a_body() {
+    let app = spawn_app().await;
+    for path in ["/", "/healthz", "/courses"] {
+        let resp = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert!(resp.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    assert_eq!(
+        app.client
+            .head(app.url("/tidak-ada"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -52,6 +52,18 @@ async fn switch_language(
         .finish())
 }
 
+/// Middleware: answer `HEAD` like `GET` (link checkers and caches use it); the server sends the
+/// headers only.
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 /// Whether the public address is https (cookies then carry `Secure`).
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);
