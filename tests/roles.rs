@@ -271,4 +271,14 @@ async fn each_role_against_each_protected_route() {
         !list.contains("lain@b.go.id"),
         "an agency filter in the URL does not widen an agency admin's view"
     );
+
+    // role changes are in the audit log, with who made them
+    let mut conn = pool::connect(&url, false).unwrap();
+    let entries = cakap::db::audit::about(&mut conn, &format!("user:{target}")).unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e.2 == "user.roles").count(),
+        2,
+        "{entries:?}"
+    );
+    assert!(entries.iter().all(|e| e.1.is_some()));
 }

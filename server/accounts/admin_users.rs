@@ -338,13 +338,24 @@ async fn set_roles(
     }
     let id = user.id;
     let removing_admin = user.is_platform_admin && !platform_admin;
+    let actor = me.id;
     let outcome = db
         .run(move |conn| {
-            if removing_admin && users::active_platform_admins(conn)? <= 1 {
-                return Ok::<_, AppError>(None);
-            }
-            users::set_roles(conn, id, author, agency_admin, platform_admin)?;
-            Ok(users::find(conn, id)?.map(|u| u.session_version))
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                if removing_admin && users::active_platform_admins(conn)? <= 1 {
+                    return Ok::<_, AppError>(None);
+                }
+                users::set_roles(conn, id, author, agency_admin, platform_admin)?;
+                crate::db::audit::record(
+                    conn,
+                    Some(actor),
+                    "user.roles",
+                    &format!("user:{id}"),
+                    &format!("author={author} agency_admin={agency_admin} platform_admin={platform_admin}"),
+                )?;
+                Ok(users::find(conn, id)?.map(|u| u.session_version))
+            })
         })
         .await?;
     let Some(version) = outcome else {
@@ -401,8 +412,21 @@ async fn switch(
     if user.id == me.id {
         return Ok(redirect(&format!("/admin/users/{id}?notice=self")));
     }
-    db.run(move |conn| Ok::<_, AppError>(users::set_disabled(conn, id, disabled)?))
-        .await?;
+    let actor = me.id;
+    db.run(move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            users::set_disabled(conn, id, disabled)?;
+            let action = if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
+            crate::db::audit::record(conn, Some(actor), action, &format!("user:{id}"), "")?;
+            Ok::<_, AppError>(())
+        })
+    })
+    .await?;
     let notice = if disabled { "disabled" } else { "enabled" };
     Ok(redirect(&format!("/admin/users/{id}?notice={notice}")))
 }

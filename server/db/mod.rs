@@ -3,6 +3,7 @@
 //! Domain code takes `&mut DbConnection`; handlers reach the database through [`Db::run`], which
 //! runs the (synchronous) diesel work on the blocking pool, never on the async executor.
 
+pub mod audit;
 mod error;
 pub mod introspect;
 pub mod migrations;
