@@ -561,6 +561,15 @@ pub fn delete_unit(conn: &mut DbConnection, agency_id: i64, unit_id: i64) -> Res
     })
 }
 
+/// How many times each id occurs.
+fn tally(ids: Vec<Option<i64>>) -> HashMap<i64, usize> {
+    let mut out = HashMap::new();
+    for id in ids.into_iter().flatten() {
+        *out.entry(id).or_insert(0) += 1;
+    }
+    out
+}
+
 /// How many people each unit of the agency holds.
 pub fn users_per_unit(
     conn: &mut DbConnection,
@@ -576,11 +585,7 @@ pub fn users_per_unit(
         )
         .select(users::unit_id)
         .load(conn)?;
-    let mut out = HashMap::new();
-    for id in ids.into_iter().flatten() {
-        *out.entry(id).or_insert(0) += 1;
-    }
-    Ok(out)
+    Ok(tally(ids))
 }
 
 /// How many people hold each position of the agency.
@@ -598,11 +603,7 @@ pub fn users_per_position(
         )
         .select(users::position_id)
         .load(conn)?;
-    let mut out = HashMap::new();
-    for id in ids.into_iter().flatten() {
-        *out.entry(id).or_insert(0) += 1;
-    }
-    Ok(out)
+    Ok(tally(ids))
 }
 
 // ---------- positions ----------

@@ -1,5 +1,7 @@
 //! Lesson progress: a lesson is done when the learner marks it. Marking twice counts once.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -72,39 +74,73 @@ pub fn of(
     enrollment_id: i64,
     version_id: i64,
 ) -> Result<Progress, DbError> {
-    let mods: Vec<(i64, String)> = modules::table
-        .filter(modules::version_id.eq(version_id))
-        .select((modules::id, modules::kind))
-        .load(conn)?;
-    let done: Vec<i64> = lesson_progress::table
-        .filter(lesson_progress::enrollment_id.eq(enrollment_id))
-        .select(lesson_progress::module_id)
-        .load(conn)?;
-    let passed: Vec<i64> = quiz_attempts::table
-        .filter(quiz_attempts::enrollment_id.eq(enrollment_id))
+    Ok(of_many(conn, &[(enrollment_id, version_id)])?
+        .remove(&enrollment_id)
+        .unwrap_or_default())
+}
+
+/// A module of a version, in course order: (version, id, slug, kind).
+pub type ModuleRow = (i64, i64, String, String);
+
+/// The modules of these versions, in course order.
+pub fn modules_of(conn: &mut DbConnection, version_ids: &[i64]) -> Result<Vec<ModuleRow>, DbError> {
+    Ok(modules::table
+        .filter(modules::version_id.eq_any(version_ids))
+        .order((modules::version_id, modules::position))
+        .select((
+            modules::version_id,
+            modules::id,
+            modules::slug,
+            modules::kind,
+        ))
+        .load(conn)?)
+}
+
+/// Progress of several enrollments, (enrollment id, version id) each, in three queries.
+pub fn of_many(
+    conn: &mut DbConnection,
+    enrollments: &[(i64, i64)],
+) -> Result<HashMap<i64, Progress>, DbError> {
+    let versions: Vec<i64> = enrollments.iter().map(|(_, v)| *v).collect();
+    let ids: Vec<i64> = enrollments.iter().map(|(e, _)| *e).collect();
+    let mods = modules_of(conn, &versions)?;
+    let done: HashSet<(i64, i64)> = lesson_progress::table
+        .filter(lesson_progress::enrollment_id.eq_any(&ids))
+        .select((lesson_progress::enrollment_id, lesson_progress::module_id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let passed: HashSet<(i64, i64)> = quiz_attempts::table
+        .filter(quiz_attempts::enrollment_id.eq_any(&ids))
         .filter(quiz_attempts::passed.eq(Some(true)))
-        .select(quiz_attempts::module_id)
+        .select((quiz_attempts::enrollment_id, quiz_attempts::module_id))
         .distinct()
-        .load(conn)?;
-    let mut p = Progress::default();
-    for (id, kind) in &mods {
-        if kind == "quiz" {
-            p.quizzes_total += 1;
-            if passed.contains(id) {
-                p.quizzes_passed += 1;
-                p.done_modules.push(*id);
-            }
-        } else {
-            p.lessons_total += 1;
-            if done.contains(id) {
-                p.lessons_done += 1;
-                p.done_modules.push(*id);
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut out = HashMap::new();
+    for (enrollment, version) in enrollments {
+        let mut p = Progress::default();
+        for (_, id, _, kind) in mods.iter().filter(|m| m.0 == *version) {
+            if kind == "quiz" {
+                p.quizzes_total += 1;
+                if passed.contains(&(*enrollment, *id)) {
+                    p.quizzes_passed += 1;
+                    p.done_modules.push(*id);
+                }
+            } else {
+                p.lessons_total += 1;
+                if done.contains(&(*enrollment, *id)) {
+                    p.lessons_done += 1;
+                    p.done_modules.push(*id);
+                }
             }
         }
+        let total = p.lessons_total + p.quizzes_total;
+        p.percent = ((p.lessons_done + p.quizzes_passed) * 100)
+            .checked_div(total)
+            .unwrap_or(0);
+        out.insert(*enrollment, p);
     }
-    let total = p.lessons_total + p.quizzes_total;
-    p.percent = ((p.lessons_done + p.quizzes_passed) * 100)
-        .checked_div(total)
-        .unwrap_or(0);
-    Ok(p)
+    Ok(out)
 }

@@ -287,13 +287,17 @@ pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbE
         jp_target: MIN_JP_PER_YEAR,
         year: now.year(),
     };
+    let pairs: Vec<(i64, i64)> = rows.iter().map(|(e, ..)| (e.id, e.version_id)).collect();
+    let mut all_progress = progress::of_many(conn, &pairs)?;
+    let versions: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
+    let all_mods = progress::modules_of(conn, &versions)?;
     for (e, slug, title, jp) in rows {
-        let p = progress::of(conn, e.id, e.version_id)?;
-        let mods: Vec<(i64, String)> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .order(modules::position)
-            .select((modules::id, modules::slug))
-            .load(conn)?;
+        let p = all_progress.remove(&e.id).unwrap_or_default();
+        let mods: Vec<(i64, String)> = all_mods
+            .iter()
+            .filter(|m| m.0 == e.version_id)
+            .map(|m| (m.1, m.2.clone()))
+            .collect();
         let continue_slug = e
             .last_module_id
             .and_then(|id| mods.iter().find(|(m, _)| *m == id))
