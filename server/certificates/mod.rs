@@ -1,0 +1,10 @@
+//! Certificates: issued in the completion transaction, signed as an EdDSA JWT, verified by
+//! anyone (public page, JSON API, JWKS, CLI), revoked by admins, expiring and renewed, and
+//! exported as an Open Badges 3.0 credential.
+
+pub mod credential;
+pub mod keys;
+pub mod model;
+
+pub use keys::{Keyring, PublicKey, Signer};
+pub use model::{Certificate, CompetencyLevel, Status};
