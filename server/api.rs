@@ -41,6 +41,10 @@ pub struct Problem {
         crate::learning::quiz_routes::start_api,
         crate::learning::quiz_routes::attempt_api,
         crate::learning::quiz_routes::submit_api,
+        crate::certificates::routes::lookup_api,
+        crate::certificates::routes::verify_api,
+        crate::certificates::routes::revoke_api,
+        crate::certificates::routes::my_certificates_api,
         openapi_json,
     ),
     components(schemas(Problem)),
@@ -50,6 +54,7 @@ pub struct Problem {
         (name = "accounts", description = "Logging in and the caller's account"),
         (name = "learning", description = "Enrollment, progress and the dashboard"),
         (name = "quiz", description = "Quiz attempts"),
+        (name = "certificates", description = "Verifying and revoking certificates"),
         (name = "meta", description = "This document"),
     )
 )]

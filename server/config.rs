@@ -32,6 +32,10 @@ pub const KEYS: &[&str] = &[
     "smtp.username",
     "smtp.password",
     "smtp.security",
+    "certificates.prefix",
+    "certificates.issuer",
+    "certificates.signatory_name",
+    "certificates.signatory_title",
 ];
 
 /// Environment variable name of a setting: `smtp.host` → `CAKAP_SMTP_HOST`.
@@ -57,6 +61,19 @@ pub struct Config {
     /// A `tracing` filter such as `info` or `cakap=debug,actix_web=info`.
     pub log: String,
     pub mail: MailConfig,
+    pub certificates: CertificateConfig,
+}
+
+/// What issued certificates say about who issued them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateConfig {
+    /// First part of the certificate number: `CKP` in `CKP/2026/000123`.
+    pub prefix: String,
+    /// The issuing organisation printed on certificates (e.g. "BPSDM Provinsi Jawa Tengah").
+    pub issuer: String,
+    /// Who signs: name and position, printed in the signature block.
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,7 +438,52 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
     let smtp_username = Some(take("smtp.username", "").value).filter(|s| !s.is_empty());
     let smtp_password = Some(take("smtp.password", "").value).filter(|s| !s.is_empty());
 
+    let prefix_raw = take("certificates.prefix", "CKP");
+    let prefix = prefix_raw.value.trim().to_string();
+    if prefix.is_empty()
+        || prefix.len() > 20
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        return Err(prefix_raw.invalid(
+            "certificates.prefix",
+            "not a certificate number prefix",
+            "1 to 20 letters, digits, dots or hyphens, such as CKP or BPSDM-JTG (no slashes)",
+        ));
+    }
+    let issuer = take("certificates.issuer", "Cakap — Platform Pembelajaran ASN")
+        .value
+        .trim()
+        .to_string();
+    let signatory_name = Some(
+        take("certificates.signatory_name", "")
+            .value
+            .trim()
+            .to_string(),
+    )
+    .filter(|s| !s.is_empty());
+    let signatory_title = Some(
+        take("certificates.signatory_title", "")
+            .value
+            .trim()
+            .to_string(),
+    )
+    .filter(|s| !s.is_empty());
+
+    let certificates = CertificateConfig {
+        prefix,
+        issuer: if issuer.is_empty() {
+            "Cakap".into()
+        } else {
+            issuer
+        },
+        signatory_name,
+        signatory_title,
+    };
+
     Ok(Config {
+        certificates,
         database,
         bind,
         base_url,

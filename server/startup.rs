@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use crate::certificates::{Issuer, Keyring};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::mail::{MailTemplates, Mailer};
@@ -20,6 +21,7 @@ use crate::web::{Assets, Https, I18n, Views};
 pub enum StartError {
     Database(DbError),
     Secrets(SecretError),
+    Keys(crate::certificates::keys::KeyError),
     /// Templates or message catalogs that do not load (a bug in the build, not the operator's).
     Web(String),
     Bind {
@@ -35,6 +37,7 @@ impl fmt::Display for StartError {
         match self {
             StartError::Database(e) => write!(f, "{e}"),
             StartError::Secrets(e) => write!(f, "{e}"),
+            StartError::Keys(e) => write!(f, "{e}"),
             StartError::Web(e) => write!(f, "web assets: {e}"),
             StartError::Mail(e) => write!(f, "mail: {e}"),
             StartError::Bind { addr, reason } => write!(
@@ -62,6 +65,8 @@ pub struct State {
     pub assets: web::Data<Assets>,
     pub mail_templates: web::Data<MailTemplates>,
     pub mailer: Mailer,
+    /// Signs certificates issued by this server.
+    pub issuer: web::Data<Issuer>,
 }
 
 impl State {
@@ -81,17 +86,45 @@ impl State {
         let views = Views::load(i18n.clone(), assets.clone()).map_err(StartError::Web)?;
         let mail_templates = MailTemplates::load(i18n).map_err(StartError::Web)?;
         let mailer = crate::mail::spawn(db.clone(), &config).map_err(StartError::Mail)?;
+        let issuer = certificate_issuer(&db, &config).await?;
         announce_first_run(&db).await;
+        let mail_templates = web::Data::new(mail_templates);
+        crate::certificates::reminders::spawn(
+            db.clone(),
+            mail_templates.clone().into_inner(),
+            issuer.base_url.clone(),
+            mailer.clone(),
+        );
         Ok(State {
+            issuer: web::Data::new(issuer),
             config,
             db,
             secrets,
             views: web::Data::new(views),
             assets: web::Data::from(assets),
-            mail_templates: web::Data::new(mail_templates),
+            mail_templates,
             mailer,
         })
     }
+}
+
+/// Read (or create) the certificate-signing keys and list their public halves in the database,
+/// so every server's JWKS includes them.
+async fn certificate_issuer(db: &Db, config: &Config) -> Result<Issuer, StartError> {
+    let keyring = Keyring::load_or_create(&config.data_dir).map_err(StartError::Keys)?;
+    let keys = keyring.all.clone();
+    db.run(move |conn| {
+        for k in &keys {
+            crate::certificates::store::register_key(conn, k)?;
+        }
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    Ok(Issuer {
+        signer: keyring.current,
+        base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
+        config: config.certificates.clone(),
+    })
 }
 
 /// On an empty database, say in the log how to create the first administrator.
@@ -191,6 +224,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let assets = state.assets;
     let mail_templates = state.mail_templates;
     let mailer = web::Data::new(state.mailer);
+    let issuer = state.issuer;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -201,6 +235,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(assets.clone())
             .app_data(mail_templates.clone())
             .app_data(mailer.clone())
+            .app_data(issuer.clone())
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)
@@ -231,6 +266,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);
+    crate::certificates::routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);

@@ -34,6 +34,10 @@ const REGISTERED: &[(&str, &str)] = &[
     ("post", "/api/v1/courses/{slug}/modules/{module}/attempts"),
     ("get", "/api/v1/attempts/{id}"),
     ("post", "/api/v1/attempts/{id}/submit"),
+    ("post", "/api/v1/certificates/verify"),
+    ("get", "/api/v1/certificates/{code}"),
+    ("post", "/api/v1/certificates/{code}/revoke"),
+    ("get", "/api/v1/me/certificates"),
 ];
 
 async fn app_with_courses() -> TestApp {
@@ -96,6 +100,7 @@ fn concrete(path: &str) -> String {
     path.replace("{slug}", COURSE)
         .replace("{module}", MODULE)
         .replace("{id}", "999999")
+        .replace("{code}", "0000000000000000000z")
 }
 
 async fn call(app: &TestApp, method: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {

@@ -98,6 +98,21 @@ async fn course_page(
     let notice = match q.notice.as_str() {
         "enrolled" => Some("learning.enroll.done"),
         "completed" => Some("learning.completed"),
+        "recertify" => Some("certificates.renew.started"),
+        _ => None,
+    };
+    let certificate = match (&me.0, &learner) {
+        (Some(u), Some(l)) => {
+            let (uid, cid) = (u.id, l.enrollment.course_id);
+            let latest = db
+                .run(move |conn| {
+                    Ok::<_, AppError>(crate::certificates::store::latest_for_course(
+                        conn, uid, cid,
+                    )?)
+                })
+                .await?;
+            latest.map(|c| crate::certificates::routes::course_box(&c, Lang::of(&req)))
+        }
         _ => None,
     };
     render_course(
@@ -109,6 +124,7 @@ async fn course_page(
         learner,
         me.0.is_some(),
         notice,
+        certificate,
     )
     .await
 }
@@ -135,6 +151,7 @@ async fn course_version_page(
         None,
         false,
         None,
+        None,
     )
     .await
 }
@@ -149,6 +166,7 @@ async fn render_course(
     learner: Option<LearnerView>,
     logged_in: bool,
     notice: Option<&str>,
+    certificate: Option<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let course = db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
@@ -190,6 +208,7 @@ async fn render_course(
             "continue_slug": continue_slug,
             "logged_in": logged_in,
             "notice_key": notice,
+            "certificate": certificate,
         }),
     )
 }

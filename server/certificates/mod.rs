@@ -2,9 +2,18 @@
 //! anyone (public page, JSON API, JWKS, CLI), revoked by admins, expiring and renewed, and
 //! exported as an Open Badges 3.0 credential.
 
+pub mod badge;
+pub mod code;
 pub mod credential;
 pub mod keys;
 pub mod model;
+pub mod pdf;
+pub mod qr;
+pub mod reminders;
+pub mod renewal;
+pub mod routes;
+pub mod store;
 
 pub use keys::{Keyring, PublicKey, Signer};
 pub use model::{Certificate, CompetencyLevel, Status};
+pub use store::Issuer;

@@ -242,6 +242,7 @@ diesel::table! {
         last_module_id -> Nullable<BigInt>,
         last_seen_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
+        cycle -> Integer,
     }
 }
 
@@ -290,6 +291,53 @@ diesel::joinable!(lesson_progress -> enrollments (enrollment_id));
 diesel::joinable!(quiz_attempts -> enrollments (enrollment_id));
 diesel::joinable!(completions -> enrollments (enrollment_id));
 
+diesel::table! {
+    certificate_keys (kid) {
+        kid -> Text,
+        public_x -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificate_sequences (year) {
+        year -> Integer,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        code -> Text,
+        number -> Text,
+        user_id -> BigInt,
+        completion_id -> BigInt,
+        course_id -> BigInt,
+        agency_id -> Nullable<BigInt>,
+        holder_name -> Text,
+        holder_nip -> Nullable<Text>,
+        agency -> Nullable<Text>,
+        course_slug -> Text,
+        course_title -> Text,
+        course_version -> Text,
+        jp -> Integer,
+        competencies -> Text,
+        completed_at -> Timestamp,
+        issued_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        issuer -> Text,
+        signatory_name -> Nullable<Text>,
+        signatory_title -> Nullable<Text>,
+        kid -> Text,
+        jwt -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -313,6 +361,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     lesson_progress,
     quiz_attempts,
     completions,
+    certificate_keys,
+    certificate_sequences,
+    certificates,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -353,6 +404,9 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         lesson_progress,
         quiz_attempts,
         completions,
+        certificate_keys,
+        certificate_sequences,
+        certificates,
     ]
 }
 

@@ -432,6 +432,7 @@ pub fn submit(
     user_id: i64,
     answers: &Answers,
     now: NaiveDateTime,
+    issuer: &crate::certificates::Issuer,
 ) -> Result<Result<Graded, SubmitRefused>, DbError> {
     conn.transaction(|conn| {
         let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
@@ -451,7 +452,7 @@ pub fn submit(
         if graded_now && attempt.passed == Some(true) {
             let enrollment = enroll::find(conn, attempt.enrollment_id)?
                 .ok_or_else(|| internal("enrollment vanished"))?;
-            super::completion::complete_if_done(conn, &enrollment)?;
+            super::completion::complete_if_done(conn, &enrollment, issuer)?;
         }
         Ok(Ok(Graded {
             attempt,

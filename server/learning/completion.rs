@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::enroll::Enrollment;
 use super::progress;
+use crate::certificates::{self, Issuer};
 use crate::db::schema::{
     completions, course_competencies, course_versions, enrollments, quiz_attempts,
 };
@@ -34,6 +35,7 @@ pub struct Completion {
 pub fn complete_if_done(
     conn: &mut DbConnection,
     e: &Enrollment,
+    issuer: &Issuer,
 ) -> Result<Option<Completion>, DbError> {
     if e.completed_at.is_some() {
         return Ok(None);
@@ -92,18 +94,23 @@ pub fn complete_if_done(
         competencies: comps,
         score,
     };
-    on_completed(conn, &c)?;
+    on_completed(conn, &c, issuer)?;
     Ok(Some(c))
 }
 
 /// The one place where what depends on a completion plugs in, inside the same transaction:
 /// the certificate (certificates issue) and the competency evidence (competency issue).
-pub fn on_completed(_conn: &mut DbConnection, c: &Completion) -> Result<(), DbError> {
+pub fn on_completed(
+    conn: &mut DbConnection,
+    c: &Completion,
+    issuer: &Issuer,
+) -> Result<(), DbError> {
     tracing::info!(
         user = c.user_id,
         course = c.course_id,
         jp = c.jp,
         "course completed"
     );
+    certificates::store::issue(conn, issuer, c)?;
     Ok(())
 }

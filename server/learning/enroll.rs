@@ -21,6 +21,8 @@ pub struct Enrollment {
     pub last_module_id: Option<i64>,
     pub last_seen_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
+    /// 1 for the first time through the course; each recertification adds one.
+    pub cycle: i32,
 }
 
 type Columns = (
@@ -35,6 +37,7 @@ type Columns = (
     enrollments::last_module_id,
     enrollments::last_seen_at,
     enrollments::completed_at,
+    enrollments::cycle,
 );
 
 pub const COLUMNS: Columns = (
@@ -49,6 +52,7 @@ pub const COLUMNS: Columns = (
     enrollments::last_module_id,
     enrollments::last_seen_at,
     enrollments::completed_at,
+    enrollments::cycle,
 );
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Enrollment>, DbError> {
@@ -59,7 +63,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Enrollment>, DbEr
         .optional()?)
 }
 
-/// A person's enrollment in the course with this slug, if any.
+/// A person's current enrollment in the course with this slug (the latest cycle), if any.
 pub fn of_user(
     conn: &mut DbConnection,
     user_id: i64,
@@ -69,6 +73,7 @@ pub fn of_user(
         .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
         .filter(enrollments::user_id.eq(user_id))
         .filter(courses::slug.eq(slug))
+        .order(enrollments::cycle.desc())
         .select(COLUMNS)
         .first(conn)
         .optional()?)
@@ -173,4 +178,48 @@ pub fn touch(conn: &mut DbConnection, enrollment_id: i64, module_id: i64) -> Res
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Start the course again on its current version, as a new cycle after a completed one
+/// (recertification). The caller decides whether the person may; this refuses only when there
+/// is nothing completed to follow, or the course takes no learners.
+pub fn new_cycle(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+) -> Result<Result<Enrollment, Refused>, DbError> {
+    conn.transaction(|conn| {
+        let Some(last) = of_user(conn, user_id, slug)? else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if last.completed_at.is_none() {
+            // Already on a cycle that is not finished: that is the one to continue.
+            return Ok(Ok(last));
+        }
+        let course: Option<(Option<i64>, bool)> = courses::table
+            .find(last.course_id)
+            .select((courses::current_version_id, courses::archived))
+            .first(conn)
+            .optional()?;
+        let Some((Some(version_id), archived)) = course else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if archived {
+            return Ok(Err(Refused::Archived));
+        }
+        let id: i64 = diesel::insert_into(enrollments::table)
+            .values((
+                enrollments::user_id.eq(user_id),
+                enrollments::course_id.eq(last.course_id),
+                enrollments::version_id.eq(version_id),
+                enrollments::source.eq("recertify"),
+                enrollments::enrolled_at.eq(Utc::now().naive_utc()),
+                enrollments::cycle.eq(last.cycle + 1),
+            ))
+            .returning(enrollments::id)
+            .get_result(conn)?;
+        Ok(Ok(find(conn, id)?.ok_or_else(|| {
+            DbError::Internal("enrollment vanished".into())
+        })?))
+    })
 }

@@ -311,6 +311,7 @@ fn check_answers(answers: &Answers) -> Result<(), AppError> {
 async fn submit_page(
     req: HttpRequest,
     db: web::Data<Db>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Bytes,
@@ -335,7 +336,7 @@ async fn submit_page(
         } else {
             Answers::new()
         };
-        match attempts::submit(conn, id, user_id, &answers, now())? {
+        match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
             Ok(_) => Ok(()),
             Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
         }
@@ -479,6 +480,7 @@ pub(crate) struct AttemptDoc {
 )]
 pub(crate) async fn submit_api(
     db: web::Data<Db>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Json<SubmitBody>,
@@ -495,7 +497,7 @@ pub(crate) async fn submit_api(
     check_answers(&answers)?;
     let body = db
         .run(
-            move |conn| match attempts::submit(conn, id, user_id, &answers, now())? {
+            move |conn| match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
                 // a retry answers exactly what the first submission did
                 Ok(g) => api_attempt(conn, &g.attempt),
                 Err(SubmitRefused::NotFound) => Err(AppError::NotFound),

@@ -12,6 +12,7 @@ use super::completion;
 use super::enroll::{self, Enrollment, Refused};
 use super::progress;
 use crate::catalog::store::Which;
+use crate::certificates::Issuer;
 use crate::db::schema::{completions, course_versions, courses, enrollments, modules};
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
@@ -141,6 +142,7 @@ fn mark_done(
     slug: &str,
     module_slug: &str,
     done_at: Option<NaiveDateTime>,
+    issuer: &Issuer,
 ) -> Result<Done, AppError> {
     let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
     let module: Option<(i64, String, i32)> = modules::table
@@ -157,7 +159,7 @@ fn mark_done(
     }
     conn.transaction(|conn| {
         let newly_done = progress::mark_done(conn, e.id, module_id, done_at)?;
-        let completed = completion::complete_if_done(conn, &e)?;
+        let completed = completion::complete_if_done(conn, &e, issuer)?;
         let p = progress::of(conn, e.id, e.version_id)?;
         let next: Option<String> = modules::table
             .filter(modules::version_id.eq(e.version_id))
@@ -177,6 +179,7 @@ fn mark_done(
 
 async fn done_page(
     db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<Empty>,
@@ -185,7 +188,7 @@ async fn done_page(
     let user_id = me.id;
     let s2 = slug.clone();
     let done = db
-        .run(move |conn| mark_done(conn, user_id, &s2, &module, None))
+        .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &issuer))
         .await?;
     let to = match (&done.completed, &done.next) {
         (Some(_), _) => format!("/courses/{slug}?notice=completed"),
@@ -226,6 +229,7 @@ pub(crate) struct DoneBody {
 )]
 pub(crate) async fn done_api(
     db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     body: Option<web::Json<DoneBody>>,
@@ -234,7 +238,7 @@ pub(crate) async fn done_api(
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
     let done = db
-        .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at))
+        .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &issuer))
         .await?;
     Ok(HttpResponse::Ok().json(done))
 }
@@ -267,7 +271,7 @@ pub struct Dashboard {
 
 pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbError> {
     let now = Utc::now().naive_utc();
-    let rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
+    let mut rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
         .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
         .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
         .filter(enrollments::user_id.eq(user_id))
@@ -279,6 +283,10 @@ pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbE
             course_versions::jp,
         ))
         .load(conn)?;
+    // A course taken again (recertification) shows once: its latest cycle.
+    rows.sort_by_key(|(e, ..)| std::cmp::Reverse((e.enrolled_at, e.cycle)));
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|(e, ..)| seen.insert(e.course_id));
     let mut d = Dashboard {
         in_progress: Vec::new(),
         assigned: Vec::new(),

@@ -220,9 +220,13 @@ mod tests {
     fn every_template_renders_in_both_languages() {
         let t = templates();
         let names: Vec<&str> = t.names().collect();
-        assert_eq!(names, ["invite", "reset", "verify"]);
+        assert_eq!(names, ["certificate_expiring", "invite", "reset", "verify"]);
         let data = json!({
             "name": "Siti Rahayu",
+            "course": "Pelayanan Publik Prima",
+            "number": "CKP/2026/000123",
+            "expires": "25 Januari 2027",
+            "certificate_link": "https://cakap.example/me/certificates/abc",
             "link": "https://cakap.example/x?token=abc&lang=id",
             "hours": 2,
             "days": 7,

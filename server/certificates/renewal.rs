@@ -1,0 +1,65 @@
+//! Recertification: when a certificate expires (or is within the reminder window), its holder
+//! may take the course's current version again, which issues a new certificate. Earlier than
+//! that, taking a course again would only inflate the JP tally, so it is refused.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::model::Certificate;
+use super::reminders::REMIND_DAYS_BEFORE;
+
+/// Whether the holder of `latest` (their newest certificate for a course) may recertify now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Renewal {
+    /// The certificate does not expire: nothing to renew.
+    NotNeeded,
+    /// Too early: the window opens on this date.
+    OpensOn(NaiveDateTime),
+    /// Within the window (or expired): they may start again.
+    Open,
+    /// Revoked certificates are not renewed by retaking (an admin decides).
+    Revoked,
+}
+
+pub fn renewal(latest: &Certificate, now: NaiveDateTime) -> Renewal {
+    if latest.revoked_at.is_some() {
+        return Renewal::Revoked;
+    }
+    let Some(expires) = latest.expires_at else {
+        return Renewal::NotNeeded;
+    };
+    let opens = expires - Duration::days(REMIND_DAYS_BEFORE);
+    if now >= opens {
+        Renewal::Open
+    } else {
+        Renewal::OpensOn(opens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificates::credential::tests::sample;
+    use chrono::Utc;
+
+    #[test]
+    fn the_window_opens_sixty_days_before_expiry() {
+        let now = Utc::now().naive_utc();
+        assert_eq!(renewal(&sample(None), now), Renewal::NotNeeded);
+        let far = sample(Some(now + Duration::days(200)));
+        assert_eq!(
+            renewal(&far, now),
+            Renewal::OpensOn(now + Duration::days(140))
+        );
+        assert_eq!(
+            renewal(&sample(Some(now + Duration::days(59))), now),
+            Renewal::Open
+        );
+        assert_eq!(
+            renewal(&sample(Some(now - Duration::days(1))), now),
+            Renewal::Open
+        );
+        let mut revoked = sample(Some(now - Duration::days(1)));
+        revoked.revoked_at = Some(now);
+        assert_eq!(renewal(&revoked, now), Renewal::Revoked);
+    }
+}

@@ -1,0 +1,892 @@
+//! Certificate pages and API: public verification (`/v/{code}`, `/api/v1/certificates/…`), the
+//! JWKS, the holder's certificates (printable page, PDF, Open Badges export), admin revocation
+//! and recertification.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::credential::{self, Refusal};
+use super::model::{Certificate, Status};
+use super::renewal::{self, Renewal};
+use super::store::{self, RevokeRefused, Stored};
+use super::{badge, code, keys, pdf, qr, Issuer};
+use crate::accounts::ratelimit::{self, Limit};
+use crate::accounts::routes::client_ip;
+use crate::accounts::users::User;
+use crate::db::{audit, Db};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+/// Lookups of certificates by code per client address: generous for an HR officer checking a
+/// pile of printouts, far too few to enumerate 100-bit codes.
+pub const LOOKUP_IP: Limit = Limit {
+    max: 120,
+    window: chrono::Duration::minutes(10),
+};
+
+/// Lookups that found nothing, per address: guessing shows up here first.
+pub const MISS_IP: Limit = Limit {
+    max: 20,
+    window: chrono::Duration::minutes(10),
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/.well-known/jwks.json", web::get().to(jwks))
+        .route("/v", web::get().to(verify_form))
+        .route("/v/{code}", web::get().to(verify_page))
+        .route("/me/certificates", web::get().to(my_certificates))
+        .route("/me/certificates/{code}", web::get().to(certificate_page))
+        .route(
+            "/me/certificates/{code}/pdf",
+            web::get().to(certificate_pdf),
+        )
+        .route(
+            "/me/certificates/{code}/qr.svg",
+            web::get().to(certificate_qr),
+        )
+        .route(
+            "/me/certificates/{code}/badge.jwt",
+            web::get().to(badge_jwt),
+        )
+        .route(
+            "/me/certificates/{code}/badge.json",
+            web::get().to(badge_json),
+        )
+        .route("/courses/{slug}/recertify", web::post().to(recertify))
+        .route("/admin/certificates", web::get().to(admin_list))
+        .route("/admin/certificates/{code}", web::get().to(admin_detail))
+        .route(
+            "/admin/certificates/{code}/revoke",
+            web::post().to(admin_revoke),
+        )
+        .route("/api/v1/certificates/verify", web::post().to(verify_api))
+        .route("/api/v1/certificates/{code}", web::get().to(lookup_api))
+        .route(
+            "/api/v1/certificates/{code}/revoke",
+            web::post().to(revoke_api),
+        )
+        .route(
+            "/api/v1/me/certificates",
+            web::get().to(my_certificates_api),
+        );
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn msg(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+fn day(t: NaiveDateTime, lang: Lang) -> String {
+    crate::text::date(t.date(), lang)
+}
+
+/// What a page shows of a certificate. `full_nip` only for the holder and admins.
+fn view(c: &Certificate, issuer: &Issuer, lang: Lang, full_nip: bool) -> Value {
+    let status = c.status_at(now());
+    json!({
+        "code": c.code,
+        "code_grouped": group(&c.code),
+        "number": c.number,
+        "holder_name": c.holder_name,
+        "nip": if full_nip { c.holder_nip.clone() } else { c.nip_masked() },
+        "agency": c.agency,
+        "course_slug": c.course_slug,
+        "course_title": c.course_title,
+        "course_version": c.course_version,
+        "jp": c.jp,
+        "competencies": c.competencies,
+        "completed": day(c.completed_at, lang),
+        "issued": day(c.issued_at, lang),
+        "expires": c.expires_at.map(|e| day(e, lang)),
+        "issuer": c.issuer,
+        "signatory_name": c.signatory_name,
+        "signatory_title": c.signatory_title,
+        "status": status.as_str(),
+        "valid": status == Status::Valid,
+        "revoked": status == Status::Revoked,
+        "expired": status == Status::Expired,
+        "revoked_on": c.revoked_at.map(|r| day(r, lang)),
+        "revoked_reason": c.revoked_reason,
+        "verify_url": c.verify_url(&issuer.base_url),
+        "api_path": format!("/api/v1/certificates/{}", c.code),
+        "kid": c.kid,
+    })
+}
+
+/// `k7m2-q9x4-…` for reading aloud.
+fn group(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+// ---------- JWKS ----------
+
+async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let keys = db.run(store::public_keys).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/jwk-set+json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .json(keys::jwks(&keys)))
+}
+
+// ---------- public lookup ----------
+
+/// Look a code up for someone at `ip`, counting it against the rate limits.
+async fn lookup(db: &Db, ip: String, raw: String) -> Result<Option<Stored>, AppError> {
+    db.run(move |conn| {
+        let key = format!("cert-lookup:{ip}");
+        let miss_key = format!("cert-miss:{ip}");
+        for (k, limit) in [(&key, LOOKUP_IP), (&miss_key, MISS_IP)] {
+            if let Some(wait) = ratelimit::blocked(conn, k, limit)? {
+                return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
+            }
+        }
+        ratelimit::hit(conn, &key, LOOKUP_IP)?;
+        let found = match code::normalize(&raw) {
+            Some(c) => store::by_code(conn, &c)?,
+            None => None,
+        };
+        if found.is_none() {
+            ratelimit::hit(conn, &miss_key, MISS_IP)?;
+        }
+        Ok(found)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// `/v?code=…`: the form on the verification page sends here; go to the code's page.
+async fn verify_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    q: web::Query<CodeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let typed = q.code.trim();
+    if typed.is_empty() {
+        return views.page(&req, "certificate_verify", json!({ "ask": true }));
+    }
+    // Accept a pasted verification link as well as a bare code.
+    let last = typed.rsplit('/').next().unwrap_or(typed);
+    let target = code::normalize(last).unwrap_or_else(|| {
+        url::form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>()
+    });
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/v/{target}")))
+        .finish())
+}
+
+async fn verify_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    issuer: web::Data<Issuer>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let raw = path.into_inner();
+    let found = lookup(&db, client_ip(&req), raw.clone()).await?;
+    let body = match &found {
+        Some(s) => {
+            let c = &s.certificate;
+            let renewed = if c.status_at(now()) == Status::Expired {
+                let (user, course, id) = (c.user_id, c.course_id, c.id);
+                db.run(move |conn| store::latest_for_course(conn, user, course))
+                    .await?
+                    .filter(|n| n.id != id)
+                    .map(|n| n.code)
+            } else {
+                None
+            };
+            let mut v = view(c, &issuer, lang, false);
+            v["renewed_code"] = json!(renewed);
+            views.render(
+                &req,
+                "certificate_verify",
+                json!({ "found": true, "c": v, "page_title": c.number }),
+            )?
+        }
+        None => views.render(
+            &req,
+            "certificate_verify",
+            json!({ "found": false, "typed": raw.chars().take(64).collect::<String>() }),
+        )?,
+    };
+    let mut res = if found.is_some() {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::NotFound()
+    };
+    Ok(res
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .body(body))
+}
+
+/// The public view of a certificate, for APIs: what the certificate shows, its status and its
+/// signed credential.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicCertificate {
+    /// `valid`, `revoked` or `expired`.
+    pub status: Status,
+    pub number: String,
+    pub code: String,
+    pub verify_url: String,
+    pub holder_name: String,
+    /// Partly masked.
+    pub holder_nip: Option<String>,
+    pub agency: Option<String>,
+    pub course_slug: String,
+    pub course_title: String,
+    pub course_version: String,
+    pub jp: i32,
+    pub competencies: Vec<super::CompetencyLevel>,
+    /// `YYYY-MM-DD`
+    pub completed_on: String,
+    pub issued_on: String,
+    pub expires_on: Option<String>,
+    pub issuer: String,
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
+    pub revoked_on: Option<String>,
+    pub revoked_reason: Option<String>,
+    /// Key id of the signing key (see `/.well-known/jwks.json`).
+    pub kid: String,
+    /// The signed credential (EdDSA JWT).
+    pub jwt: String,
+    pub jwks_url: String,
+}
+
+fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
+    let ymd = |t: NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    PublicCertificate {
+        status: c.status_at(now()),
+        number: c.number.clone(),
+        code: c.code.clone(),
+        verify_url: c.verify_url(&issuer.base_url),
+        holder_name: c.holder_name.clone(),
+        holder_nip: c.nip_masked(),
+        agency: c.agency.clone(),
+        course_slug: c.course_slug.clone(),
+        course_title: c.course_title.clone(),
+        course_version: c.course_version.clone(),
+        jp: c.jp,
+        competencies: c.competencies.clone(),
+        completed_on: ymd(c.completed_at),
+        issued_on: ymd(c.issued_at),
+        expires_on: c.expires_at.map(ymd),
+        issuer: c.issuer.clone(),
+        signatory_name: c.signatory_name.clone(),
+        signatory_title: c.signatory_title.clone(),
+        revoked_on: c.revoked_at.map(ymd),
+        revoked_reason: c.revoked_reason.clone(),
+        kid: c.kid.clone(),
+        jwt: c.jwt.clone(),
+        jwks_url: format!("{}/.well-known/jwks.json", issuer.base_url),
+    }
+}
+
+/// Look a certificate up by its verification code (public; rate-limited per address).
+#[utoipa::path(
+    get,
+    path = "/api/v1/certificates/{code}",
+    tag = "certificates",
+    params(("code" = String, Path, description = "The verification code printed on the certificate")),
+    responses(
+        (status = 200, description = "The certificate and its status (valid, revoked or expired)", body = PublicCertificate),
+        (status = 404, description = "No certificate has this code", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn lookup_api(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let found = lookup(&db, client_ip(&req), path.into_inner()).await?;
+    match found {
+        Some(s) => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .json(public(&s.certificate, &issuer))),
+        None => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct VerifyBody {
+    /// A certificate credential (the JWT from a certificate's JSON or a holder's download).
+    jwt: String,
+}
+
+/// The verdict on a presented credential.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Verdict {
+    /// True only when the signature holds, it has not expired, and it is not revoked.
+    pub valid: bool,
+    /// `valid`, `revoked`, `expired`, `invalid` (bad signature, unknown key, malformed) or
+    /// `not_found` (signed by us but not on record).
+    pub status: String,
+    /// Why it is not valid, in English.
+    pub reason: Option<String>,
+    /// The certificate as we hold it, when the credential is genuine.
+    pub certificate: Option<PublicCertificate>,
+}
+
+/// Verify a presented certificate credential: signature, dates and revocation.
+#[utoipa::path(
+    post,
+    path = "/api/v1/certificates/verify",
+    tag = "certificates",
+    request_body(content = VerifyBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The verdict (also when the credential is refused)", body = Verdict),
+        (status = 400, description = "The body is not JSON with a `jwt`", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn verify_api(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    body: web::Json<VerifyBody>,
+) -> Result<HttpResponse, AppError> {
+    let jwt = body.into_inner().jwt;
+    let keys = db.run(store::public_keys).await?;
+    let verdict = match credential::verify(&jwt, &keys) {
+        Err(Refusal::Expired) => {
+            // Still genuine: say which certificate it is.
+            let code = jsonwebtoken::dangerous::insecure_decode::<credential::Claims>(jwt.trim())
+                .ok()
+                .map(|d| d.claims.jti);
+            let found = match code {
+                Some(c) => lookup(&db, client_ip(&req), c).await?,
+                None => None,
+            };
+            Verdict {
+                valid: false,
+                status: "expired".into(),
+                reason: Some(Refusal::Expired.to_string()),
+                certificate: found.map(|s| public(&s.certificate, &issuer)),
+            }
+        }
+        Err(r) => Verdict {
+            valid: false,
+            status: "invalid".into(),
+            reason: Some(r.to_string()),
+            certificate: None,
+        },
+        Ok(claims) => match lookup(&db, client_ip(&req), claims.jti.clone()).await? {
+            None => Verdict {
+                valid: false,
+                status: "not_found".into(),
+                reason: Some(
+                    "the signature holds but no certificate with this code is on record".into(),
+                ),
+                certificate: None,
+            },
+            Some(s) => {
+                let p = public(&s.certificate, &issuer);
+                let same =
+                    credential::claims_of(&s.certificate, &issuer.base_url).cert == claims.cert;
+                let status = p.status;
+                Verdict {
+                    valid: status == Status::Valid && same,
+                    status: if same {
+                        status.as_str().into()
+                    } else {
+                        "invalid".into()
+                    },
+                    reason: match (status, same) {
+                        (_, false) => {
+                            Some("the credential does not match the certificate on record".into())
+                        }
+                        (Status::Revoked, _) => Some(format!(
+                            "the certificate was revoked: {}",
+                            s.certificate.revoked_reason.clone().unwrap_or_default()
+                        )),
+                        (Status::Expired, _) => Some(Refusal::Expired.to_string()),
+                        (Status::Valid, _) => None,
+                    },
+                    certificate: Some(p),
+                }
+            }
+        },
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(verdict))
+}
+
+// ---------- the holder's certificates ----------
+
+/// Whether `me` may see this certificate in full: its holder, a platform admin, or an admin of
+/// the agency it was issued under.
+fn may_see(me: &User, s: &Stored) -> bool {
+    s.certificate.user_id == me.id
+        || me.is_platform_admin
+        || (me.is_agency_admin && s.agency_id.is_some() && s.agency_id == me.agency_id)
+}
+
+/// A certificate by code for someone allowed to see it in full (not rate-limited: logged in).
+async fn owned(db: &Db, me: &User, raw: String) -> Result<Certificate, AppError> {
+    let Some(code) = code::normalize(&raw) else {
+        return Err(AppError::NotFound);
+    };
+    let s = db
+        .run(move |conn| store::by_code(conn, &code))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(me, &s) {
+        // Someone else's certificate: as if it did not exist (the public page is /v/{code}).
+        return Err(AppError::NotFound);
+    }
+    Ok(s.certificate)
+}
+
+async fn my_certificates(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let id = me.id;
+    let list = db.run(move |conn| store::of_user(conn, id)).await?;
+    let items: Vec<Value> = list.iter().map(|c| view(c, &issuer, lang, true)).collect();
+    views.page(&req, "certificates", json!({ "items": items }))
+}
+
+/// The caller's certificates, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MyCertificates {
+    pub certificates: Vec<PublicCertificate>,
+}
+
+/// The caller's certificates, newest first, each with its status and signed credential.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/certificates",
+    tag = "certificates",
+    responses(
+        (status = 200, description = "The caller's certificates", body = MyCertificates),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn my_certificates_api(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let id = me.id;
+    let list = db.run(move |conn| store::of_user(conn, id)).await?;
+    let certificates: Vec<PublicCertificate> = list.iter().map(|c| public(c, &issuer)).collect();
+    Ok(HttpResponse::Ok().json(MyCertificates { certificates }))
+}
+
+async fn certificate_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let c = owned(&db, &me, path.into_inner()).await?;
+    let mut v = view(&c, &issuer, lang, true);
+    v["qr"] = json!(qr::svg(&c.verify_url(&issuer.base_url)));
+    // The certificate itself is in Indonesian whatever the interface language.
+    v["completed_id"] = json!(day(c.completed_at, Lang::Id));
+    v["issued_id"] = json!(day(c.issued_at, Lang::Id));
+    v["expires_id"] = json!(c.expires_at.map(|e| day(e, Lang::Id)));
+    views.page(
+        &req,
+        "certificate",
+        json!({ "c": v, "page_title": c.number, "print": true }),
+    )
+}
+
+fn download(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body)
+}
+
+fn file_stem(c: &Certificate) -> String {
+    format!("sertifikat-{}", c.number.replace('/', "-"))
+}
+
+async fn certificate_pdf(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = owned(&db, &me, path.into_inner()).await?;
+    let url = c.verify_url(&issuer.base_url);
+    let name = format!("{}.pdf", file_stem(&c));
+    let bytes = web::block(move || pdf::render(&c, &url))
+        .await
+        .map_err(|e| AppError::Internal(format!("pdf: {e}")))?;
+    Ok(download("application/pdf", &name, bytes))
+}
+
+async fn certificate_qr(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = owned(&db, &me, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .body(qr::svg(&c.verify_url(&issuer.base_url))))
+}
+
+async fn badge_jwt(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = owned(&db, &me, path.into_inner()).await?;
+    let jwt = badge::sign(&c, &issuer.base_url, &issuer.signer).map_err(AppError::Internal)?;
+    Ok(download(
+        "application/jwt",
+        &badge::file_name(&c),
+        jwt.into_bytes(),
+    ))
+}
+
+async fn badge_json(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = owned(&db, &me, path.into_inner()).await?;
+    let body = serde_json::to_vec_pretty(&badge::credential(&c, &issuer.base_url))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "application/json",
+        &format!("{}-openbadge.json", file_stem(&c)),
+        body,
+    ))
+}
+
+// ---------- recertification ----------
+
+/// What the course page shows a learner about their certificate for the course.
+pub fn course_box(c: &Certificate, lang: Lang) -> Value {
+    let status = c.status_at(now());
+    let (open, opens) = match renewal::renewal(c, now()) {
+        Renewal::Open => (true, None),
+        Renewal::OpensOn(d) => (false, Some(day(d, lang))),
+        Renewal::NotNeeded | Renewal::Revoked => (false, None),
+    };
+    json!({
+        "code": c.code,
+        "number": c.number,
+        "status": status.as_str(),
+        "valid": status == Status::Valid,
+        "revoked": status == Status::Revoked,
+        "expired": status == Status::Expired,
+        "expires": c.expires_at.map(|e| day(e, lang)),
+        "renew_open": open,
+        "renew_opens": opens,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn recertify(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let slug = path.into_inner();
+    let user_id = me.id;
+    let s2 = slug.clone();
+    let outcome = db
+        .run(move |conn| {
+            let Some(e) = crate::learning::enroll::of_user(conn, user_id, &s2)? else {
+                return Ok::<_, AppError>(Err("certificates.renew.not_completed"));
+            };
+            if e.completed_at.is_none() {
+                // Already retaking: carry on.
+                return Ok(Ok(()));
+            }
+            let latest = store::latest_for_course(conn, user_id, e.course_id)?;
+            let Some(latest) = latest else {
+                return Ok(Err("certificates.renew.no_certificate"));
+            };
+            match renewal::renewal(&latest, now()) {
+                Renewal::Open => {}
+                Renewal::NotNeeded => return Ok(Err("certificates.renew.not_needed")),
+                Renewal::OpensOn(_) => return Ok(Err("certificates.renew.too_early")),
+                Renewal::Revoked => return Ok(Err("certificates.renew.revoked")),
+            }
+            match crate::learning::enroll::new_cycle(conn, user_id, &s2)? {
+                Ok(_) => Ok(Ok(())),
+                Err(_) => Ok(Err("certificates.renew.unavailable")),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/courses/{slug}?notice=recertify"),
+            ))
+            .finish()),
+        Err(key) => Err(AppError::BadRequest(msg(&views, lang, key))),
+    }
+}
+
+// ---------- administration ----------
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The agency an admin is limited to; None for a platform admin.
+fn scope(me: &User) -> Result<Option<i64>, AppError> {
+    if me.is_platform_admin {
+        Ok(None)
+    } else if me.is_agency_admin {
+        me.agency_id.map(Some).ok_or(AppError::Forbidden)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn admin_list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let agency = scope(&me)?;
+    let query = q.into_inner().q;
+    let q2 = query.clone();
+    let rows = db
+        .run(move |conn| store::search(conn, agency, &q2, 200))
+        .await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|s| view(&s.certificate, &issuer, lang, true))
+        .collect();
+    views.page(
+        &req,
+        "admin_certificates",
+        json!({ "items": items, "q": query, "all_agencies": agency.is_none() }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+async fn admin_detail(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    scope(&me)?;
+    let c = owned(&db, &me, path.into_inner()).await?;
+    let subject = format!("certificate:{}", c.number);
+    let log = db
+        .run(move |conn| {
+            let entries = audit::about(conn, &subject)?;
+            let mut out = Vec::new();
+            for (at, actor, action, detail) in entries {
+                let who = match actor {
+                    Some(a) => crate::accounts::users::find(conn, a)?.map(|u| u.name),
+                    None => None,
+                };
+                out.push(json!({ "at": at.format("%Y-%m-%d %H:%M UTC").to_string(), "who": who, "action": action, "detail": detail }));
+            }
+            Ok::<_, AppError>(out)
+        })
+        .await?;
+    views.page(
+        &req,
+        "admin_certificate",
+        json!({
+            "c": view(&c, &issuer, lang, true),
+            "log": log,
+            "page_title": c.number,
+            "notice_key": (q.notice == "revoked").then_some("certificates.revoke.done"),
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct RevokeForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The reason as given, or what is wrong with it.
+fn reason_of(raw: &str) -> Result<String, &'static str> {
+    let r = raw.trim();
+    if r.chars().count() < 5 {
+        Err("certificates.revoke.reason_required")
+    } else if r.chars().count() > 500 {
+        Err("certificates.revoke.reason_too_long")
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+async fn do_revoke(
+    db: &Db,
+    me: &User,
+    raw_code: String,
+    reason: String,
+) -> Result<Result<Certificate, RevokeRefused>, AppError> {
+    let agency = scope(me)?;
+    let Some(code) = code::normalize(&raw_code) else {
+        return Ok(Err(RevokeRefused::NotFound));
+    };
+    let by = me.id;
+    Ok(db
+        .run(move |conn| store::revoke(conn, &code, by, agency, &reason))
+        .await?)
+}
+
+async fn admin_revoke(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: CsrfForm<RevokeForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let code = path.into_inner();
+    let reason =
+        reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(msg(&views, lang, k)))?;
+    match do_revoke(&db, &me, code.clone(), reason).await? {
+        Ok(c) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/admin/certificates/{}?notice=revoked", c.code),
+            ))
+            .finish()),
+        Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
+        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(msg(
+            &views,
+            lang,
+            "certificates.revoke.already",
+        ))),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RevokeBody {
+    /// Why (5 to 500 characters); shown on the verification page.
+    reason: String,
+}
+
+/// Revoke a certificate (platform admin, or an admin of the agency it was issued under).
+#[utoipa::path(
+    post,
+    path = "/api/v1/certificates/{code}/revoke",
+    tag = "certificates",
+    params(("code" = String, Path, description = "The certificate's verification code")),
+    request_body(content = RevokeBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Revoked; the certificate now", body = PublicCertificate),
+        (status = 400, description = "No reason, or already revoked", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such certificate in the caller's agency", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn revoke_api(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<RevokeBody>,
+) -> Result<HttpResponse, AppError> {
+    let reason = reason_of(&body.reason).map_err(|k| {
+        AppError::BadRequest(match k {
+            "certificates.revoke.reason_too_long" => {
+                "`reason` is longer than 500 characters".into()
+            }
+            _ => "`reason` must say why, in at least 5 characters".into(),
+        })
+    })?;
+    match do_revoke(&db, &me, path.into_inner(), reason).await? {
+        Ok(c) => Ok(HttpResponse::Ok().json(public(&c, &issuer))),
+        Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
+        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
+            "the certificate is already revoked".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_grouped_for_reading() {
+        assert_eq!(group("k7m2q9x4hf3tc8wz5np0"), "k7m2-q9x4-hf3t-c8wz-5np0");
+    }
+
+    #[test]
+    fn a_revocation_needs_a_real_reason() {
+        assert!(reason_of("  ").is_err());
+        assert!(reason_of("abc").is_err());
+        assert_eq!(reason_of(" Data NIP keliru ").unwrap(), "Data NIP keliru");
+        assert!(reason_of(&"x".repeat(501)).is_err());
+    }
+}
