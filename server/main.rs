@@ -35,6 +35,28 @@ enum Command {
     /// Create accounts (such as the first administrator) and list them.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Verify certificates, print the public keys, rotate the signing key.
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
+}
+
+#[derive(Subcommand)]
+enum CertificatesCommand {
+    /// Verify a certificate: a verification code or link (looked up in the database), or a
+    /// certificate JWT. With --jwks the JWT is checked offline against that key file alone.
+    /// Exits 0 when valid, 1 when not.
+    Verify {
+        #[arg(value_name = "CODE_OR_JWT")]
+        input: String,
+        /// A JWKS file (from <server>/.well-known/jwks.json) to verify a JWT without a database.
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<PathBuf>,
+    },
+    /// Print the JWKS (every public key that ever signed a certificate).
+    Jwks,
+    /// Make a new signing key in the data folder; older keys keep verifying. Restart the
+    /// servers (and copy the data folder's certificate-keys/ to each) to sign with it.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +135,9 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Certificates(cmd) = cli.command {
+        return certificates(&config, cmd);
+    }
     cakap::telemetry::init(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,7 +155,7 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Courses(CoursesCommand::Check { .. }) => Ok(()),
             Command::Courses(CoursesCommand::Publish { dirs }) => publish(config, dirs).await,
-            Command::Users(_) => Ok(()),
+            Command::Users(_) | Command::Certificates(_) => Ok(()),
         }
     });
     match result {
@@ -184,6 +209,49 @@ fn users(config: &Config, cmd: UsersCommand) -> Result<(), String> {
                 println!("{}\t{}\t{}{disabled}", u.email, u.name, u.roles);
             }
             Ok(())
+        }
+    }
+}
+
+/// `cakap certificates …`.
+fn certificates(config: &Config, cmd: CertificatesCommand) -> ExitCode {
+    use cakap::certificates::cli;
+    let result = match cmd {
+        CertificatesCommand::Verify { input, jwks } => {
+            let report = match jwks {
+                Some(path) => {
+                    cli::read_jwks(&path).and_then(|keys| cli::verify(&input, Some(keys), None))
+                }
+                None => {
+                    connect(config).and_then(|mut conn| cli::verify(&input, None, Some(&mut conn)))
+                }
+            };
+            match report {
+                Ok(r) => {
+                    for line in &r.lines {
+                        println!("{line}");
+                    }
+                    return if r.valid {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    };
+                }
+                Err(e) => Err(e),
+            }
+        }
+        CertificatesCommand::Jwks => connect(config)
+            .and_then(|mut conn| cli::jwks(&mut conn, &config.data_dir))
+            .map(|doc| println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())),
+        CertificatesCommand::RotateKey => connect(config)
+            .and_then(|mut conn| cli::rotate(&mut conn, &config.data_dir))
+            .map(|kid| println!("new signing key {kid}; restart the servers to sign with it")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

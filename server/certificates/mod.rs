@@ -3,6 +3,7 @@
 //! exported as an Open Badges 3.0 credential.
 
 pub mod badge;
+pub mod cli;
 pub mod code;
 pub mod credential;
 pub mod keys;

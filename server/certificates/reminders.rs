@@ -31,7 +31,11 @@ pub fn run_once(
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     let until = now + chrono::Duration::days(REMIND_DAYS_BEFORE);
-    let due = store::due_reminders(conn, now, until, 200)?;
+    // Remind when the renewal window opens (60 days before expiry, later for short-lived ones).
+    let due: Vec<_> = store::due_reminders(conn, now, until, 200)?
+        .into_iter()
+        .filter(|c| super::renewal::opens_at(c).is_some_and(|o| o <= now))
+        .collect();
     let mut queued = 0;
     for c in due {
         let recipient: Option<(String, String, Option<String>, bool)> = users::table

@@ -20,14 +20,22 @@ pub enum Renewal {
     Revoked,
 }
 
+/// When the renewal window of a certificate opens: 60 days before it expires, but never before
+/// half its validity has passed (so a short-lived certificate cannot be renewed, and its JP
+/// earned again, straight after it was issued). None when it does not expire.
+pub fn opens_at(c: &Certificate) -> Option<NaiveDateTime> {
+    let expires = c.expires_at?;
+    let halfway = c.issued_at + (expires - c.issued_at) / 2;
+    Some((expires - Duration::days(REMIND_DAYS_BEFORE)).max(halfway))
+}
+
 pub fn renewal(latest: &Certificate, now: NaiveDateTime) -> Renewal {
     if latest.revoked_at.is_some() {
         return Renewal::Revoked;
     }
-    let Some(expires) = latest.expires_at else {
+    let Some(opens) = opens_at(latest) else {
         return Renewal::NotNeeded;
     };
-    let opens = expires - Duration::days(REMIND_DAYS_BEFORE);
     if now >= opens {
         Renewal::Open
     } else {

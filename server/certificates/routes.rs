@@ -180,7 +180,7 @@ async fn verify_form(
 ) -> Result<HttpResponse, AppError> {
     let typed = q.code.trim();
     if typed.is_empty() {
-        return views.page(&req, "certificate_verify", json!({ "ask": true }));
+        return views.page(&req, "pages/certificate_verify", json!({ "ask": true }));
     }
     // Accept a pasted verification link as well as a bare code.
     let last = typed.rsplit('/').next().unwrap_or(typed);
@@ -218,13 +218,13 @@ async fn verify_page(
             v["renewed_code"] = json!(renewed);
             views.render(
                 &req,
-                "certificate_verify",
+                "pages/certificate_verify",
                 json!({ "found": true, "c": v, "page_title": c.number }),
             )?
         }
         None => views.render(
             &req,
-            "certificate_verify",
+            "pages/certificate_verify",
             json!({ "found": false, "typed": raw.chars().take(64).collect::<String>() }),
         )?,
     };
@@ -473,7 +473,7 @@ async fn my_certificates(
     let id = me.id;
     let list = db.run(move |conn| store::of_user(conn, id)).await?;
     let items: Vec<Value> = list.iter().map(|c| view(c, &issuer, lang, true)).collect();
-    views.page(&req, "certificates", json!({ "items": items }))
+    views.page(&req, "pages/certificates", json!({ "items": items }))
 }
 
 /// The caller's certificates, newest first.
@@ -522,7 +522,7 @@ async fn certificate_page(
     v["expires_id"] = json!(c.expires_at.map(|e| day(e, Lang::Id)));
     views.page(
         &req,
-        "certificate",
+        "pages/certificate",
         json!({ "c": v, "page_title": c.number, "print": true }),
     )
 }
@@ -715,7 +715,7 @@ async fn admin_list(
         .collect();
     views.page(
         &req,
-        "admin_certificates",
+        "pages/admin_certificates",
         json!({ "items": items, "q": query, "all_agencies": agency.is_none() }),
     )
 }
@@ -755,7 +755,7 @@ async fn admin_detail(
         .await?;
     views.page(
         &req,
-        "admin_certificate",
+        "pages/admin_certificate",
         json!({
             "c": view(&c, &issuer, lang, true),
             "log": log,

@@ -1,0 +1,204 @@
+//! `cakap certificates …`: verify a code or a credential from the command line, print the
+//! public keys, rotate the signing key.
+
+use std::path::Path;
+
+use super::credential::{self, Claims, Refusal};
+use super::keys::{self, Keyring, PublicKey};
+use super::model::Status;
+use super::{code, store};
+use crate::db::DbConnection;
+
+/// The outcome of `cakap certificates verify`: lines to print and whether it is valid.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub valid: bool,
+    pub lines: Vec<String>,
+}
+
+fn describe(claims: &Claims) -> Vec<String> {
+    let c = &claims.cert;
+    let mut lines = vec![
+        format!("number:      {}", c.number),
+        format!("holder:      {}", c.holder.name),
+    ];
+    if let Some(nip) = &c.holder.nip {
+        lines.push(format!("NIP:         {nip}"));
+    }
+    if let Some(a) = &c.agency {
+        lines.push(format!("agency:      {a}"));
+    }
+    lines.push(format!(
+        "course:      {} (version {})",
+        c.course.title, c.course.version
+    ));
+    lines.push(format!("JP:          {}", c.jp));
+    for comp in &c.competencies {
+        lines.push(format!(
+            "competency:  {} {} level {}",
+            comp.code, comp.name, comp.level
+        ));
+    }
+    lines.push(format!("completed:   {}", c.completed_on));
+    lines.push(format!("issued:      {} by {}", c.issued_on, c.issuer));
+    if let Some(e) = &c.expires_on {
+        lines.push(format!("expires:     {e}"));
+    }
+    lines.push(format!("verify at:   {}", claims.sub));
+    lines
+}
+
+/// Read a JWKS document from a file.
+pub fn read_jwks(path: &Path) -> Result<Vec<PublicKey>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let keys = keys::from_jwks(&doc);
+    if keys.is_empty() {
+        return Err(format!(
+            "{} has no Ed25519 keys; download it from <server>/.well-known/jwks.json",
+            path.display()
+        ));
+    }
+    Ok(keys)
+}
+
+/// Verify `input` (a verification code, a verification link, or a JWT). With `offline_keys`
+/// (from a JWKS file) a JWT is checked with those keys alone, without any database. Otherwise
+/// the keys and the revocation status come from the configured database.
+pub fn verify(
+    input: &str,
+    offline_keys: Option<Vec<PublicKey>>,
+    conn: Option<&mut DbConnection>,
+) -> Result<Report, String> {
+    let input = input.trim();
+    let looks_like_jwt = input.split('.').count() == 3 && input.len() > 40;
+    let mut conn = conn;
+    let (jwt, from_code) = if looks_like_jwt {
+        (input.to_string(), false)
+    } else {
+        let last = input.rsplit('/').next().unwrap_or(input);
+        let Some(code) = code::normalize(last) else {
+            return Ok(Report {
+                valid: false,
+                lines: vec![format!(
+                    "NOT FOUND: `{input}` is neither a verification code (20 letters and digits) nor a certificate JWT"
+                )],
+            });
+        };
+        let Some(conn) = conn.as_deref_mut() else {
+            return Err(
+                "looking up a code needs the database; pass a JWT to verify offline with --jwks"
+                    .into(),
+            );
+        };
+        match store::by_code(conn, &code).map_err(|e| e.to_string())? {
+            None => {
+                return Ok(Report {
+                    valid: false,
+                    lines: vec![format!("NOT FOUND: no certificate has the code {code}")],
+                })
+            }
+            Some(s) => (s.certificate.jwt, true),
+        }
+    };
+    let keys = match (&offline_keys, conn.as_deref_mut()) {
+        (Some(k), _) => k.clone(),
+        (None, Some(conn)) => store::public_keys(conn).map_err(|e| e.to_string())?,
+        (None, None) => return Err("no keys to verify with: pass --jwks FILE".into()),
+    };
+    let claims = match credential::verify(&jwt, &keys) {
+        Ok(c) => c,
+        Err(r @ Refusal::Expired) => {
+            let mut lines = vec![format!("EXPIRED: {r}")];
+            if let Ok(d) = jsonwebtoken::dangerous::insecure_decode::<Claims>(&jwt) {
+                lines.extend(describe(&d.claims));
+            }
+            return Ok(Report {
+                valid: false,
+                lines,
+            });
+        }
+        Err(r) => {
+            return Ok(Report {
+                valid: false,
+                lines: vec![format!("INVALID: {r}")],
+            })
+        }
+    };
+    let mut lines = Vec::new();
+    let mut valid = true;
+    // The revocation status lives in the database: check it when there is one.
+    match (offline_keys.is_some(), conn) {
+        (false, Some(conn)) => {
+            let stored = store::by_code(conn, &claims.jti).map_err(|e| e.to_string())?;
+            match stored {
+                None => {
+                    valid = false;
+                    lines.push(
+                        "NOT FOUND: the signature holds but no certificate with this code is on record"
+                            .into(),
+                    );
+                }
+                Some(s) => {
+                    let c = s.certificate;
+                    let matches = credential::claims_of(&c, &claims.iss).cert == claims.cert;
+                    match c.status_at(chrono::Utc::now().naive_utc()) {
+                        _ if !matches => {
+                            valid = false;
+                            lines.push("INVALID: the credential does not match the certificate on record".into());
+                        }
+                        Status::Valid => lines.push("VALID: signature, dates and status check out".into()),
+                        Status::Revoked => {
+                            valid = false;
+                            lines.push(format!(
+                                "REVOKED on {}: {}",
+                                c.revoked_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                                c.revoked_reason.unwrap_or_default()
+                            ));
+                        }
+                        Status::Expired => {
+                            valid = false;
+                            lines.push("EXPIRED".into());
+                        }
+                    }
+                }
+            }
+        }
+        _ => lines.push(
+            "VALID SIGNATURE: signed by a known key and within its dates (revocation is not visible offline; open the verification link to see it)"
+                .into(),
+        ),
+    }
+    if from_code {
+        lines.push(format!(
+            "key:         {}",
+            jsonwebtoken::decode_header(&jwt)
+                .ok()
+                .and_then(|h| h.kid)
+                .unwrap_or_default()
+        ));
+    }
+    lines.extend(describe(&claims));
+    Ok(Report { valid, lines })
+}
+
+/// The JWKS of every key on record (database) and in the data folder.
+pub fn jwks(conn: &mut DbConnection, data_dir: &Path) -> Result<serde_json::Value, String> {
+    let ring = Keyring::load_or_create(data_dir).map_err(|e| e.to_string())?;
+    for k in &ring.all {
+        store::register_key(conn, k).map_err(|e| e.to_string())?;
+    }
+    let keys = store::public_keys(conn).map_err(|e| e.to_string())?;
+    Ok(keys::jwks(&keys))
+}
+
+/// Make a new signing key; returns its kid. Servers pick it up when they restart.
+pub fn rotate(conn: &mut DbConnection, data_dir: &Path) -> Result<String, String> {
+    let ring = Keyring::rotate(data_dir).map_err(|e| e.to_string())?;
+    for k in &ring.all {
+        store::register_key(conn, k).map_err(|e| e.to_string())?;
+    }
+    Ok(ring.current.kid().to_string())
+}
