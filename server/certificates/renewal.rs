@@ -58,14 +58,19 @@ mod tests {
             renewal(&far, now),
             Renewal::OpensOn(now + Duration::days(140))
         );
+        let mut near = sample(Some(now + Duration::days(59)));
+        near.issued_at = now - Duration::days(600);
+        assert_eq!(renewal(&near, now), Renewal::Open);
+        let mut gone = sample(Some(now - Duration::days(1)));
+        gone.issued_at = now - Duration::days(700);
+        assert_eq!(renewal(&gone, now), Renewal::Open);
+        // a one-month certificate: not renewable the day it is issued, only from halfway
+        let short = sample(Some(now + Duration::days(30)));
         assert_eq!(
-            renewal(&sample(Some(now + Duration::days(59))), now),
-            Renewal::Open
+            renewal(&short, now),
+            Renewal::OpensOn(now + Duration::days(15))
         );
-        assert_eq!(
-            renewal(&sample(Some(now - Duration::days(1))), now),
-            Renewal::Open
-        );
+        assert_eq!(renewal(&short, now + Duration::days(16)), Renewal::Open);
         let mut revoked = sample(Some(now - Duration::days(1)));
         revoked.revoked_at = Some(now);
         assert_eq!(renewal(&revoked, now), Renewal::Revoked);
