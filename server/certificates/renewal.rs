@@ -53,7 +53,8 @@ mod tests {
     fn the_window_opens_sixty_days_before_expiry() {
         let now = Utc::now().naive_utc();
         assert_eq!(renewal(&sample(None), now), Renewal::NotNeeded);
-        let far = sample(Some(now + Duration::days(200)));
+        let mut far = sample(Some(now + Duration::days(200)));
+        far.issued_at = now;
         assert_eq!(
             renewal(&far, now),
             Renewal::OpensOn(now + Duration::days(140))
@@ -65,7 +66,8 @@ mod tests {
         gone.issued_at = now - Duration::days(700);
         assert_eq!(renewal(&gone, now), Renewal::Open);
         // a one-month certificate: not renewable the day it is issued, only from halfway
-        let short = sample(Some(now + Duration::days(30)));
+        let mut short = sample(Some(now + Duration::days(30)));
+        short.issued_at = now;
         assert_eq!(
             renewal(&short, now),
             Renewal::OpensOn(now + Duration::days(15))
