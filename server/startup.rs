@@ -113,18 +113,27 @@ impl State {
 async fn certificate_issuer(db: &Db, config: &Config) -> Result<Issuer, StartError> {
     let keyring = Keyring::load_or_create(&config.data_dir).map_err(StartError::Keys)?;
     let keys = keyring.all.clone();
-    db.run(move |conn| {
-        for k in &keys {
-            crate::certificates::store::register_key(conn, k)?;
-        }
-        Ok::<_, DbError>(())
-    })
-    .await?;
-    Ok(Issuer {
+    let issuer = Issuer {
         signer: keyring.current,
         base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
         config: config.certificates.clone(),
-    })
+    };
+    let i2 = issuer.clone();
+    let backfilled = db
+        .run(move |conn| {
+            for k in &keys {
+                crate::certificates::store::register_key(conn, k)?;
+            }
+            crate::certificates::store::issue_missing(conn, &i2)
+        })
+        .await?;
+    if backfilled > 0 {
+        tracing::info!(
+            count = backfilled,
+            "issued the certificates of earlier completions"
+        );
+    }
+    Ok(issuer)
 }
 
 /// On an empty database, say in the log how to create the first administrator.

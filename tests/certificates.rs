@@ -935,3 +935,48 @@ async fn the_cli_verifies_codes_and_jwts_offline_and_rotates_keys() {
     let out = run(&["certificates", "verify", code]);
     assert!(out.status.success());
 }
+
+#[tokio::test]
+async fn completions_without_a_certificate_get_one_at_start_up() {
+    use cakap::db::schema::certificates;
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path(), "pelayanan-prima", "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    let bearer = token(&app, "siti@solo.go.id").await;
+    let cert = complete(&app, &bearer, "pelayanan-prima").await;
+    // as if the completion had been recorded before certificates existed
+    let mut c = conn(&app);
+    diesel::delete(certificates::table).execute(&mut c).unwrap();
+    let config = common::test_config(&app.db, &[]);
+    let issuer = cakap::certificates::Issuer {
+        signer: cakap::certificates::Keyring::load_or_create(&config.data_dir)
+            .unwrap()
+            .current,
+        base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
+        config: config.certificates.clone(),
+    };
+    assert_eq!(
+        cakap::certificates::store::issue_missing(&mut c, &issuer).unwrap(),
+        1
+    );
+    assert_eq!(
+        cakap::certificates::store::issue_missing(&mut c, &issuer).unwrap(),
+        0,
+        "idempotent"
+    );
+    let mine: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/me/certificates"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let again = &mine["certificates"][0];
+    assert_eq!(again["course_title"], cert["course_title"]);
+    assert_ne!(again["number"], cert["number"], "numbers are never reused");
+    let (_, keys) = jwks(&app).await;
+    assert!(credential::verify(again["jwt"].as_str().unwrap(), &keys).is_ok());
+}

@@ -507,3 +507,58 @@ pub fn mark_reminded(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> 
     .execute(conn)?
         == 1)
 }
+
+/// Issue the certificates that completions recorded before certificates existed (or while a
+/// course's version granted one but issuing failed) should have. Each in its own transaction;
+/// idempotent, since a completion has at most one certificate. Returns how many were issued.
+pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, DbError> {
+    use crate::db::schema::completions;
+    let missing: Vec<(
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        NaiveDateTime,
+        i32,
+        String,
+        Option<i32>,
+    )> = completions::table
+        .left_join(certificates::table.on(certificates::completion_id.eq(completions::id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
+        .filter(certificates::id.nullable().is_null())
+        .filter(course_versions::certificate.eq(true))
+        .order(completions::completed_at)
+        .select((
+            completions::id,
+            completions::enrollment_id,
+            completions::user_id,
+            completions::course_id,
+            completions::version_id,
+            completions::completed_at,
+            completions::jp,
+            completions::competencies,
+            completions::score,
+        ))
+        .load(conn)?;
+    let mut issued = 0;
+    for (id, enrollment_id, user_id, course_id, version_id, completed_at, jp, comps, score) in
+        missing
+    {
+        let c = Completion {
+            id,
+            enrollment_id,
+            user_id,
+            course_id,
+            version_id,
+            completed_at,
+            jp,
+            competencies: serde_json::from_str(&comps).unwrap_or_default(),
+            score,
+        };
+        if conn.transaction(|conn| issue(conn, issuer, &c))?.is_some() {
+            issued += 1;
+        }
+    }
+    Ok(issued)
+}
