@@ -513,7 +513,7 @@ pub fn mark_reminded(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> 
 /// idempotent, since a completion has at most one certificate. Returns how many were issued.
 pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, DbError> {
     use crate::db::schema::completions;
-    let missing: Vec<(
+    type Row = (
         i64,
         i64,
         i64,
@@ -523,7 +523,8 @@ pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, 
         i32,
         String,
         Option<i32>,
-    )> = completions::table
+    );
+    let missing: Vec<Row> = completions::table
         .left_join(certificates::table.on(certificates::completion_id.eq(completions::id)))
         .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
         .filter(certificates::id.nullable().is_null())
