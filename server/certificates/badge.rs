@@ -43,7 +43,7 @@ pub fn credential(c: &Certificate, base_url: &str) -> Value {
         // The exact course version it was earned on; the version page resolves it.
         "id": format!("{course_url}/versions/{}", c.course_version),
         "type": ["Achievement"],
-        "achievementType": "Certificate",
+        "achievementType": "CertificateOfCompletion",
         "name": c.course_title,
         "description": format!("Pelatihan daring {} sebanyak {} JP.", c.course_title, c.jp),
         "criteria": {
