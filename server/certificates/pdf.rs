@@ -28,6 +28,7 @@ pub fn render(c: &Certificate, verify_url: &str) -> Vec<u8> {
         content: Content::new(),
     };
     page.frame();
+    page.stamp(c);
     page.header(c);
     page.body(c);
     page.signature(c);
@@ -153,6 +154,35 @@ impl Canvas {
             shown.finish();
         }
         self.content.end_text();
+    }
+
+    /// A revoked or expired certificate carries a large pale stamp across the page (drawn first,
+    /// so the text stays readable over it), so a printout cannot pass for a valid one.
+    fn stamp(&mut self, c: &Certificate) {
+        let word: &[u8] = match c.status_at(chrono::Utc::now().naive_utc()) {
+            super::model::Status::Valid => return,
+            super::model::Status::Revoked => b"DICABUT",
+            super::model::Status::Expired => b"KEDALUWARSA",
+        };
+        let size = 96.0;
+        let width = Font::Bold.measure(word, size);
+        let (sin, cos) = (0.35_f32.sin(), 0.35_f32.cos());
+        self.content.save_state();
+        self.fill((0.97, 0.80, 0.80));
+        self.content
+            .begin_text()
+            .set_font(Font::Bold.resource(), size)
+            .set_text_matrix([
+                cos,
+                sin,
+                -sin,
+                cos,
+                CX - cos * width / 2.0 + sin * size / 3.0,
+                PAGE_H / 2.0 - sin * width / 2.0 - cos * size / 3.0,
+            ])
+            .show(Str(word))
+            .end_text();
+        self.content.restore_state();
     }
 
     /// One line centred on `cx`.
@@ -400,7 +430,13 @@ impl Canvas {
         let url =
             Font::Regular.truncate(&winansi(&format!("Verifikasi: {verify_url}")), 7.5, 330.0);
         self.text_at(Font::Regular, 7.5, text_x, 519.0, GREY, &url);
-        let code = winansi(&format!("Kode: {}", c.code));
+        let grouped: Vec<String> = c
+            .code
+            .as_bytes()
+            .chunks(4)
+            .map(|g| String::from_utf8_lossy(g).into_owned())
+            .collect();
+        let code = winansi(&format!("Kode: {}", grouped.join("-")));
         self.text_at(Font::Regular, 7.5, text_x, 529.0, GREY, &code);
     }
 
@@ -808,5 +844,19 @@ mod tests {
     fn dates_are_written_in_indonesian() {
         assert_eq!(tanggal(at(2026, 11, 25)), "25 November 2026");
         assert_eq!(tanggal(at(2027, 8, 1)), "1 Agustus 2027");
+    }
+
+    #[test]
+    fn revoked_and_expired_certificates_carry_a_stamp() {
+        let mut c = crate::certificates::credential::tests::sample(None);
+        let valid = render(&c, "https://cakap.example/v/x");
+        assert!(!String::from_utf8_lossy(&valid).contains("DICABUT"));
+        c.revoked_at = Some(chrono::Utc::now().naive_utc());
+        let revoked = render(&c, "https://cakap.example/v/x");
+        assert!(String::from_utf8_lossy(&revoked).contains("(DICABUT)"));
+        c.revoked_at = None;
+        c.expires_at = Some(chrono::Utc::now().naive_utc() - chrono::Duration::days(1));
+        let expired = render(&c, "https://cakap.example/v/x");
+        assert!(String::from_utf8_lossy(&expired).contains("(KEDALUWARSA)"));
     }
 }

@@ -322,6 +322,16 @@ pub fn issue(
         ))
         .returning(certificates::id)
         .get_result(conn)?;
+    audit::record(
+        conn,
+        None,
+        "certificate.issue",
+        &format!("certificate:{}", cert.number),
+        &format!(
+            "{} — {} ({} JP)",
+            cert.holder_name, cert.course_title, cert.jp
+        ),
+    )?;
     tracing::info!(number = %cert.number, user = cert.user_id, "certificate issued");
     Ok(Some(cert))
 }
