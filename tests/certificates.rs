@@ -474,6 +474,28 @@ async fn forgeries_wrong_keys_and_random_codes_are_refused() {
     );
     let v = verify_api(&app, &spliced).await;
     assert_eq!(v["valid"], false);
+    // our own key, but past its `exp`: refused as expired (the record is named)
+    let ours = cakap::certificates::Keyring::load_or_create(&app.db.dir().join("data"))
+        .unwrap()
+        .current;
+    let mut old = claims.clone();
+    old["exp"] = json!(chrono::Utc::now().timestamp() - 3600);
+    let expired = ours.sign("JWT", &old).unwrap();
+    assert_eq!(
+        credential::verify(&expired, &keys),
+        Err(credential::Refusal::Expired)
+    );
+    let v = verify_api(&app, &expired).await;
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["status"], "expired");
+    assert_eq!(v["certificate"]["code"], cert["code"]);
+    // our key and a fresh signature, but claims that differ from the record: refused
+    let mut inflated = claims.clone();
+    inflated["cert"]["jp"] = json!(60);
+    let v = verify_api(&app, &ours.sign("JWT", &inflated).unwrap()).await;
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["status"], "invalid");
+
     // "alg": "none" and garbage
     let none = format!(
         "{}.{body}.",
