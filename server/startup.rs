@@ -276,6 +276,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);
     crate::certificates::routes::routes(cfg);
+    crate::competency::routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);

@@ -143,6 +143,8 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         created_at -> Timestamp,
+        gap_basis -> Text,
+        jp_target -> Nullable<Integer>,
     }
 }
 
@@ -338,6 +340,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    competency_evidence (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code -> Text,
+        level -> Integer,
+        source_kind -> Text,
+        source_id -> BigInt,
+        title -> Text,
+        earned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessed_levels (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code -> Text,
+        level -> Integer,
+        assessed_at -> Timestamp,
+        source -> Text,
+        entered_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    position_targets (position_id, code) {
+        position_id -> BigInt,
+        code -> Text,
+        level -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -364,6 +400,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_keys,
     certificate_sequences,
     certificates,
+    competency_evidence,
+    assessed_levels,
+    position_targets,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -407,6 +446,9 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         certificate_keys,
         certificate_sequences,
         certificates,
+        competency_evidence,
+        assessed_levels,
+        position_targets,
     ]
 }
 

@@ -111,6 +111,7 @@ pub fn on_completed(
         jp = c.jp,
         "course completed"
     );
+    crate::competency::evidence::record_completion(conn, c)?;
     certificates::store::issue(conn, issuer, c)?;
     Ok(())
 }

@@ -1,0 +1,53 @@
+//! The yearly JP tally: every ASN has the right to at least 20 JP of competency development per
+//! calendar year (an agency may set a higher target). Completions count now; approved activities
+//! from outside the platform will count the same way.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{agencies, completions};
+use crate::db::{DbConnection, DbError};
+
+/// The legal minimum of JP per year.
+pub const MINIMUM: i64 = 20;
+
+/// [start, end) of a calendar year.
+pub fn year_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
+    let start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default()
+    };
+    (start(year), start(year + 1))
+}
+
+/// JP earned by a person in `year`.
+pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, DbError> {
+    let (from, to) = year_bounds(year);
+    let jp: Option<i64> = completions::table
+        .filter(completions::user_id.eq(user_id))
+        .filter(completions::completed_at.ge(from))
+        .filter(completions::completed_at.lt(to))
+        .select(diesel::dsl::sum(completions::jp))
+        .first(conn)?;
+    Ok(jp.unwrap_or(0))
+}
+
+/// The yearly target for someone in this agency: its own when set above the minimum.
+pub fn target(conn: &mut DbConnection, agency_id: Option<i64>) -> Result<i64, DbError> {
+    let own: Option<i32> = match agency_id {
+        Some(a) => agencies::table
+            .find(a)
+            .select(agencies::jp_target)
+            .first::<Option<i32>>(conn)
+            .optional()?
+            .flatten(),
+        None => None,
+    };
+    Ok(own.map(i64::from).unwrap_or(MINIMUM).max(MINIMUM))
+}
+
+/// Year of a moment (for callers holding a timestamp).
+pub fn year_of(t: NaiveDateTime) -> i32 {
+    t.year()
+}

@@ -1,0 +1,119 @@
+//! The learner's competency profile: `/me/profile` and `GET /api/v1/me/profile`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::chart::{self, Bar, Labels};
+use super::store::{self, ProfileView};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me/profile", web::get().to(profile_page))
+        .route("/api/v1/me/profile", web::get().to(profile_api));
+}
+
+fn t(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+/// The chart of a profile's targeted (or evidenced) competencies.
+pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
+    let bars: Vec<Bar> = view
+        .profile
+        .rows
+        .iter()
+        .map(|r| Bar {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            current: r.current,
+            target: r.target,
+        })
+        .collect();
+    chart::svg(
+        &bars,
+        &Labels {
+            title: t(views, lang, "competency.chart.title"),
+            current: t(views, lang, "competency.chart.current"),
+            target: t(views, lang, "competency.chart.target"),
+            none: t(views, lang, "competency.chart.none"),
+        },
+    )
+}
+
+/// What the page template sees.
+pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
+    let date = |d: chrono::NaiveDateTime| crate::text::date(d.date(), lang);
+    let rows: Vec<Value> = view
+        .profile
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "code": r.code,
+                "name": r.name,
+                "kind_key": format!("competency.kind.{}", r.kind),
+                "target": r.target,
+                "current": r.current,
+                "from_key": format!("competency.from.{}", r.from),
+                "gap": r.gap,
+                "met": r.target.is_some() && r.gap == 0,
+                "assessed": r.assessed.as_ref().map(|a| json!({"level": a.level, "date": date(a.assessed_at), "source": a.source})),
+                "evidenced": r.evidenced,
+                "evidence_count": r.evidence.len(),
+                "evidence": r.evidence.iter().map(|e| json!({
+                    "level": e.level, "title": e.title, "date": date(e.earned_at),
+                    "kind_key": format!("competency.source.{}", e.source_kind),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let pct = (view.jp_earned * 100 / view.jp_target.max(1)).min(100);
+    json!({
+        "name": view.name,
+        "position": view.position,
+        "year": view.year,
+        "jp": view.jp_earned,
+        "jp_target": view.jp_target,
+        "jp_minimum": view.jp_minimum,
+        "jp_own_target": view.jp_target > view.jp_minimum,
+        "jp_pct": pct,
+        "jp_reached": view.jp_earned >= view.jp_target,
+        "jp_left": (view.jp_target - view.jp_earned).max(0),
+        "rows": rows,
+        "has_targets": view.profile.rows.iter().any(|r| r.target.is_some()),
+        "gaps": view.profile.gaps().len(),
+        "jpm": view.profile.jpm.map(|j| (j * 100.0).round() as i64),
+        "band_key": view.profile.band.map(|b| format!("competency.band.{}", serde_json::to_value(b).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())),
+        "basis_key": format!("competency.basis.{}", view.profile.basis.code()),
+        "recommendations": view.recommendations,
+        "chart": chart_of(view, views, lang),
+    })
+}
+
+async fn profile_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let id = me.id;
+    let view = db
+        .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    views.page(&req, "pages/profile", page_data(&view, &views, lang))
+}
+
+async fn profile_api(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let id = me.id;
+    let view = db
+        .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,291 @@
+//! Competency profiles: completions add learning evidence; the profile weighs it (or a formal
+//! assessment) against the position's standard, shows gaps, JP this year, the job-person match and
+//! the courses that close the gaps.
+
+mod common;
+
+use std::path::Path;
+
+use cakap::accounts::{orgs, password, users};
+use cakap::db::schema::{agencies, assessed_levels, position_targets};
+use cakap::db::{pool, DatabaseUrl, DbConnection};
+use common::{spawn_app_with, TestApp};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+const PW: &str = "Belajar-Terus-2026";
+
+fn dictionary(root: &Path) {
+    std::fs::write(
+        root.join("competencies.toml"),
+        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
+         [[competency]]\ncode = \"M.INT\"\nname = \"Integritas\"\nkind = \"manajerial\"\n\n\
+         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
+    )
+    .unwrap();
+}
+
+/// A one-lesson course naming `comps` (code, level), with `extra` frontmatter lines.
+fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) {
+    std::fs::create_dir_all(root.join(slug)).unwrap();
+    let comps: String = comps
+        .iter()
+        .map(|(c, l)| format!("\n[[competencies]]\ncode = \"{c}\"\nlevel = {l}\n"))
+        .collect();
+    std::fs::write(
+        root.join(slug).join("course.md"),
+        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{extra}\n{comps}+++\n\nDeskripsi.\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(slug).join("01-materi.md"),
+        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
+    )
+    .unwrap();
+}
+
+fn conn(app: &TestApp) -> DbConnection {
+    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
+}
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let t: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": PW}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    t["token"].as_str().unwrap().to_string()
+}
+
+async fn complete(app: &TestApp, bearer: &str, slug: &str) {
+    let api = reqwest::Client::new();
+    let r = api
+        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "enrol {slug}");
+    let done: Value = api
+        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(done["completed"].is_object(), "{done}");
+}
+
+async fn profile(app: &TestApp, bearer: &str) -> Value {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/me/profile"))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn row<'a>(p: &'a Value, code: &str) -> &'a Value {
+    p["profile"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no row {code} in {p}"))
+}
+
+#[tokio::test]
+async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course(
+        root.path(),
+        "pelayanan-lanjut",
+        8,
+        &[("M.PP", 2)],
+        "prerequisites = [\"etika\"]",
+    );
+    course(root.path(), "etika", 3, &[], "");
+    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let position =
+        orgs::create_position(&mut c, agency, "Kepala Seksi Pelayanan", "pengawas").unwrap();
+    // the standard: pengawas → managerial level 2 by default; technical set explicitly
+    diesel::insert_into(position_targets::table)
+        .values((
+            position_targets::position_id.eq(position),
+            position_targets::code.eq("T.EGOV"),
+            position_targets::level.eq(3),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    let user = users::create(
+        &mut c,
+        &users::NewUser {
+            email: "siti@solo.go.id".into(),
+            name: "Siti Rahmawati".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            agency_id: Some(agency),
+            position_id: Some(position),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bearer = token(&app, "siti@solo.go.id").await;
+
+    // before anything: targets from the position, everything a gap
+    let p = profile(&app, &bearer).await;
+    assert_eq!(row(&p, "M.PP")["target"], 2);
+    assert_eq!(row(&p, "M.INT")["target"], 2);
+    assert_eq!(row(&p, "T.EGOV")["target"], 3);
+    assert_eq!(row(&p, "M.PP")["gap"], 2);
+    assert_eq!(p["jp_earned"], 0);
+    assert_eq!(p["jp_target"], 20);
+    assert_eq!(p["profile"]["jpm"], 0.0);
+
+    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "egov").await;
+    let p = profile(&app, &bearer).await;
+    assert_eq!(p["jp_earned"], 11);
+    let pp = row(&p, "M.PP");
+    assert_eq!(pp["current"], 1);
+    assert_eq!(pp["from"], "evidence");
+    assert_eq!(pp["gap"], 1);
+    assert_eq!(pp["evidence"][0]["title"], "Kursus pelayanan-dasar");
+    let egov = row(&p, "T.EGOV");
+    assert_eq!(
+        (egov["current"].clone(), egov["gap"].clone()),
+        (json!(2), json!(1))
+    );
+    // JPM = (1 + 0 + 2) / (2 + 2 + 3)
+    let jpm = p["profile"]["jpm"].as_f64().unwrap();
+    assert!((jpm - 3.0 / 7.0).abs() < 1e-9, "{jpm}");
+    assert_eq!(p["profile"]["band"], "below");
+    // recommendations: M.INT has the biggest gap (2); M.PP through its prerequisite first
+    let rec: Vec<&str> = p["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(rec, ["integritas", "etika"], "{p}");
+    assert_eq!(
+        p["recommendations"][1]["leads_to"],
+        "Kursus pelayanan-lanjut"
+    );
+
+    // an assessment overrides the evidence, unless the agency chooses evidence
+    diesel::insert_into(assessed_levels::table)
+        .values((
+            assessed_levels::user_id.eq(user),
+            assessed_levels::code.eq("T.EGOV"),
+            assessed_levels::level.eq(3),
+            assessed_levels::assessed_at.eq(chrono::Utc::now().naive_utc()),
+            assessed_levels::source.eq("Uji kompetensi BKD 2026"),
+            assessed_levels::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    let p = profile(&app, &bearer).await;
+    assert_eq!(row(&p, "T.EGOV")["current"], 3);
+    assert_eq!(row(&p, "T.EGOV")["from"], "assessed");
+    assert_eq!(row(&p, "T.EGOV")["gap"], 0);
+    diesel::update(agencies::table.find(agency))
+        .set((
+            agencies::gap_basis.eq("evidence"),
+            agencies::jp_target.eq(Some(30)),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    let p = profile(&app, &bearer).await;
+    assert_eq!(row(&p, "T.EGOV")["current"], 2);
+    assert_eq!(p["jp_target"], 30, "the agency's own target");
+
+    // the page shows the same, with the chart drawn on the server
+    let b = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&html);
+    b.post(app.url("/login"))
+        .form(&[
+            ("email", "siti@solo.go.id"),
+            ("password", PW),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let page = b
+        .get(app.url("/me/profile"))
+        .header("accept-language", "id")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Profil kompetensi"));
+    assert!(page.contains("<svg"), "the chart");
+    assert!(page.contains("role=\"img\""));
+    assert!(page.contains("Kepala Seksi Pelayanan"));
+    assert!(page.contains("11</strong> / 30 JP"), "{page}");
+    assert!(page.contains("/courses/integritas"));
+    assert!(page.contains("Job-person match"));
+}
+
+#[tokio::test]
+async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets() {
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/me/profile"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    users::create(
+        &mut conn(&app),
+        &users::NewUser {
+            email: "budi@kab.go.id".into(),
+            name: "Budi".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bearer = token(&app, "budi@kab.go.id").await;
+    complete(&app, &bearer, "pelayanan-dasar").await;
+    let p = profile(&app, &bearer).await;
+    let pp = row(&p, "M.PP");
+    assert_eq!(pp["current"], 1);
+    assert_eq!(pp["target"], Value::Null);
+    assert_eq!(pp["gap"], 0);
+    assert_eq!(p["profile"]["jpm"], Value::Null);
+    assert!(p["recommendations"].as_array().unwrap().is_empty());
+}
