@@ -45,6 +45,7 @@ pub struct Problem {
         crate::certificates::routes::verify_api,
         crate::certificates::routes::revoke_api,
         crate::certificates::routes::my_certificates_api,
+        crate::competency::routes::profile_api,
         openapi_json,
     ),
     components(schemas(Problem)),
@@ -55,6 +56,7 @@ pub struct Problem {
         (name = "learning", description = "Enrollment, progress and the dashboard"),
         (name = "quiz", description = "Quiz attempts"),
         (name = "certificates", description = "Verifying and revoking certificates"),
+        (name = "competency", description = "Competency profiles"),
         (name = "meta", description = "This document"),
     )
 )]

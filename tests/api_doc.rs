@@ -38,6 +38,7 @@ const REGISTERED: &[(&str, &str)] = &[
     ("get", "/api/v1/certificates/{code}"),
     ("post", "/api/v1/certificates/{code}/revoke"),
     ("get", "/api/v1/me/certificates"),
+    ("get", "/api/v1/me/profile"),
 ];
 
 async fn app_with_courses() -> TestApp {

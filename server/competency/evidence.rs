@@ -10,7 +10,7 @@ use crate::db::{DbConnection, DbError};
 use crate::learning::completion::Completion;
 
 /// One piece of evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
     pub code: String,
     pub level: i32,

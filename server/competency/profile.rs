@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::evidence::Evidence;
 
 /// Which level the gap uses (a per-agency setting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The assessed level where there is one, else the highest evidenced level.
@@ -35,7 +35,7 @@ impl Basis {
 }
 
 /// A competency of the dictionary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Competency {
     pub code: String,
     pub name: String,
@@ -44,7 +44,7 @@ pub struct Competency {
 }
 
 /// A level from a formal assessment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Assessed {
     pub code: String,
     pub level: i32,
@@ -85,7 +85,7 @@ pub fn targets(
 }
 
 /// One competency in the profile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Row {
     pub code: String,
     pub name: String,
@@ -105,7 +105,7 @@ pub struct Row {
 }
 
 /// How well a person matches their position's standard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     /// ≥ 80 %: memenuhi (optimal).
@@ -131,7 +131,7 @@ impl Band {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub basis: Basis,
     pub rows: Vec<Row>,

@@ -16,7 +16,7 @@ pub struct Offer {
     pub prerequisites: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Recommendation {
     pub slug: String,
     pub title: String,

@@ -109,7 +109,22 @@ async fn profile_page(
     views.page(&req, "pages/profile", page_data(&view, &views, lang))
 }
 
-async fn profile_api(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+/// The caller's competency profile: JP this year against the target, each competency's level,
+/// target and gap with its evidence, the job-person match, and recommended courses.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/profile",
+    tag = "competency",
+    responses(
+        (status = 200, description = "The caller's profile", body = ProfileView),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn profile_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
     let id = me.id;
     let view = db
         .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))

@@ -16,7 +16,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 /// Everything the profile page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProfileView {
     pub user_id: i64,
     pub name: String,
