@@ -277,6 +277,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::learning::routes::routes(cfg);
     crate::certificates::routes::routes(cfg);
     crate::competency::routes::routes(cfg);
+    crate::competency::activity_routes::routes(cfg);
+    crate::competency::admin_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);

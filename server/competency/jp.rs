@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{agencies, completions};
+use crate::db::schema::{activities, agencies, completions};
 use crate::db::{DbConnection, DbError};
 
 /// The legal minimum of JP per year.
@@ -21,7 +21,7 @@ pub fn year_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
     (start(year), start(year + 1))
 }
 
-/// JP earned by a person in `year`.
+/// JP earned by a person in `year`: completed courses and approved activities that ended in it.
 pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, DbError> {
     let (from, to) = year_bounds(year);
     let jp: Option<i64> = completions::table
@@ -30,7 +30,14 @@ pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, D
         .filter(completions::completed_at.lt(to))
         .select(diesel::dsl::sum(completions::jp))
         .first(conn)?;
-    Ok(jp.unwrap_or(0))
+    let outside: Option<i64> = activities::table
+        .filter(activities::user_id.eq(user_id))
+        .filter(activities::status.eq("approved"))
+        .filter(activities::ended_at.ge(from))
+        .filter(activities::ended_at.lt(to))
+        .select(diesel::dsl::sum(activities::jp))
+        .first(conn)?;
+    Ok(jp.unwrap_or(0) + outside.unwrap_or(0))
 }
 
 /// The yearly target for someone in this agency: its own when set above the minimum.

@@ -1,6 +1,10 @@
 //! Competency profiles: learning evidence from completions (and approved activities), assessed
 //! levels, position standards, gaps, job-person match, the yearly JP tally and recommendations.
 
+pub mod activities;
+pub mod activity_routes;
+pub mod admin;
+pub mod admin_routes;
 pub mod chart;
 pub mod evidence;
 pub mod jp;

@@ -374,6 +374,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        organizer -> Text,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        jp -> Integer,
+        competency_code -> Nullable<Text>,
+        competency_level -> Nullable<Integer>,
+        status -> Text,
+        reviewer_id -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_files (activity_id) {
+        activity_id -> BigInt,
+        name -> Text,
+        content_type -> Text,
+        size -> Integer,
+        sha256 -> Text,
+        bytes -> Binary,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -403,6 +434,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     competency_evidence,
     assessed_levels,
     position_targets,
+    activities,
+    activity_files,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -449,6 +482,8 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         competency_evidence,
         assessed_levels,
         position_targets,
+        activities,
+        activity_files,
     ]
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE activity_files;
+DROP TABLE activities;

@@ -1,0 +1,415 @@
+//! Pages for development outside the platform: the ASN records activities (`/me/activities`), the
+//! supervisor approves or rejects them (`/team/approvals`), and both (and admins) can open the
+//! evidence file.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::activities::{self, Raw, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
+use super::store;
+use crate::accounts::users;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me/activities", web::get().to(list_page))
+        .route("/me/activities", web::post().to(create))
+        .route("/activities/{id}/evidence", web::get().to(evidence))
+        .route("/team/approvals", web::get().to(approvals_page))
+        .route("/team/approvals/{id}", web::post().to(review));
+}
+
+fn msg(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+fn view(a: &activities::Activity, lang: Lang) -> Value {
+    let d = |t: chrono::NaiveDateTime| crate::text::date(t.date(), lang);
+    json!({
+        "id": a.id,
+        "kind_key": format!("activities.kind.{}", a.kind),
+        "title": a.title,
+        "organizer": a.organizer,
+        "started": d(a.started_at),
+        "ended": d(a.ended_at),
+        "same_day": a.started_at == a.ended_at,
+        "jp": a.jp,
+        "competency": a.competency_code,
+        "level": a.competency_level,
+        "status": a.status,
+        "status_key": format!("activities.status.{}", a.status),
+        "pending": a.status == "pending",
+        "note": a.review_note,
+        "reviewed": a.reviewed_at.map(d),
+        "file_name": a.file_name,
+    })
+}
+
+/// Text fields and the evidence file of the multipart form, within limits.
+async fn read_form(
+    mut payload: Multipart,
+) -> Result<(HashMap<String, String>, Option<Upload>), AppError> {
+    let mut fields = HashMap::new();
+    let mut upload = None;
+    while let Some(item) = payload.next().await {
+        let mut field = item.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(str::to_string));
+        let limit = if name == "evidence" {
+            MAX_FILE_BYTES + 1
+        } else {
+            10_000
+        };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+            if bytes.len() + chunk.len() > limit {
+                if name == "evidence" {
+                    // Keep one byte over the limit so the size check names the problem.
+                    let room = limit.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    continue;
+                }
+                return Err(AppError::BadRequest(format!(
+                    "the field `{name}` is too long"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "evidence" {
+            if file_name.as_deref().is_some_and(|n| !n.is_empty()) || !bytes.is_empty() {
+                upload = Some(Upload {
+                    name: file_name.unwrap_or_default(),
+                    bytes,
+                });
+            }
+        } else if !name.is_empty() {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    Ok((fields, upload))
+}
+
+async fn page(
+    req: &HttpRequest,
+    db: &Db,
+    views: &Views,
+    user_id: i64,
+    errors: Vec<(&'static str, String)>,
+    values: Value,
+    notice: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let (list, dict) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                activities::of_user(conn, user_id)?,
+                store::dictionary(conn)?,
+            ))
+        })
+        .await?;
+    let items: Vec<Value> = list.iter().map(|a| view(a, lang)).collect();
+    let kinds: Vec<Value> = KINDS
+        .iter()
+        .map(|k| json!({"code": k, "key": format!("activities.kind.{k}"), "selected": values["kind"] == *k}))
+        .collect();
+    let comps: Vec<Value> = dict
+        .iter()
+        .map(|c| json!({"code": c.code, "name": c.name, "selected": values["competency"] == c.code.as_str()}))
+        .collect();
+    // Every field present (strict templates): empty when fine.
+    const FIELDS: [&str; 9] = [
+        "kind",
+        "title",
+        "organizer",
+        "started",
+        "ended",
+        "jp",
+        "competency",
+        "level",
+        "evidence",
+    ];
+    let errs: serde_json::Map<String, Value> = FIELDS
+        .iter()
+        .map(|f| {
+            let m = errors.iter().find(|(x, _)| x == f).map(|(_, m)| m.clone());
+            (f.to_string(), json!(m.unwrap_or_default()))
+        })
+        .collect();
+    let mut values = values;
+    for f in FIELDS {
+        if values.get(f).is_none() {
+            values[f] = json!("");
+        }
+    }
+    let body = views.render(
+        req,
+        "pages/activities",
+        json!({
+            "items": items,
+            "kinds": kinds,
+            "competencies": comps,
+            "errors": errs,
+            "has_errors": !errors.is_empty(),
+            "v": values,
+            "notice_key": notice,
+            "max_mb": MAX_FILE_BYTES / (1024 * 1024),
+            "today": Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        }),
+    )?;
+    let status = if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+async fn list_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = match q.notice.as_str() {
+        "recorded" => Some("activities.recorded"),
+        _ => None,
+    };
+    page(&req, &db, &views, me.id, Vec::new(), json!({}), notice).await
+}
+
+async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let (fields, upload) = read_form(payload).await?;
+    let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
+    match csrf::expected(&req) {
+        Some(t) if csrf::same(&t, sent) => {}
+        _ => return Err(AppError::Csrf),
+    }
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let raw = Raw {
+        kind: get("kind"),
+        title: get("title"),
+        organizer: get("organizer"),
+        started: get("started"),
+        ended: get("ended"),
+        jp: get("jp"),
+        competency: get("competency"),
+        level: get("level"),
+    };
+    let values = json!({
+        "kind": raw.kind, "title": raw.title, "organizer": raw.organizer, "started": raw.started,
+        "ended": raw.ended, "jp": raw.jp, "competency": raw.competency, "level": raw.level,
+    });
+    let codes: Vec<String> = db
+        .run(store::dictionary)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let mut errors: Vec<(&'static str, String)> =
+        match activities::validate(&raw, &codes, Utc::now().date_naive()) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .into_iter()
+                .map(|(f, k)| (f, msg(&views, lang, k)))
+                .collect(),
+        };
+    let content_type = match &upload {
+        Some(u) => match activities::check_file(u) {
+            Ok(t) => Some(t),
+            Err(k) => {
+                errors.push(("evidence", msg(&views, lang, k)));
+                None
+            }
+        },
+        None => None,
+    };
+    if !errors.is_empty() {
+        return page(&req, &db, &views, me.id, errors, values, None).await;
+    }
+    let new = activities::validate(&raw, &codes, Utc::now().date_naive())
+        .map_err(|_| AppError::Internal("validation changed its mind".into()))?;
+    let user_id = me.id;
+    db.run(move |conn| {
+        let file = match (&upload, content_type) {
+            (Some(u), Some(t)) => Some((u, t)),
+            _ => None,
+        };
+        activities::create(conn, user_id, &new, file)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/me/activities?notice=recorded"))
+        .finish())
+}
+
+/// The evidence file, for its owner, their supervisor, an admin of their agency, or a platform
+/// admin; anyone else gets "not found".
+async fn evidence(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let viewer = me.0.clone();
+    let file = db
+        .run(move |conn| {
+            let Some(a) = activities::find(conn, id)? else {
+                return Ok::<_, AppError>(None);
+            };
+            let holder = users::find(conn, a.user_id)?.ok_or(AppError::NotFound)?;
+            let allowed = holder.id == viewer.id
+                || holder.supervisor_id == Some(viewer.id)
+                || viewer.is_platform_admin
+                || (viewer.is_agency_admin
+                    && viewer.agency_id.is_some()
+                    && viewer.agency_id == holder.agency_id);
+            if !allowed {
+                return Ok(None);
+            }
+            Ok(activities::file(conn, id)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (name, content_type, bytes) = file;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}\"", name.replace('"', "")),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox"))
+        .body(bytes))
+}
+
+async fn approvals_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let id = me.id;
+    let (pending, approved, rejected) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                activities::of_team(conn, id, "pending", 200)?,
+                activities::of_team(conn, id, "approved", 20)?,
+                activities::of_team(conn, id, "rejected", 20)?,
+            ))
+        })
+        .await?;
+    let with_name = |list: &[(activities::Activity, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(a, n)| {
+                let mut v = view(a, lang);
+                v["person"] = json!(n);
+                v
+            })
+            .collect()
+    };
+    let notice = match q.notice.as_str() {
+        "approved" => Some("activities.review.approved"),
+        "rejected" => Some("activities.review.rejected"),
+        _ => None,
+    };
+    let decided = [with_name(&approved), with_name(&rejected)].concat();
+    views.page(
+        &req,
+        "pages/approvals",
+        json!({
+            "pending": with_name(&pending),
+            "decided": decided,
+            "notice_key": notice,
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn review(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<ReviewForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let approve = match form.0.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::BadRequest(msg(
+                &views,
+                lang,
+                "activities.review.decision",
+            )))
+        }
+    };
+    let note = form.0.note.clone();
+    let me_id = me.id;
+    let outcome = db
+        .run(move |conn| activities::review(conn, id, me_id, approve, &note))
+        .await?;
+    match outcome {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!(
+                    "/team/approvals?notice={}",
+                    if approve { "approved" } else { "rejected" }
+                ),
+            ))
+            .finish()),
+        Err(ReviewRefused::NotFound) => Err(AppError::NotFound),
+        Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(msg(
+            &views,
+            lang,
+            "activities.review.already",
+        ))),
+        Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(msg(
+            &views,
+            lang,
+            "activities.review.note_required",
+        ))),
+    }
+}

@@ -1,0 +1,691 @@
+//! Admin pages for competency standards (`/admin/agencies/{id}/standards…`) and assessed levels
+//! (`/admin/agencies/{id}/assessments…`): an agency admin for their own agency, a platform admin
+//! for any. Every handler checks the role server-side before it reads anything.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::admin::{self, AssessmentInput, LineProblem, Refusal};
+use super::profile::{self, Basis};
+use super::store;
+use crate::accounts::orgs::{self, Agency};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/standards", web::get().to(choose))
+        .route(
+            "/admin/agencies/{id}/standards",
+            web::get().to(standards_page),
+        )
+        .route(
+            "/admin/agencies/{id}/standards/settings",
+            web::post().to(save_settings),
+        )
+        .route(
+            "/admin/agencies/{id}/standards/import",
+            web::post().to(import_targets),
+        )
+        .route(
+            "/admin/agencies/{id}/standards/positions/{position_id}",
+            web::get().to(position_page),
+        )
+        .route(
+            "/admin/agencies/{id}/standards/positions/{position_id}",
+            web::post().to(save_position),
+        )
+        .route(
+            "/admin/agencies/{id}/assessments",
+            web::get().to(assessments_page),
+        )
+        .route(
+            "/admin/agencies/{id}/assessments",
+            web::post().to(add_assessment),
+        )
+        .route(
+            "/admin/agencies/{id}/assessments/import",
+            web::post().to(import_assessments),
+        );
+}
+
+/// How many entries the assessments page lists.
+const RECENT: i64 = 50;
+/// Form fields of a position's levels: `level:<code>`.
+const LEVEL_FIELD: &str = "level:";
+
+// ---------- helpers ----------
+
+fn html(
+    views: &Views,
+    req: &HttpRequest,
+    status: StatusCode,
+    name: &str,
+    data: Value,
+) -> Result<HttpResponse, AppError> {
+    let body = views.render(req, name, data)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    views
+        .i18n()
+        .format(lang, key, args)
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn refusal_text(views: &Views, lang: Lang, r: &Refusal) -> String {
+    let (key, args) = r.message();
+    text(views, lang, key, &args)
+}
+
+fn problem_lines(views: &Views, lang: Lang, problems: &[LineProblem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            let (key, args) = p.message();
+            let message = text(views, lang, key, &args);
+            if p.line == 0 {
+                message
+            } else {
+                text(
+                    views,
+                    lang,
+                    "standards.import.problem",
+                    &[("line", p.line.to_string()), ("message", message)],
+                )
+            }
+        })
+        .collect()
+}
+
+fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
+    views
+        .i18n()
+        .get(lang, &format!("{prefix}.{code}"))
+        .unwrap_or(code)
+        .to_string()
+}
+
+/// Today in Indonesia, judged at UTC+9 so a date that has begun anywhere in Indonesia is not
+/// "in the future".
+fn today() -> NaiveDate {
+    let wit = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    Utc::now().with_timezone(&wit).date_naive()
+}
+
+/// The agency `id`, after checking that the user may administer it (403 before 404).
+async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
+    me.require_agency_admin(id)?;
+    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn done_key(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "settings" => "standards.done.settings",
+        "position" => "standards.done.position",
+        "assessment" => "standards.done.assessment",
+        _ => return None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+// ---------- /admin/standards: which agency ----------
+
+async fn choose(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    me.require_any_admin()?;
+    if !me.is_platform_admin {
+        return match me.agency_id {
+            Some(id) if me.is_agency_admin => {
+                Ok(redirect(&format!("/admin/agencies/{id}/standards")))
+            }
+            _ => Err(AppError::Forbidden),
+        };
+    }
+    let agencies = db
+        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
+        .await?;
+    html(
+        &views,
+        &req,
+        StatusCode::OK,
+        "pages/admin_standards_choose",
+        json!({"agencies": agencies}),
+    )
+}
+
+// ---------- the standards page ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct SettingsForm {
+    gap_basis: String,
+    jp_target: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CsvForm {
+    csv: String,
+}
+
+#[derive(Default)]
+struct StandardsState {
+    settings: Option<SettingsForm>,
+    settings_error: Option<String>,
+    csv: String,
+    problems: Vec<String>,
+    imported: Option<usize>,
+    notice: Option<&'static str>,
+}
+
+async fn standards_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let state = StandardsState {
+        notice: done_key(&q.done),
+        ..Default::default()
+    };
+    standards_view(&req, &views, &db, agency, state).await
+}
+
+async fn standards_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    state: StandardsState,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let id = agency.id;
+    let (settings, positions, targets, dict) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                admin::settings(conn, id)?,
+                orgs::positions(conn, id)?,
+                admin::agency_targets(conn, id)?,
+                store::dictionary(conn)?,
+            ))
+        })
+        .await?;
+    let rows: Vec<Value> = positions
+        .iter()
+        .map(|p| {
+            let explicit = targets.get(&p.id).cloned().unwrap_or_default();
+            let all = profile::targets(Some(&p.kind), &explicit, &dict);
+            let mut list: Vec<Value> = dict
+                .iter()
+                .filter_map(|c| {
+                    let level = all.iter().find(|(code, _)| *code == c.code)?.1;
+                    let default = !explicit.iter().any(|(code, _)| *code == c.code);
+                    Some(json!({"code": c.code, "name": c.name, "kind": c.kind,
+                                "level": level, "default": default}))
+                })
+                .collect();
+            // explicit targets for codes no longer in the dictionary still show
+            for (code, level) in &explicit {
+                if !dict.iter().any(|c| c.code == *code) {
+                    list.push(json!({"code": code, "name": code, "kind": "teknis",
+                                     "level": level, "default": false}));
+                }
+            }
+            json!({
+                "id": p.id,
+                "name": p.name,
+                "kind_label": label(views, lang, "admin.kind", &p.kind),
+                "targets": list,
+                "explicit": explicit.len(),
+            })
+        })
+        .collect();
+    let form = state.settings.clone().unwrap_or_else(|| SettingsForm {
+        gap_basis: settings.basis.code().to_string(),
+        jp_target: settings
+            .jp_target
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    });
+    let bases: Vec<Value> = [Basis::Assessed, Basis::Evidence]
+        .iter()
+        .map(|b| {
+            json!({"code": b.code(),
+                   "label_key": format!("standards.basis.{}", b.code()),
+                   "help_key": format!("standards.basis.{}_help", b.code()),
+                   "checked": b.code() == form.gap_basis})
+        })
+        .collect();
+    let failed = state.settings_error.is_some() || !state.problems.is_empty();
+    html(
+        views,
+        req,
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "pages/admin_standards",
+        json!({
+            "agency": agency,
+            "positions": rows,
+            "has_dictionary": !dict.is_empty(),
+            "bases": bases,
+            "settings": {"jp_target": form.jp_target},
+            "jp_min": admin::JP_TARGET_MIN,
+            "jp_max": admin::JP_TARGET_MAX,
+            "jp_minimum": super::jp::MINIMUM,
+            "settings_error": state.settings_error,
+            "csv": state.csv,
+            "problems": state.problems,
+            "imported": state.imported,
+            "header": admin::TARGETS_HEADER,
+            "codes": dict,
+            "notice_key": state.notice,
+        }),
+    )
+}
+
+async fn save_settings(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)?)
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{id}/standards?done=settings#settings"
+        ))),
+        Err(r) => {
+            let state = StandardsState {
+                settings_error: Some(refusal_text(&views, Lang::of(&req), &r)),
+                settings: Some(f),
+                ..Default::default()
+            };
+            standards_view(&req, &views, &db, agency, state).await
+        }
+    }
+}
+
+async fn import_targets(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<CsvForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let csv = form.0.csv;
+    let text_in = csv.clone();
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(admin::import_targets(conn, id, &text_in)?))
+        .await?;
+    let state = match result {
+        Ok(summary) => StandardsState {
+            imported: Some(summary.written),
+            ..Default::default()
+        },
+        Err(problems) => StandardsState {
+            problems: problem_lines(&views, Lang::of(&req), &problems),
+            csv,
+            ..Default::default()
+        },
+    };
+    standards_view(&req, &views, &db, agency, state).await
+}
+
+// ---------- one position's standard ----------
+
+async fn position_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, position_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    position_view(&req, &views, &db, agency, position_id, None, None).await
+}
+
+async fn position_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    position_id: i64,
+    form: Option<HashMap<String, String>>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let agency_id = agency.id;
+    let (position, explicit, dict) = db
+        .run(move |conn| {
+            let p = orgs::position(conn, agency_id, position_id)?;
+            Ok::<_, AppError>((
+                p,
+                store::position_targets(conn, position_id)?,
+                store::dictionary(conn)?,
+            ))
+        })
+        .await?;
+    let position = position.ok_or(AppError::NotFound)?;
+    let usual = profile::usual_level(&position.kind);
+    let groups: Vec<Value> = ["manajerial", "sosial-kultural", "teknis"]
+        .iter()
+        .map(|kind| {
+            let items: Vec<Value> = dict
+                .iter()
+                .filter(|c| c.kind == *kind)
+                .map(|c| {
+                    let chosen: Option<i32> = match &form {
+                        Some(f) => f
+                            .get(&format!("{LEVEL_FIELD}{}", c.code))
+                            .and_then(|v| v.trim().parse().ok()),
+                        None => explicit
+                            .iter()
+                            .find(|(code, _)| *code == c.code)
+                            .map(|(_, l)| *l),
+                    };
+                    let default = if *kind == "teknis" { None } else { usual };
+                    let levels: Vec<Value> = (admin::LEVEL_MIN..=admin::LEVEL_MAX)
+                        .map(|l| json!({"level": l, "selected": chosen == Some(l)}))
+                        .collect();
+                    json!({
+                        "code": c.code,
+                        "name": c.name,
+                        "field": format!("{LEVEL_FIELD}{}", c.code),
+                        "default": default,
+                        "levels": levels,
+                    })
+                })
+                .collect();
+            json!({"kind": kind, "title_key": format!("competency.kind.{kind}"), "items": items})
+        })
+        .filter(|g| g["items"].as_array().is_some_and(|a| !a.is_empty()))
+        .collect();
+    html(
+        views,
+        req,
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "pages/admin_standards_position",
+        json!({
+            "agency": agency,
+            "position": position,
+            "kind_label": label(views, lang, "admin.kind", &position.kind),
+            "usual": usual,
+            "groups": groups,
+            "error": error,
+        }),
+    )
+}
+
+async fn save_position(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, position_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let f = form.0;
+    let levels: HashMap<String, String> = f
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(LEVEL_FIELD)
+                .map(|code| (code.to_string(), v.clone()))
+        })
+        .collect();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(admin::set_position_targets(
+                conn,
+                agency_id,
+                position_id,
+                &levels,
+            )?)
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{agency_id}/standards?done=position#position-{position_id}"
+        ))),
+        Err(Refusal::PositionUnknown) => Err(AppError::NotFound),
+        Err(r) => {
+            let msg = refusal_text(&views, Lang::of(&req), &r);
+            position_view(&req, &views, &db, agency, position_id, Some(f), Some(msg)).await
+        }
+    }
+}
+
+// ---------- assessed levels ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct AssessmentForm {
+    who: String,
+    code: String,
+    level: String,
+    date: String,
+    source: String,
+}
+
+#[derive(Default)]
+struct AssessmentsState {
+    form: Option<AssessmentForm>,
+    error: Option<String>,
+    csv: String,
+    problems: Vec<String>,
+    imported: Option<usize>,
+    notice: Option<&'static str>,
+}
+
+async fn assessments_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let state = AssessmentsState {
+        notice: done_key(&q.done),
+        ..Default::default()
+    };
+    assessments_view(&req, &views, &db, agency, state).await
+}
+
+async fn assessments_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    state: AssessmentsState,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let id = agency.id;
+    let (recent, dict, basis) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                admin::recent_assessments(conn, id, RECENT)?,
+                store::dictionary(conn)?,
+                admin::settings(conn, id)?.basis,
+            ))
+        })
+        .await?;
+    let date = |d: chrono::NaiveDate| crate::text::date(d, lang);
+    let recent: Vec<Value> = recent
+        .iter()
+        .map(|r| {
+            let name = dict
+                .iter()
+                .find(|c| c.code == r.code)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| r.code.clone());
+            json!({
+                "person": r.name,
+                "nip": r.nip,
+                "email": r.email,
+                "code": r.code,
+                "competency": name,
+                "level": r.level,
+                "date": date(r.assessed_at.date()),
+                "source": r.source,
+                "entered": date(r.created_at.date()),
+            })
+        })
+        .collect();
+    let form = state.form.unwrap_or_else(|| AssessmentForm {
+        date: today().format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    });
+    let failed = state.error.is_some() || !state.problems.is_empty();
+    html(
+        views,
+        req,
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "pages/admin_assessments",
+        json!({
+            "agency": agency,
+            "recent": recent,
+            "codes": dict.iter().map(|c| json!({"code": c.code, "name": c.name, "selected": c.code == form.code})).collect::<Vec<_>>(),
+            "levels": (admin::LEVEL_MIN..=admin::LEVEL_MAX).map(|l| json!({"level": l, "selected": form.level.trim() == l.to_string()})).collect::<Vec<_>>(),
+            "form": {"who": form.who, "date": form.date, "source": form.source},
+            "error": state.error,
+            "csv": state.csv,
+            "problems": state.problems,
+            "imported": state.imported,
+            "header": admin::ASSESSMENTS_HEADER,
+            "evidence_basis": basis == Basis::Evidence,
+            "notice_key": state.notice,
+        }),
+    )
+}
+
+async fn add_assessment(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<AssessmentForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let by = me.id;
+    let f = form.0;
+    let g = f.clone();
+    let result = db
+        .run(move |conn| {
+            let input = AssessmentInput {
+                who: &g.who,
+                code: &g.code,
+                level: &g.level,
+                date: &g.date,
+                source: &g.source,
+            };
+            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today())?)
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/agencies/{id}/assessments?done=assessment#recent"
+        ))),
+        Err(r) => {
+            let state = AssessmentsState {
+                error: Some(refusal_text(&views, Lang::of(&req), &r)),
+                form: Some(f),
+                ..Default::default()
+            };
+            assessments_view(&req, &views, &db, agency, state).await
+        }
+    }
+}
+
+async fn import_assessments(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<CsvForm>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let id = agency.id;
+    let by = me.id;
+    let csv = form.0.csv;
+    let text_in = csv.clone();
+    let result = db
+        .run(move |conn| {
+            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today())?)
+        })
+        .await?;
+    let state = match result {
+        Ok(summary) => AssessmentsState {
+            imported: Some(summary.written),
+            ..Default::default()
+        },
+        Err(problems) => AssessmentsState {
+            problems: problem_lines(&views, Lang::of(&req), &problems),
+            csv,
+            ..Default::default()
+        },
+    };
+    assessments_view(&req, &views, &db, agency, state).await
+}
