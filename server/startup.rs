@@ -278,7 +278,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::certificates::routes::routes(cfg);
     crate::competency::routes::routes(cfg);
     crate::competency::activity_routes::routes(cfg);
+    crate::competency::plan_routes::routes(cfg);
     crate::competency::admin_routes::routes(cfg);
+    crate::competency::agency_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::accounts::routes::routes(cfg);

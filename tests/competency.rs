@@ -289,3 +289,192 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
     assert_eq!(p["profile"]["jpm"], Value::Null);
     assert!(p["recommendations"].as_array().unwrap().is_empty());
 }
+
+async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
+    let b = app.new_browser();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&html);
+    let r = b
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    b
+}
+
+async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
+    let r = b.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    b: &reqwest::Client,
+    from: &str,
+    to: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (_, html) = page(app, b, from).await;
+    let csrf = common::csrf_of(&html);
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &csrf));
+    b.post(app.url(to)).form(&form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_fulfilled() {
+    use cakap::db::schema::enrollments;
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let position =
+        orgs::create_position(&mut c, agency, "Pelaksana Pelayanan", "pelaksana").unwrap();
+    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
+        email: email.into(),
+        name: name.into(),
+        password_hash: Some(password::hash(PW).unwrap()),
+        verified: true,
+        agency_id: Some(agency),
+        position_id: Some(position),
+        supervisor_id: supervisor,
+        ..Default::default()
+    };
+    let boss = users::create(&mut c, &new("atasan@solo.go.id", "Bu Atasan", None)).unwrap();
+    let siti = users::create(
+        &mut c,
+        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
+    )
+    .unwrap();
+    users::create(&mut c, &new("lain@solo.go.id", "Orang Lain", None)).unwrap();
+    let bearer = token(&app, "siti@solo.go.id").await;
+    complete(&app, &bearer, "pelayanan-dasar").await;
+    // an overdue assignment
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/courses/egov/enroll"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    diesel::update(enrollments::table.filter(enrollments::user_id.eq(siti)))
+        .filter(enrollments::completed_at.is_null())
+        .set((
+            enrollments::source.eq("assigned"),
+            enrollments::due_at.eq(Some(
+                chrono::Utc::now().naive_utc() - chrono::Duration::days(3),
+            )),
+        ))
+        .execute(&mut c)
+        .unwrap();
+
+    // the team list: JP 6 of 20, gaps (pelaksana: M.PP 1 met, M.INT 1 missing), one overdue
+    let atasan = browser(&app, "atasan@solo.go.id").await;
+    let (status, team) = page(&app, &atasan, "/team").await;
+    assert_eq!(status, 200);
+    assert!(team.contains("Siti Rahmawati"));
+    assert!(team.contains(">6</strong> / 20"), "{team}");
+    assert!(team.contains(&format!("/team/{siti}/plan")));
+    let figures = cakap::competency::team::figures(&mut c, &[siti], chrono::Utc::now().naive_utc())
+        .unwrap()[&siti]
+        .clone();
+    assert_eq!((figures.jp, figures.gaps, figures.overdue), (6, 1, 1));
+
+    // a plan: target, a course and an activity
+    let plan_url = format!("/team/{siti}/plan");
+    let r = post(
+        &app,
+        &atasan,
+        &plan_url,
+        &plan_url,
+        &[("target_jp", "24"), ("note", "Fokus pelayanan digital")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let items = format!("/team/{siti}/plan/items");
+    let r = post(
+        &app,
+        &atasan,
+        &plan_url,
+        &items,
+        &[("kind", "course"), ("course", "egov")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &app,
+        &atasan,
+        &plan_url,
+        &items,
+        &[("kind", "course"), ("course", "egov")],
+    )
+    .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("error=duplicate"));
+    let r = post(
+        &app,
+        &atasan,
+        &plan_url,
+        &items,
+        &[
+            ("kind", "activity"),
+            ("activity_kind", "coaching"),
+            ("title", "Coaching layanan digital"),
+            ("jp", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &atasan, &plan_url).await;
+    assert!(html.contains("0 dari 2 rencana terpenuhi"), "{html}");
+
+    // only the supervisor: someone else gets not found, and cannot write
+    let lain = browser(&app, "lain@solo.go.id").await;
+    assert_eq!(page(&app, &lain, &plan_url).await.0, 404);
+    let (_, own) = page(&app, &lain, "/me/profile").await;
+    let csrf = common::csrf_of(&own);
+    let r = lain
+        .post(app.url(&plan_url))
+        .form(&[("target_jp", "99"), ("note", "x"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // the member completes the planned course: the plan fills itself in, and shows on the profile
+    diesel::update(enrollments::table.filter(enrollments::user_id.eq(siti)))
+        .set(enrollments::due_at.eq(None::<chrono::NaiveDateTime>))
+        .execute(&mut c)
+        .unwrap();
+    let done: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/courses/egov/modules/01-materi/done"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(done["completed"].is_object());
+    let member = browser(&app, "siti@solo.go.id").await;
+    let (_, profile) = page(&app, &member, "/me/profile").await;
+    assert!(profile.contains("Rencana pengembangan"), "{profile}");
+    assert!(profile.contains("1 dari 2 rencana terpenuhi"), "{profile}");
+    assert!(profile.contains("11</strong> / 24 JP"));
+    assert!(profile.contains("Fokus pelayanan digital"));
+}

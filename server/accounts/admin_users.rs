@@ -609,10 +609,22 @@ async fn team(
             let staff = users::team(conn, id)?;
             let refs: Vec<&User> = staff.iter().collect();
             let (agencies, units, positions) = names_for(conn, &refs)?;
+            let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
+            let figures =
+                crate::competency::team::figures(conn, &ids, chrono::Utc::now().naive_utc())?;
             Ok::<_, AppError>(
                 staff
                     .iter()
-                    .map(|u| describe(u, &agencies, &units, &positions))
+                    .map(|u| {
+                        let mut v = describe(u, &agencies, &units, &positions);
+                        let f = figures.get(&u.id).cloned().unwrap_or_default();
+                        v["jp"] = json!(f.jp);
+                        v["jp_target"] = json!(f.jp_target);
+                        v["jp_ok"] = json!(f.jp >= f.jp_target);
+                        v["gaps"] = json!(f.gaps);
+                        v["overdue"] = json!(f.overdue);
+                        v
+                    })
                     .collect::<Vec<Value>>(),
             )
         })

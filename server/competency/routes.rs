@@ -106,7 +106,11 @@ async fn profile_page(
         .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))
         .await?
         .ok_or(AppError::NotFound)?;
-    views.page(&req, "pages/profile", page_data(&view, &views, lang))
+    let year = view.year;
+    let plan = db.run(move |conn| super::plan::get(conn, id, year)).await?;
+    let mut data = page_data(&view, &views, lang);
+    data["plan"] = json!(plan.as_ref().map(super::plan_routes::view));
+    views.page(&req, "pages/profile", data)
 }
 
 /// The caller's competency profile: JP this year against the target, each competency's level,

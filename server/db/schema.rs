@@ -405,6 +405,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    development_plans (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        year -> Integer,
+        target_jp -> Integer,
+        note -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_items (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        course_id -> Nullable<BigInt>,
+        activity_kind -> Nullable<Text>,
+        title -> Text,
+        planned_jp -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -436,6 +460,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     position_targets,
     activities,
     activity_files,
+    development_plans,
+    plan_items,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -484,6 +510,8 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         position_targets,
         activities,
         activity_files,
+        development_plans,
+        plan_items,
     ]
 }
 

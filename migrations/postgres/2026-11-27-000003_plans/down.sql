@@ -1,0 +1,2 @@
+DROP TABLE plan_items;
+DROP TABLE development_plans;

@@ -1,0 +1,731 @@
+//! The agency report: JP compliance by unit, competency gaps by position, course completions, and
+//! the development history per ASN as CSV for entry into SIASN. "People of the agency" are its
+//! users who are not disabled, everywhere in this module.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::evidence;
+use super::jp;
+use super::profile::{self, Basis, Competency, Profile};
+use super::store;
+use crate::accounts::orgs::{self, UnitChoice};
+use crate::db::schema::{
+    activities, certificates, completions, course_versions, courses, enrollments, users,
+};
+use crate::db::{DbConnection, DbError};
+
+/// A person of the agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub nip: Option<String>,
+    pub unit_id: Option<i64>,
+    pub position_id: Option<i64>,
+}
+
+/// Users of the agency who are not disabled, by name.
+pub fn people(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Person>, DbError> {
+    type Row = (i64, String, Option<String>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = users::table
+        .filter(users::agency_id.eq(agency_id))
+        .filter(users::disabled.eq(false))
+        .order((users::name, users::id))
+        .select((
+            users::id,
+            users::name,
+            users::nip,
+            users::unit_id,
+            users::position_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, nip, unit_id, position_id)| Person {
+            id,
+            name,
+            nip,
+            unit_id,
+            position_id,
+        })
+        .collect())
+}
+
+// ---------- JP compliance by unit ----------
+
+/// One line of the compliance table: a unit (people directly in it) or "without unit" (`unit_id`
+/// None), or the agency total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitLine {
+    pub unit_id: Option<i64>,
+    /// The unit's path ("Dinas Kominfo › Bidang Aplikasi"); empty for people without unit.
+    pub path: String,
+    pub depth: usize,
+    pub people: usize,
+    pub met: usize,
+    /// Share of people with at least the target, in whole percent rounded down (so 100 means
+    /// everyone); None without people.
+    pub percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Compliance {
+    pub year: i32,
+    pub target: i64,
+    pub units: Vec<UnitLine>,
+    pub total: UnitLine,
+}
+
+fn percent(met: usize, people: usize) -> Option<u32> {
+    (people > 0).then(|| (met * 100 / people) as u32)
+}
+
+/// Tally people (`unit`, JP earned) against the target, per unit of the tree (in tree order, each
+/// counting the people directly in it), then people without a known unit, then the total.
+pub fn compliance(
+    tree: &[UnitChoice],
+    people: &[(Option<i64>, i64)],
+    target: i64,
+    year: i32,
+) -> Compliance {
+    let mut lines: Vec<UnitLine> = tree
+        .iter()
+        .map(|u| UnitLine {
+            unit_id: Some(u.id),
+            path: u.label.clone(),
+            depth: u.depth,
+            people: 0,
+            met: 0,
+            percent: None,
+        })
+        .collect();
+    let mut none = UnitLine {
+        unit_id: None,
+        path: String::new(),
+        depth: 0,
+        people: 0,
+        met: 0,
+        percent: None,
+    };
+    let mut total = none.clone();
+    for (unit, earned) in people {
+        let line = match unit.and_then(|id| lines.iter().position(|l| l.unit_id == Some(id))) {
+            Some(i) => &mut lines[i],
+            None => &mut none,
+        };
+        let ok = *earned >= target;
+        line.people += 1;
+        total.people += 1;
+        if ok {
+            line.met += 1;
+            total.met += 1;
+        }
+    }
+    if none.people > 0 {
+        lines.push(none);
+    }
+    for l in lines.iter_mut().chain(std::iter::once(&mut total)) {
+        l.percent = percent(l.met, l.people);
+    }
+    Compliance {
+        year,
+        target,
+        units: lines,
+        total,
+    }
+}
+
+/// JP compliance of the agency's people in `year`.
+pub fn load_compliance(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    people: &[Person],
+    year: i32,
+) -> Result<Compliance, DbError> {
+    let tree = orgs::unit_tree(&orgs::units(conn, agency_id)?);
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let earned = jp::earned_many(conn, &ids, year)?;
+    let target = jp::target(conn, Some(agency_id))?;
+    let tally: Vec<(Option<i64>, i64)> = people
+        .iter()
+        .map(|p| (p.unit_id, earned.get(&p.id).copied().unwrap_or(0)))
+        .collect();
+    Ok(compliance(&tree, &tally, target, year))
+}
+
+// ---------- competency gaps by position ----------
+
+/// One targeted competency of a position, across its holders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapLine {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub target: i32,
+    /// Holders whose level is below the target.
+    pub below: usize,
+    /// The mean gap over all holders (0 for those who meet it); None without holders.
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionGaps {
+    pub position_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub holders: usize,
+    pub lines: Vec<GapLine>,
+}
+
+fn kind_order(kind: &str) -> u8 {
+    match kind {
+        "manajerial" => 0,
+        "sosial-kultural" => 1,
+        _ => 2,
+    }
+}
+
+/// Per targeted competency: how many of the holders' profiles fall short, and the mean gap.
+pub fn gap_lines(
+    targets: &[(String, i32)],
+    dictionary: &[Competency],
+    holders: &[Profile],
+) -> Vec<GapLine> {
+    let mut lines: Vec<GapLine> = targets
+        .iter()
+        .map(|(code, target)| {
+            let info = dictionary.iter().find(|c| c.code == *code);
+            let gaps: Vec<i32> = holders
+                .iter()
+                .map(|p| {
+                    p.rows
+                        .iter()
+                        .find(|r| r.code == *code)
+                        .map(|r| r.gap)
+                        .unwrap_or(0)
+                })
+                .collect();
+            GapLine {
+                code: code.clone(),
+                name: info.map(|c| c.name.clone()).unwrap_or_else(|| code.clone()),
+                kind: info
+                    .map(|c| c.kind.clone())
+                    .unwrap_or_else(|| "teknis".into()),
+                target: (*target).clamp(1, 5),
+                below: gaps.iter().filter(|g| **g > 0).count(),
+                average: (!gaps.is_empty())
+                    .then(|| f64::from(gaps.iter().sum::<i32>()) / gaps.len() as f64),
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        kind_order(&a.kind)
+            .cmp(&kind_order(&b.kind))
+            .then(a.code.cmp(&b.code))
+    });
+    lines
+}
+
+/// Gaps for every position of the agency, each holder's profile built as their own profile page
+/// builds it (targets, the agency's basis, assessed levels, evidence).
+pub fn load_gaps(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    people: &[Person],
+) -> Result<Vec<PositionGaps>, DbError> {
+    let dict = store::dictionary(conn)?;
+    let basis = super::admin::settings(conn, agency_id)
+        .map(|s| s.basis)
+        .unwrap_or(Basis::Assessed);
+    let mut out = Vec::new();
+    for position in orgs::positions(conn, agency_id)? {
+        let explicit = store::position_targets(conn, position.id)?;
+        let targets = profile::targets(Some(&position.kind), &explicit, &dict);
+        let mut profiles = Vec::new();
+        for p in people.iter().filter(|p| p.position_id == Some(position.id)) {
+            let assessed = store::assessed_of(conn, p.id)?;
+            let evidence = evidence::of_user(conn, p.id)?;
+            profiles.push(profile::build(&dict, &targets, &assessed, &evidence, basis));
+        }
+        out.push(PositionGaps {
+            position_id: position.id,
+            name: position.name,
+            kind: position.kind,
+            holders: profiles.len(),
+            lines: gap_lines(&targets, &dict, &profiles),
+        });
+    }
+    Ok(out)
+}
+
+// ---------- course completions ----------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseCount {
+    pub course_id: i64,
+    pub title: String,
+    pub year: i64,
+    pub all_time: i64,
+}
+
+/// Completions by the agency's people per course: in `year` and all time; busiest first.
+pub fn load_completions(
+    conn: &mut DbConnection,
+    people: &[Person],
+    year: i32,
+) -> Result<Vec<CourseCount>, DbError> {
+    let (from, to) = jp::year_bounds(year);
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, NaiveDateTime)> = completions::table
+            .filter(completions::user_id.eq_any(chunk))
+            .select((completions::course_id, completions::completed_at))
+            .load(conn)?;
+        for (course, at) in rows {
+            let c = counts.entry(course).or_default();
+            c.1 += 1;
+            if at >= from && at < to {
+                c.0 += 1;
+            }
+        }
+    }
+    let course_ids: Vec<i64> = counts.keys().copied().collect();
+    // the title of each course's newest version (the current one, or the last published)
+    let titles: Vec<(i64, Option<i64>, i64, String)> = courses::table
+        .inner_join(course_versions::table.on(course_versions::course_id.eq(courses::id)))
+        .filter(courses::id.eq_any(&course_ids))
+        .order(course_versions::id)
+        .select((
+            courses::id,
+            courses::current_version_id,
+            course_versions::id,
+            course_versions::title,
+        ))
+        .load(conn)?;
+    let mut title_of: HashMap<i64, (bool, String)> = HashMap::new();
+    for (course, current, version, title) in titles {
+        let is_current = current == Some(version);
+        let keep = title_of.get(&course).is_some_and(|(cur, _)| *cur) && !is_current;
+        if !keep {
+            title_of.insert(course, (is_current, title));
+        }
+    }
+    let mut out: Vec<CourseCount> = counts
+        .into_iter()
+        .map(|(course_id, (year, all_time))| CourseCount {
+            course_id,
+            title: title_of
+                .remove(&course_id)
+                .map(|(_, t)| t)
+                .unwrap_or_else(|| format!("#{course_id}")),
+            year,
+            all_time,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.year
+            .cmp(&a.year)
+            .then(b.all_time.cmp(&a.all_time))
+            .then(a.title.to_lowercase().cmp(&b.title.to_lowercase()))
+    });
+    Ok(out)
+}
+
+// ---------- development history (SIASN export) ----------
+
+/// What a history entry is: a course completed on the platform or an approved activity (its kind
+/// code, as in `activities.kind`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Course,
+    Activity(String),
+}
+
+/// One line of a person's development history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub user_id: i64,
+    pub name: String,
+    pub nip: Option<String>,
+    pub title: String,
+    pub source: Source,
+    /// The organiser: an activity's, or a certificate's issuer (None: the platform's issuer).
+    pub organizer: Option<String>,
+    pub started: NaiveDate,
+    pub ended: NaiveDate,
+    pub jp: i64,
+    pub certificate: Option<String>,
+}
+
+/// The columns SIASN's course history asks for, as the export's header row.
+pub const HISTORY_HEADER: [&str; 10] = [
+    "nama",
+    "nip",
+    "nama_kursus",
+    "jenis_kursus",
+    "institusi_penyelenggara",
+    "tanggal_mulai",
+    "tanggal_selesai",
+    "tahun",
+    "jumlah_jam",
+    "nomor_sertifikat",
+];
+
+/// What `jenis_kursus` says for a course completed on the platform.
+pub const COURSE_KIND: &str = "E-learning";
+
+/// Courses completed and activities approved by the agency's people in `year` (by completion
+/// date / activity end date), sorted by name, then date.
+pub fn load_history(
+    conn: &mut DbConnection,
+    people: &[Person],
+    year: i32,
+) -> Result<Vec<HistoryRow>, DbError> {
+    let (from, to) = jp::year_bounds(year);
+    let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        type CourseRow = (i64, i64, NaiveDateTime, i32, String, NaiveDateTime);
+        let done: Vec<CourseRow> = completions::table
+            .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
+            .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
+            .filter(completions::user_id.eq_any(chunk))
+            .filter(completions::completed_at.ge(from))
+            .filter(completions::completed_at.lt(to))
+            .select((
+                completions::id,
+                completions::user_id,
+                completions::completed_at,
+                completions::jp,
+                course_versions::title,
+                enrollments::enrolled_at,
+            ))
+            .load(conn)?;
+        let completion_ids: Vec<i64> = done.iter().map(|d| d.0).collect();
+        let certs: Vec<(i64, String, String)> = certificates::table
+            .filter(certificates::completion_id.eq_any(&completion_ids))
+            .filter(certificates::revoked_at.is_null())
+            .order(certificates::id)
+            .select((
+                certificates::completion_id,
+                certificates::number,
+                certificates::issuer,
+            ))
+            .load(conn)?;
+        let cert_of: HashMap<i64, (String, String)> = certs
+            .into_iter()
+            .map(|(c, number, issuer)| (c, (number, issuer)))
+            .collect();
+        for (id, user, completed, jp, title, enrolled) in done {
+            let Some(p) = by_id.get(&user) else { continue };
+            let cert = cert_of.get(&id);
+            let ended = completed.date();
+            out.push(HistoryRow {
+                user_id: user,
+                name: p.name.clone(),
+                nip: p.nip.clone(),
+                title,
+                source: Source::Course,
+                organizer: cert.map(|(_, issuer)| issuer.clone()),
+                started: enrolled.date().min(ended),
+                ended,
+                jp: i64::from(jp),
+                certificate: cert.map(|(number, _)| number.clone()),
+            });
+        }
+        type ActivityRow = (
+            i64,
+            String,
+            String,
+            String,
+            NaiveDateTime,
+            NaiveDateTime,
+            i32,
+        );
+        let approved: Vec<ActivityRow> = activities::table
+            .filter(activities::user_id.eq_any(chunk))
+            .filter(activities::status.eq("approved"))
+            .filter(activities::ended_at.ge(from))
+            .filter(activities::ended_at.lt(to))
+            .select((
+                activities::user_id,
+                activities::kind,
+                activities::title,
+                activities::organizer,
+                activities::started_at,
+                activities::ended_at,
+                activities::jp,
+            ))
+            .load(conn)?;
+        for (user, kind, title, organizer, started, ended, jp) in approved {
+            let Some(p) = by_id.get(&user) else { continue };
+            out.push(HistoryRow {
+                user_id: user,
+                name: p.name.clone(),
+                nip: p.nip.clone(),
+                title,
+                source: Source::Activity(kind),
+                organizer: Some(organizer),
+                started: started.date(),
+                ended: ended.date(),
+                jp: i64::from(jp),
+                certificate: None,
+            });
+        }
+    }
+    sort_history(&mut out);
+    Ok(out)
+}
+
+/// By name, then (for namesakes) person, then end date, start date and title.
+pub fn sort_history(rows: &mut [HistoryRow]) {
+    rows.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.user_id.cmp(&b.user_id))
+            .then(a.ended.cmp(&b.ended))
+            .then(a.started.cmp(&b.started))
+            .then(a.title.cmp(&b.title))
+    });
+}
+
+/// A cell a spreadsheet would take for a formula gets a leading apostrophe.
+pub fn defuse(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+/// The UTF-8 byte order mark, so that Excel reads the file as UTF-8.
+pub const BOM: &str = "\u{feff}";
+
+/// The history as CSV (UTF-8 with BOM, CRLF lines): `kind_label` names an activity kind,
+/// `issuer` is the organiser of courses without a certificate.
+pub fn history_csv(
+    rows: &[HistoryRow],
+    kind_label: impl Fn(&str) -> String,
+    issuer: &str,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(BOM.as_bytes().to_vec());
+    w.write_record(HISTORY_HEADER)?;
+    for r in rows {
+        let kind = match &r.source {
+            Source::Course => COURSE_KIND.to_string(),
+            Source::Activity(k) => kind_label(k),
+        };
+        let cells = [
+            r.name.clone(),
+            r.nip.clone().unwrap_or_default(),
+            r.title.clone(),
+            kind,
+            r.organizer.clone().unwrap_or_else(|| issuer.to_string()),
+            r.started.format("%Y-%m-%d").to_string(),
+            r.ended.format("%Y-%m-%d").to_string(),
+            r.ended.format("%Y").to_string(),
+            r.jp.to_string(),
+            r.certificate.clone().unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| defuse(c)))?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::competency::profile::build;
+
+    fn unit(id: i64, label: &str, depth: usize) -> UnitChoice {
+        UnitChoice {
+            id,
+            label: label.into(),
+            depth,
+        }
+    }
+
+    #[test]
+    fn compliance_counts_people_directly_in_each_unit_and_those_without_one() {
+        let tree = vec![
+            unit(1, "Dinas Kominfo", 0),
+            unit(2, "Dinas Kominfo › Bidang Aplikasi", 1),
+            unit(3, "Inspektorat", 0),
+        ];
+        let people = vec![
+            (Some(1), 20),
+            (Some(2), 19),
+            (Some(2), 35),
+            (Some(2), 0),
+            (None, 25),
+            (Some(99), 3), // a unit not of this agency: counted without unit
+        ];
+        let c = compliance(&tree, &people, 20, 2026);
+        let got: Vec<(Option<i64>, usize, usize, Option<u32>)> = c
+            .units
+            .iter()
+            .map(|l| (l.unit_id, l.people, l.met, l.percent))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), 1, 1, Some(100)),
+                (Some(2), 3, 1, Some(33)),
+                (Some(3), 0, 0, None),
+                (None, 2, 1, Some(50)),
+            ]
+        );
+        assert_eq!(c.units[1].path, "Dinas Kominfo › Bidang Aplikasi");
+        assert_eq!(
+            (c.total.people, c.total.met, c.total.percent),
+            (6, 3, Some(50))
+        );
+        // a higher agency target
+        let c = compliance(&tree, &people, 30, 2026);
+        assert_eq!(c.total.met, 1);
+        // nobody without unit: no such line
+        let c = compliance(&tree, &[(Some(1), 0)], 20, 2026);
+        assert!(c.units.iter().all(|l| l.unit_id.is_some()));
+        assert_eq!(c.total.percent, Some(0));
+    }
+
+    #[test]
+    fn shares_round_down_so_100_means_everyone() {
+        assert_eq!(percent(199, 200), Some(99));
+        assert_eq!(percent(2, 3), Some(66));
+        assert_eq!(percent(0, 0), None);
+    }
+
+    #[test]
+    fn gap_lines_count_holders_below_and_average_over_all_holders() {
+        let dict = vec![
+            Competency {
+                code: "T.EGOV".into(),
+                name: "Layanan Pemerintahan Berbasis Elektronik".into(),
+                kind: "teknis".into(),
+            },
+            Competency {
+                code: "M.PP".into(),
+                name: "Pelayanan Publik".into(),
+                kind: "manajerial".into(),
+            },
+        ];
+        let targets = vec![("T.EGOV".to_string(), 3), ("M.PP".to_string(), 2)];
+        let ev = |code: &str, level: i32| crate::competency::evidence::Evidence {
+            code: code.into(),
+            level,
+            source_kind: "course".into(),
+            source_id: 1,
+            title: "Kursus".into(),
+            earned_at: chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        };
+        let holders = vec![
+            build(&dict, &targets, &[], &[], Basis::Assessed),
+            build(
+                &dict,
+                &targets,
+                &[],
+                &[ev("M.PP", 2), ev("T.EGOV", 2)],
+                Basis::Assessed,
+            ),
+        ];
+        let lines = gap_lines(&targets, &dict, &holders);
+        assert_eq!(lines[0].code, "M.PP", "managerial first");
+        assert_eq!((lines[0].below, lines[0].average), (1, Some(1.0)));
+        assert_eq!(lines[1].name, "Layanan Pemerintahan Berbasis Elektronik");
+        assert_eq!((lines[1].below, lines[1].average), (2, Some(2.0)));
+        let none = gap_lines(&targets, &dict, &[]);
+        assert_eq!((none[0].below, none[0].average), (0, None));
+    }
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_csv_has_a_bom_siasn_columns_and_defused_cells_sorted_by_name_then_date() {
+        let mut rows = vec![
+            HistoryRow {
+                user_id: 2,
+                name: "Siti".into(),
+                nip: Some("198503302010012001".into()),
+                title: "Pelayanan Publik Prima".into(),
+                source: Source::Course,
+                organizer: None,
+                started: day(2, 1),
+                ended: day(2, 3),
+                jp: 6,
+                certificate: None,
+            },
+            HistoryRow {
+                user_id: 2,
+                name: "Siti".into(),
+                nip: Some("198503302010012001".into()),
+                title: "Bimtek SPBE".into(),
+                source: Source::Activity("bimtek".into()),
+                organizer: Some("Kementerian PANRB".into()),
+                started: day(1, 10),
+                ended: day(1, 12),
+                jp: 16,
+                certificate: None,
+            },
+            HistoryRow {
+                user_id: 1,
+                name: "=HYPERLINK(\"x\")".into(),
+                nip: None,
+                title: "Etika, \"Integritas\"".into(),
+                source: Source::Course,
+                organizer: Some("BPSDM".into()),
+                started: day(3, 1),
+                ended: day(3, 1),
+                jp: 4,
+                certificate: Some("CKP/2026/000001".into()),
+            },
+        ];
+        sort_history(&mut rows);
+        let bytes = history_csv(
+            &rows,
+            |k| {
+                if k == "bimtek" {
+                    "Bimbingan teknis".into()
+                } else {
+                    k.into()
+                }
+            },
+            "Cakap",
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text.strip_prefix(BOM).expect("a BOM");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], HISTORY_HEADER.join(","));
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"x\"\")\",,\"Etika, \"\"Integritas\"\"\",E-learning,BPSDM,2026-03-01,2026-03-01,2026,4,CKP/2026/000001"
+        );
+        assert_eq!(
+            lines[2],
+            "Siti,198503302010012001,Bimtek SPBE,Bimbingan teknis,Kementerian PANRB,2026-01-10,2026-01-12,2026,16,"
+        );
+        assert_eq!(
+            lines[3],
+            "Siti,198503302010012001,Pelayanan Publik Prima,E-learning,Cakap,2026-02-01,2026-02-03,2026,6,"
+        );
+        assert_eq!(lines[4], "");
+        assert_eq!(defuse("-1"), "'-1");
+        assert_eq!(defuse("@x"), "'@x");
+        assert_eq!(defuse("+62"), "'+62");
+        assert_eq!(defuse("Biasa"), "Biasa");
+    }
+}

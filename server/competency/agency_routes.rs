@@ -1,0 +1,234 @@
+//! The agency report (`/admin/agencies/{id}/report`): JP compliance by unit, competency gaps by
+//! position, course completions, and the development history per ASN as CSV for SIASN. An agency
+//! admin for their own agency, a platform admin for any; the role is checked before anything is read.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Datelike, FixedOffset, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::agency;
+use crate::accounts::orgs::{self, Agency};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/report", web::get().to(choose))
+        .route("/admin/agencies/{id}/report", web::get().to(report_page))
+        .route(
+            "/admin/agencies/{id}/report/history.csv",
+            web::get().to(history_csv),
+        );
+}
+
+/// Years the report accepts.
+const FIRST_YEAR: i32 = 2000;
+const LAST_YEAR: i32 = 2100;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct YearQuery {
+    year: String,
+}
+
+/// This year in Indonesia (WIB, UTC+7).
+fn this_year() -> i32 {
+    let wib = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    Utc::now().with_timezone(&wib).year()
+}
+
+/// The asked year, or this year when absent or not a sensible year.
+fn year_of(q: &YearQuery) -> i32 {
+    q.year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+        .unwrap_or_else(this_year)
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
+    views
+        .i18n()
+        .get(lang, &format!("{prefix}.{code}"))
+        .unwrap_or(code)
+        .to_string()
+}
+
+/// One decimal, with the language's decimal separator.
+fn decimal(x: f64, lang: Lang) -> String {
+    let s = format!("{x:.1}");
+    match lang {
+        Lang::Id => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// The agency `id`, after checking that the user may administer it (403 before 404).
+async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
+    me.require_agency_admin(id)?;
+    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+// ---------- /admin/report: which agency ----------
+
+async fn choose(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    me.require_any_admin()?;
+    if !me.is_platform_admin {
+        return match me.agency_id {
+            Some(id) if me.is_agency_admin => Ok(redirect(&format!("/admin/agencies/{id}/report"))),
+            _ => Err(AppError::Forbidden),
+        };
+    }
+    let agencies = db
+        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
+        .await?;
+    let body = views.render(
+        &req,
+        "pages/admin_agency_report_choose",
+        json!({"agencies": agencies}),
+    )?;
+    Ok(page(body))
+}
+
+fn page(body: String) -> HttpResponse {
+    HttpResponse::build(StatusCode::OK)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+// ---------- the report ----------
+
+async fn report_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&q);
+    let lang = Lang::of(&req);
+    let id = agency.id;
+    let (compliance, gaps, courses) = db
+        .run(move |conn| {
+            let people = agency::people(conn, id)?;
+            Ok::<_, AppError>((
+                agency::load_compliance(conn, id, &people, year)?,
+                agency::load_gaps(conn, id, &people)?,
+                agency::load_completions(conn, &people, year)?,
+            ))
+        })
+        .await?;
+    let gaps: Vec<Value> = gaps
+        .iter()
+        .map(|p| {
+            let lines: Vec<Value> = p
+                .lines
+                .iter()
+                .map(|l| {
+                    json!({
+                        "code": l.code,
+                        "name": l.name,
+                        "kind": l.kind,
+                        "target": l.target,
+                        "below": l.below,
+                        "average": l.average.map(|a| decimal(a, lang)),
+                    })
+                })
+                .collect();
+            json!({
+                "id": p.position_id,
+                "name": p.name,
+                "kind_label": label(&views, lang, "admin.kind", &p.kind),
+                "holders": p.holders,
+                "short": p.lines.iter().filter(|l| l.below > 0).count(),
+                "targeted": p.lines.len(),
+                "lines": lines,
+            })
+        })
+        .collect();
+    let current = this_year();
+    let body = views.render(
+        &req,
+        "pages/admin_agency_report",
+        json!({
+            "agency": agency,
+            "year": year,
+            "previous": (year > FIRST_YEAR).then_some(year - 1),
+            "next": (year < current).then_some(year + 1),
+            "compliance": compliance,
+            "positions": gaps,
+            "courses": courses,
+            "jp_minimum": super::jp::MINIMUM,
+            "csv": format!("/admin/agencies/{id}/report/history.csv?year={year}"),
+        }),
+    )?;
+    Ok(page(body))
+}
+
+async fn history_csv(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let _ = &req;
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&q);
+    let id = agency.id;
+    let rows = db
+        .run(move |conn| {
+            let people = agency::people(conn, id)?;
+            Ok::<_, AppError>(agency::load_history(conn, &people, year)?)
+        })
+        .await?;
+    // SIASN is Indonesian: the kinds are named in Indonesian whatever the page's language
+    let bytes = agency::history_csv(
+        &rows,
+        |kind| label(&views, Lang::Id, "activities.kind", kind),
+        &config.certificates.issuer,
+    )
+    .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
+    let code: String = agency
+        .code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"riwayat-pengembangan-{code}-{year}.csv\""),
+        ))
+        .body(bytes))
+}

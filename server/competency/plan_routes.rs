@@ -1,0 +1,243 @@
+//! The yearly development plan: the supervisor drafts it at `/team/{id}/plan`; the member sees it,
+//! with its fulfilment, on their profile.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Datelike, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::activities::KINDS;
+use super::plan::{self, ItemRefused, NewItem, Plan};
+use crate::accounts::users;
+use crate::db::{Db, DbConnection};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/team/{id}/plan", web::get().to(plan_page))
+        .route("/team/{id}/plan", web::post().to(save))
+        .route("/team/{id}/plan/items", web::post().to(add_item))
+        .route(
+            "/team/{id}/plan/items/{item}/delete",
+            web::post().to(remove_item),
+        );
+}
+
+fn msg(views: &Views, lang: Lang, key: &str) -> String {
+    views.i18n().get(lang, key).unwrap_or(key).to_string()
+}
+
+/// The plan as templates show it.
+pub fn view(p: &Plan) -> Value {
+    let pct = (p.earned_jp * 100 / i64::from(p.target_jp.max(1))).min(100);
+    json!({
+        "year": p.year,
+        "target_jp": p.target_jp,
+        "earned_jp": p.earned_jp,
+        "jp_pct": pct,
+        "jp_reached": p.earned_jp >= i64::from(p.target_jp),
+        "note": p.note,
+        "items": p.items.iter().map(|i| json!({
+            "id": i.id,
+            "title": i.title,
+            "course_slug": i.course_slug,
+            "kind_key": i.activity_kind.as_ref().map(|k| format!("activities.kind.{k}")),
+            "planned_jp": i.planned_jp,
+            "done": i.done,
+        })).collect::<Vec<_>>(),
+        "items_done": p.items_done,
+        "items_total": p.items.len(),
+    })
+}
+
+/// The member, when `me` is their direct supervisor.
+fn member_of(conn: &mut DbConnection, me: i64, id: i64) -> Result<users::User, AppError> {
+    users::find(conn, id)?
+        .filter(|u| u.supervisor_id == Some(me) && u.id != me)
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlanQuery {
+    notice: String,
+    error: String,
+}
+
+async fn plan_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<PlanQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me_id = me.id;
+    let year = Utc::now().year();
+    let (member, plan, offers) = db
+        .run(move |conn| {
+            let member = member_of(conn, me_id, id)?;
+            let plan = plan::get(conn, id, year)?;
+            let offers = super::store::offers(conn)?;
+            Ok::<_, AppError>((member, plan, offers))
+        })
+        .await?;
+    let courses: Vec<Value> = offers
+        .iter()
+        .map(|o| json!({"slug": o.slug, "title": o.title, "jp": o.jp}))
+        .collect();
+    let kinds: Vec<Value> = KINDS
+        .iter()
+        .map(|k| json!({"code": k, "key": format!("activities.kind.{k}")}))
+        .collect();
+    let notice = match q.notice.as_str() {
+        "saved" => Some("plan.saved"),
+        _ => None,
+    };
+    let error = match q.error.as_str() {
+        "course" => Some("plan.error.course"),
+        "kind" => Some("plan.error.kind"),
+        "title" => Some("plan.error.title"),
+        "jp" => Some("plan.error.jp"),
+        "duplicate" => Some("plan.error.duplicate"),
+        "no_plan" => Some("plan.error.no_plan"),
+        _ => None,
+    };
+    views.page(
+        &req,
+        "pages/plan",
+        json!({
+            "member": {"id": member.id, "name": member.name},
+            "year": year,
+            "plan": plan.as_ref().map(view),
+            "default_target": super::jp::MINIMUM,
+            "courses": courses,
+            "kinds": kinds,
+            "notice_key": notice,
+            "error_key": error,
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct SaveForm {
+    #[serde(default)]
+    target_jp: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn back(id: i64, query: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/team/{id}/plan?{query}")))
+        .finish()
+}
+
+async fn save(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<SaveForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let target: i32 = form
+        .0
+        .target_jp
+        .trim()
+        .parse()
+        .ok()
+        .filter(|t| (1..=500).contains(t))
+        .ok_or_else(|| AppError::BadRequest(msg(&views, lang, "plan.error.target")))?;
+    let note: String = form.0.note.trim().chars().take(2000).collect();
+    let me_id = me.id;
+    let year = Utc::now().year();
+    db.run(move |conn| {
+        member_of(conn, me_id, id)?;
+        plan::save(conn, id, year, target, &note, me_id)?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(back(id, "notice=saved"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ItemForm {
+    kind: String,
+    course: String,
+    activity_kind: String,
+    title: String,
+    jp: String,
+}
+
+async fn add_item(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<ItemForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let f = form.0;
+    let item = if f.kind == "course" {
+        NewItem::Course(f.course.clone())
+    } else {
+        NewItem::Activity(
+            f.activity_kind.clone(),
+            f.title.clone(),
+            f.jp.trim().parse().unwrap_or(0),
+        )
+    };
+    let me_id = me.id;
+    let year = Utc::now().year();
+    let outcome = db
+        .run(move |conn| {
+            member_of(conn, me_id, id)?;
+            let Some(p) = plan::get(conn, id, year)? else {
+                return Ok::<_, AppError>(Err("no_plan"));
+            };
+            Ok(match plan::add_item(conn, p.id, &item)? {
+                Ok(_) => Ok(()),
+                Err(ItemRefused::UnknownCourse) => Err("course"),
+                Err(ItemRefused::UnknownKind) => Err("kind"),
+                Err(ItemRefused::BadTitle) => Err("title"),
+                Err(ItemRefused::BadJp) => Err("jp"),
+                Err(ItemRefused::AlreadyPlanned) => Err("duplicate"),
+            })
+        })
+        .await?;
+    Ok(match outcome {
+        Ok(()) => back(id, "notice=saved"),
+        Err(e) => back(id, &format!("error={e}")),
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn remove_item(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (id, item) = path.into_inner();
+    let me_id = me.id;
+    let year = Utc::now().year();
+    db.run(move |conn| {
+        member_of(conn, me_id, id)?;
+        let p = plan::get(conn, id, year)?.ok_or(AppError::NotFound)?;
+        if !plan::remove_item(conn, p.id, item)? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(back(id, "notice=saved"))
+}
