@@ -89,6 +89,12 @@ impl State {
         let issuer = certificate_issuer(&db, &config).await?;
         announce_first_run(&db).await;
         let mail_templates = web::Data::new(mail_templates);
+        crate::competency::reminders::spawn(
+            db.clone(),
+            mail_templates.clone().into_inner(),
+            issuer.base_url.clone(),
+            mailer.clone(),
+        );
         crate::certificates::reminders::spawn(
             db.clone(),
             mail_templates.clone().into_inner(),

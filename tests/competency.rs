@@ -478,3 +478,103 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     assert!(profile.contains("11</strong> / 24 JP"));
     assert!(profile.contains("Fokus pelayanan digital"));
 }
+
+#[tokio::test]
+async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
+    use cakap::competency::reminders;
+    use cakap::db::schema::{enrollments, outbox};
+    use chrono::Datelike;
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
+        email: email.into(),
+        name: format!("Pegawai {email}"),
+        password_hash: Some(password::hash(PW).unwrap()),
+        verified: true,
+        supervisor_id: supervisor,
+        ..Default::default()
+    };
+    let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
+    let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
+    let bearer = token(&app, "siti@solo.go.id").await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/courses/egov/enroll"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(enrollments::table.filter(enrollments::user_id.eq(siti)))
+        .set(enrollments::due_at.eq(Some(now - chrono::Duration::days(2))))
+        .execute(&mut c)
+        .unwrap();
+    let new_activity = cakap::competency::activities::NewActivity {
+        kind: "workshop".into(),
+        title: "Workshop Pelayanan Digital".into(),
+        organizer: "BPSDM".into(),
+        started: now.date(),
+        ended: now.date(),
+        jp: 8,
+        competency: None,
+    };
+    cakap::competency::activities::create(&mut c, siti, &new_activity, None).unwrap();
+    let templates =
+        cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
+            .unwrap();
+
+    // outside the last quarter: no JP reminder
+    let september = chrono::NaiveDate::from_ymd_opt(now.year(), 9, 15)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    assert_eq!(
+        reminders::jp_reminders(&mut c, &templates, &app.address, september).unwrap(),
+        0
+    );
+    // in October: both are below 20 JP; once each, however often it runs
+    let october = september + chrono::Duration::days(30);
+    assert_eq!(
+        reminders::jp_reminders(&mut c, &templates, &app.address, october).unwrap(),
+        2
+    );
+    assert_eq!(
+        reminders::jp_reminders(&mut c, &templates, &app.address, october).unwrap(),
+        0
+    );
+    // the supervisor's digest: one pending approval, one overdue assignment; once a week
+    assert_eq!(
+        reminders::supervisor_digests(&mut c, &templates, &app.address, now).unwrap(),
+        1
+    );
+    assert_eq!(
+        reminders::supervisor_digests(&mut c, &templates, &app.address, now).unwrap(),
+        0
+    );
+    let mails: Vec<(String, String, String)> = outbox::table
+        .select((outbox::to_address, outbox::subject, outbox::text_body))
+        .load(&mut c)
+        .unwrap();
+    let digest = mails
+        .iter()
+        .find(|m| m.0 == "atasan@solo.go.id" && m.1.contains("Ringkasan mingguan"))
+        .expect("a digest for the supervisor");
+    assert!(
+        digest.2.contains("Workshop Pelayanan Digital"),
+        "{}",
+        digest.2
+    );
+    assert!(digest.2.contains("/team/approvals"));
+    assert!(mails
+        .iter()
+        .any(|m| m.0 == "siti@solo.go.id" && m.1.contains("0 dari 20 JP")));
+    let next_week = now + chrono::Duration::days(7);
+    assert_eq!(
+        reminders::supervisor_digests(&mut c, &templates, &app.address, next_week).unwrap(),
+        1,
+        "a new week, a new digest"
+    );
+}

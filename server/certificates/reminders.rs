@@ -20,6 +20,9 @@ use crate::web::i18n::Lang;
 /// How long before expiry the holder is reminded.
 pub const REMIND_DAYS_BEFORE: i64 = 60;
 
+/// How long after start-up the first pass runs.
+pub const FIRST_PASS_AFTER: Duration = Duration::from_secs(60);
+
 /// How often each server looks for certificates to remind about.
 pub const INTERVAL: Duration = Duration::from_secs(60 * 60);
 
@@ -80,6 +83,8 @@ pub fn run_once(
 /// Start the reminder loop on the current runtime.
 pub fn spawn(db: Db, templates: Arc<MailTemplates>, base_url: String, mailer: Mailer) {
     tokio::spawn(async move {
+        // Let start-up (and a rolling restart of several servers) settle before the first pass.
+        tokio::time::sleep(FIRST_PASS_AFTER).await;
         loop {
             let t = templates.clone();
             let base = base_url.clone();

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod plan_routes;
 pub mod profile;
 pub mod recommend;
+pub mod reminders;
 pub mod routes;
 pub mod store;
 pub mod team;

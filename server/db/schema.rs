@@ -429,6 +429,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders_sent (kind, key) {
+        kind -> Text,
+        key -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -462,6 +470,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_files,
     development_plans,
     plan_items,
+    reminders_sent,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -512,6 +521,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         activity_files,
         development_plans,
         plan_items,
+        reminders_sent,
     ]
 }
 

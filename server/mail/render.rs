@@ -220,13 +220,33 @@ mod tests {
     fn every_template_renders_in_both_languages() {
         let t = templates();
         let names: Vec<&str> = t.names().collect();
-        assert_eq!(names, ["certificate_expiring", "invite", "reset", "verify"]);
+        assert_eq!(
+            names,
+            [
+                "certificate_expiring",
+                "invite",
+                "jp_reminder",
+                "reset",
+                "supervisor_digest",
+                "verify"
+            ]
+        );
         let data = json!({
             "name": "Siti Rahayu",
             "course": "Pelayanan Publik Prima",
             "number": "CKP/2026/000123",
             "expires": "25 Januari 2027",
             "certificate_link": "https://cakap.example/me/certificates/abc",
+            "year": "2026",
+            "jp": 8,
+            "target": 20,
+            "left": 12,
+            "week": "2026-W48",
+            "pending_count": 1,
+            "overdue_count": 1,
+            "pending": ["Siti: Workshop SOP"],
+            "overdue": ["Budi: Literasi Digital"],
+            "approvals_link": "https://cakap.example/team/approvals",
             "link": "https://cakap.example/x?token=abc&lang=id",
             "hours": 2,
             "days": 7,

@@ -1,0 +1,298 @@
+//! Reminders through the outbox: a learner still below their yearly JP target in the last quarter
+//! of the year (once a year), and a weekly digest for supervisors with pending approvals or overdue
+//! assignments in their team (once a week). Every server runs the loop; a row in `reminders_sent`,
+//! written in the transaction that queues the mail, makes each reminder go out once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use serde_json::json;
+
+use super::jp;
+use crate::db::schema::{activities, course_versions, courses, enrollments, reminders_sent, users};
+use crate::db::{Db, DbConnection, DbError};
+use crate::mail::{MailTemplates, Mailer};
+use crate::web::i18n::Lang;
+
+/// How long after start-up the first pass runs.
+pub const FIRST_PASS_AFTER: Duration = Duration::from_secs(60);
+
+/// How often each server looks.
+pub const INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// The last quarter starts in October.
+pub const LAST_QUARTER_FROM_MONTH: u32 = 10;
+
+/// Most reminders of one kind queued per pass (the next pass continues).
+pub const PER_PASS: usize = 500;
+
+/// Whether `now` is in the last quarter of its year.
+pub fn in_last_quarter(now: NaiveDateTime) -> bool {
+    now.month() >= LAST_QUARTER_FROM_MONTH
+}
+
+/// The ISO week of `now`, as the digest's key (`2026-W48`).
+pub fn week_key(now: NaiveDateTime) -> String {
+    let w = now.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// Queue `mail` and mark (kind, key) sent, in one transaction; false when it was already sent.
+fn send_once(
+    conn: &mut DbConnection,
+    kind: &str,
+    key: &str,
+    now: NaiveDateTime,
+    mail: &crate::mail::OutgoingMail,
+) -> Result<bool, DbError> {
+    let result = conn.transaction(|conn| {
+        diesel::insert_into(reminders_sent::table)
+            .values((
+                reminders_sent::kind.eq(kind),
+                reminders_sent::key.eq(key),
+                reminders_sent::sent_at.eq(now),
+            ))
+            .execute(conn)?;
+        crate::mail::outbox::enqueue(conn, mail).map_err(|e| match e {
+            DbError::Query(q) => q,
+            other => DieselError::QueryBuilderError(other.to_string().into()),
+        })?;
+        Ok::<_, DieselError>(())
+    });
+    match result {
+        Ok(()) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn already(conn: &mut DbConnection, kind: &str, keys: &[String]) -> Result<Vec<String>, DbError> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(500) {
+        out.extend(
+            reminders_sent::table
+                .filter(reminders_sent::kind.eq(kind))
+                .filter(reminders_sent::key.eq_any(chunk))
+                .select(reminders_sent::key)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+type Person = (i64, String, String, Option<String>, Option<i64>);
+
+/// Learners below their target in the last quarter: once a year each. Returns how many queued.
+pub fn jp_reminders(
+    conn: &mut DbConnection,
+    templates: &MailTemplates,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    if !in_last_quarter(now) {
+        return Ok(0);
+    }
+    let year = now.year();
+    let people: Vec<Person> = users::table
+        .filter(users::disabled.eq(false))
+        .filter(users::email_verified_at.is_not_null())
+        .order(users::id)
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::language,
+            users::agency_id,
+        ))
+        .load(conn)?;
+    let keys: Vec<String> = people.iter().map(|p| format!("{year}:{}", p.0)).collect();
+    let done = already(conn, "jp-q4", &keys)?;
+    let todo: Vec<&Person> = people
+        .iter()
+        .filter(|p| !done.contains(&format!("{year}:{}", p.0)))
+        .collect();
+    let ids: Vec<i64> = todo.iter().map(|p| p.0).collect();
+    let earned = jp::earned_many(conn, &ids, year)?;
+    let mut targets: HashMap<Option<i64>, i64> = HashMap::new();
+    let mut queued = 0;
+    for (id, email, name, language, agency) in todo {
+        let target = match targets.get(agency) {
+            Some(t) => *t,
+            None => {
+                let t = jp::target(conn, *agency)?;
+                targets.insert(*agency, t);
+                t
+            }
+        };
+        let have = earned.get(id).copied().unwrap_or(0);
+        if have >= target {
+            continue;
+        }
+        let lang = language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::Id);
+        let data = json!({
+            "lang": lang.code(),
+            "name": name,
+            "year": year.to_string(),
+            "jp": have,
+            "target": target,
+            "left": target - have,
+            "link": format!("{}/me/profile", base_url.trim_end_matches('/')),
+        });
+        let mail = templates
+            .render("jp_reminder", lang, data, email)
+            .map_err(DbError::Internal)?;
+        if send_once(conn, "jp-q4", &format!("{year}:{id}"), now, &mail)? {
+            queued += 1;
+            if queued >= PER_PASS {
+                break;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Weekly digests for supervisors whose team has pending approvals or overdue assignments.
+pub fn supervisor_digests(
+    conn: &mut DbConnection,
+    templates: &MailTemplates,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    let week = week_key(now);
+    let pending: Vec<(i64, String, String)> = activities::table
+        .inner_join(users::table.on(users::id.eq(activities::user_id)))
+        .filter(activities::status.eq("pending"))
+        .filter(users::supervisor_id.is_not_null())
+        .select((
+            users::supervisor_id.assume_not_null(),
+            users::name,
+            activities::title,
+        ))
+        .load(conn)?;
+    let overdue: Vec<(i64, String, String)> = enrollments::table
+        .inner_join(users::table.on(users::id.eq(enrollments::user_id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
+        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
+        .filter(enrollments::completed_at.is_null())
+        .filter(enrollments::due_at.lt(now))
+        .filter(users::supervisor_id.is_not_null())
+        .filter(users::disabled.eq(false))
+        .select((
+            users::supervisor_id.assume_not_null(),
+            users::name,
+            course_versions::title,
+        ))
+        .load(conn)?;
+    let mut supervisors: Vec<i64> = pending.iter().chain(&overdue).map(|r| r.0).collect();
+    supervisors.sort_unstable();
+    supervisors.dedup();
+    let keys: Vec<String> = supervisors.iter().map(|s| format!("{week}:{s}")).collect();
+    let done = already(conn, "digest", &keys)?;
+    let mut queued = 0;
+    for s in supervisors {
+        if done.contains(&format!("{week}:{s}")) {
+            continue;
+        }
+        let who: Option<(String, String, Option<String>, bool)> = users::table
+            .find(s)
+            .select((users::email, users::name, users::language, users::disabled))
+            .first(conn)
+            .optional()?;
+        let Some((email, name, language, false)) = who else {
+            continue;
+        };
+        let lang = language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::Id);
+        let lines = |rows: &[(i64, String, String)]| -> Vec<String> {
+            rows.iter()
+                .filter(|r| r.0 == s)
+                .map(|r| format!("{}: {}", r.1, r.2))
+                .collect()
+        };
+        let p = lines(&pending);
+        let o = lines(&overdue);
+        let base = base_url.trim_end_matches('/');
+        let data = json!({
+            "lang": lang.code(),
+            "name": name,
+            "week": week,
+            "pending_count": p.len(),
+            "overdue_count": o.len(),
+            "pending": p,
+            "overdue": o,
+            "approvals_link": format!("{base}/team/approvals"),
+            "link": format!("{base}/team"),
+        });
+        let mail = templates
+            .render("supervisor_digest", lang, data, &email)
+            .map_err(DbError::Internal)?;
+        if send_once(conn, "digest", &format!("{week}:{s}"), now, &mail)? {
+            queued += 1;
+            if queued >= PER_PASS {
+                break;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Start the loop on the current runtime.
+pub fn spawn(db: Db, templates: Arc<MailTemplates>, base_url: String, mailer: Mailer) {
+    tokio::spawn(async move {
+        // Let start-up (and a rolling restart of several servers) settle before the first pass.
+        tokio::time::sleep(FIRST_PASS_AFTER).await;
+        loop {
+            let t = templates.clone();
+            let base = base_url.clone();
+            let result = db
+                .run(move |conn| {
+                    let now = Utc::now().naive_utc();
+                    Ok::<_, DbError>(
+                        jp_reminders(conn, &t, &base, now)?
+                            + supervisor_digests(conn, &t, &base, now)?,
+                    )
+                })
+                .await;
+            match result {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(count = n, "queued JP reminders and supervisor digests");
+                    mailer.wake();
+                }
+                Err(e) => tracing::warn!(error = %e, "reminders failed; will retry"),
+            }
+            tokio::time::sleep(INTERVAL).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_last_quarter_and_the_week() {
+        assert!(!in_last_quarter(at(2026, 9, 30)));
+        assert!(in_last_quarter(at(2026, 10, 1)));
+        assert_eq!(week_key(at(2026, 11, 25)), "2026-W48");
+        assert_eq!(week_key(at(2027, 1, 1)), "2026-W53");
+    }
+}
