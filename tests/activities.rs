@@ -252,9 +252,18 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
         .unwrap();
     assert_eq!(r.status(), 400);
 
-    // now it counts: JP this year and evidence for M.PP
+    // now it counts: JP this year (profile and dashboard) and evidence for M.PP
     let p = profile(&app, &siti).await;
     assert_eq!(p["jp_earned"], 12);
+    let dash: Value = siti
+        .get(app.url("/api/v1/me/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dash["jp_this_year"], 12, "{dash}");
     let row = p["profile"]["rows"]
         .as_array()
         .unwrap()

@@ -13,7 +13,7 @@ use super::enroll::{self, Enrollment, Refused};
 use super::progress;
 use crate::catalog::store::Which;
 use crate::certificates::Issuer;
-use crate::db::schema::{completions, course_versions, courses, enrollments, modules};
+use crate::db::schema::{course_versions, courses, enrollments, modules};
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -331,15 +331,16 @@ pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbE
             d.in_progress.push(c);
         }
     }
-    let start = chrono::NaiveDate::from_ymd_opt(now.year(), 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or(now);
-    let jp: Option<i64> = completions::table
-        .filter(completions::user_id.eq(user_id))
-        .filter(completions::completed_at.ge(start))
-        .select(diesel::dsl::sum(completions::jp))
-        .first(conn)?;
-    d.jp_this_year = jp.unwrap_or(0);
+    // The same tally as the competency profile: completions and approved outside activities,
+    // against the agency's target (at least 20 JP).
+    d.jp_this_year = crate::competency::jp::earned(conn, user_id, now.year())?;
+    let agency: Option<i64> = crate::db::schema::users::table
+        .find(user_id)
+        .select(crate::db::schema::users::agency_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    d.jp_target = crate::competency::jp::target(conn, agency)?;
     Ok(d)
 }
 
