@@ -48,10 +48,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Field → message key (with arguments), shown next to the field.
 type FieldErrors = BTreeMap<&'static str, String>;
 
-fn t(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 /// The client's address for rate limits: the peer, or — behind a trusted proxy — the address the
 /// proxy reports.
 pub fn client_ip(req: &HttpRequest) -> String {
@@ -160,12 +156,14 @@ fn check_password(
     email: &str,
 ) {
     if let Err(w) = password::check_new(pw, email) {
-        let msg = t(views, lang, w.key()).replace("{min}", &password::MIN_LEN.to_string());
+        let msg = views
+            .text(lang, w.key())
+            .replace("{min}", &password::MIN_LEN.to_string());
         errors.insert("password", msg);
     } else if pw != confirm {
         errors.insert(
             "password_confirm",
-            t(views, lang, "accounts.password.mismatch"),
+            views.text(lang, "accounts.password.mismatch"),
         );
     }
     let _ = Weak::TooShort;
@@ -200,11 +198,11 @@ async fn register(
     let mut errors = FieldErrors::new();
     let name = f.name.trim().to_string();
     if name.chars().count() < 2 {
-        errors.insert("name", t(&views, lang, "accounts.register.name_required"));
+        errors.insert("name", views.text(lang, "accounts.register.name_required"));
     }
     let email = users::normalize_email(&f.email);
     if email.is_none() {
-        errors.insert("email", t(&views, lang, "accounts.email_invalid"));
+        errors.insert("email", views.text(lang, "accounts.email_invalid"));
     }
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
@@ -270,10 +268,10 @@ async fn register(
                 );
             }
             Err("email") => {
-                errors.insert("email", t(&views, lang, "accounts.register.email_taken"));
+                errors.insert("email", views.text(lang, "accounts.register.email_taken"));
             }
             Err(_) => {
-                errors.insert("nip", t(&views, lang, "accounts.register.nip_taken"));
+                errors.insert("nip", views.text(lang, "accounts.register.nip_taken"));
             }
         }
     }
@@ -910,7 +908,7 @@ async fn update_account(
     let mut errors = FieldErrors::new();
     let name = f.name.trim().to_string();
     if name.chars().count() < 2 {
-        errors.insert("name", t(&views, lang, "accounts.register.name_required"));
+        errors.insert("name", views.text(lang, "accounts.register.name_required"));
     }
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
@@ -973,7 +971,7 @@ async fn update_account(
         .await?;
     let (problems, supervisor_id) = checks;
     for (field, key) in problems {
-        errors.insert(field, t(&views, lang, key));
+        errors.insert(field, views.text(lang, key));
     }
     if !errors.is_empty() {
         let echo = json!({"name": f.name, "nip": f.nip, "agency_id": agency_id, "unit_id": unit_id,
@@ -1030,7 +1028,10 @@ async fn change_password(
         .as_deref()
         .is_some_and(|h| password::verify(&f.current, h));
     if !current_ok {
-        errors.insert("current", t(&views, lang, "accounts.account.current_wrong"));
+        errors.insert(
+            "current",
+            views.text(lang, "accounts.account.current_wrong"),
+        );
     }
     check_password(
         &mut errors,

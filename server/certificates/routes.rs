@@ -80,10 +80,6 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn msg(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 fn day(t: NaiveDateTime, lang: Lang) -> String {
     crate::text::date(t.date(), lang)
 }
@@ -671,7 +667,7 @@ async fn recertify(
                 format!("/courses/{slug}?notice=recertify"),
             ))
             .finish()),
-        Err(key) => Err(AppError::BadRequest(msg(&views, lang, key))),
+        Err(key) => Err(AppError::BadRequest(views.text(lang, key))),
     }
 }
 
@@ -810,7 +806,7 @@ async fn admin_revoke(
     let lang = Lang::of(&req);
     let code = path.into_inner();
     let reason =
-        reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(msg(&views, lang, k)))?;
+        reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(views.text(lang, k)))?;
     match do_revoke(&db, &me, code.clone(), reason).await? {
         Ok(c) => Ok(HttpResponse::SeeOther()
             .insert_header((
@@ -819,11 +815,9 @@ async fn admin_revoke(
             ))
             .finish()),
         Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
-        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(msg(
-            &views,
-            lang,
-            "certificates.revoke.already",
-        ))),
+        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
+            views.text(lang, "certificates.revoke.already"),
+        )),
     }
 }
 

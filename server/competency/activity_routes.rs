@@ -29,10 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/team/approvals/{id}", web::post().to(review));
 }
 
-fn msg(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 fn view(a: &activities::Activity, lang: Lang) -> Value {
     let d = |t: chrono::NaiveDateTime| crate::text::date(t.date(), lang);
     json!({
@@ -239,14 +235,14 @@ async fn create(
             Ok(_) => Vec::new(),
             Err(e) => e
                 .into_iter()
-                .map(|(f, k)| (f, msg(&views, lang, k)))
+                .map(|(f, k)| (f, views.text(lang, k)))
                 .collect(),
         };
     let content_type = match &upload {
         Some(u) => match activities::check_file(u) {
             Ok(t) => Some(t),
             Err(k) => {
-                errors.push(("evidence", msg(&views, lang, k)));
+                errors.push(("evidence", views.text(lang, k)));
                 None
             }
         },
@@ -378,11 +374,9 @@ async fn review(
         "approve" => true,
         "reject" => false,
         _ => {
-            return Err(AppError::BadRequest(msg(
-                &views,
-                lang,
-                "activities.review.decision",
-            )))
+            return Err(AppError::BadRequest(
+                views.text(lang, "activities.review.decision"),
+            ))
         }
     };
     let note = form.0.note.clone();
@@ -401,15 +395,11 @@ async fn review(
             ))
             .finish()),
         Err(ReviewRefused::NotFound) => Err(AppError::NotFound),
-        Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(msg(
-            &views,
-            lang,
-            "activities.review.already",
-        ))),
-        Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(msg(
-            &views,
-            lang,
-            "activities.review.note_required",
-        ))),
+        Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(
+            views.text(lang, "activities.review.already"),
+        )),
+        Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(
+            views.text(lang, "activities.review.note_required"),
+        )),
     }
 }

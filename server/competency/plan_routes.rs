@@ -26,10 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn msg(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 /// The plan as templates show it.
 pub fn view(p: &Plan) -> Value {
     let pct = (p.earned_jp * 100 / i64::from(p.target_jp.max(1))).min(100);
@@ -154,7 +150,7 @@ async fn save(
         .parse()
         .ok()
         .filter(|t| (1..=500).contains(t))
-        .ok_or_else(|| AppError::BadRequest(msg(&views, lang, "plan.error.target")))?;
+        .ok_or_else(|| AppError::BadRequest(views.text(lang, "plan.error.target")))?;
     let note: String = form.0.note.trim().chars().take(2000).collect();
     let me_id = me.id;
     let year = Utc::now().year();

@@ -16,10 +16,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/me/profile", web::get().to(profile_api));
 }
 
-fn t(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 /// The chart of a profile's targeted (or evidenced) competencies.
 pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
     let bars: Vec<Bar> = view
@@ -36,10 +32,10 @@ pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
     chart::svg(
         &bars,
         &Labels {
-            title: t(views, lang, "competency.chart.title"),
-            current: t(views, lang, "competency.chart.current"),
-            target: t(views, lang, "competency.chart.target"),
-            none: t(views, lang, "competency.chart.none"),
+            title: views.text(lang, "competency.chart.title"),
+            current: views.text(lang, "competency.chart.current"),
+            target: views.text(lang, "competency.chart.target"),
+            none: views.text(lang, "competency.chart.none"),
         },
     )
 }

@@ -113,10 +113,6 @@ async fn form_page(
     .await
 }
 
-fn msg(views: &Views, lang: Lang, key: &str) -> String {
-    views.i18n().get(lang, key).unwrap_or(key).to_string()
-}
-
 async fn submit(
     req: HttpRequest,
     views: web::Data<Views>,
@@ -131,7 +127,7 @@ async fn submit(
         d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(date) => date.and_hms_opt(23, 59, 59),
             Err(_) => {
-                let e = msg(&views, lang, "learning.assign.bad_date");
+                let e = views.text(lang, "learning.assign.bad_date");
                 return page(
                     &req,
                     &views,
@@ -236,7 +232,7 @@ async fn submit(
             .await
         }
         Err(key) => {
-            let e = msg(&views, lang, key);
+            let e = views.text(lang, key);
             page(
                 &req,
                 &views,

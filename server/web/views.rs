@@ -56,6 +56,12 @@ impl Views {
         &self.i18n
     }
 
+    /// The message `key` in `lang` (the key itself when missing), for handlers that put a
+    /// translated text into an error or a value.
+    pub fn text(&self, lang: Lang, key: &str) -> String {
+        self.i18n.get(lang, key).unwrap_or(key).to_string()
+    }
+
     /// Render template `name` with `data`, plus what every page needs (`lang`, the language switch).
     pub fn render(&self, req: &HttpRequest, name: &str, data: Value) -> Result<String, AppError> {
         let lang = Lang::of(req);
