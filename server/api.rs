@@ -46,6 +46,8 @@ pub struct Problem {
         crate::certificates::routes::revoke_api,
         crate::certificates::routes::my_certificates_api,
         crate::competency::routes::profile_api,
+        crate::competency::evaluation_routes::react_api,
+        crate::competency::evaluation_routes::results_api,
         openapi_json,
     ),
     components(schemas(Problem)),

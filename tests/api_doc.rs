@@ -39,6 +39,8 @@ const REGISTERED: &[(&str, &str)] = &[
     ("post", "/api/v1/certificates/{code}/revoke"),
     ("get", "/api/v1/me/certificates"),
     ("get", "/api/v1/me/profile"),
+    ("post", "/api/v1/courses/{slug}/reaction"),
+    ("get", "/api/v1/evaluations/{slug}"),
 ];
 
 async fn app_with_courses() -> TestApp {

@@ -341,8 +341,7 @@ async fn set_roles(
     let actor = me.id;
     let outcome = db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 if removing_admin && users::active_platform_admins(conn)? <= 1 {
                     return Ok::<_, AppError>(None);
                 }
@@ -414,8 +413,7 @@ async fn switch(
     }
     let actor = me.id;
     db.run(move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        crate::db::transaction(conn, |conn| {
             users::set_disabled(conn, id, disabled)?;
             let action = if disabled {
                 "user.disable"
@@ -604,37 +602,49 @@ async fn team(
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    let members = db
+    let lang = crate::web::Lang::of(&req);
+    let (members, impact) = db
         .run(move |conn| {
+            let impact = crate::competency::evaluation::open_questions(conn, id)?;
             let staff = users::team(conn, id)?;
             let refs: Vec<&User> = staff.iter().collect();
             let (agencies, units, positions) = names_for(conn, &refs)?;
             let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
             let figures =
                 crate::competency::team::figures(conn, &ids, chrono::Utc::now().naive_utc())?;
-            Ok::<_, AppError>(
-                staff
-                    .iter()
-                    .map(|u| {
-                        let mut v = describe(u, &agencies, &units, &positions);
-                        let f = figures.get(&u.id).cloned().unwrap_or_default();
-                        v["jp"] = json!(f.jp);
-                        v["jp_target"] = json!(f.jp_target);
-                        v["jp_ok"] = json!(f.jp >= f.jp_target);
-                        v["gaps"] = json!(f.gaps);
-                        v["overdue"] = json!(f.overdue);
-                        v
-                    })
-                    .collect::<Vec<Value>>(),
-            )
+            let members = staff
+                .iter()
+                .map(|u| {
+                    let mut v = describe(u, &agencies, &units, &positions);
+                    let f = figures.get(&u.id).cloned().unwrap_or_default();
+                    v["jp"] = json!(f.jp);
+                    v["jp_target"] = json!(f.jp_target);
+                    v["jp_ok"] = json!(f.jp >= f.jp_target);
+                    v["gaps"] = json!(f.gaps);
+                    v["overdue"] = json!(f.overdue);
+                    v
+                })
+                .collect::<Vec<Value>>();
+            Ok::<_, AppError>((members, impact))
         })
         .await?;
+    let impact: Vec<Value> = impact
+        .iter()
+        .map(|q| {
+            json!({
+                "id": q.id,
+                "learner": q.learner_name,
+                "course": q.course_title,
+                "completed": crate::text::date(q.completed_at.date(), lang),
+            })
+        })
+        .collect();
     html(
         &views,
         &req,
         StatusCode::OK,
         "pages/team",
-        json!({"members": members}),
+        json!({"members": members, "impact": impact}),
     )
 }
 

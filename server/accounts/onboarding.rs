@@ -743,7 +743,8 @@ pub fn import(
         Ok(v) => v,
         Err(p) => return Ok(Err(p)),
     };
-    let result = conn.transaction::<_, ImportError, _>(|conn| create_all(conn, ctx, &valid));
+    let result =
+        crate::db::transaction::<_, ImportError, _>(conn, |conn| create_all(conn, ctx, &valid));
     match result {
         Ok(ids) => Ok(Ok(ids)),
         // someone registered one of these e-mails or NIPs meanwhile: nothing was written

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::Connection;
 use serde::Serialize;
 
 use crate::db::schema::{agencies, positions, units, users};
@@ -369,7 +368,7 @@ pub fn create_agency(
     kind: &str,
 ) -> Result<i64, OrgError> {
     let (code, name, kind) = check_agency(code, name, kind)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if agency_by_code(conn, &code)?.is_some() {
             return Err(Refusal::CodeTaken.into());
         }
@@ -393,7 +392,7 @@ pub fn update_agency(
     kind: &str,
 ) -> Result<(), OrgError> {
     let (code, name, kind) = check_agency(code, name, kind)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if agency(conn, id)?.is_none() {
             return Err(Refusal::NotFound.into());
         }
@@ -492,7 +491,7 @@ pub fn create_unit(
     name: &str,
     parent_id: Option<i64>,
 ) -> Result<i64, OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let all = units(conn, agency_id)?;
         let name = check_unit(&all, None, name, parent_id)?;
         Ok(insert_unit(conn, agency_id, &name, parent_id)?)
@@ -524,7 +523,7 @@ pub fn update_unit(
     name: &str,
     parent_id: Option<i64>,
 ) -> Result<(), OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let all = units(conn, agency_id)?;
         if !all.iter().any(|u| u.id == unit_id) {
             return Err(Refusal::NotFound.into());
@@ -539,7 +538,7 @@ pub fn update_unit(
 
 /// Delete a unit that has no sub-unit and nobody in it.
 pub fn delete_unit(conn: &mut DbConnection, agency_id: i64, unit_id: i64) -> Result<(), OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if unit(conn, agency_id, unit_id)?.is_none() {
             return Err(Refusal::NotFound.into());
         }
@@ -667,7 +666,7 @@ pub fn create_position(
     name: &str,
     kind: &str,
 ) -> Result<i64, OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let all = positions(conn, agency_id)?;
         let (name, kind) = check_position(&all, None, name, kind)?;
         Ok(insert_position(conn, agency_id, &name, kind)?)
@@ -682,7 +681,7 @@ pub fn update_position(
     name: &str,
     kind: &str,
 ) -> Result<(), OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let all = positions(conn, agency_id)?;
         if !all.iter().any(|p| p.id == position_id) {
             return Err(Refusal::NotFound.into());
@@ -701,7 +700,7 @@ pub fn delete_position(
     agency_id: i64,
     position_id: i64,
 ) -> Result<(), OrgError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if position(conn, agency_id, position_id)?.is_none() {
             return Err(Refusal::NotFound.into());
         }
@@ -1209,7 +1208,7 @@ pub fn import(
     units_csv: &str,
     positions_csv: &str,
 ) -> Result<Result<ImportSummary, Vec<ImportProblem>>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let plan = match plan_import(
             units_csv,
             positions_csv,

@@ -53,7 +53,7 @@ pub fn blocked(
 /// Count one event against `key`.
 pub fn hit(conn: &mut DbConnection, key: &str, limit: Limit) -> Result<(), DbError> {
     let now = Utc::now().naive_utc();
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let row: Option<NaiveDateTime> = rate_limits::table
             .find(key)
             .select(rate_limits::window_start)

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -227,7 +226,7 @@ async fn register(
         let outcome = db
             .run(move |conn| {
                 let hash = password::hash(&pw).map_err(AppError::Internal)?;
-                conn.transaction(|conn| {
+                crate::db::transaction(conn, |conn| {
                     let id = match users::create(
                         conn,
                         &NewUser {
@@ -293,7 +292,7 @@ async fn verify(
     let token = path.into_inner();
     let result = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let r = tokens::consume(conn, &token, Purpose::Verify)?;
                 if let Ok(user_id) = r {
                     users::mark_verified(conn, user_id)?;
@@ -439,7 +438,7 @@ async fn authenticate(
             )? {
                 return Ok(LoginOutcome::Unverified);
             }
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let token = tokens::issue(conn, user.id, Purpose::Verify)?;
                 send_mail(
                     conn,
@@ -603,7 +602,7 @@ async fn reset_request(
                 ratelimit::hit(conn, key, limit)?;
             }
             if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
-                conn.transaction(|conn| {
+                crate::db::transaction(conn, |conn| {
                     tokens::revoke_all(conn, user.id, Purpose::Reset)?;
                     let token = tokens::issue(conn, user.id, Purpose::Reset)?;
                     send_mail(conn, &templates, "reset", lang, &user.email,
@@ -786,7 +785,7 @@ async fn set_password_with_token(
     let result = db
         .run(move |conn| {
             let hash = password::hash(&pw).map_err(AppError::Internal)?;
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let r = tokens::consume(conn, &token, purpose)?;
                 if let Ok(id) = r {
                     users::set_password(conn, id, &hash)?;

@@ -79,7 +79,7 @@ impl From<diesel::result::Error> for PublishError {
 pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usize, DbError> {
     let now = Utc::now().naive_utc();
     let mut changed = 0;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let existing: BTreeMap<String, (String, String, String, String)> = competencies::table
             .select((
                 competencies::code,
@@ -167,7 +167,7 @@ pub fn in_dependency_order(courses: Vec<CourseOut>) -> Vec<CourseOut> {
 
 /// Publish one course (its dictionary must be synced first).
 pub fn publish(conn: &mut DbConnection, course: &CourseOut) -> Result<Outcome, PublishError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let DbConnection::Postgres(_) = conn {
             conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK})"))?;
         }

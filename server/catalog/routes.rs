@@ -99,6 +99,7 @@ async fn course_page(
         "enrolled" => Some("learning.enroll.done"),
         "completed" => Some("learning.completed"),
         "recertify" => Some("certificates.renew.started"),
+        "evaluated" => Some("evaluation.reaction.saved"),
         _ => None,
     };
     let certificate = match (&me.0, &learner) {
@@ -115,6 +116,22 @@ async fn course_page(
         }
         _ => None,
     };
+    // a completed course asks for the learner's rating (once per completion)
+    let evaluation = match (&me.0, &learner) {
+        (Some(u), Some(l)) if l.enrollment.completed_at.is_some() => {
+            let (uid, s2) = (u.id, slug.clone());
+            db.run(move |conn| {
+                use crate::competency::evaluation as eval;
+                Ok::<_, AppError>(match eval::completion_of(conn, uid, &s2)? {
+                    Some((completion, _)) => Some(eval::reaction_for(conn, completion)?),
+                    None => None,
+                })
+            })
+            .await?
+            .map(|answer| crate::competency::evaluation_routes::course_box(answer.as_ref()))
+        }
+        _ => None,
+    };
     render_course(
         &req,
         &db,
@@ -125,6 +142,7 @@ async fn course_page(
         me.0.is_some(),
         notice,
         certificate,
+        evaluation,
     )
     .await
 }
@@ -152,6 +170,7 @@ async fn course_version_page(
         false,
         None,
         None,
+        None,
     )
     .await
 }
@@ -167,6 +186,7 @@ async fn render_course(
     logged_in: bool,
     notice: Option<&str>,
     certificate: Option<serde_json::Value>,
+    evaluation: Option<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let course = db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
@@ -209,6 +229,7 @@ async fn render_course(
             "logged_in": logged_in,
             "notice_key": notice,
             "certificate": certificate,
+            "evaluation": evaluation,
         }),
     )
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::Connection;
 use serde_json::json;
 
 use super::store;
@@ -46,7 +45,7 @@ pub fn run_once(
             .select((users::email, users::name, users::language, users::disabled))
             .first(conn)
             .optional()?;
-        let sent = conn.transaction(|conn| {
+        let sent = crate::db::transaction(conn, |conn| {
             if !store::mark_reminded(conn, c.id)? {
                 return Ok::<_, DbError>(false);
             }
@@ -56,7 +55,10 @@ pub fn run_once(
             if disabled {
                 return Ok(false);
             }
-            let lang = language.as_deref().and_then(Lang::parse).unwrap_or(Lang::Id);
+            let lang = language
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or(Lang::Id);
             let expires = c.expires_at.unwrap_or(now);
             let data = json!({
                 "lang": lang.code(),

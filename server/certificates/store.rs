@@ -432,7 +432,7 @@ pub fn revoke(
     scope: Option<i64>,
     reason: &str,
 ) -> Result<Result<Certificate, RevokeRefused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(stored) = by_code(conn, code)? else {
             return Ok(Err(RevokeRefused::NotFound));
         };
@@ -567,7 +567,7 @@ pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, 
             competencies: serde_json::from_str(&comps).unwrap_or_default(),
             score,
         };
-        if conn.transaction(|conn| issue(conn, issuer, &c))?.is_some() {
+        if crate::db::transaction(conn, |conn| issue(conn, issuer, &c))?.is_some() {
             issued += 1;
         }
     }

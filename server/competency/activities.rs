@@ -5,7 +5,6 @@
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::Connection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -297,7 +296,7 @@ pub fn create(
     a: &NewActivity,
     file: Option<(&Upload, &str)>,
 ) -> Result<i64, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let id: i64 = diesel::insert_into(activities::table)
             .values((
                 activities::user_id.eq(user_id),
@@ -396,7 +395,7 @@ pub fn review(
     if !approve && note.chars().count() < 3 {
         return Ok(Err(ReviewRefused::NoteRequired));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(a) = find(conn, id)? else {
             return Ok(Err(ReviewRefused::NotFound));
         };

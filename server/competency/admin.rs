@@ -594,7 +594,7 @@ pub fn set_position_targets(
     position_id: i64,
     levels: &HashMap<String, String>,
 ) -> Result<Result<(), Refusal>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if !orgs::position_in_agency(conn, position_id, agency_id)? {
             return Ok(Err(Refusal::PositionUnknown));
         }
@@ -631,7 +631,7 @@ pub fn import_targets(
     agency_id: i64,
     text: &str,
 ) -> Result<Result<ImportSummary, Vec<LineProblem>>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let dict = super::store::dictionary(conn)?;
         let positions = orgs::positions(conn, agency_id)?;
         let plan = match plan_targets(text, &positions, &dict) {
@@ -720,7 +720,7 @@ pub fn import_assessments(
     text: &str,
     today: NaiveDate,
 ) -> Result<Result<ImportSummary, Vec<LineProblem>>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let people = people(conn, agency_id)?;
         let dict = super::store::dictionary(conn)?;
         let plan = match plan_assessments(text, &people, &dict, today) {

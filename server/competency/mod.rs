@@ -8,6 +8,8 @@ pub mod admin_routes;
 pub mod agency;
 pub mod agency_routes;
 pub mod chart;
+pub mod evaluation;
+pub mod evaluation_routes;
 pub mod evidence;
 pub mod jp;
 pub mod plan;

@@ -5,7 +5,6 @@
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::Connection;
 use serde::Serialize;
 
 use super::activities::KINDS;
@@ -156,7 +155,7 @@ pub fn save(
     note: &str,
     by: i64,
 ) -> Result<i64, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         let existing: Option<i64> = development_plans::table
             .filter(development_plans::user_id.eq(user_id))

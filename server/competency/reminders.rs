@@ -1,6 +1,7 @@
 //! Reminders through the outbox: a learner still below their yearly JP target in the last quarter
-//! of the year (once a year), and a weekly digest for supervisors with pending approvals or overdue
-//! assignments in their team (once a week). Every server runs the loop; a row in `reminders_sent`,
+//! of the year (once a year), a weekly digest for supervisors with pending approvals or overdue
+//! assignments in their team (once a week), and — from the same loop — the impact question three
+//! months after a completion (`evaluation::ask_impact`). Every server runs the loop; a row in `reminders_sent`,
 //! written in the transaction that queues the mail, makes each reminder go out once.
 
 use std::collections::HashMap;
@@ -10,7 +11,6 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::Connection;
 use serde_json::json;
 
 use super::jp;
@@ -50,7 +50,7 @@ fn send_once(
     now: NaiveDateTime,
     mail: &crate::mail::OutgoingMail,
 ) -> Result<bool, DbError> {
-    let result = conn.transaction(|conn| {
+    let result = crate::db::transaction(conn, |conn| {
         diesel::insert_into(reminders_sent::table)
             .values((
                 reminders_sent::kind.eq(kind),
@@ -259,14 +259,18 @@ pub fn spawn(db: Db, templates: Arc<MailTemplates>, base_url: String, mailer: Ma
                     let now = Utc::now().naive_utc();
                     Ok::<_, DbError>(
                         jp_reminders(conn, &t, &base, now)?
-                            + supervisor_digests(conn, &t, &base, now)?,
+                            + supervisor_digests(conn, &t, &base, now)?
+                            + super::evaluation::ask_impact(conn, &t, &base, now)?,
                     )
                 })
                 .await;
             match result {
                 Ok(0) => {}
                 Ok(n) => {
-                    tracing::info!(count = n, "queued JP reminders and supervisor digests");
+                    tracing::info!(
+                        count = n,
+                        "queued JP reminders, supervisor digests and impact questions"
+                    );
                     mailer.wake();
                 }
                 Err(e) => tracing::warn!(error = %e, "reminders failed; will retry"),

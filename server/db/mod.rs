@@ -51,6 +51,50 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
     migrations::run_pending(&mut conn)
 }
 
+/// Run `f` in a transaction that may write, committing when it returns `Ok` and rolling back
+/// otherwise. Every transaction in Cakap goes through here rather than `Connection::transaction`.
+///
+/// On SQLite the outermost transaction starts with `BEGIN IMMEDIATE`, taking the write lock up
+/// front (waiting up to `busy_timeout` for it). A plain deferred `BEGIN` that reads first and writes
+/// later fails at once with "database is locked" when another connection wrote in between — the
+/// busy timeout cannot help there — which showed up as rare 500s when the mail worker or the rate
+/// limiter wrote during a registration. Nested calls become savepoints as usual; PostgreSQL uses
+/// the ordinary `BEGIN`.
+pub fn transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::Connection;
+    type Manager = <DbConnection as Connection>::TransactionManager;
+
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()?
+                .is_none()
+        }
+        DbConnection::Postgres(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// The shared handle to the database: the pool and what it points at.
 #[derive(Clone)]
 pub struct Db {

@@ -437,6 +437,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    course_reactions (id) {
+        id -> BigInt,
+        completion_id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        rating -> Integer,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    impact_reviews (id) {
+        id -> BigInt,
+        completion_id -> BigInt,
+        learner_id -> BigInt,
+        supervisor_id -> BigInt,
+        course_id -> BigInt,
+        asked_at -> Timestamp,
+        rating -> Nullable<Integer>,
+        comment -> Text,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -471,6 +497,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     development_plans,
     plan_items,
     reminders_sent,
+    course_reactions,
+    impact_reviews,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -522,6 +550,8 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         development_plans,
         plan_items,
         reminders_sent,
+        course_reactions,
+        impact_reviews,
     ]
 }
 

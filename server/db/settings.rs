@@ -20,7 +20,7 @@ pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError
 /// Insert or replace a setting.
 pub fn put(conn: &mut DbConnection, key: &str, value: &str) -> Result<(), DbError> {
     let now = Utc::now().naive_utc();
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let updated = diesel::update(settings::table.find(key))
             .set((settings::value.eq(value), settings::updated_at.eq(now)))
             .execute(conn)?;

@@ -78,7 +78,7 @@ pub fn assign(
     people: &[(i64, String)],
     due_at: Option<NaiveDateTime>,
 ) -> Result<Result<Outcome, Refused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let mut out = Outcome::default();
         for (user_id, name) in people {
             let existing = enroll::of_user(conn, *user_id, slug)?;

@@ -322,7 +322,7 @@ pub fn start<R: Rng + ?Sized>(
     now: NaiveDateTime,
     rng: &mut R,
 ) -> Result<Result<Attempt, StartRefused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(quiz) = quiz_module(conn, enrollment.version_id, module_id)? else {
             return Ok(Err(StartRefused::NotAQuiz));
         };
@@ -398,7 +398,7 @@ pub fn expire_if_due(
     if !attempt.is_open() || grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS) {
         return Ok(attempt);
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         close_late(conn, &attempt, now)?;
         find(conn, attempt.id)?.ok_or_else(|| internal("attempt vanished"))
     })
@@ -434,7 +434,7 @@ pub fn submit(
     now: NaiveDateTime,
     issuer: &crate::certificates::Issuer,
 ) -> Result<Result<Graded, SubmitRefused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
             return Ok(Err(SubmitRefused::NotFound));
         };

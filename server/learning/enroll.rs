@@ -108,7 +108,7 @@ pub fn enroll(
     assigned_by: Option<i64>,
     due_at: Option<NaiveDateTime>,
 ) -> Result<Result<Enrollment, Refused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let Some(e) = of_user(conn, user_id, slug)? {
             return Ok(Ok(e));
         }
@@ -188,7 +188,7 @@ pub fn new_cycle(
     user_id: i64,
     slug: &str,
 ) -> Result<Result<Enrollment, Refused>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(last) = of_user(conn, user_id, slug)? else {
             return Ok(Err(Refused::NotFound));
         };

@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -157,7 +156,7 @@ fn mark_done(
             "a quiz is done by passing it, not by marking it".into(),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let newly_done = progress::mark_done(conn, e.id, module_id, done_at)?;
         let completed = completion::complete_if_done(conn, &e, issuer)?;
         let p = progress::of(conn, e.id, e.version_id)?;

@@ -224,6 +224,7 @@ mod tests {
             names,
             [
                 "certificate_expiring",
+                "impact_question",
                 "invite",
                 "jp_reminder",
                 "reset",
@@ -251,6 +252,8 @@ mod tests {
             "hours": 2,
             "days": 7,
             "agency": "BKN",
+            "learner": "Budi Santoso",
+            "completed": "25 Agustus 2026",
         });
         for name in names {
             let id = t

@@ -219,4 +219,65 @@ impl TestApp {
             .build()
             .unwrap()
     }
+
+    /// A new browser logged in through the login form as `email` with `password`.
+    pub async fn browser_as(&self, email: &str, password: &str) -> reqwest::Client {
+        let b = self.new_browser();
+        let html = b
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&html);
+        let r = b
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{email} logs in");
+        b
+    }
+
+    /// A verified user's bearer token for the API.
+    pub async fn token_of(&self, email: &str, password: &str) -> String {
+        let t: serde_json::Value = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a token for {email}: {t}"))
+            .to_string()
+    }
+
+    /// Open `from` in browser `b` for its CSRF token, then post `fields` to `to`.
+    pub async fn post_form(
+        &self,
+        b: &reqwest::Client,
+        from: &str,
+        to: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = b
+            .get(self.url(from))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &csrf));
+        b.post(self.url(to)).form(&form).send().await.unwrap()
+    }
 }

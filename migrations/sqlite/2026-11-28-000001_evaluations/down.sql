@@ -1,0 +1,2 @@
+DROP TABLE impact_reviews;
+DROP TABLE course_reactions;

@@ -1,0 +1,346 @@
+//! Training evaluation over HTTP: the learner's reaction (course page form and
+//! `POST /api/v1/courses/{slug}/reaction`), the supervisor's impact question (`/team/impact/{id}`),
+//! and the results per course for authors and admins (`/evaluations`, `/evaluations/{slug}`,
+//! `GET /api/v1/evaluations/{slug}`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::evaluation::{self, Answer, EvalError, Refused, Scope, Summary, RATING_MAX};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses/{slug}/reaction", web::post().to(react))
+        .route("/api/v1/courses/{slug}/reaction", web::post().to(react_api))
+        .route("/team/impact/{id}", web::get().to(impact_page))
+        .route("/team/impact/{id}", web::post().to(impact_answer))
+        .route("/evaluations", web::get().to(overview_page))
+        .route("/evaluations/{slug}", web::get().to(results_page))
+        .route("/api/v1/evaluations/{slug}", web::get().to(results_api));
+}
+
+fn refused(r: Refused, views: &Views, lang: Lang, api: bool) -> AppError {
+    if api {
+        AppError::BadRequest(r.english())
+    } else {
+        AppError::BadRequest(views.text(lang, r.key()))
+    }
+}
+
+fn eval_error(e: EvalError, views: &Views, lang: Lang, api: bool) -> AppError {
+    match e {
+        EvalError::Refused(r) => refused(r, views, lang, api),
+        EvalError::Db(d) => d.into(),
+    }
+}
+
+/// The 1–5 scale with its labels, for the forms (`checked` marks `current`).
+pub fn scale(prefix: &str, current: Option<i32>) -> Vec<Value> {
+    (1..=RATING_MAX)
+        .map(|n| json!({"value": n, "key": format!("{prefix}.{n}"), "checked": current == Some(n)}))
+        .collect()
+}
+
+/// What the course page shows about the learner's evaluation of a completed course: the form
+/// when it is still open, else the answer given.
+pub fn course_box(answer: Option<&Answer>) -> Value {
+    match answer {
+        None => {
+            json!({"open": true, "scale": scale("evaluation.reaction.scale", None), "max": evaluation::COMMENT_MAX})
+        }
+        Some(a) => json!({"open": false, "rating": a.rating, "comment": a.comment}),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AnswerForm {
+    rating: String,
+    comment: String,
+}
+
+async fn react(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: CsrfForm<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let slug = path.into_inner();
+    let answer = evaluation::parse_answer(&form.0.rating, &form.0.comment)
+        .map_err(|r| refused(r, &views, lang, false))?;
+    let (user, s) = (me.id, slug.clone());
+    db.run(move |conn| {
+        evaluation::record_reaction(conn, user, &s, &answer, Utc::now().naive_utc())
+    })
+    .await
+    .map_err(|e| eval_error(e, &views, lang, false))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/courses/{slug}?notice=evaluated#evaluation"),
+        ))
+        .finish())
+}
+
+/// A reaction to a completed course.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ReactionBody {
+    /// 1 (not useful) to 5 (very useful)
+    pub rating: Option<i32>,
+    /// Optional, at most 1000 characters
+    pub comment: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/courses/{slug}/reaction",
+    tag = "competency",
+    params(("slug" = String, Path, description = "The course's slug")),
+    request_body(content = ReactionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Recorded"),
+        (status = 400, description = "Bad rating or comment, the course is not completed, or it was already rated (the detail says which)", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn react_api(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    body: Option<web::Json<ReactionBody>>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
+    let answer = evaluation::parse_answer(&rating, body.comment.as_deref().unwrap_or(""))
+        .map_err(|r| refused(r, &views, lang, true))?;
+    let (user, slug) = (me.id, path.into_inner());
+    db.run(move |conn| {
+        evaluation::record_reaction(conn, user, &slug, &answer, Utc::now().naive_utc())
+    })
+    .await
+    .map_err(|e| eval_error(e, &views, lang, true))?;
+    Ok(HttpResponse::Ok().json(json!({"recorded": true, "rating": rating.parse::<i32>().ok()})))
+}
+
+// ---------- the supervisor's impact question ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImpactQuery {
+    notice: String,
+}
+
+async fn impact_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<ImpactQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let (me_id, id) = (me.id, path.into_inner());
+    let question = db
+        .run(move |conn| Ok::<_, AppError>(evaluation::question(conn, me_id, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    views.page(
+        &req,
+        "pages/impact",
+        json!({
+            "question": question,
+            "completed": crate::text::date(question.completed_at.date(), lang),
+            "scale": scale("evaluation.impact.scale", question.answer.as_ref().map(|a| a.rating)),
+            "max": evaluation::COMMENT_MAX,
+            "notice_key": (q.notice == "saved").then_some("evaluation.impact.saved"),
+        }),
+    )
+}
+
+async fn impact_answer(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let (me_id, id) = (me.id, path.into_inner());
+    let answer = evaluation::parse_answer(&form.0.rating, &form.0.comment)
+        .map_err(|r| refused(r, &views, lang, false))?;
+    let outcome = db
+        .run(move |conn| {
+            evaluation::answer_impact(conn, me_id, id, &answer, Utc::now().naive_utc())
+        })
+        .await;
+    match outcome {
+        Ok(()) => {}
+        // not theirs (or no such question): the same "not found" as the page
+        Err(EvalError::Refused(Refused::NotOpen)) => return Err(AppError::NotFound),
+        Err(e) => return Err(eval_error(e, &views, lang, false)),
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/team/impact/{id}?notice=saved")))
+        .finish())
+}
+
+// ---------- results ----------
+
+/// Authors and platform admins see everyone's answers; an agency admin those of their agency.
+fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
+    if me.is_platform_admin || me.is_author {
+        Ok(Scope::All)
+    } else if me.is_agency_admin {
+        me.agency_id.map(Scope::Agency).ok_or(AppError::Forbidden)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A mean rating the way the language writes decimals ("4,3" / "4.3").
+pub fn average(s: &Summary, lang: Lang) -> Option<String> {
+    s.average.map(|a| {
+        let t = format!("{a:.1}");
+        match lang {
+            Lang::Id => t.replace('.', ","),
+            Lang::En => t,
+        }
+    })
+}
+
+fn summary_view(s: &Summary, lang: Lang, prefix: &str) -> Value {
+    let bars: Vec<Value> = s
+        .distribution
+        .iter()
+        .zip(s.percents())
+        .enumerate()
+        .rev()
+        .map(|(i, (n, pct))| {
+            json!({"value": i + 1, "key": format!("{prefix}.{}", i + 1), "count": n, "pct": pct})
+        })
+        .collect();
+    json!({"count": s.count, "average": average(s, lang), "bars": bars})
+}
+
+/// Share of `part` in `whole`, whole percent.
+fn rate(part: i64, whole: i64) -> i64 {
+    if whole > 0 {
+        (part * 100 + whole / 2) / whole
+    } else {
+        0
+    }
+}
+
+async fn overview_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let scope = scope_of(&me)?;
+    let lines = db
+        .run(move |conn| Ok::<_, AppError>(evaluation::overview(conn, scope)?))
+        .await?;
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({
+                "slug": l.slug,
+                "title": l.title,
+                "completions": l.completions,
+                "reactions": l.reaction.count,
+                "reaction_rate": rate(l.reaction.count, l.completions),
+                "reaction_average": average(&l.reaction, lang),
+                "impact_asked": l.impact_asked,
+                "impact_answered": l.impact.count,
+                "impact_average": average(&l.impact, lang),
+            })
+        })
+        .collect();
+    views.page(
+        &req,
+        "pages/evaluations",
+        json!({"rows": rows, "agency_only": matches!(scope, Scope::Agency(_))}),
+    )
+}
+
+async fn results_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let scope = scope_of(&me)?;
+    let slug = path.into_inner();
+    let r = db
+        .run(move |conn| Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let comments = |list: &[evaluation::Comment]| -> Vec<Value> {
+        list.iter()
+            .map(|c| json!({"rating": c.rating, "text": c.text, "date": crate::text::date(c.date.date(), lang)}))
+            .collect()
+    };
+    views.page(
+        &req,
+        "pages/evaluation",
+        json!({
+            "course": {"slug": r.slug, "title": r.title},
+            "completions": r.completions,
+            "reaction": summary_view(&r.reaction, lang, "evaluation.reaction.scale"),
+            "reaction_rate": rate(r.reaction.count, r.completions),
+            "reaction_comments": comments(&r.reaction_comments),
+            "impact_asked": r.impact_asked,
+            "impact": summary_view(&r.impact, lang, "evaluation.impact.scale"),
+            "impact_rate": rate(r.impact.count, r.impact_asked),
+            "impact_comments": comments(&r.impact_comments),
+            "agency_only": matches!(scope, Scope::Agency(_)),
+        }),
+    )
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/evaluations/{slug}",
+    tag = "competency",
+    params(("slug" = String, Path, description = "The course's slug")),
+    responses(
+        (status = 200, description = "Reaction and impact results of the course (no names); an agency admin gets those of their agency's people"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only authors and admins see evaluation results", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn results_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope_of(&me)?;
+    let slug = path.into_inner();
+    let r = db
+        .run(move |conn| Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(r))
+}
