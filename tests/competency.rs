@@ -254,6 +254,23 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert!(page.contains("11</strong> / 30 JP"), "{page}");
     assert!(page.contains("/courses/integritas"));
     assert!(page.contains("Job-person match"));
+    same_profiles_in_bulk(&mut conn(&app));
+}
+
+/// The team and agency views build many profiles at once; each must equal the one the person's
+/// own profile page shows.
+fn same_profiles_in_bulk(c: &mut DbConnection) {
+    let ids: Vec<i64> = cakap::db::schema::users::table
+        .select(cakap::db::schema::users::id)
+        .load(c)
+        .unwrap();
+    assert!(!ids.is_empty());
+    let now = chrono::Utc::now().naive_utc();
+    let bulk = cakap::competency::store::profiles_many(c, &ids).unwrap();
+    for id in ids {
+        let one = cakap::competency::store::load(c, id, now).unwrap().unwrap();
+        assert_eq!(bulk[&id], one.profile, "user {id}");
+    }
 }
 
 #[tokio::test]
@@ -392,6 +409,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
         .unwrap()[&siti]
         .clone();
     assert_eq!((figures.jp, figures.gaps, figures.overdue), (6, 1, 1));
+    same_profiles_in_bulk(&mut c);
 
     // a plan: target, a course and an activity
     let plan_url = format!("/team/{siti}/plan");
@@ -577,4 +595,231 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
         1,
         "a new week, a new digest"
     );
+}
+
+/// The `<tr>` of `html` that contains `needle`.
+fn table_row<'a>(html: &'a str, needle: &str) -> &'a str {
+    let at = html
+        .find(needle)
+        .unwrap_or_else(|| panic!("no {needle} in {html}"));
+    let start = html[..at].rfind("<tr>").unwrap();
+    let end = at + html[at..].find("</tr>").unwrap();
+    &html[start..end]
+}
+
+/// Issue 8's "done when": two courses and one approved outside activity for an ASN; the profile's
+/// levels, gaps, JP tally and recommendations; the supervisor's and the agency's figures.
+#[tokio::test]
+async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
+    use cakap::competency::activities::{self, NewActivity};
+    use cakap::competency::team;
+    use chrono::Datelike;
+
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course(
+        root.path(),
+        "egov-lanjut",
+        6,
+        &[("T.EGOV", 3)],
+        "prerequisites = [\"egov\"]",
+    );
+    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let unit = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
+    let position =
+        orgs::create_position(&mut c, agency, "Kepala Seksi Layanan Digital", "pengawas").unwrap();
+    diesel::insert_into(position_targets::table)
+        .values((
+            position_targets::position_id.eq(position),
+            position_targets::code.eq("T.EGOV"),
+            position_targets::level.eq(3),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
+        email: email.into(),
+        name: name.into(),
+        password_hash: Some(password::hash(PW).unwrap()),
+        verified: true,
+        agency_id: Some(agency),
+        unit_id: Some(unit),
+        position_id: Some(position),
+        supervisor_id: supervisor,
+        ..Default::default()
+    };
+    let boss = users::create(&mut c, &new("kabid@solo.go.id", "Hendra Wijaya", None)).unwrap();
+    let siti = users::create(
+        &mut c,
+        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
+    )
+    .unwrap();
+    let andi = users::create(&mut c, &new("andi@solo.go.id", "Andi Pratama", Some(boss))).unwrap();
+    users::create(
+        &mut c,
+        &users::NewUser {
+            is_agency_admin: true,
+            unit_id: None,
+            position_id: None,
+            ..new("admin@solo.go.id", "Admin BKPSDM", None)
+        },
+    )
+    .unwrap();
+
+    // two courses and an outside activity, approved by the supervisor
+    let bearer = token(&app, "siti@solo.go.id").await;
+    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "egov").await;
+    let today = chrono::Utc::now().date_naive();
+    let activity = activities::create(
+        &mut c,
+        siti,
+        &NewActivity {
+            kind: "pelatihan_klasikal".into(),
+            title: "Pelatihan Pelayanan Prima BPSDM".into(),
+            organizer: "BPSDM Provinsi Jawa Tengah".into(),
+            started: today,
+            ended: today,
+            jp: 10,
+            competency: Some(("M.PP".into(), 2)),
+        },
+        None,
+    )
+    .unwrap();
+    let p = profile(&app, &bearer).await;
+    assert_eq!(p["jp_earned"], 11, "a pending activity does not count");
+    let atasan = browser(&app, "kabid@solo.go.id").await;
+    let r = post(
+        &app,
+        &atasan,
+        "/team/approvals",
+        &format!("/team/approvals/{activity}"),
+        &[("decision", "approve"), ("note", "Sesuai surat tugas.")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+
+    // the profile: levels, gaps, JP and recommendations
+    let p = profile(&app, &bearer).await;
+    assert_eq!(p["jp_earned"], 21, "6 + 5 JP of courses + 10 JP approved");
+    assert_eq!(p["jp_target"], 20);
+    let pp = row(&p, "M.PP");
+    assert_eq!(
+        (
+            pp["current"].clone(),
+            pp["target"].clone(),
+            pp["gap"].clone()
+        ),
+        (json!(2), json!(2), json!(0))
+    );
+    let titles: Vec<&str> = pp["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Pelatihan Pelayanan Prima BPSDM"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Kursus pelayanan-dasar"), "{titles:?}");
+    let egov = row(&p, "T.EGOV");
+    assert_eq!(
+        (
+            egov["current"].clone(),
+            egov["target"].clone(),
+            egov["gap"].clone()
+        ),
+        (json!(2), json!(3), json!(1))
+    );
+    let int = row(&p, "M.INT");
+    assert!(int["current"].is_null(), "no level yet: {int}");
+    assert_eq!(int["gap"], 2);
+    // JPM = (2 + 0 + 2) / (2 + 2 + 3)
+    let jpm = p["profile"]["jpm"].as_f64().unwrap();
+    assert!((jpm - 4.0 / 7.0).abs() < 1e-9, "{jpm}");
+    let rec: Vec<&str> = p["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(rec, ["integritas", "egov-lanjut"], "biggest gap first: {p}");
+
+    // the supervisor's figures
+    let figures = team::figures(&mut c, &[siti, andi], chrono::Utc::now().naive_utc()).unwrap();
+    assert_eq!((figures[&siti].jp, figures[&siti].gaps), (21, 2));
+    assert_eq!((figures[&andi].jp, figures[&andi].gaps), (0, 3));
+    let (status, html) = page(&app, &atasan, "/team").await;
+    assert_eq!(status, 200);
+    let siti_row = table_row(&html, "Siti Rahmawati");
+    assert!(siti_row.contains("<strong>21</strong> / 20"), "{siti_row}");
+    assert!(siti_row.contains(">2</span>"), "{siti_row}");
+    let andi_row = table_row(&html, "Andi Pratama");
+    assert!(andi_row.contains(">0</strong> / 20"), "{andi_row}");
+
+    // the agency's figures
+    let admin = browser(&app, "admin@solo.go.id").await;
+    let (status, html) = page(&app, &admin, &format!("/admin/agencies/{agency}/report")).await;
+    assert_eq!(status, 200);
+    let unit_row = table_row(&html, "<td>Dinas Kominfo</td>");
+    assert!(unit_row.contains("3\u{a0}ASN"), "{unit_row}");
+    assert!(unit_row.contains("1 mencapai 20 JP"), "{unit_row}");
+    assert!(unit_row.contains("33%"), "{unit_row}");
+    // gaps of the position's 3 holders: M.PP only Siti meets; T.EGOV nobody; M.INT nobody
+    assert!(html.contains("3 pemegang jabatan"), "{html}");
+    let egov_gap = table_row(&html, "<code>T.EGOV</code>");
+    assert!(egov_gap.contains("3 di bawah target"), "{egov_gap}");
+    let pp_gap = table_row(&html, "<code>M.PP</code>");
+    assert!(pp_gap.contains("2 di bawah target"), "{pp_gap}");
+    let year = chrono::Utc::now().year();
+    let done = table_row(&html, "<td>Kursus egov</td>");
+    assert!(done.contains(&format!("1 pada {year}")), "{done}");
+    // the history export has the activity and both courses
+    let csv = admin
+        .get(app.url(&format!(
+            "/admin/agencies/{agency}/report/history.csv?year={year}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Pelatihan Pelayanan Prima BPSDM"), "{csv}");
+    assert!(
+        csv.contains("Kursus pelayanan-dasar") && csv.contains("Kursus egov"),
+        "{csv}"
+    );
+    // and a supervisor outside the team, or the agency admin of another agency, sees none of it
+    let stranger_agency = orgs::create_agency(
+        &mut c,
+        "KAB-BOGOR",
+        "Pemerintah Kabupaten Bogor",
+        "kabupaten",
+    )
+    .unwrap();
+    users::create(
+        &mut c,
+        &users::NewUser {
+            email: "admin@bogor.go.id".into(),
+            name: "Admin Bogor".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            agency_id: Some(stranger_agency),
+            is_agency_admin: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let other = browser(&app, "admin@bogor.go.id").await;
+    let (status, _) = page(&app, &other, &format!("/admin/agencies/{agency}/report")).await;
+    assert_eq!(status, 403);
+    let (status, _) = page(&app, &other, &format!("/team/{siti}/plan")).await;
+    assert_eq!(status, 404);
 }

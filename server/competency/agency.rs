@@ -241,14 +241,21 @@ pub fn load_gaps(
     let basis = super::admin::settings(conn, agency_id)
         .map(|s| s.basis)
         .unwrap_or(Basis::Assessed);
+    let ids: Vec<i64> = people
+        .iter()
+        .filter(|p| p.position_id.is_some())
+        .map(|p| p.id)
+        .collect();
+    let mut assessed = store::assessed_of_many(conn, &ids)?;
+    let mut evidence = evidence::of_users(conn, &ids)?;
     let mut out = Vec::new();
     for position in orgs::positions(conn, agency_id)? {
         let explicit = store::position_targets(conn, position.id)?;
         let targets = profile::targets(Some(&position.kind), &explicit, &dict);
         let mut profiles = Vec::new();
         for p in people.iter().filter(|p| p.position_id == Some(position.id)) {
-            let assessed = store::assessed_of(conn, p.id)?;
-            let evidence = evidence::of_user(conn, p.id)?;
+            let assessed = assessed.remove(&p.id).unwrap_or_default();
+            let evidence = evidence.remove(&p.id).unwrap_or_default();
             profiles.push(profile::build(&dict, &targets, &assessed, &evidence, basis));
         }
         out.push(PositionGaps {

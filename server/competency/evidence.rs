@@ -57,6 +57,45 @@ pub fn record_completion(conn: &mut DbConnection, c: &Completion) -> Result<usiz
 }
 
 /// A person's evidence, newest first.
+/// The evidence of each of `ids` (in [`of_user`]'s order), in one query per 500 people.
+pub fn of_users(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<Evidence>>, DbError> {
+    let mut out: std::collections::HashMap<i64, Vec<Evidence>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String, i32, String, i64, String, NaiveDateTime)> =
+            competency_evidence::table
+                .filter(competency_evidence::user_id.eq_any(chunk))
+                .order((
+                    competency_evidence::user_id,
+                    competency_evidence::earned_at.desc(),
+                    competency_evidence::id.desc(),
+                ))
+                .select((
+                    competency_evidence::user_id,
+                    competency_evidence::code,
+                    competency_evidence::level,
+                    competency_evidence::source_kind,
+                    competency_evidence::source_id,
+                    competency_evidence::title,
+                    competency_evidence::earned_at,
+                ))
+                .load(conn)?;
+        for (user, code, level, source_kind, source_id, title, earned_at) in rows {
+            out.entry(user).or_default().push(Evidence {
+                code,
+                level,
+                source_kind,
+                source_id,
+                title,
+                earned_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Evidence>, DbError> {
     let rows: Vec<(String, i32, String, i64, String, NaiveDateTime)> = competency_evidence::table
         .filter(competency_evidence::user_id.eq(user_id))

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{jp, store};
-use crate::db::schema::enrollments;
+use crate::db::schema::{enrollments, users};
 use crate::db::{DbConnection, DbError};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct MemberFigures {
     pub overdue: i64,
 }
 
-/// Figures for each of `ids` as of `now`.
+/// Figures for each of `ids` as of `now`, in a fixed number of queries whatever the team's size.
 pub fn figures(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -36,15 +36,36 @@ pub fn figures(
         .group_by(enrollments::user_id)
         .select((enrollments::user_id, diesel::dsl::count_star()))
         .load(conn)?;
+    let profiles = store::profiles_many(conn, ids)?;
+    let mut agency_of: HashMap<i64, Option<i64>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        agency_of.extend(
+            users::table
+                .filter(users::id.eq_any(chunk))
+                .select((users::id, users::agency_id))
+                .load::<(i64, Option<i64>)>(conn)?,
+        );
+    }
+    let mut targets: HashMap<Option<i64>, i64> = HashMap::new();
     let mut out = HashMap::new();
     for id in ids {
-        let profile = store::load(conn, *id, now)?;
+        let Some(agency) = agency_of.get(id).copied() else {
+            continue;
+        };
+        let jp_target = match targets.get(&agency) {
+            Some(t) => *t,
+            None => {
+                let t = jp::target(conn, agency)?;
+                targets.insert(agency, t);
+                t
+            }
+        };
         out.insert(
             *id,
             MemberFigures {
                 jp: jp.get(id).copied().unwrap_or(0),
-                jp_target: profile.as_ref().map(|p| p.jp_target).unwrap_or(jp::MINIMUM),
-                gaps: profile.map(|p| p.profile.gaps().len()).unwrap_or(0),
+                jp_target,
+                gaps: profiles.get(id).map(|p| p.gaps().len()).unwrap_or(0),
                 overdue: overdue
                     .iter()
                     .find(|(u, _)| u == id)
