@@ -463,6 +463,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> BigInt,
+        key -> Text,
+        request -> Text,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -499,6 +509,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders_sent,
     course_reactions,
     impact_reviews,
+    idempotency_keys,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -552,6 +563,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         reminders_sent,
         course_reactions,
         impact_reviews,
+        idempotency_keys,
     ]
 }
 

@@ -13,6 +13,7 @@ pub mod completion;
 pub mod draw;
 pub mod enroll;
 pub mod grading;
+pub mod idempotency;
 pub mod progress;
 pub mod quiz_routes;
 pub mod routes;

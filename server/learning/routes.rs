@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::completion;
 use super::enroll::{self, Enrollment, Refused};
+use super::idempotency;
 use super::progress;
 use crate::catalog::store::Which;
 use crate::certificates::Issuer;
@@ -216,10 +217,13 @@ pub(crate) struct DoneBody {
         ("slug" = String, Path, description = "The course's slug"),
         ("module" = String, Path, description = "The lesson's slug"),
     ),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Names this action (1–128 visible ASCII characters, e.g. a UUID): a repeat with the same key gets the first answer back, with `Idempotent-Replayed: true`. Offline clients send one per queued action."),
+    ),
     request_body(content = Option<DoneBody>, description = "Optional: when it was done (offline clients)", content_type = "application/json"),
     responses(
         (status = 200, description = "Progress after marking", body = Done),
-        (status = 400, description = "A quiz (done by passing it), or a malformed body", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A quiz (done by passing it), a malformed body, or an Idempotency-Key that is malformed or was used for another action", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not enrolled in this course", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such module in the enrolled version", body = crate::api::Problem, content_type = "application/problem+json"),
@@ -227,6 +231,7 @@ pub(crate) struct DoneBody {
     security(("bearer" = [])),
 )]
 pub(crate) async fn done_api(
+    req: HttpRequest,
     db: web::Data<Db>,
     issuer: web::Data<Issuer>,
     me: CurrentUser,
@@ -236,10 +241,90 @@ pub(crate) async fn done_api(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
-    let done = db
-        .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &issuer))
+    let key = match req.headers().get(idempotency::HEADER) {
+        None => None,
+        Some(v) => match v
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| idempotency::valid(k))
+        {
+            Some(k) => Some(k.to_string()),
+            None => {
+                return Err(AppError::BadRequest(format!(
+                    "the {} header must be 1 to {} visible ASCII characters (a UUID, for instance)",
+                    idempotency::HEADER,
+                    idempotency::MAX_LEN
+                )))
+            }
+        },
+    };
+    let Some(key) = key else {
+        let done = db
+            .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &issuer))
+            .await?;
+        return Ok(HttpResponse::Ok().json(done));
+    };
+    let request = format!("POST {}", req.path());
+    let (body, replayed) = db
+        .run(move |conn| {
+            done_once(
+                conn, user_id, &slug, &module, done_at, &issuer, &key, &request,
+            )
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(done))
+    let mut res = HttpResponse::Ok();
+    if replayed {
+        res.insert_header((idempotency::REPLAYED, "true"));
+    }
+    Ok(res.content_type("application/json").body(body))
+}
+
+/// [`mark_done`] under an idempotency key: (the answer as JSON, whether it is a replay).
+#[allow(clippy::too_many_arguments)]
+fn done_once(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    module: &str,
+    done_at: Option<NaiveDateTime>,
+    issuer: &Issuer,
+    key: &str,
+    request: &str,
+) -> Result<(String, bool), AppError> {
+    use idempotency::Seen;
+    // Twice at most: when the same key races in from two connections, the loser's insert fails
+    // on the primary key, its transaction rolls back, and the second look finds the winner's answer.
+    for _ in 0..2 {
+        match idempotency::seen(conn, user_id, key, request)? {
+            Seen::Replay(body) => return Ok((body, true)),
+            Seen::OtherRequest(other) => {
+                return Err(AppError::BadRequest(format!(
+                    "this Idempotency-Key was already used for another action ({other}); send a new key for each action"
+                )))
+            }
+            Seen::New => {}
+        }
+        let outcome = crate::db::transaction(conn, |conn| {
+            let done = mark_done(conn, user_id, slug, module, done_at, issuer)?;
+            let body = serde_json::to_string(&done)
+                .map_err(|e| AppError::Internal(format!("encode the answer: {e}")))?;
+            idempotency::remember(conn, user_id, key, request, &body, Utc::now().naive_utc())
+                .map_err(DbError::from)?;
+            Ok::<_, AppError>(body)
+        });
+        match outcome {
+            Ok(body) => return Ok((body, false)),
+            Err(AppError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )))) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AppError::Internal(
+        "an idempotency key kept colliding".into(),
+    ))
 }
 
 // ---------- the dashboard ----------
