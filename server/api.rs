@@ -38,6 +38,7 @@ pub struct Problem {
         crate::learning::routes::enroll_api,
         crate::learning::routes::done_api,
         crate::learning::routes::dashboard_api,
+        crate::learning::offline::plan_api,
         crate::learning::quiz_routes::start_api,
         crate::learning::quiz_routes::attempt_api,
         crate::learning::quiz_routes::submit_api,

@@ -281,6 +281,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);
+    crate::learning::offline::routes(cfg);
     crate::certificates::routes::routes(cfg);
     crate::competency::routes::routes(cfg);
     crate::competency::activity_routes::routes(cfg);

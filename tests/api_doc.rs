@@ -31,6 +31,7 @@ const REGISTERED: &[(&str, &str)] = &[
     ("post", "/api/v1/courses/{slug}/enroll"),
     ("post", "/api/v1/courses/{slug}/modules/{module}/done"),
     ("get", "/api/v1/me/dashboard"),
+    ("get", "/api/v1/courses/{slug}/offline"),
     ("post", "/api/v1/courses/{slug}/modules/{module}/attempts"),
     ("get", "/api/v1/attempts/{id}"),
     ("post", "/api/v1/attempts/{id}/submit"),

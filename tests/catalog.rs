@@ -226,7 +226,19 @@ async fn author_script_never_reaches_a_page_and_svg_is_sandboxed() {
         .unwrap();
     let lower = html.to_lowercase();
     assert!(lower.contains("dunia"));
-    for bad in ["<script", "onclick", "javascript:"] {
+    // the only script is Cakap's own file; the author's never reaches the page
+    for (at, _) in lower.match_indices("<script") {
+        assert!(
+            lower[at..].starts_with("<script src=\"/static/app."),
+            "a script other than Cakap's own: {}",
+            &lower[at..(at + 60).min(lower.len())]
+        );
+    }
+    assert!(
+        !lower.contains("alert("),
+        "the author's script reached the page"
+    );
+    for bad in ["onclick", "javascript:"] {
         assert!(!lower.contains(bad), "{bad} reached the page");
     }
     // answers and feedback are not on the quiz page

@@ -516,9 +516,14 @@ async fn login(
 #[derive(Deserialize, Default)]
 struct Empty {}
 
+/// What a logout clears in the browser: offline copies of course pages and queued state belong
+/// to the person leaving (the page script clears them too, where `Clear-Site-Data` is unknown).
+pub const CLEAR_SITE_DATA: (&str, &str) = ("Clear-Site-Data", "\"cache\", \"storage\"");
+
 async fn logout(_form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
+        .insert_header(CLEAR_SITE_DATA)
         .cookie(removal_cookie())
         .finish())
 }
@@ -533,6 +538,7 @@ async fn logout_all(
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?notice=logged_out_all"))
+        .insert_header(CLEAR_SITE_DATA)
         .cookie(removal_cookie())
         .finish())
 }

@@ -234,6 +234,9 @@ async fn render_course(
     )
 }
 
+/// The header the page script sends when it saves a course for offline reading.
+pub const PREFETCH: &str = "X-Cakap-Prefetch";
+
 async fn module_page(
     req: HttpRequest,
     db: web::Data<Db>,
@@ -242,11 +245,16 @@ async fn module_page(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
+    // saving a course for offline reading fetches every module; that is not opening them
+    let prefetch = req.headers().contains_key(PREFETCH);
     let learner = match &me.0 {
         Some(u) => {
             let (uid, s2, m2) = (u.id, slug.clone(), module.clone());
-            db.run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, Some(&m2))?))
-                .await?
+            db.run(move |conn| {
+                let opened = (!prefetch).then_some(m2.as_str());
+                Ok::<_, AppError>(learner_view(conn, uid, &s2, opened)?)
+            })
+            .await?
         }
         None => None,
     };

@@ -14,6 +14,7 @@ pub mod draw;
 pub mod enroll;
 pub mod grading;
 pub mod idempotency;
+pub mod offline;
 pub mod progress;
 pub mod quiz_routes;
 pub mod routes;

@@ -95,6 +95,35 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// `GET /sw.js`: the service worker, at the root so that its scope is the whole site; always
+/// revalidated, so a new version takes over at the next visit.
+pub async fn service_worker(
+    req: HttpRequest,
+    assets: web::Data<Assets>,
+) -> Result<HttpResponse, AppError> {
+    let asset = assets.by_name.get("sw.js").ok_or(AppError::NotFound)?;
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());
+    let mut resp = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, asset.etag.as_str()));
+    if matches {
+        return Ok(resp.finish());
+    }
+    Ok(resp
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        ))
+        .body(web::Bytes::copy_from_slice(&asset.bytes)))
+}
+
 /// `GET /static/{name}`
 pub async fn serve(
     req: HttpRequest,

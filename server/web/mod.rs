@@ -19,6 +19,7 @@ use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{name:.*}", web::get().to(assets::serve))
+        .route("/sw.js", web::get().to(assets::service_worker))
         .route("/lang/{code}", web::get().to(switch_language));
 }
 

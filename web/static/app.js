@@ -1,0 +1,221 @@
+// Cakap in the browser, on top of pages that work without it: registers the service worker, saves
+// a course for offline reading (course page), queues "lesson done" while offline and sends the
+// queue when the connection returns (with an Idempotency-Key per action), and clears everything
+// saved on this device at logout or when someone else logs in.
+(function () {
+  "use strict";
+  var doc = document;
+  var store = window.localStorage;
+  var QUEUE = "cakap.queue";
+  var OWNER = "cakap.owner";
+  var SAVED = "cakap.saved.";
+
+  function meta(name) {
+    var m = doc.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : "";
+  }
+  var user = meta("cakap-user");
+  var csrf = meta("csrf-token");
+  var words = doc.getElementById("offline-text");
+
+  function t(key, vars) {
+    var s = (words && words.getAttribute("data-" + key)) || "";
+    return s.replace(/\{(\w+)\}/g, function (_, k) { return vars && vars[k] != null ? vars[k] : ""; });
+  }
+  function read(key, fallback) {
+    try { return JSON.parse(store.getItem(key)) || fallback; } catch (e) { return fallback; }
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  }
+
+  // ---- what this device keeps, and for whom ----
+  function wipeSaved() {
+    Object.keys(store).forEach(function (k) { if (k.indexOf(SAVED) === 0) store.removeItem(k); });
+    if (!window.caches) return Promise.resolve();
+    return caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) {
+        return n.indexOf("cakap-course-") === 0 || n === "cakap-pages";
+      }).map(function (n) { return caches.delete(n); }));
+    });
+  }
+  if (user) {
+    var owner = store.getItem(OWNER);
+    if (owner && owner !== user) {
+      // someone else used this device: their saved pages and unsendable queue go
+      wipeSaved();
+      store.removeItem(QUEUE);
+    }
+    store.setItem(OWNER, user);
+  } else if (navigator.onLine && store.getItem(OWNER)) {
+    // logged out (or the session ended): saved pages are someone's; the queue waits for its owner
+    wipeSaved();
+  }
+
+  // ---- progress made offline ----
+  function queue() { return read(QUEUE, []); }
+  function mine() { return queue().filter(function (e) { return e.owner === user; }); }
+  function keep(q) { store.setItem(QUEUE, JSON.stringify(q)); }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+  }
+
+  function showQueue() {
+    var pending = mine();
+    var bar = doc.getElementById("sync-status");
+    if (bar) {
+      bar.hidden = pending.length === 0;
+      bar.textContent = pending.length ? t(navigator.onLine ? "sending" : "pending", { n: pending.length }) : "";
+    }
+    pending.forEach(function (e) {
+      var sel = '[data-module="' + e.module + '"][data-slug="' + e.slug + '"]';
+      Array.prototype.forEach.call(doc.querySelectorAll(sel), function (el) {
+        if (el.tagName === "FORM") {
+          var note = doc.createElement("p");
+          note.className = "notice ok";
+          note.textContent = t("queued");
+          el.parentNode.replaceChild(note, el);
+        } else if (!el.querySelector(".queued")) {
+          var mark = doc.createElement("span");
+          mark.className = "queued muted small";
+          mark.textContent = " " + t("queued_short");
+          el.appendChild(mark);
+        }
+      });
+    });
+  }
+
+  var flushing = null;
+  function flush() {
+    if (flushing) return flushing;
+    var todo = mine();
+    if (!user || !navigator.onLine || !todo.length) return Promise.resolve();
+    var chain = Promise.resolve();
+    todo.forEach(function (e) {
+      chain = chain.then(function () {
+        var url = "/api/v1/courses/" + encodeURIComponent(e.slug) + "/modules/" + encodeURIComponent(e.module) + "/done";
+        return fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": e.key },
+          body: JSON.stringify({ done_at: e.at })
+        }).then(function (res) {
+          // sent, or refused for good (the module is gone): it leaves the queue
+          var final = res.ok || res.status === 400 || res.status === 404;
+          if (!final) throw new Error("later");
+          keep(queue().filter(function (x) { return x.key !== e.key; }));
+        });
+      });
+    });
+    flushing = chain.catch(function () {}).then(function () {
+      flushing = null;
+      showQueue();
+    });
+    return flushing;
+  }
+
+  doc.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form.hasAttribute("data-done") && user && !navigator.onLine) {
+      ev.preventDefault();
+      var slug = form.getAttribute("data-slug");
+      var module = form.getAttribute("data-module");
+      var q = queue();
+      var already = q.some(function (e) { return e.owner === user && e.slug === slug && e.module === module; });
+      if (!already) q.push({ owner: user, slug: slug, module: module, at: new Date().toISOString(), key: newKey() });
+      keep(q);
+      showQueue();
+    } else if (form.getAttribute("action") === "/logout" && !form.hasAttribute("data-leaving")) {
+      // send what waits, forget what this device saved, then log out
+      ev.preventDefault();
+      form.setAttribute("data-leaving", "");
+      flush().then(wipeSaved).catch(function () {}).then(function () { form.submit(); });
+    }
+  });
+  window.addEventListener("online", function () { showQueue(); flush(); });
+  window.addEventListener("offline", showQueue);
+  showQueue();
+  flush();
+
+  // ---- saving a course for offline reading (course page) ----
+  var box = doc.getElementById("offline");
+  if (box && window.caches && "serviceWorker" in navigator) {
+    var slug = box.getAttribute("data-slug");
+    var name = "cakap-course-" + slug;
+    var state = box.querySelector("[data-offline-state]");
+    var save = box.querySelector("[data-offline-save]");
+    var remove = box.querySelector("[data-offline-remove]");
+    box.hidden = false;
+
+    var size = function (bytes) {
+      return bytes < 1024 * 1024 ? Math.max(1, Math.round(bytes / 1024)) + " KB"
+        : (bytes / 1024 / 1024).toFixed(1).replace(".", doc.documentElement.lang === "id" ? "," : ".") + " MB";
+    };
+    var refresh = function () {
+      return caches.open(name).then(function (cache) {
+        return cache.keys().then(function (keys) {
+          return Promise.all(keys.map(function (k) {
+            return cache.match(k).then(function (r) { return r.blob(); }).then(function (b) { return b.size; });
+          })).then(function (sizes) {
+            var info = read(SAVED + slug, null);
+            if (!keys.length || !info) {
+              state.textContent = t("none");
+              save.textContent = t("save");
+              remove.hidden = true;
+              return;
+            }
+            var bytes = sizes.reduce(function (a, b) { return a + b; }, 0);
+            state.textContent = t("saved", { n: info.modules, size: size(bytes), date: info.date });
+            if (info.version !== box.getAttribute("data-version")) state.textContent += " " + t("outdated");
+            save.textContent = t("update");
+            remove.hidden = false;
+          });
+        });
+      });
+    };
+    save.addEventListener("click", function () {
+      save.disabled = true;
+      state.textContent = t("saving");
+      fetch(box.getAttribute("data-api"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (res) { if (!res.ok) throw new Error("plan"); return res.json(); })
+        .then(function (plan) {
+          var fill = function (cacheName, urls) {
+            return caches.open(cacheName).then(function (cache) {
+              return Promise.all(urls.map(function (u) {
+                // marked as a prefetch, so saving does not count as opening each module
+                return fetch(u, { credentials: "same-origin", headers: { "X-Cakap-Prefetch": "offline" } })
+                  .then(function (res) { if (!res.ok) throw new Error(u); return cache.put(u, res); });
+              }));
+            });
+          };
+          return caches.delete(name)
+            .then(function () { return fill(name, plan.urls); })
+            .then(function () { return fill("cakap-pages", plan.shared); })
+            .then(function () {
+              store.setItem(SAVED + slug, JSON.stringify({
+                version: plan.version,
+                modules: plan.modules,
+                date: new Date().toLocaleDateString(doc.documentElement.lang || "id")
+              }));
+            });
+        })
+        .catch(function () { return caches.delete(name).then(function () { store.removeItem(SAVED + slug); }); })
+        .then(refresh)
+        .then(function () { if (!read(SAVED + slug, null)) state.textContent = t("failed"); })
+        .then(function () { save.disabled = false; });
+    });
+    remove.addEventListener("click", function () {
+      caches.delete(name).then(function () { store.removeItem(SAVED + slug); }).then(refresh);
+    });
+    refresh();
+  }
+
+  // ---- saved courses marked wherever they are listed (dashboard) ----
+  Array.prototype.forEach.call(doc.querySelectorAll("[data-saved-slug]"), function (el) {
+    if (read(SAVED + el.getAttribute("data-saved-slug"), null)) el.hidden = false;
+  });
+})();
