@@ -1,0 +1,156 @@
+// The offline journey in a real browser (Debian's Chromium, driven by playwright-core): log in,
+// enrol, save a course for offline reading, go offline, read a saved module, mark it done, open a
+// quiz (the offline notice), come back online and find the progress on the server exactly once —
+// also when the device sends its queue a second time. Then logout leaves nothing saved behind,
+// and a module page loads under emulated slow 3G (400 kbit/s, 400 ms RTT) with a first
+// contentful paint under 2 s.
+//
+// Run by tests/browser/run.sh, which starts `cakap serve` and creates the learner:
+//   BASE=http://127.0.0.1:PORT EMAIL=… PASSWORD=… OUT=target/browser node tests/browser/offline.mjs
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const BASE = process.env.BASE;
+const EMAIL = process.env.EMAIL;
+const PASSWORD = process.env.PASSWORD;
+const OUT = process.env.OUT || "target/browser";
+const COURSE = process.env.COURSE || "komunikasi-efektif";
+const LESSON = process.env.LESSON || "20-mendengarkan-aktif";
+const QUIZ = process.env.QUIZ || "90-kuis-akhir";
+const FCP_BUDGET_MS = 2000;
+mkdirSync(OUT, { recursive: true });
+
+let failures = 0;
+function check(ok, what, detail) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail !== undefined ? ": " + detail : ""}`);
+  if (!ok) failures++;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+async function login(ctx) {
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => { console.log("page error:", e.message); failures++; });
+  await page.goto(BASE + "/login");
+  await page.fill("input[name=email]", EMAIL);
+  await page.fill("input[name=password]", PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")),
+    page.click('form[action="/login"] button[type=submit]')]);
+  return page;
+}
+
+async function dashboard(page) {
+  return page.evaluate(async () => (await fetch("/api/v1/me/dashboard", { credentials: "same-origin" })).json());
+}
+
+function percentOf(d) {
+  const c = [...d.in_progress, ...d.assigned, ...d.completed].find((c) => c.slug === process.env.COURSE_SLUG);
+  return c ? c.percent : null;
+}
+
+try {
+  process.env.COURSE_SLUG = COURSE;
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "id-ID" });
+  const page = await login(ctx);
+
+  // enrol, and let the service worker take control
+  await page.goto(`${BASE}/courses/${COURSE}`);
+  if (await page.$('form[action$="/enroll"]')) {
+    await Promise.all([page.waitForURL(/notice=enrolled/), page.click('form[action$="/enroll"] button')]);
+  }
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  check(await page.evaluate(() => !!navigator.serviceWorker.controller), "the service worker controls the page");
+
+  // save for offline reading
+  await page.click("[data-offline-save]");
+  await page.waitForSelector("[data-offline-remove]:not([hidden])", { timeout: 30000 });
+  const state = await page.textContent("[data-offline-state]");
+  check(/Tersimpan di perangkat ini: \d+ materi, \d+ KB/.test(state), "what is stored and how big", state);
+  await page.screenshot({ path: `${OUT}/1-saved.png`, fullPage: true });
+  const before = percentOf(await dashboard(page));
+
+  // offline: read a saved module and mark it done
+  await ctx.setOffline(true);
+  await page.goto(`${BASE}/courses/${COURSE}/${LESSON}`);
+  check((await page.textContent("h1")).length > 0 && (await page.$("article.prose")) !== null,
+    "a saved module opens offline", await page.textContent("h1"));
+  await page.click("form[data-done] button");
+  await page.waitForSelector("#sync-status:not([hidden])");
+  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]"));
+  check(queued.length === 1 && queued[0].key && queued[0].module === LESSON, "the action is queued with a key", JSON.stringify(queued));
+  check(/menunggu|akan dikirim/.test(await page.textContent("#sync-status")), "the page says what waits to sync",
+    await page.textContent("#sync-status"));
+  await page.screenshot({ path: `${OUT}/2-queued-offline.png`, fullPage: false });
+
+  // the course page and the dashboard open offline; a quiz shows the offline notice
+  await page.goto(`${BASE}/courses/${COURSE}`);
+  check((await page.$(`[data-module="${LESSON}"] .queued`)) !== null, "the course page (offline) marks the queued lesson");
+  await page.goto(`${BASE}/me`);
+  check((await page.$("h1")) !== null, "the dashboard opens offline");
+  await page.goto(`${BASE}/courses/${COURSE}/${QUIZ}/quiz`);
+  check((await page.$(".offline-page")) !== null, "a quiz offline shows the offline notice", await page.textContent("h1"));
+  await page.screenshot({ path: `${OUT}/3-quiz-offline.png`, fullPage: true });
+
+  // online again: the queue goes out, once
+  await ctx.setOffline(false);
+  await page.goto(`${BASE}/courses/${COURSE}`);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
+  const after = percentOf(await dashboard(page));
+  check(after > before, "the progress reached the server", `${before}% → ${after}%`);
+  // the device sends the same action again (say the answer was lost): nothing changes
+  await page.evaluate((q) => localStorage.setItem("cakap.queue", JSON.stringify(q)), queued);
+  await page.reload();
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
+  const again = percentOf(await dashboard(page));
+  check(again === after, "sent twice, counted once", `${after}% and ${again}%`);
+  await page.screenshot({ path: `${OUT}/4-synced.png`, fullPage: false });
+
+  // logout leaves nothing of this learner on the device
+  await Promise.all([page.waitForURL(BASE + "/"), page.click('form[action="/logout"] button')]);
+  const left = await page.evaluate(async () => ({
+    caches: (await caches.keys()).filter((n) => n.startsWith("cakap-course-") || n === "cakap-pages"),
+    saved: Object.keys(localStorage).filter((k) => k.startsWith("cakap.saved.")),
+  }));
+  check(left.caches.length === 0 && left.saved.length === 0, "nothing saved remains after logout", JSON.stringify(left));
+  await ctx.close();
+
+  // a module page under slow 3G, no cache, no service worker
+  const slow = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "id-ID" });
+  const p = await login(slow);
+  const cdp = await slow.newCDPSession(p);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.setBypassServiceWorker", { bypass: true });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: 400, downloadThroughput: (400 * 1000) / 8, uploadThroughput: (400 * 1000) / 8,
+  });
+  await p.goto(`${BASE}/courses/${COURSE}/${LESSON}`, { waitUntil: "load", timeout: 60000 });
+  const fcp = await p.evaluate(() => new Promise((resolve) => {
+    const seen = (list) => {
+      const e = list.getEntriesByName("first-contentful-paint")[0];
+      if (e) resolve(Math.round(e.startTime));
+    };
+    new PerformanceObserver(seen).observe({ type: "paint", buffered: true });
+    setTimeout(() => resolve(null), 10000);
+  }));
+  const nav = await p.evaluate(() => {
+    const n = performance.getEntriesByType("navigation")[0];
+    return n ? { ttfb: Math.round(n.responseStart), html: Math.round(n.responseEnd), load: Math.round(n.loadEventEnd) } : null;
+  });
+  console.log("     navigation timing (ms):", JSON.stringify(nav));
+  check(fcp !== null && fcp < FCP_BUDGET_MS, `first contentful paint under slow 3G < ${FCP_BUDGET_MS} ms`, `${fcp} ms`);
+  await p.screenshot({ path: `${OUT}/5-slow-3g.png`, fullPage: false });
+  await slow.close();
+} catch (e) {
+  console.log("FAIL", e.stack || e);
+  failures++;
+} finally {
+  await browser.close();
+}
+console.log(failures ? `${failures} check(s) failed` : "all browser checks passed");
+process.exit(failures ? 1 : 0);
