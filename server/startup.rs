@@ -259,6 +259,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .wrap(middleware::from_fn(crate::web::csrf::middleware))
             .wrap(crate::error::handlers())
             .wrap(crate::web::security::headers())
+            .wrap(middleware::from_fn(crate::web::etag::middleware))
             .wrap(middleware::Compress::default())
             .wrap(TracingLogger::default())
             .wrap(middleware::from_fn(crate::web::head_as_get))

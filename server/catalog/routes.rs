@@ -317,19 +317,34 @@ async fn render_module(
     )
 }
 
-/// `GET /assets/{hash}/{name}`: content-addressed, cached forever. SVG may carry script, so it
-/// is served under a sandboxing Content-Security-Policy.
+/// `GET /assets/{hash}/{name}`: content-addressed, cached forever, and answered `304 Not
+/// Modified` (without touching the database) when the browser names the hash it has. SVG may
+/// carry script, so it is served under a sandboxing Content-Security-Policy.
 async fn asset(
+    req: HttpRequest,
     db: web::Data<Db>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (hash, _name) = path.into_inner();
+    let etag = format!("\"{hash}\"");
+    let known = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| crate::web::etag::matches(v, &etag));
+    if known && hash.len() >= 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .finish());
+    }
     let (content_type, bytes) = db
         .run(move |conn| Ok::<_, AppError>(store::asset(conn, &hash)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let mut resp = HttpResponse::Ok();
     resp.insert_header((header::CONTENT_TYPE, content_type.clone()))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header(("X-Content-Type-Options", "nosniff"));
     if content_type.starts_with("image/svg") {

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+pub mod etag;
 pub mod i18n;
 pub mod security;
 pub mod views;
