@@ -269,3 +269,39 @@ async fn every_main_learner_page_is_at_most_30_kb_compressed() {
     );
     assert!(report.len() >= 25, "every main page measured");
 }
+
+/// Every image in every sample module page is lazy-loaded with its width and height set (the
+/// header's own icon, above the fold, only needs the size).
+#[tokio::test]
+async fn images_are_lazy_with_width_and_height() {
+    let root = tempfile::tempdir().unwrap();
+    courses(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let api: Value = app.get("/api/v1/courses").await.json().await.unwrap();
+    let mut course_images = 0;
+    for c in api["courses"].as_array().unwrap() {
+        let slug = c["slug"].as_str().unwrap();
+        let detail: Value = app
+            .get(&format!("/api/v1/courses/{slug}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for m in detail["modules"].as_array().unwrap() {
+            let path = format!("/courses/{slug}/{}", m["slug"].as_str().unwrap());
+            let html = app.get(&path).await.text().await.unwrap();
+            for (at, _) in html.match_indices("<img ") {
+                let tag = &html[at..at + html[at..].find('>').unwrap()];
+                assert!(
+                    tag.contains(" width=\"") && tag.contains(" height=\""),
+                    "{path}: {tag}"
+                );
+                if tag.contains("/assets/") {
+                    course_images += 1;
+                    assert!(tag.contains("loading=\"lazy\""), "{path}: {tag}");
+                }
+            }
+        }
+    }
+    assert!(course_images >= 2, "the samples' figures were checked");
+}

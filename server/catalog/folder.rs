@@ -440,6 +440,10 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
         course_slug: folder_name.clone(),
         modules: module_files.iter().map(|(_, n, _)| n.clone()).collect(),
         assets: assets.iter().map(|a| (a.path.clone(), a.url())).collect(),
+        sizes: assets
+            .iter()
+            .filter_map(|a| Some((a.url(), super::image_size::dimensions(&a.path, &a.bytes)?)))
+            .collect(),
     };
 
     // course.md

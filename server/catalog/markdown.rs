@@ -16,6 +16,8 @@ pub struct Links {
     pub modules: HashSet<String>,
     /// Asset paths relative to the course folder (`assets/alur.png`) → served URL.
     pub assets: HashMap<String, String>,
+    /// Served URL of an image → its (width, height), for the `<img>` attributes.
+    pub sizes: HashMap<String, (u32, u32)>,
 }
 
 impl Links {
@@ -138,8 +140,12 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
                     } else {
                         format!(" title=\"{}\"", escape_attr(&title))
                     };
+                    let size = match links.sizes.get(&src) {
+                        Some((w, h)) => format!(" width=\"{w}\" height=\"{h}\""),
+                        None => String::new(),
+                    };
                     events.push(Event::Html(CowStr::from(format!(
-                        "<img src=\"{}\" alt=\"{}\"{title} loading=\"lazy\" decoding=\"async\">",
+                        "<img src=\"{}\" alt=\"{}\"{title}{size} loading=\"lazy\" decoding=\"async\">",
                         escape_attr(&src),
                         escape_attr(&alt)
                     ))));
@@ -321,6 +327,7 @@ mod tests {
                 "/assets/abc/alur.png".to_string(),
             )]
             .into(),
+            sizes: [("/assets/abc/alur.png".to_string(), (640, 360))].into(),
         }
     }
 
@@ -380,6 +387,11 @@ mod tests {
             r.html
         );
         assert!(r.html.contains(r#"loading="lazy""#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"width="640" height="360""#),
+            "images carry their size: {}",
+            r.html
+        );
         assert!(r.html.contains(r#"alt="Alur""#), "{}", r.html);
     }
 

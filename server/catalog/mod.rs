@@ -7,6 +7,7 @@ pub mod diag;
 pub mod dictionary;
 pub mod folder;
 pub mod frontmatter;
+pub mod image_size;
 pub mod markdown;
 pub mod publish;
 pub mod quiz;
