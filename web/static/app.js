@@ -48,7 +48,8 @@
       store.removeItem(QUEUE);
     }
     store.setItem(OWNER, user);
-  } else if (navigator.onLine && store.getItem(OWNER)) {
+  } else if (navigator.onLine && store.getItem(OWNER) && !doc.querySelector(".offline-page")) {
+    // (the offline notice is anonymous and may be shown on a link that only seems online)
     // logged out (or the session ended): saved pages are someone's; the queue waits for its owner
     wipeSaved();
   }
