@@ -15,7 +15,9 @@ const EMAIL = process.env.EMAIL;
 const PASSWORD = process.env.PASSWORD;
 const OUT = process.env.OUT || "target/browser";
 const COURSE = process.env.COURSE || "komunikasi-efektif";
+const FIRST = process.env.FIRST || "10-prinsip-komunikasi";
 const LESSON = process.env.LESSON || "20-mendengarkan-aktif";
+const FLAKY = process.env.FLAKY || "30-naskah-dinas";
 const QUIZ = process.env.QUIZ || "90-kuis-akhir";
 const FCP_BUDGET_MS = 2000;
 mkdirSync(OUT, { recursive: true });
@@ -65,6 +67,16 @@ try {
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.reload();
   check(await page.evaluate(() => !!navigator.serviceWorker.controller), "the service worker controls the page");
+  // installable: Chromium finds the manifest sound and, but for the private browsing context the
+  // test runs in, nothing in the way of installing
+  const devtools = await ctx.newCDPSession(page);
+  const manifest = await devtools.send("Page.getAppManifest");
+  check(manifest.url.includes("manifest") && manifest.errors.length === 0, "the web app manifest has no errors",
+    JSON.stringify(manifest.errors));
+  const install = (await devtools.send("Page.getInstallabilityErrors")).installabilityErrors
+    .filter((e) => e.errorId !== "in-incognito");
+  check(install.length === 0, "the app is installable", JSON.stringify(install));
+  await devtools.detach();
 
   // save for offline reading
   await page.click("[data-offline-save]");
@@ -72,6 +84,11 @@ try {
   const state = await page.textContent("[data-offline-state]");
   check(/Tersimpan di perangkat ini: \d+ materi, \d+ KB/.test(state), "what is stored and how big", state);
   await page.screenshot({ path: `${OUT}/1-saved.png`, fullPage: true });
+
+  // online, "Tandai selesai" goes through at once and leads to the next module
+  await page.goto(`${BASE}/courses/${COURSE}/${FIRST}`);
+  await Promise.all([page.waitForURL((u) => u.pathname !== `/courses/${COURSE}/${FIRST}`), page.click("form[data-done] button")]);
+  check(percentOf(await dashboard(page)) > 0, "marked done online, on to the next page", page.url());
   const before = percentOf(await dashboard(page));
 
   // offline: read a saved module and mark it done
@@ -109,6 +126,19 @@ try {
   const again = percentOf(await dashboard(page));
   check(again === after, "sent twice, counted once", `${after}% and ${again}%`);
   await page.screenshot({ path: `${OUT}/4-synced.png`, fullPage: false });
+
+  // a link that only seems online (the browser says online, requests fail): the action waits too
+  await page.route("**/api/v1/courses/*/modules/*/done", (route) => route.abort("internetdisconnected"));
+  await page.goto(`${BASE}/courses/${COURSE}/${FLAKY}`);
+  await page.click("form[data-done] button");
+  await page.waitForSelector("#sync-status:not([hidden])");
+  check((await page.evaluate(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length)) === 1,
+    "on a failing link the action is queued, not lost");
+  await page.unroute("**/api/v1/courses/*/modules/*/done");
+  await page.reload();
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
+  const flaky = percentOf(await dashboard(page));
+  check(flaky > again, "…and reaches the server when the link works", `${again}% → ${flaky}%`);
 
   // logout leaves nothing of this learner on the device
   await Promise.all([page.waitForURL(BASE + "/"), page.click('form[action="/logout"] button')]);

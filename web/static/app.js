@@ -119,17 +119,45 @@
     return flushing;
   }
 
+  function enqueue(entry) {
+    var q = queue();
+    var already = q.some(function (e) { return e.owner === user && e.slug === entry.slug && e.module === entry.module; });
+    if (!already) q.push(entry);
+    keep(q);
+    showQueue();
+  }
+
   doc.addEventListener("submit", function (ev) {
     var form = ev.target;
-    if (form.hasAttribute("data-done") && user && !navigator.onLine) {
+    if (form.hasAttribute("data-done") && user && !form.hasAttribute("data-plain")) {
+      // through the API with a key: online it goes straight through; when the network fails
+      // (also on a link that only seems online) the action waits on the device
       ev.preventDefault();
       var slug = form.getAttribute("data-slug");
-      var module = form.getAttribute("data-module");
-      var q = queue();
-      var already = q.some(function (e) { return e.owner === user && e.slug === slug && e.module === module; });
-      if (!already) q.push({ owner: user, slug: slug, module: module, at: new Date().toISOString(), key: newKey() });
-      keep(q);
-      showQueue();
+      var entry = { owner: user, slug: slug, module: form.getAttribute("data-module"), at: new Date().toISOString(), key: newKey() };
+      if (!navigator.onLine) { enqueue(entry); return; }
+      var button = form.querySelector("button");
+      if (button) button.disabled = true;
+      var abort = window.AbortController ? new AbortController() : null;
+      var timer = abort && setTimeout(function () { abort.abort(); }, 15000);
+      fetch("/api/v1/courses/" + encodeURIComponent(slug) + "/modules/" + encodeURIComponent(entry.module) + "/done", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": entry.key },
+        body: JSON.stringify({ done_at: entry.at }),
+        signal: abort ? abort.signal : undefined
+      }).then(function (res) {
+        if (timer) clearTimeout(timer);
+        if (res.status >= 500) throw new Error("later");
+        if (!res.ok) { form.setAttribute("data-plain", ""); form.submit(); return; }
+        return res.json().then(function (done) {
+          var base = "/courses/" + encodeURIComponent(slug);
+          location.href = done.completed ? base + "?notice=completed" : done.next ? base + "/" + encodeURIComponent(done.next) : base;
+        });
+      }).catch(function () {
+        if (timer) clearTimeout(timer);
+        enqueue(entry);
+      });
     } else if (form.getAttribute("action") === "/logout" && !form.hasAttribute("data-leaving")) {
       // send what waits, forget what this device saved, then log out
       ev.preventDefault();
