@@ -102,10 +102,40 @@ enum CoursesCommand {
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
     },
+    /// Convert a Moodle GIFT question bank into a quiz module of a course folder, written as
+    /// DIR/NN-kuis-<slug>.md (NN: one more than the highest module number; never overwrites).
+    /// Reports every warning and every question it could not convert with its GIFT line.
+    /// Exits 1 when the file cannot be read, DIR is not a course folder or nothing converts.
+    ImportGift {
+        /// The GIFT file (as Moodle exports it, or written by hand).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The course folder (the one holding course.md) to add the quiz module to.
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+        /// The quiz title; default: the file's single $CATEGORY, else the file name.
+        #[arg(long, value_name = "T")]
+        title: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // a file conversion: needs no settings, so it works without a cakap.toml
+    if let Command::Courses(CoursesCommand::ImportGift { file, into, title }) = &cli.command {
+        let ok = cakap::catalog::gift::import(
+            file,
+            into,
+            title.as_deref(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        );
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -153,7 +183,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
-            Command::Courses(CoursesCommand::Check { .. }) => Ok(()),
+            Command::Courses(CoursesCommand::Check { .. } | CoursesCommand::ImportGift { .. }) => {
+                Ok(())
+            }
             Command::Courses(CoursesCommand::Publish { dirs }) => publish(config, dirs).await,
             Command::Users(_) | Command::Certificates(_) => Ok(()),
         }

@@ -1,12 +1,14 @@
 //! Courses: the Markdown course format (parse, validate, render), publishing into the database,
 //! and the catalog, course and module pages.
 
+pub mod archive;
 pub mod batch;
 pub mod check;
 pub mod diag;
 pub mod dictionary;
 pub mod folder;
 pub mod frontmatter;
+pub mod gift;
 pub mod image_size;
 pub mod markdown;
 pub mod publish;
