@@ -113,3 +113,55 @@ fn sqlite_transactions_take_the_write_lock_up_front() {
     .unwrap();
     settings::put(&mut b, "t.other", "1").expect("the lock is released at commit");
 }
+
+#[test]
+fn servers_writing_the_same_new_setting_at_once_do_not_fail() {
+    let tdb = TestDatabase::fresh();
+    let url = DatabaseUrl::parse(&tdb.url).unwrap();
+    drop(connect(&tdb));
+    for round in 0..5 {
+        let key = format!("t.race.{round}");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let (url, key, barrier) = (url.clone(), key.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut conn = pool::connect(&url, false).expect("connect");
+                    barrier.wait();
+                    settings::put(&mut conn, &key, &format!("server {t}"))
+                        .unwrap_or_else(|e| panic!("server {t}: {e}"));
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("no put failed");
+        }
+        let value = settings::get(&mut pool::connect(&url, false).unwrap(), &key).unwrap();
+        assert!(value.is_some_and(|v| v.starts_with("server ")));
+    }
+}
+
+#[test]
+fn a_sqlite_connection_opened_while_another_writes_waits_instead_of_failing() {
+    let tdb = TestDatabase::sqlite();
+    let mut writer = connect(&tdb);
+    let url = DatabaseUrl::parse(&tdb.url).unwrap();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        db::transaction(&mut writer, |c| {
+            settings::put(c, "t.hold", "1")?;
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+    });
+    locked_rx.recv().unwrap();
+    // the write lock is held: opening a connection (its pragmas) must wait for it
+    let mut late = pool::connect(&url, false).expect("a new connection waits for the writer");
+    holder.join().unwrap();
+    assert_eq!(
+        settings::get(&mut late, "t.hold").unwrap().as_deref(),
+        Some("1")
+    );
+}

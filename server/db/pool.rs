@@ -11,11 +11,13 @@ use super::{DatabaseUrl, DbConnection, DbError};
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
-/// Pragmas applied to every new SQLite connection: write-ahead log, enforced foreign keys, a busy
-/// timeout instead of immediate "database is locked", and full durability on commit.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+/// Pragmas applied to every new SQLite connection: a busy timeout instead of immediate "database
+/// is locked" (first: the journal-mode pragma itself waits on a writer's lock, so a connection
+/// opened while another one writes failed without it), write-ahead log, enforced foreign keys,
+/// and full durability on commit.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 5000; \
      PRAGMA synchronous = FULL;";
 
 #[derive(Debug)]

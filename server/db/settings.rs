@@ -25,13 +25,29 @@ pub fn put(conn: &mut DbConnection, key: &str, value: &str) -> Result<(), DbErro
             .set((settings::value.eq(value), settings::updated_at.eq(now)))
             .execute(conn)?;
         if updated == 0 {
-            diesel::insert_into(settings::table)
-                .values((
-                    settings::key.eq(key),
-                    settings::value.eq(value),
-                    settings::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+            // In a savepoint: when another server inserts the same new key at the same moment,
+            // ours fails on the primary key, only the savepoint rolls back, and we update instead.
+            let inserted = crate::db::transaction(conn, |conn| {
+                diesel::insert_into(settings::table)
+                    .values((
+                        settings::key.eq(key),
+                        settings::value.eq(value),
+                        settings::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+            });
+            match inserted {
+                Ok(_) => {}
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    diesel::update(settings::table.find(key))
+                        .set((settings::value.eq(value), settings::updated_at.eq(now)))
+                        .execute(conn)?;
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok::<_, diesel::result::Error>(())
     })?;
