@@ -203,7 +203,7 @@ async fn impact_answer(
 // ---------- results ----------
 
 /// Authors and platform admins see everyone's answers; an agency admin those of their agency.
-fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
+pub(crate) fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
     if me.is_platform_admin || me.is_author {
         Ok(Scope::All)
     } else if me.is_agency_admin {

@@ -18,3 +18,5 @@ pub mod offline;
 pub mod progress;
 pub mod quiz_routes;
 pub mod routes;
+pub mod statistics;
+pub mod statistics_routes;
