@@ -46,6 +46,15 @@ pub const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
+/// `x` with `places` decimals and the language's decimal separator ("4,3" / "4.3").
+pub fn decimal(x: f64, places: usize, lang: crate::web::Lang) -> String {
+    let s = format!("{x:.places$}");
+    match lang {
+        crate::web::Lang::Id => s.replace('.', ","),
+        crate::web::Lang::En => s,
+    }
+}
+
 /// A date as people write it: `17 Agustus 2026` (Indonesian) or `17 August 2026` (English).
 pub fn date(d: chrono::NaiveDate, lang: crate::web::Lang) -> String {
     use chrono::Datelike;

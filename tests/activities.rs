@@ -32,27 +32,6 @@ fn person(app: &TestApp, email: &str, supervisor: Option<i64>) -> i64 {
     .unwrap()
 }
 
-async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
-    let b = app.new_browser();
-    let html = b
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = common::csrf_of(&html);
-    let r = b
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    b
-}
-
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
     b.get(app.url(path))
         .send()
@@ -125,7 +104,7 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let boss = person(&app, "atasan@solo.go.id", None);
     person(&app, "siti@solo.go.id", Some(boss));
     person(&app, "lain@solo.go.id", None);
-    let siti = browser(&app, "siti@solo.go.id").await;
+    let siti = app.browser_as("siti@solo.go.id", PW).await;
 
     // bad input is refused field by field, and a disguised file by its content
     let r = record(
@@ -179,7 +158,7 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let id = cakap::competency::activities::of_user(&mut c, siti_id).unwrap()[0].id;
 
     // someone outside the team can neither see the file nor decide
-    let other = browser(&app, "lain@solo.go.id").await;
+    let other = app.browser_as("lain@solo.go.id", PW).await;
     let r = other
         .get(app.url(&format!("/activities/{id}/evidence")))
         .send()
@@ -216,7 +195,7 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     assert_eq!(r.status(), 404);
 
     // the supervisor sees it with its evidence and approves
-    let atasan = browser(&app, "atasan@solo.go.id").await;
+    let atasan = app.browser_as("atasan@solo.go.id", PW).await;
     let approvals = text(&app, &atasan, "/team/approvals").await;
     assert!(approvals.contains("Workshop Penyusunan SOP Pelayanan"));
     let file = atasan

@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use common::{spawn_app_with, TestApp};
 use diesel::prelude::*;
 use reqwest::{Client, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const PW: &str = "Laporan-Instansi-2026";
 const ISSUER: &str = "Cakap Kota Surakarta";
@@ -86,21 +86,8 @@ fn person(c: &mut DbConnection, w: Who, admin: bool, platform: bool) -> i64 {
     .unwrap()
 }
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let t: Value = Client::new()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    t["token"].as_str().unwrap().to_string()
-}
-
 async fn complete(app: &TestApp, email: &str, slug: &str) {
-    let bearer = token(app, email).await;
+    let bearer = app.token_of(email, PW).await;
     let api = Client::new();
     let r = api
         .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
@@ -119,28 +106,6 @@ async fn complete(app: &TestApp, email: &str, slug: &str) {
         .await
         .unwrap();
     assert!(done["completed"].is_object(), "{done}");
-}
-
-/// A browser logged in as `email`.
-async fn login(app: &TestApp, email: &str) -> Client {
-    let b = app.new_browser();
-    let html = b
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = common::csrf_of(&html);
-    let r = b
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "{email} logs in");
-    b
 }
 
 async fn get(app: &TestApp, b: &Client, path: &str, lang: &str) -> Response {
@@ -349,7 +314,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         .unwrap();
 
     // ---- who may see it ----
-    let admin = login(&app, "admin@solo.go.id").await;
+    let admin = app.browser_as("admin@solo.go.id", PW).await;
     let r = get(&app, &admin, "/admin/report", "id").await;
     assert_eq!(r.status(), 303);
     assert_eq!(
@@ -363,7 +328,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         ("siti@solo.go.id", 403),
         ("root@cakap.go.id", 200),
     ] {
-        let b = login(&app, email).await;
+        let b = app.browser_as(email, PW).await;
         assert_eq!(
             get(&app, &b, &page_path, "id").await.status(),
             status,
@@ -375,7 +340,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
             "{email} CSV"
         );
     }
-    let root_b = login(&app, "root@cakap.go.id").await;
+    let root_b = app.browser_as("root@cakap.go.id", PW).await;
     let choose = get(&app, &root_b, "/admin/report", "id").await;
     assert_eq!(choose.status(), 200);
     let choose = choose.text().await.unwrap();

@@ -64,19 +64,6 @@ fn person(app: &TestApp, email: &str, nip: Option<&str>, agency: Option<i64>, ad
     .unwrap()
 }
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let t: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    t["token"].as_str().unwrap().to_string()
-}
-
 /// Enrol and finish the one-lesson course through the API; returns the certificate JSON.
 async fn complete(app: &TestApp, bearer: &str, slug: &str) -> Value {
     let api = reqwest::Client::new();
@@ -207,7 +194,7 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
     .await;
     let a = agency(&app, "KOTA-SOLO", "Pemerintah Kota Surakarta");
     person(&app, "siti@solo.go.id", Some(NIP), Some(a), false);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
 
     // issuance: number, code, fields
@@ -370,7 +357,7 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
 
     // someone else cannot open the holder's pages
     person(&app, "budi@solo.go.id", None, Some(a), false);
-    let other = browser(&app, "budi@solo.go.id").await;
+    let other = app.browser_as("budi@solo.go.id", PW).await;
     for p in ["", "/pdf", "/badge.jwt", "/qr.svg"] {
         let r = other
             .get(app.url(&format!("/me/certificates/{code}{p}")))
@@ -436,7 +423,7 @@ async fn forgeries_wrong_keys_and_random_codes_are_refused() {
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     person(&app, "siti@solo.go.id", Some(NIP), None, false);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let jwt = cert["jwt"].as_str().unwrap();
     let (_, keys) = jwks(&app).await;
@@ -569,21 +556,6 @@ async fn forgeries_wrong_keys_and_random_codes_are_refused() {
     assert!(r.text().await.unwrap().contains("menit"));
 }
 
-/// A browser of its own, logged in as `email`.
-async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
-    let b = app.new_browser();
-    let html = get_text(app, &b, "/login").await;
-    let csrf = common::csrf_of(&html);
-    let r = b
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    b
-}
-
 async fn get_text(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
     b.get(app.url(path))
         .send()
@@ -619,7 +591,7 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     person(&app, "siti@solo.go.id", Some(NIP), Some(solo), false);
     person(&app, "admin@sleman.go.id", None, Some(sleman), true);
     person(&app, "admin@solo.go.id", None, Some(solo), true);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap().to_string();
     let jwt = cert["jwt"].as_str().unwrap().to_string();
@@ -642,7 +614,7 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
             .status(),
         404
     );
-    let other = token(&app, "admin@sleman.go.id").await;
+    let other = app.token_of("admin@sleman.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/certificates/{code}/revoke")))
         .bearer_auth(&other)
@@ -653,7 +625,7 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     assert_eq!(r.status(), 404);
 
     // the holder's agency admin revokes; a reason is required
-    let admin = browser(&app, "admin@solo.go.id").await;
+    let admin = app.browser_as("admin@solo.go.id", PW).await;
     let list = get_text(&app, &admin, "/admin/certificates").await;
     assert!(list.contains(&code), "{list}");
     let r = revoke_form(&app, &admin, &code, "  ").await;
@@ -719,7 +691,7 @@ async fn expiring_certificates_remind_once_expire_and_renew_by_retaking() {
     );
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     person(&app, "siti@solo.go.id", Some(NIP), None, false);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let first = complete(&app, &bearer, "pelayanan-prima").await;
     let first_code = first["code"].as_str().unwrap().to_string();
     assert!(first["expires_on"].is_string());
@@ -875,7 +847,7 @@ async fn the_cli_verifies_codes_and_jwts_offline_and_rotates_keys() {
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     person(&app, "siti@solo.go.id", Some(NIP), None, false);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap();
     let jwt = cert["jwt"].as_str().unwrap();
@@ -970,7 +942,7 @@ async fn completions_without_a_certificate_get_one_at_start_up() {
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     person(&app, "siti@solo.go.id", Some(NIP), None, false);
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     // as if the completion had been recorded before certificates existed
     let mut c = conn(&app);

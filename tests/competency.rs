@@ -48,19 +48,6 @@ fn conn(app: &TestApp) -> DbConnection {
     pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
 }
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let t: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    t["token"].as_str().unwrap().to_string()
-}
-
 async fn complete(app: &TestApp, bearer: &str, slug: &str) {
     let api = reqwest::Client::new();
     let r = api
@@ -146,7 +133,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
         },
     )
     .unwrap();
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
 
     // before anything: targets from the position, everything a gap
     let p = profile(&app, &bearer).await;
@@ -296,7 +283,7 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
         },
     )
     .unwrap();
-    let bearer = token(&app, "budi@kab.go.id").await;
+    let bearer = app.token_of("budi@kab.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar").await;
     let p = profile(&app, &bearer).await;
     let pp = row(&p, "M.PP");
@@ -305,27 +292,6 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
     assert_eq!(pp["gap"], 0);
     assert_eq!(p["profile"]["jpm"], Value::Null);
     assert!(p["recommendations"].as_array().unwrap().is_empty());
-}
-
-async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
-    let b = app.new_browser();
-    let html = b
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = common::csrf_of(&html);
-    let r = b
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", PW), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    b
 }
 
 async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
@@ -377,7 +343,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     )
     .unwrap();
     users::create(&mut c, &new("lain@solo.go.id", "Orang Lain", None)).unwrap();
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar").await;
     // an overdue assignment
     let r = reqwest::Client::new()
@@ -399,7 +365,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
         .unwrap();
 
     // the team list: JP 6 of 20, gaps (pelaksana: M.PP 1 met, M.INT 1 missing), one overdue
-    let atasan = browser(&app, "atasan@solo.go.id").await;
+    let atasan = app.browser_as("atasan@solo.go.id", PW).await;
     let (status, team) = page(&app, &atasan, "/team").await;
     assert_eq!(status, 200);
     assert!(team.contains("Siti Rahmawati"));
@@ -462,7 +428,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     assert!(html.contains("0 dari 2 rencana terpenuhi"), "{html}");
 
     // only the supervisor: someone else gets not found, and cannot write
-    let lain = browser(&app, "lain@solo.go.id").await;
+    let lain = app.browser_as("lain@solo.go.id", PW).await;
     assert_eq!(page(&app, &lain, &plan_url).await.0, 404);
     let (_, own) = page(&app, &lain, "/me/profile").await;
     let csrf = common::csrf_of(&own);
@@ -489,7 +455,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
         .await
         .unwrap();
     assert!(done["completed"].is_object());
-    let member = browser(&app, "siti@solo.go.id").await;
+    let member = app.browser_as("siti@solo.go.id", PW).await;
     let (_, profile) = page(&app, &member, "/me/profile").await;
     assert!(profile.contains("Rencana pengembangan"), "{profile}");
     assert!(profile.contains("1 dari 2 rencana terpenuhi"), "{profile}");
@@ -517,7 +483,7 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     };
     let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
     let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
         .bearer_auth(&bearer)
@@ -672,7 +638,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     .unwrap();
 
     // two courses and an outside activity, approved by the supervisor
-    let bearer = token(&app, "siti@solo.go.id").await;
+    let bearer = app.token_of("siti@solo.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar").await;
     complete(&app, &bearer, "egov").await;
     let today = chrono::Utc::now().date_naive();
@@ -693,7 +659,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     .unwrap();
     let p = profile(&app, &bearer).await;
     assert_eq!(p["jp_earned"], 11, "a pending activity does not count");
-    let atasan = browser(&app, "kabid@solo.go.id").await;
+    let atasan = app.browser_as("kabid@solo.go.id", PW).await;
     let r = post(
         &app,
         &atasan,
@@ -764,7 +730,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     assert!(andi_row.contains(">0</strong> / 20"), "{andi_row}");
 
     // the agency's figures
-    let admin = browser(&app, "admin@solo.go.id").await;
+    let admin = app.browser_as("admin@solo.go.id", PW).await;
     let (status, html) = page(&app, &admin, &format!("/admin/agencies/{agency}/report")).await;
     assert_eq!(status, 200);
     let unit_row = table_row(&html, "<td>Dinas Kominfo</td>");
@@ -817,7 +783,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         },
     )
     .unwrap();
-    let other = browser(&app, "admin@bogor.go.id").await;
+    let other = app.browser_as("admin@bogor.go.id", PW).await;
     let (status, _) = page(&app, &other, &format!("/admin/agencies/{agency}/report")).await;
     assert_eq!(status, 403);
     let (status, _) = page(&app, &other, &format!("/team/{siti}/plan")).await;

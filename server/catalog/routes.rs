@@ -102,35 +102,35 @@ async fn course_page(
         "evaluated" => Some("evaluation.reaction.saved"),
         _ => None,
     };
-    let certificate = match (&me.0, &learner) {
+    // the learner's certificate for the course and, once completed, their rating (asked once
+    // per completion), in one trip to the database
+    let (certificate, evaluation) = match (&me.0, &learner) {
         (Some(u), Some(l)) => {
-            let (uid, cid) = (u.id, l.enrollment.course_id);
-            let latest = db
+            let (uid, cid, s2) = (u.id, l.enrollment.course_id, slug.clone());
+            let completed = l.enrollment.completed_at.is_some();
+            let (latest, reaction) = db
                 .run(move |conn| {
-                    Ok::<_, AppError>(crate::certificates::store::latest_for_course(
-                        conn, uid, cid,
-                    )?)
+                    use crate::competency::evaluation as eval;
+                    let latest = crate::certificates::store::latest_for_course(conn, uid, cid)?;
+                    let completion = match completed {
+                        true => eval::completion_of(conn, uid, &s2)?,
+                        false => None,
+                    };
+                    let reaction = match completion {
+                        Some((id, _)) => Some(eval::reaction_for(conn, id)?),
+                        None => None,
+                    };
+                    Ok::<_, AppError>((latest, reaction))
                 })
                 .await?;
-            latest.map(|c| crate::certificates::routes::course_box(&c, Lang::of(&req)))
+            (
+                latest.map(|c| crate::certificates::routes::course_box(&c, Lang::of(&req))),
+                reaction.map(|answer| {
+                    crate::competency::evaluation_routes::course_box(answer.as_ref())
+                }),
+            )
         }
-        _ => None,
-    };
-    // a completed course asks for the learner's rating (once per completion)
-    let evaluation = match (&me.0, &learner) {
-        (Some(u), Some(l)) if l.enrollment.completed_at.is_some() => {
-            let (uid, s2) = (u.id, slug.clone());
-            db.run(move |conn| {
-                use crate::competency::evaluation as eval;
-                Ok::<_, AppError>(match eval::completion_of(conn, uid, &s2)? {
-                    Some((completion, _)) => Some(eval::reaction_for(conn, completion)?),
-                    None => None,
-                })
-            })
-            .await?
-            .map(|answer| crate::competency::evaluation_routes::course_box(answer.as_ref()))
-        }
-        _ => None,
+        _ => (None, None),
     };
     render_course(
         &req,

@@ -65,15 +65,6 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .to_string()
 }
 
-/// One decimal, with the language's decimal separator.
-fn decimal(x: f64, lang: Lang) -> String {
-    let s = format!("{x:.1}");
-    match lang {
-        Lang::Id => s.replace('.', ","),
-        Lang::En => s,
-    }
-}
-
 /// The agency `id`, after checking that the user may administer it (403 before 404).
 async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
     me.require_agency_admin(id)?;
@@ -152,7 +143,7 @@ async fn report_page(
                         "kind": l.kind,
                         "target": l.target,
                         "below": l.below,
-                        "average": l.average.map(|a| decimal(a, lang)),
+                        "average": l.average.map(|a| crate::text::decimal(a, 1, lang)),
                     })
                 })
                 .collect();

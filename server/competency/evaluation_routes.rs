@@ -215,13 +215,7 @@ pub(crate) fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
 
 /// A mean rating the way the language writes decimals ("4,3" / "4.3").
 pub fn average(s: &Summary, lang: Lang) -> Option<String> {
-    s.average.map(|a| {
-        let t = format!("{a:.1}");
-        match lang {
-            Lang::Id => t.replace('.', ","),
-            Lang::En => t,
-        }
-    })
+    s.average.map(|a| crate::text::decimal(a, 1, lang))
 }
 
 fn summary_view(s: &Summary, lang: Lang, prefix: &str) -> Value {

@@ -132,14 +132,6 @@ pub fn load(
     Ok(Some((title, out)))
 }
 
-fn decimal(x: f64, places: usize, lang: Lang) -> String {
-    let t = format!("{x:.places$}");
-    match lang {
-        Lang::Id => t.replace('.', ","),
-        Lang::En => t,
-    }
-}
-
 fn percent(x: Option<f64>) -> Option<i64> {
     x.map(|v| (v * 100.0).round() as i64)
 }
@@ -187,7 +179,7 @@ async fn page(
                         "prompt_html": prompt,
                         "answered": q.answered,
                         "facility": percent(q.facility),
-                        "discrimination": q.discrimination.map(|d| decimal(d, 2, lang)),
+                        "discrimination": q.discrimination.map(|d| crate::text::decimal(d, 2, lang)),
                         "verdict_key": q.verdict.key(),
                         "verdict": q.verdict,
                         "flagged": q.verdict.flagged(),
@@ -200,8 +192,8 @@ async fn page(
                 "attempts": s.attempts,
                 "passed": s.passed,
                 "pass_rate": percent(s.pass_rate),
-                "mean": s.mean_score.map(|m| decimal(m, 1, lang)),
-                "median": s.median_score.map(|m| decimal(m, 1, lang)),
+                "mean": s.mean_score.map(|m| crate::text::decimal(m, 1, lang)),
+                "median": s.median_score.map(|m| crate::text::decimal(m, 1, lang)),
                 "bands": bands,
                 "questions": questions,
                 "flagged": s.questions.iter().filter(|q| q.verdict.flagged()).count(),

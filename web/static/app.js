@@ -90,6 +90,18 @@
     });
   }
 
+  // One queued (or about to be queued) "lesson done", to the API under its own key.
+  function sendDone(e, signal) {
+    var url = "/api/v1/courses/" + encodeURIComponent(e.slug) + "/modules/" + encodeURIComponent(e.module) + "/done";
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": e.key },
+      body: JSON.stringify({ done_at: e.at }),
+      signal: signal || undefined
+    });
+  }
+
   var flushing = null;
   function flush() {
     if (flushing) return flushing;
@@ -98,13 +110,7 @@
     var chain = Promise.resolve();
     todo.forEach(function (e) {
       chain = chain.then(function () {
-        var url = "/api/v1/courses/" + encodeURIComponent(e.slug) + "/modules/" + encodeURIComponent(e.module) + "/done";
-        return fetch(url, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": e.key },
-          body: JSON.stringify({ done_at: e.at })
-        }).then(function (res) {
+        return sendDone(e).then(function (res) {
           // sent, or refused for good (the module is gone): it leaves the queue
           var final = res.ok || res.status === 400 || res.status === 404;
           if (!final) throw new Error("later");
@@ -140,13 +146,7 @@
       if (button) button.disabled = true;
       var abort = window.AbortController ? new AbortController() : null;
       var timer = abort && setTimeout(function () { abort.abort(); }, 15000);
-      fetch("/api/v1/courses/" + encodeURIComponent(slug) + "/modules/" + encodeURIComponent(entry.module) + "/done", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": entry.key },
-        body: JSON.stringify({ done_at: entry.at }),
-        signal: abort ? abort.signal : undefined
-      }).then(function (res) {
+      sendDone(entry, abort && abort.signal).then(function (res) {
         if (timer) clearTimeout(timer);
         if (res.status >= 500) throw new Error("later");
         if (!res.ok) { form.setAttribute("data-plain", ""); form.submit(); return; }
