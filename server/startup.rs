@@ -293,6 +293,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::learning::statistics_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
+    crate::catalog::author_routes::routes(cfg);
     crate::accounts::routes::routes(cfg);
     crate::accounts::admin_orgs::routes(cfg);
     crate::accounts::admin_users::routes(cfg);

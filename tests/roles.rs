@@ -123,6 +123,24 @@ async fn each_role_against_each_protected_route() {
     let target = make("sasaran@a.go.id", Some(a), &|_| {});
     let other_learner = make("lain@b.go.id", Some(b), &|_| {});
 
+    // the author owns one sample course; the others belong to no author
+    let platform = cakap::catalog::workspace::Author {
+        user_id: 0,
+        all: true,
+    };
+    cakap::catalog::workspace::add_owner(
+        &mut conn,
+        platform,
+        "komunikasi-efektif",
+        "penulis@a.go.id",
+    )
+    .unwrap();
+    let version_of = |conn: &mut cakap::db::DbConnection, slug: &str| -> i64 {
+        cakap::catalog::store::versions_of(conn, slug).unwrap()[0].0
+    };
+    let owned_version = version_of(&mut conn, "komunikasi-efektif");
+    let other_version = version_of(&mut conn, "pelayanan-publik-prima");
+
     let emails = [
         None,
         Some("pegawai@a.go.id"),
@@ -186,6 +204,36 @@ async fn each_role_against_each_protected_route() {
             format!("/admin/users/{other_learner}"),
             [Login, Forbidden, Forbidden, Forbidden, NotFound, Ok, Ok],
         ),
+        (
+            "/author/courses".into(),
+            [Login, Forbidden, Ok, Forbidden, Forbidden, Forbidden, Ok],
+        ),
+        (
+            "/author/courses/komunikasi-efektif".into(),
+            [Login, Forbidden, Ok, Forbidden, Forbidden, Forbidden, Ok],
+        ),
+        (
+            "/author/courses/pelayanan-publik-prima".into(),
+            [
+                Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
+        (
+            format!("/author/courses/komunikasi-efektif/versions/{owned_version}/view"),
+            [Login, Forbidden, Ok, Forbidden, Forbidden, Forbidden, Ok],
+        ),
+        (
+            format!("/author/courses/pelayanan-publik-prima/versions/{other_version}/download"),
+            [
+                Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
+        (
+            format!("/author/courses/komunikasi-efektif/versions/{other_version}/view"),
+            [
+                Login, Forbidden, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (path, wants) in &gets {
@@ -231,6 +279,32 @@ async fn each_role_against_each_protected_route() {
                 format!("/admin/users/{target}/roles"),
                 vec![("author", "on".into())],
                 [Login, Forbidden, Forbidden, Forbidden, Ok, NotFound, Ok][i],
+            ),
+            (
+                "/author/courses/pelayanan-publik-prima/archive".into(),
+                vec![("archived", "false".into())],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
+            ),
+            (
+                "/author/courses/komunikasi-efektif/archive".into(),
+                vec![("archived", "false".into())],
+                [Login, Forbidden, Ok, Forbidden, Forbidden, Forbidden, Ok][i],
+            ),
+            (
+                format!("/author/courses/pelayanan-publik-prima/versions/{other_version}/publish"),
+                vec![],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
+            ),
+            (
+                "/author/courses/pelayanan-publik-prima/owners".into(),
+                vec![("email", "penulis@a.go.id".into())],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
             ),
         ];
         for (path, mut fields, want) in posts {

@@ -10,6 +10,10 @@ use std::path::{Component, Path, PathBuf};
 
 use super::folder::ASSET_TYPES;
 
+/// The competency dictionary's file name; at the top of an archive it sits next to the course
+/// folder, as `cakap courses check` finds it.
+pub const DICTIONARY: &str = "competencies.toml";
+
 /// What an upload may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -171,8 +175,10 @@ pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<PathBuf, Ref
     let root: PathBuf = if plan.iter().any(|(_, p)| p == Path::new("course.md")) {
         PathBuf::new()
     } else {
+        // a competencies.toml next to the course folder (as `courses check` reads it) is allowed
         let mut tops: Vec<PathBuf> = plan
             .iter()
+            .filter(|(_, p)| p != Path::new(DICTIONARY))
             .filter_map(|(_, p)| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
             .collect();
         tops.sort();

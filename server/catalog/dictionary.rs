@@ -56,6 +56,30 @@ impl Dictionary {
         self.by_code.keys().map(String::as_str).collect()
     }
 
+    /// The entries as a `competencies.toml` that [`Dictionary::parse`] reads back.
+    pub fn to_toml(&self) -> String {
+        let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let mut out =
+            String::from("# The competencies this course names, from Cakap's dictionary.\n");
+        for c in self.by_code.values() {
+            out.push_str("\n[[competency]]\n");
+            out.push_str(&format!("code = {}\n", quote(&c.code)));
+            out.push_str(&format!("name = {}\n", quote(&c.name)));
+            out.push_str(&format!("kind = {}\n", quote(c.kind.code())));
+            if !c.description.is_empty() {
+                out.push_str(&format!("description = {}\n", quote(&c.description)));
+            }
+            if !c.levels.is_empty() {
+                out.push_str("levels = [\n");
+                for l in &c.levels {
+                    out.push_str(&format!("  {},\n", quote(l)));
+                }
+                out.push_str("]\n");
+            }
+        }
+        out
+    }
+
     /// Read `path`; every problem is a diagnostic. Returns what could be read.
     pub fn load(path: &Path, shown: &str) -> (Dictionary, Vec<Diagnostic>) {
         let mut diags = Vec::new();
@@ -204,6 +228,30 @@ mod tests {
         }
         assert_eq!(dict.get("SK.PB").unwrap().kind, Kind::SosialKultural);
         assert!(dict.by_code.values().any(|c| c.kind == Kind::Teknis));
+    }
+
+    #[test]
+    fn to_toml_reads_back_the_same() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("courses/competencies.toml");
+        let (dict, _) = Dictionary::load(&path, "courses/competencies.toml");
+        let mut diags = Vec::new();
+        let again = Dictionary::parse(&dict.to_toml(), "again.toml", &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(again, dict);
+        let mut odd = Dictionary::default();
+        odd.by_code.insert(
+            "T.X".into(),
+            Competency {
+                code: "T.X".into(),
+                name: "Kutip \"ini\" \\ itu\nbaris".into(),
+                kind: Kind::Teknis,
+                description: String::new(),
+                levels: vec![],
+            },
+        );
+        let back = Dictionary::parse(&odd.to_toml(), "odd.toml", &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(back, odd);
     }
 
     #[test]

@@ -189,6 +189,9 @@ pub struct CourseOut {
     pub description_html: String,
     pub modules: Vec<ModuleOut>,
     pub assets: Vec<AssetOut>,
+    /// The Markdown files as read (`course.md`, `01-pengantar.md`, …), kept with the version so it
+    /// can be edited, compared and downloaded again.
+    pub sources: BTreeMap<String, String>,
 }
 
 impl CourseOut {
@@ -360,6 +363,7 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
     let mut assets = Vec::new();
     let mut hasher = Sha256::new();
     let mut all_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
     for (rel, path) in &files.others {
         let shown_file = format!("{shown}/{rel}");
         let mut sink = Sink {
@@ -456,6 +460,7 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
             let mut sink = Sink { path: &shown_file, out: &mut diags };
             if let Some(text) = read_text(path, &mut sink) {
                 all_files.insert("course.md".into(), text.as_bytes().to_vec());
+                sources.insert("course.md".to_string(), text.clone());
                 if let Some((m, body, body_line)) = course_meta(&text, dict, &folder_name, dir, &mut sink) {
                     description_html = markdown::render(body, body_line, &links, &mut sink).html;
                     meta = Some(m);
@@ -491,6 +496,7 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
             continue;
         };
         all_files.insert(name.clone(), text.as_bytes().to_vec());
+        sources.insert(name.clone(), text.clone());
         if let Some(m) = module(&text, *number, stem, course_pass_mark, &links, &mut sink) {
             modules.push(m);
         }
@@ -513,6 +519,7 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
             description_html,
             modules,
             assets,
+            sources,
         }),
         _ => None,
     };

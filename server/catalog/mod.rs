@@ -2,10 +2,12 @@
 //! and the catalog, course and module pages.
 
 pub mod archive;
+pub mod author_routes;
 pub mod batch;
 pub mod check;
 pub mod diag;
 pub mod dictionary;
+pub mod diff;
 pub mod folder;
 pub mod frontmatter;
 pub mod gift;
@@ -16,6 +18,7 @@ pub mod quiz;
 pub mod routes;
 pub mod search;
 pub mod store;
+pub mod workspace;
 
 pub use diag::{Diagnostic, Severity};
 pub use dictionary::Dictionary;

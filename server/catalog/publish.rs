@@ -14,12 +14,12 @@ use super::dictionary::Dictionary;
 use super::folder::{AnswerKey, CourseOut};
 use crate::db::schema::{
     assets, competencies, course_competencies, course_versions, courses, modules, question_keys,
-    questions, version_assets,
+    questions, version_assets, version_sources,
 };
 use crate::db::{DbConnection, DbError};
 
 /// A fixed key for the PostgreSQL advisory lock that serialises publishing across servers.
-const PUBLISH_LOCK: i64 = 0x00ca_4a71;
+pub const PUBLISH_LOCK: i64 = 0x00ca_4a71;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -177,8 +177,42 @@ pub fn publish(conn: &mut DbConnection, course: &CourseOut) -> Result<Outcome, P
 
 fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outcome, PublishError> {
     let now = Utc::now().naive_utc();
+    check_prerequisites(conn, c)?;
+    check_competencies(conn, c)?;
 
-    // prerequisites must be published courses
+    let (course_id, current, first) = course_row(conn, &c.slug, now)?;
+    if let Some((version_id, _)) = version_with_hash(conn, course_id, &c.hash)? {
+        keep_sources(conn, version_id, c)?;
+        if current == Some(version_id) {
+            return Ok(Outcome::Unchanged);
+        }
+        mark_published(conn, version_id, now)?;
+        set_current(conn, course_id, version_id, now)?;
+        return Ok(Outcome::Restored { version_id });
+    }
+    let version_id = insert_version(conn, course_id, c, Status::Published, None, "cli", now)?;
+    set_current(conn, course_id, version_id, now)?;
+    Ok(Outcome::Published { version_id, first })
+}
+
+/// Whether a version is what learners may see or only a draft its authors work on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Published,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+        }
+    }
+}
+
+/// Prerequisites must be published courses.
+pub fn check_prerequisites(conn: &mut DbConnection, c: &CourseOut) -> Result<(), PublishError> {
     for p in &c.meta.prerequisites {
         let found: Option<i64> = courses::table
             .filter(courses::slug.eq(p))
@@ -192,7 +226,11 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
             )));
         }
     }
-    // competencies must be in the stored dictionary
+    Ok(())
+}
+
+/// Competencies must be in the stored dictionary.
+pub fn check_competencies(conn: &mut DbConnection, c: &CourseOut) -> Result<(), PublishError> {
     let codes: Vec<&str> = c
         .meta
         .competencies
@@ -208,18 +246,26 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
             "competency `{missing}` is not in the dictionary; add it to competencies.toml and publish again"
         )));
     }
+    Ok(())
+}
 
+/// The course's row (created, with no current version, when new): (id, current version, new).
+pub fn course_row(
+    conn: &mut DbConnection,
+    slug: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(i64, Option<i64>, bool), diesel::result::Error> {
     let existing: Option<(i64, Option<i64>)> = courses::table
-        .filter(courses::slug.eq(&c.slug))
+        .filter(courses::slug.eq(slug))
         .select((courses::id, courses::current_version_id))
         .first(conn)
         .optional()?;
-    let (course_id, current, first) = match existing {
+    Ok(match existing {
         Some((id, current)) => (id, current, false),
         None => {
             let id: i64 = diesel::insert_into(courses::table)
                 .values((
-                    courses::slug.eq(&c.slug),
+                    courses::slug.eq(slug),
                     courses::archived.eq(false),
                     courses::created_at.eq(now),
                     courses::updated_at.eq(now),
@@ -228,22 +274,87 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
                 .get_result(conn)?;
             (id, None, true)
         }
-    };
+    })
+}
 
-    let same: Option<i64> = course_versions::table
+/// The version of a course with these files, if stored: (id, status).
+pub fn version_with_hash(
+    conn: &mut DbConnection,
+    course_id: i64,
+    hash: &str,
+) -> Result<Option<(i64, String)>, diesel::result::Error> {
+    course_versions::table
         .filter(course_versions::course_id.eq(course_id))
-        .filter(course_versions::hash.eq(&c.hash))
-        .select(course_versions::id)
+        .filter(course_versions::hash.eq(hash))
+        .select((course_versions::id, course_versions::status))
         .first(conn)
-        .optional()?;
-    if let Some(version_id) = same {
-        if current == Some(version_id) {
-            return Ok(Outcome::Unchanged);
-        }
-        set_current(conn, course_id, version_id, now)?;
-        return Ok(Outcome::Restored { version_id });
-    }
+        .optional()
+}
 
+/// Versions stored before sources were kept get them when the same files come again.
+fn keep_sources(
+    conn: &mut DbConnection,
+    version_id: i64,
+    c: &CourseOut,
+) -> Result<(), diesel::result::Error> {
+    let stored: i64 = version_sources::table
+        .filter(version_sources::version_id.eq(version_id))
+        .count()
+        .get_result(conn)?;
+    if stored == 0 {
+        insert_sources(conn, version_id, c)?;
+    }
+    Ok(())
+}
+
+fn insert_sources(
+    conn: &mut DbConnection,
+    version_id: i64,
+    c: &CourseOut,
+) -> Result<(), diesel::result::Error> {
+    for (path, content) in &c.sources {
+        diesel::insert_into(version_sources::table)
+            .values((
+                version_sources::version_id.eq(version_id),
+                version_sources::path.eq(path),
+                version_sources::content.eq(content),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A draft (or an older version) becomes a published one.
+pub fn mark_published(
+    conn: &mut DbConnection,
+    version_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    let status: String = course_versions::table
+        .find(version_id)
+        .select(course_versions::status)
+        .first(conn)?;
+    if status != Status::Published.code() {
+        diesel::update(course_versions::table.find(version_id))
+            .set((
+                course_versions::status.eq(Status::Published.code()),
+                course_versions::published_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Store a course's files as a new version (not made current here).
+pub fn insert_version(
+    conn: &mut DbConnection,
+    course_id: i64,
+    c: &CourseOut,
+    status: Status,
+    by: Option<i64>,
+    origin: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<i64, PublishError> {
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     let version_id: i64 = diesel::insert_into(course_versions::table)
         .values((
@@ -262,10 +373,13 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
             course_versions::authors.eq(json(&c.meta.authors)),
             course_versions::total_minutes.eq(c.total_minutes()),
             course_versions::published_at.eq(now),
+            course_versions::status.eq(status.code()),
+            course_versions::created_by.eq(by),
+            course_versions::origin.eq(origin),
+            course_versions::saved_at.eq(Some(now)),
         ))
         .returning(course_versions::id)
         .get_result(conn)?;
-
     for (code, level) in &c.meta.competencies {
         diesel::insert_into(course_competencies::table)
             .values((
@@ -357,11 +471,11 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
             .execute(conn)?;
     }
 
-    set_current(conn, course_id, version_id, now)?;
-    Ok(Outcome::Published { version_id, first })
+    insert_sources(conn, version_id, c)?;
+    Ok(version_id)
 }
 
-fn set_current(
+pub fn set_current(
     conn: &mut DbConnection,
     course_id: i64,
     version_id: i64,

@@ -50,6 +50,20 @@ pub enum Numeric {
     Range { min: f64, max: f64 },
 }
 
+impl std::fmt::Display for Numeric {
+    /// `42`, `42 ± 0.5` or `40..45`, as an answer key shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Numeric::Exact {
+                value,
+                tolerance: 0.0,
+            } => write!(f, "{value}"),
+            Numeric::Exact { value, tolerance } => write!(f, "{value} ± {tolerance}"),
+            Numeric::Range { min, max } => write!(f, "{min} … {max}"),
+        }
+    }
+}
+
 impl Numeric {
     pub fn accepts(&self, x: f64) -> bool {
         // a little slack for decimal fractions that binary floats cannot hold exactly

@@ -166,6 +166,9 @@ pub enum Which {
     Hash(String),
     /// A version by id (the one a learner is enrolled in); must belong to the course.
     Id(i64),
+    /// A version by id, drafts included: only for its authors' preview, after the authorization
+    /// check.
+    Preview(i64),
 }
 
 /// The version id of a course, or `None` when the course or version does not exist.
@@ -192,11 +195,19 @@ pub fn resolve(
             course_versions::table
                 .filter(course_versions::course_id.eq(course_id))
                 .filter(course_versions::hash.like(pattern))
+                .filter(course_versions::status.eq("published"))
                 .select(course_versions::id)
                 .first(conn)
                 .optional()?
         }
         Which::Id(id) => course_versions::table
+            .find(*id)
+            .filter(course_versions::course_id.eq(course_id))
+            .filter(course_versions::status.eq("published"))
+            .select(course_versions::id)
+            .first(conn)
+            .optional()?,
+        Which::Preview(id) => course_versions::table
             .find(*id)
             .filter(course_versions::course_id.eq(course_id))
             .select(course_versions::id)

@@ -60,6 +60,10 @@ diesel::table! {
         authors -> Text,
         total_minutes -> Integer,
         published_at -> Timestamp,
+        status -> Text,
+        created_by -> Nullable<BigInt>,
+        origin -> Text,
+        saved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -473,6 +477,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    course_owners (course_id, user_id) {
+        course_id -> BigInt,
+        user_id -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    version_sources (version_id, path) {
+        version_id -> BigInt,
+        path -> Text,
+        content -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -510,6 +530,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     course_reactions,
     impact_reviews,
     idempotency_keys,
+    course_owners,
+    version_sources,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -564,6 +586,8 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         course_reactions,
         impact_reviews,
         idempotency_keys,
+        course_owners,
+        version_sources,
     ]
 }
 

@@ -1,0 +1,1067 @@
+//! The author workspace in the browser ("Kursus saya"): upload a course folder as a `.zip` into a
+//! draft, preview a draft as learners will see it (with the answer key), publish, compare versions,
+//! archive, edit one module's Markdown, download any version, and turn a Moodle GIFT file into a
+//! quiz module. Authors change the courses they own; platform admins change every course.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::archive::Limits;
+use super::diag::{Diagnostic, Severity};
+use super::folder::{AnswerKey, MAX_MARKDOWN_BYTES};
+use super::gift;
+use super::publish::Outcome;
+use super::store::{self, Which};
+use super::workspace::{self, Author, AuthorError, Saved};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/author",
+        web::get().to(|| async {
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/author/courses"))
+                .finish()
+        }),
+    )
+    .route("/author/courses", web::get().to(list_page))
+    .route("/author/courses/upload", web::post().to(upload))
+    .route("/author/courses/{slug}", web::get().to(course_page))
+    .route("/author/courses/{slug}/archive", web::post().to(archive))
+    .route("/author/courses/{slug}/owners", web::post().to(add_owner))
+    .route("/author/courses/{slug}/gift", web::post().to(gift_upload))
+    .route(
+        "/author/courses/{slug}/versions/{id}/publish",
+        web::post().to(publish),
+    )
+    .route(
+        "/author/courses/{slug}/versions/{id}/download",
+        web::get().to(download),
+    )
+    .route(
+        "/author/courses/{slug}/versions/{id}/preview",
+        web::get().to(preview_frame),
+    )
+    .route(
+        "/author/courses/{slug}/versions/{id}/view",
+        web::get().to(preview_course),
+    )
+    .route(
+        "/author/courses/{slug}/versions/{id}/view/{module}",
+        web::get().to(preview_module),
+    )
+    .service(
+        web::resource("/author/courses/{slug}/versions/{id}/edit/{file}")
+            .app_data(web::FormConfig::default().limit(4 * MAX_MARKDOWN_BYTES))
+            .route(web::get().to(edit_page))
+            .route(web::post().to(edit_submit)),
+    );
+}
+
+/// Who may work here: authors and platform admins.
+fn author(me: &CurrentUser) -> Result<Author, AppError> {
+    if me.is_author || me.is_platform_admin {
+        Ok(Author {
+            user_id: me.id,
+            all: me.is_platform_admin,
+        })
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn app_error(e: AuthorError) -> AppError {
+    match e {
+        AuthorError::NotFound => AppError::NotFound,
+        AuthorError::NotOwner => AppError::Forbidden,
+        AuthorError::Refused(m) => AppError::BadRequest(m),
+        AuthorError::Db(e) => AppError::Db(e),
+    }
+}
+
+fn date_time(t: chrono::NaiveDateTime, lang: Lang) -> String {
+    format!(
+        "{} {}",
+        crate::text::date(t.date(), lang),
+        t.format("%H:%M")
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+/// Notices a redirect may name (anything else is ignored).
+const NOTICES: &[&str] = &[
+    "published",
+    "restored",
+    "unchanged",
+    "archived",
+    "unarchived",
+    "owner_added",
+];
+
+async fn list_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let courses = db
+        .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
+        .await?;
+    let limits = Limits::default();
+    views.page(
+        &req,
+        "pages/author_courses",
+        json!({
+            "courses": courses,
+            "all": who.all,
+            "max_mb": limits.archive_bytes / (1024 * 1024),
+        }),
+    )
+}
+
+async fn course_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let slug = path.into_inner();
+    let notice = NOTICES
+        .iter()
+        .find(|n| **n == query.notice)
+        .map(|n| format!("author.notice.{n}"));
+    render_course(&req, &db, &views, who, slug, notice, None).await
+}
+
+async fn render_course(
+    req: &HttpRequest,
+    db: &Db,
+    views: &Views,
+    who: Author,
+    slug: String,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let detail = db
+        .run(move |conn| {
+            let id = workspace::owned(conn, who, &slug)?;
+            Ok::<_, AuthorError>(workspace::detail(conn, id)?)
+        })
+        .await
+        .map_err(app_error)?;
+    let versions: Vec<Value> = detail
+        .versions
+        .iter()
+        .map(|v| {
+            let draft = v.status == "draft";
+            json!({
+                "id": v.id,
+                "short": v.short,
+                "title": v.title,
+                "draft": draft,
+                "is_current": v.is_current,
+                "saved": date_time(v.saved_at, lang),
+                "published": v.published_at.map(|t| date_time(t, lang)),
+                "origin": v.origin,
+                "by": v.by,
+                "enrollments": v.enrollments,
+                "changes": v.changes,
+                "no_changes": v.changes.as_ref().is_some_and(|c| c.is_empty()),
+                "has_sources": v.has_sources,
+                "can_publish": !v.is_current,
+            })
+        })
+        .collect();
+    let newest = detail.versions.first();
+    let edit_base = newest.filter(|v| v.has_sources).map(|v| v.id);
+    let (files, modules) = match edit_base {
+        Some(id) => db
+            .run(move |conn| {
+                let sources = workspace::sources(conn, id)?;
+                Ok::<_, AppError>(sources.into_keys().collect::<Vec<_>>())
+            })
+            .await
+            .map(|f| (f, true))?,
+        None => (Vec::new(), false),
+    };
+    views.page(
+        req,
+        "pages/author_course",
+        json!({
+            "course": {
+                "slug": detail.slug,
+                "title": detail.title,
+                "archived": detail.archived,
+                "published": detail.current.is_some(),
+            },
+            "versions": versions,
+            "owners": detail.owners,
+            "edit_base": edit_base,
+            "files": files,
+            "has_files": modules,
+            "notice_key": notice,
+            "error": error,
+            "max_mb": Limits::default().archive_bytes / (1024 * 1024),
+        }),
+    )
+}
+
+/// A multipart form: its text fields and its one file (name, bytes, and the real size when it was
+/// larger than `limit`: the rest is read and counted, not kept).
+struct Uploaded {
+    fields: HashMap<String, String>,
+    file_name: String,
+    bytes: Vec<u8>,
+    size: u64,
+}
+
+async fn read_upload(mut payload: Multipart, limit: u64) -> Result<Uploaded, AppError> {
+    let mut out = Uploaded {
+        fields: HashMap::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+        size: 0,
+    };
+    while let Some(item) = payload.next().await {
+        let mut field = item.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(str::to_string));
+        if name == "file" {
+            out.file_name = file_name.unwrap_or_default();
+            while let Some(chunk) = field.next().await {
+                let chunk =
+                    chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                out.size += chunk.len() as u64;
+                if out.size <= limit {
+                    out.bytes.extend_from_slice(&chunk);
+                }
+            }
+        } else {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk =
+                    chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                if bytes.len() + chunk.len() > 10_000 {
+                    return Err(AppError::BadRequest(format!(
+                        "the field `{name}` is too long"
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !name.is_empty() {
+                out.fields
+                    .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check_csrf(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
+    let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
+    match csrf::expected(req) {
+        Some(t) if csrf::same(&t, sent) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// One diagnostic as the result page lists it: file, line, message.
+fn diagnostic(d: &Diagnostic, prefix: &str) -> Value {
+    let file = d
+        .path
+        .strip_prefix(prefix)
+        .unwrap_or(&d.path)
+        .trim_start_matches('/');
+    json!({
+        "file": if file.is_empty() { d.path.as_str() } else { file },
+        "line": (d.line > 0).then_some(d.line),
+        "message": d.message,
+        "error": d.severity == Severity::Error,
+    })
+}
+
+/// What a save into a draft gave, for the result page.
+fn saved_json(saved: Saved) -> Value {
+    let (key, draft) = match saved {
+        Saved::Draft { .. } => ("author.result.saved", true),
+        Saved::ExistingDraft { .. } => ("author.result.existing_draft", true),
+        Saved::SameAsCurrent { .. } => ("author.result.same_as_current", false),
+        Saved::OlderVersion { .. } => ("author.result.older_version", true),
+    };
+    json!({"key": key, "version_id": saved.version_id(), "can_publish": draft})
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result_page(
+    req: &HttpRequest,
+    views: &Views,
+    slug: Option<&str>,
+    title_key: &str,
+    refused: Option<String>,
+    diagnostics: Vec<Value>,
+    saved: Option<Value>,
+    extra: Value,
+) -> Result<HttpResponse, AppError> {
+    let failed = saved.is_none();
+    let errors = diagnostics.iter().filter(|d| d["error"] == true).count();
+    let mut resp = views.page(
+        req,
+        "pages/author_result",
+        json!({
+            "slug": slug,
+            "title_key": title_key,
+            "refused": refused,
+            "diagnostics": diagnostics,
+            "error_count": errors,
+            "warning_count": diagnostics.len() - errors,
+            "saved": saved,
+            "extra": extra,
+        }),
+    )?;
+    if failed {
+        *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `POST /author/courses/upload` (multipart: `file`, optional `slug` for a new version of that
+/// course): unpack defensively, check like `cakap courses check`, save as a draft.
+async fn upload(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    config: web::Data<Config>,
+    me: CurrentUser,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let limits = Limits::default();
+    let form = read_upload(payload, limits.archive_bytes).await?;
+    check_csrf(&req, &form.fields)?;
+    let slug = form
+        .fields
+        .get("slug")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let lang = Lang::of(&req);
+    let title_key = "author.result.upload_title";
+    if form.file_name.is_empty() && form.size == 0 {
+        return result_page(
+            &req,
+            &views,
+            slug.as_deref(),
+            title_key,
+            Some(views.text(lang, "author.upload.no_file")),
+            vec![],
+            None,
+            json!({}),
+        );
+    }
+    if form.size > limits.archive_bytes {
+        let refused = super::archive::Refused::TooBig {
+            bytes: form.size,
+            limit: limits.archive_bytes,
+        };
+        return result_page(
+            &req,
+            &views,
+            slug.as_deref(),
+            title_key,
+            Some(refused.to_string()),
+            vec![],
+            None,
+            json!({}),
+        );
+    }
+    if let Some(s) = &slug {
+        // a new version of an existing course: it must be one's own
+        let (s, w) = (s.clone(), who);
+        db.run(move |conn| workspace::owned(conn, w, &s).map(|_| ()))
+            .await
+            .map_err(app_error)?;
+    }
+    let tmp_root = config.data_dir.join("tmp");
+    let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
+    let outcome = db
+        .run(move |conn| {
+            std::fs::create_dir_all(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+            let tmp = tempfile::tempdir_in(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+            let dir = match workspace::unpack_upload(
+                &bytes,
+                &file_name,
+                slug_in.as_deref(),
+                tmp.path(),
+            ) {
+                Ok(d) => d,
+                Err(why) => return Ok(Err((None, why, vec![]))),
+            };
+            let shown = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let checked = workspace::check_folder(conn, &dir, &shown)?;
+            let Some(course) = checked.loaded.course else {
+                return Ok(Err((
+                    Some(shown),
+                    String::new(),
+                    checked.loaded.diagnostics,
+                )));
+            };
+            let saved = workspace::save_draft(conn, who, &course, &checked.added, "upload")?;
+            Ok::<_, AuthorError>(Ok((course.slug.clone(), saved, checked.loaded.diagnostics)))
+        })
+        .await;
+    match outcome {
+        Ok(Ok((slug, saved, diags))) => {
+            let list = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+            result_page(
+                &req,
+                &views,
+                Some(&slug),
+                title_key,
+                None,
+                list,
+                Some(saved_json(saved)),
+                json!({}),
+            )
+        }
+        Ok(Err((shown, why, diags))) => {
+            let prefix = shown.clone().unwrap_or_default();
+            let list = diags.iter().map(|d| diagnostic(d, &prefix)).collect();
+            result_page(
+                &req,
+                &views,
+                slug.as_deref(),
+                title_key,
+                (!why.is_empty()).then_some(why),
+                list,
+                None,
+                json!({}),
+            )
+        }
+        Err(AuthorError::Refused(why)) => result_page(
+            &req,
+            &views,
+            slug.as_deref(),
+            title_key,
+            Some(why),
+            vec![],
+            None,
+            json!({}),
+        ),
+        Err(AuthorError::NotOwner) => result_page(
+            &req,
+            &views,
+            None,
+            title_key,
+            Some(views.text(lang, "author.upload.not_owner")),
+            vec![],
+            None,
+            json!({}),
+        ),
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+async fn publish(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id) = path.into_inner();
+    let s = slug.clone();
+    let outcome = db
+        .run(move |conn| workspace::publish_version(conn, who, &s, id))
+        .await;
+    let notice = match outcome {
+        Ok(Outcome::Published { .. }) => "published",
+        Ok(Outcome::Restored { .. }) => "restored",
+        Ok(Outcome::Unchanged) => "unchanged",
+        Err(AuthorError::Refused(m)) => {
+            return render_course(&req, &db, &views, who, slug, None, Some(m)).await
+        }
+        Err(e) => return Err(app_error(e)),
+    };
+    Ok(see_other(&format!(
+        "/author/courses/{slug}?notice={notice}"
+    )))
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+#[derive(Deserialize)]
+struct ArchiveForm {
+    archived: String,
+}
+
+async fn archive(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: CsrfForm<ArchiveForm>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let slug = path.into_inner();
+    let archived = form.0.archived == "true";
+    let s = slug.clone();
+    db.run(move |conn| workspace::set_archived(conn, who, &s, archived))
+        .await
+        .map_err(app_error)?;
+    let notice = if archived { "archived" } else { "unarchived" };
+    Ok(see_other(&format!(
+        "/author/courses/{slug}?notice={notice}"
+    )))
+}
+
+#[derive(Deserialize)]
+struct OwnerForm {
+    email: String,
+}
+
+async fn add_owner(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: CsrfForm<OwnerForm>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let slug = path.into_inner();
+    let (s, email) = (slug.clone(), form.0.email);
+    match db
+        .run(move |conn| workspace::add_owner(conn, who, &s, &email))
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/author/courses/{slug}?notice=owner_added"
+        ))),
+        Err(AuthorError::Refused(m)) => {
+            render_course(&req, &db, &views, who, slug, None, Some(m)).await
+        }
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+async fn download(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id) = path.into_inner();
+    let s = slug.clone();
+    let (short, bytes) = db
+        .run(move |conn| {
+            let course_id = workspace::owned(conn, who, &s)?;
+            let (hash, _) = workspace::version_of(conn, course_id, id)?;
+            let files = workspace::files_of(conn, id)?;
+            let bytes = workspace::zip_of(&files)
+                .map_err(|e| AuthorError::Refused(format!("cannot make the archive: {e}")))?;
+            Ok::<_, AuthorError>((hash[..12].to_string(), bytes))
+        })
+        .await
+        .map_err(app_error)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/zip"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-{short}.zip\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeviceQuery {
+    device: String,
+}
+
+/// The preview frame: the draft as a phone (360 × 740) or a desktop (1280 wide) shows it.
+async fn preview_frame(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    query: web::Query<DeviceQuery>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id) = path.into_inner();
+    let s = slug.clone();
+    let (hash, status, title) = db
+        .run(move |conn| {
+            let course_id = workspace::owned(conn, who, &s)?;
+            let (hash, status) = workspace::version_of(conn, course_id, id)?;
+            let title = store::course(conn, &s, &Which::Preview(id))?
+                .map(|c| c.title)
+                .unwrap_or_default();
+            Ok::<_, AuthorError>((hash, status, title))
+        })
+        .await
+        .map_err(app_error)?;
+    let phone = query.device != "desktop";
+    views.page(
+        &req,
+        "pages/author_preview",
+        json!({
+            "slug": slug,
+            "title": title,
+            "version_id": id,
+            "short": &hash[..12],
+            "draft": status == "draft",
+            "phone": phone,
+        }),
+    )
+}
+
+/// Pages inside the preview frame may be framed by our own pages only.
+fn framable(mut resp: HttpResponse) -> HttpResponse {
+    let csp = crate::web::security::CONTENT_SECURITY_POLICY
+        .replace("frame-ancestors 'none'", "frame-ancestors 'self'");
+    if let Ok(v) = header::HeaderValue::from_str(&csp) {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp.headers_mut().insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("SAMEORIGIN"),
+    );
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    resp
+}
+
+async fn preview_course(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id) = path.into_inner();
+    let s = slug.clone();
+    let course = db
+        .run(move |conn| {
+            workspace::owned(conn, who, &s)?;
+            Ok::<_, AuthorError>(store::course(conn, &s, &Which::Preview(id))?)
+        })
+        .await
+        .map_err(app_error)?
+        .ok_or(AppError::NotFound)?;
+    let lang = Lang::of(&req);
+    let modules: Vec<Value> = course
+        .modules
+        .iter()
+        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": false}))
+        .collect();
+    let minutes = course.total_minutes;
+    let resp = views.page(
+        &req,
+        "pages/course",
+        json!({
+            "course": course,
+            "short_hash": &course.hash[..12],
+            "published": crate::text::date(course.published_at.date(), lang),
+            "hours": {"h": minutes / 60, "m": minutes % 60},
+            "first_module": course.modules.first(),
+            "module_count": course.modules.len(),
+            "own_version": false,
+            "modules": modules,
+            "logged_in": true,
+            "preview": {"base": format!("/author/courses/{slug}/versions/{id}/view")},
+        }),
+    )?;
+    Ok(framable(resp))
+}
+
+async fn preview_module(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id, module) = path.into_inner();
+    let s = slug.clone();
+    let (view, key) = db
+        .run(move |conn| {
+            workspace::owned(conn, who, &s)?;
+            let view = store::module(conn, &s, &module, &Which::Preview(id))?;
+            let key = match &view {
+                Some(v) if v.kind == "quiz" => workspace::answer_key(conn, v.module_id)?,
+                _ => Vec::new(),
+            };
+            Ok::<_, AuthorError>((view, key))
+        })
+        .await
+        .map_err(app_error)?;
+    let view = view.ok_or(AppError::NotFound)?;
+    let key: Vec<Value> = key
+        .into_iter()
+        .map(|q| {
+            let (correct, accepted, numeric) = match &q.key {
+                AnswerKey::Choices { correct } => (correct.clone(), vec![], None),
+                AnswerKey::Short { accepted } => (vec![], accepted.clone(), None),
+                AnswerKey::Numeric { answer } => (vec![], vec![], Some(answer.to_string())),
+            };
+            let options: Vec<Value> = q
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, html)| {
+                    json!({"html": html, "correct": correct.contains(&i),
+                    "feedback": q.option_feedback.get(i).cloned().flatten()})
+                })
+                .collect();
+            json!({"n": q.position + 1, "kind": q.kind, "prompt_html": q.prompt_html,
+                   "options": options, "accepted": accepted, "numeric": numeric,
+                   "feedback_html": q.feedback_html})
+        })
+        .collect();
+    let base = format!("/author/courses/{slug}/versions/{id}/view");
+    let toc: Vec<&Value> = view
+        .headings
+        .as_array()
+        .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
+        .unwrap_or_default();
+    let resp = views.page(
+        &req,
+        "pages/module",
+        json!({
+            "module": view,
+            "base": base,
+            "toc": toc,
+            "has_toc": toc.len() >= 2,
+            "short_hash": &view.hash[..12],
+            "progress_pct": view.position * 100 / view.total.max(1),
+            "own_version": true,
+            "done": false,
+            "preview": {"base": base},
+            "answer_key": key,
+        }),
+    )?;
+    Ok(framable(resp))
+}
+
+/// `GET …/edit/{file}`: one Markdown file of a version in a textarea.
+async fn edit_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    me: CurrentUser,
+    path: web::Path<(String, i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id, file) = path.into_inner();
+    let (s, f) = (slug.clone(), file.clone());
+    let text = db
+        .run(move |conn| {
+            let course_id = workspace::owned(conn, who, &s)?;
+            workspace::version_of(conn, course_id, id)?;
+            let mut sources = workspace::sources(conn, id)?;
+            sources.remove(&f).ok_or(AuthorError::NotFound)
+        })
+        .await
+        .map_err(app_error)?;
+    edit_view(&req, &views, &slug, id, &file, &text, None, vec![], None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn edit_view(
+    req: &HttpRequest,
+    views: &Views,
+    slug: &str,
+    id: i64,
+    file: &str,
+    text: &str,
+    preview_html: Option<String>,
+    diagnostics: Vec<Value>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let failed = diagnostics.iter().any(|d| d["error"] == true) || error.is_some();
+    let mut resp = views.page(
+        req,
+        "pages/author_edit",
+        json!({
+            "slug": slug,
+            "version_id": id,
+            "file": file,
+            "text": text,
+            "preview_html": preview_html,
+            "diagnostics": diagnostics,
+            "error": error,
+        }),
+    )?;
+    if failed {
+        *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    text: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST …/edit/{file}`: `action=preview` renders the edited file with the course's other files;
+/// `action=save` stores the course with this file as a new draft.
+async fn edit_submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    config: web::Data<Config>,
+    me: CurrentUser,
+    path: web::Path<(String, i64, String)>,
+    form: CsrfForm<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id, file) = path.into_inner();
+    let EditForm { text, action } = form.0;
+    let save = action == "save";
+    let tmp_root = config.data_dir.join("tmp");
+    let (s, f, t) = (slug.clone(), file.clone(), text.clone());
+    let origin = format!("edit {file}");
+    let result = db
+        .run(move |conn| {
+            let course_id = workspace::owned(conn, who, &s)?;
+            workspace::version_of(conn, course_id, id)?;
+            let mut files = workspace::files_of(conn, id)?;
+            let target = format!("{s}/{f}");
+            let Some(slot) = files.iter_mut().find(|(p, _)| *p == target) else {
+                return Err(AuthorError::NotFound);
+            };
+            slot.1 = t.into_bytes();
+            std::fs::create_dir_all(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            let tmp = tempfile::tempdir_in(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            workspace::write_files(tmp.path(), &files)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            let checked = workspace::check_folder(conn, &tmp.path().join(&s), &s)?;
+            let html = checked.loaded.course.as_ref().and_then(|c| {
+                if f == "course.md" {
+                    Some(c.description_html.clone())
+                } else {
+                    c.modules
+                        .iter()
+                        .find(|m| format!("{}.md", m.slug) == f)
+                        .map(|m| m.html.clone())
+                }
+            });
+            let saved = match (&checked.loaded.course, save) {
+                (Some(course), true) => Some(workspace::save_draft(
+                    conn,
+                    who,
+                    course,
+                    &checked.added,
+                    &origin,
+                )?),
+                _ => None,
+            };
+            Ok::<_, AuthorError>((html, checked.loaded.diagnostics, saved))
+        })
+        .await;
+    let (html, diags, saved) = match result {
+        Ok(r) => r,
+        Err(AuthorError::Refused(m)) => {
+            return edit_view(&req, &views, &slug, id, &file, &text, None, vec![], Some(m))
+        }
+        Err(e) => return Err(app_error(e)),
+    };
+    let list: Vec<Value> = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+    if let Some(saved) = saved {
+        return result_page(
+            &req,
+            &views,
+            Some(&slug),
+            "author.result.edit_title",
+            None,
+            list,
+            Some(saved_json(saved)),
+            json!({"file": file}),
+        );
+    }
+    edit_view(&req, &views, &slug, id, &file, &text, html, list, None)
+}
+
+/// `POST /author/courses/{slug}/gift` (multipart: `file`, optional `title`): the GIFT file becomes
+/// a new quiz module in a new draft built on the course's newest version.
+async fn gift_upload(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    views: web::Data<Views>,
+    config: web::Data<Config>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let slug = path.into_inner();
+    const GIFT_LIMIT: u64 = 2 * 1024 * 1024;
+    let form = read_upload(payload, GIFT_LIMIT).await?;
+    check_csrf(&req, &form.fields)?;
+    let lang = Lang::of(&req);
+    let title_key = "author.result.gift_title";
+    let refuse = |why: String| {
+        result_page(
+            &req,
+            &views,
+            Some(&slug),
+            title_key,
+            Some(why),
+            vec![],
+            None,
+            json!({}),
+        )
+    };
+    if form.size == 0 {
+        return refuse(views.text(lang, "author.gift.no_file"));
+    }
+    if form.size > GIFT_LIMIT {
+        return refuse(views.text(lang, "author.gift.too_big"));
+    }
+    let text = match String::from_utf8(form.bytes) {
+        Ok(t) => t,
+        Err(_) => return refuse(views.text(lang, "author.gift.not_utf8")),
+    };
+    let title = form
+        .fields
+        .get("title")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let fallback = form
+        .file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".gift")
+        .trim_end_matches(".txt")
+        .replace(['-', '_'], " ");
+    let conversion = gift::convert(&text, title.as_deref(), &fallback);
+    let notes: Vec<Value> = conversion
+        .warnings
+        .iter()
+        .map(|w| json!({"line": w.line, "message": w.message, "refused": false}))
+        .chain(
+            conversion
+                .refused
+                .iter()
+                .map(|r| json!({"line": r.line, "message": r.message, "refused": true})),
+        )
+        .collect();
+    let extra = json!({
+        "gift": {
+            "converted": conversion.converted,
+            "refused": conversion.refused.len(),
+            "warnings": conversion.warnings.len(),
+            "notes": notes,
+            "title": conversion.title,
+        }
+    });
+    if conversion.converted == 0 {
+        return result_page(
+            &req,
+            &views,
+            Some(&slug),
+            title_key,
+            Some(views.text(lang, "author.gift.nothing")),
+            vec![],
+            None,
+            extra,
+        );
+    }
+    let tmp_root = config.data_dir.join("tmp");
+    let s = slug.clone();
+    let markdown = conversion.markdown.clone();
+    let title = conversion.title.clone();
+    let result = db
+        .run(move |conn| {
+            let course_id = workspace::owned(conn, who, &s)?;
+            let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
+            let files = workspace::files_of(conn, base)?;
+            std::fs::create_dir_all(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            let tmp = tempfile::tempdir_in(&tmp_root)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            workspace::write_files(tmp.path(), &files)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            let dir = tmp.path().join(&s);
+            let name = gift::module_file_name(&dir, &title)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            std::fs::write(dir.join(&name), markdown)
+                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
+            let checked = workspace::check_folder(conn, &dir, &s)?;
+            let saved = match &checked.loaded.course {
+                Some(course) => Some(workspace::save_draft(
+                    conn,
+                    who,
+                    course,
+                    &checked.added,
+                    &format!("gift {name}"),
+                )?),
+                None => None,
+            };
+            Ok::<_, AuthorError>((name, checked.loaded.diagnostics, saved))
+        })
+        .await;
+    match result {
+        Ok((name, diags, saved)) => {
+            let list = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+            let mut extra = extra;
+            extra["file"] = json!(name);
+            result_page(
+                &req,
+                &views,
+                Some(&slug),
+                title_key,
+                None,
+                list,
+                saved.map(saved_json),
+                extra,
+            )
+        }
+        Err(AuthorError::Refused(m)) => refuse(m),
+        Err(e) => Err(app_error(e)),
+    }
+}
