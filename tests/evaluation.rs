@@ -171,6 +171,16 @@ async fn reactions_impact_questions_and_results_per_course() {
             ..plain("admin@solo.go.id", "Admin Solo", solo, None)
         },
     );
+    cakap::catalog::workspace::add_owner(
+        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        cakap::catalog::workspace::Author {
+            user_id: 0,
+            all: true,
+        },
+        "egov",
+        "penulis@bpsdm.go.id",
+    )
+    .unwrap();
 
     // ---- the learner's reaction on the course page ----
     let siti_api = app.token_of("siti@solo.go.id", PW).await;
@@ -396,7 +406,10 @@ async fn reactions_impact_questions_and_results_per_course() {
     let (status, page) = text(&app, &author_b, "/evaluations").await;
     assert_eq!(status, 200);
     assert!(page.contains("href=\"/evaluations/egov\""));
-    assert!(page.contains("Kearsipan Dasar"), "every course is listed");
+    assert!(
+        !page.contains("Kearsipan Dasar"),
+        "an author sees the courses they own only"
+    );
     assert!(
         page.contains("<strong>3,0</strong>"),
         "Indonesian decimals: {page}"

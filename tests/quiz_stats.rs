@@ -118,7 +118,19 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
     )
     .unwrap();
     person(&app, "penulis@bpsdm.go.id", None, true, false);
+    person(&app, "penulis.lain@bpsdm.go.id", None, true, false);
     person(&app, "admin@klaten.go.id", Some(agency), false, true);
+    // the statistics are for the course's owners
+    cakap::catalog::workspace::add_owner(
+        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        cakap::catalog::workspace::Author {
+            user_id: 0,
+            all: true,
+        },
+        "kearsipan",
+        "penulis@bpsdm.go.id",
+    )
+    .unwrap();
     // three strong learners miss question 3; three weak ones get only 3 and 4 right
     for i in 0..3 {
         let email = format!("kuat{i}@kab.go.id");
@@ -172,6 +184,22 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
         .await
         .unwrap();
     assert!(results.contains("href=\"/evaluations/kearsipan/quizzes\""));
+
+    // an author who does not own the course sees nothing of it
+    let stranger = app.browser_as("penulis.lain@bpsdm.go.id", PW).await;
+    for path in ["/evaluations/kearsipan/quizzes", "/evaluations/kearsipan"] {
+        let r = stranger.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    let list = stranger
+        .get(app.url("/evaluations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains("/evaluations/kearsipan"), "{list}");
 
     // an agency admin sees their agency's attempts only (none here); a learner nothing
     let admin = app.browser_as("admin@klaten.go.id", PW).await;

@@ -202,7 +202,8 @@ async fn impact_answer(
 
 // ---------- results ----------
 
-/// Authors and platform admins see everyone's answers; an agency admin those of their agency.
+/// Authors (of the courses they own) and platform admins see everyone's answers; an agency admin
+/// those of their agency.
 pub(crate) fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
     if me.is_platform_admin || me.is_author {
         Ok(Scope::All)
@@ -210,6 +211,30 @@ pub(crate) fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
         me.agency_id.map(Scope::Agency).ok_or(AppError::Forbidden)
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+/// An author (who is no admin) sees the results of the courses they own only: `Some(user id)`.
+pub(crate) fn owner_only(me: &CurrentUser) -> Option<i64> {
+    (me.is_author && !me.is_platform_admin && !me.is_agency_admin).then_some(me.id)
+}
+
+/// Refuse an author the results of a course they do not own (a course that does not exist is
+/// left to the caller's 404).
+pub(crate) fn check_owner(
+    conn: &mut crate::db::DbConnection,
+    owner: Option<i64>,
+    slug: &str,
+) -> Result<(), AppError> {
+    let Some(user_id) = owner else { return Ok(()) };
+    let who = crate::catalog::workspace::Author {
+        user_id,
+        all: false,
+    };
+    match crate::catalog::workspace::owned(conn, who, slug) {
+        Ok(_) | Err(crate::catalog::workspace::AuthorError::NotFound) => Ok(()),
+        Err(crate::catalog::workspace::AuthorError::Db(e)) => Err(AppError::Db(e)),
+        Err(_) => Err(AppError::Forbidden),
     }
 }
 
@@ -249,8 +274,23 @@ async fn overview_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let scope = scope_of(&me)?;
+    let owner = owner_only(&me);
     let lines = db
-        .run(move |conn| Ok::<_, AppError>(evaluation::overview(conn, scope)?))
+        .run(move |conn| {
+            let mut lines = evaluation::overview(conn, scope)?;
+            if let Some(user_id) = owner {
+                let who = crate::catalog::workspace::Author {
+                    user_id,
+                    all: false,
+                };
+                let mine: Vec<String> = crate::catalog::workspace::courses_of(conn, who)?
+                    .into_iter()
+                    .map(|c| c.slug)
+                    .collect();
+                lines.retain(|l| mine.contains(&l.slug));
+            }
+            Ok::<_, AppError>(lines)
+        })
         .await?;
     let rows: Vec<Value> = lines
         .iter()
@@ -284,9 +324,13 @@ async fn results_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let scope = scope_of(&me)?;
+    let owner = owner_only(&me);
     let slug = path.into_inner();
     let r = db
-        .run(move |conn| Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?))
+        .run(move |conn| {
+            check_owner(conn, owner, &slug)?;
+            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let comments = |list: &[evaluation::Comment]| -> Vec<Value> {
@@ -331,9 +375,13 @@ pub(crate) async fn results_api(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&me)?;
+    let owner = owner_only(&me);
     let slug = path.into_inner();
     let r = db
-        .run(move |conn| Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?))
+        .run(move |conn| {
+            check_owner(conn, owner, &slug)?;
+            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(r))

@@ -145,10 +145,14 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let scope = scope_of(&me)?;
+    let owner = crate::competency::evaluation_routes::owner_only(&me);
     let slug = path.into_inner();
     let s2 = slug.clone();
     let (title, reports) = db
-        .run(move |conn| Ok::<_, AppError>(load(conn, &s2, scope)?))
+        .run(move |conn| {
+            crate::competency::evaluation_routes::check_owner(conn, owner, &s2)?;
+            Ok::<_, AppError>(load(conn, &s2, scope)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let quizzes: Vec<Value> = reports
