@@ -372,6 +372,7 @@ async fn publish(config: Config, dirs: Vec<PathBuf>) -> Result<(), Box<dyn std::
             &mut conn,
             &dirs,
             &courses_dir,
+            cakap::catalog::publish::Mode::Explicit,
             &mut |i, total, name| {
                 if let Some(bar) = &bar {
                     bar.set_length(total as u64);

@@ -81,6 +81,7 @@ impl State {
             publish_courses_dir(&db, &config.courses_dir).await;
         }
         let secrets = Secrets::load_or_create(&config.data_dir).map_err(StartError::Secrets)?;
+        clear_uploads(&config.data_dir.join("tmp"));
         let i18n = Arc::new(I18n::load().map_err(StartError::Web)?);
         let assets = Arc::new(Assets::load());
         let views = Views::load(i18n.clone(), assets.clone()).map_err(StartError::Web)?;
@@ -152,6 +153,21 @@ async fn announce_first_run(db: &Db) {
     }
 }
 
+/// Uploads are unpacked under `data/tmp` and removed when handled; what a crash left is removed
+/// at start-up (only folders of our own naming, `.tmp…`).
+fn clear_uploads(tmp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(".tmp") {
+            if let Err(err) = std::fs::remove_dir_all(e.path()) {
+                tracing::warn!(path = %e.path().display(), error = %err, "could not remove a leftover upload folder");
+            }
+        }
+    }
+}
+
 /// Publish the configured courses folder. A course with errors is skipped (its errors logged);
 /// the others are served.
 async fn publish_courses_dir(db: &Db, dir: &std::path::Path) {
@@ -166,6 +182,7 @@ async fn publish_courses_dir(db: &Db, dir: &std::path::Path) {
                 conn,
                 std::slice::from_ref(&dir),
                 &dir,
+                crate::catalog::publish::Mode::StartUp,
                 &mut |_, _, _| {},
             ))
         })

@@ -668,3 +668,87 @@ async fn a_gift_file_becomes_a_quiz_module_in_a_new_draft() {
     assert!(html.contains("baris 1"), "{html}");
     let _: Option<Value> = None;
 }
+
+#[tokio::test]
+async fn a_restart_keeps_a_version_published_in_the_browser() {
+    let root = tempfile::tempdir().unwrap();
+    let shipped = root.path().join(SLUG);
+    std::fs::create_dir_all(&shipped).unwrap();
+    for (rel, bytes) in files_under(&repo().join("courses").join(SLUG)) {
+        let target = shipped.join(&rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    std::fs::copy(
+        repo().join("courses/competencies.toml"),
+        root.path().join("competencies.toml"),
+    )
+    .unwrap();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    users::create(
+        &mut conn,
+        &users::NewUser {
+            email: "admin@bpsdm.go.id".into(),
+            name: "Admin Platform".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            is_platform_admin: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let admin = app.browser_as("admin@bpsdm.go.id", PW).await;
+    // the shipped course has no owner; a platform admin uploads a new version in the browser
+    let zip = sample_zip(|rel, bytes| {
+        if rel == "05-budaya-melayani.md" {
+            let mut b = bytes;
+            b.extend_from_slice(b"\n\nCatatan revisi 2027.\n");
+            b
+        } else {
+            bytes
+        }
+    });
+    let (s, html) = upload(&app, &admin, Some(SLUG), "revisi.zip", zip).await;
+    assert_eq!(s, 200, "{html}");
+    let web = version_in(&html);
+    publish(&app, &admin, web).await;
+    let current = |conn: &mut cakap::db::DbConnection| {
+        cakap::catalog::store::course(conn, SLUG, &cakap::catalog::store::Which::Current)
+            .unwrap()
+            .unwrap()
+            .version_id
+    };
+    assert_eq!(current(&mut conn), web);
+
+    // the server starting again publishes its courses folder: the older files change nothing
+    let (_, reports) = cakap::catalog::batch::publish_dirs(
+        &mut conn,
+        &[root.path().to_path_buf()],
+        root.path(),
+        cakap::catalog::publish::Mode::StartUp,
+        &mut |_, _, _| {},
+    );
+    assert_eq!(
+        reports[0].outcome,
+        Some(Ok(cakap::catalog::publish::Outcome::Unchanged))
+    );
+    assert_eq!(
+        current(&mut conn),
+        web,
+        "a restart does not undo the browser's version"
+    );
+    // an author asking for the folder explicitly restores it
+    let (_, reports) = cakap::catalog::batch::publish_dirs(
+        &mut conn,
+        &[root.path().to_path_buf()],
+        root.path(),
+        cakap::catalog::publish::Mode::Explicit,
+        &mut |_, _, _| {},
+    );
+    assert!(matches!(
+        reports[0].outcome,
+        Some(Ok(cakap::catalog::publish::Outcome::Restored { .. }))
+    ));
+    assert_ne!(current(&mut conn), web);
+}

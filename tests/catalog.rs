@@ -57,7 +57,13 @@ fn write_course(root: &Path, slug: &str, lesson_body: &str) -> PathBuf {
 fn publish(db_url: &str, dirs: &[PathBuf], root: &Path) -> Vec<batch::Report> {
     let url = DatabaseUrl::parse(db_url).unwrap();
     let mut conn = pool::connect(&url, false).unwrap();
-    let (general, reports) = batch::publish_dirs(&mut conn, dirs, root, &mut |_, _, _| {});
+    let (general, reports) = batch::publish_dirs(
+        &mut conn,
+        dirs,
+        root,
+        cakap::catalog::publish::Mode::Explicit,
+        &mut |_, _, _| {},
+    );
     assert!(general.is_empty(), "{general:#?}");
     reports
 }

@@ -92,6 +92,7 @@ async fn enrol_read_mark_done_once_and_complete_on_the_enrolled_version() {
         &mut conn,
         &[root.path().join("kursus-dasar")],
         root.path(),
+        cakap::catalog::publish::Mode::Explicit,
         &mut |_, _, _| {},
     );
     assert!(

@@ -47,11 +47,12 @@ impl Report {
 }
 
 /// Validate and publish the course folders named by `args` (course folders, folders of courses).
-/// `progress` is told each course as it is handled (for a progress bar).
+/// `mode` says who asks (see [`publish::Mode`]). `progress` is told each course as it is handled (for a progress bar).
 pub fn publish_dirs(
     conn: &mut DbConnection,
     args: &[PathBuf],
     courses_dir: &Path,
+    mode: publish::Mode,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> (Vec<Diagnostic>, Vec<Report>) {
     let (targets, dict_files, mut general) = expand(args);
@@ -120,7 +121,7 @@ pub fn publish_dirs(
             .find(|(_, c, _)| c.slug == course.slug)
             .cloned()
             .expect("every ordered course came from the batch");
-        let outcome = publish::publish(conn, &course).map_err(|e| e.to_string());
+        let outcome = publish::publish_as(conn, &course, mode).map_err(|e| e.to_string());
         reports.push(Report {
             shown,
             slug: Some(course.slug.clone()),

@@ -165,17 +165,38 @@ pub fn in_dependency_order(courses: Vec<CourseOut>) -> Vec<CourseOut> {
     out
 }
 
+/// Who asks for publishing: an author naming the folder (files matching an older version make it
+/// current again), or the server publishing its courses folder at start-up (files it already has
+/// change nothing, so a restart never undoes a version published in the browser since).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Explicit,
+    StartUp,
+}
+
 /// Publish one course (its dictionary must be synced first).
 pub fn publish(conn: &mut DbConnection, course: &CourseOut) -> Result<Outcome, PublishError> {
+    publish_as(conn, course, Mode::Explicit)
+}
+
+pub fn publish_as(
+    conn: &mut DbConnection,
+    course: &CourseOut,
+    mode: Mode,
+) -> Result<Outcome, PublishError> {
     crate::db::transaction(conn, |conn| {
         if let DbConnection::Postgres(_) = conn {
             conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK})"))?;
         }
-        publish_in_transaction(conn, course)
+        publish_in_transaction(conn, course, mode)
     })
 }
 
-fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outcome, PublishError> {
+fn publish_in_transaction(
+    conn: &mut DbConnection,
+    c: &CourseOut,
+    mode: Mode,
+) -> Result<Outcome, PublishError> {
     let now = Utc::now().naive_utc();
     check_prerequisites(conn, c)?;
     check_competencies(conn, c)?;
@@ -183,7 +204,7 @@ fn publish_in_transaction(conn: &mut DbConnection, c: &CourseOut) -> Result<Outc
     let (course_id, current, first) = course_row(conn, &c.slug, now)?;
     if let Some((version_id, _)) = version_with_hash(conn, course_id, &c.hash)? {
         keep_sources(conn, version_id, c)?;
-        if current == Some(version_id) {
+        if current == Some(version_id) || (mode == Mode::StartUp && current.is_some()) {
             return Ok(Outcome::Unchanged);
         }
         mark_published(conn, version_id, now)?;
