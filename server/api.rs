@@ -49,6 +49,9 @@ pub struct Problem {
         crate::competency::routes::profile_api,
         crate::competency::evaluation_routes::react_api,
         crate::competency::evaluation_routes::results_api,
+        crate::catalog::author_routes::api_list,
+        crate::catalog::author_routes::api_upload,
+        crate::catalog::author_routes::api_publish,
         openapi_json,
     ),
     components(schemas(Problem)),
@@ -60,6 +63,7 @@ pub struct Problem {
         (name = "quiz", description = "Quiz attempts"),
         (name = "certificates", description = "Verifying and revoking certificates"),
         (name = "competency", description = "Competency profiles"),
+        (name = "authoring", description = "Course authors: upload a course archive as a draft, publish it"),
         (name = "meta", description = "This document"),
     )
 )]

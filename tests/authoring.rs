@@ -752,3 +752,99 @@ async fn a_restart_keeps_a_version_published_in_the_browser() {
     ));
     assert_ne!(current(&mut conn), web);
 }
+
+#[tokio::test]
+async fn the_api_uploads_a_draft_reports_errors_and_publishes() {
+    let empty = no_courses_dir();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
+    person(&app, "penulis@bpsdm.go.id", true);
+    person(&app, "pegawai@kab.go.id", false);
+    let author = app.token_of("penulis@bpsdm.go.id", PW).await;
+    let learner = app.token_of("pegawai@kab.go.id", PW).await;
+    let api = reqwest::Client::new();
+    let send = |token: &str, path: &str, body: Vec<u8>| {
+        api.post(app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/zip")
+            .body(body)
+    };
+
+    let r = send(&learner, "/api/v1/author/courses", sample_zip(|_, b| b))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let broken = sample_zip(|rel, b| {
+        if rel == "06-kuis-akhir.md" {
+            String::from_utf8(b)
+                .unwrap()
+                .replace("- [x]", "- [ ]")
+                .into_bytes()
+        } else {
+            b
+        }
+    });
+    let r = send(&author, "/api/v1/author/courses", broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    let first = &p["diagnostics"][0];
+    assert_eq!(first["file"], "06-kuis-akhir.md", "{p}");
+    assert_eq!(first["line"], 11, "{p}");
+    assert_eq!(first["severity"], "error");
+    assert!(p["detail"].as_str().unwrap().contains("10 error(s)"), "{p}");
+
+    let r = send(
+        &author,
+        "/api/v1/author/courses?name=x.zip",
+        sample_zip(|_, b| b),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["slug"], SLUG);
+    assert_eq!(d["outcome"], "draft");
+    let id = d["version_id"].as_i64().unwrap();
+    let r = send(&author, "/api/v1/author/courses", sample_zip(|_, b| b))
+        .send()
+        .await
+        .unwrap();
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["outcome"], "existing_draft");
+    assert_eq!(again["version_id"], id);
+
+    let list: Value = api
+        .get(app.url("/api/v1/author/courses"))
+        .bearer_auth(&author)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["courses"][0]["status"], "draft", "{list}");
+
+    let publish = format!("/api/v1/author/courses/{SLUG}/versions/{id}/publish");
+    assert_eq!(
+        send(&learner, &publish, vec![])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let r = send(&author, &publish, vec![]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let o: Value = r.json().await.unwrap();
+    assert_eq!(o["outcome"], "published");
+    assert_eq!(
+        app.get(&format!("/api/v1/courses/{SLUG}")).await.status(),
+        200
+    );
+}

@@ -18,7 +18,7 @@ use super::folder::{AnswerKey, MAX_MARKDOWN_BYTES};
 use super::gift;
 use super::publish::Outcome;
 use super::store::{self, Which};
-use super::workspace::{self, Author, AuthorError, Saved};
+use super::workspace::{self, Author, AuthorError, Saved, Uploaded};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
@@ -60,6 +60,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/author/courses/{slug}/versions/{id}/view/{module}",
         web::get().to(preview_module),
+    )
+    .route("/api/v1/author/courses", web::get().to(api_list))
+    .route("/api/v1/author/courses", web::post().to(api_upload))
+    .route(
+        "/api/v1/author/courses/{slug}/versions/{id}/publish",
+        web::post().to(api_publish),
     )
     .service(
         web::resource("/author/courses/{slug}/versions/{id}/edit/{file}")
@@ -229,15 +235,15 @@ async fn render_course(
 
 /// A multipart form: its text fields and its one file (name, bytes, and the real size when it was
 /// larger than `limit`: the rest is read and counted, not kept).
-struct Uploaded {
+struct MultipartUpload {
     fields: HashMap<String, String>,
     file_name: String,
     bytes: Vec<u8>,
     size: u64,
 }
 
-async fn read_upload(mut payload: Multipart, limit: u64) -> Result<Uploaded, AppError> {
-    let mut out = Uploaded {
+async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUpload, AppError> {
+    let mut out = MultipartUpload {
         fields: HashMap::new(),
         file_name: String::new(),
         bytes: Vec::new(),
@@ -396,49 +402,20 @@ async fn upload(
             json!({}),
         );
     }
-    if let Some(s) = &slug {
-        // a new version of an existing course: it must be one's own
-        let (s, w) = (s.clone(), who);
-        db.run(move |conn| workspace::owned(conn, w, &s).map(|_| ()))
-            .await
-            .map_err(app_error)?;
-    }
     let tmp_root = config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
     let outcome = db
         .run(move |conn| {
-            std::fs::create_dir_all(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
-            let tmp = tempfile::tempdir_in(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
-            let dir = match workspace::unpack_upload(
-                &bytes,
-                &file_name,
-                slug_in.as_deref(),
-                tmp.path(),
-            ) {
-                Ok(d) => d,
-                Err(why) => return Ok(Err((None, why, vec![]))),
-            };
-            let shown = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let checked = workspace::check_folder(conn, &dir, &shown)?;
-            let Some(course) = checked.loaded.course else {
-                return Ok(Err((
-                    Some(shown),
-                    String::new(),
-                    checked.loaded.diagnostics,
-                )));
-            };
-            let saved = workspace::save_draft(conn, who, &course, &checked.added, "upload")?;
-            Ok::<_, AuthorError>(Ok((course.slug.clone(), saved, checked.loaded.diagnostics)))
+            workspace::upload(conn, who, &bytes, &file_name, slug_in.as_deref(), &tmp_root)
         })
         .await;
     match outcome {
-        Ok(Ok((slug, saved, diags))) => {
-            let list = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+        Ok(Uploaded::Saved {
+            slug,
+            saved,
+            diagnostics,
+        }) => {
+            let list = diagnostics.iter().map(|d| diagnostic(d, &slug)).collect();
             result_page(
                 &req,
                 &views,
@@ -450,15 +427,19 @@ async fn upload(
                 json!({}),
             )
         }
-        Ok(Err((shown, why, diags))) => {
-            let prefix = shown.clone().unwrap_or_default();
-            let list = diags.iter().map(|d| diagnostic(d, &prefix)).collect();
+        Ok(Uploaded::Refused {
+            reason,
+            shown,
+            diagnostics,
+        }) => {
+            let prefix = shown.unwrap_or_default();
+            let list = diagnostics.iter().map(|d| diagnostic(d, &prefix)).collect();
             result_page(
                 &req,
                 &views,
                 slug.as_deref(),
                 title_key,
-                (!why.is_empty()).then_some(why),
+                reason,
                 list,
                 None,
                 json!({}),
@@ -474,7 +455,7 @@ async fn upload(
             None,
             json!({}),
         ),
-        Err(AuthorError::NotOwner) => result_page(
+        Err(AuthorError::NotOwner) if slug.is_none() => result_page(
             &req,
             &views,
             None,
@@ -1062,6 +1043,203 @@ async fn gift_upload(
             )
         }
         Err(AuthorError::Refused(m)) => refuse(m),
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+// ---------- JSON API ----------
+
+/// An error answer of the authoring API: problem+json, with the check's findings when there are.
+fn problem(req: &HttpRequest, status: u16, detail: &str, diagnostics: Vec<Value>) -> HttpResponse {
+    let code = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+    HttpResponse::build(code)
+        .content_type("application/problem+json")
+        .json(json!({
+            "type": "about:blank",
+            "title": code.canonical_reason().unwrap_or("Error"),
+            "status": status,
+            "detail": detail,
+            "instance": req.path(),
+            "diagnostics": diagnostics,
+        }))
+}
+
+/// The courses the caller owns (every course for a platform admin).
+#[utoipa::path(
+    get,
+    path = "/api/v1/author/courses",
+    tag = "authoring",
+    responses(
+        (status = 200, description = "The caller's courses: slug, title, status (published, draft, archived), versions, drafts waiting, enrolments, completions", content_type = "application/json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only authors and platform admins have courses to manage", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_list(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let courses = db
+        .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"courses": courses})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct UploadQuery {
+    /// The course this is a new version of.
+    slug: Option<String>,
+    /// The archive's file name (names the course when course.md is at the top of the archive).
+    name: Option<String>,
+}
+
+/// Upload a course folder as a `.zip` (the request body); a valid course becomes a draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/author/courses",
+    tag = "authoring",
+    params(
+        ("slug" = Option<String>, Query, description = "The course this archive is a new version of (must be the caller's)"),
+        ("name" = Option<String>, Query, description = "The archive's file name, e.g. pelayanan-publik.zip: names the course when course.md is at the top of the archive"),
+    ),
+    request_body(content = Vec<u8>, description = "The .zip of a course folder (at most 50 MB)", content_type = "application/zip"),
+    responses(
+        (status = 201, description = "Saved as a draft (or matched a stored version): slug, version_id, outcome (draft, existing_draft, same_as_current, older_version) and warnings", content_type = "application/json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an author, or the course belongs to other authors", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No course with that slug", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The archive was refused or the course has errors: `detail` says why, `diagnostics` lists every finding (file, line, severity, message)", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_upload(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    me: CurrentUser,
+    query: web::Query<UploadQuery>,
+    mut body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let limits = Limits::default();
+    let mut bytes = Vec::new();
+    let mut size: u64 = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
+        size += chunk.len() as u64;
+        if size <= limits.archive_bytes {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if size > limits.archive_bytes {
+        let why = super::archive::Refused::TooBig {
+            bytes: size,
+            limit: limits.archive_bytes,
+        };
+        return Ok(problem(&req, 422, &why.to_string(), vec![]));
+    }
+    let UploadQuery { slug, name } = query.into_inner();
+    let name = name.unwrap_or_else(|| "course.zip".into());
+    let tmp_root = config.data_dir.join("tmp");
+    let outcome = db
+        .run(move |conn| workspace::upload(conn, who, &bytes, &name, slug.as_deref(), &tmp_root))
+        .await;
+    let finding = |d: &Diagnostic, prefix: &str| {
+        let mut v = diagnostic(d, prefix);
+        v["severity"] = json!(if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        });
+        v.as_object_mut().map(|o| o.remove("error"));
+        v
+    };
+    match outcome {
+        Ok(Uploaded::Saved {
+            slug,
+            saved,
+            diagnostics,
+        }) => {
+            let outcome = match saved {
+                Saved::Draft { .. } => "draft",
+                Saved::ExistingDraft { .. } => "existing_draft",
+                Saved::SameAsCurrent { .. } => "same_as_current",
+                Saved::OlderVersion { .. } => "older_version",
+            };
+            let warnings: Vec<Value> = diagnostics.iter().map(|d| finding(d, &slug)).collect();
+            Ok(HttpResponse::Created().json(json!({
+                "slug": slug,
+                "version_id": saved.version_id(),
+                "outcome": outcome,
+                "preview": format!("/author/courses/{slug}/versions/{}/preview", saved.version_id()),
+                "diagnostics": warnings,
+            })))
+        }
+        Ok(Uploaded::Refused {
+            reason,
+            shown,
+            diagnostics,
+        }) => {
+            let prefix = shown.unwrap_or_default();
+            let list: Vec<Value> = diagnostics.iter().map(|d| finding(d, &prefix)).collect();
+            let errors = list.iter().filter(|d| d["severity"] == "error").count();
+            let detail = reason.unwrap_or_else(|| {
+                format!("the course has {errors} error(s); fix them (see diagnostics) and upload again; nothing was saved")
+            });
+            Ok(problem(&req, 422, &detail, list))
+        }
+        Err(AuthorError::Refused(why)) => Ok(problem(&req, 422, &why, vec![])),
+        Err(AuthorError::NotOwner) => Ok(problem(
+            &req,
+            403,
+            "a course with this slug exists and belongs to other authors; ask an owner to add you as a co-owner, or rename the course folder",
+            vec![],
+        )),
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+/// Publish a stored version (a draft, or an earlier version to make it current again).
+#[utoipa::path(
+    post,
+    path = "/api/v1/author/courses/{slug}/versions/{id}/publish",
+    tag = "authoring",
+    params(
+        ("slug" = String, Path, description = "The course's slug"),
+        ("id" = i64, Path, description = "The version's id (from the upload's answer)"),
+    ),
+    responses(
+        (status = 200, description = "outcome: published, restored or unchanged", content_type = "application/json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an author, or not the course's owner", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course or version", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Cannot be published as it is (a prerequisite is not published)", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_publish(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let who = author(&me)?;
+    let (slug, id) = path.into_inner();
+    let outcome = db
+        .run(move |conn| workspace::publish_version(conn, who, &slug, id))
+        .await;
+    match outcome {
+        Ok(o) => {
+            let name = match o {
+                Outcome::Published { .. } => "published",
+                Outcome::Restored { .. } => "restored",
+                Outcome::Unchanged => "unchanged",
+            };
+            Ok(HttpResponse::Ok().json(json!({"outcome": name, "version_id": id})))
+        }
+        Err(AuthorError::Refused(m)) => Ok(problem(&req, 422, &m, vec![])),
         Err(e) => Err(app_error(e)),
     }
 }

@@ -940,6 +940,71 @@ pub fn answer_key(conn: &mut DbConnection, module_id: i64) -> Result<Vec<KeyedQu
     Ok(out)
 }
 
+/// What an uploaded course archive became.
+#[derive(Debug)]
+pub enum Uploaded {
+    /// Valid: saved (or matched a stored version). Warnings, if any, in `diagnostics`.
+    Saved {
+        slug: String,
+        saved: Saved,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// Not saved: the archive was refused (`reason`), or the course has errors (`diagnostics`,
+    /// their paths relative to the course folder's name `shown`).
+    Refused {
+        reason: Option<String>,
+        shown: Option<String>,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// Unpack an uploaded archive under `tmp_root` (removed afterwards), check it as `cakap courses
+/// check` does, and save a valid course as a draft. `slug` names the course it is a new version of.
+pub fn upload(
+    conn: &mut DbConnection,
+    who: Author,
+    bytes: &[u8],
+    file_name: &str,
+    slug: Option<&str>,
+    tmp_root: &Path,
+) -> Result<Uploaded, AuthorError> {
+    if let Some(s) = slug {
+        owned(conn, who, s)?;
+    }
+    std::fs::create_dir_all(tmp_root)
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+    let tmp = tempfile::tempdir_in(tmp_root)
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+    let dir = match unpack_upload(bytes, file_name, slug, tmp.path()) {
+        Ok(d) => d,
+        Err(why) => {
+            return Ok(Uploaded::Refused {
+                reason: Some(why),
+                shown: None,
+                diagnostics: vec![],
+            })
+        }
+    };
+    let shown = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let checked = check_folder(conn, &dir, &shown)?;
+    let Some(course) = checked.loaded.course else {
+        return Ok(Uploaded::Refused {
+            reason: None,
+            shown: Some(shown),
+            diagnostics: checked.loaded.diagnostics,
+        });
+    };
+    let saved = save_draft(conn, who, &course, &checked.added, "upload")?;
+    Ok(Uploaded::Saved {
+        slug: course.slug.clone(),
+        saved,
+        diagnostics: checked.loaded.diagnostics,
+    })
+}
+
 /// Unpack an uploaded `.zip` under `tmp` and name the course folder `slug` (the course it is a new
 /// version of), else the archive's top folder, else the zip's file name. Returns the folder.
 pub fn unpack_upload(
