@@ -314,6 +314,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::accounts::routes::routes(cfg);
     crate::accounts::admin_orgs::routes(cfg);
     crate::accounts::admin_users::routes(cfg);
+    crate::accounts::partner_routes::routes(cfg);
     crate::learning::quiz_routes::routes(cfg);
     crate::web::routes(cfg);
 }

@@ -205,6 +205,12 @@ async fn each_role_against_each_protected_route() {
             [Login, Forbidden, Forbidden, Forbidden, NotFound, Ok, Ok],
         ),
         (
+            "/admin/partners".into(),
+            [
+                Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
+        (
             "/author/courses".into(),
             [Login, Forbidden, Ok, Forbidden, Forbidden, Forbidden, Ok],
         ),
@@ -279,6 +285,17 @@ async fn each_role_against_each_protected_route() {
                 format!("/admin/users/{target}/roles"),
                 vec![("author", "on".into())],
                 [Login, Forbidden, Forbidden, Forbidden, Ok, NotFound, Ok][i],
+            ),
+            (
+                "/admin/partners".into(),
+                vec![
+                    ("code", format!("mitra-{n}")),
+                    ("name", format!("Mitra {n}")),
+                    ("kind", "universitas".into()),
+                ],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
             ),
             (
                 "/author/courses/pelayanan-publik-prima/archive".into(),

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod nip;
 pub mod onboarding;
 pub mod orgs;
+pub mod partner_routes;
+pub mod partners;
 pub mod password;
 pub mod ratelimit;
 pub mod routes;

@@ -159,6 +159,23 @@ async fn course_page(
     render_course(&req, &db, &views, who, slug, notice, None).await
 }
 
+/// How a version came to be, in the reader's language: `upload`, `edit FILE`, `gift FILE`, or
+/// (published from a folder) nothing.
+fn origin_label(views: &Views, lang: Lang, origin: &str) -> String {
+    let (kind, file) = origin.split_once(' ').unwrap_or((origin, ""));
+    match kind {
+        "upload" | "edit" | "gift" | "api" => views
+            .i18n()
+            .format(
+                lang,
+                &format!("author.origin.{kind}"),
+                &[("file", file.into())],
+            )
+            .unwrap_or_else(|| origin.to_string()),
+        _ => origin.to_string(),
+    }
+}
+
 async fn render_course(
     req: &HttpRequest,
     db: &Db,
@@ -189,7 +206,7 @@ async fn render_course(
                 "is_current": v.is_current,
                 "saved": date_time(v.saved_at, lang),
                 "published": v.published_at.map(|t| date_time(t, lang)),
-                "origin": v.origin,
+                "origin": origin_label(views, lang, &v.origin),
                 "by": v.by,
                 "enrollments": v.enrollments,
                 "changes": v.changes,
@@ -774,16 +791,34 @@ async fn edit_page(
     let who = author(&me)?;
     let (slug, id, file) = path.into_inner();
     let (s, f) = (slug.clone(), file.clone());
-    let text = db
+    let (text, older) = db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             workspace::version_of(conn, course_id, id)?;
+            let older = workspace::newest_version(conn, course_id)? != Some(id);
             let mut sources = workspace::sources(conn, id)?;
-            sources.remove(&f).ok_or(AuthorError::NotFound)
+            Ok((sources.remove(&f).ok_or(AuthorError::NotFound)?, older))
         })
         .await
         .map_err(app_error)?;
-    edit_view(&req, &views, &slug, id, &file, &text, None, vec![], None)
+    let mut resp = edit_view(&req, &views, &slug, id, &file, &text, None, vec![], None)?;
+    if older {
+        // Saving an older version's file starts a new draft from that version: say so first.
+        let notice = views.text(Lang::of(&req), "author.edit.older_version");
+        resp = edit_view(
+            &req,
+            &views,
+            &slug,
+            id,
+            &file,
+            &text,
+            None,
+            vec![],
+            Some(notice),
+        )?;
+        *resp.status_mut() = actix_web::http::StatusCode::OK;
+    }
+    Ok(resp)
 }
 
 #[allow(clippy::too_many_arguments)]

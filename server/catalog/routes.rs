@@ -39,8 +39,14 @@ async fn catalog_page(
     views: web::Data<Views>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
-    let (entries, dictionary) = db
-        .run(|conn| Ok::<_, AppError>((store::catalog(conn)?, store::dictionary(conn)?)))
+    let (entries, dictionary, partners) = db
+        .run(|conn| {
+            Ok::<_, AppError>((
+                store::catalog(conn)?,
+                store::dictionary(conn)?,
+                crate::accounts::partners::list(conn)?,
+            ))
+        })
         .await?;
     let query = query.into_inner();
     let found = search::filter(&entries, &query);
@@ -60,6 +66,19 @@ async fn catalog_page(
         .iter()
         .map(|(k, _, _)| json!({"code": k, "label_key": format!("catalog.jp_band.{k}"), "selected": query.jp.as_deref() == Some(*k)}))
         .collect();
+    // Only partners that provide a course in the catalog are worth offering.
+    let providers: Vec<_> = partners
+        .iter()
+        .filter(|p| {
+            entries
+                .iter()
+                .any(|e| e.provider.as_ref().is_some_and(|x| x.code == p.code))
+        })
+        .map(|p| {
+            json!({"code": p.code, "name": p.name,
+                   "selected": query.provider.as_deref().map(str::trim) == Some(p.code.as_str())})
+        })
+        .collect();
     views.page(
         &req,
         "pages/catalog",
@@ -72,6 +91,7 @@ async fn catalog_page(
             "competencies": competencies,
             "kinds": kinds,
             "bands": bands,
+            "providers": providers,
             "lang_code": lang.code(),
         }),
     )
@@ -379,6 +399,7 @@ pub struct CatalogPage {
         ("competency" = Option<String>, Query, description = "A competency code"),
         ("kind" = Option<String>, Query, description = "A competency kind: manajerial, sosial-kultural, teknis"),
         ("jp" = Option<String>, Query, description = "A JP band: 1-4, 5-8, 9-"),
+        ("provider" = Option<String>, Query, description = "A partner institution's code: only the courses it provides"),
     ),
     responses(
         (status = 200, description = "The matching courses", body = CatalogPage),

@@ -17,6 +17,8 @@ pub struct Query {
     pub kind: Option<String>,
     /// A JP band from [`JP_BANDS`] (`1-4`, `5-8`, `9-`).
     pub jp: Option<String>,
+    /// A partner's code: only the courses it provides.
+    pub provider: Option<String>,
 }
 
 impl Query {
@@ -29,6 +31,7 @@ impl Query {
             && Self::clean(&self.competency).is_none()
             && Self::clean(&self.kind).is_none()
             && Self::clean(&self.jp).is_none()
+            && Self::clean(&self.provider).is_none()
     }
 }
 
@@ -44,6 +47,7 @@ pub fn filter<'a>(entries: &'a [CatalogEntry], query: &Query) -> Vec<&'a Catalog
     let competency = Query::clean(&query.competency);
     let kind = Query::clean(&query.kind);
     let band = Query::clean(&query.jp).and_then(|b| JP_BANDS.iter().find(|(k, _, _)| *k == b));
+    let provider = Query::clean(&query.provider);
     entries
         .iter()
         .filter(|e| {
@@ -65,6 +69,11 @@ pub fn filter<'a>(entries: &'a [CatalogEntry], query: &Query) -> Vec<&'a Catalog
             }
             if let Some((_, lo, hi)) = band {
                 if e.jp < *lo || e.jp > *hi {
+                    return false;
+                }
+            }
+            if let Some(code) = provider {
+                if e.provider.as_ref().map(|p| p.code.as_str()) != Some(code) {
                     return false;
                 }
             }
@@ -104,7 +113,26 @@ mod tests {
                     level: 2,
                 })
                 .collect(),
+            provider: None,
         }
+    }
+
+    #[test]
+    fn the_provider_filter_keeps_a_partners_courses() {
+        let mut undip = entry("data", "Analisis Data", 8, &[], &[]);
+        undip.provider = Some(crate::catalog::store::Provider {
+            code: "undip".into(),
+            name: "Universitas Diponegoro".into(),
+        });
+        let all = vec![undip, entry("pelayanan", "Pelayanan", 6, &[], &[])];
+        let q = |p: &str| Query {
+            provider: Some(p.into()),
+            ..Default::default()
+        };
+        assert_eq!(slugs(filter(&all, &q("undip"))), ["data"]);
+        assert!(filter(&all, &q("ugm")).is_empty());
+        assert_eq!(filter(&all, &q(" ")).len(), 2);
+        assert!(!q("undip").is_empty());
     }
 
     fn slugs(v: Vec<&CatalogEntry>) -> Vec<&str> {
@@ -141,6 +169,7 @@ mod tests {
             competency: Some(c.into()),
             kind: Some(k.into()),
             jp: Some(jp.into()),
+            provider: None,
         };
         assert_eq!(
             slugs(filter(&all, &Query::default())),

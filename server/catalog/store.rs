@@ -19,6 +19,14 @@ pub struct CompetencyRef {
     pub level: i32,
 }
 
+/// The partner institution that provides a course.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Provider {
+    /// The partner's code, as in `/courses?provider={code}`.
+    pub code: String,
+    pub name: String,
+}
+
 /// One course in the catalog (its current version).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogEntry {
@@ -32,6 +40,8 @@ pub struct CatalogEntry {
     pub total_minutes: i32,
     pub module_count: i64,
     pub competencies: Vec<CompetencyRef>,
+    /// The partner institution that provides it, if any.
+    pub provider: Option<Provider>,
 }
 
 fn parse_list(json: &str) -> Vec<String> {
@@ -98,11 +108,11 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
         .into_iter()
         .collect();
     let mut comps = competencies_of(conn, &ids)?;
+    let mut providers = crate::accounts::partners::providers_by_slug(conn)?;
     Ok(rows
         .into_iter()
         .map(
             |(slug, version_id, hash, title, summary, jp, tags, total_minutes)| CatalogEntry {
-                slug,
                 version_id,
                 hash,
                 title,
@@ -112,6 +122,10 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
                 total_minutes,
                 module_count: counts.get(&version_id).copied().unwrap_or(0),
                 competencies: comps.remove(&version_id).unwrap_or_default(),
+                provider: providers
+                    .remove(&slug)
+                    .map(|(code, name)| Provider { code, name }),
+                slug,
             },
         )
         .collect())
@@ -157,6 +171,8 @@ pub struct CourseView {
     pub prerequisites: Vec<Prerequisite>,
     pub competencies: Vec<CompetencyRef>,
     pub modules: Vec<ModuleSummary>,
+    /// The partner institution that provides it, if any.
+    pub provider: Option<Provider>,
 }
 
 /// Which version to show: the current one, or one named by (a prefix of) its hash.
@@ -282,6 +298,7 @@ pub fn course(
     let competencies = competencies_of(conn, &[version_id])?
         .remove(&version_id)
         .unwrap_or_default();
+    let provider = crate::accounts::partners::provider_by_slug(conn, slug)?;
     Ok(Some(CourseView {
         slug: slug.to_string(),
         version_id,
@@ -303,6 +320,7 @@ pub fn course(
         prerequisites,
         competencies,
         modules,
+        provider,
     }))
 }
 

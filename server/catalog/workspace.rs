@@ -511,6 +511,8 @@ pub fn save_draft(
         let (course_id, current, first) = publish::course_row(conn, &course.slug, now)?;
         if first {
             add_owner_row(conn, course_id, who.user_id, now)?;
+            // An author who writes for a partner institution makes it that partner's course.
+            crate::accounts::partners::adopt_new_course(conn, course_id, who.user_id)?;
         } else if !owns_course(conn, who, course_id)? {
             return Err(AuthorError::NotOwner);
         }

@@ -48,6 +48,9 @@ pub struct CertClaims {
     pub issuer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatory: Option<Signatory>,
+    /// The partner institution that co-issues it (the course's provider), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<Partner>,
     /// How the training was held.
     pub mode: String,
 }
@@ -65,6 +68,14 @@ pub struct Course {
     pub slug: String,
     pub title: String,
     pub version: String,
+}
+
+/// A co-issuing partner institution and its signatory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partner {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatory: Option<Signatory>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +120,13 @@ pub fn claims_of(c: &Certificate, base_url: &str) -> Claims {
             signatory: c.signatory_name.clone().map(|name| Signatory {
                 name,
                 title: c.signatory_title.clone(),
+            }),
+            partner: c.partner.as_ref().map(|p| Partner {
+                name: p.name.clone(),
+                signatory: p.signatory_name.clone().map(|name| Signatory {
+                    name,
+                    title: p.signatory_title.clone(),
+                }),
             }),
             mode: "e-learning".into(),
         },
@@ -229,6 +247,7 @@ pub(crate) mod tests {
             revoked_by: None,
             revoked_reason: None,
             reminded_at: None,
+            partner: None,
         }
     }
 

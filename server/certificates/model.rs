@@ -48,6 +48,17 @@ pub struct Certificate {
     pub revoked_by: Option<i64>,
     pub revoked_reason: Option<String>,
     pub reminded_at: Option<NaiveDateTime>,
+    /// The partner institution that provides the course and co-issues the certificate, as signed.
+    pub partner: Option<CoIssuer>,
+}
+
+/// A second issuer: the partner institution (university, training institute, professional body)
+/// that provided the course, with its signatory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoIssuer {
+    pub name: String,
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
 }
 
 /// Where a certificate stands at a moment.

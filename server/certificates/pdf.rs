@@ -239,7 +239,11 @@ impl Canvas {
     }
 
     fn header(&mut self, c: &Certificate) {
-        let issuer = winansi(&c.issuer.to_uppercase());
+        let issuers = match &c.partner {
+            Some(p) => format!("{}  \u{b7}  {}", c.issuer, p.name),
+            None => c.issuer.clone(),
+        };
+        let issuer = winansi(&issuers.to_uppercase());
         let size = Font::Bold.fit(&issuer, 11.0, 7.0, TEXT_W - 1.6 * issuer.len() as f32);
         let issuer = Font::Bold.truncate(&issuer, size, TEXT_W);
         self.spaced(Font::Bold, size, 1.6, 66.0, NAVY, &issuer);
@@ -366,23 +370,58 @@ impl Canvas {
         }
     }
 
-    /// Bottom right: date of issue, the signatory's title, room for a signature, the name.
+    /// Bottom right: date of issue, the signatory's title, room for a signature, the name. A
+    /// partner's course has a second block to its left: the partner, its signatory's title, the
+    /// name.
     fn signature(&mut self, c: &Certificate) {
-        let (cx, width) = (PAGE_W - 190.0, 250.0);
-        let date = winansi(&tanggal(c.issued_at));
-        self.centered(Font::Regular, 11.0, cx, 430.0, INK, &date);
-        if let Some(title) = c
-            .signatory_title
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-        {
+        let date = tanggal(c.issued_at);
+        match &c.partner {
+            None => self.sign_block(
+                PAGE_W - 190.0,
+                250.0,
+                &date,
+                c.signatory_title.as_deref(),
+                c.signatory_name.as_deref(),
+            ),
+            Some(p) => {
+                self.sign_block(
+                    445.0,
+                    200.0,
+                    &p.name,
+                    p.signatory_title.as_deref(),
+                    p.signatory_name.as_deref(),
+                );
+                self.sign_block(
+                    PAGE_W - 177.0,
+                    220.0,
+                    &date,
+                    c.signatory_title.as_deref(),
+                    c.signatory_name.as_deref(),
+                );
+            }
+        }
+    }
+
+    fn sign_block(
+        &mut self,
+        cx: f32,
+        width: f32,
+        head: &str,
+        title: Option<&str>,
+        name: Option<&str>,
+    ) {
+        let head = winansi(head);
+        let size = Font::Regular.fit(&head, 11.0, 8.0, width);
+        let head = Font::Regular.truncate(&head, size, width);
+        self.centered(Font::Regular, size, cx, 430.0, INK, &head);
+        if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
             let lines = Font::Regular.wrap(&winansi(title.trim()), 10.5, width);
             let lines = Font::Regular.limit(lines, 2, 10.5, width);
             for (i, line) in lines.iter().enumerate() {
                 self.centered(Font::Regular, 10.5, cx, 446.0 + 13.0 * i as f32, INK, line);
             }
         }
-        if let Some(name) = c.signatory_name.as_deref().filter(|n| !n.trim().is_empty()) {
+        if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
             let name = winansi(name.trim());
             let size = Font::Bold.fit(&name, 11.5, 8.0, width);
             let name = Font::Bold.truncate(&name, size, width);
@@ -722,6 +761,7 @@ mod tests {
             revoked_by: None,
             revoked_reason: None,
             reminded_at: None,
+            partner: None,
         }
     }
 
@@ -766,6 +806,32 @@ mod tests {
             assert!(contains(&pdf, needle.as_bytes()), "missing {needle:?}");
         }
         assert!(!contains(&pdf, b"/FlateDecode"));
+    }
+
+    #[test]
+    fn a_partner_course_names_both_issuers_and_both_signatories() {
+        let mut c = sample();
+        c.partner = Some(crate::certificates::model::CoIssuer {
+            name: "Universitas Diponegoro".into(),
+            signatory_name: Some("Prof. Dr. Suharnomo, S.E., M.Si.".into()),
+            signatory_title: Some("Rektor".into()),
+        });
+        let pdf = render(&c, URL);
+        if let Ok(path) = std::env::var("CAKAP_CERT_PARTNER_SAMPLE") {
+            std::fs::write(path, &pdf).unwrap();
+        }
+        for needle in [
+            "UNIVERSITAS DIPONEGORO",
+            "(Universitas Diponegoro)",
+            "Prof. Dr. Suharnomo, S.E., M.Si.",
+            "(Rektor)",
+            "Dr. Ahmad Santoso, M.Si.",
+        ] {
+            assert!(contains(&pdf, needle.as_bytes()), "missing {needle:?}");
+        }
+        c.partner.as_mut().unwrap().signatory_name = None;
+        c.partner.as_mut().unwrap().signatory_title = None;
+        assert!(render(&c, URL).starts_with(b"%PDF-"));
     }
 
     #[test]

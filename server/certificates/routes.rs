@@ -105,6 +105,7 @@ fn view(c: &Certificate, issuer: &Issuer, lang: Lang, full_nip: bool) -> Value {
         "issuer": c.issuer,
         "signatory_name": c.signatory_name,
         "signatory_title": c.signatory_title,
+        "partner": c.partner,
         "status": status.as_str(),
         "valid": status == Status::Valid,
         "revoked": status == Status::Revoked,
@@ -261,6 +262,9 @@ pub struct PublicCertificate {
     pub issuer: String,
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    /// The partner institution that co-issued it (the course's provider), with its signatory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner: Option<PublicPartner>,
     pub revoked_on: Option<String>,
     pub revoked_reason: Option<String>,
     /// Key id of the signing key (see `/.well-known/jwks.json`).
@@ -268,6 +272,14 @@ pub struct PublicCertificate {
     /// The signed credential (EdDSA JWT).
     pub jwt: String,
     pub jwks_url: String,
+}
+
+/// A co-issuing partner institution, as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicPartner {
+    pub name: String,
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
 }
 
 fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
@@ -291,6 +303,11 @@ fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
         issuer: c.issuer.clone(),
         signatory_name: c.signatory_name.clone(),
         signatory_title: c.signatory_title.clone(),
+        partner: c.partner.as_ref().map(|p| PublicPartner {
+            name: p.name.clone(),
+            signatory_name: p.signatory_name.clone(),
+            signatory_title: p.signatory_title.clone(),
+        }),
         revoked_on: c.revoked_at.map(ymd),
         revoked_reason: c.revoked_reason.clone(),
         kid: c.kid.clone(),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::code;
 use super::credential;
 use super::keys::{PublicKey, Signer};
-use super::model::{Certificate, CompetencyLevel};
+use super::model::{Certificate, CoIssuer, CompetencyLevel};
 use crate::config::CertificateConfig;
 use crate::db::schema::{
     agencies, certificate_keys, certificate_sequences, certificates, competencies, course_versions,
@@ -57,6 +57,7 @@ type Row = (
         Option<String>,
         Option<NaiveDateTime>,
     ),
+    (Option<String>, Option<String>, Option<String>),
 );
 
 macro_rules! columns {
@@ -93,6 +94,11 @@ macro_rules! columns {
                 certificates::revoked_reason,
                 certificates::reminded_at,
             ),
+            (
+                certificates::partner,
+                certificates::partner_signatory_name,
+                certificates::partner_signatory_title,
+            ),
         )
     };
 }
@@ -105,7 +111,7 @@ pub struct Stored {
 }
 
 fn from_row(r: Row) -> Stored {
-    let (a, b) = r;
+    let (a, b, p) = r;
     Stored {
         agency_id: a.6,
         certificate: Certificate {
@@ -135,6 +141,11 @@ fn from_row(r: Row) -> Stored {
             revoked_by: b.10,
             revoked_reason: b.11,
             reminded_at: b.12,
+            partner: p.0.map(|name| CoIssuer {
+                name,
+                signatory_name: p.1,
+                signatory_title: p.2,
+            }),
         },
     }
 }
@@ -291,6 +302,11 @@ pub fn issue(
         revoked_by: None,
         revoked_reason: None,
         reminded_at: None,
+        partner: crate::accounts::partners::provider_of(conn, c.course_id)?.map(|p| CoIssuer {
+            name: p.name,
+            signatory_name: p.signatory_name,
+            signatory_title: p.signatory_title,
+        }),
     };
     cert.jwt =
         credential::sign(&cert, &issuer.base_url, &issuer.signer).map_err(DbError::Internal)?;
@@ -319,6 +335,15 @@ pub fn issue(
             certificates::signatory_title.eq(&cert.signatory_title),
             certificates::kid.eq(&cert.kid),
             certificates::jwt.eq(&cert.jwt),
+            certificates::partner.eq(cert.partner.as_ref().map(|p| &p.name)),
+            certificates::partner_signatory_name.eq(cert
+                .partner
+                .as_ref()
+                .and_then(|p| p.signatory_name.as_ref())),
+            certificates::partner_signatory_title.eq(cert
+                .partner
+                .as_ref()
+                .and_then(|p| p.signatory_title.as_ref())),
         ))
         .returning(certificates::id)
         .get_result(conn)?;

@@ -39,6 +39,7 @@ diesel::table! {
         archived -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        provider_id -> Nullable<BigInt>,
     }
 }
 
@@ -192,6 +193,7 @@ diesel::table! {
         language -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        partner_id -> Nullable<BigInt>,
     }
 }
 
@@ -341,6 +343,9 @@ diesel::table! {
         revoked_by -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
         reminded_at -> Nullable<Timestamp>,
+        partner -> Nullable<Text>,
+        partner_signatory_name -> Nullable<Text>,
+        partner_signatory_title -> Nullable<Text>,
     }
 }
 
@@ -493,6 +498,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        signatory_name -> Nullable<Text>,
+        signatory_title -> Nullable<Text>,
+        website -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -532,6 +551,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     course_owners,
     version_sources,
+    partners,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -588,6 +608,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         idempotency_keys,
         course_owners,
         version_sources,
+        partners,
     ]
 }
 

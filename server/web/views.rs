@@ -105,6 +105,7 @@ impl Views {
                     "id": s.user.id,
                     "name": s.user.name,
                     "is_admin": s.user.is_platform_admin || s.user.is_agency_admin,
+                    "is_platform_admin": s.user.is_platform_admin,
                     "is_author": s.user.is_author,
                     "is_supervisor": s.is_supervisor,
                 })

@@ -1,0 +1,521 @@
+//! Admin pages for partner institutions (`/admin/partners`): platform admins record partners with
+//! their signatory, name the authors who belong to each, and the courses each provides.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
+use crate::db::{audit, Db};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/partners", web::get().to(list_page))
+        .route("/admin/partners", web::post().to(create))
+        .route("/admin/partners/{id}", web::get().to(detail_page))
+        .route("/admin/partners/{id}", web::post().to(update))
+        .route("/admin/partners/{id}/members", web::post().to(add_member))
+        .route(
+            "/admin/partners/{id}/members/{user_id}/remove",
+            web::post().to(remove_member),
+        )
+        .route("/admin/partners/{id}/courses", web::post().to(add_course))
+        .route(
+            "/admin/partners/{id}/courses/{slug}/remove",
+            web::post().to(remove_course),
+        );
+}
+
+fn html(
+    views: &Views,
+    req: &HttpRequest,
+    status: StatusCode,
+    name: &str,
+    data: Value,
+) -> Result<HttpResponse, AppError> {
+    let body = views.render(req, name, data)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn kinds(views: &Views, lang: Lang) -> Vec<Value> {
+    partners::KINDS
+        .iter()
+        .map(|k| json!({"code": k, "label": views.text(lang, &format!("partners.kind.{k}"))}))
+        .collect()
+}
+
+fn refused(e: PartnerError) -> Result<Refusal, AppError> {
+    match e {
+        PartnerError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
+        PartnerError::Refused(r) => Ok(r),
+        PartnerError::Db(e) => Err(AppError::Db(e)),
+    }
+}
+
+/// Notices after a change (`?done=…`); only these keys are looked up.
+fn done_key(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "created" => "partners.done.created",
+        "saved" => "partners.done.saved",
+        "member_added" => "partners.done.member_added",
+        "member_removed" => "partners.done.member_removed",
+        "course_added" => "partners.done.course_added",
+        "course_removed" => "partners.done.course_removed",
+        _ => return None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+fn form_of(p: &Partner) -> PartnerInput {
+    PartnerInput {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        kind: p.kind.clone(),
+        signatory_name: p.signatory_name.clone().unwrap_or_default(),
+        signatory_title: p.signatory_title.clone().unwrap_or_default(),
+        website: p.website.clone(),
+    }
+}
+
+fn form_json(f: &PartnerInput) -> Value {
+    json!({
+        "code": f.code, "name": f.name, "kind": f.kind,
+        "signatory_name": f.signatory_name, "signatory_title": f.signatory_title,
+        "website": f.website,
+    })
+}
+
+// ---------- list and create ----------
+
+async fn list_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let form = PartnerInput {
+        kind: "universitas".into(),
+        ..Default::default()
+    };
+    list_view(&req, &views, &db, form, None, StatusCode::OK).await
+}
+
+async fn list_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    form: PartnerInput,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let list = db
+        .run(|conn| Ok::<_, AppError>(partners::list(conn)?))
+        .await?;
+    let list: Vec<Value> = list
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "code": p.code, "name": p.name,
+                   "kind_label": views.text(lang, &format!("partners.kind.{}", p.kind))})
+        })
+        .collect();
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_partners",
+        json!({
+            "partners": list,
+            "kinds": kinds(views, lang),
+            "form": form_json(&form),
+            "error": error,
+        }),
+    )
+}
+
+async fn create(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<PartnerInput>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let f = form.0;
+    let g = f.clone();
+    let by = me.id;
+    let result = db
+        .run(move |conn| {
+            let made = partners::create(conn, &g);
+            if let Ok(id) = made {
+                audit::record(
+                    conn,
+                    Some(by),
+                    "partner.create",
+                    &format!("partner:{id}"),
+                    &g.name,
+                )?;
+            }
+            Ok::<_, AppError>(made)
+        })
+        .await?;
+    match result {
+        Ok(id) => Ok(redirect(&format!("/admin/partners/{id}?done=created"))),
+        Err(e) => {
+            let r = refused(e)?;
+            let msg = views.text(Lang::of(&req), r.key());
+            list_view(
+                &req,
+                &views,
+                &db,
+                f,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+// ---------- one partner ----------
+
+async fn detail_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    detail_view(
+        &req,
+        &views,
+        &db,
+        path.into_inner(),
+        None,
+        Errors::default(),
+        done_key(&q.done),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// An error shown next to the form it belongs to.
+#[derive(Default)]
+struct Errors {
+    partner: Option<String>,
+    member: Option<String>,
+    course: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    id: i64,
+    form: Option<PartnerInput>,
+    errors: Errors,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let found = db
+        .run(move |conn| {
+            let Some(p) = partners::by_id(conn, id)? else {
+                return Ok::<_, AppError>(None);
+            };
+            let members = partners::members(conn, id)?;
+            let courses = partners::courses_of(conn, id)?;
+            let all: Vec<String> = crate::catalog::store::catalog(conn)?
+                .into_iter()
+                .map(|e| e.slug)
+                .filter(|s| !courses.contains(s))
+                .collect();
+            Ok(Some((p, members, courses, all)))
+        })
+        .await?;
+    let Some((p, members, courses, others)) = found else {
+        return Err(AppError::NotFound);
+    };
+    let form = form.unwrap_or_else(|| form_of(&p));
+    html(
+        views,
+        req,
+        status,
+        "pages/admin_partner",
+        json!({
+            "partner": p,
+            "kind_label": views.text(lang, &format!("partners.kind.{}", p.kind)),
+            "kinds": kinds(views, lang),
+            "form": form_json(&form),
+            "members": members,
+            "courses": courses,
+            "other_courses": others,
+            "error": errors.partner,
+            "member_error": errors.member,
+            "course_error": errors.course,
+            "notice_key": notice,
+        }),
+    )
+}
+
+async fn update(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<PartnerInput>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let id = path.into_inner();
+    let f = form.0;
+    let g = f.clone();
+    let by = me.id;
+    let result = db
+        .run(move |conn| {
+            let done = partners::update(conn, id, &g);
+            if done.is_ok() {
+                audit::record(
+                    conn,
+                    Some(by),
+                    "partner.update",
+                    &format!("partner:{id}"),
+                    &g.name,
+                )?;
+            }
+            Ok::<_, AppError>(done)
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect(&format!("/admin/partners/{id}?done=saved"))),
+        Err(e) => {
+            let r = refused(e)?;
+            let errors = Errors {
+                partner: Some(views.text(Lang::of(&req), r.key())),
+                ..Default::default()
+            };
+            detail_view(
+                &req,
+                &views,
+                &db,
+                id,
+                Some(f),
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    email: String,
+}
+
+async fn add_member(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let id = path.into_inner();
+    let email = form.0.email;
+    let by = me.id;
+    let result = db
+        .run(move |conn| {
+            let done = partners::add_member(conn, id, &email);
+            if let Ok(uid) = done {
+                audit::record(
+                    conn,
+                    Some(by),
+                    "partner.member_add",
+                    &format!("user:{uid}"),
+                    &format!("partner:{id}"),
+                )?;
+            }
+            Ok::<_, AppError>(done)
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/partners/{id}?done=member_added#members"
+        ))),
+        Err(e) => {
+            let r = refused(e)?;
+            let errors = Errors {
+                member: Some(views.text(Lang::of(&req), r.key())),
+                ..Default::default()
+            };
+            detail_view(
+                &req,
+                &views,
+                &db,
+                id,
+                None,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Empty {}
+
+async fn remove_member(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let (id, user_id) = path.into_inner();
+    let by = me.id;
+    let removed = db
+        .run(move |conn| {
+            let removed = partners::remove_member(conn, id, user_id)?;
+            if removed {
+                audit::record(
+                    conn,
+                    Some(by),
+                    "partner.member_remove",
+                    &format!("user:{user_id}"),
+                    &format!("partner:{id}"),
+                )?;
+            }
+            Ok::<_, AppError>(removed)
+        })
+        .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(&format!(
+        "/admin/partners/{id}?done=member_removed#members"
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CourseForm {
+    slug: String,
+}
+
+async fn add_course(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<CourseForm>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let id = path.into_inner();
+    let slug = form.0.slug;
+    let by = me.id;
+    let result = db
+        .run(move |conn| {
+            let done = partners::set_provider(conn, &slug, Some(id));
+            if let Ok(course_id) = done {
+                audit::record(
+                    conn,
+                    Some(by),
+                    "course.provider",
+                    &format!("course:{course_id}"),
+                    &format!("partner:{id}"),
+                )?;
+            }
+            Ok::<_, AppError>(done)
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/partners/{id}?done=course_added#courses"
+        ))),
+        Err(e) => {
+            let r = refused(e)?;
+            let errors = Errors {
+                course: Some(views.text(Lang::of(&req), r.key())),
+                ..Default::default()
+            };
+            detail_view(
+                &req,
+                &views,
+                &db,
+                id,
+                None,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn remove_course(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, String)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let (id, slug) = path.into_inner();
+    let by = me.id;
+    let removed = db
+        .run(move |conn| {
+            if !partners::courses_of(conn, id)?.contains(&slug) {
+                return Ok::<_, AppError>(false);
+            }
+            let course_id = match partners::set_provider(conn, &slug, None) {
+                Ok(c) => c,
+                Err(PartnerError::Db(e)) => return Err(e.into()),
+                Err(PartnerError::Refused(_)) => return Ok(false),
+            };
+            audit::record(
+                conn,
+                Some(by),
+                "course.provider",
+                &format!("course:{course_id}"),
+                "none",
+            )?;
+            Ok(true)
+        })
+        .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(&format!(
+        "/admin/partners/{id}?done=course_removed#courses"
+    )))
+}
