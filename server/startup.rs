@@ -131,7 +131,16 @@ async fn certificate_issuer(db: &Db, config: &Config) -> Result<Issuer, StartErr
             for k in &keys {
                 crate::certificates::store::register_key(conn, k)?;
             }
-            crate::certificates::store::issue_missing(conn, &i2)
+            let issued = crate::certificates::store::issue_missing(conn, &i2)?;
+            // People who developed before milestones existed get theirs, once.
+            let awarded = crate::recognition::milestones::backfill(conn)?;
+            if awarded > 0 {
+                tracing::info!(
+                    count = awarded,
+                    "recorded the milestones of earlier learning"
+                );
+            }
+            Ok::<_, crate::db::DbError>(issued)
         })
         .await?;
     if backfilled > 0 {
@@ -315,6 +324,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::accounts::admin_orgs::routes(cfg);
     crate::accounts::admin_users::routes(cfg);
     crate::accounts::partner_routes::routes(cfg);
+    crate::recognition::routes::routes(cfg);
     crate::learning::quiz_routes::routes(cfg);
     crate::web::routes(cfg);
 }

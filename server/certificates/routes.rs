@@ -142,6 +142,19 @@ async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
 
 /// Look a code up for someone at `ip`, counting it against the rate limits.
 async fn lookup(db: &Db, ip: String, raw: String) -> Result<Option<Stored>, AppError> {
+    Ok(match lookup_any(db, ip, raw).await? {
+        Some(Found::Certificate(s)) => Some(s),
+        _ => None,
+    })
+}
+
+/// What a verification code names: a certificate or a letter of recognition.
+enum Found {
+    Certificate(Stored),
+    Letter(crate::recognition::letters::Letter),
+}
+
+async fn lookup_any(db: &Db, ip: String, raw: String) -> Result<Option<Found>, AppError> {
     db.run(move |conn| {
         let key = format!("cert-lookup:{ip}");
         let miss_key = format!("cert-miss:{ip}");
@@ -152,7 +165,10 @@ async fn lookup(db: &Db, ip: String, raw: String) -> Result<Option<Stored>, AppE
         }
         ratelimit::hit(conn, &key, LOOKUP_IP)?;
         let found = match code::normalize(&raw) {
-            Some(c) => store::by_code(conn, &c)?,
+            Some(c) => match store::by_code(conn, &c)? {
+                Some(s) => Some(Found::Certificate(s)),
+                None => crate::recognition::letters::by_code(conn, &c)?.map(Found::Letter),
+            },
             None => None,
         };
         if found.is_none() {
@@ -198,9 +214,12 @@ async fn verify_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let raw = path.into_inner();
-    let found = lookup(&db, client_ip(&req), raw.clone()).await?;
+    let found = lookup_any(&db, client_ip(&req), raw.clone()).await?;
     let body = match &found {
-        Some(s) => {
+        Some(Found::Letter(l)) => {
+            crate::recognition::routes::verify_view(&views, &req, l, &issuer)?
+        }
+        Some(Found::Certificate(s)) => {
             let c = &s.certificate;
             let renewed = if c.status_at(now()) == Status::Expired {
                 let (user, course, id) = (c.user_id, c.course_id, c.id);

@@ -438,6 +438,7 @@ pub fn review(
                     ))
                     .execute(conn)?;
             }
+            crate::recognition::milestones::award(conn, a.user_id)?;
         }
         audit::record(
             conn,

@@ -681,6 +681,7 @@ fn insert_assessment(
             assessed_levels::created_at.eq(now),
         ))
         .execute(conn)?;
+    crate::recognition::milestones::award(conn, a.user_id)?;
     Ok(())
 }
 
@@ -708,7 +709,9 @@ pub fn add_assessment(
         Ok(a) => a,
         Err(r) => return Ok(Err(r)),
     };
-    insert_assessment(conn, &a, entered_by, Utc::now().naive_utc())?;
+    crate::db::transaction(conn, |conn| {
+        insert_assessment(conn, &a, entered_by, Utc::now().naive_utc())
+    })?;
     Ok(Ok(()))
 }
 

@@ -103,9 +103,31 @@ async fn profile_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let year = view.year;
-    let plan = db.run(move |conn| super::plan::get(conn, id, year)).await?;
+    let (plan, milestones) = db
+        .run(move |conn| {
+            let names: std::collections::HashMap<String, String> =
+                crate::catalog::store::dictionary(conn)?
+                    .into_iter()
+                    .map(|(code, name, _)| (code, name))
+                    .collect();
+            Ok::<_, AppError>((
+                super::plan::get(conn, id, year)?,
+                (crate::recognition::milestones::of_user(conn, id)?, names),
+            ))
+        })
+        .await?;
     let mut data = page_data(&view, &views, lang);
     data["plan"] = json!(plan.as_ref().map(super::plan_routes::view));
+    let (milestones, names) = milestones;
+    data["milestones"] = json!(milestones
+        .iter()
+        .take(6)
+        .map(|m| json!({
+            "kind": m.kind,
+            "label": crate::recognition::routes::milestone_label(&views, lang, &names, m),
+            "date": crate::text::date(m.earned_at.date(), lang),
+        }))
+        .collect::<Vec<_>>());
     views.page(&req, "pages/profile", data)
 }
 

@@ -194,6 +194,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         partner_id -> Nullable<BigInt>,
+        show_in_standing -> Bool,
     }
 }
 
@@ -512,6 +513,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    milestones (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        key -> Text,
+        kind -> Text,
+        year -> Nullable<Integer>,
+        code -> Nullable<Text>,
+        level -> Nullable<Integer>,
+        earned_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+diesel::table! {
+    letter_sequences (year) {
+        year -> Integer,
+        last_number -> BigInt,
+    }
+}
+diesel::table! {
+    recognition_letters (id) {
+        id -> BigInt,
+        code -> Text,
+        number -> Text,
+        user_id -> BigInt,
+        agency_id -> BigInt,
+        holder_name -> Text,
+        holder_nip -> Nullable<Text>,
+        agency -> Text,
+        title -> Text,
+        reason -> Text,
+        year -> Integer,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<BigInt>,
+        signatory_name -> Text,
+        signatory_title -> Text,
+        kid -> Text,
+        jwt -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_log,
@@ -552,6 +596,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     course_owners,
     version_sources,
     partners,
+    milestones,
+    letter_sequences,
+    recognition_letters,
 );
 
 /// The column names each table declares above, read back from the SQL diesel generates, so the
@@ -609,6 +656,9 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         course_owners,
         version_sources,
         partners,
+        milestones,
+        letter_sequences,
+        recognition_letters,
     ]
 }
 

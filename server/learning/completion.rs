@@ -113,5 +113,6 @@ pub fn on_completed(
     );
     crate::competency::evidence::record_completion(conn, c)?;
     certificates::store::issue(conn, issuer, c)?;
+    crate::recognition::milestones::award(conn, c.user_id)?;
     Ok(())
 }

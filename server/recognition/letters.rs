@@ -1,0 +1,475 @@
+//! Letters of recognition (piagam penghargaan): an agency admin issues one to chosen people of
+//! their agency. Each has a number, a verification code and a signed EdDSA JWT made with the same
+//! keys as certificates, so it is verified like a certificate (`/v/{code}`, the JWKS).
+
+use chrono::{Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::certificates::model::mask_nip;
+use crate::certificates::{code, Issuer};
+use crate::db::schema::{agencies, letter_sequences, recognition_letters, users};
+use crate::db::{audit, DbConnection, DbError};
+
+/// Numbers look like `PGH/2026/000001`.
+pub const PREFIX: &str = "PGH";
+const TITLE_MAX: usize = 150;
+const REASON_MAX: usize = 600;
+const SIGNATORY_MAX: usize = 200;
+/// People in one issuing.
+pub const MAX_PEOPLE: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Letter {
+    pub id: i64,
+    pub code: String,
+    pub number: String,
+    pub user_id: i64,
+    pub agency_id: i64,
+    pub holder_name: String,
+    pub holder_nip: Option<String>,
+    pub agency: String,
+    pub title: String,
+    pub reason: String,
+    pub year: i32,
+    pub issued_at: NaiveDateTime,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub kid: String,
+    pub jwt: String,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+impl Letter {
+    pub fn verify_url(&self, base_url: &str) -> String {
+        crate::certificates::model::verify_url(base_url, &self.code)
+    }
+}
+
+/// The JWT claims of a letter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub sub: String,
+    pub jti: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub letter: LetterClaims,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterClaims {
+    /// Always `piagam-penghargaan`.
+    pub kind: String,
+    pub number: String,
+    pub code: String,
+    pub holder: Holder,
+    /// The issuing agency.
+    pub issuer: String,
+    pub title: String,
+    pub reason: String,
+    pub year: i32,
+    pub issued_on: String,
+    pub signatory: Signatory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signatory {
+    pub name: String,
+    pub title: String,
+}
+
+pub fn claims_of(l: &Letter, base_url: &str) -> Claims {
+    Claims {
+        iss: base_url.trim_end_matches('/').to_string(),
+        sub: l.verify_url(base_url),
+        jti: l.code.clone(),
+        iat: l.issued_at.and_utc().timestamp(),
+        nbf: l.issued_at.and_utc().timestamp(),
+        letter: LetterClaims {
+            kind: "piagam-penghargaan".into(),
+            number: l.number.clone(),
+            code: l.code.clone(),
+            holder: Holder {
+                name: l.holder_name.clone(),
+                nip: l.holder_nip.as_deref().map(mask_nip),
+            },
+            issuer: l.agency.clone(),
+            title: l.title.clone(),
+            reason: l.reason.clone(),
+            year: l.year,
+            issued_on: l.issued_at.format("%Y-%m-%d").to_string(),
+            signatory: Signatory {
+                name: l.signatory_name.clone(),
+                title: l.signatory_title.clone(),
+            },
+        },
+    }
+}
+
+/// What the issuing form says.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Request {
+    pub title: String,
+    pub reason: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub year: i32,
+    pub people: Vec<i64>,
+}
+
+/// Why an issuing was refused (`recognition.letter.refused.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NoPeople,
+    TooManyPeople,
+    TitleRequired,
+    TitleTooLong,
+    ReasonRequired,
+    ReasonTooLong,
+    SignatoryRequired,
+    SignatoryTooLong,
+    /// Someone chosen is not (or no longer) in the agency.
+    NotInAgency,
+}
+
+impl Refusal {
+    pub fn key(self) -> &'static str {
+        match self {
+            Refusal::NoPeople => "recognition.letter.refused.no_people",
+            Refusal::TooManyPeople => "recognition.letter.refused.too_many",
+            Refusal::TitleRequired => "recognition.letter.refused.title_required",
+            Refusal::TitleTooLong => "recognition.letter.refused.title_too_long",
+            Refusal::ReasonRequired => "recognition.letter.refused.reason_required",
+            Refusal::ReasonTooLong => "recognition.letter.refused.reason_too_long",
+            Refusal::SignatoryRequired => "recognition.letter.refused.signatory_required",
+            Refusal::SignatoryTooLong => "recognition.letter.refused.signatory_too_long",
+            Refusal::NotInAgency => "recognition.letter.refused.not_in_agency",
+        }
+    }
+}
+
+/// Check a request; the text fields come back trimmed to one line (the reason keeps its words).
+pub fn check(r: &Request) -> Result<Request, Refusal> {
+    let one = crate::text::one_line;
+    let mut people = r.people.clone();
+    people.sort_unstable();
+    people.dedup();
+    if people.is_empty() {
+        return Err(Refusal::NoPeople);
+    }
+    if people.len() > MAX_PEOPLE {
+        return Err(Refusal::TooManyPeople);
+    }
+    let title = one(&r.title);
+    if title.is_empty() {
+        return Err(Refusal::TitleRequired);
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(Refusal::TitleTooLong);
+    }
+    let reason = one(&r.reason);
+    if reason.is_empty() {
+        return Err(Refusal::ReasonRequired);
+    }
+    if reason.chars().count() > REASON_MAX {
+        return Err(Refusal::ReasonTooLong);
+    }
+    let (name, position) = (one(&r.signatory_name), one(&r.signatory_title));
+    if name.is_empty() || position.is_empty() {
+        return Err(Refusal::SignatoryRequired);
+    }
+    if name.chars().count() > SIGNATORY_MAX || position.chars().count() > SIGNATORY_MAX {
+        return Err(Refusal::SignatoryTooLong);
+    }
+    Ok(Request {
+        title,
+        reason,
+        signatory_name: name,
+        signatory_title: position,
+        year: r.year,
+        people,
+    })
+}
+
+fn next_number(conn: &mut DbConnection, year: i32) -> Result<i64, DbError> {
+    // `year` is an integer we computed: safe to inline. ON CONFLICT DO NOTHING is the same on both.
+    diesel::sql_query(format!(
+        "INSERT INTO letter_sequences (year, last_number) VALUES ({year}, 0) ON CONFLICT (year) DO NOTHING"
+    ))
+    .execute(conn)?;
+    Ok(diesel::update(letter_sequences::table.find(year))
+        .set(letter_sequences::last_number.eq(letter_sequences::last_number + 1))
+        .returning(letter_sequences::last_number)
+        .get_result(conn)?)
+}
+
+/// Issue one letter per chosen person of the agency, all or none, in one transaction.
+pub fn issue(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    agency_id: i64,
+    by: i64,
+    request: &Request,
+) -> Result<Result<Vec<Letter>, Refusal>, DbError> {
+    let r = match check(request) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::db::transaction(conn, |conn| {
+        let agency: String = agencies::table
+            .find(agency_id)
+            .select(agencies::name)
+            .first(conn)?;
+        let people: Vec<(i64, String, Option<String>)> = users::table
+            .filter(users::id.eq_any(&r.people))
+            .filter(users::agency_id.eq(agency_id))
+            .select((users::id, users::name, users::nip))
+            .order(users::name)
+            .load(conn)?;
+        if people.len() != r.people.len() {
+            return Ok(Err(Refusal::NotInAgency));
+        }
+        crate::certificates::store::register_key(conn, &issuer.signer.public)?;
+        let now = Utc::now().naive_utc();
+        let mut out = Vec::with_capacity(people.len());
+        for (user_id, name, nip) in people {
+            let seq = next_number(conn, now.year())?;
+            let mut l = Letter {
+                id: 0,
+                code: code::generate(),
+                number: code::number(PREFIX, now.year(), seq),
+                user_id,
+                agency_id,
+                holder_name: name,
+                holder_nip: nip,
+                agency: agency.clone(),
+                title: r.title.clone(),
+                reason: r.reason.clone(),
+                year: r.year,
+                issued_at: now,
+                signatory_name: r.signatory_name.clone(),
+                signatory_title: r.signatory_title.clone(),
+                kid: issuer.signer.kid().to_string(),
+                jwt: String::new(),
+                revoked_at: None,
+                revoked_reason: None,
+            };
+            l.jwt = issuer
+                .signer
+                .sign("JWT", &claims_of(&l, &issuer.base_url))
+                .map_err(DbError::Internal)?;
+            l.id = diesel::insert_into(recognition_letters::table)
+                .values((
+                    recognition_letters::code.eq(&l.code),
+                    recognition_letters::number.eq(&l.number),
+                    recognition_letters::user_id.eq(l.user_id),
+                    recognition_letters::agency_id.eq(l.agency_id),
+                    recognition_letters::holder_name.eq(&l.holder_name),
+                    recognition_letters::holder_nip.eq(&l.holder_nip),
+                    recognition_letters::agency.eq(&l.agency),
+                    recognition_letters::title.eq(&l.title),
+                    recognition_letters::reason.eq(&l.reason),
+                    recognition_letters::year.eq(l.year),
+                    recognition_letters::issued_at.eq(l.issued_at),
+                    recognition_letters::issued_by.eq(Some(by)),
+                    recognition_letters::signatory_name.eq(&l.signatory_name),
+                    recognition_letters::signatory_title.eq(&l.signatory_title),
+                    recognition_letters::kid.eq(&l.kid),
+                    recognition_letters::jwt.eq(&l.jwt),
+                ))
+                .returning(recognition_letters::id)
+                .get_result(conn)?;
+            audit::record(
+                conn,
+                Some(by),
+                "letter.issue",
+                &format!("letter:{}", l.number),
+                &format!("{} — {}", l.holder_name, l.title),
+            )?;
+            out.push(l);
+        }
+        Ok(Ok(out))
+    })
+}
+
+type Row = (
+    (
+        i64,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+    ),
+    (
+        i32,
+        NaiveDateTime,
+        String,
+        String,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        Option<String>,
+    ),
+);
+
+macro_rules! letter_columns {
+    () => {
+        (
+            (
+                recognition_letters::id,
+                recognition_letters::code,
+                recognition_letters::number,
+                recognition_letters::user_id,
+                recognition_letters::agency_id,
+                recognition_letters::holder_name,
+                recognition_letters::holder_nip,
+                recognition_letters::agency,
+                recognition_letters::title,
+                recognition_letters::reason,
+            ),
+            (
+                recognition_letters::year,
+                recognition_letters::issued_at,
+                recognition_letters::signatory_name,
+                recognition_letters::signatory_title,
+                recognition_letters::kid,
+                recognition_letters::jwt,
+                recognition_letters::revoked_at,
+                recognition_letters::revoked_reason,
+            ),
+        )
+    };
+}
+
+fn from_row((a, b): Row) -> Letter {
+    Letter {
+        id: a.0,
+        code: a.1,
+        number: a.2,
+        user_id: a.3,
+        agency_id: a.4,
+        holder_name: a.5,
+        holder_nip: a.6,
+        agency: a.7,
+        title: a.8,
+        reason: a.9,
+        year: b.0,
+        issued_at: b.1,
+        signatory_name: b.2,
+        signatory_title: b.3,
+        kid: b.4,
+        jwt: b.5,
+        revoked_at: b.6,
+        revoked_reason: b.7,
+    }
+}
+
+/// A letter by its (normalized) verification code.
+pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Letter>, DbError> {
+    Ok(recognition_letters::table
+        .filter(recognition_letters::code.eq(code))
+        .select(letter_columns!())
+        .first::<Row>(conn)
+        .optional()?
+        .map(from_row))
+}
+
+/// A person's letters, newest first.
+pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbError> {
+    Ok(recognition_letters::table
+        .filter(recognition_letters::user_id.eq(user_id))
+        .order((
+            recognition_letters::issued_at.desc(),
+            recognition_letters::id.desc(),
+        ))
+        .select(letter_columns!())
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+/// The letters an agency issued for a year, by number.
+pub fn of_agency(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    year: i32,
+) -> Result<Vec<Letter>, DbError> {
+    Ok(recognition_letters::table
+        .filter(recognition_letters::agency_id.eq(agency_id))
+        .filter(recognition_letters::year.eq(year))
+        .order(recognition_letters::id)
+        .select(letter_columns!())
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        Request {
+            title: " ASN Pembelajar Terbaik 2026 ".into(),
+            reason: "Menuntaskan 48 JP\npengembangan kompetensi.".into(),
+            signatory_name: "Drs. Bambang Wijaya, M.M.".into(),
+            signatory_title: "Sekretaris Daerah".into(),
+            year: 2026,
+            people: vec![3, 1, 3],
+        }
+    }
+
+    #[test]
+    fn a_request_is_tidied() {
+        let r = check(&request()).unwrap();
+        assert_eq!(r.title, "ASN Pembelajar Terbaik 2026");
+        assert_eq!(r.reason, "Menuntaskan 48 JP pengembangan kompetensi.");
+        assert_eq!(r.people, [1, 3]);
+    }
+
+    #[test]
+    fn each_missing_part_is_named() {
+        let with = |f: &dyn Fn(&mut Request)| {
+            let mut r = request();
+            f(&mut r);
+            check(&r).unwrap_err()
+        };
+        assert_eq!(with(&|r| r.people.clear()), Refusal::NoPeople);
+        assert_eq!(
+            with(&|r| r.people = (0..201).collect()),
+            Refusal::TooManyPeople
+        );
+        assert_eq!(with(&|r| r.title = " ".into()), Refusal::TitleRequired);
+        assert_eq!(with(&|r| r.title = "x".repeat(151)), Refusal::TitleTooLong);
+        assert_eq!(with(&|r| r.reason.clear()), Refusal::ReasonRequired);
+        assert_eq!(
+            with(&|r| r.reason = "x".repeat(601)),
+            Refusal::ReasonTooLong
+        );
+        assert_eq!(
+            with(&|r| r.signatory_title.clear()),
+            Refusal::SignatoryRequired
+        );
+        assert_eq!(
+            with(&|r| r.signatory_name = "x".repeat(201)),
+            Refusal::SignatoryTooLong
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Recognition of ASN who keep developing: milestones earned automatically, the yearly "ASN
+//! Pembelajar" standing per unit and agency, signed letters of recognition (piagam penghargaan)
+//! and the export HR uses when deciding incentives.
+
+pub mod export;
+pub mod letters;
+pub mod milestones;
+pub mod routes;
+pub mod standing;

@@ -1,0 +1,572 @@
+//! Recognition pages: a person's milestones and letters (`/me/recognition`), the colleagues'
+//! standing (`/me/standing`), a letter's printable sheet (`/me/letters/{code}`), and for agency
+//! admins the full standing with letter issuing and the incentive export
+//! (`/admin/agencies/{id}/recognition`).
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::letters::{self, Letter};
+use super::milestones::{self, Milestone};
+use super::standing::{self, Ranked};
+use crate::certificates::{qr, Issuer};
+use crate::competency::agency_routes::{agency_for, year_of, YearQuery};
+use crate::db::schema::users;
+use crate::db::{Db, DbConnection, DbError};
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me/recognition", web::get().to(mine))
+        .route("/me/recognition/visibility", web::post().to(visibility))
+        .route("/me/standing", web::get().to(colleagues))
+        .route("/me/letters/{code}", web::get().to(letter_page))
+        .route(
+            "/admin/agencies/{id}/recognition",
+            web::get().to(admin_page),
+        )
+        .route(
+            "/admin/agencies/{id}/recognition/letters",
+            web::post().to(issue),
+        )
+        .route(
+            "/admin/agencies/{id}/recognition.csv",
+            web::get().to(export_csv),
+        );
+}
+
+fn day(t: chrono::NaiveDateTime, lang: Lang) -> String {
+    crate::text::date(t.date(), lang)
+}
+
+/// A milestone in words: "20 JP tercapai pada 2026", "Level 3 Pelayanan Publik tercapai".
+pub fn milestone_label(
+    views: &Views,
+    lang: Lang,
+    names: &HashMap<String, String>,
+    m: &Milestone,
+) -> String {
+    let year = m.year.map(|y| y.to_string()).unwrap_or_default();
+    let code = m.code.clone().unwrap_or_default();
+    let name = names.get(&code).cloned().unwrap_or_else(|| code.clone());
+    let level = m.level.map(|l| l.to_string()).unwrap_or_default();
+    views
+        .i18n()
+        .format(
+            lang,
+            &format!("recognition.milestone.{}", m.kind),
+            &[
+                ("year", year),
+                ("name", name),
+                ("code", code),
+                ("level", level),
+            ],
+        )
+        .unwrap_or_else(|| m.key.clone())
+}
+
+fn competency_names(conn: &mut DbConnection) -> Result<HashMap<String, String>, DbError> {
+    Ok(crate::catalog::store::dictionary(conn)?
+        .into_iter()
+        .map(|(code, name, _)| (code, name))
+        .collect())
+}
+
+fn letter_json(l: &Letter, issuer: &Issuer, lang: Lang) -> Value {
+    json!({
+        "code": l.code,
+        "number": l.number,
+        "title": l.title,
+        "reason": l.reason,
+        "year": l.year,
+        "holder_name": l.holder_name,
+        "agency": l.agency,
+        "issued": day(l.issued_at, lang),
+        "issued_id": day(l.issued_at, Lang::Id),
+        "signatory_name": l.signatory_name,
+        "signatory_title": l.signatory_title,
+        "revoked": l.revoked_at.is_some(),
+        "verify_url": l.verify_url(&issuer.base_url),
+    })
+}
+
+// ---------- the person's own pages ----------
+
+async fn mine(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let uid = me.id;
+    let (ms, ls, names, visible) = db
+        .run(move |conn| {
+            let visible: bool = users::table
+                .find(uid)
+                .select(users::show_in_standing)
+                .first(conn)?;
+            Ok::<_, AppError>((
+                milestones::of_user(conn, uid)?,
+                letters::of_user(conn, uid)?,
+                competency_names(conn)?,
+                visible,
+            ))
+        })
+        .await?;
+    let ms: Vec<Value> = ms
+        .iter()
+        .map(|m| {
+            json!({"label": milestone_label(&views, lang, &names, m), "date": day(m.earned_at, lang), "kind": m.kind})
+        })
+        .collect();
+    let ls: Vec<Value> = ls.iter().map(|l| letter_json(l, &issuer, lang)).collect();
+    views.page(
+        &req,
+        "pages/recognition",
+        json!({
+            "milestones": ms,
+            "letters": ls,
+            "visible": visible,
+            "has_agency": me.agency_id.is_some(),
+            "notice_key": (q.notice == "saved").then_some("recognition.visibility.saved"),
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VisibilityForm {
+    show: String,
+}
+
+async fn visibility(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<VisibilityForm>,
+) -> Result<HttpResponse, AppError> {
+    let show = matches!(form.0.show.as_str(), "1" | "on" | "true");
+    let uid = me.id;
+    db.run(move |conn| {
+        diesel::update(users::table.find(uid))
+            .set(users::show_in_standing.eq(show))
+            .execute(conn)?;
+        crate::db::audit::record(
+            conn,
+            Some(uid),
+            "user.standing_visibility",
+            &format!("user:{uid}"),
+            if show { "shown" } else { "hidden" },
+        )?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/me/recognition?notice=saved"))
+        .finish())
+}
+
+fn ranked_json(
+    views: &Views,
+    lang: Lang,
+    list: &[Ranked],
+    me: Option<i64>,
+    full: bool,
+) -> Vec<Value> {
+    let _ = (views, lang);
+    list.iter()
+        .map(|r| {
+            json!({
+                "rank": r.rank,
+                "user_id": r.row.user_id,
+                "name": r.row.name,
+                "nip": if full { r.row.nip.clone() } else { None },
+                "unit": r.row.unit,
+                "position": r.row.position,
+                "jp": r.row.jp,
+                "completions": r.row.completions,
+                "levels_gained": r.row.levels_gained,
+                "visible": r.row.visible,
+                "me": Some(r.row.user_id) == me,
+            })
+        })
+        .collect()
+}
+
+/// `/me/standing`: the agency's and the person's unit's standing among those who allow it.
+async fn colleagues(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let year = year_of(&q);
+    let Some(agency_id) = me.agency_id else {
+        return views.page(
+            &req,
+            "pages/standing",
+            json!({ "no_agency": true, "year": year }),
+        );
+    };
+    let uid = me.id;
+    let (rows, agency) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                standing::rows(conn, agency_id, year)?,
+                crate::accounts::orgs::agency(conn, agency_id)?,
+            ))
+        })
+        .await?;
+    let visible_me = rows.iter().any(|r| r.user_id == uid && r.visible);
+    let unit = rows
+        .iter()
+        .find(|r| r.user_id == uid)
+        .and_then(|r| r.unit_id);
+    let all = standing::for_colleagues(&rows);
+    let in_unit = match unit {
+        Some(u) => standing::for_colleagues(
+            &rows
+                .iter()
+                .filter(|r| r.unit_id == Some(u))
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
+        None => Vec::new(),
+    };
+    views.page(
+        &req,
+        "pages/standing",
+        json!({
+            "year": year,
+            "prev": year - 1,
+            "next": year + 1,
+            "agency": agency.map(|a| a.name),
+            "unit": rows.iter().find(|r| r.user_id == uid).and_then(|r| r.unit.clone()),
+            "agency_rows": ranked_json(&views, lang, &all, Some(uid), false),
+            "unit_rows": ranked_json(&views, lang, &in_unit, Some(uid), false),
+            "visible_me": visible_me,
+        }),
+    )
+}
+
+/// The holder's printable letter.
+async fn letter_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let Some(code) = crate::certificates::code::normalize(&path.into_inner()) else {
+        return Err(AppError::NotFound);
+    };
+    let letter = db
+        .run(move |conn| Ok::<_, AppError>(letters::by_code(conn, &code)?))
+        .await?
+        .filter(|l| l.user_id == me.id)
+        .ok_or(AppError::NotFound)?;
+    let mut v = letter_json(&letter, &issuer, lang);
+    v["qr"] = json!(qr::svg(&letter.verify_url(&issuer.base_url)));
+    views.page(
+        &req,
+        "pages/letter",
+        json!({ "l": v, "page_title": letter.number, "print": true }),
+    )
+}
+
+/// The public verification page of a letter (`/v/{code}` falls back here).
+pub fn verify_view(
+    views: &Views,
+    req: &HttpRequest,
+    l: &Letter,
+    issuer: &Issuer,
+) -> Result<String, AppError> {
+    let lang = Lang::of(req);
+    let mut v = letter_json(l, issuer, lang);
+    v["nip"] = json!(l
+        .holder_nip
+        .as_deref()
+        .map(crate::certificates::model::mask_nip));
+    v["revoked_on"] = json!(l.revoked_at.map(|t| day(t, lang)));
+    v["revoked_reason"] = json!(l.revoked_reason);
+    views.render(
+        req,
+        "pages/letter_verify",
+        json!({ "l": v, "page_title": l.number }),
+    )
+}
+
+// ---------- agency admin ----------
+
+async fn admin_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<AdminQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&YearQuery {
+        year: q.year.clone(),
+    });
+    let notice = match q.done.as_str() {
+        "issued" => Some("recognition.letter.issued"),
+        _ => None,
+    };
+    admin_view(
+        &req, &views, &db, &issuer, &agency, year, None, notice, q.unit,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AdminQuery {
+    year: String,
+    done: String,
+    /// Show one unit's standing.
+    unit: Option<i64>,
+}
+
+type YearFigures = (
+    Vec<standing::Row>,
+    i64,
+    Vec<Letter>,
+    HashMap<String, String>,
+    HashMap<i64, Vec<Milestone>>,
+);
+
+/// Everything the admin page and the export show for an agency's year.
+async fn year_figures(db: &Db, id: i64, year: i32) -> Result<YearFigures, AppError> {
+    db.run(move |conn| {
+        let rows = standing::rows(conn, id, year)?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+        Ok::<_, AppError>((
+            rows,
+            crate::competency::jp::target(conn, Some(id))?,
+            letters::of_agency(conn, id, year)?,
+            competency_names(conn)?,
+            milestones::in_year(conn, &ids, year)?,
+        ))
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn admin_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    issuer: &Issuer,
+    agency: &crate::accounts::orgs::Agency,
+    year: i32,
+    error: Option<(String, letters::Request)>,
+    notice: Option<&str>,
+    unit: Option<i64>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let failed = error.is_some();
+    let (rows, target, issued, names, earned) = year_figures(db, agency.id, year).await?;
+    let units = standing::units(&rows, target);
+    let ranked = standing::rank(rows.clone());
+    let chosen: Vec<i64> = error
+        .as_ref()
+        .map(|e| e.1.people.clone())
+        .unwrap_or_default();
+    let mut people = ranked_json(views, lang, &ranked, None, true);
+    for p in &mut people {
+        let uid = p["user_id"].as_i64().unwrap_or(0);
+        p["chosen"] = json!(chosen.contains(&uid));
+        p["reached"] = json!(p["jp"].as_i64().unwrap_or(0) >= target);
+        p["milestones"] = json!(earned
+            .get(&uid)
+            .map(|ms| ms
+                .iter()
+                .map(|m| milestone_label(views, lang, &names, m))
+                .collect::<Vec<_>>())
+            .unwrap_or_default());
+    }
+    let unit_rows = unit.map(|u| {
+        ranked_json(
+            views,
+            lang,
+            &standing::rank(
+                rows.iter()
+                    .filter(|r| r.unit_id == Some(u))
+                    .cloned()
+                    .collect(),
+            ),
+            None,
+            true,
+        )
+    });
+    let form = error
+        .as_ref()
+        .map(|e| e.1.clone())
+        .unwrap_or_else(|| letters::Request {
+            title: views
+                .i18n()
+                .format(
+                    lang,
+                    "recognition.letter.default_title",
+                    &[("year", year.to_string())],
+                )
+                .unwrap_or_default(),
+            ..Default::default()
+        });
+    let mut resp = views.page(
+        req,
+        "pages/admin_recognition",
+        json!({
+            "agency": agency,
+            "year": year,
+            "prev": year - 1,
+            "next": year + 1,
+            "target": target,
+            "people": people,
+            "units": units.iter().map(|u| json!({
+                "unit_id": u.unit_id, "unit": u.unit, "people": u.people, "jp": u.jp,
+                "completions": u.completions, "levels_gained": u.levels_gained,
+                "reached": u.reached, "jp_per_person": crate::text::decimal(u.jp_per_person, 1, lang),
+            })).collect::<Vec<_>>(),
+            "unit_rows": unit_rows,
+            "unit_name": unit.and_then(|u| units.iter().find(|x| x.unit_id == Some(u)).and_then(|x| x.unit.clone())),
+            "letters": issued.iter().map(|l| letter_json(l, issuer, lang)).collect::<Vec<_>>(),
+            "form": {"title": form.title, "reason": form.reason,
+                     "signatory_name": form.signatory_name, "signatory_title": form.signatory_title},
+            "error": error.map(|e| e.0),
+            "notice_key": notice,
+        }),
+    )?;
+    if failed {
+        *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+async fn issue(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let f = form.0;
+    let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let year = year_of(&YearQuery {
+        year: field("year"),
+    });
+    let people: Vec<i64> = f
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, _)| k.strip_prefix("person_").and_then(|id| id.parse().ok()))
+        .collect();
+    let request = letters::Request {
+        title: field("title"),
+        reason: field("reason"),
+        signatory_name: field("signatory_name"),
+        signatory_title: field("signatory_title"),
+        year,
+        people,
+    };
+    let (id, by, r, signing) = (agency.id, me.id, request.clone(), issuer.get_ref().clone());
+    let result = db
+        .run(move |conn| Ok::<_, AppError>(letters::issue(conn, &signing, id, by, &r)?))
+        .await?;
+    match result {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/admin/agencies/{id}/recognition?year={year}&done=issued#letters"),
+            ))
+            .finish()),
+        Err(refusal) => {
+            let msg = views.text(Lang::of(&req), refusal.key());
+            admin_view(
+                &req,
+                &views,
+                &db,
+                &issuer,
+                &agency,
+                year,
+                Some((msg, request)),
+                None,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn export_csv(
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&q);
+    let (rows, target, issued, names, earned) = year_figures(&db, agency.id, year).await?;
+    let ranked = standing::rank(rows);
+    let none: Vec<Milestone> = Vec::new();
+    // HR files are Indonesian whatever the page's language.
+    let bytes = super::export::csv(
+        &ranked,
+        year,
+        target,
+        |uid| super::export::Extra {
+            milestones: earned.get(&uid).unwrap_or(&none),
+            letters: issued
+                .iter()
+                .filter(|l| l.user_id == uid && l.revoked_at.is_none())
+                .map(|l| l.number.clone())
+                .collect(),
+        },
+        |m| milestone_label(&views, Lang::Id, &names, m),
+    )
+    .map_err(|e| AppError::Internal(format!("recognition CSV: {e}")))?;
+    let code: String = agency
+        .code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"asn-pembelajar-{code}-{year}.csv\""),
+        ))
+        .body(bytes))
+}

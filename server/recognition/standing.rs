@@ -1,0 +1,330 @@
+//! The yearly "ASN Pembelajar" standing: who in an agency (and in each unit) developed most in a
+//! calendar year — JP earned, competency levels gained, courses completed. The agency admin sees
+//! everyone; colleagues see only those who allow it, ranked among themselves.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{
+    assessed_levels, competency_evidence, completions, positions, units, users,
+};
+use crate::db::{DbConnection, DbError};
+
+/// One person's year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub user_id: i64,
+    pub name: String,
+    pub nip: Option<String>,
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub position: Option<String>,
+    /// JP earned in the year (courses and approved activities).
+    pub jp: i64,
+    /// Courses completed in the year.
+    pub completions: i64,
+    /// Competency levels gained in the year, summed over competencies.
+    pub levels_gained: i64,
+    /// Allows colleagues to see them in the standing.
+    pub visible: bool,
+}
+
+/// A row with its place. Equal figures share a place (1, 2, 2, 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ranked {
+    pub rank: usize,
+    #[serde(flatten)]
+    pub row: Row,
+}
+
+fn score(r: &Row) -> (i64, i64, i64) {
+    (r.jp, r.levels_gained, r.completions)
+}
+
+/// Order by JP, then levels gained, then courses completed (all descending), then name; equal
+/// figures share a rank.
+pub fn rank(mut rows: Vec<Row>) -> Vec<Ranked> {
+    rows.sort_by(|a, b| {
+        score(b)
+            .cmp(&score(a))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            .then(a.user_id.cmp(&b.user_id))
+    });
+    let mut out: Vec<Ranked> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if score(&prev.row) == score(&row) => prev.rank,
+            _ => i + 1,
+        };
+        out.push(Ranked { rank, row });
+    }
+    out
+}
+
+/// Levels gained in `[from, to)`: for each competency, the highest level by `to` less the highest
+/// before `from` (never negative), summed.
+pub fn levels_gained(
+    levels: &[(String, i32, NaiveDateTime)],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> i64 {
+    let mut before: BTreeMap<&str, i32> = BTreeMap::new();
+    let mut by_end: BTreeMap<&str, i32> = BTreeMap::new();
+    for (code, level, at) in levels {
+        let level = (*level).clamp(0, 5);
+        if *at < from {
+            let b = before.entry(code).or_default();
+            *b = (*b).max(level);
+        }
+        if *at < to {
+            let e = by_end.entry(code).or_default();
+            *e = (*e).max(level);
+        }
+    }
+    by_end
+        .iter()
+        .map(|(code, end)| i64::from((end - before.get(code).copied().unwrap_or(0)).max(0)))
+        .sum()
+}
+
+/// Everyone (not disabled) in an agency with their figures for `year`, unranked.
+pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Row>, DbError> {
+    type Person = (i64, String, Option<String>, Option<i64>, Option<i64>, bool);
+    let people: Vec<Person> = users::table
+        .filter(users::agency_id.eq(agency_id))
+        .filter(users::disabled.eq(false))
+        .select((
+            users::id,
+            users::name,
+            users::nip,
+            users::unit_id,
+            users::position_id,
+            users::show_in_standing,
+        ))
+        .load(conn)?;
+    let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+    let unit_names: HashMap<i64, String> = units::table
+        .filter(units::agency_id.eq(agency_id))
+        .select((units::id, units::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let position_names: HashMap<i64, String> = positions::table
+        .filter(positions::agency_id.eq(agency_id))
+        .select((positions::id, positions::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let jp = crate::competency::jp::earned_many(conn, &ids, year)?;
+    let (from, to) = crate::competency::jp::year_bounds(year);
+    let mut done: HashMap<i64, i64> = HashMap::new();
+    let mut levels: HashMap<i64, Vec<(String, i32, NaiveDateTime)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let counts: Vec<(i64, i64)> = completions::table
+            .filter(completions::user_id.eq_any(chunk))
+            .filter(completions::completed_at.ge(from))
+            .filter(completions::completed_at.lt(to))
+            .group_by(completions::user_id)
+            .select((completions::user_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        done.extend(counts);
+        let evidence: Vec<(i64, String, i32, NaiveDateTime)> = competency_evidence::table
+            .filter(competency_evidence::user_id.eq_any(chunk))
+            .filter(competency_evidence::earned_at.lt(to))
+            .select((
+                competency_evidence::user_id,
+                competency_evidence::code,
+                competency_evidence::level,
+                competency_evidence::earned_at,
+            ))
+            .load(conn)?;
+        let assessed: Vec<(i64, String, i32, NaiveDateTime)> = assessed_levels::table
+            .filter(assessed_levels::user_id.eq_any(chunk))
+            .filter(assessed_levels::assessed_at.lt(to))
+            .select((
+                assessed_levels::user_id,
+                assessed_levels::code,
+                assessed_levels::level,
+                assessed_levels::assessed_at,
+            ))
+            .load(conn)?;
+        for (u, code, level, at) in evidence.into_iter().chain(assessed) {
+            levels.entry(u).or_default().push((code, level, at));
+        }
+    }
+    Ok(people
+        .into_iter()
+        .map(|(id, name, nip, unit_id, position_id, visible)| Row {
+            user_id: id,
+            name,
+            nip,
+            unit_id,
+            unit: unit_id.and_then(|u| unit_names.get(&u).cloned()),
+            position: position_id.and_then(|p| position_names.get(&p).cloned()),
+            jp: jp.get(&id).copied().unwrap_or(0),
+            completions: done.get(&id).copied().unwrap_or(0),
+            levels_gained: levels
+                .get(&id)
+                .map(|l| levels_gained(l, from, to))
+                .unwrap_or(0),
+            visible,
+        })
+        .collect())
+}
+
+/// Units of an agency summed up for a year: people, JP, who reached the target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitSummary {
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub people: usize,
+    pub jp: i64,
+    pub completions: i64,
+    pub levels_gained: i64,
+    /// People at or above the JP target.
+    pub reached: usize,
+    /// Mean JP per person, one decimal.
+    pub jp_per_person: f64,
+}
+
+/// One summary per unit (people without a unit together), by mean JP per person, descending.
+pub fn units(rows: &[Row], target: i64) -> Vec<UnitSummary> {
+    let mut by: BTreeMap<Option<i64>, UnitSummary> = BTreeMap::new();
+    for r in rows {
+        let s = by.entry(r.unit_id).or_insert_with(|| UnitSummary {
+            unit_id: r.unit_id,
+            unit: r.unit.clone(),
+            people: 0,
+            jp: 0,
+            completions: 0,
+            levels_gained: 0,
+            reached: 0,
+            jp_per_person: 0.0,
+        });
+        s.people += 1;
+        s.jp += r.jp;
+        s.completions += r.completions;
+        s.levels_gained += r.levels_gained;
+        if r.jp >= target {
+            s.reached += 1;
+        }
+    }
+    let mut out: Vec<UnitSummary> = by
+        .into_values()
+        .map(|mut s| {
+            s.jp_per_person = (s.jp as f64 / s.people.max(1) as f64 * 10.0).round() / 10.0;
+            s
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.jp_per_person
+            .total_cmp(&a.jp_per_person)
+            .then_with(|| a.unit.cmp(&b.unit))
+    });
+    out
+}
+
+/// What a colleague may see: only those who allow it, ranked among themselves.
+pub fn for_colleagues(rows: &[Row]) -> Vec<Ranked> {
+    rank(rows.iter().filter(|r| r.visible).cloned().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn row(id: i64, name: &str, jp: i64, levels: i64, done: i64, visible: bool) -> Row {
+        Row {
+            user_id: id,
+            name: name.into(),
+            nip: None,
+            unit_id: Some(id % 2),
+            unit: Some(format!("Unit {}", id % 2)),
+            position: None,
+            jp,
+            completions: done,
+            levels_gained: levels,
+            visible,
+        }
+    }
+
+    fn at(y: i32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn ranks_by_jp_then_levels_then_courses_and_ties_share_a_place() {
+        let ranked = rank(vec![
+            row(1, "Budi", 20, 1, 2, true),
+            row(2, "Ani", 30, 0, 1, true),
+            row(3, "Citra", 20, 1, 2, true),
+            row(4, "Dewi", 20, 2, 1, true),
+            row(5, "Eko", 0, 0, 0, true),
+        ]);
+        let got: Vec<(usize, &str)> = ranked
+            .iter()
+            .map(|r| (r.rank, r.row.name.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "Ani"),
+                (2, "Dewi"),
+                (3, "Budi"),
+                (3, "Citra"),
+                (5, "Eko")
+            ]
+        );
+    }
+
+    #[test]
+    fn colleagues_see_only_who_allows_it_ranked_among_themselves() {
+        let rows = vec![
+            row(1, "Budi", 50, 0, 0, false),
+            row(2, "Ani", 30, 0, 0, true),
+            row(3, "Citra", 10, 0, 0, true),
+        ];
+        let seen = for_colleagues(&rows);
+        assert_eq!(seen.len(), 2);
+        assert_eq!((seen[0].rank, seen[0].row.name.as_str()), (1, "Ani"));
+        assert!(seen.iter().all(|r| r.row.name != "Budi"));
+    }
+
+    #[test]
+    fn levels_gained_count_only_the_year() {
+        let l = |code: &str, level, t| (code.to_string(), level, t);
+        let levels = vec![
+            l("M.PP", 2, at(2025, 6)),
+            l("M.PP", 3, at(2026, 3)),
+            l("M.PP", 4, at(2027, 2)),
+            l("M.KOM", 2, at(2026, 5)),
+            l("M.OH", 3, at(2025, 1)),
+            l("M.OH", 1, at(2026, 1)),
+        ];
+        // M.PP 2 → 3 (+1), M.KOM 0 → 2 (+2), M.OH stays 3 (0)
+        assert_eq!(levels_gained(&levels, at(2026, 1), at(2027, 1)), 3);
+        assert_eq!(levels_gained(&[], at(2026, 1), at(2027, 1)), 0);
+    }
+
+    #[test]
+    fn units_sum_and_order_by_mean_jp() {
+        let rows = vec![
+            row(1, "A", 10, 1, 1, true),
+            row(3, "B", 30, 0, 2, false),
+            row(2, "C", 25, 0, 1, true),
+        ];
+        let u = units(&rows, 20);
+        assert_eq!(u[0].unit_id, Some(0));
+        assert_eq!((u[0].people, u[0].jp, u[0].reached), (1, 25, 1));
+        assert_eq!((u[1].people, u[1].jp, u[1].reached), (2, 40, 1));
+        assert_eq!(u[1].jp_per_person, 20.0);
+        assert_eq!(u[1].levels_gained, 1);
+    }
+}
