@@ -26,23 +26,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Years the report accepts.
-const FIRST_YEAR: i32 = 2000;
-const LAST_YEAR: i32 = 2100;
+pub(crate) const FIRST_YEAR: i32 = 2000;
+pub(crate) const LAST_YEAR: i32 = 2100;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct YearQuery {
-    year: String,
+pub(crate) struct YearQuery {
+    pub(crate) year: String,
 }
 
 /// This year in Indonesia (WIB, UTC+7).
-fn this_year() -> i32 {
+pub(crate) fn this_year() -> i32 {
     let wib = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
     Utc::now().with_timezone(&wib).year()
 }
 
 /// The asked year, or this year when absent or not a sensible year.
-fn year_of(q: &YearQuery) -> i32 {
+pub(crate) fn year_of(q: &YearQuery) -> i32 {
     q.year
         .trim()
         .parse::<i32>()
@@ -66,7 +66,7 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
 }
 
 /// The agency `id`, after checking that the user may administer it (403 before 404).
-async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
+pub(crate) async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
     me.require_agency_admin(id)?;
     db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
         .await?
