@@ -765,7 +765,7 @@ pub fn course_fees(conn: &mut DbConnection) -> Result<Vec<CourseFee>, DbError> {
             archived,
         })
         .collect();
-    out.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    out.sort_by_key(|c| c.title.to_lowercase());
     Ok(out)
 }
 
@@ -1072,7 +1072,8 @@ mod tests {
         assert_eq!(r.jp_total, 4 + 30 + 8 + 20);
         assert_eq!((r.people, r.below_target), (4, 2)); // 10 and 13 below 20
 
-        let by: Vec<(Option<i64>, usize, i64, i64, i64, usize, usize, usize)> = r
+        type Line = (Option<i64>, usize, i64, i64, i64, usize, usize, usize);
+        let by: Vec<Line> = r
             .units
             .iter()
             .map(|u| {
