@@ -65,9 +65,16 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
         .units
         .iter()
         .map(|u| {
+            // the tree shows nesting; a narrow screen shows the parents as a small prefix
+            let (parent, name) = match u.path.rsplit_once(" › ") {
+                Some((p, n)) => (Some(p), n),
+                None => (None, u.path.as_str()),
+            };
             json!({
                 "unit_id": u.unit_id,
                 "path": u.path,
+                "name": name,
+                "parent": parent,
                 "depth": u.depth,
                 "items": u.items,
                 "cost": budget::rupiah(u.cost),
@@ -81,9 +88,17 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
             })
         })
         .collect();
+    // kinds with nothing this year are named in one line, not given a row each
+    let idle: Vec<String> = r
+        .kinds
+        .iter()
+        .filter(|k| k.items == 0 && k.cost == 0 && k.jp == 0)
+        .map(|k| kind_label(views, lang, &k.kind))
+        .collect();
     let kinds: Vec<Value> = r
         .kinds
         .iter()
+        .filter(|k| !(k.items == 0 && k.cost == 0 && k.jp == 0))
         .map(|k| {
             json!({
                 "kind": k.kind,
@@ -118,6 +133,7 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
         "below_target": r.below_target,
         "units": units,
         "kinds": kinds,
+        "idle_kinds": idle.join(", "),
     })
 }
 
