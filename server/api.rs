@@ -49,6 +49,7 @@ pub struct Problem {
         crate::competency::routes::profile_api,
         crate::competency::evaluation_routes::react_api,
         crate::competency::evaluation_routes::results_api,
+        crate::competency::budget_routes::budget_api,
         crate::catalog::author_routes::api_list,
         crate::catalog::author_routes::api_upload,
         crate::catalog::author_routes::api_publish,

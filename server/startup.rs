@@ -315,6 +315,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::competency::plan_routes::routes(cfg);
     crate::competency::admin_routes::routes(cfg);
     crate::competency::agency_routes::routes(cfg);
+    crate::competency::budget_routes::routes(cfg);
     crate::competency::evaluation_routes::routes(cfg);
     crate::learning::statistics_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);

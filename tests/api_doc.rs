@@ -42,6 +42,7 @@ const REGISTERED: &[(&str, &str)] = &[
     ("get", "/api/v1/me/profile"),
     ("post", "/api/v1/courses/{slug}/reaction"),
     ("get", "/api/v1/evaluations/{slug}"),
+    ("get", "/api/v1/agencies/{id}/budget"),
     ("get", "/api/v1/author/courses"),
     ("post", "/api/v1/author/courses"),
     (

@@ -138,6 +138,34 @@ async fn each_role_against_each_protected_route() {
     let version_of = |conn: &mut cakap::db::DbConnection, slug: &str| -> i64 {
         cakap::catalog::store::versions_of(conn, slug).unwrap()[0].0
     };
+    // an approved activity in each agency (for the cost correction on the budget page)
+    let activity_in = |conn: &mut cakap::db::DbConnection, user: i64, reviewer: Option<i64>| {
+        use cakap::competency::activities;
+        let today = chrono::Utc::now().date_naive();
+        let id = activities::create_costed(
+            conn,
+            user,
+            &activities::NewActivity {
+                kind: "workshop".into(),
+                title: "Workshop peran".into(),
+                organizer: "BPSDM".into(),
+                started: today,
+                ended: today,
+                jp: 4,
+                competency: None,
+            },
+            Some(100_000),
+            None,
+        )
+        .unwrap();
+        if let Some(r) = reviewer {
+            activities::review(conn, id, r, true, "").unwrap().unwrap();
+        }
+        id
+    };
+    let activity_a = activity_in(&mut conn, learner, Some(supervisor));
+    let activity_b = activity_in(&mut conn, other_learner, None);
+    let this_year = chrono::Datelike::year(&chrono::Utc::now()).to_string();
     let owned_version = version_of(&mut conn, "komunikasi-efektif");
     let other_version = version_of(&mut conn, "pelayanan-publik-prima");
 
@@ -240,6 +268,36 @@ async fn each_role_against_each_protected_route() {
                 Login, Forbidden, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
             ],
         ),
+        (
+            "/admin/budget".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{a}/budget"),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok],
+        ),
+        (
+            format!("/admin/agencies/{a}/budget.csv?year=2026"),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok],
+        ),
+        (
+            format!("/api/v1/agencies/{a}/budget"),
+            [
+                Unauthorized,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Ok,
+                Forbidden,
+                Ok,
+            ],
+        ),
+        (
+            "/admin/courses/fees".into(),
+            [
+                Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (path, wants) in &gets {
@@ -319,6 +377,33 @@ async fn each_role_against_each_protected_route() {
             (
                 "/author/courses/pelayanan-publik-prima/owners".into(),
                 vec![("email", "penulis@a.go.id".into())],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+                ][i],
+            ),
+            (
+                format!("/admin/agencies/{a}/budget"),
+                vec![
+                    ("year", this_year.clone()),
+                    ("amount", "Rp 1.000.000".into()),
+                ],
+                [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok][i],
+            ),
+            (
+                format!("/admin/agencies/{a}/budget/activities/{activity_a}/cost"),
+                vec![("year", this_year.clone()), ("cost", "150.000".into())],
+                [Login, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Ok][i],
+            ),
+            (
+                format!("/admin/agencies/{a}/budget/activities/{activity_b}/cost"),
+                vec![("year", this_year.clone()), ("cost", "1".into())],
+                [
+                    Login, Forbidden, Forbidden, Forbidden, NotFound, Forbidden, NotFound,
+                ][i],
+            ),
+            (
+                "/admin/courses/pelayanan-publik-prima/fee".into(),
+                vec![("fee", "250.000".into())],
                 [
                     Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
                 ][i],

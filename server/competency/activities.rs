@@ -220,6 +220,8 @@ pub struct Activity {
     pub created_at: NaiveDateTime,
     /// Name of the evidence file, if one was attached.
     pub file_name: Option<String>,
+    /// Rupiah the agency paid for it, if known (see `budget`).
+    pub cost: Option<i64>,
 }
 
 type Row = (
@@ -239,6 +241,7 @@ type Row = (
     Option<String>,
     NaiveDateTime,
     Option<String>,
+    Option<i64>,
 );
 
 macro_rules! columns {
@@ -260,6 +263,7 @@ macro_rules! columns {
             activities::review_note,
             activities::created_at,
             activity_files::name.nullable(),
+            activities::cost,
         )
     };
 }
@@ -282,6 +286,7 @@ fn from_row(r: Row) -> Activity {
         review_note: r.13,
         created_at: r.14,
         file_name: r.15,
+        cost: r.16,
     }
 }
 
@@ -294,6 +299,17 @@ pub fn create(
     conn: &mut DbConnection,
     user_id: i64,
     a: &NewActivity,
+    file: Option<(&Upload, &str)>,
+) -> Result<i64, DbError> {
+    create_costed(conn, user_id, a, None, file)
+}
+
+/// [`create`], with the rupiah the agency paid for it (optional; see `budget`).
+pub fn create_costed(
+    conn: &mut DbConnection,
+    user_id: i64,
+    a: &NewActivity,
+    cost: Option<i64>,
     file: Option<(&Upload, &str)>,
 ) -> Result<i64, DbError> {
     crate::db::transaction(conn, |conn| {
@@ -310,6 +326,7 @@ pub fn create(
                 activities::competency_level.eq(a.competency.as_ref().map(|c| c.1)),
                 activities::status.eq("pending"),
                 activities::created_at.eq(Utc::now().naive_utc()),
+                activities::cost.eq(cost),
             ))
             .returning(activities::id)
             .get_result(conn)?;
@@ -391,6 +408,19 @@ pub fn review(
     approve: bool,
     note: &str,
 ) -> Result<Result<Activity, ReviewRefused>, DbError> {
+    review_costed(conn, id, supervisor_id, approve, note, None)
+}
+
+/// [`review`], where the supervisor may also correct the cost: `Some(cost)` sets it (`Some(None)`
+/// clears it), `None` leaves it as the learner entered it. The change is in the audit entry.
+pub fn review_costed(
+    conn: &mut DbConnection,
+    id: i64,
+    supervisor_id: i64,
+    approve: bool,
+    note: &str,
+    cost: Option<Option<i64>>,
+) -> Result<Result<Activity, ReviewRefused>, DbError> {
     let note = note.trim();
     if !approve && note.chars().count() < 3 {
         return Ok(Err(ReviewRefused::NoteRequired));
@@ -424,6 +454,21 @@ pub fn review(
         if changed == 0 {
             return Ok(Err(ReviewRefused::AlreadyReviewed));
         }
+        let cost_note = match cost {
+            Some(c) if c != a.cost => {
+                diesel::update(activities::table.find(id))
+                    .set(activities::cost.eq(c))
+                    .execute(conn)?;
+                format!(
+                    " [cost {} -> {}]",
+                    a.cost
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                    c.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
+                )
+            }
+            _ => String::new(),
+        };
         if approve {
             if let (Some(code), Some(level)) = (&a.competency_code, a.competency_level) {
                 diesel::insert_into(competency_evidence::table)
@@ -449,7 +494,7 @@ pub fn review(
                 "activity.reject"
             },
             &format!("activity:{id}"),
-            note,
+            format!("{note}{cost_note}").trim(),
         )?;
         Ok(Ok(find(conn, id)?.unwrap_or(a)))
     })

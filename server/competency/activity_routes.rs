@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::activities::{self, Raw, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
+use super::budget;
 use super::store;
 use crate::accounts::users;
 use crate::db::Db;
@@ -48,6 +49,8 @@ fn view(a: &activities::Activity, lang: Lang) -> Value {
         "note": a.review_note,
         "reviewed": a.reviewed_at.map(d),
         "file_name": a.file_name,
+        "cost": a.cost.map(budget::rupiah),
+        "cost_value": a.cost.map(|c| budget::thousands(c.max(0) as u64)).unwrap_or_default(),
     })
 }
 
@@ -126,7 +129,7 @@ async fn page(
         .map(|c| json!({"code": c.code, "name": c.name, "selected": values["competency"] == c.code.as_str()}))
         .collect();
     // Every field present (strict templates): empty when fine.
-    const FIELDS: [&str; 9] = [
+    const FIELDS: [&str; 10] = [
         "kind",
         "title",
         "organizer",
@@ -135,6 +138,7 @@ async fn page(
         "jp",
         "competency",
         "level",
+        "cost",
         "evidence",
     ];
     let errs: serde_json::Map<String, Value> = FIELDS
@@ -220,9 +224,11 @@ async fn create(
         competency: get("competency"),
         level: get("level"),
     };
+    let cost_text = get("cost");
     let values = json!({
         "kind": raw.kind, "title": raw.title, "organizer": raw.organizer, "started": raw.started,
         "ended": raw.ended, "jp": raw.jp, "competency": raw.competency, "level": raw.level,
+        "cost": cost_text,
     });
     let codes: Vec<String> = db
         .run(store::dictionary)
@@ -238,6 +244,13 @@ async fn create(
                 .map(|(f, k)| (f, views.text(lang, k)))
                 .collect(),
         };
+    let cost = match budget::parse_optional_amount(&cost_text) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(("cost", views.text(lang, e.key())));
+            None
+        }
+    };
     let content_type = match &upload {
         Some(u) => match activities::check_file(u) {
             Ok(t) => Some(t),
@@ -259,7 +272,7 @@ async fn create(
             (Some(u), Some(t)) => Some((u, t)),
             _ => None,
         };
-        activities::create(conn, user_id, &new, file)
+        activities::create_costed(conn, user_id, &new, cost, file)
     })
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -358,6 +371,9 @@ struct ReviewForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// The cost as the supervisor confirms or corrects it; absent: left as entered.
+    #[serde(default)]
+    cost: Option<String>,
 }
 
 async fn review(
@@ -380,9 +396,19 @@ async fn review(
         }
     };
     let note = form.0.note.clone();
+    let cost = match &form.0.cost {
+        None => None,
+        Some(text) => Some(budget::parse_optional_amount(text).map_err(|e| {
+            AppError::BadRequest(format!(
+                "{} {}",
+                views.text(lang, "budget.cost.invalid"),
+                views.text(lang, e.key())
+            ))
+        })?),
+    };
     let me_id = me.id;
     let outcome = db
-        .run(move |conn| activities::review(conn, id, me_id, approve, &note))
+        .run(move |conn| activities::review_costed(conn, id, me_id, approve, &note, cost))
         .await?;
     match outcome {
         Ok(_) => Ok(HttpResponse::SeeOther()

@@ -26,8 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Years the report accepts.
-const FIRST_YEAR: i32 = 2000;
-const LAST_YEAR: i32 = 2100;
+pub(crate) const FIRST_YEAR: i32 = 2000;
+pub(crate) const LAST_YEAR: i32 = 2100;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

@@ -7,6 +7,8 @@ pub mod admin;
 pub mod admin_routes;
 pub mod agency;
 pub mod agency_routes;
+pub mod budget;
+pub mod budget_routes;
 pub mod chart;
 pub mod evaluation;
 pub mod evaluation_routes;

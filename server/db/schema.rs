@@ -40,6 +40,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         provider_id -> Nullable<BigInt>,
+        fee -> BigInt,
     }
 }
 
@@ -401,6 +402,7 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamp>,
         review_note -> Nullable<Text>,
         created_at -> Timestamp,
+        cost -> Nullable<BigInt>,
     }
 }
 
@@ -659,6 +661,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         milestones,
         letter_sequences,
         recognition_letters,
+        agency_budgets,
     ]
 }
 
@@ -683,5 +686,18 @@ mod tests {
         let tables = super::declared_columns();
         let settings = tables.iter().find(|(t, _)| t == "settings").unwrap();
         assert_eq!(settings.1, ["key", "value", "updated_at"]);
+    }
+}
+
+// ---------- the training budget (2026-12-04-000003_budget) ----------
+
+diesel::table! {
+    /// An agency's competency-development budget for a calendar year, in whole rupiah.
+    agency_budgets (agency_id, year) {
+        agency_id -> BigInt,
+        year -> Integer,
+        amount -> BigInt,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
     }
 }

@@ -1,0 +1,551 @@
+//! The training budget over HTTP: `/admin/agencies/{id}/budget` (set the year's budget, spending by
+//! unit and kind, cost per JP and per person, ASN below target, cost corrections), its CSV export,
+//! `GET /api/v1/agencies/{id}/budget`, and course fees for platform admins (`/admin/courses/fees`).
+//! An agency admin for their own agency, a platform admin for any (checked before anything is read,
+//! as in the agency report).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::agency_routes::{agency_for, this_year, year_of, YearQuery, FIRST_YEAR, LAST_YEAR};
+use super::budget::{self, Report};
+use crate::accounts::orgs::{self, Agency};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::{Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/budget", web::get().to(choose))
+        .route("/admin/agencies/{id}/budget", web::get().to(budget_page))
+        .route("/admin/agencies/{id}/budget", web::post().to(set_budget))
+        .route("/admin/agencies/{id}/budget.csv", web::get().to(budget_csv))
+        .route(
+            "/admin/agencies/{id}/budget/activities/{activity_id}/cost",
+            web::post().to(set_cost),
+        )
+        .route("/api/v1/agencies/{id}/budget", web::get().to(budget_api))
+        .route("/admin/courses/fees", web::get().to(fees_page))
+        .route("/admin/courses/{slug}/fee", web::post().to(set_fee));
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+/// The name of a kind of activity, or of course fees.
+fn kind_label(views: &Views, lang: Lang, kind: &str) -> String {
+    let key = if kind == budget::COURSE_FEE_KIND {
+        "budget.kind.kursus_berbayar".to_string()
+    } else {
+        format!("activities.kind.{kind}")
+    };
+    views.i18n().get(lang, &key).unwrap_or(kind).to_string()
+}
+
+fn money(v: Option<i64>) -> Value {
+    json!(v.map(budget::rupiah))
+}
+
+/// The report as the page shows it: every amount formatted the Indonesian way.
+fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
+    let units: Vec<Value> = r
+        .units
+        .iter()
+        .map(|u| {
+            // the tree shows nesting; a narrow screen shows the parents as a small prefix
+            let (parent, name) = match u.path.rsplit_once(" › ") {
+                Some((p, n)) => (Some(p), n),
+                None => (None, u.path.as_str()),
+            };
+            json!({
+                "unit_id": u.unit_id,
+                "path": u.path,
+                "name": name,
+                "parent": parent,
+                "depth": u.depth,
+                "items": u.items,
+                "cost": budget::rupiah(u.cost),
+                "cost_with_subunits": budget::rupiah(u.cost_with_subunits),
+                "has_subunits": u.cost_with_subunits != u.cost,
+                "jp_costed": u.jp_costed,
+                "cost_per_jp": money(u.cost_per_jp),
+                "costed_people": u.costed_people,
+                "people": u.people,
+                "below_target": u.below_target,
+            })
+        })
+        .collect();
+    // kinds with nothing this year are named in one line, not given a row each
+    let idle: Vec<String> = r
+        .kinds
+        .iter()
+        .filter(|k| k.items == 0 && k.cost == 0 && k.jp == 0)
+        .map(|k| kind_label(views, lang, &k.kind))
+        .collect();
+    let kinds: Vec<Value> = r
+        .kinds
+        .iter()
+        .filter(|k| !(k.items == 0 && k.cost == 0 && k.jp == 0))
+        .map(|k| {
+            json!({
+                "kind": k.kind,
+                "label": kind_label(views, lang, &k.kind),
+                "is_fee": k.kind == budget::COURSE_FEE_KIND,
+                "items": k.items,
+                "costed_items": k.costed_items,
+                "jp": k.jp,
+                "cost": budget::rupiah(k.cost),
+                "spent": k.cost > 0,
+                "cost_per_jp": money(k.cost_per_jp),
+                "share": budget::permille(k.cost, r.spent).map(|p| budget::percent_text(p, lang)),
+            })
+        })
+        .collect();
+    let over = r.remaining.is_some_and(|x| x < 0);
+    json!({
+        "budget": money(r.budget),
+        "has_budget": r.budget.is_some(),
+        "spent": budget::rupiah(r.spent),
+        "remaining": money(r.remaining),
+        "over": over,
+        "used": r.used_permille.map(|p| budget::percent_text(p, lang)),
+        "used_bar": r.used_permille.map(|p| p.clamp(0, 1000)),
+        "jp_total": r.jp_total,
+        "jp_costed": r.jp_costed,
+        "cost_per_jp": money(r.cost_per_jp),
+        "costed_people": r.costed_people,
+        "cost_per_person": money(r.cost_per_person),
+        "target": r.target,
+        "people": r.people,
+        "below_target": r.below_target,
+        "units": units,
+        "kinds": kinds,
+        "idle_kinds": idle.join(", "),
+    })
+}
+
+/// What a form sent back with an error, to show it again.
+#[derive(Default)]
+struct FormState {
+    amount: Option<String>,
+    amount_error: Option<String>,
+    cost_error: Option<(i64, String, String)>,
+    done: Option<&'static str>,
+}
+
+async fn render(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    agency: Agency,
+    year: i32,
+    state: FormState,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let id = agency.id;
+    let (report, lines) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                budget::load(conn, id, year)?,
+                budget::cost_lines(conn, id, year)?,
+            ))
+        })
+        .await?;
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let error = state
+                .cost_error
+                .as_ref()
+                .filter(|(a, _, _)| *a == l.id)
+                .map(|(_, typed, message)| (typed.clone(), message.clone()));
+            json!({
+                "id": l.id,
+                "person": l.person,
+                "title": l.title,
+                "kind": kind_label(views, lang, &l.kind),
+                "ended": crate::text::date(l.ended_at.date(), lang),
+                "jp": l.jp,
+                "cost": money(l.cost),
+                "value": error.as_ref().map(|e| e.0.clone()).unwrap_or_else(|| l.cost.map(|c| budget::thousands(c.max(0) as u64)).unwrap_or_default()),
+                "error": error.map(|e| e.1),
+            })
+        })
+        .collect();
+    let amount = state.amount.clone().unwrap_or_else(|| {
+        report
+            .budget
+            .map(|b| budget::thousands(b.max(0) as u64))
+            .unwrap_or_default()
+    });
+    let status = if state.amount_error.is_some() || state.cost_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let current = this_year();
+    let body = views.render(
+        req,
+        "pages/admin_budget",
+        json!({
+            "agency": agency,
+            "year": year,
+            "previous": (year > FIRST_YEAR).then_some(year - 1),
+            "next": (year < current + 1 && year < LAST_YEAR).then_some(year + 1),
+            "r": report_view(&report, views, lang),
+            "line_count": lines.len(),
+            "costs_open": state.cost_error.is_some(),
+            "lines": lines,
+            "amount": amount,
+            "amount_error": state.amount_error,
+            "notice_key": state.done,
+            "jp_minimum": super::jp::MINIMUM,
+            "csv": format!("/admin/agencies/{id}/budget.csv?year={year}"),
+            "api": format!("/api/v1/agencies/{id}/budget?year={year}"),
+        }),
+    )?;
+    Ok(html(status, body))
+}
+
+// ---------- /admin/budget: which agency ----------
+
+async fn choose(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    me.require_any_admin()?;
+    if !me.is_platform_admin {
+        return match me.agency_id {
+            Some(id) if me.is_agency_admin => Ok(redirect(&format!("/admin/agencies/{id}/budget"))),
+            _ => Err(AppError::Forbidden),
+        };
+    }
+    let agencies = db
+        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
+        .await?;
+    let body = views.render(
+        &req,
+        "pages/admin_budget_choose",
+        json!({"agencies": agencies}),
+    )?;
+    Ok(html(StatusCode::OK, body))
+}
+
+// ---------- the page ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    year: String,
+    done: String,
+}
+
+async fn budget_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&YearQuery {
+        year: q.year.clone(),
+    });
+    let done = match q.done.as_str() {
+        "budget" => Some("budget.done.budget"),
+        "cost" => Some("budget.done.cost"),
+        _ => None,
+    };
+    let state = FormState {
+        done,
+        ..Default::default()
+    };
+    render(&req, &views, &db, agency, year, state).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BudgetForm {
+    year: String,
+    amount: String,
+}
+
+/// A year typed into a form: a number in the years the report accepts.
+fn form_year(s: &str) -> Option<i32> {
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+}
+
+async fn set_budget(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<BudgetForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let Some(year) = form_year(&form.0.year) else {
+        return Err(AppError::BadRequest(views.text(lang, "budget.error.year")));
+    };
+    let amount = match budget::parse_amount(&form.0.amount) {
+        Ok(a) => a,
+        Err(e) => {
+            let state = FormState {
+                amount: Some(form.0.amount.clone()),
+                amount_error: Some(views.text(lang, e.key())),
+                ..Default::default()
+            };
+            return render(&req, &views, &db, agency, year, state).await;
+        }
+    };
+    let (id, by) = (agency.id, me.id);
+    db.run(move |conn| budget::set_budget(conn, id, year, amount, by))
+        .await?;
+    Ok(redirect(&format!(
+        "/admin/agencies/{id}/budget?year={year}&done=budget#summary"
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CostForm {
+    year: String,
+    cost: String,
+}
+
+async fn set_cost(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<CostForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let (agency_id, activity_id) = path.into_inner();
+    let agency = agency_for(&db, &me, agency_id).await?;
+    let holder_agency = db
+        .run(move |conn| budget::activity_agency(conn, activity_id))
+        .await?;
+    if holder_agency != Some(agency.id) {
+        return Err(AppError::NotFound);
+    }
+    let year = form_year(&form.0.year).unwrap_or_else(this_year);
+    let cost = match budget::parse_optional_amount(&form.0.cost) {
+        Ok(c) => c,
+        Err(e) => {
+            let state = FormState {
+                cost_error: Some((activity_id, form.0.cost.clone(), views.text(lang, e.key()))),
+                ..Default::default()
+            };
+            return render(&req, &views, &db, agency, year, state).await;
+        }
+    };
+    let by = me.id;
+    db.run(move |conn| budget::set_activity_cost(conn, activity_id, cost, by))
+        .await?;
+    Ok(redirect(&format!(
+        "/admin/agencies/{agency_id}/budget?year={year}&done=cost#costs"
+    )))
+}
+
+// ---------- CSV and JSON ----------
+
+async fn budget_csv(
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = year_of(&q);
+    let id = agency.id;
+    let report = db
+        .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
+        .await?;
+    // for a planner's spreadsheet in Indonesian, whatever the page's language
+    let bytes = budget::csv(&report, |k| {
+        let key = format!("budget.csv.{k}");
+        match views.i18n().get(Lang::Id, &key) {
+            Some(t) => t.replace("{year}", &year.to_string()),
+            None => kind_label(&views, Lang::Id, k),
+        }
+    })
+    .map_err(|e| AppError::Internal(format!("budget CSV: {e}")))?;
+    let code: String = agency
+        .code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"anggaran-pengembangan-{code}-{year}.csv\""),
+        ))
+        .body(bytes))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{id}/budget",
+    tag = "competency",
+    params(
+        ("id" = i64, Path, description = "The agency's id"),
+        ("year" = Option<i32>, Query, description = "Calendar year (2000–2100); this year (WIB) when absent"),
+    ),
+    responses(
+        (status = 200, description = "The agency's training budget against spending in the year: by unit and by kind of activity (course fees as `kursus_berbayar`), cost per JP and per person, ASN below the JP target. Amounts are whole rupiah; `used_permille` is tenths of a percent", body = budget::Report),
+        (status = 400, description = "`year` is not a year from 2000 to 2100", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the agency's admins and platform admins see its budget", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn budget_api(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let year = if q.year.trim().is_empty() {
+        this_year()
+    } else {
+        form_year(&q.year).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`year` must be a year from {FIRST_YEAR} to {LAST_YEAR}, e.g. year={}",
+                this_year()
+            ))
+        })?
+    };
+    let id = agency.id;
+    let report = db
+        .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(report))
+}
+
+// ---------- course fees (platform admins) ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FeesQuery {
+    done: String,
+}
+
+async fn fees_view(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    error: Option<(String, String, String)>,
+    done: bool,
+) -> Result<HttpResponse, AppError> {
+    let courses = db.run(budget::course_fees).await?;
+    let list: Vec<Value> = courses
+        .iter()
+        .map(|c| {
+            let err = error.as_ref().filter(|(s, _, _)| *s == c.slug);
+            json!({
+                "slug": c.slug,
+                "title": c.title,
+                "archived": c.archived,
+                "fee": budget::rupiah(c.fee),
+                "paid": c.fee > 0,
+                "value": err.map(|e| e.1.clone()).unwrap_or_else(|| budget::thousands(c.fee.max(0) as u64)),
+                "error": err.map(|e| e.2.clone()),
+            })
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = views.render(
+        req,
+        "pages/admin_course_fees",
+        json!({"courses": list, "done": done}),
+    )?;
+    Ok(html(status, body))
+}
+
+async fn fees_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    q: web::Query<FeesQuery>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    fees_view(&req, &views, &db, None, q.done == "fee").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FeeForm {
+    fee: String,
+}
+
+async fn set_fee(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: CsrfForm<FeeForm>,
+) -> Result<HttpResponse, AppError> {
+    me.require_platform_admin()?;
+    let lang = Lang::of(&req);
+    let slug = path.into_inner();
+    // an empty field means no fee
+    let fee = match budget::parse_optional_amount(&form.0.fee) {
+        Ok(f) => f.unwrap_or(0),
+        Err(e) => {
+            let error = (slug, form.0.fee.clone(), views.text(lang, e.key()));
+            return fees_view(&req, &views, &db, Some(error), false).await;
+        }
+    };
+    let by = me.id;
+    let s = slug.clone();
+    let found = db
+        .run(move |conn| budget::set_fee(conn, &s, fee, by))
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(&format!(
+        "/admin/courses/fees?done=fee#fee-{slug}"
+    )))
+}
