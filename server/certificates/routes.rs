@@ -143,15 +143,15 @@ async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
 /// Look a code up for someone at `ip`, counting it against the rate limits.
 async fn lookup(db: &Db, ip: String, raw: String) -> Result<Option<Stored>, AppError> {
     Ok(match lookup_any(db, ip, raw).await? {
-        Some(Found::Certificate(s)) => Some(s),
+        Some(Found::Certificate(s)) => Some(*s),
         _ => None,
     })
 }
 
 /// What a verification code names: a certificate or a letter of recognition.
 enum Found {
-    Certificate(Stored),
-    Letter(crate::recognition::letters::Letter),
+    Certificate(Box<Stored>),
+    Letter(Box<crate::recognition::letters::Letter>),
 }
 
 async fn lookup_any(db: &Db, ip: String, raw: String) -> Result<Option<Found>, AppError> {
@@ -166,8 +166,9 @@ async fn lookup_any(db: &Db, ip: String, raw: String) -> Result<Option<Found>, A
         ratelimit::hit(conn, &key, LOOKUP_IP)?;
         let found = match code::normalize(&raw) {
             Some(c) => match store::by_code(conn, &c)? {
-                Some(s) => Some(Found::Certificate(s)),
-                None => crate::recognition::letters::by_code(conn, &c)?.map(Found::Letter),
+                Some(s) => Some(Found::Certificate(Box::new(s))),
+                None => crate::recognition::letters::by_code(conn, &c)?
+                    .map(|l| Found::Letter(Box::new(l))),
             },
             None => None,
         };
