@@ -16,6 +16,19 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A code made safe for a file name: ASCII letters, digits, `-` and `_` kept, anything else `-`.
+pub fn file_safe(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// Month names, January first.
 pub const MONTHS_ID: [&str; 12] = [
     "Januari",

@@ -11,7 +11,6 @@ use std::path::Path;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use common::{spawn_app_with, TestApp};
 use serde_json::Value;
 
@@ -40,10 +39,6 @@ fn write_course(root: &Path, slug: &str, title: &str) {
     .unwrap();
 }
 
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
 fn person(app: &TestApp, email: &str, f: impl Fn(&mut users::NewUser)) -> i64 {
     let mut u = users::NewUser {
         email: email.into(),
@@ -53,7 +48,7 @@ fn person(app: &TestApp, email: &str, f: impl Fn(&mut users::NewUser)) -> i64 {
         ..Default::default()
     };
     f(&mut u);
-    users::create(&mut conn(app), &u).unwrap()
+    users::create(&mut app.conn(), &u).unwrap()
 }
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
@@ -332,7 +327,7 @@ async fn a_partner_course_certificate_names_both_issuers() {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let provider = cakap::accounts::partners::provider_by_slug(&mut conn(&app), "statistik-dasar")
+    let provider = cakap::accounts::partners::provider_by_slug(&mut app.conn(), "statistik-dasar")
         .unwrap()
         .unwrap();
     assert_eq!(provider.code, "undip");

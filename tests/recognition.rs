@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{activities, completions, courses, enrollments, milestones};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::db::DbConnection;
 use chrono::{Datelike, Utc};
 use common::{spawn_app_with, TestApp};
 use diesel::prelude::*;
@@ -56,10 +56,6 @@ fn write_courses(root: &Path) {
         )
         .unwrap();
     }
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -190,7 +186,7 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let year = Utc::now().year();
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
     let b = orgs::create_agency(
         &mut c,
@@ -518,6 +514,38 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    // the same letter twice: refused, and the form keeps the signatory for next time
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/admin/agencies/{a}/recognition?year={year}"),
+            &format!("/admin/agencies/{a}/recognition/letters"),
+            &[
+                ("year", &year.to_string()),
+                (&format!("person_{budi}"), "1"),
+                ("title", &format!("ASN Pembelajar Terbaik Tahun {year}")),
+                ("reason", "Sekali lagi."),
+                ("signatory_name", "Drs. Bambang Wijaya, M.M."),
+                ("signatory_title", "Sekretaris Daerah Kota Surakarta"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("sudah menerima piagam dengan sebutan ini"));
+    let (_, page) = text(
+        &app,
+        &admin,
+        &format!("/admin/agencies/{a}/recognition?year={year}"),
+    )
+    .await;
+    assert!(
+        page.contains("value=\"Drs. Bambang Wijaya, M.M.\""),
+        "{page}"
+    );
     // nobody chosen, or someone from another agency: refused, nothing issued
     let r = app
         .post_form(

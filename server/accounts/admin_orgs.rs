@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,6 +17,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
+use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -59,26 +60,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 // ---------- helpers ----------
-
-fn html(
-    views: &Views,
-    req: &HttpRequest,
-    status: StatusCode,
-    name: &str,
-    data: Value,
-) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
-}
 
 fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     views

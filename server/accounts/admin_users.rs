@@ -22,6 +22,7 @@ use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::Secrets;
 use crate::web::auth::{session_cookie, CurrentUser};
 use crate::web::csrf::CsrfForm;
+use crate::web::{html, redirect};
 use crate::web::{Https, Lang, Views};
 
 /// People per page in the list.
@@ -43,26 +44,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/enable", web::post().to(enable))
         .route("/team", web::get().to(team))
         .route("/team/{id}", web::get().to(team_member));
-}
-
-fn html(
-    views: &Views,
-    req: &HttpRequest,
-    status: StatusCode,
-    name: &str,
-    data: Value,
-) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 /// Whether `me` may manage `u`.

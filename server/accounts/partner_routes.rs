@@ -1,7 +1,7 @@
 //! Admin pages for partner institutions (`/admin/partners`): platform admins record partners with
 //! their signatory, name the authors who belong to each, and the courses each provides.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -11,6 +11,7 @@ use crate::db::{audit, Db};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
+use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,26 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/partners/{id}/courses/{slug}/remove",
             web::post().to(remove_course),
         );
-}
-
-fn html(
-    views: &Views,
-    req: &HttpRequest,
-    status: StatusCode,
-    name: &str,
-    data: Value,
-) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 fn kinds(views: &Views, lang: Lang) -> Vec<Value> {
@@ -246,13 +227,25 @@ async fn detail_view(
                 return Ok::<_, AppError>(None);
             };
             let members = partners::members(conn, id)?;
-            let courses = partners::courses_of(conn, id)?;
-            let all: Vec<String> = crate::catalog::store::catalog(conn)?
-                .into_iter()
-                .map(|e| e.slug)
-                .filter(|s| !courses.contains(s))
+            let slugs = partners::courses_of(conn, id)?;
+            let catalog = crate::catalog::store::catalog(conn)?;
+            let title = |slug: &str| {
+                catalog
+                    .iter()
+                    .find(|e| e.slug == slug)
+                    .map(|e| e.title.clone())
+                    .unwrap_or_else(|| slug.to_string())
+            };
+            let courses: Vec<Value> = slugs
+                .iter()
+                .map(|s| json!({"slug": s, "title": title(s)}))
                 .collect();
-            Ok(Some((p, members, courses, all)))
+            let others: Vec<Value> = catalog
+                .iter()
+                .filter(|e| !slugs.contains(&e.slug))
+                .map(|e| json!({"slug": e.slug, "title": e.title}))
+                .collect();
+            Ok(Some((p, members, courses, others)))
         })
         .await?;
     let Some((p, members, courses, others)) = found else {
@@ -331,6 +324,37 @@ async fn update(
     }
 }
 
+/// After a change to a partner: on to its page with a notice, or the page again with the refusal
+/// next to the form it belongs to.
+async fn answer<T>(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    id: i64,
+    result: Result<T, PartnerError>,
+    done: &str,
+    slot: impl FnOnce(String) -> Errors,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(_) => Ok(redirect(&format!("/admin/partners/{id}?done={done}"))),
+        Err(e) => {
+            let r = refused(e)?;
+            let errors = slot(views.text(Lang::of(req), r.key()));
+            detail_view(
+                req,
+                views,
+                db,
+                id,
+                None,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct EmailForm {
@@ -364,29 +388,13 @@ async fn add_member(
             Ok::<_, AppError>(done)
         })
         .await?;
-    match result {
-        Ok(_) => Ok(redirect(&format!(
-            "/admin/partners/{id}?done=member_added#members"
-        ))),
-        Err(e) => {
-            let r = refused(e)?;
-            let errors = Errors {
-                member: Some(views.text(Lang::of(&req), r.key())),
-                ..Default::default()
-            };
-            detail_view(
-                &req,
-                &views,
-                &db,
-                id,
-                None,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    answer(&req, &views, &db, id, result, "member_added#members", |m| {
+        Errors {
+            member: Some(m),
+            ..Default::default()
         }
-    }
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -458,29 +466,13 @@ async fn add_course(
             Ok::<_, AppError>(done)
         })
         .await?;
-    match result {
-        Ok(_) => Ok(redirect(&format!(
-            "/admin/partners/{id}?done=course_added#courses"
-        ))),
-        Err(e) => {
-            let r = refused(e)?;
-            let errors = Errors {
-                course: Some(views.text(Lang::of(&req), r.key())),
-                ..Default::default()
-            };
-            detail_view(
-                &req,
-                &views,
-                &db,
-                id,
-                None,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    answer(&req, &views, &db, id, result, "course_added#courses", |m| {
+        Errors {
+            course: Some(m),
+            ..Default::default()
         }
-    }
+    })
+    .await
 }
 
 async fn remove_course(

@@ -21,6 +21,7 @@ use crate::mail::{self, MailTemplates, Mailer};
 use crate::secrets::Secrets;
 use crate::web::auth::{removal_cookie, session_cookie, CurrentUser, MaybeUser};
 use crate::web::csrf::CsrfForm;
+use crate::web::redirect;
 use crate::web::{is_local_path, Https, Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -541,12 +542,6 @@ async fn logout_all(
         .insert_header(CLEAR_SITE_DATA)
         .cookie(removal_cookie())
         .finish())
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 // ---------- password reset ----------

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
+use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -62,26 +63,6 @@ const RECENT: i64 = 50;
 const LEVEL_FIELD: &str = "level:";
 
 // ---------- helpers ----------
-
-fn html(
-    views: &Views,
-    req: &HttpRequest,
-    status: StatusCode,
-    name: &str,
-    data: Value,
-) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
-}
 
 fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     views

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::redirect;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,12 +50,6 @@ pub(crate) fn year_of(q: &YearQuery) -> i32 {
         .ok()
         .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
         .unwrap_or_else(this_year)
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
@@ -203,17 +198,7 @@ async fn history_csv(
         &config.certificates.issuer,
     )
     .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
-    let code: String = agency
-        .code
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
+use crate::web::redirect;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -37,12 +38,6 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 /// The name of a kind of activity, or of course fees.
@@ -393,17 +388,7 @@ async fn budget_csv(
         }
     })
     .map_err(|e| AppError::Internal(format!("budget CSV: {e}")))?;
-    let code: String = agency
-        .code
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -140,6 +140,8 @@ pub enum Refusal {
     SignatoryTooLong,
     /// Someone chosen is not (or no longer) in the agency.
     NotInAgency,
+    /// Someone chosen already holds a letter with this title for this year.
+    AlreadyIssued,
 }
 
 impl Refusal {
@@ -154,6 +156,7 @@ impl Refusal {
             Refusal::SignatoryRequired => "recognition.letter.refused.signatory_required",
             Refusal::SignatoryTooLong => "recognition.letter.refused.signatory_too_long",
             Refusal::NotInAgency => "recognition.letter.refused.not_in_agency",
+            Refusal::AlreadyIssued => "recognition.letter.refused.already_issued",
         }
     }
 }
@@ -238,6 +241,17 @@ pub fn issue(
             .load(conn)?;
         if people.len() != r.people.len() {
             return Ok(Err(Refusal::NotInAgency));
+        }
+        let already: i64 = recognition_letters::table
+            .filter(recognition_letters::user_id.eq_any(&r.people))
+            .filter(recognition_letters::agency_id.eq(agency_id))
+            .filter(recognition_letters::year.eq(r.year))
+            .filter(recognition_letters::title.eq(&r.title))
+            .filter(recognition_letters::revoked_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if already > 0 {
+            return Ok(Err(Refusal::AlreadyIssued));
         }
         crate::certificates::store::register_key(conn, &issuer.signer.public)?;
         let now = Utc::now().naive_utc();
@@ -377,6 +391,22 @@ fn from_row((a, b): Row) -> Letter {
         revoked_at: b.6,
         revoked_reason: b.7,
     }
+}
+
+/// The signatory (name, position) of the newest letter an agency issued.
+pub fn latest_signatory(
+    conn: &mut DbConnection,
+    agency_id: i64,
+) -> Result<Option<(String, String)>, DbError> {
+    Ok(recognition_letters::table
+        .filter(recognition_letters::agency_id.eq(agency_id))
+        .order(recognition_letters::id.desc())
+        .select((
+            recognition_letters::signatory_name,
+            recognition_letters::signatory_title,
+        ))
+        .first(conn)
+        .optional()?)
 }
 
 /// A letter by its (normalized) verification code.

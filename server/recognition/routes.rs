@@ -256,7 +256,7 @@ async fn colleagues(
         json!({
             "year": year,
             "prev": year - 1,
-            "next": year + 1,
+            "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
             "agency": agency.map(|a| a.name),
             "unit": rows.iter().find(|r| r.user_id == uid).and_then(|r| r.unit.clone()),
             "agency_rows": ranked_json(&views, lang, &all, Some(uid), false),
@@ -399,6 +399,12 @@ async fn admin_view(
         let uid = p["user_id"].as_i64().unwrap_or(0);
         p["chosen"] = json!(chosen.contains(&uid));
         p["reached"] = json!(p["jp"].as_i64().unwrap_or(0) >= target);
+        p["letters"] = json!(issued
+            .iter()
+            .filter(|l| l.user_id == uid && l.revoked_at.is_none())
+            .map(|l| l.number.clone())
+            .collect::<Vec<_>>());
+        p["milestone_count"] = json!(earned.get(&uid).map_or(0, Vec::len));
         p["milestones"] = json!(earned
             .get(&uid)
             .map(|ms| ms
@@ -421,10 +427,14 @@ async fn admin_view(
             true,
         )
     });
-    let form = error
-        .as_ref()
-        .map(|e| e.1.clone())
-        .unwrap_or_else(|| letters::Request {
+    // The signatory of the agency's latest letter, so it need not be typed again.
+    let id = agency.id;
+    let last = db
+        .run(move |conn| Ok::<_, AppError>(letters::latest_signatory(conn, id)?))
+        .await?;
+    let form = error.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| {
+        let (signatory_name, signatory_title) = last.unwrap_or_default();
+        letters::Request {
             title: views
                 .i18n()
                 .format(
@@ -433,8 +443,11 @@ async fn admin_view(
                     &[("year", year.to_string())],
                 )
                 .unwrap_or_default(),
+            signatory_name,
+            signatory_title,
             ..Default::default()
-        });
+        }
+    });
     let mut resp = views.page(
         req,
         "pages/admin_recognition",
@@ -442,7 +455,7 @@ async fn admin_view(
             "agency": agency,
             "year": year,
             "prev": year - 1,
-            "next": year + 1,
+            "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
             "target": target,
             "people": people,
             "units": units.iter().map(|u| json!({
@@ -550,17 +563,7 @@ async fn export_csv(
         |m| milestone_label(&views, Lang::Id, &names, m),
     )
     .map_err(|e| AppError::Internal(format!("recognition CSV: {e}")))?;
-    let code: String = agency
-        .code
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -18,6 +18,28 @@ pub use views::Views;
 
 use crate::error::AppError;
 
+/// `303 See Other` to `to`: where a form goes after it changed something.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+/// A rendered page with this status that no cache keeps (admin and account pages).
+pub fn html(
+    views: &Views,
+    req: &actix_web::HttpRequest,
+    status: actix_web::http::StatusCode,
+    name: &str,
+    data: serde_json::Value,
+) -> Result<HttpResponse, AppError> {
+    let body = views.render(req, name, data)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{name:.*}", web::get().to(assets::serve))
         .route("/sw.js", web::get().to(assets::service_worker))

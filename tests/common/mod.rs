@@ -168,6 +168,12 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// A connection of its own to the app's database, for setting up and checking records.
+    pub fn conn(&self) -> cakap::db::DbConnection {
+        cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&self.db.url).unwrap(), false)
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
