@@ -24,6 +24,7 @@ pub const KEYS: &[&str] = &[
     "trust_proxy",
     "db_pool_size",
     "workers",
+    "reminder_delay",
     "log",
     "mail.transport",
     "mail.from",
@@ -58,6 +59,9 @@ pub struct Config {
     pub db_pool_size: u32,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
+    /// Seconds after start-up before the reminder loops' first pass (lets a rolling restart of
+    /// several servers settle).
+    pub reminder_delay: u64,
     /// A `tracing` filter such as `info` or `cakap=debug,actix_web=info`.
     pub log: String,
     pub mail: MailConfig,
@@ -369,6 +373,9 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         n => Some(n as usize),
     };
 
+    let delay_raw = take("reminder_delay", "60");
+    let reminder_delay = parse_range(&delay_raw, "reminder_delay", 0, 86_400)?;
+
     let log_raw = take("log", "info");
     if tracing_subscriber::EnvFilter::try_new(&log_raw.value).is_err() {
         return Err(log_raw.invalid(
@@ -493,6 +500,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         trust_proxy,
         db_pool_size,
         workers,
+        reminder_delay,
         log,
         mail: MailConfig {
             transport,

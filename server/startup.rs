@@ -95,12 +95,14 @@ impl State {
             mail_templates.clone().into_inner(),
             issuer.base_url.clone(),
             mailer.clone(),
+            std::time::Duration::from_secs(config.reminder_delay),
         );
         crate::certificates::reminders::spawn(
             db.clone(),
             mail_templates.clone().into_inner(),
             issuer.base_url.clone(),
             mailer.clone(),
+            std::time::Duration::from_secs(config.reminder_delay),
         );
         Ok(State {
             issuer: web::Data::new(issuer),

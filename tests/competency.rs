@@ -240,7 +240,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert!(page.contains("Kepala Seksi Pelayanan"));
     assert!(page.contains("11</strong> / 30 JP"), "{page}");
     assert!(page.contains("/courses/integritas"));
-    assert!(page.contains("Job-person match"));
+    assert!(page.contains("Kesesuaian orang dengan jabatan (job-person match)"));
     same_profiles_in_bulk(&mut conn(&app));
 }
 

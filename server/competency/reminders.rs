@@ -19,9 +19,6 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::mail::{MailTemplates, Mailer};
 use crate::web::i18n::Lang;
 
-/// How long after start-up the first pass runs.
-pub const FIRST_PASS_AFTER: Duration = Duration::from_secs(60);
-
 /// How often each server looks.
 pub const INTERVAL: Duration = Duration::from_secs(60 * 60);
 
@@ -247,10 +244,16 @@ pub fn supervisor_digests(
 }
 
 /// Start the loop on the current runtime.
-pub fn spawn(db: Db, templates: Arc<MailTemplates>, base_url: String, mailer: Mailer) {
+pub fn spawn(
+    db: Db,
+    templates: Arc<MailTemplates>,
+    base_url: String,
+    mailer: Mailer,
+    first_pass_after: Duration,
+) {
     tokio::spawn(async move {
         // Let start-up (and a rolling restart of several servers) settle before the first pass.
-        tokio::time::sleep(FIRST_PASS_AFTER).await;
+        tokio::time::sleep(first_pass_after).await;
         loop {
             let t = templates.clone();
             let base = base_url.clone();

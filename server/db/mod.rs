@@ -37,6 +37,10 @@ impl DbConnection {
 /// Connect and apply every pending migration; returns the versions applied now. The first
 /// connection may create a SQLite file (and its folder); every later one must find it there.
 pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
+    // On SQLite, servers starting at once on one file take turns through a lock file next to it
+    // (PostgreSQL takes an advisory lock instead; see `migrations`). Some SQLite migrations must
+    // run outside a transaction, so the database's own lock cannot serve.
+    let mut _turn = None;
     if let Some(path) = url.sqlite_path() {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -46,6 +50,24 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
                 )
             })?;
         }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".migrate-lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| {
+                DbError::connect(
+                    url,
+                    &format!(
+                        "cannot take the migration lock {}: {e}",
+                        std::path::Path::new(&name).display()
+                    ),
+                )
+            })?;
+        _turn = Some(lock);
     }
     let mut conn = pool::connect(url, true)?;
     migrations::run_pending(&mut conn)

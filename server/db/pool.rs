@@ -68,8 +68,19 @@ pub fn connect(url: &DatabaseUrl, create: bool) -> Result<DbConnection, DbError>
         )),
         DatabaseUrl::SqliteFile { .. } => {
             let mut conn = SqliteConnection::establish(&target).map_err(err)?;
-            conn.batch_execute(SQLITE_PRAGMAS)
-                .map_err(|e| DbError::connect(url, &e.to_string()))?;
+            // Turning a new file to WAL needs a moment alone with it: when another process (a
+            // second server starting at once) holds it, wait and try again, up to ten seconds.
+            let mut tries = 0;
+            loop {
+                match conn.batch_execute(SQLITE_PRAGMAS) {
+                    Ok(()) => break,
+                    Err(e) if tries < 200 && e.to_string().contains("locked") => {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Err(e) => return Err(DbError::connect(url, &e.to_string())),
+                }
+            }
             Ok(DbConnection::Sqlite(conn))
         }
     }
