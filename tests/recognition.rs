@@ -623,6 +623,72 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         .unwrap();
     assert!(csv.contains(&letter.number));
 
+    // the admin revokes it: the verification page says so, the export leaves it out; another
+    // agency's admin cannot
+    let revoke_path = format!(
+        "/admin/agencies/{a}/recognition/letters/{}/revoke",
+        letter.code
+    );
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/admin/agencies/{a}/recognition?year={year}"),
+            &revoke_path,
+            &[("reason", "x"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a reason is required");
+    let klaten =
+        orgs::create_agency(&mut c, "KAB-SKH", "Kabupaten Sukoharjo", "kabupaten").unwrap();
+    person(
+        &mut c,
+        "admin@sukoharjo.go.id",
+        "Admin Sukoharjo",
+        klaten,
+        None,
+        None,
+        true,
+    );
+    let stranger = app.browser_as("admin@sukoharjo.go.id", PW).await;
+    let r = app
+        .post_form(
+            &stranger,
+            "/me/account",
+            &revoke_path,
+            &[("reason", "Bukan urusan saya."), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/admin/agencies/{a}/recognition?year={year}"),
+            &revoke_path,
+            &[
+                ("reason", "Data capaian keliru dimasukkan."),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, verify) = text(&app, &anon, &format!("/v/{}", letter.code)).await;
+    assert!(
+        verify.contains("Piagam ini telah dicabut")
+            && verify.contains("Data capaian keliru dimasukkan.")
+    );
+    let csv = admin
+        .get(app.url(&format!("/admin/agencies/{a}/recognition.csv?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !csv.contains(&letter.number),
+        "a revoked letter is not counted for incentives"
+    );
+
     // colleagues: only those who allow it, ranked among themselves; Siti never
     for (email, b) in [
         (

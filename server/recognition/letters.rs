@@ -409,6 +409,63 @@ pub fn latest_signatory(
         .optional()?)
 }
 
+/// Why a revocation did not happen (`recognition.letter.revoke.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeRefused {
+    /// No such letter of this agency.
+    NotFound,
+    AlreadyRevoked,
+    /// The reason is shown on the verification page: a few words at least.
+    ReasonTooShort,
+}
+
+/// Revoke one of the agency's letters with a reason (audit-logged). Its verification page says so
+/// from then on, and the incentive export leaves it out.
+pub fn revoke(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    code: &str,
+    by: i64,
+    reason: &str,
+) -> Result<Result<Letter, RevokeRefused>, DbError> {
+    let reason = crate::text::one_line(reason);
+    if reason.chars().count() < 5 {
+        return Ok(Err(RevokeRefused::ReasonTooShort));
+    }
+    let reason: String = reason.chars().take(500).collect();
+    crate::db::transaction(conn, |conn| {
+        let Some(l) = by_code(conn, code)?.filter(|l| l.agency_id == agency_id) else {
+            return Ok(Err(RevokeRefused::NotFound));
+        };
+        let now = Utc::now().naive_utc();
+        let changed = diesel::update(
+            recognition_letters::table
+                .filter(recognition_letters::id.eq(l.id))
+                .filter(recognition_letters::revoked_at.is_null()),
+        )
+        .set((
+            recognition_letters::revoked_at.eq(Some(now)),
+            recognition_letters::revoked_reason.eq(Some(&reason)),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Ok(Err(RevokeRefused::AlreadyRevoked));
+        }
+        audit::record(
+            conn,
+            Some(by),
+            "letter.revoke",
+            &format!("letter:{}", l.number),
+            &reason,
+        )?;
+        Ok(Ok(Letter {
+            revoked_at: Some(now),
+            revoked_reason: Some(reason.clone()),
+            ..l
+        }))
+    })
+}
+
 /// A letter by its (normalized) verification code.
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Letter>, DbError> {
     Ok(recognition_letters::table

@@ -37,6 +37,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(issue),
         )
         .route(
+            "/admin/agencies/{id}/recognition/letters/{code}/revoke",
+            web::post().to(revoke),
+        )
+        .route(
             "/admin/agencies/{id}/recognition.csv",
             web::get().to(export_csv),
         );
@@ -332,6 +336,7 @@ async fn admin_page(
     });
     let notice = match q.done.as_str() {
         "issued" => Some("recognition.letter.issued"),
+        "revoked" => Some("recognition.letter.revoke.done"),
         _ => None,
     };
     admin_view(
@@ -532,6 +537,56 @@ async fn issue(
             )
             .await
         }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RevokeForm {
+    reason: String,
+    confirm: String,
+    year: String,
+}
+
+async fn revoke(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<(i64, String)>,
+    form: CsrfForm<RevokeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, raw) = path.into_inner();
+    let agency = agency_for(&db, &me, id).await?;
+    let lang = Lang::of(&req);
+    let f = form.0;
+    if f.confirm != "yes" {
+        return Err(AppError::BadRequest(
+            views.text(lang, "recognition.letter.revoke.confirm_missing"),
+        ));
+    }
+    let code = crate::certificates::code::normalize(&raw).ok_or(AppError::NotFound)?;
+    let by = me.id;
+    let outcome = db
+        .run(move |conn| Ok::<_, AppError>(letters::revoke(conn, agency.id, &code, by, &f.reason)?))
+        .await?;
+    match outcome {
+        Ok(l) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!(
+                    "/admin/agencies/{id}/recognition?year={}&done=revoked#letters",
+                    l.year
+                ),
+            ))
+            .finish()),
+        Err(letters::RevokeRefused::NotFound) => Err(AppError::NotFound),
+        Err(letters::RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
+            views.text(lang, "recognition.letter.revoke.already"),
+        )),
+        Err(letters::RevokeRefused::ReasonTooShort) => Err(AppError::BadRequest(
+            views.text(lang, "recognition.letter.revoke.reason_short"),
+        )),
     }
 }
 
