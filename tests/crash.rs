@@ -8,11 +8,11 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cakap::accounts::{password, users};
 use cakap::db::schema::{outbox, quiz_attempts};
+use common::serve::{free_port, Served};
 use common::smtp::SmtpSink;
 use common::TestDatabase;
 use diesel::prelude::*;
@@ -22,14 +22,6 @@ use serde_json::{json, Value};
 const PW: &str = "Tahan-Banting-2026";
 const LEARNERS: usize = 4;
 const REGISTRARS: usize = 2;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn write_course(root: &std::path::Path) {
     let dir = root.join("kuis-tahan-banting");
@@ -54,65 +46,19 @@ fn write_course(root: &std::path::Path) {
     .unwrap();
 }
 
-/// `cakap serve` as a child process.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &TestDatabase, courses: &std::path::Path, smtp_port: u16) -> Server {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cakap"));
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAKAP_")) {
-            cmd.env_remove(k);
-        }
-        let child = cmd
-            .arg("serve")
-            .env("CAKAP_DATABASE_URL", &db.url)
-            .env("CAKAP_DATA_DIR", db.dir().join("data"))
-            .env("CAKAP_BIND", format!("127.0.0.1:{port}"))
-            .env("CAKAP_BASE_URL", &base)
-            .env("CAKAP_COURSES_DIR", courses)
-            .env("CAKAP_WORKERS", "2")
-            .env("CAKAP_LOG", "warn")
-            .env("CAKAP_MAIL_TRANSPORT", "smtp")
-            .env("CAKAP_SMTP_HOST", "127.0.0.1")
-            .env("CAKAP_SMTP_PORT", smtp_port.to_string())
-            .env("CAKAP_SMTP_SECURITY", "none")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cakap serve starts");
-        Server { child, base }
-    }
-
-    async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base)).await {
-                if r.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("cakap serve did not become healthy");
-    }
-
-    /// SIGKILL: no shutdown, no flushing, as if the machine lost power to the process.
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `cakap serve` with SMTP at `smtp_port` (nothing listening there: SMTP is down).
+fn start(db: &TestDatabase, courses: &std::path::Path, smtp_port: u16) -> Served {
+    let port = smtp_port.to_string();
+    Served::start(
+        db,
+        courses,
+        &[
+            ("CAKAP_MAIL_TRANSPORT", "smtp"),
+            ("CAKAP_SMTP_HOST", "127.0.0.1"),
+            ("CAKAP_SMTP_PORT", &port),
+            ("CAKAP_SMTP_SECURITY", "none"),
+        ],
+    )
 }
 
 async fn token(base: &str, email: &str) -> String {
@@ -223,7 +169,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     write_course(courses.path());
     // SMTP is down: nothing listens on this port
     let dead_smtp = free_port();
-    let mut server = Server::start(&db, courses.path(), dead_smtp);
+    let mut server = start(&db, courses.path(), dead_smtp);
     server.ready().await;
     let mut conn =
         cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&db.url).unwrap(), false).unwrap();
@@ -306,7 +252,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     assert!(emails.len() >= 3, "registrations ran: {}", emails.len());
 
     // restart on the same database and data folder, SMTP still down
-    let mut server = Server::start(&db, courses.path(), dead_smtp);
+    let mut server = start(&db, courses.path(), dead_smtp);
     server.ready().await;
     let mut conn =
         cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&db.url).unwrap(), false).unwrap();
@@ -401,7 +347,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
         .execute(&mut conn)
         .unwrap();
     let sink = SmtpSink::start().await;
-    let server = Server::start(&db, courses.path(), sink.port());
+    let server = start(&db, courses.path(), sink.port());
     server.ready().await;
     let got = sink.wait_for(queued.len(), Duration::from_secs(90)).await;
     let delivered: Vec<String> = got.iter().flat_map(|m| m.to.clone()).collect();

@@ -8,12 +8,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cakap::accounts::{password, users};
 use cakap::db::schema::{outbox, reminders_sent};
 use chrono::Datelike;
+use common::serve::Served;
 use common::TestDatabase;
 use diesel::prelude::*;
 use reqwest::Client;
@@ -23,75 +23,19 @@ const PW: &str = "Dua-Server-2026";
 /// The start of the weekly digest's subject (web/i18n/id/mail.toml).
 const DIGEST: &str = "Ringkasan mingguan tim Anda";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    /// Both servers share the database and the data folder (the session key and certificate keys,
-    /// as the README asks of a multi-server deployment).
-    fn start(db: &TestDatabase, courses: &std::path::Path) -> Server {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cakap"));
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAKAP_")) {
-            cmd.env_remove(k);
-        }
-        let child = cmd
-            .arg("serve")
-            .env("CAKAP_DATABASE_URL", &db.url)
-            .env("CAKAP_DATA_DIR", db.dir().join("data"))
-            .env("CAKAP_BIND", format!("127.0.0.1:{port}"))
-            .env("CAKAP_BASE_URL", "http://cakap.test")
-            .env("CAKAP_COURSES_DIR", courses)
-            .env("CAKAP_WORKERS", "1")
-            .env("CAKAP_LOG", "warn")
-            .env("CAKAP_MAIL_TRANSPORT", "log")
-            .env("CAKAP_REMINDER_DELAY", "2")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(db.dir().join(format!("serve-{port}.log"))).unwrap())
-            .spawn()
-            .expect("cakap serve starts");
-        Server {
-            child,
-            base,
-            log: db.dir().join(format!("serve-{port}.log")),
-        }
-    }
-
-    async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base)).await {
-                if r.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "cakap serve at {} did not become healthy:\n{}",
-            self.base,
-            std::fs::read_to_string(&self.log).unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Both servers share the database and the data folder (the session key and certificate keys,
+/// as the README asks of a multi-server deployment), and one public address.
+fn start(db: &TestDatabase, courses: &std::path::Path) -> Served {
+    Served::start(
+        db,
+        courses,
+        &[
+            ("CAKAP_BASE_URL", "http://cakap.test"),
+            ("CAKAP_WORKERS", "1"),
+            ("CAKAP_MAIL_TRANSPORT", "log"),
+            ("CAKAP_REMINDER_DELAY", "2"),
+        ],
+    )
 }
 
 fn write_course(root: &std::path::Path) {
@@ -133,8 +77,8 @@ async fn two_servers_on_one_database_behave_as_one() {
     write_course(courses.path());
 
     // both start at once on an empty database: each runs the migrations
-    let a = Server::start(&db, courses.path());
-    let b = Server::start(&db, courses.path());
+    let a = start(&db, courses.path());
+    let b = start(&db, courses.path());
     a.ready().await;
     b.ready().await;
     let mut conn =
