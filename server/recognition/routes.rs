@@ -97,6 +97,8 @@ fn letter_json(l: &Letter, issuer: &Issuer, lang: Lang) -> Value {
         "signatory_name": l.signatory_name,
         "signatory_title": l.signatory_title,
         "revoked": l.revoked_at.is_some(),
+        "revoked_on": l.revoked_at.map(|t| day(t, lang)),
+        "revoked_reason": l.revoked_reason,
         "verify_url": l.verify_url(&issuer.base_url),
     })
 }
@@ -310,8 +312,6 @@ pub fn verify_view(
         .holder_nip
         .as_deref()
         .map(crate::certificates::model::mask_nip));
-    v["revoked_on"] = json!(l.revoked_at.map(|t| day(t, lang)));
-    v["revoked_reason"] = json!(l.revoked_reason);
     views.render(
         req,
         "pages/letter_verify",
