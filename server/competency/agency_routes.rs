@@ -76,21 +76,40 @@ async fn choose(
     db: web::Data<Db>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
+    choose_agency(
+        &req,
+        &views,
+        &db,
+        &me,
+        "report",
+        "pages/admin_agency_report_choose",
+    )
+    .await
+}
+
+/// `/admin/{section}` without an agency: an agency admin goes straight to their agency's page
+/// (`/admin/agencies/{id}/{section}`); a platform admin picks an agency from `template`.
+pub(crate) async fn choose_agency(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    me: &CurrentUser,
+    section: &str,
+    template: &str,
+) -> Result<HttpResponse, AppError> {
     me.require_any_admin()?;
     if !me.is_platform_admin {
         return match me.agency_id {
-            Some(id) if me.is_agency_admin => Ok(redirect(&format!("/admin/agencies/{id}/report"))),
+            Some(id) if me.is_agency_admin => {
+                Ok(redirect(&format!("/admin/agencies/{id}/{section}")))
+            }
             _ => Err(AppError::Forbidden),
         };
     }
     let agencies = db
         .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
         .await?;
-    let body = views.render(
-        &req,
-        "pages/admin_agency_report_choose",
-        json!({"agencies": agencies}),
-    )?;
+    let body = views.render(req, template, json!({ "agencies": agencies }))?;
     Ok(page(body))
 }
 

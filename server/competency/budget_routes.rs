@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::agency_routes::{agency_for, this_year, year_of, YearQuery, FIRST_YEAR, LAST_YEAR};
 use super::budget::{self, Report};
-use crate::accounts::orgs::{self, Agency};
+use crate::accounts::orgs::Agency;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -223,22 +223,15 @@ async fn choose(
     db: web::Data<Db>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    me.require_any_admin()?;
-    if !me.is_platform_admin {
-        return match me.agency_id {
-            Some(id) if me.is_agency_admin => Ok(redirect(&format!("/admin/agencies/{id}/budget"))),
-            _ => Err(AppError::Forbidden),
-        };
-    }
-    let agencies = db
-        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
-        .await?;
-    let body = views.render(
+    super::agency_routes::choose_agency(
         &req,
+        &views,
+        &db,
+        &me,
+        "budget",
         "pages/admin_budget_choose",
-        json!({"agencies": agencies}),
-    )?;
-    Ok(html(StatusCode::OK, body))
+    )
+    .await
 }
 
 // ---------- the page ----------

@@ -105,11 +105,7 @@ async fn profile_page(
     let year = view.year;
     let (plan, milestones) = db
         .run(move |conn| {
-            let names: std::collections::HashMap<String, String> =
-                crate::catalog::store::dictionary(conn)?
-                    .into_iter()
-                    .map(|(code, name, _)| (code, name))
-                    .collect();
+            let names = crate::recognition::routes::competency_names(conn)?;
             Ok::<_, AppError>((
                 super::plan::get(conn, id, year)?,
                 (crate::recognition::milestones::of_user(conn, id)?, names),

@@ -76,7 +76,7 @@ pub fn milestone_label(
         .unwrap_or_else(|| m.key.clone())
 }
 
-fn competency_names(conn: &mut DbConnection) -> Result<HashMap<String, String>, DbError> {
+pub fn competency_names(conn: &mut DbConnection) -> Result<HashMap<String, String>, DbError> {
     Ok(crate::catalog::store::dictionary(conn)?
         .into_iter()
         .map(|(code, name, _)| (code, name))
@@ -187,14 +187,7 @@ async fn visibility(
         .finish())
 }
 
-fn ranked_json(
-    views: &Views,
-    lang: Lang,
-    list: &[Ranked],
-    me: Option<i64>,
-    full: bool,
-) -> Vec<Value> {
-    let _ = (views, lang);
+fn ranked_json(list: &[Ranked], me: Option<i64>, full: bool) -> Vec<Value> {
     list.iter()
         .map(|r| {
             json!({
@@ -222,7 +215,6 @@ async fn colleagues(
     me: CurrentUser,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
     let year = year_of(&q);
     let Some(agency_id) = me.agency_id else {
         return views.page(
@@ -265,8 +257,8 @@ async fn colleagues(
             "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
             "agency": agency.map(|a| a.name),
             "unit": rows.iter().find(|r| r.user_id == uid).and_then(|r| r.unit.clone()),
-            "agency_rows": ranked_json(&views, lang, &all, Some(uid), false),
-            "unit_rows": ranked_json(&views, lang, &in_unit, Some(uid), false),
+            "agency_rows": ranked_json(&all, Some(uid), false),
+            "unit_rows": ranked_json(&in_unit, Some(uid), false),
             "visible_me": visible_me,
         }),
     )
@@ -399,7 +391,7 @@ async fn admin_view(
         .as_ref()
         .map(|e| e.1.people.clone())
         .unwrap_or_default();
-    let mut people = ranked_json(views, lang, &ranked, None, true);
+    let mut people = ranked_json(&ranked, None, true);
     for p in &mut people {
         let uid = p["user_id"].as_i64().unwrap_or(0);
         p["chosen"] = json!(chosen.contains(&uid));
@@ -420,8 +412,6 @@ async fn admin_view(
     }
     let unit_rows = unit.map(|u| {
         ranked_json(
-            views,
-            lang,
             &standing::rank(
                 rows.iter()
                     .filter(|r| r.unit_id == Some(u))
