@@ -17,6 +17,7 @@ pub mod learning;
 pub mod mail;
 pub mod recognition;
 pub mod secrets;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod text;

@@ -38,6 +38,44 @@ enum Command {
     /// Verify certificates, print the public keys, rotate the signing key.
     #[command(subcommand)]
     Certificates(CertificatesCommand),
+    /// Tools for developers: generated data for benchmarks and demonstrations.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Fill the database with realistic generated data: agencies, units, positions, people
+    /// (asn1@seed.cakap.test … asnN@seed.cakap.test), courses (copies of the sample courses),
+    /// enrollments, quiz attempts, completions, certificates and milestones. Meant for a fresh
+    /// database; refuses one that already holds generated people.
+    Seed {
+        /// Number of people.
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Number of courses (copies of the sample courses, as intakes "Angkatan N").
+        #[arg(long, default_value_t = 20)]
+        courses: usize,
+        /// Number of completions in all (each person completes a course at most once).
+        #[arg(long, default_value_t = 5000)]
+        completions: usize,
+        /// Completions of the benchmark person asn1@seed.cakap.test, made through the real
+        /// learning code (at most --courses).
+        #[arg(long, default_value_t = 200)]
+        heavy: usize,
+        /// The password of every generated account.
+        #[arg(long, default_value = "Benchmark-Cakap-2026")]
+        password: String,
+        /// The folder of sample courses to copy (default: the configured courses folder).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// Where to write the generated course folders (replaced; default: DATA_DIR/seed-courses).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -168,6 +206,15 @@ fn main() -> ExitCode {
     if let Command::Certificates(cmd) = cli.command {
         return certificates(&config, cmd);
     }
+    if let Command::Dev(cmd) = cli.command {
+        return match dev(&config, cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     cakap::telemetry::init(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -187,7 +234,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Courses(CoursesCommand::Publish { dirs }) => publish(config, dirs).await,
-            Command::Users(_) | Command::Certificates(_) => Ok(()),
+            Command::Users(_) | Command::Certificates(_) | Command::Dev(_) => Ok(()),
         }
     });
     match result {
@@ -243,6 +290,62 @@ fn users(config: &Config, cmd: UsersCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `cakap dev …`.
+fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
+    let DevCommand::Seed {
+        users,
+        courses,
+        completions,
+        heavy,
+        password,
+        templates,
+        out,
+        seed,
+    } = cmd;
+    let keyring = cakap::certificates::keys::Keyring::load_or_create(&config.data_dir)
+        .map_err(|e| e.to_string())?;
+    let issuer = cakap::certificates::Issuer {
+        signer: keyring.current,
+        base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
+        config: config.certificates.clone(),
+    };
+    let options = cakap::seed::Options {
+        users,
+        courses,
+        completions,
+        heavy,
+        password,
+        templates: templates.unwrap_or_else(|| config.courses_dir.clone()),
+        courses_out: out.unwrap_or_else(|| config.data_dir.join("seed-courses")),
+        seed,
+    };
+    let mut conn = connect(config)?;
+    let s = cakap::seed::run(&mut conn, &issuer, &options, &mut |line| println!("{line}"))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "seeded in {:.1} s: {} agencies, {} units, {} positions, {} people, {} courses, {} enrollments, {} lessons done, {} quiz attempts, {} completions, {} evidence rows, {} certificates, {} milestones",
+        s.seconds,
+        s.agencies,
+        s.units,
+        s.positions,
+        s.users,
+        s.courses,
+        s.enrollments,
+        s.lessons_done,
+        s.attempts,
+        s.completions,
+        s.evidence,
+        s.certificates,
+        s.milestones
+    );
+    println!(
+        "log in as {} with the password given (--password); course folders in {}",
+        s.benchmark_email,
+        options.courses_out.display()
+    );
+    Ok(())
 }
 
 /// `cakap certificates …`.

@@ -1,0 +1,1143 @@
+//! `cakap dev seed`: fill a database (SQLite or PostgreSQL) with realistic generated data for
+//! benchmarks and demonstrations: agencies with units and positions (and their competency
+//! targets), civil servants with valid NIPs and supervisors, courses (copies of the sample
+//! courses), enrollments, lesson progress, graded quiz attempts, completions with their
+//! competency evidence, signed certificates and milestones.
+//!
+//! One person, `asn1@seed.cakap.test` (the benchmark person), completes `heavy` courses through
+//! the real learning code (enroll, mark lessons done, start and submit the quiz), which also
+//! proves the generated courses work end to end. Everyone else's history is written in bulk, a
+//! thousand rows per statement, with the rows the real code would have written: the paper, answers
+//! and grading of each course's quiz come from the real draw and grading functions, certificates
+//! are signed with the server's keys, milestones come from the real milestone rule.
+
+mod folders;
+pub mod names;
+mod sql;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{Datelike, Duration, Months, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::catalog::folder::AnswerKey;
+use crate::catalog::quiz::{Numeric, QuestionKind};
+use crate::certificates::model::{Certificate, CompetencyLevel};
+use crate::certificates::{code, credential, Issuer};
+use crate::db::schema::{
+    agencies, competencies, course_competencies, course_versions, courses, modules, question_keys,
+    questions, users,
+};
+use crate::db::{DbConnection, DbError};
+use crate::learning::draw::{self, PoolQuestion};
+use crate::learning::grading::{self, Response};
+use crate::recognition::milestones::{self, Event, What};
+use sql::{Batch, V};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub users: usize,
+    pub courses: usize,
+    pub completions: usize,
+    /// Completions of the benchmark person, made through the real learning code.
+    pub heavy: usize,
+    /// The password of every generated account.
+    pub password: String,
+    /// The folder of sample courses to copy.
+    pub templates: PathBuf,
+    /// Where the generated course folders are written (replaced).
+    pub courses_out: PathBuf,
+    /// Seed of the random choices (the same seed gives the same data, but for certificate codes).
+    pub seed: u64,
+}
+
+/// What was written.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub agencies: usize,
+    pub units: usize,
+    pub positions: usize,
+    pub users: usize,
+    pub courses: usize,
+    pub enrollments: usize,
+    pub lessons_done: usize,
+    pub attempts: usize,
+    pub completions: usize,
+    pub evidence: usize,
+    pub certificates: usize,
+    pub milestones: usize,
+    pub benchmark_email: String,
+    pub seconds: f64,
+}
+
+/// The e-mail domain of generated people.
+pub const DOMAIN: &str = "seed.cakap.test";
+
+/// A published course as the generator needs it.
+struct Course {
+    id: i64,
+    version_id: i64,
+    slug: String,
+    title: String,
+    hash: String,
+    jp: i32,
+    certificate: bool,
+    valid_months: Option<i32>,
+    competencies: Vec<(String, i32)>,
+    lessons: Vec<i64>,
+    quizzes: Vec<QuizTemplate>,
+}
+
+/// A passed attempt at one quiz module, as the real code stores it.
+struct QuizTemplate {
+    module_id: i64,
+    paper: String,
+    answers: String,
+    results: String,
+    score: i32,
+}
+
+/// Generate. `progress` hears a line now and then.
+pub fn run(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    o: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Summary, SeedError> {
+    let started = Instant::now();
+    check(conn, o)?;
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let mut s = Summary::default();
+
+    // People who were there before get their milestones first (and the start-up backfill, which
+    // would otherwise recompute everyone's, is marked done).
+    milestones::backfill(conn)?;
+    crate::certificates::store::register_key(conn, &issuer.signer.public)?;
+
+    progress(&format!("courses: generating {} course folders", o.courses));
+    let templates = folders::templates(&o.templates)?;
+    let dirs = folders::generate(&templates, o.courses, &o.courses_out)?;
+    let (general, reports) = crate::catalog::batch::publish_dirs(
+        conn,
+        std::slice::from_ref(&o.courses_out),
+        &o.courses_out,
+        crate::catalog::publish::Mode::Explicit,
+        &mut |_, _, _| {},
+    );
+    let refused: Vec<String> = general
+        .iter()
+        .map(|d| d.to_string())
+        .chain(
+            reports
+                .iter()
+                .filter(|r| r.outcome.is_none())
+                .flat_map(|r| r.diagnostics.iter().map(|d| d.to_string())),
+        )
+        .collect();
+    if !refused.is_empty() {
+        return Err(SeedError(format!(
+            "the generated courses could not be published:\n{}",
+            refused.join("\n")
+        )));
+    }
+    let slugs: Vec<String> = dirs
+        .iter()
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let catalog = load_courses(conn, &slugs, &mut rng)?;
+    s.courses = catalog.len();
+
+    progress("organisations: agencies, units, positions and targets");
+    let orgs = write_orgs(conn, o.users, &catalog, &mut s)?;
+
+    progress(&format!("people: {} accounts", o.users));
+    let people = write_people(conn, o, &orgs, &mut rng)?;
+    s.users = people.len();
+    s.benchmark_email = names::person(0).email;
+
+    let heavy = o.heavy.min(catalog.len()).min(o.completions);
+    progress(&format!(
+        "history: {} completions in bulk",
+        o.completions - heavy
+    ));
+    write_history(
+        conn,
+        issuer,
+        &catalog,
+        &people[1..],
+        o.completions - heavy,
+        &mut rng,
+        &mut s,
+        progress,
+    )?;
+    fix_sequences(conn)?;
+
+    // after the bulk rows, so that it also proves the sequences (ids, certificate numbers) go on
+    // where the bulk rows ended
+    progress(&format!(
+        "benchmark person: {heavy} courses through the learning code"
+    ));
+    complete_for_real(conn, issuer, people[0].id, &catalog[..heavy], &mut rng)?;
+    s.enrollments += heavy;
+    s.completions += heavy;
+    s.certificates += catalog[..heavy].iter().filter(|c| c.certificate).count();
+    s.lessons_done += catalog[..heavy]
+        .iter()
+        .map(|c| c.lessons.len())
+        .sum::<usize>();
+    s.attempts += catalog[..heavy]
+        .iter()
+        .map(|c| c.quizzes.len())
+        .sum::<usize>();
+    s.evidence += catalog[..heavy]
+        .iter()
+        .map(|c| c.competencies.len())
+        .sum::<usize>();
+    s.milestones = milestone_count(conn)?;
+    s.seconds = started.elapsed().as_secs_f64();
+    Ok(s)
+}
+
+/// Why seeding stopped, said for the person at the terminal.
+#[derive(Debug)]
+pub struct SeedError(pub String);
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for SeedError {
+    fn from(s: String) -> SeedError {
+        SeedError(s)
+    }
+}
+
+impl From<&str> for SeedError {
+    fn from(s: &str) -> SeedError {
+        SeedError(s.into())
+    }
+}
+
+impl From<DbError> for SeedError {
+    fn from(e: DbError) -> SeedError {
+        SeedError(e.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(e: diesel::result::Error) -> SeedError {
+        DbError::from(e).into()
+    }
+}
+
+/// Refuse what cannot work, before writing anything.
+fn check(conn: &mut DbConnection, o: &Options) -> Result<(), SeedError> {
+    if o.users == 0 || o.courses == 0 {
+        return Err("--users and --courses must be at least 1".into());
+    }
+    let room = (o.users - 1) * o.courses + o.heavy.min(o.courses);
+    if o.completions > room {
+        return Err(SeedError(format!(
+            "{} completions do not fit: each person completes a course once, so {} people and {} courses hold at most {room} (the benchmark person takes at most --heavy {}); give more --users or --courses",
+            o.completions, o.users, o.courses, o.heavy
+        )));
+    }
+    let seeded: i64 = users::table
+        .filter(users::email.like(format!("%@{DOMAIN}")))
+        .count()
+        .get_result(conn)?;
+    if seeded > 0 {
+        return Err(SeedError(format!(
+            "this database already holds generated people ({seeded} accounts @{DOMAIN}); seed a fresh database (a new data folder or CAKAP_DATABASE_URL)"
+        )));
+    }
+    Ok(())
+}
+
+/// The published courses by slug, with a passed quiz attempt per quiz module.
+fn load_courses(
+    conn: &mut DbConnection,
+    slugs: &[String],
+    rng: &mut StdRng,
+) -> Result<Vec<Course>, SeedError> {
+    let mut out = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        type Row = (
+            i64,
+            Option<i64>,
+            String,
+            String,
+            i32,
+            bool,
+            Option<i32>,
+            i32,
+        );
+        let (id, version, title, hash, jp, certificate, valid_months, pass_mark): Row =
+            courses::table
+                .inner_join(
+                    course_versions::table.on(course_versions::id
+                        .nullable()
+                        .eq(courses::current_version_id)),
+                )
+                .filter(courses::slug.eq(slug))
+                .select((
+                    courses::id,
+                    courses::current_version_id,
+                    course_versions::title,
+                    course_versions::hash,
+                    course_versions::jp,
+                    course_versions::certificate,
+                    course_versions::certificate_valid_months,
+                    course_versions::pass_mark,
+                ))
+                .first(conn)?;
+        let version_id = version.ok_or_else(|| format!("{slug}: not published"))?;
+        let comps: Vec<(String, i32)> = course_competencies::table
+            .filter(course_competencies::version_id.eq(version_id))
+            .select((course_competencies::code, course_competencies::level))
+            .load(conn)?;
+        let mods: Vec<(i64, String)> = modules::table
+            .filter(modules::version_id.eq(version_id))
+            .order(modules::position)
+            .select((modules::id, modules::kind))
+            .load(conn)?;
+        let mut lessons = Vec::new();
+        let mut quizzes = Vec::new();
+        for (module_id, kind) in mods {
+            if kind == "quiz" {
+                quizzes.push(quiz_template(conn, version_id, module_id, pass_mark, rng)?);
+            } else {
+                lessons.push(module_id);
+            }
+        }
+        out.push(Course {
+            id,
+            version_id,
+            slug: slug.clone(),
+            title,
+            hash,
+            jp,
+            certificate,
+            valid_months,
+            competencies: comps,
+            lessons,
+            quizzes,
+        });
+    }
+    Ok(out)
+}
+
+/// A question of a quiz module: (id, kind, option count, key).
+type Keyed = (i64, QuestionKind, usize, Option<AnswerKey>);
+
+/// The questions of a quiz module.
+fn keyed_pool(conn: &mut DbConnection, module_id: i64) -> Result<Vec<Keyed>, SeedError> {
+    let rows: Vec<(i64, String, String, Option<String>)> = questions::table
+        .left_join(question_keys::table)
+        .filter(questions::module_id.eq(module_id))
+        .order(questions::position)
+        .select((
+            questions::id,
+            questions::kind,
+            questions::options,
+            question_keys::answer.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, options, key)| {
+            let kind = QuestionKind::parse(&kind).unwrap_or(QuestionKind::ShortAnswer);
+            let n = serde_json::from_str::<Vec<String>>(&options)
+                .map(|o| o.len())
+                .unwrap_or(0);
+            let key = key.and_then(|k| serde_json::from_str(&k).ok());
+            (id, kind, n, key)
+        })
+        .collect())
+}
+
+/// The right response to a question, in source option order.
+fn right_answer(key: &AnswerKey) -> Response {
+    match key {
+        AnswerKey::Choices { correct } => Response::Choices(correct.clone()),
+        AnswerKey::Short { accepted } => {
+            Response::Text(accepted.first().cloned().unwrap_or_default())
+        }
+        AnswerKey::Numeric { answer } => Response::Text(match *answer {
+            Numeric::Exact { value, .. } => value.to_string(),
+            Numeric::Range { min, max } => ((min + max) / 2.0).to_string(),
+        }),
+    }
+}
+
+/// A passed attempt, drawn and graded by the real functions.
+fn quiz_template(
+    conn: &mut DbConnection,
+    version_id: i64,
+    module_id: i64,
+    pass_mark: i32,
+    rng: &mut StdRng,
+) -> Result<QuizTemplate, SeedError> {
+    let quiz = crate::learning::attempts::quiz_module(conn, version_id, module_id)?
+        .ok_or("a quiz module vanished")?;
+    let pool = keyed_pool(conn, module_id)?;
+    let draws: Vec<PoolQuestion> = pool
+        .iter()
+        .map(|(id, kind, n, _)| PoolQuestion::new(*id, *kind, *n))
+        .collect();
+    let paper = draw::draw_paper(&draws, quiz.shuffle, quiz.draw, rng);
+    let mut answers = Vec::new();
+    let mut results = Vec::new();
+    for item in &paper.items {
+        let q = pool.iter().find(|q| q.0 == item.question_id);
+        match q.and_then(|q| q.3.as_ref().map(|k| (q, k))) {
+            Some((q, key)) => {
+                let r = right_answer(key);
+                results.push(grading::grade_question(q.1, key, q.2, Some(&r)));
+                answers.push(Some(r));
+            }
+            None => {
+                results.push(grading::QuestionResult::default());
+                answers.push(None);
+            }
+        }
+    }
+    let score = grading::score(&results);
+    if !grading::passed(score, quiz.pass_mark.max(pass_mark.min(quiz.pass_mark))) {
+        return Err(SeedError(format!(
+            "the generated right answers of quiz module {module_id} score {score}, below its pass mark"
+        )));
+    }
+    Ok(QuizTemplate {
+        module_id,
+        paper: serde_json::to_string(&paper).map_err(|e| e.to_string())?,
+        answers: serde_json::to_string(&answers).map_err(|e| e.to_string())?,
+        results: serde_json::to_string(&results).map_err(|e| e.to_string())?,
+        score,
+    })
+}
+
+struct Orgs {
+    /// Per agency: (id, name, unit ids, position ids in [`names::POSITIONS`] order).
+    agencies: Vec<(i64, String, Vec<i64>, Vec<i64>)>,
+}
+
+fn next_id(conn: &mut DbConnection, table: &str) -> Result<i64, SeedError> {
+    #[derive(QueryableByName)]
+    struct Max {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        m: i64,
+    }
+    let r: Max = diesel::sql_query(format!("SELECT COALESCE(MAX(id), 0) AS m FROM {table}"))
+        .get_result(conn)?;
+    Ok(r.m + 1)
+}
+
+fn write_orgs(
+    conn: &mut DbConnection,
+    users: usize,
+    catalog: &[Course],
+    s: &mut Summary,
+) -> Result<Orgs, SeedError> {
+    let count = (users / 2_000).clamp(1, 48);
+    let now = Utc::now().naive_utc();
+    // the competencies the courses develop, for the positions' targets
+    let mut codes: Vec<String> = catalog
+        .iter()
+        .flat_map(|c| c.competencies.iter().map(|(k, _)| k.clone()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let existing: Vec<String> = agencies::table.select(agencies::code).load(conn)?;
+    crate::db::transaction(conn, |conn| {
+        let mut a_id = next_id(conn, "agencies")?;
+        let mut u_id = next_id(conn, "units")?;
+        let mut p_id = next_id(conn, "positions")?;
+        let mut ab = Batch::new(
+            "agencies",
+            &[
+                "id",
+                "code",
+                "name",
+                "kind",
+                "created_at",
+                "gap_basis",
+                "jp_target",
+            ],
+        );
+        let mut ub = Batch::new(
+            "units",
+            &["id", "agency_id", "parent_id", "name", "created_at"],
+        );
+        let mut pb = Batch::new(
+            "positions",
+            &["id", "agency_id", "name", "kind", "created_at"],
+        );
+        let mut tb = Batch::new("position_targets", &["position_id", "code", "level"]);
+        let mut out = Orgs {
+            agencies: Vec::new(),
+        };
+        let mut a = 0;
+        while out.agencies.len() < count {
+            let (code, name, kind) = names::agency(a);
+            a += 1;
+            if existing.contains(&code) {
+                continue;
+            }
+            ab.row(&[
+                V::I(a_id),
+                V::S(code),
+                V::T(&name),
+                V::T(kind),
+                V::At(now),
+                V::T("evidence"),
+                V::Null,
+            ]);
+            let mut unit_ids = Vec::new();
+            for unit in names::UNITS {
+                ub.row(&[V::I(u_id), V::I(a_id), V::Null, V::T(unit), V::At(now)]);
+                unit_ids.push(u_id);
+                u_id += 1;
+            }
+            let mut position_ids = Vec::new();
+            for (i, (pname, pkind, _)) in names::POSITIONS.iter().enumerate() {
+                pb.row(&[V::I(p_id), V::I(a_id), V::T(pname), V::T(pkind), V::At(now)]);
+                for k in 0..codes.len().min(4) {
+                    let code = &codes[(i + k * 2) % codes.len()];
+                    tb.row(&[
+                        V::I(p_id),
+                        V::T(code),
+                        V::I(names::target_level(pkind).into()),
+                    ]);
+                }
+                position_ids.push(p_id);
+                p_id += 1;
+            }
+            out.agencies.push((a_id, name, unit_ids, position_ids));
+            a_id += 1;
+        }
+        s.agencies = ab.pending_rows();
+        s.units = ub.pending_rows();
+        s.positions = pb.pending_rows();
+        for b in [&mut ab, &mut ub, &mut pb, &mut tb] {
+            b.flush(conn)?;
+        }
+        Ok::<_, SeedError>(out)
+    })
+}
+
+/// A generated person, as the history needs them.
+struct Someone {
+    id: i64,
+    name: String,
+    nip: String,
+    agency_id: i64,
+    agency: String,
+}
+
+fn write_people(
+    conn: &mut DbConnection,
+    o: &Options,
+    orgs: &Orgs,
+    rng: &mut StdRng,
+) -> Result<Vec<Someone>, SeedError> {
+    let hash = crate::accounts::password::hash(&o.password)?;
+    let now = Utc::now().naive_utc();
+    let first = next_id(conn, "users")?;
+    let per_agency = o.users.div_ceil(orgs.agencies.len());
+    let mut people = Vec::with_capacity(o.users);
+    let columns = [
+        "id",
+        "email",
+        "name",
+        "nip",
+        "password_hash",
+        "email_verified_at",
+        "agency_id",
+        "unit_id",
+        "position_id",
+        "supervisor_id",
+        "is_author",
+        "is_agency_admin",
+        "is_platform_admin",
+        "disabled",
+        "session_version",
+        "language",
+        "created_at",
+        "updated_at",
+        "partner_id",
+        "show_in_standing",
+    ];
+    let mut b = Batch::new("users", &columns);
+    for chunk_start in (0..o.users).step_by(5_000) {
+        crate::db::transaction(conn, |conn| {
+            for i in chunk_start..(chunk_start + 5_000).min(o.users) {
+                let p = names::person(i);
+                let agency = &orgs.agencies[i / per_agency];
+                let local = i % per_agency;
+                let units = names::UNITS.len();
+                // local 1..=units head the units (the first also administers the agency);
+                // everyone else belongs to a unit and reports to its head
+                let head = (1..=units).contains(&local);
+                let unit = if head { local - 1 } else { local % units };
+                let agency_start = i - local;
+                let supervisor = if head || agency_start + unit + 1 >= o.users {
+                    None
+                } else {
+                    Some(first + (agency_start + unit + 1) as i64)
+                };
+                let position = if head {
+                    agency.3[0]
+                } else {
+                    agency.3[1 + local % (agency.3.len() - 1)]
+                };
+                let joined = now - Duration::days(rng.random_range(400..3_000));
+                let id = first + i as i64;
+                b.row(&[
+                    V::I(id),
+                    V::T(&p.email),
+                    V::T(&p.name),
+                    V::T(&p.nip),
+                    V::T(&hash),
+                    V::At(joined),
+                    V::I(agency.0),
+                    V::I(agency.2[unit]),
+                    V::I(position),
+                    supervisor.map(V::I).unwrap_or(V::Null),
+                    V::B(false),
+                    V::B(local == 1),
+                    V::B(false),
+                    V::B(false),
+                    V::I(1),
+                    V::Null,
+                    V::At(joined),
+                    V::At(joined),
+                    V::Null,
+                    V::B(rng.random_bool(0.3)),
+                ]);
+                people.push(Someone {
+                    id,
+                    name: p.name,
+                    nip: p.nip,
+                    agency_id: agency.0,
+                    agency: agency.1.clone(),
+                });
+                if b.pending_rows() >= 1_000 {
+                    b.flush(conn)?;
+                }
+            }
+            b.flush(conn)
+        })?;
+    }
+    Ok(people)
+}
+
+/// The benchmark person completes `courses` through the real learning code.
+fn complete_for_real(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    user_id: i64,
+    courses: &[Course],
+    rng: &mut StdRng,
+) -> Result<(), SeedError> {
+    use crate::learning::{attempts, enroll, progress};
+    for c in courses {
+        let e = enroll::enroll(conn, user_id, &c.slug, "self", None, None)?
+            .map_err(|r| format!("{}: enrolment refused: {r:?}", c.slug))?;
+        for m in &c.lessons {
+            progress::mark_done(conn, e.id, *m, None)?;
+        }
+        for q in &c.quizzes {
+            let now = Utc::now().naive_utc();
+            let a = attempts::start(conn, &e, q.module_id, now, rng)?
+                .map_err(|r| format!("{}: quiz refused: {r:?}", c.slug))?;
+            let pool = keyed_pool(conn, q.module_id)?;
+            let mut answers = attempts::Answers::new();
+            for (i, item) in a.paper.items.iter().enumerate() {
+                let Some(key) = pool
+                    .iter()
+                    .find(|p| p.0 == item.question_id)
+                    .and_then(|p| p.3.as_ref())
+                else {
+                    continue;
+                };
+                // the form sends shown option indices
+                let shown = match right_answer(key) {
+                    Response::Choices(src) => Response::Choices(
+                        src.iter()
+                            .filter_map(|s| item.option_order.iter().position(|o| o == s))
+                            .collect(),
+                    ),
+                    text => text,
+                };
+                answers.insert(i + 1, shown);
+            }
+            let graded = attempts::submit(conn, a.id, user_id, &answers, now, issuer)?
+                .map_err(|r| format!("{}: submission refused: {r:?}", c.slug))?;
+            if graded.attempt.passed != Some(true) {
+                return Err(SeedError(format!(
+                    "{}: the right answers did not pass the quiz (score {:?})",
+                    c.slug, graded.attempt.score
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_history(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    catalog: &[Course],
+    people: &[Someone],
+    completions_wanted: usize,
+    rng: &mut StdRng,
+    s: &mut Summary,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), SeedError> {
+    let now = Utc::now().naive_utc();
+    let names: HashMap<String, String> = competencies::table
+        .select((competencies::code, competencies::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut seq = CertificateNumbers::load(conn)?;
+    let mut enroll_id = next_id(conn, "enrollments")?;
+    let mut completion_id = next_id(conn, "completions")?;
+
+    let mut eb = Batch::new(
+        "enrollments",
+        &[
+            "id",
+            "user_id",
+            "course_id",
+            "version_id",
+            "source",
+            "assigned_by",
+            "due_at",
+            "enrolled_at",
+            "last_module_id",
+            "last_seen_at",
+            "completed_at",
+            "cycle",
+        ],
+    );
+    let mut lb = Batch::new(
+        "lesson_progress",
+        &["enrollment_id", "module_id", "done_at", "recorded_at"],
+    );
+    let mut qb = Batch::new(
+        "quiz_attempts",
+        &[
+            "enrollment_id",
+            "module_id",
+            "number",
+            "paper",
+            "started_at",
+            "deadline_at",
+            "submitted_at",
+            "answers",
+            "results",
+            "score",
+            "passed",
+            "late",
+        ],
+    );
+    let mut cb = Batch::new(
+        "completions",
+        &[
+            "id",
+            "enrollment_id",
+            "user_id",
+            "course_id",
+            "version_id",
+            "completed_at",
+            "jp",
+            "competencies",
+            "score",
+        ],
+    );
+    let mut vb = Batch::new(
+        "competency_evidence",
+        &[
+            "user_id",
+            "code",
+            "level",
+            "source_kind",
+            "source_id",
+            "title",
+            "earned_at",
+        ],
+    );
+    let mut xb = Batch::new(
+        "certificates",
+        &[
+            "code",
+            "number",
+            "user_id",
+            "completion_id",
+            "course_id",
+            "agency_id",
+            "holder_name",
+            "holder_nip",
+            "agency",
+            "course_slug",
+            "course_title",
+            "course_version",
+            "jp",
+            "competencies",
+            "completed_at",
+            "issued_at",
+            "expires_at",
+            "issuer",
+            "signatory_name",
+            "signatory_title",
+            "kid",
+            "jwt",
+        ],
+    );
+    let mut mb = Batch::new(
+        "milestones",
+        &[
+            "user_id",
+            "key",
+            "kind",
+            "year",
+            "code",
+            "level",
+            "earned_at",
+            "recorded_at",
+        ],
+    );
+
+    let n = people.len().max(1);
+    let mut left = completions_wanted;
+    let mut order: Vec<usize> = (0..catalog.len()).collect();
+    let mut done_total = 0usize;
+    let mut next_report = 100_000;
+    for (k, person) in people.iter().enumerate() {
+        // spread what is left evenly over who is left, ±50 %
+        let remaining_people = n - k;
+        let fair = left.div_ceil(remaining_people);
+        let mut count = if fair == 0 {
+            0
+        } else {
+            rng.random_range(fair / 2..=fair + fair / 2)
+        };
+        count = count.min(left).min(catalog.len());
+        if remaining_people == 1 {
+            count = left.min(catalog.len());
+        }
+        left -= count;
+        order.shuffle(rng);
+        let mut dates: Vec<NaiveDateTime> = (0..count)
+            .map(|_| now - Duration::minutes(rng.random_range(60..730 * 24 * 60)))
+            .collect();
+        dates.sort();
+        let mut events = Vec::new();
+        for (j, &ci) in order.iter().take(count).enumerate() {
+            let c = &catalog[ci];
+            let done = dates[j];
+            let enrolled = done - Duration::hours(rng.random_range(2..24 * 20));
+            let last_module = c
+                .quizzes
+                .last()
+                .map(|q| q.module_id)
+                .or(c.lessons.last().copied());
+            eb.row(&[
+                V::I(enroll_id),
+                V::I(person.id),
+                V::I(c.id),
+                V::I(c.version_id),
+                V::T("self"),
+                V::Null,
+                V::Null,
+                V::At(enrolled),
+                last_module.map(V::I).unwrap_or(V::Null),
+                V::At(done),
+                V::At(done),
+                V::I(1),
+            ]);
+            let span = (done - enrolled).num_minutes().max(1);
+            for (li, m) in c.lessons.iter().enumerate() {
+                let at = enrolled
+                    + Duration::minutes(span * (li as i64 + 1) / (c.lessons.len() as i64 + 2));
+                lb.row(&[V::I(enroll_id), V::I(*m), V::At(at), V::At(at)]);
+            }
+            let mut best = None;
+            for q in &c.quizzes {
+                qb.row(&[
+                    V::I(enroll_id),
+                    V::I(q.module_id),
+                    V::I(1),
+                    V::T(&q.paper),
+                    V::At(done - Duration::minutes(25)),
+                    V::Null,
+                    V::At(done),
+                    V::T(&q.answers),
+                    V::T(&q.results),
+                    V::I(q.score.into()),
+                    V::B(true),
+                    V::B(false),
+                ]);
+                best = best.max(Some(q.score));
+            }
+            let comps_json = serde_json::to_string(&c.competencies).unwrap_or_else(|_| "[]".into());
+            cb.row(&[
+                V::I(completion_id),
+                V::I(enroll_id),
+                V::I(person.id),
+                V::I(c.id),
+                V::I(c.version_id),
+                V::At(done),
+                V::I(c.jp.into()),
+                V::S(comps_json),
+                best.map(|b| V::I(b.into())).unwrap_or(V::Null),
+            ]);
+            events.push(Event {
+                at: done,
+                what: What::Course {
+                    course_id: c.id,
+                    jp: c.jp.into(),
+                },
+            });
+            for (code, level) in &c.competencies {
+                vb.row(&[
+                    V::I(person.id),
+                    V::T(code),
+                    V::I((*level).into()),
+                    V::T("course"),
+                    V::I(completion_id),
+                    V::T(&c.title),
+                    V::At(done),
+                ]);
+                events.push(Event {
+                    at: done,
+                    what: What::Level {
+                        code: code.clone(),
+                        level: *level,
+                    },
+                });
+            }
+            if c.certificate {
+                let year = done.year();
+                let cert = Certificate {
+                    id: 0,
+                    code: code::generate(),
+                    number: code::number(&issuer.config.prefix, year, seq.next(year)),
+                    user_id: person.id,
+                    completion_id,
+                    course_id: c.id,
+                    holder_name: person.name.clone(),
+                    holder_nip: Some(person.nip.clone()),
+                    agency: Some(person.agency.clone()),
+                    course_slug: c.slug.clone(),
+                    course_title: c.title.clone(),
+                    course_version: c.hash.chars().take(12).collect(),
+                    jp: c.jp,
+                    competencies: c
+                        .competencies
+                        .iter()
+                        .map(|(code, level)| CompetencyLevel {
+                            code: code.clone(),
+                            name: names.get(code).cloned().unwrap_or_else(|| code.clone()),
+                            level: *level,
+                        })
+                        .collect(),
+                    completed_at: done,
+                    issued_at: done,
+                    expires_at: c
+                        .valid_months
+                        .filter(|m| *m > 0)
+                        .and_then(|m| done.checked_add_months(Months::new(m as u32))),
+                    issuer: issuer.config.issuer.clone(),
+                    signatory_name: issuer.config.signatory_name.clone(),
+                    signatory_title: issuer.config.signatory_title.clone(),
+                    kid: issuer.signer.kid().to_string(),
+                    jwt: String::new(),
+                    revoked_at: None,
+                    revoked_by: None,
+                    revoked_reason: None,
+                    reminded_at: None,
+                    partner: None,
+                };
+                let jwt = credential::sign(&cert, &issuer.base_url, &issuer.signer)?;
+                xb.row(&[
+                    V::T(&cert.code),
+                    V::T(&cert.number),
+                    V::I(cert.user_id),
+                    V::I(completion_id),
+                    V::I(c.id),
+                    V::I(person.agency_id),
+                    V::T(&cert.holder_name),
+                    V::T(&person.nip),
+                    V::T(&person.agency),
+                    V::T(&cert.course_slug),
+                    V::T(&cert.course_title),
+                    V::T(&cert.course_version),
+                    V::I(cert.jp.into()),
+                    V::S(serde_json::to_string(&cert.competencies).unwrap_or_else(|_| "[]".into())),
+                    V::At(done),
+                    V::At(done),
+                    cert.expires_at.map(V::At).unwrap_or(V::Null),
+                    V::T(&cert.issuer),
+                    cert.signatory_name.as_deref().map(V::T).unwrap_or(V::Null),
+                    cert.signatory_title.as_deref().map(V::T).unwrap_or(V::Null),
+                    V::T(&cert.kid),
+                    V::S(jwt),
+                ]);
+                s.certificates += 1;
+            }
+            enroll_id += 1;
+            completion_id += 1;
+            s.enrollments += 1;
+            s.lessons_done += c.lessons.len();
+            s.attempts += c.quizzes.len();
+            s.completions += 1;
+            s.evidence += c.competencies.len();
+            done_total += 1;
+        }
+        for m in milestones::earned(&events) {
+            mb.row(&[
+                V::I(person.id),
+                V::T(&m.key),
+                V::T(&m.kind),
+                m.year.map(|y| V::I(y.into())).unwrap_or(V::Null),
+                m.code.as_deref().map(V::T).unwrap_or(V::Null),
+                m.level.map(|l| V::I(l.into())).unwrap_or(V::Null),
+                V::At(m.earned_at),
+                V::At(m.earned_at),
+            ]);
+            s.milestones += 1;
+        }
+        // one course in progress for a third of the people: enrolled, first lesson read
+        if k % 3 == 0 && count < catalog.len() {
+            let c = &catalog[order[count]];
+            let enrolled = now - Duration::hours(rng.random_range(1..24 * 60));
+            eb.row(&[
+                V::I(enroll_id),
+                V::I(person.id),
+                V::I(c.id),
+                V::I(c.version_id),
+                V::T("self"),
+                V::Null,
+                V::Null,
+                V::At(enrolled),
+                c.lessons.first().map(|m| V::I(*m)).unwrap_or(V::Null),
+                V::At(enrolled),
+                V::Null,
+                V::I(1),
+            ]);
+            if let Some(m) = c.lessons.first() {
+                lb.row(&[V::I(enroll_id), V::I(*m), V::At(enrolled), V::At(enrolled)]);
+                s.lessons_done += 1;
+            }
+            enroll_id += 1;
+            s.enrollments += 1;
+        }
+        if eb.pending_rows() >= 1_000 || xb.pending_rows() >= 500 {
+            flush_all(
+                conn,
+                [
+                    &mut eb, &mut lb, &mut qb, &mut cb, &mut vb, &mut xb, &mut mb,
+                ],
+            )?;
+        }
+        if done_total >= next_report {
+            progress(&format!("  {done_total} completions written"));
+            next_report += 100_000;
+        }
+    }
+    flush_all(
+        conn,
+        [
+            &mut eb, &mut lb, &mut qb, &mut cb, &mut vb, &mut xb, &mut mb,
+        ],
+    )?;
+    seq.save(conn)?;
+    Ok(())
+}
+
+/// Write the pending rows of every table, parents first, in one transaction.
+fn flush_all(conn: &mut DbConnection, batches: [&mut Batch; 7]) -> Result<(), SeedError> {
+    crate::db::transaction(conn, |conn| {
+        for b in batches {
+            b.flush(conn)?;
+        }
+        Ok::<_, SeedError>(())
+    })
+}
+
+/// Certificate numbers run per year: continue where the database is, save at the end.
+struct CertificateNumbers {
+    last: HashMap<i32, i64>,
+}
+
+impl CertificateNumbers {
+    fn load(conn: &mut DbConnection) -> Result<CertificateNumbers, SeedError> {
+        use crate::db::schema::certificate_sequences as cs;
+        let rows: Vec<(i32, i64)> = cs::table.select((cs::year, cs::last_number)).load(conn)?;
+        Ok(CertificateNumbers {
+            last: rows.into_iter().collect(),
+        })
+    }
+
+    fn next(&mut self, year: i32) -> i64 {
+        let n = self.last.entry(year).or_insert(0);
+        *n += 1;
+        *n
+    }
+
+    fn save(&self, conn: &mut DbConnection) -> Result<(), SeedError> {
+        for (year, last) in &self.last {
+            diesel::sql_query(format!(
+                "INSERT INTO certificate_sequences (year, last_number) VALUES ({year}, {last}) \
+                 ON CONFLICT (year) DO UPDATE SET last_number = excluded.last_number"
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+fn milestone_count(conn: &mut DbConnection) -> Result<usize, SeedError> {
+    use crate::db::schema::milestones;
+    let seeded = users::table
+        .filter(users::email.like(format!("%@{DOMAIN}")))
+        .select(users::id);
+    let n: i64 = milestones::table
+        .filter(milestones::user_id.eq_any(seeded))
+        .count()
+        .get_result(conn)?;
+    Ok(n as usize)
+}
+
+/// On PostgreSQL, move the id sequences past the ids written here.
+fn fix_sequences(conn: &mut DbConnection) -> Result<(), SeedError> {
+    if !matches!(conn, DbConnection::Postgres(_)) {
+        return Ok(());
+    }
+    for table in [
+        "agencies",
+        "units",
+        "positions",
+        "users",
+        "enrollments",
+        "completions",
+    ] {
+        diesel::sql_query(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
