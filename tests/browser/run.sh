@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real-browser tests: start `cakap serve` (debug build) on a fresh database with the sample
 # courses, create a learner, and drive Debian's Chromium with playwright-core through
-# tests/browser/offline.mjs. Screenshots go to target/browser/<label>/.
+# tests/browser/offline.mjs (the offline journey), then tests/browser/journey.mjs (a new person
+# from registration to certificate at phone and desktop size, axe-core on every page) on the same
+# server. Screenshots go to target/browser/<label>/.
 #
 #   tests/browser/run.sh                       # SQLite in a temporary folder
 #   tests/browser/run.sh postgres://…/dbname   # an (empty or Cakap) PostgreSQL database
@@ -15,7 +17,7 @@ LABEL=$([ -n "$DB_URL" ] && echo postgres || echo sqlite)
 OUT="$PWD/target/browser/$LABEL"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   npm ci --prefix tests/browser --silent --no-audit --no-fund
 fi
 cargo build --quiet
@@ -23,8 +25,9 @@ BIN="$PWD/target/debug/cakap"
 
 DATA=$(mktemp -d /tmp/cakap-browser.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# the file mail transport: journey.mjs reads the verification mail from $CAKAP_DATA_DIR/mail
 export CAKAP_DATA_DIR="$DATA" CAKAP_BIND="127.0.0.1:$PORT" CAKAP_BASE_URL="http://127.0.0.1:$PORT" \
-  CAKAP_COURSES_DIR="$PWD/courses" CAKAP_LOG=warn
+  CAKAP_COURSES_DIR="$PWD/courses" CAKAP_LOG=warn CAKAP_MAIL_TRANSPORT=file
 if [ -n "$DB_URL" ]; then export CAKAP_DATABASE_URL="$DB_URL"; fi
 
 SERVER=""
@@ -48,5 +51,10 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "cakap serve did not start"; cat "$DATA/serve.log"; exit 1; }
 
+# both run, also when the first fails, so one CI run shows every failure
+STATUS=0
 BASE="http://127.0.0.1:$PORT" EMAIL="$EMAIL" PASSWORD="$PASSWORD" OUT="$OUT" \
-  node tests/browser/offline.mjs
+  node tests/browser/offline.mjs || STATUS=1
+echo
+BASE="http://127.0.0.1:$PORT" OUT="$OUT" node tests/browser/journey.mjs || STATUS=1
+exit $STATUS

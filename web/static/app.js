@@ -243,6 +243,17 @@
     refresh();
   }
 
+  // ---- a table or code block wider than the text scrolls sideways; while it does, it takes
+  // keyboard focus, so it can be scrolled with the arrow keys too ----
+  function scrollers() {
+    Array.prototype.forEach.call(doc.querySelectorAll(".prose table, .prose pre"), function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) el.setAttribute("tabindex", "0");
+      else el.removeAttribute("tabindex");
+    });
+  }
+  scrollers();
+  window.addEventListener("resize", scrollers);
+
   // ---- saved courses marked wherever they are listed (dashboard) ----
   Array.prototype.forEach.call(doc.querySelectorAll("[data-saved-slug]"), function (el) {
     if (read(SAVED + el.getAttribute("data-saved-slug"), null)) el.hidden = false;
