@@ -75,6 +75,14 @@ enum DevCommand {
         /// Seed of the random choices.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Quiz attempts to leave open for a submission benchmark (one per person and course,
+        /// from asn2 on), started through the real code.
+        #[arg(long, default_value_t = 0)]
+        open_attempts: usize,
+        /// Where to list the open attempts: e-mail, attempt id and the JSON body of a right
+        /// submission, tab-separated, one per line.
+        #[arg(long, value_name = "FILE")]
+        attempts_out: Option<PathBuf>,
     },
 }
 
@@ -303,6 +311,8 @@ fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
         templates,
         out,
         seed,
+        open_attempts,
+        attempts_out,
     } = cmd;
     let keyring = cakap::certificates::keys::Keyring::load_or_create(&config.data_dir)
         .map_err(|e| e.to_string())?;
@@ -320,12 +330,14 @@ fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
         templates: templates.unwrap_or_else(|| config.courses_dir.clone()),
         courses_out: out.unwrap_or_else(|| config.data_dir.join("seed-courses")),
         seed,
+        open_attempts,
+        attempts_out,
     };
     let mut conn = connect(config)?;
     let s = cakap::seed::run(&mut conn, &issuer, &options, &mut |line| println!("{line}"))
         .map_err(|e| e.to_string())?;
     println!(
-        "seeded in {:.1} s: {} agencies, {} units, {} positions, {} people, {} courses, {} enrollments, {} lessons done, {} quiz attempts, {} completions, {} evidence rows, {} certificates, {} milestones",
+        "seeded in {:.1} s: {} agencies, {} units, {} positions, {} people, {} courses, {} enrollments, {} lessons done, {} quiz attempts, {} completions, {} evidence rows, {} certificates, {} milestones, {} open quiz attempts",
         s.seconds,
         s.agencies,
         s.units,
@@ -338,7 +350,8 @@ fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
         s.completions,
         s.evidence,
         s.certificates,
-        s.milestones
+        s.milestones,
+        s.open_attempts
     );
     println!(
         "log in as {} with the password given (--password); course folders in {}",

@@ -55,6 +55,11 @@ pub struct Options {
     pub courses_out: PathBuf,
     /// Seed of the random choices (the same seed gives the same data, but for certificate codes).
     pub seed: u64,
+    /// Quiz attempts to leave open (started, not submitted), for a submission benchmark: one per
+    /// person and course, from the second person on.
+    pub open_attempts: usize,
+    /// Where to list the open attempts: `email<TAB>attempt id<TAB>JSON body of a right submission`.
+    pub attempts_out: Option<PathBuf>,
 }
 
 /// What was written.
@@ -72,6 +77,7 @@ pub struct Summary {
     pub evidence: usize,
     pub certificates: usize,
     pub milestones: usize,
+    pub open_attempts: usize,
     pub benchmark_email: String,
     pub seconds: f64,
 }
@@ -200,6 +206,11 @@ pub fn run(
         .map(|c| c.competencies.len())
         .sum::<usize>();
     s.milestones = milestone_count(conn)?;
+
+    if o.open_attempts > 0 {
+        progress(&format!("open quiz attempts: {}", o.open_attempts));
+        s.open_attempts = open_attempts(conn, o, &catalog, &people[1..], &mut rng)?;
+    }
     s.seconds = started.elapsed().as_secs_f64();
     Ok(s)
 }
@@ -640,6 +651,97 @@ fn write_people(
     Ok(people)
 }
 
+/// The body of a submission answering `paper` rightly, in shown option order (as a client sends).
+fn right_submission(
+    paper: &crate::learning::draw::Paper,
+    pool: &[Keyed],
+) -> crate::learning::attempts::Answers {
+    let mut answers = crate::learning::attempts::Answers::new();
+    for (i, item) in paper.items.iter().enumerate() {
+        let Some(key) = pool
+            .iter()
+            .find(|p| p.0 == item.question_id)
+            .and_then(|p| p.3.as_ref())
+        else {
+            continue;
+        };
+        let shown = match right_answer(key) {
+            Response::Choices(src) => Response::Choices(
+                src.iter()
+                    .filter_map(|s| item.option_order.iter().position(|o| o == s))
+                    .collect(),
+            ),
+            text => text,
+        };
+        answers.insert(i + 1, shown);
+    }
+    answers
+}
+
+/// Start (and leave open) up to `o.open_attempts` attempts through the real code: each person in
+/// turn enrolls in each course and starts its first quiz. Lists them in `o.attempts_out`.
+fn open_attempts(
+    conn: &mut DbConnection,
+    o: &Options,
+    catalog: &[Course],
+    people: &[Someone],
+    rng: &mut StdRng,
+) -> Result<usize, SeedError> {
+    use crate::learning::{attempts, enroll};
+    use std::io::Write;
+    let mut out = match &o.attempts_out {
+        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(
+            |e| SeedError(format!("cannot write {}: {e}", path.display())),
+        )?)),
+        None => None,
+    };
+    let emails: HashMap<i64, String> = users::table
+        .filter(users::email.like(format!("%@{DOMAIN}")))
+        .select((users::id, users::email))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let pools: Vec<Option<Vec<Keyed>>> = catalog
+        .iter()
+        .map(|c| c.quizzes.first().map(|q| keyed_pool(conn, q.module_id)).transpose())
+        .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    'people: for p in people {
+        for (c, pool) in catalog.iter().zip(&pools) {
+            if n >= o.open_attempts {
+                break 'people;
+            }
+            let (Some(q), Some(pool)) = (c.quizzes.first(), pool) else {
+                continue;
+            };
+            let Ok(e) = enroll::enroll(conn, p.id, &c.slug, "self", None, None)? else {
+                continue;
+            };
+            let Ok(a) = attempts::start(conn, &e, q.module_id, Utc::now().naive_utc(), rng)?
+            else {
+                continue;
+            };
+            if let Some(out) = out.as_mut() {
+                let answers: serde_json::Map<String, serde_json::Value> =
+                    right_submission(&a.paper, pool)
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), serde_json::to_value(v).unwrap_or_default()))
+                        .collect();
+                let body = serde_json::json!({ "answers": answers });
+                let email = emails.get(&p.id).map(String::as_str).unwrap_or("");
+                writeln!(out, "{email}\t{}\t{body}", a.id)
+                    .map_err(|e| SeedError(format!("cannot write the attempt list: {e}")))?;
+            }
+            n += 1;
+        }
+    }
+    if let Some(mut out) = out {
+        out.flush()
+            .map_err(|e| SeedError(format!("cannot write the attempt list: {e}")))?;
+    }
+    Ok(n)
+}
+
 /// The benchmark person completes `courses` through the real learning code.
 fn complete_for_real(
     conn: &mut DbConnection,
@@ -660,26 +762,7 @@ fn complete_for_real(
             let a = attempts::start(conn, &e, q.module_id, now, rng)?
                 .map_err(|r| format!("{}: quiz refused: {r:?}", c.slug))?;
             let pool = keyed_pool(conn, q.module_id)?;
-            let mut answers = attempts::Answers::new();
-            for (i, item) in a.paper.items.iter().enumerate() {
-                let Some(key) = pool
-                    .iter()
-                    .find(|p| p.0 == item.question_id)
-                    .and_then(|p| p.3.as_ref())
-                else {
-                    continue;
-                };
-                // the form sends shown option indices
-                let shown = match right_answer(key) {
-                    Response::Choices(src) => Response::Choices(
-                        src.iter()
-                            .filter_map(|s| item.option_order.iter().position(|o| o == s))
-                            .collect(),
-                    ),
-                    text => text,
-                };
-                answers.insert(i + 1, shown);
-            }
+            let answers = right_submission(&a.paper, &pool);
             let graded = attempts::submit(conn, a.id, user_id, &answers, now, issuer)?
                 .map_err(|r| format!("{}: submission refused: {r:?}", c.slug))?;
             if graded.attempt.passed != Some(true) {

@@ -1,0 +1,34 @@
+-- wrk script for W2: each request submits right answers to one open quiz attempt, taken in turn
+-- from $ATTEMPTS (token<TAB>attempt id<TAB>JSON body per line); each wrk thread takes its own
+-- share. Past the end of its share a thread starts over (those re-submissions store nothing; the
+-- script around it counts what was graded).
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+local mine = {}
+local next_one = 1
+
+function init(args)
+  local nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
+  local i = 0
+  for line in io.lines(os.getenv("ATTEMPTS")) do
+    if i % nthreads == id then
+      local token, attempt, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+      if token then mine[#mine + 1] = { token, attempt, body } end
+    end
+    i = i + 1
+  end
+end
+
+function request()
+  local a = mine[next_one]
+  next_one = next_one % #mine + 1
+  return wrk.format("POST", "/api/v1/attempts/" .. a[2] .. "/submit", {
+    ["Authorization"] = "Bearer " .. a[1],
+    ["Content-Type"] = "application/json",
+  }, a[3])
+end
