@@ -16,13 +16,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn healthz(db: web::Data<Db>) -> HttpResponse {
     let backend = db.backend().name();
-    let checked = db
-        .run_with_timeout(Some(TIMEOUT), |conn| {
-            settings::get(conn, settings::SCHEMA_VERSION_KEY)?.ok_or_else(|| {
-                DbError::Internal("the schema is not set up; run `cakap migrate`".into())
+    let checked = match db.check_file() {
+        Err(e) => Err(e),
+        Ok(()) => {
+            db.run_with_timeout(Some(TIMEOUT), |conn| {
+                settings::get(conn, settings::SCHEMA_VERSION_KEY)?.ok_or_else(|| {
+                    DbError::Internal("the schema is not set up; run `cakap migrate`".into())
+                })
             })
-        })
-        .await;
+            .await
+        }
+    };
     match checked {
         Ok(_) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))

@@ -15,6 +15,7 @@ pub mod health;
 pub mod home;
 pub mod learning;
 pub mod mail;
+pub mod memory;
 pub mod recognition;
 pub mod secrets;
 pub mod seed;

@@ -166,6 +166,7 @@ enum CoursesCommand {
 }
 
 fn main() -> ExitCode {
+    cakap::memory::limit_arenas();
     let cli = Cli::parse();
     // a file conversion: needs no settings, so it works without a cakap.toml
     if let Command::Courses(CoursesCommand::ImportGift { file, into, title }) = &cli.command {

@@ -79,6 +79,7 @@ impl State {
             .map_err(|e| StartError::Web(format!("start-up task failed: {e}")))??;
         if config.publish_on_start {
             publish_courses_dir(&db, &config.courses_dir).await;
+            crate::memory::give_back();
         }
         let secrets = Secrets::load_or_create(&config.data_dir).map_err(StartError::Secrets)?;
         clear_uploads(&config.data_dir.join("tmp"));
@@ -268,6 +269,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let mail_templates = state.mail_templates;
     let mailer = web::Data::new(state.mailer);
     let issuer = state.issuer;
+    let lookups = web::Data::new(crate::certificates::routes::Lookups::default());
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -279,6 +281,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(mail_templates.clone())
             .app_data(mailer.clone())
             .app_data(issuer.clone())
+            .app_data(lookups.clone())
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)

@@ -1,4 +1,6 @@
-//! Fixed-window rate limits kept in the database, so every server of a deployment counts together.
+//! Fixed-window rate limits kept in the database, so every server of a deployment counts together,
+//! and [`LocalLimiter`], kept in one server's memory, for limits checked on every request of a hot
+//! public page (where a database write per request would be the page's whole cost).
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -94,4 +96,81 @@ pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
 /// Whole minutes to wait, at least one.
 pub fn minutes(wait: Duration) -> i64 {
     ((wait.num_seconds() + 59) / 60).max(1)
+}
+
+/// Fixed-window counters in this server's memory: no database work per request. With several
+/// servers behind a load balancer each counts on its own, so an address may get up to `max` per
+/// server; use it where that is still far too few to matter (guessing 100-bit codes) and a
+/// database-backed [`Limit`] guards the rarer event (the misses).
+pub struct LocalLimiter {
+    limit: Limit,
+    state: std::sync::Mutex<LocalWindow>,
+}
+
+struct LocalWindow {
+    start: NaiveDateTime,
+    counts: std::collections::HashMap<String, i32>,
+}
+
+/// Addresses tracked per window at most; past that, new ones are let through uncounted (memory
+/// stays bounded whatever arrives).
+const LOCAL_KEYS: usize = 100_000;
+
+impl LocalLimiter {
+    pub fn new(limit: Limit) -> LocalLimiter {
+        LocalLimiter {
+            limit,
+            state: std::sync::Mutex::new(LocalWindow {
+                start: Utc::now().naive_utc(),
+                counts: std::collections::HashMap::new(),
+            }),
+        }
+    }
+
+    /// Count one event against `key` at `now`; `Some(wait)` when it is over the limit (the event
+    /// is then not counted).
+    pub fn hit(&self, key: &str, now: NaiveDateTime) -> Option<Duration> {
+        let mut w = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if now >= w.start + self.limit.window || now < w.start {
+            w.start = now;
+            w.counts.clear();
+        }
+        let wait = w.start + self.limit.window - now;
+        match w.counts.get_mut(key) {
+            Some(n) if *n >= self.limit.max => Some(wait),
+            Some(n) => {
+                *n += 1;
+                None
+            }
+            None => {
+                if w.counts.len() < LOCAL_KEYS {
+                    w.counts.insert(key.to_string(), 1);
+                }
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+
+    #[test]
+    fn local_limiter_counts_per_key_and_window() {
+        let l = LocalLimiter::new(Limit {
+            max: 3,
+            window: Duration::minutes(10),
+        });
+        let t = Utc::now().naive_utc();
+        for _ in 0..3 {
+            assert_eq!(l.hit("a", t), None);
+        }
+        assert_eq!(
+            l.hit("a", t + Duration::minutes(1)),
+            Some(Duration::minutes(9))
+        );
+        assert_eq!(l.hit("b", t), None, "other keys count on their own");
+        assert_eq!(l.hit("a", t + Duration::minutes(10)), None, "a new window");
+    }
 }

@@ -267,19 +267,23 @@ async fn module_page(
     let (slug, module) = path.into_inner();
     // saving a course for offline reading fetches every module; that is not opening them
     let prefetch = req.headers().contains_key(PREFETCH);
-    let learner = match &me.0 {
-        Some(u) => {
-            let (uid, s2, m2) = (u.id, slug.clone(), module.clone());
-            db.run(move |conn| {
-                let opened = (!prefetch).then_some(m2.as_str());
-                Ok::<_, AppError>(learner_view(conn, uid, &s2, opened)?)
-            })
-            .await?
-        }
-        None => None,
-    };
-    let which = which_for(&learner, Which::Current);
-    render_module(&req, &db, &views, slug, module, which, learner).await
+    let uid = me.0.as_ref().map(|u| u.id);
+    // one trip to the database for the learner's place and the page
+    let (learner, view) = db
+        .run(move |conn| {
+            let learner = match uid {
+                Some(uid) => {
+                    let opened = (!prefetch).then_some(module.as_str());
+                    learner_view(conn, uid, &slug, opened)?
+                }
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            let view = store::module(conn, &slug, &module, &which)?;
+            Ok::<_, AppError>((learner, view))
+        })
+        .await?;
+    render_module(&req, &views, view.ok_or(AppError::NotFound)?, learner)
 }
 
 async fn module_version_page(
@@ -289,23 +293,22 @@ async fn module_version_page(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash, module) = path.into_inner();
-    render_module(&req, &db, &views, slug, module, Which::Hash(hash), None).await
+    let view = db
+        .run(move |conn| {
+            Ok::<_, AppError>(store::module(conn, &slug, &module, &Which::Hash(hash))?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_module(&req, &views, view, None)
 }
 
-async fn render_module(
+fn render_module(
     req: &HttpRequest,
-    db: &Db,
     views: &Views,
-    slug: String,
-    module: String,
-    which: Which,
+    view: store::ModuleView,
     learner: Option<LearnerView>,
 ) -> Result<HttpResponse, AppError> {
     let own_version = learner.is_some();
-    let view = db
-        .run(move |conn| Ok::<_, AppError>(store::module(conn, &slug, &module, &which)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
     let base = if view.is_current || own_version {
         format!("/courses/{}", view.course_slug)
     } else {

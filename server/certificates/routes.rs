@@ -23,11 +23,21 @@ use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 
 /// Lookups of certificates by code per client address: generous for an HR officer checking a
-/// pile of printouts, far too few to enumerate 100-bit codes.
+/// pile of printouts, far too few to enumerate 100-bit codes. Counted in each server's memory
+/// ([`Lookups`]); the misses, where guessing shows, are counted in the database.
 pub const LOOKUP_IP: Limit = Limit {
     max: 120,
     window: chrono::Duration::minutes(10),
 };
+
+/// The per-address lookup counter of this server (application data).
+pub struct Lookups(pub ratelimit::LocalLimiter);
+
+impl Default for Lookups {
+    fn default() -> Lookups {
+        Lookups(ratelimit::LocalLimiter::new(LOOKUP_IP))
+    }
+}
 
 /// Lookups that found nothing, per address: guessing shows up here first.
 pub const MISS_IP: Limit = Limit {
@@ -141,8 +151,8 @@ async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
 // ---------- public lookup ----------
 
 /// Look a code up for someone at `ip`, counting it against the rate limits.
-async fn lookup(db: &Db, ip: String, raw: String) -> Result<Option<Stored>, AppError> {
-    Ok(match lookup_any(db, ip, raw).await? {
+async fn lookup(db: &Db, req: &HttpRequest, raw: String) -> Result<Option<Stored>, AppError> {
+    Ok(match lookup_any(db, req, raw).await? {
         Some(Found::Certificate(s)) => Some(*s),
         _ => None,
     })
@@ -154,16 +164,18 @@ enum Found {
     Letter(Box<crate::recognition::letters::Letter>),
 }
 
-async fn lookup_any(db: &Db, ip: String, raw: String) -> Result<Option<Found>, AppError> {
-    db.run(move |conn| {
-        let key = format!("cert-lookup:{ip}");
-        let miss_key = format!("cert-miss:{ip}");
-        for (k, limit) in [(&key, LOOKUP_IP), (&miss_key, MISS_IP)] {
-            if let Some(wait) = ratelimit::blocked(conn, k, limit)? {
-                return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
-            }
+async fn lookup_any(db: &Db, req: &HttpRequest, raw: String) -> Result<Option<Found>, AppError> {
+    let ip = client_ip(req);
+    if let Some(lookups) = req.app_data::<web::Data<Lookups>>() {
+        if let Some(wait) = lookups.0.hit(&ip, now()) {
+            return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
         }
-        ratelimit::hit(conn, &key, LOOKUP_IP)?;
+    }
+    db.run(move |conn| {
+        let miss_key = format!("cert-miss:{ip}");
+        if let Some(wait) = ratelimit::blocked(conn, &miss_key, MISS_IP)? {
+            return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
+        }
         let found = match code::normalize(&raw) {
             Some(c) => match store::by_code(conn, &c)? {
                 Some(s) => Some(Found::Certificate(Box::new(s))),
@@ -215,7 +227,7 @@ async fn verify_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let raw = path.into_inner();
-    let found = lookup_any(&db, client_ip(&req), raw.clone()).await?;
+    let found = lookup_any(&db, &req, raw.clone()).await?;
     let body = match &found {
         Some(Found::Letter(l)) => {
             crate::recognition::routes::verify_view(&views, &req, l, &issuer)?
@@ -354,7 +366,7 @@ pub(crate) async fn lookup_api(
     issuer: web::Data<Issuer>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let found = lookup(&db, client_ip(&req), path.into_inner()).await?;
+    let found = lookup(&db, &req, path.into_inner()).await?;
     match found {
         Some(s) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -411,7 +423,7 @@ pub(crate) async fn verify_api(
                 .ok()
                 .map(|d| d.claims.jti);
             let found = match code {
-                Some(c) => lookup(&db, client_ip(&req), c).await?,
+                Some(c) => lookup(&db, &req, c).await?,
                 None => None,
             };
             Verdict {
@@ -427,7 +439,7 @@ pub(crate) async fn verify_api(
             reason: Some(r.to_string()),
             certificate: None,
         },
-        Ok(claims) => match lookup(&db, client_ip(&req), claims.jti.clone()).await? {
+        Ok(claims) => match lookup(&db, &req, claims.jti.clone()).await? {
             None => Verdict {
                 valid: false,
                 status: "not_found".into(),

@@ -41,6 +41,9 @@ pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
 }
 
 /// What the page template sees.
+/// Evidence items listed per competency on the profile page (newest first).
+pub const EVIDENCE_SHOWN: usize = 8;
+
 pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
     let date = |d: chrono::NaiveDateTime| crate::text::date(d.date(), lang);
     let rows: Vec<Value> = view
@@ -60,7 +63,10 @@ pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
                 "assessed": r.assessed.as_ref().map(|a| json!({"level": a.level, "date": date(a.assessed_at), "source": a.source})),
                 "evidenced": r.evidenced,
                 "evidence_count": r.evidence.len(),
-                "evidence": r.evidence.iter().map(|e| json!({
+                // the newest few; with hundreds of completions the whole list made the page
+                // heavy on a phone (and slow to build)
+                "evidence_more": r.evidence.len().saturating_sub(EVIDENCE_SHOWN),
+                "evidence": r.evidence.iter().take(EVIDENCE_SHOWN).map(|e| json!({
                     "level": e.level, "title": e.title, "date": date(e.earned_at),
                     "kind_key": format!("competency.source.{}", e.source_kind),
                 })).collect::<Vec<_>>(),

@@ -102,6 +102,11 @@ where
     if !outermost_sqlite {
         return conn.transaction(f);
     }
+    // Writers of this process take turns on a lock of their own before asking SQLite: the next
+    // one starts the moment the last commits, where SQLite's busy handler would have it sleep
+    // (1, 2, 5 … 100 ms) and retry — the long tail of write latency under load.
+    let turn = sqlite_writer_turn(conn)?;
+    let _turn = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let DbConnection::Sqlite(inner) = conn {
         AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
     }
@@ -117,11 +122,57 @@ where
     }
 }
 
+#[cfg(unix)]
+fn sqlite_file_id(url: &DatabaseUrl) -> Option<(u64, u64)> {
+    url.sqlite_path().and_then(pool::file_id)
+}
+
+#[cfg(not(unix))]
+fn sqlite_file_id(_url: &DatabaseUrl) -> Option<(u64, u64)> {
+    None
+}
+
+/// The writers' lock of the SQLite file `conn` is on (one per file, for the whole process).
+fn sqlite_writer_turn(
+    conn: &mut DbConnection,
+) -> Result<std::sync::Arc<std::sync::Mutex<()>>, diesel::result::Error> {
+    use diesel::RunQueryDsl;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    static TURNS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    let file = diesel::sql_query("PRAGMA database_list")
+        .load::<Database>(conn)?
+        .into_iter()
+        .find(|d| d.name == "main")
+        .map(|d| d.file)
+        .unwrap_or_default();
+    let mut turns = TURNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok(turns.entry(file).or_default().clone())
+}
+
 /// The shared handle to the database: the pool and what it points at.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    /// One permit per pooled connection: a request waits here (asynchronously) for its turn
+    /// instead of parking a blocking thread on the pool. Without it every waiting request held a
+    /// thread of its own, hundreds under load, each with its own allocator arena (memory) and
+    /// wake-ups (time).
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// SQLite: device and inode of the file when opened (see [`Db::check_file`]).
+    file_id: Option<(u64, u64)>,
 }
 
 impl Db {
@@ -132,11 +183,26 @@ impl Db {
         Ok(Db {
             pool,
             url: url.clone(),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
+            file_id: sqlite_file_id(url),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.url.backend()
+    }
+
+    /// SQLite: fail when the database file was deleted or replaced since start-up (open
+    /// connections would go on writing into the deleted file). The pool checks this at most once
+    /// a second; the health check asks every time.
+    pub fn check_file(&self) -> Result<(), DbError> {
+        if self.file_id.is_some() && sqlite_file_id(&self.url) != self.file_id {
+            return Err(DbError::connect(
+                &self.url,
+                "the database file was deleted or replaced while Cakap was running; restore it and restart",
+            ));
+        }
+        Ok(())
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -162,7 +228,24 @@ impl Db {
     {
         let pool = self.pool.clone();
         let url = self.url.clone();
+        let unavailable = |reason: String| DbError::Unavailable {
+            backend: self.url.backend(),
+            reason,
+        };
+        let wait = timeout.unwrap_or(pool::CONNECTION_TIMEOUT);
+        let permit = match tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(unavailable(e.to_string()).into()),
+            Err(_) => {
+                return Err(unavailable(format!(
+                    "no database connection became free within {} s",
+                    wait.as_secs()
+                ))
+                .into())
+            }
+        };
         let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let got = match timeout {
                 Some(t) => pool.get_timeout(t),
                 None => pool.get(),

@@ -1,6 +1,7 @@
 //! The connection pool. The manager picks the backend from the URL scheme and reports errors for
 //! that backend only (r2d2's stock manager over `MultiConnection` would try each backend in turn).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -27,6 +28,9 @@ pub struct Manager {
     /// file being deleted or replaced under it instead of writing into a ghost.
     #[cfg(unix)]
     sqlite_file_id: Option<(u64, u64)>,
+    started: std::time::Instant,
+    /// Milliseconds after `started` of the last real check (0: never).
+    last_check: AtomicU64,
 }
 
 impl Manager {
@@ -35,6 +39,8 @@ impl Manager {
             #[cfg(unix)]
             sqlite_file_id: url.sqlite_path().and_then(file_id),
             url,
+            started: std::time::Instant::now(),
+            last_check: AtomicU64::new(0),
         }
     }
 
@@ -53,7 +59,7 @@ impl Manager {
 }
 
 #[cfg(unix)]
-fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+pub(crate) fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
@@ -100,7 +106,15 @@ impl r2d2::ManageConnection for Manager {
         connect(&self.url, false)
     }
 
+    /// Runs at every check-out: at most once a second (per pool) it looks at the SQLite file
+    /// or asks PostgreSQL `SELECT 1`; in between a connection is trusted (a query on a broken one
+    /// fails and says so). Checking every time cost a query and a `stat` per database call.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.last_check.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < 1_000 && last != 0 {
+            return Ok(());
+        }
         if !self.sqlite_file_is_ours() {
             return Err(DbError::connect(
                 &self.url,
@@ -108,7 +122,9 @@ impl r2d2::ManageConnection for Manager {
             ));
         }
         conn.batch_execute("SELECT 1")
-            .map_err(|e| DbError::connect(&self.url, &e.to_string()))
+            .map_err(|e| DbError::connect(&self.url, &e.to_string()))?;
+        self.last_check.store(now.max(1), Ordering::Relaxed);
+        Ok(())
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -116,13 +132,16 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+/// How long a request waits for a free connection before it is told the database is busy.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Build the pool. The caller has already made one connection (and run migrations), so the
 /// database is known to be reachable.
 pub fn build(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(CONNECTION_TIMEOUT)
         .error_handler(Box::new(LogErrors))
         .build(Manager::new(url.clone()))
         .map_err(|e| DbError::connect(url, &e.to_string()))

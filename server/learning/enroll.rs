@@ -180,6 +180,26 @@ pub fn touch(conn: &mut DbConnection, enrollment_id: i64, module_id: i64) -> Res
     Ok(())
 }
 
+/// How long a "last seen" stays fresh enough not to be written again for the same module.
+pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// [`touch`], unless the learner is on the same module and was seen there within
+/// [`TOUCH_EVERY`]: re-reading a page writes nothing (a write per page view made every reader
+/// queue for the database's write lock).
+pub fn touch_if_moved(
+    conn: &mut DbConnection,
+    e: &Enrollment,
+    module_id: i64,
+) -> Result<(), DbError> {
+    let fresh = e
+        .last_seen_at
+        .is_some_and(|t| Utc::now().naive_utc() - t < TOUCH_EVERY);
+    if e.last_module_id == Some(module_id) && fresh {
+        return Ok(());
+    }
+    touch(conn, e.id, module_id)
+}
+
 /// Start the course again on its current version, as a new cycle after a completed one
 /// (recertification). The caller decides whether the person may; this refuses only when there
 /// is nothing completed to follow, or the course takes no learners.

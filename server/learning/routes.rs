@@ -508,7 +508,7 @@ pub fn learner_view(
             .first(conn)
             .optional()?;
         if let Some(id) = id {
-            enroll::touch(conn, e.id, id)?;
+            enroll::touch_if_moved(conn, &e, id)?;
         }
     }
     let progress = progress::of(conn, e.id, e.version_id)?;

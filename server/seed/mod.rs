@@ -690,9 +690,10 @@ fn open_attempts(
     use crate::learning::{attempts, enroll};
     use std::io::Write;
     let mut out = match &o.attempts_out {
-        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(
-            |e| SeedError(format!("cannot write {}: {e}", path.display())),
-        )?)),
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| SeedError(format!("cannot write {}: {e}", path.display())))?,
+        )),
         None => None,
     };
     let emails: HashMap<i64, String> = users::table
@@ -703,7 +704,12 @@ fn open_attempts(
         .collect();
     let pools: Vec<Option<Vec<Keyed>>> = catalog
         .iter()
-        .map(|c| c.quizzes.first().map(|q| keyed_pool(conn, q.module_id)).transpose())
+        .map(|c| {
+            c.quizzes
+                .first()
+                .map(|q| keyed_pool(conn, q.module_id))
+                .transpose()
+        })
         .collect::<Result<_, _>>()?;
     let mut n = 0;
     'people: for p in people {
@@ -717,8 +723,7 @@ fn open_attempts(
             let Ok(e) = enroll::enroll(conn, p.id, &c.slug, "self", None, None)? else {
                 continue;
             };
-            let Ok(a) = attempts::start(conn, &e, q.module_id, Utc::now().naive_utc(), rng)?
-            else {
+            let Ok(a) = attempts::start(conn, &e, q.module_id, Utc::now().naive_utc(), rng)? else {
                 continue;
             };
             if let Some(out) = out.as_mut() {

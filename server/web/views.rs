@@ -112,7 +112,10 @@ impl Views {
             });
             ctx.insert("me".into(), me.unwrap_or(Value::Null));
         }
-        self.hb.render(name, &Value::Object(ctx)).map_err(|e| {
+        // a Context made from the value takes it as it is; `render(name, &value)` would first
+        // copy the whole page's data (the largest allocation cost of a big page)
+        let ctx = handlebars::Context::from(Value::Object(ctx));
+        self.hb.render_with_context(name, &ctx).map_err(|e| {
             AppError::Internal(format!(
                 "template {name}: {}",
                 crate::text::one_line(&e.to_string())

@@ -117,7 +117,9 @@ SEED_S=$(python3 -c "print(round(($(now_ms) - $t0) / 1000, 1))")
 
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-export CAKAP_BIND="127.0.0.1:$PORT" CAKAP_BASE_URL="$BASE" CAKAP_COURSES_DIR="$WORK/data/seed-courses"
+# as behind a load balancer: W3's requests name their (many) clients in X-Forwarded-For
+export CAKAP_BIND="127.0.0.1:$PORT" CAKAP_BASE_URL="$BASE" CAKAP_COURSES_DIR="$WORK/data/seed-courses" \
+  CAKAP_TRUST_PROXY=true
 start_server "$BASE" "$WORK/serve.log" "$WORK/ms"
 START_MS=$(cat "$WORK/ms")
 echo "cakap serve is up on $BASE ($START_MS ms)"

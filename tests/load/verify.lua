@@ -8,6 +8,10 @@ function init(args)
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
 end
 
+-- Many HR officers, not one: the server runs as behind a load balancer (CAKAP_TRUST_PROXY) and
+-- each request comes from one of 65,536 addresses, so the per-address lookup limit (120 per
+-- 10 minutes) applies as it would in real use.
 function request()
-  return wrk.format("GET", "/v/" .. codes[math.random(#codes)])
+  local from = "10.77." .. math.random(0, 255) .. "." .. math.random(0, 255)
+  return wrk.format("GET", "/v/" .. codes[math.random(#codes)], { ["X-Forwarded-For"] = from })
 end
