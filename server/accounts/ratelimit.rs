@@ -120,8 +120,9 @@ impl LocalLimiter {
     pub fn new(limit: Limit) -> LocalLimiter {
         LocalLimiter {
             limit,
+            // the first hit starts the first window
             state: std::sync::Mutex::new(LocalWindow {
-                start: Utc::now().naive_utc(),
+                start: NaiveDateTime::MIN,
                 counts: std::collections::HashMap::new(),
             }),
         }
