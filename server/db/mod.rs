@@ -105,8 +105,7 @@ where
     // Writers of this process take turns on a lock of their own before asking SQLite: the next
     // one starts the moment the last commits, where SQLite's busy handler would have it sleep
     // (1, 2, 5 … 100 ms) and retry — the long tail of write latency under load.
-    let turn = sqlite_writer_turn(conn)?;
-    let _turn = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = sqlite_writer_turn(conn)?;
     if let DbConnection::Sqlite(inner) = conn {
         AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
     }
@@ -132,13 +131,36 @@ fn sqlite_file_id(_url: &DatabaseUrl) -> Option<(u64, u64)> {
     None
 }
 
-/// The writers' lock of the SQLite file `conn` is on (one per file, for the whole process).
-fn sqlite_writer_turn(
-    conn: &mut DbConnection,
-) -> Result<std::sync::Arc<std::sync::Mutex<()>>, diesel::result::Error> {
+/// A writer's turn on one SQLite file (see [`transaction`]); released when dropped.
+struct WriterTurn {
+    file: String,
+    guard: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+thread_local! {
+    /// The files whose turn this thread holds: a transaction on a second connection to the same
+    /// file, opened by the same thread inside the first, must not wait for itself.
+    static HELD: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        if self.guard.take().is_some() {
+            HELD.with(|h| {
+                let mut h = h.borrow_mut();
+                if let Some(i) = h.iter().rposition(|f| *f == self.file) {
+                    h.remove(i);
+                }
+            });
+        }
+    }
+}
+
+/// Wait for this process's turn to write the SQLite file `conn` is on.
+fn sqlite_writer_turn(conn: &mut DbConnection) -> Result<WriterTurn, diesel::result::Error> {
     use diesel::RunQueryDsl;
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
+    use std::sync::{Mutex, OnceLock};
 
     #[derive(diesel::QueryableByName)]
     struct Database {
@@ -147,18 +169,29 @@ fn sqlite_writer_turn(
         #[diesel(sql_type = diesel::sql_types::Text)]
         file: String,
     }
-    static TURNS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    // one lock per file for the life of the process (a handful of files; a few bytes each)
+    static TURNS: OnceLock<Mutex<HashMap<String, &'static Mutex<()>>>> = OnceLock::new();
     let file = diesel::sql_query("PRAGMA database_list")
         .load::<Database>(conn)?
         .into_iter()
         .find(|d| d.name == "main")
         .map(|d| d.file)
         .unwrap_or_default();
-    let mut turns = TURNS
+    if HELD.with(|h| h.borrow().contains(&file)) {
+        return Ok(WriterTurn { file, guard: None });
+    }
+    let lock: &'static Mutex<()> = *TURNS
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    Ok(turns.entry(file).or_default().clone())
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(file.clone())
+        .or_insert_with(|| Box::leak(Box::new(Mutex::new(()))));
+    let guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    HELD.with(|h| h.borrow_mut().push(file.clone()));
+    Ok(WriterTurn {
+        file,
+        guard: Some(guard),
+    })
 }
 
 /// The shared handle to the database: the pool and what it points at.
