@@ -180,7 +180,7 @@ fn sqlite_writer_turn(conn: &mut DbConnection) -> Result<WriterTurn, diesel::res
     if HELD.with(|h| h.borrow().contains(&file)) {
         return Ok(WriterTurn { file, guard: None });
     }
-    let lock: &'static Mutex<()> = *TURNS
+    let lock: &'static Mutex<()> = TURNS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
