@@ -79,11 +79,19 @@ fn load_or_create_key(path: &Path) -> Result<Vec<u8>, SecretError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = vec![0u8; KEY_BYTES];
             rand::rng().fill_bytes(&mut key);
-            write_new_private(path, hex::encode(&key).as_bytes()).map_err(|e| {
-                err(format!(
-                    "cannot create it ({e}); check that the data folder is writable"
-                ))
-            })?;
+            match write_new_private(path, format!("{}\n", hex::encode(&key)).as_bytes()) {
+                Ok(()) => {}
+                // another server sharing the data folder, starting at the same moment, made it
+                // first: use theirs (it appeared whole, see `write_new_private`)
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return load_or_create_key(path);
+                }
+                Err(e) => {
+                    return Err(err(format!(
+                        "cannot create it ({e}); check that the data folder is writable"
+                    )))
+                }
+            }
             tracing::info!(path = %path.display(), "generated a new secret key");
             Ok(key)
         }
@@ -91,8 +99,20 @@ fn load_or_create_key(path: &Path) -> Result<Vec<u8>, SecretError> {
     }
 }
 
-/// Create `path` with owner-only permissions and write `bytes`, durably. Fails if it exists.
+/// Create `path` with owner-only permissions and write `bytes`, durably. Fails (AlreadyExists)
+/// if it exists. The file appears whole or not at all: it is written under a temporary name and
+/// then linked into place, so a second server starting at the same moment never reads it half
+/// written.
 pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{:016x}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -100,10 +120,14 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.write_all(b"\n")?;
-    file.sync_all()
+    let written = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written
 }
 
 #[cfg(unix)]

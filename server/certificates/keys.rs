@@ -5,7 +5,6 @@
 //! server publishes lists every key any server ever signed with.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -223,19 +222,10 @@ fn write_new_key(dir: &Path) -> Result<PathBuf, KeyError> {
     let pem = key
         .to_pkcs8_pem(Default::default())
         .map_err(|e| err(format!("cannot encode the key ({e})")))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(&path)
+    // appears whole (written aside, then linked into place): a server starting beside this
+    // one never reads half a key
+    crate::secrets::write_new_private(&path, pem.as_bytes())
         .map_err(|e| err(format!("cannot create the file ({e})")))?;
-    file.write_all(pem.as_bytes())
-        .and_then(|_| file.sync_all())
-        .map_err(|e| err(format!("cannot write the file ({e})")))?;
     tracing::info!(kid = %public.kid, "created a certificate-signing key");
     Ok(path)
 }
