@@ -19,7 +19,13 @@ async fn healthz(db: web::Data<Db>) -> HttpResponse {
     let checked = match db.check_file() {
         Err(e) => Err(e),
         Ok(()) => {
-            db.run_with_timeout(Some(TIMEOUT), |conn| {
+            let url = db.url().clone();
+            db.run_with_timeout(Some(TIMEOUT), move |conn| {
+                // the pool trusts a connection for a second between checks; this one asks now,
+                // and a connection the server dropped is reported as the database being away
+                use diesel::connection::SimpleConnection;
+                conn.batch_execute("SELECT 1")
+                    .map_err(|e| DbError::connect(&url, &e.to_string()))?;
                 settings::get(conn, settings::SCHEMA_VERSION_KEY)?.ok_or_else(|| {
                     DbError::Internal("the schema is not set up; run `cakap migrate`".into())
                 })

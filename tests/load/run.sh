@@ -215,6 +215,10 @@ print(f"{float(rps.group(1)):.0f} {ms(p50.group(1)):.2f} {ms(p99.group(1)):.2f} 
 '
 }
 
+# resident memory while the workloads run, sampled five times a second
+( while kill -0 "$SERVER" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$SERVER/status" 2>/dev/null; sleep 0.2; done ) >"$WORK/rss.txt" &
+SAMPLER=$!
+
 echo "measuring (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)…"
 measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" >/dev/null # warm-up
 W1=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE$MODULE_PATH")
@@ -241,12 +245,14 @@ W2=$(ATTEMPTS="$WORK/submit1.tsv" measure "$CONNECTIONS" -s "$LUA/submit.lua" "$
 S1=$(count_submitted)
 W2L=$(ATTEMPTS="$WORK/submit2.tsv" measure "$LATENCY_CONNECTIONS" -s "$LUA/submit.lua" "$BASE")
 S2=$(count_submitted)
-RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+kill "$SAMPLER" 2>/dev/null || true
+RSS_KB=$(sort -n "$WORK/rss.txt" | tail -n 1)
+HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 
-python3 - "$BACKEND" "$PAGE_BYTES" "$W1" "$W2" "$W2L" "$W3" "$W4" "$W4L" "$NG" "$((S1 - S0))" "$((S2 - S1))" "$HALF" "$RSS_KB" "$COLD_SORTED" "$START_MS" "$SEED_S" "$CONNECTIONS" "$LATENCY_CONNECTIONS" "$DURATION" <<'EOF'
+python3 - "$BACKEND" "$PAGE_BYTES" "$W1" "$W2" "$W2L" "$W3" "$W4" "$W4L" "$NG" "$((S1 - S0))" "$((S2 - S1))" "$HALF" "$RSS_KB" "$HWM_KB" "$COLD_SORTED" "$START_MS" "$SEED_S" "$CONNECTIONS" "$LATENCY_CONNECTIONS" "$DURATION" <<'EOF'
 import sys
-(backend, page_bytes, w1, w2, w2l, w3, w4, w4l, ng, graded1, graded2, half, rss_kb, cold, start_ms,
- seed_s, conns, lconns, duration) = sys.argv[1:]
+(backend, page_bytes, w1, w2, w2l, w3, w4, w4l, ng, graded1, graded2, half, rss_kb, hwm_kb, cold,
+ start_ms, seed_s, conns, lconns, duration) = sys.argv[1:]
 def parse(s):
     f = s.split()
     return float(f[0]), float(f[1]), float(f[2]), int(f[3]), " ".join(f[4:])
@@ -280,7 +286,8 @@ print(f"W2 {w2r:.0f}/s at {conns} connections (target ≥ 2000/s: {verdict(w2r >
 print(f"   attempts graded and stored: {graded1} + {graded2} of {2 * int(half)} listed "
       "(a request past the list re-submits a graded attempt, which stores nothing)")
 print(f"W4 p99 {w4p99:.1f} ms at {lconns} connections (target < 20 ms: {verdict(w4p99 < 20)})")
-print(f"peak RSS of cakap serve: {rss:.1f} MB (target < 64 MB: {verdict(rss < 64)})")
+print(f"peak RSS of cakap serve under load: {rss:.1f} MB (target < 64 MB: {verdict(rss < 64)}); "
+      f"high-water mark since start-up (publishing the courses folder): {int(hwm_kb) / 1024:.1f} MB")
 print(f"cold start, 100 courses (SQLite): {cold_ms[len(cold_ms) // 2]} ms median of {cold_ms}")
 print(f"start on the benchmark database: {start_ms} ms; seeding it took {seed_s} s")
 EOF
