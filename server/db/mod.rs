@@ -121,16 +121,6 @@ where
     }
 }
 
-#[cfg(unix)]
-fn sqlite_file_id(url: &DatabaseUrl) -> Option<(u64, u64)> {
-    url.sqlite_path().and_then(pool::file_id)
-}
-
-#[cfg(not(unix))]
-fn sqlite_file_id(_url: &DatabaseUrl) -> Option<(u64, u64)> {
-    None
-}
-
 /// A writer's turn on one SQLite file (see [`transaction`]); released when dropped.
 struct WriterTurn {
     file: String,
@@ -204,8 +194,8 @@ pub struct Db {
     /// thread of its own, hundreds under load, each with its own allocator arena (memory) and
     /// wake-ups (time).
     permits: std::sync::Arc<tokio::sync::Semaphore>,
-    /// SQLite: device and inode of the file when opened (see [`Db::check_file`]).
-    file_id: Option<(u64, u64)>,
+    /// SQLite: the file opened (see [`Db::check_file`]).
+    file: pool::SqliteFile,
 }
 
 impl Db {
@@ -217,7 +207,7 @@ impl Db {
             pool,
             url: url.clone(),
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
-            file_id: sqlite_file_id(url),
+            file: pool::SqliteFile::of(url),
         })
     }
 
@@ -229,13 +219,7 @@ impl Db {
     /// connections would go on writing into the deleted file). The pool checks this at most once
     /// a second; the health check asks every time.
     pub fn check_file(&self) -> Result<(), DbError> {
-        if self.file_id.is_some() && sqlite_file_id(&self.url) != self.file_id {
-            return Err(DbError::connect(
-                &self.url,
-                "the database file was deleted or replaced while Cakap was running; restore it and restart",
-            ));
-        }
-        Ok(())
+        self.file.check()
     }
 
     pub fn url(&self) -> &DatabaseUrl {

@@ -21,13 +21,51 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
      PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = FULL;";
 
+/// The SQLite file a pool was opened on (device and inode), so that a connection notices the file
+/// being deleted or replaced under it instead of writing into a ghost. Nothing for PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqliteFile {
+    url: DatabaseUrl,
+    id: Option<(u64, u64)>,
+}
+
+impl SqliteFile {
+    /// The file `url` names, as it is now.
+    pub fn of(url: &DatabaseUrl) -> SqliteFile {
+        SqliteFile {
+            url: url.clone(),
+            id: Self::current(url),
+        }
+    }
+
+    #[cfg(unix)]
+    fn current(url: &DatabaseUrl) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let path = url.sqlite_path()?;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn current(_url: &DatabaseUrl) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Fail when the file is no longer the one opened.
+    pub fn check(&self) -> Result<(), DbError> {
+        if self.id.is_some() && Self::current(&self.url) != self.id {
+            return Err(DbError::connect(
+                &self.url,
+                "the database file was deleted or replaced while Cakap was running; restore it and restart",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
-    /// SQLite: device and inode of the file when the pool was made, so a connection notices the
-    /// file being deleted or replaced under it instead of writing into a ghost.
-    #[cfg(unix)]
-    sqlite_file_id: Option<(u64, u64)>,
+    file: SqliteFile,
     started: std::time::Instant,
     /// Milliseconds after `started` of the last real check (0: never).
     last_check: AtomicU64,
@@ -36,32 +74,12 @@ pub struct Manager {
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Manager {
         Manager {
-            #[cfg(unix)]
-            sqlite_file_id: url.sqlite_path().and_then(file_id),
+            file: SqliteFile::of(&url),
             url,
             started: std::time::Instant::now(),
             last_check: AtomicU64::new(0),
         }
     }
-
-    #[cfg(unix)]
-    fn sqlite_file_is_ours(&self) -> bool {
-        match (self.url.sqlite_path(), self.sqlite_file_id) {
-            (Some(path), Some(id)) => file_id(path) == Some(id),
-            _ => true,
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn sqlite_file_is_ours(&self) -> bool {
-        true
-    }
-}
-
-#[cfg(unix)]
-pub(crate) fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Open one connection to `url`. `create` lets SQLite create a missing file.
@@ -97,12 +115,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = DbError;
 
     fn connect(&self) -> Result<DbConnection, DbError> {
-        if !self.sqlite_file_is_ours() {
-            return Err(DbError::connect(
-                &self.url,
-                "the database file was deleted or replaced while Cakap was running; restore it and restart",
-            ));
-        }
+        self.file.check()?;
         connect(&self.url, false)
     }
 
@@ -115,12 +128,7 @@ impl r2d2::ManageConnection for Manager {
         if now.saturating_sub(last) < 1_000 && last != 0 {
             return Ok(());
         }
-        if !self.sqlite_file_is_ours() {
-            return Err(DbError::connect(
-                &self.url,
-                "the database file was deleted or replaced while Cakap was running; restore it and restart",
-            ));
-        }
+        self.file.check()?;
         conn.batch_execute("SELECT 1")
             .map_err(|e| DbError::connect(&self.url, &e.to_string()))?;
         self.last_check.store(now.max(1), Ordering::Relaxed);

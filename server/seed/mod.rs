@@ -281,35 +281,24 @@ fn load_courses(
 ) -> Result<Vec<Course>, SeedError> {
     let mut out = Vec::with_capacity(slugs.len());
     for slug in slugs {
-        type Row = (
-            i64,
-            Option<i64>,
-            String,
-            String,
-            i32,
-            bool,
-            Option<i32>,
-            i32,
-        );
-        let (id, version, title, hash, jp, certificate, valid_months, pass_mark): Row =
-            courses::table
-                .inner_join(
-                    course_versions::table.on(course_versions::id
-                        .nullable()
-                        .eq(courses::current_version_id)),
-                )
-                .filter(courses::slug.eq(slug))
-                .select((
-                    courses::id,
-                    courses::current_version_id,
-                    course_versions::title,
-                    course_versions::hash,
-                    course_versions::jp,
-                    course_versions::certificate,
-                    course_versions::certificate_valid_months,
-                    course_versions::pass_mark,
-                ))
-                .first(conn)?;
+        type Row = (i64, Option<i64>, String, String, i32, bool, Option<i32>);
+        let (id, version, title, hash, jp, certificate, valid_months): Row = courses::table
+            .inner_join(
+                course_versions::table.on(course_versions::id
+                    .nullable()
+                    .eq(courses::current_version_id)),
+            )
+            .filter(courses::slug.eq(slug))
+            .select((
+                courses::id,
+                courses::current_version_id,
+                course_versions::title,
+                course_versions::hash,
+                course_versions::jp,
+                course_versions::certificate,
+                course_versions::certificate_valid_months,
+            ))
+            .first(conn)?;
         let version_id = version.ok_or_else(|| format!("{slug}: not published"))?;
         let comps: Vec<(String, i32)> = course_competencies::table
             .filter(course_competencies::version_id.eq(version_id))
@@ -324,7 +313,7 @@ fn load_courses(
         let mut quizzes = Vec::new();
         for (module_id, kind) in mods {
             if kind == "quiz" {
-                quizzes.push(quiz_template(conn, version_id, module_id, pass_mark, rng)?);
+                quizzes.push(quiz_template(conn, version_id, module_id, rng)?);
             } else {
                 lessons.push(module_id);
             }
@@ -394,7 +383,6 @@ fn quiz_template(
     conn: &mut DbConnection,
     version_id: i64,
     module_id: i64,
-    pass_mark: i32,
     rng: &mut StdRng,
 ) -> Result<QuizTemplate, SeedError> {
     let quiz = crate::learning::attempts::quiz_module(conn, version_id, module_id)?
@@ -422,7 +410,7 @@ fn quiz_template(
         }
     }
     let score = grading::score(&results);
-    if !grading::passed(score, quiz.pass_mark.max(pass_mark.min(quiz.pass_mark))) {
+    if !grading::passed(score, quiz.pass_mark) {
         return Err(SeedError(format!(
             "the generated right answers of quiz module {module_id} score {score}, below its pass mark"
         )));
@@ -941,20 +929,15 @@ fn write_history(
                 .last()
                 .map(|q| q.module_id)
                 .or(c.lessons.last().copied());
-            eb.row(&[
-                V::I(enroll_id),
-                V::I(person.id),
-                V::I(c.id),
-                V::I(c.version_id),
-                V::T("self"),
-                V::Null,
-                V::Null,
-                V::At(enrolled),
-                last_module.map(V::I).unwrap_or(V::Null),
-                V::At(done),
-                V::At(done),
-                V::I(1),
-            ]);
+            enrollment_row(
+                &mut eb,
+                enroll_id,
+                person.id,
+                c,
+                enrolled,
+                last_module,
+                Some(done),
+            );
             let span = (done - enrolled).num_minutes().max(1);
             for (li, m) in c.lessons.iter().enumerate() {
                 let at = enrolled
@@ -1105,26 +1088,20 @@ fn write_history(
                 V::At(m.earned_at),
                 V::At(m.earned_at),
             ]);
-            s.milestones += 1;
         }
         // one course in progress for a third of the people: enrolled, first lesson read
         if k % 3 == 0 && count < catalog.len() {
             let c = &catalog[order[count]];
             let enrolled = now - Duration::hours(rng.random_range(1..24 * 60));
-            eb.row(&[
-                V::I(enroll_id),
-                V::I(person.id),
-                V::I(c.id),
-                V::I(c.version_id),
-                V::T("self"),
-                V::Null,
-                V::Null,
-                V::At(enrolled),
-                c.lessons.first().map(|m| V::I(*m)).unwrap_or(V::Null),
-                V::At(enrolled),
-                V::Null,
-                V::I(1),
-            ]);
+            enrollment_row(
+                &mut eb,
+                enroll_id,
+                person.id,
+                c,
+                enrolled,
+                c.lessons.first().copied(),
+                None,
+            );
             if let Some(m) = c.lessons.first() {
                 lb.row(&[V::I(enroll_id), V::I(*m), V::At(enrolled), V::At(enrolled)]);
                 s.lessons_done += 1;
@@ -1153,6 +1130,32 @@ fn write_history(
     )?;
     seq.save(conn)?;
     Ok(())
+}
+
+/// A self-enrollment row: last seen at completion (or at enrolment, while in progress).
+fn enrollment_row(
+    eb: &mut Batch,
+    id: i64,
+    user_id: i64,
+    c: &Course,
+    enrolled: NaiveDateTime,
+    last_module: Option<i64>,
+    completed: Option<NaiveDateTime>,
+) {
+    eb.row(&[
+        V::I(id),
+        V::I(user_id),
+        V::I(c.id),
+        V::I(c.version_id),
+        V::T("self"),
+        V::Null,
+        V::Null,
+        V::At(enrolled),
+        last_module.map(V::I).unwrap_or(V::Null),
+        V::At(completed.unwrap_or(enrolled)),
+        completed.map(V::At).unwrap_or(V::Null),
+        V::I(1),
+    ]);
 }
 
 /// Write the pending rows of every table, parents first, in one transaction.
