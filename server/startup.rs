@@ -270,6 +270,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let mailer = web::Data::new(state.mailer);
     let issuer = state.issuer;
     let lookups = web::Data::new(crate::certificates::routes::Lookups::default());
+    let offers = web::Data::new(crate::competency::store::OffersCache::default());
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -282,6 +283,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(mailer.clone())
             .app_data(issuer.clone())
             .app_data(lookups.clone())
+            .app_data(offers.clone())
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)

@@ -255,7 +255,9 @@ fn same_profiles_in_bulk(c: &mut DbConnection) {
     let now = chrono::Utc::now().naive_utc();
     let bulk = cakap::competency::store::profiles_many(c, &ids).unwrap();
     for id in ids {
-        let one = cakap::competency::store::load(c, id, now).unwrap().unwrap();
+        let one = cakap::competency::store::load(c, &Default::default(), id, now)
+            .unwrap()
+            .unwrap();
         assert_eq!(bulk[&id], one.profile, "user {id}");
     }
 }

@@ -67,18 +67,20 @@ async fn plan_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
+    offers: web::Data<super::store::OffersCache>,
     me: CurrentUser,
     path: web::Path<i64>,
     q: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let offers = offers.into_inner();
     let me_id = me.id;
     let year = Utc::now().year();
     let (member, plan, offers) = db
         .run(move |conn| {
             let member = member_of(conn, me_id, id)?;
             let plan = plan::get(conn, id, year)?;
-            let offers = super::store::offers(conn)?;
+            let offers = offers.get(conn)?;
             Ok::<_, AppError>((member, plan, offers))
         })
         .await?;

@@ -100,22 +100,22 @@ async fn profile_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
+    offers: web::Data<store::OffersCache>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let id = me.id;
-    let view = db
-        .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let year = view.year;
-    let (plan, milestones) = db
+    let offers = offers.into_inner();
+    // one trip to the database for the whole page
+    let (view, plan, milestones) = db
         .run(move |conn| {
+            let Some(view) = store::load(conn, &offers, id, Utc::now().naive_utc())? else {
+                return Err(AppError::NotFound);
+            };
             let names = crate::recognition::routes::competency_names(conn)?;
-            Ok::<_, AppError>((
-                super::plan::get(conn, id, year)?,
-                (crate::recognition::milestones::of_user(conn, id)?, names),
-            ))
+            let plan = super::plan::get(conn, id, view.year)?;
+            let milestones = crate::recognition::milestones::of_user(conn, id)?;
+            Ok((view, plan, (milestones, names)))
         })
         .await?;
     let mut data = page_data(&view, &views, lang);
@@ -147,11 +147,13 @@ async fn profile_page(
 )]
 pub(crate) async fn profile_api(
     db: web::Data<Db>,
+    offers: web::Data<store::OffersCache>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
+    let offers = offers.into_inner();
     let view = db
-        .run(move |conn| store::load(conn, id, Utc::now().naive_utc()))
+        .run(move |conn| store::load(conn, &offers, id, Utc::now().naive_utc()))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(view))

@@ -2,6 +2,7 @@
 //! evidence, the agency's settings, and the catalog for recommendations.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
@@ -231,6 +232,38 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
         .collect())
 }
 
+/// [`offers`] kept between requests (every profile page recommends from the whole catalog). The
+/// offers depend on which version of which course is current and on whether it is archived;
+/// a version's title, JP, prerequisites and competencies never change once written. So the cache
+/// holds those three columns of every course and is rebuilt when they differ, whichever server
+/// changed the catalog: one small query instead of two larger ones and their assembly.
+#[derive(Default)]
+pub struct OffersCache(Mutex<Option<(Vec<CatalogRow>, Arc<Vec<Offer>>)>>);
+
+/// (course id, current version id, archived)
+type CatalogRow = (i64, Option<i64>, bool);
+
+impl OffersCache {
+    pub fn get(&self, conn: &mut DbConnection) -> Result<Arc<Vec<Offer>>, DbError> {
+        let catalog: Vec<CatalogRow> = courses::table
+            .order(courses::id)
+            .select((courses::id, courses::current_version_id, courses::archived))
+            .load(conn)?;
+        let held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, offers)) = held.as_ref() {
+            if *seen == catalog {
+                return Ok(offers.clone());
+            }
+        }
+        drop(held);
+        // read after the catalog rows, so at least as new as them: at worst the next request
+        // reloads once more
+        let offers = Arc::new(offers(conn)?);
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((catalog, offers.clone()));
+        Ok(offers)
+    }
+}
+
 /// Slugs of courses the person has in progress (enrolled, current cycle not completed).
 fn in_progress(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbError> {
     Ok(enrollments::table
@@ -244,6 +277,7 @@ fn in_progress(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbE
 /// A person's profile as of `now`.
 pub fn load(
     conn: &mut DbConnection,
+    offers: &OffersCache,
     user_id: i64,
     now: NaiveDateTime,
 ) -> Result<Option<ProfileView>, DbError> {
@@ -282,7 +316,7 @@ pub fn load(
     let assessed = assessed_of(conn, user_id)?;
     let evidence = evidence::of_user(conn, user_id)?;
     let profile = profile::build(&dict, &targets, &assessed, &evidence, basis);
-    let offers = offers(conn)?;
+    let offers = offers.get(conn)?;
     let completed = crate::learning::enroll::completed_slugs(conn, user_id)?;
     let going = in_progress(conn, user_id)?;
     let recommendations = recommend::recommend(&profile, &offers, &completed, &going);

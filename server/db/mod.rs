@@ -5,11 +5,13 @@
 
 pub mod audit;
 mod error;
+pub mod group_commit;
 pub mod introspect;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
 pub mod settings;
+mod stable_plans;
 mod url;
 
 pub use error::DbError;
@@ -105,20 +107,56 @@ where
     // Writers of this process take turns on a lock of their own before asking SQLite: the next
     // one starts the moment the last commits, where SQLite's busy handler would have it sleep
     // (1, 2, 5 … 100 ms) and retry — the long tail of write latency under load.
-    let _turn = sqlite_writer_turn(conn)?;
-    if let DbConnection::Sqlite(inner) = conn {
-        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    let turn = sqlite_writer_turn(conn)?;
+    // Group commit (see `group_commit`): commit without flushing the log, let the next writer
+    // in, then wait for a flush that covers this commit before returning.
+    let wal = if turn.guard.is_some() {
+        group_commit::WalSync::of(&turn.file)
+    } else {
+        None
+    };
+    if wal.is_some() {
+        set_synchronous(conn, "NORMAL")?;
     }
-    match f(conn) {
-        Ok(value) => {
-            Manager::commit_transaction(conn)?;
-            Ok(value)
+    if let DbConnection::Sqlite(inner) = conn {
+        if let Err(e) = AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE") {
+            if wal.is_some() {
+                set_synchronous(conn, "FULL")?;
+            }
+            return Err(e.into());
         }
+    }
+    let outcome = match f(conn) {
+        Ok(value) => Manager::commit_transaction(conn)
+            .map(|()| value)
+            .map_err(E::from),
         Err(e) => match Manager::rollback_transaction(conn) {
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
             Err(rollback) => Err(rollback.into()),
         },
-    }
+    };
+    let Some(wal) = wal else {
+        return outcome;
+    };
+    // other writes on this connection (outside `transaction`) flush as before
+    set_synchronous(conn, "FULL")?;
+    let value = outcome?;
+    let ticket = wal.committed();
+    drop(turn);
+    wal.wait_durable(ticket).map_err(|e| {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new(format!(
+                "the write-ahead log could not be flushed to disk: {e}"
+            )),
+        )
+    })?;
+    Ok(value)
+}
+
+fn set_synchronous(conn: &mut DbConnection, level: &str) -> Result<(), diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(&format!("PRAGMA synchronous = {level}"))
 }
 
 /// A writer's turn on one SQLite file (see [`transaction`]); released when dropped.

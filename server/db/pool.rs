@@ -91,6 +91,7 @@ pub fn connect(url: &DatabaseUrl, create: bool) -> Result<DbConnection, DbError>
             PgConnection::establish(&target).map_err(err)?,
         )),
         DatabaseUrl::SqliteFile { .. } => {
+            super::stable_plans::install();
             let mut conn = SqliteConnection::establish(&target).map_err(err)?;
             // Turning a new file to WAL needs a moment alone with it: when another process (a
             // second server starting at once) holds it, wait and try again, up to ten seconds.

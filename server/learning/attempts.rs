@@ -106,6 +106,9 @@ pub struct Graded {
     pub attempt: Attempt,
     /// This call graded it (false: it was already graded, the stored result is returned).
     pub graded_now: bool,
+    /// The results, built from what was just graded (None when it was graded before: then
+    /// [`results_view`] reads them back).
+    pub results: Option<ResultsView>,
 }
 
 type AttemptRow = (
@@ -442,13 +445,16 @@ pub fn submit(
             return Ok(Ok(Graded {
                 attempt,
                 graded_now: false,
+                results: None,
             }));
         }
         let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
         let empty = Answers::new();
         let used = if late { &empty } else { answers };
-        let graded_now = grade_and_store(conn, &attempt, used, now, late)?;
+        let scored = grade_and_store(conn, &attempt, used, now, late)?;
+        let graded_now = scored.is_some();
         let attempt = find(conn, attempt_id)?.ok_or_else(|| internal("attempt vanished"))?;
+        let results = scored.map(|s| build_results(&attempt, s.results, s.pass_mark, s.keyed));
         if graded_now && attempt.passed == Some(true) {
             let enrollment = enroll::find(conn, attempt.enrollment_id)?
                 .ok_or_else(|| internal("enrollment vanished"))?;
@@ -457,6 +463,7 @@ pub fn submit(
         Ok(Ok(Graded {
             attempt,
             graded_now,
+            results,
         }))
     })
 }
@@ -519,13 +526,21 @@ fn keyed_questions(
 
 /// Grade `answers` (shown indices) against the paper and store the result, once. Returns false
 /// when another submission graded the attempt first.
+/// What grading an attempt produced, kept to show the results without reading them back.
+struct Scored {
+    results: Vec<QuestionResult>,
+    pass_mark: i32,
+    keyed: Vec<Option<KeyedQuestion>>,
+}
+
+/// Grade and store an open attempt; `None` when another request stored it first.
 fn grade_and_store(
     conn: &mut DbConnection,
     attempt: &Attempt,
     answers: &Answers,
     now: NaiveDateTime,
     late: bool,
-) -> Result<bool, DbError> {
+) -> Result<Option<Scored>, DbError> {
     let enrollment_version: i64 = enrollments::table
         .find(attempt.enrollment_id)
         .select(enrollments::version_id)
@@ -570,7 +585,11 @@ fn grade_and_store(
         quiz_attempts::late.eq(late),
     ))
     .execute(conn)?;
-    Ok(updated == 1)
+    Ok((updated == 1).then_some(Scored {
+        results,
+        pass_mark,
+        keyed: questions,
+    }))
 }
 
 /// Shown option indices → source indices (out-of-range ones dropped); text kept as is.
@@ -736,6 +755,17 @@ pub fn results_view(
         .map(|q| q.pass_mark)
         .unwrap_or(100);
     let keyed = keyed_questions(conn, &attempt.paper)?;
+    Ok(Some(build_results(attempt, results, pass_mark, keyed)))
+}
+
+/// The results page's data from a graded attempt, its per-question results, the pass mark and
+/// the questions with their keys (in paper order).
+fn build_results(
+    attempt: &Attempt,
+    results: Vec<QuestionResult>,
+    pass_mark: i32,
+    keyed: Vec<Option<KeyedQuestion>>,
+) -> ResultsView {
     let mut questions = Vec::new();
     for (i, (item, q)) in attempt.paper.items.iter().zip(keyed).enumerate() {
         let Some(q) = q else { continue };
@@ -774,7 +804,7 @@ pub fn results_view(
             accepted,
         });
     }
-    Ok(Some(ResultsView {
+    ResultsView {
         attempt_id: attempt.id,
         number: attempt.number,
         submitted_at: attempt.submitted_at,
@@ -785,7 +815,7 @@ pub fn results_view(
         correct_count: results.iter().filter(|r| r.correct).count(),
         total: attempt.paper.items.len(),
         questions,
-    }))
+    }
 }
 
 fn number_text(x: f64) -> String {

@@ -69,12 +69,39 @@ impl Progress {
     }
 }
 
+/// Progress of one enrollment. Single-key queries, whose prepared statements diesel keeps (a
+/// statement with an `IN` list is prepared anew every time); this runs on every course and module
+/// page.
 pub fn of(
     conn: &mut DbConnection,
     enrollment_id: i64,
     version_id: i64,
 ) -> Result<Progress, DbError> {
-    Ok(of_many(conn, &[(enrollment_id, version_id)])?
+    let mods: Vec<ModuleRow> = modules::table
+        .filter(modules::version_id.eq(version_id))
+        .order(modules::position)
+        .select((
+            modules::version_id,
+            modules::id,
+            modules::slug,
+            modules::kind,
+        ))
+        .load(conn)?;
+    let done: HashSet<(i64, i64)> = lesson_progress::table
+        .filter(lesson_progress::enrollment_id.eq(enrollment_id))
+        .select((lesson_progress::enrollment_id, lesson_progress::module_id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let passed: HashSet<(i64, i64)> = quiz_attempts::table
+        .filter(quiz_attempts::enrollment_id.eq(enrollment_id))
+        .filter(quiz_attempts::passed.eq(Some(true)))
+        .select((quiz_attempts::enrollment_id, quiz_attempts::module_id))
+        .distinct()
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(tally(&[(enrollment_id, version_id)], &mods, &done, &passed)
         .remove(&enrollment_id)
         .unwrap_or_default())
 }
@@ -118,6 +145,17 @@ pub fn of_many(
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
+    Ok(tally(enrollments, &mods, &done, &passed))
+}
+
+/// Progress per enrollment from the versions' modules, the lessons done and the quizzes passed
+/// ((enrollment, module) pairs).
+fn tally(
+    enrollments: &[(i64, i64)],
+    mods: &[ModuleRow],
+    done: &HashSet<(i64, i64)>,
+    passed: &HashSet<(i64, i64)>,
+) -> HashMap<i64, Progress> {
     let mut out = HashMap::new();
     for (enrollment, version) in enrollments {
         let mut p = Progress::default();
@@ -142,5 +180,5 @@ pub fn of_many(
             .unwrap_or(0);
         out.insert(*enrollment, p);
     }
-    Ok(out)
+    out
 }

@@ -499,7 +499,12 @@ pub(crate) async fn submit_api(
         .run(
             move |conn| match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
                 // a retry answers exactly what the first submission did
-                Ok(g) => api_attempt(conn, &g.attempt),
+                Ok(g) => match g.results {
+                    Some(results) => {
+                        Ok(json!({"status": "graded", "attempt": g.attempt, "results": results}))
+                    }
+                    None => api_attempt(conn, &g.attempt),
+                },
                 Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
             },
         )

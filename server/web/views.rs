@@ -27,6 +27,51 @@ pub struct Views {
     i18n: Arc<I18n>,
 }
 
+/// The layout every page is framed in (`partials/layout.hbs`).
+const LAYOUT: &str = "layout";
+
+/// The name of a page's title template (see [`framed`]).
+fn title_of(page: &str) -> String {
+    format!("{page}#title")
+}
+
+/// A page is written as `{{#> layout page_title=EXPR}} … {{/layout}}` (or `title_key=EXPR`, a
+/// message key). handlebars-rust copies the whole context for every partial it expands, which
+/// for a page is all of its data: the module's HTML, a profile's evidence. So pages are split
+/// at load time: the body is registered alone, the title becomes a template of its own, and
+/// [`Views::render`] renders the body, then the layout around it with just the chrome's data.
+/// Returns (body, title template) or `None` for a template that is not framed so.
+fn framed(source: &str) -> Result<Option<(String, String)>, String> {
+    let trimmed = source.trim();
+    let Some(rest) = trimmed.strip_prefix("{{#> layout") else {
+        return Ok(None);
+    };
+    let (args, rest) = rest
+        .split_once("}}")
+        .ok_or("the `{{#> layout …}}` tag is not closed")?;
+    let body = rest
+        .strip_suffix("{{/layout}}")
+        .ok_or("a page that starts with `{{#> layout …}}` must end with `{{/layout}}`")?;
+    let args = args.trim();
+    let title = if let Some(expr) = args.strip_prefix("page_title=") {
+        // `(helper …)` is a subexpression; as a template of its own it is the helper call
+        let expr = expr
+            .strip_prefix('(')
+            .and_then(|e| e.strip_suffix(')'))
+            .unwrap_or(expr);
+        format!("{{{{{expr}}}}}")
+    } else if let Some(expr) = args.strip_prefix("title_key=") {
+        format!("{{{{t {expr}}}}}")
+    } else if args.is_empty() {
+        String::new()
+    } else {
+        return Err(format!(
+            "the layout takes `page_title=…` or `title_key=…`, not `{args}`"
+        ));
+    };
+    Ok(Some((body.to_string(), title)))
+}
+
 impl Views {
     /// Register every template and helper. An error names the template file.
     pub fn load(i18n: Arc<I18n>, assets: Arc<Assets>) -> Result<Views, String> {
@@ -40,12 +85,20 @@ impl Views {
                 .map_err(|_| format!("web/templates/{file}: not UTF-8"))?;
             let name = file.trim_end_matches(".hbs");
             let name = name.strip_prefix("partials/").unwrap_or(name);
-            hb.register_template_string(name, source).map_err(|e| {
+            let error = |e: handlebars::TemplateError| {
                 format!(
                     "web/templates/{file}: {}",
                     crate::text::one_line(&e.to_string())
                 )
-            })?;
+            };
+            match framed(source).map_err(|e| format!("web/templates/{file}: {e}"))? {
+                Some((body, title)) => {
+                    hb.register_template_string(name, body).map_err(error)?;
+                    hb.register_template_string(&title_of(name), title)
+                        .map_err(error)?;
+                }
+                None => hb.register_template_string(name, source).map_err(error)?,
+            }
         }
         hb.register_helper("t", Box::new(Translate::html(i18n.clone())));
         hb.register_helper("asset", Box::new(AssetUrl(assets)));
@@ -74,7 +127,9 @@ impl Views {
                 m
             }
         };
-        ctx.insert("lang".into(), json!(lang.code()));
+        // what the layout shows around every page
+        let mut chrome = Map::new();
+        chrome.insert("lang".into(), json!(lang.code()));
         let here = req
             .uri()
             .path_and_query()
@@ -91,7 +146,7 @@ impl Views {
                 })
             })
             .collect();
-        ctx.insert("languages".into(), Value::Array(switch));
+        chrome.insert("languages".into(), Value::Array(switch));
         {
             use actix_web::HttpMessage;
             let ext = req.extensions();
@@ -99,7 +154,7 @@ impl Views {
                 .get::<super::csrf::CsrfToken>()
                 .map(|t| t.0.clone())
                 .unwrap_or_default();
-            ctx.insert("csrf".into(), json!(csrf));
+            chrome.insert("csrf".into(), json!(csrf));
             let me = ext.get::<super::auth::Session>().map(|s| {
                 json!({
                     "id": s.user.id,
@@ -110,17 +165,31 @@ impl Views {
                     "is_supervisor": s.is_supervisor,
                 })
             });
-            ctx.insert("me".into(), me.unwrap_or(Value::Null));
+            chrome.insert("me".into(), me.unwrap_or(Value::Null));
+        }
+        for (k, v) in &chrome {
+            ctx.insert(k.clone(), v.clone());
         }
         // a Context made from the value takes it as it is; `render(name, &value)` would first
         // copy the whole page's data (the largest allocation cost of a big page)
         let ctx = handlebars::Context::from(Value::Object(ctx));
-        self.hb.render_with_context(name, &ctx).map_err(|e| {
-            AppError::Internal(format!(
-                "template {name}: {}",
-                crate::text::one_line(&e.to_string())
-            ))
-        })
+        let render = |template: &str, ctx: &Context| {
+            self.hb.render_with_context(template, ctx).map_err(|e| {
+                AppError::Internal(format!(
+                    "template {template}: {}",
+                    crate::text::one_line(&e.to_string())
+                ))
+            })
+        };
+        let body = render(name, &ctx)?;
+        let title = title_of(name);
+        if !self.hb.has_template(&title) {
+            return Ok(body);
+        }
+        chrome.insert("title".into(), Value::String(render(&title, &ctx)?));
+        drop(ctx);
+        chrome.insert("body".into(), Value::String(body));
+        render(LAYOUT, &Context::from(Value::Object(chrome)))
     }
 
     /// A `200 OK` HTML page.
@@ -233,5 +302,38 @@ impl HelperDef for AssetUrl {
         })?;
         out.write(&url)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::framed;
+
+    #[test]
+    fn a_framed_page_splits_into_body_and_title() {
+        let (body, title) =
+            framed("{{#> layout page_title=module.title}}\n<h1>x</h1>\n{{/layout}}\n")
+                .unwrap()
+                .unwrap();
+        assert_eq!(body, "\n<h1>x</h1>\n");
+        assert_eq!(title, "{{module.title}}");
+        let (_, title) = framed(r#"{{#> layout page_title=(t "a.b" file=file)}}x{{/layout}}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(title, r#"{{t "a.b" file=file}}"#);
+        let (_, title) = framed(r#"{{#> layout title_key="home.title"}}x{{/layout}}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(title, r#"{{t "home.title"}}"#);
+        let (_, title) = framed("{{#> layout}}x{{/layout}}").unwrap().unwrap();
+        assert_eq!(title, "");
+    }
+
+    #[test]
+    fn other_templates_are_left_alone_and_broken_frames_are_named() {
+        assert!(framed("<!doctype html>{{{body}}}").unwrap().is_none());
+        assert!(framed("{{#> layout title_key=\"a\"}}x").is_err());
+        assert!(framed("{{#> layout title_key=\"a\" x").is_err());
+        assert!(framed("{{#> layout heading=\"a\"}}x{{/layout}}").is_err());
     }
 }
