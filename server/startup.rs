@@ -261,6 +261,11 @@ impl Application {
 
 fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
     let db = web::Data::new(state.db);
+    // database work runs on each worker's blocking pool, at most one call per pooled connection
+    // at a time (`Db::run`); more threads than that only sat idle, each with its stack (tokio's
+    // default allows 512, and short races between a call ending and the next starting made the
+    // pool grow to dozens under load)
+    let blocking_threads = (state.config.db_pool_size as usize).max(2);
     let config = web::Data::new(state.config);
     let secrets = web::Data::new(state.secrets);
     let https = web::Data::new(Https(config.is_https()));
@@ -297,6 +302,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .wrap(TracingLogger::default())
             .wrap(middleware::from_fn(crate::web::head_as_get))
     })
+    .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(30))
     .listen(listener)?;

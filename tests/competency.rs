@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use cakap::accounts::{orgs, password, users};
-use cakap::db::schema::{agencies, assessed_levels, position_targets};
+use cakap::db::schema::{agencies, assessed_levels, courses, position_targets};
 use cakap::db::{pool, DatabaseUrl, DbConnection};
 use common::{spawn_app_with, TestApp};
 use diesel::prelude::*;
@@ -174,6 +174,29 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert_eq!(
         p["recommendations"][1]["leads_to"],
         "Kursus pelayanan-lanjut"
+    );
+    // the server keeps the catalog's offers between requests; a course archived (here straight
+    // in the database, as another server would) is no longer recommended, and is again once back
+    let archive = |c: &mut DbConnection, archived: bool| {
+        diesel::update(courses::table.filter(courses::slug.eq("integritas")))
+            .set(courses::archived.eq(archived))
+            .execute(c)
+            .unwrap();
+    };
+    let slugs = |p: &Value| -> Vec<String> {
+        p["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["slug"].as_str().unwrap().to_string())
+            .collect()
+    };
+    archive(&mut c, true);
+    assert_eq!(slugs(&profile(&app, &bearer).await), ["etika"]);
+    archive(&mut c, false);
+    assert_eq!(
+        slugs(&profile(&app, &bearer).await),
+        ["integritas", "etika"]
     );
 
     // an assessment overrides the evidence, unless the agency chooses evidence

@@ -238,10 +238,13 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
 /// holds those three columns of every course and is rebuilt when they differ, whichever server
 /// changed the catalog: one small query instead of two larger ones and their assembly.
 #[derive(Default)]
-pub struct OffersCache(Mutex<Option<(Vec<CatalogRow>, Arc<Vec<Offer>>)>>);
+pub struct OffersCache(Mutex<Option<Held>>);
 
 /// (course id, current version id, archived)
 type CatalogRow = (i64, Option<i64>, bool);
+
+/// The catalog as last seen, and the offers built from it.
+type Held = (Vec<CatalogRow>, Arc<Vec<Offer>>);
 
 impl OffersCache {
     pub fn get(&self, conn: &mut DbConnection) -> Result<Arc<Vec<Offer>>, DbError> {

@@ -274,6 +274,27 @@ impl Db {
         self.run_with_timeout(None, f).await
     }
 
+    /// Run a short read. On SQLite, when a connection is free at once, it runs right here on the
+    /// calling (async) thread: an indexed read of a local file takes microseconds, less than
+    /// handing it to the blocking pool and back. Otherwise (PostgreSQL, whose every query is a
+    /// network round trip, or no free connection) it is [`Db::run`]. Only for reads that never
+    /// wait on a lock: no writes, no transactions.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if self.url.backend() == Backend::Sqlite {
+            if let Ok(_permit) = self.permits.clone().try_acquire_owned() {
+                if let Some(mut conn) = self.pool.try_get() {
+                    return f(&mut conn);
+                }
+            }
+        }
+        self.run(f).await
+    }
+
     /// Like [`Db::run`], but gives up waiting for a connection after `timeout`.
     pub async fn run_with_timeout<T, E, F>(&self, timeout: Option<Duration>, f: F) -> Result<T, E>
     where

@@ -15,11 +15,13 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 /// Pragmas applied to every new SQLite connection: a busy timeout instead of immediate "database
 /// is locked" (first: the journal-mode pragma itself waits on a writer's lock, so a connection
 /// opened while another one writes failed without it), write-ahead log, enforced foreign keys,
-/// and full durability on commit.
+/// full durability on commit, and a page cache of 1 MiB per connection (SQLite's default is 2 MiB,
+/// 16 MiB over a pool of eight; the operating system caches the file anyway).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; \
-     PRAGMA synchronous = FULL;";
+     PRAGMA synchronous = FULL; \
+     PRAGMA cache_size = -1024;";
 
 /// The SQLite file a pool was opened on (device and inode), so that a connection notices the file
 /// being deleted or replaced under it instead of writing into a ghost. Nothing for PostgreSQL.

@@ -62,7 +62,7 @@ pub async fn middleware(
         let claims = key.and_then(|k| session::verify(&k, &token));
         let user = match (claims, req.app_data::<web::Data<Db>>()) {
             (Some(c), Some(db)) => db
-                .run(move |conn| {
+                .read(move |conn| {
                     let user = users::find(conn, c.user_id)?
                         .filter(|u| !u.disabled && u.session_version == c.version);
                     Ok::<_, DbError>(match user {

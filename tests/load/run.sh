@@ -15,7 +15,7 @@
 #   tests/load/run.sh                          # SQLite in a temporary folder
 #   tests/load/run.sh postgres://…/emptydb     # an empty PostgreSQL database
 #
-# Sizes (environment): USERS=20000 COURSES=200 COMPLETIONS=200000 OPEN_ATTEMPTS=40000
+# Sizes (environment): USERS=20000 COURSES=200 COMPLETIONS=200000 OPEN_ATTEMPTS=60000
 # DURATION=10s CONNECTIONS=64 THREADS=2 LATENCY_CONNECTIONS=8 (W2 and W4 are also measured at
 # this lower concurrency, where their latency targets apply). Needs wrk and nginx (installed with
 # apt-get when missing and run as root). Everything listens on 127.0.0.1 only.
@@ -26,7 +26,7 @@ DB_URL="${1:-}"
 USERS=${USERS:-20000}
 COURSES=${COURSES:-200}
 COMPLETIONS=${COMPLETIONS:-200000}
-OPEN_ATTEMPTS=${OPEN_ATTEMPTS:-40000}
+OPEN_ATTEMPTS=${OPEN_ATTEMPTS:-60000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
