@@ -387,7 +387,8 @@ fn option_count(options_json: &str) -> usize {
 
 /// Close an open attempt whose time is up: submitted, late, graded on no answers.
 fn close_late(conn: &mut DbConnection, open: &Attempt, now: NaiveDateTime) -> Result<(), DbError> {
-    grade_and_store(conn, open, &Answers::new(), now, true)?;
+    let scored = grade(conn, open, &Answers::new())?;
+    store(conn, open, &scored, now, true)?;
     Ok(())
 }
 
@@ -429,6 +430,10 @@ pub fn paper_kinds(
 }
 
 /// Submit answers to an attempt. See the module docs for the rules.
+///
+/// Reading the attempt and its keys and grading it need no write lock; only storing does, and
+/// it stores only if the attempt is still open then. Writers take turns on a database, so the
+/// less each holds its turn, the more submissions a second.
 pub fn submit(
     conn: &mut DbConnection,
     attempt_id: i64,
@@ -437,33 +442,41 @@ pub fn submit(
     now: NaiveDateTime,
     issuer: &crate::certificates::Issuer,
 ) -> Result<Result<Graded, SubmitRefused>, DbError> {
-    crate::db::transaction(conn, |conn| {
-        let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
-            return Ok(Err(SubmitRefused::NotFound));
-        };
-        if !attempt.is_open() {
+    let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
+        return Ok(Err(SubmitRefused::NotFound));
+    };
+    if !attempt.is_open() {
+        return Ok(Ok(Graded {
+            attempt,
+            graded_now: false,
+            results: None,
+        }));
+    }
+    let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
+    let empty = Answers::new();
+    let used = if late { &empty } else { answers };
+    let scored = grade(conn, &attempt, used)?;
+    crate::db::transaction(conn, move |conn| {
+        let stored = store(conn, &attempt, &scored, now, late)?;
+        let attempt = find(conn, attempt_id)?.ok_or_else(|| internal("attempt vanished"))?;
+        if !stored {
+            // another request stored it first: theirs is the result
             return Ok(Ok(Graded {
                 attempt,
                 graded_now: false,
                 results: None,
             }));
         }
-        let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
-        let empty = Answers::new();
-        let used = if late { &empty } else { answers };
-        let scored = grade_and_store(conn, &attempt, used, now, late)?;
-        let graded_now = scored.is_some();
-        let attempt = find(conn, attempt_id)?.ok_or_else(|| internal("attempt vanished"))?;
-        let results = scored.map(|s| build_results(&attempt, s.results, s.pass_mark, s.keyed));
-        if graded_now && attempt.passed == Some(true) {
+        if attempt.passed == Some(true) {
             let enrollment = enroll::find(conn, attempt.enrollment_id)?
                 .ok_or_else(|| internal("enrollment vanished"))?;
             super::completion::complete_if_done(conn, &enrollment, issuer)?;
         }
+        let results = build_results(&attempt, scored.results, scored.pass_mark, scored.keyed);
         Ok(Ok(Graded {
             attempt,
-            graded_now,
-            results,
+            graded_now: true,
+            results: Some(results),
         }))
     })
 }
@@ -524,23 +537,19 @@ fn keyed_questions(
         .collect())
 }
 
-/// Grade `answers` (shown indices) against the paper and store the result, once. Returns false
-/// when another submission graded the attempt first.
-/// What grading an attempt produced, kept to show the results without reading them back.
+/// An attempt graded, ready to store, with what the results view needs.
 struct Scored {
+    /// The responses as stored (source option indices).
+    responses: Vec<Option<Response>>,
     results: Vec<QuestionResult>,
+    score: i32,
+    passed: bool,
     pass_mark: i32,
     keyed: Vec<Option<KeyedQuestion>>,
 }
 
-/// Grade and store an open attempt; `None` when another request stored it first.
-fn grade_and_store(
-    conn: &mut DbConnection,
-    attempt: &Attempt,
-    answers: &Answers,
-    now: NaiveDateTime,
-    late: bool,
-) -> Result<Option<Scored>, DbError> {
+/// Grade `answers` (shown indices) against the paper and its keys. Reads only.
+fn grade(conn: &mut DbConnection, attempt: &Attempt, answers: &Answers) -> Result<Scored, DbError> {
     let enrollment_version: i64 = enrollments::table
         .find(attempt.enrollment_id)
         .select(enrollments::version_id)
@@ -549,7 +558,7 @@ fn grade_and_store(
         .map(|q| q.pass_mark)
         .unwrap_or(100);
     let questions = keyed_questions(conn, &attempt.paper)?;
-    let mut stored: Vec<Option<Response>> = Vec::with_capacity(questions.len());
+    let mut responses: Vec<Option<Response>> = Vec::with_capacity(questions.len());
     let mut results: Vec<QuestionResult> = Vec::with_capacity(questions.len());
     for (i, (item, q)) in attempt.paper.items.iter().zip(&questions).enumerate() {
         let response = answers
@@ -564,13 +573,32 @@ fn grade_and_store(
             },
             None => QuestionResult::default(),
         };
-        stored.push(response);
+        responses.push(response);
         results.push(result);
     }
     let score = grading::score(&results);
-    let passed = grading::passed(score, pass_mark);
-    let answers_json = serde_json::to_string(&stored).map_err(|e| internal(&e.to_string()))?;
-    let results_json = serde_json::to_string(&results).map_err(|e| internal(&e.to_string()))?;
+    Ok(Scored {
+        responses,
+        passed: grading::passed(score, pass_mark),
+        score,
+        results,
+        pass_mark,
+        keyed: questions,
+    })
+}
+
+/// Store a graded attempt if it is still open; false when another submission stored it first.
+fn store(
+    conn: &mut DbConnection,
+    attempt: &Attempt,
+    scored: &Scored,
+    now: NaiveDateTime,
+    late: bool,
+) -> Result<bool, DbError> {
+    let answers_json =
+        serde_json::to_string(&scored.responses).map_err(|e| internal(&e.to_string()))?;
+    let results_json =
+        serde_json::to_string(&scored.results).map_err(|e| internal(&e.to_string()))?;
     let updated = diesel::update(
         quiz_attempts::table
             .filter(quiz_attempts::id.eq(attempt.id))
@@ -580,16 +608,12 @@ fn grade_and_store(
         quiz_attempts::submitted_at.eq(Some(now)),
         quiz_attempts::answers.eq(Some(answers_json)),
         quiz_attempts::results.eq(Some(results_json)),
-        quiz_attempts::score.eq(Some(score)),
-        quiz_attempts::passed.eq(Some(passed)),
+        quiz_attempts::score.eq(Some(scored.score)),
+        quiz_attempts::passed.eq(Some(scored.passed)),
         quiz_attempts::late.eq(late),
     ))
     .execute(conn)?;
-    Ok((updated == 1).then_some(Scored {
-        results,
-        pass_mark,
-        keyed: questions,
-    }))
+    Ok(updated == 1)
 }
 
 /// Shown option indices → source indices (out-of-range ones dropped); text kept as is.

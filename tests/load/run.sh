@@ -126,15 +126,15 @@ echo "cakap serve is up on $BASE ($START_MS ms)"
 
 # the benchmark person's session cookie
 JAR="$WORK/jar"
-CSRF=$(curl -fs -c "$JAR" -b "$JAR" "$BASE/login" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+CSRF=$(curl -fs -c "$JAR" -b "$JAR" "$BASE/login" | grep -o 'name="csrf" value="[^"]*"' | sed -n 1p | sed 's/.*value="//; s/"$//')
 curl -fs -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$CSRF" --data-urlencode "next=" \
   --data-urlencode "email=asn1@seed.cakap.test" --data-urlencode "password=$PW" "$BASE/login"
 COOKIE=$(awk -F'\t' 'NF == 7 {c = c (c ? "; " : "") $6 "=" $7} END {print c}' "$JAR")
 [ -n "$COOKIE" ] || { echo "could not log in as asn1@seed.cakap.test"; exit 1; }
 
 # W1: the first reading module of the first course
-SLUG=$(ls "$WORK/data/seed-courses" | grep -v '\.toml$' | sort | head -n 1)
-MODULE_PATH=$(curl -fs -H "Cookie: $COOKIE" "$BASE/courses/$SLUG" | grep -o "href=\"/courses/$SLUG/[a-z0-9-]*\"" | head -n 1 | sed 's/href="//; s/"$//')
+SLUG=$(ls "$WORK/data/seed-courses" | grep -v '\.toml$' | sort | sed -n 1p)
+MODULE_PATH=$(curl -fs -H "Cookie: $COOKIE" "$BASE/courses/$SLUG" | grep -o "href=\"/courses/$SLUG/[a-z0-9-]*\"" | sed -n 1p | sed 's/href="//; s/"$//')
 [ -n "$MODULE_PATH" ] || { echo "no module link on /courses/$SLUG"; exit 1; }
 mkdir -p "$WORK/www"
 curl -fs -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" -o "$WORK/www/module.html"
