@@ -56,7 +56,6 @@ pub fn record_completion(conn: &mut DbConnection, c: &Completion) -> Result<usiz
     Ok(n)
 }
 
-/// A person's evidence, newest first.
 /// The evidence of each of `ids` (in [`of_user`]'s order), in one query per 500 people.
 pub fn of_users(
     conn: &mut DbConnection,
@@ -96,6 +95,7 @@ pub fn of_users(
     Ok(out)
 }
 
+/// A person's evidence, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Evidence>, DbError> {
     let rows: Vec<(String, i32, String, i64, String, NaiveDateTime)> = competency_evidence::table
         .filter(competency_evidence::user_id.eq(user_id))

@@ -84,6 +84,9 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
 /// busy timeout cannot help there — which showed up as rare 500s when the mail worker or the rate
 /// limiter wrote during a registration. Nested calls become savepoints as usual; PostgreSQL uses
 /// the ordinary `BEGIN`.
+///
+/// On SQLite in WAL mode the commit is a group commit (see [`group_commit`]): this returns only
+/// once the log is flushed past it, but writers do not queue behind each other's flushes.
 pub fn transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -138,8 +141,10 @@ where
     let Some(wal) = wal else {
         return outcome;
     };
-    // other writes on this connection (outside `transaction`) flush as before
-    set_synchronous(conn, "FULL")?;
+    // other writes on this connection (outside `transaction`) flush at their commit as before
+    if let Err(e) = set_synchronous(conn, "FULL") {
+        tracing::warn!(error = %e, "could not restore synchronous = FULL on a SQLite connection");
+    }
     let value = outcome?;
     let ticket = wal.committed();
     drop(turn);
