@@ -1,7 +1,10 @@
 //! The database layer: one code path over SQLite and PostgreSQL.
 //!
 //! Domain code takes `&mut DbConnection`; handlers reach the database through [`Db::run`], which
-//! runs the (synchronous) diesel work on the blocking pool, never on the async executor.
+//! runs the (synchronous) diesel work on the blocking pool, never on the async executor. The one
+//! exception is [`Db::read`]: a short read of a local SQLite file, when a connection is free at
+//! once, runs inline, because handing microseconds of work to another thread and back cost more
+//! than the work (the session lookup of every request).
 
 pub mod audit;
 mod error;
