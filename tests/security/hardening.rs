@@ -1,0 +1,4 @@
+//! (issue 20) hardening
+
+#[allow(unused_imports)]
+use super::common;

@@ -1,0 +1,4 @@
+//! (issue 20) rights
+
+#[allow(unused_imports)]
+use super::common;

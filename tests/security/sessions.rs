@@ -1,0 +1,4 @@
+//! (issue 20) sessions
+
+#[allow(unused_imports)]
+use super::common;
