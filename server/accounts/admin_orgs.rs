@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
@@ -130,26 +130,16 @@ fn map_org(e: OrgError) -> Result<Refusal, AppError> {
     }
 }
 
-/// The agency `id`, after checking that the user may administer it (403 before 404, so an agency
-/// admin learns nothing about other agencies).
-async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
-    me.require_agency_admin(id)?;
-    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 // ---------- dashboard ----------
 
 async fn dashboard(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
-    me.require_any_admin()?;
-    let own = me.agency_id.filter(|_| me.is_agency_admin);
-    let platform = me.is_platform_admin;
+    let own = me.agency();
+    let platform = me.is_platform();
     let (agency, agencies) = db
         .run(move |conn| {
             let agency = match own {
@@ -191,10 +181,9 @@ async fn agencies_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    _admin: PlatformAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     agencies_view(
         &req,
         &views,
@@ -249,10 +238,9 @@ async fn create_agency(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    _admin: PlatformAdmin,
     form: CsrfForm<AgencyForm>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let f = form.0;
     let g = f.clone();
     let result = db
@@ -283,12 +271,12 @@ async fn update_agency(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    admin: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<AgencyForm>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let id = path.into_inner();
+    let me = AgencyAdmin::prove(&admin.0, id)?;
     let f = form.0;
     let g = f.clone();
     let result = db
@@ -300,7 +288,7 @@ async fn update_agency(
         Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
         Err(e) => {
             let r = map_org(e)?;
-            let agency = agency_for(&db, &me, id).await?;
+            let agency = me.agency(&db).await?;
             let msg = refusal_text(&views, Lang::of(&req), &r);
             let forms = Forms {
                 agency: Some(f),
@@ -324,11 +312,10 @@ async fn agency_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     agency_view(
         &req,
         &views,
@@ -366,7 +353,7 @@ async fn agency_view(
     req: &HttpRequest,
     views: &Views,
     db: &Db,
-    me: &CurrentUser,
+    me: &AgencyAdmin,
     agency: Agency,
     forms: Forms,
     error: Option<String>,
@@ -429,7 +416,7 @@ async fn agency_view(
         json!({
             "agency": agency,
             "agency_kind_label": label(views, lang, "admin.agency_kind", &agency.kind),
-            "is_platform_admin": me.is_platform_admin,
+            "is_platform_admin": me.is_platform(),
             "units": units,
             "parent_choices": tree,
             "positions": positions,
@@ -458,11 +445,10 @@ async fn create_unit(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
@@ -488,11 +474,11 @@ async fn unit_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, unit_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let (_, unit_id) = path.into_inner();
+    let agency = me.agency(&db).await?;
     unit_view(&req, &views, &db, agency, unit_id, None, None).await
 }
 
@@ -556,12 +542,12 @@ async fn update_unit(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
     let result = db
@@ -587,12 +573,12 @@ async fn delete_unit(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let result = db
         .run(move |conn| Ok::<_, AppError>(orgs::delete_unit(conn, agency_id, unit_id)))
         .await?;
@@ -620,11 +606,10 @@ async fn create_position(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let f = form.0;
     let g = f.clone();
@@ -650,11 +635,11 @@ async fn position_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, position_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let (_, position_id) = path.into_inner();
+    let agency = me.agency(&db).await?;
     position_view(&req, &views, &db, agency, position_id, None, None).await
 }
 
@@ -710,12 +695,12 @@ async fn update_position(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let f = form.0;
     let g = f.clone();
     let result = db
@@ -744,12 +729,12 @@ async fn delete_position(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let result = db
         .run(move |conn| Ok::<_, AppError>(orgs::delete_position(conn, agency_id, position_id)))
         .await?;
@@ -777,10 +762,9 @@ async fn import_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     import_view(
         &req,
         &views,
@@ -827,11 +811,10 @@ async fn import(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let lang = Lang::of(&req);
     let f = form.0;
     if f.units.trim().is_empty() && f.positions.trim().is_empty() {

@@ -11,6 +11,7 @@ pub mod partner_routes;
 pub mod partners;
 pub mod password;
 pub mod ratelimit;
+pub mod rights;
 pub mod routes;
 pub mod session;
 pub mod tokens;

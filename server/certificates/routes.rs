@@ -19,6 +19,7 @@ use crate::accounts::users::User;
 use crate::db::{audit, Db};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::AdminOf;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 
@@ -487,8 +488,7 @@ pub(crate) async fn verify_api(
 /// the agency it was issued under.
 fn may_see(me: &User, s: &Stored) -> bool {
     s.certificate.user_id == me.id
-        || me.is_platform_admin
-        || (me.is_agency_admin && s.agency_id.is_some() && s.agency_id == me.agency_id)
+        || crate::accounts::rights::admin_scope(me).is_some_and(|a| a.covers(s.agency_id))
 }
 
 /// A certificate by code for someone allowed to see it in full (not rate-limited: logged in).
@@ -728,27 +728,16 @@ struct ListQuery {
     q: String,
 }
 
-/// The agency an admin is limited to; None for a platform admin.
-fn scope(me: &User) -> Result<Option<i64>, AppError> {
-    if me.is_platform_admin {
-        Ok(None)
-    } else if me.is_agency_admin {
-        me.agency_id.map(Some).ok_or(AppError::Forbidden)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 async fn admin_list(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
     issuer: web::Data<Issuer>,
-    me: CurrentUser,
+    me: AdminOf,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let agency = scope(&me)?;
+    let agency = me.agency();
     let query = q.into_inner().q;
     let q2 = query.clone();
     let rows = db
@@ -776,12 +765,11 @@ async fn admin_detail(
     db: web::Data<Db>,
     views: web::Data<Views>,
     issuer: web::Data<Issuer>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<String>,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    scope(&me)?;
     let c = owned(&db, &me, path.into_inner()).await?;
     let subject = format!("certificate:{}", c.number);
     let log = db
@@ -830,11 +818,11 @@ fn reason_of(raw: &str) -> Result<String, &'static str> {
 
 async fn do_revoke(
     db: &Db,
-    me: &User,
+    me: &AdminOf,
     raw_code: String,
     reason: String,
 ) -> Result<Result<Certificate, RevokeRefused>, AppError> {
-    let agency = scope(me)?;
+    let agency = me.agency();
     let Some(code) = code::normalize(&raw_code) else {
         return Ok(Err(RevokeRefused::NotFound));
     };
@@ -848,7 +836,7 @@ async fn admin_revoke(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<String>,
     form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -895,7 +883,7 @@ pub(crate) struct RevokeBody {
 pub(crate) async fn revoke_api(
     db: web::Data<Db>,
     issuer: web::Data<Issuer>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<String>,
     body: web::Json<RevokeBody>,
 ) -> Result<HttpResponse, AppError> {

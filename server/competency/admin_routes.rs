@@ -17,6 +17,7 @@ use crate::accounts::orgs::{self, Agency};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
@@ -111,14 +112,6 @@ fn today() -> NaiveDate {
     Utc::now().with_timezone(&wit).date_naive()
 }
 
-/// The agency `id`, after checking that the user may administer it (403 before 404).
-async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
-    me.require_agency_admin(id)?;
-    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 fn done_key(done: &str) -> Option<&'static str> {
     Some(match done {
         "settings" => "standards.done.settings",
@@ -140,27 +133,17 @@ async fn choose(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
-    me.require_any_admin()?;
-    if !me.is_platform_admin {
-        return match me.agency_id {
-            Some(id) if me.is_agency_admin => {
-                Ok(redirect(&format!("/admin/agencies/{id}/standards")))
-            }
-            _ => Err(AppError::Forbidden),
-        };
-    }
-    let agencies = db
-        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
-        .await?;
-    html(
-        &views,
+    super::agency_routes::choose_agency(
         &req,
-        StatusCode::OK,
+        &views,
+        &db,
+        &me,
+        "standards",
         "pages/admin_standards_choose",
-        json!({"agencies": agencies}),
     )
+    .await
 }
 
 // ---------- the standards page ----------
@@ -192,11 +175,10 @@ async fn standards_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let state = StandardsState {
         notice: done_key(&q.done),
         ..Default::default()
@@ -303,11 +285,10 @@ async fn save_settings(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let f = form.0;
     let g = f.clone();
@@ -335,11 +316,10 @@ async fn import_targets(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let csv = form.0.csv;
     let text_in = csv.clone();
@@ -366,11 +346,11 @@ async fn position_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, position_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let (_, position_id) = path.into_inner();
+    let agency = me.agency(&db).await?;
     position_view(&req, &views, &db, agency, position_id, None, None).await
 }
 
@@ -454,12 +434,12 @@ async fn save_position(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let f = form.0;
     let levels: HashMap<String, String> = f
         .iter()
@@ -516,11 +496,10 @@ async fn assessments_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let state = AssessmentsState {
         notice: done_key(&q.done),
         ..Default::default()
@@ -603,11 +582,10 @@ async fn add_assessment(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<AssessmentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
@@ -643,11 +621,10 @@ async fn import_assessments(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let id = agency.id;
     let by = me.id;
     let csv = form.0.csv;

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::{Lang, Views};
 
@@ -60,21 +61,13 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .to_string()
 }
 
-/// The agency `id`, after checking that the user may administer it (403 before 404).
-pub(crate) async fn agency_for(db: &Db, me: &CurrentUser, id: i64) -> Result<Agency, AppError> {
-    me.require_agency_admin(id)?;
-    db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 // ---------- /admin/report: which agency ----------
 
 async fn choose(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
     choose_agency(
         &req,
@@ -93,18 +86,12 @@ pub(crate) async fn choose_agency(
     req: &HttpRequest,
     views: &Views,
     db: &Db,
-    me: &CurrentUser,
+    me: &AdminOf,
     section: &str,
     template: &str,
 ) -> Result<HttpResponse, AppError> {
-    me.require_any_admin()?;
-    if !me.is_platform_admin {
-        return match me.agency_id {
-            Some(id) if me.is_agency_admin => {
-                Ok(redirect(&format!("/admin/agencies/{id}/{section}")))
-            }
-            _ => Err(AppError::Forbidden),
-        };
+    if let Some(id) = me.agency() {
+        return Ok(redirect(&format!("/admin/agencies/{id}/{section}")));
     }
     let agencies = db
         .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
@@ -126,11 +113,10 @@ async fn report_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&q);
     let lang = Lang::of(&req);
     let id = agency.id;
@@ -196,12 +182,11 @@ async fn history_csv(
     views: web::Data<Views>,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let _ = &req;
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&q);
     let id = agency.id;
     let rows = db

@@ -9,12 +9,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::agency_routes::{agency_for, this_year, year_of, YearQuery, FIRST_YEAR, LAST_YEAR};
+use super::agency_routes::{this_year, year_of, YearQuery, FIRST_YEAR, LAST_YEAR};
 use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
 use crate::web::{Lang, Views};
@@ -221,7 +222,7 @@ async fn choose(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
     super::agency_routes::choose_agency(
         &req,
@@ -247,11 +248,10 @@ async fn budget_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&YearQuery {
         year: q.year.clone(),
     });
@@ -286,12 +286,11 @@ async fn set_budget(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<BudgetForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let Some(year) = form_year(&form.0.year) else {
         return Err(AppError::BadRequest(views.text(lang, "budget.error.year")));
     };
@@ -325,13 +324,13 @@ async fn set_cost(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<CostForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let (agency_id, activity_id) = path.into_inner();
-    let agency = agency_for(&db, &me, agency_id).await?;
+    let agency = me.agency(&db).await?;
     let holder_agency = db
         .run(move |conn| budget::activity_agency(conn, activity_id))
         .await?;
@@ -362,11 +361,10 @@ async fn set_cost(
 async fn budget_csv(
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&q);
     let id = agency.id;
     let report = db
@@ -411,11 +409,10 @@ async fn budget_csv(
 )]
 pub(crate) async fn budget_api(
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = if q.year.trim().is_empty() {
         this_year()
     } else {
@@ -483,10 +480,9 @@ async fn fees_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    _admin: PlatformAdmin,
     q: web::Query<FeesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     fees_view(&req, &views, &db, None, q.done == "fee").await
 }
 
@@ -500,11 +496,10 @@ async fn set_fee(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<String>,
     form: CsrfForm<FeeForm>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let lang = Lang::of(&req);
     let slug = path.into_inner();
     // an empty field means no fee

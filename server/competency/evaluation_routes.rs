@@ -13,6 +13,7 @@ use super::evaluation::{self, Answer, EvalError, Refused, Scope, Summary, RATING
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::ResultsViewer;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 
@@ -202,42 +203,6 @@ async fn impact_answer(
 
 // ---------- results ----------
 
-/// Authors (of the courses they own) and platform admins see everyone's answers; an agency admin
-/// those of their agency.
-pub(crate) fn scope_of(me: &CurrentUser) -> Result<Scope, AppError> {
-    if me.is_platform_admin || me.is_author {
-        Ok(Scope::All)
-    } else if me.is_agency_admin {
-        me.agency_id.map(Scope::Agency).ok_or(AppError::Forbidden)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// An author (who is no admin) sees the results of the courses they own only: `Some(user id)`.
-pub(crate) fn owner_only(me: &CurrentUser) -> Option<i64> {
-    (me.is_author && !me.is_platform_admin && !me.is_agency_admin).then_some(me.id)
-}
-
-/// Refuse an author the results of a course they do not own (a course that does not exist is
-/// left to the caller's 404).
-pub(crate) fn check_owner(
-    conn: &mut crate::db::DbConnection,
-    owner: Option<i64>,
-    slug: &str,
-) -> Result<(), AppError> {
-    let Some(user_id) = owner else { return Ok(()) };
-    let who = crate::catalog::workspace::Author {
-        user_id,
-        all: false,
-    };
-    match crate::catalog::workspace::owned(conn, who, slug) {
-        Ok(_) | Err(crate::catalog::workspace::AuthorError::NotFound) => Ok(()),
-        Err(crate::catalog::workspace::AuthorError::Db(e)) => Err(AppError::Db(e)),
-        Err(_) => Err(AppError::Forbidden),
-    }
-}
-
 /// A mean rating the way the language writes decimals ("4,3" / "4.3").
 pub fn average(s: &Summary, lang: Lang) -> Option<String> {
     s.average.map(|a| crate::text::decimal(a, 1, lang))
@@ -270,25 +235,29 @@ async fn overview_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: ResultsViewer,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let scope = scope_of(&me)?;
-    let owner = owner_only(&me);
+    let scope = me.overview_scope();
     let lines = db
         .run(move |conn| {
-            let mut lines = evaluation::overview(conn, scope)?;
-            if let Some(user_id) = owner {
-                let who = crate::catalog::workspace::Author {
-                    user_id,
-                    all: false,
-                };
-                let mine: Vec<String> = crate::catalog::workspace::courses_of(conn, who)?
+            let mine = me.owned_slugs(conn)?;
+            // the courses they own, everyone's answers; the rest, their agency's (if admin)
+            let whole: Vec<_> = if scope == Some(Scope::All) {
+                Vec::new()
+            } else {
+                evaluation::overview(conn, Scope::All)?
                     .into_iter()
-                    .map(|c| c.slug)
-                    .collect();
-                lines.retain(|l| mine.contains(&l.slug));
-            }
+                    .filter(|l| mine.contains(&l.slug))
+                    .collect()
+            };
+            let mut lines = match scope {
+                Some(s) => evaluation::overview(conn, s)?,
+                None => Vec::new(),
+            };
+            lines.retain(|l| !whole.iter().any(|w| w.slug == l.slug));
+            lines.extend(whole);
+            lines.sort_by(|a, b| a.title.cmp(&b.title));
             Ok::<_, AppError>(lines)
         })
         .await?;
@@ -311,7 +280,7 @@ async fn overview_page(
     views.page(
         &req,
         "pages/evaluations",
-        json!({"rows": rows, "agency_only": matches!(scope, Scope::Agency(_))}),
+        json!({"rows": rows, "agency_only": matches!(scope, Some(Scope::Agency(_)))}),
     )
 }
 
@@ -319,17 +288,15 @@ async fn results_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let scope = scope_of(&me)?;
-    let owner = owner_only(&me);
     let slug = path.into_inner();
-    let r = db
+    let (r, scope) = db
         .run(move |conn| {
-            check_owner(conn, owner, &slug)?;
-            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)
+            let scope = me.scope_for_slug(conn, &slug)?;
+            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?.map(|r| (r, scope)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -371,16 +338,14 @@ async fn results_page(
 )]
 pub(crate) async fn results_api(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&me)?;
-    let owner = owner_only(&me);
     let slug = path.into_inner();
-    let r = db
+    let (r, _scope) = db
         .run(move |conn| {
-            check_owner(conn, owner, &slug)?;
-            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)
+            let scope = me.scope_for_slug(conn, &slug)?;
+            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?.map(|r| (r, scope)))
         })
         .await?
         .ok_or(AppError::NotFound)?;

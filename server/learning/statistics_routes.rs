@@ -11,13 +11,12 @@ use super::draw::Paper;
 use super::grading::QuestionResult;
 use super::statistics::{self, GradedAttempt, QuizStats};
 use crate::competency::evaluation::Scope;
-use crate::competency::evaluation_routes::scope_of;
+use crate::web::policy::ResultsViewer;
 use crate::db::schema::{
     course_versions, courses, enrollments, modules, questions, quiz_attempts, users,
 };
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -140,18 +139,16 @@ async fn page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let scope = scope_of(&me)?;
-    let owner = crate::competency::evaluation_routes::owner_only(&me);
     let slug = path.into_inner();
     let s2 = slug.clone();
-    let (title, reports) = db
+    let (title, reports, scope) = db
         .run(move |conn| {
-            crate::competency::evaluation_routes::check_owner(conn, owner, &s2)?;
-            Ok::<_, AppError>(load(conn, &s2, scope)?)
+            let scope = me.scope_for_slug(conn, &s2)?;
+            Ok::<_, AppError>(load(conn, &s2, scope)?.map(|(t, r)| (t, r, scope)))
         })
         .await?
         .ok_or(AppError::NotFound)?;

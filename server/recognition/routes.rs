@@ -15,11 +15,12 @@ use super::letters::{self, Letter};
 use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
 use crate::certificates::{qr, Issuer};
-use crate::competency::agency_routes::{agency_for, year_of, YearQuery};
+use crate::competency::agency_routes::{year_of, YearQuery};
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 
@@ -318,11 +319,10 @@ async fn admin_page(
     views: web::Data<Views>,
     db: web::Data<Db>,
     issuer: web::Data<Issuer>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<AdminQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&YearQuery {
         year: q.year.clone(),
     });
@@ -478,11 +478,10 @@ async fn issue(
     views: web::Data<Views>,
     db: web::Data<Db>,
     issuer: web::Data<Issuer>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let f = form.0;
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
     let year = year_of(&YearQuery {
@@ -542,12 +541,12 @@ async fn revoke(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AgencyAdmin,
     path: web::Path<(i64, String)>,
     form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, raw) = path.into_inner();
-    let agency = agency_for(&db, &me, id).await?;
+    let agency = me.agency(&db).await?;
     let lang = Lang::of(&req);
     let f = form.0;
     if f.confirm != "yes" {
@@ -583,11 +582,10 @@ async fn revoke(
 async fn export_csv(
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
-    path: web::Path<i64>,
+    me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = agency_for(&db, &me, path.into_inner()).await?;
+    let agency = me.agency(&db).await?;
     let year = year_of(&q);
     let (rows, target, issued, names, earned) = year_figures(&db, agency.id, year).await?;
     let ranked = standing::rank(rows);

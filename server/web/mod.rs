@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod etag;
 pub mod i18n;
+pub mod policy;
 pub mod security;
 pub mod views;
 

@@ -1,0 +1,295 @@
+//! Typed proofs of rights, built once per request from the session (and, where the right is about
+//! one agency, from the path). A handler that takes [`AgencyAdmin`] has been proven to administer
+//! the agency in its path; one that takes [`AdminOf`] knows what its caller administers. The rules
+//! themselves live in [`crate::accounts::rights`]; no handler compares role flags or agency ids.
+//!
+//! Refusals: not logged in → `Unauthorized` (login page or 401); logged in without the right →
+//! `Forbidden`.
+
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use super::auth::{CurrentUser, Session};
+use crate::accounts::rights::{self, AdminScope};
+use crate::accounts::users::User;
+use crate::catalog::workspace;
+use crate::competency::evaluation::Scope;
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+fn session_user(req: &HttpRequest) -> Result<Arc<User>, AppError> {
+    req.extensions()
+        .get::<Session>()
+        .map(|s| s.user.clone())
+        .ok_or(AppError::Unauthorized)
+}
+
+macro_rules! proof_extractor {
+    ($ty:ty, $build:expr) => {
+        impl FromRequest for $ty {
+            type Error = actix_web::Error;
+            type Future = Ready<Result<Self, Self::Error>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let build: fn(&HttpRequest) -> Result<$ty, AppError> = $build;
+                ready(build(req).map_err(Into::into))
+            }
+        }
+    };
+}
+
+/// A platform administrator.
+#[derive(Debug, Clone)]
+pub struct PlatformAdmin(pub CurrentUser);
+
+proof_extractor!(PlatformAdmin, |req| {
+    let user = session_user(req)?;
+    if rights::is_platform_admin(&user) {
+        Ok(PlatformAdmin(CurrentUser(user)))
+    } else {
+        Err(AppError::Forbidden)
+    }
+});
+
+/// An administrator of something: the platform, or one agency.
+#[derive(Debug, Clone)]
+pub struct AdminOf {
+    pub user: CurrentUser,
+    pub scope: AdminScope,
+}
+
+impl AdminOf {
+    /// The agency the administrator is limited to; `None` for a platform admin.
+    pub fn agency(&self) -> Option<i64> {
+        self.scope.agency()
+    }
+
+    pub fn is_platform(&self) -> bool {
+        self.scope == AdminScope::Platform
+    }
+
+    /// Proof that this administrator administers `agency_id` (an agency named in a form or a
+    /// query rather than the path).
+    pub fn of_agency(&self, agency_id: i64) -> Result<AgencyAdmin, AppError> {
+        AgencyAdmin::prove(&self.user, agency_id)
+    }
+
+    /// Whether this administrator manages `person`.
+    pub fn manages(&self, person: &User) -> bool {
+        rights::may_manage(&self.user, person)
+    }
+}
+
+proof_extractor!(AdminOf, |req| {
+    let user = session_user(req)?;
+    match rights::admin_scope(&user) {
+        Some(scope) => Ok(AdminOf {
+            user: CurrentUser(user),
+            scope,
+        }),
+        None => Err(AppError::Forbidden),
+    }
+});
+
+/// An administrator of the agency `agency_id`: taken from the path of `/admin/agencies/{id}/…`
+/// and `/api/v1/agencies/{id}/…` routes, or proven with [`AgencyAdmin::prove`].
+#[derive(Debug, Clone)]
+pub struct AgencyAdmin {
+    pub user: CurrentUser,
+    agency_id: i64,
+}
+
+impl AgencyAdmin {
+    pub fn prove(user: &CurrentUser, agency_id: i64) -> Result<AgencyAdmin, AppError> {
+        if rights::administers(user, agency_id) {
+            Ok(AgencyAdmin {
+                user: user.clone(),
+                agency_id,
+            })
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn agency_id(&self) -> i64 {
+        self.agency_id
+    }
+
+    pub fn is_platform(&self) -> bool {
+        rights::is_platform_admin(&self.user)
+    }
+
+    /// The agency administered (`NotFound` when there is no such agency: the right is checked
+    /// first, so an agency admin learns nothing about other agencies).
+    pub async fn agency(&self, db: &crate::db::Db) -> Result<crate::accounts::orgs::Agency, AppError> {
+        let id = self.agency_id;
+        db.run(move |conn| Ok::<_, AppError>(crate::accounts::orgs::agency(conn, id)?))
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+proof_extractor!(AgencyAdmin, |req| {
+    let pattern = req.match_pattern().unwrap_or_default();
+    if !(pattern.starts_with("/admin/agencies/{id}")
+        || pattern.starts_with("/api/v1/agencies/{id}"))
+    {
+        return Err(AppError::Internal(format!(
+            "AgencyAdmin taken on {pattern}, which names no agency"
+        )));
+    }
+    let user = session_user(req)?;
+    let id = req
+        .match_info()
+        .get("id")
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    AgencyAdmin::prove(&CurrentUser(user), id)
+});
+
+/// Someone who may open the author workspace; what they may change is decided per course by
+/// ownership ([`Author::owns`]).
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub user: CurrentUser,
+}
+
+impl Author {
+    /// The workspace identity: their own courses, or every course for a platform admin.
+    pub fn workspace(&self) -> workspace::Author {
+        workspace::Author {
+            user_id: self.user.id,
+            all: rights::authors_everything(&self.user),
+        }
+    }
+}
+
+proof_extractor!(Author, |req| {
+    let user = session_user(req)?;
+    if rights::may_author(&user) {
+        Ok(Author {
+            user: CurrentUser(user),
+        })
+    } else {
+        Err(AppError::Forbidden)
+    }
+});
+
+/// The supervisor of one person (`member`): proven against the member's row.
+#[derive(Debug, Clone)]
+pub struct SupervisorOf {
+    pub supervisor_id: i64,
+    pub member: User,
+}
+
+impl SupervisorOf {
+    /// `Some` when `me` is `member`'s direct supervisor.
+    pub fn check(me: &User, member: User) -> Option<SupervisorOf> {
+        (member.supervisor_id == Some(me.id) && member.id != me.id).then_some(SupervisorOf {
+            supervisor_id: me.id,
+            member,
+        })
+    }
+}
+
+/// Who may read course results (evaluations, quiz statistics), and whose answers they see.
+#[derive(Debug, Clone)]
+pub struct ResultsViewer {
+    pub user: CurrentUser,
+    admin: Option<AdminScope>,
+}
+
+proof_extractor!(ResultsViewer, |req| {
+    let user = session_user(req)?;
+    let admin = rights::admin_scope(&user);
+    if admin.is_some() || rights::may_author(&user) {
+        Ok(ResultsViewer {
+            user: CurrentUser(user),
+            admin,
+        })
+    } else {
+        Err(AppError::Forbidden)
+    }
+});
+
+impl ResultsViewer {
+    /// Whose answers to course `course_id` this viewer sees: a platform admin and the course's
+    /// owners everyone's; an agency admin their agency's people; anyone else none (`None`).
+    pub fn scope_for(
+        &self,
+        conn: &mut DbConnection,
+        course_id: i64,
+    ) -> Result<Option<Scope>, crate::db::DbError> {
+        if self.admin == Some(AdminScope::Platform) {
+            return Ok(Some(Scope::All));
+        }
+        let who = workspace::Author {
+            user_id: self.user.id,
+            all: false,
+        };
+        if workspace::owns_course(conn, who, course_id)? {
+            return Ok(Some(Scope::All));
+        }
+        Ok(match self.admin {
+            Some(AdminScope::Agency(a)) => Some(Scope::Agency(a)),
+            _ => None,
+        })
+    }
+
+    /// The scope of the overview across courses: everyone's for a platform admin, the agency's
+    /// for an agency admin; an author who is neither sees only their own courses (`None`).
+    pub fn overview_scope(&self) -> Option<Scope> {
+        match self.admin {
+            Some(AdminScope::Platform) => Some(Scope::All),
+            Some(AdminScope::Agency(a)) => Some(Scope::Agency(a)),
+            None => None,
+        }
+    }
+
+    /// Whose answers to the course `slug` this viewer sees; `NotFound` when there is no such
+    /// course, `Forbidden` when the viewer sees none.
+    pub fn scope_for_slug(&self, conn: &mut DbConnection, slug: &str) -> Result<Scope, AppError> {
+        let every = workspace::Author {
+            user_id: self.user.id,
+            all: true,
+        };
+        let course_id = match workspace::owned(conn, every, slug) {
+            Ok(id) => id,
+            Err(workspace::AuthorError::Db(e)) => return Err(AppError::Db(e)),
+            Err(_) => return Err(AppError::NotFound),
+        };
+        self.scope_for(conn, course_id)?.ok_or(AppError::Forbidden)
+    }
+
+    /// The courses this viewer owns (their answers are seen whole, whatever the admin scope).
+    pub fn owned_slugs(&self, conn: &mut DbConnection) -> Result<Vec<String>, crate::db::DbError> {
+        let who = workspace::Author {
+            user_id: self.user.id,
+            all: false,
+        };
+        Ok(workspace::courses_of(conn, who)?
+            .into_iter()
+            .map(|c| c.slug)
+            .collect())
+    }
+}
+
+macro_rules! deref_user {
+    ($ty:ty, $($field:tt)+) => {
+        impl std::ops::Deref for $ty {
+            type Target = User;
+            fn deref(&self) -> &User {
+                &self.$($field)+
+            }
+        }
+    };
+}
+
+deref_user!(PlatformAdmin, 0);
+deref_user!(AdminOf, user);
+deref_user!(AgencyAdmin, user);
+deref_user!(Author, user);
+deref_user!(ResultsViewer, user);
