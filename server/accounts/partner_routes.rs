@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
 use crate::db::{audit, Db};
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
+use crate::web::policy::PlatformAdmin;
 use crate::web::csrf::CsrfForm;
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
@@ -90,9 +90,8 @@ async fn list_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    _: PlatformAdmin,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let form = PartnerInput {
         kind: "universitas".into(),
         ..Default::default()
@@ -137,10 +136,9 @@ async fn create(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     form: CsrfForm<PartnerInput>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let f = form.0;
     let g = f.clone();
     let by = me.id;
@@ -183,11 +181,10 @@ async fn detail_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    _: PlatformAdmin,
     path: web::Path<i64>,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     detail_view(
         &req,
         &views,
@@ -277,11 +274,10 @@ async fn update(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<PartnerInput>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let id = path.into_inner();
     let f = form.0;
     let g = f.clone();
@@ -365,11 +361,10 @@ async fn add_member(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let id = path.into_inner();
     let email = form.0.email;
     let by = me.id;
@@ -403,11 +398,10 @@ struct Empty {}
 
 async fn remove_member(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let (id, user_id) = path.into_inner();
     let by = me.id;
     let removed = db
@@ -443,11 +437,10 @@ async fn add_course(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<CourseForm>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let id = path.into_inner();
     let slug = form.0.slug;
     let by = me.id;
@@ -477,11 +470,10 @@ async fn add_course(
 
 async fn remove_course(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: PlatformAdmin,
     path: web::Path<(i64, String)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_platform_admin()?;
     let (id, slug) = path.into_inner();
     let by = me.id;
     let removed = db

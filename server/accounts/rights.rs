@@ -63,10 +63,23 @@ pub fn may_manage(actor: &User, person: &User) -> bool {
     }
 }
 
+/// Whether `supervisor` is `member`'s direct supervisor.
+pub fn supervises(supervisor: &User, member: &User) -> bool {
+    member.supervisor_id == Some(supervisor.id) && member.id != supervisor.id
+}
+
+/// Whether `viewer` may see `holder`'s development record (activities and their evidence): the
+/// holder, their direct supervisor, or an administrator of the holder's agency.
+pub fn may_see_record(viewer: &User, holder: &User) -> bool {
+    viewer.id == holder.id
+        || supervises(viewer, holder)
+        || admin_scope(viewer).is_some_and(|s| s.covers(holder.agency_id))
+}
+
 /// Whether `u` may open the author workspace (what they may do there is decided per course by
 /// ownership).
 pub fn may_author(u: &User) -> bool {
-    !u.disabled && (u.is_author || admin_scope(u).is_some())
+    !u.disabled && (u.is_author || is_platform_admin(u))
 }
 
 /// Whether `u` sees every course in the author workspace (not only those they own).

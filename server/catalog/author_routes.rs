@@ -22,7 +22,7 @@ use super::workspace::{self, Author, AuthorError, Saved, Uploaded};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
+use crate::web::policy;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::{Lang, Views};
 
@@ -75,18 +75,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Who may work here: authors and platform admins.
-fn author(me: &CurrentUser) -> Result<Author, AppError> {
-    if me.is_author || me.is_platform_admin {
-        Ok(Author {
-            user_id: me.id,
-            all: me.is_platform_admin,
-        })
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 fn app_error(e: AuthorError) -> AppError {
     match e {
         AuthorError::NotFound => AppError::NotFound,
@@ -124,9 +112,9 @@ async fn list_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let courses = db
         .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
         .await?;
@@ -146,11 +134,11 @@ async fn course_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<String>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let slug = path.into_inner();
     let notice = NOTICES
         .iter()
@@ -377,10 +365,10 @@ async fn upload(
     db: web::Data<Db>,
     views: web::Data<Views>,
     config: web::Data<Config>,
-    me: CurrentUser,
+    me: policy::Author,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let limits = Limits::default();
     let form = read_upload(payload, limits.archive_bytes).await?;
     check_csrf(&req, &form.fields)?;
@@ -490,11 +478,11 @@ async fn publish(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64)>,
     _form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
     let outcome = db
@@ -527,11 +515,11 @@ struct ArchiveForm {
 
 async fn archive(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<String>,
     form: CsrfForm<ArchiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let slug = path.into_inner();
     let archived = form.0.archived == "true";
     let s = slug.clone();
@@ -553,11 +541,11 @@ async fn add_owner(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<String>,
     form: CsrfForm<OwnerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let slug = path.into_inner();
     let (s, email) = (slug.clone(), form.0.email);
     match db
@@ -576,10 +564,10 @@ async fn add_owner(
 
 async fn download(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
     let (short, bytes) = db
@@ -614,11 +602,11 @@ async fn preview_frame(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64)>,
     query: web::Query<DeviceQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
     let (hash, status, title) = db
@@ -670,10 +658,10 @@ async fn preview_course(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
     let course = db
@@ -714,10 +702,10 @@ async fn preview_module(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id, module) = path.into_inner();
     let s = slug.clone();
     let (view, key) = db
@@ -785,10 +773,10 @@ async fn edit_page(
     req: HttpRequest,
     db: web::Data<Db>,
     views: web::Data<Views>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id, file) = path.into_inner();
     let (s, f) = (slug.clone(), file.clone());
     let (text, older) = db
@@ -867,11 +855,11 @@ async fn edit_submit(
     db: web::Data<Db>,
     views: web::Data<Views>,
     config: web::Data<Config>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64, String)>,
     form: CsrfForm<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id, file) = path.into_inner();
     let EditForm { text, action } = form.0;
     let save = action == "save";
@@ -948,11 +936,11 @@ async fn gift_upload(
     db: web::Data<Db>,
     views: web::Data<Views>,
     config: web::Data<Config>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<String>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let slug = path.into_inner();
     const GIFT_LIMIT: u64 = 2 * 1024 * 1024;
     let form = read_upload(payload, GIFT_LIMIT).await?;
@@ -1112,8 +1100,11 @@ fn problem(req: &HttpRequest, status: u16, detail: &str, diagnostics: Vec<Value>
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn api_list(db: web::Data<Db>, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+pub(crate) async fn api_list(
+    db: web::Data<Db>,
+    me: policy::Author,
+) -> Result<HttpResponse, AppError> {
+    let who = me.workspace();
     let courses = db
         .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
         .await?;
@@ -1152,11 +1143,11 @@ pub(crate) async fn api_upload(
     req: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    me: CurrentUser,
+    me: policy::Author,
     query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let limits = Limits::default();
     let mut bytes = Vec::new();
     let mut size: u64 = 0;
@@ -1257,10 +1248,10 @@ pub(crate) async fn api_upload(
 pub(crate) async fn api_publish(
     req: HttpRequest,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let who = author(&me)?;
+    let who = me.workspace();
     let (slug, id) = path.into_inner();
     let outcome = db
         .run(move |conn| workspace::publish_version(conn, who, &slug, id))

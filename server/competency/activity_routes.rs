@@ -295,13 +295,7 @@ async fn evidence(
                 return Ok::<_, AppError>(None);
             };
             let holder = users::find(conn, a.user_id)?.ok_or(AppError::NotFound)?;
-            let allowed = holder.id == viewer.id
-                || holder.supervisor_id == Some(viewer.id)
-                || viewer.is_platform_admin
-                || (viewer.is_agency_admin
-                    && viewer.agency_id.is_some()
-                    && viewer.agency_id == holder.agency_id);
-            if !allowed {
+            if !crate::accounts::rights::may_see_record(&viewer, &holder) {
                 return Ok(None);
             }
             Ok(activities::file(conn, id)?)

@@ -9,12 +9,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::agency;
-use crate::accounts::orgs::{self, Agency};
+use crate::accounts::orgs::{self};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
+use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::redirect;
 use crate::web::{Lang, Views};
 

@@ -14,7 +14,6 @@ use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
 use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;

@@ -13,6 +13,7 @@ use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::policy::SupervisorOf;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 
@@ -51,8 +52,10 @@ pub fn view(p: &Plan) -> Value {
 
 /// The member, when `me` is their direct supervisor.
 fn member_of(conn: &mut DbConnection, me: i64, id: i64) -> Result<users::User, AppError> {
+    let me = users::find(conn, me)?.ok_or(AppError::Unauthorized)?;
     users::find(conn, id)?
-        .filter(|u| u.supervisor_id == Some(me) && u.id != me)
+        .and_then(|u| SupervisorOf::check(&me, u))
+        .map(|p| p.member)
         .ok_or(AppError::NotFound)
 }
 

@@ -14,6 +14,7 @@ use crate::catalog::store;
 use crate::db::schema::{positions, units};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::accounts::rights::{self, AdminScope};
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
@@ -47,14 +48,15 @@ async fn page(
     outcome: Option<Outcome>,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (uid, agency) = (me.id, me.agency_id);
-    let admin = me.is_agency_admin || me.is_platform_admin;
+    let uid = me.id;
+    let scope = rights::admin_scope(me);
+    let admin = scope.is_some();
     let (courses, supervisor, org) = db
         .run(move |conn| {
             let courses = store::catalog(conn)?;
             let sup = users::is_supervisor(conn, uid)?;
-            let org = match (admin, agency) {
-                (true, Some(a)) => orgs::choices(conn, Some(a))?,
+            let org = match scope {
+                Some(AdminScope::Agency(a)) => orgs::choices(conn, Some(a))?,
                 _ => orgs::Choices::default(),
             };
             Ok::<_, AppError>((courses, sup, org))
@@ -147,14 +149,14 @@ async fn submit(
     // resolve the target, checking that it is the asker's to assign
     let resolved = db
         .run(move |conn| {
-            let admin_agency = if user.is_platform_admin {
-                None
-            } else if user.is_agency_admin {
-                user.agency_id
-            } else {
-                Some(-1)
+            // what the asker administers: everyone (None), one agency, or nobody (Some(-1))
+            let scope = rights::admin_scope(&user);
+            let admin_agency = match scope {
+                Some(AdminScope::Platform) => None,
+                Some(AdminScope::Agency(a)) => Some(a),
+                None => Some(-1),
             };
-            let is_admin = user.is_platform_admin || user.is_agency_admin;
+            let is_admin = scope.is_some();
             let target = match form2.target.as_str() {
                 "team" => Target::TeamOf(user.id),
                 "person" => {
@@ -162,10 +164,7 @@ async fn submit(
                         return Ok::<_, AppError>(Err("learning.assign.person_unknown"));
                     };
                     let own_staff = p.supervisor_id == Some(user.id);
-                    let in_agency = user.is_platform_admin
-                        || (user.is_agency_admin
-                            && p.agency_id.is_some()
-                            && p.agency_id == user.agency_id);
+                    let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
                     if !own_staff && !in_agency {
                         return Ok(Err("learning.assign.person_not_yours"));
                     }

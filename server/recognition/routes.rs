@@ -20,7 +20,7 @@ use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
+use crate::web::policy::AgencyAdmin;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 

@@ -188,7 +188,7 @@ pub struct SupervisorOf {
 impl SupervisorOf {
     /// `Some` when `me` is `member`'s direct supervisor.
     pub fn check(me: &User, member: User) -> Option<SupervisorOf> {
-        (member.supervisor_id == Some(me.id) && member.id != me.id).then_some(SupervisorOf {
+        rights::supervises(me, &member).then_some(SupervisorOf {
             supervisor_id: me.id,
             member,
         })
