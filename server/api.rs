@@ -35,6 +35,8 @@ pub struct Problem {
         crate::catalog::routes::api_module,
         crate::accounts::routes::api_token,
         crate::accounts::routes::api_me,
+        crate::accounts::placement_routes::api_place,
+        crate::accounts::placement_routes::api_request,
         crate::learning::routes::enroll_api,
         crate::learning::routes::done_api,
         crate::learning::routes::dashboard_api,

@@ -337,6 +337,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::accounts::routes::routes(cfg);
     crate::accounts::admin_orgs::routes(cfg);
     crate::accounts::admin_users::routes(cfg);
+    crate::accounts::placement_routes::routes(cfg);
     crate::accounts::partner_routes::routes(cfg);
     crate::recognition::routes::routes(cfg);
     crate::learning::quiz_routes::routes(cfg);

@@ -28,6 +28,8 @@ const REGISTERED: &[(&str, &str)] = &[
     ("get", "/api/v1/courses/{slug}/modules/{module}"),
     ("post", "/api/v1/auth/token"),
     ("get", "/api/v1/me"),
+    ("put", "/api/v1/people/{id}/placement"),
+    ("post", "/api/v1/me/placement-requests"),
     ("post", "/api/v1/courses/{slug}/enroll"),
     ("post", "/api/v1/courses/{slug}/modules/{module}/done"),
     ("get", "/api/v1/me/dashboard"),

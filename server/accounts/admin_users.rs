@@ -20,7 +20,10 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::Secrets;
+use super::placement;
+use super::rights::{self, Placement, RoleRefusal, Roles};
 use crate::web::auth::{session_cookie, CurrentUser};
+use crate::web::policy::{AdminOf, SupervisorOf};
 use crate::web::csrf::CsrfForm;
 use crate::web::{html, redirect};
 use crate::web::{Https, Lang, Views};
@@ -40,28 +43,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/users/{id}", web::get().to(detail))
         .route("/admin/users/{id}/roles", web::post().to(set_roles))
+        .route("/admin/users/{id}/placement", web::post().to(set_placement))
         .route("/admin/users/{id}/disable", web::post().to(disable))
         .route("/admin/users/{id}/enable", web::post().to(enable))
         .route("/team", web::get().to(team))
         .route("/team/{id}", web::get().to(team_member));
-}
-
-/// Whether `me` may manage `u`.
-fn may_manage(me: &User, u: &User) -> bool {
-    me.is_platform_admin
-        || (me.is_agency_admin && me.agency_id.is_some() && u.agency_id == me.agency_id)
-}
-
-/// The agency whose people an agency admin manages; platform admins are not limited.
-fn scope(me: &CurrentUser) -> Result<Option<i64>, AppError> {
-    me.require_any_admin()?;
-    if me.is_platform_admin {
-        return Ok(None);
-    }
-    match me.agency_id {
-        Some(a) => Ok(Some(a)),
-        None => Err(AppError::Forbidden),
-    }
 }
 
 /// How a person is shown: their row plus names of their agency, unit and position.
@@ -136,10 +122,10 @@ async fn list(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope(&me)?;
+    let scope = me.agency();
     let q = query.into_inner();
     let agency_filter = match scope {
         Some(a) => Some(a),
@@ -207,13 +193,12 @@ async fn list(
 // ---------- detail, roles, disable ----------
 
 /// The person `id`, if `me` may manage them; otherwise not found.
-async fn managed(db: &Db, me: &CurrentUser, id: i64) -> Result<User, AppError> {
-    me.require_any_admin()?;
+async fn managed(db: &Db, me: &AdminOf, id: i64) -> Result<User, AppError> {
     let user = db
         .run(move |conn| Ok::<_, AppError>(users::find(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    if may_manage(me, &user) {
+    if me.sees(&user) {
         Ok(user)
     } else {
         Err(AppError::NotFound)
@@ -230,13 +215,14 @@ async fn detail(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<i64>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let user = managed(&db, &me, path.into_inner()).await?;
     let u2 = user.clone();
-    let (person, supervisor, staff) = db
+    let placing_in = me.agency().or(user.agency_id);
+    let (person, supervisor, staff, choices) = db
         .run(move |conn| {
             let (agencies, units, positions) = names_for(conn, &[&u2])?;
             let person = describe(&u2, &agencies, &units, &positions);
@@ -245,20 +231,23 @@ async fn detail(
                 None => None,
             };
             let staff = users::team(conn, u2.id)?.len();
-            Ok::<_, AppError>((person, supervisor, staff))
+            let choices = orgs::choices(conn, placing_in)?;
+            Ok::<_, AppError>((person, supervisor, staff, choices))
         })
         .await?;
     let (notice, bad) = match query.notice.as_str() {
         "roles" | "disabled" | "enabled" => {
             (Some(format!("people.notice.{}", query.notice)), false)
         }
-        "no_agency" | "last_admin" | "self" => {
+        "placed" => (Some("people.placement.saved".to_string()), false),
+        "no_agency" | "last_admin" | "self" | "own_roles" => {
             (Some(format!("people.notice.{}", query.notice)), true)
         }
         _ => (None, false),
     };
+    let supervisor_email = supervisor.as_ref().map(|s| s.email.clone());
     let supervisor = supervisor.map(|s| {
-        json!({"id": s.id, "name": s.name, "email": s.email, "manageable": may_manage(&me, &s)})
+        json!({"id": s.id, "name": s.name, "email": s.email, "manageable": me.sees(&s)})
     });
     html(
         &views,
@@ -270,9 +259,20 @@ async fn detail(
             "supervisor": supervisor,
             "staff": staff,
             "self": user.id == me.id,
-            "can_platform": me.is_platform_admin,
+            "can_platform": me.is_platform(),
             // an agency admin does not touch a platform admin's account
-            "can_change": me.is_platform_admin || !user.is_platform_admin,
+            "can_change": me.manages(&user),
+            // nor their own roles or placement
+            "can_change_roles": me.manages(&user) && (me.is_platform() || user.id != me.id),
+            "placement": {
+                "agencies": if me.is_platform() { choices.agencies } else { Vec::new() },
+                "agency_id": placing_in,
+                "unit_id": user.unit_id,
+                "position_id": user.position_id,
+                "units": choices.units,
+                "positions": choices.positions,
+                "supervisor_email": supervisor_email,
+            },
             "notice_key": notice,
             "notice_bad": bad,
         }),
@@ -296,27 +296,37 @@ async fn set_roles(
     db: web::Data<Db>,
     secrets: web::Data<Secrets>,
     https: web::Data<Https>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<i64>,
     form: CsrfForm<RolesForm>,
 ) -> Result<HttpResponse, AppError> {
     let user = managed(&db, &me, path.into_inner()).await?;
-    if !me.is_platform_admin && user.is_platform_admin {
-        return Err(AppError::Forbidden);
-    }
     let f = form.0;
-    let author = checked(&f.author);
-    let agency_admin = checked(&f.agency_admin);
-    // only a platform admin makes (or unmakes) platform admins
-    let platform_admin = if me.is_platform_admin {
-        checked(&f.platform_admin)
-    } else {
-        user.is_platform_admin
+    let wanted = Roles {
+        author: checked(&f.author),
+        agency_admin: checked(&f.agency_admin),
+        // only a platform admin makes (or unmakes) platform admins: an agency admin's form
+        // leaves the flag as it is
+        platform_admin: if me.is_platform() {
+            checked(&f.platform_admin)
+        } else {
+            user.is_platform_admin
+        },
     };
     let back = format!("/admin/users/{}", user.id);
-    if agency_admin && user.agency_id.is_none() {
-        return Ok(redirect(&format!("{back}?notice=no_agency")));
+    match rights::may_set_roles(&me, &user, wanted) {
+        Ok(()) => {}
+        Err(RoleRefusal::NoAgency) => return Ok(redirect(&format!("{back}?notice=no_agency"))),
+        Err(RoleRefusal::OwnRoles) => return Ok(redirect(&format!("{back}?notice=own_roles"))),
+        Err(RoleRefusal::NotManaged | RoleRefusal::PlatformOnly) => {
+            return Err(AppError::Forbidden)
+        }
     }
+    let Roles {
+        author,
+        agency_admin,
+        platform_admin,
+    } = wanted;
     let id = user.id;
     let removing_admin = user.is_platform_admin && !platform_admin;
     let actor = me.id;
@@ -359,11 +369,75 @@ async fn set_roles(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlacementForm {
+    agency_id: String,
+    unit_id: String,
+    position_id: String,
+    supervisor_email: String,
+}
+
+fn parse_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok().filter(|n: &i64| *n > 0)
+}
+
+/// An administrator places a person: agency (a platform admin chooses; an agency admin's own),
+/// unit, position and direct supervisor (an account of the same agency, named by e-mail).
+async fn set_placement(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: AdminOf,
+    path: web::Path<i64>,
+    form: CsrfForm<PlacementForm>,
+) -> Result<HttpResponse, AppError> {
+    let user = managed(&db, &me, path.into_inner()).await?;
+    let f = form.0;
+    let agency_id = match me.agency() {
+        Some(own) => Some(own),
+        None => parse_id(&f.agency_id),
+    };
+    let actor = me.user.0.clone();
+    let sup_email = f.supervisor_email.trim().to_string();
+    let (unit_id, position_id) = (parse_id(&f.unit_id), parse_id(&f.position_id));
+    let person_id = user.id;
+    let outcome = db
+        .run(move |conn| {
+            let supervisor_id = match (sup_email.is_empty(), agency_id) {
+                (true, _) => None,
+                (false, Some(a)) => match placement::supervisor_in(conn, &sup_email, a, person_id)? {
+                    Some(s) => Some(s.id),
+                    None => {
+                        return Ok::<_, AppError>(Err(placement::Refusal::SupervisorUnknown));
+                    }
+                },
+                (false, None) => return Ok(Err(placement::Refusal::AgencyUnknown)),
+            };
+            let to = Placement {
+                agency_id,
+                unit_id,
+                position_id,
+                supervisor_id,
+            };
+            match placement::place(conn, &actor, person_id, &to) {
+                Ok(_) => Ok(Ok(())),
+                Err(placement::PlacementError::Refused(r)) => Ok(Err(r)),
+                Err(placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(redirect(&format!("/admin/users/{person_id}?notice=placed"))),
+        Err(r) => Err(AppError::BadRequest(views.text(Lang::of(&req), r.key()))),
+    }
+}
+
+#[derive(Deserialize, Default)]
 struct Empty {}
 
 async fn disable(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<i64>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -372,7 +446,7 @@ async fn disable(
 
 async fn enable(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     path: web::Path<i64>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -381,12 +455,12 @@ async fn enable(
 
 async fn switch(
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     id: i64,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     let user = managed(&db, &me, id).await?;
-    if !me.is_platform_admin && user.is_platform_admin {
+    if !me.manages(&user) {
         return Err(AppError::Forbidden);
     }
     if user.id == me.id {
@@ -425,12 +499,12 @@ async fn import_page(
     req: &HttpRequest,
     views: &Views,
     db: &Db,
-    me: &CurrentUser,
+    me: &AdminOf,
     agency_id: Option<i64>,
     csv: &str,
     problems: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
-    let platform = me.is_platform_admin;
+    let platform = me.is_platform();
     let (agencies, units, positions) = db
         .run(move |conn| {
             let agencies = if platform {
@@ -479,12 +553,10 @@ async fn import_page(
 
 /// The agency an import goes to: an agency admin's own; for a platform admin the one chosen
 /// (or their own).
-fn import_agency(me: &CurrentUser, chosen: &str) -> Result<Option<i64>, AppError> {
-    me.require_any_admin()?;
-    if me.is_platform_admin {
-        Ok(chosen.trim().parse::<i64>().ok().or(me.agency_id))
-    } else {
-        me.agency_id.map(Some).ok_or(AppError::Forbidden)
+fn import_agency(me: &AdminOf, chosen: &str) -> Option<i64> {
+    match me.agency() {
+        Some(own) => Some(own),
+        None => chosen.trim().parse::<i64>().ok().or(me.agency_id),
     }
 }
 
@@ -498,10 +570,10 @@ async fn import_form(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    me: CurrentUser,
+    me: AdminOf,
     query: web::Query<AgencyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = import_agency(&me, &query.agency)?;
+    let agency = import_agency(&me, &query.agency);
     import_page(&req, &views, &db, &me, agency, "", Vec::new()).await
 }
 
@@ -513,15 +585,15 @@ async fn import(
     config: web::Data<Config>,
     templates: web::Data<MailTemplates>,
     mailer: web::Data<Mailer>,
-    me: CurrentUser,
+    me: AdminOf,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let lang = Lang::of(&req);
-    let agency_id = import_agency(&me, &f.agency_id)?;
+    let agency_id = import_agency(&me, &f.agency_id);
     let agency = match agency_id {
         Some(a) => {
-            me.require_agency_admin(a)?;
+            me.of_agency(a)?;
             db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, a)?))
                 .await?
         }
@@ -559,7 +631,7 @@ async fn import(
         Ok(ids) => {
             mailer.wake();
             let mut to = format!("/admin/users?imported={}", ids.len());
-            if me.is_platform_admin {
+            if me.is_platform() {
                 to.push_str(&format!("&agency={}", agency.id));
             }
             Ok(redirect(&to))
@@ -637,11 +709,14 @@ async fn team_member(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let me_id = me.id;
+    let sup = me.0.clone();
     let person = db
         .run(move |conn| {
             // only one's own staff: anyone else is "not found"
-            let Some(u) = users::find(conn, id)?.filter(|u| u.supervisor_id == Some(me_id)) else {
+            let Some(u) = users::find(conn, id)?
+                .and_then(|u| SupervisorOf::check(&sup, u))
+                .map(|p| p.member)
+            else {
                 return Ok::<_, AppError>(None);
             };
             let (agencies, units, positions) = names_for(conn, &[&u])?;

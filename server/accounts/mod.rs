@@ -10,6 +10,8 @@ pub mod orgs;
 pub mod partner_routes;
 pub mod partners;
 pub mod password;
+pub mod placement;
+pub mod placement_routes;
 pub mod ratelimit;
 pub mod rights;
 pub mod routes;

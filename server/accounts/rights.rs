@@ -53,7 +53,12 @@ pub fn is_platform_admin(u: &User) -> bool {
     admin_scope(u) == Some(AdminScope::Platform)
 }
 
-/// Whether `actor` may manage `person`'s account (see it in the people admin, change it).
+/// Whether `actor` may see `person` in the people admin (an administrator of their agency).
+pub fn sees_person(actor: &User, person: &User) -> bool {
+    admin_scope(actor).is_some_and(|s| s.covers(person.agency_id))
+}
+
+/// Whether `actor` may manage `person`'s account (change roles, placement, disable it).
 pub fn may_manage(actor: &User, person: &User) -> bool {
     match admin_scope(actor) {
         Some(AdminScope::Platform) => true,

@@ -13,7 +13,7 @@ use super::orgs;
 use super::password::{self, Weak};
 use super::ratelimit::{self, Limit};
 use super::tokens::{self, Purpose, Refused};
-use super::users::{self, CreateError, NewUser, Profile};
+use super::users::{self, CreateError, NewUser};
 use crate::config::Config;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
@@ -39,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/invite/{token}", web::post().to(accept_invite))
         .route("/me/account", web::get().to(account))
         .route("/me/account", web::post().to(update_account))
+        .route("/me/placement", web::post().to(request_placement))
         .route("/me/password", web::post().to(change_password))
         .route("/me/logout-all", web::post().to(logout_all))
         .route("/api/v1/auth/token", web::post().to(api_token))
@@ -809,6 +810,61 @@ async fn set_password_with_token(
 
 // ---------- the account page ----------
 
+/// The placement as the person sees it (read-only): names of their agency, unit, position and
+/// supervisor; and what a change request may name.
+struct PlacementView {
+    current: Value,
+    choices: orgs::Choices,
+    pending: Option<Value>,
+}
+
+async fn placement_view(
+    db: &Db,
+    me: &CurrentUser,
+    chosen_agency: Option<i64>,
+    lang: Lang,
+) -> Result<PlacementView, AppError> {
+    let user = me.0.clone();
+    db.run(move |conn| {
+        let shown = chosen_agency.or(user.agency_id);
+        let choices = orgs::choices(conn, shown)?;
+        let agency = match user.agency_id {
+            Some(a) => orgs::agency(conn, a)?.map(|a| a.name),
+            None => None,
+        };
+        let (unit, position) = match user.agency_id {
+            Some(a) => (
+                orgs::unit_tree(&orgs::units(conn, a)?)
+                    .into_iter()
+                    .find(|u| Some(u.id) == user.unit_id)
+                    .map(|u| u.label),
+                orgs::positions(conn, a)?
+                    .into_iter()
+                    .find(|p| Some(p.id) == user.position_id)
+                    .map(|p| p.name),
+            ),
+            None => (None, None),
+        };
+        let supervisor = match user.supervisor_id {
+            Some(id) => users::find(conn, id)?.map(|u| u.name),
+            None => None,
+        };
+        let pending = match super::placement::pending_of(conn, user.id)? {
+            Some(r) => {
+                let name = orgs::agency(conn, r.agency_id)?.map(|a| a.name);
+                Some(json!({"agency": name, "date": crate::text::date(r.created_at.date(), lang)}))
+            }
+            None => None,
+        };
+        Ok::<_, AppError>(PlacementView {
+            current: json!({"agency": agency, "unit": unit, "position": position, "supervisor": supervisor}),
+            choices,
+            pending,
+        })
+    })
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn account_page(
     req: &HttpRequest,
@@ -820,24 +876,13 @@ async fn account_page(
     notice: Option<&str>,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let user = me.0.clone();
-    let (choices, supervisor_email) = db
-        .run(move |conn| {
-            let choices = orgs::choices(conn, user.agency_id)?;
-            let sup = match user.supervisor_id {
-                Some(id) => users::find(conn, id)?.map(|u| u.email),
-                None => None,
-            };
-            Ok::<_, AppError>((choices, sup))
-        })
-        .await?;
-    let form = form.unwrap_or_else(|| {
-        json!({
-            "name": me.name, "nip": me.nip.clone().unwrap_or_default(),
-            "agency_id": me.agency_id, "unit_id": me.unit_id, "position_id": me.position_id,
-            "supervisor_email": supervisor_email.clone().unwrap_or_default(),
-        })
-    });
+    let lang = Lang::of(req);
+    let chosen = web::Query::<AgencyChoice>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| parse_id(&q.agency));
+    let p = placement_view(db, me, chosen, lang).await?;
+    let form = form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
+    let request_agency = chosen.or(me.agency_id);
     page_with_status(
         views,
         req,
@@ -848,11 +893,20 @@ async fn account_page(
             "form": form,
             "errors": errors,
             "notice_key": notice,
-            "agencies": choices.agencies,
-            "units": choices.units,
-            "positions": choices.positions,
+            "placement": p.current,
+            "pending": p.pending,
+            "request": {"agency_id": request_agency},
+            "agencies": p.choices.agencies,
+            "units": p.choices.units,
+            "positions": p.choices.positions,
         }),
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AgencyChoice {
+    agency: String,
 }
 
 async fn account(
@@ -866,6 +920,7 @@ async fn account(
         "saved" => Some("accounts.account.saved"),
         "password" => Some("accounts.account.password_changed"),
         "activated" => Some("accounts.account.activated"),
+        "placement" => Some("accounts.placement.sent"),
         _ => None,
     };
     account_page(
@@ -881,15 +936,13 @@ async fn account(
     .await
 }
 
+/// What a person changes about themselves: name and NIP. Where they work is set by an admin
+/// (see [`request_placement`]).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AccountForm {
     name: String,
     nip: String,
-    agency_id: String,
-    unit_id: String,
-    position_id: String,
-    supervisor_email: String,
 }
 
 fn parse_id(s: &str) -> Option<i64> {
@@ -917,65 +970,17 @@ async fn update_account(
             None
         }
     };
-    let agency_id = parse_id(&f.agency_id);
-    let mut unit_id = parse_id(&f.unit_id);
-    let mut position_id = parse_id(&f.position_id);
-    // a new agency clears unit and position chosen for the old one
-    if agency_id != me.agency_id {
-        unit_id = None;
-        position_id = None;
-    }
-    let sup_email = f.supervisor_email.trim().to_string();
     let user_id = me.id;
-    let nip2 = nip.clone();
-    let checks = db
-        .run(move |conn| {
-            let mut problems: Vec<(&'static str, &'static str)> = Vec::new();
-            if let Some(n) = &nip2 {
-                if users::nip_taken(conn, n, Some(user_id))? {
-                    problems.push(("nip", "accounts.register.nip_taken"));
-                }
-            }
-            if let Some(a) = agency_id {
-                if !orgs::agency_exists(conn, a)? {
-                    problems.push(("agency_id", "accounts.account.agency_unknown"));
-                }
-                if let Some(u) = unit_id {
-                    if !orgs::unit_in_agency(conn, u, a)? {
-                        problems.push(("unit_id", "accounts.account.unit_unknown"));
-                    }
-                }
-                if let Some(p) = position_id {
-                    if !orgs::position_in_agency(conn, p, a)? {
-                        problems.push(("position_id", "accounts.account.position_unknown"));
-                    }
-                }
-            }
-            let supervisor = if sup_email.is_empty() {
-                None
-            } else {
-                match users::find_by_email(conn, &sup_email)? {
-                    Some(s) if s.id == user_id => {
-                        problems.push(("supervisor_email", "accounts.account.supervisor_self"));
-                        None
-                    }
-                    Some(s) => Some(s.id),
-                    None => {
-                        problems.push(("supervisor_email", "accounts.account.supervisor_unknown"));
-                        None
-                    }
-                }
-            };
-            Ok::<_, AppError>((problems, supervisor))
-        })
-        .await?;
-    let (problems, supervisor_id) = checks;
-    for (field, key) in problems {
-        errors.insert(field, views.text(lang, key));
+    if let Some(n) = nip.clone() {
+        let taken = db
+            .run(move |conn| Ok::<_, AppError>(users::nip_taken(conn, &n, Some(user_id))?))
+            .await?;
+        if taken {
+            errors.insert("nip", views.text(lang, "accounts.register.nip_taken"));
+        }
     }
     if !errors.is_empty() {
-        let echo = json!({"name": f.name, "nip": f.nip, "agency_id": agency_id, "unit_id": unit_id,
-                          "position_id": position_id, "supervisor_email": f.supervisor_email});
+        let echo = json!({"name": f.name, "nip": f.nip});
         return account_page(
             &req,
             &views,
@@ -988,18 +993,62 @@ async fn update_account(
         )
         .await;
     }
-    let profile = Profile {
-        name,
-        nip,
-        agency_id,
-        unit_id,
-        position_id,
-        supervisor_id,
-        language: me.language.clone(),
-    };
-    db.run(move |conn| Ok::<_, AppError>(users::update_profile(conn, user_id, &profile)?))
+    let language = me.language.clone();
+    db.run(move |conn| Ok::<_, AppError>(users::update_own(conn, user_id, &name, nip.as_deref(), language.as_deref())?))
         .await?;
     Ok(redirect("/me/account?notice=saved"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlacementRequestForm {
+    agency_id: String,
+    unit_id: String,
+    position_id: String,
+    supervisor_email: String,
+    note: String,
+}
+
+/// A person asks the admin of an agency to place them (or move them) there.
+async fn request_placement(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    form: CsrfForm<PlacementRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.0;
+    let lang = Lang::of(&req);
+    let Some(agency_id) = parse_id(&f.agency_id) else {
+        let mut errors = FieldErrors::new();
+        errors.insert("agency_id", views.text(lang, "accounts.placement.agency_required"));
+        return account_page(&req, &views, &db, &me, None, errors, None, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let asked = super::placement::Asked {
+        agency_id,
+        unit_id: parse_id(&f.unit_id),
+        position_id: parse_id(&f.position_id),
+        supervisor_email: Some(f.supervisor_email.trim().to_lowercase()).filter(|e| !e.is_empty()),
+        note: crate::text::one_line(f.note.trim()).chars().take(500).collect(),
+    };
+    let user = me.0.clone();
+    let outcome = db
+        .run(move |conn| Ok::<_, AppError>(super::placement::request(conn, &user, &asked)))
+        .await?;
+    match outcome {
+        Ok(_) => Ok(redirect("/me/account?notice=placement")),
+        Err(super::placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
+        Err(super::placement::PlacementError::Refused(r)) => {
+            let mut errors = FieldErrors::new();
+            let field = match r {
+                super::placement::Refusal::UnitUnknown => "unit_id",
+                super::placement::Refusal::PositionUnknown => "position_id",
+                _ => "agency_id",
+            };
+            errors.insert(field, views.text(lang, r.key()));
+            account_page(&req, &views, &db, &me, None, errors, None, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]

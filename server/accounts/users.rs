@@ -242,28 +242,20 @@ pub fn mark_verified(conn: &mut DbConnection, id: i64) -> Result<(), DbError> {
     Ok(())
 }
 
-/// What a person may change about themselves.
-#[derive(Debug, Clone, Default)]
-pub struct Profile {
-    pub name: String,
-    pub nip: Option<String>,
-    pub agency_id: Option<i64>,
-    pub unit_id: Option<i64>,
-    pub position_id: Option<i64>,
-    pub supervisor_id: Option<i64>,
-    pub language: Option<String>,
-}
-
-pub fn update_profile(conn: &mut DbConnection, id: i64, p: &Profile) -> Result<(), DbError> {
+/// What a person changes about themselves: name, NIP, language. Agency, unit, position and
+/// supervisor grant rights and are set by an administrator (`accounts::placement`).
+pub fn update_own(
+    conn: &mut DbConnection,
+    id: i64,
+    name: &str,
+    nip: Option<&str>,
+    language: Option<&str>,
+) -> Result<(), DbError> {
     diesel::update(users::table.find(id))
         .set((
-            users::name.eq(&p.name),
-            users::nip.eq(&p.nip),
-            users::agency_id.eq(p.agency_id),
-            users::unit_id.eq(p.unit_id),
-            users::position_id.eq(p.position_id),
-            users::supervisor_id.eq(p.supervisor_id),
-            users::language.eq(&p.language),
+            users::name.eq(name),
+            users::nip.eq(nip),
+            users::language.eq(language),
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;

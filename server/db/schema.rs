@@ -558,8 +558,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    placement_requests (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        agency_id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        position_id -> Nullable<BigInt>,
+        supervisor_email -> Nullable<Text>,
+        note -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
+    placement_requests,
     audit_log,
     competencies,
     courses,

@@ -77,6 +77,11 @@ impl AdminOf {
         AgencyAdmin::prove(&self.user, agency_id)
     }
 
+    /// Whether this administrator sees `person` in the people admin.
+    pub fn sees(&self, person: &User) -> bool {
+        rights::sees_person(&self.user, person)
+    }
+
     /// Whether this administrator manages `person`.
     pub fn manages(&self, person: &User) -> bool {
         rights::may_manage(&self.user, person)

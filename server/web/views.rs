@@ -159,9 +159,10 @@ impl Views {
                 json!({
                     "id": s.user.id,
                     "name": s.user.name,
-                    "is_admin": s.user.is_platform_admin || s.user.is_agency_admin,
-                    "is_platform_admin": s.user.is_platform_admin,
-                    "is_author": s.user.is_author,
+                    // what the menus offer; every route checks its own proof
+                    "is_admin": crate::accounts::rights::admin_scope(&s.user).is_some(),
+                    "is_platform_admin": crate::accounts::rights::is_platform_admin(&s.user),
+                    "is_author": crate::accounts::rights::may_author(&s.user),
                     "is_supervisor": s.is_supervisor,
                 })
             });

@@ -1,0 +1,297 @@
+//! Placement requests and placement through the API: administrators decide the requests for
+//! their agency (`/admin/requests`); API clients place people (`PUT /api/v1/people/{id}/placement`)
+//! and ask to be placed (`POST /api/v1/me/placement-requests`).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::orgs;
+use super::placement::{self, Asked, PlacementError, Refusal};
+use super::rights::Placement;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::auth::CurrentUser;
+use crate::web::csrf::CsrfForm;
+use crate::web::policy::AdminOf;
+use crate::web::{html, redirect, Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/requests", web::get().to(requests_page))
+        .route("/admin/requests/{id}", web::post().to(decide))
+        .route("/api/v1/people/{id}/placement", web::put().to(api_place))
+        .route(
+            "/api/v1/me/placement-requests",
+            web::post().to(api_request),
+        );
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+async fn requests_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: AdminOf,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let scope = me.scope;
+    let rows = db
+        .run(move |conn| {
+            let pending = placement::pending_for(conn, scope)?;
+            let mut rows = Vec::new();
+            for p in pending {
+                let r = &p.request;
+                let unit = match r.unit_id {
+                    Some(u) => orgs::unit_tree(&orgs::units(conn, r.agency_id)?)
+                        .into_iter()
+                        .find(|c| c.id == u)
+                        .map(|c| c.label),
+                    None => None,
+                };
+                let position = match r.position_id {
+                    Some(x) => orgs::positions(conn, r.agency_id)?
+                        .into_iter()
+                        .find(|c| c.id == x)
+                        .map(|c| c.name),
+                    None => None,
+                };
+                let current = match p.person.agency_id {
+                    Some(a) => orgs::agency(conn, a)?.map(|a| a.name),
+                    None => None,
+                };
+                rows.push(json!({
+                    "id": r.id,
+                    "name": p.person.name,
+                    "email": p.person.email,
+                    "nip": p.person.nip,
+                    "current_agency": current,
+                    "agency": p.agency_name,
+                    "unit": unit,
+                    "position": position,
+                    "supervisor_email": r.supervisor_email,
+                    "note": r.note,
+                    "date": crate::text::date(r.created_at.date(), lang),
+                }));
+            }
+            Ok::<_, AppError>(rows)
+        })
+        .await?;
+    let notice = match q.notice.as_str() {
+        "approved" => Some("people.requests.approved"),
+        "rejected" => Some("people.requests.rejected"),
+        _ => None,
+    };
+    html(
+        &views,
+        &req,
+        StatusCode::OK,
+        "pages/admin_requests",
+        json!({"requests": rows, "notice_key": notice}),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    decision: String,
+    note: String,
+}
+
+/// Approve or reject a request; a rejection needs a note (the person sees why).
+async fn decide(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: AdminOf,
+    path: web::Path<i64>,
+    form: CsrfForm<DecideForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let f = form.0;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(AppError::BadRequest("decision must be approve or reject".into())),
+    };
+    let note = crate::text::one_line(f.note.trim());
+    if !approve && note.chars().count() < 3 {
+        return Err(AppError::BadRequest(views.text(lang, "people.requests.note_required")));
+    }
+    let actor = me.user.0.clone();
+    let id = path.into_inner();
+    let outcome = db
+        .run(move |conn| Ok::<_, AppError>(placement::decide(conn, &actor, id, approve, &note)))
+        .await?;
+    match outcome {
+        Ok(_) if approve => Ok(redirect("/admin/requests?notice=approved")),
+        Ok(_) => Ok(redirect("/admin/requests?notice=rejected")),
+        Err(PlacementError::Refused(Refusal::NotFound)) => Err(AppError::NotFound),
+        Err(PlacementError::Refused(r)) => Err(AppError::BadRequest(views.text(lang, r.key()))),
+        Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
+    }
+}
+
+/// Where to place a person. Omitted fields are cleared (a placement is set whole).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PlacementBody {
+    /// The agency; an agency admin may name only their own (or omit it: their own).
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    /// The direct supervisor's account id: another person of the same agency.
+    supervisor_id: Option<i64>,
+}
+
+/// A person's placement after a change.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PlacementView {
+    id: i64,
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    supervisor_id: Option<i64>,
+}
+
+fn refusal_status(r: &Refusal) -> AppError {
+    match r {
+        Refusal::NotFound | Refusal::Rights(super::rights::PlacementRefusal::NotManaged) => {
+            AppError::NotFound
+        }
+        Refusal::Rights(super::rights::PlacementRefusal::OtherAgency)
+        | Refusal::Rights(super::rights::PlacementRefusal::Own) => AppError::Forbidden,
+        other => AppError::BadRequest(match other {
+            Refusal::AgencyUnknown => "no such agency; use an agency id from the admin pages".into(),
+            Refusal::UnitUnknown => "the unit does not belong to the agency".into(),
+            Refusal::PositionUnknown => "the position does not belong to the agency".into(),
+            Refusal::SupervisorUnknown | Refusal::Rights(_) => {
+                "the supervisor must be another enabled account of the same agency".into()
+            }
+            Refusal::Decided => "the request was decided already".into(),
+            Refusal::NotFound => "not found".into(),
+        }),
+    }
+}
+
+/// Place a person (an administrator of their agency, or a platform admin).
+#[utoipa::path(
+    put,
+    path = "/api/v1/people/{id}/placement",
+    tag = "accounts",
+    params(("id" = i64, Path, description = "The person's account id")),
+    request_body = PlacementBody,
+    responses(
+        (status = 200, description = "Placed; the placement now", body = PlacementView),
+        (status = 400, description = "A unit, position or supervisor outside the agency", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator, another agency named, or one's own placement", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in the caller's agency", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_place(
+    db: web::Data<Db>,
+    me: AdminOf,
+    path: web::Path<i64>,
+    body: web::Json<PlacementBody>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let to = Placement {
+        agency_id: b.agency_id.or(me.agency()),
+        unit_id: b.unit_id,
+        position_id: b.position_id,
+        supervisor_id: b.supervisor_id,
+    };
+    let id = path.into_inner();
+    let actor = me.user.0.clone();
+    let scope = me.scope;
+    let outcome = db
+        .run(move |conn| {
+            // someone outside what the caller administers is "not found"
+            match super::users::find(conn, id)? {
+                Some(p) if scope.covers(p.agency_id) || scope.agency().is_none() => {}
+                _ => return Ok::<_, AppError>(Err(Refusal::NotFound)),
+            }
+            match placement::place(conn, &actor, id, &to) {
+                Ok(u) => Ok(Ok(u)),
+                Err(PlacementError::Refused(r)) => Ok(Err(r)),
+                Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(u) => Ok(HttpResponse::Ok().json(PlacementView {
+            id: u.id,
+            agency_id: u.agency_id,
+            unit_id: u.unit_id,
+            position_id: u.position_id,
+            supervisor_id: u.supervisor_id,
+        })),
+        Err(r) => Err(refusal_status(&r)),
+    }
+}
+
+/// A request to be placed in (or moved to) an agency.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RequestBody {
+    agency_id: i64,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    /// The supervisor's e-mail, matched by the admin who decides.
+    supervisor_email: Option<String>,
+    /// A note for the admin (up to 500 characters).
+    note: Option<String>,
+}
+
+/// Ask the admin of an agency to place the caller there; an earlier pending request is
+/// withdrawn.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/placement-requests",
+    tag = "accounts",
+    request_body = RequestBody,
+    responses(
+        (status = 201, description = "Requested; waits for the agency admin", content_type = "application/json"),
+        (status = 400, description = "No such agency, or a unit or position outside it", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn api_request(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    body: web::Json<RequestBody>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let asked = Asked {
+        agency_id: b.agency_id,
+        unit_id: b.unit_id,
+        position_id: b.position_id,
+        supervisor_email: b
+            .supervisor_email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty()),
+        note: crate::text::one_line(b.note.as_deref().unwrap_or("").trim())
+            .chars()
+            .take(500)
+            .collect(),
+    };
+    let user = me.0.clone();
+    let outcome = db
+        .run(move |conn| Ok::<_, AppError>(placement::request(conn, &user, &asked)))
+        .await?;
+    match outcome {
+        Ok(id) => {
+            let body: Value = json!({"id": id, "status": placement::PENDING});
+            Ok(HttpResponse::Created().json(body))
+        }
+        Err(PlacementError::Refused(r)) => Err(refusal_status(&r)),
+        Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
+    }
+}
