@@ -292,6 +292,75 @@ async fn each_role_against_each_protected_route() {
                 Ok,
             ],
         ),
+        // another agency's pages, for every family: only its own admin and the platform's
+        (
+            format!("/admin/agencies/{b}"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{b}/report"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{b}/standards"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{b}/recognition"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{b}/budget"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/admin/agencies/{b}/assessments"),
+            [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/api/v1/agencies/{b}/budget"),
+            [
+                Unauthorized,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Ok,
+                Ok,
+            ],
+        ),
+        (
+            "/admin/requests".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/admin/certificates".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/assign".into(),
+            [Login, Forbidden, Forbidden, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "/evaluations".into(),
+            [Login, Forbidden, Ok, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/evaluations/komunikasi-efektif".into(),
+            [Login, Forbidden, Ok, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/evaluations/pelayanan-publik-prima".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/evaluations/pelayanan-publik-prima/quizzes".into(),
+            [Login, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
+        (
+            "/api/v1/evaluations/pelayanan-publik-prima".into(),
+            [Unauthorized, Forbidden, Forbidden, Forbidden, Ok, Ok, Ok],
+        ),
         (
             "/admin/courses/fees".into(),
             [
@@ -400,6 +469,34 @@ async fn each_role_against_each_protected_route() {
                 [
                     Login, Forbidden, Forbidden, Forbidden, NotFound, Forbidden, NotFound,
                 ][i],
+            ),
+            (
+                format!("/admin/users/{target}/placement"),
+                vec![
+                    ("agency_id", a.to_string()),
+                    ("unit_id", String::new()),
+                    ("position_id", String::new()),
+                    ("supervisor_email", String::new()),
+                ],
+                [Login, Forbidden, Forbidden, Forbidden, Ok, NotFound, Ok][i],
+            ),
+            (
+                format!("/admin/users/{other_learner}/placement"),
+                vec![
+                    ("agency_id", b.to_string()),
+                    ("unit_id", String::new()),
+                    ("position_id", String::new()),
+                    ("supervisor_email", String::new()),
+                ],
+                [Login, Forbidden, Forbidden, Forbidden, NotFound, Ok, Ok][i],
+            ),
+            (
+                "/me/placement".into(),
+                vec![
+                    ("agency_id", a.to_string()),
+                    ("note", "Mohon ditempatkan".into()),
+                ],
+                [Login, Ok, Ok, Ok, Ok, Ok, Ok][i],
             ),
             (
                 "/admin/courses/pelayanan-publik-prima/fee".into(),

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 

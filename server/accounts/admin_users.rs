@@ -14,17 +14,17 @@ use serde_json::{json, Value};
 
 use super::onboarding::{self, Column, ImportContext, ImportError};
 use super::orgs::{self, Agency};
+use super::placement;
+use super::rights::{self, Placement, RoleRefusal, Roles};
 use super::users::{self, User};
 use crate::config::Config;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::Secrets;
-use super::placement;
-use super::rights::{self, Placement, RoleRefusal, Roles};
 use crate::web::auth::{session_cookie, CurrentUser};
-use crate::web::policy::{AdminOf, SupervisorOf};
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::{AdminOf, SupervisorOf};
 use crate::web::{html, redirect};
 use crate::web::{Https, Lang, Views};
 
@@ -246,9 +246,8 @@ async fn detail(
         _ => (None, false),
     };
     let supervisor_email = supervisor.as_ref().map(|s| s.email.clone());
-    let supervisor = supervisor.map(|s| {
-        json!({"id": s.id, "name": s.name, "email": s.email, "manageable": me.sees(&s)})
-    });
+    let supervisor = supervisor
+        .map(|s| json!({"id": s.id, "name": s.name, "email": s.email, "manageable": me.sees(&s)}));
     html(
         &views,
         &req,
@@ -405,7 +404,8 @@ async fn set_placement(
         .run(move |conn| {
             let supervisor_id = match (sup_email.is_empty(), agency_id) {
                 (true, _) => None,
-                (false, Some(a)) => match placement::supervisor_in(conn, &sup_email, a, person_id)? {
+                (false, Some(a)) => match placement::supervisor_in(conn, &sup_email, a, person_id)?
+                {
                     Some(s) => Some(s.id),
                     None => {
                         return Ok::<_, AppError>(Err(placement::Refusal::SupervisorUnknown));
@@ -611,9 +611,11 @@ async fn import(
     let templates = templates.clone();
     let text = f.csv.clone();
     let a2 = agency.clone();
+    let actor = me.id;
     let outcome = db
         .run(move |conn| {
             let ctx = ImportContext {
+                actor: Some(actor),
                 agency_id: a2.id,
                 agency_name: &a2.name,
                 invite_base: &format!("{base}/invite/"),

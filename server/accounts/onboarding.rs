@@ -238,6 +238,9 @@ pub struct ValidRow {
     pub unit_id: Option<i64>,
     pub position_id: Option<i64>,
     pub supervisor: Option<Supervisor>,
+    /// An account of this agency that the row places anew (unit, position, supervisor) instead
+    /// of inviting.
+    pub existing: Option<i64>,
 }
 
 /// What the checks need to know about the database.
@@ -248,6 +251,10 @@ pub struct Lookup {
     pub users_by_email: HashMap<String, i64>,
     /// NIPs already registered — at least those the file names.
     pub taken_nips: HashSet<String>,
+    /// Existing accounts of the importing agency (by id), with their NIP: a row may place them
+    /// anew, and only they may be named as supervisors (a supervisor belongs to the member's
+    /// agency).
+    pub members: HashMap<i64, Option<String>>,
     /// The agency's units and positions.
     pub units: Vec<Unit>,
     pub positions: Vec<Position>,
@@ -515,8 +522,11 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                 Some(e) => {
                     if let Some(first) = email_line.get(&e) {
                         problem(Issue::EmailTwice { first_line: *first });
-                    } else if lookup.users_by_email.contains_key(&e) {
-                        problem(Issue::EmailRegistered(e.clone()));
+                    } else if let Some(id) = lookup.users_by_email.get(&e) {
+                        if !lookup.members.contains_key(id) {
+                            // another agency's, or nobody's yet: they ask to be placed
+                            problem(Issue::EmailRegistered(e.clone()));
+                        }
                     }
                     Some(e)
                 }
@@ -539,7 +549,12 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                         problem(Issue::NipTwice { first_line: *first });
                     } else {
                         nip_line.insert(n.clone(), row.line);
-                        if lookup.taken_nips.contains(&n) {
+                        let own = email
+                            .as_ref()
+                            .and_then(|e| lookup.users_by_email.get(e))
+                            .and_then(|id| lookup.members.get(id))
+                            .is_some_and(|nip| nip.as_deref() == Some(n.as_str()));
+                        if lookup.taken_nips.contains(&n) && !own {
                             problem(Issue::NipRegistered(n.clone()));
                         }
                     }
@@ -585,6 +600,10 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
             if let Some(s) = supervisor {
                 pending.push((valid.len(), s, row.supervisor_email.clone()));
             }
+            let existing = email
+                .as_ref()
+                .and_then(|e| lookup.users_by_email.get(e))
+                .copied();
             valid.push(ValidRow {
                 line: row.line,
                 name,
@@ -593,10 +612,15 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                 unit_id,
                 position_id,
                 supervisor: None,
+                existing,
             });
         } else if let Some(s) = supervisor {
             // still report an unknown supervisor on a row with other problems
-            if !lookup.users_by_email.contains_key(&s) && !file_emails.contains(&s) {
+            let member = lookup
+                .users_by_email
+                .get(&s)
+                .is_some_and(|id| lookup.members.contains_key(id));
+            if !member && !file_emails.contains(&s) {
                 problems.push(Problem {
                     line: row.line,
                     issue: Issue::SupervisorNotFound(row.supervisor_email.clone()),
@@ -613,7 +637,8 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
         .collect();
     for (i, sup, typed) in pending {
         let found = match lookup.users_by_email.get(&sup) {
-            Some(id) => Some(Supervisor::Existing(*id)),
+            Some(id) if lookup.members.contains_key(id) => Some(Supervisor::Existing(*id)),
+            Some(_) => None,
             None => row_of.get(&sup).map(|r| Supervisor::Row(*r)),
         };
         match found {
@@ -664,6 +689,8 @@ pub struct ImportContext<'a> {
     pub templates: &'a MailTemplates,
     /// The language of the invitation e-mails.
     pub lang: Lang,
+    /// Who imports (for the audit log of placements changed).
+    pub actor: Option<i64>,
 }
 
 const CHUNK: usize = 500;
@@ -694,13 +721,21 @@ pub fn lookup_for(
         ..Default::default()
     };
     for chunk in emails.chunks(CHUNK) {
-        let found: Vec<(i64, String)> = users_t::table
+        let found: Vec<(i64, String, Option<i64>, Option<String>)> = users_t::table
             .filter(users_t::email.eq_any(chunk))
-            .select((users_t::id, users_t::email))
+            .select((
+                users_t::id,
+                users_t::email,
+                users_t::agency_id,
+                users_t::nip,
+            ))
             .load(conn)?;
-        lookup
-            .users_by_email
-            .extend(found.into_iter().map(|(id, e)| (e, id)));
+        for (id, e, agency, nip) in found {
+            if agency == Some(agency_id) {
+                lookup.members.insert(id, nip);
+            }
+            lookup.users_by_email.insert(e, id);
+        }
     }
     for chunk in nips.chunks(CHUNK) {
         let found: Vec<Option<String>> = users_t::table
@@ -771,6 +806,34 @@ fn create_all(
             Some(Supervisor::Existing(id)) => Some(id),
             _ => None,
         };
+        if let Some(id) = r.existing {
+            // a member of the agency already: placed anew, nothing else changes
+            diesel::update(users_t::table.find(id))
+                .set((
+                    users_t::unit_id.eq(r.unit_id),
+                    users_t::position_id.eq(r.position_id),
+                    users_t::supervisor_id.eq(supervisor_id),
+                    users_t::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if let Some(nip) = &r.nip {
+                diesel::update(users_t::table.find(id).filter(users_t::nip.is_null()))
+                    .set(users_t::nip.eq(nip))
+                    .execute(conn)?;
+            }
+            crate::db::audit::record(
+                conn,
+                ctx.actor,
+                "user.placement",
+                &format!("user:{id}"),
+                &format!(
+                    "CSV import line {}: unit {:?}, position {:?}, supervisor {:?}",
+                    r.line, r.unit_id, r.position_id, supervisor_id
+                ),
+            )?;
+            ids.push(id);
+            continue;
+        }
         let id = diesel::insert_into(users_t::table)
             .values((
                 users_t::email.eq(&r.email),
@@ -809,6 +872,9 @@ fn create_all(
         }
     }
     for (r, id) in rows.iter().zip(&ids) {
+        if r.existing.is_some() {
+            continue;
+        }
         let token = tokens::issue(conn, *id, Purpose::Invite)?;
         let data = json!({
             "name": r.name,
@@ -845,6 +911,7 @@ mod tests {
         };
         Lookup {
             users_by_email: [("kepala@sleman.go.id".to_string(), 7)].into(),
+            members: [(7, None)].into(),
             taken_nips: ["199001012015031001".to_string()].into(),
             units: vec![
                 unit(1, None, "Sekretariat"),

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
 use crate::db::{audit, Db};
 use crate::error::AppError;
-use crate::web::policy::PlatformAdmin;
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::PlatformAdmin;
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 

@@ -105,7 +105,7 @@ fn check_org(conn: &mut DbConnection, to: &Placement) -> Result<(), PlacementErr
 }
 
 /// Store `to` as `person`'s placement (checks done), audit-logged as `actor`'s act. A change of
-/// agency ends the person's sessions (their rights may have changed).
+/// agency ends the person's sessions and their agency-admin role (their rights changed).
 fn apply(
     conn: &mut DbConnection,
     actor: i64,
@@ -124,6 +124,20 @@ fn apply(
             ))
             .execute(conn)?;
         if to.agency_id != person.agency_id {
+            // rights do not travel: an agency admin who moves is an admin of neither agency
+            // until an admin of the new one grants it
+            if person.is_agency_admin {
+                diesel::update(users_t::table.find(person.id))
+                    .set(users_t::is_agency_admin.eq(false))
+                    .execute(conn)?;
+                crate::db::audit::record(
+                    conn,
+                    Some(actor),
+                    "user.roles",
+                    &format!("user:{}", person.id),
+                    "agency_admin=false (moved to another agency)",
+                )?;
+            }
             users::bump_session(conn, person.id)?;
         }
         let fmt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
@@ -353,7 +367,13 @@ pub fn decide(
         };
         check_org(conn, &to)?;
         rights::supervisor_fits(person.id, &to, supervisor.as_ref()).map_err(Refusal::Rights)?;
-        apply(conn, actor.id, &person, &to, &format!("request {id} approved"))?;
+        apply(
+            conn,
+            actor.id,
+            &person,
+            &to,
+            &format!("request {id} approved"),
+        )?;
     }
     let status = if approve { "approved" } else { "rejected" };
     crate::db::transaction(conn, |conn| {

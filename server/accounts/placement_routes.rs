@@ -21,10 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/requests", web::get().to(requests_page))
         .route("/admin/requests/{id}", web::post().to(decide))
         .route("/api/v1/people/{id}/placement", web::put().to(api_place))
-        .route(
-            "/api/v1/me/placement-requests",
-            web::post().to(api_request),
-        );
+        .route("/api/v1/me/placement-requests", web::post().to(api_request));
 }
 
 #[derive(Deserialize, Default)]
@@ -118,11 +115,17 @@ async fn decide(
     let approve = match f.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(AppError::BadRequest("decision must be approve or reject".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "decision must be approve or reject".into(),
+            ))
+        }
     };
     let note = crate::text::one_line(f.note.trim());
     if !approve && note.chars().count() < 3 {
-        return Err(AppError::BadRequest(views.text(lang, "people.requests.note_required")));
+        return Err(AppError::BadRequest(
+            views.text(lang, "people.requests.note_required"),
+        ));
     }
     let actor = me.user.0.clone();
     let id = path.into_inner();
@@ -167,7 +170,9 @@ fn refusal_status(r: &Refusal) -> AppError {
         Refusal::Rights(super::rights::PlacementRefusal::OtherAgency)
         | Refusal::Rights(super::rights::PlacementRefusal::Own) => AppError::Forbidden,
         other => AppError::BadRequest(match other {
-            Refusal::AgencyUnknown => "no such agency; use an agency id from the admin pages".into(),
+            Refusal::AgencyUnknown => {
+                "no such agency; use an agency id from the admin pages".into()
+            }
             Refusal::UnitUnknown => "the unit does not belong to the agency".into(),
             Refusal::PositionUnknown => "the position does not belong to the agency".into(),
             Refusal::SupervisorUnknown | Refusal::Rights(_) => {

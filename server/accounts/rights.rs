@@ -196,7 +196,8 @@ pub fn may_place(
             return Err(PlacementRefusal::Own);
         }
         // their own people, or someone who belongs to no agency yet, into their own agency
-        if !(person.agency_id.is_none() || person.agency_id == Some(own)) || person.is_platform_admin
+        if !(person.agency_id.is_none() || person.agency_id == Some(own))
+            || person.is_platform_admin
         {
             return Err(PlacementRefusal::NotManaged);
         }
@@ -219,7 +220,11 @@ pub fn supervisor_fits(
     match (to.supervisor_id, supervisor) {
         (None, _) => Ok(()),
         (Some(id), Some(s))
-            if s.id == id && s.id != member_id && to.agency_id.is_some() && s.agency_id == to.agency_id && !s.disabled =>
+            if s.id == id
+                && s.id != member_id
+                && to.agency_id.is_some()
+                && s.agency_id == to.agency_id
+                && !s.disabled =>
         {
             Ok(())
         }

@@ -881,7 +881,8 @@ async fn account_page(
         .ok()
         .and_then(|q| parse_id(&q.agency));
     let p = placement_view(db, me, chosen, lang).await?;
-    let form = form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
+    let form =
+        form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
     let request_agency = chosen.or(me.agency_id);
     page_with_status(
         views,
@@ -994,8 +995,16 @@ async fn update_account(
         .await;
     }
     let language = me.language.clone();
-    db.run(move |conn| Ok::<_, AppError>(users::update_own(conn, user_id, &name, nip.as_deref(), language.as_deref())?))
-        .await?;
+    db.run(move |conn| {
+        Ok::<_, AppError>(users::update_own(
+            conn,
+            user_id,
+            &name,
+            nip.as_deref(),
+            language.as_deref(),
+        )?)
+    })
+    .await?;
     Ok(redirect("/me/account?notice=saved"))
 }
 
@@ -1021,15 +1030,31 @@ async fn request_placement(
     let lang = Lang::of(&req);
     let Some(agency_id) = parse_id(&f.agency_id) else {
         let mut errors = FieldErrors::new();
-        errors.insert("agency_id", views.text(lang, "accounts.placement.agency_required"));
-        return account_page(&req, &views, &db, &me, None, errors, None, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await;
+        errors.insert(
+            "agency_id",
+            views.text(lang, "accounts.placement.agency_required"),
+        );
+        return account_page(
+            &req,
+            &views,
+            &db,
+            &me,
+            None,
+            errors,
+            None,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let asked = super::placement::Asked {
         agency_id,
         unit_id: parse_id(&f.unit_id),
         position_id: parse_id(&f.position_id),
         supervisor_email: Some(f.supervisor_email.trim().to_lowercase()).filter(|e| !e.is_empty()),
-        note: crate::text::one_line(f.note.trim()).chars().take(500).collect(),
+        note: crate::text::one_line(f.note.trim())
+            .chars()
+            .take(500)
+            .collect(),
     };
     let user = me.0.clone();
     let outcome = db
@@ -1046,7 +1071,17 @@ async fn request_placement(
                 _ => "agency_id",
             };
             errors.insert(field, views.text(lang, r.key()));
-            account_page(&req, &views, &db, &me, None, errors, None, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await
+            account_page(
+                &req,
+                &views,
+                &db,
+                &me,
+                None,
+                errors,
+                None,
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

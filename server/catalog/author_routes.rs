@@ -22,8 +22,8 @@ use super::workspace::{self, Author, AuthorError, Saved, Uploaded};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::policy;
 use crate::web::csrf::{self, CsrfForm};
+use crate::web::policy;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

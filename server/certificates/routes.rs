@@ -19,8 +19,8 @@ use crate::accounts::users::User;
 use crate::db::{audit, Db};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::policy::AdminOf;
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::AdminOf;
 use crate::web::{Lang, Views};
 
 /// Lookups of certificates by code per client address: generous for an HR officer checking a

@@ -16,8 +16,8 @@ use super::store;
 use crate::accounts::orgs::{self, Agency};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 

@@ -14,8 +14,8 @@ use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::{Lang, Views};
 

@@ -13,8 +13,8 @@ use super::evaluation::{self, Answer, EvalError, Refused, Scope, Summary, RATING
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::policy::ResultsViewer;
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::ResultsViewer;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -13,8 +13,8 @@ use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::policy::SupervisorOf;
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::SupervisorOf;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

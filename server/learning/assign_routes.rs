@@ -9,12 +9,12 @@ use serde_json::json;
 
 use super::assign::{self, Outcome, Target};
 use super::enroll::Refused;
+use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
 use crate::db::schema::{positions, units};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::accounts::rights::{self, AdminScope};
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};

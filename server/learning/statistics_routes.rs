@@ -11,12 +11,12 @@ use super::draw::Paper;
 use super::grading::QuestionResult;
 use super::statistics::{self, GradedAttempt, QuizStats};
 use crate::competency::evaluation::Scope;
-use crate::web::policy::ResultsViewer;
 use crate::db::schema::{
     course_versions, courses, enrollments, modules, questions, quiz_attempts, users,
 };
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
+use crate::web::policy::ResultsViewer;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

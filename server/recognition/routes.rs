@@ -20,8 +20,8 @@ use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::policy::AgencyAdmin;
 use crate::web::csrf::CsrfForm;
+use crate::web::policy::AgencyAdmin;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -129,7 +129,10 @@ impl AgencyAdmin {
 
     /// The agency administered (`NotFound` when there is no such agency: the right is checked
     /// first, so an agency admin learns nothing about other agencies).
-    pub async fn agency(&self, db: &crate::db::Db) -> Result<crate::accounts::orgs::Agency, AppError> {
+    pub async fn agency(
+        &self,
+        db: &crate::db::Db,
+    ) -> Result<crate::accounts::orgs::Agency, AppError> {
         let id = self.agency_id;
         db.run(move |conn| Ok::<_, AppError>(crate::accounts::orgs::agency(conn, id)?))
             .await?
