@@ -910,7 +910,12 @@ mod tests {
             kind: "pelaksana".into(),
         };
         Lookup {
-            users_by_email: [("kepala@sleman.go.id".to_string(), 7)].into(),
+            users_by_email: [
+                ("kepala@sleman.go.id".to_string(), 7),
+                ("lain@bantul.go.id".to_string(), 8),
+            ]
+            .into(),
+            // 8 belongs to another agency
             members: [(7, None)].into(),
             taken_nips: ["199001012015031001".to_string()].into(),
             units: vec![
@@ -958,12 +963,31 @@ mod tests {
     }
 
     #[test]
+    fn members_are_placed_anew_and_only_members_supervise() {
+        let rows = check(
+            "nama,email,unit\nKepala,kepala@sleman.go.id,Seksi Kurikulum\n",
+            &lookup(),
+        )
+        .unwrap();
+        assert_eq!((rows[0].existing, rows[0].unit_id), (Some(7), Some(5)));
+        let problems = check(
+            "nama,email,email_atasan\nBudi,budi@x.go.id,lain@bantul.go.id\n",
+            &lookup(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems[0].issue.key(),
+            "people.import.issue.supervisor_not_found"
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_line() {
         let text = "nama,email,nip,unit,jabatan,email_atasan\n\
             Budi,budi@x.go.id,198503122010131003,,,\n\
             ,bukan-email,,Subbag Umum,Lurah,\n\
             Siti,budi@x.go.id,199001012015031001,Gudang,,siapa@x.go.id\n\
-            Ani,kepala@sleman.go.id,19850312 201001 1 003,,,ani2@x.go.id\n\
+            Ani,lain@bantul.go.id,19850312 201001 1 003,,,ani2@x.go.id\n\
             Ana,ana@x.go.id,198503122010011003,,,ana@x.go.id\n";
         let problems = check(text, &lookup()).unwrap_err();
         let got: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.issue.key())).collect();
