@@ -638,6 +638,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
     }
     declared![
         settings,
+        placement_requests,
         audit_log,
         competencies,
         courses,
