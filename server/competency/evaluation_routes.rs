@@ -342,10 +342,10 @@ pub(crate) async fn results_api(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let (r, _scope) = db
+    let r = db
         .run(move |conn| {
             let scope = me.scope_for_slug(conn, &slug)?;
-            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?.map(|r| (r, scope)))
+            Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)
         })
         .await?
         .ok_or(AppError::NotFound)?;

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{self, spawn_app_with, TestApp};
+use super::common::{spawn_app_with, TestApp};
 
 const PW: &str = "Sandi-Aman-2026";
 
@@ -555,6 +555,7 @@ async fn a_learner_cannot_choose_its_own_supervisor() {
         Some(w.supervisor_a),
         "unchanged"
     );
+    assert_ne!(user(app, w.learner_a).supervisor_id, Some(w.alt));
     let alt = app.browser_as("pegawai.lain@gmail.com", PW).await;
     assert_eq!(
         alt.get(app.url(&format!("/team/{}", w.learner_a)))
@@ -698,7 +699,6 @@ async fn a_learner_cannot_choose_its_own_supervisor() {
     .await;
     assert_eq!(r.status(), 400);
     assert_eq!(user(app, w.learner_a).supervisor_id, Some(w.supervisor_a));
-    let _ = w.alt;
 }
 
 /// Item 4: an agency admin whose agency was emptied counted as a platform admin on `/assign`.
@@ -798,9 +798,4 @@ async fn csv_import_places_existing_members_only() {
     }
     assert_eq!(user(app, w.learner_b).agency_id, Some(w.b));
     assert_eq!(user(app, w.learner_a).supervisor_id, Some(w.admin_a));
-}
-
-#[allow(dead_code)]
-fn unused(_: &TestApp) {
-    let _ = common::csrf_of;
 }
