@@ -1,4 +1,370 @@
-//! (issue 20) hardening
+//! (issue 20) hardening: open redirects, control characters in `next`, unbounded multipart
+//! bodies, registration (rate limit, control characters in names, who has an account), the data
+//! folder's permissions, HSTS, problem documents from middleware, revoked-and-expired
+//! certificates, verification by a button, huge page numbers.
 
-#[allow(unused_imports)]
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use super::common;
+use cakap::accounts::{password, users};
+use common::{spawn_app, spawn_app_with, TestApp};
+use diesel::prelude::*;
+use reqwest::header;
+use serde_json::{json, Value};
+
+const PW: &str = "Kopi-Tubruk-2026";
+
+fn person(app: &TestApp, email: &str, nip: Option<&str>, author: bool, admin: bool) -> i64 {
+    users::create(
+        &mut app.conn(),
+        &users::NewUser {
+            email: email.into(),
+            name: "Siti Rahmawati".into(),
+            nip: nip.map(str::to_string),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            is_author: author,
+            is_platform_admin: admin,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A raw `next` value as a browser would put it into a query string (already percent-encoded).
+const EVIL_NEXTS: [&str; 9] = [
+    "/%09/evil.example",
+    "/%0A/evil.example",
+    "/%0D%0A/evil.example",
+    "//evil.example",
+    "/%5Cevil.example",
+    "%20//evil.example",
+    "https://evil.example",
+    "/%E3%80%80/evil.example",
+    "/%C2%A0/evil.example",
+];
+/// Control characters a `Location` header cannot carry (the server answered 500 to these).
+const CONTROL_NEXTS: [&str; 3] = ["/%01", "/x%00y", "/%7F"];
+
+// ---------- 5, 6: open redirects and control characters in `next` ----------
+
+#[tokio::test]
+async fn language_switch_follows_only_local_paths() {
+    let app = spawn_app().await;
+    for next in CONTROL_NEXTS.iter().chain(EVIL_NEXTS.iter()) {
+        let r = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(r.status(), 303, "next={next}");
+        assert_eq!(location(&r), "/", "next={next}");
+    }
+    let r = app.get("/lang/en?next=/courses%3Fq%3Dx").await;
+    assert_eq!(location(&r), "/courses?q=x");
+}
+
+#[tokio::test]
+async fn login_follows_only_local_paths() {
+    let app = spawn_app().await;
+    person(&app, "siti@kab.go.id", None, false, false);
+    for next in CONTROL_NEXTS.iter().chain(EVIL_NEXTS.iter()) {
+        // POST /login with `next`, as the login form sends it back
+        let decoded: String = url_decode(next);
+        let b = app.new_browser();
+        let html = b
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::csrf_of(&html);
+        let r = b
+            .post(app.url("/login"))
+            .form(&[
+                ("email", "siti@kab.go.id"),
+                ("password", PW),
+                ("next", &decoded),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "POST next={next}");
+        assert_eq!(location(&r), "/me", "POST next={next}");
+        // GET /login?next= when already logged in
+        let r = b
+            .get(app.url(&format!("/login?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "GET next={next}");
+        assert_eq!(location(&r), "/me", "GET next={next}");
+    }
+    let b = app.new_browser();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&html);
+    let r = b
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "siti@kab.go.id"),
+            ("password", PW),
+            ("next", "/courses?q=a"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/courses?q=a");
+}
+
+fn url_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+// ---------- 7: multipart bodies are limited while they are read ----------
+
+/// Send a request over a plain socket: the head, then `chunk` again and again up to `stop_after`
+/// body bytes, after which the sender holds the connection open without ending the body. Returns
+/// the status, the response body, how many body bytes were sent when the answer came, and how
+/// long the answer took.
+async fn raw_request(
+    app: &TestApp,
+    head: String,
+    chunk: Vec<u8>,
+    stop_after: usize,
+) -> (u16, String, usize, Duration) {
+    let port = app.port;
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let started = Instant::now();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut wr = stream.try_clone().unwrap();
+        let sent = Arc::new(AtomicUsize::new(0));
+        let counter = sent.clone();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let finished = done.clone();
+        std::thread::spawn(move || {
+            if wr.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            while counter.load(Ordering::SeqCst) < stop_after {
+                if finished.load(Ordering::SeqCst) || wr.write_all(&chunk).is_err() {
+                    return;
+                }
+                counter.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+            // the body never ends: only a server that answers before reading it all answers
+            while !finished.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let mut buf = Vec::new();
+        let mut tmp = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut tmp).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&tmp[..n]);
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+                if length.is_some_and(|len| buf.len() >= end + 4 + len) {
+                    break;
+                }
+            }
+        }
+        let at = sent.load(Ordering::SeqCst);
+        let elapsed = started.elapsed();
+        done.store(true, Ordering::SeqCst);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body, at, elapsed)
+    })
+    .await
+    .unwrap()
+}
+
+fn multipart_head(path: &str, token: &str, length: Option<u64>) -> String {
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+    );
+    match length {
+        Some(n) => head.push_str(&format!("Content-Length: {n}\r\n")),
+        None => head.push_str("Transfer-Encoding: chunked\r\n"),
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// One HTTP/1.1 chunk holding `data`.
+fn http_chunk(data: &[u8]) -> Vec<u8> {
+    [format!("{:x}\r\n", data.len()).as_bytes(), data, b"\r\n"].concat()
+}
+
+fn text_field(i: usize, size: usize) -> Vec<u8> {
+    format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\n{}\r\n",
+        "a".repeat(size)
+    )
+    .into_bytes()
+}
+
+// ---------- 12: registration ----------
+
+fn mail_dir(app: &TestApp) -> PathBuf {
+    app.db.dir().join("data").join("mail")
+}
+
+/// The `.eml` files written so far, oldest first, as text (quoted-printable soft breaks undone).
+fn mails(app: &TestApp) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(mail_dir(app))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "eml"));
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
+}
+
+async fn wait_for_mails(app: &TestApp, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let m = mails(app);
+        if m.len() >= n {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("expected {n} mails, found {}", mails(app).len());
+}
+
+/// The one mail to `to`, once it is written.
+async fn mail_to(app: &TestApp, to: &str) -> String {
+    for _ in 0..200 {
+        let found: Vec<String> = mails(app)
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {to}\r\n")) || m.contains(&format!("To: {to}\n")))
+            .collect();
+        if let Some(m) = found.first() {
+            assert_eq!(found.len(), 1, "one mail to {to}");
+            return m.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to}");
+}
+
+async fn register(app: &TestApp, name: &str, email: &str, nip: &str) -> reqwest::Response {
+    let b = app.new_browser();
+    let html = b
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&html);
+    b.post(app.url("/register"))
+        .form(&[
+            ("name", name),
+            ("email", email),
+            ("nip", nip),
+            ("password", PW),
+            ("password_confirm", PW),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+// ---------- 13: the data folder is private ----------
+
+#[cfg(unix)]
+fn loose(dir: &Path, out: &mut Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(dir).unwrap();
+    let mode = meta.permissions().mode() & 0o777;
+    let want = if meta.is_dir() { 0o700 } else { 0o600 };
+    if mode & 0o077 != 0 || (meta.is_dir() && mode != want) {
+        out.push(format!("{} {mode:o}", dir.display()));
+    }
+    if meta.is_dir() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            loose(&e.path(), out);
+        }
+    }
+}
+
+// ---------- 14: smaller ones ----------
+
+fn assert_problem(r: &reqwest::Response, status: u16, what: &str) {
+    assert_eq!(r.status(), status, "{what}");
+    assert_eq!(
+        r.headers()[header::CONTENT_TYPE].to_str().unwrap(),
+        "application/problem+json",
+        "{what}"
+    );
+}
+
+fn write_course(root: &Path) {
+    std::fs::create_dir_all(root.join("pelayanan-prima")).unwrap();
+    std::fs::write(
+        root.join("competencies.toml"),
+        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("pelayanan-prima").join("course.md"),
+        "+++\ntitle = \"Pelayanan Publik Prima\"\nsummary = \"Ringkas.\"\njp = 6\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("pelayanan-prima").join("01-pengantar.md"),
+        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
+    )
+    .unwrap();
+}
