@@ -35,6 +35,9 @@ pub enum AppError {
     /// A form without a valid CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A request body over its limit (in bytes), refused before it was read.
+    #[error("the request body is over its limit of {0} bytes")]
+    TooLarge(u64),
     /// Rate-limited; the number of minutes to wait.
     #[error("too many attempts; retry in {0} minutes")]
     TooManyRequests(i64),
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Forbidden => ("error.forbidden.title", "error.forbidden.body"),
             AppError::Csrf => ("error.csrf.title", "error.csrf.body"),
             AppError::TooManyRequests(_) => ("error.too_many.title", "error.too_many.body"),
+            AppError::TooLarge(_) => ("error.too_large.title", "error.too_large.body"),
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 ("error.unavailable.title", "error.unavailable.body")
             }
@@ -68,6 +72,10 @@ impl AppError {
     fn public_detail(&self) -> Option<String> {
         match self {
             AppError::BadRequest(m) => Some(m.clone()),
+            AppError::TooLarge(limit) => Some(format!(
+                "the request is larger than the limit of {}; send a smaller file or less text",
+                crate::web::limits::human_size(*limit)
+            )),
             _ => None,
         }
     }
@@ -81,6 +89,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
+use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -259,7 +260,12 @@ struct MultipartUpload {
     size: u64,
 }
 
-async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUpload, AppError> {
+async fn read_upload(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    limit: u64,
+) -> Result<MultipartUpload, AppError> {
+    let mut budget = BodyLimit::new(req, limit + FORM_SLACK)?;
     let mut out = MultipartUpload {
         fields: HashMap::new(),
         file_name: String::new(),
@@ -267,6 +273,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
         size: 0,
     };
     while let Some(item) = payload.next().await {
+        budget.field()?;
         let mut field = item.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
         let name = field.name().unwrap_or("").to_string();
         let file_name = field
@@ -277,6 +284,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
             while let Some(chunk) = field.next().await {
                 let chunk =
                     chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                budget.bytes(chunk.len())?;
                 out.size += chunk.len() as u64;
                 if out.size <= limit {
                     out.bytes.extend_from_slice(&chunk);
@@ -287,6 +295,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
             while let Some(chunk) = field.next().await {
                 let chunk =
                     chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                budget.bytes(chunk.len())?;
                 if bytes.len() + chunk.len() > 10_000 {
                     return Err(AppError::BadRequest(format!(
                         "the field `{name}` is too long"
@@ -382,7 +391,7 @@ async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let who = author(&me)?;
     let limits = Limits::default();
-    let form = read_upload(payload, limits.archive_bytes).await?;
+    let form = read_upload(&req, payload, limits.archive_bytes).await?;
     check_csrf(&req, &form.fields)?;
     let slug = form
         .fields
@@ -955,7 +964,7 @@ async fn gift_upload(
     let who = author(&me)?;
     let slug = path.into_inner();
     const GIFT_LIMIT: u64 = 2 * 1024 * 1024;
-    let form = read_upload(payload, GIFT_LIMIT).await?;
+    let form = read_upload(&req, payload, GIFT_LIMIT).await?;
     check_csrf(&req, &form.fields)?;
     let lang = Lang::of(&req);
     let title_key = "author.result.gift_title";
@@ -1158,11 +1167,13 @@ pub(crate) async fn api_upload(
 ) -> Result<HttpResponse, AppError> {
     let who = author(&me)?;
     let limits = Limits::default();
+    let mut budget = BodyLimit::new(&req, limits.archive_bytes)?;
     let mut bytes = Vec::new();
     let mut size: u64 = 0;
     while let Some(chunk) = body.next().await {
         let chunk =
             chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
+        budget.bytes(chunk.len())?;
         size += chunk.len() as u64;
         if size <= limits.archive_bytes {
             bytes.extend_from_slice(&chunk);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod etag;
 pub mod i18n;
+pub mod limits;
 pub mod security;
 pub mod views;
 

@@ -244,6 +244,90 @@ fn text_field(i: usize, size: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+#[tokio::test]
+async fn multipart_bodies_are_refused_at_their_limits_before_they_are_read() {
+    let app = spawn_app().await;
+    person(&app, "penulis@kab.go.id", None, true, false);
+    let token = app.token_of("penulis@kab.go.id", PW).await;
+
+    // 15,000 fields of 10 KB (150 MB), as the review sent: refused after the field limit, the
+    // rest never read (it is never even sent)
+    let field = http_chunk(&text_field(1, 9_000));
+    let (status, body, sent, _) = raw_request(
+        &app,
+        multipart_head("/me/activities", &token, None),
+        field,
+        15_000 * 9_000,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("more than 32 fields"), "{body}");
+    // what the client got into the socket's buffers before the answer, far from the whole body
+    assert!(sent < 32 * 1024 * 1024, "sent {sent}");
+
+    // a declared length over the limit: refused before a byte of the body is read
+    let (status, body, sent, elapsed) = raw_request(
+        &app,
+        multipart_head("/me/activities", &token, Some(150 * 1024 * 1024)),
+        text_field(1, 64 * 1024),
+        64 * 1024,
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.contains("2.1 MB"),
+        "the message says the limit: {body}"
+    );
+    assert!(sent <= 128 * 1024, "sent {sent}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+
+    // a chunked body (no length) that grows past the limit: refused at the limit
+    let one_field = [
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"x.pdf\"\r\n\r\n"
+            .to_vec(),
+    ]
+    .concat();
+    let (status, body, _, _) = raw_request(
+        &app,
+        multipart_head("/me/activities", &token, None),
+        [http_chunk(&one_field), http_chunk(&vec![b'%'; 256 * 1024])].concat(),
+        40 * 1024 * 1024,
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("2.1 MB"), "{body}");
+
+    // the author's upload form and the API upload: the same
+    let (status, body, _, _) = raw_request(
+        &app,
+        multipart_head("/author/courses/upload", &token, Some(500 * 1024 * 1024)),
+        text_field(1, 1024),
+        1024,
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    let (status, _, _, _) = raw_request(
+        &app,
+        multipart_head("/author/courses/upload", &token, None),
+        http_chunk(&text_field(1, 1024)),
+        10 * 1024 * 1024,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let head = format!(
+        "POST /api/v1/author/courses HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/zip\r\nContent-Length: {}\r\n\r\n",
+        500u64 * 1024 * 1024
+    );
+    let (status, body, sent, _) = raw_request(&app, head, vec![0u8; 64 * 1024], 64 * 1024).await;
+    assert_eq!(status, 413, "{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("50.0 MB"),
+        "{problem}"
+    );
+    assert!(sent <= 64 * 1024);
+}
+
 // ---------- 12: registration ----------
 
 fn mail_dir(app: &TestApp) -> PathBuf {
