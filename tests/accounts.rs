@@ -251,14 +251,31 @@ async fn nip_and_email_rules() {
         200
     );
     sink.wait_for(1, Duration::from_secs(10)).await;
-    // same e-mail in another case: refused
+    // same e-mail in another case: the page says what it says to anyone ("check your mail");
+    // the mail to that address says the account exists
     let resp = register(&app, "budi@kab.go.id", "").await;
-    assert_eq!(resp.status(), 422);
-    assert!(resp.text().await.unwrap().contains("sudah terdaftar"));
-    // same NIP: refused
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Periksa email Anda") && !html.contains("sudah terdaftar"));
+    let mails = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(mails[1].to, vec!["budi@kab.go.id".to_string()]);
+    assert!(
+        mails[1].subject().contains("sudah punya akun"),
+        "{}",
+        mails[1].subject()
+    );
+    // same NIP: told only by mail, to the address given
     let resp = register(&app, "lain@kab.go.id", "198503122010012003").await;
-    assert_eq!(resp.status(), 422);
-    assert!(resp.text().await.unwrap().contains("NIP ini sudah dipakai"));
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Periksa email Anda") && !html.contains("NIP ini sudah dipakai"));
+    let mails = sink.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(mails[2].to, vec!["lain@kab.go.id".to_string()]);
+    assert!(
+        mails[2].subject().contains("belum dapat diproses"),
+        "{}",
+        mails[2].subject()
+    );
     // weak password
     let resp = app
         .submit(

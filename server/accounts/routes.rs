@@ -196,10 +196,17 @@ async fn register(
     let f = form.0;
     let lang = Lang::of(&req);
     let mut errors = FieldErrors::new();
-    let name = f.name.trim().to_string();
-    if name.chars().count() < 2 {
-        errors.insert("name", views.text(lang, "accounts.register.name_required"));
-    }
+    let name = match crate::text::person_name(&f.name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_required"));
+            String::new()
+        }
+        Err(crate::text::NameError::Control) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_control"));
+            String::new()
+        }
+    };
     let email = users::normalize_email(&f.email);
     if email.is_none() {
         errors.insert("email", views.text(lang, "accounts.email_invalid"));
@@ -223,12 +230,21 @@ async fn register(
     if let (true, Some(email)) = (errors.is_empty(), email) {
         let pw = f.password.clone();
         let verify_base = link(&config, "/verify/");
+        let login_link = link(&config, "/login");
+        let reset_link = link(&config, "/password/reset");
         let templates = templates.clone();
+        let ip_key = format!("register:ip:{}", client_ip(&req));
+        // The page says the same whatever the address or NIP: whether either already has an
+        // account is told only by mail, to the address given.
         let outcome = db
             .run(move |conn| {
+                if let Some(wait) = ratelimit::blocked(conn, &ip_key, ratelimit::REGISTER_IP)? {
+                    return Ok(Err(ratelimit::minutes(wait)));
+                }
+                ratelimit::hit(conn, &ip_key, ratelimit::REGISTER_IP)?;
                 let hash = password::hash(&pw).map_err(AppError::Internal)?;
                 crate::db::transaction(conn, |conn| {
-                    let id = match users::create(
+                    let created = users::create(
                         conn,
                         &NewUser {
                             email: email.clone(),
@@ -237,21 +253,45 @@ async fn register(
                             password_hash: Some(hash),
                             ..Default::default()
                         },
-                    ) {
-                        Ok(id) => id,
-                        Err(CreateError::EmailTaken) => return Ok(Err("email")),
-                        Err(CreateError::NipTaken) => return Ok(Err("nip")),
+                    );
+                    match created {
+                        Ok(id) => {
+                            let token = tokens::issue(conn, id, Purpose::Verify)?;
+                            send_mail(
+                                conn,
+                                &templates,
+                                "verify",
+                                lang,
+                                &email,
+                                json!({"name": name, "link": format!("{verify_base}{token}")}),
+                            )?;
+                        }
+                        Err(CreateError::EmailTaken) => {
+                            // greet them by the name on their account, not the one just typed
+                            let known = users::find_by_email(conn, &email)?
+                                .map(|u| u.name)
+                                .unwrap_or_else(|| name.clone());
+                            send_mail(
+                                conn,
+                                &templates,
+                                "account_exists",
+                                lang,
+                                &email,
+                                json!({"name": known, "link": login_link, "reset_link": reset_link}),
+                            )?;
+                        }
+                        Err(CreateError::NipTaken) => {
+                            send_mail(
+                                conn,
+                                &templates,
+                                "nip_taken",
+                                lang,
+                                &email,
+                                json!({"name": name, "link": login_link}),
+                            )?;
+                        }
                         Err(CreateError::Db(e)) => return Err(AppError::Db(e)),
-                    };
-                    let token = tokens::issue(conn, id, Purpose::Verify)?;
-                    send_mail(
-                        conn,
-                        &templates,
-                        "verify",
-                        lang,
-                        &email,
-                        json!({"name": name, "link": format!("{verify_base}{token}")}),
-                    )?;
+                    }
                     Ok(Ok(()))
                 })
             })
@@ -267,12 +307,7 @@ async fn register(
                     Some(("/login", "accounts.login.title")),
                 );
             }
-            Err("email") => {
-                errors.insert("email", views.text(lang, "accounts.register.email_taken"));
-            }
-            Err(_) => {
-                errors.insert("nip", views.text(lang, "accounts.register.nip_taken"));
-            }
+            Err(minutes) => return Err(AppError::TooManyRequests(minutes)),
         }
     }
     page_with_status(

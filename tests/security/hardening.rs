@@ -405,6 +405,103 @@ async fn register(app: &TestApp, name: &str, email: &str, nip: &str) -> reqwest:
         .unwrap()
 }
 
+#[tokio::test]
+async fn registration_is_rate_limited_per_address() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        let r = register(&app, "Budi Santoso", &format!("budi{i}@kab.go.id"), "").await;
+        assert_eq!(r.status(), 200, "registration {i}");
+    }
+    let r = register(&app, "Budi Santoso", "budi20@kab.go.id", "").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key(header::RETRY_AFTER));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("menit"), "says how long to wait: {html}");
+    assert!(users::find_by_email(&mut app.conn(), "budi20@kab.go.id")
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn names_with_control_characters_are_refused() {
+    let app = spawn_app().await;
+    for name in [
+        "Siti\r\nBcc: korban@evil.example",
+        "Siti\nRahma",
+        "Siti\u{1}Rahma",
+        "Siti\u{202e}amhaR",
+    ] {
+        let r = register(&app, name, "siti@kab.go.id", "").await;
+        assert_eq!(r.status(), 422, "{name:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("karakter kendali"), "{name:?}: {html}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(mails(&app).is_empty(), "no mail went out");
+    assert!(users::find_by_email(&mut app.conn(), "siti@kab.go.id")
+        .unwrap()
+        .is_none());
+    // the CLI refuses them too
+    let r = cakap::accounts::cli::add_user(
+        &mut app.conn(),
+        &cakap::accounts::cli::AddUser {
+            email: "x@kab.go.id".into(),
+            name: "Siti\r\nRahma".into(),
+            role: Default::default(),
+            agency: None,
+            password: PW.into(),
+        },
+    );
+    assert!(r.is_err_and(|e| e.contains("control character")));
+}
+
+#[tokio::test]
+async fn registration_does_not_tell_who_has_an_account() {
+    let app = spawn_app().await;
+    person(
+        &app,
+        "ada@kab.go.id",
+        Some("198503122010012003"),
+        false,
+        false,
+    );
+    let fresh = register(&app, "Budi Santoso", "baru@kab.go.id", "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fresh.contains("Periksa email Anda"));
+    assert!(mail_to(&app, "baru@kab.go.id").await.contains("/verify/"));
+
+    // an address with an account: the same page; that address gets a "you have an account" mail
+    let r = register(&app, "Penyerang", "ADA@kab.go.id", "").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Periksa email Anda"));
+    assert!(!html.contains("sudah terdaftar"));
+    let m = mail_to(&app, "ada@kab.go.id").await;
+    assert!(m.contains("Subject: Anda sudah punya akun Cakap"), "{m}");
+    assert!(m.contains("/login") && m.contains("/password/reset"), "{m}");
+    assert!(!m.contains("/verify/"), "no verification link: {m}");
+    assert!(
+        m.contains("Siti Rahmawati") && !m.contains("Penyerang"),
+        "greets by the account's name: {m}"
+    );
+
+    // a NIP already used: the same page; only the address given learns it, by mail
+    let r = register(&app, "Budi Santoso", "lain@kab.go.id", "198503122010012003").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Periksa email Anda"));
+    assert!(!html.contains("NIP ini sudah dipakai"));
+    let m = mail_to(&app, "lain@kab.go.id").await;
+    assert!(m.contains("NIP yang dituliskan sudah dipakai"), "{m}");
+    assert!(!m.contains("/verify/"), "{m}");
+    assert!(users::find_by_email(&mut app.conn(), "lain@kab.go.id")
+        .unwrap()
+        .is_none());
+}
+
 // ---------- 13: the data folder is private ----------
 
 #[cfg(unix)]
