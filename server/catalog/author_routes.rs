@@ -897,7 +897,7 @@ async fn edit_submit(
                 return Err(AuthorError::NotFound);
             };
             slot.1 = t.into_bytes();
-            std::fs::create_dir_all(&tmp_root)
+            crate::secrets::create_private_dir(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let tmp = tempfile::tempdir_in(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
@@ -1045,7 +1045,7 @@ async fn gift_upload(
             let course_id = workspace::owned(conn, who, &s)?;
             let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
             let files = workspace::files_of(conn, base)?;
-            std::fs::create_dir_all(&tmp_root)
+            crate::secrets::create_private_dir(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let tmp = tempfile::tempdir_in(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
@@ -1054,7 +1054,7 @@ async fn gift_upload(
             let dir = tmp.path().join(&s);
             let name = gift::module_file_name(&dir, &title)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            std::fs::write(dir.join(&name), markdown)
+            crate::secrets::write_private(&dir.join(&name), markdown.as_bytes())
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let checked = workspace::check_folder(conn, &dir, &s)?;
             let saved = match &checked.loaded.course {

@@ -847,9 +847,9 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<(
     for (path, bytes) in files {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::secrets::create_private_dir(parent)?;
         }
-        std::fs::write(target, bytes)?;
+        crate::secrets::write_private(&target, bytes)?;
     }
     Ok(())
 }
@@ -1016,7 +1016,7 @@ pub fn unpack_upload(
     tmp: &Path,
 ) -> Result<PathBuf, String> {
     let unpacked = tmp.join("unpacked");
-    std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
+    crate::secrets::create_private_dir(&unpacked).map_err(|e| e.to_string())?;
     let root = archive::unpack(bytes, &unpacked, &Limits::default()).map_err(|e| e.to_string())?;
     let from_name = file_name
         .rsplit(['/', '\\'])
@@ -1039,7 +1039,7 @@ pub fn unpack_upload(
         ));
     }
     let target = tmp.join("course").join(&name);
-    std::fs::create_dir_all(tmp.join("course")).map_err(|e| e.to_string())?;
+    crate::secrets::create_private_dir(&tmp.join("course")).map_err(|e| e.to_string())?;
     std::fs::rename(&root, &target).map_err(|e| e.to_string())?;
     // a dictionary beside the course folder moves along with it
     let beside = unpacked.join(DICTIONARY);

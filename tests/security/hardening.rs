@@ -520,6 +520,65 @@ fn loose(dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = common::TestDatabase::fresh();
+    let data = db.dir().join("data");
+    // what an earlier version left: a world-readable folder, mail and key
+    std::fs::create_dir_all(data.join("mail")).unwrap();
+    std::fs::write(
+        data.join("mail").join("old.eml"),
+        "Subject: x\r\n\r\nreset link",
+    )
+    .unwrap();
+    for p in [&data, &data.join("mail")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(
+        data.join("mail").join("old.eml"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut extra = vec![];
+    let sqlite_url = format!("sqlite://{}", data.join("cakap.db").display());
+    if matches!(db.backend, cakap::db::Backend::Sqlite) {
+        // the database in the data folder, as by default
+        extra.push(("CAKAP_DATABASE_URL", sqlite_url.as_str()));
+    }
+    let config = common::test_config(&db, &extra);
+    let app = cakap::startup::Application::build(config).await.unwrap();
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        db,
+    };
+    // a mail with a live link is written
+    let r = register(&app, "Budi Santoso", "budi@kab.go.id", "").await;
+    assert_eq!(r.status(), 200);
+    wait_for_mails(&app, 2).await;
+    let mut bad = vec![];
+    loose(&data, &mut bad);
+    assert!(bad.is_empty(), "readable by others: {bad:?}");
+    let names: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if matches!(app.db.backend, cakap::db::Backend::Sqlite) {
+        assert!(names.iter().any(|n| n == "cakap.db"), "{names:?}");
+        assert!(names.iter().any(|n| n == "cakap.db-wal"), "{names:?}");
+    }
+}
+
 // ---------- 14: smaller ones ----------
 
 fn assert_problem(r: &reqwest::Response, status: u16, what: &str) {
