@@ -27,7 +27,8 @@ use crate::web::{is_local_path, Https, Lang, Views};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_form))
         .route("/register", web::post().to(register))
-        .route("/verify/{token}", web::get().to(verify))
+        .route("/verify/{token}", web::get().to(verify_form))
+        .route("/verify/{token}", web::post().to(verify))
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
@@ -319,11 +320,37 @@ async fn register(
     )
 }
 
+/// `GET /verify/{token}`: a page with a button. Following the link does not verify anything (a
+/// mail scanner opens links too); pressing the button, a CSRF-checked POST, does.
+async fn verify_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t2 = token.clone();
+    match db
+        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &t2, Purpose::Verify)?))
+        .await?
+    {
+        Ok(_) => page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::OK,
+            "pages/verify_confirm",
+            json!({"action": format!("/verify/{}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())}),
+        ),
+        Err(r) => token_refused(&views, &req, r, "/login", "accounts.verify.again"),
+    }
+}
+
 async fn verify(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
     path: web::Path<String>,
+    _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let result = db

@@ -312,6 +312,18 @@ async fn read_upload(
     Ok(out)
 }
 
+/// Unpack an upload on the blocking pool, before any database connection is taken.
+async fn unpack(
+    bytes: Vec<u8>,
+    file_name: String,
+    slug: Option<String>,
+    tmp_root: std::path::PathBuf,
+) -> Result<workspace::Unpacked, AuthorError> {
+    web::block(move || workspace::unpack(&bytes, &file_name, slug.as_deref(), &tmp_root))
+        .await
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?
+}
+
 fn check_csrf(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
     let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
     match csrf::expected(req) {
@@ -430,11 +442,13 @@ async fn upload(
     }
     let tmp_root = config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
-    let outcome = db
-        .run(move |conn| {
-            workspace::upload(conn, who, &bytes, &file_name, slug_in.as_deref(), &tmp_root)
-        })
-        .await;
+    let outcome = match unpack(bytes, file_name, slug_in.clone(), tmp_root).await {
+        Ok(unpacked) => {
+            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug_in.as_deref()))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match outcome {
         Ok(Uploaded::Saved {
             slug,
@@ -1189,9 +1203,13 @@ pub(crate) async fn api_upload(
     let UploadQuery { slug, name } = query.into_inner();
     let name = name.unwrap_or_else(|| "course.zip".into());
     let tmp_root = config.data_dir.join("tmp");
-    let outcome = db
-        .run(move |conn| workspace::upload(conn, who, &bytes, &name, slug.as_deref(), &tmp_root))
-        .await;
+    let outcome = match unpack(bytes, name, slug.clone(), tmp_root).await {
+        Ok(unpacked) => {
+            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug.as_deref()))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let finding = |d: &Diagnostic, prefix: &str| {
         let mut v = diagnostic(d, prefix);
         v["severity"] = json!(if d.severity == Severity::Error {

@@ -581,6 +581,21 @@ async fn the_data_folder_is_readable_by_its_owner_only() {
 
 // ---------- 14: smaller ones ----------
 
+#[tokio::test]
+async fn hsts_only_when_the_public_address_is_https() {
+    let app = spawn_app_with(&[("CAKAP_BASE_URL", "https://cakap.example.go.id")]).await;
+    let r = app.get("/login").await;
+    assert_eq!(
+        r.headers()
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap()),
+        Some("max-age=31536000")
+    );
+    let plain = spawn_app().await;
+    let r = plain.get("/login").await;
+    assert!(r.headers().get("strict-transport-security").is_none());
+}
+
 fn assert_problem(r: &reqwest::Response, status: u16, what: &str) {
     assert_eq!(r.status(), status, "{what}");
     assert_eq!(
@@ -588,6 +603,97 @@ fn assert_problem(r: &reqwest::Response, status: u16, what: &str) {
         "application/problem+json",
         "{what}"
     );
+}
+
+#[tokio::test]
+async fn every_refusal_on_the_api_is_a_problem_document() {
+    let app = spawn_app().await;
+    person(&app, "siti@kab.go.id", None, false, false);
+    let api = reqwest::Client::new();
+    let mut checks: Vec<(reqwest::Response, u16, &str)> = vec![];
+    // the session middleware: a bearer token that is not ours
+    checks.push((
+        api.get(app.url("/api/v1/me"))
+            .bearer_auth("not-a-token")
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "bad bearer",
+    ));
+    // the CSRF middleware: another site's Origin
+    checks.push((
+        api.post(app.url("/api/v1/auth/token"))
+            .header("Origin", "https://evil.example")
+            .json(&json!({"email": "siti@kab.go.id", "password": PW}))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "cross-site origin",
+    ));
+    // a cookie session without the CSRF header
+    let b = app.browser_as("siti@kab.go.id", PW).await;
+    checks.push((
+        b.post(app.url("/api/v1/courses/x/enroll"))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "cookie without X-CSRF-Token",
+    ));
+    // actix's own: bad JSON, too large, no route, wrong method
+    checks.push((
+        api.post(app.url("/api/v1/auth/token"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body("{")
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "bad json",
+    ));
+    checks.push((
+        api.post(app.url("/api/v1/auth/token"))
+            .json(&json!({"email": "a".repeat(300 * 1024), "password": PW}))
+            .send()
+            .await
+            .unwrap(),
+        413,
+        "too large",
+    ));
+    checks.push((
+        api.get(app.url("/api/v1/no-such-thing"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "no route",
+    ));
+    checks.push((
+        api.delete(app.url("/api/v1/me")).send().await.unwrap(),
+        404,
+        "no route for this method",
+    ));
+    // a resource that answers 405 by itself (no body): JSON clients get a problem document too
+    checks.push((
+        api.delete(app.url("/admin/users/import"))
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "method",
+    ));
+    for (r, status, what) in checks {
+        assert_problem(&r, status, what);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{what}: {body}"
+        );
+        assert_eq!(body["status"], status, "{what}");
+    }
 }
 
 fn write_course(root: &Path) {
@@ -607,4 +713,162 @@ fn write_course(root: &Path) {
         "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
     )
     .unwrap();
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_that_also_expired_is_reported_revoked() {
+    use cakap::db::schema::certificates;
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    person(
+        &app,
+        "siti@kab.go.id",
+        Some("198703152010012002"),
+        false,
+        false,
+    );
+    let bearer = app.token_of("siti@kab.go.id", PW).await;
+    let api = reqwest::Client::new();
+    let r = api
+        .post(app.url("/api/v1/courses/pelayanan-prima/enroll"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    api.post(app.url("/api/v1/courses/pelayanan-prima/modules/01-pengantar/done"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    let mine: Value = api
+        .get(app.url("/api/v1/me/certificates"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cert = &mine["certificates"][0];
+    let code = cert["code"].as_str().unwrap().to_string();
+    let jwt = cert["jwt"].as_str().unwrap();
+
+    // the credential re-signed with an `exp` in the past, the record expired and revoked
+    let mut claims: Value = {
+        use base64::Engine;
+        let body = jwt.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(body)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    claims["exp"] = json!(chrono::Utc::now().timestamp() - 3600);
+    let signer = cakap::certificates::Keyring::load_or_create(&app.db.dir().join("data"))
+        .unwrap()
+        .current;
+    let expired = signer.sign("JWT", &claims).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(certificates::table.filter(certificates::code.eq(&code)))
+        .set((
+            certificates::jwt.eq(&expired),
+            certificates::expires_at.eq(Some(now - chrono::Duration::days(1))),
+            certificates::revoked_at.eq(Some(now - chrono::Duration::hours(1))),
+            certificates::revoked_reason.eq(Some("Data NIP keliru")),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+
+    // the API verify endpoint
+    let v: Value = api
+        .post(app.url("/api/v1/certificates/verify"))
+        .json(&json!({"jwt": expired}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["status"], "revoked", "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("Data NIP keliru"));
+    // the public page
+    let page = app.get(&format!("/v/{code}")).await.text().await.unwrap();
+    assert!(page.contains("Data NIP keliru"), "{page}");
+    // the CLI
+    let report = cakap::certificates::cli::verify(&code, None, Some(&mut app.conn())).unwrap();
+    assert!(!report.valid);
+    assert!(report.lines[0].starts_with("REVOKED"), "{:?}", report.lines);
+}
+
+#[tokio::test]
+async fn following_a_verification_link_verifies_nothing_until_the_button_is_pressed() {
+    let app = spawn_app().await;
+    let r = register(&app, "Budi Santoso", "budi@kab.go.id", "").await;
+    assert_eq!(r.status(), 200);
+    let mail = wait_for_mails(&app, 1).await.remove(0);
+    let start = mail.find("/verify/").unwrap();
+    let link: String = mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect();
+    let verified = |app: &TestApp| {
+        users::find_by_email(&mut app.conn(), "budi@kab.go.id")
+            .unwrap()
+            .unwrap()
+            .email_verified_at
+            .is_some()
+    };
+    // a mail scanner follows the link (twice, even)
+    for _ in 0..2 {
+        let r = reqwest::get(app.url(&link)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Konfirmasi alamat e-mail"));
+    }
+    assert!(!verified(&app), "a GET verified the address");
+    // a POST from elsewhere (no CSRF token) does not verify either
+    let r = reqwest::Client::new()
+        .post(app.url(&link))
+        .form(&[("csrf", "0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!verified(&app));
+    // the person presses the button
+    let r = app.submit(&link, &link, &[]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Email terverifikasi"));
+    assert!(verified(&app));
+}
+
+#[tokio::test]
+async fn huge_or_negative_page_numbers_give_the_last_or_first_page() {
+    let app = spawn_app().await;
+    person(&app, "admin@kab.go.id", None, false, true);
+    let b = app.browser_as("admin@kab.go.id", PW).await;
+    for page in [
+        "9223372036854775807",
+        "184467440737095516",
+        "99999999999999999999999999",
+        "-9223372036854775808",
+        "-1",
+        "0",
+        "abc",
+    ] {
+        let r = b
+            .get(app.url(&format!("/admin/users?page={page}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "page={page}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("admin@kab.go.id"),
+            "page={page}: the one page of people"
+        );
+    }
 }
