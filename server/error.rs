@@ -35,6 +35,9 @@ pub enum AppError {
     /// A form without a valid CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A request body over its limit (in bytes), refused before it was read.
+    #[error("the request body is over its limit of {0} bytes")]
+    TooLarge(u64),
     /// Rate-limited; the number of minutes to wait.
     #[error("too many attempts; retry in {0} minutes")]
     TooManyRequests(i64),
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Forbidden => ("error.forbidden.title", "error.forbidden.body"),
             AppError::Csrf => ("error.csrf.title", "error.csrf.body"),
             AppError::TooManyRequests(_) => ("error.too_many.title", "error.too_many.body"),
+            AppError::TooLarge(_) => ("error.too_large.title", "error.too_large.body"),
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 ("error.unavailable.title", "error.unavailable.body")
             }
@@ -68,6 +72,10 @@ impl AppError {
     fn public_detail(&self) -> Option<String> {
         match self {
             AppError::BadRequest(m) => Some(m.clone()),
+            AppError::TooLarge(limit) => Some(format!(
+                "the request is larger than the limit of {}; send a smaller file or less text",
+                crate::web::limits::human_size(*limit)
+            )),
             _ => None,
         }
     }
@@ -81,6 +89,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(DbError::Unavailable { .. } | DbError::Connect { .. }) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -116,8 +125,83 @@ pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(render)
 }
 
+/// Middleware, inside [`handlers`]: a refusal a middleware returns as an error (CSRF, a bad bearer
+/// token) skips [`render`] and would reach the client as the bare `text/plain` of
+/// [`AppError::error_response`]. For API paths and JSON clients it becomes a problem document here.
+pub async fn catch(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    // what the answer needs, taken before the request goes on (it cannot be kept: routing needs
+    // it unshared)
+    let json = wants_json(req.request());
+    let lang = Lang::of(req.request());
+    let path = req.path().to_string();
+    let views = req.app_data::<web::Data<Views>>().cloned();
+    let error = match next.call(req).await {
+        Ok(res) => return Ok(res),
+        Err(e) => e,
+    };
+    if !json {
+        return Err(error);
+    }
+    let status = error.as_response_error().status_code();
+    let app_error = error.as_error::<AppError>();
+    let (title_key, body_key) = match app_error {
+        Some(e) => e.keys(),
+        None => keys_for_status(status),
+    };
+    let detail = match app_error {
+        Some(e) => e.public_detail(),
+        None if status.is_client_error() => Some(crate::text::one_line(&error.to_string())),
+        None => None,
+    };
+    let minutes = match app_error {
+        Some(AppError::TooManyRequests(m)) => *m,
+        _ => 0,
+    };
+    let text = |key: &str| {
+        views
+            .as_ref()
+            .and_then(|v| {
+                v.i18n()
+                    .format(lang, key, &[("minutes", minutes.to_string())])
+            })
+            .unwrap_or_else(|| key.to_string())
+    };
+    let mut response = problem_document(
+        status,
+        text(title_key),
+        detail.unwrap_or_else(|| text(body_key)),
+        &path,
+    );
+    if minutes > 0 {
+        if let Ok(v) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    let reason = error.to_string();
+    Err(actix_web::error::InternalError::from_response(reason, response).into())
+}
+
 fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let Some(error) = res.response().error() else {
+        // A refusal without a body (405 from a resource, say) on the API: a problem document.
+        let bare = !res.response().headers().contains_key(header::CONTENT_TYPE);
+        if bare && wants_json(res.request()) {
+            let req = res.request().clone();
+            let status = res.status();
+            let (title_key, body_key) = keys_for_status(status);
+            let mut response = problem_json(&req, status, title_key, body_key, None, 0);
+            for (name, value) in res.response().headers() {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            return Ok(ErrorHandlerResponse::Response(
+                res.into_response(response).map_into_right_body(),
+            ));
+        }
         // A handler chose this status and wrote its own body (a form shown again with errors).
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
@@ -213,15 +297,19 @@ fn problem_json(
     minutes: i64,
 ) -> HttpResponse {
     let detail = detail.unwrap_or_else(|| message(req, body_key, minutes));
+    problem_document(status, message(req, title_key, minutes), detail, req.path())
+}
+
+fn problem_document(status: StatusCode, title: String, detail: String, path: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/problem+json")
         .body(
             json!({
                 "type": "about:blank",
-                "title": message(req, title_key, minutes),
+                "title": title,
                 "status": status.as_u16(),
                 "detail": detail,
-                "instance": req.path(),
+                "instance": path,
             })
             .to_string(),
         )

@@ -44,12 +44,14 @@ impl std::error::Error for SecretError {}
 impl Secrets {
     /// Read the secrets from `data_dir`, creating the folder and any missing key.
     pub fn load_or_create(data_dir: &Path) -> Result<Secrets, SecretError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| SecretError {
+        create_private_dir(data_dir).map_err(|e| SecretError {
             path: data_dir.to_path_buf(),
             problem: format!(
                 "cannot create the data folder ({e}); check CAKAP_DATA_DIR and its permissions"
             ),
         })?;
+        // what an earlier version (or a copy) left readable by others becomes private
+        tighten(data_dir);
         Ok(Secrets {
             session_key: load_or_create_key(&data_dir.join(SESSION_KEY_FILE))?,
         })
@@ -144,6 +146,90 @@ fn restrict_permissions(path: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// Create `dir` (and missing parents) readable by this user only (0700 on Unix). A folder that
+/// already exists keeps its mode; [`tighten`] narrows those at start-up.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Write `bytes` to `path` (created or replaced) readable by this user only (0600 on Unix).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)
+}
+
+/// Create `path` empty, readable by this user only, unless it exists (SQLite then opens it, and
+/// gives its `-wal` and `-shm` files the same mode).
+pub fn touch_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Make everything under `dir` (itself included) private to this user: folders 0700, files
+/// 0600. What a file or folder allows beyond that is removed; links are not followed. Unix only.
+pub fn tighten(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::symlink_metadata(dir) else {
+            return;
+        };
+        let (private, is_dir) = if meta.is_dir() {
+            (0o700, true)
+        } else if meta.is_file() {
+            (0o600, false)
+        } else {
+            return;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            if let Err(e) =
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & private))
+            {
+                tracing::warn!(path = %dir.display(), error = %e, "could not make it private to this user");
+            }
+        }
+        if is_dir {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for e in entries.flatten() {
+                    tighten(&e.path());
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 #[cfg(test)]

@@ -269,6 +269,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let config = web::Data::new(state.config);
     let secrets = web::Data::new(state.secrets);
     let https = web::Data::new(Https(config.is_https()));
+    let is_https = config.is_https();
     let views = state.views;
     let assets = state.assets;
     let mail_templates = state.mail_templates;
@@ -295,8 +296,9 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .default_service(web::to(crate::error::not_found))
             .wrap(middleware::from_fn(crate::web::auth::middleware))
             .wrap(middleware::from_fn(crate::web::csrf::middleware))
+            .wrap(middleware::from_fn(crate::error::catch))
             .wrap(crate::error::handlers())
-            .wrap(crate::web::security::headers())
+            .wrap(crate::web::security::headers(is_https))
             .wrap(middleware::from_fn(crate::web::etag::middleware))
             .wrap(middleware::Compress::default())
             .wrap(TracingLogger::default())

@@ -78,6 +78,42 @@ pub fn date(d: chrono::NaiveDate, lang: crate::web::Lang) -> String {
     format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())
 }
 
+/// Whether `s` holds a character that must never be part of a name: control characters
+/// (line breaks and tabs included, which would break a mail header or a CSV line), Unicode line
+/// and paragraph separators, and the invisible marks that reorder text (bidirectional
+/// overrides and isolates), which make a name read differently from what it is.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(|c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    })
+}
+
+/// Why a person's name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    /// Fewer than two letters.
+    TooShort,
+    /// A control character (line break, tab, …) or an invisible reordering mark.
+    Control,
+}
+
+/// The one check for a person's name, wherever it is set (registration, admin forms, CSV import,
+/// the CLI): no control characters, runs of spaces collapsed, at least two characters.
+pub fn person_name(raw: &str) -> Result<String, NameError> {
+    if has_control(raw) {
+        return Err(NameError::Control);
+    }
+    let name = one_line(raw);
+    if name.chars().count() < 2 {
+        return Err(NameError::TooShort);
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +136,24 @@ mod tests {
     #[test]
     fn one_line_collapses_newlines() {
         assert_eq!(one_line("a\n\tb  c\n"), "a b c");
+    }
+
+    #[test]
+    fn names_refuse_control_characters() {
+        use super::{person_name, NameError};
+        assert_eq!(person_name("  Siti   Rahma ").unwrap(), "Siti Rahma");
+        assert_eq!(person_name("A"), Err(NameError::TooShort));
+        for bad in [
+            "Siti\r\nBcc: x@evil.example",
+            "Siti\nRahma",
+            "Siti\tRahma",
+            "Siti\u{1}",
+            "Siti\u{7f}",
+            "Siti\u{85}",
+            "Siti\u{2028}",
+            "Siti\u{202e}amhaR",
+        ] {
+            assert_eq!(person_name(bad), Err(NameError::Control), "{bad:?}");
+        }
     }
 }

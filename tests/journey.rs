@@ -121,7 +121,10 @@ async fn in_the_browser() {
         .await;
     assert_eq!(resp.status(), 200);
     wait_for_mail(&data).await;
-    assert_eq!(app.get(&newest_mail_link(&data)).await.status(), 200);
+    // the link shows a button; pressing it verifies
+    let link = newest_mail_link(&data);
+    assert_eq!(app.get(&link).await.status(), 200);
+    assert_eq!(app.submit(&link, &link, &[]).await.status(), 200);
     let resp = app
         .submit(
             "/login",
@@ -248,7 +251,8 @@ async fn through_the_json_api_alone() {
     )
     .await;
     wait_for_mail(&data).await;
-    app.get(&newest_mail_link(&data)).await;
+    let link = newest_mail_link(&data);
+    app.submit(&link, &link, &[]).await;
 
     let api = reqwest::Client::new();
     let token: Value = api

@@ -118,6 +118,19 @@ struct ListQuery {
     notice: String,
 }
 
+/// The page asked for, from 1 to the last one a query can reach: a negative or unreadable number is
+/// the first page, a huge one (even past `i64`) a page beyond the end, which the caller turns into
+/// the last one; `(page - 1) * PAGE_SIZE` never overflows.
+pub fn page_number(raw: &str) -> i64 {
+    let raw = raw.trim();
+    let max = i64::MAX / PAGE_SIZE;
+    match raw.parse::<i64>() {
+        Ok(n) => n.clamp(1, max),
+        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => max,
+        Err(_) => 1,
+    }
+}
+
 async fn list(
     req: HttpRequest,
     views: web::Data<Views>,
@@ -131,16 +144,28 @@ async fn list(
         Some(a) => Some(a),
         None => q.agency.trim().parse::<i64>().ok(),
     };
-    let page = q.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let wanted = page_number(&q.page);
     let search = q.q.trim().to_string();
     let s2 = search.clone();
-    let (people, total, agencies, units, positions) = db
+    let (people, total, page, agencies, units, positions) = db
         .run(move |conn| {
-            let (people, total) =
-                users::search(conn, agency_filter, &s2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            let (mut people, total) = users::search(
+                conn,
+                agency_filter,
+                &s2,
+                (wanted - 1) * PAGE_SIZE,
+                PAGE_SIZE,
+            )?;
+            // past the end: the last page
+            let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            let page = wanted.min(last);
+            if page != wanted {
+                people =
+                    users::search(conn, agency_filter, &s2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?.0;
+            }
             let refs: Vec<&User> = people.iter().collect();
             let (agencies, units, positions) = names_for(conn, &refs)?;
-            Ok::<_, AppError>((people, total, agencies, units, positions))
+            Ok::<_, AppError>((people, total, page, agencies, units, positions))
         })
         .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -733,4 +758,24 @@ async fn team_member(
         "pages/team_member",
         json!({"person": person}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{page_number, PAGE_SIZE};
+
+    #[test]
+    fn page_numbers_never_overflow() {
+        let max = i64::MAX / PAGE_SIZE;
+        assert_eq!(page_number("3"), 3);
+        assert_eq!(page_number(""), 1);
+        assert_eq!(page_number("-5"), 1);
+        assert_eq!(page_number("-99999999999999999999999"), 1);
+        assert_eq!(page_number("abc"), 1);
+        assert_eq!(page_number("9223372036854775807"), max);
+        assert_eq!(page_number("99999999999999999999999999"), max);
+        assert!((page_number("99999999999999999999999999") - 1)
+            .checked_mul(PAGE_SIZE)
+            .is_some());
+    }
 }

@@ -95,10 +95,15 @@ pub fn add_user(conn: &mut DbConnection, args: &AddUser) -> Result<Created, Stri
             args.email.trim()
         )
     })?;
-    let name = args.name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.chars().count() < 2 {
-        return Err("give the person's full name with --name".into());
-    }
+    let name = match crate::text::person_name(&args.name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            return Err("give the person's full name with --name".into())
+        }
+        Err(crate::text::NameError::Control) => {
+            return Err("the name holds a line break, tab or other control character; give it on one line with --name".into())
+        }
+    };
     if let Err(weak) = password::check_new(&args.password, &email) {
         let text = I18n::load()
             .ok()

@@ -109,6 +109,8 @@ pub enum Issue {
     },
     TooManyRows(usize),
     NameMissing,
+    /// The name holds a control character (or an invisible reordering mark).
+    NameControl,
     EmailMissing,
     EmailInvalid(String),
     EmailTwice {
@@ -146,6 +148,7 @@ impl Issue {
             Issue::TooManyFields { .. } => "people.import.issue.too_many_fields",
             Issue::TooManyRows(_) => "people.import.issue.too_many_rows",
             Issue::NameMissing => "people.import.issue.name_missing",
+            Issue::NameControl => "people.import.issue.name_control",
             Issue::EmailMissing => "people.import.issue.email_missing",
             Issue::EmailInvalid(_) => "people.import.issue.email_invalid",
             Issue::EmailTwice { .. } => "people.import.issue.email_twice",
@@ -166,7 +169,9 @@ impl Issue {
     /// The `{placeholders}` of the message.
     pub fn args(&self, lang: Lang) -> Vec<(&'static str, String)> {
         match self {
-            Issue::Empty | Issue::NameMissing | Issue::EmailMissing => vec![],
+            Issue::Empty | Issue::NameMissing | Issue::NameControl | Issue::EmailMissing => {
+                vec![]
+            }
             Issue::SupervisorSelf | Issue::Conflict => vec![],
             Issue::Unreadable(v)
             | Issue::UnknownColumn(v)
@@ -506,9 +511,13 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                 issue,
             })
         };
+        // a spreadsheet cell may wrap onto several lines: those breaks become spaces; any other
+        // control character is refused (the name goes into mail headers and pages)
         let name = row.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
             problem(Issue::NameMissing);
+        } else if crate::text::has_control(&name) {
+            problem(Issue::NameControl);
         }
         let email = if row.email.is_empty() {
             problem(Issue::EmailMissing);

@@ -31,6 +31,12 @@ pub const RESET_IP: Limit = Limit {
     max: 10,
     window: Duration::hours(1),
 };
+/// Registrations per address (each sends a mail to an address the sender chooses). Room for an
+/// office behind one address registering together; agencies enrol many at once by CSV import.
+pub const REGISTER_IP: Limit = Limit {
+    max: 20,
+    window: Duration::hours(1),
+};
 
 /// Whether `key` is over its limit now; `Some(wait)` says how long until it may try again.
 pub fn blocked(

@@ -27,7 +27,8 @@ use crate::web::{is_local_path, Https, Lang, Views};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_form))
         .route("/register", web::post().to(register))
-        .route("/verify/{token}", web::get().to(verify))
+        .route("/verify/{token}", web::get().to(verify_form))
+        .route("/verify/{token}", web::post().to(verify))
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
@@ -197,10 +198,17 @@ async fn register(
     let f = form.0;
     let lang = Lang::of(&req);
     let mut errors = FieldErrors::new();
-    let name = f.name.trim().to_string();
-    if name.chars().count() < 2 {
-        errors.insert("name", views.text(lang, "accounts.register.name_required"));
-    }
+    let name = match crate::text::person_name(&f.name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_required"));
+            String::new()
+        }
+        Err(crate::text::NameError::Control) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_control"));
+            String::new()
+        }
+    };
     let email = users::normalize_email(&f.email);
     if email.is_none() {
         errors.insert("email", views.text(lang, "accounts.email_invalid"));
@@ -224,12 +232,21 @@ async fn register(
     if let (true, Some(email)) = (errors.is_empty(), email) {
         let pw = f.password.clone();
         let verify_base = link(&config, "/verify/");
+        let login_link = link(&config, "/login");
+        let reset_link = link(&config, "/password/reset");
         let templates = templates.clone();
+        let ip_key = format!("register:ip:{}", client_ip(&req));
+        // The page says the same whatever the address or NIP: whether either already has an
+        // account is told only by mail, to the address given.
         let outcome = db
             .run(move |conn| {
+                if let Some(wait) = ratelimit::blocked(conn, &ip_key, ratelimit::REGISTER_IP)? {
+                    return Ok(Err(ratelimit::minutes(wait)));
+                }
+                ratelimit::hit(conn, &ip_key, ratelimit::REGISTER_IP)?;
                 let hash = password::hash(&pw).map_err(AppError::Internal)?;
                 crate::db::transaction(conn, |conn| {
-                    let id = match users::create(
+                    let created = users::create(
                         conn,
                         &NewUser {
                             email: email.clone(),
@@ -238,21 +255,45 @@ async fn register(
                             password_hash: Some(hash),
                             ..Default::default()
                         },
-                    ) {
-                        Ok(id) => id,
-                        Err(CreateError::EmailTaken) => return Ok(Err("email")),
-                        Err(CreateError::NipTaken) => return Ok(Err("nip")),
+                    );
+                    match created {
+                        Ok(id) => {
+                            let token = tokens::issue(conn, id, Purpose::Verify)?;
+                            send_mail(
+                                conn,
+                                &templates,
+                                "verify",
+                                lang,
+                                &email,
+                                json!({"name": name, "link": format!("{verify_base}{token}")}),
+                            )?;
+                        }
+                        Err(CreateError::EmailTaken) => {
+                            // greet them by the name on their account, not the one just typed
+                            let known = users::find_by_email(conn, &email)?
+                                .map(|u| u.name)
+                                .unwrap_or_else(|| name.clone());
+                            send_mail(
+                                conn,
+                                &templates,
+                                "account_exists",
+                                lang,
+                                &email,
+                                json!({"name": known, "link": login_link, "reset_link": reset_link}),
+                            )?;
+                        }
+                        Err(CreateError::NipTaken) => {
+                            send_mail(
+                                conn,
+                                &templates,
+                                "nip_taken",
+                                lang,
+                                &email,
+                                json!({"name": name, "link": login_link}),
+                            )?;
+                        }
                         Err(CreateError::Db(e)) => return Err(AppError::Db(e)),
-                    };
-                    let token = tokens::issue(conn, id, Purpose::Verify)?;
-                    send_mail(
-                        conn,
-                        &templates,
-                        "verify",
-                        lang,
-                        &email,
-                        json!({"name": name, "link": format!("{verify_base}{token}")}),
-                    )?;
+                    }
                     Ok(Ok(()))
                 })
             })
@@ -268,12 +309,7 @@ async fn register(
                     Some(("/login", "accounts.login.title")),
                 );
             }
-            Err("email") => {
-                errors.insert("email", views.text(lang, "accounts.register.email_taken"));
-            }
-            Err(_) => {
-                errors.insert("nip", views.text(lang, "accounts.register.nip_taken"));
-            }
+            Err(minutes) => return Err(AppError::TooManyRequests(minutes)),
         }
     }
     page_with_status(
@@ -285,11 +321,37 @@ async fn register(
     )
 }
 
+/// `GET /verify/{token}`: a page with a button. Following the link does not verify anything (a
+/// mail scanner opens links too); pressing the button, a CSRF-checked POST, does.
+async fn verify_form(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t2 = token.clone();
+    match db
+        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &t2, Purpose::Verify)?))
+        .await?
+    {
+        Ok(_) => page_with_status(
+            &views,
+            &req,
+            actix_web::http::StatusCode::OK,
+            "pages/verify_confirm",
+            json!({"action": format!("/verify/{}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())}),
+        ),
+        Err(r) => token_refused(&views, &req, r, "/login", "accounts.verify.again"),
+    }
+}
+
 async fn verify(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
     path: web::Path<String>,
+    _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let result = db
@@ -960,10 +1022,17 @@ async fn update_account(
     let f = form.0;
     let lang = Lang::of(&req);
     let mut errors = FieldErrors::new();
-    let name = f.name.trim().to_string();
-    if name.chars().count() < 2 {
-        errors.insert("name", views.text(lang, "accounts.register.name_required"));
-    }
+    let name = match crate::text::person_name(&f.name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_required"));
+            String::new()
+        }
+        Err(crate::text::NameError::Control) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_control"));
+            String::new()
+        }
+    };
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
         Err(m) => {

@@ -197,9 +197,18 @@ pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<PathBuf, Ref
             .map_err(|e| Refused::NotZip(e.to_string()))?;
         let target = dest.join(rel);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Refused::Io(e.to_string()))?;
+            crate::secrets::create_private_dir(parent).map_err(|e| Refused::Io(e.to_string()))?;
         }
-        let mut file = std::fs::File::create(&target).map_err(|e| Refused::Io(e.to_string()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options
+            .open(&target)
+            .map_err(|e| Refused::Io(e.to_string()))?;
         let mut limited = (&mut entry).take(left + 1);
         let written = std::io::copy(&mut limited, &mut file)
             .map_err(|e| Refused::NotZip(format!("`{}` cannot be read: {e}", rel.display())))?;

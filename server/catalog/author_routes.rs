@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::{self, CsrfForm};
+use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::policy;
 use crate::web::{Lang, Views};
 
@@ -247,7 +248,12 @@ struct MultipartUpload {
     size: u64,
 }
 
-async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUpload, AppError> {
+async fn read_upload(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    limit: u64,
+) -> Result<MultipartUpload, AppError> {
+    let mut budget = BodyLimit::new(req, limit + FORM_SLACK)?;
     let mut out = MultipartUpload {
         fields: HashMap::new(),
         file_name: String::new(),
@@ -255,6 +261,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
         size: 0,
     };
     while let Some(item) = payload.next().await {
+        budget.field()?;
         let mut field = item.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
         let name = field.name().unwrap_or("").to_string();
         let file_name = field
@@ -265,6 +272,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
             while let Some(chunk) = field.next().await {
                 let chunk =
                     chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                budget.bytes(chunk.len())?;
                 out.size += chunk.len() as u64;
                 if out.size <= limit {
                     out.bytes.extend_from_slice(&chunk);
@@ -275,6 +283,7 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
             while let Some(chunk) = field.next().await {
                 let chunk =
                     chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+                budget.bytes(chunk.len())?;
                 if bytes.len() + chunk.len() > 10_000 {
                     return Err(AppError::BadRequest(format!(
                         "the field `{name}` is too long"
@@ -289,6 +298,18 @@ async fn read_upload(mut payload: Multipart, limit: u64) -> Result<MultipartUplo
         }
     }
     Ok(out)
+}
+
+/// Unpack an upload on the blocking pool, before any database connection is taken.
+async fn unpack(
+    bytes: Vec<u8>,
+    file_name: String,
+    slug: Option<String>,
+    tmp_root: std::path::PathBuf,
+) -> Result<workspace::Unpacked, AuthorError> {
+    web::block(move || workspace::unpack(&bytes, &file_name, slug.as_deref(), &tmp_root))
+        .await
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?
 }
 
 fn check_csrf(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
@@ -370,7 +391,7 @@ async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let limits = Limits::default();
-    let form = read_upload(payload, limits.archive_bytes).await?;
+    let form = read_upload(&req, payload, limits.archive_bytes).await?;
     check_csrf(&req, &form.fields)?;
     let slug = form
         .fields
@@ -409,11 +430,13 @@ async fn upload(
     }
     let tmp_root = config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
-    let outcome = db
-        .run(move |conn| {
-            workspace::upload(conn, who, &bytes, &file_name, slug_in.as_deref(), &tmp_root)
-        })
-        .await;
+    let outcome = match unpack(bytes, file_name, slug_in.clone(), tmp_root).await {
+        Ok(unpacked) => {
+            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug_in.as_deref()))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match outcome {
         Ok(Uploaded::Saved {
             slug,
@@ -876,7 +899,7 @@ async fn edit_submit(
                 return Err(AuthorError::NotFound);
             };
             slot.1 = t.into_bytes();
-            std::fs::create_dir_all(&tmp_root)
+            crate::secrets::create_private_dir(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let tmp = tempfile::tempdir_in(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
@@ -943,7 +966,7 @@ async fn gift_upload(
     let who = me.workspace();
     let slug = path.into_inner();
     const GIFT_LIMIT: u64 = 2 * 1024 * 1024;
-    let form = read_upload(payload, GIFT_LIMIT).await?;
+    let form = read_upload(&req, payload, GIFT_LIMIT).await?;
     check_csrf(&req, &form.fields)?;
     let lang = Lang::of(&req);
     let title_key = "author.result.gift_title";
@@ -1024,7 +1047,7 @@ async fn gift_upload(
             let course_id = workspace::owned(conn, who, &s)?;
             let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
             let files = workspace::files_of(conn, base)?;
-            std::fs::create_dir_all(&tmp_root)
+            crate::secrets::create_private_dir(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let tmp = tempfile::tempdir_in(&tmp_root)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
@@ -1033,7 +1056,7 @@ async fn gift_upload(
             let dir = tmp.path().join(&s);
             let name = gift::module_file_name(&dir, &title)
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            std::fs::write(dir.join(&name), markdown)
+            crate::secrets::write_private(&dir.join(&name), markdown.as_bytes())
                 .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
             let checked = workspace::check_folder(conn, &dir, &s)?;
             let saved = match &checked.loaded.course {
@@ -1149,11 +1172,13 @@ pub(crate) async fn api_upload(
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let limits = Limits::default();
+    let mut budget = BodyLimit::new(&req, limits.archive_bytes)?;
     let mut bytes = Vec::new();
     let mut size: u64 = 0;
     while let Some(chunk) = body.next().await {
         let chunk =
             chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
+        budget.bytes(chunk.len())?;
         size += chunk.len() as u64;
         if size <= limits.archive_bytes {
             bytes.extend_from_slice(&chunk);
@@ -1169,9 +1194,13 @@ pub(crate) async fn api_upload(
     let UploadQuery { slug, name } = query.into_inner();
     let name = name.unwrap_or_else(|| "course.zip".into());
     let tmp_root = config.data_dir.join("tmp");
-    let outcome = db
-        .run(move |conn| workspace::upload(conn, who, &bytes, &name, slug.as_deref(), &tmp_root))
-        .await;
+    let outcome = match unpack(bytes, name, slug.clone(), tmp_root).await {
+        Ok(unpacked) => {
+            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug.as_deref()))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let finding = |d: &Diagnostic, prefix: &str| {
         let mut v = diagnostic(d, prefix);
         v["severity"] = json!(if d.severity == Severity::Error {

@@ -847,9 +847,9 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<(
     for (path, bytes) in files {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::secrets::create_private_dir(parent)?;
         }
-        std::fs::write(target, bytes)?;
+        crate::secrets::write_private(&target, bytes)?;
     }
     Ok(())
 }
@@ -960,28 +960,47 @@ pub enum Uploaded {
     },
 }
 
-/// Unpack an uploaded archive under `tmp_root` (removed afterwards), check it as `cakap courses
-/// check` does, and save a valid course as a draft. `slug` names the course it is a new version of.
-pub fn upload(
-    conn: &mut DbConnection,
-    who: Author,
+/// An uploaded archive unpacked under the temporary folder (removed when this is dropped), or why
+/// it could not be.
+#[derive(Debug)]
+pub struct Unpacked {
+    _tmp: tempfile::TempDir,
+    dir: Result<PathBuf, String>,
+}
+
+/// Unpack an uploaded archive under `tmp_root`. No database connection is needed or held: an
+/// archive of up to the upload limit takes a while to unpack, and a pooled connection (SQLite has
+/// only a few) would sit idle meanwhile. Run it on the blocking pool.
+pub fn unpack(
     bytes: &[u8],
     file_name: &str,
     slug: Option<&str>,
     tmp_root: &Path,
+) -> Result<Unpacked, AuthorError> {
+    crate::secrets::create_private_dir(tmp_root)
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+    let tmp = tempfile::tempdir_in(tmp_root)
+        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
+    let dir = unpack_upload(bytes, file_name, slug, tmp.path());
+    Ok(Unpacked { _tmp: tmp, dir })
+}
+
+/// Check an [`unpack`]ed upload as `cakap courses check` does, and save a valid course as a draft.
+/// `slug` names the course it is a new version of.
+pub fn upload(
+    conn: &mut DbConnection,
+    who: Author,
+    unpacked: &Unpacked,
+    slug: Option<&str>,
 ) -> Result<Uploaded, AuthorError> {
     if let Some(s) = slug {
         owned(conn, who, s)?;
     }
-    std::fs::create_dir_all(tmp_root)
-        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
-    let tmp = tempfile::tempdir_in(tmp_root)
-        .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
-    let dir = match unpack_upload(bytes, file_name, slug, tmp.path()) {
-        Ok(d) => d,
+    let dir = match &unpacked.dir {
+        Ok(d) => d.clone(),
         Err(why) => {
             return Ok(Uploaded::Refused {
-                reason: Some(why),
+                reason: Some(why.clone()),
                 shown: None,
                 diagnostics: vec![],
             })
@@ -1016,7 +1035,7 @@ pub fn unpack_upload(
     tmp: &Path,
 ) -> Result<PathBuf, String> {
     let unpacked = tmp.join("unpacked");
-    std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
+    crate::secrets::create_private_dir(&unpacked).map_err(|e| e.to_string())?;
     let root = archive::unpack(bytes, &unpacked, &Limits::default()).map_err(|e| e.to_string())?;
     let from_name = file_name
         .rsplit(['/', '\\'])
@@ -1039,7 +1058,7 @@ pub fn unpack_upload(
         ));
     }
     let target = tmp.join("course").join(&name);
-    std::fs::create_dir_all(tmp.join("course")).map_err(|e| e.to_string())?;
+    crate::secrets::create_private_dir(&tmp.join("course")).map_err(|e| e.to_string())?;
     std::fs::rename(&root, &target).map_err(|e| e.to_string())?;
     // a dictionary beside the course folder moves along with it
     let beside = unpacked.join(DICTIONARY);

@@ -111,8 +111,26 @@ pub fn verify(
     let claims = match credential::verify(&jwt, &keys) {
         Ok(c) => c,
         Err(r @ Refusal::Expired) => {
-            let mut lines = vec![format!("EXPIRED: {r}")];
-            if let Ok(d) = jsonwebtoken::dangerous::insecure_decode::<Claims>(&jwt) {
+            let decoded = jsonwebtoken::dangerous::insecure_decode::<Claims>(&jwt).ok();
+            // Revoked wins over expired: with a database, look the revocation up.
+            let revoked = match (&offline_keys, conn, &decoded) {
+                (None, Some(conn), Some(d)) => store::by_code(conn, &d.claims.jti)
+                    .map_err(|e| e.to_string())?
+                    .map(|s| s.certificate)
+                    .filter(|c| c.revoked_at.is_some()),
+                _ => None,
+            };
+            let mut lines = vec![match revoked {
+                Some(c) => format!(
+                    "REVOKED on {}: {}",
+                    c.revoked_at
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    c.revoked_reason.unwrap_or_default()
+                ),
+                None => format!("EXPIRED: {r}"),
+            }];
+            if let Some(d) = decoded {
                 lines.extend(describe(&d.claims));
             }
             return Ok(Report {

@@ -194,7 +194,7 @@ fn key_files(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
         path: dir.to_path_buf(),
         problem,
     };
-    std::fs::create_dir_all(dir).map_err(|e| {
+    crate::secrets::create_private_dir(dir).map_err(|e| {
         err(format!(
             "cannot create the folder ({e}); check CAKAP_DATA_DIR and its permissions"
         ))
@@ -218,7 +218,8 @@ fn write_new_key(dir: &Path) -> Result<PathBuf, KeyError> {
         path: path.clone(),
         problem,
     };
-    std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot create the folder ({e})")))?;
+    crate::secrets::create_private_dir(dir)
+        .map_err(|e| err(format!("cannot create the folder ({e})")))?;
     let pem = key
         .to_pkcs8_pem(Default::default())
         .map_err(|e| err(format!("cannot encode the key ({e})")))?;

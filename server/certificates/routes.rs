@@ -427,11 +427,23 @@ pub(crate) async fn verify_api(
                 Some(c) => lookup(&db, &req, c).await?,
                 None => None,
             };
-            Verdict {
-                valid: false,
-                status: "expired".into(),
-                reason: Some(Refusal::Expired.to_string()),
-                certificate: found.map(|s| public(&s.certificate, &issuer)),
+            // Revoked wins over expired: a revoked certificate stays revoked.
+            match found {
+                Some(s) if s.certificate.revoked_at.is_some() => Verdict {
+                    valid: false,
+                    status: Status::Revoked.as_str().into(),
+                    reason: Some(format!(
+                        "the certificate was revoked: {}",
+                        s.certificate.revoked_reason.clone().unwrap_or_default()
+                    )),
+                    certificate: Some(public(&s.certificate, &issuer)),
+                },
+                found => Verdict {
+                    valid: false,
+                    status: "expired".into(),
+                    reason: Some(Refusal::Expired.to_string()),
+                    certificate: found.map(|s| public(&s.certificate, &issuer)),
+                },
             }
         }
         Err(r) => Verdict {

@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
+use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -56,11 +57,14 @@ fn view(a: &activities::Activity, lang: Lang) -> Value {
 
 /// Text fields and the evidence file of the multipart form, within limits.
 async fn read_form(
+    req: &HttpRequest,
     mut payload: Multipart,
 ) -> Result<(HashMap<String, String>, Option<Upload>), AppError> {
+    let mut budget = BodyLimit::new(req, MAX_FILE_BYTES as u64 + FORM_SLACK)?;
     let mut fields = HashMap::new();
     let mut upload = None;
     while let Some(item) = payload.next().await {
+        budget.field()?;
         let mut field = item.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
         let name = field.name().unwrap_or("").to_string();
         let file_name = field
@@ -74,6 +78,7 @@ async fn read_form(
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+            budget.bytes(chunk.len())?;
             if bytes.len() + chunk.len() > limit {
                 if name == "evidence" {
                     // Keep one byte over the limit so the size check names the problem.
@@ -207,7 +212,7 @@ async fn create(
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let (fields, upload) = read_form(payload).await?;
+    let (fields, upload) = read_form(&req, payload).await?;
     let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
     match csrf::expected(&req) {
         Some(t) if csrf::same(&t, sent) => {}

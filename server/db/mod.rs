@@ -48,19 +48,30 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
     let mut _turn = None;
     if let Some(path) = url.sqlite_path() {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::secrets::create_private_dir(dir).map_err(|e| {
                 DbError::connect(
                     url,
                     &format!("cannot create the folder {}: {e}", dir.display()),
                 )
             })?;
         }
+        // a new database file is this user's alone; SQLite gives its -wal and -shm the same mode
+        crate::secrets::touch_private(path).map_err(|e| {
+            DbError::connect(
+                url,
+                &format!("cannot create the file {}: {e}", path.display()),
+            )
+        })?;
         let mut name = path.as_os_str().to_owned();
         name.push(".migrate-lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let lock = options
             .open(&name)
             .and_then(|f| f.lock().map(|()| f))
             .map_err(|e| {

@@ -223,10 +223,12 @@ mod tests {
         assert_eq!(
             names,
             [
+                "account_exists",
                 "certificate_expiring",
                 "impact_question",
                 "invite",
                 "jp_reminder",
+                "nip_taken",
                 "reset",
                 "supervisor_digest",
                 "verify"
@@ -249,6 +251,7 @@ mod tests {
             "overdue": ["Budi: Literasi Digital"],
             "approvals_link": "https://cakap.example/team/approvals",
             "link": "https://cakap.example/x?token=abc&lang=id",
+            "reset_link": "https://cakap.example/password/reset",
             "hours": 2,
             "days": 7,
             "agency": "BKN",

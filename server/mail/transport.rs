@@ -194,11 +194,13 @@ fn readable_body(text: &str) -> Body {
 
 /// Write `bytes` as `<dir>/<id>.eml`, through a temporary name so a reader never sees half a file.
 fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
+    // mails carry live links (password resets, invitations): this user's eyes only
+    crate::secrets::create_private_dir(dir)
         .map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
     let tmp = dir.join(format!(".{id}.tmp"));
     let path = dir.join(format!("{id}.eml"));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    crate::secrets::write_private(&tmp, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod etag;
 pub mod i18n;
+pub mod limits;
 pub mod policy;
 pub mod security;
 pub mod views;
@@ -93,9 +94,17 @@ pub async fn head_as_get(
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);
 
-/// A path on this site (`/x`), never another host (`//evil`, `/\evil`, `https://…`).
+/// A path on this site (`/x`), never another host (`//evil`, `/\evil`, `/\t/evil`, `https://…`).
+///
+/// Browsers drop tabs and line breaks from a `Location`, trim spaces and read `\` as `/`, so a
+/// path passes only if it is printable ASCII without spaces or backslashes, starts with one `/`
+/// and no second one follows. Anything else (control characters included, which a header cannot
+/// carry) sends the caller to its default page.
 pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+    let b = p.as_bytes();
+    b.first() == Some(&b'/')
+        && b.get(1) != Some(&b'/')
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
 }
 
 #[cfg(test)]
@@ -110,6 +119,15 @@ mod tests {
             "",
             "x",
             "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+            "/ /evil.example",
+            " //evil.example",
+            "/\u{1}",
+            "/\0",
+            "/\u{7f}",
+            "/a\\b",
+            "/\u{3000}/evil",
+            "/\u{a0}",
         ] {
             assert!(!super::is_local_path(bad), "{bad}");
         }

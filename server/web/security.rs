@@ -9,8 +9,21 @@ pub const CONTENT_SECURITY_POLICY: &str =
 img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
 form-action 'self'; frame-ancestors 'none'";
 
-pub fn headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// One year of HTTPS only for this host. Not `includeSubDomains`: the public address is often a
+/// name under an agency's domain (`cakap.bpsdm.example.go.id`), whose sibling hosts we do not run
+/// and must not force onto HTTPS.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// The default headers; `https` (the public address is https) adds `Strict-Transport-Security`,
+/// which browsers ignore over plain HTTP and which would lock a plain-HTTP site out.
+pub fn headers(https: bool) -> DefaultHeaders {
+    let defaults = DefaultHeaders::new();
+    let defaults = if https {
+        defaults.add(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        defaults
+    };
+    defaults
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
