@@ -4,7 +4,7 @@
 use std::future::{ready, Ready};
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -49,11 +49,14 @@ fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = req.path();
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // decisions by path use the path the router matches (percent-decoded), never the raw text:
+    // `/%61pi/v1/…` is routed to `/api/v1/…` and must be treated as it
+    let path = super::routed_path(&req);
     if path.starts_with("/static/") || path.starts_with("/assets/") || path == "/healthz" {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     }
+    let is_api = path.starts_with("/api/");
     let mut stale_cookie = false;
     if let Some((token, bearer)) = token_of(&req) {
         let key = req
@@ -80,12 +83,10 @@ pub async fn middleware(
         match user {
             Some((user, is_supervisor)) => {
                 let unsafe_method = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
-                if !bearer
-                    && unsafe_method
-                    && req.path().starts_with("/api/")
-                    && !super::csrf::check_header(&req)
-                {
-                    return Err(AppError::Csrf.into());
+                if !bearer && unsafe_method && is_api && !super::csrf::check_header(&req) {
+                    // a response, not an `Err`: the error handlers then answer it as the
+                    // rest of the API does (problem+json)
+                    return Ok(req.error_response(AppError::Csrf).map_into_right_body());
                 }
                 req.extensions_mut().insert(Session {
                     user: Arc::new(user),
@@ -93,7 +94,11 @@ pub async fn middleware(
                     is_supervisor,
                 });
             }
-            None if bearer => return Err(AppError::Unauthorized.into()),
+            None if bearer => {
+                return Ok(req
+                    .error_response(AppError::Unauthorized)
+                    .map_into_right_body())
+            }
             None => stale_cookie = true,
         }
     }
@@ -101,7 +106,7 @@ pub async fn middleware(
     if stale_cookie {
         let _ = res.response_mut().add_cookie(&removal_cookie());
     }
-    Ok(res)
+    Ok(res.map_into_left_body())
 }
 
 /// The session cookie for a token.

@@ -1,4 +1,99 @@
-//! (issue 20) sessions
+//! (issue 20) sessions: CSRF on decoded paths (8), sessions as records (9), login limits (10),
+//! the client address behind proxies (11).
 
-#[allow(unused_imports)]
-use super::common;
+use std::path::Path;
+
+use cakap::accounts::{password, users};
+use cakap::db::schema::enrollments;
+use diesel::prelude::*;
+use reqwest::header;
+
+use super::common::{self, spawn_app_with, TestApp};
+
+const PW: &str = "Belajar-Terus-2026";
+
+fn write_course(root: &Path, slug: &str) {
+    std::fs::create_dir_all(root.join(slug)).unwrap();
+    std::fs::write(
+        root.join("competencies.toml"),
+        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(slug).join("course.md"),
+        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = 3\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(slug).join("01-satu.md"),
+        "+++\ntitle = \"Modul satu\"\nminutes = 5\n+++\n\nIsi satu.\n",
+    )
+    .unwrap();
+}
+
+/// A verified person with password [`PW`].
+fn person(app: &TestApp, email: &str) -> i64 {
+    users::create(
+        &mut app.conn(),
+        &users::NewUser {
+            email: email.into(),
+            name: "Rina Wulandari".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn enrolments_of(app: &TestApp, user_id: i64) -> i64 {
+    enrollments::table
+        .filter(enrollments::user_id.eq(user_id))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+// ---------- item 8: the X-CSRF-Token rule applies to the path as routed ----------
+
+#[tokio::test]
+async fn cookie_api_writes_on_a_percent_encoded_path_need_the_csrf_header() {
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path(), "kursus-csrf");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let id = person(&app, "rina@kab.go.id");
+    let b = app.browser_as("rina@kab.go.id", PW).await;
+    for path in [
+        "/%61pi/v1/courses/kursus-csrf/enroll",
+        "/%61%70%69/v1/courses/kursus-csrf/enroll",
+        "/api/v1/courses/kursus-csrf/enroll",
+        "/api/v1/courses/kursus-%63srf/enroll",
+    ] {
+        let resp = b.post(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 403, "{path}: refused without X-CSRF-Token");
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{path}: an API refusal"
+        );
+        assert_eq!(enrolments_of(&app, id), 0, "{path}: not enrolled");
+    }
+    // the same browser, echoing its CSRF token as the page script does, may enrol
+    let html = b
+        .get(app.url("/me/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&html);
+    let resp = b
+        .post(app.url("/%61pi/v1/courses/kursus-csrf/enroll"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(enrolments_of(&app, id), 1);
+}
