@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::mail::{self, MailTemplates, Mailer};
 use crate::secrets::Secrets;
 use crate::web::auth::{removal_cookie, session_cookie, CurrentUser, MaybeUser};
+use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
 use crate::web::{is_local_path, Https, Lang, Views};
@@ -47,22 +48,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Field → message key (with arguments), shown next to the field.
 type FieldErrors = BTreeMap<&'static str, String>;
-
-/// The client's address for rate limits: the peer, or — behind a trusted proxy — the address the
-/// proxy reports.
-pub fn client_ip(req: &HttpRequest) -> String {
-    let trust = req
-        .app_data::<web::Data<Config>>()
-        .is_some_and(|c| c.trust_proxy);
-    if trust {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_string();
-        }
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
 
 fn page_with_status(
     views: &Views,

@@ -14,11 +14,11 @@ use super::renewal::{self, Renewal};
 use super::store::{self, RevokeRefused, Stored};
 use super::{badge, code, keys, pdf, qr, Issuer};
 use crate::accounts::ratelimit::{self, Limit};
-use crate::accounts::routes::client_ip;
 use crate::accounts::users::User;
 use crate::db::{audit, Db};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::{Lang, Views};
 

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod client;
 pub mod csrf;
 pub mod etag;
 pub mod i18n;

@@ -97,3 +97,42 @@ async fn cookie_api_writes_on_a_percent_encoded_path_need_the_csrf_header() {
     assert_eq!(resp.status(), 200);
     assert_eq!(enrolments_of(&app, id), 1);
 }
+
+// ---------- item 11: the client address is read from the right of X-Forwarded-For ----------
+
+/// A reset request for `email`, as the proxy in front passes it on: `xff` is the header as the
+/// proxy forwards it (the client's own text, if any, then the address the proxy saw).
+async fn reset_via_proxy(app: &TestApp, csrf: &str, email: &str, xff: &str) -> u16 {
+    app.client
+        .post(app.url("/password/reset"))
+        .header("X-Forwarded-For", xff)
+        .form(&[("email", email), ("csrf", csrf)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_client_written_forwarded_for_neither_escapes_limits_nor_blocks_others() {
+    let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
+    let html = app.get("/password/reset").await.text().await.unwrap();
+    let csrf = common::csrf_of(&html);
+    // the attacker (seen by the proxy as 203.0.113.9) writes a new address on every request,
+    // and the victim's address too: the limit of reset requests per address (10 an hour)
+    // still counts them all against 203.0.113.9
+    for i in 0..10 {
+        let xff = format!("198.51.100.1, 192.0.2.{i}, 203.0.113.9");
+        let status = reset_via_proxy(&app, &csrf, &format!("a{i}@kab.go.id"), &xff).await;
+        assert_eq!(status, 200, "request {i}");
+    }
+    let status = reset_via_proxy(&app, &csrf, "lagi@kab.go.id", "192.0.2.200, 203.0.113.9").await;
+    assert_eq!(
+        status, 429,
+        "a fresh left-hand address does not escape the limit"
+    );
+    // the victim whose address the attacker wrote is not locked out
+    let status = reset_via_proxy(&app, &csrf, "korban@kab.go.id", "198.51.100.1").await;
+    assert_eq!(status, 200, "the written address was never counted");
+}
