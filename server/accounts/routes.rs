@@ -383,17 +383,39 @@ async fn authenticate(
     let pw = pw.to_string();
     let verify_base = link(config, "/verify/");
     let templates = templates.clone();
-    db.run(move |conn| {
-        let acct_key = format!("login:acct:{email}");
-        let ip_key = format!("login:ip:{ip}");
-        for (key, limit) in [
-            (&acct_key, ratelimit::LOGIN_ACCOUNT),
-            (&ip_key, ratelimit::LOGIN_IP),
-        ] {
-            if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
-                return Ok(LoginOutcome::Blocked(ratelimit::minutes(wait)));
+    let acct_key = format!("login:acct:{email}");
+    let pair_key = format!("login:pair:{email}|{ip}");
+    let ip_key = format!("login:ip:{ip}");
+    // Every attempt is counted BEFORE its password is looked at, each count atomic: twenty
+    // attempts at once get counts 1..=20 and only those within the limit are checked. A right
+    // password then takes its count back. The (account, address) pair is limited tightly; the
+    // address alone generously (an office behind one NAT); the account alone is never locked,
+    // only slowed down, so its owner elsewhere still gets in.
+    let keys = (pair_key.clone(), ip_key.clone(), acct_key.clone());
+    let gate = db
+        .run(move |conn| {
+            let (pair_key, ip_key, acct_key) = keys;
+            let pair = ratelimit::count(conn, &pair_key, ratelimit::LOGIN_PAIR)?;
+            if pair.over(ratelimit::LOGIN_PAIR) {
+                return Ok(Err(ratelimit::minutes(pair.wait)));
             }
-        }
+            let addr = ratelimit::count(conn, &ip_key, ratelimit::LOGIN_IP)?;
+            if addr.over(ratelimit::LOGIN_IP) {
+                return Ok(Err(ratelimit::minutes(addr.wait)));
+            }
+            let acct = ratelimit::count(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
+            Ok::<_, AppError>(Ok(acct.count - 1))
+        })
+        .await?;
+    let earlier_failures = match gate {
+        Ok(n) => n,
+        Err(minutes) => return Ok(LoginOutcome::Blocked(minutes)),
+    };
+    let delay = ratelimit::login_delay(earlier_failures);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    db.run(move |conn| {
         let user = users::find_by_email(conn, &email)?;
         let good = match &user {
             Some(u) if !u.disabled => u
@@ -407,13 +429,14 @@ async fn authenticate(
         };
         let user = match (good, user) {
             (true, Some(u)) => u,
-            _ => {
-                ratelimit::hit(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
-                ratelimit::hit(conn, &ip_key, ratelimit::LOGIN_IP)?;
-                return Ok(LoginOutcome::Wrong);
-            }
+            // a failure: it was counted above
+            _ => return Ok(LoginOutcome::Wrong),
         };
-        ratelimit::clear(conn, &acct_key)?;
+        // the person at this address knows the password: their pair starts afresh; this
+        // attempt was no failure of the account or the address
+        ratelimit::clear(conn, &pair_key)?;
+        ratelimit::refund(conn, &acct_key)?;
+        ratelimit::refund(conn, &ip_key)?;
         if user.email_verified_at.is_none() {
             // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
             if tokens::recently_issued(
@@ -579,13 +602,12 @@ async fn reset_request(
             let acct_key = format!("reset:acct:{email}");
             let ip_key = format!("reset:ip:{ip}");
             let limits: [(&String, Limit); 2] = [(&acct_key, ratelimit::RESET_ACCOUNT), (&ip_key, ratelimit::RESET_IP)];
+            // counted first, atomically: parallel requests cannot slip past the limit
             for (key, limit) in limits {
-                if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
-                    return Ok(Some(ratelimit::minutes(wait)));
+                let c = ratelimit::count(conn, key, limit)?;
+                if c.over(limit) {
+                    return Ok(Some(ratelimit::minutes(c.wait)));
                 }
-            }
-            for (key, limit) in limits {
-                ratelimit::hit(conn, key, limit)?;
             }
             if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
                 crate::db::transaction(conn, |conn| {

@@ -136,3 +136,130 @@ async fn a_client_written_forwarded_for_neither_escapes_limits_nor_blocks_others
     let status = reset_via_proxy(&app, &csrf, "korban@kab.go.id", "198.51.100.1").await;
     assert_eq!(status, 200, "the written address was never counted");
 }
+
+// ---------- item 10: login limits slow attackers without locking owners or offices out ----------
+
+/// `POST /api/v1/auth/token` as a client the proxy in front saw at `from`.
+async fn token_attempt(app: &TestApp, email: &str, password: &str, from: &str) -> u16 {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .header("X-Forwarded-For", from)
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
+    let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
+    person(&app, "rina@kab.go.id");
+    let app = std::sync::Arc::new(app);
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                token_attempt(&app, "rina@kab.go.id", "salah-salah-salah", "203.0.113.9").await
+            })
+        })
+        .collect();
+    let mut wrong = 0;
+    let mut refused = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            401 => wrong += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        (wrong, refused),
+        (5, 15),
+        "20 at once: 5 passwords checked, 15 refused"
+    );
+    // that address may not try that account for a while (and is told when to try again)
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .json(&serde_json::json!({"email": "rina@kab.go.id", "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let retry: i64 = resp.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((60..=15 * 60).contains(&retry), "Retry-After {retry}");
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("menit"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn the_owner_elsewhere_still_logs_in_while_an_attacker_is_throttled() {
+    let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
+    person(&app, "rina@kab.go.id");
+    for _ in 0..8 {
+        token_attempt(&app, "rina@kab.go.id", "tebakan-salah", "203.0.113.9").await;
+    }
+    assert_eq!(
+        token_attempt(&app, "rina@kab.go.id", "tebakan-salah", "203.0.113.9").await,
+        429,
+        "the attacker's address is throttled for this account"
+    );
+    assert_eq!(
+        token_attempt(&app, "rina@kab.go.id", PW, "198.51.100.20").await,
+        200,
+        "the owner, from their own address, logs in"
+    );
+    // and the login form, too (the owner's browser)
+    let b = app.new_browser();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resp = b
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", "198.51.100.21")
+        .form(&[
+            ("email", "rina@kab.go.id"),
+            ("password", PW),
+            ("csrf", &common::csrf_of(&html)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn an_office_behind_one_address_is_not_locked_by_its_users_typos() {
+    let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
+    person(&app, "rina@kab.go.id");
+    // sixty colleagues behind the office's one address each mistype once
+    for i in 0..60 {
+        let status = token_attempt(
+            &app,
+            &format!("pegawai{i}@kab.go.id"),
+            "salah-ketik",
+            "192.0.2.50",
+        )
+        .await;
+        assert_eq!(status, 401, "colleague {i}");
+    }
+    assert_eq!(
+        token_attempt(&app, "rina@kab.go.id", PW, "192.0.2.50").await,
+        200,
+        "the office address still works"
+    );
+}
