@@ -13,5 +13,6 @@ pub mod password;
 pub mod ratelimit;
 pub mod routes;
 pub mod session;
+pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -12,6 +12,7 @@ use super::nip::Nip;
 use super::orgs;
 use super::password::{self, Weak};
 use super::ratelimit::{self, Limit};
+use super::sessions;
 use super::tokens::{self, Purpose, Refused};
 use super::users::{self, CreateError, NewUser, Profile};
 use crate::config::Config;
@@ -19,7 +20,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::mail::{self, MailTemplates, Mailer};
 use crate::secrets::Secrets;
-use crate::web::auth::{removal_cookie, session_cookie, CurrentUser, MaybeUser};
+use crate::web::auth::{removal_cookie, session_cookie, session_of, CurrentUser, MaybeUser};
 use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
@@ -42,12 +43,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me/account", web::post().to(update_account))
         .route("/me/password", web::post().to(change_password))
         .route("/me/logout-all", web::post().to(logout_all))
+        .route("/me/sessions/{id}/end", web::post().to(end_session))
         .route("/api/v1/auth/token", web::post().to(api_token))
         .route("/api/v1/me", web::get().to(api_me));
 }
 
 /// Field → message key (with arguments), shown next to the field.
 type FieldErrors = BTreeMap<&'static str, String>;
+
+/// Start a session record for a login from `req` and make the token that names it.
+async fn open_session(
+    db: &Db,
+    secrets: &Secrets,
+    req: &HttpRequest,
+    user_id: i64,
+    version: i32,
+    bearer: bool,
+) -> Result<(String, i64), AppError> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin = sessions::Origin {
+        device: sessions::device_of(user_agent),
+        address: client_ip(req),
+        bearer,
+    };
+    let (sid, _) = db
+        .run(move |conn| Ok::<_, AppError>(sessions::start(conn, user_id, version, &origin)?))
+        .await?;
+    super::session::issue(&secrets.session_key, user_id, &sid).map_err(AppError::Internal)
+}
 
 fn page_with_status(
     views: &Views,
@@ -494,8 +521,7 @@ async fn login(
     .await?;
     let error = match outcome {
         LoginOutcome::Ok { user_id, version } => {
-            let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
-                .map_err(AppError::Internal)?;
+            let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
             let next = if is_local_path(&f.next) {
                 f.next.as_str()
             } else {
@@ -529,7 +555,18 @@ struct Empty {}
 /// to the person leaving (the page script clears them too, where `Clear-Site-Data` is unknown).
 pub const CLEAR_SITE_DATA: (&str, &str) = ("Clear-Site-Data", "\"cache\", \"storage\"");
 
-async fn logout(_form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+async fn logout(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    // the session ends now, not when the cookie would have expired: a copy of the token is
+    // worthless from here on
+    if let Some(s) = session_of(&req) {
+        let user_id = s.user.id;
+        db.run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &s.id)?))
+            .await?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .insert_header(CLEAR_SITE_DATA)
@@ -543,8 +580,11 @@ async fn logout_all(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    db.run(move |conn| Ok::<_, AppError>(users::bump_session(conn, id)?))
-        .await?;
+    db.run(move |conn| {
+        users::bump_session(conn, id)?;
+        Ok::<_, AppError>(sessions::end_others(conn, id, None)?)
+    })
+    .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?notice=logged_out_all"))
         .insert_header(CLEAR_SITE_DATA)
@@ -715,7 +755,7 @@ async fn accept_invite(
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let resp = set_password_with_token(
-        req,
+        req.clone(),
         views,
         db.clone(),
         path.into_inner(),
@@ -731,8 +771,7 @@ async fn accept_invite(
         .run(move |conn| Ok::<_, AppError>(users::find(conn, user_id)?.map(|u| u.session_version)))
         .await?
         .ok_or(AppError::NotFound)?;
-    let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
-        .map_err(AppError::Internal)?;
+    let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/account?notice=activated"))
         .cookie(session_cookie(token, https.0))
@@ -796,7 +835,9 @@ async fn set_password_with_token(
             crate::db::transaction(conn, |conn| {
                 let r = tokens::consume(conn, &token, purpose)?;
                 if let Ok(id) = r {
+                    // every session of the account ends (the version moves on; the rows too)
                     users::set_password(conn, id, &hash)?;
+                    sessions::end_others(conn, id, None)?;
                     users::mark_verified(conn, id)?;
                 }
                 Ok::<_, AppError>(r)
@@ -845,12 +886,14 @@ async fn account_page(
             "supervisor_email": supervisor_email.clone().unwrap_or_default(),
         })
     });
+    let sessions = session_list(req, db, me).await?;
     page_with_status(
         views,
         req,
         status,
         "pages/account",
         json!({
+            "sessions": sessions,
             "user": &*me.0,
             "form": form,
             "errors": errors,
@@ -873,6 +916,7 @@ async fn account(
         "saved" => Some("accounts.account.saved"),
         "password" => Some("accounts.account.password_changed"),
         "activated" => Some("accounts.account.activated"),
+        "session_ended" => Some("accounts.sessions.ended"),
         _ => None,
     };
     account_page(
@@ -886,6 +930,47 @@ async fn account(
         actix_web::http::StatusCode::OK,
     )
     .await
+}
+
+/// The live sessions of the account page's owner (partials/sessions.hbs).
+async fn session_list(
+    req: &HttpRequest,
+    db: &Db,
+    me: &CurrentUser,
+) -> Result<Vec<sessions::Listed>, AppError> {
+    let user = me.0.clone();
+    let this = session_of(req).map(|s| s.id);
+    db.run(move |conn| Ok::<_, AppError>(sessions::active(conn, &user, this.as_deref())?))
+        .await
+}
+
+/// `POST /me/sessions/{id}/end`: end one of one's sessions (another device, or this one).
+async fn end_session(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let sid = path.into_inner();
+    let this = session_of(&req).map(|s| s.id);
+    let user_id = me.id;
+    let target = sid.clone();
+    let ended = db
+        .run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &target)?))
+        .await?;
+    if !ended {
+        // not a live session of this person (ended already, or someone else's)
+        return Err(AppError::NotFound);
+    }
+    if this.as_deref() == Some(sid.as_str()) {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .insert_header(CLEAR_SITE_DATA)
+            .cookie(removal_cookie())
+            .finish());
+    }
+    Ok(redirect("/me/account?notice=session_ended"))
 }
 
 #[derive(Deserialize, Default)]
@@ -1022,8 +1107,6 @@ async fn change_password(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    secrets: web::Data<Secrets>,
-    https: web::Data<Https>,
     me: CurrentUser,
     form: CsrfForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -1062,19 +1145,21 @@ async fn change_password(
         .await;
     }
     let id = me.id;
-    let version = db
-        .run(move |conn| {
-            let hash = password::hash(&f.password).map_err(AppError::Internal)?;
-            Ok::<_, AppError>(users::set_password(conn, id, &hash)?)
+    let this = session_of(&req).map(|s| s.id);
+    db.run(move |conn| {
+        let hash = password::hash(&f.password).map_err(AppError::Internal)?;
+        crate::db::transaction(conn, |conn| {
+            // every other session ends; this device stays logged in at the new version
+            let version = users::set_password(conn, id, &hash)?;
+            sessions::end_others(conn, id, this.as_deref())?;
+            if let Some(sid) = &this {
+                sessions::keep(conn, sid, version)?;
+            }
+            Ok::<_, AppError>(())
         })
-        .await?;
-    // this device stays logged in; every other session ends
-    let (token, _) =
-        super::session::issue(&secrets.session_key, id, version).map_err(AppError::Internal)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/me/account?notice=password"))
-        .cookie(session_cookie(token, https.0))
-        .finish())
+    })
+    .await?;
+    Ok(redirect("/me/account?notice=password"))
 }
 
 // ---------- API ----------
@@ -1131,8 +1216,8 @@ pub(crate) async fn api_token(
     .await?
     {
         LoginOutcome::Ok { user_id, version } => {
-            let (token, exp) = super::session::issue(&secrets.session_key, user_id, version)
-                .map_err(AppError::Internal)?;
+            // an API token is a session too (listed on the account page, ended like any other)
+            let (token, exp) = open_session(&db, &secrets, &req, user_id, version, true).await?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(TokenResponse {

@@ -263,3 +263,303 @@ async fn an_office_behind_one_address_is_not_locked_by_its_users_typos() {
         "the office address still works"
     );
 }
+
+// ---------- item 9: sessions are records; logging out ends them ----------
+
+/// Log in through the form with `user_agent`; the browser and the session token it was given.
+async fn login_as(app: &TestApp, email: &str, user_agent: &str) -> (reqwest::Client, String) {
+    let b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .unwrap();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resp = b
+        .post(app.url("/login"))
+        .form(&[
+            ("email", email),
+            ("password", PW),
+            ("csrf", &common::csrf_of(&html)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "{email} logs in");
+    let token = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("cakap_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+    (b, token)
+}
+
+/// Whether a copy of `token` (replayed as a cookie by someone else) still opens the account.
+async fn copy_works(app: &TestApp, token: &str) -> bool {
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/me/account"))
+        .header(header::COOKIE, format!("cakap_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    match resp.status().as_u16() {
+        200 => true,
+        303 => false,
+        other => panic!("unexpected {other}"),
+    }
+}
+
+async fn bearer_works(app: &TestApp, token: &str) -> bool {
+    let status = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    match status.as_u16() {
+        200 => true,
+        401 => false,
+        other => panic!("unexpected {other}"),
+    }
+}
+
+async fn post_with_csrf(app: &TestApp, b: &reqwest::Client, action: &str) -> reqwest::Response {
+    app.post_form(b, "/me/account", action, &[]).await
+}
+
+fn session_rows(app: &TestApp, user_id: i64) -> Vec<(String, String, bool, bool)> {
+    use cakap::db::schema::sessions;
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .order(sessions::created_at)
+        .select((
+            sessions::id,
+            sessions::device,
+            sessions::bearer,
+            sessions::ended_at.is_null(),
+        ))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+const FIREFOX: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+
+#[tokio::test]
+async fn logging_out_ends_the_session_at_once() {
+    let app = common::spawn_app().await;
+    let id = person(&app, "rina@kab.go.id");
+    let (b, token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
+    assert!(copy_works(&app, &token).await, "a live session works");
+    let api = app.token_of("rina@kab.go.id", PW).await;
+    assert!(bearer_works(&app, &api).await);
+    // the token names a random session record, not a counter
+    let rows = session_rows(&app, id);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (sid, _, _, _) in &rows {
+        assert_eq!(sid.len(), 32, "{sid}");
+        assert!(sid.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    assert_eq!(rows[0].1, "Firefox · Windows");
+    assert!(rows[1].2, "the API token is a session too");
+
+    let resp = post_with_csrf(&app, &b, "/logout").await;
+    assert_eq!(resp.status(), 303);
+    assert!(
+        !copy_works(&app, &token).await,
+        "a copy of the token no longer works after logout"
+    );
+    // the API token, another session, is untouched
+    assert!(bearer_works(&app, &api).await);
+    // the API token used as a cookie or the cookie token as a bearer: the same rule
+    let resp = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_lists_sessions_and_ends_any_of_them() {
+    let app = common::spawn_app().await;
+    let id = person(&app, "rina@kab.go.id");
+    let (laptop, laptop_token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
+    let (phone, phone_token) = login_as(&app, "rina@kab.go.id", PHONE).await;
+    let api = app.token_of("rina@kab.go.id", PW).await;
+
+    let html = laptop
+        .get(app.url("/me/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Perangkat yang masuk"), "{html}");
+    assert!(html.contains("Firefox · Windows") && html.contains("Chrome · Android"));
+    assert!(html.contains("127.0.0.1"), "the address is shown");
+    assert_eq!(
+        html.matches(">perangkat ini<").count(),
+        1,
+        "this device, once"
+    );
+    assert_eq!(
+        html.matches("/me/sessions/").count(),
+        3,
+        "three sessions, each with a button"
+    );
+
+    // the laptop ends the phone's session
+    let rows = session_rows(&app, id);
+    let phone_sid = rows
+        .iter()
+        .find(|r| r.1 == "Chrome · Android")
+        .unwrap()
+        .0
+        .clone();
+    let resp = post_with_csrf(&app, &laptop, &format!("/me/sessions/{phone_sid}/end")).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()[header::LOCATION],
+        "/me/account?notice=session_ended"
+    );
+    assert!(
+        !copy_works(&app, &phone_token).await,
+        "the phone is logged out"
+    );
+    assert_eq!(
+        phone
+            .get(app.url("/me/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert!(copy_works(&app, &laptop_token).await, "the laptop is not");
+    assert!(bearer_works(&app, &api).await);
+    // nobody ends another person's session, or one twice
+    person(&app, "budi@kab.go.id");
+    let (budi, budi_token) = login_as(&app, "budi@kab.go.id", PHONE).await;
+    let laptop_sid = rows
+        .iter()
+        .find(|r| r.1 == "Firefox · Windows")
+        .unwrap()
+        .0
+        .clone();
+    let resp = post_with_csrf(&app, &budi, &format!("/me/sessions/{laptop_sid}/end")).await;
+    assert_eq!(resp.status(), 404);
+    assert!(copy_works(&app, &laptop_token).await);
+    assert!(copy_works(&app, &budi_token).await);
+    // ending without the CSRF token is refused
+    let resp = laptop
+        .post(app.url(&format!("/me/sessions/{laptop_sid}/end")))
+        .form(&[("csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(copy_works(&app, &laptop_token).await);
+
+    // a password change ends every other session (the API token too); this device stays
+    let resp = app
+        .post_form(
+            &laptop,
+            "/me/account",
+            "/me/password",
+            &[
+                ("current", PW),
+                ("password", "Kata-Sandi-Baru-2026"),
+                ("password_confirm", "Kata-Sandi-Baru-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert!(!bearer_works(&app, &api).await, "the API session ended");
+    assert!(copy_works(&app, &laptop_token).await, "this device stays");
+    let html = laptop
+        .get(app.url("/me/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("/me/sessions/").count(),
+        1,
+        "only this device is listed"
+    );
+
+    // ending this device's own session logs it out
+    let resp = post_with_csrf(&app, &laptop, &format!("/me/sessions/{laptop_sid}/end")).await;
+    assert_eq!(resp.status(), 303);
+    assert!(!copy_works(&app, &laptop_token).await);
+}
+
+#[tokio::test]
+async fn logout_everywhere_and_disabling_end_all_sessions_and_old_rows_are_pruned() {
+    let app = common::spawn_app().await;
+    let id = person(&app, "rina@kab.go.id");
+    let (laptop, laptop_token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
+    let (_phone, phone_token) = login_as(&app, "rina@kab.go.id", PHONE).await;
+    let api = app.token_of("rina@kab.go.id", PW).await;
+    // a request does not write: "last used" moves at most every few minutes
+    use cakap::db::schema::sessions;
+    let used = || -> Vec<chrono::NaiveDateTime> {
+        sessions::table
+            .filter(sessions::user_id.eq(id))
+            .order(sessions::id)
+            .select(sessions::last_used_at)
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    let before = used();
+    for _ in 0..3 {
+        assert!(copy_works(&app, &laptop_token).await);
+        assert!(bearer_works(&app, &api).await);
+    }
+    assert_eq!(used(), before);
+
+    let resp = post_with_csrf(&app, &laptop, "/me/logout-all").await;
+    assert_eq!(resp.status(), 303);
+    for t in [&laptop_token, &phone_token] {
+        assert!(!copy_works(&app, t).await);
+    }
+    assert!(!bearer_works(&app, &api).await);
+
+    // a disabled account's live session stops at once
+    let (_b, token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
+    assert!(copy_works(&app, &token).await);
+    users::set_disabled(&mut app.conn(), id, true).unwrap();
+    assert!(!copy_works(&app, &token).await);
+    users::set_disabled(&mut app.conn(), id, false).unwrap();
+
+    // ended, expired and outdated rows are gone after the next login; the table stays small
+    let (_b, token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
+    let rows = session_rows(&app, id);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].3, "the new one, live");
+    assert!(copy_works(&app, &token).await);
+}
