@@ -216,6 +216,17 @@ mod local_tests {
     use super::*;
 
     #[test]
+    fn the_account_is_slowed_down_not_locked() {
+        assert!(login_delay(0).is_zero());
+        assert!(login_delay(LOGIN_ACCOUNT_SLOW_AFTER).is_zero());
+        assert_eq!(
+            login_delay(LOGIN_ACCOUNT_SLOW_AFTER + 3),
+            std::time::Duration::from_secs(3)
+        );
+        assert_eq!(login_delay(10_000), std::time::Duration::from_secs(10));
+    }
+
+    #[test]
     fn local_limiter_counts_per_key_and_window() {
         let l = LocalLimiter::new(Limit {
             max: 3,

@@ -62,25 +62,24 @@ pub fn start(
     Ok((id, expires))
 }
 
-/// Delete expired and ended rows (everyone's), and this user's rows of an older version.
+/// Delete expired rows (everyone's: a range of the `expires_at` index) and this user's ended or
+/// outdated rows (by the `user_id` index). Another person's ended rows go at their next login,
+/// or when they expire.
 fn prune(
     conn: &mut DbConnection,
     user_id: i64,
     version: i32,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    diesel::delete(
-        sessions::table.filter(
-            sessions::expires_at
-                .lt(now)
-                .or(sessions::ended_at.is_not_null()),
-        ),
-    )
-    .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn)?;
     diesel::delete(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::user_version.ne(version)),
+            .filter(
+                sessions::ended_at
+                    .is_not_null()
+                    .or(sessions::user_version.ne(version)),
+            ),
     )
     .execute(conn)?;
     Ok(())
