@@ -426,8 +426,15 @@ async fn the_account_page_lists_sessions_and_ends_any_of_them() {
     );
     assert_eq!(
         html.matches("/me/sessions/").count(),
-        3,
-        "three sessions, each with a button"
+        2,
+        "three sessions, each with a button: the two others end by their id"
+    );
+    // this device's button is the ordinary logout (the page script then clears what the
+    // device saved for offline reading)
+    assert_eq!(
+        html.matches(r#"action="/logout""#).count(),
+        2,
+        "the header's logout and this device's row"
     );
 
     // the laptop ends the phone's session
@@ -508,9 +515,10 @@ async fn the_account_page_lists_sessions_and_ends_any_of_them() {
         .unwrap();
     assert_eq!(
         html.matches("/me/sessions/").count(),
-        1,
+        0,
         "only this device is listed"
     );
+    assert_eq!(html.matches(">perangkat ini<").count(), 1);
 
     // ending this device's own session logs it out
     let resp = post_with_csrf(&app, &laptop, &format!("/me/sessions/{laptop_sid}/end")).await;
