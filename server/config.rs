@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "courses_dir",
     "publish_on_start",
     "trust_proxy",
+    "trusted_proxies",
     "db_pool_size",
     "workers",
     "reminder_delay",
@@ -53,9 +54,12 @@ pub struct Config {
     pub courses_dir: PathBuf,
     /// Publish the courses folder when `serve` starts (changed courses get a new version).
     pub publish_on_start: bool,
-    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` / `Forwarded`
-    /// (for rate limits and logs). Only turn on when the proxy sets those headers.
-    pub trust_proxy: bool,
+    /// Reverse proxies in front that may name the client (`trusted_proxies`): a number of hops,
+    /// or proxy addresses/networks. The client address (rate limits, session records) is then
+    /// read from the right of `X-Forwarded-For`, past our own proxies' entries; what a client
+    /// writes into the header itself is never believed. The older `trust_proxy = true` means
+    /// one hop. See [`crate::web::client`].
+    pub trusted_proxies: crate::web::client::TrustedProxies,
     pub db_pool_size: u32,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
@@ -266,6 +270,12 @@ fn read_file(
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
+            // a list of strings (`trusted_proxies = ["10.0.0.5", "172.16.0.0/12"]`)
+            toml::Value::Array(items) if items.iter().all(|i| i.is_str()) => items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             other => {
                 return Err(ConfigError::File {
                     path: path.to_path_buf(),
@@ -357,12 +367,18 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         "true (publish the courses folder at start-up) or false",
     )?;
 
+    // `trusted_proxies` wins; the older `trust_proxy = true` still means one proxy in front
     let proxy_raw = take("trust_proxy", "false");
     let trust_proxy = parse_bool(
         &proxy_raw,
         "trust_proxy",
-        "true (a reverse proxy in front sets X-Forwarded-For) or false",
+        "true (one reverse proxy in front sets X-Forwarded-For) or false; prefer trusted_proxies",
     )?;
+    let proxies_raw = take("trusted_proxies", if trust_proxy { "1" } else { "0" });
+    let trusted_proxies =
+        crate::web::client::TrustedProxies::parse(&proxies_raw.value).map_err(|problem| {
+            proxies_raw.invalid("trusted_proxies", &problem, crate::web::client::ACCEPTED)
+        })?;
 
     // SQLite: one writer at a time and reads of a local file take microseconds, so four
     // connections keep two cores busy (eight measured no faster and held ~8 MB more);
@@ -504,7 +520,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         data_dir,
         courses_dir,
         publish_on_start,
-        trust_proxy,
+        trusted_proxies,
         db_pool_size,
         workers,
         reminder_delay,
@@ -576,6 +592,31 @@ mod tests {
         let path = dir.path().join("cakap.toml");
         std::fs::write(&path, text).unwrap();
         (dir, path)
+    }
+
+    #[test]
+    fn trusted_proxies_take_hops_lists_and_the_older_trust_proxy() {
+        use crate::web::client::TrustedProxies;
+        let c = Config::from_sources(None, false, &env(&[])).unwrap();
+        assert_eq!(c.trusted_proxies, TrustedProxies::None);
+        let c = Config::from_sources(None, false, &env(&[("CAKAP_TRUST_PROXY", "true")])).unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            TrustedProxies::Hops(1),
+            "trust_proxy = one hop"
+        );
+        let c = Config::from_sources(None, false, &env(&[("CAKAP_TRUSTED_PROXIES", "2")])).unwrap();
+        assert_eq!(c.trusted_proxies, TrustedProxies::Hops(2));
+        let (_d, path) = file_with("trusted_proxies = [\"10.0.0.5\", \"172.16.0.0/12\"]\n");
+        let c = Config::from_sources(Some(&path), true, &env(&[])).unwrap();
+        assert!(matches!(c.trusted_proxies, TrustedProxies::List(ref l) if l.len() == 2));
+        let e = Config::from_sources(None, false, &env(&[("CAKAP_TRUSTED_PROXIES", "proxy")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("CAKAP_TRUSTED_PROXIES") && e.contains("hops"),
+            "{e}"
+        );
     }
 
     #[test]

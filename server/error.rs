@@ -268,7 +268,8 @@ fn keys_for_status(status: StatusCode) -> (&'static str, &'static str) {
 
 /// API paths, and clients that ask for JSON rather than HTML, get problem+json.
 fn wants_json(req: &HttpRequest) -> bool {
-    if req.path().starts_with("/api/") {
+    // the path as routed (percent-decoded): `/%61pi/…` is an API request too
+    if req.match_info().as_str().starts_with("/api/") {
         return true;
     }
     let accept = req

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,12 +21,11 @@ use crate::config::Config;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::mail::{MailTemplates, Mailer};
-use crate::secrets::Secrets;
-use crate::web::auth::{session_cookie, CurrentUser};
+use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, SupervisorOf};
 use crate::web::{html, redirect};
-use crate::web::{Https, Lang, Views};
+use crate::web::{Lang, Views};
 
 /// People per page in the list.
 pub const PAGE_SIZE: i64 = 50;
@@ -317,9 +316,8 @@ fn checked(v: &str) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 async fn set_roles(
+    req: HttpRequest,
     db: web::Data<Db>,
-    secrets: web::Data<Secrets>,
-    https: web::Data<Https>,
     me: AdminOf,
     path: web::Path<i64>,
     form: CsrfForm<RolesForm>,
@@ -354,6 +352,11 @@ async fn set_roles(
     let id = user.id;
     let removing_admin = user.is_platform_admin && !platform_admin;
     let actor = me.id;
+    let this = if id == me.id {
+        crate::web::auth::session_of(&req).map(|s| s.id)
+    } else {
+        None
+    };
     let outcome = db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
@@ -368,28 +371,26 @@ async fn set_roles(
                     &format!("user:{id}"),
                     &format!("author={author} agency_admin={agency_admin} platform_admin={platform_admin}"),
                 )?;
-                Ok(users::find(conn, id)?.map(|u| u.session_version))
+                let version = users::find(conn, id)?.map(|u| u.session_version);
+                // changing one's own roles ends one's sessions; this one continues with the
+                // new roles
+                if let (Some(sid), Some(v)) = (&this, version) {
+                    super::sessions::keep(conn, sid, v)?;
+                }
+                Ok(version)
             })
         })
         .await?;
-    let Some(version) = outcome else {
+    if outcome.is_none() {
         return Ok(redirect(&format!("{back}?notice=last_admin")));
-    };
+    }
     let to = if id == me.id && !(platform_admin || agency_admin) {
         // no longer an admin: the page they were on is no longer theirs
         "/me".to_string()
     } else {
         format!("{back}?notice=roles")
     };
-    let mut resp = HttpResponse::SeeOther();
-    resp.insert_header((header::LOCATION, to));
-    if id == me.id {
-        // changing one's own roles ends one's sessions; this one continues with the new roles
-        let (token, _) =
-            super::session::issue(&secrets.session_key, id, version).map_err(AppError::Internal)?;
-        resp.cookie(session_cookie(token, https.0));
-    }
-    Ok(resp.finish())
+    Ok(redirect(&to))
 }
 
 #[derive(Deserialize, Default)]

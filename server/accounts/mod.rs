@@ -16,5 +16,6 @@ pub mod ratelimit;
 pub mod rights;
 pub mod routes;
 pub mod session;
+pub mod sessions;
 pub mod tokens;
 pub mod users;

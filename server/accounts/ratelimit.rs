@@ -14,13 +14,24 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Failed logins per account and per address; reset requests per account and per address.
-pub const LOGIN_ACCOUNT: Limit = Limit {
+/// Login attempts per (account, address) pair: tight. Past it, that address may not try that
+/// account for the rest of the window; the owner elsewhere still can.
+pub const LOGIN_PAIR: Limit = Limit {
     max: 5,
     window: Duration::minutes(15),
 };
+/// Failed logins per account from all addresses. Not a lock: past [`LOGIN_ACCOUNT_SLOW_AFTER`]
+/// failures, every attempt on the account waits a little longer (see [`login_delay`]).
+pub const LOGIN_ACCOUNT: Limit = Limit {
+    max: 1_000,
+    window: Duration::minutes(15),
+};
+/// Failures on one account before its attempts are slowed down.
+pub const LOGIN_ACCOUNT_SLOW_AFTER: i32 = 10;
+/// Failed logins per address over all accounts: a generous ceiling, since a whole office may sit
+/// behind one address (NAT).
 pub const LOGIN_IP: Limit = Limit {
-    max: 30,
+    max: 300,
     window: Duration::minutes(15),
 };
 pub const RESET_ACCOUNT: Limit = Limit {
@@ -38,12 +49,37 @@ pub const REGISTER_IP: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// How long an attempt on an account with `failures` recent failures waits before its password
+/// is checked: nothing up to [`LOGIN_ACCOUNT_SLOW_AFTER`], then one more second per failure, at
+/// most ten.
+pub fn login_delay(failures: i32) -> std::time::Duration {
+    let over = (failures - LOGIN_ACCOUNT_SLOW_AFTER).clamp(0, 10);
+    std::time::Duration::from_secs(over as u64)
+}
+
+/// The state of a key right after an event was counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// Events in the current window, this one included.
+    pub count: i32,
+    /// Until the window ends.
+    pub wait: Duration,
+}
+
+impl Counted {
+    /// This event went past the limit (it is the `max + 1`-th or later).
+    pub fn over(&self, limit: Limit) -> bool {
+        self.count > limit.max
+    }
+}
+
 /// Whether `key` is over its limit now; `Some(wait)` says how long until it may try again.
 pub fn blocked(
     conn: &mut DbConnection,
     key: &str,
     limit: Limit,
 ) -> Result<Option<Duration>, DbError> {
+    let key = &safe_key(key);
     let now = Utc::now().naive_utc();
     let row: Option<(NaiveDateTime, i32)> = rate_limits::table
         .find(key)
@@ -58,43 +94,65 @@ pub fn blocked(
     })
 }
 
+/// Count one event against `key` and return the new count, atomically: concurrent callers each
+/// get their own count (the increment and the read are one `UPDATE … RETURNING`), so checking
+/// `over` on the result admits exactly `max` events per window, however many arrive at once.
+pub fn count(conn: &mut DbConnection, key: &str, limit: Limit) -> Result<Counted, DbError> {
+    let key = &safe_key(key);
+    let now = Utc::now().naive_utc();
+    // the row exists (a new key starts with a long-expired window); `key` is escaped for the
+    // literal (both backends: a quote doubled), and nothing else in the statement is input
+    diesel::sql_query(format!(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ('{}', '1970-01-01 00:00:00', 0) ON CONFLICT (key) DO NOTHING",
+        key.replace('\'', "''")
+    ))
+    .execute(conn)?;
+    // an expired window starts again (only one concurrent caller matches: the others see the
+    // new start)
+    diesel::update(
+        rate_limits::table
+            .find(key)
+            .filter(rate_limits::window_start.le(now - limit.window)),
+    )
+    .set((rate_limits::window_start.eq(now), rate_limits::count.eq(0)))
+    .execute(conn)?;
+    let (count, start): (i32, NaiveDateTime) = diesel::update(rate_limits::table.find(key))
+        .set(rate_limits::count.eq(rate_limits::count + 1))
+        .returning((rate_limits::count, rate_limits::window_start))
+        .get_result(conn)?;
+    Ok(Counted {
+        count,
+        wait: (start + limit.window - now).max(Duration::seconds(1)),
+    })
+}
+
+/// Keys carry what people typed (an e-mail address): control characters go, and the length is
+/// bounded, so any text makes a usable key.
+fn safe_key(key: &str) -> String {
+    key.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
 /// Count one event against `key`.
 pub fn hit(conn: &mut DbConnection, key: &str, limit: Limit) -> Result<(), DbError> {
-    let now = Utc::now().naive_utc();
-    crate::db::transaction(conn, |conn| {
-        let row: Option<NaiveDateTime> = rate_limits::table
+    count(conn, key, limit).map(|_| ())
+}
+
+/// Take back one counted event (it turned out not to be a failure).
+pub fn refund(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    let key = &safe_key(key);
+    diesel::update(
+        rate_limits::table
             .find(key)
-            .select(rate_limits::window_start)
-            .first(conn)
-            .optional()?;
-        match row {
-            Some(start) if start + limit.window > now => {
-                diesel::update(rate_limits::table.find(key))
-                    .set(rate_limits::count.eq(rate_limits::count + 1))
-                    .execute(conn)?;
-            }
-            Some(_) => {
-                diesel::update(rate_limits::table.find(key))
-                    .set((rate_limits::window_start.eq(now), rate_limits::count.eq(1)))
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(rate_limits::table)
-                    .values((
-                        rate_limits::key.eq(key),
-                        rate_limits::window_start.eq(now),
-                        rate_limits::count.eq(1),
-                    ))
-                    .execute(conn)?;
-            }
-        }
-        Ok::<_, diesel::result::Error>(())
-    })?;
+            .filter(rate_limits::count.gt(0)),
+    )
+    .set(rate_limits::count.eq(rate_limits::count - 1))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Forget the count of `key` (a successful login clears the account's failures).
 pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    let key = &safe_key(key);
     diesel::delete(rate_limits::table.find(key)).execute(conn)?;
     Ok(())
 }
@@ -162,6 +220,17 @@ impl LocalLimiter {
 #[cfg(test)]
 mod local_tests {
     use super::*;
+
+    #[test]
+    fn the_account_is_slowed_down_not_locked() {
+        assert!(login_delay(0).is_zero());
+        assert!(login_delay(LOGIN_ACCOUNT_SLOW_AFTER).is_zero());
+        assert_eq!(
+            login_delay(LOGIN_ACCOUNT_SLOW_AFTER + 3),
+            std::time::Duration::from_secs(3)
+        );
+        assert_eq!(login_delay(10_000), std::time::Duration::from_secs(10));
+    }
 
     #[test]
     fn local_limiter_counts_per_key_and_window() {

@@ -12,6 +12,7 @@ use super::nip::Nip;
 use super::orgs;
 use super::password::{self, Weak};
 use super::ratelimit::{self, Limit};
+use super::sessions;
 use super::tokens::{self, Purpose, Refused};
 use super::users::{self, CreateError, NewUser};
 use crate::config::Config;
@@ -19,7 +20,8 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::mail::{self, MailTemplates, Mailer};
 use crate::secrets::Secrets;
-use crate::web::auth::{removal_cookie, session_cookie, CurrentUser, MaybeUser};
+use crate::web::auth::{removal_cookie, session_cookie, session_of, CurrentUser, MaybeUser};
+use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
 use crate::web::{is_local_path, Https, Lang, Views};
@@ -43,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me/placement", web::post().to(request_placement))
         .route("/me/password", web::post().to(change_password))
         .route("/me/logout-all", web::post().to(logout_all))
+        .route("/me/sessions/{id}/end", web::post().to(end_session))
         .route("/api/v1/auth/token", web::post().to(api_token))
         .route("/api/v1/me", web::get().to(api_me));
 }
@@ -50,20 +53,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Field → message key (with arguments), shown next to the field.
 type FieldErrors = BTreeMap<&'static str, String>;
 
-/// The client's address for rate limits: the peer, or — behind a trusted proxy — the address the
-/// proxy reports.
-pub fn client_ip(req: &HttpRequest) -> String {
-    let trust = req
-        .app_data::<web::Data<Config>>()
-        .is_some_and(|c| c.trust_proxy);
-    if trust {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_string();
-        }
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// Start a session record for a login from `req` and make the token that names it.
+async fn open_session(
+    db: &Db,
+    secrets: &Secrets,
+    req: &HttpRequest,
+    user_id: i64,
+    version: i32,
+    bearer: bool,
+) -> Result<(String, i64), AppError> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin = sessions::Origin {
+        device: sessions::device_of(user_agent),
+        address: client_ip(req),
+        bearer,
+    };
+    let (sid, _) = db
+        .run(move |conn| Ok::<_, AppError>(sessions::start(conn, user_id, version, &origin)?))
+        .await?;
+    super::session::issue(&secrets.session_key, user_id, &sid).map_err(AppError::Internal)
 }
 
 fn page_with_status(
@@ -461,17 +473,39 @@ async fn authenticate(
     let pw = pw.to_string();
     let verify_base = link(config, "/verify/");
     let templates = templates.clone();
-    db.run(move |conn| {
-        let acct_key = format!("login:acct:{email}");
-        let ip_key = format!("login:ip:{ip}");
-        for (key, limit) in [
-            (&acct_key, ratelimit::LOGIN_ACCOUNT),
-            (&ip_key, ratelimit::LOGIN_IP),
-        ] {
-            if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
-                return Ok(LoginOutcome::Blocked(ratelimit::minutes(wait)));
+    let acct_key = format!("login:acct:{email}");
+    let pair_key = format!("login:pair:{email}|{ip}");
+    let ip_key = format!("login:ip:{ip}");
+    // Every attempt is counted BEFORE its password is looked at, each count atomic: twenty
+    // attempts at once get counts 1..=20 and only those within the limit are checked. A right
+    // password then takes its count back. The (account, address) pair is limited tightly; the
+    // address alone generously (an office behind one NAT); the account alone is never locked,
+    // only slowed down, so its owner elsewhere still gets in.
+    let keys = (pair_key.clone(), ip_key.clone(), acct_key.clone());
+    let gate = db
+        .run(move |conn| {
+            let (pair_key, ip_key, acct_key) = keys;
+            let pair = ratelimit::count(conn, &pair_key, ratelimit::LOGIN_PAIR)?;
+            if pair.over(ratelimit::LOGIN_PAIR) {
+                return Ok(Err(ratelimit::minutes(pair.wait)));
             }
-        }
+            let addr = ratelimit::count(conn, &ip_key, ratelimit::LOGIN_IP)?;
+            if addr.over(ratelimit::LOGIN_IP) {
+                return Ok(Err(ratelimit::minutes(addr.wait)));
+            }
+            let acct = ratelimit::count(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
+            Ok::<_, AppError>(Ok(acct.count - 1))
+        })
+        .await?;
+    let earlier_failures = match gate {
+        Ok(n) => n,
+        Err(minutes) => return Ok(LoginOutcome::Blocked(minutes)),
+    };
+    let delay = ratelimit::login_delay(earlier_failures);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    db.run(move |conn| {
         let user = users::find_by_email(conn, &email)?;
         let good = match &user {
             Some(u) if !u.disabled => u
@@ -485,13 +519,14 @@ async fn authenticate(
         };
         let user = match (good, user) {
             (true, Some(u)) => u,
-            _ => {
-                ratelimit::hit(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
-                ratelimit::hit(conn, &ip_key, ratelimit::LOGIN_IP)?;
-                return Ok(LoginOutcome::Wrong);
-            }
+            // a failure: it was counted above
+            _ => return Ok(LoginOutcome::Wrong),
         };
-        ratelimit::clear(conn, &acct_key)?;
+        // the person at this address knows the password: their pair starts afresh; this
+        // attempt was no failure of the account or the address
+        ratelimit::clear(conn, &pair_key)?;
+        ratelimit::refund(conn, &acct_key)?;
+        ratelimit::refund(conn, &ip_key)?;
         if user.email_verified_at.is_none() {
             // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
             if tokens::recently_issued(
@@ -549,8 +584,7 @@ async fn login(
     .await?;
     let error = match outcome {
         LoginOutcome::Ok { user_id, version } => {
-            let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
-                .map_err(AppError::Internal)?;
+            let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
             let next = if is_local_path(&f.next) {
                 f.next.as_str()
             } else {
@@ -584,7 +618,18 @@ struct Empty {}
 /// to the person leaving (the page script clears them too, where `Clear-Site-Data` is unknown).
 pub const CLEAR_SITE_DATA: (&str, &str) = ("Clear-Site-Data", "\"cache\", \"storage\"");
 
-async fn logout(_form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+async fn logout(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    // the session ends now, not when the cookie would have expired: a copy of the token is
+    // worthless from here on
+    if let Some(s) = session_of(&req) {
+        let user_id = s.user.id;
+        db.run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &s.id)?))
+            .await?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .insert_header(CLEAR_SITE_DATA)
@@ -598,8 +643,11 @@ async fn logout_all(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    db.run(move |conn| Ok::<_, AppError>(users::bump_session(conn, id)?))
-        .await?;
+    db.run(move |conn| {
+        users::bump_session(conn, id)?;
+        Ok::<_, AppError>(sessions::end_others(conn, id, None)?)
+    })
+    .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?notice=logged_out_all"))
         .insert_header(CLEAR_SITE_DATA)
@@ -657,13 +705,12 @@ async fn reset_request(
             let acct_key = format!("reset:acct:{email}");
             let ip_key = format!("reset:ip:{ip}");
             let limits: [(&String, Limit); 2] = [(&acct_key, ratelimit::RESET_ACCOUNT), (&ip_key, ratelimit::RESET_IP)];
+            // counted first, atomically: parallel requests cannot slip past the limit
             for (key, limit) in limits {
-                if let Some(wait) = ratelimit::blocked(conn, key, limit)? {
-                    return Ok(Some(ratelimit::minutes(wait)));
+                let c = ratelimit::count(conn, key, limit)?;
+                if c.over(limit) {
+                    return Ok(Some(ratelimit::minutes(c.wait)));
                 }
-            }
-            for (key, limit) in limits {
-                ratelimit::hit(conn, key, limit)?;
             }
             if let Some(user) = users::find_by_email(conn, &email)?.filter(|u| !u.disabled) {
                 crate::db::transaction(conn, |conn| {
@@ -771,7 +818,7 @@ async fn accept_invite(
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let resp = set_password_with_token(
-        req,
+        req.clone(),
         views,
         db.clone(),
         path.into_inner(),
@@ -787,8 +834,7 @@ async fn accept_invite(
         .run(move |conn| Ok::<_, AppError>(users::find(conn, user_id)?.map(|u| u.session_version)))
         .await?
         .ok_or(AppError::NotFound)?;
-    let (token, _) = super::session::issue(&secrets.session_key, user_id, version)
-        .map_err(AppError::Internal)?;
+    let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/account?notice=activated"))
         .cookie(session_cookie(token, https.0))
@@ -852,7 +898,9 @@ async fn set_password_with_token(
             crate::db::transaction(conn, |conn| {
                 let r = tokens::consume(conn, &token, purpose)?;
                 if let Ok(id) = r {
+                    // every session of the account ends (the version moves on; the rows too)
                     users::set_password(conn, id, &hash)?;
+                    sessions::end_others(conn, id, None)?;
                     users::mark_verified(conn, id)?;
                 }
                 Ok::<_, AppError>(r)
@@ -946,12 +994,14 @@ async fn account_page(
     let form =
         form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
     let request_agency = chosen.or(me.agency_id);
+    let sessions = session_list(req, db, me).await?;
     page_with_status(
         views,
         req,
         status,
         "pages/account",
         json!({
+            "sessions": sessions,
             "user": &*me.0,
             "form": form,
             "errors": errors,
@@ -984,6 +1034,7 @@ async fn account(
         "password" => Some("accounts.account.password_changed"),
         "activated" => Some("accounts.account.activated"),
         "placement" => Some("accounts.placement.sent"),
+        "session_ended" => Some("accounts.sessions.ended"),
         _ => None,
     };
     account_page(
@@ -998,6 +1049,48 @@ async fn account(
     )
     .await
 }
+
+/// The live sessions of the account page's owner (partials/sessions.hbs).
+async fn session_list(
+    req: &HttpRequest,
+    db: &Db,
+    me: &CurrentUser,
+) -> Result<Vec<sessions::Listed>, AppError> {
+    let user = me.0.clone();
+    let this = session_of(req).map(|s| s.id);
+    db.run(move |conn| Ok::<_, AppError>(sessions::active(conn, &user, this.as_deref())?))
+        .await
+}
+
+/// `POST /me/sessions/{id}/end`: end one of one's sessions (another device, or this one).
+async fn end_session(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let sid = path.into_inner();
+    let this = session_of(&req).map(|s| s.id);
+    let user_id = me.id;
+    let target = sid.clone();
+    let ended = db
+        .run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &target)?))
+        .await?;
+    if !ended {
+        // not a live session of this person (ended already, or someone else's)
+        return Err(AppError::NotFound);
+    }
+    if this.as_deref() == Some(sid.as_str()) {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .insert_header(CLEAR_SITE_DATA)
+            .cookie(removal_cookie())
+            .finish());
+    }
+    Ok(redirect("/me/account?notice=session_ended"))
+}
+
 
 /// What a person changes about themselves: name and NIP. Where they work is set by an admin
 /// (see [`request_placement`]).
@@ -1168,8 +1261,6 @@ async fn change_password(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
-    secrets: web::Data<Secrets>,
-    https: web::Data<Https>,
     me: CurrentUser,
     form: CsrfForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -1208,19 +1299,21 @@ async fn change_password(
         .await;
     }
     let id = me.id;
-    let version = db
-        .run(move |conn| {
-            let hash = password::hash(&f.password).map_err(AppError::Internal)?;
-            Ok::<_, AppError>(users::set_password(conn, id, &hash)?)
+    let this = session_of(&req).map(|s| s.id);
+    db.run(move |conn| {
+        let hash = password::hash(&f.password).map_err(AppError::Internal)?;
+        crate::db::transaction(conn, |conn| {
+            // every other session ends; this device stays logged in at the new version
+            let version = users::set_password(conn, id, &hash)?;
+            sessions::end_others(conn, id, this.as_deref())?;
+            if let Some(sid) = &this {
+                sessions::keep(conn, sid, version)?;
+            }
+            Ok::<_, AppError>(())
         })
-        .await?;
-    // this device stays logged in; every other session ends
-    let (token, _) =
-        super::session::issue(&secrets.session_key, id, version).map_err(AppError::Internal)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/me/account?notice=password"))
-        .cookie(session_cookie(token, https.0))
-        .finish())
+    })
+    .await?;
+    Ok(redirect("/me/account?notice=password"))
 }
 
 // ---------- API ----------
@@ -1277,8 +1370,8 @@ pub(crate) async fn api_token(
     .await?
     {
         LoginOutcome::Ok { user_id, version } => {
-            let (token, exp) = super::session::issue(&secrets.session_key, user_id, version)
-                .map_err(AppError::Internal)?;
+            // an API token is a session too (listed on the account page, ended like any other)
+            let (token, exp) = open_session(&db, &secrets, &req, user_id, version, true).await?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(TokenResponse {

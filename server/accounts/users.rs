@@ -28,7 +28,7 @@ pub struct User {
     pub language: Option<String>,
 }
 
-type Columns = (
+pub(crate) type Columns = (
     users::id,
     users::email,
     users::name,
@@ -47,7 +47,7 @@ type Columns = (
     users::language,
 );
 
-const COLUMNS: Columns = (
+pub(crate) const COLUMNS: Columns = (
     users::id,
     users::email,
     users::name,

@@ -240,6 +240,23 @@ diesel::joinable!(positions -> agencies (agency_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        user_version -> Integer,
+        device -> Text,
+        address -> Text,
+        bearer -> Bool,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::table! {
     enrollments (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -593,6 +610,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     positions,
     users,
     user_tokens,
+    sessions,
     rate_limits,
     outbox,
     enrollments,
@@ -654,6 +672,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         positions,
         users,
         user_tokens,
+        sessions,
         rate_limits,
         outbox,
         enrollments,

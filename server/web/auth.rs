@@ -4,22 +4,27 @@
 use std::future::{ready, Ready};
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use chrono::Utc;
+
 use crate::accounts::session;
-use crate::accounts::users::{self, User};
-use crate::db::{Db, DbError};
+use crate::accounts::sessions;
+use crate::accounts::users::User;
+use crate::db::Db;
 use crate::error::AppError;
 use crate::secrets::Secrets;
 
 /// The resolved session of a request.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The session record (`sessions.id`) the token names.
+    pub id: String,
     pub user: Arc<User>,
     /// Authenticated by an `Authorization: Bearer` header (an API client), not a cookie.
     pub bearer: bool,
@@ -44,56 +49,72 @@ fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
         .map(|c| (c.value().to_string(), false))
 }
 
-/// Middleware: resolve the session, if any. A stale cookie (logged out everywhere, password or
-/// roles changed, account disabled) is removed.
+/// The session record of the request, if it is logged in.
+pub fn session_of(req: &HttpRequest) -> Option<Session> {
+    req.extensions().get::<Session>().cloned()
+}
+
+/// Middleware: resolve the session, if any. A stale cookie (logged out, ended from another
+/// device, logged out everywhere, password or roles changed, account disabled) is removed.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = req.path();
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // decisions by path use the path the router matches (percent-decoded), never the raw text:
+    // `/%61pi/v1/…` is routed to `/api/v1/…` and must be treated as it
+    let path = super::routed_path(&req);
     if path.starts_with("/static/") || path.starts_with("/assets/") || path == "/healthz" {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     }
+    let is_api = path.starts_with("/api/");
     let mut stale_cookie = false;
     if let Some((token, bearer)) = token_of(&req) {
         let key = req
             .app_data::<web::Data<Secrets>>()
             .map(|s| s.session_key.clone());
         let claims = key.and_then(|k| session::verify(&k, &token));
-        let user = match (claims, req.app_data::<web::Data<Db>>()) {
-            (Some(c), Some(db)) => db
-                .read(move |conn| {
-                    let user = users::find(conn, c.user_id)?
-                        .filter(|u| !u.disabled && u.session_version == c.version);
-                    Ok::<_, DbError>(match user {
-                        Some(u) => {
-                            let sup = users::is_supervisor(conn, u.id)?;
-                            Some((u, sup))
-                        }
-                        None => None,
-                    })
-                })
-                .await
-                .map_err(AppError::from)?,
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        let user = match (claims, db) {
+            (Some(c), Some(db)) => {
+                let sid = c.session_id.clone();
+                // one indexed lookup: the session row by id, joined to its user by id
+                let found = db
+                    .read(move |conn| sessions::resolve(conn, &c.session_id, c.user_id))
+                    .await
+                    .map_err(AppError::from)?;
+                if let Some(r) = &found {
+                    // "last used" is written at most every few minutes, not per request
+                    if Utc::now().naive_utc() - r.last_used_at > sessions::TOUCH_EVERY {
+                        let sid = sid.clone();
+                        db.run(move |conn| sessions::touch(conn, &sid))
+                            .await
+                            .map_err(AppError::from)?;
+                    }
+                }
+                found.map(|r| (r.user, r.is_supervisor, sid))
+            }
             _ => None,
         };
         match user {
-            Some((user, is_supervisor)) => {
+            Some((user, is_supervisor, id)) => {
                 let unsafe_method = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
-                if !bearer
-                    && unsafe_method
-                    && req.path().starts_with("/api/")
-                    && !super::csrf::check_header(&req)
-                {
-                    return Err(AppError::Csrf.into());
+                if !bearer && unsafe_method && is_api && !super::csrf::check_header(&req) {
+                    // a response, not an `Err`: the error handlers then answer it as the
+                    // rest of the API does (problem+json)
+                    return Ok(req.error_response(AppError::Csrf).map_into_right_body());
                 }
                 req.extensions_mut().insert(Session {
+                    id,
                     user: Arc::new(user),
                     bearer,
                     is_supervisor,
                 });
             }
-            None if bearer => return Err(AppError::Unauthorized.into()),
+            None if bearer => {
+                return Ok(req
+                    .error_response(AppError::Unauthorized)
+                    .map_into_right_body())
+            }
             None => stale_cookie = true,
         }
     }
@@ -101,7 +122,7 @@ pub async fn middleware(
     if stale_cookie {
         let _ = res.response_mut().add_cookie(&removal_cookie());
     }
-    Ok(res)
+    Ok(res.map_into_left_body())
 }
 
 /// The session cookie for a token.

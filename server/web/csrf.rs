@@ -75,7 +75,7 @@ pub async fn middleware(
     if unsafe_method && !same_origin(&req) {
         return Err(AppError::Csrf.into());
     }
-    let path = req.path();
+    let path = super::routed_path(&req);
     if path.starts_with("/static/") || path.starts_with("/assets/") || path == "/healthz" {
         return next.call(req).await;
     }

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod client;
 pub mod csrf;
 pub mod etag;
 pub mod i18n;
@@ -88,6 +89,14 @@ pub async fn head_as_get(
         req.head_mut().method = actix_web::http::Method::GET;
     }
     next.call(req).await
+}
+
+/// The path of a request as the router matches it: percent-decoded (`/%61pi/v1` is `/api/v1`),
+/// with only `%2F`, `%25` and `%2B` left encoded. Middleware that decides by path (CSRF rules for
+/// the API, skips for static files) must use this, never the raw `req.path()`, or a request
+/// could be routed to one place and judged as another.
+pub fn routed_path(req: &actix_web::dev::ServiceRequest) -> &str {
+    req.match_info().as_str()
 }
 
 /// Whether the public address is https (cookies then carry `Secure`).
