@@ -1091,7 +1091,6 @@ async fn end_session(
     Ok(redirect("/me/account?notice=session_ended"))
 }
 
-
 /// What a person changes about themselves: name and NIP. Where they work is set by an admin
 /// (see [`request_placement`]).
 #[derive(Deserialize, Default)]
