@@ -114,8 +114,8 @@ async fn each_role_against_each_protected_route() {
     let learner = make("pegawai@a.go.id", Some(a), &|u| {
         u.supervisor_id = Some(supervisor)
     });
-    make("penulis@a.go.id", Some(a), &|u| u.is_author = true);
-    make("admin@a.go.id", Some(a), &|u| u.is_agency_admin = true);
+    let author = make("penulis@a.go.id", Some(a), &|u| u.is_author = true);
+    let admin_a = make("admin@a.go.id", Some(a), &|u| u.is_agency_admin = true);
     make("admin@b.go.id", Some(b), &|u| u.is_agency_admin = true);
     make("platform@bpsdm.go.id", None, &|u| {
         u.is_platform_admin = true
@@ -517,6 +517,86 @@ async fn each_role_against_each_protected_route() {
                     resp.status()
                 ));
             }
+        }
+    }
+    // every write under another agency's path, by agency A's admin: refused before anything runs
+    let token = csrf(&app, &clients[4]).await;
+    for (section, fields) in [
+        (
+            "",
+            vec![
+                ("code", "KAB-Y"),
+                ("name", "Diambil"),
+                ("kind", "kabupaten"),
+            ],
+        ),
+        ("/units", vec![("name", "Unit Titipan"), ("parent_id", "")]),
+        (
+            "/positions",
+            vec![("name", "Jabatan Titipan"), ("kind", "pelaksana")],
+        ),
+        ("/budget", vec![("year", "2026"), ("amount", "1")]),
+        (
+            "/standards/settings",
+            vec![("gap_basis", "evidence"), ("jp_target", "1")],
+        ),
+        (
+            "/recognition/letters",
+            vec![("title", "Piagam"), ("reason", "Tanpa hak")],
+        ),
+        ("/import", vec![("csv", "nama,email\nX,x@b.go.id\n")]),
+    ] {
+        let path = format!("/admin/agencies/{b}{section}");
+        let mut form: Vec<(&str, &str)> = fields;
+        form.push(("csrf", &token));
+        let r = clients[4]
+            .post(app.url(&path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        if r.status() != StatusCode::FORBIDDEN {
+            failures.push(format!("POST {path} as admin A: {}", r.status()));
+        }
+    }
+
+    // self-elevation, for each signed-in role: nobody grants themselves a role
+    let ids: [(usize, i64); 4] = [(1, learner), (2, author), (3, supervisor), (4, admin_a)];
+    for (i, id) in ids {
+        let token = csrf(&app, &clients[i]).await;
+        let _ = clients[i]
+            .post(app.url(&format!("/admin/users/{id}/roles")))
+            .form(&[
+                ("author", "1"),
+                ("agency_admin", "1"),
+                ("platform_admin", "1"),
+                ("csrf", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let _ = clients[i]
+            .post(app.url(&format!("/admin/users/{id}/placement")))
+            .form(&[("agency_id", b.to_string().as_str()), ("csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        let u = users::find(&mut pool::connect(&url, false).unwrap(), id)
+            .unwrap()
+            .unwrap();
+        let wanted = [
+            (1, false, false),
+            (2, true, false),
+            (3, false, false),
+            (4, false, true),
+        ];
+        let (_, author_flag, agency_admin_flag) = wanted.iter().find(|w| w.0 == i).unwrap();
+        if u.is_platform_admin
+            || u.is_author != *author_flag
+            || u.is_agency_admin != *agency_admin_flag
+            || u.agency_id != Some(a)
+        {
+            failures.push(format!("{} elevated or moved itself: {u:?}", ROLES[i]));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

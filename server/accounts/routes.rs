@@ -342,20 +342,20 @@ async fn verify_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let t2 = token.clone();
-    match db
-        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &t2, Purpose::Verify)?))
-        .await?
-    {
-        Ok(_) => page_with_status(
-            &views,
-            &req,
-            actix_web::http::StatusCode::OK,
-            "pages/verify_confirm",
-            json!({"action": format!("/verify/{}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())}),
-        ),
-        Err(r) => token_refused(&views, &req, r, "/login", "accounts.verify.again"),
-    }
+    let action = format!(
+        "/verify/{}",
+        url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+    );
+    token_page(
+        &req,
+        &views,
+        &db,
+        token,
+        Purpose::Verify,
+        ("pages/verify_confirm", json!({ "action": action })),
+        ("/login", "accounts.verify.again"),
+    )
+    .await
 }
 
 async fn verify(
@@ -752,19 +752,36 @@ async fn reset_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let t2 = token.clone();
+    let data = json!({"action": format!("/password/reset/{token}"), "errors": {}, "invite": false, "form": {}});
+    token_page(
+        &req,
+        &views,
+        &db,
+        token,
+        Purpose::Reset,
+        ("pages/reset", data),
+        ("/password/reset", "accounts.reset.again"),
+    )
+    .await
+}
+
+/// The page for a single-use token that is still valid, or why it cannot be used (with a link
+/// to get a new one).
+async fn token_page(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    token: String,
+    purpose: Purpose,
+    (page, data): (&str, Value),
+    (again_href, again_key): (&str, &str),
+) -> Result<HttpResponse, AppError> {
     match db
-        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &t2, Purpose::Reset)?))
+        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &token, purpose)?))
         .await?
     {
-        Ok(_) => page_with_status(
-            &views,
-            &req,
-            actix_web::http::StatusCode::OK,
-            "pages/reset",
-            json!({"action": format!("/password/reset/{token}"), "errors": {}, "invite": false, "form": {}}),
-        ),
-        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+        Ok(_) => page_with_status(views, req, actix_web::http::StatusCode::OK, page, data),
+        Err(r) => token_refused(views, req, r, again_href, again_key),
     }
 }
 

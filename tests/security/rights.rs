@@ -185,6 +185,37 @@ async fn post(
     app.post_form(c, page, action, fields).await
 }
 
+/// The evaluation results of course `egov` as the API gives them to `token`'s holder.
+async fn results(app: &TestApp, token: &str) -> reqwest::Response {
+    Client::new()
+        .get(app.url("/api/v1/evaluations/egov"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn text(app: &TestApp, c: &Client, path: &str) -> String {
+    c.get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// `PUT /api/v1/people/{id}/placement` with `body`, as `token`'s holder.
+async fn put_placement(app: &TestApp, token: &str, id: i64, body: Value) -> reqwest::Response {
+    Client::new()
+        .put(app.url(&format!("/api/v1/people/{id}/placement")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get(header::LOCATION)
@@ -241,14 +272,7 @@ async fn an_agency_admin_cannot_take_over_another_agency() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let list = admin
-        .get(app.url(&format!("/admin/users?agency={b}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text(app, &admin, &format!("/admin/users?agency={b}")).await;
     assert!(
         !list.contains("pegawai@b.go.id"),
         "B's people stay out of A's list"
@@ -270,34 +294,16 @@ async fn an_agency_admin_cannot_take_over_another_agency() {
     .await;
     assert!(r.status() == 400 || r.status() == 403, "{}", r.status());
     let token = app.token_of("admin@a.go.id", PW).await;
-    let r = Client::new()
-        .put(app.url(&format!("/api/v1/people/{}/placement", w.admin_a)))
-        .bearer_auth(&token)
-        .json(&json!({"agency_id": w.b}))
-        .send()
-        .await
-        .unwrap();
+    let r = put_placement(app, &token, w.admin_a, json!({"agency_id": w.b})).await;
     assert_eq!(r.status(), 403);
     assert_eq!(
         r.headers()[header::CONTENT_TYPE],
         "application/problem+json"
     );
     // nor move one of its people into B, nor place B's people
-    let r = Client::new()
-        .put(app.url(&format!("/api/v1/people/{}/placement", w.learner_a)))
-        .bearer_auth(&token)
-        .json(&json!({"agency_id": w.b}))
-        .send()
-        .await
-        .unwrap();
+    let r = put_placement(app, &token, w.learner_a, json!({"agency_id": w.b})).await;
     assert_eq!(r.status(), 403);
-    let r = Client::new()
-        .put(app.url(&format!("/api/v1/people/{}/placement", w.learner_b)))
-        .bearer_auth(&token)
-        .json(&json!({"agency_id": w.a}))
-        .send()
-        .await
-        .unwrap();
+    let r = put_placement(app, &token, w.learner_b, json!({"agency_id": w.a})).await;
     assert_eq!(r.status(), 404);
     assert_eq!(user(app, w.learner_b).agency_id, Some(w.b));
 
@@ -337,14 +343,7 @@ async fn an_agency_admin_cannot_take_over_another_agency() {
     );
     assert_eq!(user(app, w.admin_a).agency_id, Some(w.a));
     let admin_b = app.browser_as("admin@b.go.id", PW).await;
-    let page = admin_b
-        .get(app.url("/admin/requests"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(app, &admin_b, "/admin/requests").await;
     assert!(page.contains("admin@a.go.id"), "B's admin sees the request");
     let r = post(
         app,
@@ -472,25 +471,10 @@ async fn an_agency_admin_cannot_elevate_itself_nor_read_other_agencies_results()
         .execute(&mut app.conn())
         .unwrap();
     let token = app.token_of("admin@a.go.id", PW).await;
-    let r: Value = api
-        .get(app.url("/api/v1/evaluations/egov"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = results(app, &token).await.json().await.unwrap();
     assert_eq!(r["completions"], 0, "B's completion is not A's to see: {r}");
     let page = app.browser_as("admin@a.go.id", PW).await;
-    let html = page
-        .get(app.url("/evaluations/egov"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(app, &page, "/evaluations/egov").await;
     assert!(html.contains("hanya mencakup pegawai instansi Anda"));
     let stats = page
         .get(app.url("/evaluations/egov/quizzes"))
@@ -505,24 +489,11 @@ async fn an_agency_admin_cannot_elevate_itself_nor_read_other_agencies_results()
         .contains("hanya mencakup pegawai instansi Anda"));
     // the course's owner sees everyone's
     let owner = app.token_of("penulis@bpsdm.go.id", PW).await;
-    let r: Value = api
-        .get(app.url("/api/v1/evaluations/egov"))
-        .bearer_auth(&owner)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = results(app, &owner).await.json().await.unwrap();
     assert_eq!(r["completions"], 1, "{r}");
     // an author who owns nothing and administers nothing sees no course's results
     let l = app.token_of("pegawai@a.go.id", PW).await;
-    let r = api
-        .get(app.url("/api/v1/evaluations/egov"))
-        .bearer_auth(&l)
-        .send()
-        .await
-        .unwrap();
+    let r = results(app, &l).await;
     assert_eq!(r.status(), 403);
 }
 
@@ -565,14 +536,7 @@ async fn a_learner_cannot_choose_its_own_supervisor() {
             .status(),
         404
     );
-    let page = learner
-        .get(app.url("/me/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(app, &learner, "/me/account").await;
     assert!(!page.contains("name=\"supervisor_email\" type=\"email\" value=\"atasan@a.go.id\""));
     assert!(
         page.contains("<dd>atasan</dd>"),
