@@ -314,7 +314,6 @@ fn checked(v: &str) -> bool {
     !v.trim().is_empty()
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn set_roles(
     req: HttpRequest,
     db: web::Data<Db>,

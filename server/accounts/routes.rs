@@ -1033,6 +1033,19 @@ async fn account_page(
     )
 }
 
+/// The account page again, with what was wrong next to the fields (422).
+async fn account_refused(
+    req: &HttpRequest,
+    views: &Views,
+    db: &Db,
+    me: &CurrentUser,
+    echo: Option<Value>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    account_page(req, views, db, me, echo, errors, None, status).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AgencyChoice {
@@ -1160,17 +1173,7 @@ async fn update_account(
     }
     if !errors.is_empty() {
         let echo = json!({"name": f.name, "nip": f.nip});
-        return account_page(
-            &req,
-            &views,
-            &db,
-            &me,
-            Some(echo),
-            errors,
-            None,
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return account_refused(&req, &views, &db, &me, Some(echo), errors).await;
     }
     let language = me.language.clone();
     db.run(move |conn| {
@@ -1212,17 +1215,7 @@ async fn request_placement(
             "agency_id",
             views.text(lang, "accounts.placement.agency_required"),
         );
-        return account_page(
-            &req,
-            &views,
-            &db,
-            &me,
-            None,
-            errors,
-            None,
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return account_refused(&req, &views, &db, &me, None, errors).await;
     };
     let asked = super::placement::Asked {
         agency_id,
@@ -1249,17 +1242,7 @@ async fn request_placement(
                 _ => "agency_id",
             };
             errors.insert(field, views.text(lang, r.key()));
-            account_page(
-                &req,
-                &views,
-                &db,
-                &me,
-                None,
-                errors,
-                None,
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            account_refused(&req, &views, &db, &me, None, errors).await
         }
     }
 }
@@ -1302,17 +1285,7 @@ async fn change_password(
         &me.email,
     );
     if !errors.is_empty() {
-        return account_page(
-            &req,
-            &views,
-            &db,
-            &me,
-            None,
-            errors,
-            None,
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return account_refused(&req, &views, &db, &me, None, errors).await;
     }
     let id = me.id;
     let this = session_of(&req).map(|s| s.id);
