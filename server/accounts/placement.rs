@@ -313,11 +313,14 @@ pub fn pending_for(
         .select((PlacementRequest::as_select(), agencies::name))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|(r, _)| r.user_id).collect();
-    let people = users::find_many(conn, &ids)?;
+    let people: std::collections::HashMap<i64, User> = users::find_many(conn, &ids)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     Ok(rows
         .into_iter()
         .filter_map(|(request, agency_name)| {
-            let person = people.iter().find(|p| p.id == request.user_id)?.clone();
+            let person = people.get(&request.user_id)?.clone();
             Some(Pending {
                 request,
                 person,

@@ -2,6 +2,8 @@
 //! their agency (`/admin/requests`); API clients place people (`PUT /api/v1/people/{id}/placement`)
 //! and ask to be placed (`POST /api/v1/me/placement-requests`).
 
+use std::collections::{HashMap, HashSet};
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -42,36 +44,41 @@ async fn requests_page(
     let rows = db
         .run(move |conn| {
             let pending = placement::pending_for(conn, scope)?;
+            // names of units, positions and agencies, read once per agency named
+            let mut unit_names: HashMap<i64, String> = HashMap::new();
+            let mut position_names: HashMap<i64, String> = HashMap::new();
+            let mut agency_names: HashMap<i64, String> = HashMap::new();
+            let mut read: HashSet<i64> = HashSet::new();
+            for p in &pending {
+                let a = p.request.agency_id;
+                if read.insert(a) {
+                    unit_names.extend(
+                        orgs::unit_tree(&orgs::units(conn, a)?)
+                            .into_iter()
+                            .map(|c| (c.id, c.label)),
+                    );
+                    position_names.extend(
+                        orgs::positions(conn, a)?
+                            .into_iter()
+                            .map(|c| (c.id, c.name)),
+                    );
+                }
+            }
+            if pending.iter().any(|p| p.person.agency_id.is_some()) {
+                agency_names.extend(orgs::agencies(conn)?.into_iter().map(|a| (a.id, a.name)));
+            }
             let mut rows = Vec::new();
             for p in pending {
                 let r = &p.request;
-                let unit = match r.unit_id {
-                    Some(u) => orgs::unit_tree(&orgs::units(conn, r.agency_id)?)
-                        .into_iter()
-                        .find(|c| c.id == u)
-                        .map(|c| c.label),
-                    None => None,
-                };
-                let position = match r.position_id {
-                    Some(x) => orgs::positions(conn, r.agency_id)?
-                        .into_iter()
-                        .find(|c| c.id == x)
-                        .map(|c| c.name),
-                    None => None,
-                };
-                let current = match p.person.agency_id {
-                    Some(a) => orgs::agency(conn, a)?.map(|a| a.name),
-                    None => None,
-                };
                 rows.push(json!({
                     "id": r.id,
                     "name": p.person.name,
                     "email": p.person.email,
                     "nip": p.person.nip,
-                    "current_agency": current,
+                    "current_agency": p.person.agency_id.and_then(|a| agency_names.get(&a)),
                     "agency": p.agency_name,
-                    "unit": unit,
-                    "position": position,
+                    "unit": r.unit_id.and_then(|u| unit_names.get(&u)),
+                    "position": r.position_id.and_then(|x| position_names.get(&x)),
                     "supervisor_email": r.supervisor_email,
                     "note": r.note,
                     "date": crate::text::date(r.created_at.date(), lang),

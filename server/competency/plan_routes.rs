@@ -51,10 +51,9 @@ pub fn view(p: &Plan) -> Value {
 }
 
 /// The member, when `me` is their direct supervisor.
-fn member_of(conn: &mut DbConnection, me: i64, id: i64) -> Result<users::User, AppError> {
-    let me = users::find(conn, me)?.ok_or(AppError::Unauthorized)?;
+fn member_of(conn: &mut DbConnection, me: &users::User, id: i64) -> Result<users::User, AppError> {
     users::find(conn, id)?
-        .and_then(|u| SupervisorOf::check(&me, u))
+        .and_then(|u| SupervisorOf::check(me, u))
         .map(|p| p.member)
         .ok_or(AppError::NotFound)
 }
@@ -77,11 +76,11 @@ async fn plan_page(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let offers = offers.into_inner();
-    let me_id = me.id;
+    let sup = me.0.clone();
     let year = Utc::now().year();
     let (member, plan, offers) = db
         .run(move |conn| {
-            let member = member_of(conn, me_id, id)?;
+            let member = member_of(conn, &sup, id)?;
             let plan = plan::get(conn, id, year)?;
             let offers = offers.get(conn)?;
             Ok::<_, AppError>((member, plan, offers))
@@ -158,9 +157,10 @@ async fn save(
         .ok_or_else(|| AppError::BadRequest(views.text(lang, "plan.error.target")))?;
     let note: String = form.0.note.trim().chars().take(2000).collect();
     let me_id = me.id;
+    let sup = me.0.clone();
     let year = Utc::now().year();
     db.run(move |conn| {
-        member_of(conn, me_id, id)?;
+        member_of(conn, &sup, id)?;
         plan::save(conn, id, year, target, &note, me_id)?;
         Ok::<_, AppError>(())
     })
@@ -195,11 +195,11 @@ async fn add_item(
             f.jp.trim().parse().unwrap_or(0),
         )
     };
-    let me_id = me.id;
+    let sup = me.0.clone();
     let year = Utc::now().year();
     let outcome = db
         .run(move |conn| {
-            member_of(conn, me_id, id)?;
+            member_of(conn, &sup, id)?;
             let Some(p) = plan::get(conn, id, year)? else {
                 return Ok::<_, AppError>(Err("no_plan"));
             };
@@ -229,10 +229,10 @@ async fn remove_item(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, item) = path.into_inner();
-    let me_id = me.id;
+    let sup = me.0.clone();
     let year = Utc::now().year();
     db.run(move |conn| {
-        member_of(conn, me_id, id)?;
+        member_of(conn, &sup, id)?;
         let p = plan::get(conn, id, year)?.ok_or(AppError::NotFound)?;
         if !plan::remove_item(conn, p.id, item)? {
             return Err(AppError::NotFound);

@@ -216,6 +216,62 @@ async fn put_placement(app: &TestApp, token: &str, id: i64, body: Value) -> reqw
         .unwrap()
 }
 
+/// `c` asks (from its account page) to be placed in agency `agency`, unit `unit`, under the
+/// supervisor with e-mail `supervisor`.
+async fn ask(
+    app: &TestApp,
+    c: &Client,
+    agency: i64,
+    unit: &str,
+    supervisor: &str,
+) -> reqwest::Response {
+    let agency = agency.to_string();
+    let fields = [
+        ("agency_id", agency.as_str()),
+        ("unit_id", unit),
+        ("position_id", ""),
+        ("supervisor_email", supervisor),
+        ("note", ""),
+    ];
+    post(
+        app,
+        c,
+        &format!("/me/account?agency={agency}"),
+        "/me/placement",
+        &fields,
+    )
+    .await
+}
+
+/// The id of the placement request waiting for a decision.
+fn pending_id(app: &TestApp) -> i64 {
+    use cakap::db::schema::placement_requests as pr;
+    pr::table
+        .filter(pr::status.eq("pending"))
+        .select(pr::id)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+/// `admin` approves or rejects request `id` with `note`.
+async fn decide(
+    app: &TestApp,
+    admin: &Client,
+    id: i64,
+    decision: &str,
+    note: &str,
+) -> reqwest::Response {
+    let fields = [("decision", decision), ("note", note)];
+    post(
+        app,
+        admin,
+        "/admin/requests",
+        &format!("/admin/requests/{id}"),
+        &fields,
+    )
+    .await
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get(header::LOCATION)
@@ -309,33 +365,10 @@ async fn an_agency_admin_cannot_take_over_another_agency() {
 
     // asking is allowed, deciding one's own request is not; B's admin decides, and a moved
     // agency admin is an admin of neither agency
-    let r = post(
-        app,
-        &admin,
-        "/me/account",
-        "/me/placement",
-        &[
-            ("agency_id", &b),
-            ("unit_id", ""),
-            ("position_id", ""),
-            ("supervisor_email", ""),
-            ("note", "Mutasi"),
-        ],
-    )
-    .await;
+    let r = ask(app, &admin, w.b, "", "").await;
     assert_eq!(location(&r), "/me/account?notice=placement");
-    let id: i64 = cakap::db::schema::placement_requests::table
-        .select(cakap::db::schema::placement_requests::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let r = post(
-        app,
-        &admin,
-        "/me/account",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "approve"), ("note", "")],
-    )
-    .await;
+    let id = pending_id(app);
+    let r = decide(app, &admin, id, "approve", "").await;
     assert_eq!(
         r.status(),
         404,
@@ -345,14 +378,7 @@ async fn an_agency_admin_cannot_take_over_another_agency() {
     let admin_b = app.browser_as("admin@b.go.id", PW).await;
     let page = text(app, &admin_b, "/admin/requests").await;
     assert!(page.contains("admin@a.go.id"), "B's admin sees the request");
-    let r = post(
-        app,
-        &admin_b,
-        "/admin/requests",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "approve"), ("note", "")],
-    )
-    .await;
+    let r = decide(app, &admin_b, id, "approve", "").await;
     assert_eq!(location(&r), "/admin/requests?notice=approved");
     let moved = user(app, w.admin_a);
     assert_eq!(moved.agency_id, Some(w.b));
@@ -545,102 +571,34 @@ async fn a_learner_cannot_choose_its_own_supervisor() {
 
     // a request naming the second account: the address is not checked on the form (it tells
     // nothing about accounts), and the admin cannot approve a supervisor outside the agency
-    let r = post(
+    let r = ask(
         app,
         &learner,
-        &format!("/me/account?agency={a}"),
-        "/me/placement",
-        &[
-            ("agency_id", &a),
-            ("unit_id", &w.unit_a.to_string()),
-            ("position_id", ""),
-            ("supervisor_email", "pegawai.lain@gmail.com"),
-            ("note", ""),
-        ],
+        w.a,
+        &w.unit_a.to_string(),
+        "pegawai.lain@gmail.com",
     )
     .await;
     assert_eq!(location(&r), "/me/account?notice=placement");
-    let r2 = post(
-        app,
-        &learner,
-        &format!("/me/account?agency={a}"),
-        "/me/placement",
-        &[
-            ("agency_id", &a),
-            ("unit_id", ""),
-            ("position_id", ""),
-            ("supervisor_email", "tidak.ada@contoh.go.id"),
-            ("note", ""),
-        ],
-    )
-    .await;
+    let r2 = ask(app, &learner, w.a, "", "tidak.ada@contoh.go.id").await;
     assert_eq!(
         location(&r2),
         location(&r),
         "same answer whether or not the address has an account"
     );
     let admin = app.browser_as("admin@a.go.id", PW).await;
-    let id: i64 = cakap::db::schema::placement_requests::table
-        .filter(cakap::db::schema::placement_requests::status.eq("pending"))
-        .select(cakap::db::schema::placement_requests::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let r = post(
-        app,
-        &admin,
-        "/admin/requests",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "approve"), ("note", "")],
-    )
-    .await;
+    let id = pending_id(app);
+    let r = decide(app, &admin, id, "approve", "").await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("instansi yang sama"));
     // rejecting needs a reason; then the learner asks again with the real supervisor
-    let r = post(
-        app,
-        &admin,
-        "/admin/requests",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "reject"), ("note", "")],
-    )
-    .await;
+    let r = decide(app, &admin, id, "reject", "").await;
     assert_eq!(r.status(), 400);
-    let r = post(
-        app,
-        &admin,
-        "/admin/requests",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "reject"), ("note", "Atasan tidak dikenal")],
-    )
-    .await;
+    let r = decide(app, &admin, id, "reject", "Atasan tidak dikenal").await;
     assert_eq!(location(&r), "/admin/requests?notice=rejected");
-    post(
-        app,
-        &learner,
-        &format!("/me/account?agency={a}"),
-        "/me/placement",
-        &[
-            ("agency_id", &a),
-            ("unit_id", &w.unit_a.to_string()),
-            ("position_id", ""),
-            ("supervisor_email", "atasan@a.go.id"),
-            ("note", ""),
-        ],
-    )
-    .await;
-    let id: i64 = cakap::db::schema::placement_requests::table
-        .filter(cakap::db::schema::placement_requests::status.eq("pending"))
-        .select(cakap::db::schema::placement_requests::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let r = post(
-        app,
-        &admin,
-        "/admin/requests",
-        &format!("/admin/requests/{id}"),
-        &[("decision", "approve"), ("note", "")],
-    )
-    .await;
+    ask(app, &learner, w.a, &w.unit_a.to_string(), "atasan@a.go.id").await;
+    let id = pending_id(app);
+    let r = decide(app, &admin, id, "approve", "").await;
     assert_eq!(location(&r), "/admin/requests?notice=approved");
     let l = user(app, w.learner_a);
     assert_eq!(
