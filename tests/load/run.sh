@@ -12,6 +12,11 @@
 # and prints requests/s, p50 and p99 latency, the W1/nginx and W3/nginx ratios, the server's
 # peak RSS, and the cold start (start-up to a healthy /healthz) with 100 courses.
 #
+# Every request sends Chromium's `Accept-Encoding: gzip, deflate, br, zstd`, as every browser and
+# mobile HTTP client does: the headline figures are what users get. W1, W3 and W4 are measured a
+# second time without Accept-Encoding (identity) for comparison. nginx serves W1's page exactly as
+# Cakap encoded it for that header (same bytes, same Content-Encoding).
+#
 #   tests/load/run.sh                          # SQLite in a temporary folder
 #   tests/load/run.sh postgres://…/emptydb     # an empty PostgreSQL database
 #
@@ -137,9 +142,13 @@ SLUG=$(ls "$WORK/data/seed-courses" | grep -v '\.toml$' | sort | sed -n 1p)
 MODULE_PATH=$(curl -fs -H "Cookie: $COOKIE" "$BASE/courses/$SLUG" | grep -o "href=\"/courses/$SLUG/[a-z0-9-]*\"" | sed -n 1p | sed 's/href="//; s/"$//')
 [ -n "$MODULE_PATH" ] || { echo "no module link on /courses/$SLUG"; exit 1; }
 mkdir -p "$WORK/www"
-curl -fs -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" -o "$WORK/www/module.html"
-PAGE_BYTES=$(stat -c %s "$WORK/www/module.html")
-grep -q "Keluar\|logout" "$WORK/www/module.html" || { echo "the module page is not the logged-in page"; exit 1; }
+# what a browser gets: the page as encoded for Chromium's Accept-Encoding (kept as sent, for nginx)
+AE="gzip, deflate, br, zstd"
+curl -fs -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" -D "$WORK/module.headers" "$BASE$MODULE_PATH" -o "$WORK/www/module.html"
+ENCODING=$(awk 'tolower($1) == "content-encoding:" {print $2}' "$WORK/module.headers" | tr -d '\r' | sed -n 1p)
+PAGE_BYTES=$(curl -fs -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" | wc -c)
+WIRE_BYTES=$(stat -c %s "$WORK/www/module.html")
+curl -fs --compressed -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" | grep -q "Keluar\|logout" || { echo "the module page is not the logged-in page"; exit 1; }
 chmod -R a+rX "$WORK/www"
 
 # W3: certificate codes
@@ -178,7 +187,8 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
-  types { text/html html; }
+  types { }
+  default_type text/html;
   client_body_temp_path $WORK/nginx/body;
   proxy_temp_path $WORK/nginx/proxy;
   fastcgi_temp_path $WORK/nginx/fastcgi;
@@ -187,6 +197,7 @@ http {
   server {
     listen 127.0.0.1:$NPORT;
     root $WORK/www;
+    ${ENCODING:+add_header Content-Encoding $ENCODING;}
   }
 }
 EOF
@@ -220,12 +231,15 @@ print(f"{float(rps.group(1)):.0f} {ms(p50.group(1)):.2f} {ms(p99.group(1)):.2f} 
 SAMPLER=$!
 
 echo "measuring (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)…"
-measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" >/dev/null # warm-up
-W1=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE$MODULE_PATH")
-W3=$(CODES="$WORK/codes.txt" measure "$CONNECTIONS" -s "$LUA/verify.lua" "$BASE")
-W4=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE/me/profile")
-W4L=$(measure "$LATENCY_CONNECTIONS" -H "Cookie: $COOKIE" "$BASE/me/profile")
-NG=$(measure "$CONNECTIONS" "http://127.0.0.1:$NPORT/module.html")
+measure "$CONNECTIONS" -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" "$BASE$MODULE_PATH" >/dev/null # warm-up
+W1=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" "$BASE$MODULE_PATH")
+W1I=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE$MODULE_PATH")
+W3=$(CODES="$WORK/codes.txt" ACCEPT_ENCODING="$AE" measure "$CONNECTIONS" -s "$LUA/verify.lua" "$BASE")
+W3I=$(CODES="$WORK/codes.txt" ACCEPT_ENCODING="" measure "$CONNECTIONS" -s "$LUA/verify.lua" "$BASE")
+W4=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" "$BASE/me/profile")
+W4I=$(measure "$CONNECTIONS" -H "Cookie: $COOKIE" "$BASE/me/profile")
+W4L=$(measure "$LATENCY_CONNECTIONS" -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" "$BASE/me/profile")
+NG=$(measure "$CONNECTIONS" -H "Accept-Encoding: $AE" "http://127.0.0.1:$NPORT/module.html")
 
 count_submitted() {
   if [ -n "$DB_URL" ]; then
@@ -241,36 +255,44 @@ HALF=$((LINES / 2))
 head -n "$HALF" "$WORK/submit.tsv" >"$WORK/submit1.tsv"
 tail -n +"$((HALF + 1))" "$WORK/submit.tsv" >"$WORK/submit2.tsv"
 S0=$(count_submitted)
-W2=$(ATTEMPTS="$WORK/submit1.tsv" measure "$CONNECTIONS" -s "$LUA/submit.lua" "$BASE")
+W2=$(ATTEMPTS="$WORK/submit1.tsv" ACCEPT_ENCODING="$AE" measure "$CONNECTIONS" -s "$LUA/submit.lua" "$BASE")
 S1=$(count_submitted)
-W2L=$(ATTEMPTS="$WORK/submit2.tsv" measure "$LATENCY_CONNECTIONS" -s "$LUA/submit.lua" "$BASE")
+W2L=$(ATTEMPTS="$WORK/submit2.tsv" ACCEPT_ENCODING="$AE" measure "$LATENCY_CONNECTIONS" -s "$LUA/submit.lua" "$BASE")
 S2=$(count_submitted)
 kill "$SAMPLER" 2>/dev/null || true
 RSS_KB=$(sort -n "$WORK/rss.txt" | tail -n 1)
 HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 
-python3 - "$BACKEND" "$PAGE_BYTES" "$W1" "$W2" "$W2L" "$W3" "$W4" "$W4L" "$NG" "$((S1 - S0))" "$((S2 - S1))" "$HALF" "$RSS_KB" "$HWM_KB" "$COLD_SORTED" "$START_MS" "$SEED_S" "$CONNECTIONS" "$LATENCY_CONNECTIONS" "$DURATION" <<'EOF'
+python3 - "$BACKEND" "$PAGE_BYTES" "$WIRE_BYTES" "${ENCODING:-identity}" "$W1I" "$W3I" "$W4I" "$W1" "$W2" "$W2L" "$W3" "$W4" "$W4L" "$NG" "$((S1 - S0))" "$((S2 - S1))" "$HALF" "$RSS_KB" "$HWM_KB" "$COLD_SORTED" "$START_MS" "$SEED_S" "$CONNECTIONS" "$LATENCY_CONNECTIONS" "$DURATION" <<'EOF'
 import sys
-(backend, page_bytes, w1, w2, w2l, w3, w4, w4l, ng, graded1, graded2, half, rss_kb, hwm_kb, cold,
+(backend, page_bytes, wire_bytes, encoding, w1i, w3i, w4i, w1, w2, w2l, w3, w4, w4l, ng, graded1, graded2, half, rss_kb, hwm_kb, cold,
  start_ms, seed_s, conns, lconns, duration) = sys.argv[1:]
 def parse(s):
     f = s.split()
     return float(f[0]), float(f[1]), float(f[2]), int(f[3]), " ".join(f[4:])
+# (name, browser-encoded figures, identity figures or None, connections)
 rows = [
-    (f"W1 module page, logged in ({int(page_bytes) // 1024} KB)", w1, conns),
-    ("W2 quiz submission (grade + store)", w2, conns),
-    ("W2 quiz submission (grade + store)", w2l, lconns),
-    ("W3 certificate verification page", w3, conns),
-    ("W4 profile, 200 completions", w4, conns),
-    ("W4 profile, 200 completions", w4l, lconns),
-    ("nginx, W1's bytes as a static file", ng, conns),
+    (f"W1 module page, logged in ({int(page_bytes) // 1024} KB)", w1, w1i, conns),
+    ("W2 quiz submission (grade + store)", w2, None, conns),
+    ("W2 quiz submission (grade + store)", w2l, None, lconns),
+    ("W3 certificate verification page", w3, w3i, conns),
+    ("W4 profile, 200 completions", w4, w4i, conns),
+    ("W4 profile, 200 completions", w4l, None, lconns),
+    ("nginx, W1's encoded bytes as a static file", ng, None, conns),
 ]
 print()
 print(f"Cakap load benchmark — {backend}, wrk {duration} per workload, loopback")
-print(f"{'workload':44} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  non-2xx")
-for name, fig, c in rows:
+print("Accept-Encoding: gzip, deflate, br, zstd (Chromium's) on every request; "
+      f"W1 travels as {encoding}, {int(wire_bytes)} of {int(page_bytes)} bytes")
+print(f"{'workload':44} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  non-2xx  "
+      f"{'identity req/s':>14} {'p99 ms':>8}")
+for name, fig, ident, c in rows:
     rps, p50, p99, bad, errs = parse(fig)
-    print(f"{name:44} {c:>5} {rps:8.0f} {p50:8.2f} {p99:8.2f}  {bad} {errs}")
+    extra = ""
+    if ident:
+        irps, _, ip99, _, _ = parse(ident)
+        extra = f"{irps:14.0f} {ip99:8.2f}"
+    print(f"{name:44} {c:>5} {rps:8.0f} {p50:8.2f} {p99:8.2f}  {bad:<7} {extra} {errs}")
 w1r, w3r, ngr = parse(w1)[0], parse(w3)[0], parse(ng)[0]
 w2r, w2p99 = parse(w2)[0], parse(w2l)[2]
 w4p99 = parse(w4l)[2]

@@ -24,11 +24,16 @@ function init(args)
   end
 end
 
+-- what a mobile HTTP client sends ($ACCEPT_ENCODING; empty: none)
+local accept_encoding = os.getenv("ACCEPT_ENCODING") or ""
+
 function request()
   local a = mine[next_one]
   next_one = next_one % #mine + 1
-  return wrk.format("POST", "/api/v1/attempts/" .. a[2] .. "/submit", {
+  local headers = {
     ["Authorization"] = "Bearer " .. a[1],
     ["Content-Type"] = "application/json",
-  }, a[3])
+  }
+  if #accept_encoding > 0 then headers["Accept-Encoding"] = accept_encoding end
+  return wrk.format("POST", "/api/v1/attempts/" .. a[2] .. "/submit", headers, a[3])
 end
