@@ -442,7 +442,8 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     }
     assert_eq!(by_name("Budi Santoso")[col("peringkat")], "1");
     assert_eq!(by_name("Siti Privasi")[col("peringkat")], "2");
-    assert_eq!(by_name("Siti Privasi")[col("level_kompetensi_naik")], "5");
+    // Siti's levels are first readings (her first courses), not gains over a level known before
+    assert_eq!(by_name("Siti Privasi")[col("level_kompetensi_naik")], "0");
     assert_eq!(by_name("Dewi Lestari")[col("memenuhi_target")], "tidak");
     let below_in_export = rows
         .iter()
@@ -756,4 +757,93 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         403
     );
     assert_eq!(text(&app, &other, "/me/standing").await.0, 200);
+}
+
+/// Issue 21, point 5: milestones and the standing follow the agency's gap basis (the assessed
+/// level where there is one), and a gain is a rise over a level known before, never a first
+/// reading.
+#[tokio::test]
+async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
+    let dir = tempfile::tempdir().unwrap();
+    write_courses(dir.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
+    let mut c = app.conn();
+    let a = orgs::create_agency(&mut c, "KOTA-SMG", "Pemerintah Kota Semarang", "kota").unwrap();
+    person(&mut c, "admin@semarang.go.id", "Admin Kota", a, None, None, true);
+    let budi = person(&mut c, "budi@semarang.go.id", "Budi Santoso", a, None, None, false);
+    let admin = app.browser_as("admin@semarang.go.id", PW).await;
+    // today as the agency sees it (WIB), so the assessment date is never in its future
+    let today = (Utc::now() + chrono::Duration::hours(7))
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let year = (Utc::now() + chrono::Duration::hours(7)).year();
+    let assess = |level: &'static str| {
+        let (app, admin, today) = (&app, &admin, today.clone());
+        async move {
+            let page = format!("/admin/agencies/{a}/assessments");
+            let r = app
+                .post_form(
+                    admin,
+                    &page,
+                    &page,
+                    &[
+                        ("who", "budi@semarang.go.id"),
+                        ("code", "M.KOM"),
+                        ("level", level),
+                        ("date", &today),
+                        ("source", "Uji kompetensi BKD"),
+                    ],
+                )
+                .await;
+            assert!(r.status().is_redirection(), "assessment: {}", r.status());
+        }
+    };
+    let gained = |c: &mut DbConnection| {
+        let rows = cakap::recognition::standing::rows(c, a, year).unwrap();
+        rows.iter().find(|r| r.user_id == budi).unwrap().levels_gained
+    };
+
+    // assessed at level 1 in Komunikasi: the first reading is reached, but it is no gain
+    assess("1").await;
+    assert_eq!(milestone_keys(&mut c, budi), ["level-M.KOM-1"]);
+    assert_eq!(gained(&mut c), 0, "a first assessment is not a gain");
+
+    // a course evidencing Komunikasi level 3 does not lift the assessed level
+    complete(&app, "budi@semarang.go.id", "data").await;
+    let keys = milestone_keys(&mut c, budi);
+    assert!(
+        !keys.contains(&"level-M.KOM-3".to_string()),
+        "a course level above the assessed level is no milestone: {keys:?}"
+    );
+    assert_eq!(gained(&mut c), 0, "a course level is not a gain over an assessment");
+    let budi_b = app.browser_as("budi@semarang.go.id", PW).await;
+    let (_, profile) = text(&app, &budi_b, "/me/profile").await;
+    assert!(!profile.contains("Level 3 Komunikasi tercapai"), "{profile}");
+    assert!(profile.contains("Level 1 Komunikasi tercapai"));
+
+    // a new assessment at level 2 is a rise over the level known before
+    assess("2").await;
+    let keys = milestone_keys(&mut c, budi);
+    assert!(keys.contains(&"level-M.KOM-2".to_string()), "{keys:?}");
+    assert!(!keys.contains(&"level-M.KOM-3".to_string()), "{keys:?}");
+    assert_eq!(gained(&mut c), 1);
+    let (_, export) = text(
+        &app,
+        &admin,
+        &format!("/admin/agencies/{a}/recognition.csv?year={year}"),
+    )
+    .await;
+    let mut lines = export.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "level_kompetensi_naik")
+        .unwrap();
+    let budi_row: Vec<&str> = lines
+        .find(|l| l.contains("Budi Santoso"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(budi_row[col], "1", "{export}");
 }

@@ -277,6 +277,20 @@ fn in_progress(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbE
         .load(conn)?)
 }
 
+/// The gap basis of an agency (`assessed` for people without an agency or an unreadable value).
+pub fn basis_of(conn: &mut DbConnection, agency_id: Option<i64>) -> Result<Basis, DbError> {
+    Ok(match agency_id {
+        Some(a) => agencies::table
+            .find(a)
+            .select(agencies::gap_basis)
+            .first::<String>(conn)
+            .optional()?
+            .and_then(|b| Basis::parse(&b)),
+        None => None,
+    }
+    .unwrap_or(Basis::Assessed))
+}
+
 /// A person's profile as of `now`.
 pub fn load(
     conn: &mut DbConnection,
@@ -300,16 +314,7 @@ pub fn load(
             .optional()?,
         None => None,
     };
-    let basis = match agency_id {
-        Some(a) => agencies::table
-            .find(a)
-            .select(agencies::gap_basis)
-            .first::<String>(conn)
-            .optional()?
-            .and_then(|b| Basis::parse(&b)),
-        None => None,
-    }
-    .unwrap_or(Basis::Assessed);
+    let basis = basis_of(conn, agency_id)?;
     let dict = dictionary(conn)?;
     let explicit = match position_id {
         Some(p) => position_targets(conn, p)?,

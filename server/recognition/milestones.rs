@@ -9,9 +9,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{
-    activities, assessed_levels, competency_evidence, completions, milestones,
+    activities, assessed_levels, competency_evidence, completions, milestones, users,
 };
 use crate::db::{DbConnection, DbError};
+
+use super::levels::{self, Reading, Source};
+use crate::competency::profile::Basis;
 
 /// JP thresholds recognised within a calendar year.
 pub const JP_STEPS: [i64; 2] = [20, 40];
@@ -31,8 +34,12 @@ pub enum What {
     Course { course_id: i64, jp: i64 },
     /// An approved outside activity (JP earned).
     Activity { jp: i64 },
-    /// A competency level evidenced or assessed.
-    Level { code: String, level: i32 },
+    /// A competency level evidenced (by learning) or assessed.
+    Level {
+        code: String,
+        level: i32,
+        source: Source,
+    },
 }
 
 /// A milestone, as earned.
@@ -48,15 +55,16 @@ pub struct Milestone {
     pub earned_at: NaiveDateTime,
 }
 
-/// Every milestone a history earns, each at the event that earned it.
-pub fn earned(events: &[Event]) -> Vec<Milestone> {
+/// Every milestone a history earns, each at the event that earned it. A level milestone marks the
+/// level that counts by the agency's gap `basis` (see `levels`) reaching a new high.
+pub fn earned(events: &[Event], basis: Basis) -> Vec<Milestone> {
     let mut events: Vec<&Event> = events.iter().collect();
     // Stable: events at the same moment keep their given order.
     events.sort_by_key(|e| e.at);
     let mut out = Vec::new();
     let mut courses: HashSet<i64> = HashSet::new();
     let mut jp_by_year: BTreeMap<i32, i64> = BTreeMap::new();
-    let mut best: BTreeMap<String, i32> = BTreeMap::new();
+    let mut readings = Vec::new();
     for e in events {
         match &e.what {
             What::Course { course_id, jp } => {
@@ -71,22 +79,29 @@ pub fn earned(events: &[Event]) -> Vec<Milestone> {
                 add_jp(&mut out, &mut jp_by_year, e.at, *jp);
             }
             What::Activity { jp } => add_jp(&mut out, &mut jp_by_year, e.at, *jp),
-            What::Level { code, level } => {
-                let before = best.get(code).copied().unwrap_or(0);
-                if *level > before && (1..=5).contains(level) {
-                    best.insert(code.clone(), *level);
-                    out.push(Milestone {
-                        key: format!("level-{code}-{level}"),
-                        kind: "level".into(),
-                        year: Some(e.at.year()),
-                        code: Some(code.clone()),
-                        level: Some(*level),
-                        earned_at: e.at,
-                    });
-                }
-            }
+            What::Level {
+                code,
+                level,
+                source,
+            } => readings.push(Reading {
+                code: code.clone(),
+                level: *level,
+                at: e.at,
+                source: *source,
+            }),
         }
     }
+    for r in levels::reached(&readings, basis) {
+        out.push(Milestone {
+            key: format!("level-{}-{}", r.code, r.level),
+            kind: "level".into(),
+            year: Some(r.at.year()),
+            code: Some(r.code),
+            level: Some(r.level),
+            earned_at: r.at,
+        });
+    }
+    out.sort_by_key(|m| m.earned_at);
     out
 }
 
@@ -168,15 +183,18 @@ pub fn history(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Event>, DbEr
         ))
         .order((assessed_levels::assessed_at, assessed_levels::id))
         .load(conn)?;
-    events.extend(
-        evidence
-            .into_iter()
-            .chain(assessed)
-            .map(|(at, code, level)| Event {
-                at,
-                what: What::Level { code, level },
-            }),
-    );
+    let level = |source| {
+        move |(at, code, level): (NaiveDateTime, String, i32)| Event {
+            at,
+            what: What::Level {
+                code,
+                level,
+                source,
+            },
+        }
+    };
+    events.extend(evidence.into_iter().map(level(Source::Evidence)));
+    events.extend(assessed.into_iter().map(level(Source::Assessed)));
     Ok(events)
 }
 
@@ -184,7 +202,14 @@ pub fn history(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Event>, DbEr
 /// changed their history (a completion, an approval, an assessment), so a milestone exists exactly
 /// when its cause does. Returns the new ones.
 pub fn award(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Milestone>, DbError> {
-    let due = earned(&history(conn, user_id)?);
+    let agency: Option<i64> = users::table
+        .find(user_id)
+        .select(users::agency_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    let basis = crate::competency::store::basis_of(conn, agency)?;
+    let due = earned(&history(conn, user_id)?, basis);
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -366,7 +391,7 @@ mod tests {
 
     #[test]
     fn nothing_done_earns_nothing() {
-        assert!(earned(&[]).is_empty());
+        assert!(earned(&[], Basis::Assessed).is_empty());
     }
 
     #[test]
@@ -381,7 +406,7 @@ mod tests {
             // a new year starts from zero
             course(at(2027, 1, 5), 3, 19),
         ];
-        let ms = earned(&events);
+        let ms = earned(&events, Basis::Assessed);
         assert_eq!(keys(&ms), ["first-course", "jp20-2026", "jp40-2026"]);
         assert_eq!(ms[1].earned_at, at(2026, 5, 1));
         assert_eq!(ms[2].earned_at, at(2026, 9, 1));
@@ -390,7 +415,7 @@ mod tests {
 
     #[test]
     fn one_big_course_crosses_both_steps_at_once() {
-        let ms = earned(&[course(at(2026, 2, 2), 1, 45)]);
+        let ms = earned(&[course(at(2026, 2, 2), 1, 45)], Basis::Assessed);
         assert_eq!(keys(&ms), ["first-course", "jp20-2026", "jp40-2026"]);
     }
 
@@ -401,9 +426,9 @@ mod tests {
             .collect();
         // the same course again (recertification) is not a fifth course
         events.push(course(at(2026, 1, 10), 4, 1));
-        assert!(!keys(&earned(&events)).contains(&"five-courses"));
+        assert!(!keys(&earned(&events, Basis::Assessed)).contains(&"five-courses"));
         events.push(course(at(2026, 1, 20), 9, 1));
-        let ms = earned(&events);
+        let ms = earned(&events, Basis::Assessed);
         let five = ms.iter().find(|m| m.key == "five-courses").unwrap();
         assert_eq!(five.earned_at, at(2026, 1, 20));
     }
@@ -415,6 +440,7 @@ mod tests {
             what: What::Level {
                 code: code.into(),
                 level,
+                source: Source::Evidence,
             },
         };
         let events = vec![
@@ -426,7 +452,7 @@ mod tests {
             level(at(2026, 4, 3), "M.KOM", 9),
         ];
         assert_eq!(
-            keys(&earned(&events)),
+            keys(&earned(&events, Basis::Assessed)),
             ["level-M.PP-2", "level-M.PP-3", "level-M.KOM-1"]
         );
     }
@@ -434,7 +460,7 @@ mod tests {
     #[test]
     fn order_of_input_does_not_matter() {
         let a = vec![course(at(2026, 9, 1), 2, 15), course(at(2026, 3, 1), 1, 10)];
-        let ms = earned(&a);
+        let ms = earned(&a, Basis::Assessed);
         assert_eq!(ms[1].key, "jp20-2026");
         assert_eq!(ms[1].earned_at, at(2026, 9, 1));
     }

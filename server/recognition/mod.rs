@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod letters;
+pub mod levels;
 pub mod milestones;
 pub mod routes;
 pub mod standing;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::db::schema::{
     assessed_levels, competency_evidence, completions, positions, units, users,
 };
+use super::levels::{self, Reading, Source};
 use crate::db::{DbConnection, DbError};
 
 /// One person's year.
@@ -26,7 +27,8 @@ pub struct Row {
     pub jp: i64,
     /// Courses completed in the year.
     pub completions: i64,
-    /// Competency levels gained in the year, summed over competencies.
+    /// Competency levels gained in the year, summed over competencies: rises of the level that
+    /// counts (by the agency's gap basis) over a level known before (`levels::gained`).
     pub levels_gained: i64,
     /// Allows colleagues to see them in the standing.
     pub visible: bool,
@@ -64,32 +66,6 @@ pub fn rank(mut rows: Vec<Row>) -> Vec<Ranked> {
     out
 }
 
-/// Levels gained in `[from, to)`: for each competency, the highest level by `to` less the highest
-/// before `from` (never negative), summed.
-pub fn levels_gained(
-    levels: &[(String, i32, NaiveDateTime)],
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> i64 {
-    let mut before: BTreeMap<&str, i32> = BTreeMap::new();
-    let mut by_end: BTreeMap<&str, i32> = BTreeMap::new();
-    for (code, level, at) in levels {
-        let level = (*level).clamp(0, 5);
-        if *at < from {
-            let b = before.entry(code).or_default();
-            *b = (*b).max(level);
-        }
-        if *at < to {
-            let e = by_end.entry(code).or_default();
-            *e = (*e).max(level);
-        }
-    }
-    by_end
-        .iter()
-        .map(|(code, end)| i64::from((end - before.get(code).copied().unwrap_or(0)).max(0)))
-        .sum()
-}
-
 /// Everyone (not disabled) in an agency with their figures for `year`, unranked.
 pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Row>, DbError> {
     type Person = (i64, String, Option<String>, Option<i64>, Option<i64>, bool);
@@ -121,7 +97,8 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
     let jp = crate::competency::jp::earned_many(conn, &ids, year)?;
     let (from, to) = crate::competency::jp::year_bounds(year);
     let mut done: HashMap<i64, i64> = HashMap::new();
-    let mut levels: HashMap<i64, Vec<(String, i32, NaiveDateTime)>> = HashMap::new();
+    let basis = crate::competency::store::basis_of(conn, Some(agency_id))?;
+    let mut levels: HashMap<i64, Vec<Reading>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let counts: Vec<(i64, i64)> = completions::table
             .filter(completions::user_id.eq_any(chunk))
@@ -151,8 +128,25 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
                 assessed_levels::assessed_at,
             ))
             .load(conn)?;
-        for (u, code, level, at) in evidence.into_iter().chain(assessed) {
-            levels.entry(u).or_default().push((code, level, at));
+        let read = |source| {
+            move |(u, code, level, at): (i64, String, i32, NaiveDateTime)| {
+                (
+                    u,
+                    Reading {
+                        code,
+                        level,
+                        at,
+                        source,
+                    },
+                )
+            }
+        };
+        for (u, r) in evidence
+            .into_iter()
+            .map(read(Source::Evidence))
+            .chain(assessed.into_iter().map(read(Source::Assessed)))
+        {
+            levels.entry(u).or_default().push(r);
         }
     }
     Ok(people
@@ -168,7 +162,7 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
             completions: done.get(&id).copied().unwrap_or(0),
             levels_gained: levels
                 .get(&id)
-                .map(|l| levels_gained(l, from, to))
+                .map(|l| levels::gained(l, basis, from, to))
                 .unwrap_or(0),
             visible,
         })
@@ -295,22 +289,6 @@ mod tests {
         assert_eq!(seen.len(), 2);
         assert_eq!((seen[0].rank, seen[0].row.name.as_str()), (1, "Ani"));
         assert!(seen.iter().all(|r| r.row.name != "Budi"));
-    }
-
-    #[test]
-    fn levels_gained_count_only_the_year() {
-        let l = |code: &str, level, t| (code.to_string(), level, t);
-        let levels = vec![
-            l("M.PP", 2, at(2025, 6)),
-            l("M.PP", 3, at(2026, 3)),
-            l("M.PP", 4, at(2027, 2)),
-            l("M.KOM", 2, at(2026, 5)),
-            l("M.OH", 3, at(2025, 1)),
-            l("M.OH", 1, at(2026, 1)),
-        ];
-        // M.PP 2 → 3 (+1), M.KOM 0 → 2 (+2), M.OH stays 3 (0)
-        assert_eq!(levels_gained(&levels, at(2026, 1), at(2027, 1)), 3);
-        assert_eq!(levels_gained(&[], at(2026, 1), at(2027, 1)), 0);
     }
 
     #[test]

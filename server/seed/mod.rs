@@ -996,6 +996,7 @@ fn write_history(
                     what: What::Level {
                         code: code.clone(),
                         level: *level,
+                        source: crate::recognition::levels::Source::Evidence,
                     },
                 });
             }
@@ -1077,7 +1078,8 @@ fn write_history(
             s.evidence += c.competencies.len();
             done_total += 1;
         }
-        for m in milestones::earned(&events) {
+        // Generated people have only course evidence, which counts the same on either gap basis.
+        for m in milestones::earned(&events, crate::competency::profile::Basis::Assessed) {
             mb.row(&[
                 V::I(person.id),
                 V::T(&m.key),
