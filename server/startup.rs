@@ -332,6 +332,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::competency::agency_routes::routes(cfg);
     crate::competency::budget_routes::routes(cfg);
     crate::competency::evaluation_routes::routes(cfg);
+    crate::competency::gap_routes::routes(cfg);
     crate::learning::statistics_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);

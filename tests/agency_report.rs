@@ -363,11 +363,23 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
     let html = r.text().await.unwrap();
     assert!(html.contains("Laporan instansi"), "{html}");
     // compliance: Dinas Kominfo holds Rahmat directly; Bidang Aplikasi Siti and Budi (not the
-    // disabled one); without unit: Dewi and the admin
+    // disabled one); without unit: Dewi and the admin. The dinas (a perangkat daerah, listed
+    // first) counts its bidang's people too (issue 21, point 8).
     let dinas_row = row(&html, "<td>Dinas Kominfo</td>");
-    assert!(dinas_row.contains("1\u{a0}ASN"), "{dinas_row}");
-    assert!(dinas_row.contains("0 mencapai 20 JP"), "{dinas_row}");
-    assert!(dinas_row.contains("0%"), "{dinas_row}");
+    assert!(dinas_row.contains("3\u{a0}ASN"), "{dinas_row}");
+    assert!(dinas_row.contains("1 mencapai 20 JP"), "{dinas_row}");
+    assert!(dinas_row.contains("33%"), "{dinas_row}");
+    assert!(
+        html.find("Per perangkat daerah").unwrap() < html.find("Dinas Kominfo › Bidang").unwrap(),
+        "top-level units first"
+    );
+    let details = &html[html.find("id=\"jp-units\"").unwrap()..];
+    let dinas_detail = row(details, "<td>Dinas Kominfo</td>");
+    assert!(dinas_detail.contains("3\u{a0}ASN"), "{dinas_detail}");
+    assert!(
+        dinas_detail.contains("<td>1\u{a0}ASN</td>"),
+        "one placed directly in the dinas: {dinas_detail}"
+    );
     let bidang_row = row(&html, "<td>Dinas Kominfo › Bidang Aplikasi</td>");
     assert!(bidang_row.contains("2\u{a0}ASN"), "{bidang_row}");
     assert!(bidang_row.contains("1 mencapai 20 JP"), "{bidang_row}");

@@ -814,3 +814,112 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     let (status, _) = page(&app, &other, &format!("/team/{siti}/plan")).await;
     assert_eq!(status, 404);
 }
+
+/// Issue 21, point 6: when no course reaches the target, the highest course above the current
+/// level is offered as a step (marked so); a gap no course addresses is listed for admins and
+/// authors as a content gap ("kesenjangan tanpa kursus"), counts only.
+#[tokio::test]
+async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "pp-1", 4, &[("M.PP", 1)], "");
+    course(root.path(), "pp-2", 6, &[("M.PP", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    // administrator: managerial target level 3 (M.PP and M.INT), gap 3 for someone new
+    let position =
+        orgs::create_position(&mut c, agency, "Kepala Bagian Umum", "administrator").unwrap();
+    let mk = |c: &mut DbConnection, email: &str, name: &str, admin: bool, author: bool| {
+        users::create(
+            c,
+            &users::NewUser {
+                email: email.into(),
+                name: name.into(),
+                password_hash: Some(password::hash(PW).unwrap()),
+                verified: true,
+                agency_id: Some(agency),
+                position_id: (!admin && !author).then_some(position),
+                is_agency_admin: admin,
+                is_author: author,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    mk(&mut c, "rina@magelang.go.id", "Rina Kartika", false, false);
+    mk(
+        &mut c,
+        "admin@magelang.go.id",
+        "Admin Magelang",
+        true,
+        false,
+    );
+    mk(
+        &mut c,
+        "penulis@magelang.go.id",
+        "Penulis Kursus",
+        false,
+        true,
+    );
+    let bearer = app.token_of("rina@magelang.go.id", PW).await;
+
+    let p = profile(&app, &bearer).await;
+    assert_eq!(row(&p, "M.PP")["gap"], 3);
+    let recs = p["recommendations"].as_array().unwrap();
+    let pp: Vec<&Value> = recs.iter().filter(|r| r["code"] == "M.PP").collect();
+    assert_eq!(pp.len(), 1, "{p}");
+    assert_eq!(pp[0]["slug"], "pp-2", "the highest course above level 0");
+    assert_eq!(pp[0]["step"], true);
+    assert_eq!(pp[0]["target"], 3);
+    assert!(
+        recs.iter().all(|r| r["code"] != "M.INT"),
+        "nothing teaches Integritas: {p}"
+    );
+    let rina = app.browser_as("rina@magelang.go.id", PW).await;
+    let (_, html) = page(&app, &rina, "/me/profile").await;
+    assert!(html.contains("Langkah"), "{html}");
+    assert!(html.contains("Belum ada kursus yang mencapai target level 3 untuk Pelayanan Publik"));
+
+    // the agency's report lists Integritas as a gap without a course, not Pelayanan Publik
+    let admin = app.browser_as("admin@magelang.go.id", PW).await;
+    let (s, report) = page(&app, &admin, &format!("/admin/agencies/{agency}/report")).await;
+    assert_eq!(s, 200);
+    let section = &report[report.find("id=\"content-gaps\"").unwrap()..];
+    let section = &section[..section.find("</div>\n").unwrap_or(section.len())];
+    assert!(section.contains("<code>M.INT</code>"), "{section}");
+    assert!(section.contains("belum ada kursus"), "{section}");
+    assert!(!section.contains("<code>M.PP</code>"), "{section}");
+
+    // authors see it too, as counts without names; learners do not
+    let author = app.browser_as("penulis@magelang.go.id", PW).await;
+    let (s, gaps) = page(&app, &author, "/author/content-gaps").await;
+    assert_eq!(s, 200);
+    assert!(
+        gaps.contains("<code>M.INT</code>") && gaps.contains("1\u{a0}ASN"),
+        "{gaps}"
+    );
+    assert!(!gaps.contains("Rina"), "no names");
+    let (s, _) = page(&app, &rina, "/author/content-gaps").await;
+    assert_eq!(s, 403);
+
+    // after pp-2 (level 2, gap 1) nothing teaches M.PP above level 2: a content gap, offered
+    // only up to level 2
+    complete(&app, &bearer, "pp-2").await;
+    let p = profile(&app, &bearer).await;
+    assert!(
+        p["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"] != "M.PP"),
+        "{p}"
+    );
+    let (_, gaps) = page(&app, &author, "/author/content-gaps").await;
+    let pp = &gaps[gaps.find("<code>M.PP</code>").expect("M.PP listed")..];
+    assert!(
+        pp[..pp.find("</tr>").unwrap()].contains("hanya sampai level 2"),
+        "{pp}"
+    );
+}

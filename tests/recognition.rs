@@ -769,8 +769,24 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let mut c = app.conn();
     let a = orgs::create_agency(&mut c, "KOTA-SMG", "Pemerintah Kota Semarang", "kota").unwrap();
-    person(&mut c, "admin@semarang.go.id", "Admin Kota", a, None, None, true);
-    let budi = person(&mut c, "budi@semarang.go.id", "Budi Santoso", a, None, None, false);
+    person(
+        &mut c,
+        "admin@semarang.go.id",
+        "Admin Kota",
+        a,
+        None,
+        None,
+        true,
+    );
+    let budi = person(
+        &mut c,
+        "budi@semarang.go.id",
+        "Budi Santoso",
+        a,
+        None,
+        None,
+        false,
+    );
     let admin = app.browser_as("admin@semarang.go.id", PW).await;
     // today as the agency sees it (WIB), so the assessment date is never in its future
     let today = (Utc::now() + chrono::Duration::hours(7))
@@ -801,7 +817,10 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
     };
     let gained = |c: &mut DbConnection| {
         let rows = cakap::recognition::standing::rows(c, a, year).unwrap();
-        rows.iter().find(|r| r.user_id == budi).unwrap().levels_gained
+        rows.iter()
+            .find(|r| r.user_id == budi)
+            .unwrap()
+            .levels_gained
     };
 
     // assessed at level 1 in Komunikasi: the first reading is reached, but it is no gain
@@ -816,10 +835,17 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
         !keys.contains(&"level-M.KOM-3".to_string()),
         "a course level above the assessed level is no milestone: {keys:?}"
     );
-    assert_eq!(gained(&mut c), 0, "a course level is not a gain over an assessment");
+    assert_eq!(
+        gained(&mut c),
+        0,
+        "a course level is not a gain over an assessment"
+    );
     let budi_b = app.browser_as("budi@semarang.go.id", PW).await;
     let (_, profile) = text(&app, &budi_b, "/me/profile").await;
-    assert!(!profile.contains("Level 3 Komunikasi tercapai"), "{profile}");
+    assert!(
+        !profile.contains("Level 3 Komunikasi tercapai"),
+        "{profile}"
+    );
     assert!(profile.contains("Level 1 Komunikasi tercapai"));
 
     // a new assessment at level 2 is a rise over the level known before

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::evidence;
 use super::jp;
 use super::profile::{self, Basis, Competency, Profile};
+use super::recommend::{self, ContentGap, Offer};
 use super::store;
 use crate::accounts::orgs::{self, UnitChoice};
 use crate::db::schema::{
@@ -57,7 +58,7 @@ pub fn people(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Person>, Db
 
 // ---------- JP compliance by unit ----------
 
-/// One line of the compliance table: a unit (people directly in it) or "without unit" (`unit_id`
+/// One line of the compliance table: a unit with all its sub-units, or "without unit" (`unit_id`
 /// None), or the agency total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitLine {
@@ -65,17 +66,24 @@ pub struct UnitLine {
     /// The unit's path ("Dinas Kominfo › Bidang Aplikasi"); empty for people without unit.
     pub path: String,
     pub depth: usize,
+    /// People in the unit and in all its sub-units.
     pub people: usize,
     pub met: usize,
     /// Share of people with at least the target, in whole percent rounded down (so 100 means
     /// everyone); None without people.
     pub percent: Option<u32>,
+    /// People placed directly in the unit (not in a sub-unit).
+    pub direct: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Compliance {
     pub year: i32,
     pub target: i64,
+    /// The top-level units (perangkat daerah), each with everything under it, then people
+    /// without a unit.
+    pub top: Vec<UnitLine>,
+    /// Every unit in tree order (parents before their sub-units), each with its sub-units.
     pub units: Vec<UnitLine>,
     pub total: UnitLine,
 }
@@ -85,44 +93,57 @@ fn percent(met: usize, people: usize) -> Option<u32> {
 }
 
 /// Tally people (`unit`, JP earned) against the target, per unit of the tree (in tree order, each
-/// counting the people directly in it), then people without a known unit, then the total.
+/// counting the people in it and in all its sub-units, so a dinas whose staff sit in its bidang
+/// is not "0 ASN"), then people without a known unit, then the total.
 pub fn compliance(
     tree: &[UnitChoice],
     people: &[(Option<i64>, i64)],
     target: i64,
     year: i32,
 ) -> Compliance {
-    let mut lines: Vec<UnitLine> = tree
-        .iter()
-        .map(|u| UnitLine {
-            unit_id: Some(u.id),
-            path: u.label.clone(),
-            depth: u.depth,
-            people: 0,
-            met: 0,
-            percent: None,
-        })
-        .collect();
-    let mut none = UnitLine {
-        unit_id: None,
-        path: String::new(),
-        depth: 0,
+    let blank = |unit_id, path: &str, depth| UnitLine {
+        unit_id,
+        path: path.to_string(),
+        depth,
         people: 0,
         met: 0,
         percent: None,
+        direct: 0,
     };
+    let mut lines: Vec<UnitLine> = tree
+        .iter()
+        .map(|u| blank(Some(u.id), &u.label, u.depth))
+        .collect();
+    // Each unit's line and its ancestors' lines, from the tree order: a unit's ancestors are the
+    // nearest earlier lines of each smaller depth.
+    let mut chains: std::collections::HashMap<i64, Vec<usize>> = Default::default();
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, u) in tree.iter().enumerate() {
+        stack.truncate(u.depth.min(stack.len()));
+        stack.push(i);
+        chains.insert(u.id, stack.clone());
+    }
+    let mut none = blank(None, "", 0);
     let mut total = none.clone();
     for (unit, earned) in people {
-        let line = match unit.and_then(|id| lines.iter().position(|l| l.unit_id == Some(id))) {
-            Some(i) => &mut lines[i],
-            None => &mut none,
-        };
         let ok = *earned >= target;
-        line.people += 1;
         total.people += 1;
-        if ok {
-            line.met += 1;
-            total.met += 1;
+        total.met += usize::from(ok);
+        match unit.and_then(|id| chains.get(&id)) {
+            Some(chain) => {
+                for &i in chain {
+                    lines[i].people += 1;
+                    lines[i].met += usize::from(ok);
+                }
+                if let Some(&own) = chain.last() {
+                    lines[own].direct += 1;
+                }
+            }
+            None => {
+                none.people += 1;
+                none.direct += 1;
+                none.met += usize::from(ok);
+            }
         }
     }
     if none.people > 0 {
@@ -131,9 +152,11 @@ pub fn compliance(
     for l in lines.iter_mut().chain(std::iter::once(&mut total)) {
         l.percent = percent(l.met, l.people);
     }
+    let top = lines.iter().filter(|l| l.depth == 0).cloned().collect();
     Compliance {
         year,
         target,
+        top,
         units: lines,
         total,
     }
@@ -232,11 +255,14 @@ pub fn gap_lines(
 
 /// Gaps for every position of the agency, each holder's profile built as their own profile page
 /// builds it (targets, the agency's basis, assessed levels, evidence).
+/// The gaps of an agency's positions, and its content gaps: gaps of its people that no
+/// published course (`offers`) addresses.
 pub fn load_gaps(
     conn: &mut DbConnection,
     agency_id: i64,
     people: &[Person],
-) -> Result<Vec<PositionGaps>, DbError> {
+    offers: &[Offer],
+) -> Result<(Vec<PositionGaps>, Vec<ContentGap>), DbError> {
     let dict = store::dictionary(conn)?;
     let basis = super::admin::settings(conn, agency_id)
         .map(|s| s.basis)
@@ -249,6 +275,7 @@ pub fn load_gaps(
     let mut assessed = store::assessed_of_many(conn, &ids)?;
     let mut evidence = evidence::of_users(conn, &ids)?;
     let mut out = Vec::new();
+    let mut content = Vec::new();
     for position in orgs::positions(conn, agency_id)? {
         let explicit = store::position_targets(conn, position.id)?;
         let targets = profile::targets(Some(&position.kind), &explicit, &dict);
@@ -265,8 +292,22 @@ pub fn load_gaps(
             holders: profiles.len(),
             lines: gap_lines(&targets, &dict, &profiles),
         });
+        content.push(recommend::content_gaps(&profiles, offers));
     }
-    Ok(out)
+    Ok((out, recommend::merge(content)))
+}
+
+/// The content gaps of every agency together (counts only): what authors should write next.
+pub fn all_content_gaps(
+    conn: &mut DbConnection,
+    offers: &[Offer],
+) -> Result<Vec<ContentGap>, DbError> {
+    let mut all = Vec::new();
+    for a in orgs::agencies(conn)? {
+        let people = people(conn, a.id)?;
+        all.push(load_gaps(conn, a.id, &people, offers)?.1);
+    }
+    Ok(recommend::merge(all))
 }
 
 // ---------- course completions ----------
@@ -561,43 +602,54 @@ mod tests {
     }
 
     #[test]
-    fn compliance_counts_people_directly_in_each_unit_and_those_without_one() {
+    fn compliance_rolls_each_unit_up_with_its_sub_units() {
         let tree = vec![
             unit(1, "Dinas Kominfo", 0),
             unit(2, "Dinas Kominfo › Bidang Aplikasi", 1),
+            unit(4, "Dinas Kominfo › Bidang Aplikasi › Seksi Data", 2),
+            unit(5, "Dinas Kominfo › Bidang Statistik", 1),
             unit(3, "Inspektorat", 0),
         ];
         let people = vec![
             (Some(1), 20),
             (Some(2), 19),
             (Some(2), 35),
-            (Some(2), 0),
+            (Some(4), 0),
+            (Some(5), 40),
             (None, 25),
             (Some(99), 3), // a unit not of this agency: counted without unit
         ];
         let c = compliance(&tree, &people, 20, 2026);
-        let got: Vec<(Option<i64>, usize, usize, Option<u32>)> = c
+        let got: Vec<(Option<i64>, usize, usize, Option<u32>, usize)> = c
             .units
             .iter()
-            .map(|l| (l.unit_id, l.people, l.met, l.percent))
+            .map(|l| (l.unit_id, l.people, l.met, l.percent, l.direct))
             .collect();
         assert_eq!(
             got,
             [
-                (Some(1), 1, 1, Some(100)),
-                (Some(2), 3, 1, Some(33)),
-                (Some(3), 0, 0, None),
-                (None, 2, 1, Some(50)),
+                (Some(1), 5, 3, Some(60), 1),
+                (Some(2), 3, 1, Some(33), 2),
+                (Some(4), 1, 0, Some(0), 1),
+                (Some(5), 1, 1, Some(100), 1),
+                (Some(3), 0, 0, None, 0),
+                (None, 2, 1, Some(50), 2),
             ]
         );
+        // the perangkat daerah first: top-level units and those without unit
+        let top: Vec<(Option<i64>, usize)> = c.top.iter().map(|l| (l.unit_id, l.people)).collect();
+        assert_eq!(top, [(Some(1), 5), (Some(3), 0), (None, 2)]);
         assert_eq!(c.units[1].path, "Dinas Kominfo › Bidang Aplikasi");
         assert_eq!(
             (c.total.people, c.total.met, c.total.percent),
-            (6, 3, Some(50))
+            (7, 4, Some(57))
         );
+        // a dinas with staff only in its bidang is not "0 ASN"
+        let c = compliance(&tree, &[(Some(2), 0), (Some(4), 30)], 20, 2026);
+        assert_eq!((c.top[0].people, c.top[0].met, c.top[0].direct), (2, 1, 0));
         // a higher agency target
         let c = compliance(&tree, &people, 30, 2026);
-        assert_eq!(c.total.met, 1);
+        assert_eq!(c.total.met, 2);
         // nobody without unit: no such line
         let c = compliance(&tree, &[(Some(1), 0)], 20, 2026);
         assert!(c.units.iter().all(|l| l.unit_id.is_some()));

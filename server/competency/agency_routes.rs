@@ -114,17 +114,19 @@ async fn report_page(
     db: web::Data<Db>,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
+    offers: web::Data<super::store::OffersCache>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
     let year = year_of(&q);
     let lang = Lang::of(&req);
     let id = agency.id;
-    let (compliance, gaps, courses) = db
+    let (compliance, (gaps, content_gaps), courses) = db
         .run(move |conn| {
             let people = agency::people(conn, id)?;
+            let offers = offers.get(conn)?;
             Ok::<_, AppError>((
                 agency::load_compliance(conn, id, &people, year)?,
-                agency::load_gaps(conn, id, &people)?,
+                agency::load_gaps(conn, id, &people, &offers)?,
                 agency::load_completions(conn, &people, year)?,
             ))
         })
@@ -168,6 +170,7 @@ async fn report_page(
             "next": (year < current).then_some(year + 1),
             "compliance": compliance,
             "positions": gaps,
+            "content_gaps": content_gaps,
             "courses": courses,
             "jp_minimum": super::jp::MINIMUM,
             "csv": format!("/admin/agencies/{id}/report/history.csv?year={year}"),

@@ -13,6 +13,7 @@ pub mod chart;
 pub mod evaluation;
 pub mod evaluation_routes;
 pub mod evidence;
+pub mod gap_routes;
 pub mod jp;
 pub mod plan;
 pub mod plan_routes;

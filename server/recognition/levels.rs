@@ -176,10 +176,7 @@ mod tests {
             evidence("M.KOM", 2, at(2026, 6, 1)),
         ];
         assert_eq!(levels(&reached(&readings, Basis::Assessed)), [("M.KOM", 1)]);
-        assert_eq!(
-            levels(&reached(&readings, Basis::Evidence)),
-            [("M.KOM", 2)]
-        );
+        assert_eq!(levels(&reached(&readings, Basis::Evidence)), [("M.KOM", 2)]);
     }
 
     #[test]
@@ -215,12 +212,22 @@ mod tests {
         let y = (at(2026, 1, 1), at(2027, 1, 1));
         // first-ever assessment during the year
         assert_eq!(
-            gained(&[assessed("M.KOM", 3, at(2026, 3, 1))], Basis::Assessed, y.0, y.1),
+            gained(
+                &[assessed("M.KOM", 3, at(2026, 3, 1))],
+                Basis::Assessed,
+                y.0,
+                y.1
+            ),
             0
         );
         // first-ever course level during the year
         assert_eq!(
-            gained(&[evidence("M.KOM", 2, at(2026, 3, 1))], Basis::Evidence, y.0, y.1),
+            gained(
+                &[evidence("M.KOM", 2, at(2026, 3, 1))],
+                Basis::Evidence,
+                y.0,
+                y.1
+            ),
             0
         );
         // first reading in the year, then a rise in the same year
@@ -255,8 +262,14 @@ mod tests {
             assessed("M.OH", 1, at(2026, 1, 5)),
         ];
         // M.PP 2 → 3 (+1), M.OH 3 → 1 (0)
-        assert_eq!(gained(&r, Basis::Assessed, at(2026, 1, 1), at(2027, 1, 1)), 1);
-        assert_eq!(gained(&[], Basis::Assessed, at(2026, 1, 1), at(2027, 1, 1)), 0);
+        assert_eq!(
+            gained(&r, Basis::Assessed, at(2026, 1, 1), at(2027, 1, 1)),
+            1
+        );
+        assert_eq!(
+            gained(&[], Basis::Assessed, at(2026, 1, 1), at(2027, 1, 1)),
+            0
+        );
     }
 
     #[test]
@@ -267,6 +280,9 @@ mod tests {
         ];
         let r = reached(&a, Basis::Evidence);
         assert_eq!(levels(&r), [("M.PP", 2), ("M.PP", 3)]);
-        assert_eq!(gained(&a, Basis::Evidence, at(2026, 1, 1), at(2027, 1, 1)), 1);
+        assert_eq!(
+            gained(&a, Basis::Evidence, at(2026, 1, 1), at(2027, 1, 1)),
+            1
+        );
     }
 }

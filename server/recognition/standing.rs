@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::levels::{self, Reading, Source};
 use crate::db::schema::{
     assessed_levels, competency_evidence, completions, positions, units, users,
 };
-use super::levels::{self, Reading, Source};
 use crate::db::{DbConnection, DbError};
 
 /// One person's year.
