@@ -294,14 +294,12 @@ async fn reactions_impact_questions_and_results_per_course() {
     .await;
     assert_eq!(status, 200, "{body}");
 
-    // ---- the impact question, three months on, once ----
+    // ---- the impact question, three months on, once; folded into the weekly digest ----
     let templates =
         cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
             .unwrap();
     let now = chrono::Utc::now().naive_utc();
-    let ask = |app: &TestApp| {
-        evaluation::ask_impact(&mut conn(app), &templates, &app.address, now).unwrap()
-    };
+    let ask = |app: &TestApp| evaluation::ask_impact(&mut conn(app), now).unwrap();
     assert_eq!(ask(&app), 0, "too early");
     age_completion(&app, siti, 91);
     age_completion(&app, budi, 400); // long before: history, not asked about
@@ -310,32 +308,65 @@ async fn reactions_impact_questions_and_results_per_course() {
     age_completion(&app, budi, 100);
     assert_eq!(ask(&app), 1);
     assert_eq!(ask(&app), 0);
-    let mails: Vec<(String, String, String)> = outbox::table
-        .select((outbox::to_address, outbox::subject, outbox::text_body))
-        .load(&mut conn(&app))
-        .unwrap();
-    let to_boss: Vec<_> = mails
+    let mails = |app: &TestApp| -> Vec<(String, String, String)> {
+        outbox::table
+            .select((outbox::to_address, outbox::subject, outbox::text_body))
+            .load(&mut conn(app))
+            .unwrap()
+    };
+    assert!(
+        mails(&app).iter().all(|m| !m.2.contains("/team")),
+        "opening a question sends no mail of its own: {:?}",
+        mails(&app)
+    );
+    // the weekly digest carries them: one mail per supervisor, once a week
+    let digest = |app: &TestApp| {
+        cakap::competency::reminders::supervisor_digests(
+            &mut conn(app),
+            &templates,
+            &app.address,
+            now,
+        )
+        .unwrap()
+    };
+    assert_eq!(digest(&app), 2);
+    assert_eq!(digest(&app), 0, "once a week");
+    let all = mails(&app);
+    let to_boss: Vec<_> = all
         .iter()
-        .filter(|m| m.1.starts_with("Evaluasi dampak pelatihan"))
+        .filter(|m| m.1.starts_with("Ringkasan mingguan"))
         .collect();
-    assert_eq!(to_boss.len(), 2, "{mails:?}");
+    assert_eq!(to_boss.len(), 2, "{all:?}");
     let mail = to_boss
         .iter()
         .find(|m| m.0 == "atasan@solo.go.id")
         .expect("siti's supervisor is asked");
-    assert!(mail.1.contains("Siti Rahmawati") && mail.1.contains("Layanan Digital Pemerintah"));
-    let link = mail
-        .2
-        .split_whitespace()
-        .find(|w| w.contains("/team/impact/"))
-        .expect("a link to the question");
-    let path = &link[link.find("/team/impact/").unwrap()..];
+    assert!(
+        mail.2
+            .contains("Pertanyaan evaluasi dampak pelatihan yang menunggu jawaban Anda: 1"),
+        "{}",
+        mail.2
+    );
+    assert!(
+        mail.2
+            .contains("Siti Rahmawati: Layanan Digital Pemerintah"),
+        "{}",
+        mail.2
+    );
+    assert!(mail.2.contains("/team#impact"), "{}", mail.2);
 
     // ---- the supervisor answers; nobody else can ----
     let boss_b = app.browser_as("atasan@solo.go.id", PW).await;
     let (_, team) = text(&app, &boss_b, "/team").await;
     assert!(team.contains("Evaluasi dampak menunggu jawaban Anda"));
-    assert!(team.contains(path), "{team}");
+    assert!(
+        team.contains("id=\"impact\""),
+        "the digest's link lands on the list"
+    );
+    let at = team
+        .find("/team/impact/")
+        .expect("the open question is listed");
+    let path = &team[at..at + team[at..].find('"').unwrap()];
     let (status, page) = text(&app, &boss_b, path).await;
     assert_eq!(status, 200);
     assert!(page.contains("Seberapa jauh Siti Rahmawati menerapkan"));

@@ -6,14 +6,11 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::db::schema::{
     completions, course_reactions, course_versions, courses, impact_reviews, users,
 };
 use crate::db::{DbConnection, DbError};
-use crate::mail::MailTemplates;
-use crate::web::i18n::Lang;
 
 /// Ratings run from 1 (not at all) to 5 (very much).
 pub const RATING_MAX: i32 = 5;
@@ -30,6 +27,9 @@ pub const IMPACT_WINDOW_DAYS: i64 = 60;
 
 /// Most impact questions queued per pass (the next pass continues).
 pub const PER_PASS: i64 = 500;
+/// How long an unanswered impact question is mentioned in the supervisor's weekly digest (it
+/// stays on `/team` until answered).
+pub const IMPACT_DIGEST_DAYS: i64 = 28;
 
 /// The most recent comments a results page shows.
 pub const COMMENTS_SHOWN: i64 = 50;
@@ -332,14 +332,11 @@ pub fn answer_impact(
 struct Due {
     completion_id: i64,
     learner_id: i64,
-    learner_name: String,
     course_id: i64,
-    course_title: String,
-    completed_at: NaiveDateTime,
     supervisor_id: i64,
 }
 
-type DueRow = (i64, i64, String, i64, String, NaiveDateTime, Option<i64>);
+type DueRow = (i64, i64, i64, Option<i64>);
 
 fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError> {
     let latest = now - Duration::days(IMPACT_AFTER_DAYS);
@@ -347,7 +344,6 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError>
     let asked = impact_reviews::table.select(impact_reviews::completion_id);
     let rows: Vec<DueRow> = completions::table
         .inner_join(users::table.on(users::id.eq(completions::user_id)))
-        .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
         .filter(completions::completed_at.le(latest))
         .filter(completions::completed_at.gt(earliest))
         .filter(users::supervisor_id.is_not_null())
@@ -358,10 +354,7 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError>
         .select((
             completions::id,
             users::id,
-            users::name,
             completions::course_id,
-            course_versions::title,
-            completions::completed_at,
             users::supervisor_id,
         ))
         .load(conn)?;
@@ -371,44 +364,24 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError>
             Some(Due {
                 completion_id: r.0,
                 learner_id: r.1,
-                learner_name: r.2,
-                course_id: r.3,
-                course_title: r.4,
-                completed_at: r.5,
-                supervisor_id: r.6?,
+                course_id: r.2,
+                supervisor_id: r.3?,
             })
         })
         .collect())
 }
 
-/// Put the impact question to the supervisor of every learner whose completion is
-/// [`IMPACT_AFTER_DAYS`] old: the row and its e-mail in one transaction, so each completion is
-/// asked about once however many servers run this. Returns how many were queued.
-pub fn ask_impact(
-    conn: &mut DbConnection,
-    templates: &MailTemplates,
-    base_url: &str,
-    now: NaiveDateTime,
-) -> Result<usize, DbError> {
-    let mut queued = 0;
+/// Open the impact question for the supervisor of every learner whose completion is
+/// [`IMPACT_AFTER_DAYS`] old: one row per completion (unique), so each is asked once however many
+/// servers run this. No mail of its own: open questions are folded into the supervisor's weekly
+/// digest (`reminders::supervisor_digests`), which links the list on `/team`. Returns how many
+/// were opened.
+pub fn ask_impact(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, DbError> {
+    let mut opened = 0;
     for d in due(conn, now)? {
-        let Some((email, name, language, disabled)) = users::table
-            .find(d.supervisor_id)
-            .select((users::email, users::name, users::language, users::disabled))
-            .first::<(String, String, Option<String>, bool)>(conn)
-            .optional()?
-        else {
-            continue;
-        };
-        if disabled {
-            continue;
-        }
-        let lang = language
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or(Lang::Id);
+        // A savepoint: another server opening the same question wins, this pass carries on.
         let result = crate::db::transaction(conn, |conn| {
-            let id: i64 = diesel::insert_into(impact_reviews::table)
+            diesel::insert_into(impact_reviews::table)
                 .values((
                     impact_reviews::completion_id.eq(d.completion_id),
                     impact_reviews::learner_id.eq(d.learner_id),
@@ -417,33 +390,36 @@ pub fn ask_impact(
                     impact_reviews::asked_at.eq(now),
                     impact_reviews::comment.eq(""),
                 ))
-                .returning(impact_reviews::id)
-                .get_result(conn)?;
-            let data = json!({
-                "lang": lang.code(),
-                "name": name,
-                "learner": d.learner_name,
-                "course": d.course_title,
-                "completed": crate::text::date(d.completed_at.date(), lang),
-                "link": format!("{}/team/impact/{id}", base_url.trim_end_matches('/')),
-            });
-            let mail = templates
-                .render("impact_question", lang, data, &email)
-                .map_err(|e| DieselError::QueryBuilderError(e.into()))?;
-            crate::mail::outbox::enqueue(conn, &mail).map_err(|e| match e {
-                DbError::Query(q) => q,
-                other => DieselError::QueryBuilderError(other.to_string().into()),
-            })?;
-            Ok::<_, DieselError>(())
+                .execute(conn)
         });
         match result {
-            Ok(()) => queued += 1,
-            // another server asked first
+            Ok(_) => opened += 1,
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(queued)
+    Ok(opened)
+}
+
+/// Open questions asked of each supervisor since `since` (learner, course), for the weekly
+/// digest.
+pub fn open_since(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    Ok(impact_reviews::table
+        .inner_join(users::table.on(users::id.eq(impact_reviews::learner_id)))
+        .inner_join(completions::table.on(completions::id.eq(impact_reviews::completion_id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
+        .filter(impact_reviews::answered_at.is_null())
+        .filter(impact_reviews::asked_at.gt(since))
+        .order((impact_reviews::supervisor_id, impact_reviews::asked_at))
+        .select((
+            impact_reviews::supervisor_id,
+            users::name,
+            course_versions::title,
+        ))
+        .load(conn)?)
 }
 
 // ---------- results ----------

@@ -1,8 +1,9 @@
 //! Reminders through the outbox: a learner still below their yearly JP target in the last quarter
-//! of the year (once a year), a weekly digest for supervisors with pending approvals or overdue
-//! assignments in their team (once a week), and — from the same loop — the impact question three
-//! months after a completion (`evaluation::ask_impact`). Every server runs the loop; a row in `reminders_sent`,
-//! written in the transaction that queues the mail, makes each reminder go out once.
+//! of the year (once a year), and a weekly digest for supervisors with pending approvals, overdue
+//! assignments or open impact questions in their team (once a week). From the same loop, impact
+//! questions are opened three months after a completion (`evaluation::ask_impact`, no mail of
+//! their own). Every server runs the loop; a row in `reminders_sent`, written in the transaction
+//! that queues the mail, makes each reminder go out once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -156,7 +157,9 @@ pub fn jp_reminders(
     Ok(queued)
 }
 
-/// Weekly digests for supervisors whose team has pending approvals or overdue assignments.
+/// Weekly digests for supervisors whose team has pending approvals, overdue assignments or impact
+/// questions opened in the last [`IMPACT_DIGEST_DAYS`](super::evaluation::IMPACT_DIGEST_DAYS)
+/// and still unanswered — one mail a week, however many questions.
 pub fn supervisor_digests(
     conn: &mut DbConnection,
     templates: &MailTemplates,
@@ -188,7 +191,16 @@ pub fn supervisor_digests(
             course_versions::title,
         ))
         .load(conn)?;
-    let mut supervisors: Vec<i64> = pending.iter().chain(&overdue).map(|r| r.0).collect();
+    let impact = super::evaluation::open_since(
+        conn,
+        now - chrono::Duration::days(super::evaluation::IMPACT_DIGEST_DAYS),
+    )?;
+    let mut supervisors: Vec<i64> = pending
+        .iter()
+        .chain(&overdue)
+        .chain(&impact)
+        .map(|r| r.0)
+        .collect();
     supervisors.sort_unstable();
     supervisors.dedup();
     let keys: Vec<String> = supervisors.iter().map(|s| format!("{week}:{s}")).collect();
@@ -218,6 +230,7 @@ pub fn supervisor_digests(
         };
         let p = lines(&pending);
         let o = lines(&overdue);
+        let i = lines(&impact);
         let base = base_url.trim_end_matches('/');
         let data = json!({
             "lang": lang.code(),
@@ -227,6 +240,9 @@ pub fn supervisor_digests(
             "overdue_count": o.len(),
             "pending": p,
             "overdue": o,
+            "impact_count": i.len(),
+            "impact": i,
+            "impact_link": format!("{base}/team#impact"),
             "approvals_link": format!("{base}/team/approvals"),
             "link": format!("{base}/team"),
         });
@@ -262,8 +278,8 @@ pub fn spawn(
                     let now = Utc::now().naive_utc();
                     Ok::<_, DbError>(
                         jp_reminders(conn, &t, &base, now)?
-                            + supervisor_digests(conn, &t, &base, now)?
-                            + super::evaluation::ask_impact(conn, &t, &base, now)?,
+                            + super::evaluation::ask_impact(conn, now)?
+                            + supervisor_digests(conn, &t, &base, now)?,
                     )
                 })
                 .await;

@@ -225,7 +225,6 @@ mod tests {
             [
                 "account_exists",
                 "certificate_expiring",
-                "impact_question",
                 "invite",
                 "jp_reminder",
                 "nip_taken",
