@@ -451,6 +451,26 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     assert_eq!(r.status(), 303);
     let (_, html) = page(&app, &atasan, &plan_url).await;
     assert!(html.contains("0 dari 2 rencana terpenuhi"), "{html}");
+    // the plan's own target and the agency's are explained side by side (issue 21, point 10)
+    assert!(
+        html.contains("Target rencana ini 24 JP, disepakati dengan atasan langsung")
+            && html.contains("target instansi: 20 JP per tahun"),
+        "{html}"
+    );
+    assert!(!html.contains("di bawah target instansi"));
+    let set_target = |c: &mut DbConnection, t: Option<i32>| {
+        diesel::update(agencies::table)
+            .set(agencies::jp_target.eq(t))
+            .execute(c)
+            .unwrap();
+    };
+    set_target(&mut conn(&app), Some(30));
+    let (_, html) = page(&app, &atasan, &plan_url).await;
+    assert!(
+        html.contains("Target rencana ini di bawah target instansi (30 JP)"),
+        "{html}"
+    );
+    set_target(&mut conn(&app), None);
 
     // only the supervisor: someone else gets not found, and cannot write
     let lain = app.browser_as("lain@solo.go.id", PW).await;

@@ -873,3 +873,72 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
         .collect();
     assert_eq!(budi_row[col], "1", "{export}");
 }
+
+/// Issue 21, point 10: the admin's standing is paged (50 a page), so 2,000 people are not one
+/// 950 KB page.
+#[tokio::test]
+async fn the_admin_standing_is_paged() {
+    let dir = tempfile::tempdir().unwrap();
+    write_courses(dir.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
+    let mut c = app.conn();
+    let a = orgs::create_agency(
+        &mut c,
+        "KAB-KLT",
+        "Pemerintah Kabupaten Klaten",
+        "kabupaten",
+    )
+    .unwrap();
+    person(
+        &mut c,
+        "admin@klaten.go.id",
+        "Admin Klaten",
+        a,
+        None,
+        None,
+        true,
+    );
+    for i in 0..120 {
+        users::create(
+            &mut c,
+            &users::NewUser {
+                email: format!("asn{i}@klaten.go.id"),
+                name: format!("ASN Klaten {i:03}"),
+                verified: true,
+                agency_id: Some(a),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let admin = app.browser_as("admin@klaten.go.id", PW).await;
+    let year = (Utc::now() + chrono::Duration::hours(7)).year();
+    let base = format!("/admin/agencies/{a}/recognition?year={year}");
+    let (s, first) = text(&app, &admin, &base).await;
+    assert_eq!(s, 200);
+    assert_eq!(first.matches("name=\"person_").count(), 50, "50 a page");
+    assert!(first.contains("Peringkat 1–50 dari 121 ASN"), "{first}");
+    let next = &first[..first.find("rel=\"next\"").expect("a link to the next page")];
+    let href = &next[next.rfind("href=\"").unwrap()..];
+    assert!(
+        href.contains("page&#x3D;2") && href.contains("#standing"),
+        "{href}"
+    );
+    let (_, last) = text(&app, &admin, &format!("{base}&page=3")).await;
+    assert_eq!(last.matches("name=\"person_").count(), 21);
+    assert!(last.contains("Peringkat 101–121 dari 121 ASN"));
+    let (s, beyond) = text(&app, &admin, &format!("{base}&page=999")).await;
+    assert_eq!(s, 200);
+    assert!(
+        beyond.contains("Peringkat 101–121 dari 121 ASN"),
+        "clamped to the last page"
+    );
+    // the export still has everyone
+    let (_, csv) = text(
+        &app,
+        &admin,
+        &format!("/admin/agencies/{a}/recognition.csv?year={year}"),
+    )
+    .await;
+    assert_eq!(csv.lines().count(), 1 + 121);
+}

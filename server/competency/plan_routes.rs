@@ -27,12 +27,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The plan as templates show it.
-pub fn view(p: &Plan) -> Value {
+/// The plan as templates show it, beside the agency's JP target (what compliance is measured
+/// against), so the two figures are explained rather than merely side by side.
+pub fn view(p: &Plan, agency_target: i64) -> Value {
     let pct = (p.earned_jp * 100 / i64::from(p.target_jp.max(1))).min(100);
     json!({
         "year": p.year,
         "target_jp": p.target_jp,
+        "agency_target": agency_target,
+        "minimum": super::jp::MINIMUM,
+        "below_agency": i64::from(p.target_jp) < agency_target,
         "earned_jp": p.earned_jp,
         "jp_pct": pct,
         "jp_reached": p.earned_jp >= i64::from(p.target_jp),
@@ -78,12 +82,13 @@ async fn plan_page(
     let offers = offers.into_inner();
     let sup = me.0.clone();
     let year = Utc::now().year();
-    let (member, plan, offers) = db
+    let (member, plan, offers, agency_target) = db
         .run(move |conn| {
             let member = member_of(conn, &sup, id)?;
             let plan = plan::get(conn, id, year)?;
             let offers = offers.get(conn)?;
-            Ok::<_, AppError>((member, plan, offers))
+            let target = super::jp::target(conn, member.agency_id)?;
+            Ok::<_, AppError>((member, plan, offers, target))
         })
         .await?;
     let courses: Vec<Value> = offers
@@ -113,8 +118,8 @@ async fn plan_page(
         json!({
             "member": {"id": member.id, "name": member.name},
             "year": year,
-            "plan": plan.as_ref().map(view),
-            "default_target": super::jp::MINIMUM,
+            "plan": plan.as_ref().map(|p| view(p, agency_target)),
+            "default_target": agency_target,
             "courses": courses,
             "kinds": kinds,
             "notice_key": notice,

@@ -331,10 +331,7 @@ async fn admin_page(
         "revoked" => Some("recognition.letter.revoke.done"),
         _ => None,
     };
-    admin_view(
-        &req, &views, &db, &issuer, &agency, year, None, notice, q.unit,
-    )
-    .await
+    admin_view(&req, &views, &db, &issuer, &agency, year, None, notice, &q).await
 }
 
 #[derive(Deserialize, Default)]
@@ -344,6 +341,8 @@ struct AdminQuery {
     done: String,
     /// Show one unit's standing.
     unit: Option<i64>,
+    /// The page of the agency's standing (50 people a page).
+    page: String,
 }
 
 type YearFigures = (
@@ -380,18 +379,21 @@ async fn admin_view(
     year: i32,
     error: Option<(String, letters::Request)>,
     notice: Option<&str>,
-    unit: Option<i64>,
+    shown: &AdminQuery,
 ) -> Result<HttpResponse, AppError> {
+    let unit = shown.unit;
     let lang = Lang::of(req);
     let failed = error.is_some();
     let (rows, target, issued, names, earned) = year_figures(db, agency.id, year).await?;
     let units = standing::units(&rows, target);
     let ranked = standing::rank(rows.clone());
+    let paged = standing::Page::of(ranked.len(), &shown.page);
+    let ranked = &ranked[paged.range()];
     let chosen: Vec<i64> = error
         .as_ref()
         .map(|e| e.1.people.clone())
         .unwrap_or_default();
-    let mut people = ranked_json(&ranked, None, true);
+    let mut people = ranked_json(ranked, None, true);
     for p in &mut people {
         let uid = p["user_id"].as_i64().unwrap_or(0);
         p["chosen"] = json!(chosen.contains(&uid));
@@ -453,6 +455,7 @@ async fn admin_view(
             "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
             "target": target,
             "people": people,
+            "paging": paged.links(&format!("?year={year}"), "#standing"),
             "units": units.iter().map(|u| json!({
                 "unit_id": u.unit_id, "unit": u.unit, "people": u.people, "jp": u.jp,
                 "completions": u.completions, "levels_gained": u.levels_gained,
@@ -522,7 +525,7 @@ async fn issue(
                 year,
                 Some((msg, request)),
                 None,
-                None,
+                &AdminQuery::default(),
             )
             .await
         }

@@ -221,6 +221,52 @@ pub fn units(rows: &[Row], target: i64) -> Vec<UnitSummary> {
     out
 }
 
+/// A page of a standing: 50 people at a time, so a large agency's page stays light.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: usize,
+    pub pages: usize,
+    pub len: usize,
+}
+
+impl Page {
+    pub const SIZE: usize = 50;
+
+    /// The page asked for (`raw`, 1-based), clamped to the pages there are: unreadable or below
+    /// 1 is the first, beyond the end the last.
+    pub fn of(len: usize, raw: &str) -> Page {
+        let pages = len.div_ceil(Self::SIZE).max(1);
+        let raw = raw.trim();
+        let page = match raw.parse::<usize>() {
+            Ok(n) => n.clamp(1, pages),
+            Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => pages,
+            Err(_) => 1,
+        };
+        Page { page, pages, len }
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        let start = ((self.page - 1) * Self::SIZE).min(self.len);
+        start..(start + Self::SIZE).min(self.len)
+    }
+
+    /// What a page shows about paging: the first and last place shown, of how many, and links to
+    /// the neighbouring pages (`base` is the query so far, `anchor` where to land).
+    pub fn links(&self, base: &str, anchor: &str) -> serde_json::Value {
+        let r = self.range();
+        let link = |p: usize| format!("{base}&page={p}{anchor}");
+        serde_json::json!({
+            "page": self.page,
+            "pages": self.pages,
+            "from": if self.len == 0 { 0 } else { r.start + 1 },
+            "to": r.end,
+            "total": self.len,
+            "prev": (self.page > 1).then(|| link(self.page - 1)),
+            "next": (self.page < self.pages).then(|| link(self.page + 1)),
+        })
+    }
+}
+
 /// What a colleague may see: only those who allow it, ranked among themselves.
 pub fn for_colleagues(rows: &[Row]) -> Vec<Ranked> {
     rank(rows.iter().filter(|r| r.visible).cloned().collect())
@@ -289,6 +335,25 @@ mod tests {
         assert_eq!(seen.len(), 2);
         assert_eq!((seen[0].rank, seen[0].row.name.as_str()), (1, "Ani"));
         assert!(seen.iter().all(|r| r.row.name != "Budi"));
+    }
+
+    #[test]
+    fn pages_hold_fifty_and_clamp() {
+        let p = Page::of(2000, "");
+        assert_eq!((p.page, p.pages, p.range()), (1, 40, 0..50));
+        assert_eq!(Page::of(2000, "40").range(), 1950..2000);
+        assert_eq!(Page::of(2000, "99").page, 40);
+        assert_eq!(Page::of(2000, "-3").page, 1);
+        assert_eq!(Page::of(2000, "99999999999999999999999").page, 40);
+        assert_eq!(Page::of(0, "2").range(), 0..0);
+        assert_eq!(Page::of(51, "2").range(), 50..51);
+        let l = Page::of(120, "2").links("?year=2026", "#standing");
+        assert_eq!(l["prev"], "?year=2026&page=1#standing");
+        assert_eq!(l["next"], "?year=2026&page=3#standing");
+        assert_eq!(
+            (l["from"].as_u64(), l["to"].as_u64()),
+            (Some(51), Some(100))
+        );
     }
 
     #[test]
