@@ -620,7 +620,8 @@ mod tests {
             (Some(99), 3), // a unit not of this agency: counted without unit
         ];
         let c = compliance(&tree, &people, 20, 2026);
-        let got: Vec<(Option<i64>, usize, usize, Option<u32>, usize)> = c
+        type Line = (Option<i64>, usize, usize, Option<u32>, usize);
+        let got: Vec<Line> = c
             .units
             .iter()
             .map(|l| (l.unit_id, l.people, l.met, l.percent, l.direct))

@@ -41,7 +41,11 @@ struct Track {
 
 impl Track {
     fn read(&mut self, r: &Reading) {
-        let level = r.level.clamp(0, 5);
+        // A level outside 1–5 is not a reading of the PermenPANRB scale: ignored.
+        if !(1..=5).contains(&r.level) {
+            return;
+        }
+        let level = r.level;
         match r.source {
             // The newest assessment replaces the one before (readings come in time order).
             Source::Assessed => self.assessed = Some(level),

@@ -275,7 +275,6 @@ pub fn for_colleagues(rows: &[Row]) -> Vec<Ranked> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn row(id: i64, name: &str, jp: i64, levels: i64, done: i64, visible: bool) -> Row {
         Row {
@@ -290,13 +289,6 @@ mod tests {
             levels_gained: levels,
             visible,
         }
-    }
-
-    fn at(y: i32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
     }
 
     #[test]
