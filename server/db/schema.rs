@@ -704,6 +704,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         activity_files,
         development_plans,
         plan_items,
+        agency_jp_settings,
         reminders_sent,
         course_reactions,
         impact_reviews,
