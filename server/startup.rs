@@ -329,6 +329,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::competency::activity_routes::routes(cfg);
     crate::competency::plan_routes::routes(cfg);
     crate::competency::admin_routes::routes(cfg);
+    crate::competency::jp_settings_routes::routes(cfg);
     crate::competency::agency_routes::routes(cfg);
     crate::competency::budget_routes::routes(cfg);
     crate::competency::evaluation_routes::routes(cfg);

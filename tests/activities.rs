@@ -299,3 +299,52 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
 fn person_id(c: &mut DbConnection, email: &str) -> i64 {
     users::find_by_email(c, email).unwrap().unwrap().id
 }
+
+/// Issue 21, point 9: an activity's certificate (STTPL) number is a field of the form, kept with
+/// the activity and shown in the learner's list; too long a number is refused with a message.
+#[tokio::test]
+async fn the_activity_form_keeps_the_certificate_number() {
+    let root = tempfile::tempdir().unwrap();
+    write_courses(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    person(&app, "siti@solo.go.id", None);
+    let b = app.browser_as("siti@solo.go.id", PW).await;
+    let html = text(&app, &b, "/me/activities").await;
+    assert!(html.contains("name=\"certificate_number\""), "{html}");
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let send = |number: String| {
+        let b = b.clone();
+        let app = &app;
+        let today = today.clone();
+        async move {
+            let csrf = common::csrf_of(&text(app, &b, "/me/activities").await);
+            let f = form(&csrf, "Workshop SPBE", &today, None).text("certificate_number", number);
+            b.post(app.url("/me/activities"))
+                .multipart(f)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = send("X".repeat(101)).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("paling panjang 100 karakter"));
+    let r = send("  STTPL/0042/BPSDM/2026 ".into()).await;
+    assert_eq!(r.status(), 303);
+    use cakap::db::schema::activities;
+    use diesel::prelude::*;
+    let stored: Option<String> = activities::table
+        .select(activities::certificate_number)
+        .first(&mut conn(&app))
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("STTPL/0042/BPSDM/2026"));
+    let html = text(&app, &b, "/me/activities").await;
+    assert!(html.contains("STTPL/0042/BPSDM/2026"), "{html}");
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use cakap::accounts::{orgs, password, users};
 use cakap::competency::activities::{self, NewActivity};
-use cakap::db::schema::{certificates, completions, position_targets};
+use cakap::db::schema::{certificates, completions, courses, partners, position_targets};
 use cakap::db::{pool, DatabaseUrl, DbConnection};
 use chrono::{Datelike, NaiveDate, Utc};
 use common::{spawn_app_with, TestApp};
@@ -271,6 +271,22 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         true,
     );
 
+    // the etika course is a partner's: SIASN's organiser is the partner, not the platform
+    let partner: i64 = diesel::insert_into(partners::table)
+        .values((
+            partners::code.eq("UNS"),
+            partners::name.eq("Universitas Sebelas Maret"),
+            partners::kind.eq("universitas"),
+            partners::created_at.eq(Utc::now().naive_utc()),
+            partners::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .returning(partners::id)
+        .get_result(&mut c)
+        .unwrap();
+    diesel::update(courses::table.filter(courses::slug.eq("etika")))
+        .set(courses::provider_id.eq(Some(partner)))
+        .execute(&mut c)
+        .unwrap();
     // Budi: 16 JP by course + 6 JP approved activity = 22 ≥ 20; Siti: 4 JP; Rahmat: 4 JP last year
     complete(&app, "budi@solo.go.id", "spbe").await;
     complete(&app, "siti@solo.go.id", "etika").await;
@@ -284,7 +300,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         .set(completions::completed_at.eq(last_year))
         .execute(&mut c)
         .unwrap();
-    let activity = activities::create(
+    let activity = activities::create_recorded(
         &mut c,
         budi,
         &NewActivity {
@@ -296,6 +312,8 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
             jp: 6,
             competency: Some(("T.EGOV".into(), 2)),
         },
+        None,
+        Some("STTPL/0042/PANRB/2026"),
         None,
     )
     .unwrap();
@@ -437,14 +455,16 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a BOM for Excel");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let today = Utc::now().date_naive().format("%d-%m-%Y").to_string();
+    // SIASN's column names, its kinds (Bimbingan Teknis is its kind 8, e-learning 16), the
+    // partner as organiser of its course, the activity's certificate (STTPL) number, DD-MM-YYYY
     assert_eq!(
         lines,
         [
-            "nama,nip,nama_kursus,jenis_kursus,institusi_penyelenggara,tanggal_mulai,tanggal_selesai,tahun,jumlah_jam,nomor_sertifikat".to_string(),
-            format!("Budi Santoso,{NIP_BUDI},Bimtek SPBE,Bimbingan teknis,Kementerian PANRB,{year}-01-01,{year}-01-02,{year},6,"),
-            format!("Budi Santoso,{NIP_BUDI},Kursus spbe,E-learning,BPSDM Kota Surakarta,{today},{today},{year},16,{number}"),
-            format!("Siti Rahmawati,{NIP_SITI},Kursus etika,E-learning,{ISSUER},{today},{today},{year},4,"),
+            "nipBaru,nama,namaKursus,jenisDiklatId,jenisKursus,institusiPenyelenggara,jumlahJam,nomorSertipikat,tanggalKursus,tanggalSelesaiKursus,tahunKursus".to_string(),
+            format!("{NIP_BUDI},Budi Santoso,Bimtek SPBE,8,Bimbingan Teknis,Kementerian PANRB,6,STTPL/0042/PANRB/2026,01-01-{year},02-01-{year},{year}"),
+            format!("{NIP_BUDI},Budi Santoso,Kursus spbe,16,E-Learning,BPSDM Kota Surakarta,16,{number},{today},{today},{year}"),
+            format!("{NIP_SITI},Siti Rahmawati,Kursus etika,16,E-Learning,Universitas Sebelas Maret,4,,{today},{today},{year}"),
         ],
         "{text}"
     );
@@ -467,7 +487,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
     assert_eq!(
         old,
         [format!(
-            "Rahmat Hidayat,,Kursus etika,E-learning,{ISSUER},{y}-06-01,{y}-06-01,{y},4,",
+            ",Rahmat Hidayat,Kursus etika,16,E-Learning,Universitas Sebelas Maret,4,,01-06-{y},01-06-{y},{y}",
             y = year - 1
         )]
     );

@@ -934,3 +934,289 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
     .await
     .contains(&format!("/admin/agencies/{a}/budget?year={year}")));
 }
+
+/// Issue 21, point 2: the fee is recorded with the enrolment when it is spent (a later fee change
+/// touches only new enrolments); plans carry planned costs; the budget page shows planned vs
+/// realised; a warning (never a refusal) at plan approval, assignment and enrolment when the
+/// remaining budget, planned costs counted, goes below zero.
+#[tokio::test]
+async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
+    let root = tempfile::tempdir().unwrap();
+    write_courses(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let year = Utc::now().year();
+    let mut c = conn(&app);
+    let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let w = |supervisor, admin, platform| Who {
+        agency: a,
+        unit: None,
+        supervisor,
+        admin,
+        platform,
+    };
+    let rahmat = person(
+        &mut c,
+        "rahmat@solo.go.id",
+        "Rahmat Hidayat",
+        w(None, false, false),
+    );
+    let siti = person(
+        &mut c,
+        "siti@solo.go.id",
+        "Siti Rahmawati",
+        w(Some(rahmat), false, false),
+    );
+    let budi = person(
+        &mut c,
+        "budi@solo.go.id",
+        "Budi Santoso",
+        w(Some(rahmat), false, false),
+    );
+    person(
+        &mut c,
+        "dewi@solo.go.id",
+        "Dewi Lestari",
+        w(Some(rahmat), false, false),
+    );
+    person(
+        &mut c,
+        "admin@solo.go.id",
+        "Admin Solo",
+        w(None, true, false),
+    );
+    person(
+        &mut c,
+        "root@cakap.go.id",
+        "Admin Platform",
+        w(None, false, true),
+    );
+    let admin = app.browser_as("admin@solo.go.id", PW).await;
+    let root_b = app.browser_as("root@cakap.go.id", PW).await;
+    let page = format!("/admin/agencies/{a}/budget?year={year}");
+    let set_fee = |slug: &'static str, fee: &'static str| {
+        let root_b = root_b.clone();
+        let app = &app;
+        async move {
+            let r = app
+                .post_form(
+                    &root_b,
+                    "/admin/courses/fees",
+                    &format!("/admin/courses/{slug}/fee"),
+                    &[("fee", fee)],
+                )
+                .await;
+            assert_eq!(r.status(), 303, "fee {slug}");
+        }
+    };
+    let enrol = |email: &'static str, slug: &'static str| {
+        let app = &app;
+        async move {
+            let b = app.browser_as(email, PW).await;
+            let course = format!("/courses/{slug}");
+            let r = app
+                .post_form(&b, &course, &format!("/courses/{slug}/enroll"), &[])
+                .await;
+            assert_eq!(r.status(), 303, "enrol {email} {slug}");
+            let to = r.headers()["location"].to_str().unwrap().to_string();
+            let html = text(app, &b, &to).await;
+            (to, html)
+        }
+    };
+    set_fee("spbe", "Rp 500.000").await;
+    let r = app
+        .post_form(
+            &admin,
+            &page,
+            &format!("/admin/agencies/{a}/budget"),
+            &[("year", &year.to_string()), ("amount", "1.000.000")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // ---- the fee is recorded with the enrolment; a later change touches only new ones ----
+    let (to, _) = enrol("siti@solo.go.id", "spbe").await;
+    assert_eq!(
+        to, "/courses/spbe?notice=enrolled",
+        "within budget: no warning"
+    );
+    set_fee("spbe", "Rp 2.000.000").await;
+    let fee_of = |c: &mut DbConnection, user: i64| -> i64 {
+        enrollments::table
+            .filter(enrollments::user_id.eq(user))
+            .select(enrollments::fee)
+            .first(c)
+            .unwrap()
+    };
+    assert_eq!(fee_of(&mut c, siti), 500_000);
+    let html = text(&app, &admin, &page).await;
+    assert_eq!(
+        fig(&html, "fig-spent"),
+        "Rp500.000",
+        "the past spending stays"
+    );
+    assert_eq!(fig(&html, "fig-remaining"), "Rp500.000");
+    assert_eq!(fig(&html, "fig-planned"), "Rp0");
+
+    // ---- the supervisor plans Budi's year, with costs ----
+    let rahmat_b = app.browser_as("rahmat@solo.go.id", PW).await;
+    let plan = format!("/team/{budi}/plan");
+    let r = app
+        .post_form(
+            &rahmat_b,
+            &plan,
+            &plan,
+            &[("target_jp", "24"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let items = format!("/team/{budi}/plan/items");
+    for fields in [
+        vec![
+            ("kind", "course"),
+            ("course", "etika"),
+            ("cost", "Rp 300.000"),
+        ],
+        vec![
+            ("kind", "activity"),
+            ("activity_kind", "workshop"),
+            ("title", "Workshop SPBE"),
+            ("jp", "8"),
+            ("cost", "200.000"),
+        ],
+    ] {
+        let r = app.post_form(&rahmat_b, &plan, &items, &fields).await;
+        assert_eq!(r.status(), 303);
+        assert!(r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=saved"));
+    }
+    let r = app
+        .post_form(
+            &rahmat_b,
+            &plan,
+            &items,
+            &[
+                ("kind", "course"),
+                ("course", "spbe"),
+                ("cost", "lima ratus"),
+            ],
+        )
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("error=cost"));
+    // budget 1.000.000 − realised 500.000 − planned 500.000 = 0: not below zero, no warning
+    let html = text(&app, &rahmat_b, &plan).await;
+    assert!(
+        html.contains("Rp300.000") && html.contains("Rp200.000"),
+        "{html}"
+    );
+    assert!(!html.contains("budget-warning"), "{html}");
+    let html = text(&app, &admin, &page).await;
+    assert_eq!(fig(&html, "fig-planned"), "Rp500.000");
+    assert_eq!(fig(&html, "fig-projected"), "Rp0");
+    // a planned course without a cost typed costs the course's fee now (2.000.000): the plan's
+    // approval warns, and the plan is kept
+    let r = app
+        .post_form(
+            &rahmat_b,
+            &plan,
+            &items,
+            &[("kind", "course"), ("course", "spbe")],
+        )
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("notice=saved"));
+    let html = text(&app, &rahmat_b, &plan).await;
+    assert!(html.contains("budget-warning"), "{html}");
+    assert!(html.contains("Peringatan anggaran"), "{html}");
+    assert!(html.contains("\u{2212}Rp2.000.000"), "{html}");
+    assert!(html.contains("Rp2.500.000"), "the plan's total: {html}");
+    // planned vs realised, per year, on the budget page
+    let html = text(&app, &admin, &page).await;
+    assert_eq!(fig(&html, "fig-planned"), "Rp2.500.000");
+    assert_eq!(fig(&html, "fig-spent"), "Rp500.000");
+    assert_eq!(fig(&html, "fig-projected"), "\u{2212}Rp2.000.000");
+    let this = cells(row(&html, &format!("<th scope=\"row\">{year}</th>")));
+    assert_eq!(
+        this,
+        [
+            "Rp1.000.000",
+            "Rp2.500.000",
+            "Rp500.000",
+            "\u{2212}Rp2.000.000"
+        ]
+    );
+    let next = cells(row(&html, &format!("<th scope=\"row\">{}</th>", year + 1)));
+    assert_eq!(next, ["—", "Rp0", "Rp0", "—"]);
+    let api: Value = admin
+        .get(app.url(&format!("/api/v1/agencies/{a}/budget?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["planned"], 2_500_000);
+    assert_eq!(api["projected"], -2_000_000);
+
+    // ---- enrolling in a paid course warns when the budget is short; it still enrols ----
+    let (to, html) = enrol("budi@solo.go.id", "spbe").await;
+    assert_eq!(to, "/courses/spbe?notice=enrolled_over_budget");
+    assert!(html.contains("anggaran pelatihan instansi"), "{html}");
+    assert_eq!(fee_of(&mut c, budi), 2_000_000);
+    let html = text(&app, &admin, &page).await;
+    assert_eq!(fig(&html, "fig-spent"), "Rp2.500.000");
+    // Budi's planned spbe is now realised: only etika and the workshop stay planned
+    assert_eq!(fig(&html, "fig-projected"), "\u{2212}Rp2.000.000");
+
+    // ---- assigning: a free course says nothing, a paid one warns the admin ----
+    let assign = |course: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .post_form(
+                    &admin,
+                    "/assign",
+                    "/assign",
+                    &[
+                        ("course", course),
+                        ("target", "person"),
+                        ("email", "dewi@solo.go.id"),
+                        ("due", ""),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), 200, "assign {course}");
+            r.text().await.unwrap()
+        }
+    };
+    let html = assign("etika").await;
+    assert!(!html.contains("budget-warning"), "a free course: {html}");
+    set_fee("spbe", "Rp 100.000").await;
+    let html = assign("spbe").await;
+    assert!(html.contains("budget-warning"), "{html}");
+    assert!(html.contains("Peringatan anggaran"), "{html}");
+    // the assignment is recorded, at the fee of the day
+    let dewi: i64 = users::find_by_email(&mut c, "dewi@solo.go.id")
+        .unwrap()
+        .unwrap()
+        .id;
+    let fees: Vec<i64> = enrollments::table
+        .filter(enrollments::user_id.eq(dewi))
+        .order(enrollments::id)
+        .select(enrollments::fee)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(fees, [0, 100_000]);
+    // and the earlier enrolments keep what they cost
+    assert_eq!(
+        (fee_of(&mut c, siti), fee_of(&mut c, budi)),
+        (500_000, 2_000_000)
+    );
+}

@@ -542,3 +542,312 @@ async fn admins_of_other_agencies_and_learners_are_refused() {
         .unwrap();
     assert_eq!(anon.status(), 303);
 }
+
+/// Issue 21, point 10: importing the same assessments CSV again adds no rows (the same person,
+/// competency, date and source: skipped when the level is the same, its level updated when not),
+/// and the summary says which.
+#[tokio::test]
+async fn importing_the_same_assessments_again_writes_no_second_row() {
+    let w = world().await;
+    let admin = Browser::login(&w.app, "admin@solo.go.id").await;
+    let page = format!("/admin/agencies/{}/assessments", w.agency);
+    let import = format!("{page}/import");
+    let csv = format!(
+        "nip,kode_kompetensi,level,tanggal,sumber\n\
+         {NIP},M.INT,3,15/03/2026,Assessment center BKD 2026\n\
+         siti@solo.go.id,M.PP,1,2025-11-02,Uji kompetensi LAN\n"
+    );
+    let r = admin.post(&page, &import, &[("csv", &csv)]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(assessments_in_db(&w), 2);
+    // the same file again: nothing new, both skipped
+    let r = admin.post(&page, &import, &[("csv", &csv)]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("0 asesmen baru, 0 diperbarui") && html.contains("2 dilewati"),
+        "{html}"
+    );
+    assert_eq!(assessments_in_db(&w), 2, "no duplicates");
+    // the same assessment with a corrected level (written 2026-03-15 this time): updated
+    let fixed = format!(
+        "nip,kode_kompetensi,level,tanggal,sumber\n\
+         {NIP},M.INT,4,2026-03-15,Assessment center BKD 2026\n\
+         {NIP},M.PP,2,2026-05-01,Uji kompetensi LAN\n"
+    );
+    let r = admin.post(&page, &import, &[("csv", &fixed)]).await;
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("1 asesmen baru, 1 diperbarui") && html.contains("0 dilewati"),
+        "{html}"
+    );
+    assert_eq!(
+        assessments_in_db(&w),
+        3,
+        "one new (another date), one updated"
+    );
+    let p = profile(&w.app, "siti@solo.go.id").await;
+    assert_eq!(row(&p, "M.INT")["current"], 4);
+    let en = admin
+        .client
+        .post(w.app.url(&import))
+        .header("accept-language", "en")
+        .form(&[
+            ("csv", fixed.as_str()),
+            (
+                "csrf",
+                &csrf_of(&admin.get(&page).await.text().await.unwrap()),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("0 new assessments, 0 updated"), "{en}");
+    assert!(en.contains("2 skipped"), "{en}");
+}
+
+/// Record an activity through the learner's form, JP as typed (empty: the agency's conversion).
+async fn record_activity(
+    b: &Browser<'_>,
+    kind: &str,
+    started: &str,
+    ended: &str,
+    jp: &str,
+) -> Response {
+    let html = b.get("/me/activities").await.text().await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&html))
+        .text("kind", kind.to_string())
+        .text("title", format!("Kegiatan {kind} {started}"))
+        .text("organizer", "BPSDM Provinsi Jawa Tengah")
+        .text("started", started.to_string())
+        .text("ended", ended.to_string())
+        .text("jp", jp.to_string())
+        .text("competency", "")
+        .text("level", "")
+        .text("cost", "")
+        .text("certificate_number", "");
+    b.client
+        .post(b.app.url("/me/activities"))
+        .header("accept-language", "id")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn activity_jp(w: &World, kind: &str, started: &str) -> i32 {
+    use cakap::db::schema::activities;
+    activities::table
+        .filter(activities::title.eq(format!("Kegiatan {kind} {started}")))
+        .select(activities::jp)
+        .first(&mut conn(&w.app))
+        .unwrap()
+}
+
+/// Issue 21, point 10: the JPM thresholds (80/68) and the JP conversion table are the agency's
+/// settings, set on their own form of the standards page, checked, applied where the constants
+/// were, and never rewriting what is already recorded.
+#[tokio::test]
+async fn jpm_thresholds_and_the_jp_conversion_are_agency_settings() {
+    let w = world().await;
+    let admin = Browser::login(&w.app, "admin@solo.go.id").await;
+    let siti = Browser::login(&w.app, "siti@solo.go.id").await;
+    let standards = format!("/admin/agencies/{}/standards", w.agency);
+    let jp_form = format!("{standards}/jp");
+    let html = admin.get(&standards).await.text().await.unwrap();
+    assert!(html.contains("id=\"jp-settings\""), "on the standards page");
+    assert!(html.contains("name=\"jpm_optimal\"") && html.contains("value=\"80\""));
+    assert!(html.contains("value=\"68\""));
+
+    // Siti (pengawas: targets M.PP 2, M.INT 2, SK.PB 2) meets 5 of 6: JPM 83 %
+    let assessments = format!("/admin/agencies/{}/assessments", w.agency);
+    let csv = format!(
+        "nip,kode_kompetensi,level,tanggal,sumber\n\
+         {NIP},M.PP,2,2026-01-10,Uji kompetensi\n\
+         {NIP},M.INT,2,2026-01-10,Uji kompetensi\n\
+         {NIP},SK.PB,1,2026-01-10,Uji kompetensi\n"
+    );
+    let r = admin
+        .post(
+            &assessments,
+            &format!("{assessments}/import"),
+            &[("csv", &csv)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let p = profile(&w.app, "siti@solo.go.id").await;
+    assert_eq!(p["profile"]["band"], "optimal", "83 % ≥ 80 %: {p}");
+
+    // the defaults convert: a one-day workshop with JP left empty is 5 JP
+    let r = record_activity(&siti, "workshop", "2026-02-02", "2026-02-02", "").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(activity_jp(&w, "workshop", "2026-02-02"), 5);
+    // a kind without a row still needs its JP
+    let r = record_activity(&siti, "bimtek", "2026-02-02", "2026-02-03", "").await;
+    assert_eq!(r.status(), 422);
+
+    // wrong settings are refused, saying what is wrong, and nothing changes
+    for (fields, says) in [
+        (
+            vec![("jpm_optimal", "68"), ("jpm_meets", "68")],
+            "harus lebih tinggi",
+        ),
+        (
+            vec![("jpm_optimal", "101"), ("jpm_meets", "68")],
+            "bilangan bulat 0–100",
+        ),
+        (
+            vec![("jpm_optimal", "80"), ("jpm_meets", "-1")],
+            "bilangan bulat 0–100",
+        ),
+        (
+            vec![
+                ("jpm_optimal", "80"),
+                ("jpm_meets", "68"),
+                ("jpd_seminar", "0"),
+            ],
+            "JP per hari",
+        ),
+    ] {
+        let r = admin.post(&standards, &jp_form, &fields).await;
+        assert_eq!(r.status(), 422, "{fields:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(says), "{fields:?}: {html}");
+    }
+    assert_eq!(
+        profile(&w.app, "siti@solo.go.id").await["profile"]["band"],
+        "optimal"
+    );
+
+    // stricter thresholds and a table of the agency's own
+    let r = admin
+        .post(
+            &standards,
+            &jp_form,
+            &[
+                ("jpm_optimal", "90"),
+                ("jpm_meets", "75"),
+                ("jpd_seminar", "6"),
+                ("jpd_workshop", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = admin.get(&standards).await.text().await.unwrap();
+    assert!(html.contains("value=\"90\"") && html.contains("value=\"75\""));
+    let p = profile(&w.app, "siti@solo.go.id").await;
+    assert_eq!(
+        p["profile"]["band"], "meets",
+        "83 % is below 90 %, above 75 %: {p}"
+    );
+    let html = siti.get("/me/profile").await.text().await.unwrap();
+    assert!(html.contains("masih memenuhi (75–90%)"), "{html}");
+    // a two-day seminar: 2 × 6 JP; the workshop no longer converts
+    let r = record_activity(&siti, "seminar", "2026-03-02", "2026-03-03", "").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(activity_jp(&w, "seminar", "2026-03-02"), 12);
+    let r = record_activity(&siti, "workshop", "2026-03-05", "2026-03-05", "").await;
+    assert_eq!(r.status(), 422);
+    // JP typed by the learner win over the table
+    let r = record_activity(&siti, "seminar", "2026-03-09", "2026-03-09", "3").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(activity_jp(&w, "seminar", "2026-03-09"), 3);
+
+    // a later change of the table leaves the JP already recorded as they were
+    let r = admin
+        .post(
+            &standards,
+            &jp_form,
+            &[
+                ("jpm_optimal", "80"),
+                ("jpm_meets", "68"),
+                ("jpd_seminar", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(activity_jp(&w, "seminar", "2026-03-02"), 12);
+    assert_eq!(activity_jp(&w, "workshop", "2026-02-02"), 5);
+    assert_eq!(
+        profile(&w.app, "siti@solo.go.id").await["profile"]["band"],
+        "optimal"
+    );
+
+    // another agency's admin may not change them
+    let sleman = Browser::login(&w.app, "admin@sleman.go.id").await;
+    let other = format!("/admin/agencies/{}/standards", w.other_agency);
+    let r = sleman
+        .post(
+            &other,
+            &jp_form,
+            &[("jpm_optimal", "99"), ("jpm_meets", "98")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+}
+
+/// Issue 21, point 10: the position kinds are the full list (JPT Utama/Madya/Pratama,
+/// Administrator, Pengawas, Pelaksana, JF Ahli Utama/Madya/Muda/Pertama, JF Penyelia/Mahir/
+/// Terampil/Pemula), each with its usual target level; existing kinds keep working.
+#[tokio::test]
+async fn every_position_kind_can_be_chosen_and_sets_its_usual_level() {
+    let w = world().await;
+    let admin = Browser::login(&w.app, "admin@solo.go.id").await;
+    let agency_page = format!("/admin/agencies/{}", w.agency);
+    let html = admin.get(&agency_page).await.text().await.unwrap();
+    for label in [
+        "JPT Utama",
+        "JPT Madya",
+        "JPT Pratama",
+        "Administrator",
+        "Pengawas",
+        "Pelaksana",
+        "Fungsional Ahli Utama",
+        "Fungsional Ahli Madya",
+        "Fungsional Ahli Muda",
+        "Fungsional Ahli Pertama",
+        "Fungsional Penyelia",
+        "Fungsional Mahir",
+        "Fungsional Terampil",
+        "Fungsional Pemula",
+    ] {
+        assert!(html.contains(&format!(">{label}</option>")), "{label}");
+    }
+    let positions = format!("{agency_page}/positions");
+    for (name, kind, level) in [
+        ("Sekretaris Jenderal", "jpt_utama", 5),
+        ("Pranata Komputer Penyelia", "fungsional_penyelia", 3),
+        ("Pranata Komputer Mahir", "fungsional_mahir", 2),
+        ("Arsiparis Pemula", "fungsional_pemula", 1),
+    ] {
+        let r = admin
+            .post(&agency_page, &positions, &[("name", name), ("kind", kind)])
+            .await;
+        assert_eq!(r.status(), 303, "{kind}");
+        let mut c = conn(&w.app);
+        let id: i64 = cakap::db::schema::positions::table
+            .filter(cakap::db::schema::positions::name.eq(name))
+            .select(cakap::db::schema::positions::id)
+            .first(&mut c)
+            .unwrap();
+        let email = format!("{kind}@solo.go.id");
+        user(&mut c, &email, None, w.agency, Some(id), false);
+        let p = profile(&w.app, &email).await;
+        assert_eq!(row(&p, "M.PP")["target"], level, "{kind}: {p}");
+    }
+    // an unknown kind is refused; the kinds stored before (pengawas, fungsional_muda) still work
+    let r = admin
+        .post(
+            &agency_page,
+            &positions,
+            &[("name", "Kepala"), ("kind", "eselon_1")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let p = profile(&w.app, "siti@solo.go.id").await;
+    assert_eq!(row(&p, "M.PP")["target"], 2, "pengawas");
+}

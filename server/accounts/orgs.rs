@@ -190,8 +190,12 @@ pub fn choices(conn: &mut DbConnection, agency_id: Option<i64>) -> Result<Choice
 pub const AGENCY_KINDS: [&str; 5] = ["pusat", "provinsi", "kabupaten", "kota", "lainnya"];
 
 /// Kinds of position (jabatan), as in the competency standard (PermenPANRB 38/2017): each has a
-/// usual target level (JPT Madya 5 … Pelaksana 1; functional Utama 5 … Terampil 1).
-pub const POSITION_KINDS: [&str; 10] = [
+/// usual target level (JPT Utama and Madya 5 … Pelaksana 1; functional Ahli Utama 5 … Pemula 1).
+/// The codes already stored (`fungsional_utama` … `fungsional_terampil`) keep their meaning: the
+/// `fungsional_*` codes without "ahli" in the label are the Ahli (expert) grades, the skill grades
+/// are `fungsional_penyelia`, `fungsional_mahir`, `fungsional_terampil` and `fungsional_pemula`.
+pub const POSITION_KINDS: [&str; 14] = [
+    "jpt_utama",
     "jpt_madya",
     "jpt_pratama",
     "administrator",
@@ -201,7 +205,10 @@ pub const POSITION_KINDS: [&str; 10] = [
     "fungsional_madya",
     "fungsional_muda",
     "fungsional_pertama",
+    "fungsional_penyelia",
+    "fungsional_mahir",
     "fungsional_terampil",
+    "fungsional_pemula",
 ];
 
 pub fn parse_agency_kind(s: &str) -> Option<&'static str> {

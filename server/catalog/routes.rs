@@ -117,6 +117,7 @@ async fn course_page(
     let which = which_for(&learner, Which::Current);
     let notice = match q.notice.as_str() {
         "enrolled" => Some("learning.enroll.done"),
+        "enrolled_over_budget" => Some("learning.enroll.done_over_budget"),
         "completed" => Some("learning.completed"),
         "recertify" => Some("certificates.renew.started"),
         "evaluated" => Some("evaluation.reaction.saved"),

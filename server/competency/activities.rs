@@ -222,6 +222,8 @@ pub struct Activity {
     pub file_name: Option<String>,
     /// Rupiah the agency paid for it, if known (see `budget`).
     pub cost: Option<i64>,
+    /// The certificate (STTPL) number, if the activity gave one; exported to SIASN.
+    pub certificate_number: Option<String>,
 }
 
 type Row = (
@@ -242,6 +244,7 @@ type Row = (
     NaiveDateTime,
     Option<String>,
     Option<i64>,
+    Option<String>,
 );
 
 macro_rules! columns {
@@ -264,6 +267,7 @@ macro_rules! columns {
             activities::created_at,
             activity_files::name.nullable(),
             activities::cost,
+            activities::certificate_number,
         )
     };
 }
@@ -287,6 +291,23 @@ fn from_row(r: Row) -> Activity {
         created_at: r.14,
         file_name: r.15,
         cost: r.16,
+        certificate_number: r.17,
+    }
+}
+
+/// Longest certificate number accepted.
+pub const CERTIFICATE_NUMBER_MAX: usize = 100;
+
+/// A certificate (STTPL) number as typed: one line, trimmed; empty means none. Too long: the
+/// message key.
+pub fn parse_certificate_number(s: &str) -> Result<Option<String>, &'static str> {
+    let n = crate::text::one_line(s);
+    if n.is_empty() {
+        Ok(None)
+    } else if n.chars().count() > CERTIFICATE_NUMBER_MAX {
+        Err("activities.error.certificate_number")
+    } else {
+        Ok(Some(n))
     }
 }
 
@@ -312,6 +333,18 @@ pub fn create_costed(
     cost: Option<i64>,
     file: Option<(&Upload, &str)>,
 ) -> Result<i64, DbError> {
+    create_recorded(conn, user_id, a, cost, None, file)
+}
+
+/// [`create_costed`], with the certificate (STTPL) number the activity gave, if any.
+pub fn create_recorded(
+    conn: &mut DbConnection,
+    user_id: i64,
+    a: &NewActivity,
+    cost: Option<i64>,
+    certificate_number: Option<&str>,
+    file: Option<(&Upload, &str)>,
+) -> Result<i64, DbError> {
     crate::db::transaction(conn, |conn| {
         let id: i64 = diesel::insert_into(activities::table)
             .values((
@@ -327,6 +360,7 @@ pub fn create_costed(
                 activities::status.eq("pending"),
                 activities::created_at.eq(Utc::now().naive_utc()),
                 activities::cost.eq(cost),
+                activities::certificate_number.eq(certificate_number),
             ))
             .returning(activities::id)
             .get_result(conn)?;

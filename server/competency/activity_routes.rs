@@ -51,6 +51,7 @@ fn view(a: &activities::Activity, lang: Lang) -> Value {
         "reviewed": a.reviewed_at.map(d),
         "file_name": a.file_name,
         "cost": a.cost.map(budget::rupiah),
+        "certificate_number": a.certificate_number,
         "cost_value": a.cost.map(|c| budget::thousands(c.max(0) as u64)).unwrap_or_default(),
     })
 }
@@ -116,14 +117,21 @@ async fn page(
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
-    let (list, dict) = db
+    let (list, dict, jp_settings) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
                 store::dictionary(conn)?,
+                super::jp_settings::of_user(conn, user_id)?,
             ))
         })
         .await?;
+    // the agency's JP conversion table, shown next to the JP field
+    let conversion: Vec<Value> = jp_settings
+        .conversion
+        .iter()
+        .map(|(k, v)| json!({"key": format!("activities.kind.{k}"), "per_day": v}))
+        .collect();
     let items: Vec<Value> = list.iter().map(|a| view(a, lang)).collect();
     let kinds: Vec<Value> = KINDS
         .iter()
@@ -134,7 +142,7 @@ async fn page(
         .map(|c| json!({"code": c.code, "name": c.name, "selected": values["competency"] == c.code.as_str()}))
         .collect();
     // Every field present (strict templates): empty when fine.
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 11] = [
         "kind",
         "title",
         "organizer",
@@ -144,6 +152,7 @@ async fn page(
         "competency",
         "level",
         "cost",
+        "certificate_number",
         "evidence",
     ];
     let errs: serde_json::Map<String, Value> = FIELDS
@@ -168,6 +177,7 @@ async fn page(
             "competencies": comps,
             "errors": errs,
             "has_errors": !errors.is_empty(),
+            "conversion": conversion,
             "v": values,
             "notice_key": notice,
             "max_mb": MAX_FILE_BYTES / (1024 * 1024),
@@ -219,7 +229,7 @@ async fn create(
         _ => return Err(AppError::Csrf),
     }
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let raw = Raw {
+    let mut raw = Raw {
         kind: get("kind"),
         title: get("title"),
         organizer: get("organizer"),
@@ -230,17 +240,32 @@ async fn create(
         level: get("level"),
     };
     let cost_text = get("cost");
+    let number_text = get("certificate_number");
     let values = json!({
         "kind": raw.kind, "title": raw.title, "organizer": raw.organizer, "started": raw.started,
         "ended": raw.ended, "jp": raw.jp, "competency": raw.competency, "level": raw.level,
-        "cost": cost_text,
+        "cost": cost_text, "certificate_number": number_text,
     });
-    let codes: Vec<String> = db
-        .run(store::dictionary)
-        .await?
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
+    let uid = me.id;
+    let (codes, jp_settings) = db
+        .run(move |conn| {
+            let codes: Vec<String> = store::dictionary(conn)?
+                .into_iter()
+                .map(|c| c.code)
+                .collect();
+            Ok::<_, AppError>((codes, super::jp_settings::of_user(conn, uid)?))
+        })
+        .await?;
+    // JP left empty for a kind the agency converts by days: JP from the table, computed now and
+    // stored with the activity (a later change of the table leaves it as recorded)
+    if raw.jp.trim().is_empty() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        if let (Some(s), Some(e)) = (day(&raw.started), day(&raw.ended)) {
+            if let Some(jp) = jp_settings.jp_for(raw.kind.trim(), s, e) {
+                raw.jp = jp.to_string();
+            }
+        }
+    }
     let mut errors: Vec<(&'static str, String)> =
         match activities::validate(&raw, &codes, Utc::now().date_naive()) {
             Ok(_) => Vec::new(),
@@ -253,6 +278,13 @@ async fn create(
         Ok(c) => c,
         Err(e) => {
             errors.push(("cost", views.text(lang, e.key())));
+            None
+        }
+    };
+    let number = match activities::parse_certificate_number(&number_text) {
+        Ok(n) => n,
+        Err(k) => {
+            errors.push(("certificate_number", views.text(lang, k)));
             None
         }
     };
@@ -277,7 +309,7 @@ async fn create(
             (Some(u), Some(t)) => Some((u, t)),
             _ => None,
         };
-        activities::create_costed(conn, user_id, &new, cost, file)
+        activities::create_recorded(conn, user_id, &new, cost, number.as_deref(), file)
     })
     .await?;
     Ok(HttpResponse::SeeOther()

@@ -622,7 +622,14 @@ pub fn set_position_targets(
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
+    /// Lines written: new rows (and, for targets, targets set).
     pub written: usize,
+    /// Assessments already recorded for the same person, competency, date and source with
+    /// another level: that row's level updated (not a second row).
+    pub updated: usize,
+    /// Assessments already recorded exactly so (same person, competency, date, source, level):
+    /// skipped, so that importing the same file again changes nothing.
+    pub skipped: usize,
 }
 
 /// Import targets for an agency's positions: all lines or, with problems, nothing.
@@ -643,6 +650,7 @@ pub fn import_targets(
         }
         Ok(Ok(ImportSummary {
             written: plan.len(),
+            ..Default::default()
         }))
     })
 }
@@ -731,12 +739,38 @@ pub fn import_assessments(
             Err(p) => return Ok(Err(p)),
         };
         let now = Utc::now().naive_utc();
+        let mut summary = ImportSummary::default();
         for a in &plan {
-            insert_assessment(conn, a, entered_by, now)?;
+            // the same person, competency, date and source: that assessment again
+            let at = a.assessed_at.and_hms_opt(0, 0, 0).unwrap_or(now);
+            let same: Option<(i64, i32)> = assessed_levels::table
+                .filter(assessed_levels::user_id.eq(a.user_id))
+                .filter(assessed_levels::code.eq(&a.code))
+                .filter(assessed_levels::assessed_at.eq(at))
+                .filter(assessed_levels::source.eq(&a.source))
+                .order(assessed_levels::id.desc())
+                .select((assessed_levels::id, assessed_levels::level))
+                .first(conn)
+                .optional()?;
+            match same {
+                Some((_, level)) if level == a.level => summary.skipped += 1,
+                Some((id, _)) => {
+                    diesel::update(assessed_levels::table.find(id))
+                        .set((
+                            assessed_levels::level.eq(a.level),
+                            assessed_levels::entered_by.eq(Some(entered_by)),
+                        ))
+                        .execute(conn)?;
+                    crate::recognition::milestones::award(conn, a.user_id)?;
+                    summary.updated += 1;
+                }
+                None => {
+                    insert_assessment(conn, a, entered_by, now)?;
+                    summary.written += 1;
+                }
+            }
         }
-        Ok(Ok(ImportSummary {
-            written: plan.len(),
-        }))
+        Ok(Ok(summary))
     })
 }
 

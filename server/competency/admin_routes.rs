@@ -204,6 +204,10 @@ async fn standards_view(
             ))
         })
         .await?;
+    // JPM thresholds and JP conversion: a form of their own (jp_settings_routes)
+    let jp = db
+        .run(move |conn| Ok::<_, AppError>(super::jp_settings::load(conn, id)?))
+        .await?;
     let rows: Vec<Value> = positions
         .iter()
         .map(|p| {
@@ -276,6 +280,7 @@ async fn standards_view(
             "header": admin::TARGETS_HEADER,
             "codes": dict,
             "notice_key": state.notice,
+            "jp_settings": super::jp_settings_routes::form_view(&jp, None, Vec::new(), false),
         }),
     )
 }
@@ -488,6 +493,8 @@ struct AssessmentsState {
     csv: String,
     problems: Vec<String>,
     imported: Option<usize>,
+    /// Of a re-import: (updated, skipped).
+    import_detail: Option<(usize, usize)>,
     notice: Option<&'static str>,
 }
 
@@ -570,6 +577,8 @@ async fn assessments_view(
             "csv": state.csv,
             "problems": state.problems,
             "imported": state.imported,
+            "import_updated": state.import_detail.map(|d| d.0),
+            "import_skipped": state.import_detail.map(|d| d.1),
             "header": admin::ASSESSMENTS_HEADER,
             "evidence_basis": basis == Basis::Evidence,
             "notice_key": state.notice,
@@ -636,6 +645,7 @@ async fn import_assessments(
     let state = match result {
         Ok(summary) => AssessmentsState {
             imported: Some(summary.written),
+            import_detail: Some((summary.updated, summary.skipped)),
             ..Default::default()
         },
         Err(problems) => AssessmentsState {

@@ -15,7 +15,7 @@ use super::recommend::{self, ContentGap, Offer};
 use super::store;
 use crate::accounts::orgs::{self, UnitChoice};
 use crate::db::schema::{
-    activities, certificates, completions, course_versions, courses, enrollments, users,
+    activities, certificates, completions, course_versions, courses, enrollments, partners, users,
 };
 use crate::db::{DbConnection, DbError};
 
@@ -410,22 +410,63 @@ pub struct HistoryRow {
     pub certificate: Option<String>,
 }
 
-/// The columns SIASN's course history asks for, as the export's header row.
-pub const HISTORY_HEADER: [&str; 10] = [
+/// The columns of SIASN's course history (riwayat kursus), named as SIASN names them, with the
+/// person's name after the NIP so that an HR officer can check whom a line is about (`nama` is not
+/// a SIASN field). Dates as SIASN writes them, DD-MM-YYYY.
+pub const HISTORY_HEADER: [&str; 11] = [
+    "nipBaru",
     "nama",
-    "nip",
-    "nama_kursus",
-    "jenis_kursus",
-    "institusi_penyelenggara",
-    "tanggal_mulai",
-    "tanggal_selesai",
-    "tahun",
-    "jumlah_jam",
-    "nomor_sertifikat",
+    "namaKursus",
+    "jenisDiklatId",
+    "jenisKursus",
+    "institusiPenyelenggara",
+    "jumlahJam",
+    "nomorSertipikat",
+    "tanggalKursus",
+    "tanggalSelesaiKursus",
+    "tahunKursus",
 ];
 
-/// What `jenis_kursus` says for a course completed on the platform.
-pub const COURSE_KIND: &str = "E-learning";
+/// SIASN's reference of kinds (jenis diklat / jenis kursus: id and name) for each activity kind.
+/// BKN does not publish this reference openly: the ids and names are SIASN's `jenis diklat` list
+/// as regional HR systems that post to SIASN carry it (1 Diklat Struktural … 25 Pengembangan
+/// Kompetensi Dalam Bentuk Pelatihan Nonklasikal Lainnya); check them against the instance's
+/// reference before a bulk import. The README has the table.
+pub const SIASN_KINDS: [(&str, u32, &str); 12] = [
+    (
+        "pelatihan_klasikal",
+        13,
+        "Pengembangan Kompetensi Dalam Bentuk Pelatihan Klasikal Lainnya",
+    ),
+    ("seminar", 9, "Seminar"),
+    ("workshop", 4, "Workshop"),
+    ("bimtek", 8, "Bimbingan Teknis"),
+    ("kursus", 11, "Kursus"),
+    ("sosialisasi", 7, "Sosialisasi"),
+    ("coaching", 14, "Coaching"),
+    ("mentoring", 15, "Mentoring"),
+    ("magang", 10, "Magang"),
+    ("studi_banding", 20, "Patok Banding (Benchmarking)"),
+    ("e_learning", 16, "E-Learning"),
+    (
+        "lainnya",
+        25,
+        "Pengembangan Kompetensi Dalam Bentuk Pelatihan Nonklasikal Lainnya",
+    ),
+];
+
+/// SIASN's kind for a course completed on the platform: e-learning.
+pub const COURSE_KIND: (u32, &str) = (16, "E-Learning");
+
+/// SIASN's (id, name) for an activity kind; an unknown kind is "lainnya".
+pub fn siasn_kind(kind: &str) -> (u32, &'static str) {
+    SIASN_KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .or(SIASN_KINDS.last())
+        .map(|(_, id, name)| (*id, *name))
+        .unwrap_or(COURSE_KIND)
+}
 
 /// Courses completed and activities approved by the agency's people in `year` (by completion
 /// date / activity end date), sorted by name, then date.
@@ -439,7 +480,7 @@ pub fn load_history(
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        type CourseRow = (i64, i64, NaiveDateTime, i32, String, NaiveDateTime);
+        type CourseRow = (i64, i64, NaiveDateTime, i32, String, NaiveDateTime, i64);
         let done: Vec<CourseRow> = completions::table
             .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
             .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
@@ -453,10 +494,11 @@ pub fn load_history(
                 completions::jp,
                 course_versions::title,
                 enrollments::enrolled_at,
+                completions::course_id,
             ))
             .load(conn)?;
         let completion_ids: Vec<i64> = done.iter().map(|d| d.0).collect();
-        let certs: Vec<(i64, String, String)> = certificates::table
+        let certs: Vec<(i64, String, String, Option<String>)> = certificates::table
             .filter(certificates::completion_id.eq_any(&completion_ids))
             .filter(certificates::revoked_at.is_null())
             .order(certificates::id)
@@ -464,27 +506,42 @@ pub fn load_history(
                 certificates::completion_id,
                 certificates::number,
                 certificates::issuer,
+                certificates::partner,
             ))
             .load(conn)?;
-        let cert_of: HashMap<i64, (String, String)> = certs
+        let cert_of: HashMap<i64, (String, String, Option<String>)> = certs
             .into_iter()
-            .map(|(c, number, issuer)| (c, (number, issuer)))
+            .map(|(c, number, issuer, partner)| (c, (number, issuer, partner)))
             .collect();
-        for (id, user, completed, jp, title, enrolled) in done {
+        // a partner's course is organised by the partner: its name as signed on the certificate,
+        // else the course's provider as it is now
+        let course_ids: Vec<i64> = done.iter().map(|d| d.6).collect();
+        let providers: HashMap<i64, String> = courses::table
+            .inner_join(partners::table.on(courses::provider_id.eq(partners::id.nullable())))
+            .filter(courses::id.eq_any(&course_ids))
+            .select((courses::id, partners::name))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect();
+        for (id, user, completed, jp, title, enrolled, course_id) in done {
             let Some(p) = by_id.get(&user) else { continue };
             let cert = cert_of.get(&id);
             let ended = completed.date();
+            let organizer = cert
+                .and_then(|(_, _, partner)| partner.clone())
+                .or_else(|| providers.get(&course_id).cloned())
+                .or_else(|| cert.map(|(_, issuer, _)| issuer.clone()));
             out.push(HistoryRow {
                 user_id: user,
                 name: p.name.clone(),
                 nip: p.nip.clone(),
                 title,
                 source: Source::Course,
-                organizer: cert.map(|(_, issuer)| issuer.clone()),
+                organizer,
                 started: enrolled.date().min(ended),
                 ended,
                 jp: i64::from(jp),
-                certificate: cert.map(|(number, _)| number.clone()),
+                certificate: cert.map(|(number, _, _)| number.clone()),
             });
         }
         type ActivityRow = (
@@ -495,6 +552,7 @@ pub fn load_history(
             NaiveDateTime,
             NaiveDateTime,
             i32,
+            Option<String>,
         );
         let approved: Vec<ActivityRow> = activities::table
             .filter(activities::user_id.eq_any(chunk))
@@ -509,9 +567,10 @@ pub fn load_history(
                 activities::started_at,
                 activities::ended_at,
                 activities::jp,
+                activities::certificate_number,
             ))
             .load(conn)?;
-        for (user, kind, title, organizer, started, ended, jp) in approved {
+        for (user, kind, title, organizer, started, ended, jp, number) in approved {
             let Some(p) = by_id.get(&user) else { continue };
             out.push(HistoryRow {
                 user_id: user,
@@ -523,7 +582,7 @@ pub fn load_history(
                 started: started.date(),
                 ended: ended.date(),
                 jp: i64::from(jp),
-                certificate: None,
+                certificate: number.filter(|n| !n.trim().is_empty()),
             });
         }
     }
@@ -555,33 +614,31 @@ pub fn defuse(cell: &str) -> String {
 /// The UTF-8 byte order mark, so that Excel reads the file as UTF-8.
 pub const BOM: &str = "\u{feff}";
 
-/// The history as CSV (UTF-8 with BOM, CRLF lines): `kind_label` names an activity kind,
-/// `issuer` is the organiser of courses without a certificate.
-pub fn history_csv(
-    rows: &[HistoryRow],
-    kind_label: impl Fn(&str) -> String,
-    issuer: &str,
-) -> Result<Vec<u8>, csv::Error> {
+/// The history as CSV (UTF-8 with BOM, CRLF lines) in SIASN's columns ([`HISTORY_HEADER`]), kinds
+/// mapped to SIASN's reference ([`SIASN_KINDS`]); `issuer` is the organiser of courses that are
+/// neither a partner's nor certified.
+pub fn history_csv(rows: &[HistoryRow], issuer: &str) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(BOM.as_bytes().to_vec());
     w.write_record(HISTORY_HEADER)?;
     for r in rows {
-        let kind = match &r.source {
-            Source::Course => COURSE_KIND.to_string(),
-            Source::Activity(k) => kind_label(k),
+        let (kind_id, kind) = match &r.source {
+            Source::Course => COURSE_KIND,
+            Source::Activity(k) => siasn_kind(k),
         };
         let cells = [
-            r.name.clone(),
             r.nip.clone().unwrap_or_default(),
+            r.name.clone(),
             r.title.clone(),
-            kind,
+            kind_id.to_string(),
+            kind.to_string(),
             r.organizer.clone().unwrap_or_else(|| issuer.to_string()),
-            r.started.format("%Y-%m-%d").to_string(),
-            r.ended.format("%Y-%m-%d").to_string(),
-            r.ended.format("%Y").to_string(),
             r.jp.to_string(),
             r.certificate.clone().unwrap_or_default(),
+            r.started.format("%d-%m-%Y").to_string(),
+            r.ended.format("%d-%m-%Y").to_string(),
+            r.ended.format("%Y").to_string(),
         ];
         w.write_record(cells.iter().map(|c| defuse(c)))?;
     }
@@ -754,35 +811,29 @@ mod tests {
             },
         ];
         sort_history(&mut rows);
-        let bytes = history_csv(
-            &rows,
-            |k| {
-                if k == "bimtek" {
-                    "Bimbingan teknis".into()
-                } else {
-                    k.into()
-                }
-            },
-            "Cakap",
-        )
-        .unwrap();
+        let bytes = history_csv(&rows, "Cakap").unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let text = text.strip_prefix(BOM).expect("a BOM");
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines[0], HISTORY_HEADER.join(","));
         assert_eq!(
             lines[1],
-            "\"'=HYPERLINK(\"\"x\"\")\",,\"Etika, \"\"Integritas\"\"\",E-learning,BPSDM,2026-03-01,2026-03-01,2026,4,CKP/2026/000001"
+            ",\"'=HYPERLINK(\"\"x\"\")\",\"Etika, \"\"Integritas\"\"\",16,E-Learning,BPSDM,4,CKP/2026/000001,01-03-2026,01-03-2026,2026"
         );
         assert_eq!(
             lines[2],
-            "Siti,198503302010012001,Bimtek SPBE,Bimbingan teknis,Kementerian PANRB,2026-01-10,2026-01-12,2026,16,"
+            "198503302010012001,Siti,Bimtek SPBE,8,Bimbingan Teknis,Kementerian PANRB,16,,10-01-2026,12-01-2026,2026"
         );
         assert_eq!(
             lines[3],
-            "Siti,198503302010012001,Pelayanan Publik Prima,E-learning,Cakap,2026-02-01,2026-02-03,2026,6,"
+            "198503302010012001,Siti,Pelayanan Publik Prima,16,E-Learning,Cakap,6,,01-02-2026,03-02-2026,2026"
         );
         assert_eq!(lines[4], "");
+        // every activity kind has a SIASN kind; an unknown one is "lainnya"
+        for k in super::super::activities::KINDS {
+            assert!(SIASN_KINDS.iter().any(|(x, _, _)| *x == k), "{k}");
+        }
+        assert_eq!(siasn_kind("tak-dikenal").0, 25);
         assert_eq!(defuse("-1"), "'-1");
         assert_eq!(defuse("@x"), "'@x");
         assert_eq!(defuse("+62"), "'+62");

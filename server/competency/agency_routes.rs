@@ -181,7 +181,6 @@ async fn report_page(
 
 async fn history_csv(
     req: HttpRequest,
-    views: web::Data<Views>,
     db: web::Data<Db>,
     config: web::Data<Config>,
     me: AgencyAdmin,
@@ -197,13 +196,9 @@ async fn history_csv(
             Ok::<_, AppError>(agency::load_history(conn, &people, year)?)
         })
         .await?;
-    // SIASN is Indonesian: the kinds are named in Indonesian whatever the page's language
-    let bytes = agency::history_csv(
-        &rows,
-        |kind| label(&views, Lang::Id, "activities.kind", kind),
-        &config.certificates.issuer,
-    )
-    .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
+    // SIASN's own kinds (its reference), whatever the page's language
+    let bytes = agency::history_csv(&rows, &config.certificates.issuer)
+        .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
     let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))

@@ -8,7 +8,9 @@
 //!   **ended** (the JP tally's rule, `jp::year_bounds` on `ended_at`), so JP here agree with profiles.
 //! - A course fee (`courses.fee`, per participant) counts once for **every enrollment started** in
 //!   the year (a recertification cycle is a new enrollment), against the learner's agency, at the
-//!   course's current fee. The JP it buys are those of completions of fee-bearing courses in the year.
+//!   fee **recorded with the enrollment** when it started (`enrollments.fee`): changing a course's
+//!   fee later touches only new enrollments. The JP it buys are those of completions in the year of
+//!   enrollments that carried a fee.
 //! - Spending and JP follow the person's agency and unit as they are now; deactivated accounts
 //!   still count for money spent, but not among the ASN below target (as in the agency report).
 //! - Cost per JP = total cost / JP earned through costed items (activities with a cost above 0,
@@ -26,7 +28,8 @@ use super::agency::{defuse, BOM};
 use super::jp;
 use crate::accounts::orgs::{self, UnitChoice};
 use crate::db::schema::{
-    activities, agency_budgets, completions, course_versions, courses, enrollments, users,
+    activities, agency_budgets, completions, course_versions, courses, development_plans,
+    enrollments, plan_items, users,
 };
 use crate::db::{audit, DbConnection, DbError};
 
@@ -339,6 +342,12 @@ pub struct Report {
     pub below_target: usize,
     pub units: Vec<UnitSpend>,
     pub kinds: Vec<KindSpend>,
+    /// Planned cost of the development plans of the year (all their items), realised or not.
+    pub planned: i64,
+    /// Of it, the items not realised yet (see [`Outlook`]).
+    pub planned_open: i64,
+    /// Budget − spent − planned and not yet realised; none without a budget.
+    pub projected: Option<i64>,
 }
 
 #[derive(Default, Clone)]
@@ -492,6 +501,9 @@ pub fn compute(input: &Input) -> Report {
         below_target: lines.iter().map(|l| l.below).sum(),
         units,
         kinds,
+        planned: 0,
+        planned_open: 0,
+        projected: None,
     }
 }
 
@@ -608,21 +620,20 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
                 }),
         );
         let fees: Vec<(i64, i64)> = enrollments::table
-            .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
             .filter(enrollments::user_id.eq_any(chunk))
-            .filter(courses::fee.gt(0))
+            .filter(enrollments::fee.gt(0))
             .filter(enrollments::enrolled_at.ge(from))
             .filter(enrollments::enrolled_at.lt(to))
-            .select((enrollments::user_id, courses::fee))
+            .select((enrollments::user_id, enrollments::fee))
             .load(conn)?;
         items.extend(
             fees.into_iter()
                 .map(|(user_id, fee)| Item::FeeEnrollment { user_id, fee }),
         );
         let done: Vec<(i64, i32)> = completions::table
-            .inner_join(courses::table.on(courses::id.eq(completions::course_id)))
+            .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
             .filter(completions::user_id.eq_any(chunk))
-            .filter(courses::fee.gt(0))
+            .filter(enrollments::fee.gt(0))
             .filter(completions::completed_at.ge(from))
             .filter(completions::completed_at.lt(to))
             .select((completions::user_id, completions::jp))
@@ -632,7 +643,7 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
             jp: i64::from(jp),
         }));
     }
-    Ok(compute(&Input {
+    let mut report = compute(&Input {
         agency_id,
         year,
         budget: budget_of(conn, agency_id, year)?,
@@ -640,7 +651,171 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
         tree,
         people,
         items,
-    }))
+    });
+    let (planned, planned_open) = planned(conn, agency_id, year)?;
+    report.planned = planned;
+    report.planned_open = planned_open;
+    report.projected = report.remaining.map(|r| r.saturating_sub(planned_open));
+    Ok(report)
+}
+
+// ---------- planned vs realised, and the warning ----------
+
+/// An agency's year at a glance: budget, realised spending, planned costs and what would remain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Outlook {
+    pub year: i32,
+    pub budget: Option<i64>,
+    /// Realised: approved activities' costs and the fees recorded with enrollments (the report's
+    /// `spent`).
+    pub realised: i64,
+    /// Planned cost of every item of the year's development plans.
+    pub planned: i64,
+    /// Of it, items not realised yet: a planned course the person has not enrolled in that year,
+    /// a planned activity no approved activity of its kind fulfils yet.
+    pub planned_open: i64,
+    /// Budget − realised − planned_open; none without a budget. Below zero: the warning.
+    pub projected: Option<i64>,
+}
+
+impl Outlook {
+    /// The amount the budget would be short by (a negative projection), if any.
+    pub fn shortfall(&self) -> Option<i64> {
+        self.projected.filter(|p| *p < 0)
+    }
+}
+
+/// Planned cost of the year's plans of the agency's people: (all items, items not realised yet).
+pub fn planned(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<(i64, i64), DbError> {
+    type Row = (i64, Option<i64>, Option<String>, i64);
+    let rows: Vec<Row> = plan_items::table
+        .inner_join(development_plans::table.on(development_plans::id.eq(plan_items::plan_id)))
+        .inner_join(users::table.on(users::id.eq(development_plans::user_id)))
+        .filter(users::agency_id.eq(agency_id))
+        .filter(development_plans::year.eq(year))
+        .order(plan_items::id)
+        .select((
+            development_plans::user_id,
+            plan_items::course_id,
+            plan_items::activity_kind,
+            plan_items::planned_cost,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let (from, to) = jp::year_bounds(year);
+    let mut enrolled: HashSet<(i64, i64)> = HashSet::new();
+    let mut kinds: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let e: Vec<(i64, i64)> = enrollments::table
+            .filter(enrollments::user_id.eq_any(chunk))
+            .filter(enrollments::enrolled_at.ge(from))
+            .filter(enrollments::enrolled_at.lt(to))
+            .select((enrollments::user_id, enrollments::course_id))
+            .load(conn)?;
+        enrolled.extend(e);
+        let a: Vec<(i64, String)> = activities::table
+            .filter(activities::user_id.eq_any(chunk))
+            .filter(activities::status.eq("approved"))
+            .filter(activities::ended_at.ge(from))
+            .filter(activities::ended_at.lt(to))
+            .select((activities::user_id, activities::kind))
+            .load(conn)?;
+        for (u, k) in a {
+            kinds.entry(u).or_default().push(k);
+        }
+    }
+    let (mut all, mut open) = (0i64, 0i64);
+    for (user, course, kind, cost) in rows {
+        let cost = cost.max(0);
+        all = all.saturating_add(cost);
+        let realised = match (course, kind) {
+            (Some(c), _) => enrolled.contains(&(user, c)),
+            (None, Some(k)) => {
+                // one approved activity realises one planned activity of its kind
+                let list = kinds.entry(user).or_default();
+                match list.iter().position(|x| *x == k) {
+                    Some(i) => {
+                        list.remove(i);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            (None, None) => false,
+        };
+        if !realised {
+            open = open.saturating_add(cost);
+        }
+    }
+    Ok((all, open))
+}
+
+/// What the agency has spent in the year (the report's `spent`, without building the report).
+pub fn realised(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<i64, DbError> {
+    let (from, to) = jp::year_bounds(year);
+    let costs: Vec<Option<i64>> = activities::table
+        .inner_join(users::table.on(users::id.eq(activities::user_id)))
+        .filter(users::agency_id.eq(agency_id))
+        .filter(activities::status.eq("approved"))
+        .filter(activities::ended_at.ge(from))
+        .filter(activities::ended_at.lt(to))
+        .filter(activities::cost.gt(0))
+        .select(activities::cost)
+        .load(conn)?;
+    let fees: Vec<i64> = enrollments::table
+        .inner_join(users::table.on(users::id.eq(enrollments::user_id)))
+        .filter(users::agency_id.eq(agency_id))
+        .filter(enrollments::fee.gt(0))
+        .filter(enrollments::enrolled_at.ge(from))
+        .filter(enrollments::enrolled_at.lt(to))
+        .select(enrollments::fee)
+        .load(conn)?;
+    Ok(costs
+        .into_iter()
+        .flatten()
+        .chain(fees)
+        .fold(0i64, |a, c| a.saturating_add(c)))
+}
+
+/// The agency's year: budget, realised, planned, projected.
+pub fn outlook(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Outlook, DbError> {
+    let budget = budget_of(conn, agency_id, year)?;
+    let realised = realised(conn, agency_id, year)?;
+    let (planned, planned_open) = planned(conn, agency_id, year)?;
+    Ok(Outlook {
+        year,
+        budget,
+        realised,
+        planned,
+        planned_open,
+        projected: budget.map(|b| b.saturating_sub(realised).saturating_sub(planned_open)),
+    })
+}
+
+/// The shortfall (a negative amount) of the agency of `user_id` in `year` when the remaining
+/// budget, planned costs counted, is below zero; none otherwise (also without agency or budget).
+pub fn shortfall_for(
+    conn: &mut DbConnection,
+    user_id: i64,
+    year: i32,
+) -> Result<Option<(i64, i64)>, DbError> {
+    let agency: Option<i64> = users::table
+        .find(user_id)
+        .select(users::agency_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    let Some(agency_id) = agency else {
+        return Ok(None);
+    };
+    Ok(outlook(conn, agency_id, year)?
+        .shortfall()
+        .map(|s| (agency_id, s)))
 }
 
 /// An approved activity of the year, for the list where costs are checked and corrected.

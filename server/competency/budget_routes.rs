@@ -111,6 +111,10 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
         .collect();
     let over = r.remaining.is_some_and(|x| x < 0);
     json!({
+        "planned": budget::rupiah(r.planned),
+        "planned_open": budget::rupiah(r.planned_open),
+        "projected": money(r.projected),
+        "projected_short": r.projected.is_some_and(|x| x < 0),
         "budget": money(r.budget),
         "has_budget": r.budget.is_some(),
         "spent": budget::rupiah(r.spent),
@@ -151,14 +155,34 @@ async fn render(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (report, lines) = db
+    let (report, lines, years) = db
         .run(move |conn| {
+            // planned vs realised per year: the year shown and the two before it, and next year
+            let mut years = Vec::new();
+            for y in (year - 2).max(FIRST_YEAR)..=(year + 1).min(LAST_YEAR) {
+                years.push(budget::outlook(conn, id, y)?);
+            }
             Ok::<_, AppError>((
                 budget::load(conn, id, year)?,
                 budget::cost_lines(conn, id, year)?,
+                years,
             ))
         })
         .await?;
+    let years: Vec<Value> = years
+        .iter()
+        .map(|o| {
+            json!({
+                "year": o.year,
+                "current": o.year == year,
+                "budget": money(o.budget),
+                "planned": budget::rupiah(o.planned),
+                "realised": budget::rupiah(o.realised),
+                "projected": money(o.projected),
+                "short": o.shortfall().is_some(),
+            })
+        })
+        .collect();
     let lines: Vec<Value> = lines
         .iter()
         .map(|l| {
@@ -201,6 +225,7 @@ async fn render(
             "previous": (year > FIRST_YEAR).then_some(year - 1),
             "next": (year < current + 1 && year < LAST_YEAR).then_some(year + 1),
             "r": report_view(&report, views, lang),
+            "years": years,
             "line_count": lines.len(),
             "costs_open": state.cost_error.is_some(),
             "lines": lines,

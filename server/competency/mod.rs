@@ -15,6 +15,8 @@ pub mod evaluation_routes;
 pub mod evidence;
 pub mod gap_routes;
 pub mod jp;
+pub mod jp_settings;
+pub mod jp_settings_routes;
 pub mod plan;
 pub mod plan_routes;
 pub mod profile;

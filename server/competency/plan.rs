@@ -22,6 +22,9 @@ pub struct Item {
     pub activity_kind: Option<String>,
     pub title: String,
     pub planned_jp: i32,
+    /// Planned cost in rupiah (a course: its fee when planned, unless the supervisor entered
+    /// another figure; an activity: what the supervisor entered, else 0).
+    pub planned_cost: i64,
     pub done: bool,
 }
 
@@ -37,6 +40,8 @@ pub struct Plan {
     /// JP earned this year (completions and approved activities), planned or not.
     pub earned_jp: i64,
     pub items_done: usize,
+    /// The sum of the items' planned costs.
+    pub planned_cost: i64,
 }
 
 /// Which planned items are fulfilled: courses by completion; activities one-to-one by kind (each
@@ -86,6 +91,7 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
         Option<String>,
         String,
         i32,
+        i64,
     );
     let rows: Vec<ItemRow> = plan_items::table
         .left_join(courses::table.on(courses::id.nullable().eq(plan_items::course_id)))
@@ -98,6 +104,7 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
             plan_items::activity_kind,
             plan_items::title,
             plan_items::planned_jp,
+            plan_items::planned_cost,
         ))
         .load(conn)?;
     let (from, to) = jp::year_bounds(year);
@@ -121,19 +128,29 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
         .into_iter()
         .zip(done)
         .map(
-            |((id, course_id, course_slug, activity_kind, title, planned_jp), done)| Item {
-                id,
-                course_id,
-                course_slug,
-                activity_kind,
-                title,
-                planned_jp,
+            |(
+                (id, course_id, course_slug, activity_kind, title, planned_jp, planned_cost),
                 done,
+            )| {
+                Item {
+                    id,
+                    course_id,
+                    course_slug,
+                    activity_kind,
+                    title,
+                    planned_jp,
+                    planned_cost,
+                    done,
+                }
             },
         )
         .collect();
     let items_done = items.iter().filter(|i| i.done).count();
+    let planned_cost = items
+        .iter()
+        .fold(0i64, |a, i| a.saturating_add(i.planned_cost));
     Ok(Some(Plan {
+        planned_cost,
         id,
         user_id,
         year,
@@ -209,25 +226,33 @@ pub enum ItemRefused {
     AlreadyPlanned,
 }
 
+/// Add an item to a plan. `cost`: the planned cost the supervisor entered; none means the
+/// course's fee at this moment (a course) or nothing (an activity).
 pub fn add_item(
     conn: &mut DbConnection,
     plan_id: i64,
     item: &NewItem,
+    cost: Option<i64>,
 ) -> Result<Result<i64, ItemRefused>, DbError> {
     let now = Utc::now().naive_utc();
-    let (course_id, kind, title, jp) = match item {
+    let (course_id, kind, title, jp, fee) = match item {
         NewItem::Course(slug) => {
-            let found: Option<(i64, String, i32)> = courses::table
+            let found: Option<(i64, String, i32, i64)> = courses::table
                 .inner_join(
                     course_versions::table
                         .on(courses::current_version_id.eq(course_versions::id.nullable())),
                 )
                 .filter(courses::slug.eq(slug.trim()))
                 .filter(courses::archived.eq(false))
-                .select((courses::id, course_versions::title, course_versions::jp))
+                .select((
+                    courses::id,
+                    course_versions::title,
+                    course_versions::jp,
+                    courses::fee,
+                ))
                 .first(conn)
                 .optional()?;
-            let Some((id, title, jp)) = found else {
+            let Some((id, title, jp, fee)) = found else {
                 return Ok(Err(ItemRefused::UnknownCourse));
             };
             let dup: i64 = plan_items::table
@@ -238,7 +263,7 @@ pub fn add_item(
             if dup > 0 {
                 return Ok(Err(ItemRefused::AlreadyPlanned));
             }
-            (Some(id), None, title, jp)
+            (Some(id), None, title, jp, fee)
         }
         NewItem::Activity(kind, title, jp) => {
             if !KINDS.contains(&kind.as_str()) {
@@ -251,9 +276,10 @@ pub fn add_item(
             if !(1..=super::activities::MAX_JP).contains(jp) {
                 return Ok(Err(ItemRefused::BadJp));
             }
-            (None, Some(kind.clone()), title, *jp)
+            (None, Some(kind.clone()), title, *jp, 0)
         }
     };
+    let planned_cost = cost.unwrap_or(fee).max(0);
     let id = diesel::insert_into(plan_items::table)
         .values((
             plan_items::plan_id.eq(plan_id),
@@ -261,6 +287,7 @@ pub fn add_item(
             plan_items::activity_kind.eq(kind),
             plan_items::title.eq(title),
             plan_items::planned_jp.eq(jp),
+            plan_items::planned_cost.eq(planned_cost),
             plan_items::created_at.eq(now),
         ))
         .returning(plan_items::id)

@@ -41,8 +41,12 @@ pub fn view(p: &Plan, agency_target: i64) -> Value {
         "jp_pct": pct,
         "jp_reached": p.earned_jp >= i64::from(p.target_jp),
         "note": p.note,
+        "planned_cost": super::budget::rupiah(p.planned_cost),
+        "has_cost": p.planned_cost > 0,
         "items": p.items.iter().map(|i| json!({
             "id": i.id,
+            "planned_cost": super::budget::rupiah(i.planned_cost),
+            "has_cost": i.planned_cost > 0,
             "title": i.title,
             "course_slug": i.course_slug,
             "kind_key": i.activity_kind.as_ref().map(|k| format!("activities.kind.{k}")),
@@ -82,15 +86,30 @@ async fn plan_page(
     let offers = offers.into_inner();
     let sup = me.0.clone();
     let year = Utc::now().year();
-    let (member, plan, offers, agency_target) = db
+    let (member, plan, offers, agency_target, outlook) = db
         .run(move |conn| {
             let member = member_of(conn, &sup, id)?;
             let plan = plan::get(conn, id, year)?;
             let offers = offers.get(conn)?;
             let target = super::jp::target(conn, member.agency_id)?;
-            Ok::<_, AppError>((member, plan, offers, target))
+            // the warning at approval: the agency's budget, planned costs counted, below zero
+            let outlook = match member.agency_id {
+                Some(a) => Some(super::budget::outlook(conn, a, year)?),
+                None => None,
+            };
+            Ok::<_, AppError>((member, plan, offers, target, outlook))
         })
         .await?;
+    let budget_warning = outlook
+        .and_then(|o| o.shortfall().map(|s| (o, s)))
+        .map(|(o, s)| {
+            json!({
+                "short": super::budget::rupiah(s),
+                "budget": o.budget.map(super::budget::rupiah),
+                "realised": super::budget::rupiah(o.realised),
+                "planned": super::budget::rupiah(o.planned_open),
+            })
+        });
     let courses: Vec<Value> = offers
         .iter()
         .map(|o| json!({"slug": o.slug, "title": o.title, "jp": o.jp}))
@@ -110,6 +129,7 @@ async fn plan_page(
         "jp" => Some("plan.error.jp"),
         "duplicate" => Some("plan.error.duplicate"),
         "no_plan" => Some("plan.error.no_plan"),
+        "cost" => Some("plan.error.cost"),
         _ => None,
     };
     views.page(
@@ -124,6 +144,7 @@ async fn plan_page(
             "kinds": kinds,
             "notice_key": notice,
             "error_key": error,
+            "budget_warning": budget_warning,
         }),
     )
 }
@@ -181,6 +202,8 @@ struct ItemForm {
     activity_kind: String,
     title: String,
     jp: String,
+    /// Planned cost (rupiah); empty: the course's fee, or nothing for an activity.
+    cost: String,
 }
 
 async fn add_item(
@@ -200,6 +223,9 @@ async fn add_item(
             f.jp.trim().parse().unwrap_or(0),
         )
     };
+    let Ok(cost) = super::budget::parse_optional_amount(&f.cost) else {
+        return Ok(back(id, "error=cost"));
+    };
     let sup = me.0.clone();
     let year = Utc::now().year();
     let outcome = db
@@ -208,7 +234,7 @@ async fn add_item(
             let Some(p) = plan::get(conn, id, year)? else {
                 return Ok::<_, AppError>(Err("no_plan"));
             };
-            Ok(match plan::add_item(conn, p.id, &item)? {
+            Ok(match plan::add_item(conn, p.id, &item, cost)? {
                 Ok(_) => Ok(()),
                 Err(ItemRefused::UnknownCourse) => Err("course"),
                 Err(ItemRefused::UnknownKind) => Err("kind"),

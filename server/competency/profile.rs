@@ -53,14 +53,16 @@ pub struct Assessed {
 }
 
 /// The usual target level of a position kind for managerial and socio-cultural competencies
-/// (PermenPANRB 38/2017): JPT Madya 5 … Pelaksana 1; functional Utama 5 … Terampil 1.
+/// (PermenPANRB 38/2017): JPT Utama and Madya 5 … Pelaksana 1; functional Ahli Utama 5 … Ahli
+/// Pertama 2; the skill grades by their rank: Penyelia 3, Mahir 2, Terampil and Pemula 1 (to
+/// confirm; a position's explicit targets override them).
 pub fn usual_level(position_kind: &str) -> Option<i32> {
     Some(match position_kind {
-        "jpt_madya" | "fungsional_utama" => 5,
+        "jpt_utama" | "jpt_madya" | "fungsional_utama" => 5,
         "jpt_pratama" | "fungsional_madya" => 4,
-        "administrator" | "fungsional_muda" => 3,
-        "pengawas" | "fungsional_pertama" => 2,
-        "pelaksana" | "fungsional_terampil" => 1,
+        "administrator" | "fungsional_muda" | "fungsional_penyelia" => 3,
+        "pengawas" | "fungsional_pertama" | "fungsional_mahir" => 2,
+        "pelaksana" | "fungsional_terampil" | "fungsional_pemula" => 1,
         _ => return None,
     })
 }
@@ -120,10 +122,22 @@ pub const OPTIMAL_FROM: f64 = 0.80;
 pub const MEETS_FROM: f64 = 0.68;
 
 impl Band {
+    /// The band with the default thresholds (80 % / 68 %).
     pub fn of(jpm: f64) -> Band {
         if jpm >= OPTIMAL_FROM {
             Band::Optimal
         } else if jpm >= MEETS_FROM {
+            Band::Meets
+        } else {
+            Band::Below
+        }
+    }
+
+    /// The band with an agency's thresholds, in percent (`jp_settings`).
+    pub fn within(jpm: f64, optimal_pct: i32, meets_pct: i32) -> Band {
+        if jpm >= f64::from(optimal_pct) / 100.0 {
+            Band::Optimal
+        } else if jpm >= f64::from(meets_pct) / 100.0 {
             Band::Meets
         } else {
             Band::Below
@@ -141,6 +155,12 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The same profile, its band read with an agency's thresholds (percent).
+    pub fn rebanded(mut self, optimal_pct: i32, meets_pct: i32) -> Profile {
+        self.band = self.jpm.map(|j| Band::within(j, optimal_pct, meets_pct));
+        self
+    }
+
     /// Rows with a gap, biggest first.
     pub fn gaps(&self) -> Vec<&Row> {
         let mut g: Vec<&Row> = self.rows.iter().filter(|r| r.gap > 0).collect();
@@ -357,6 +377,11 @@ mod tests {
         assert_eq!(Band::of(0.79), Band::Meets);
         assert_eq!(Band::of(0.68), Band::Meets);
         assert_eq!(Band::of(0.5), Band::Below);
+        for jpm in [0.0, 0.5, 0.67, 0.68, 0.7, 0.79, 0.8, 0.95, 1.0] {
+            assert_eq!(Band::within(jpm, 80, 68), Band::of(jpm), "{jpm}");
+        }
+        assert_eq!(Band::within(0.8, 90, 75), Band::Meets);
+        assert_eq!(Band::within(0.7, 90, 75), Band::Below);
     }
 
     #[test]

@@ -90,6 +90,8 @@ pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
         "gaps": view.profile.gaps().len(),
         "jpm": view.profile.jpm.map(|j| (j * 100.0).round() as i64),
         "band_key": view.profile.band.map(|b| format!("competency.band.{}", serde_json::to_value(b).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())),
+        "band_optimal": view.jpm_optimal,
+        "band_meets": view.jpm_meets,
         "basis_key": format!("competency.basis.{}", view.profile.basis.code()),
         "recommendations": view.recommendations,
         "chart": chart_of(view, views, lang),

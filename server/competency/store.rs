@@ -30,6 +30,9 @@ pub struct ProfileView {
     pub jp_minimum: i64,
     pub profile: Profile,
     pub recommendations: Vec<Recommendation>,
+    /// The agency's JPM thresholds (percent) the band was read with.
+    pub jpm_optimal: i32,
+    pub jpm_meets: i32,
 }
 
 pub fn dictionary(conn: &mut DbConnection) -> Result<Vec<Competency>, DbError> {
@@ -137,6 +140,7 @@ pub fn profiles_many(
         .filter_map(|(id, b)| Some((id, Basis::parse(&b)?)))
         .collect();
     let dict = dictionary(conn)?;
+    let thresholds = super::jp_settings::load_many(conn, &agency_ids)?;
     let mut assessed = assessed_of_many(conn, ids)?;
     let mut evidence = evidence::of_users(conn, ids)?;
     let mut targets_of: HashMap<Option<i64>, Vec<(String, i32)>> = HashMap::new();
@@ -160,6 +164,11 @@ pub fn profiles_many(
             &evidence.remove(&id).unwrap_or_default(),
             basis,
         );
+        // the agency's JPM thresholds (defaults without agency or settings)
+        let t = agency
+            .and_then(|a| thresholds.get(&a).cloned())
+            .unwrap_or_default();
+        let built = built.rebanded(t.jpm_optimal, t.jpm_meets);
         out.insert(id, built);
     }
     Ok(out)
@@ -323,7 +332,12 @@ pub fn load(
     let targets = profile::targets(position.as_ref().map(|(_, k)| k.as_str()), &explicit, &dict);
     let assessed = assessed_of(conn, user_id)?;
     let evidence = evidence::of_user(conn, user_id)?;
-    let profile = profile::build(&dict, &targets, &assessed, &evidence, basis);
+    let t = match agency_id {
+        Some(a) => super::jp_settings::load(conn, a)?,
+        None => super::jp_settings::JpSettings::default(),
+    };
+    let profile = profile::build(&dict, &targets, &assessed, &evidence, basis)
+        .rebanded(t.jpm_optimal, t.jpm_meets);
     let offers = offers.get(conn)?;
     let completed = crate::learning::enroll::completed_slugs(conn, user_id)?;
     let going = in_progress(conn, user_id)?;
@@ -339,5 +353,7 @@ pub fn load(
         jp_minimum: jp::MINIMUM,
         profile,
         recommendations,
+        jpm_optimal: t.jpm_optimal,
+        jpm_meets: t.jpm_meets,
     }))
 }

@@ -270,6 +270,7 @@ diesel::table! {
         last_seen_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         cycle -> Integer,
+        fee -> BigInt,
     }
 }
 
@@ -420,6 +421,7 @@ diesel::table! {
         review_note -> Nullable<Text>,
         created_at -> Timestamp,
         cost -> Nullable<BigInt>,
+        certificate_number -> Nullable<Text>,
     }
 }
 
@@ -455,6 +457,18 @@ diesel::table! {
         title -> Text,
         planned_jp -> Integer,
         created_at -> Timestamp,
+        planned_cost -> BigInt,
+    }
+}
+
+diesel::table! {
+    agency_jp_settings (agency_id) {
+        agency_id -> BigInt,
+        jpm_optimal -> Integer,
+        jpm_meets -> Integer,
+        conversion -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -593,6 +607,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agency_jp_settings,
     settings,
     placement_requests,
     audit_log,
@@ -689,6 +704,7 @@ pub fn declared_columns() -> Vec<(String, Vec<String>)> {
         activity_files,
         development_plans,
         plan_items,
+        agency_jp_settings,
         reminders_sent,
         course_reactions,
         impact_reviews,

@@ -30,6 +30,9 @@ pub struct Outcome {
     pub completed: usize,
     /// Refused (e.g. prerequisites missing), with the person's name.
     pub refused: Vec<(String, String)>,
+    /// For a course with a fee: the most negative remaining budget (planned costs counted) of the
+    /// agencies of the people newly enrolled, when below zero — a warning, not a refusal.
+    pub budget_shortfall: Option<i64>,
 }
 
 /// The active people a target names, limited to `agency_id` when given.
@@ -80,6 +83,7 @@ pub fn assign(
 ) -> Result<Result<Outcome, Refused>, DbError> {
     crate::db::transaction(conn, |conn| {
         let mut out = Outcome::default();
+        let mut charged: Vec<i64> = Vec::new();
         for (user_id, name) in people {
             let existing = enroll::of_user(conn, *user_id, slug)?;
             match existing {
@@ -95,7 +99,12 @@ pub fn assign(
                     out.updated += 1;
                 }
                 None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at)? {
-                    Ok(_) => out.enrolled += 1,
+                    Ok(e) => {
+                        out.enrolled += 1;
+                        if e.fee > 0 {
+                            charged.push(*user_id);
+                        }
+                    }
                     Err(Refused::Prerequisites(missing)) => {
                         let names: Vec<String> =
                             missing.into_iter().map(|(s, t)| t.unwrap_or(s)).collect();
@@ -105,6 +114,29 @@ pub fn assign(
                 },
             }
         }
+        out.budget_shortfall = shortfall(conn, &charged)?;
         Ok(Ok(out))
     })
+}
+
+/// The most negative remaining budget of the agencies of these people this year, if below zero.
+fn shortfall(conn: &mut DbConnection, people: &[i64]) -> Result<Option<i64>, DbError> {
+    if people.is_empty() {
+        return Ok(None);
+    }
+    let mut agencies: Vec<i64> = users::table
+        .filter(users::id.eq_any(people))
+        .filter(users::agency_id.is_not_null())
+        .select(users::agency_id.assume_not_null())
+        .load(conn)?;
+    agencies.sort_unstable();
+    agencies.dedup();
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let mut worst: Option<i64> = None;
+    for a in agencies {
+        if let Some(s) = crate::competency::budget::outlook(conn, a, year)?.shortfall() {
+            worst = Some(worst.map_or(s, |w: i64| w.min(s)));
+        }
+    }
+    Ok(worst)
 }

@@ -77,6 +77,7 @@ async fn page(
             "form": {"target": if form.target.is_empty() { if supervisor { "team".to_string() } else { "person".to_string() } } else { form.target.clone() },
                      "email": form.email, "unit_id": form.unit_id, "position_id": form.position_id, "due": form.due},
             "error": error,
+            "budget_short": outcome.as_ref().and_then(|o| o.budget_shortfall).map(crate::competency::budget::rupiah),
             "outcome": outcome,
         }),
     )?;

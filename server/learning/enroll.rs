@@ -1,5 +1,7 @@
 //! Enrollment: a person on one version of a course. Self-enrollment checks prerequisites; a
-//! learner stays on the version they enrolled in until they complete it.
+//! learner stays on the version they enrolled in until they complete it. The course's fee at that
+//! moment is recorded with the enrollment (`enrollments.fee`): that is what the agency spent, and
+//! a later change of the course's fee touches only new enrollments.
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -23,6 +25,8 @@ pub struct Enrollment {
     pub completed_at: Option<NaiveDateTime>,
     /// 1 for the first time through the course; each recertification adds one.
     pub cycle: i32,
+    /// The course's fee (rupiah) when this enrollment started: what it cost the agency.
+    pub fee: i64,
 }
 
 type Columns = (
@@ -38,6 +42,7 @@ type Columns = (
     enrollments::last_seen_at,
     enrollments::completed_at,
     enrollments::cycle,
+    enrollments::fee,
 );
 
 pub const COLUMNS: Columns = (
@@ -53,6 +58,7 @@ pub const COLUMNS: Columns = (
     enrollments::last_seen_at,
     enrollments::completed_at,
     enrollments::cycle,
+    enrollments::fee,
 );
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Enrollment>, DbError> {
@@ -112,12 +118,17 @@ pub fn enroll(
         if let Some(e) = of_user(conn, user_id, slug)? {
             return Ok(Ok(e));
         }
-        let course: Option<(i64, Option<i64>, bool)> = courses::table
+        let course: Option<(i64, Option<i64>, bool, i64)> = courses::table
             .filter(courses::slug.eq(slug))
-            .select((courses::id, courses::current_version_id, courses::archived))
+            .select((
+                courses::id,
+                courses::current_version_id,
+                courses::archived,
+                courses::fee,
+            ))
             .first(conn)
             .optional()?;
-        let Some((course_id, Some(version_id), archived)) = course else {
+        let Some((course_id, Some(version_id), archived, fee)) = course else {
             return Ok(Err(Refused::NotFound));
         };
         if archived {
@@ -160,6 +171,7 @@ pub fn enroll(
                 enrollments::assigned_by.eq(assigned_by),
                 enrollments::due_at.eq(due_at),
                 enrollments::enrolled_at.eq(now),
+                enrollments::fee.eq(fee.max(0)),
             ))
             .returning(enrollments::id)
             .get_result(conn)?;
@@ -216,12 +228,12 @@ pub fn new_cycle(
             // Already on a cycle that is not finished: that is the one to continue.
             return Ok(Ok(last));
         }
-        let course: Option<(Option<i64>, bool)> = courses::table
+        let course: Option<(Option<i64>, bool, i64)> = courses::table
             .find(last.course_id)
-            .select((courses::current_version_id, courses::archived))
+            .select((courses::current_version_id, courses::archived, courses::fee))
             .first(conn)
             .optional()?;
-        let Some((Some(version_id), archived)) = course else {
+        let Some((Some(version_id), archived, fee)) = course else {
             return Ok(Err(Refused::NotFound));
         };
         if archived {
@@ -235,6 +247,7 @@ pub fn new_cycle(
                 enrollments::source.eq("recertify"),
                 enrollments::enrolled_at.eq(Utc::now().naive_utc()),
                 enrollments::cycle.eq(last.cycle + 1),
+                enrollments::fee.eq(fee.max(0)),
             ))
             .returning(enrollments::id)
             .get_result(conn)?;

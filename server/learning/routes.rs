@@ -87,9 +87,27 @@ async fn enroll_page(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     match do_enroll(&db, me.id, slug.clone()).await? {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/courses/{slug}?notice=enrolled")))
-            .finish()),
+        Ok(e) => {
+            // a paid course: warn when the agency's budget (planned costs counted) is now short
+            let (uid, fee) = (me.id, e.fee);
+            let year = chrono::Datelike::year(&chrono::Utc::now());
+            let short = fee > 0
+                && db
+                    .run(move |conn| {
+                        Ok::<_, AppError>(
+                            crate::competency::budget::shortfall_for(conn, uid, year)?.is_some(),
+                        )
+                    })
+                    .await?;
+            let notice = if short {
+                "enrolled_over_budget"
+            } else {
+                "enrolled"
+            };
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/courses/{slug}?notice={notice}")))
+                .finish())
+        }
         Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
     }
 }

@@ -191,13 +191,7 @@ pub fn agency(a: usize) -> (String, String, &'static str) {
 
 /// The usual target level of a position kind (PermenPANRB 38/2017).
 pub fn target_level(kind: &str) -> i32 {
-    match kind {
-        "jpt_madya" | "fungsional_utama" => 5,
-        "jpt_pratama" | "fungsional_madya" => 4,
-        "administrator" | "fungsional_muda" => 3,
-        "pengawas" | "fungsional_pertama" => 2,
-        _ => 1,
-    }
+    crate::competency::profile::usual_level(kind).unwrap_or(1)
 }
 
 #[cfg(test)]

@@ -1,0 +1,138 @@
+//! The agency's JPM thresholds and JP conversion table over HTTP: a small form of its own on the
+//! standards (agency settings) page, posted to `/admin/agencies/{id}/standards/jp`; with a
+//! mistake, the form comes back on a page of its own (422) with what was typed and what is wrong.
+//! An agency admin for their own agency, a platform admin for any.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::activities::KINDS;
+use super::jp_settings::{self, JpSettings};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::csrf::CsrfForm;
+use crate::web::policy::AgencyAdmin;
+use crate::web::{html, redirect, Lang, Views};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/agencies/{id}/standards/jp", web::get().to(jp_page))
+        .route("/admin/agencies/{id}/standards/jp", web::post().to(save));
+}
+
+/// The form's values: from the stored settings, or as typed (`typed`: field → text).
+pub fn form_view(
+    s: &JpSettings,
+    typed: Option<&std::collections::HashMap<String, String>>,
+    errors: Vec<String>,
+    saved: bool,
+) -> Value {
+    let get = |field: &str, stored: String| -> String {
+        typed.and_then(|t| t.get(field).cloned()).unwrap_or(stored)
+    };
+    let kinds: Vec<Value> = KINDS
+        .iter()
+        .map(|k| {
+            let stored = s
+                .conversion
+                .get(*k)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            json!({
+                "code": k,
+                "key": format!("activities.kind.{k}"),
+                "value": get(&format!("jpd_{k}"), stored),
+            })
+        })
+        .collect();
+    json!({
+        "jpm_optimal": get("jpm_optimal", s.jpm_optimal.to_string()),
+        "jpm_meets": get("jpm_meets", s.jpm_meets.to_string()),
+        "kinds": kinds,
+        "errors": errors,
+        "saved": saved,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SavedQuery {
+    saved: String,
+}
+
+async fn jp_page(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: AgencyAdmin,
+    q: web::Query<SavedQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = me.agency(&db).await?;
+    let id = agency.id;
+    let s = db
+        .run(move |conn| Ok::<_, AppError>(jp_settings::load(conn, id)?))
+        .await?;
+    html(
+        &views,
+        &req,
+        StatusCode::OK,
+        "pages/admin_jp_settings",
+        json!({
+            "agency": agency,
+            "jp_settings": form_view(&s, None, Vec::new(), q.saved == "1"),
+        }),
+    )
+}
+
+async fn save(
+    req: HttpRequest,
+    views: web::Data<Views>,
+    db: web::Data<Db>,
+    me: AgencyAdmin,
+    form: CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let agency = me.agency(&db).await?;
+    let id = agency.id;
+    let by = me.user.id;
+    let typed = form.0;
+    let field = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let per_day: Vec<(String, String)> = typed
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("jpd_")
+                .map(|kind| (kind.to_string(), v.clone()))
+        })
+        .collect();
+    match jp_settings::parse(&field("jpm_optimal"), &field("jpm_meets"), &per_day) {
+        Ok(s) => {
+            db.run(move |conn| Ok::<_, AppError>(jp_settings::save(conn, id, &s, by)?))
+                .await?;
+            Ok(redirect(&format!(
+                "/admin/agencies/{id}/standards/jp?saved=1#jp-settings"
+            )))
+        }
+        Err(errors) => {
+            let lang = Lang::of(&req);
+            let mut messages: Vec<String> = Vec::new();
+            for (_, key) in &errors {
+                let m = views.text(lang, key);
+                if !messages.contains(&m) {
+                    messages.push(m);
+                }
+            }
+            let stored = db
+                .run(move |conn| Ok::<_, AppError>(jp_settings::load(conn, id)?))
+                .await?;
+            html(
+                &views,
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pages/admin_jp_settings",
+                json!({
+                    "agency": agency,
+                    "jp_settings": form_view(&stored, Some(&typed), messages, false),
+                }),
+            )
+        }
+    }
+}
