@@ -1075,6 +1075,40 @@ fn draw_larger_than_the_pool_is_an_error_at_the_draw_line() {
 }
 
 #[test]
+fn review_is_read_and_an_unknown_value_names_the_file_the_value_and_the_choices() {
+    use cakap::catalog::quiz::Review;
+    let pool = "## A\n\n= 1\n";
+    let out = load_ok(&course(&[("02-kuis.md", &quiz("", pool))]));
+    assert_eq!(
+        out.modules[1].quiz.as_ref().unwrap().review,
+        Review::AfterPass
+    );
+    for (text, want) in [
+        ("after_pass", Review::AfterPass),
+        ("after_last_attempt", Review::AfterLastAttempt),
+        ("always", Review::Always),
+        ("never", Review::Never),
+    ] {
+        let extra = format!("review = \"{text}\"\n");
+        let out = load_ok(&course(&[("02-kuis.md", &quiz(&extra, pool))]));
+        assert_eq!(out.modules[1].quiz.as_ref().unwrap().review, want);
+    }
+    let got = fails(
+        &course(&[("02-kuis.md", &quiz("review = \"setelah_lulus\"\n", pool))]),
+        &["02-kuis.md:4: review `setelah_lulus` is not known; use one of \"after_pass\", \"after_last_attempt\", \"always\", \"never\""],
+    );
+    assert_eq!(got.len(), 1, "{got:#?}");
+    // a quiz setting: not on a lesson
+    fails(
+        &course(&[(
+            "02-bacaan.md",
+            "+++\ntitle = \"B\"\nreview = \"never\"\n+++\n",
+        )]),
+        &["02-bacaan.md:3: unknown key `review`; `review` applies only to quizzes"],
+    );
+}
+
+#[test]
 fn all_errors_of_a_folder_are_reported_at_once() {
     let c = course(&[
         // jp missing

@@ -45,7 +45,19 @@ fn write_courses(root: &Path) {
         "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
     )
     .unwrap();
-    for (slug, quiz) in [("kursus-kuis", QUIZ), ("kursus-undian", DRAW_QUIZ)] {
+    let with_review = |review: &str| {
+        QUIZ.replace(
+            "pass_mark = 80\n",
+            &format!("pass_mark = 80\nreview = \"{review}\"\n"),
+        )
+    };
+    for (slug, quiz) in [
+        ("kursus-kuis", QUIZ.to_string()),
+        ("kursus-undian", DRAW_QUIZ.to_string()),
+        ("kursus-tanpa-kunci", with_review("never")),
+        ("kursus-selalu", with_review("always")),
+        ("kursus-terakhir", with_review("after_last_attempt")),
+    ] {
         let dir = root.join(slug);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -330,15 +342,24 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     let (_, result) = get_text(&client, app, &format!("/quiz/attempts/{first}")).await;
     assert!(result.contains("Nilai 0"), "{result}");
     assert!(result.contains("belum lulus"));
+    // marks and feedback, but not the key: failed with an attempt left (review = after_pass)
     for shown in [
         "UMPAN-SOAL-SATU",
         "UMPAN-OPSI-SALAH",
-        "UMPAN-OPSI-BENAR",
         "UMPAN-SOAL-EMPAT",
-        "JAWABAN-RAHASIA",
         "Pegawai Biasa",
+        "Kurang tepat",
     ] {
         assert!(result.contains(shown), "{shown} missing from the results");
+    }
+    for hidden in [
+        "UMPAN-OPSI-BENAR",
+        "JAWABAN-RAHASIA",
+        "Abdi Rakyat Terpilih",
+        "opt-right",
+        "chip pass\">Kunci",
+    ] {
+        assert!(!result.contains(hidden), "{hidden} shown before passing");
     }
 
     // a retried submission (even with right answers) grades once and answers the same
@@ -371,6 +392,19 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     let (_, result) = get_text(&client, app, &format!("/quiz/attempts/{second}")).await;
     assert!(result.contains("Nilai 100"), "{result}");
     assert!(result.contains("Selamat"));
+    // passed: the right answers now show, on the earlier attempt's page too
+    for (id, page) in [(second, result), (first, String::new())] {
+        let page = if page.is_empty() {
+            get_text(&client, app, &format!("/quiz/attempts/{id}"))
+                .await
+                .1
+        } else {
+            page
+        };
+        for shown in ["UMPAN-OPSI-BENAR", "JAWABAN-RAHASIA", "opt-right"] {
+            assert!(page.contains(shown), "{shown} missing after passing ({id})");
+        }
+    }
     let done: Vec<(i64, i32, Option<i32>)> = completions::table
         .filter(completions::enrollment_id.eq(e.id))
         .select((completions::version_id, completions::jp, completions::score))
@@ -604,4 +638,159 @@ async fn the_api_flow_with_a_bearer_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// Start an attempt at `slug`'s quiz through the API and submit it: all right, all wrong, or
+/// blank (`None`). Returns the graded response.
+async fn api_attempt(app: &TestApp, auth: &str, slug: &str, right: Option<bool>) -> Value {
+    let api = reqwest::Client::new();
+    let r = api
+        .post(app.url(&format!("/api/v1/courses/{slug}/modules/02-kuis/attempts")))
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "start at {slug}");
+    let v: Value = r.json().await.unwrap();
+    let id = v["attempt"]["id"].as_i64().unwrap();
+    let answers: serde_json::Map<String, Value> = match right {
+        Some(right) => answers_for(&v["paper"], right)
+            .into_iter()
+            .map(|(p, a)| (p.to_string(), a))
+            .collect(),
+        None => serde_json::Map::new(),
+    };
+    let r = api
+        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .header("Authorization", auth)
+        .json(&json!({ "answers": answers }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let graded: Value = r.json().await.unwrap();
+    assert_eq!(graded["status"], "graded");
+    // reading it back answers the same
+    let again: Value = api
+        .get(app.url(&format!("/api/v1/attempts/{id}")))
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, graded);
+    graded
+}
+
+/// The answer key is in `body` (JSON of a graded attempt, or its page): the accepted answers
+/// and the right options marked. A blank submission shows no option's feedback either, so
+/// `blank` also asks for the right option's feedback.
+fn key_shown(body: &str, blank: bool) -> bool {
+    let mut key = vec!["Abdi Rakyat Terpilih", "JAWABAN-RAHASIA"];
+    if blank {
+        key.push("UMPAN-OPSI-BENAR");
+    }
+    let right = body.contains("\"right\":true") || body.contains("opt-right");
+    let parts: Vec<_> = key.iter().filter(|k| body.contains(*k)).collect();
+    assert!(
+        parts.is_empty() || (parts.len() == key.len() && right),
+        "part of the key ({parts:?}, right marked: {right}) in {body}"
+    );
+    !parts.is_empty()
+}
+
+#[tokio::test]
+async fn the_review_setting_decides_when_right_answers_show_in_page_api_and_offline_copy() {
+    let s = setup().await;
+    let app = &s.app;
+    let email = "fajar@kab.go.id";
+    let uid = create_user(app, email);
+    let auth = format!("Bearer {}", bearer_token(app, email).await);
+    let browser = app.new_browser();
+    login(app, &browser, email).await;
+    let page_of = |v: &Value| format!("/quiz/attempts/{}", v["attempt"]["id"]);
+
+    // default (after_pass): a blank submission shows marks and feedback, not the right answers
+    enroll(app, uid, "kursus-kuis", false);
+    let blank = api_attempt(app, &auth, "kursus-kuis", None).await;
+    assert_eq!(blank["attempt"]["score"], 0);
+    let body = blank.to_string();
+    assert!(!key_shown(&body, true), "{body}");
+    assert!(!body.contains("\"accepted\""), "{body}");
+    assert!(!body.contains("\"right\""), "{body}");
+    assert!(
+        body.contains("UMPAN-SOAL-SATU"),
+        "question feedback is shown"
+    );
+    assert_eq!(blank["results"]["reveal"]["answers"], false);
+    assert_eq!(blank["results"]["review"], "after_pass");
+    for q in blank["results"]["questions"].as_array().unwrap() {
+        assert_eq!(q["correct"], false);
+    }
+    let (status, html) = get_text(&browser, app, &page_of(&blank)).await;
+    assert_eq!(status, 200);
+    assert!(!key_shown(&html, true));
+    assert!(!html.contains("opt-right"));
+    assert!(html.contains("Kurang tepat"));
+    assert!(html.contains("tampil setelah Anda lulus"), "{html}");
+    // the quiz page says when the key shows
+    let (_, quiz) = get_text(&browser, app, "/courses/kursus-kuis/02-kuis/quiz").await;
+    assert!(
+        quiz.contains("Kunci jawaban tampil setelah Anda lulus"),
+        "{quiz}"
+    );
+    // the offline copy of the course carries no key either
+    let (status, plan) = get_text(&browser, app, "/api/v1/courses/kursus-kuis/offline").await;
+    assert_eq!(status, 200, "{plan}");
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    for url in plan["urls"].as_array().unwrap() {
+        let (_, saved) = get_text(&browser, app, url.as_str().unwrap()).await;
+        assert_no_secrets(&format!("the offline copy ({url})"), &saved);
+    }
+    // pass: the right answers show, in the API and on the earlier attempt's page
+    let pass = api_attempt(app, &auth, "kursus-kuis", Some(true)).await;
+    assert_eq!(pass["attempt"]["passed"], true);
+    assert!(key_shown(&pass.to_string(), false));
+    let (_, html) = get_text(&browser, app, &page_of(&blank)).await;
+    assert!(key_shown(&html, true), "{html}");
+
+    // never: not after passing, not with no attempt left; marks and score only
+    enroll(app, uid, "kursus-tanpa-kunci", false);
+    let pass = api_attempt(app, &auth, "kursus-tanpa-kunci", Some(true)).await;
+    assert_eq!(pass["attempt"]["score"], 100);
+    assert!(pass["results"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["correct"] == true));
+    let last = api_attempt(app, &auth, "kursus-tanpa-kunci", None).await;
+    for v in [&pass, &last] {
+        let body = v.to_string();
+        assert!(!key_shown(&body, false), "{body}");
+        assert!(!body.contains("UMPAN-"), "no feedback under never: {body}");
+        let (_, html) = get_text(&browser, app, &page_of(v)).await;
+        assert!(!key_shown(&html, false));
+        assert!(!html.contains("UMPAN-"));
+        assert!(html.contains("tidak ditampilkan"));
+    }
+
+    // always: a blank first attempt already shows them
+    enroll(app, uid, "kursus-selalu", false);
+    let blank = api_attempt(app, &auth, "kursus-selalu", None).await;
+    assert!(key_shown(&blank.to_string(), true));
+    let (_, html) = get_text(&browser, app, &page_of(&blank)).await;
+    assert!(key_shown(&html, true));
+
+    // after_last_attempt: passing is not enough; the last attempt used is
+    enroll(app, uid, "kursus-terakhir", false);
+    let pass = api_attempt(app, &auth, "kursus-terakhir", Some(true)).await;
+    assert_eq!(pass["attempt"]["passed"], true);
+    assert!(!key_shown(&pass.to_string(), false));
+    assert!(!pass.to_string().contains("\"accepted\""));
+    let last = api_attempt(app, &auth, "kursus-terakhir", None).await;
+    assert!(key_shown(&last.to_string(), true));
+    let (_, html) = get_text(&browser, app, &page_of(&pass)).await;
+    assert!(key_shown(&html, false));
 }

@@ -942,3 +942,272 @@ async fn the_admin_standing_is_paged() {
     .await;
     assert_eq!(csv.lines().count(), 1 + 121);
 }
+
+/// The same JWT with one claim changed (signature kept).
+fn altered(jwt: &str, from: &str, to: &str) -> String {
+    let p: Vec<&str> = jwt.split('.').collect();
+    let body = String::from_utf8(URL_SAFE_NO_PAD.decode(p[1]).unwrap()).unwrap();
+    assert!(body.contains(from), "{body}");
+    format!(
+        "{}.{}.{}",
+        p[0],
+        URL_SAFE_NO_PAD.encode(body.replacen(from, to, 1)),
+        p[2]
+    )
+}
+
+async fn verify_api(app: &TestApp, body: Value) -> Value {
+    let r = Client::new()
+        .post(app.url("/api/v1/certificates/verify"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{body}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    write_courses(dir.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
+    let year = Utc::now().year();
+    let mut c = app.conn();
+    let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let other_agency =
+        orgs::create_agency(&mut c, "KAB-KLT", "Kabupaten Klaten", "kabupaten").unwrap();
+    person(
+        &mut c,
+        "admin@surakarta.go.id",
+        "Admin Kota",
+        a,
+        None,
+        None,
+        true,
+    );
+    let budi = person(
+        &mut c,
+        "budi@surakarta.go.id",
+        "Budi Santoso",
+        a,
+        None,
+        None,
+        false,
+    );
+    person(
+        &mut c,
+        "siti@surakarta.go.id",
+        "Siti Rahma",
+        a,
+        None,
+        None,
+        false,
+    );
+    person(
+        &mut c,
+        "admin@klaten.go.id",
+        "Admin Klaten",
+        other_agency,
+        None,
+        None,
+        true,
+    );
+    let admin = app.browser_as("admin@surakarta.go.id", PW).await;
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/admin/agencies/{a}/recognition?year={year}"),
+            &format!("/admin/agencies/{a}/recognition/letters"),
+            &[
+                ("year", &year.to_string()),
+                (&format!("person_{budi}"), "1"),
+                ("title", &format!("ASN Pembelajar Terbaik Tahun {year}")),
+                ("reason", "Atas capaian 44 JP pengembangan kompetensi."),
+                ("signatory_name", "Drs. Bambang Wijaya, M.M."),
+                ("signatory_title", "Sekretaris Daerah Kota Surakarta"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let letter = cakap::recognition::letters::of_user(&mut c, budi)
+        .unwrap()
+        .remove(0);
+    let base = format!("/me/letters/{}", letter.code);
+
+    // the holder: the page links the downloads; the JWT as issued, the Open Badge signed and not
+    let budi_b = app.browser_as("budi@surakarta.go.id", PW).await;
+    let (s, sheet) = text(&app, &budi_b, &base).await;
+    assert_eq!(s, 200);
+    for link in ["letter.jwt", "badge.jwt", "badge.json"] {
+        assert!(sheet.contains(&format!("{base}/{link}")), "{link}: {sheet}");
+    }
+    let r = budi_b
+        .get(app.url(&format!("{base}/letter.jwt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/jwt");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("piagam-PGH-"));
+    assert_eq!(r.text().await.unwrap(), letter.jwt);
+    let (s, badge_jwt) = text(&app, &budi_b, &format!("{base}/badge.jwt")).await;
+    assert_eq!(s, 200);
+    let jwks: Value = reqwest::get(app.url("/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = cakap::certificates::keys::from_jwks(&jwks);
+    let header = jsonwebtoken::decode_header(&badge_jwt).unwrap();
+    let key = keys
+        .iter()
+        .find(|k| Some(&k.kid) == header.kid.as_ref())
+        .expect("signed with a published key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_required_spec_claims(&["iss", "jti"]);
+    validation.validate_aud = false;
+    let badge =
+        jsonwebtoken::decode::<Value>(&badge_jwt, &key.decoding_key().unwrap(), &validation)
+            .expect("the badge's signature holds")
+            .claims;
+    assert!(badge["type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "OpenBadgeCredential"));
+    assert_eq!(
+        badge["credentialSubject"]["achievement"]["humanCode"],
+        letter.number.as_str()
+    );
+    assert_eq!(
+        badge["credentialSubject"]["achievement"]["achievementType"],
+        "Award"
+    );
+    let (s, badge_json) = text(&app, &budi_b, &format!("{base}/badge.json")).await;
+    assert_eq!(s, 200);
+    let badge_json: Value = serde_json::from_str(&badge_json).unwrap();
+    assert_eq!(badge_json["name"], letter.title.as_str());
+    assert_eq!(badge_json["issuer"]["name"], "Pemerintah Kota Surakarta");
+
+    // another learner, and another agency's admin: as if it did not exist; the agency's admin may
+    let siti_b = app.browser_as("siti@surakarta.go.id", PW).await;
+    let klaten = app.browser_as("admin@klaten.go.id", PW).await;
+    for b in [&siti_b, &klaten] {
+        for path in [
+            base.clone(),
+            format!("{base}/letter.jwt"),
+            format!("{base}/badge.jwt"),
+            format!("{base}/badge.json"),
+        ] {
+            assert_eq!(text(&app, b, &path).await.0, 404, "{path}");
+        }
+    }
+    let (s, body) = text(&app, &admin, &format!("{base}/letter.jwt")).await;
+    assert_eq!((s, body.as_str()), (200, letter.jwt.as_str()));
+
+    // the API verifies the letter by its code and by its JWT; a forged JWT is invalid
+    for body in [
+        serde_json::json!({ "code": letter.code }),
+        serde_json::json!({ "jwt": letter.jwt }),
+    ] {
+        let v = verify_api(&app, body).await;
+        assert_eq!(v["valid"], true, "{v}");
+        assert_eq!(v["status"], "valid");
+        assert_eq!(v["kind"], "letter");
+        assert_eq!(v["letter"]["number"], letter.number.as_str());
+        assert_eq!(v["letter"]["holder_name"], "Budi Santoso");
+    }
+    let forged = altered(&letter.jwt, "Budi Santoso", "Budi Santosa");
+    let v = verify_api(&app, serde_json::json!({ "jwt": forged })).await;
+    assert_eq!(
+        (v["valid"].clone(), v["status"].clone()),
+        (Value::Bool(false), "invalid".into()),
+        "{v}"
+    );
+    assert!(v["letter"].is_null());
+    let v = verify_api(&app, serde_json::json!({ "code": "0000000000000000000A" })).await;
+    assert_eq!(v["status"], "not_found", "{v}");
+    let r = Client::new()
+        .post(app.url("/api/v1/certificates/verify"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("problem+json"));
+
+    // the CLI verifies the code (database) and the JWT offline with a JWKS file
+    let data_dir = app.db.dir().join("data");
+    let jwks_file = app.db.dir().join("jwks-letter.json");
+    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cakap"));
+        cmd.current_dir(app.db.dir()).args(args);
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAKAP_")) {
+            cmd.env_remove(k);
+        }
+        cmd.env("CAKAP_DATABASE_URL", &app.db.url)
+            .env("CAKAP_DATA_DIR", &data_dir)
+            .env("CAKAP_LOG", "warn");
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["certificates", "verify", &letter.code]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("VALID"), "{out}");
+    assert!(
+        out.contains(&letter.number) && out.contains("Budi Santoso"),
+        "{out}"
+    );
+    let jwks_arg = jwks_file.to_str().unwrap();
+    let (code, out) = run(&["certificates", "verify", &letter.jwt, "--jwks", jwks_arg]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("VALID SIGNATURE"), "{out}");
+    let (code, out) = run(&["certificates", "verify", &forged, "--jwks", jwks_arg]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("INVALID"), "{out}");
+
+    // revoked: the API (code and JWT) and the CLI say so
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/admin/agencies/{a}/recognition?year={year}"),
+            &format!(
+                "/admin/agencies/{a}/recognition/letters/{}/revoke",
+                letter.code
+            ),
+            &[
+                ("reason", "Data capaian keliru dimasukkan."),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for body in [
+        serde_json::json!({ "code": letter.code }),
+        serde_json::json!({ "jwt": letter.jwt }),
+    ] {
+        let v = verify_api(&app, body).await;
+        assert_eq!(v["valid"], false, "{v}");
+        assert_eq!(v["status"], "revoked");
+        assert!(v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Data capaian keliru"));
+        assert_eq!(v["letter"]["status"], "revoked");
+    }
+    let (code, out) = run(&["certificates", "verify", &letter.code]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("REVOKED"), "{out}");
+}

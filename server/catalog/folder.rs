@@ -69,6 +69,7 @@ pub const QUIZ_KEYS: &[&str] = &[
     "time_limit_minutes",
     "shuffle",
     "draw",
+    "review",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,6 +140,8 @@ pub struct QuizOut {
     pub time_limit_minutes: Option<i32>,
     pub shuffle: bool,
     pub draw: Option<i32>,
+    /// When learners see the right answers.
+    pub review: quiz::Review,
     pub questions: Vec<QuestionOut>,
 }
 
@@ -725,7 +728,27 @@ fn module(
         let shuffle = f.boolean("shuffle", "shuffle = true").unwrap_or(true);
         let draw_line = f.line_of("draw");
         let draw = f.int("draw", false, 1, 1000, "draw = 10").map(|n| n as i32);
-        quiz_settings = Some((pass_mark, attempts, time_limit, shuffle, draw, draw_line));
+        let review_line = f.line_of("review");
+        let review = match f.string("review", false, "review = \"after_pass\"") {
+            None => quiz::Review::default(),
+            Some(v) => quiz::Review::parse(v.trim()).unwrap_or_else(|| {
+                let allowed: Vec<String> = quiz::Review::ALL
+                    .iter()
+                    .map(|r| format!("\"{}\"", r.code()))
+                    .collect();
+                f.sink.error(
+                    review_line,
+                    format!(
+                        "review `{v}` is not known; use one of {} (the default is \"after_pass\")",
+                        allowed.join(", ")
+                    ),
+                );
+                quiz::Review::default()
+            }),
+        };
+        quiz_settings = Some((
+            pass_mark, attempts, time_limit, shuffle, draw, draw_line, review,
+        ));
         f.finish(QUIZ_KEYS, |_| None);
     } else {
         f.finish(LESSON_KEYS, |k| {
@@ -744,7 +767,7 @@ fn module(
             html = r.html;
             headings = r.headings;
         }
-        Some((pass_mark, attempts, time_limit_minutes, shuffle, draw, draw_line)) => {
+        Some((pass_mark, attempts, time_limit_minutes, shuffle, draw, draw_line, review)) => {
             let body = quiz::parse(split.body, split.body_line, sink);
             let intro = body
                 .intro
@@ -779,6 +802,7 @@ fn module(
                 time_limit_minutes,
                 shuffle,
                 draw,
+                review,
                 questions,
             });
         }

@@ -436,6 +436,7 @@ pub fn insert_version(
                 modules::time_limit_minutes.eq(quiz.and_then(|q| q.time_limit_minutes)),
                 modules::shuffle.eq(quiz.map(|q| q.shuffle)),
                 modules::draw.eq(quiz.and_then(|q| q.draw)),
+                modules::review.eq(quiz.map(|q| q.review.code())),
             ))
             .returning(modules::id)
             .get_result(conn)?;

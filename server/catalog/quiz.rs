@@ -42,6 +42,50 @@ impl QuestionKind {
     }
 }
 
+/// When a learner sees a quiz's right answers (front matter `review`). Right/wrong marks and the
+/// score are shown after every graded attempt whatever the setting; the decision for one attempt
+/// is made in one place, `learning::grading::reveal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    /// Once the learner has passed the quiz or has no attempts left.
+    #[default]
+    AfterPass,
+    /// Only once the learner has no attempts left (never with unlimited attempts).
+    AfterLastAttempt,
+    /// After every graded attempt.
+    Always,
+    /// Never: marks and score only, no right answers and no feedback.
+    Never,
+}
+
+impl Review {
+    pub const ALL: [Review; 4] = [
+        Review::AfterPass,
+        Review::AfterLastAttempt,
+        Review::Always,
+        Review::Never,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Review::AfterPass => "after_pass",
+            Review::AfterLastAttempt => "after_last_attempt",
+            Review::Always => "always",
+            Review::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Review> {
+        Review::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    /// The stored value read back: a missing or unknown value is the default.
+    pub fn from_stored(s: Option<&str>) -> Review {
+        s.and_then(Review::parse).unwrap_or_default()
+    }
+}
+
 /// A numeric answer: a value with a tolerance (`14`, `14 ± 0.5`) or a range (`10..20`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

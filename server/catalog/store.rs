@@ -356,6 +356,8 @@ pub struct QuizInfo {
     pub time_limit_minutes: Option<i32>,
     pub shuffle: bool,
     pub draw: Option<i32>,
+    /// When learners see the right answers (`after_pass`, `after_last_attempt`, `always`, `never`).
+    pub review: super::quiz::Review,
     pub question_count: i64,
     /// How many questions one attempt asks.
     pub asked: i64,
@@ -408,6 +410,7 @@ pub fn module(
         Option<i32>,
         Option<bool>,
         Option<i32>,
+        Option<String>,
     )> = modules::table
         .filter(modules::version_id.eq(version_id))
         .filter(modules::slug.eq(module_slug))
@@ -423,6 +426,7 @@ pub fn module(
             modules::time_limit_minutes,
             modules::shuffle,
             modules::draw,
+            modules::review,
         ))
         .first(conn)
         .optional()?;
@@ -438,6 +442,7 @@ pub fn module(
         time_limit,
         shuffle,
         draw,
+        review,
     )) = row
     else {
         return Ok(None);
@@ -459,6 +464,7 @@ pub fn module(
             time_limit_minutes: time_limit,
             shuffle: shuffle.unwrap_or(true),
             draw,
+            review: super::quiz::Review::from_stored(review.as_deref()),
             question_count: count,
             asked: draw.map(|d| (d as i64).min(count)).unwrap_or(count),
         })

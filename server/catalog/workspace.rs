@@ -392,6 +392,7 @@ pub fn snapshot(conn: &mut DbConnection, version_id: i64) -> Result<Snapshot, Db
         Option<i32>,
         Option<bool>,
         Option<i32>,
+        Option<String>,
     )> = modules::table
         .filter(modules::version_id.eq(version_id))
         .order(modules::position)
@@ -406,6 +407,7 @@ pub fn snapshot(conn: &mut DbConnection, version_id: i64) -> Result<Snapshot, Db
             modules::time_limit_minutes,
             modules::shuffle,
             modules::draw,
+            modules::review,
         ))
         .load(conn)?;
     let module_ids: Vec<i64> = mods.iter().map(|m| m.0).collect();
@@ -446,12 +448,14 @@ pub fn snapshot(conn: &mut DbConnection, version_id: i64) -> Result<Snapshot, Db
         modules: mods
             .into_iter()
             .map(
-                |(id, slug, title, html, minutes, pass, attempts, limit, shuffle, draw)| {
+                |(id, slug, title, html, minutes, pass, attempts, limit, shuffle, draw, review)| {
                     ModuleSnap {
                         slug,
                         title,
                         body: format!(
-                            "{html}\u{1f}{minutes:?}{pass:?}{attempts:?}{limit:?}{shuffle:?}{draw:?}"
+                            "{html}\u{1f}{minutes:?}{pass:?}{attempts:?}{limit:?}{shuffle:?}{draw:?}{}",
+                            // a quiz published before `review` existed had the default
+                            super::quiz::Review::from_stored(review.as_deref()).code()
                         ),
                         questions: by_module.remove(&id).unwrap_or_default(),
                     }

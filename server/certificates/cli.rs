@@ -8,6 +8,7 @@ use super::keys::{self, Keyring, PublicKey};
 use super::model::Status;
 use super::{code, store};
 use crate::db::DbConnection;
+use crate::recognition::letters;
 
 /// The outcome of `cakap certificates verify`: lines to print and whether it is valid.
 #[derive(Debug, Clone)]
@@ -46,6 +47,91 @@ fn describe(claims: &Claims) -> Vec<String> {
     }
     lines.push(format!("verify at:   {}", claims.sub));
     lines
+}
+
+fn describe_letter(claims: &letters::Claims) -> Vec<String> {
+    let l = &claims.letter;
+    let mut lines = vec![
+        "letter:      letter of recognition (piagam penghargaan)".to_string(),
+        format!("number:      {}", l.number),
+        format!("holder:      {}", l.holder.name),
+    ];
+    if let Some(nip) = &l.holder.nip {
+        lines.push(format!("NIP:         {nip}"));
+    }
+    lines.push(format!("title:       {}", l.title));
+    lines.push(format!("reason:      {}", l.reason));
+    lines.push(format!("year:        {}", l.year));
+    lines.push(format!(
+        "issued:      {} by {} (signed by {}, {})",
+        l.issued_on, l.issuer, l.signatory.name, l.signatory.title
+    ));
+    lines.push(format!("verify at:   {}", claims.sub));
+    lines
+}
+
+/// Verify a letter of recognition's JWT with `keys`; with a database (`conn`), also that it is on
+/// record, matches the record and is not revoked.
+fn verify_letter(
+    jwt: &str,
+    keys: &[PublicKey],
+    conn: Option<&mut DbConnection>,
+    from_code: bool,
+) -> Result<Report, String> {
+    let claims = match credential::verify_as::<letters::Claims>(jwt, keys) {
+        Ok(c) => c,
+        Err(r) => {
+            return Ok(Report {
+                valid: false,
+                lines: vec![format!("INVALID: {r}")],
+            })
+        }
+    };
+    let mut lines = Vec::new();
+    let mut valid = true;
+    match conn {
+        Some(conn) => match letters::by_code(conn, &claims.jti).map_err(|e| e.to_string())? {
+            None => {
+                valid = false;
+                lines.push(
+                    "NOT FOUND: the signature holds but no letter of recognition with this code is on record"
+                        .into(),
+                );
+            }
+            Some(l) if letters::claims_of(&l, &claims.iss).letter != claims.letter => {
+                valid = false;
+                lines.push(
+                    "INVALID: the credential does not match the letter on record".into(),
+                );
+            }
+            Some(l) if l.revoked_at.is_some() => {
+                valid = false;
+                lines.push(format!(
+                    "REVOKED on {}: {}",
+                    l.revoked_at
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    l.revoked_reason.unwrap_or_default()
+                ));
+            }
+            Some(_) => lines.push("VALID: signature and status check out".into()),
+        },
+        None => lines.push(
+            "VALID SIGNATURE: signed by a known key (revocation is not visible offline; open the verification link to see it)"
+                .into(),
+        ),
+    }
+    if from_code {
+        lines.push(format!(
+            "key:         {}",
+            jsonwebtoken::decode_header(jwt)
+                .ok()
+                .and_then(|h| h.kid)
+                .unwrap_or_default()
+        ));
+    }
+    lines.extend(describe_letter(&claims));
+    Ok(Report { valid, lines })
 }
 
 /// Read a JWKS document from a file.
@@ -94,13 +180,18 @@ pub fn verify(
             );
         };
         match store::by_code(conn, &code).map_err(|e| e.to_string())? {
-            None => {
-                return Ok(Report {
-                    valid: false,
-                    lines: vec![format!("NOT FOUND: no certificate has the code {code}")],
-                })
-            }
             Some(s) => (s.certificate.jwt, true),
+            None => match letters::by_code(conn, &code).map_err(|e| e.to_string())? {
+                Some(l) => (l.jwt, true),
+                None => {
+                    return Ok(Report {
+                        valid: false,
+                        lines: vec![format!(
+                            "NOT FOUND: no certificate or letter of recognition has the code {code}"
+                        )],
+                    })
+                }
+            },
         }
     };
     let keys = match (&offline_keys, conn.as_deref_mut()) {
@@ -108,6 +199,10 @@ pub fn verify(
         (None, Some(conn)) => store::public_keys(conn).map_err(|e| e.to_string())?,
         (None, None) => return Err("no keys to verify with: pass --jwks FILE".into()),
     };
+    if credential::is_letter(&jwt) {
+        let db = if offline_keys.is_some() { None } else { conn };
+        return verify_letter(&jwt, &keys, db, from_code);
+    }
     let claims = match credential::verify(&jwt, &keys) {
         Ok(c) => c,
         Err(r @ Refusal::Expired) => {

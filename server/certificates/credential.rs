@@ -176,6 +176,21 @@ impl std::error::Error for Refusal {}
 /// Check a credential's signature and dates against these public keys; return its claims.
 /// Revocation is not visible here: ask the verification API for the status.
 pub fn verify(jwt: &str, keys: &[PublicKey]) -> Result<Claims, Refusal> {
+    verify_as::<Claims>(jwt, keys)
+}
+
+/// Whether a presented JWT is a letter of recognition's (its payload has a `letter` claim) rather
+/// than a certificate's. Read without checking the signature: it only picks how to verify it.
+pub fn is_letter(jwt: &str) -> bool {
+    jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(jwt.trim())
+        .is_ok_and(|d| d.claims.get("letter").is_some())
+}
+
+/// [`verify`] for any claims signed with the certificate keys (letters of recognition too).
+pub fn verify_as<C: serde::de::DeserializeOwned>(
+    jwt: &str,
+    keys: &[PublicKey],
+) -> Result<C, Refusal> {
     let header = jsonwebtoken::decode_header(jwt.trim())
         .map_err(|e| Refusal::Malformed(format!("cannot read the header ({e})")))?;
     if header.alg != Algorithm::EdDSA {
@@ -197,7 +212,7 @@ pub fn verify(jwt: &str, keys: &[PublicKey]) -> Result<Claims, Refusal> {
     validation.validate_exp = true;
     validation.validate_nbf = true;
     validation.leeway = 0;
-    jsonwebtoken::decode::<Claims>(jwt.trim(), &decoding, &validation)
+    jsonwebtoken::decode::<C>(jwt.trim(), &decoding, &validation)
         .map(|data| data.claims)
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature => Refusal::BadSignature,

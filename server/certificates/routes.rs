@@ -377,10 +377,17 @@ pub(crate) async fn lookup_api(
     }
 }
 
+/// What to verify: a signed credential (`jwt`) or a verification code (`code`); one of the two.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct VerifyBody {
-    /// A certificate credential (the JWT from a certificate's JSON or a holder's download).
-    jwt: String,
+    /// A certificate credential (the JWT from a certificate's JSON or a holder's download) or a
+    /// letter of recognition's signed JWT (the holder's `letter.jwt` download).
+    #[serde(default)]
+    jwt: Option<String>,
+    /// A verification code (20 letters and digits, as printed under the QR code) of a certificate
+    /// or a letter of recognition: its signed credential on record is verified.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// The verdict on a presented credential.
@@ -393,11 +400,91 @@ pub struct Verdict {
     pub status: String,
     /// Why it is not valid, in English.
     pub reason: Option<String>,
+    /// `certificate` or `letter` (a letter of recognition), when it is known which one it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// The certificate as we hold it, when the credential is genuine.
     pub certificate: Option<PublicCertificate>,
+    /// The letter of recognition as we hold it, when a genuine letter was presented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub letter: Option<crate::recognition::letters::PublicLetter>,
 }
 
-/// Verify a presented certificate credential: signature, dates and revocation.
+impl Verdict {
+    fn refused(status: &str, reason: String) -> Verdict {
+        Verdict {
+            valid: false,
+            status: status.into(),
+            reason: Some(reason),
+            kind: None,
+            certificate: None,
+            letter: None,
+        }
+    }
+}
+
+/// The verdict on a letter of recognition's JWT: signature, that it matches the letter on record,
+/// and revocation (letters do not expire).
+async fn verify_letter(
+    db: &Db,
+    req: &HttpRequest,
+    issuer: &Issuer,
+    jwt: &str,
+    keys: &[keys::PublicKey],
+) -> Result<Verdict, AppError> {
+    use crate::recognition::letters;
+    let claims = match credential::verify_as::<letters::Claims>(jwt, keys) {
+        Ok(c) => c,
+        Err(r) => {
+            let mut v = Verdict::refused("invalid", r.to_string());
+            v.kind = Some("letter".into());
+            return Ok(v);
+        }
+    };
+    let found = match lookup_any(db, req, claims.jti.clone()).await? {
+        Some(Found::Letter(l)) => *l,
+        _ => {
+            let mut v = Verdict::refused(
+                "not_found",
+                "the signature holds but no letter of recognition with this code is on record"
+                    .into(),
+            );
+            v.kind = Some("letter".into());
+            return Ok(v);
+        }
+    };
+    let same = letters::claims_of(&found, &issuer.base_url).letter == claims.letter;
+    let revoked = found.revoked_at.is_some();
+    let (status, reason) = match (same, revoked) {
+        (false, _) => (
+            "invalid",
+            Some("the credential does not match the letter on record".to_string()),
+        ),
+        (true, true) => (
+            "revoked",
+            Some(format!(
+                "the letter was revoked: {}",
+                found.revoked_reason.clone().unwrap_or_default()
+            )),
+        ),
+        (true, false) => ("valid", None),
+    };
+    Ok(Verdict {
+        valid: same && !revoked,
+        status: status.into(),
+        reason,
+        kind: Some("letter".into()),
+        certificate: None,
+        letter: Some(crate::recognition::letters::public(
+            &found,
+            &issuer.base_url,
+        )),
+    })
+}
+
+/// Verify a presented certificate credential or letter of recognition: signature, dates and
+/// revocation. Send `{"jwt": "…"}` (a certificate's credential or a letter's signed JWT) or
+/// `{"code": "…"}` (a verification code: the credential on record is verified).
 #[utoipa::path(
     post,
     path = "/api/v1/certificates/verify",
@@ -405,7 +492,7 @@ pub struct Verdict {
     request_body(content = VerifyBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The verdict (also when the credential is refused)", body = Verdict),
-        (status = 400, description = "The body is not JSON with a `jwt`", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not JSON with a `jwt` or a `code`", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many lookups from this address", body = crate::api::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -415,8 +502,36 @@ pub(crate) async fn verify_api(
     issuer: web::Data<Issuer>,
     body: web::Json<VerifyBody>,
 ) -> Result<HttpResponse, AppError> {
-    let jwt = body.into_inner().jwt;
+    let body = body.into_inner();
+    let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    let jwt = match (nonempty(body.jwt), nonempty(body.code)) {
+        (Some(jwt), _) => jwt,
+        (None, Some(code)) => match lookup_any(&db, &req, code).await? {
+            Some(Found::Certificate(s)) => s.certificate.jwt,
+            Some(Found::Letter(l)) => l.jwt,
+            None => {
+                return Ok(HttpResponse::Ok()
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .json(Verdict::refused(
+                        "not_found",
+                        "no certificate or letter of recognition has this code".into(),
+                    )))
+            }
+        },
+        (None, None) => {
+            return Err(AppError::BadRequest(
+                "send `jwt` (a certificate's credential or a letter's signed JWT) or `code` (a verification code)"
+                    .into(),
+            ))
+        }
+    };
     let keys = db.run(store::public_keys).await?;
+    if credential::is_letter(&jwt) {
+        let verdict = verify_letter(&db, &req, &issuer, &jwt, &keys).await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(verdict));
+    }
     let verdict = match credential::verify(&jwt, &keys) {
         Err(Refusal::Expired) => {
             // Still genuine: say which certificate it is.
@@ -437,12 +552,16 @@ pub(crate) async fn verify_api(
                         s.certificate.revoked_reason.clone().unwrap_or_default()
                     )),
                     certificate: Some(public(&s.certificate, &issuer)),
+                    kind: Some("certificate".into()),
+                    letter: None,
                 },
                 found => Verdict {
                     valid: false,
                     status: "expired".into(),
                     reason: Some(Refusal::Expired.to_string()),
                     certificate: found.map(|s| public(&s.certificate, &issuer)),
+                    kind: Some("certificate".into()),
+                    letter: None,
                 },
             }
         }
@@ -451,6 +570,8 @@ pub(crate) async fn verify_api(
             status: "invalid".into(),
             reason: Some(r.to_string()),
             certificate: None,
+            kind: None,
+            letter: None,
         },
         Ok(claims) => match lookup(&db, &req, claims.jti.clone()).await? {
             None => Verdict {
@@ -460,6 +581,8 @@ pub(crate) async fn verify_api(
                     "the signature holds but no certificate with this code is on record".into(),
                 ),
                 certificate: None,
+                kind: Some("certificate".into()),
+                letter: None,
             },
             Some(s) => {
                 let p = public(&s.certificate, &issuer);
@@ -485,6 +608,8 @@ pub(crate) async fn verify_api(
                         (Status::Valid, _) => None,
                     },
                     certificate: Some(p),
+                    kind: Some("certificate".into()),
+                    letter: None,
                 }
             }
         },

@@ -94,6 +94,7 @@ diesel::table! {
         time_limit_minutes -> Nullable<Integer>,
         shuffle -> Nullable<Bool>,
         draw -> Nullable<Integer>,
+        review -> Nullable<Text>,
     }
 }
 

@@ -26,9 +26,9 @@ use serde::Serialize;
 
 use super::draw::{self, Paper, PoolQuestion};
 use super::enroll::{self, Enrollment};
-use super::grading::{self, QuestionResult, Response};
+use super::grading::{self, QuestionResult, Response, Reveal};
 use crate::catalog::folder::AnswerKey;
-use crate::catalog::quiz::{Numeric, QuestionKind};
+use crate::catalog::quiz::{Numeric, QuestionKind, Review};
 use crate::db::schema::{
     course_versions, enrollments, modules, question_keys, questions, quiz_attempts,
 };
@@ -56,6 +56,8 @@ pub struct QuizModule {
     pub time_limit_minutes: Option<i32>,
     pub shuffle: bool,
     pub draw: Option<i32>,
+    /// When learners see the right answers.
+    pub review: Review,
     pub question_count: i64,
 }
 
@@ -236,6 +238,7 @@ type ModuleRow = (
     Option<i32>,
     Option<bool>,
     Option<i32>,
+    Option<String>,
 );
 
 fn quiz_module_where(
@@ -257,6 +260,7 @@ fn quiz_module_where(
             modules::time_limit_minutes,
             modules::shuffle,
             modules::draw,
+            modules::review,
         ))
         .into_boxed();
     if let Some(id) = module_id {
@@ -266,8 +270,19 @@ fn quiz_module_where(
         query = query.filter(modules::slug.eq(s.to_string()));
     }
     let row: Option<ModuleRow> = query.first(conn).optional()?;
-    let Some((id, version_id, slug, title, kind, pass_mark, attempts, time_limit, shuffle, draw)) =
-        row
+    let Some((
+        id,
+        version_id,
+        slug,
+        title,
+        kind,
+        pass_mark,
+        attempts,
+        time_limit,
+        shuffle,
+        draw,
+        review,
+    )) = row
     else {
         return Ok(None);
     };
@@ -295,6 +310,7 @@ fn quiz_module_where(
         time_limit_minutes: time_limit,
         shuffle: shuffle.unwrap_or(true),
         draw,
+        review: Review::from_stored(review.as_deref()),
         question_count,
     }))
 }
@@ -472,7 +488,14 @@ pub fn submit(
                 .ok_or_else(|| internal("enrollment vanished"))?;
             super::completion::complete_if_done(conn, &enrollment, issuer)?;
         }
-        let results = build_results(&attempt, scored.results, scored.pass_mark, scored.keyed);
+        let reveal = reveal_for(conn, &attempt)?;
+        let results = build_results(
+            &attempt,
+            scored.results,
+            scored.pass_mark,
+            scored.keyed,
+            reveal,
+        );
         Ok(Ok(Graded {
             attempt,
             graded_now: true,
@@ -719,7 +742,11 @@ pub struct ResultOption {
     pub index: usize,
     pub html: String,
     pub chosen: bool,
-    pub right: bool,
+    /// Whether this option is a right one: present only when the right answers may be shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right: Option<bool>,
+    /// The option's feedback: every option's once the right answers may be shown, before that
+    /// only a chosen option's (unless the quiz shows no feedback).
     pub feedback_html: Option<String>,
 }
 
@@ -732,10 +759,14 @@ pub struct ResultQuestion {
     pub correct: bool,
     pub options: Vec<ResultOption>,
     pub feedback_html: Option<String>,
+    /// Answered by typing (short answer, numeric).
+    pub text_answer: bool,
     /// What the learner typed (short answer, numeric).
     pub given_text: Option<String>,
-    /// The accepted answers (short answer) or the accepted value or range (numeric).
-    pub accepted: Vec<String>,
+    /// The accepted answers (short answer) or the accepted value or range (numeric): present
+    /// only when the right answers may be shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Vec<String>>,
 }
 
 /// A graded attempt, with everything that may be shown after grading.
@@ -751,6 +782,10 @@ pub struct ResultsView {
     pub correct_count: usize,
     /// The number of questions on the paper.
     pub total: usize,
+    /// The quiz's `review` setting.
+    pub review: Review,
+    /// What these results show (the right answers only when `reveal.answers`).
+    pub reveal: Reveal,
     pub questions: Vec<ResultQuestion>,
 }
 
@@ -779,7 +814,28 @@ pub fn results_view(
         .map(|q| q.pass_mark)
         .unwrap_or(100);
     let keyed = keyed_questions(conn, &attempt.paper)?;
-    Ok(Some(build_results(attempt, results, pass_mark, keyed)))
+    let reveal = reveal_for(conn, attempt)?;
+    Ok(Some(build_results(
+        attempt, results, pass_mark, keyed, reveal,
+    )))
+}
+
+/// What the results of `attempt` may show now, by the quiz's `review` setting and where its
+/// learner stands: passed in any graded attempt, attempts left ([`grading::reveal`]).
+pub fn reveal_for(conn: &mut DbConnection, attempt: &Attempt) -> Result<(Review, Reveal), DbError> {
+    let version_id: i64 = enrollments::table
+        .find(attempt.enrollment_id)
+        .select(enrollments::version_id)
+        .first(conn)?;
+    let Some(quiz) = quiz_module(conn, version_id, attempt.module_id)? else {
+        // no quiz settings to go by: show the least
+        return Ok((Review::Never, grading::reveal(Review::Never, false, None)));
+    };
+    let all = list(conn, attempt.enrollment_id, attempt.module_id)?;
+    let passed = all.iter().any(|a| a.passed == Some(true));
+    let used = all.iter().filter(|a| !a.is_open()).count() as i64;
+    let left = (quiz.attempts > 0).then(|| (i64::from(quiz.attempts) - used).max(0));
+    Ok((quiz.review, grading::reveal(quiz.review, passed, left)))
 }
 
 /// The results page's data from a graded attempt, its per-question results, the pass mark and
@@ -789,6 +845,7 @@ fn build_results(
     results: Vec<QuestionResult>,
     pass_mark: i32,
     keyed: Vec<Option<KeyedQuestion>>,
+    (review, reveal): (Review, Reveal),
 ) -> ResultsView {
     let mut questions = Vec::new();
     for (i, (item, q)) in attempt.paper.items.iter().zip(keyed).enumerate() {
@@ -808,12 +865,18 @@ fn build_results(
             .iter()
             .enumerate()
             .filter_map(|(k, src)| {
-                q.options.get(*src).map(|html| ResultOption {
-                    index: k,
-                    html: html.clone(),
-                    chosen: result.chosen.contains(src),
-                    right: right.contains(src),
-                    feedback_html: q.option_feedback.get(*src).cloned().flatten(),
+                q.options.get(*src).map(|html| {
+                    let chosen = result.chosen.contains(src);
+                    let feedback = reveal.answers || (reveal.feedback && chosen);
+                    ResultOption {
+                        index: k,
+                        html: html.clone(),
+                        chosen,
+                        right: reveal.answers.then(|| right.contains(src)),
+                        feedback_html: feedback
+                            .then(|| q.option_feedback.get(*src).cloned().flatten())
+                            .flatten(),
+                    }
                 })
             })
             .collect();
@@ -821,11 +884,12 @@ fn build_results(
             position: i + 1,
             kind: q.kind,
             prompt_html: q.prompt_html,
-            correct: result.correct,
+            correct: reveal.marks && result.correct,
             options,
-            feedback_html: q.feedback_html,
+            feedback_html: q.feedback_html.filter(|_| reveal.feedback),
+            text_answer: matches!(q.kind, QuestionKind::ShortAnswer | QuestionKind::Numeric),
             given_text: result.given_text,
-            accepted,
+            accepted: reveal.answers.then_some(accepted),
         });
     }
     ResultsView {
@@ -838,6 +902,8 @@ fn build_results(
         pass_mark,
         correct_count: results.iter().filter(|r| r.correct).count(),
         total: attempt.paper.items.len(),
+        review,
+        reveal,
         questions,
     }
 }

@@ -13,7 +13,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::folder::AnswerKey;
-use crate::catalog::quiz::{fold_short_answer, parse_number, QuestionKind};
+use crate::catalog::quiz::{fold_short_answer, parse_number, QuestionKind, Review};
 
 /// Seconds a submission may arrive after the deadline and still count: the page's timer submits
 /// at zero, and the request needs a moment to get through a slow link.
@@ -125,6 +125,41 @@ pub fn passed(score: i32, pass_mark: i32) -> bool {
     score >= pass_mark
 }
 
+/// What a graded attempt's results may show, decided by [`reveal`]. Every place that shows
+/// results (the result page, the attempt API, earlier attempts' pages) builds them through this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reveal {
+    /// Per question right or wrong, and the score (always true: the learner may know how they did).
+    pub marks: bool,
+    /// The question's feedback, and the feedback of the options the learner chose.
+    pub feedback: bool,
+    /// The right options, the accepted answers, and every option's feedback.
+    pub answers: bool,
+}
+
+/// What the results of a quiz with setting `review` may show to a learner who has `passed` it
+/// (in any graded attempt) and has `attempts_left` (`None`: unlimited):
+///
+/// - `after_pass`: marks and feedback always; the right answers once passed or no attempt left;
+/// - `after_last_attempt`: marks and feedback always; the right answers once no attempt is left
+///   (passing alone does not show them; with unlimited attempts they are never shown);
+/// - `always`: everything after every graded attempt;
+/// - `never`: marks and score only, neither the right answers nor any feedback.
+pub fn reveal(review: Review, passed: bool, attempts_left: Option<i64>) -> Reveal {
+    let none_left = attempts_left.is_some_and(|n| n <= 0);
+    let (feedback, answers) = match review {
+        Review::AfterPass => (true, passed || none_left),
+        Review::AfterLastAttempt => (true, none_left),
+        Review::Always => (true, true),
+        Review::Never => (false, false),
+    };
+    Reveal {
+        marks: true,
+        feedback,
+        answers,
+    }
+}
+
 /// The attempt that counts, among submitted attempts `(id, score, passed, submitted_at)`.
 ///
 /// A passing attempt beats any failing one; among those, the highest score wins, then the earliest
@@ -215,6 +250,49 @@ mod tests {
             .unwrap()
             .and_hms_opt(h, m, s)
             .unwrap()
+    }
+
+    // ---- review -------------------------------------------------------------------------
+
+    #[test]
+    fn right_answers_are_shown_only_as_the_review_setting_says() {
+        let answers = |review, passed, left| reveal(review, passed, left).answers;
+        // after_pass (the default): once passed, or no attempt left
+        assert_eq!(Review::default(), Review::AfterPass);
+        assert!(!answers(Review::AfterPass, false, Some(1)));
+        assert!(!answers(Review::AfterPass, false, None));
+        assert!(answers(Review::AfterPass, true, Some(2)));
+        assert!(answers(Review::AfterPass, true, None));
+        assert!(answers(Review::AfterPass, false, Some(0)));
+        // after_last_attempt: passing alone is not enough
+        assert!(!answers(Review::AfterLastAttempt, true, Some(1)));
+        assert!(!answers(Review::AfterLastAttempt, true, None));
+        assert!(!answers(Review::AfterLastAttempt, false, None));
+        assert!(answers(Review::AfterLastAttempt, false, Some(0)));
+        assert!(answers(Review::AfterLastAttempt, true, Some(0)));
+        // always / never
+        for (passed, left) in [
+            (false, Some(2)),
+            (true, Some(0)),
+            (false, None),
+            (true, None),
+        ] {
+            assert!(answers(Review::Always, passed, left));
+            assert!(!answers(Review::Never, passed, left));
+            assert!(!reveal(Review::Never, passed, left).feedback);
+            for r in Review::ALL {
+                assert!(reveal(r, passed, left).marks, "{r:?}");
+            }
+        }
+        // marks and feedback without the answers before passing
+        assert_eq!(
+            reveal(Review::AfterPass, false, Some(2)),
+            Reveal {
+                marks: true,
+                feedback: true,
+                answers: false
+            }
+        );
     }
 
     // ---- single choice --------------------------------------------------------------------

@@ -115,6 +115,135 @@ pub fn claims_of(l: &Letter, base_url: &str) -> Claims {
     }
 }
 
+/// The public view of a letter, for the verification API: what the letter shows, its status and
+/// its signed JWT.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicLetter {
+    /// `valid` or `revoked` (letters do not expire).
+    pub status: String,
+    pub number: String,
+    pub code: String,
+    pub verify_url: String,
+    pub holder_name: String,
+    /// Partly masked.
+    pub holder_nip: Option<String>,
+    /// The issuing agency.
+    pub agency: String,
+    pub title: String,
+    pub reason: String,
+    pub year: i32,
+    /// `YYYY-MM-DD`
+    pub issued_on: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub revoked_on: Option<String>,
+    pub revoked_reason: Option<String>,
+    /// Key id of the signing key (see `/.well-known/jwks.json`).
+    pub kid: String,
+    /// The signed letter (EdDSA JWT).
+    pub jwt: String,
+}
+
+pub fn public(l: &Letter, base_url: &str) -> PublicLetter {
+    let ymd = |t: NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    PublicLetter {
+        status: if l.revoked_at.is_some() {
+            "revoked"
+        } else {
+            "valid"
+        }
+        .into(),
+        number: l.number.clone(),
+        code: l.code.clone(),
+        verify_url: l.verify_url(base_url),
+        holder_name: l.holder_name.clone(),
+        holder_nip: l.holder_nip.as_deref().map(mask_nip),
+        agency: l.agency.clone(),
+        title: l.title.clone(),
+        reason: l.reason.clone(),
+        year: l.year,
+        issued_on: ymd(l.issued_at),
+        signatory_name: l.signatory_name.clone(),
+        signatory_title: l.signatory_title.clone(),
+        revoked_on: l.revoked_at.map(ymd),
+        revoked_reason: l.revoked_reason.clone(),
+        kid: l.kid.clone(),
+        jwt: l.jwt.clone(),
+    }
+}
+
+/// The download name of a letter's files: `piagam-PGH-2026-000001`.
+pub fn file_stem(l: &Letter) -> String {
+    let number: String = l
+        .number
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+        .collect();
+    format!("piagam-{number}")
+}
+
+/// The letter as an Open Badges 3.0 `OpenBadgeCredential` (achievement type `Award`), unsigned;
+/// the NIP is never included. Signed with [`crate::certificates::badge`]'s key as a VC-JWT by
+/// [`sign_badge`].
+pub fn badge(l: &Letter, base_url: &str) -> serde_json::Value {
+    let base = base_url.trim_end_matches('/');
+    let at = l
+        .issued_at
+        .and_utc()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    serde_json::json!({
+        "@context": crate::certificates::badge::CONTEXTS,
+        "id": l.verify_url(base_url),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": l.title,
+        "description": format!("Piagam Penghargaan nomor {}: {}.", l.number, l.title),
+        "issuer": {
+            "id": base,
+            "type": ["Profile"],
+            "name": l.agency,
+            "url": base,
+        },
+        "validFrom": at,
+        "awardedDate": at,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": l.holder_name,
+                "identityType": "name",
+                "hashed": false,
+            }],
+            "achievement": {
+                "id": l.verify_url(base_url),
+                "type": ["Achievement"],
+                "achievementType": "Award",
+                "name": l.title,
+                "description": l.reason,
+                "criteria": { "narrative": l.reason },
+                "humanCode": l.number,
+                "inLanguage": "id",
+            },
+        },
+    })
+}
+
+/// The Open Badge signed as a VC-JWT (the payload is the credential, with `iss`, `jti`, `nbf`,
+/// `iat` added), with the certificate key.
+pub fn sign_badge(
+    l: &Letter,
+    base_url: &str,
+    signer: &crate::certificates::keys::Signer,
+) -> Result<String, String> {
+    let mut claims = badge(l, base_url);
+    let issued = l.issued_at.and_utc().timestamp();
+    claims["iss"] = serde_json::json!(base_url.trim_end_matches('/'));
+    claims["jti"] = serde_json::json!(l.verify_url(base_url));
+    claims["nbf"] = serde_json::json!(issued);
+    claims["iat"] = serde_json::json!(issued);
+    signer.sign("JWT", &claims)
+}
+
 /// What the issuing form says.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -21,7 +21,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::AgencyAdmin;
+use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -29,6 +29,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me/recognition/visibility", web::post().to(visibility))
         .route("/me/standing", web::get().to(colleagues))
         .route("/me/letters/{code}", web::get().to(letter_page))
+        .route("/me/letters/{code}/letter.jwt", web::get().to(letter_jwt))
+        .route(
+            "/me/letters/{code}/badge.jwt",
+            web::get().to(letter_badge_jwt),
+        )
+        .route(
+            "/me/letters/{code}/badge.json",
+            web::get().to(letter_badge_json),
+        )
         .route(
             "/admin/agencies/{id}/recognition",
             web::get().to(admin_page),
@@ -265,24 +274,101 @@ async fn colleagues(
     )
 }
 
-/// The holder's printable letter.
+/// A letter by code for its holder, or an administrator who sees the holder; anyone else is
+/// answered as if it did not exist (the public page is `/v/{code}`).
+async fn held(
+    db: &Db,
+    me: &CurrentUser,
+    admin: Option<AdminOf>,
+    raw: String,
+) -> Result<Letter, AppError> {
+    let Some(code) = crate::certificates::code::normalize(&raw) else {
+        return Err(AppError::NotFound);
+    };
+    let me_id = me.id;
+    db.run(move |conn| {
+        let Some(letter) = letters::by_code(conn, &code)? else {
+            return Err(AppError::NotFound);
+        };
+        if letter.user_id == me_id {
+            return Ok(letter);
+        }
+        let Some(admin) = admin else {
+            return Err(AppError::NotFound);
+        };
+        match crate::accounts::users::find(conn, letter.user_id)? {
+            Some(holder) if admin.sees(&holder) => Ok(letter),
+            _ => Err(AppError::NotFound),
+        }
+    })
+    .await
+}
+
+fn download(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body)
+}
+
+/// The signed letter as issued (EdDSA JWT, verifiable with `/.well-known/jwks.json`).
+async fn letter_jwt(
+    db: web::Data<Db>,
+    me: CurrentUser,
+    admin: Option<AdminOf>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let l = held(&db, &me, admin, path.into_inner()).await?;
+    let name = format!("{}.jwt", letters::file_stem(&l));
+    Ok(download("application/jwt", &name, l.jwt.into_bytes()))
+}
+
+/// The letter as an Open Badges 3.0 credential signed as a VC-JWT.
+async fn letter_badge_jwt(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    admin: Option<AdminOf>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let l = held(&db, &me, admin, path.into_inner()).await?;
+    let jwt =
+        letters::sign_badge(&l, &issuer.base_url, &issuer.signer).map_err(AppError::Internal)?;
+    let name = format!("{}-openbadge.jwt", letters::file_stem(&l));
+    Ok(download("application/jwt", &name, jwt.into_bytes()))
+}
+
+/// The letter as an Open Badges 3.0 credential (unsigned JSON).
+async fn letter_badge_json(
+    db: web::Data<Db>,
+    issuer: web::Data<Issuer>,
+    me: CurrentUser,
+    admin: Option<AdminOf>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let l = held(&db, &me, admin, path.into_inner()).await?;
+    let body = serde_json::to_vec_pretty(&letters::badge(&l, &issuer.base_url))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = format!("{}-openbadge.json", letters::file_stem(&l));
+    Ok(download("application/json", &name, body))
+}
+
+/// The holder's printable letter (also for an administrator who sees the holder).
 async fn letter_page(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
     issuer: web::Data<Issuer>,
     me: CurrentUser,
+    admin: Option<AdminOf>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let Some(code) = crate::certificates::code::normalize(&path.into_inner()) else {
-        return Err(AppError::NotFound);
-    };
-    let letter = db
-        .run(move |conn| Ok::<_, AppError>(letters::by_code(conn, &code)?))
-        .await?
-        .filter(|l| l.user_id == me.id)
-        .ok_or(AppError::NotFound)?;
+    let letter = held(&db, &me, admin, path.into_inner()).await?;
     let mut v = letter_json(&letter, &issuer, lang);
     v["qr"] = json!(qr::svg(&letter.verify_url(&issuer.base_url)));
     views.page(
