@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -116,11 +115,13 @@ async fn page(
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
-    let (list, dict) = db
+    let now = crate::web::now(req);
+    let (list, dict, zone) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
                 store::dictionary(conn)?,
+                crate::clock::zone_of_user(conn, user_id)?,
             ))
         })
         .await?;
@@ -171,7 +172,7 @@ async fn page(
             "v": values,
             "notice_key": notice,
             "max_mb": MAX_FILE_BYTES / (1024 * 1024),
-            "today": Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+            "today": zone.today(now).format("%Y-%m-%d").to_string(),
         }),
     )?;
     let status = if errors.is_empty() {
@@ -235,14 +236,21 @@ async fn create(
         "ended": raw.ended, "jp": raw.jp, "competency": raw.competency, "level": raw.level,
         "cost": cost_text,
     });
-    let codes: Vec<String> = db
-        .run(store::dictionary)
-        .await?
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
+    let uid = me.id;
+    let (dict, zone) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                store::dictionary(conn)?,
+                crate::clock::zone_of_user(conn, uid)?,
+            ))
+        })
+        .await?;
+    let codes: Vec<String> = dict.into_iter().map(|c| c.code).collect();
+    // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
+    // day has ended
+    let today = zone.today(crate::web::now(&req));
     let mut errors: Vec<(&'static str, String)> =
-        match activities::validate(&raw, &codes, Utc::now().date_naive()) {
+        match activities::validate(&raw, &codes, today) {
             Ok(_) => Vec::new(),
             Err(e) => e
                 .into_iter()
@@ -269,7 +277,7 @@ async fn create(
     if !errors.is_empty() {
         return page(&req, &db, &views, me.id, errors, values, None).await;
     }
-    let new = activities::validate(&raw, &codes, Utc::now().date_naive())
+    let new = activities::validate(&raw, &codes, today)
         .map_err(|_| AppError::Internal("validation changed its mind".into()))?;
     let user_id = me.id;
     db.run(move |conn| {
