@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -104,11 +104,12 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .to_string()
 }
 
-/// Today in Indonesia, judged at UTC+9 so a date that has begun anywhere in Indonesia is not
-/// "in the future".
-fn today() -> NaiveDate {
-    let wit = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
-    Utc::now().with_timezone(&wit).date_naive()
+/// Today in the agency's time zone (an assessment dated after it is "in the future").
+fn today(
+    conn: &mut crate::db::DbConnection,
+    agency_id: i64,
+) -> Result<NaiveDate, crate::db::DbError> {
+    Ok(crate::clock::zone_of_agency(conn, Some(agency_id))?.today(Utc::now().naive_utc()))
 }
 
 fn done_key(done: &str) -> Option<&'static str> {
@@ -515,12 +516,13 @@ async fn assessments_view(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (recent, dict, basis) = db
+    let (recent, dict, basis, today) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::recent_assessments(conn, id, RECENT)?,
                 store::dictionary(conn)?,
                 admin::settings(conn, id)?.basis,
+                today(conn, id)?,
             ))
         })
         .await?;
@@ -547,7 +549,7 @@ async fn assessments_view(
         })
         .collect();
     let form = state.form.unwrap_or_else(|| AssessmentForm {
-        date: today().format("%Y-%m-%d").to_string(),
+        date: today.format("%Y-%m-%d").to_string(),
         ..Default::default()
     });
     let failed = state.error.is_some() || !state.problems.is_empty();
@@ -598,7 +600,8 @@ async fn add_assessment(
                 date: &g.date,
                 source: &g.source,
             };
-            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today())?)
+            let today = today(conn, id)?;
+            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today)?)
         })
         .await?;
     match result {
@@ -630,7 +633,8 @@ async fn import_assessments(
     let text_in = csv.clone();
     let result = db
         .run(move |conn| {
-            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today())?)
+            let today = today(conn, id)?;
+            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today)?)
         })
         .await?;
     let state = match result {
