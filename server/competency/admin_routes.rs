@@ -153,6 +153,8 @@ async fn choose(
 struct SettingsForm {
     gap_basis: String,
     jp_target: String,
+    /// Asia/Jakarta | Asia/Makassar | Asia/Jayapura; absent: unchanged.
+    time_zone: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -195,13 +197,14 @@ async fn standards_view(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (settings, positions, targets, dict) = db
+    let (settings, positions, targets, dict, stored_zone) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::settings(conn, id)?,
                 orgs::positions(conn, id)?,
                 admin::agency_targets(conn, id)?,
                 store::dictionary(conn)?,
+                admin::time_zone(conn, id)?,
             ))
         })
         .await?;
@@ -241,7 +244,17 @@ async fn standards_view(
             .jp_target
             .map(|n| n.to_string())
             .unwrap_or_default(),
+        time_zone: crate::clock::zone_of_stored(stored_zone.as_deref())
+            .name()
+            .to_string(),
     });
+    let zones: Vec<Value> = crate::clock::Zone::ALL
+        .iter()
+        .map(|z| {
+            json!({"name": z.name(), "label": z.label(),
+                   "selected": z.name() == form.time_zone})
+        })
+        .collect();
     let bases: Vec<Value> = [Basis::Assessed, Basis::Evidence]
         .iter()
         .map(|b| {
@@ -267,6 +280,8 @@ async fn standards_view(
             "has_dictionary": !dict.is_empty(),
             "bases": bases,
             "settings": {"jp_target": form.jp_target},
+            "zones": zones,
+            "platform_zone": crate::clock::platform_default().name(),
             "jp_min": admin::JP_TARGET_MIN,
             "jp_max": admin::JP_TARGET_MAX,
             "jp_minimum": super::jp::MINIMUM,
@@ -294,7 +309,19 @@ async fn save_settings(
     let g = f.clone();
     let result = db
         .run(move |conn| {
-            Ok::<_, AppError>(admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)?)
+            // the zone is checked first, so a refused one changes nothing
+            if !g.time_zone.trim().is_empty() && crate::clock::Zone::parse(&g.time_zone).is_none() {
+                return Ok(Err(Refusal::TimeZone));
+            }
+            if let Err(r) = admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)? {
+                return Ok(Err(r));
+            }
+            if !g.time_zone.trim().is_empty() {
+                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone)? {
+                    return Ok(Err(r));
+                }
+            }
+            Ok::<_, AppError>(Ok(()))
         })
         .await?;
     match result {
