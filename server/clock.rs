@@ -141,7 +141,9 @@ pub fn set_platform_default(zone: Zone) {
 /// An agency's stored choice (`NULL`: the platform default; an unknown value is read as the
 /// default too, it cannot be written).
 pub fn zone_of_stored(stored: Option<&str>) -> Zone {
-    stored.and_then(Zone::parse).unwrap_or_else(platform_default)
+    stored
+        .and_then(Zone::parse)
+        .unwrap_or_else(platform_default)
 }
 
 /// The zone of an agency; `None` (no agency) is the platform default.
@@ -304,7 +306,10 @@ mod tests {
         assert_eq!(Zone::Wit.date_of(at), day("2026-12-07"));
         assert_eq!(Zone::Wit.time_label(at), "23:30 WIT");
         // 00:30 WIT on 8 December is 15:30 UTC on 7 December: dated 8 December in WIT
-        assert_eq!(Zone::Wit.date_of(utc("2026-12-07 15:30")), day("2026-12-08"));
+        assert_eq!(
+            Zone::Wit.date_of(utc("2026-12-07 15:30")),
+            day("2026-12-08")
+        );
         assert_eq!(
             Zone::Wit.day_bounds(day("2026-12-08")),
             (utc("2026-12-07 15:00"), utc("2026-12-08 15:00"))

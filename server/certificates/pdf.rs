@@ -346,9 +346,15 @@ impl Canvas {
                 );
             }
         }
-        let mut dates = format!("Diselesaikan pada {}", tanggal(c.zone.local(c.completed_at)));
+        let mut dates = format!(
+            "Diselesaikan pada {}",
+            tanggal(c.zone.local(c.completed_at))
+        );
         if let Some(until) = c.expires_at {
-            dates.push_str(&format!("  \u{b7}  Berlaku sampai {}", tanggal(c.zone.local(until))));
+            dates.push_str(&format!(
+                "  \u{b7}  Berlaku sampai {}",
+                tanggal(c.zone.local(until))
+            ));
         }
         add(19.0, Font::Regular, 10.5, INK, winansi(&dates));
 

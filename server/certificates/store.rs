@@ -443,7 +443,10 @@ pub fn search(
                 .or(certificates::course_title.like(like)),
         );
     }
-    Ok(q.load::<Row>(conn)?.into_iter().map(|r| from_row(conn, r)).collect())
+    Ok(q.load::<Row>(conn)?
+        .into_iter()
+        .map(|r| from_row(conn, r))
+        .collect())
 }
 
 /// Why a revocation did not happen.

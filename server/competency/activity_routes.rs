@@ -249,14 +249,13 @@ async fn create(
     // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
     // day has ended
     let today = zone.today(crate::web::now(&req));
-    let mut errors: Vec<(&'static str, String)> =
-        match activities::validate(&raw, &codes, today) {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .into_iter()
-                .map(|(f, k)| (f, views.text(lang, k)))
-                .collect(),
-        };
+    let mut errors: Vec<(&'static str, String)> = match activities::validate(&raw, &codes, today) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .into_iter()
+            .map(|(f, k)| (f, views.text(lang, k)))
+            .collect(),
+    };
     let cost = match budget::parse_optional_amount(&cost_text) {
         Ok(c) => c,
         Err(e) => {
