@@ -26,6 +26,7 @@ pub const KEYS: &[&str] = &[
     "db_pool_size",
     "workers",
     "reminder_delay",
+    "time_zone",
     "log",
     "mail.transport",
     "mail.from",
@@ -70,6 +71,12 @@ pub struct Config {
     pub log: String,
     pub mail: MailConfig,
     pub certificates: CertificateConfig,
+    /// The platform's time zone (`time_zone`): people without an agency and agencies that never
+    /// chose one decide dates in it. See [`crate::clock`].
+    pub time_zone: crate::clock::Zone,
+    /// Where handlers read "now": always the system clock, except in tests, which may set a
+    /// fixed one on the built `Config` (no setting or variable reaches it).
+    pub clock: crate::clock::Clock,
 }
 
 /// What issued certificates say about who issued them.
@@ -399,6 +406,15 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
     let delay_raw = take("reminder_delay", "60");
     let reminder_delay = parse_range(&delay_raw, "reminder_delay", 0, 86_400)?;
 
+    let zone_raw = take("time_zone", "Asia/Jakarta");
+    let time_zone = crate::clock::Zone::parse(&zone_raw.value).ok_or_else(|| {
+        zone_raw.invalid(
+            "time_zone",
+            "not one of Indonesia's three time zones",
+            crate::clock::ACCEPTED,
+        )
+    })?;
+
     let log_raw = take("log", "info");
     if tracing_subscriber::EnvFilter::try_new(&log_raw.value).is_err() {
         return Err(log_raw.invalid(
@@ -524,6 +540,8 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         db_pool_size,
         workers,
         reminder_delay,
+        time_zone,
+        clock: crate::clock::Clock::system(),
         log,
         mail: MailConfig {
             transport,
@@ -615,6 +633,23 @@ mod tests {
             .to_string();
         assert!(
             e.contains("CAKAP_TRUSTED_PROXIES") && e.contains("hops"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn time_zone_is_one_of_the_three_and_defaults_to_wib() {
+        use crate::clock::Zone;
+        let c = Config::from_sources(None, false, &env(&[])).unwrap();
+        assert_eq!(c.time_zone, Zone::Wib);
+        let c = Config::from_sources(None, false, &env(&[("CAKAP_TIME_ZONE", "Asia/Jayapura")]))
+            .unwrap();
+        assert_eq!(c.time_zone, Zone::Wit);
+        let e = Config::from_sources(None, false, &env(&[("CAKAP_TIME_ZONE", "Asia/Tokyo")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("CAKAP_TIME_ZONE") && e.contains("Asia/Makassar"),
             "{e}"
         );
     }

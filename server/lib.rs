@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod catalog;
 pub mod certificates;
+pub mod clock;
 pub mod competency;
 pub mod config;
 pub mod db;

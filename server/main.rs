@@ -190,6 +190,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    cakap::clock::set_platform_default(config.time_zone);
     if let Command::Courses(CoursesCommand::Check { dirs }) = &cli.command {
         let ok = cakap::catalog::check::run(
             dirs,

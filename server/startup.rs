@@ -72,6 +72,7 @@ pub struct State {
 impl State {
     /// Open the database (migrating it), read or create the secrets, load templates.
     pub async fn build(config: Config) -> Result<State, StartError> {
+        crate::clock::set_platform_default(config.time_zone);
         let url = config.database.clone();
         let pool_size = config.db_pool_size;
         let db = tokio::task::spawn_blocking(move || Db::open(&url, pool_size))

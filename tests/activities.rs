@@ -348,3 +348,60 @@ async fn the_activity_form_keeps_the_certificate_number() {
     let html = text(&app, &b, "/me/activities").await;
     assert!(html.contains("STTPL/0042/BPSDM/2026"), "{html}");
 }
+
+/// 03:18 WIB on 10 March 2027 is 20:18 UTC on 9 March: an activity that ended "today" (10 March)
+/// has ended in the person's zone (WIB, the platform default, for an agency that never chose);
+/// 11 March is still refused as not finished.
+#[tokio::test]
+async fn an_activity_that_ended_today_in_wib_is_accepted_at_0318_wib() {
+    use cakap::db::schema::users as users_t;
+    use diesel::prelude::*;
+    let root = tempfile::tempdir().unwrap();
+    write_courses(root.path());
+    let at = chrono::NaiveDate::from_ymd_opt(2027, 3, 9)
+        .unwrap()
+        .and_hms_opt(20, 18, 0)
+        .unwrap();
+    let app = common::spawn_app_at(
+        at,
+        &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
+    )
+    .await;
+    let mut c = conn(&app);
+    let agency = cakap::accounts::orgs::create_agency(
+        &mut c,
+        "KOTA-SOLO",
+        "Pemerintah Kota Surakarta",
+        "kota",
+    )
+    .unwrap();
+    let siti = person(&app, "siti@solo.go.id", None);
+    diesel::update(users_t::table.find(siti))
+        .set(users_t::agency_id.eq(Some(agency)))
+        .execute(&mut c)
+        .unwrap();
+    let b = app.browser_as("siti@solo.go.id", PW).await;
+    let html = text(&app, &b, "/me/activities").await;
+    let csrf = common::csrf_of(&html);
+    let r = b
+        .post(app.url("/me/activities"))
+        .multipart(form(&csrf, "Bimtek Pelayanan", "2027-03-10", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "ended today in WIB: accepted");
+    let html = text(&app, &b, "/me/activities").await;
+    let csrf = common::csrf_of(&html);
+    let r = b
+        .post(app.url("/me/activities"))
+        .multipart(form(&csrf, "Bimtek Besok", "2027-03-11", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "tomorrow has not ended");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Kegiatan yang belum selesai belum dapat dicatat"));
+}

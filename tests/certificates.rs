@@ -979,3 +979,54 @@ async fn completions_without_a_certificate_get_one_at_start_up() {
     let (_, keys) = jwks(&app).await;
     assert!(credential::verify(again["jwt"].as_str().unwrap(), &keys).is_ok());
 }
+
+/// A certificate is dated in the zone of the holder's agency: a completion at 23:30 WIT on
+/// 7 December (14:30 UTC) is dated 7 December; one at 00:30 WIT on 8 December (15:30 UTC on
+/// 7 December) is dated 8 December — on the verification page and in the API.
+#[tokio::test]
+async fn certificate_dates_are_the_holders_agency_zone_dates() {
+    use cakap::db::schema::{agencies, certificates};
+    let root = tempfile::tempdir().unwrap();
+    write_course(root.path(), "pelayanan-prima", "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let a = agency(&app, "KOTA-JAYAPURA", "Pemerintah Kota Jayapura");
+    diesel::update(agencies::table.find(a))
+        .set(agencies::time_zone.eq(Some("Asia/Jayapura")))
+        .execute(&mut conn(&app))
+        .unwrap();
+    person(&app, "siti@jayapura.go.id", Some(NIP), Some(a), false);
+    let bearer = app.token_of("siti@jayapura.go.id", PW).await;
+    let cert = complete(&app, &bearer, "pelayanan-prima").await;
+    let code = cert["code"].as_str().unwrap().to_string();
+    for (utc_hour, date_id, ymd) in [
+        (14, "7 Desember 2026", "2026-12-07"),
+        (15, "8 Desember 2026", "2026-12-08"),
+    ] {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(utc_hour, 30, 0)
+            .unwrap();
+        diesel::update(certificates::table.filter(certificates::code.eq(&code)))
+            .set((
+                certificates::completed_at.eq(at),
+                certificates::issued_at.eq(at),
+            ))
+            .execute(&mut conn(&app))
+            .unwrap();
+        let page = app.get(&format!("/v/{code}")).await.text().await.unwrap();
+        assert!(
+            page.contains(date_id),
+            "{at} UTC is {date_id} in WIT: {page}"
+        );
+        let api: Value = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/certificates/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["completed_on"], ymd, "{api}");
+        assert_eq!(api["issued_on"], ymd, "{api}");
+    }
+}

@@ -518,16 +518,29 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = conn(&app);
-    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
+    // JP reminders go to ASN: an agency and a NIP
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let new = |email: &str, supervisor: Option<i64>, nip: &str| users::NewUser {
         email: email.into(),
         name: format!("Pegawai {email}"),
+        nip: Some(nip.into()),
         password_hash: Some(password::hash(PW).unwrap()),
         verified: true,
         supervisor_id: supervisor,
+        agency_id: Some(agency),
         ..Default::default()
     };
-    let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
-    let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
+    let boss = users::create(
+        &mut c,
+        &new("atasan@solo.go.id", None, "197801012005011001"),
+    )
+    .unwrap();
+    let siti = users::create(
+        &mut c,
+        &new("siti@solo.go.id", Some(boss), "198503302010012001"),
+    )
+    .unwrap();
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
@@ -942,4 +955,135 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
         pp[..pp.find("</tr>").unwrap()].contains("hanya sampai level 2"),
         "{pp}"
     );
+}
+
+/// New Year in each zone: a course completed at 00:30 local time on 1 January 2027 — still
+/// 31 December 2026 in UTC — counts toward 2027's JP in WIB, WITA and WIT; one completed at 23:30
+/// WIT on 31 December counts toward 2026. The app's clock reads 18:00 UTC on 31 December
+/// (01:00 WIB, 02:00 WITA, 03:00 WIT on 1 January).
+#[tokio::test]
+async fn new_year_jp_follows_the_agency_time_zone() {
+    use cakap::db::schema::{completions, enrollments};
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    let utc = |d: u32, h: u32, m: u32| {
+        let (y, mo) = if d == 1 { (2027, 1) } else { (2026, 12) };
+        chrono::NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    };
+    let app = common::spawn_app_at(
+        utc(31, 18, 0),
+        &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
+    )
+    .await;
+    let mut c = conn(&app);
+    for (i, (zone, done_at, year, jp)) in [
+        ("Asia/Jakarta", utc(31, 17, 30), 2027, 5),
+        ("Asia/Makassar", utc(31, 16, 30), 2027, 5),
+        ("Asia/Jayapura", utc(31, 15, 30), 2027, 5),
+        ("Asia/Jayapura", utc(31, 14, 30), 2027, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let agency =
+            orgs::create_agency(&mut c, &format!("INSTANSI-{i}"), "Instansi", "kota").unwrap();
+        diesel::update(agencies::table.find(agency))
+            .set(agencies::time_zone.eq(Some(zone)))
+            .execute(&mut c)
+            .unwrap();
+        let email = format!("asn{i}@example.go.id");
+        let user = users::create(
+            &mut c,
+            &users::NewUser {
+                email: email.clone(),
+                name: format!("ASN {i}"),
+                password_hash: Some(password::hash(PW).unwrap()),
+                verified: true,
+                agency_id: Some(agency),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let bearer = app.token_of(&email, PW).await;
+        complete(&app, &bearer, "egov").await;
+        diesel::update(completions::table.filter(completions::user_id.eq(user)))
+            .set(completions::completed_at.eq(done_at))
+            .execute(&mut c)
+            .unwrap();
+        diesel::update(enrollments::table.filter(enrollments::user_id.eq(user)))
+            .set(enrollments::completed_at.eq(Some(done_at)))
+            .execute(&mut c)
+            .unwrap();
+        let d: Value = reqwest::Client::new()
+            .get(app.url("/api/v1/me/dashboard"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["year"], year, "{zone}: {d}");
+        assert_eq!(
+            d["jp_this_year"], jp,
+            "{zone} completed at {done_at} UTC: {d}"
+        );
+        let p = profile(&app, &bearer).await;
+        assert_eq!(p["year"], year, "{zone}");
+        assert_eq!(p["jp_earned"], jp, "{zone}");
+    }
+}
+
+/// JP reminders go to ASN only: an account without an agency or without a NIP gets none.
+#[tokio::test]
+async fn jp_reminders_skip_accounts_that_are_not_asn() {
+    use cakap::competency::reminders;
+    use cakap::db::schema::outbox;
+    let app = spawn_app_with(&[]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    for (email, agency, nip) in [
+        ("asn@solo.go.id", Some(agency), Some("198503302010012001")),
+        ("tanpa-nip@solo.go.id", Some(agency), None),
+        (
+            "tanpa-instansi@example.com",
+            None,
+            Some("199001012015031001"),
+        ),
+    ] {
+        users::create(
+            &mut c,
+            &users::NewUser {
+                email: email.into(),
+                name: format!("Pegawai {email}"),
+                nip: nip.map(str::to_string),
+                password_hash: Some(password::hash(PW).unwrap()),
+                verified: true,
+                agency_id: agency,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let templates =
+        cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
+            .unwrap();
+    let october = chrono::NaiveDate::from_ymd_opt(2026, 10, 15)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    assert_eq!(
+        reminders::jp_reminders(&mut c, &templates, &app.address, october).unwrap(),
+        1
+    );
+    let to: Vec<String> = outbox::table
+        .select(outbox::to_address)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(to, ["asn@solo.go.id"]);
 }

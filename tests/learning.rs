@@ -370,9 +370,10 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
         403
     );
 
-    // the supervisor assigns to the whole team, due yesterday
+    // the supervisor assigns to the whole team, due today (WIB, the platform default)
     let (boss_c, csrf) = login("kabid@t.go.id").await;
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+    let today = cakap::clock::Zone::Wib
+        .today(chrono::Utc::now().naive_utc())
         .format("%Y-%m-%d")
         .to_string();
     let resp = boss_c
@@ -381,13 +382,25 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
             ("csrf", csrf.as_str()),
             ("course", "kursus-tugas"),
             ("target", "team"),
-            ("due", &yesterday),
+            ("due", &today),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("2 orang didaftarkan"));
+    // ... and the due date passes
+    {
+        use cakap::db::schema::enrollments;
+        use diesel::prelude::*;
+        let mut conn = pool::connect(&url, false).unwrap();
+        diesel::update(enrollments::table)
+            .set(enrollments::due_at.eq(Some(
+                chrono::Utc::now().naive_utc() - chrono::Duration::days(1),
+            )))
+            .execute(&mut conn)
+            .unwrap();
+    }
     // ... but not someone outside the team and agency
     let resp = boss_c
         .post(app.url("/assign"))
@@ -465,4 +478,86 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
+}
+
+/// `/assign` refuses a due date before today in the asker's agency zone. At 03:18 WIB on 10 March
+/// 2027 (20:18 UTC on 9 March) 10 March is today and accepted; 9 March — still "today" in UTC — has
+/// passed and is refused with a message that says what to choose.
+#[tokio::test]
+async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
+    use cakap::accounts::orgs;
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-tugas", "", "Isi");
+    let at = chrono::NaiveDate::from_ymd_opt(2027, 3, 9)
+        .unwrap()
+        .and_hms_opt(20, 18, 0)
+        .unwrap();
+    let app = common::spawn_app_at(
+        at,
+        &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
+    )
+    .await;
+    let url = DatabaseUrl::parse(&app.db.url).unwrap();
+    let mut conn = pool::connect(&url, false).unwrap();
+    let agency = orgs::create_agency(&mut conn, "KAB-T", "Kabupaten T", "kabupaten").unwrap();
+    let hash = password::hash(PW).unwrap();
+    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
+        email: email.into(),
+        name: email.split('@').next().unwrap().into(),
+        password_hash: Some(hash.clone()),
+        verified: true,
+        agency_id: Some(agency),
+        supervisor_id: supervisor,
+        ..Default::default()
+    };
+    let boss = users::create(&mut conn, &new("kabid@t.go.id", None)).unwrap();
+    users::create(&mut conn, &new("staf@t.go.id", Some(boss))).unwrap();
+    let b = app.browser_as("kabid@t.go.id", PW).await;
+    let assign = |due: &'static str| {
+        let (app, b) = (&app, &b);
+        async move {
+            let html = b
+                .get(app.url("/assign"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = common::csrf_of(&html);
+            b.post(app.url("/assign"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("course", "kursus-tugas"),
+                    ("target", "team"),
+                    ("due", due),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = assign("2027-03-09").await;
+    assert_eq!(r.status(), 422, "yesterday in WIB");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Tanggal tenggat sudah lewat") && page.contains("10 Maret 2027, WIB"),
+        "{page}"
+    );
+    let r = assign("2027-03-10").await;
+    assert_eq!(r.status(), 200, "today in WIB");
+    assert!(r.text().await.unwrap().contains("1 orang didaftarkan"));
+    // due at the end of that day in WIB: 16:59:59 UTC
+    use cakap::db::schema::enrollments;
+    use diesel::prelude::*;
+    let due: Option<chrono::NaiveDateTime> = enrollments::table
+        .select(enrollments::due_at)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        due,
+        chrono::NaiveDate::from_ymd_opt(2027, 3, 10)
+            .unwrap()
+            .and_hms_opt(16, 59, 59)
+    );
 }

@@ -851,3 +851,69 @@ async fn every_position_kind_can_be_chosen_and_sets_its_usual_level() {
     let p = profile(&w.app, "siti@solo.go.id").await;
     assert_eq!(row(&p, "M.PP")["target"], 2, "pengawas");
 }
+
+/// The agency admin sets the agency's time zone among WIB, WITA and WIT; anything else is refused
+/// with a message naming the three, and nothing changes. Until set, the platform default applies.
+#[tokio::test]
+async fn the_agency_admin_sets_the_time_zone_and_only_the_three_are_accepted() {
+    use cakap::db::schema::agencies;
+    let w = world().await;
+    let admin = Browser::login(&w.app, "admin@solo.go.id").await;
+    let standards = format!("/admin/agencies/{}/standards", w.agency);
+    let settings = format!("{standards}/settings");
+    let zone = |w: &World| -> Option<String> {
+        agencies::table
+            .find(w.agency)
+            .select(agencies::time_zone)
+            .first(&mut conn(&w.app))
+            .unwrap()
+    };
+    assert_eq!(
+        zone(&w),
+        None,
+        "an existing agency follows the platform default"
+    );
+    let html = admin.get(&standards).await.text().await.unwrap();
+    assert!(
+        html.contains("<option value=\"Asia/Jakarta\" selected>"),
+        "the default is shown as chosen"
+    );
+    let r = admin
+        .post(
+            &standards,
+            &settings,
+            &[
+                ("gap_basis", "assessed"),
+                ("jp_target", ""),
+                ("time_zone", "Asia/Jayapura"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(zone(&w).as_deref(), Some("Asia/Jayapura"));
+    let html = admin.get(&standards).await.text().await.unwrap();
+    assert!(html.contains("<option value=\"Asia/Jayapura\" selected>WIT"));
+    let r = admin
+        .post(
+            &standards,
+            &settings,
+            &[
+                ("gap_basis", "assessed"),
+                ("jp_target", "30"),
+                ("time_zone", "Asia/Tokyo"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Zona waktu tidak dikenal") && page.contains("Asia/Makassar (WITA)"),
+        "{page}"
+    );
+    assert_eq!(
+        zone(&w).as_deref(),
+        Some("Asia/Jayapura"),
+        "nothing changed"
+    );
+    assert_eq!(profile(&w.app, "siti@solo.go.id").await["jp_target"], 20);
+}

@@ -32,7 +32,7 @@
 use std::fmt;
 
 use crate::text::{MONTHS_EN, MONTHS_ID};
-use chrono::{Datelike, FixedOffset, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 
 /// Number of digits in a NIP (and in an NI PPPK).
 pub const NIP_LEN: usize = 18;
@@ -367,12 +367,11 @@ impl Nip {
         Ok(Nip { digits, kind })
     }
 
-    /// [`Nip::parse`] judged on today's date in Indonesia. The date is taken at UTC+9 (WIT, the
-    /// easternmost Indonesian time zone), so an appointment that has begun anywhere in Indonesia
-    /// is never "in the future".
+    /// [`Nip::parse`] judged on today's date in Indonesia. A NIP is read before the person has
+    /// an agency (registration), so the date is today in WIT, the easternmost zone: an
+    /// appointment that has begun anywhere in Indonesia is never "in the future".
     pub fn parse_now(input: &str) -> Result<Nip, NipError> {
-        let wit = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
-        Nip::parse(input, Utc::now().with_timezone(&wit).date_naive())
+        Nip::parse(input, crate::clock::Zone::Wit.today(Utc::now().naive_utc()))
     }
 
     /// The 18 digits, without separators.

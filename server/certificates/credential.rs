@@ -263,6 +263,7 @@ pub(crate) mod tests {
             revoked_reason: None,
             reminded_at: None,
             partner: None,
+            zone: crate::clock::Zone::Wib,
         }
     }
 

@@ -50,6 +50,9 @@ pub struct Certificate {
     pub reminded_at: Option<NaiveDateTime>,
     /// The partner institution that provides the course and co-issues the certificate, as signed.
     pub partner: Option<CoIssuer>,
+    /// The zone its dates are read in: that of the agency it was issued under.
+    #[serde(skip)]
+    pub zone: crate::clock::Zone,
 }
 
 /// A second issuer: the partner institution (university, training institute, professional body)

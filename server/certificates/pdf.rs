@@ -101,7 +101,7 @@ fn pdf_date(t: NaiveDateTime) -> Date {
         .utc_offset_minute(0)
 }
 
-/// `25 November 2026`.
+/// `25 November 2026` (of a local time: callers pass `c.zone.local(instant)`).
 fn tanggal(t: NaiveDateTime) -> String {
     format!(
         "{} {} {}",
@@ -346,9 +346,15 @@ impl Canvas {
                 );
             }
         }
-        let mut dates = format!("Diselesaikan pada {}", tanggal(c.completed_at));
+        let mut dates = format!(
+            "Diselesaikan pada {}",
+            tanggal(c.zone.local(c.completed_at))
+        );
         if let Some(until) = c.expires_at {
-            dates.push_str(&format!("  \u{b7}  Berlaku sampai {}", tanggal(until)));
+            dates.push_str(&format!(
+                "  \u{b7}  Berlaku sampai {}",
+                tanggal(c.zone.local(until))
+            ));
         }
         add(19.0, Font::Regular, 10.5, INK, winansi(&dates));
 
@@ -374,7 +380,7 @@ impl Canvas {
     /// partner's course has a second block to its left: the partner, its signatory's title, the
     /// name.
     fn signature(&mut self, c: &Certificate) {
-        let date = tanggal(c.issued_at);
+        let date = tanggal(c.zone.local(c.issued_at));
         match &c.partner {
             None => self.sign_block(
                 PAGE_W - 190.0,
@@ -762,6 +768,7 @@ mod tests {
             revoked_reason: None,
             reminded_at: None,
             partner: None,
+            zone: crate::clock::Zone::Wib,
         }
     }
 

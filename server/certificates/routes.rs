@@ -91,8 +91,10 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn day(t: NaiveDateTime, lang: Lang) -> String {
-    crate::text::date(t.date(), lang)
+/// A certificate's date: the day, in the zone of the agency it was issued under, of a stored
+/// instant.
+fn day(c: &Certificate, t: NaiveDateTime, lang: Lang) -> String {
+    crate::text::date(c.zone.date_of(t), lang)
 }
 
 /// What a page shows of a certificate. `full_nip` only for the holder and admins.
@@ -110,9 +112,9 @@ fn view(c: &Certificate, issuer: &Issuer, lang: Lang, full_nip: bool) -> Value {
         "course_version": c.course_version,
         "jp": c.jp,
         "competencies": c.competencies,
-        "completed": day(c.completed_at, lang),
-        "issued": day(c.issued_at, lang),
-        "expires": c.expires_at.map(|e| day(e, lang)),
+        "completed": day(c, c.completed_at, lang),
+        "issued": day(c, c.issued_at, lang),
+        "expires": c.expires_at.map(|e| day(c, e, lang)),
         "issuer": c.issuer,
         "signatory_name": c.signatory_name,
         "signatory_title": c.signatory_title,
@@ -121,7 +123,7 @@ fn view(c: &Certificate, issuer: &Issuer, lang: Lang, full_nip: bool) -> Value {
         "valid": status == Status::Valid,
         "revoked": status == Status::Revoked,
         "expired": status == Status::Expired,
-        "revoked_on": c.revoked_at.map(|r| day(r, lang)),
+        "revoked_on": c.revoked_at.map(|r| day(c, r, lang)),
         "revoked_reason": c.revoked_reason,
         "verify_url": c.verify_url(&issuer.base_url),
         "api_path": format!("/api/v1/certificates/{}", c.code),
@@ -316,7 +318,7 @@ pub struct PublicPartner {
 }
 
 fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
-    let ymd = |t: NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let ymd = |t: NaiveDateTime| c.zone.date_of(t).format("%Y-%m-%d").to_string();
     PublicCertificate {
         status: c.status_at(now()),
         number: c.number.clone(),
@@ -699,9 +701,9 @@ async fn certificate_page(
     let mut v = view(&c, &issuer, lang, true);
     v["qr"] = json!(qr::svg(&c.verify_url(&issuer.base_url)));
     // The certificate itself is in Indonesian whatever the interface language.
-    v["completed_id"] = json!(day(c.completed_at, Lang::Id));
-    v["issued_id"] = json!(day(c.issued_at, Lang::Id));
-    v["expires_id"] = json!(c.expires_at.map(|e| day(e, Lang::Id)));
+    v["completed_id"] = json!(day(&c, c.completed_at, Lang::Id));
+    v["issued_id"] = json!(day(&c, c.issued_at, Lang::Id));
+    v["expires_id"] = json!(c.expires_at.map(|e| day(&c, e, Lang::Id)));
     views.page(
         &req,
         "pages/certificate",
@@ -790,7 +792,7 @@ pub fn course_box(c: &Certificate, lang: Lang) -> Value {
     let status = c.status_at(now());
     let (open, opens) = match renewal::renewal(c, now()) {
         Renewal::Open => (true, None),
-        Renewal::OpensOn(d) => (false, Some(day(d, lang))),
+        Renewal::OpensOn(d) => (false, Some(day(c, d, lang))),
         Renewal::NotNeeded | Renewal::Revoked => (false, None),
     };
     json!({
@@ -800,7 +802,7 @@ pub fn course_box(c: &Certificate, lang: Lang) -> Value {
         "valid": status == Status::Valid,
         "revoked": status == Status::Revoked,
         "expired": status == Status::Expired,
-        "expires": c.expires_at.map(|e| day(e, lang)),
+        "expires": c.expires_at.map(|e| day(c, e, lang)),
         "renew_open": open,
         "renew_opens": opens,
     })

@@ -1,7 +1,7 @@
 //! Certificates in the database: issuing one in the completion transaction, finding, listing,
 //! revoking, and the public keys every server signs with.
 
-use chrono::{Datelike, Months, NaiveDateTime, Utc};
+use chrono::{Months, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::code;
@@ -110,8 +110,11 @@ pub struct Stored {
     pub agency_id: Option<i64>,
 }
 
-fn from_row(r: Row) -> Stored {
+/// The certificate of a row; its dates are read in the zone of the agency it was issued under.
+fn from_row(conn: &mut DbConnection, r: Row) -> Stored {
     let (a, b, p) = r;
+    let zone = crate::clock::zone_of_agency(conn, a.6)
+        .unwrap_or_else(|_| crate::clock::platform_default());
     Stored {
         agency_id: a.6,
         certificate: Certificate {
@@ -146,6 +149,7 @@ fn from_row(r: Row) -> Stored {
                 signatory_name: p.1,
                 signatory_title: p.2,
             }),
+            zone,
         },
     }
 }
@@ -268,7 +272,9 @@ pub fn issue(
             level: *level,
         })
         .collect();
-    let year = c.completed_at.year();
+    // the certificate's date and its number's year are those of the holder's agency zone
+    let zone = crate::clock::zone_of_agency(conn, agency_id)?;
+    let year = zone.year_of(c.completed_at);
     let seq = next_seq(conn, year)?;
     let now = Utc::now().naive_utc();
     let expires_at = valid_months
@@ -307,6 +313,7 @@ pub fn issue(
             signatory_name: p.signatory_name,
             signatory_title: p.signatory_title,
         }),
+        zone,
     };
     cert.jwt =
         credential::sign(&cert, &issuer.base_url, &issuer.signer).map_err(DbError::Internal)?;
@@ -368,7 +375,7 @@ pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Stored>, Db
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row))
+        .map(|r| from_row(conn, r)))
 }
 
 /// A certificate by its number (`CKP/2026/000123`).
@@ -378,7 +385,7 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<Stored>
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row))
+        .map(|r| from_row(conn, r)))
 }
 
 /// A person's certificates, newest first.
@@ -389,7 +396,7 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Certificate>
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).certificate)
+        .map(|r| from_row(conn, r).certificate)
         .collect())
 }
 
@@ -406,7 +413,7 @@ pub fn latest_for_course(
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(r).certificate))
+        .map(|r| from_row(conn, r).certificate))
 }
 
 /// Certificates for the admin list: optionally only one agency's, optionally matching a number,
@@ -436,7 +443,10 @@ pub fn search(
                 .or(certificates::course_title.like(like)),
         );
     }
-    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
+    Ok(q.load::<Row>(conn)?
+        .into_iter()
+        .map(|r| from_row(conn, r))
+        .collect())
 }
 
 /// Why a revocation did not happen.
@@ -514,7 +524,7 @@ pub fn due_reminders(
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).certificate)
+        .map(|r| from_row(conn, r).certificate)
         .collect();
     let mut due = Vec::with_capacity(rows.len());
     for c in rows {

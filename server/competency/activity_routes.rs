@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -117,12 +116,14 @@ async fn page(
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
-    let (list, dict, jp_settings) = db
+    let now = crate::web::now(req);
+    let (list, dict, jp_settings, zone) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
                 store::dictionary(conn)?,
                 super::jp_settings::of_user(conn, user_id)?,
+                crate::clock::zone_of_user(conn, user_id)?,
             ))
         })
         .await?;
@@ -181,7 +182,7 @@ async fn page(
             "v": values,
             "notice_key": notice,
             "max_mb": MAX_FILE_BYTES / (1024 * 1024),
-            "today": Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+            "today": zone.today(now).format("%Y-%m-%d").to_string(),
         }),
     )?;
     let status = if errors.is_empty() {
@@ -247,13 +248,17 @@ async fn create(
         "cost": cost_text, "certificate_number": number_text,
     });
     let uid = me.id;
-    let (codes, jp_settings) = db
+    let (codes, jp_settings, zone) = db
         .run(move |conn| {
             let codes: Vec<String> = store::dictionary(conn)?
                 .into_iter()
                 .map(|c| c.code)
                 .collect();
-            Ok::<_, AppError>((codes, super::jp_settings::of_user(conn, uid)?))
+            Ok::<_, AppError>((
+                codes,
+                super::jp_settings::of_user(conn, uid)?,
+                crate::clock::zone_of_user(conn, uid)?,
+            ))
         })
         .await?;
     // JP left empty for a kind the agency converts by days: JP from the table, computed now and
@@ -266,14 +271,16 @@ async fn create(
             }
         }
     }
-    let mut errors: Vec<(&'static str, String)> =
-        match activities::validate(&raw, &codes, Utc::now().date_naive()) {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .into_iter()
-                .map(|(f, k)| (f, views.text(lang, k)))
-                .collect(),
-        };
+    // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
+    // day has ended
+    let today = zone.today(crate::web::now(&req));
+    let mut errors: Vec<(&'static str, String)> = match activities::validate(&raw, &codes, today) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .into_iter()
+            .map(|(f, k)| (f, views.text(lang, k)))
+            .collect(),
+    };
     let cost = match budget::parse_optional_amount(&cost_text) {
         Ok(c) => c,
         Err(e) => {
@@ -301,7 +308,7 @@ async fn create(
     if !errors.is_empty() {
         return page(&req, &db, &views, me.id, errors, values, None).await;
     }
-    let new = activities::validate(&raw, &codes, Utc::now().date_naive())
+    let new = activities::validate(&raw, &codes, today)
         .map_err(|_| AppError::Internal("validation changed its mind".into()))?;
     let user_id = me.id;
     db.run(move |conn| {

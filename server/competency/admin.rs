@@ -89,6 +89,7 @@ pub enum Refusal {
     SourceRequired,
     SourceTooLong,
     PositionUnknown,
+    TimeZone,
 }
 
 impl Refusal {
@@ -119,6 +120,10 @@ impl Refusal {
                 vec![("max", SOURCE_MAX.to_string())],
             ),
             Refusal::PositionUnknown => ("standards.refused.position_unknown", vec![]),
+            Refusal::TimeZone => (
+                "standards.refused.time_zone",
+                vec![("accepted", crate::clock::ACCEPTED.to_string())],
+            ),
         }
     }
 }
@@ -540,6 +545,30 @@ pub fn save_settings(
         ))
         .execute(conn)?;
     Ok(Ok(()))
+}
+
+/// The agency's time zone as stored (`None`: the platform default).
+pub fn time_zone(conn: &mut DbConnection, agency_id: i64) -> Result<Option<String>, DbError> {
+    Ok(agencies::table
+        .find(agency_id)
+        .select(agencies::time_zone)
+        .first::<Option<String>>(conn)?)
+}
+
+/// Set the agency's time zone: one of WIB, WITA, WIT (see [`crate::clock`]); anything else is
+/// refused and nothing changes.
+pub fn save_time_zone(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    zone: &str,
+) -> Result<Result<crate::clock::Zone, Refusal>, DbError> {
+    let Some(zone) = crate::clock::Zone::parse(zone) else {
+        return Ok(Err(Refusal::TimeZone));
+    };
+    diesel::update(agencies::table.find(agency_id))
+        .set(agencies::time_zone.eq(Some(zone.name())))
+        .execute(conn)?;
+    Ok(Ok(zone))
 }
 
 /// Explicit targets of every position of an agency: position id → (code, level).

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -104,11 +104,12 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .to_string()
 }
 
-/// Today in Indonesia, judged at UTC+9 so a date that has begun anywhere in Indonesia is not
-/// "in the future".
-fn today() -> NaiveDate {
-    let wit = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
-    Utc::now().with_timezone(&wit).date_naive()
+/// Today in the agency's time zone (an assessment dated after it is "in the future").
+fn today(
+    conn: &mut crate::db::DbConnection,
+    agency_id: i64,
+) -> Result<NaiveDate, crate::db::DbError> {
+    Ok(crate::clock::zone_of_agency(conn, Some(agency_id))?.today(Utc::now().naive_utc()))
 }
 
 fn done_key(done: &str) -> Option<&'static str> {
@@ -152,6 +153,8 @@ async fn choose(
 struct SettingsForm {
     gap_basis: String,
     jp_target: String,
+    /// Asia/Jakarta | Asia/Makassar | Asia/Jayapura; absent: unchanged.
+    time_zone: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -194,13 +197,14 @@ async fn standards_view(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (settings, positions, targets, dict) = db
+    let (settings, positions, targets, dict, stored_zone) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::settings(conn, id)?,
                 orgs::positions(conn, id)?,
                 admin::agency_targets(conn, id)?,
                 store::dictionary(conn)?,
+                admin::time_zone(conn, id)?,
             ))
         })
         .await?;
@@ -244,7 +248,17 @@ async fn standards_view(
             .jp_target
             .map(|n| n.to_string())
             .unwrap_or_default(),
+        time_zone: crate::clock::zone_of_stored(stored_zone.as_deref())
+            .name()
+            .to_string(),
     });
+    let zones: Vec<Value> = crate::clock::Zone::ALL
+        .iter()
+        .map(|z| {
+            json!({"name": z.name(), "label": z.label(),
+                   "selected": z.name() == form.time_zone})
+        })
+        .collect();
     let bases: Vec<Value> = [Basis::Assessed, Basis::Evidence]
         .iter()
         .map(|b| {
@@ -270,6 +284,8 @@ async fn standards_view(
             "has_dictionary": !dict.is_empty(),
             "bases": bases,
             "settings": {"jp_target": form.jp_target},
+            "zones": zones,
+            "platform_zone": crate::clock::platform_default().name(),
             "jp_min": admin::JP_TARGET_MIN,
             "jp_max": admin::JP_TARGET_MAX,
             "jp_minimum": super::jp::MINIMUM,
@@ -298,7 +314,19 @@ async fn save_settings(
     let g = f.clone();
     let result = db
         .run(move |conn| {
-            Ok::<_, AppError>(admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)?)
+            // the zone is checked first, so a refused one changes nothing
+            if !g.time_zone.trim().is_empty() && crate::clock::Zone::parse(&g.time_zone).is_none() {
+                return Ok(Err(Refusal::TimeZone));
+            }
+            if let Err(r) = admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)? {
+                return Ok(Err(r));
+            }
+            if !g.time_zone.trim().is_empty() {
+                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone)? {
+                    return Ok(Err(r));
+                }
+            }
+            Ok::<_, AppError>(Ok(()))
         })
         .await?;
     match result {
@@ -522,12 +550,13 @@ async fn assessments_view(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (recent, dict, basis) = db
+    let (recent, dict, basis, today) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::recent_assessments(conn, id, RECENT)?,
                 store::dictionary(conn)?,
                 admin::settings(conn, id)?.basis,
+                today(conn, id)?,
             ))
         })
         .await?;
@@ -554,7 +583,7 @@ async fn assessments_view(
         })
         .collect();
     let form = state.form.unwrap_or_else(|| AssessmentForm {
-        date: today().format("%Y-%m-%d").to_string(),
+        date: today.format("%Y-%m-%d").to_string(),
         ..Default::default()
     });
     let failed = state.error.is_some() || !state.problems.is_empty();
@@ -607,7 +636,8 @@ async fn add_assessment(
                 date: &g.date,
                 source: &g.source,
             };
-            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today())?)
+            let today = today(conn, id)?;
+            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today)?)
         })
         .await?;
     match result {
@@ -639,7 +669,8 @@ async fn import_assessments(
     let text_in = csv.clone();
     let result = db
         .run(move |conn| {
-            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today())?)
+            let today = today(conn, id)?;
+            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today)?)
         })
         .await?;
     let state = match result {

@@ -4,7 +4,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,10 +36,28 @@ pub(crate) struct YearQuery {
     pub year: String,
 }
 
-/// This year in Indonesia (WIB, UTC+7).
+/// This year in the platform's default zone (pages that know the agency use [`agency_year`]).
 pub(crate) fn this_year() -> i32 {
-    let wib = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    Utc::now().with_timezone(&wib).year()
+    crate::clock::platform_default().year_of(Utc::now().naive_utc())
+}
+
+/// The asked year, or the current year in the agency's zone.
+pub(crate) async fn agency_year(
+    db: &Db,
+    req: &HttpRequest,
+    agency_id: i64,
+    q: &YearQuery,
+) -> Result<i32, AppError> {
+    let zone = db
+        .run(move |conn| crate::clock::zone_of_agency(conn, Some(agency_id)))
+        .await?;
+    let current = zone.year_of(crate::web::now(req));
+    Ok(q.year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+        .unwrap_or(current))
 }
 
 /// The asked year, or this year when absent or not a sensible year.
@@ -117,7 +135,7 @@ async fn report_page(
     offers: web::Data<super::store::OffersCache>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = year_of(&q);
+    let year = agency_year(&db, &req, agency.id, &q).await?;
     let lang = Lang::of(&req);
     let id = agency.id;
     let (compliance, (gaps, content_gaps), courses) = db
@@ -188,7 +206,7 @@ async fn history_csv(
 ) -> Result<HttpResponse, AppError> {
     let _ = &req;
     let agency = me.agency(&db).await?;
-    let year = year_of(&q);
+    let year = agency_year(&db, &req, agency.id, &q).await?;
     let id = agency.id;
     let rows = db
         .run(move |conn| {

@@ -2,16 +2,19 @@
 //! calendar year (an agency may set a higher target). Completions count now; approved activities
 //! from outside the platform will count the same way.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::clock::{platform_default, Zone};
 use crate::db::schema::{activities, agencies, completions};
 use crate::db::{DbConnection, DbError};
 
 /// The legal minimum of JP per year.
 pub const MINIMUM: i64 = 20;
 
-/// [start, end) of a calendar year.
+/// [start, end) of a calendar year, for columns that hold a local *date* at midnight (an
+/// activity's `started_at`/`ended_at`). Stored instants (a completion's `completed_at`) take
+/// [`instant_bounds`] in the person's zone instead.
 pub fn year_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
     let start = |y: i32| {
         NaiveDate::from_ymd_opt(y, 1, 1)
@@ -21,13 +24,22 @@ pub fn year_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
     (start(year), start(year + 1))
 }
 
-/// JP earned by a person in `year`: completed courses and approved activities that ended in it.
+/// [start, end) in UTC of the calendar year `year` in `zone`, for stored instants: a course
+/// completed at 00:30 WIB on 1 January counts toward the new year.
+pub fn instant_bounds(zone: Zone, year: i32) -> (NaiveDateTime, NaiveDateTime) {
+    zone.year_bounds(year)
+}
+
+/// JP earned by a person in `year` (of their agency's zone): completed courses and approved
+/// activities that ended in it.
 pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, DbError> {
+    let zone = crate::clock::zone_of_user(conn, user_id)?;
     let (from, to) = year_bounds(year);
+    let (at_from, at_to) = instant_bounds(zone, year);
     let jp: Option<i64> = completions::table
         .filter(completions::user_id.eq(user_id))
-        .filter(completions::completed_at.ge(from))
-        .filter(completions::completed_at.lt(to))
+        .filter(completions::completed_at.ge(at_from))
+        .filter(completions::completed_at.lt(at_to))
         .select(diesel::dsl::sum(completions::jp))
         .first(conn)?;
     let outside: Option<i64> = activities::table
@@ -54,9 +66,9 @@ pub fn target(conn: &mut DbConnection, agency_id: Option<i64>) -> Result<i64, Db
     Ok(own.map(i64::from).unwrap_or(MINIMUM).max(MINIMUM))
 }
 
-/// Year of a moment (for callers holding a timestamp).
-pub fn year_of(t: NaiveDateTime) -> i32 {
-    t.year()
+/// The JP year of a stored instant in `zone`.
+pub fn year_of(zone: Zone, t: NaiveDateTime) -> i32 {
+    zone.year_of(t)
 }
 
 /// JP earned in `year` by each of many people (absent: 0), in two queries.
@@ -66,15 +78,31 @@ pub fn earned_many(
     year: i32,
 ) -> Result<std::collections::HashMap<i64, i64>, DbError> {
     let (from, to) = year_bounds(year);
+    let zones = crate::clock::zones_of_users(conn, user_ids)?;
     let mut out: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
     for chunk in user_ids.chunks(500) {
-        let courses: Vec<(i64, Option<i64>)> = completions::table
-            .filter(completions::user_id.eq_any(chunk))
-            .filter(completions::completed_at.ge(from))
-            .filter(completions::completed_at.lt(to))
-            .group_by(completions::user_id)
-            .select((completions::user_id, diesel::dsl::sum(completions::jp)))
-            .load(conn)?;
+        // completions are instants: each person's year is their agency's, so one query per zone
+        let mut courses: Vec<(i64, Option<i64>)> = Vec::new();
+        for zone in Zone::ALL {
+            let ids: Vec<i64> = chunk
+                .iter()
+                .copied()
+                .filter(|u| zones.get(u).copied().unwrap_or_else(platform_default) == zone)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let (at_from, at_to) = instant_bounds(zone, year);
+            courses.extend(
+                completions::table
+                    .filter(completions::user_id.eq_any(&ids))
+                    .filter(completions::completed_at.ge(at_from))
+                    .filter(completions::completed_at.lt(at_to))
+                    .group_by(completions::user_id)
+                    .select((completions::user_id, diesel::dsl::sum(completions::jp)))
+                    .load::<(i64, Option<i64>)>(conn)?,
+            );
+        }
         let outside: Vec<(i64, Option<i64>)> = activities::table
             .filter(activities::user_id.eq_any(chunk))
             .filter(activities::status.eq("approved"))

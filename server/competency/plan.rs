@@ -108,10 +108,12 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
         ))
         .load(conn)?;
     let (from, to) = jp::year_bounds(year);
+    // completions are instants: the year is the person's, in their agency's zone
+    let (at_from, at_to) = jp::instant_bounds(crate::clock::zone_of_user(conn, user_id)?, year);
     let completed: Vec<i64> = completions::table
         .filter(completions::user_id.eq(user_id))
-        .filter(completions::completed_at.ge(from))
-        .filter(completions::completed_at.lt(to))
+        .filter(completions::completed_at.ge(at_from))
+        .filter(completions::completed_at.lt(at_to))
         .select(completions::course_id)
         .load(conn)?;
     let kinds: Vec<String> = activities::table

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -16,6 +16,14 @@ use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::SupervisorOf;
 use crate::web::{Lang, Views};
+
+/// The plan's year: the current year in the agency's time zone.
+async fn plan_year(db: &Db, agency_id: Option<i64>) -> Result<i32, AppError> {
+    let zone = db
+        .run(move |conn| crate::clock::zone_of_agency(conn, agency_id))
+        .await?;
+    Ok(zone.year_of(Utc::now().naive_utc()))
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/team/{id}/plan", web::get().to(plan_page))
@@ -85,7 +93,7 @@ async fn plan_page(
     let id = path.into_inner();
     let offers = offers.into_inner();
     let sup = me.0.clone();
-    let year = Utc::now().year();
+    let year = plan_year(&db, sup.agency_id).await?;
     let (member, plan, offers, agency_target, outlook) = db
         .run(move |conn| {
             let member = member_of(conn, &sup, id)?;
@@ -184,7 +192,7 @@ async fn save(
     let note: String = form.0.note.trim().chars().take(2000).collect();
     let me_id = me.id;
     let sup = me.0.clone();
-    let year = Utc::now().year();
+    let year = plan_year(&db, sup.agency_id).await?;
     db.run(move |conn| {
         member_of(conn, &sup, id)?;
         plan::save(conn, id, year, target, &note, me_id)?;
@@ -227,7 +235,7 @@ async fn add_item(
         return Ok(back(id, "error=cost"));
     };
     let sup = me.0.clone();
-    let year = Utc::now().year();
+    let year = plan_year(&db, sup.agency_id).await?;
     let outcome = db
         .run(move |conn| {
             member_of(conn, &sup, id)?;
@@ -261,7 +269,7 @@ async fn remove_item(
 ) -> Result<HttpResponse, AppError> {
     let (id, item) = path.into_inner();
     let sup = me.0.clone();
-    let year = Utc::now().year();
+    let year = plan_year(&db, sup.agency_id).await?;
     db.run(move |conn| {
         member_of(conn, &sup, id)?;
         let p = plan::get(conn, id, year)?.ok_or(AppError::NotFound)?;

@@ -86,19 +86,27 @@ fn already(conn: &mut DbConnection, kind: &str, keys: &[String]) -> Result<Vec<S
 type Person = (i64, String, String, Option<String>, Option<i64>);
 
 /// Learners below their target in the last quarter: once a year each. Returns how many queued.
+/// Only ASN are reminded (an account with an agency and a NIP); the quarter and the year are
+/// those of the person's agency time zone at `now`.
 pub fn jp_reminders(
     conn: &mut DbConnection,
     templates: &MailTemplates,
     base_url: &str,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
-    if !in_last_quarter(now) {
+    // the earliest zone (WIT) reaches the last quarter first; before that nobody is in it
+    if !crate::clock::Zone::ALL
+        .iter()
+        .any(|z| in_last_quarter(z.local(now)))
+    {
         return Ok(0);
     }
-    let year = now.year();
     let people: Vec<Person> = users::table
         .filter(users::disabled.eq(false))
         .filter(users::email_verified_at.is_not_null())
+        .filter(users::agency_id.is_not_null())
+        .filter(users::nip.is_not_null())
+        .filter(users::nip.ne(""))
         .order(users::id)
         .select((
             users::id,
@@ -108,17 +116,40 @@ pub fn jp_reminders(
             users::agency_id,
         ))
         .load(conn)?;
-    let keys: Vec<String> = people.iter().map(|p| format!("{year}:{}", p.0)).collect();
-    let done = already(conn, "jp-q4", &keys)?;
-    let todo: Vec<&Person> = people
+    let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+    let zones = crate::clock::zones_of_users(conn, &ids)?;
+    // each person's year, in their zone; only those already in their last quarter
+    let year_of: HashMap<i64, i32> = people
         .iter()
-        .filter(|p| !done.contains(&format!("{year}:{}", p.0)))
+        .filter_map(|p| {
+            let local = zones
+                .get(&p.0)
+                .copied()
+                .unwrap_or_else(crate::clock::platform_default)
+                .local(now);
+            in_last_quarter(local).then_some((p.0, local.year()))
+        })
         .collect();
-    let ids: Vec<i64> = todo.iter().map(|p| p.0).collect();
-    let earned = jp::earned_many(conn, &ids, year)?;
+    let keys: Vec<String> = year_of.iter().map(|(id, y)| format!("{y}:{id}")).collect();
+    let done = already(conn, "jp-q4", &keys)?;
+    let todo: Vec<(&Person, i32)> = people
+        .iter()
+        .filter_map(|p| year_of.get(&p.0).map(|y| (p, *y)))
+        .filter(|(p, y)| !done.contains(&format!("{y}:{}", p.0)))
+        .collect();
+    let mut years: Vec<i32> = todo.iter().map(|(_, y)| *y).collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut earned: HashMap<(i64, i32), i64> = HashMap::new();
+    for y in years {
+        let ids: Vec<i64> = todo.iter().filter(|t| t.1 == y).map(|t| t.0 .0).collect();
+        for (id, jp) in jp::earned_many(conn, &ids, y)? {
+            earned.insert((id, y), jp);
+        }
+    }
     let mut targets: HashMap<Option<i64>, i64> = HashMap::new();
     let mut queued = 0;
-    for (id, email, name, language, agency) in todo {
+    for ((id, email, name, language, agency), year) in todo {
         let target = match targets.get(agency) {
             Some(t) => *t,
             None => {
@@ -127,7 +158,7 @@ pub fn jp_reminders(
                 t
             }
         };
-        let have = earned.get(id).copied().unwrap_or(0);
+        let have = earned.get(&(*id, year)).copied().unwrap_or(0);
         if have >= target {
             continue;
         }

@@ -1,7 +1,6 @@
 //! The learner's competency profile: `/me/profile` and `GET /api/v1/me/profile`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::chart::{self, Bar, Labels};
@@ -108,10 +107,11 @@ async fn profile_page(
     let lang = Lang::of(&req);
     let id = me.id;
     let offers = offers.into_inner();
+    let now = crate::web::now(&req);
     // one trip to the database for the whole page
     let (view, plan, milestones) = db
         .run(move |conn| {
-            let Some(view) = store::load(conn, &offers, id, Utc::now().naive_utc())? else {
+            let Some(view) = store::load(conn, &offers, id, now)? else {
                 return Err(AppError::NotFound);
             };
             let names = crate::recognition::routes::competency_names(conn)?;
@@ -150,14 +150,16 @@ async fn profile_page(
     security(("bearer" = [])),
 )]
 pub(crate) async fn profile_api(
+    req: HttpRequest,
     db: web::Data<Db>,
     offers: web::Data<store::OffersCache>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
     let offers = offers.into_inner();
+    let now = crate::web::now(&req);
     let view = db
-        .run(move |conn| store::load(conn, &offers, id, Utc::now().naive_utc()))
+        .run(move |conn| store::load(conn, &offers, id, now))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(view))

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -342,7 +342,8 @@ pub fn load(
     let completed = crate::learning::enroll::completed_slugs(conn, user_id)?;
     let going = in_progress(conn, user_id)?;
     let recommendations = recommend::recommend(&profile, &offers, &completed, &going);
-    let year = now.year();
+    // the JP year is the current year in the person's agency zone
+    let year = crate::clock::zone_of_agency(conn, agency_id)?.year_of(now);
     Ok(Some(ProfileView {
         user_id,
         name,

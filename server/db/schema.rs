@@ -152,6 +152,7 @@ diesel::table! {
         created_at -> Timestamp,
         gap_basis -> Text,
         jp_target -> Nullable<Integer>,
+        time_zone -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@ use super::enroll::Refused;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
+use crate::config::Config;
 use crate::db::schema::{positions, units};
 use crate::db::Db;
 use crate::error::AppError;
@@ -120,17 +121,39 @@ async fn submit(
     req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
+    config: web::Data<Config>,
     me: CurrentUser,
     form: CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let lang = Lang::of(&req);
+    // the due date is a day in the asker's agency zone: not before today there, due at its end
+    let agency = me.agency_id;
+    let zone = db
+        .run(move |conn| crate::clock::zone_of_agency(conn, agency))
+        .await?;
+    let today = zone.today(config.clock.now());
     let due_at = match f.due.trim() {
         "" => None,
         d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(date) => date.and_hms_opt(23, 59, 59),
-            Err(_) => {
-                let e = views.text(lang, "learning.assign.bad_date");
+            Ok(date) if date >= today => {
+                Some(zone.day_bounds(date).1 - chrono::Duration::seconds(1))
+            }
+            parsed => {
+                let e = match parsed {
+                    Ok(_) => views
+                        .i18n()
+                        .format(
+                            lang,
+                            "learning.assign.past_date",
+                            &[
+                                ("today", crate::text::date(today, lang)),
+                                ("zone", zone.label().to_string()),
+                            ],
+                        )
+                        .unwrap_or_else(|| "learning.assign.past_date".into()),
+                    Err(_) => views.text(lang, "learning.assign.bad_date"),
+                };
                 return page(
                     &req,
                     &views,

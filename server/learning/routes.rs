@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -368,11 +368,20 @@ pub struct Dashboard {
     pub completed: Vec<DashboardCourse>,
     pub jp_this_year: i64,
     pub jp_target: i64,
+    /// The JP year: the current year in the person's agency zone.
     pub year: i32,
+    /// The zone the dates are read in.
+    #[serde(skip)]
+    pub zone: crate::clock::Zone,
 }
 
-pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbError> {
-    let now = Utc::now().naive_utc();
+/// The dashboard at `now` (UTC); "this year" is the year in the person's agency zone.
+pub fn dashboard(
+    conn: &mut DbConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<Dashboard, DbError> {
+    let zone = crate::clock::zone_of_user(conn, user_id)?;
     let mut rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
         .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
         .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
@@ -395,7 +404,8 @@ pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbE
         completed: Vec::new(),
         jp_this_year: 0,
         jp_target: MIN_JP_PER_YEAR,
-        year: now.year(),
+        year: zone.year_of(now),
+        zone,
     };
     let pairs: Vec<(i64, i64)> = rows.iter().map(|(e, ..)| (e.id, e.version_id)).collect();
     let mut all_progress = progress::of_many(conn, &pairs)?;
@@ -435,7 +445,7 @@ pub fn dashboard(conn: &mut DbConnection, user_id: i64) -> Result<Dashboard, DbE
     }
     // The same tally as the competency profile: completions and approved outside activities,
     // against the agency's target (at least 20 JP).
-    d.jp_this_year = crate::competency::jp::earned(conn, user_id, now.year())?;
+    d.jp_this_year = crate::competency::jp::earned(conn, user_id, d.year)?;
     let agency: Option<i64> = crate::db::schema::users::table
         .find(user_id)
         .select(crate::db::schema::users::agency_id)
@@ -453,11 +463,12 @@ async fn dashboard_page(
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user_id = me.id;
+    let now = crate::web::now(&req);
     let d = db
-        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id)?))
+        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     let lang = Lang::of(&req);
-    let date = |t: &Option<NaiveDateTime>| t.map(|t| crate::text::date(t.date(), lang));
+    let date = |t: &Option<NaiveDateTime>| t.map(|t| crate::text::date(d.zone.date_of(t), lang));
     let view = |c: &DashboardCourse| {
         json!({"slug": c.slug, "title": c.title, "jp": c.jp, "percent": c.percent,
                "continue_slug": c.continue_slug, "due": date(&c.due_at), "overdue": c.overdue,
@@ -490,12 +501,14 @@ async fn dashboard_page(
     security(("bearer" = [])),
 )]
 pub(crate) async fn dashboard_api(
+    req: HttpRequest,
     db: web::Data<Db>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user_id = me.id;
+    let now = crate::web::now(&req);
     let d = db
-        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id)?))
+        .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(d))
 }

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::{Datelike, Duration, Months, NaiveDateTime, Utc};
+use chrono::{Duration, Months, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -1001,7 +1001,7 @@ fn write_history(
                 });
             }
             if c.certificate {
-                let year = done.year();
+                let year = crate::clock::platform_default().year_of(done);
                 let cert = Certificate {
                     id: 0,
                     code: code::generate(),
@@ -1041,6 +1041,7 @@ fn write_history(
                     revoked_reason: None,
                     reminded_at: None,
                     partner: None,
+                    zone: crate::clock::platform_default(),
                 };
                 let jwt = credential::sign(&cert, &issuer.base_url, &issuer.signer)?;
                 xb.row(&[

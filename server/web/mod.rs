@@ -22,6 +22,14 @@ pub use views::Views;
 use crate::error::AppError;
 
 /// `303 See Other` to `to`: where a form goes after it changed something.
+/// "Now" (UTC) for a request: the app's [`crate::clock::Clock`] — the system clock, or the
+/// fixed one a test built the app with.
+pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
+    req.app_data::<web::Data<crate::config::Config>>()
+        .map(|c| c.clock.now())
+        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
+}
+
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))

@@ -149,9 +149,23 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_clocked(None, extra).await
+}
+
+/// An app whose handlers read "now" as `at` (UTC) — for date decisions at a chosen moment
+/// (03:18 WIB, New Year's night) whatever the wall clock says. Only date decisions read this
+/// clock; sessions and tokens keep the real one.
+pub async fn spawn_app_at(at: chrono::NaiveDateTime, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_clocked(Some(at), extra).await
+}
+
+async fn spawn_app_clocked(at: Option<chrono::NaiveDateTime>, extra: &[(&str, &str)]) -> TestApp {
     cakap::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
     let db = TestDatabase::fresh();
-    let config = test_config(&db, extra);
+    let mut config = test_config(&db, extra);
+    if let Some(at) = at {
+        config.clock = cakap::clock::Clock::fixed(at);
+    }
     let app = Application::build(config).await.expect("the app starts");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
