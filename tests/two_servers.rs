@@ -103,11 +103,17 @@ async fn two_servers_on_one_database_behave_as_one() {
     assert_eq!(courses_listed.len(), 1, "the course was published once");
 
     let hash = password::hash(PW).unwrap();
+    // JP reminders go to ASN only: people of an agency, with a NIP
+    let agency =
+        cakap::accounts::orgs::create_agency(&mut conn, "KAB-TST", "Kabupaten Uji", "kabupaten")
+            .unwrap();
     let boss = users::create(
         &mut conn,
         &users::NewUser {
             email: "atasan@kab.go.id".into(),
             name: "Citra Atasan".into(),
+            nip: Some("198003152005011001".into()),
+            agency_id: Some(agency),
             password_hash: Some(hash.clone()),
             verified: true,
             ..Default::default()
@@ -125,6 +131,8 @@ async fn two_servers_on_one_database_behave_as_one() {
                 &users::NewUser {
                     email: email.into(),
                     name: name.into(),
+                    nip: Some(format!("19900101201501100{}", staff.len() + 1)),
+                    agency_id: Some(agency),
                     password_hash: Some(hash.clone()),
                     verified: true,
                     supervisor_id: Some(boss),

@@ -326,18 +326,23 @@ pub fn load_completions(
     people: &[Person],
     year: i32,
 ) -> Result<Vec<CourseCount>, DbError> {
-    let (from, to) = jp::year_bounds(year);
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    // a completion's year is the person's, in their agency's zone
+    let zones = crate::clock::zones_of_users(conn, &ids)?;
     let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, NaiveDateTime)> = completions::table
+        let rows: Vec<(i64, i64, NaiveDateTime)> = completions::table
             .filter(completions::user_id.eq_any(chunk))
-            .select((completions::course_id, completions::completed_at))
+            .select((
+                completions::user_id,
+                completions::course_id,
+                completions::completed_at,
+            ))
             .load(conn)?;
-        for (course, at) in rows {
+        for (user, course, at) in rows {
             let c = counts.entry(course).or_default();
             c.1 += 1;
-            if at >= from && at < to {
+            if zone_of(&zones, user).year_of(at) == year {
                 c.0 += 1;
             }
         }
@@ -468,6 +473,13 @@ pub fn siasn_kind(kind: &str) -> (u32, &'static str) {
         .unwrap_or(COURSE_KIND)
 }
 
+fn zone_of(zones: &HashMap<i64, crate::clock::Zone>, user: i64) -> crate::clock::Zone {
+    zones
+        .get(&user)
+        .copied()
+        .unwrap_or_else(crate::clock::platform_default)
+}
+
 /// Courses completed and activities approved by the agency's people in `year` (by completion
 /// date / activity end date), sorted by name, then date.
 pub fn load_history(
@@ -478,6 +490,9 @@ pub fn load_history(
     let (from, to) = jp::year_bounds(year);
     let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    // completions are instants: selected wide, kept by their year and dated in the person's zone
+    let zones = crate::clock::zones_of_users(conn, &ids)?;
+    let (at_from, at_to) = jp::any_zone_bounds(year);
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         type CourseRow = (i64, i64, NaiveDateTime, i32, String, NaiveDateTime, i64);
@@ -485,8 +500,8 @@ pub fn load_history(
             .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
             .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
             .filter(completions::user_id.eq_any(chunk))
-            .filter(completions::completed_at.ge(from))
-            .filter(completions::completed_at.lt(to))
+            .filter(completions::completed_at.ge(at_from))
+            .filter(completions::completed_at.lt(at_to))
             .select((
                 completions::id,
                 completions::user_id,
@@ -525,8 +540,12 @@ pub fn load_history(
             .collect();
         for (id, user, completed, jp, title, enrolled, course_id) in done {
             let Some(p) = by_id.get(&user) else { continue };
+            let zone = zone_of(&zones, user);
+            if zone.year_of(completed) != year {
+                continue;
+            }
             let cert = cert_of.get(&id);
-            let ended = completed.date();
+            let ended = zone.date_of(completed);
             let organizer = cert
                 .and_then(|(_, _, partner)| partner.clone())
                 .or_else(|| providers.get(&course_id).cloned())
@@ -538,7 +557,7 @@ pub fn load_history(
                 title,
                 source: Source::Course,
                 organizer,
-                started: enrolled.date().min(ended),
+                started: zone.date_of(enrolled).min(ended),
                 ended,
                 jp: i64::from(jp),
                 certificate: cert.map(|(number, _, _)| number.clone()),

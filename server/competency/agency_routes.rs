@@ -4,7 +4,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,11 +35,6 @@ pub(crate) struct YearQuery {
     pub year: String,
 }
 
-/// This year in the platform's default zone (pages that know the agency use [`agency_year`]).
-pub(crate) fn this_year() -> i32 {
-    crate::clock::platform_default().year_of(Utc::now().naive_utc())
-}
-
 /// The asked year, or the current year in the agency's zone.
 pub(crate) async fn agency_year(
     db: &Db,
@@ -58,16 +52,6 @@ pub(crate) async fn agency_year(
         .ok()
         .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
         .unwrap_or(current))
-}
-
-/// The asked year, or this year when absent or not a sensible year.
-pub(crate) fn year_of(q: &YearQuery) -> i32 {
-    q.year
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
-        .unwrap_or_else(this_year)
 }
 
 fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
@@ -177,7 +161,7 @@ async fn report_page(
             })
         })
         .collect();
-    let current = this_year();
+    let current = agency_year(&db, &req, agency.id, &YearQuery::default()).await?;
     let body = views.render(
         &req,
         "pages/admin_agency_report",

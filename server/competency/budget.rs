@@ -596,6 +596,9 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
         })
         .collect();
     let (from, to) = jp::year_bounds(year);
+    // enrolments and completions are instants: the agency's year, in its zone
+    let (at_from, at_to) =
+        jp::instant_bounds(crate::clock::zone_of_agency(conn, Some(agency_id))?, year);
     let mut items = Vec::new();
     for chunk in ids.chunks(500) {
         let acts: Vec<(i64, String, i32, Option<i64>)> = activities::table
@@ -622,8 +625,8 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
         let fees: Vec<(i64, i64)> = enrollments::table
             .filter(enrollments::user_id.eq_any(chunk))
             .filter(enrollments::fee.gt(0))
-            .filter(enrollments::enrolled_at.ge(from))
-            .filter(enrollments::enrolled_at.lt(to))
+            .filter(enrollments::enrolled_at.ge(at_from))
+            .filter(enrollments::enrolled_at.lt(at_to))
             .select((enrollments::user_id, enrollments::fee))
             .load(conn)?;
         items.extend(
@@ -634,8 +637,8 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
             .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
             .filter(completions::user_id.eq_any(chunk))
             .filter(enrollments::fee.gt(0))
-            .filter(completions::completed_at.ge(from))
-            .filter(completions::completed_at.lt(to))
+            .filter(completions::completed_at.ge(at_from))
+            .filter(completions::completed_at.lt(at_to))
             .select((completions::user_id, completions::jp))
             .load(conn)?;
         items.extend(done.into_iter().map(|(user_id, jp)| Item::FeeCompletion {
@@ -708,13 +711,16 @@ pub fn planned(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<(i6
     ids.sort_unstable();
     ids.dedup();
     let (from, to) = jp::year_bounds(year);
+    // enrolments and completions are instants: the agency's year, in its zone
+    let (at_from, at_to) =
+        jp::instant_bounds(crate::clock::zone_of_agency(conn, Some(agency_id))?, year);
     let mut enrolled: HashSet<(i64, i64)> = HashSet::new();
     let mut kinds: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let e: Vec<(i64, i64)> = enrollments::table
             .filter(enrollments::user_id.eq_any(chunk))
-            .filter(enrollments::enrolled_at.ge(from))
-            .filter(enrollments::enrolled_at.lt(to))
+            .filter(enrollments::enrolled_at.ge(at_from))
+            .filter(enrollments::enrolled_at.lt(at_to))
             .select((enrollments::user_id, enrollments::course_id))
             .load(conn)?;
         enrolled.extend(e);
@@ -758,6 +764,9 @@ pub fn planned(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<(i6
 /// What the agency has spent in the year (the report's `spent`, without building the report).
 pub fn realised(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<i64, DbError> {
     let (from, to) = jp::year_bounds(year);
+    // enrolments and completions are instants: the agency's year, in its zone
+    let (at_from, at_to) =
+        jp::instant_bounds(crate::clock::zone_of_agency(conn, Some(agency_id))?, year);
     let costs: Vec<Option<i64>> = activities::table
         .inner_join(users::table.on(users::id.eq(activities::user_id)))
         .filter(users::agency_id.eq(agency_id))
@@ -771,8 +780,8 @@ pub fn realised(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<i6
         .inner_join(users::table.on(users::id.eq(enrollments::user_id)))
         .filter(users::agency_id.eq(agency_id))
         .filter(enrollments::fee.gt(0))
-        .filter(enrollments::enrolled_at.ge(from))
-        .filter(enrollments::enrolled_at.lt(to))
+        .filter(enrollments::enrolled_at.ge(at_from))
+        .filter(enrollments::enrolled_at.lt(at_to))
         .select(enrollments::fee)
         .load(conn)?;
     Ok(costs

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::agency_routes::{this_year, year_of, YearQuery, FIRST_YEAR, LAST_YEAR};
+use super::agency_routes::{agency_year, YearQuery, FIRST_YEAR, LAST_YEAR};
 use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
 use crate::db::Db;
@@ -215,7 +215,7 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let current = this_year();
+    let current = agency_year(db, req, agency.id, &YearQuery::default()).await?;
     let body = views.render(
         req,
         "pages/admin_budget",
@@ -276,9 +276,15 @@ async fn budget_page(
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = year_of(&YearQuery {
-        year: q.year.clone(),
-    });
+    let year = agency_year(
+        &db,
+        &req,
+        agency.id,
+        &YearQuery {
+            year: q.year.clone(),
+        },
+    )
+    .await?;
     let done = match q.done.as_str() {
         "budget" => Some("budget.done.budget"),
         "cost" => Some("budget.done.cost"),
@@ -361,7 +367,10 @@ async fn set_cost(
     if holder_agency != Some(agency.id) {
         return Err(AppError::NotFound);
     }
-    let year = form_year(&form.0.year).unwrap_or_else(this_year);
+    let year = match form_year(&form.0.year) {
+        Some(y) => y,
+        None => agency_year(&db, &req, agency.id, &YearQuery::default()).await?,
+    };
     let cost = match budget::parse_optional_amount(&form.0.cost) {
         Ok(c) => c,
         Err(e) => {
@@ -383,13 +392,14 @@ async fn set_cost(
 // ---------- CSV and JSON ----------
 
 async fn budget_csv(
+    req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = year_of(&q);
+    let year = agency_year(&db, &req, agency.id, &q).await?;
     let id = agency.id;
     let report = db
         .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
@@ -432,18 +442,20 @@ async fn budget_csv(
     security(("bearer" = [])),
 )]
 pub(crate) async fn budget_api(
+    req: HttpRequest,
     db: web::Data<Db>,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
+    // this year in the agency's zone
+    let current = agency_year(&db, &req, agency.id, &YearQuery::default()).await?;
     let year = if q.year.trim().is_empty() {
-        this_year()
+        current
     } else {
         form_year(&q.year).ok_or_else(|| {
             AppError::BadRequest(format!(
-                "`year` must be a year from {FIRST_YEAR} to {LAST_YEAR}, e.g. year={}",
-                this_year()
+                "`year` must be a year from {FIRST_YEAR} to {LAST_YEAR}, e.g. year={current}"
             ))
         })?
     };

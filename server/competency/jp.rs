@@ -30,6 +30,17 @@ pub fn instant_bounds(zone: Zone, year: i32) -> (NaiveDateTime, NaiveDateTime) {
     zone.year_bounds(year)
 }
 
+/// UTC bounds that hold the calendar year `year` of every zone (a day either side): a query over
+/// many people selects with these, then keeps the rows whose year in the person's zone
+/// ([`Zone::year_of`]) is `year`.
+pub fn any_zone_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
+    let (from, to) = year_bounds(year);
+    (
+        from - chrono::Duration::days(1),
+        to + chrono::Duration::days(1),
+    )
+}
+
 /// JP earned by a person in `year` (of their agency's zone): completed courses and approved
 /// activities that ended in it.
 pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, DbError> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -27,8 +27,25 @@ pub fn figures(
     ids: &[i64],
     now: NaiveDateTime,
 ) -> Result<HashMap<i64, MemberFigures>, DbError> {
-    let year = now.year();
-    let jp = jp::earned_many(conn, ids, year)?;
+    // each member's JP year is their agency's, in its zone
+    let zones = crate::clock::zones_of_users(conn, ids)?;
+    let mut jp: HashMap<i64, i64> = HashMap::new();
+    for zone in crate::clock::Zone::ALL {
+        let group: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|u| {
+                zones
+                    .get(u)
+                    .copied()
+                    .unwrap_or_else(crate::clock::platform_default)
+                    == zone
+            })
+            .collect();
+        if !group.is_empty() {
+            jp.extend(jp::earned_many(conn, &group, zone.year_of(now))?);
+        }
+    }
     let overdue: Vec<(i64, i64)> = enrollments::table
         .filter(enrollments::user_id.eq_any(ids))
         .filter(enrollments::completed_at.is_null())

@@ -2,7 +2,9 @@
 //! their agency. Each has a number, a verification code and a signed EdDSA JWT made with the same
 //! keys as certificates, so it is verified like a certificate (`/v/{code}`, the JWKS).
 
-use chrono::{Datelike, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
+
+use crate::clock::Zone;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -39,9 +41,17 @@ pub struct Letter {
     pub jwt: String,
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_reason: Option<String>,
+    /// The issuing agency's time zone: the dates a letter shows are its dates.
+    #[serde(skip)]
+    pub zone: Zone,
 }
 
 impl Letter {
+    /// An instant of this letter (issued, revoked) as the agency's local date and time.
+    pub fn local(&self, at: NaiveDateTime) -> NaiveDateTime {
+        self.zone.local(at)
+    }
+
     pub fn verify_url(&self, base_url: &str) -> String {
         crate::certificates::model::verify_url(base_url, &self.code)
     }
@@ -106,7 +116,7 @@ pub fn claims_of(l: &Letter, base_url: &str) -> Claims {
             title: l.title.clone(),
             reason: l.reason.clone(),
             year: l.year,
-            issued_on: l.issued_at.format("%Y-%m-%d").to_string(),
+            issued_on: l.local(l.issued_at).format("%Y-%m-%d").to_string(),
             signatory: Signatory {
                 name: l.signatory_name.clone(),
                 title: l.signatory_title.clone(),
@@ -145,7 +155,7 @@ pub struct PublicLetter {
 }
 
 pub fn public(l: &Letter, base_url: &str) -> PublicLetter {
-    let ymd = |t: NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let ymd = |t: NaiveDateTime| l.local(t).format("%Y-%m-%d").to_string();
     PublicLetter {
         status: if l.revoked_at.is_some() {
             "revoked"
@@ -384,13 +394,16 @@ pub fn issue(
         }
         crate::certificates::store::register_key(conn, &issuer.signer.public)?;
         let now = Utc::now().naive_utc();
+        // the letter's year and date are the issuing agency's
+        let zone = crate::clock::zone_of_agency(conn, Some(agency_id))?;
+        let year = zone.year_of(now);
         let mut out = Vec::with_capacity(people.len());
         for (user_id, name, nip) in people {
-            let seq = next_number(conn, now.year())?;
+            let seq = next_number(conn, year)?;
             let mut l = Letter {
                 id: 0,
                 code: code::generate(),
-                number: code::number(PREFIX, now.year(), seq),
+                number: code::number(PREFIX, year, seq),
                 user_id,
                 agency_id,
                 holder_name: name,
@@ -406,6 +419,7 @@ pub fn issue(
                 jwt: String::new(),
                 revoked_at: None,
                 revoked_reason: None,
+                zone,
             };
             l.jwt = issuer
                 .signer
@@ -519,7 +533,25 @@ fn from_row((a, b): Row) -> Letter {
         jwt: b.5,
         revoked_at: b.6,
         revoked_reason: b.7,
+        zone: crate::clock::platform_default(),
     }
+}
+
+/// Letters with their issuing agency's zone.
+fn zoned(conn: &mut DbConnection, mut letters: Vec<Letter>) -> Result<Vec<Letter>, DbError> {
+    let mut seen: std::collections::HashMap<i64, Zone> = Default::default();
+    for l in &mut letters {
+        let zone = match seen.get(&l.agency_id) {
+            Some(z) => *z,
+            None => {
+                let z = crate::clock::zone_of_agency(conn, Some(l.agency_id))?;
+                seen.insert(l.agency_id, z);
+                z
+            }
+        };
+        l.zone = zone;
+    }
+    Ok(letters)
 }
 
 /// The signatory (name, position) of the newest letter an agency issued.
@@ -597,17 +629,20 @@ pub fn revoke(
 
 /// A letter by its (normalized) verification code.
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Letter>, DbError> {
-    Ok(recognition_letters::table
+    let found: Vec<Letter> = recognition_letters::table
         .filter(recognition_letters::code.eq(code))
         .select(letter_columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row))
+        .map(from_row)
+        .into_iter()
+        .collect();
+    Ok(zoned(conn, found)?.pop())
 }
 
 /// A person's letters, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbError> {
-    Ok(recognition_letters::table
+    let letters: Vec<Letter> = recognition_letters::table
         .filter(recognition_letters::user_id.eq(user_id))
         .order((
             recognition_letters::issued_at.desc(),
@@ -617,7 +652,8 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbE
         .load::<Row>(conn)?
         .into_iter()
         .map(from_row)
-        .collect())
+        .collect();
+    zoned(conn, letters)
 }
 
 /// The letters an agency issued for a year, by number.
@@ -626,7 +662,7 @@ pub fn of_agency(
     agency_id: i64,
     year: i32,
 ) -> Result<Vec<Letter>, DbError> {
-    Ok(recognition_letters::table
+    let letters: Vec<Letter> = recognition_letters::table
         .filter(recognition_letters::agency_id.eq(agency_id))
         .filter(recognition_letters::year.eq(year))
         .order(recognition_letters::id)
@@ -634,7 +670,8 @@ pub fn of_agency(
         .load::<Row>(conn)?
         .into_iter()
         .map(from_row)
-        .collect())
+        .collect();
+    zoned(conn, letters)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Datelike, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 use super::levels::{self, Reading, Source};
+use crate::clock::Zone;
 use crate::competency::profile::Basis;
 
 /// JP thresholds recognised within a calendar year.
@@ -57,7 +58,7 @@ pub struct Milestone {
 
 /// Every milestone a history earns, each at the event that earned it. A level milestone marks the
 /// level that counts by the agency's gap `basis` (see `levels`) reaching a new high.
-pub fn earned(events: &[Event], basis: Basis) -> Vec<Milestone> {
+pub fn earned(events: &[Event], basis: Basis, zone: Zone) -> Vec<Milestone> {
     let mut events: Vec<&Event> = events.iter().collect();
     // Stable: events at the same moment keep their given order.
     events.sort_by_key(|e| e.at);
@@ -70,15 +71,15 @@ pub fn earned(events: &[Event], basis: Basis) -> Vec<Milestone> {
             What::Course { course_id, jp } => {
                 if courses.insert(*course_id) {
                     if courses.len() == 1 {
-                        out.push(simple("first-course", "first_course", e.at));
+                        out.push(simple("first-course", "first_course", e.at, zone));
                     }
                     if courses.len() == COURSES_STEP {
-                        out.push(simple("five-courses", "five_courses", e.at));
+                        out.push(simple("five-courses", "five_courses", e.at, zone));
                     }
                 }
-                add_jp(&mut out, &mut jp_by_year, e.at, *jp);
+                add_jp(&mut out, &mut jp_by_year, e.at, *jp, zone);
             }
-            What::Activity { jp } => add_jp(&mut out, &mut jp_by_year, e.at, *jp),
+            What::Activity { jp } => add_jp(&mut out, &mut jp_by_year, e.at, *jp, zone),
             What::Level {
                 code,
                 level,
@@ -95,7 +96,7 @@ pub fn earned(events: &[Event], basis: Basis) -> Vec<Milestone> {
         out.push(Milestone {
             key: format!("level-{}-{}", r.code, r.level),
             kind: "level".into(),
-            year: Some(r.at.year()),
+            year: Some(zone.year_of(r.at)),
             code: Some(r.code),
             level: Some(r.level),
             earned_at: r.at,
@@ -105,19 +106,27 @@ pub fn earned(events: &[Event], basis: Basis) -> Vec<Milestone> {
     out
 }
 
-fn simple(key: &str, kind: &str, at: NaiveDateTime) -> Milestone {
+fn simple(key: &str, kind: &str, at: NaiveDateTime, zone: Zone) -> Milestone {
     Milestone {
         key: key.into(),
         kind: kind.into(),
-        year: Some(at.year()),
+        year: Some(zone.year_of(at)),
         code: None,
         level: None,
         earned_at: at,
     }
 }
 
-fn add_jp(out: &mut Vec<Milestone>, by_year: &mut BTreeMap<i32, i64>, at: NaiveDateTime, jp: i64) {
-    let year = at.year();
+/// JP add up per calendar year of the person's agency zone (00:30 WIB on 1 January is the new
+/// year).
+fn add_jp(
+    out: &mut Vec<Milestone>,
+    by_year: &mut BTreeMap<i32, i64>,
+    at: NaiveDateTime,
+    jp: i64,
+    zone: Zone,
+) {
+    let year = zone.year_of(at);
     let total = by_year.entry(year).or_default();
     let before = *total;
     *total += jp.max(0);
@@ -209,7 +218,8 @@ pub fn award(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Milestone>, Db
         .optional()?
         .flatten();
     let basis = crate::competency::store::basis_of(conn, agency)?;
-    let due = earned(&history(conn, user_id)?, basis);
+    let zone = crate::clock::zone_of_agency(conn, agency)?;
+    let due = earned(&history(conn, user_id)?, basis, zone);
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -291,7 +301,9 @@ pub fn in_year(
     user_ids: &[i64],
     year: i32,
 ) -> Result<std::collections::HashMap<i64, Vec<Milestone>>, DbError> {
-    let (from, to) = crate::competency::jp::year_bounds(year);
+    // earned in the year of each person's agency zone: selected wide, kept by that year
+    let (from, to) = crate::competency::jp::any_zone_bounds(year);
+    let zones = crate::clock::zones_of_users(conn, user_ids)?;
     let mut out: std::collections::HashMap<i64, Vec<Milestone>> = Default::default();
     for chunk in user_ids.chunks(500) {
         type Row = (
@@ -318,11 +330,18 @@ pub fn in_year(
                 milestones::earned_at,
             ))
             .load(conn)?;
-        for (u, key, kind, year, code, level, earned_at) in rows {
+        for (u, key, kind, m_year, code, level, earned_at) in rows {
+            let zone = zones
+                .get(&u)
+                .copied()
+                .unwrap_or_else(crate::clock::platform_default);
+            if zone.year_of(earned_at) != year {
+                continue;
+            }
             out.entry(u).or_default().push(Milestone {
                 key,
                 kind,
-                year,
+                year: m_year,
                 code,
                 level,
                 earned_at,
@@ -391,7 +410,7 @@ mod tests {
 
     #[test]
     fn nothing_done_earns_nothing() {
-        assert!(earned(&[], Basis::Assessed).is_empty());
+        assert!(earned(&[], Basis::Assessed, Zone::Wib).is_empty());
     }
 
     #[test]
@@ -406,7 +425,7 @@ mod tests {
             // a new year starts from zero
             course(at(2027, 1, 5), 3, 19),
         ];
-        let ms = earned(&events, Basis::Assessed);
+        let ms = earned(&events, Basis::Assessed, Zone::Wib);
         assert_eq!(keys(&ms), ["first-course", "jp20-2026", "jp40-2026"]);
         assert_eq!(ms[1].earned_at, at(2026, 5, 1));
         assert_eq!(ms[2].earned_at, at(2026, 9, 1));
@@ -414,8 +433,22 @@ mod tests {
     }
 
     #[test]
+    fn jp_years_are_the_agency_zone_years() {
+        // 17:30 UTC on 31 December 2026 is 00:30 WIB (01:30 WITA, 02:30 WIT) on 1 January 2027
+        let t = NaiveDate::from_ymd_opt(2026, 12, 31)
+            .unwrap()
+            .and_hms_opt(17, 30, 0)
+            .unwrap();
+        for zone in Zone::ALL {
+            let ms = earned(&[course(t, 1, 20)], Basis::Assessed, zone);
+            assert_eq!(keys(&ms), ["first-course", "jp20-2027"], "{zone}");
+            assert_eq!(ms[0].year, Some(2027));
+        }
+    }
+
+    #[test]
     fn one_big_course_crosses_both_steps_at_once() {
-        let ms = earned(&[course(at(2026, 2, 2), 1, 45)], Basis::Assessed);
+        let ms = earned(&[course(at(2026, 2, 2), 1, 45)], Basis::Assessed, Zone::Wib);
         assert_eq!(keys(&ms), ["first-course", "jp20-2026", "jp40-2026"]);
     }
 
@@ -426,9 +459,9 @@ mod tests {
             .collect();
         // the same course again (recertification) is not a fifth course
         events.push(course(at(2026, 1, 10), 4, 1));
-        assert!(!keys(&earned(&events, Basis::Assessed)).contains(&"five-courses"));
+        assert!(!keys(&earned(&events, Basis::Assessed, Zone::Wib)).contains(&"five-courses"));
         events.push(course(at(2026, 1, 20), 9, 1));
-        let ms = earned(&events, Basis::Assessed);
+        let ms = earned(&events, Basis::Assessed, Zone::Wib);
         let five = ms.iter().find(|m| m.key == "five-courses").unwrap();
         assert_eq!(five.earned_at, at(2026, 1, 20));
     }
@@ -452,7 +485,7 @@ mod tests {
             level(at(2026, 4, 3), "M.KOM", 9),
         ];
         assert_eq!(
-            keys(&earned(&events, Basis::Assessed)),
+            keys(&earned(&events, Basis::Assessed, Zone::Wib)),
             ["level-M.PP-2", "level-M.PP-3", "level-M.KOM-1"]
         );
     }
@@ -460,7 +493,7 @@ mod tests {
     #[test]
     fn order_of_input_does_not_matter() {
         let a = vec![course(at(2026, 9, 1), 2, 15), course(at(2026, 3, 1), 1, 10)];
-        let ms = earned(&a, Basis::Assessed);
+        let ms = earned(&a, Basis::Assessed, Zone::Wib);
         assert_eq!(ms[1].key, "jp20-2026");
         assert_eq!(ms[1].earned_at, at(2026, 9, 1));
     }

@@ -15,7 +15,7 @@ use super::letters::{self, Letter};
 use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
 use crate::certificates::{qr, Issuer};
-use crate::competency::agency_routes::{year_of, YearQuery};
+use crate::competency::agency_routes::{agency_year, YearQuery};
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
@@ -102,12 +102,12 @@ fn letter_json(l: &Letter, issuer: &Issuer, lang: Lang) -> Value {
         "year": l.year,
         "holder_name": l.holder_name,
         "agency": l.agency,
-        "issued": day(l.issued_at, lang),
-        "issued_id": day(l.issued_at, Lang::Id),
+        "issued": day(l.local(l.issued_at), lang),
+        "issued_id": day(l.local(l.issued_at), Lang::Id),
         "signatory_name": l.signatory_name,
         "signatory_title": l.signatory_title,
         "revoked": l.revoked_at.is_some(),
-        "revoked_on": l.revoked_at.map(|t| day(t, lang)),
+        "revoked_on": l.revoked_at.map(|t| day(l.local(t), lang)),
         "revoked_reason": l.revoked_reason,
         "verify_url": l.verify_url(&issuer.base_url),
     })
@@ -225,14 +225,17 @@ async fn colleagues(
     me: CurrentUser,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let year = year_of(&q);
     let Some(agency_id) = me.agency_id else {
+        let year = crate::clock::platform_default().year_of(crate::web::now(&req));
         return views.page(
             &req,
             "pages/standing",
             json!({ "no_agency": true, "year": year }),
         );
     };
+    // the year of the agency's zone
+    let current = agency_year(&db, &req, agency_id, &YearQuery::default()).await?;
+    let year = agency_year(&db, &req, agency_id, &q).await?;
     let uid = me.id;
     let (rows, agency) = db
         .run(move |conn| {
@@ -264,7 +267,7 @@ async fn colleagues(
         json!({
             "year": year,
             "prev": year - 1,
-            "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
+            "next": (year < current).then_some(year + 1),
             "agency": agency.map(|a| a.name),
             "unit": rows.iter().find(|r| r.user_id == uid).and_then(|r| r.unit.clone()),
             "agency_rows": ranked_json(&all, Some(uid), false),
@@ -409,9 +412,15 @@ async fn admin_page(
     q: web::Query<AdminQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = year_of(&YearQuery {
-        year: q.year.clone(),
-    });
+    let year = agency_year(
+        &db,
+        &req,
+        agency.id,
+        &YearQuery {
+            year: q.year.clone(),
+        },
+    )
+    .await?;
     let notice = match q.done.as_str() {
         "issued" => Some("recognition.letter.issued"),
         "revoked" => Some("recognition.letter.revoke.done"),
@@ -538,7 +547,7 @@ async fn admin_view(
             "agency": agency,
             "year": year,
             "prev": year - 1,
-            "next": (year < crate::competency::agency_routes::this_year()).then_some(year + 1),
+            "next": (year < agency_year(db, req, agency.id, &YearQuery::default()).await?).then_some(year + 1),
             "target": target,
             "people": people,
             "paging": paged.links(&format!("?year={year}"), "#standing"),
@@ -573,9 +582,15 @@ async fn issue(
     let agency = me.agency(&db).await?;
     let f = form.0;
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let year = year_of(&YearQuery {
-        year: field("year"),
-    });
+    let year = agency_year(
+        &db,
+        &req,
+        agency.id,
+        &YearQuery {
+            year: field("year"),
+        },
+    )
+    .await?;
     let people: Vec<i64> = f
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -669,13 +684,14 @@ async fn revoke(
 }
 
 async fn export_csv(
+    req: HttpRequest,
     views: web::Data<Views>,
     db: web::Data<Db>,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = year_of(&q);
+    let year = agency_year(&db, &req, agency.id, &q).await?;
     let (rows, target, issued, names, earned) = year_figures(&db, agency.id, year).await?;
     let ranked = standing::rank(rows);
     let none: Vec<Milestone> = Vec::new();

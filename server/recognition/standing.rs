@@ -95,7 +95,9 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
         .into_iter()
         .collect();
     let jp = crate::competency::jp::earned_many(conn, &ids, year)?;
-    let (from, to) = crate::competency::jp::year_bounds(year);
+    // the agency's year: completions, evidence and assessments bounded in its zone
+    let zone = crate::clock::zone_of_agency(conn, Some(agency_id))?;
+    let (from, to) = crate::competency::jp::instant_bounds(zone, year);
     let mut done: HashMap<i64, i64> = HashMap::new();
     let basis = crate::competency::store::basis_of(conn, Some(agency_id))?;
     let mut levels: HashMap<i64, Vec<Reading>> = HashMap::new();

@@ -1080,7 +1080,11 @@ fn write_history(
             done_total += 1;
         }
         // Generated people have only course evidence, which counts the same on either gap basis.
-        for m in milestones::earned(&events, crate::competency::profile::Basis::Assessed) {
+        for m in milestones::earned(
+            &events,
+            crate::competency::profile::Basis::Assessed,
+            crate::clock::platform_default(),
+        ) {
             mb.row(&[
                 V::I(person.id),
                 V::T(&m.key),
