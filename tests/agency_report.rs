@@ -11,7 +11,7 @@ use cakap::accounts::{orgs, password, users};
 use cakap::competency::activities::{self, NewActivity};
 use cakap::db::schema::{certificates, completions, courses, partners, position_targets};
 use cakap::db::{pool, DatabaseUrl, DbConnection};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use common::{spawn_app_with, TestApp};
 use diesel::prelude::*;
 use reqwest::{Client, Response};
@@ -137,7 +137,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         ("CAKAP_CERTIFICATES_ISSUER", ISSUER),
     ])
     .await;
-    let year = Utc::now().year();
+    let year = common::wib_year();
     let mut c = conn(&app);
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
@@ -455,7 +455,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a BOM for Excel");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let today = Utc::now().date_naive().format("%d-%m-%Y").to_string();
+    let today = common::wib_today().format("%d-%m-%Y").to_string();
     // SIASN's column names, its kinds (Bimbingan Teknis is its kind 8, e-learning 16), the
     // partner as organiser of its course, the activity's certificate (STTPL) number, DD-MM-YYYY
     assert_eq!(

@@ -191,7 +191,7 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
     let root = tempfile::tempdir().unwrap();
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let year = Utc::now().year();
+    let year = (Utc::now() + chrono::Duration::hours(7)).year(); // the agency's (WIB) year
     let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let mut c = conn(&app);
     let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
@@ -944,7 +944,8 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     let root = tempfile::tempdir().unwrap();
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let year = Utc::now().year();
+    // the agency's year (WIB, the platform default), as the budget decides it
+    let year = (Utc::now() + chrono::Duration::hours(7)).year();
     let mut c = conn(&app);
     let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let w = |supervisor, admin, platform| Who {

@@ -642,7 +642,7 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
         .unwrap();
     assert!(page.contains("DICABUT"), "{page}");
     assert!(page.contains("Data NIP pada sertifikat keliru"));
-    let today = chrono::Utc::now().date_naive();
+    let today = common::wib_today();
     assert!(page.contains(&cakap::text::date(today, cakap::web::Lang::Id)));
     let public: Value = reqwest::get(app.url(&format!("/api/v1/certificates/{code}")))
         .await

@@ -637,7 +637,6 @@ fn table_row<'a>(html: &'a str, needle: &str) -> &'a str {
 async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     use cakap::competency::activities::{self, NewActivity};
     use cakap::competency::team;
-    use chrono::Datelike;
 
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
@@ -699,7 +698,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar").await;
     complete(&app, &bearer, "egov").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = common::wib_today();
     let activity = activities::create(
         &mut c,
         siti,
@@ -801,7 +800,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     assert!(egov_gap.contains("3 di bawah target"), "{egov_gap}");
     let pp_gap = table_row(&html, "<code>M.PP</code>");
     assert!(pp_gap.contains("2 di bawah target"), "{pp_gap}");
-    let year = chrono::Utc::now().year();
+    let year = common::wib_year();
     let done = table_row(&html, "<td>Kursus egov</td>");
     assert!(done.contains(&format!("1 pada {year}")), "{done}");
     // the history export has the activity and both courses

@@ -122,7 +122,7 @@ async fn record(
     cost: &str,
 ) -> i64 {
     let csrf = common::csrf_of(&text(app, b, "/me/activities").await.1);
-    let day = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let day = common::wib_today().format("%Y-%m-%d").to_string();
     let form = Form::new()
         .text("csrf", csrf)
         .text("kind", "workshop")
@@ -185,7 +185,7 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     let dir = tempfile::tempdir().unwrap();
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
-    let year = Utc::now().year();
+    let year = common::wib_year();
     let mut c = app.conn();
     let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
     let b = orgs::create_agency(
@@ -972,7 +972,7 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
     let dir = tempfile::tempdir().unwrap();
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
-    let year = Utc::now().year();
+    let year = common::wib_year();
     let mut c = app.conn();
     let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
     let other_agency =

@@ -141,7 +141,7 @@ async fn each_role_against_each_protected_route() {
     // an approved activity in each agency (for the cost correction on the budget page)
     let activity_in = |conn: &mut cakap::db::DbConnection, user: i64, reviewer: Option<i64>| {
         use cakap::competency::activities;
-        let today = chrono::Utc::now().date_naive();
+        let today = common::wib_today();
         let id = activities::create_costed(
             conn,
             user,

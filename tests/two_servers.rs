@@ -143,7 +143,7 @@ async fn two_servers_on_one_database_behave_as_one() {
         );
     }
     // a pending approval makes the supervisor's weekly digest due (whatever the date)
-    let today = chrono::Utc::now().date_naive();
+    let today = common::wib_today();
     cakap::competency::activities::create(
         &mut conn,
         staff[0],

@@ -89,6 +89,18 @@ fn day(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// The claims a credential *we issued and stored* carries, read without checking its signature
+/// (it is our own record): what a presented credential is compared with, so a credential keeps
+/// verifying after a later change of how claims are derived (e.g. dates read in the agency's zone).
+pub fn stored_claims<C: serde::de::DeserializeOwned>(stored_jwt: &str) -> Option<C> {
+    use base64::Engine;
+    let payload = stored_jwt.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// The claims for a certificate (its `jwt` field is not read).
 pub fn claims_of(c: &Certificate, base_url: &str) -> Claims {
     Claims {
@@ -113,9 +125,10 @@ pub fn claims_of(c: &Certificate, base_url: &str) -> Claims {
             },
             jp: c.jp,
             competencies: c.competencies.clone(),
-            completed_on: day(c.completed_at),
-            issued_on: day(c.issued_at),
-            expires_on: c.expires_at.map(day),
+            // dates as the holder's agency reads them (WIB/WITA/WIT), not UTC
+            completed_on: day(c.zone.local(c.completed_at)),
+            issued_on: day(c.zone.local(c.issued_at)),
+            expires_on: c.expires_at.map(|e| day(c.zone.local(e))),
             issuer: c.issuer.clone(),
             signatory: c.signatory_name.clone().map(|name| Signatory {
                 name,
@@ -282,6 +295,30 @@ pub(crate) mod tests {
         );
         assert_eq!(claims.sub, format!("{BASE}/v/{}", c.code));
         assert!(claims.exp.is_none());
+    }
+
+    #[test]
+    fn stored_claims_read_what_was_signed_even_after_the_derivation_changes() {
+        let s = Signer::ephemeral();
+        let mut c = sample(None);
+        // 23:30 WIT on 7 December is 14:30 UTC: signed as the WIT date
+        c.zone = crate::clock::Zone::Wit;
+        c.completed_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(14, 30, 0)
+            .unwrap();
+        let jwt = sign(&c, BASE, &s).unwrap();
+        let stored: Claims = stored_claims(&jwt).unwrap();
+        assert_eq!(stored.cert.completed_on, "2026-12-07");
+        // the agency moves to WIB later: a re-derivation differs, the stored claims do not
+        c.zone = crate::clock::Zone::Wib;
+        c.completed_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(17, 30, 0)
+            .unwrap();
+        assert_ne!(claims_of(&c, BASE).cert, stored.cert);
+        assert_eq!(stored_claims::<Claims>(&jwt).unwrap(), stored);
+        assert!(stored_claims::<Claims>("not a jwt").is_none());
     }
 
     #[test]

@@ -455,7 +455,12 @@ async fn verify_letter(
             return Ok(v);
         }
     };
-    let same = letters::claims_of(&found, &issuer.base_url).letter == claims.letter;
+    // compared with the letter as signed and stored, not re-derived: a letter keeps verifying
+    // after a later change of how its claims are derived (dates in the agency's zone)
+    let same = match credential::stored_claims::<letters::Claims>(&found.jwt) {
+        Some(stored) => stored.letter == claims.letter,
+        None => letters::claims_of(&found, &issuer.base_url).letter == claims.letter,
+    };
     let revoked = found.revoked_at.is_some();
     let (status, reason) = match (same, revoked) {
         (false, _) => (
@@ -588,8 +593,14 @@ pub(crate) async fn verify_api(
             },
             Some(s) => {
                 let p = public(&s.certificate, &issuer);
-                let same =
-                    credential::claims_of(&s.certificate, &issuer.base_url).cert == claims.cert;
+                // compared with the credential as signed and stored, not re-derived
+                let same = match credential::stored_claims::<credential::Claims>(&s.certificate.jwt)
+                {
+                    Some(stored) => stored.cert == claims.cert,
+                    None => {
+                        credential::claims_of(&s.certificate, &issuer.base_url).cert == claims.cert
+                    }
+                };
                 let status = p.status;
                 Verdict {
                     valid: status == Status::Valid && same,

@@ -556,18 +556,36 @@ pub fn time_zone(conn: &mut DbConnection, agency_id: i64) -> Result<Option<Strin
 }
 
 /// Set the agency's time zone: one of WIB, WITA, WIT (see [`crate::clock`]); anything else is
-/// refused and nothing changes.
+/// refused and nothing changes. Written (and audit-logged) only when it changes the zone the
+/// agency is in, so saving other settings never pins an agency that follows the platform default.
 pub fn save_time_zone(
     conn: &mut DbConnection,
     agency_id: i64,
     zone: &str,
+    by: i64,
 ) -> Result<Result<crate::clock::Zone, Refusal>, DbError> {
     let Some(zone) = crate::clock::Zone::parse(zone) else {
         return Ok(Err(Refusal::TimeZone));
     };
+    let stored: Option<String> = agencies::table
+        .find(agency_id)
+        .select(agencies::time_zone)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten();
+    if crate::clock::zone_of_stored(stored.as_deref()) == zone {
+        return Ok(Ok(zone));
+    }
     diesel::update(agencies::table.find(agency_id))
         .set(agencies::time_zone.eq(Some(zone.name())))
         .execute(conn)?;
+    crate::db::audit::record(
+        conn,
+        Some(by),
+        "agency.time_zone",
+        &format!("agency:{agency_id}"),
+        zone.name(),
+    )?;
     Ok(Ok(zone))
 }
 

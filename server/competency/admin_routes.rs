@@ -310,6 +310,7 @@ async fn save_settings(
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
     let id = agency.id;
+    let by = me.id;
     let f = form.0;
     let g = f.clone();
     let result = db
@@ -322,7 +323,7 @@ async fn save_settings(
                 return Ok(Err(r));
             }
             if !g.time_zone.trim().is_empty() {
-                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone)? {
+                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone, by)? {
                     return Ok(Err(r));
                 }
             }

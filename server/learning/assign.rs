@@ -131,9 +131,11 @@ fn shortfall(conn: &mut DbConnection, people: &[i64]) -> Result<Option<i64>, DbE
         .load(conn)?;
     agencies.sort_unstable();
     agencies.dedup();
-    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let now = chrono::Utc::now().naive_utc();
     let mut worst: Option<i64> = None;
     for a in agencies {
+        // each agency's budget year, in its zone
+        let year = crate::clock::zone_of_agency(conn, Some(a))?.year_of(now);
         if let Some(s) = crate::competency::budget::outlook(conn, a, year)?.shortfall() {
             worst = Some(worst.map_or(s, |w: i64| w.min(s)));
         }

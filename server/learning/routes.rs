@@ -90,10 +90,12 @@ async fn enroll_page(
         Ok(e) => {
             // a paid course: warn when the agency's budget (planned costs counted) is now short
             let (uid, fee) = (me.id, e.fee);
-            let year = chrono::Datelike::year(&chrono::Utc::now());
+            let now = crate::web::now(&req);
             let short = fee > 0
                 && db
                     .run(move |conn| {
+                        // the budget year is the agency's, in its zone
+                        let year = crate::clock::zone_of_user(conn, uid)?.year_of(now);
                         Ok::<_, AppError>(
                             crate::competency::budget::shortfall_for(conn, uid, year)?.is_some(),
                         )

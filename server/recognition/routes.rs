@@ -550,7 +550,13 @@ async fn admin_view(
             "next": (year < agency_year(db, req, agency.id, &YearQuery::default()).await?).then_some(year + 1),
             "target": target,
             "people": people,
-            "paging": paged.links(&format!("?year={year}"), "#standing"),
+            "paging": paged.links(
+                &match unit {
+                    Some(u) => format!("?year={year}&unit={u}"),
+                    None => format!("?year={year}"),
+                },
+                "#standing",
+            ),
             "units": units.iter().map(|u| json!({
                 "unit_id": u.unit_id, "unit": u.unit, "people": u.people, "jp": u.jp,
                 "completions": u.completions, "levels_gained": u.levels_gained,

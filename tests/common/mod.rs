@@ -302,3 +302,16 @@ impl TestApp {
         b.post(self.url(to)).form(&form).send().await.unwrap()
     }
 }
+
+/// Today as an agency on the platform default zone (WIB, UTC+7) sees it: the date the app decides
+/// with, which differs from the UTC date between 17:00 and 24:00 UTC.
+#[allow(dead_code)]
+pub fn wib_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// This year in WIB (see [`wib_today`]).
+#[allow(dead_code)]
+pub fn wib_year() -> i32 {
+    chrono::Datelike::year(&wib_today())
+}
