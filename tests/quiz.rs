@@ -419,6 +419,8 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     let (_, html) = get_text(&client, app, "/courses/kursus-kuis/02-kuis/quiz").await;
     assert!(html.contains("sudah habis"), "{html}");
     assert!(!html.contains("Mulai kuis"));
+    // attempt times are read in the learner's zone (WIB by default), never printed as UTC
+    assert!(html.contains(" WIB") && !html.contains(" UTC"), "{html}");
     assert_eq!(graded_count(app, second).0, 2);
 }
 

@@ -62,7 +62,7 @@ pub fn run_once(
                 "name": name,
                 "course": c.course_title,
                 "number": c.number,
-                "expires": crate::text::date(expires.date(), lang),
+                "expires": crate::text::date(c.zone.date_of(expires), lang),
                 "link": format!("{}/courses/{}", base_url.trim_end_matches('/'), c.course_slug),
                 "certificate_link": format!("{}/me/certificates/{}", base_url.trim_end_matches('/'), c.code),
             });

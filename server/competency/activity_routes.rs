@@ -30,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/team/approvals/{id}", web::post().to(review));
 }
 
-fn view(a: &activities::Activity, lang: Lang) -> Value {
+/// An activity as pages show it; `zone` reads its review instant (its own dates are local dates).
+fn view(a: &activities::Activity, lang: Lang, zone: crate::clock::Zone) -> Value {
     let d = |t: chrono::NaiveDateTime| crate::text::date(t.date(), lang);
     json!({
         "id": a.id,
@@ -47,7 +48,7 @@ fn view(a: &activities::Activity, lang: Lang) -> Value {
         "status_key": format!("activities.status.{}", a.status),
         "pending": a.status == "pending",
         "note": a.review_note,
-        "reviewed": a.reviewed_at.map(d),
+        "reviewed": a.reviewed_at.map(|t| crate::text::date(zone.date_of(t), lang)),
         "file_name": a.file_name,
         "cost": a.cost.map(budget::rupiah),
         "certificate_number": a.certificate_number,
@@ -133,7 +134,7 @@ async fn page(
         .iter()
         .map(|(k, v)| json!({"key": format!("activities.kind.{k}"), "per_day": v}))
         .collect();
-    let items: Vec<Value> = list.iter().map(|a| view(a, lang)).collect();
+    let items: Vec<Value> = list.iter().map(|a| view(a, lang, zone)).collect();
     let kinds: Vec<Value> = KINDS
         .iter()
         .map(|k| json!({"code": k, "key": format!("activities.kind.{k}"), "selected": values["kind"] == *k}))
@@ -368,6 +369,9 @@ async fn approvals_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let id = me.id;
+    let zone = db
+        .run(move |conn| crate::clock::zone_of_user(conn, id))
+        .await?;
     let (pending, approved, rejected) = db
         .run(move |conn| {
             Ok::<_, AppError>((
@@ -380,7 +384,7 @@ async fn approvals_page(
     let with_name = |list: &[(activities::Activity, String)]| -> Vec<Value> {
         list.iter()
             .map(|(a, n)| {
-                let mut v = view(a, lang);
+                let mut v = view(a, lang, zone);
                 v["person"] = json!(n);
                 v
             })

@@ -551,13 +551,14 @@ async fn assessments_view(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let id = agency.id;
-    let (recent, dict, basis, today) = db
+    let (recent, dict, basis, today, zone) = db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::recent_assessments(conn, id, RECENT)?,
                 store::dictionary(conn)?,
                 admin::settings(conn, id)?.basis,
                 today(conn, id)?,
+                crate::clock::zone_of_agency(conn, Some(id))?,
             ))
         })
         .await?;
@@ -579,7 +580,7 @@ async fn assessments_view(
                 "level": r.level,
                 "date": date(r.assessed_at.date()),
                 "source": r.source,
-                "entered": date(r.created_at.date()),
+                "entered": date(zone.date_of(r.created_at)),
             })
         })
         .collect();

@@ -156,16 +156,21 @@ async fn impact_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let (me_id, id) = (me.id, path.into_inner());
-    let question = db
-        .run(move |conn| Ok::<_, AppError>(evaluation::question(conn, me_id, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (question, zone) = db
+        .run(move |conn| {
+            Ok::<_, AppError>((
+                evaluation::question(conn, me_id, id)?,
+                crate::clock::zone_of_user(conn, me_id)?,
+            ))
+        })
+        .await?;
+    let question = question.ok_or(AppError::NotFound)?;
     views.page(
         &req,
         "pages/impact",
         json!({
             "question": question,
-            "completed": crate::text::date(question.completed_at.date(), lang),
+            "completed": crate::text::date(zone.date_of(question.completed_at), lang),
             "scale": scale("evaluation.impact.scale", question.answer.as_ref().map(|a| a.rating)),
             "max": evaluation::COMMENT_MAX,
             "notice_key": (q.notice == "saved").then_some("evaluation.impact.saved"),

@@ -44,7 +44,8 @@ pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
 pub const EVIDENCE_SHOWN: usize = 8;
 
 pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
-    let date = |d: chrono::NaiveDateTime| crate::text::date(d.date(), lang);
+    // instants as the person's agency reads them
+    let date = |d: chrono::NaiveDateTime| crate::text::date(view.zone.date_of(d), lang);
     let rows: Vec<Value> = view
         .profile
         .rows
@@ -131,7 +132,7 @@ async fn profile_page(
         .map(|m| json!({
             "kind": m.kind,
             "label": crate::recognition::routes::milestone_label(&views, lang, &names, m),
-            "date": crate::text::date(m.earned_at.date(), lang),
+            "date": crate::text::date(view.zone.date_of(m.earned_at), lang),
         }))
         .collect::<Vec<_>>());
     views.page(&req, "pages/profile", data)

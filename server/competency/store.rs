@@ -33,6 +33,9 @@ pub struct ProfileView {
     /// The agency's JPM thresholds (percent) the band was read with.
     pub jpm_optimal: i32,
     pub jpm_meets: i32,
+    /// The person's agency zone: the dates the profile shows are read in it.
+    #[serde(skip)]
+    pub zone: crate::clock::Zone,
 }
 
 pub fn dictionary(conn: &mut DbConnection) -> Result<Vec<Competency>, DbError> {
@@ -343,7 +346,8 @@ pub fn load(
     let going = in_progress(conn, user_id)?;
     let recommendations = recommend::recommend(&profile, &offers, &completed, &going);
     // the JP year is the current year in the person's agency zone
-    let year = crate::clock::zone_of_agency(conn, agency_id)?.year_of(now);
+    let zone = crate::clock::zone_of_agency(conn, agency_id)?;
+    let year = zone.year_of(now);
     Ok(Some(ProfileView {
         user_id,
         name,
@@ -354,6 +358,7 @@ pub fn load(
         jp_minimum: jp::MINIMUM,
         profile,
         recommendations,
+        zone,
         jpm_optimal: t.jpm_optimal,
         jpm_meets: t.jpm_meets,
     }))

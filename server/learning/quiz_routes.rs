@@ -46,12 +46,12 @@ fn see_other(location: String) -> HttpResponse {
         .finish()
 }
 
-/// `2026-11-25 09:20` → "25 November 2026, 09.20 UTC"-style text.
-fn when(t: NaiveDateTime, lang: Lang) -> String {
+/// A stored UTC instant as the learner's agency reads it: "25 November 2026, 16:20 WIB".
+fn when(t: NaiveDateTime, lang: Lang, zone: crate::clock::Zone) -> String {
     format!(
-        "{}, {} UTC",
-        crate::text::date(t.date(), lang),
-        t.format("%H:%M")
+        "{}, {}",
+        crate::text::date(zone.date_of(t), lang),
+        zone.time_label(t)
     )
 }
 
@@ -101,6 +101,7 @@ async fn quiz_page(
                     .map_err(DbError::from)?
             };
             let list = attempts::list(conn, e.id, quiz.id)?;
+            let zone = crate::clock::zone_of_user(conn, user_id)?;
             let now = now();
             let mut rows = Vec::new();
             let mut open_id = None;
@@ -121,7 +122,7 @@ async fn quiz_page(
                     "passed": a.passed.unwrap_or(false),
                     "late": a.late,
                     "counts": best == Some(a.id),
-                    "when": when(a.submitted_at.unwrap_or(a.started_at), lang),
+                    "when": when(a.submitted_at.unwrap_or(a.started_at), lang, zone),
                 }));
             }
             let left = (quiz.attempts > 0).then(|| (i64::from(quiz.attempts) - used).max(0));
@@ -212,11 +213,12 @@ async fn attempt_page(
         .run(move |conn| {
             let a = owned_attempt(conn, id, user_id)?;
             let ctx = attempts::context(conn, &a)?;
+            let zone = crate::clock::zone_of_user(conn, user_id)?;
             if a.is_open() {
                 let paper = attempts::paper_view(conn, &a)?;
                 let now = now();
                 let deadline = a.deadline_at.map(|d| {
-                    json!({"at": when(d, lang), "time": d.format("%H:%M").to_string(),
+                    json!({"at": when(d, lang, zone), "time": zone.local(d).format("%H:%M").to_string(),
                            "iso": format!("{}Z", d.format("%Y-%m-%dT%H:%M:%S")),
                            "minutes_left": minutes_left(d, now)})
                 });
@@ -228,7 +230,7 @@ async fn attempt_page(
             } else {
                 let results = attempts::results_view(conn, &a)?
                     .ok_or_else(|| AppError::Internal("graded attempt without results".into()))?;
-                let submitted = a.submitted_at.map(|t| when(t, lang));
+                let submitted = a.submitted_at.map(|t| when(t, lang, zone));
                 Ok((
                     "pages/quiz_result",
                     json!({"ctx": ctx, "results": results, "submitted": submitted}),

@@ -125,24 +125,25 @@ async fn mine(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let uid = me.id;
-    let (ms, ls, names, visible) = db
+    let (ms, ls, names, (visible, zone)) = db
         .run(move |conn| {
             let visible: bool = users::table
                 .find(uid)
                 .select(users::show_in_standing)
                 .first(conn)?;
+            let zone = crate::clock::zone_of_user(conn, uid)?;
             Ok::<_, AppError>((
                 milestones::of_user(conn, uid)?,
                 letters::of_user(conn, uid)?,
                 competency_names(conn)?,
-                visible,
+                (visible, zone),
             ))
         })
         .await?;
     let ms: Vec<Value> = ms
         .iter()
         .map(|m| {
-            json!({"label": milestone_label(&views, lang, &names, m), "date": day(m.earned_at, lang), "kind": m.kind})
+            json!({"label": milestone_label(&views, lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
         })
         .collect();
     let ls: Vec<Value> = ls.iter().map(|l| letter_json(l, &issuer, lang)).collect();
