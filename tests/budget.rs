@@ -1135,8 +1135,11 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     let html = text(&app, &rahmat_b, &plan).await;
     assert!(html.contains("budget-warning"), "{html}");
     assert!(html.contains("Peringatan anggaran"), "{html}");
-    assert!(html.contains("\u{2212}Rp2.000.000"), "{html}");
+    // the supervisor is warned without the agency's budget figures (those are the admin's)
+    assert!(!html.contains("\u{2212}Rp2.000.000"), "{html}");
+    assert!(!html.contains("Rp1.000.000"), "the budget amount: {html}");
     assert!(html.contains("Rp2.500.000"), "the plan's total: {html}");
+
     // planned vs realised, per year, on the budget page
     let html = text(&app, &admin, &page).await;
     assert_eq!(fig(&html, "fig-planned"), "Rp2.500.000");
@@ -1219,5 +1222,46 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     assert_eq!(
         (fee_of(&mut c, siti), fee_of(&mut c, budi)),
         (500_000, 2_000_000)
+    );
+
+    // ---- approving a costed activity while the budget is short warns the supervisor ----
+    let today = common::wib_today();
+    let costed = activities::create_costed(
+        &mut c,
+        budi,
+        &NewActivity {
+            kind: "workshop".into(),
+            title: "Workshop Anggaran".into(),
+            organizer: "BPSDM".into(),
+            started: today,
+            ended: today,
+            jp: 2,
+            competency: None,
+        },
+        Some(50_000),
+        None,
+    )
+    .unwrap();
+    let r = app
+        .post_form(
+            &rahmat_b,
+            "/team/approvals",
+            &format!("/team/approvals/{costed}"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        "/team/approvals?notice=approved_over_budget"
+    );
+    let html = text(
+        &app,
+        &rahmat_b,
+        "/team/approvals?notice=approved_over_budget",
+    )
+    .await;
+    assert!(
+        html.contains("anggaran pelatihan instansi tahun ini terlampaui"),
+        "{html}"
     );
 }

@@ -392,6 +392,7 @@ async fn approvals_page(
     };
     let notice = match q.notice.as_str() {
         "approved" => Some("activities.review.approved"),
+        "approved_over_budget" => Some("activities.review.approved_over_budget"),
         "rejected" => Some("activities.review.rejected"),
         _ => None,
     };
@@ -450,15 +451,31 @@ async fn review(
     };
     let me_id = me.id;
     let outcome = db
-        .run(move |conn| activities::review_costed(conn, id, me_id, approve, &note, cost))
+        .run(move |conn| {
+            let outcome = activities::review_costed(conn, id, me_id, approve, &note, cost)?;
+            // approving a costed activity spends the agency's budget: warn (without its figures,
+            // which are the admin's) when the year's budget is now exceeded; the approval stands
+            let over = match &outcome {
+                Ok(a) if approve && a.cost.unwrap_or(0) > 0 => {
+                    let year = chrono::Datelike::year(&a.ended_at);
+                    budget::shortfall_for(conn, a.user_id, year)?.is_some()
+                }
+                _ => false,
+            };
+            Ok::<_, crate::db::DbError>(outcome.map(|_| over))
+        })
         .await?;
     match outcome {
-        Ok(_) => Ok(HttpResponse::SeeOther()
+        Ok(over) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
                 format!(
                     "/team/approvals?notice={}",
-                    if approve { "approved" } else { "rejected" }
+                    match (approve, over) {
+                        (true, true) => "approved_over_budget",
+                        (true, false) => "approved",
+                        (false, _) => "rejected",
+                    }
                 ),
             ))
             .finish()),

@@ -108,16 +108,9 @@ async fn plan_page(
             Ok::<_, AppError>((member, plan, offers, target, outlook))
         })
         .await?;
-    let budget_warning = outlook
-        .and_then(|o| o.shortfall().map(|s| (o, s)))
-        .map(|(o, s)| {
-            json!({
-                "short": super::budget::rupiah(s),
-                "budget": o.budget.map(super::budget::rupiah),
-                "realised": super::budget::rupiah(o.realised),
-                "planned": super::budget::rupiah(o.planned_open),
-            })
-        });
+    // A supervisor is warned that the agency's budget would be exceeded, without its figures:
+    // budget amounts are for the agency's admins (the budget page).
+    let budget_warning = outlook.and_then(|o| o.shortfall()).is_some();
     let courses: Vec<Value> = offers
         .iter()
         .map(|o| json!({"slug": o.slug, "title": o.title, "jp": o.jp}))
