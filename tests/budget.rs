@@ -1265,3 +1265,95 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
         "{html}"
     );
 }
+
+/// Issue 21, point 2's migration note: past enrolments are priced at the fee that applied when
+/// they started (the fee history in the audit log), at 0 before a course's history began, and at
+/// the current fee where a course has no history at all. Runs the shipped migration's own backfill
+/// statement (of this backend) on enrolments as they stood before it.
+#[tokio::test]
+async fn the_fee_backfill_prices_past_enrolments_as_they_were() {
+    use cakap::db::schema::{audit_log, courses};
+    let root = tempfile::tempdir().unwrap();
+    write_courses(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let a = orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    let people = [
+        ("januari@mgl.go.id", "spbe", (2026, 1, 10)),
+        ("maret@mgl.go.id", "spbe", (2026, 3, 10)),
+        ("juni@mgl.go.id", "spbe", (2026, 6, 10)),
+        ("etika@mgl.go.id", "etika", (2026, 2, 1)),
+    ];
+    let at = |(y, m, d): (i32, u32, u32)| {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    };
+    let mut ids = Vec::new();
+    for (email, slug, day) in people {
+        let who = Who {
+            agency: a,
+            unit: None,
+            supervisor: None,
+            admin: false,
+            platform: false,
+        };
+        let id = person(&mut c, email, "ASN Magelang", who);
+        complete(&app, email, slug).await;
+        // as it stood before the migration: started that day, no fee recorded
+        diesel::update(enrollments::table.filter(enrollments::user_id.eq(id)))
+            .set((
+                enrollments::enrolled_at.eq(at(day)),
+                enrollments::fee.eq(-1),
+            ))
+            .execute(&mut c)
+            .unwrap();
+        ids.push(id);
+    }
+    // spbe's fee history: Rp100.000 from February, Rp300.000 from May (its current fee);
+    // etika has no history, only a current fee
+    for (detail, day) in [("100000", (2026, 2, 1)), ("300000", (2026, 5, 1))] {
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::created_at.eq(at(day)),
+                audit_log::action.eq("course.fee"),
+                audit_log::subject.eq("course:spbe"),
+                audit_log::detail.eq(detail),
+            ))
+            .execute(&mut c)
+            .unwrap();
+    }
+    for (slug, fee) in [("spbe", 300_000i64), ("etika", 75_000)] {
+        diesel::update(courses::table.filter(courses::slug.eq(slug)))
+            .set(courses::fee.eq(fee))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let up = match common::backend() {
+        cakap::db::Backend::Sqlite => {
+            include_str!("../migrations/sqlite/2026-12-07-000002_record/up.sql")
+        }
+        cakap::db::Backend::Postgres => {
+            include_str!("../migrations/postgres/2026-12-07-000002_record/up.sql")
+        }
+    };
+    let start = up.find("UPDATE enrollments SET fee").expect("the backfill");
+    let statement = &up[start..start + up[start..].find(';').unwrap()];
+    diesel::sql_query(statement).execute(&mut c).unwrap();
+    let fees: Vec<i64> = ids
+        .iter()
+        .map(|&u| {
+            enrollments::table
+                .filter(enrollments::user_id.eq(u))
+                .select(enrollments::fee)
+                .first(&mut c)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        fees,
+        [0, 100_000, 300_000, 75_000],
+        "before the history began, in February's price, in May's, and the current fee without history"
+    );
+}
