@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::db::schema::{agencies, users};
+use crate::db::schema::{agencies, certificates, recognition_letters, users};
 use crate::db::{DbConnection, DbError};
 
 /// The three time zones of Indonesia.
@@ -157,6 +157,22 @@ pub fn zone_of_agency(conn: &mut DbConnection, agency_id: Option<i64>) -> Result
         .first(conn)
         .optional()?;
     Ok(zone_of_stored(stored.flatten().as_deref()))
+}
+
+/// Pin the zone of certificates and letters issued before records carried one (the migration
+/// gave them their agency's zone where the agency had chosen one): the platform default as it is
+/// now. From then on their dates no longer follow a settings change. Idempotent; several servers
+/// may run it at once. Returns how many records were pinned.
+pub fn pin_record_zones(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let zone = platform_default().name();
+    let certs = diesel::update(certificates::table.filter(certificates::time_zone.is_null()))
+        .set(certificates::time_zone.eq(zone))
+        .execute(conn)?;
+    let letters =
+        diesel::update(recognition_letters::table.filter(recognition_letters::time_zone.is_null()))
+            .set(recognition_letters::time_zone.eq(zone))
+            .execute(conn)?;
+    Ok(certs + letters)
 }
 
 /// The zone of a person: their agency's.

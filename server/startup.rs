@@ -78,6 +78,7 @@ impl State {
         let db = tokio::task::spawn_blocking(move || Db::open(&url, pool_size))
             .await
             .map_err(|e| StartError::Web(format!("start-up task failed: {e}")))??;
+        db.run(crate::clock::pin_record_zones).await?;
         if config.publish_on_start {
             publish_courses_dir(&db, &config.courses_dir).await;
             crate::memory::give_back();

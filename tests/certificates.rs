@@ -1029,4 +1029,33 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
         assert_eq!(api["completed_on"], ymd, "{api}");
         assert_eq!(api["issued_on"], ymd, "{api}");
     }
+    // the record keeps the zone it was issued in: the agency moving to WIB later (where 15:30
+    // UTC is still 7 December) does not move the certificate's date
+    diesel::update(agencies::table.find(a))
+        .set(agencies::time_zone.eq(Some("Asia/Jakarta")))
+        .execute(&mut conn(&app))
+        .unwrap();
+    let page = app.get(&format!("/v/{code}")).await.text().await.unwrap();
+    assert!(page.contains("8 Desember 2026"), "dated as issued: {page}");
+    let api: Value = app
+        .get(&format!("/api/v1/certificates/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["completed_on"], "2026-12-08", "{api}");
+    // records from before zones were stored are pinned once (at start-up) to the platform
+    // default as it stands, and keep it
+    diesel::update(certificates::table.filter(certificates::code.eq(&code)))
+        .set(certificates::time_zone.eq(None::<String>))
+        .execute(&mut conn(&app))
+        .unwrap();
+    assert_eq!(cakap::clock::pin_record_zones(&mut conn(&app)).unwrap(), 1);
+    let stored: Option<String> = certificates::table
+        .filter(certificates::code.eq(&code))
+        .select(certificates::time_zone)
+        .first(&mut conn(&app))
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("Asia/Jakarta"));
+    assert_eq!(cakap::clock::pin_record_zones(&mut conn(&app)).unwrap(), 0);
 }

@@ -1034,6 +1034,16 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
         .unwrap()
         .remove(0);
     let base = format!("/me/letters/{}", letter.code);
+    // the letter keeps the zone it was issued in (here the platform default, WIB): the agency
+    // choosing WIT later does not move its dates
+    diesel::update(cakap::db::schema::agencies::table.find(a))
+        .set(cakap::db::schema::agencies::time_zone.eq(Some("Asia/Jayapura")))
+        .execute(&mut c)
+        .unwrap();
+    let again = cakap::recognition::letters::by_code(&mut c, &letter.code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.zone, cakap::clock::Zone::Wib);
 
     // the holder: the page links the downloads; the JWT as issued, the Open Badge signed and not
     let budi_b = app.browser_as("budi@surakarta.go.id", PW).await;

@@ -57,7 +57,12 @@ type Row = (
         Option<String>,
         Option<NaiveDateTime>,
     ),
-    (Option<String>, Option<String>, Option<String>),
+    (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
 );
 
 macro_rules! columns {
@@ -98,6 +103,7 @@ macro_rules! columns {
                 certificates::partner,
                 certificates::partner_signatory_name,
                 certificates::partner_signatory_title,
+                certificates::time_zone,
             ),
         )
     };
@@ -110,11 +116,11 @@ pub struct Stored {
     pub agency_id: Option<i64>,
 }
 
-/// The certificate of a row; its dates are read in the zone of the agency it was issued under.
-fn from_row(conn: &mut DbConnection, r: Row) -> Stored {
+/// The certificate of a row; its dates are read in the zone it was issued in (stored with it, so a
+/// later change of the agency's zone does not move them).
+fn from_row(r: Row) -> Stored {
     let (a, b, p) = r;
-    let zone = crate::clock::zone_of_agency(conn, a.6)
-        .unwrap_or_else(|_| crate::clock::platform_default());
+    let zone = crate::clock::zone_of_stored(p.3.as_deref());
     Stored {
         agency_id: a.6,
         certificate: Certificate {
@@ -351,6 +357,7 @@ pub fn issue(
                 .partner
                 .as_ref()
                 .and_then(|p| p.signatory_title.as_ref())),
+            certificates::time_zone.eq(Some(cert.zone.name())),
         ))
         .returning(certificates::id)
         .get_result(conn)?;
@@ -375,7 +382,7 @@ pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Stored>, Db
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(conn, r)))
+        .map(from_row))
 }
 
 /// A certificate by its number (`CKP/2026/000123`).
@@ -385,7 +392,7 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<Stored>
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(conn, r)))
+        .map(from_row))
 }
 
 /// A person's certificates, newest first.
@@ -396,7 +403,7 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Certificate>
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(conn, r).certificate)
+        .map(|r| from_row(r).certificate)
         .collect())
 }
 
@@ -413,7 +420,7 @@ pub fn latest_for_course(
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(conn, r).certificate))
+        .map(|r| from_row(r).certificate))
 }
 
 /// Certificates for the admin list: optionally only one agency's, optionally matching a number,
@@ -443,10 +450,7 @@ pub fn search(
                 .or(certificates::course_title.like(like)),
         );
     }
-    Ok(q.load::<Row>(conn)?
-        .into_iter()
-        .map(|r| from_row(conn, r))
-        .collect())
+    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
 }
 
 /// Why a revocation did not happen.
@@ -524,7 +528,7 @@ pub fn due_reminders(
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(conn, r).certificate)
+        .map(|r| from_row(r).certificate)
         .collect();
     let mut due = Vec::with_capacity(rows.len());
     for c in rows {

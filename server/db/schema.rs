@@ -368,6 +368,7 @@ diesel::table! {
         partner -> Nullable<Text>,
         partner_signatory_name -> Nullable<Text>,
         partner_signatory_title -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 
@@ -588,6 +589,7 @@ diesel::table! {
         jwt -> Text,
         revoked_at -> Nullable<Timestamp>,
         revoked_reason -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 

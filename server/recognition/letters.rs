@@ -443,6 +443,7 @@ pub fn issue(
                     recognition_letters::signatory_title.eq(&l.signatory_title),
                     recognition_letters::kid.eq(&l.kid),
                     recognition_letters::jwt.eq(&l.jwt),
+                    recognition_letters::time_zone.eq(Some(l.zone.name())),
                 ))
                 .returning(recognition_letters::id)
                 .get_result(conn)?;
@@ -481,6 +482,7 @@ type Row = (
         String,
         Option<NaiveDateTime>,
         Option<String>,
+        Option<String>,
     ),
 );
 
@@ -508,6 +510,7 @@ macro_rules! letter_columns {
                 recognition_letters::jwt,
                 recognition_letters::revoked_at,
                 recognition_letters::revoked_reason,
+                recognition_letters::time_zone,
             ),
         )
     };
@@ -533,25 +536,9 @@ fn from_row((a, b): Row) -> Letter {
         jwt: b.5,
         revoked_at: b.6,
         revoked_reason: b.7,
-        zone: crate::clock::platform_default(),
+        // read in the zone it was issued in, for good
+        zone: crate::clock::zone_of_stored(b.8.as_deref()),
     }
-}
-
-/// Letters with their issuing agency's zone.
-fn zoned(conn: &mut DbConnection, mut letters: Vec<Letter>) -> Result<Vec<Letter>, DbError> {
-    let mut seen: std::collections::HashMap<i64, Zone> = Default::default();
-    for l in &mut letters {
-        let zone = match seen.get(&l.agency_id) {
-            Some(z) => *z,
-            None => {
-                let z = crate::clock::zone_of_agency(conn, Some(l.agency_id))?;
-                seen.insert(l.agency_id, z);
-                z
-            }
-        };
-        l.zone = zone;
-    }
-    Ok(letters)
 }
 
 /// The signatory (name, position) of the newest letter an agency issued.
@@ -629,20 +616,17 @@ pub fn revoke(
 
 /// A letter by its (normalized) verification code.
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Letter>, DbError> {
-    let found: Vec<Letter> = recognition_letters::table
+    Ok(recognition_letters::table
         .filter(recognition_letters::code.eq(code))
         .select(letter_columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row)
-        .into_iter()
-        .collect();
-    Ok(zoned(conn, found)?.pop())
+        .map(from_row))
 }
 
 /// A person's letters, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbError> {
-    let letters: Vec<Letter> = recognition_letters::table
+    Ok(recognition_letters::table
         .filter(recognition_letters::user_id.eq(user_id))
         .order((
             recognition_letters::issued_at.desc(),
@@ -652,8 +636,7 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbE
         .load::<Row>(conn)?
         .into_iter()
         .map(from_row)
-        .collect();
-    zoned(conn, letters)
+        .collect())
 }
 
 /// The letters an agency issued for a year, by number.
@@ -662,7 +645,7 @@ pub fn of_agency(
     agency_id: i64,
     year: i32,
 ) -> Result<Vec<Letter>, DbError> {
-    let letters: Vec<Letter> = recognition_letters::table
+    Ok(recognition_letters::table
         .filter(recognition_letters::agency_id.eq(agency_id))
         .filter(recognition_letters::year.eq(year))
         .order(recognition_letters::id)
@@ -670,8 +653,7 @@ pub fn of_agency(
         .load::<Row>(conn)?
         .into_iter()
         .map(from_row)
-        .collect();
-    zoned(conn, letters)
+        .collect())
 }
 
 #[cfg(test)]

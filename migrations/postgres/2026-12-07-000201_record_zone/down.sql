@@ -1,0 +1,2 @@
+ALTER TABLE recognition_letters DROP COLUMN time_zone;
+ALTER TABLE certificates DROP COLUMN time_zone;
