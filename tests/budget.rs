@@ -1264,6 +1264,42 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
         html.contains("anggaran pelatihan instansi tahun ini terlampaui"),
         "{html}"
     );
+
+    // ---- the warning comes once, with the enrolment that started: a repeated web request
+    // does not warn again; the API says it as `budget_warning` (once too) ----
+    let (to, _) = enrol("budi@solo.go.id", "spbe").await;
+    assert_eq!(to, "/courses/spbe?notice=enrolled", "already enrolled");
+    let bearer = app.token_of("rahmat@solo.go.id", PW).await;
+    let api_enrol = || async {
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/courses/spbe/enroll"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()
+    };
+    let first = api_enrol().await;
+    assert_eq!(first["fee"], 100_000, "{first}");
+    assert!(
+        first["budget_warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("anggaran pelatihan instansi")),
+        "{first}"
+    );
+    let again = api_enrol().await;
+    assert_eq!(again["id"], first["id"]);
+    assert!(again.get("budget_warning").is_none(), "{again}");
+    // a free course never warns
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/courses/etika/enroll"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    let free: Value = r.json().await.unwrap();
+    assert!(free.get("budget_warning").is_none(), "{free}");
 }
 
 /// Issue 21, point 2's migration note: past enrolments are priced at the fee that applied when

@@ -114,9 +114,22 @@ pub fn enroll(
     assigned_by: Option<i64>,
     due_at: Option<NaiveDateTime>,
 ) -> Result<Result<Enrollment, Refused>, DbError> {
+    Ok(enroll_once(conn, user_id, slug, source, assigned_by, due_at)?.map(|(e, _)| e))
+}
+
+/// [`enroll`], also saying whether this call started the enrollment (`true`) or found it
+/// (`false`: a repeated request) — what happens once per enrollment (a budget warning) keys on it.
+pub fn enroll_once(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    source: &str,
+    assigned_by: Option<i64>,
+    due_at: Option<NaiveDateTime>,
+) -> Result<Result<(Enrollment, bool), Refused>, DbError> {
     crate::db::transaction(conn, |conn| {
         if let Some(e) = of_user(conn, user_id, slug)? {
-            return Ok(Ok(e));
+            return Ok(Ok((e, false)));
         }
         let course: Option<(i64, Option<i64>, bool, i64)> = courses::table
             .filter(courses::slug.eq(slug))
@@ -175,9 +188,10 @@ pub fn enroll(
             ))
             .returning(enrollments::id)
             .get_result(conn)?;
-        Ok(Ok(find(conn, id)?.ok_or_else(|| {
-            DbError::Internal("enrollment vanished".into())
-        })?))
+        Ok(Ok((
+            find(conn, id)?.ok_or_else(|| DbError::Internal("enrollment vanished".into()))?,
+            true,
+        )))
     })
 }
 

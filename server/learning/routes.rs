@@ -39,13 +39,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct Empty {}
 
 /// The outcome of an enrollment request, for pages and the API.
+/// Self-enrolment, and whether it leaves the person's agency over its year's training budget
+/// (planned costs counted): asked only when this request started a paid enrolment, so a repeated
+/// request does not warn again.
 async fn do_enroll(
     db: &Db,
     user_id: i64,
     slug: String,
-) -> Result<Result<Enrollment, Refused>, AppError> {
-    db.run(move |conn| Ok::<_, AppError>(enroll::enroll(conn, user_id, &slug, "self", None, None)?))
-        .await
+    now: NaiveDateTime,
+) -> Result<Result<(Enrollment, bool), Refused>, AppError> {
+    db.run(move |conn| {
+        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None)? {
+            Ok(done) => done,
+            Err(r) => return Ok(Err(r)),
+        };
+        let short = new && e.fee > 0 && {
+            // the budget year is the agency's, in its zone
+            let year = crate::clock::zone_of_user(conn, user_id)?.year_of(now);
+            crate::competency::budget::shortfall_for(conn, user_id, year)?.is_some()
+        };
+        Ok::<_, AppError>(Ok((e, short)))
+    })
+    .await
 }
 
 fn refused_error(r: Refused, views: &Views, lang: Lang) -> AppError {
@@ -86,21 +101,9 @@ async fn enroll_page(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    match do_enroll(&db, me.id, slug.clone()).await? {
-        Ok(e) => {
+    match do_enroll(&db, me.id, slug.clone(), crate::web::now(&req)).await? {
+        Ok((_, short)) => {
             // a paid course: warn when the agency's budget (planned costs counted) is now short
-            let (uid, fee) = (me.id, e.fee);
-            let now = crate::web::now(&req);
-            let short = fee > 0
-                && db
-                    .run(move |conn| {
-                        // the budget year is the agency's, in its zone
-                        let year = crate::clock::zone_of_user(conn, uid)?.year_of(now);
-                        Ok::<_, AppError>(
-                            crate::competency::budget::shortfall_for(conn, uid, year)?.is_some(),
-                        )
-                    })
-                    .await?;
             let notice = if short {
                 "enrolled_over_budget"
             } else {
@@ -122,7 +125,7 @@ async fn enroll_page(
     tag = "learning",
     params(("slug" = String, Path, description = "The course's slug")),
     responses(
-        (status = 200, description = "The enrollment", body = Enrollment),
+        (status = 200, description = "The enrollment (with a budget warning when it started one over budget)", body = Enrolled),
         (status = 400, description = "Archived, or prerequisites missing (the detail says which)", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
@@ -136,10 +139,34 @@ pub(crate) async fn enroll_api(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match do_enroll(&db, me.id, path.into_inner()).await? {
-        Ok(e) => Ok(HttpResponse::Ok().json(e)),
+    match do_enroll(&db, me.id, path.into_inner(), crate::web::now(&req)).await? {
+        Ok((enrollment, short)) => {
+            let budget_warning = short.then(|| {
+                views
+                    .i18n()
+                    .get(Lang::of(&req), "learning.enroll.done_over_budget")
+                    .unwrap_or_default()
+                    .to_string()
+            });
+            Ok(HttpResponse::Ok().json(Enrolled {
+                enrollment,
+                budget_warning,
+            }))
+        }
         Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
     }
+}
+
+/// An enrollment, and the warning a paid course gave when it started.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Enrolled {
+    #[serde(flatten)]
+    pub enrollment: Enrollment,
+    /// Set once, on the request that started an enrollment in a paid course which leaves the
+    /// agency's training budget for the year (planned costs counted) below zero; absent otherwise,
+    /// and on repeated requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_warning: Option<String>,
 }
 
 /// What marking a lesson done came to.
