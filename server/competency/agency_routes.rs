@@ -4,7 +4,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::agency;
@@ -14,6 +13,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::redirect;
+use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -23,35 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/agencies/{id}/report/history.csv",
             web::get().to(history_csv),
         );
-}
-
-/// Years the report accepts.
-pub(crate) const FIRST_YEAR: i32 = 2000;
-pub(crate) const LAST_YEAR: i32 = 2100;
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct YearQuery {
-    pub year: String,
-}
-
-/// The asked year, or the current year in the agency's zone.
-pub(crate) async fn agency_year(
-    db: &Db,
-    req: &HttpRequest,
-    agency_id: i64,
-    q: &YearQuery,
-) -> Result<i32, AppError> {
-    let zone = db
-        .run(move |conn| crate::clock::zone_of_agency(conn, Some(agency_id)))
-        .await?;
-    let current = zone.year_of(crate::web::now(req));
-    Ok(q.year
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
-        .unwrap_or(current))
 }
 
 fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
@@ -119,7 +90,8 @@ async fn report_page(
     offers: web::Data<super::store::OffersCache>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = agency_year(&db, &req, agency.id, &q).await?;
+    let years = agency_years(&db, &req, agency.id, &q.year).await?;
+    let (year, current) = (years.shown, years.current);
     let lang = Lang::of(&req);
     let id = agency.id;
     let (compliance, (gaps, content_gaps), courses) = db
@@ -161,7 +133,6 @@ async fn report_page(
             })
         })
         .collect();
-    let current = agency_year(&db, &req, agency.id, &YearQuery::default()).await?;
     let body = views.render(
         &req,
         "pages/admin_agency_report",
@@ -190,7 +161,7 @@ async fn history_csv(
 ) -> Result<HttpResponse, AppError> {
     let _ = &req;
     let agency = me.agency(&db).await?;
-    let year = agency_year(&db, &req, agency.id, &q).await?;
+    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
     let id = agency.id;
     let rows = db
         .run(move |conn| {

@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::agency_routes::{agency_year, YearQuery, FIRST_YEAR, LAST_YEAR};
 use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
 use crate::db::Db;
@@ -17,6 +16,7 @@ use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
+use crate::web::year::{agency_years, YearQuery, Years, FIRST_YEAR, LAST_YEAR};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -150,9 +150,10 @@ async fn render(
     views: &Views,
     db: &Db,
     agency: Agency,
-    year: i32,
+    shown: Years,
     state: FormState,
 ) -> Result<HttpResponse, AppError> {
+    let (year, current) = (shown.shown, shown.current);
     let lang = Lang::of(req);
     let id = agency.id;
     let (report, lines, years) = db
@@ -215,7 +216,6 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let current = agency_year(db, req, agency.id, &YearQuery::default()).await?;
     let body = views.render(
         req,
         "pages/admin_budget",
@@ -276,15 +276,7 @@ async fn budget_page(
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = agency_year(
-        &db,
-        &req,
-        agency.id,
-        &YearQuery {
-            year: q.year.clone(),
-        },
-    )
-    .await?;
+    let years = agency_years(&db, &req, agency.id, &q.year).await?;
     let done = match q.done.as_str() {
         "budget" => Some("budget.done.budget"),
         "cost" => Some("budget.done.cost"),
@@ -294,7 +286,7 @@ async fn budget_page(
         done,
         ..Default::default()
     };
-    render(&req, &views, &db, agency, year, state).await
+    render(&req, &views, &db, agency, years, state).await
 }
 
 #[derive(Deserialize, Default)]
@@ -332,7 +324,8 @@ async fn set_budget(
                 amount_error: Some(views.text(lang, e.key())),
                 ..Default::default()
             };
-            return render(&req, &views, &db, agency, year, state).await;
+            let years = agency_years(&db, &req, agency.id, &form.0.year).await?;
+            return render(&req, &views, &db, agency, years, state).await;
         }
     };
     let (id, by) = (agency.id, me.id);
@@ -367,10 +360,9 @@ async fn set_cost(
     if holder_agency != Some(agency.id) {
         return Err(AppError::NotFound);
     }
-    let year = match form_year(&form.0.year) {
-        Some(y) => y,
-        None => agency_year(&db, &req, agency.id, &YearQuery::default()).await?,
-    };
+    // the year typed, else the agency's current one
+    let years = agency_years(&db, &req, agency.id, &form.0.year).await?;
+    let year = years.shown;
     let cost = match budget::parse_optional_amount(&form.0.cost) {
         Ok(c) => c,
         Err(e) => {
@@ -378,7 +370,7 @@ async fn set_cost(
                 cost_error: Some((activity_id, form.0.cost.clone(), views.text(lang, e.key()))),
                 ..Default::default()
             };
-            return render(&req, &views, &db, agency, year, state).await;
+            return render(&req, &views, &db, agency, years, state).await;
         }
     };
     let by = me.id;
@@ -399,7 +391,7 @@ async fn budget_csv(
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = agency_year(&db, &req, agency.id, &q).await?;
+    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
     let id = agency.id;
     let report = db
         .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
@@ -449,7 +441,7 @@ pub(crate) async fn budget_api(
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
     // this year in the agency's zone
-    let current = agency_year(&db, &req, agency.id, &YearQuery::default()).await?;
+    let current = agency_years(&db, &req, agency.id, "").await?.current;
     let year = if q.year.trim().is_empty() {
         current
     } else {

@@ -307,6 +307,37 @@ pub fn remove_item(conn: &mut DbConnection, plan_id: i64, item_id: i64) -> Resul
         == 1)
 }
 
+/// The plan as templates show it, beside the agency's JP target (what compliance is measured
+/// against), so the two figures are explained rather than merely side by side.
+pub fn view(p: &Plan, agency_target: i64) -> serde_json::Value {
+    let pct = (p.earned_jp * 100 / i64::from(p.target_jp.max(1))).min(100);
+    serde_json::json!({
+        "year": p.year,
+        "target_jp": p.target_jp,
+        "agency_target": agency_target,
+        "minimum": jp::MINIMUM,
+        "below_agency": i64::from(p.target_jp) < agency_target,
+        "earned_jp": p.earned_jp,
+        "jp_pct": pct,
+        "jp_reached": p.earned_jp >= i64::from(p.target_jp),
+        "note": p.note,
+        "planned_cost": super::budget::rupiah(p.planned_cost),
+        "has_cost": p.planned_cost > 0,
+        "items": p.items.iter().map(|i| serde_json::json!({
+            "id": i.id,
+            "planned_cost": super::budget::rupiah(i.planned_cost),
+            "has_cost": i.planned_cost > 0,
+            "title": i.title,
+            "course_slug": i.course_slug,
+            "kind_key": i.activity_kind.as_ref().map(|k| format!("activities.kind.{k}")),
+            "planned_jp": i.planned_jp,
+            "done": i.done,
+        })).collect::<Vec<_>>(),
+        "items_done": p.items_done,
+        "items_total": p.items.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

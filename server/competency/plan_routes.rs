@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::activities::KINDS;
-use super::plan::{self, ItemRefused, NewItem, Plan};
+use super::plan::{self, ItemRefused, NewItem};
 use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
@@ -33,37 +33,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/team/{id}/plan/items/{item}/delete",
             web::post().to(remove_item),
         );
-}
-
-/// The plan as templates show it, beside the agency's JP target (what compliance is measured
-/// against), so the two figures are explained rather than merely side by side.
-pub fn view(p: &Plan, agency_target: i64) -> Value {
-    let pct = (p.earned_jp * 100 / i64::from(p.target_jp.max(1))).min(100);
-    json!({
-        "year": p.year,
-        "target_jp": p.target_jp,
-        "agency_target": agency_target,
-        "minimum": super::jp::MINIMUM,
-        "below_agency": i64::from(p.target_jp) < agency_target,
-        "earned_jp": p.earned_jp,
-        "jp_pct": pct,
-        "jp_reached": p.earned_jp >= i64::from(p.target_jp),
-        "note": p.note,
-        "planned_cost": super::budget::rupiah(p.planned_cost),
-        "has_cost": p.planned_cost > 0,
-        "items": p.items.iter().map(|i| json!({
-            "id": i.id,
-            "planned_cost": super::budget::rupiah(i.planned_cost),
-            "has_cost": i.planned_cost > 0,
-            "title": i.title,
-            "course_slug": i.course_slug,
-            "kind_key": i.activity_kind.as_ref().map(|k| format!("activities.kind.{k}")),
-            "planned_jp": i.planned_jp,
-            "done": i.done,
-        })).collect::<Vec<_>>(),
-        "items_done": p.items_done,
-        "items_total": p.items.len(),
-    })
 }
 
 /// The member, when `me` is their direct supervisor.
@@ -139,7 +108,7 @@ async fn plan_page(
         json!({
             "member": {"id": member.id, "name": member.name},
             "year": year,
-            "plan": plan.as_ref().map(|p| view(p, agency_target)),
+            "plan": plan.as_ref().map(|p| plan::view(p, agency_target)),
             "default_target": agency_target,
             "courses": courses,
             "kinds": kinds,

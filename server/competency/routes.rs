@@ -122,9 +122,7 @@ async fn profile_page(
         })
         .await?;
     let mut data = page_data(&view, &views, lang);
-    data["plan"] = json!(plan
-        .as_ref()
-        .map(|p| super::plan_routes::view(p, view.jp_target)));
+    data["plan"] = json!(plan.as_ref().map(|p| super::plan::view(p, view.jp_target)));
     let (milestones, names) = milestones;
     data["milestones"] = json!(milestones
         .iter()

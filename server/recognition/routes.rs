@@ -15,13 +15,13 @@ use super::letters::{self, Letter};
 use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
 use crate::certificates::{qr, Issuer};
-use crate::competency::agency_routes::{agency_year, YearQuery};
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin};
+use crate::web::year::{agency_years, YearQuery, Years};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -235,8 +235,8 @@ async fn colleagues(
         );
     };
     // the year of the agency's zone
-    let current = agency_year(&db, &req, agency_id, &YearQuery::default()).await?;
-    let year = agency_year(&db, &req, agency_id, &q).await?;
+    let years = agency_years(&db, &req, agency_id, &q.year).await?;
+    let (year, current) = (years.shown, years.current);
     let uid = me.id;
     let (rows, agency) = db
         .run(move |conn| {
@@ -413,21 +413,13 @@ async fn admin_page(
     q: web::Query<AdminQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = agency_year(
-        &db,
-        &req,
-        agency.id,
-        &YearQuery {
-            year: q.year.clone(),
-        },
-    )
-    .await?;
+    let years = agency_years(&db, &req, agency.id, &q.year).await?;
     let notice = match q.done.as_str() {
         "issued" => Some("recognition.letter.issued"),
         "revoked" => Some("recognition.letter.revoke.done"),
         _ => None,
     };
-    admin_view(&req, &views, &db, &issuer, &agency, year, None, notice, &q).await
+    admin_view(&req, &views, &db, &issuer, &agency, years, None, notice, &q).await
 }
 
 #[derive(Deserialize, Default)]
@@ -472,11 +464,12 @@ async fn admin_view(
     db: &Db,
     issuer: &Issuer,
     agency: &crate::accounts::orgs::Agency,
-    year: i32,
+    years: Years,
     error: Option<(String, letters::Request)>,
     notice: Option<&str>,
     shown: &AdminQuery,
 ) -> Result<HttpResponse, AppError> {
+    let year = years.shown;
     let unit = shown.unit;
     let lang = Lang::of(req);
     let failed = error.is_some();
@@ -548,7 +541,7 @@ async fn admin_view(
             "agency": agency,
             "year": year,
             "prev": year - 1,
-            "next": (year < agency_year(db, req, agency.id, &YearQuery::default()).await?).then_some(year + 1),
+            "next": (year < years.current).then_some(year + 1),
             "target": target,
             "people": people,
             "paging": paged.links(
@@ -589,15 +582,8 @@ async fn issue(
     let agency = me.agency(&db).await?;
     let f = form.0;
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let year = agency_year(
-        &db,
-        &req,
-        agency.id,
-        &YearQuery {
-            year: field("year"),
-        },
-    )
-    .await?;
+    let years = agency_years(&db, &req, agency.id, &field("year")).await?;
+    let year = years.shown;
     let people: Vec<i64> = f
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -630,7 +616,7 @@ async fn issue(
                 &db,
                 &issuer,
                 &agency,
-                year,
+                years,
                 Some((msg, request)),
                 None,
                 &AdminQuery::default(),
@@ -698,7 +684,7 @@ async fn export_csv(
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&db).await?;
-    let year = agency_year(&db, &req, agency.id, &q).await?;
+    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
     let (rows, target, issued, names, earned) = year_figures(&db, agency.id, year).await?;
     let ranked = standing::rank(rows);
     let none: Vec<Milestone> = Vec::new();

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod policy;
 pub mod security;
 pub mod views;
+pub mod year;
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{http::header, web, HttpResponse};
