@@ -1270,17 +1270,20 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     let (to, _) = enrol("budi@solo.go.id", "spbe").await;
     assert_eq!(to, "/courses/spbe?notice=enrolled", "already enrolled");
     let bearer = app.token_of("rahmat@solo.go.id", PW).await;
-    let api_enrol = || async {
-        let r = reqwest::Client::new()
-            .post(app.url("/api/v1/courses/spbe/enroll"))
-            .bearer_auth(&bearer)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.json::<Value>().await.unwrap()
+    let api_enrol = |slug: &'static str| {
+        let (app, bearer) = (&app, &bearer);
+        async move {
+            let r = reqwest::Client::new()
+                .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
     };
-    let first = api_enrol().await;
+    let first = api_enrol("spbe").await;
     assert_eq!(first["fee"], 100_000, "{first}");
     assert!(
         first["budget_warning"]
@@ -1288,17 +1291,11 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
             .is_some_and(|w| w.contains("anggaran pelatihan instansi")),
         "{first}"
     );
-    let again = api_enrol().await;
+    let again = api_enrol("spbe").await;
     assert_eq!(again["id"], first["id"]);
     assert!(again.get("budget_warning").is_none(), "{again}");
     // a free course never warns
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/courses/etika/enroll"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
-    let free: Value = r.json().await.unwrap();
+    let free = api_enrol("etika").await;
     assert!(free.get("budget_warning").is_none(), "{free}");
 }
 
