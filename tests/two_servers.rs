@@ -35,7 +35,7 @@ fn start(db: &TestDatabase, courses: &std::path::Path, at: NaiveDateTime) -> Ser
             ("CAKAP_BASE_URL", "http://cakap.test"),
             ("CAKAP_WORKERS", "1"),
             ("CAKAP_MAIL_TRANSPORT", "log"),
-            ("CAKAP_REMINDER_DELAY", "2"),
+            ("CAKAP_REMINDER_DELAY", "3"),
             ("CAKAP_TEST_CLOCK", &clock),
             // the reminder loop logs the end of every pass (at info)
             ("CAKAP_LOG", "info"),
@@ -43,15 +43,32 @@ fn start(db: &TestDatabase, courses: &std::path::Path, at: NaiveDateTime) -> Ser
     )
 }
 
-/// Wait (polling) until `server`'s reminder loop has finished its first pass.
-async fn first_reminder_pass(server: &Served) {
+/// Wait (polling) until `server`'s reminder loop has finished its first pass, and check that it
+/// ran after `setup` (when the test's people and pending approval were in place): a pass that
+/// found nothing would make "sent once" hold vacuously.
+async fn first_reminder_pass(server: &Served, setup: chrono::DateTime<chrono::Utc>) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !server.log().contains("reminder pass finished") {
+    loop {
+        let log = server.log();
+        if let Some(line) = log.lines().find(|l| l.contains("reminder pass finished")) {
+            let at = line
+                .split_whitespace()
+                .next()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .unwrap_or_else(|| panic!("a timestamp on {line:?}"));
+            assert!(
+                at > setup,
+                "{}: the reminder pass ran before the test's data was in place \
+                 (raise CAKAP_REMINDER_DELAY): {line}",
+                server.base
+            );
+            assert!(line.contains("ok=true"), "{line}\n{log}");
+            return;
+        }
         assert!(
             Instant::now() < deadline,
-            "no reminder pass at {}:\n{}",
-            server.base,
-            server.log()
+            "no reminder pass at {}:\n{log}",
+            server.base
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -197,6 +214,7 @@ async fn two_servers_at(at: NaiveDateTime) {
         None,
     )
     .unwrap();
+    let setup = chrono::Utc::now();
 
     // a session made on A works on B (and logging out everywhere on B ends it on A)
     let browser = Client::builder()
@@ -304,8 +322,8 @@ async fn two_servers_at(at: NaiveDateTime) {
     // the supervisor's weekly digest (and, in the last quarter, the JP reminder): both servers'
     // loops find it due; it goes out once. Both loops' first passes have ended before counting,
     // so the second server's (refused) try is seen
-    first_reminder_pass(&a).await;
-    first_reminder_pass(&b).await;
+    first_reminder_pass(&a, setup).await;
+    first_reminder_pass(&b, setup).await;
     let last_quarter = at.month() >= 10;
     let mut count = |email: &str, prefix: &str| -> usize {
         outbox::table
