@@ -205,8 +205,9 @@ pub fn zones_of_users(
 }
 
 /// Where "now" comes from. Production: the system clock. Tests may build the app with
-/// [`Clock::fixed`] (through `Config::clock`, which no setting or variable can change) so that a
-/// date decision at 03:18 WIB or on New Year's night can be checked on any day.
+/// [`Clock::fixed`] (through `Config::clock`, which no setting can change; only a debug build of
+/// `cakap serve` reads `CAKAP_TEST_CLOCK`, for tests of whole server processes) so that a date
+/// decision at 03:18 WIB or on New Year's night can be checked on any day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Clock {
     fixed: Option<NaiveDateTime>,

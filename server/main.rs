@@ -439,7 +439,18 @@ fn read_password(from_stdin: bool) -> Result<(String, bool), String> {
     Ok((cakap::accounts::cli::generate_password(), true))
 }
 
-async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    // Debug builds only (the servers tests start): a fixed clock for date decisions, so that a
+    // test of whole `cakap serve` processes chooses the day. A release build has no such variable:
+    // it always reads the system clock.
+    #[cfg(debug_assertions)]
+    if let Ok(at) = std::env::var("CAKAP_TEST_CLOCK") {
+        let at =
+            chrono::NaiveDateTime::parse_from_str(at.trim(), "%Y-%m-%dT%H:%M:%S").map_err(|e| {
+                format!("CAKAP_TEST_CLOCK {at:?}: expected UTC as 2026-11-10T03:00:00 ({e})")
+            })?;
+        config.clock = cakap::clock::Clock::fixed(at);
+    }
     let base = config.base_url.clone();
     let db = config.database.display();
     let app = Application::build(config).await?;

@@ -99,6 +99,7 @@ impl State {
             issuer.base_url.clone(),
             mailer.clone(),
             std::time::Duration::from_secs(config.reminder_delay),
+            config.clock,
         );
         crate::certificates::reminders::spawn(
             db.clone(),

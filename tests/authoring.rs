@@ -848,3 +848,69 @@ async fn the_api_uploads_a_draft_reports_errors_and_publishes() {
         200
     );
 }
+
+/// (issue 22, item 10) The upload API names what an archive matched: the current version
+/// (`same_as_current`: nothing saved) or an earlier published one (`older_version`: publishing it
+/// restores it).
+#[tokio::test]
+async fn the_api_says_when_an_upload_is_the_current_or_an_older_version() {
+    let empty = no_courses_dir();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
+    person(&app, "penulis@bpsdm.go.id", true);
+    let author = app.token_of("penulis@bpsdm.go.id", PW).await;
+    let api = reqwest::Client::new();
+    let upload = |body: Vec<u8>| {
+        let req = api
+            .post(app.url("/api/v1/author/courses"))
+            .bearer_auth(&author)
+            .header("content-type", "application/zip")
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let publish = |id: i64| {
+        let req = api
+            .post(app.url(&format!(
+                "/api/v1/author/courses/{SLUG}/versions/{id}/publish"
+            )))
+            .bearer_auth(&author);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    };
+    let changed = |rel: &str, b: Vec<u8>| {
+        if rel == "course.md" {
+            let mut b = b;
+            b.extend_from_slice(b"\nEdisi kedua.\n");
+            b
+        } else {
+            b
+        }
+    };
+
+    let first = upload(sample_zip(|_, b| b)).await;
+    assert_eq!(first["outcome"], "draft");
+    let v1 = first["version_id"].as_i64().unwrap();
+    publish(v1).await;
+    // the same files again: the current version, nothing new
+    let same = upload(sample_zip(|_, b| b)).await;
+    assert_eq!(same["outcome"], "same_as_current", "{same}");
+    assert_eq!(same["version_id"], v1);
+
+    // a second edition, published; then the first edition's files again
+    let second = upload(sample_zip(changed)).await;
+    assert_eq!(second["outcome"], "draft");
+    let v2 = second["version_id"].as_i64().unwrap();
+    assert_ne!(v2, v1);
+    publish(v2).await;
+    let older = upload(sample_zip(|_, b| b)).await;
+    assert_eq!(older["outcome"], "older_version", "{older}");
+    assert_eq!(older["version_id"], v1, "it names the earlier version");
+    let again = upload(sample_zip(changed)).await;
+    assert_eq!(again["outcome"], "same_as_current", "{again}");
+    assert_eq!(again["version_id"], v2);
+}

@@ -438,3 +438,104 @@ fn cli_publish_reports_each_course_and_fails_on_errors() {
         "{err}"
     );
 }
+
+// ---------- issue 22, item 6: conditional GET for pages and course assets ----------
+
+/// `GET path` with `If-None-Match: tag`.
+async fn get_if_none_match(app: &TestApp, path: &str, tag: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .header("If-None-Match", tag)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pages_and_course_assets_answer_304_to_their_etag_and_200_to_another() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = write_course(
+        root.path(),
+        "kursus-uji",
+        "Isi.\n\n![gambar](assets/gambar.png)\n",
+    );
+    // a tiny PNG (1×1)
+    std::fs::write(
+        dir.join("assets/gambar.png"),
+        [
+            0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49,
+            0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0,
+            0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+        ],
+    )
+    .unwrap();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+
+    // pages: the catalog, a course page and a module page each carry a weak ETag
+    let mut module_html = String::new();
+    for path in [
+        "/courses",
+        "/courses/kursus-uji",
+        "/courses/kursus-uji/01-materi",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let tag = r.headers()["etag"].to_str().unwrap().to_string();
+        assert!(tag.starts_with("W/\""), "{path}: a weak tag {tag}");
+        assert_eq!(r.headers()["cache-control"], "private, no-cache", "{path}");
+        let body = r.text().await.unwrap();
+        let r = get_if_none_match(&app, path, &tag).await;
+        assert_eq!(r.status(), 304, "{path}: its own tag");
+        assert_eq!(r.headers()["etag"].to_str().unwrap(), tag, "{path}");
+        assert!(r.bytes().await.unwrap().is_empty(), "{path}: no body");
+        let other = format!("W/\"{}\"", "0".repeat(24));
+        let r = get_if_none_match(&app, path, &other).await;
+        assert_eq!(r.status(), 200, "{path}: a changed tag gets the page");
+        assert_eq!(r.text().await.unwrap(), body, "{path}");
+        if path.ends_with("01-materi") {
+            module_html = body;
+        }
+    }
+
+    // the course's image: a strong tag (its hash), 304 to it, 200 with the bytes to another
+    let start = module_html
+        .find("/assets/")
+        .expect("the image is on the page");
+    let src = module_html[start..start + module_html[start..].find('"').unwrap()].to_string();
+    assert!(src.ends_with("gambar.png"), "{src}");
+    let r = app.get(&src).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let tag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(!tag.starts_with("W/"), "{tag}");
+    let png = r.bytes().await.unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    let changed = format!("\"{}\"", "f".repeat(64));
+    let r = get_if_none_match(&app, &src, &changed).await;
+    assert_eq!(r.status(), 200, "a changed tag gets the image");
+    assert_eq!(r.bytes().await.unwrap(), png);
+    let r = get_if_none_match(&app, &src, &tag).await;
+    assert_eq!(r.status(), 304);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(r.bytes().await.unwrap().is_empty());
+    // the README: "answer 304 without reading the database" — the address names the content
+    // (its hash), so a browser naming that hash is answered from the request alone: even for a
+    // hash the database never held
+    let unknown = "ab".repeat(32);
+    let r = get_if_none_match(
+        &app,
+        &format!("/assets/{unknown}/x.png"),
+        &format!("\"{unknown}\""),
+    )
+    .await;
+    assert_eq!(r.status(), 304, "no database read for a named asset");
+    assert_eq!(
+        app.get(&format!("/assets/{unknown}/x.png")).await.status(),
+        404,
+        "asked without the tag, it is looked up (and is not there)"
+    );
+}

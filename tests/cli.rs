@@ -137,3 +137,85 @@ fn migrate_applies_once_then_reports_up_to_date() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
 }
+
+/// `cakap serve` stopped with SIGTERM (as systemd or a container runtime stops it) lets a request
+/// already in flight finish, then exits cleanly. The slow request is a login on an account under
+/// attack: after 11 failures it waits 1 s before its password is checked (README "Limits").
+#[tokio::test]
+async fn sigterm_lets_an_in_flight_request_finish() {
+    use cakap::db::schema::rate_limits;
+    use diesel::prelude::*;
+    use std::time::{Duration, Instant};
+
+    let db = TestDatabase::fresh();
+    let courses = tempfile::tempdir().unwrap();
+    std::fs::write(courses.path().join("competencies.toml"), "").unwrap();
+    let mut server =
+        common::serve::Served::start(&db, courses.path(), &[("CAKAP_TRUSTED_PROXIES", "1")]);
+    server.ready().await;
+    let mut conn =
+        cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&db.url).unwrap(), false).unwrap();
+    const PW: &str = "Berhenti-Pelan-2026";
+    cakap::accounts::users::create(
+        &mut conn,
+        &cakap::accounts::users::NewUser {
+            email: "rina@kab.go.id".into(),
+            name: "Rina Wulandari".into(),
+            password_hash: Some(cakap::accounts::password::hash(PW).unwrap()),
+            verified: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let attempt = |pw: &'static str, from: String| {
+        let url = format!("{}/api/v1/auth/token", server.base);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("X-Forwarded-For", from)
+                .json(&serde_json::json!({"email": "rina@kab.go.id", "password": pw}))
+                .send()
+                .await
+        }
+    };
+    // 11 failures, from three addresses (each within its own limit of 5)
+    for i in 0..11 {
+        let r = attempt("salah-tebak", format!("203.0.113.{}", i / 4))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    // the owner's login: counted at once, answered after a 1-second wait
+    let in_flight = tokio::spawn(attempt(PW, "198.51.100.7".into()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let counts: Vec<(String, i32)> = rate_limits::table
+            .select((rate_limits::key, rate_limits::count))
+            .load(&mut conn)
+            .unwrap();
+        if counts
+            .iter()
+            .any(|(k, c)| k.starts_with("login:acct:") && *c == 12)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the login never arrived: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.terminate();
+    let resp = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered, not cut off");
+    assert_eq!(resp.status(), 200, "the login completes after SIGTERM");
+    let token: serde_json::Value = resp.json().await.unwrap();
+    assert!(token["token"].is_string(), "{token}");
+    let status = server
+        .exited_within(Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|| panic!("still running after SIGTERM:\n{}", server.log()));
+    assert!(status.success(), "{status:?}\n{}", server.log());
+}

@@ -1086,3 +1086,128 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
         .unwrap();
     assert_eq!(to, ["asn@solo.go.id"]);
 }
+
+/// (issue 22, item 10) A supervisor deletes an item from a team member's plan; nobody else can,
+/// and an item of another plan cannot be deleted through this one.
+#[tokio::test]
+async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan() {
+    use cakap::db::schema::plan_items;
+    let root = tempfile::tempdir().unwrap();
+    dictionary(root.path());
+    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut c = conn(&app);
+    let agency =
+        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
+        email: email.into(),
+        name: email.split('@').next().unwrap().into(),
+        password_hash: Some(password::hash(PW).unwrap()),
+        verified: true,
+        agency_id: Some(agency),
+        supervisor_id: supervisor,
+        ..Default::default()
+    };
+    let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
+    let other_boss = users::create(&mut c, &new("atasan2@solo.go.id", None)).unwrap();
+    let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
+    let budi = users::create(&mut c, &new("budi@solo.go.id", Some(other_boss))).unwrap();
+    let atasan = app.browser_as("atasan@solo.go.id", PW).await;
+    let atasan2 = app.browser_as("atasan2@solo.go.id", PW).await;
+
+    // each supervisor plans a course and an activity for their member
+    let plan = |b: reqwest::Client, member: i64| {
+        let app = &app;
+        async move {
+            let url = format!("/team/{member}/plan");
+            let items = format!("/team/{member}/plan/items");
+            let r = post(app, &b, &url, &url, &[("target_jp", "24"), ("note", "")]).await;
+            assert_eq!(r.status(), 303);
+            for fields in [
+                vec![("kind", "course"), ("course", "egov")],
+                vec![
+                    ("kind", "activity"),
+                    ("activity_kind", "coaching"),
+                    ("title", "Coaching layanan digital"),
+                    ("jp", "4"),
+                ],
+            ] {
+                let r = post(app, &b, &url, &items, &fields).await;
+                assert_eq!(r.status(), 303);
+                assert!(!r.headers()["location"].to_str().unwrap().contains("error"));
+            }
+        }
+    };
+    plan(atasan.clone(), siti).await;
+    plan(atasan2.clone(), budi).await;
+    let items_of = |c: &mut DbConnection, member: i64| -> Vec<(i64, String)> {
+        use cakap::db::schema::development_plans as plans;
+        plan_items::table
+            .inner_join(plans::table.on(plans::id.eq(plan_items::plan_id)))
+            .filter(plans::user_id.eq(member))
+            .order(plan_items::id)
+            .select((plan_items::id, plan_items::title))
+            .load(c)
+            .unwrap()
+    };
+    let siti_items = items_of(&mut c, siti);
+    let budi_items = items_of(&mut c, budi);
+    assert_eq!((siti_items.len(), budi_items.len()), (2, 2));
+    let (_, html) = page(&app, &atasan, &format!("/team/{siti}/plan")).await;
+    assert!(html.contains("0 dari 2 rencana terpenuhi"), "{html}");
+    assert!(html.contains("Coaching layanan digital"));
+    let delete = |member: i64, item: i64| format!("/team/{member}/plan/items/{item}/delete");
+    let siti_plan = format!("/team/{siti}/plan");
+
+    // another supervisor cannot delete Siti's item (Siti is not theirs: as if she did not exist)
+    let r = post(
+        &app,
+        &atasan2,
+        &format!("/team/{budi}/plan"),
+        &delete(siti, siti_items[1].0),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 404, "not their member");
+    // nor can Siti's supervisor delete Budi's item through Siti's plan
+    let r = post(
+        &app,
+        &atasan,
+        &siti_plan,
+        &delete(siti, budi_items[1].0),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 404, "an item of another plan");
+    assert_eq!(items_of(&mut c, siti).len(), 2);
+    assert_eq!(items_of(&mut c, budi).len(), 2);
+
+    // Siti's supervisor deletes the activity from Siti's plan
+    let r = post(
+        &app,
+        &atasan,
+        &siti_plan,
+        &delete(siti, siti_items[1].0),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(items_of(&mut c, siti), vec![siti_items[0].clone()]);
+    let (_, html) = page(&app, &atasan, &siti_plan).await;
+    assert!(html.contains("0 dari 1 rencana terpenuhi"), "{html}");
+    assert!(
+        !html.contains("Coaching layanan digital"),
+        "the item is gone"
+    );
+    // deleting it again: not found
+    let r = post(
+        &app,
+        &atasan,
+        &siti_plan,
+        &delete(siti, siti_items[1].0),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(items_of(&mut c, budi).len(), 2, "Budi's plan untouched");
+}

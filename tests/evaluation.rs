@@ -463,3 +463,62 @@ async fn reactions_impact_questions_and_results_per_course() {
     let (status, _) = text(&app, &siti_b, "/evaluations/egov").await;
     assert_eq!(status, 403);
 }
+
+/// (issue 22, item 10) The impact question opens when a completion is 90 days old and not for one
+/// older than 150 days (90 + a 60-day window: history, not asked about). Decided at a fixed
+/// moment, to the minute on both edges.
+#[tokio::test]
+async fn the_impact_question_opens_from_90_days_and_not_past_150() {
+    use cakap::db::schema::impact_reviews;
+    let root = tempfile::tempdir().unwrap();
+    course(root.path(), "egov", "E-Government");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let agency = orgs::create_agency(&mut conn(&app), "KAB-I", "Kabupaten I", "kabupaten").unwrap();
+    let boss = person(&app, plain("atasan@i.go.id", "Atasan", agency, None));
+    let now = chrono::NaiveDate::from_ymd_opt(2027, 6, 15)
+        .unwrap()
+        .and_hms_opt(2, 0, 0)
+        .unwrap();
+    let minute = chrono::Duration::minutes(1);
+    let days = chrono::Duration::days;
+    let mut learners = Vec::new();
+    for (i, completed) in [
+        now - days(150),          // exactly 150 days: past the window
+        now - days(150) + minute, // a minute younger: asked
+        now - days(90),           // exactly 90 days: asked
+        now - days(90) + minute,  // a minute short of 90 days: not yet
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let email = format!("pegawai{i}@i.go.id");
+        let id = person(&app, plain(&email, "Pegawai", agency, Some(boss)));
+        let bearer = app.token_of(&email, PW).await;
+        complete(&app, &bearer, "egov").await;
+        diesel::update(completions::table.filter(completions::user_id.eq(id)))
+            .set(completions::completed_at.eq(completed))
+            .execute(&mut conn(&app))
+            .unwrap();
+        learners.push(id);
+    }
+    let asked = |app: &TestApp| -> Vec<i64> {
+        let mut ids: Vec<i64> = impact_reviews::table
+            .select(impact_reviews::learner_id)
+            .load(&mut conn(app))
+            .unwrap();
+        ids.sort();
+        ids
+    };
+    assert_eq!(evaluation::ask_impact(&mut conn(&app), now).unwrap(), 2);
+    assert_eq!(
+        asked(&app),
+        vec![learners[1], learners[2]],
+        "inside the window: (90, 150] days"
+    );
+    // a minute later the fourth reaches 90 days; the first stays history
+    assert_eq!(
+        evaluation::ask_impact(&mut conn(&app), now + minute).unwrap(),
+        1
+    );
+    assert_eq!(asked(&app), vec![learners[1], learners[2], learners[3]]);
+}

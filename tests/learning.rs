@@ -561,3 +561,118 @@ async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
             .and_hms_opt(16, 59, 59)
     );
 }
+
+/// (issue 22, item 10) An agency admin assigns a course to everyone holding a position in their
+/// agency: its holders are enrolled (as assigned), others are not, another agency's position is
+/// refused, and a supervisor (no admin) cannot assign by position.
+#[tokio::test]
+async fn an_agency_admin_assigns_by_position_within_the_agency() {
+    use cakap::accounts::orgs;
+    use cakap::db::schema::enrollments;
+    use diesel::prelude::*;
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "kursus-jabatan", "", "Isi");
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    let mut conn = app.conn();
+    let agency = orgs::create_agency(&mut conn, "KAB-P", "Kabupaten P", "kabupaten").unwrap();
+    let other = orgs::create_agency(&mut conn, "KAB-Q", "Kabupaten Q", "kabupaten").unwrap();
+    let analyst = orgs::create_position(
+        &mut conn,
+        agency,
+        "Analis SDM Aparatur",
+        "fungsional_pertama",
+    )
+    .unwrap();
+    let clerk =
+        orgs::create_position(&mut conn, agency, "Pengadministrasi Umum", "pelaksana").unwrap();
+    let foreign = orgs::create_position(
+        &mut conn,
+        other,
+        "Analis SDM Aparatur",
+        "fungsional_pertama",
+    )
+    .unwrap();
+    let hash = password::hash(PW).unwrap();
+    let mut make = |email: &str, f: &dyn Fn(&mut users::NewUser)| {
+        let mut u = users::NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password_hash: Some(hash.clone()),
+            verified: true,
+            agency_id: Some(agency),
+            ..Default::default()
+        };
+        f(&mut u);
+        users::create(&mut conn, &u).unwrap()
+    };
+    make("admin@p.go.id", &|u| u.is_agency_admin = true);
+    let boss = make("kabid@p.go.id", &|_| {});
+    let a1 = make("analis1@p.go.id", &|u| u.position_id = Some(analyst));
+    let a2 = make("analis2@p.go.id", &|u| {
+        u.position_id = Some(analyst);
+        u.supervisor_id = Some(boss);
+    });
+    make("staf@p.go.id", &|u| u.position_id = Some(clerk));
+    make("analis@q.go.id", &|u| {
+        u.agency_id = Some(other);
+        u.position_id = Some(foreign);
+    });
+    let assigned = |conn: &mut cakap::db::DbConnection| -> Vec<i64> {
+        let mut ids: Vec<i64> = enrollments::table
+            .filter(enrollments::source.eq("assigned"))
+            .select(enrollments::user_id)
+            .load(conn)
+            .unwrap();
+        ids.sort();
+        ids
+    };
+    let by_position = |b: reqwest::Client, position: i64| {
+        let app = &app;
+        async move {
+            let html = b
+                .get(app.url("/assign"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = common::csrf_of(&html);
+            b.post(app.url("/assign"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("course", "kursus-jabatan"),
+                    ("target", "position"),
+                    ("position_id", &position.to_string()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // a supervisor may assign to their team, not by position
+    let boss_b = app.browser_as("kabid@p.go.id", PW).await;
+    let r = by_position(boss_b, analyst).await;
+    assert_eq!(r.status(), 422);
+    assert!(assigned(&mut app.conn()).is_empty());
+
+    let admin = app.browser_as("admin@p.go.id", PW).await;
+    // another agency's position: refused, nobody enrolled
+    let r = by_position(admin.clone(), foreign).await;
+    assert_eq!(r.status(), 422);
+    assert!(assigned(&mut app.conn()).is_empty());
+    // their own: exactly the position's two holders
+    let r = by_position(admin, analyst).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Selesai: 2 orang didaftarkan"),
+        "two holders"
+    );
+    let mut expected = vec![a1, a2];
+    expected.sort();
+    assert_eq!(assigned(&mut app.conn()), expected);
+}

@@ -543,3 +543,96 @@ fn the_test_sink_decodes_what_lettre_encodes() {
     );
     assert_eq!(smtp::decode_words("plain"), "plain");
 }
+
+/// Settings for SMTP at `port` on loopback with `security`.
+fn smtp_config_secured(db: &TestDatabase, port: u16, security: &str) -> Config {
+    let port = port.to_string();
+    test_config(
+        db,
+        &[
+            ("CAKAP_MAIL_TRANSPORT", "smtp"),
+            ("CAKAP_SMTP_HOST", "127.0.0.1"),
+            ("CAKAP_SMTP_PORT", &port),
+            ("CAKAP_SMTP_SECURITY", security),
+        ],
+    )
+}
+
+/// One worker pass over one queued message with `security` against `sink` (which has no TLS):
+/// the message's outbox row afterwards.
+async fn one_pass(sink: &SmtpSink, security: &str) -> OutboxEntry {
+    let tdb = TestDatabase::fresh();
+    let config = smtp_config_secured(&tdb, sink.port(), security);
+    let db = open(&tdb);
+    let transport = Transport::from_config(&config).expect("the transport is set up");
+    let id = enqueue(&db, mail("ani@example.go.id", "Rahasia dinas")).await;
+    worker::run_once(&db, &transport, &config.mail.from, outbox::now())
+        .await
+        .unwrap();
+    entry(&db, id).await
+}
+
+/// (issue 22, item 10) `smtp.security` is what the client does: `tls` speaks TLS from the first
+/// byte; `starttls` asks for STARTTLS and never falls back to plain text (a server without it, or
+/// refusing it, gets nothing); the mail stays queued with the error recorded for the retry.
+#[tokio::test]
+async fn smtp_security_tls_and_starttls_are_used_and_never_fall_back_to_plain_text() {
+    // tls (port 465 style): the first bytes on the wire are a TLS handshake
+    let sink = SmtpSink::start().await;
+    let row = one_pass(&sink, "tls").await;
+    assert_eq!(
+        sink.tls_hellos(),
+        1,
+        "the client opened with a TLS handshake"
+    );
+    assert!(
+        sink.commands().is_empty(),
+        "no plain SMTP: {:?}",
+        sink.commands()
+    );
+    assert!(sink.messages().is_empty());
+    assert_eq!((row.sent_at, row.attempts), (None, 1), "still queued");
+    assert!(row.last_error.is_some_and(|e| !e.is_empty()));
+
+    // starttls, the server offers it: the client asks (and stops when it is refused)
+    let sink = SmtpSink::start_offering_starttls().await;
+    let row = one_pass(&sink, "starttls").await;
+    let commands = sink.commands();
+    assert!(
+        commands.iter().any(|c| c.eq_ignore_ascii_case("STARTTLS")),
+        "{commands:?}"
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.to_ascii_uppercase().starts_with("MAIL FROM")),
+        "no mail sent in plain text after the refusal: {commands:?}"
+    );
+    assert!(sink.messages().is_empty());
+    assert_eq!((row.sent_at, row.attempts), (None, 1));
+    let error = row.last_error.unwrap();
+    assert!(
+        error.contains("454") || error.to_lowercase().contains("tls"),
+        "{error}"
+    );
+
+    // starttls, the server does not offer it: nothing goes out in plain text either
+    let sink = SmtpSink::start().await;
+    let row = one_pass(&sink, "starttls").await;
+    assert!(sink.messages().is_empty(), "no downgrade to plain text");
+    assert!(!sink
+        .commands()
+        .iter()
+        .any(|c| c.to_ascii_uppercase().starts_with("MAIL FROM")));
+    assert_eq!(row.sent_at, None);
+    assert!(row.last_error.is_some());
+
+    // and `none` against the same server delivers (the sink itself works)
+    let sink = SmtpSink::start_offering_starttls().await;
+    let row = one_pass(&sink, "none").await;
+    assert!(row.sent_at.is_some(), "{row:?}");
+    assert!(!sink
+        .commands()
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case("STARTTLS")));
+}

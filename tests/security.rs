@@ -6,6 +6,8 @@ mod common;
 
 #[path = "security/hardening.rs"]
 mod hardening;
+#[path = "security/limits.rs"]
+mod limits;
 #[path = "security/rights.rs"]
 mod rights;
 #[path = "security/sessions.rs"]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cakap::accounts::{password, users};
 use cakap::db::schema::{outbox, reminders_sent};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDateTime};
 use common::serve::Served;
 use common::TestDatabase;
 use diesel::prelude::*;
@@ -24,8 +24,10 @@ const PW: &str = "Dua-Server-2026";
 const DIGEST: &str = "Ringkasan mingguan tim Anda";
 
 /// Both servers share the database and the data folder (the session key and certificate keys,
-/// as the README asks of a multi-server deployment), and one public address.
-fn start(db: &TestDatabase, courses: &std::path::Path) -> Served {
+/// as the README asks of a multi-server deployment), and one public address. Their date
+/// decisions read the fixed clock `at` (UTC), whatever day the test runs on.
+fn start(db: &TestDatabase, courses: &std::path::Path, at: NaiveDateTime) -> Served {
+    let clock = at.format("%Y-%m-%dT%H:%M:%S").to_string();
     Served::start(
         db,
         courses,
@@ -33,9 +35,43 @@ fn start(db: &TestDatabase, courses: &std::path::Path) -> Served {
             ("CAKAP_BASE_URL", "http://cakap.test"),
             ("CAKAP_WORKERS", "1"),
             ("CAKAP_MAIL_TRANSPORT", "log"),
-            ("CAKAP_REMINDER_DELAY", "2"),
+            ("CAKAP_REMINDER_DELAY", "3"),
+            ("CAKAP_TEST_CLOCK", &clock),
+            // the reminder loop logs the end of every pass (at info)
+            ("CAKAP_LOG", "info"),
         ],
     )
+}
+
+/// Wait (polling) until `server`'s reminder loop has finished its first pass, and check that it
+/// ran after `setup` (when the test's people and pending approval were in place): a pass that
+/// found nothing would make "sent once" hold vacuously.
+async fn first_reminder_pass(server: &Served, setup: chrono::DateTime<chrono::Utc>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = server.log();
+        if let Some(line) = log.lines().find(|l| l.contains("reminder pass finished")) {
+            let at = line
+                .split_whitespace()
+                .next()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .unwrap_or_else(|| panic!("a timestamp on {line:?}"));
+            assert!(
+                at > setup,
+                "{}: the reminder pass ran before the test's data was in place \
+                 (raise CAKAP_REMINDER_DELAY): {line}",
+                server.base
+            );
+            assert!(line.contains("ok=true"), "{line}\n{log}");
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reminder pass at {}:\n{log}",
+            server.base
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn write_course(root: &std::path::Path) {
@@ -70,15 +106,34 @@ fn shipped_migrations(db: &TestDatabase) -> usize {
     .count()
 }
 
+fn utc(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, 0, 0)
+        .unwrap()
+}
+
+/// In the last quarter (10 November, 10:00 WIB): the supervisor's digest and a JP reminder for
+/// each of the three, each sent once by the two servers.
 #[tokio::test]
 async fn two_servers_on_one_database_behave_as_one() {
+    two_servers_at(utc(2025, 11, 10, 3)).await;
+}
+
+/// Mid-year (16 June): the digest only, no JP reminder — and still once.
+#[tokio::test]
+async fn two_servers_send_no_jp_reminder_before_the_last_quarter() {
+    two_servers_at(utc(2026, 6, 16, 3)).await;
+}
+
+async fn two_servers_at(at: NaiveDateTime) {
     let db = TestDatabase::fresh();
     let courses = tempfile::tempdir().unwrap();
     write_course(courses.path());
 
     // both start at once on an empty database: each runs the migrations
-    let a = start(&db, courses.path());
-    let b = start(&db, courses.path());
+    let a = start(&db, courses.path(), at);
+    let b = start(&db, courses.path(), at);
     a.ready().await;
     b.ready().await;
     let mut conn =
@@ -143,7 +198,7 @@ async fn two_servers_on_one_database_behave_as_one() {
         );
     }
     // a pending approval makes the supervisor's weekly digest due (whatever the date)
-    let today = common::wib_today();
+    let today = cakap::clock::Zone::Wib.today(at);
     cakap::competency::activities::create(
         &mut conn,
         staff[0],
@@ -159,6 +214,7 @@ async fn two_servers_on_one_database_behave_as_one() {
         None,
     )
     .unwrap();
+    let setup = chrono::Utc::now();
 
     // a session made on A works on B (and logging out everywhere on B ends it on A)
     let browser = Client::builder()
@@ -264,20 +320,11 @@ async fn two_servers_on_one_database_behave_as_one() {
     assert_eq!(verdict["valid"], true, "{verdict}");
 
     // the supervisor's weekly digest (and, in the last quarter, the JP reminder): both servers'
-    // loops find it due; it goes out once
-    let now = chrono::Utc::now();
-    // the digest, and in the last quarter a JP reminder for each of the three (all below 20 JP)
-    let expected = if now.month() >= 10 { 4 } else { 1 };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let sent: i64 = reminders_sent::table.count().get_result(&mut conn).unwrap();
-        if sent >= expected || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // give the other server's loop time to make its (refused) second try
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // loops find it due; it goes out once. Both loops' first passes have ended before counting,
+    // so the second server's (refused) try is seen
+    first_reminder_pass(&a, setup).await;
+    first_reminder_pass(&b, setup).await;
+    let last_quarter = at.month() >= 10;
     let mut count = |email: &str, prefix: &str| -> usize {
         outbox::table
             .filter(outbox::to_address.eq(email))
@@ -289,13 +336,13 @@ async fn two_servers_on_one_database_behave_as_one() {
             .count()
     };
     assert_eq!(count("atasan@kab.go.id", DIGEST), 1, "one weekly digest");
-    if now.month() >= 10 {
-        for email in ["ani@kab.go.id", "budi@kab.go.id", "atasan@kab.go.id"] {
-            assert_eq!(
-                count(email, &format!("JP Anda tahun {}", now.year())),
-                1,
-                "{email}: one JP reminder"
-            );
-        }
+    for email in ["ani@kab.go.id", "budi@kab.go.id", "atasan@kab.go.id"] {
+        assert_eq!(
+            count(email, &format!("JP Anda tahun {}", at.year())),
+            usize::from(last_quarter),
+            "{email}: one JP reminder in the last quarter, none before"
+        );
     }
+    let sent: i64 = reminders_sent::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(sent, if last_quarter { 4 } else { 1 });
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDateTime, Utc};
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::json;
@@ -290,13 +290,15 @@ pub fn supervisor_digests(
     Ok(queued)
 }
 
-/// Start the loop on the current runtime.
+/// Start the loop on the current runtime. `clock` says what "now" is (the system clock, or a
+/// test's fixed one).
 pub fn spawn(
     db: Db,
     templates: Arc<MailTemplates>,
     base_url: String,
     mailer: Mailer,
     first_pass_after: Duration,
+    clock: crate::clock::Clock,
 ) {
     tokio::spawn(async move {
         // Let start-up (and a rolling restart of several servers) settle before the first pass.
@@ -306,7 +308,7 @@ pub fn spawn(
             let base = base_url.clone();
             let result = db
                 .run(move |conn| {
-                    let now = Utc::now().naive_utc();
+                    let now = clock.now();
                     Ok::<_, DbError>(
                         jp_reminders(conn, &t, &base, now)?
                             + super::evaluation::ask_impact(conn, now)?
@@ -314,6 +316,8 @@ pub fn spawn(
                     )
                 })
                 .await;
+            // every pass is logged when it ends (tests of several servers wait for it)
+            tracing::info!(ok = result.is_ok(), "reminder pass finished");
             match result {
                 Ok(0) => {}
                 Ok(n) => {

@@ -29,6 +29,19 @@ pub fn backend() -> Backend {
     }
 }
 
+/// Whether the tests run in CI (`CI=true`, as CI services and `.ci/run` set it): checks that
+/// need a tool or a database fail there when it is missing, instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Say that a check was skipped, and why, where a person running the tests sees it: straight to
+/// the process's stderr (the test harness captures `eprintln!` of passing tests and shows nothing).
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
 /// A database that exists for one test.
 pub struct TestDatabase {
     pub url: String,

@@ -70,6 +70,33 @@ impl Served {
         );
     }
 
+    /// SIGTERM: the stop signal a service manager sends (a graceful stop).
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "SIGTERM sent");
+    }
+
+    /// Wait (polling) until the process has exited; its exit status, or `None` after `limit`.
+    pub async fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// SIGKILL: no shutdown, no flushing, as if the machine lost power to the process.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");

@@ -2,7 +2,7 @@
 //! (without TLS or AUTH) for lettre, keeps every message it accepts, and can refuse the first
 //! messages with `451` to exercise retries.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +26,12 @@ struct Shared {
     refuse: AtomicUsize,
     /// Messages refused so far.
     refused: AtomicUsize,
+    /// Whether `EHLO` offers `STARTTLS` (which is then answered `454`: the sink has no TLS).
+    offer_starttls: AtomicBool,
+    /// Every command line received, in order.
+    commands: Mutex<Vec<String>>,
+    /// Connections whose first bytes were a TLS handshake record (a client speaking TLS at once).
+    tls_hellos: AtomicUsize,
 }
 
 pub struct SmtpSink {
@@ -50,6 +56,9 @@ impl SmtpSink {
             messages: Mutex::new(Vec::new()),
             refuse: AtomicUsize::new(n),
             refused: AtomicUsize::new(0),
+            offer_starttls: AtomicBool::new(false),
+            commands: Mutex::new(Vec::new()),
+            tls_hellos: AtomicUsize::new(0),
         });
         let task = tokio::spawn({
             let shared = shared.clone();
@@ -60,6 +69,23 @@ impl SmtpSink {
             }
         });
         SmtpSink { port, shared, task }
+    }
+
+    /// A sink whose `EHLO` offers `STARTTLS` (and answers it `454`: it has no TLS).
+    pub async fn start_offering_starttls() -> SmtpSink {
+        let sink = SmtpSink::start().await;
+        sink.shared.offer_starttls.store(true, Ordering::SeqCst);
+        sink
+    }
+
+    /// Every command line received so far.
+    pub fn commands(&self) -> Vec<String> {
+        self.shared.commands.lock().unwrap().clone()
+    }
+
+    /// Connections that opened with a TLS handshake instead of SMTP.
+    pub fn tls_hellos(&self) -> usize {
+        self.shared.tls_hellos.load(Ordering::SeqCst)
     }
 
     pub fn port(&self) -> u16 {
@@ -115,6 +141,12 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    // a client that speaks TLS at once (implicit TLS, port 465) sends a handshake record (0x16)
+    // instead of waiting for the greeting: note it and hang up, as a plain server would fail it
+    if lines.fill_buf().await?.first() == Some(&0x16) {
+        shared.tls_hellos.fetch_add(1, Ordering::SeqCst);
+        return Ok(());
+    }
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
     let mut line = String::new();
@@ -125,8 +157,14 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         let command = line.trim_end_matches(['\r', '\n']);
         let upper = command.to_ascii_uppercase();
-        let reply: &[u8] = if upper.starts_with("EHLO") {
+        shared.commands.lock().unwrap().push(command.to_string());
+        let starttls = shared.offer_starttls.load(Ordering::SeqCst);
+        let reply: &[u8] = if upper.starts_with("EHLO") && starttls {
+            b"250-sink.test greets you\r\n250-STARTTLS\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
+        } else if upper.starts_with("EHLO") {
             b"250-sink.test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n"
+        } else if upper == "STARTTLS" && starttls {
+            b"454 4.7.0 TLS not available\r\n"
         } else if upper.starts_with("HELO") {
             b"250 sink.test\r\n"
         } else if upper.starts_with("MAIL FROM:") {
