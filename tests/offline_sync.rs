@@ -294,7 +294,7 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
 /// (a barrier releases them together: a device and its retry, two tabs). One of them acts, every
 /// other gets its answer back as a replay — never a second action, an error or a leaked
 /// unique-constraint failure — and the server holds one progress row and one key.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
     const SENDERS: usize = 8;
     let root = tempfile::tempdir().unwrap();
@@ -331,7 +331,11 @@ async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
             barrier.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let request = reqwest::Client::new()
+            // a client of its own, its connection open before the barrier opens
+            let client = reqwest::Client::new();
+            let health = url.split("/api/").next().unwrap().to_string() + "/healthz";
+            client.get(health).send().await.unwrap();
+            let request = client
                 .post(url)
                 .bearer_auth(&bearer)
                 .header("Idempotency-Key", key)
