@@ -114,13 +114,22 @@ try {
   await page.screenshot({ path: `${OUT}/3-quiz-offline.png`, fullPage: true });
 
   // what the server answers to each "done" the queue sends (its status, whether it was a replay)
+  // (recorded the moment the answer arrives — the queue may empty before its body is read)
   const answers = [];
-  page.on("response", async (r) => {
+  page.on("response", (r) => {
     if (r.request().method() !== "POST" || !/\/api\/v1\/courses\/[^/]+\/modules\/[^/]+\/done$/.test(r.url())) return;
     const key = r.request().headers()["idempotency-key"];
     answers.push({ key, status: r.status(), replayed: r.headers()["idempotent-replayed"] === "true",
-      body: await r.json().catch(() => null) });
+      body: r.json().catch(() => null) });
   });
+  const answersTo = async (key, n) => {
+    // the answer event may trail the queue's emptying a little: poll for it (at most 5 s)
+    for (let i = 0; i < 50 && answers.filter((a) => a.key === key).length < n; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const mine = answers.filter((a) => a.key === key);
+    return Promise.all(mine.map(async (a) => ({ ...a, body: await a.body })));
+  };
 
   // online again: the queue goes out, once
   await ctx.setOffline(false);
@@ -128,7 +137,7 @@ try {
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
   const after = percentOf(await dashboard(page));
   check(after > before, "the progress reached the server", `${before}% → ${after}%`);
-  const firstSend = answers.filter((a) => a.key === queued[0].key);
+  const firstSend = await answersTo(queued[0].key, 1);
   check(firstSend.length === 1 && firstSend[0].status === 200 && !firstSend[0].replayed && firstSend[0].body?.newly_done === true,
     "the first send acts", JSON.stringify(firstSend));
   // the device sends the same action again (say the answer was lost): nothing changes
@@ -139,7 +148,7 @@ try {
   // marking a done lesson again would change no percentage, so that alone proves nothing: the
   // server must know the second send for the same action (its Idempotency-Key) and answer it with
   // the first answer ("newly done"), marked as a replay, instead of acting a second time
-  const replays = answers.filter((a) => a.key === queued[0].key).slice(1);
+  const replays = (await answersTo(queued[0].key, 2)).slice(1);
   check(again === after && replays.length === 1 && replays[0].status === 200 && replays[0].replayed
       && JSON.stringify(replays[0].body) === JSON.stringify(firstSend[0]?.body),
     "sent twice, counted once (the second send is answered as a replay of the first)",
