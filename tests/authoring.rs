@@ -914,3 +914,83 @@ async fn the_api_says_when_an_upload_is_the_current_or_an_older_version() {
     assert_eq!(again["outcome"], "same_as_current", "{again}");
     assert_eq!(again["version_id"], v2);
 }
+
+/// Rewrite the uncompressed size of `name` in its local header and its central-directory entry
+/// (an archive whose headers lie), leaving the data and its CRC as they are.
+fn declare_size(zip: &mut [u8], name: &str, size: u32) {
+    let u16_at = |z: &[u8], at: usize| u16::from_le_bytes([z[at], z[at + 1]]) as usize;
+    let u32_at =
+        |z: &[u8], at: usize| u32::from_le_bytes(z[at..at + 4].try_into().unwrap()) as usize;
+    let eocd = zip.len() - 22;
+    assert_eq!(&zip[eocd..eocd + 4], b"PK\x05\x06", "no archive comment");
+    let entries = u16_at(zip, eocd + 10);
+    let mut at = u32_at(zip, eocd + 16);
+    let mut patched = 0;
+    for _ in 0..entries {
+        assert_eq!(&zip[at..at + 4], b"PK\x01\x02");
+        let (name_len, extra_len, comment_len) = (
+            u16_at(zip, at + 28),
+            u16_at(zip, at + 30),
+            u16_at(zip, at + 32),
+        );
+        if &zip[at + 46..at + 46 + name_len] == name.as_bytes() {
+            let local = u32_at(zip, at + 42);
+            assert_eq!(&zip[local..local + 4], b"PK\x03\x04");
+            zip[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+            zip[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    assert_eq!(patched, 1, "{name} is in the archive once");
+}
+
+/// Issue 22, item 4: a zip bomb whose headers lie — 210 MB of zeros declared as 1 KB, so the
+/// check of the declared sizes before unpacking lets it through. Unpacking stops it (at the size
+/// the header declared) with a clear refusal, not a 500, and nothing is left behind.
+#[tokio::test]
+async fn an_archive_whose_headers_lie_is_stopped_while_unpacking() {
+    let empty = no_courses_dir();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
+    person(&app, "penulis@bpsdm.go.id", true);
+    let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
+    let course = b"+++\ntitle = \"Uji\"\nsummary = \"Ringkas.\"\njp = 1\n+++\n\nIsi.\n";
+    let options = zip::write::SimpleFileOptions::default();
+    let mut bomb = raw_zip(|w| {
+        w.start_file("kursus-uji/course.md", options).unwrap();
+        w.write_all(course).unwrap();
+        let deflated = options.compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("kursus-uji/assets/video.mp4", deflated)
+            .unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..210 {
+            w.write_all(&zeros).unwrap();
+        }
+    });
+    declare_size(&mut bomb, "kursus-uji/assets/video.mp4", 1024);
+    // the lie passes the check of the declared sizes
+    let mut read = zip::ZipArchive::new(std::io::Cursor::new(&bomb)).unwrap();
+    let declared: u64 = (0..read.len())
+        .map(|i| read.by_index(i).unwrap().size())
+        .sum();
+    assert!(declared < 2048, "declared {declared} bytes");
+
+    let (s, html) = upload(&app, &author, None, "bom.zip", bomb).await;
+    assert_eq!(s, 422, "{html}");
+    let html = html_unescape(&html);
+    assert!(
+        html.contains("`kursus-uji/assets/video.mp4` unpacks to more than its header declares"),
+        "says which file and why:\n{html}"
+    );
+    let tmp = app.db.dir().join("data").join("tmp");
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left files behind: {left:?}");
+    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    let who = workspace::Author {
+        user_id: 0,
+        all: true,
+    };
+    assert!(workspace::courses_of(&mut conn, who).unwrap().is_empty());
+}

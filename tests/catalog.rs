@@ -106,7 +106,28 @@ async fn the_samples_are_published_at_start_up_and_every_page_renders() {
             let resp = app.get(&path).await;
             assert_eq!(resp.status(), 200, "{path}");
             let html = resp.text().await.unwrap();
-            assert!(html.contains(m["title"].as_str().unwrap()), "{path}");
+            // the title as the page's main heading (not the <title> in the head), and a body
+            // with the module's content: a lesson's text or a quiz's facts
+            let title = m["title"].as_str().unwrap();
+            assert_eq!(
+                main_heading(&html).as_deref(),
+                Some(title),
+                "{path}: the main heading is the module's title"
+            );
+            let body = between(&html, "<article class=\"prose\">", "</article>")
+                .map(visible_text)
+                .unwrap_or_default();
+            if m["kind"] == "quiz" {
+                assert!(
+                    html.contains("class=\"card quiz-info\""),
+                    "{path}: the quiz's facts"
+                );
+            } else {
+                assert!(
+                    body.len() > 20,
+                    "{path}: the lesson's text is on the page: {body:?}"
+                );
+            }
         }
     }
 }
@@ -538,4 +559,46 @@ async fn pages_and_course_assets_answer_304_to_their_etag_and_200_to_another() {
         404,
         "asked without the tag, it is looked up (and is not there)"
     );
+}
+
+/// The text between the first `start` and the next `end`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let to = html[from..].find(end)? + from;
+    Some(&html[from..to])
+}
+
+/// What a reader sees of an HTML fragment: tags dropped, the entities templates write decoded,
+/// whitespace squeezed.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = out
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x3D;", "=")
+        .replace("&#x60;", "`")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The page's one `<h1>`, as text.
+fn main_heading(html: &str) -> Option<String> {
+    assert_eq!(html.matches("<h1").count(), 1, "one main heading");
+    let start = html.find("<h1")?;
+    let open_end = html[start..].find('>')? + start + 1;
+    between(&html[start..], &html[start..open_end], "</h1>").map(visible_text)
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cakap::accounts::{orgs, password, users};
-use cakap::certificates::{credential, keys, qr, Signer};
+use cakap::certificates::{credential, keys, Signer};
 use cakap::db::{pool, DatabaseUrl, DbConnection};
 use common::{spawn_app_with, TestApp};
 use diesel::prelude::*;
@@ -309,8 +309,12 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
     assert!(sheet.contains(NIP));
     assert!(sheet.contains(&format!("CKP/{year}/000001")));
     assert!(sheet.contains("Dr. Ahmad Santoso"));
-    assert!(
-        sheet.contains(&qr::svg(&verify_url)),
+    // the QR codes, read back as a phone's camera would: the verification link
+    let qr_open = "<svg role=\"img\" aria-label=\"Kode QR verifikasi\"";
+    let inline = between(&sheet, qr_open, "</svg>").expect("an inline QR code on the page");
+    assert_eq!(
+        read_qr(&format!("{qr_open}{inline}</svg>")),
+        verify_url,
         "the QR code on the page encodes the verification link"
     );
     let svg = app
@@ -319,7 +323,11 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
         .text()
         .await
         .unwrap();
-    assert_eq!(svg, qr::svg(&verify_url));
+    assert_eq!(
+        read_qr(&svg),
+        verify_url,
+        "qr.svg encodes the verification link"
+    );
 
     // the PDF says the same
     let pdf = app.get(&format!("/me/certificates/{code}/pdf")).await;
@@ -327,7 +335,8 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let pdf = pdf.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
-    let text = String::from_utf8_lossy(&pdf);
+    // on the page itself (the text its content stream shows), not only in the metadata
+    let text = pdf_page_text(&pdf);
     for s in [
         format!("CKP/{year}/000001"),
         code.clone(),
@@ -335,7 +344,7 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
         NIP.to_string(),
         "Pelayanan Publik Prima".to_string(),
     ] {
-        assert!(text.contains(&s), "PDF lacks {s}");
+        assert!(text.contains(&s), "the PDF's page lacks {s}:\n{text}");
     }
 
     // Open Badges 3.0: a VC-JWT with the same key
@@ -1212,4 +1221,183 @@ async fn badge_json_is_the_open_badge_credential_of_the_certificate() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// The text between the first `start` and the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+/// Decode the QR code an SVG draws (the `M x y h w v h …` squares the qrcode crate writes): draw
+/// it into a bitmap and read it with rqrr, as a phone's camera would. Returns the text it holds.
+fn read_qr(svg: &str) -> String {
+    let number = |key: &str| -> usize {
+        between(svg, &format!(" {key}=\""), "\"")
+            .unwrap_or_else(|| panic!("no {key} in {svg}"))
+            .parse()
+            .unwrap()
+    };
+    let (w, h) = (number("width"), number("height"));
+    let mut dark = vec![false; w * h];
+    let d = between(svg, " d=\"", "\"").expect("the dark squares");
+    let mut squares = 0;
+    for part in d.split('M').filter(|p| !p.is_empty()) {
+        // "{left} {top}h{width}v{height}H{left}V{top}"
+        let nums: Vec<usize> = part
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (left, top, width, height) = (nums[0], nums[1], nums[2], nums[3]);
+        for y in top..top + height {
+            for x in left..left + width {
+                dark[y * w + x] = true;
+            }
+        }
+        squares += 1;
+    }
+    assert!(squares > 50, "a QR code has many dark squares: {squares}");
+    let mut image = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| dark[y * w + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    content
+}
+
+/// The text a PDF's page shows: its content stream (found through the page's `/Contents`), read
+/// for the strings the text operators (`Tj`, `TJ`, `'`, `"`) draw, one line per text object.
+/// The document's metadata (title, subject) is not part of it.
+fn pdf_page_text(pdf: &[u8]) -> String {
+    let doc: String = pdf.iter().map(|&b| b as char).collect();
+    let page = doc
+        .find("/Type /Page\n")
+        .or_else(|| doc.find("/Type /Page "))
+        .expect("a page object");
+    let contents = &doc[page..][doc[page..].find("/Contents ").expect("page contents") + 10..];
+    let obj: String = contents
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let start = doc
+        .find(&format!("\n{obj} 0 obj"))
+        .expect("the content object");
+    let stream_at = doc[start..].find("stream").unwrap() + start + "stream".len();
+    let body_at = stream_at
+        + if doc[stream_at..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
+    let end = doc[body_at..].find("endstream").unwrap() + body_at;
+    let content = &doc.as_bytes()[body_at..end];
+    assert!(
+        !doc[start..body_at].contains("/Filter"),
+        "the content stream is uncompressed (else inflate it here)"
+    );
+
+    let mut text = String::new();
+    let (mut last, mut array, mut in_array) = (String::new(), String::new(), false);
+    let mut i = 0;
+    while i < content.len() {
+        let c = content[i];
+        match c {
+            b'(' => {
+                // a literal string: nested parentheses and backslash escapes
+                let mut s = String::new();
+                let mut depth = 1;
+                i += 1;
+                while i < content.len() {
+                    match content[i] {
+                        b'\\' => {
+                            i += 1;
+                            match content[i] {
+                                b'n' => s.push('\n'),
+                                b'r' => s.push('\r'),
+                                b't' => s.push('\t'),
+                                d @ b'0'..=b'7' => {
+                                    let mut v = u32::from(d - b'0');
+                                    for _ in 0..2 {
+                                        if matches!(content.get(i + 1), Some(b'0'..=b'7')) {
+                                            i += 1;
+                                            v = v * 8 + u32::from(content[i] - b'0');
+                                        }
+                                    }
+                                    s.push(char::from_u32(v).unwrap());
+                                }
+                                other => s.push(other as char),
+                            }
+                        }
+                        b'(' => {
+                            depth += 1;
+                            s.push('(');
+                        }
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                            s.push(')');
+                        }
+                        other => s.push(other as char),
+                    }
+                    i += 1;
+                }
+                if in_array {
+                    array.push_str(&s);
+                } else {
+                    last = s;
+                }
+            }
+            b'<' if content.get(i + 1) != Some(&b'<') => {
+                let close = content[i..].iter().position(|&b| b == b'>').unwrap() + i;
+                let hex: Vec<u8> = content[i + 1..close]
+                    .iter()
+                    .copied()
+                    .filter(u8::is_ascii_hexdigit)
+                    .collect();
+                let s: String = hex
+                    .chunks(2)
+                    .map(|p| {
+                        let p = if p.len() == 1 {
+                            [p[0], b'0']
+                        } else {
+                            [p[0], p[1]]
+                        };
+                        u8::from_str_radix(std::str::from_utf8(&p).unwrap(), 16).unwrap() as char
+                    })
+                    .collect();
+                if in_array {
+                    array.push_str(&s);
+                } else {
+                    last = s;
+                }
+                i = close;
+            }
+            b'[' => {
+                in_array = true;
+                array.clear();
+            }
+            b']' => in_array = false,
+            c if c.is_ascii_alphabetic() || c == b'\'' || c == b'"' => {
+                let word_end = content[i..]
+                    .iter()
+                    .position(|b| {
+                        !(b.is_ascii_alphanumeric() || *b == b'*' || *b == b'\'' || *b == b'"')
+                    })
+                    .map_or(content.len(), |p| p + i);
+                match &content[i..word_end] {
+                    b"Tj" | b"'" | b"\"" => text.push_str(&std::mem::take(&mut last)),
+                    b"TJ" => text.push_str(&std::mem::take(&mut array)),
+                    b"ET" => text.push('\n'),
+                    _ => {}
+                }
+                i = word_end - 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    text
 }

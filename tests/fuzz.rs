@@ -248,7 +248,8 @@ proptest! {
         }
     }
 
-    /// Front matter: splitting and TOML never panic; a split keeps the body's text.
+    /// Front matter: arbitrary text never panics (what it reads is checked by
+    /// `front_matter_round_trip` and `front_matter_errors_name_their_line`).
     #[test]
     fn front_matter(text in pieces(30)) {
         let normalized = frontmatter::normalize(&text);
@@ -339,7 +340,7 @@ proptest! {
         prop_assert!(outside.is_empty(), "wrote outside: {:?}", outside);
     }
 
-    /// CSV imports: never panic; every problem names a line of the file.
+    /// CSV imports: arbitrary text never panics (the round trip is `csv_people_round_trip`).
     #[test]
     fn csv_imports(a in pieces(20), b in pieces(20)) {
         let _ = cakap::accounts::orgs::plan_import(&a, &b, &[], &[]);
@@ -399,7 +400,264 @@ proptest! {
             }
         }
         prop_assert!(cakap::accounts::session::verify(key, &junk).is_none());
-        prop_assert!(cakap::certificates::credential::verify(&junk, &[]).is_err());
+    }
+
+    /// Certificate credentials against the real key list (a key ring on disk, plus an older key):
+    /// a genuine credential verifies to its own claims; changing any one character of it, signing
+    /// it with a key not on the list, or arbitrary text is refused.
+    #[test]
+    fn certificate_credentials(code in "[0-9a-z]{20}", jp in 1i32..100,
+              at in any::<prop::sample::Index>(),
+              replacement in prop::sample::select(&['A', 'b', '0', '-', '_', '.', '='][..]),
+              junk in "\\PC{0,120}") {
+        use cakap::certificates::credential::{self, Refusal};
+        let ring = key_ring();
+        let mut keys = ring.all.clone();
+        keys.insert(0, older_key().public.clone());
+        let cert = certificate(&code, jp);
+        let token = credential::sign(&cert, BASE_URL, &ring.current).unwrap();
+        let claims = credential::verify(&token, &keys);
+        prop_assert!(claims.is_ok(), "{:?}", claims);
+        let claims = claims.unwrap();
+        prop_assert_eq!(&claims.jti, &code);
+        prop_assert_eq!(claims.sub, format!("{BASE_URL}/v/{code}"));
+        prop_assert_eq!(claims.cert.jp, jp);
+        prop_assert_eq!(claims.cert.number, cert.number.clone());
+
+        let mut chars: Vec<char> = token.chars().collect();
+        let i = at.index(chars.len());
+        if chars[i] != replacement {
+            chars[i] = replacement;
+            let altered: String = chars.into_iter().collect();
+            if let Ok(c) = credential::verify(&altered, &keys) {
+                // base64 padding bits can absorb a change to the last character only
+                prop_assert_eq!(i, token.len() - 1, "{:?}", c);
+            }
+        }
+        // a key not on the list, also when it claims the kid of one that is
+        let stranger = cakap::certificates::Signer::ephemeral();
+        let forged = credential::sign(&cert, BASE_URL, &stranger).unwrap();
+        prop_assert!(
+            matches!(credential::verify(&forged, &keys), Err(Refusal::UnknownKey(_))),
+            "{:?}", credential::verify(&forged, &keys)
+        );
+        let mut impostor = forged.split('.').map(str::to_string).collect::<Vec<_>>();
+        impostor[0] = token.split('.').next().unwrap().to_string();
+        let impostor = impostor.join(".");
+        prop_assert_eq!(credential::verify(&impostor, &keys).err(), Some(Refusal::BadSignature));
+        prop_assert!(credential::verify(&junk, &keys).is_err());
+    }
+
+    /// Front matter round trip: a file made from a title, a number of JP and a body splits into
+    /// that body (at its line) and TOML that reads back to those values, with no diagnostic.
+    #[test]
+    fn front_matter_round_trip(title in "\\PC{0,30}", jp in -1000i64..1000, body in pieces(10)) {
+        let quoted = toml::Value::String(title.clone()).to_string();
+        let text = format!("+++\ntitle = {quoted}\njp = {jp}\n+++\n{body}");
+        let normalized = frontmatter::normalize(&text);
+        let split = frontmatter::split(&normalized);
+        prop_assert!(split.is_ok(), "{:?}", split.err());
+        let split = split.unwrap();
+        prop_assert_eq!(split.body, body.replace("\r\n", "\n").replace('\r', "\n"));
+        prop_assert_eq!(split.body_line, 5);
+        let mut out: Vec<Diagnostic> = Vec::new();
+        let mut sink = Sink { path: "x.md", out: &mut out };
+        let table = frontmatter::parse_toml(&split, &mut sink);
+        prop_assert!(out.is_empty(), "{:?}", out);
+        let table = table.unwrap();
+        prop_assert_eq!(table.get("title").and_then(|v| v.as_str()), Some(title.as_str()));
+        prop_assert_eq!(table.get("jp").and_then(|v| v.as_integer()), Some(jp));
+        prop_assert_eq!(table.len(), 2);
+    }
+
+    /// Front matter with one broken line among good ones is refused with an error at that line;
+    /// front matter never closed is refused at line 1.
+    #[test]
+    fn front_matter_errors_name_their_line(good in 0usize..8, at in any::<prop::sample::Index>(),
+                                           broken in prop::sample::select(&[
+                                               "judul = \"tanpa penutup",
+                                               "jp = = 6",
+                                               "[[kompetensi]",
+                                               "tanpa nilai",
+                                           ][..])) {
+        let mut lines: Vec<String> = (0..good).map(|i| format!("kunci{i} = {i}")).collect();
+        let k = at.index(good + 1);
+        lines.insert(k, broken.to_string());
+        let text = format!("+++\n{}\n+++\nIsi.\n", lines.join("\n"));
+        let split = frontmatter::split(&text).unwrap();
+        let mut out: Vec<Diagnostic> = Vec::new();
+        let mut sink = Sink { path: "x.md", out: &mut out };
+        prop_assert!(frontmatter::parse_toml(&split, &mut sink).is_none());
+        prop_assert_eq!(out.len(), 1, "{:?}", out);
+        prop_assert_eq!(out[0].severity, Severity::Error);
+        // the file's first line is `+++`: the broken line is line k + 2
+        prop_assert_eq!(out[0].line, k + 2, "{}\n{}", out[0], text);
+        let unclosed = format!("+++\n{}\nIsi.\n", lines.join("\n"));
+        let err = frontmatter::split(&unclosed).err();
+        prop_assert_eq!(err.map(|e| e.0), Some(1));
+    }
+
+    /// A people CSV round trip: rows made from names and e-mails (quoted, with commas, quotes
+    /// and blank lines between them) read back to those values at their lines; one bad e-mail
+    /// is refused at its line and names the value.
+    #[test]
+    fn csv_people_round_trip(rows in prop::collection::vec(
+                                 ("[A-Za-z\u{e9}\u{738b}][A-Za-z ,.'\"\u{e9}-]{0,18}[A-Za-z.]", "[a-z]{1,8}", any::<bool>()),
+                                 1..8),
+                             bad in any::<prop::sample::Index>()) {
+        use cakap::accounts::onboarding::{self, Issue, Lookup};
+        let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+        let mut text = String::from("nama,email\n");
+        let mut line = 1;
+        let mut expected = Vec::new();
+        for (i, (name, local, blank_before)) in rows.iter().enumerate() {
+            if *blank_before {
+                text.push('\n');
+                line += 1;
+            }
+            line += 1;
+            let email = format!("{local}.{i}@sleman.go.id");
+            text.push_str(&format!("{},{}\n", quote(name), quote(&email)));
+            expected.push((line, name.clone(), email));
+        }
+        let raw = onboarding::parse(&text);
+        prop_assert!(raw.is_ok(), "{:?}\n{}", raw.err(), text);
+        let got: Vec<_> = raw.unwrap().into_iter().map(|r| (r.line, r.name, r.email)).collect();
+        prop_assert_eq!(&got, &expected, "{}", text);
+        let valid = onboarding::check(&text, &Lookup::default());
+        prop_assert!(valid.is_ok(), "{:?}\n{}", valid.err(), text);
+        let valid: Vec<_> = valid.unwrap().into_iter().map(|r| (r.line, r.name, r.email)).collect();
+        // checked, a name has its spaces squeezed
+        let squeezed: Vec<_> = expected
+            .iter()
+            .map(|(l, n, e)| (*l, n.split_whitespace().collect::<Vec<_>>().join(" "), e.clone()))
+            .collect();
+        prop_assert_eq!(&valid, &squeezed);
+
+        let k = bad.index(expected.len());
+        let (bad_line, _, bad_email) = &expected[k];
+        let broken = text.replace(&quote(bad_email), &quote("bukan-surel.sleman.go.id"));
+        let problems = onboarding::check(&broken, &Lookup::default());
+        prop_assert!(problems.is_err(), "{}", broken);
+        let problems = problems.unwrap_err();
+        prop_assert_eq!(problems.len(), 1, "{:?}", problems);
+        prop_assert_eq!(problems[0].line, *bad_line, "{:?}\n{}", problems, broken);
+        prop_assert_eq!(
+            &problems[0].issue,
+            &Issue::EmailInvalid("bukan-surel.sleman.go.id".into())
+        );
+    }
+
+    /// Archive paths that leave the folder — `../` at any depth and after any folders, with
+    /// backslashes, or absolute — are refused by name, whatever else the archive holds, and
+    /// nothing is written anywhere (the folder unpacked into sits four levels down, so an escape
+    /// would land where this test looks).
+    #[test]
+    fn archive_escapes_are_refused(prefix in prop::collection::vec("[a-z]{1,6}", 0..3),
+                                   ups in 1usize..5,
+                                   tail in prop::collection::vec("[a-z]{1,6}", 0..2),
+                                   style in 0u8..4,
+                                   escape_first in any::<bool>()) {
+        let outer = tempfile::tempdir().unwrap();
+        let dest = outer.path().join("a/b/c/unpacked");
+        std::fs::create_dir_all(&dest).unwrap();
+        let mut parts: Vec<String> = prefix.clone();
+        parts.extend(std::iter::repeat_n("..".to_string(), prefix.len() + ups));
+        parts.extend(tail.clone());
+        parts.push("keluar.md".into());
+        let name = match style {
+            0 => parts.join("/"),
+            1 => parts.join("\\"),
+            2 => format!("{}/{}", outer.path().display(), parts.last().unwrap()),
+            _ => format!("./{}", parts.join("/./")),
+        };
+        let course: &[u8] = b"+++\ntitle = \"Uji\"\nsummary = \"Ringkas.\"\njp = 1\n+++\n\nIsi.\n";
+        let mut files = vec![("course.md".to_string(), course), (name.clone(), &b"keluar"[..])];
+        if escape_first {
+            files.reverse();
+        }
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, bytes) in &files {
+            zip.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut zip, bytes).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        let got = archive::unpack(&bytes, &dest, &archive::Limits::default());
+        prop_assert_eq!(got, Err(archive::Refused::UnsafePath(name.clone())));
+        let mut written = Vec::new();
+        let mut stack = vec![outer.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    written.push(e.path());
+                }
+            }
+        }
+        prop_assert!(written.is_empty(), "{} wrote {:?}", name, written);
+    }
+}
+
+const BASE_URL: &str = "https://cakap.example.go.id";
+
+/// The key ring as the server keeps it (a folder of key files), made once for all cases.
+fn key_ring() -> &'static cakap::certificates::Keyring {
+    static RING: std::sync::OnceLock<(tempfile::TempDir, cakap::certificates::Keyring)> =
+        std::sync::OnceLock::new();
+    &RING
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let ring = cakap::certificates::Keyring::load_or_create(dir.path()).unwrap();
+            (dir, ring)
+        })
+        .1
+}
+
+/// A retired key still on the list (it verifies what it signed, signs nothing new).
+fn older_key() -> &'static cakap::certificates::Signer {
+    static KEY: std::sync::OnceLock<cakap::certificates::Signer> = std::sync::OnceLock::new();
+    KEY.get_or_init(cakap::certificates::Signer::ephemeral)
+}
+
+fn certificate(code: &str, jp: i32) -> cakap::certificates::Certificate {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 4)
+        .unwrap()
+        .and_hms_opt(3, 0, 0)
+        .unwrap();
+    cakap::certificates::Certificate {
+        id: 1,
+        code: code.into(),
+        number: "CKP/2026/000123".into(),
+        user_id: 7,
+        completion_id: 3,
+        course_id: 2,
+        holder_name: "Siti Rahmawati, S.Sos.".into(),
+        holder_nip: Some("198703152010011002".into()),
+        agency: Some("Pemerintah Kota Surakarta".into()),
+        course_slug: "pelayanan-publik-prima".into(),
+        course_title: "Pelayanan Publik Prima".into(),
+        course_version: "3f9a1c2b".into(),
+        jp,
+        competencies: vec![cakap::certificates::CompetencyLevel {
+            code: "M.PP".into(),
+            name: "Pelayanan Publik".into(),
+            level: 2,
+        }],
+        completed_at: at,
+        issued_at: at,
+        expires_at: None,
+        issuer: "BPSDM Kota Surakarta".into(),
+        signatory_name: None,
+        signatory_title: None,
+        kid: String::new(),
+        jwt: String::new(),
+        revoked_at: None,
+        revoked_by: None,
+        revoked_reason: None,
+        reminded_at: None,
+        partner: None,
+        zone: cakap::clock::Zone::Wib,
     }
 }
 

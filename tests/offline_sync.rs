@@ -289,3 +289,97 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
         "at most 30 days back: {rows:?}"
     );
 }
+
+/// Issue 22, item 2: the first send of one Idempotency-Key arriving many times at the same moment
+/// (a barrier releases them together: a device and its retry, two tabs). One of them acts, every
+/// other gets its answer back as a replay — never a second action, an error or a leaked
+/// unique-constraint failure — and the server holds one progress row and one key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
+    const SENDERS: usize = 8;
+    let root = tempfile::tempdir().unwrap();
+    course(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    users::create(
+        &mut conn(&app),
+        &users::NewUser {
+            email: "wulan@sleman.go.id".into(),
+            name: "Wulan Sari".into(),
+            password_hash: Some(password::hash(PW).unwrap()),
+            verified: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bearer = app.token_of("wulan@sleman.go.id", PW).await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/courses/arsip-digital/enroll"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let key = "5b0e9d2a-race-4c55-9a55-000000000001";
+    let at = chrono::Utc::now() - chrono::Duration::hours(3);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(SENDERS));
+    let mut tasks = Vec::new();
+    for _ in 0..SENDERS {
+        let (url, bearer, barrier) = (
+            app.url("/api/v1/courses/arsip-digital/modules/01-materi/done"),
+            bearer.clone(),
+            barrier.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            // a client of its own, its connection open before the barrier opens
+            let client = reqwest::Client::new();
+            let health = url.split("/api/").next().unwrap().to_string() + "/healthz";
+            client.get(health).send().await.unwrap();
+            let request = client
+                .post(url)
+                .bearer_auth(&bearer)
+                .header("Idempotency-Key", key)
+                .json(&json!({"done_at": at}));
+            barrier.wait().await;
+            let r = request.send().await.unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            (r.status().as_u16(), replayed, r.text().await.unwrap())
+        }));
+    }
+    let mut replies = Vec::new();
+    for t in tasks {
+        let (status, replayed, body) = t.await.unwrap();
+        assert_eq!(
+            status, 200,
+            "every sender gets an answer, not an error: {body}"
+        );
+        replies.push((replayed, serde_json::from_str::<Value>(&body).unwrap()));
+    }
+    let acted: Vec<_> = replies.iter().filter(|(replayed, _)| !replayed).collect();
+    assert_eq!(
+        acted.len(),
+        1,
+        "one send acts, the others are replays: {replies:?}"
+    );
+    let first = &acted[0].1;
+    assert_eq!(first["newly_done"], true, "{first}");
+    for (_, body) in &replies {
+        assert_eq!(body, first, "every sender gets the first answer");
+    }
+
+    let mut c = conn(&app);
+    let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
+        .select(lesson_progress::done_at)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        (rows[0] - at.naive_utc()).num_seconds().abs() <= 1,
+        "{rows:?}"
+    );
+    let keys: i64 = cakap::db::schema::idempotency_keys::table
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(keys, 1);
+}

@@ -796,3 +796,111 @@ async fn the_review_setting_decides_when_right_answers_show_in_page_api_and_offl
     let (_, html) = get_text(&browser, app, &page_of(&pass)).await;
     assert!(key_shown(&html, false));
 }
+
+/// Issue 22, item 2: many submissions of one attempt released at the same moment (a barrier),
+/// half with every answer right and half with every answer wrong. One grading wins: every sender
+/// gets the same reply, the stored answers and score are that reply's, and the course completes
+/// at most once. Were the grading `UPDATE` not guarded by `submitted_at IS NULL`, each sender
+/// would be graded on its own answers and the replies would differ.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_submissions_of_one_attempt_grade_once_and_answer_alike() {
+    const SENDERS: usize = 8;
+    let s = setup().await;
+    let app = &s.app;
+    let uid = create_user(app, "rina@kab.go.id");
+    let token = bearer_token(app, "rina@kab.go.id").await;
+    let auth = format!("Bearer {token}");
+    let e = enroll(app, uid, "kursus-kuis", true);
+    // two rounds (the quiz allows two attempts): each a race of its own
+    let mut passed_any = false;
+    for round in 1..=2i64 {
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/courses/kursus-kuis/modules/02-kuis/attempts"))
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        let id = v["attempt"]["id"].as_i64().unwrap();
+        let answers_of = |right: bool| -> serde_json::Map<String, Value> {
+            answers_for(&v["paper"], right)
+                .into_iter()
+                .map(|(p, a)| (p.to_string(), a))
+                .collect()
+        };
+        let (right, wrong) = (answers_of(true), answers_of(false));
+
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(SENDERS));
+        let mut tasks = Vec::new();
+        for i in 0..SENDERS {
+            let answers = if i % 2 == 0 {
+                right.clone()
+            } else {
+                wrong.clone()
+            };
+            let (url, auth, barrier) = (
+                app.url(&format!("/api/v1/attempts/{id}/submit")),
+                auth.clone(),
+                barrier.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                // a client of its own, its connection open before the barrier opens
+                let client = reqwest::Client::new();
+                let health = url.split("/api/").next().unwrap().to_string() + "/healthz";
+                client.get(health).send().await.unwrap();
+                let request = client
+                    .post(url)
+                    .header("Authorization", auth)
+                    .json(&json!({ "answers": answers }));
+                barrier.wait().await;
+                let r = request.send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }));
+        }
+        let mut replies = Vec::new();
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            assert_eq!(
+                status, 200,
+                "every sender gets an answer, not an error: {body}"
+            );
+            replies.push(serde_json::from_str::<Value>(&body).unwrap());
+        }
+        let first = &replies[0];
+        assert_eq!(first["status"], "graded");
+        for (i, r) in replies.iter().enumerate() {
+            assert_eq!(r, first, "sender {i} got another grading than sender 0");
+        }
+        let score = first["attempt"]["score"].as_i64().unwrap();
+        assert!(score == 100 || score == 0, "one answer set graded: {score}");
+
+        // stored once: the winner's answers and score, one completion at most
+        assert_eq!(graded_count(app, id), (round, 1));
+        let (stored_score, stored_answers): (Option<i32>, Option<String>) = quiz_attempts::table
+            .find(id)
+            .select((quiz_attempts::score, quiz_attempts::answers))
+            .first(&mut conn(app))
+            .unwrap();
+        assert_eq!(stored_score.map(i64::from), Some(score));
+        assert!(stored_answers.is_some());
+        let completed: i64 = completions::table
+            .filter(completions::enrollment_id.eq(e.id))
+            .count()
+            .get_result(&mut conn(app))
+            .unwrap();
+        passed_any |= score == 100;
+        assert_eq!(completed, i64::from(passed_any), "completed once if passed");
+        // what the API shows afterwards is that same grading
+        let got: Value = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/attempts/{id}")))
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(&got, first);
+    }
+}

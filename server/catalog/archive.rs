@@ -38,10 +38,20 @@ impl Default for Limits {
 /// Why an archive is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
-    TooBig { bytes: u64, limit: u64 },
+    TooBig {
+        bytes: u64,
+        limit: u64,
+    },
     NotZip(String),
-    TooManyFiles { files: usize, limit: usize },
-    UnpackedTooBig { limit: u64 },
+    TooManyFiles {
+        files: usize,
+        limit: usize,
+    },
+    UnpackedTooBig {
+        limit: u64,
+    },
+    /// An entry unpacks to more than its header declares (headers that lie: a zip bomb's trick).
+    SizeLie(String),
     UnsafePath(String),
     Link(String),
     Encrypted(String),
@@ -61,6 +71,7 @@ impl std::fmt::Display for Refused {
             Refused::NotZip(why) => write!(f, "this is not a readable .zip file ({why}); make the archive again with your system's \"compress\" or \"send to zip\" command"),
             Refused::TooManyFiles { files, limit } => write!(f, "the archive holds {files} files and the limit is {limit}; a course folder needs its .md files and assets only"),
             Refused::UnpackedTooBig { limit } => write!(f, "the files in the archive unpack to more than {}; this looks like a zip bomb or a folder with much more than one course", mb(*limit)),
+            Refused::SizeLie(name) => write!(f, "`{name}` unpacks to more than its header declares; the archive is damaged or made to look smaller than it is (a zip bomb); make the archive again with your system's \"compress\" or \"send to zip\" command"),
             Refused::UnsafePath(name) => write!(f, "`{name}` points outside the course folder (an absolute path or `..`); zip the course folder itself"),
             Refused::Link(name) => write!(f, "`{name}` is a link; links are not allowed in a course archive, put the file itself in the folder"),
             Refused::Encrypted(name) => write!(f, "`{name}` is encrypted; make the archive again without a password"),
@@ -210,8 +221,17 @@ pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<PathBuf, Ref
             .open(&target)
             .map_err(|e| Refused::Io(e.to_string()))?;
         let mut limited = (&mut entry).take(left + 1);
-        let written = std::io::copy(&mut limited, &mut file)
-            .map_err(|e| Refused::NotZip(format!("`{}` cannot be read: {e}", rel.display())))?;
+        // the zip crate stops an entry at the size its header declares (that is what stops a
+        // lying header first); the count below holds the total whatever the headers say
+        let written = std::io::copy(&mut limited, &mut file).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData
+                && e.to_string().contains("declared uncompressed size")
+            {
+                Refused::SizeLie(rel.display().to_string())
+            } else {
+                Refused::NotZip(format!("`{}` cannot be read: {e}", rel.display()))
+            }
+        })?;
         if written > left {
             return Err(Refused::UnpackedTooBig {
                 limit: limits.unpacked_bytes,

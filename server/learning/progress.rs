@@ -31,14 +31,19 @@ pub fn mark_done(
     if exists.is_some() {
         return Ok(false);
     }
-    let inserted = diesel::insert_into(lesson_progress::table)
-        .values((
-            lesson_progress::enrollment_id.eq(enrollment_id),
-            lesson_progress::module_id.eq(module_id),
-            lesson_progress::done_at.eq(done_at),
-            lesson_progress::recorded_at.eq(now),
-        ))
-        .execute(conn);
+    // In a savepoint of its own: on PostgreSQL a failed statement spoils the transaction around
+    // it, so a concurrent double click's unique violation must be rolled back alone (else the
+    // next statement of the caller's transaction fails and the request ends in a 500).
+    let inserted = crate::db::transaction(conn, |conn| {
+        diesel::insert_into(lesson_progress::table)
+            .values((
+                lesson_progress::enrollment_id.eq(enrollment_id),
+                lesson_progress::module_id.eq(module_id),
+                lesson_progress::done_at.eq(done_at),
+                lesson_progress::recorded_at.eq(now),
+            ))
+            .execute(conn)
+    });
     match inserted {
         Ok(_) => Ok(true),
         // a concurrent double click: the other request recorded it

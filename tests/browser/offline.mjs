@@ -113,18 +113,46 @@ try {
   check((await page.$(".offline-page")) !== null, "a quiz offline shows the offline notice", await page.textContent("h1"));
   await page.screenshot({ path: `${OUT}/3-quiz-offline.png`, fullPage: true });
 
+  // what the server answers to each "done" the queue sends (its status, whether it was a replay)
+  // (recorded the moment the answer arrives — the queue may empty before its body is read)
+  const answers = [];
+  page.on("response", (r) => {
+    if (r.request().method() !== "POST" || !/\/api\/v1\/courses\/[^/]+\/modules\/[^/]+\/done$/.test(r.url())) return;
+    const key = r.request().headers()["idempotency-key"];
+    answers.push({ key, status: r.status(), replayed: r.headers()["idempotent-replayed"] === "true",
+      body: r.json().catch(() => null) });
+  });
+  const answersTo = async (key, n) => {
+    // the answer event may trail the queue's emptying a little: poll for it (at most 5 s)
+    for (let i = 0; i < 50 && answers.filter((a) => a.key === key).length < n; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const mine = answers.filter((a) => a.key === key);
+    return Promise.all(mine.map(async (a) => ({ ...a, body: await a.body })));
+  };
+
   // online again: the queue goes out, once
   await ctx.setOffline(false);
   await page.goto(`${BASE}/courses/${COURSE}`);
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
   const after = percentOf(await dashboard(page));
   check(after > before, "the progress reached the server", `${before}% → ${after}%`);
+  const firstSend = await answersTo(queued[0].key, 1);
+  check(firstSend.length === 1 && firstSend[0].status === 200 && !firstSend[0].replayed && firstSend[0].body?.newly_done === true,
+    "the first send acts", JSON.stringify(firstSend));
   // the device sends the same action again (say the answer was lost): nothing changes
   await page.evaluate((q) => localStorage.setItem("cakap.queue", JSON.stringify(q)), queued);
   await page.reload();
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("cakap.queue") || "[]").length === 0, null, { timeout: 30000 });
   const again = percentOf(await dashboard(page));
-  check(again === after, "sent twice, counted once", `${after}% and ${again}%`);
+  // marking a done lesson again would change no percentage, so that alone proves nothing: the
+  // server must know the second send for the same action (its Idempotency-Key) and answer it with
+  // the first answer ("newly done"), marked as a replay, instead of acting a second time
+  const replays = (await answersTo(queued[0].key, 2)).slice(1);
+  check(again === after && replays.length === 1 && replays[0].status === 200 && replays[0].replayed
+      && JSON.stringify(replays[0].body) === JSON.stringify(firstSend[0]?.body),
+    "sent twice, counted once (the second send is answered as a replay of the first)",
+    `${after}% and ${again}%; ${JSON.stringify(replays)}`);
   await page.screenshot({ path: `${OUT}/4-synced.png`, fullPage: false });
 
   // a link that only seems online (the browser says online, requests fail): the action waits too
