@@ -1401,3 +1401,23 @@ fn pdf_page_text(pdf: &[u8]) -> String {
     }
     text
 }
+
+/// Two servers registering a new signing key at the same moment, each while issuing (inside the
+/// completion's transaction): the one that loses goes on issuing, and the key is listed once.
+#[tokio::test]
+async fn a_key_registered_by_two_servers_at_once_is_listed_once() {
+    let app = common::spawn_app().await;
+    let key = Signer::ephemeral().public;
+    let (k1, k2) = (key.clone(), key.clone());
+    let listed = common::race_for_one_row(
+        &app,
+        move |c| cakap::certificates::store::register_key(c, &k1).expect("registered"),
+        move |c| {
+            cakap::certificates::store::register_key(c, &k2)?;
+            // what issuing does next, in the same transaction
+            cakap::certificates::store::public_keys(c)
+        },
+    )
+    .expect("the losing registration's transaction goes on");
+    assert_eq!(listed.iter().filter(|k| k.kid == key.kid).count(), 1);
+}

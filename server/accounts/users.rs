@@ -164,27 +164,32 @@ pub fn create(conn: &mut DbConnection, u: &NewUser) -> Result<i64, CreateError> 
             return Err(CreateError::NipTaken);
         }
     }
-    let inserted = diesel::insert_into(users::table)
-        .values((
-            users::email.eq(&u.email),
-            users::name.eq(&u.name),
-            users::nip.eq(&u.nip),
-            users::password_hash.eq(&u.password_hash),
-            users::email_verified_at.eq(u.verified.then_some(now)),
-            users::agency_id.eq(u.agency_id),
-            users::unit_id.eq(u.unit_id),
-            users::position_id.eq(u.position_id),
-            users::supervisor_id.eq(u.supervisor_id),
-            users::is_author.eq(u.is_author),
-            users::is_agency_admin.eq(u.is_agency_admin),
-            users::is_platform_admin.eq(u.is_platform_admin),
-            users::disabled.eq(false),
-            users::session_version.eq(1),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
-        .returning(users::id)
-        .get_result::<i64>(conn);
+    // In a savepoint of its own: callers go on in their transaction after a concurrent
+    // registration won the race (registration then mails the address's owner), and on PostgreSQL
+    // a failed statement would spoil the transaction around it.
+    let inserted = crate::db::transaction(conn, |conn| {
+        diesel::insert_into(users::table)
+            .values((
+                users::email.eq(&u.email),
+                users::name.eq(&u.name),
+                users::nip.eq(&u.nip),
+                users::password_hash.eq(&u.password_hash),
+                users::email_verified_at.eq(u.verified.then_some(now)),
+                users::agency_id.eq(u.agency_id),
+                users::unit_id.eq(u.unit_id),
+                users::position_id.eq(u.position_id),
+                users::supervisor_id.eq(u.supervisor_id),
+                users::is_author.eq(u.is_author),
+                users::is_agency_admin.eq(u.is_agency_admin),
+                users::is_platform_admin.eq(u.is_platform_admin),
+                users::disabled.eq(false),
+                users::session_version.eq(1),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .returning(users::id)
+            .get_result::<i64>(conn)
+    });
     match inserted {
         Ok(id) => Ok(id),
         // a concurrent registration won the race

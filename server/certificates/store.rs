@@ -174,13 +174,18 @@ pub fn register_key(conn: &mut DbConnection, key: &PublicKey) -> Result<(), DbEr
             key.kid
         ))),
         None => {
-            let inserted = diesel::insert_into(certificate_keys::table)
-                .values((
-                    certificate_keys::kid.eq(&key.kid),
-                    certificate_keys::public_x.eq(&key.x),
-                    certificate_keys::created_at.eq(Utc::now().naive_utc()),
-                ))
-                .execute(conn);
+            // In a savepoint of its own: this runs inside issuing (a completion's transaction),
+            // and on PostgreSQL a failed statement spoils the transaction around it — a
+            // concurrent registration's unique violation must roll back alone.
+            let inserted = crate::db::transaction(conn, |conn| {
+                diesel::insert_into(certificate_keys::table)
+                    .values((
+                        certificate_keys::kid.eq(&key.kid),
+                        certificate_keys::public_x.eq(&key.x),
+                        certificate_keys::created_at.eq(Utc::now().naive_utc()),
+                    ))
+                    .execute(conn)
+            });
             match inserted {
                 Ok(_) => Ok(()),
                 // Another server registered it at the same moment.

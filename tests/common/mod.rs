@@ -328,3 +328,64 @@ pub fn wib_today() -> chrono::NaiveDate {
 pub fn wib_year() -> i32 {
     chrono::Datelike::year(&wib_today())
 }
+
+/// Two transactions racing for one row: `first` writes it (uncommitted) inside its transaction,
+/// then `second` starts in a transaction of its own on another connection and tries the same
+/// write. On PostgreSQL, `first` commits only once `second` is seen waiting on its row (so the
+/// second write fails on the unique constraint inside its transaction); on SQLite `second`
+/// waits for its write turn and finds the row. Returns what `second` returned.
+pub fn race_for_one_row<A, B>(
+    app: &TestApp,
+    first: impl FnOnce(&mut cakap::db::DbConnection) -> A + Send + 'static,
+    second: impl FnOnce(&mut cakap::db::DbConnection) -> Result<B, cakap::db::DbError> + Send + 'static,
+) -> Result<B, cakap::db::DbError>
+where
+    A: Send + 'static,
+    B: Send + 'static,
+{
+    use cakap::db::{DbConnection, DbError};
+    use std::time::{Duration, Instant};
+    let (written, wait_written) = std::sync::mpsc::channel();
+    let (commit, wait_commit) = std::sync::mpsc::channel::<()>();
+    let one = {
+        let mut c = app.conn();
+        std::thread::spawn(move || {
+            cakap::db::transaction::<_, DbError, _>(&mut c, |c| {
+                let a = first(c);
+                written.send(()).unwrap();
+                wait_commit.recv().unwrap();
+                Ok(a)
+            })
+        })
+    };
+    wait_written.recv().unwrap();
+    let two = {
+        let mut c = app.conn();
+        std::thread::spawn(move || cakap::db::transaction::<_, DbError, _>(&mut c, second))
+    };
+    let mut observer = app.conn();
+    if let DbConnection::Postgres(pg) = &mut observer {
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let w: Waiting = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result(pg)
+            .unwrap();
+            if w.n > 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the second write never waited");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    commit.send(()).unwrap();
+    one.join().unwrap().expect("the first transaction commits");
+    two.join().unwrap()
+}

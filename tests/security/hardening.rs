@@ -874,3 +874,32 @@ async fn huge_or_negative_page_numbers_give_the_last_or_first_page() {
         );
     }
 }
+
+/// A registration that loses the race for an address (another one inserted it, not yet
+/// committed, after this one looked) is told "taken" and can go on in its transaction — to mail the
+/// address's owner, as registration does. On PostgreSQL the losing insert fails inside that
+/// transaction; unless it rolls back alone, every later statement fails and the request is a 500.
+#[tokio::test]
+async fn a_registration_that_loses_the_race_for_an_address_goes_on() {
+    use cakap::accounts::users::{CreateError, NewUser};
+    let app = spawn_app().await;
+    let email = "kembar@kab.go.id";
+    let new = move || NewUser {
+        email: email.into(),
+        name: "Kembar Siam".into(),
+        ..Default::default()
+    };
+    let (taken, owner) = common::race_for_one_row(
+        &app,
+        move |c| users::create(c, &new()).expect("the first registration inserts"),
+        move |c| {
+            let taken = matches!(users::create(c, &new()), Err(CreateError::EmailTaken));
+            // what registration does next, in the same transaction
+            let owner = users::find_by_email(c, email)?;
+            Ok((taken, owner.map(|u| u.name)))
+        },
+    )
+    .expect("the losing registration's transaction goes on");
+    assert!(taken, "the loser is told the address is taken");
+    assert_eq!(owner.as_deref(), Some("Kembar Siam"));
+}
