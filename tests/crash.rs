@@ -127,6 +127,38 @@ async fn submit_stream(base: String, bearer: String) -> (Vec<(i64, i32)>, Vec<i6
     (acked, lost)
 }
 
+/// One registration as a browser makes it (the form's page for its CSRF token, then the post);
+/// `None` when the form's page could not be read (the server is gone).
+async fn register_one(
+    b: &Client,
+    base: &str,
+    name: &str,
+    email: &str,
+) -> Option<reqwest::Result<reqwest::Response>> {
+    let html = b
+        .get(format!("{base}/register"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let csrf = common::csrf_of(&html);
+    Some(
+        b.post(format!("{base}/register"))
+            .form(&[
+                ("name", name),
+                ("email", email),
+                ("nip", ""),
+                ("password", PW),
+                ("password_confirm", PW),
+                ("csrf", csrf.as_str()),
+            ])
+            .send()
+            .await,
+    )
+}
+
 /// Register accounts until the server stops answering; returns the e-mails it acknowledged.
 async fn register_stream(base: String, n: usize) -> Vec<String> {
     let b = Client::builder()
@@ -137,24 +169,10 @@ async fn register_stream(base: String, n: usize) -> Vec<String> {
         .unwrap();
     let mut acked = Vec::new();
     for i in 0.. {
-        let Ok(r) = b.get(format!("{base}/register")).send().await else {
+        let email = format!("pendaftar{n}.{i}@kab.go.id");
+        let Some(posted) = register_one(&b, &base, "Pendaftar Baru", &email).await else {
             break;
         };
-        let Ok(html) = r.text().await else { break };
-        let csrf = common::csrf_of(&html);
-        let email = format!("pendaftar{n}.{i}@kab.go.id");
-        let posted = b
-            .post(format!("{base}/register"))
-            .form(&[
-                ("name", "Pendaftar Baru"),
-                ("email", email.as_str()),
-                ("nip", ""),
-                ("password", PW),
-                ("password_confirm", PW),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await;
         match posted {
             // the "check your e-mail" page
             Ok(r) if r.status() == 200 => acked.push(email),
@@ -543,24 +561,10 @@ async fn power_registers(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(r) = b.get(format!("{base}/register")).send().await else {
+        let email = format!("listrik{n}.{i}@kab.go.id");
+        let Some(posted) = register_one(&b, &base, "Pendaftar Listrik", &email).await else {
             break;
         };
-        let Ok(html) = r.text().await else { break };
-        let csrf = common::csrf_of(&html);
-        let email = format!("listrik{n}.{i}@kab.go.id");
-        let posted = b
-            .post(format!("{base}/register"))
-            .form(&[
-                ("name", "Pendaftar Listrik"),
-                ("email", email.as_str()),
-                ("nip", ""),
-                ("password", PW),
-                ("password_confirm", PW),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await;
         match posted {
             Ok(r) if r.status() == 200 => note(&log, Acked::Registered(email)),
             // 429: this address registered its hourly share

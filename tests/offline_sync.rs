@@ -64,8 +64,9 @@ async fn send(
     )
 }
 
-#[tokio::test]
-async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times() {
+/// The course folder (kept alive by the caller), the app on it, and Wulan — her id and bearer
+/// token — enrolled in the course through the API.
+async fn enrolled_learner() -> (tempfile::TempDir, TestApp, i64, String) {
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
@@ -88,6 +89,12 @@ async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    (root, app, user, bearer)
+}
+
+#[tokio::test]
+async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times() {
+    let (_root, app, user, bearer) = enrolled_learner().await;
 
     // online: lesson 1
     let (status, _, done) = send(&app, &bearer, "01-materi", None, json!({})).await;
@@ -297,28 +304,7 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
     const SENDERS: usize = 8;
-    let root = tempfile::tempdir().unwrap();
-    course(root.path());
-    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    users::create(
-        &mut conn(&app),
-        &users::NewUser {
-            email: "wulan@sleman.go.id".into(),
-            name: "Wulan Sari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let bearer = app.token_of("wulan@sleman.go.id", PW).await;
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/courses/arsip-digital/enroll"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (_root, app, _, bearer) = enrolled_learner().await;
 
     let key = "5b0e9d2a-race-4c55-9a55-000000000001";
     let at = chrono::Utc::now() - chrono::Duration::hours(3);
