@@ -5,23 +5,9 @@
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
-/// An error, as `application/problem+json` (RFC 9457).
-#[derive(serde::Serialize, ToSchema)]
-pub struct Problem {
-    /// Always `about:blank`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// A short, translated title.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What went wrong or what to do next.
-    pub detail: String,
-    /// The request path.
-    pub instance: String,
-}
+pub use crate::error::Problem;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -9,11 +9,80 @@ use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::db::DbError;
-use crate::web::{Lang, Views};
+use crate::web::state::AppState;
+use crate::web::Lang;
+
+/// An error, as `application/problem+json` (RFC 9457).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, translated title.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong or what to do next.
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+}
+
+/// Declares a domain's error: either a refusal the person can act on (`Refused`, shown on the
+/// page with what to change) or a database failure (`Db`). The one refusal convention: domain
+/// functions return `Result<T, XError>` (never `Result<Result<T, Refusal>, DbError>`), `?` works
+/// on `DbError`, diesel errors and the refusal, and a handler turns it into the refusal to show
+/// with [`refusal`](#method.refusal), a database failure going on as an [`AppError`].
+///
+/// ```ignore
+/// crate::domain_error!(pub OrgError, Refusal);
+/// ```
+#[macro_export]
+macro_rules! domain_error {
+    ($(#[$meta:meta])* $vis:vis $name:ident, $refusal:ty) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        $vis enum $name {
+            /// Refused: the person can act on it.
+            Refused($refusal),
+            /// The database failed.
+            Db($crate::db::DbError),
+        }
+
+        impl From<$crate::db::DbError> for $name {
+            fn from(e: $crate::db::DbError) -> Self {
+                $name::Db(e)
+            }
+        }
+
+        impl From<diesel::result::Error> for $name {
+            fn from(e: diesel::result::Error) -> Self {
+                $name::Db($crate::db::DbError::Query(e))
+            }
+        }
+
+        impl From<$refusal> for $name {
+            fn from(r: $refusal) -> Self {
+                $name::Refused(r)
+            }
+        }
+
+        impl $name {
+            /// The refusal to show; a database failure as an [`AppError`](crate::error::AppError).
+            #[allow(dead_code)]
+            pub fn refusal(self) -> Result<$refusal, $crate::error::AppError> {
+                match self {
+                    $name::Refused(r) => Ok(r),
+                    $name::Db(e) => Err($crate::error::AppError::Db(e)),
+                }
+            }
+        }
+    };
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -137,7 +206,7 @@ pub async fn catch(
     let json = wants_json(req.request());
     let lang = Lang::of(req.request());
     let path = req.path().to_string();
-    let views = req.app_data::<web::Data<Views>>().cloned();
+    let views = AppState::get(req.request()).map(|s| s.views.clone());
     let error = match next.call(req).await {
         Ok(res) => return Ok(res),
         Err(e) => e,
@@ -281,8 +350,9 @@ fn wants_json(req: &HttpRequest) -> bool {
 }
 
 fn message(req: &HttpRequest, key: &str, minutes: i64) -> String {
-    req.app_data::<web::Data<Views>>()
-        .and_then(|v| {
+    AppState::get(req)
+        .and_then(|s| {
+            let v = &s.views;
             v.i18n()
                 .format(Lang::of(req), key, &[("minutes", minutes.to_string())])
         })
@@ -302,18 +372,18 @@ fn problem_json(
 }
 
 fn problem_document(status: StatusCode, title: String, detail: String, path: &str) -> HttpResponse {
+    let problem = Problem {
+        kind: "about:blank".into(),
+        title,
+        status: status.as_u16(),
+        detail,
+        instance: path.to_string(),
+    };
+    // through a `Value`, whose keys are sorted: the bytes stay what clients have always seen
+    let body = serde_json::to_value(&problem).map_or_else(|_| String::new(), |v| v.to_string());
     HttpResponse::build(status)
         .content_type("application/problem+json")
-        .body(
-            json!({
-                "type": "about:blank",
-                "title": title,
-                "status": status.as_u16(),
-                "detail": detail,
-                "instance": path,
-            })
-            .to_string(),
-        )
+        .body(body)
 }
 
 fn html_page(
@@ -324,7 +394,7 @@ fn html_page(
     detail: Option<String>,
     minutes: i64,
 ) -> HttpResponse {
-    let rendered = req.app_data::<web::Data<Views>>().map(|views| {
+    let rendered = AppState::get(req).map(|s| &s.views).map(|views| {
         views.render(
             req,
             "pages/error",
@@ -354,5 +424,46 @@ fn html_page(
         None => HttpResponse::build(status)
             .content_type("text/plain; charset=utf-8")
             .body(status.canonical_reason().unwrap_or("error")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    enum Refusal {
+        TooLong,
+    }
+
+    crate::domain_error!(TestError, Refusal);
+
+    fn refuse(long: bool) -> Result<u8, TestError> {
+        if long {
+            Err(Refusal::TooLong)?;
+        }
+        Err(diesel::result::Error::NotFound)?
+    }
+
+    #[test]
+    fn a_domain_error_is_a_refusal_to_show_or_a_database_failure() {
+        assert_eq!(
+            refuse(true).unwrap_err().refusal().unwrap(),
+            Refusal::TooLong
+        );
+        let db = refuse(false).unwrap_err().refusal().unwrap_err();
+        assert!(matches!(db, AppError::Db(DbError::Query(_))), "{db:?}");
+    }
+
+    #[test]
+    fn a_problem_document_keeps_its_field_names_and_order() {
+        let res = problem_document(StatusCode::NOT_FOUND, "T".into(), "D".into(), "/x");
+        let bytes = actix_web::rt::System::new()
+            .block_on(actix_web::body::to_bytes(res.into_body()))
+            .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"detail":"D","instance":"/x","status":404,"title":"T","type":"about:blank"}"#
+        );
     }
 }

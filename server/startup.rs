@@ -280,8 +280,22 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let issuer = state.issuer;
     let lookups = web::Data::new(crate::certificates::routes::Lookups::default());
     let offers = web::Data::new(crate::competency::store::OffersCache::default());
+    let app_state = web::Data::new(crate::web::state::AppState {
+        db: db.clone(),
+        config: config.clone(),
+        secrets: secrets.clone(),
+        https: is_https,
+        views: views.clone(),
+        assets: assets.clone(),
+        mail_templates: mail_templates.clone(),
+        mailer: mailer.clone(),
+        issuer: issuer.clone(),
+        lookups: lookups.clone(),
+        offers: offers.clone(),
+    });
     let mut server = HttpServer::new(move || {
         App::new()
+            .app_data(app_state.clone())
             .app_data(db.clone())
             .app_data(config.clone())
             .app_data(secrets.clone())

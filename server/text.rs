@@ -60,20 +60,20 @@ pub const MONTHS_EN: [&str; 12] = [
 ];
 
 /// `x` with `places` decimals and the language's decimal separator ("4,3" / "4.3").
-pub fn decimal(x: f64, places: usize, lang: crate::web::Lang) -> String {
+pub fn decimal(x: f64, places: usize, lang: crate::i18n::Lang) -> String {
     let s = format!("{x:.places$}");
     match lang {
-        crate::web::Lang::Id => s.replace('.', ","),
-        crate::web::Lang::En => s,
+        crate::i18n::Lang::Id => s.replace('.', ","),
+        crate::i18n::Lang::En => s,
     }
 }
 
 /// A date as people write it: `17 Agustus 2026` (Indonesian) or `17 August 2026` (English).
-pub fn date(d: chrono::NaiveDate, lang: crate::web::Lang) -> String {
+pub fn date(d: chrono::NaiveDate, lang: crate::i18n::Lang) -> String {
     use chrono::Datelike;
     let months = match lang {
-        crate::web::Lang::Id => MONTHS_ID,
-        crate::web::Lang::En => MONTHS_EN,
+        crate::i18n::Lang::Id => MONTHS_ID,
+        crate::i18n::Lang::En => MONTHS_EN,
     };
     format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())
 }
@@ -129,8 +129,8 @@ mod tests {
     #[test]
     fn dates_read_naturally() {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 8, 17).unwrap();
-        assert_eq!(date(d, crate::web::Lang::Id), "17 Agustus 2026");
-        assert_eq!(date(d, crate::web::Lang::En), "17 August 2026");
+        assert_eq!(date(d, crate::i18n::Lang::Id), "17 Agustus 2026");
+        assert_eq!(date(d, crate::i18n::Lang::En), "17 August 2026");
     }
 
     #[test]

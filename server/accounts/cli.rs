@@ -9,7 +9,7 @@ use super::password;
 use super::users::{self, CreateError, NewUser};
 use crate::db::schema::users as users_t;
 use crate::db::DbConnection;
-use crate::web::{I18n, Lang};
+use crate::i18n::{I18n, Lang};
 
 /// The role of a new account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

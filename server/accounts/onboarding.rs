@@ -25,8 +25,8 @@ use super::tokens::{self, Purpose};
 use super::users;
 use crate::db::schema::users as users_t;
 use crate::db::{DbConnection, DbError};
+use crate::i18n::Lang;
 use crate::mail::{self, MailTemplates};
-use crate::web::Lang;
 
 /// Most rows one import may hold.
 pub const MAX_ROWS: usize = 5000;
@@ -673,7 +673,7 @@ pub fn check(text: &str, lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<Problem>>
 }
 
 /// A problem as shown to people: `baris 12: …`.
-pub fn describe(problem: &Problem, lang: Lang, i18n: &crate::web::I18n) -> String {
+pub fn describe(problem: &Problem, lang: Lang, i18n: &crate::i18n::I18n) -> String {
     let text = i18n
         .format(lang, problem.issue.key(), &problem.issue.args(lang))
         .unwrap_or_else(|| problem.issue.key().to_string());

@@ -200,10 +200,10 @@ fn refusal_status(r: &Refusal) -> AppError {
     request_body = PlacementBody,
     responses(
         (status = 200, description = "Placed; the placement now", body = PlacementView),
-        (status = 400, description = "A unit, position or supervisor outside the agency", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator, another agency named, or one's own placement", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person in the caller's agency", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A unit, position or supervisor outside the agency", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator, another agency named, or one's own placement", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in the caller's agency", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -270,8 +270,8 @@ pub(crate) struct RequestBody {
     request_body = RequestBody,
     responses(
         (status = 201, description = "Requested; waits for the agency admin", content_type = "application/json"),
-        (status = 400, description = "No such agency, or a unit or position outside it", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No such agency, or a unit or position outside it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

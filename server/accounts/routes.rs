@@ -1331,10 +1331,10 @@ pub(crate) struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 400, description = "A malformed body", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong email or password", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The email address is not verified yet", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts; see Retry-After", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The email address is not verified yet", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn api_token(
@@ -1385,7 +1385,7 @@ pub(crate) async fn api_token(
     tag = "accounts",
     responses(
         (status = 200, description = "The account", body = super::users::User),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

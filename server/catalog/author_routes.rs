@@ -1118,8 +1118,8 @@ fn problem(req: &HttpRequest, status: u16, detail: &str, diagnostics: Vec<Value>
     tag = "authoring",
     responses(
         (status = 200, description = "The caller's courses: slug, title, status (published, draft, archived), versions, drafts waiting, enrolments, completions", content_type = "application/json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only authors and platform admins have courses to manage", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only authors and platform admins have courses to manage", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -1155,10 +1155,10 @@ pub(crate) struct UploadQuery {
     request_body(content = Vec<u8>, description = "The .zip of a course folder (at most 50 MB)", content_type = "application/zip"),
     responses(
         (status = 201, description = "Saved as a draft (or matched a stored version): slug, version_id, outcome (draft, existing_draft, same_as_current, older_version) and warnings", content_type = "application/json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an author, or the course belongs to other authors", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No course with that slug", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The archive was refused or the course has errors: `detail` says why, `diagnostics` lists every finding (file, line, severity, message)", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an author, or the course belongs to other authors", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No course with that slug", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The archive was refused or the course has errors: `detail` says why, `diagnostics` lists every finding (file, line, severity, message)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -1267,10 +1267,10 @@ pub(crate) async fn api_upload(
     ),
     responses(
         (status = 200, description = "outcome: published, restored or unchanged", content_type = "application/json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an author, or not the course's owner", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such course or version", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Cannot be published as it is (a prerequisite is not published)", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an author, or not the course's owner", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course or version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Cannot be published as it is (a prerequisite is not published)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -407,7 +407,7 @@ pub struct CatalogPage {
     ),
     responses(
         (status = 200, description = "The matching courses", body = CatalogPage),
-        (status = 400, description = "A malformed query", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed query", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn api_catalog(
@@ -433,7 +433,7 @@ pub(crate) async fn api_catalog(
     params(("slug" = String, Path, description = "The course's slug")),
     responses(
         (status = 200, description = "The course", body = store::CourseView),
-        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn api_course(
@@ -476,7 +476,7 @@ pub(crate) async fn api_course(
     ),
     responses(
         (status = 200, description = "The module", body = store::ModuleView),
-        (status = 404, description = "No such course or module", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course or module", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
 )]

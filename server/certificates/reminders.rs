@@ -13,8 +13,8 @@ use serde_json::json;
 use super::store;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
+use crate::i18n::Lang;
 use crate::mail::{MailTemplates, Mailer};
-use crate::web::i18n::Lang;
 
 /// How long before expiry the holder is reminded.
 pub const REMIND_DAYS_BEFORE: i64 = 60;

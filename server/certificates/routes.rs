@@ -359,8 +359,8 @@ fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
     params(("code" = String, Path, description = "The verification code printed on the certificate")),
     responses(
         (status = 200, description = "The certificate and its status (valid, revoked or expired)", body = PublicCertificate),
-        (status = 404, description = "No certificate has this code", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many lookups from this address", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No certificate has this code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(crate) async fn lookup_api(
@@ -499,8 +499,8 @@ async fn verify_letter(
     request_body(content = VerifyBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The verdict (also when the credential is refused)", body = Verdict),
-        (status = 400, description = "The body is not JSON with a `jwt` or a `code`", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many lookups from this address", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not JSON with a `jwt` or a `code`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(crate) async fn verify_api(
@@ -684,7 +684,7 @@ pub struct MyCertificates {
     tag = "certificates",
     responses(
         (status = 200, description = "The caller's certificates", body = MyCertificates),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -1023,10 +1023,10 @@ pub(crate) struct RevokeBody {
     request_body(content = RevokeBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Revoked; the certificate now", body = PublicCertificate),
-        (status = 400, description = "No reason, or already revoked", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such certificate in the caller's agency", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No reason, or already revoked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such certificate in the caller's agency", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

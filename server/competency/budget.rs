@@ -221,12 +221,12 @@ pub fn permille(part: i64, whole: i64) -> Option<i64> {
 }
 
 /// Tenths of a percent as people read them: 425 → "42,5%" ("42.5%" in English).
-pub fn percent_text(permille: i64, lang: crate::web::Lang) -> String {
+pub fn percent_text(permille: i64, lang: crate::i18n::Lang) -> String {
     let sign = if permille < 0 { "\u{2212}" } else { "" };
     let p = permille.unsigned_abs();
     let sep = match lang {
-        crate::web::Lang::Id => ',',
-        crate::web::Lang::En => '.',
+        crate::i18n::Lang::Id => ',',
+        crate::i18n::Lang::En => '.',
     };
     format!("{sign}{}{sep}{}%", p / 10, p % 10)
 }
@@ -1098,7 +1098,7 @@ pub fn csv(r: &Report, label: impl Fn(&str) -> String) -> Result<Vec<u8>, csv::E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::Lang;
+    use crate::i18n::Lang;
 
     #[test]
     fn rupiah_is_written_the_indonesian_way() {

@@ -426,10 +426,10 @@ async fn budget_csv(
     ),
     responses(
         (status = 200, description = "The agency's training budget against spending in the year: by unit and by kind of activity (course fees as `kursus_berbayar`), cost per JP and per person, ASN below the JP target. Amounts are whole rupiah; `used_permille` is tenths of a percent", body = budget::Report),
-        (status = 400, description = "`year` is not a year from 2000 to 2100", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the agency's admins and platform admins see its budget", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`year` is not a year from 2000 to 2100", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the agency's admins and platform admins see its budget", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -111,8 +111,8 @@ pub struct ReactionBody {
     request_body(content = ReactionBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded"),
-        (status = 400, description = "Bad rating or comment, the course is not completed, or it was already rated (the detail says which)", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad rating or comment, the course is not completed, or it was already rated (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -335,9 +335,9 @@ async fn results_page(
     params(("slug" = String, Path, description = "The course's slug")),
     responses(
         (status = 200, description = "Reaction and impact results of the course (no names); an agency admin gets those of their agency's people"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only authors and admins see evaluation results", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only authors and admins see evaluation results", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -17,8 +17,8 @@ use serde_json::json;
 use super::jp;
 use crate::db::schema::{activities, course_versions, courses, enrollments, reminders_sent, users};
 use crate::db::{Db, DbConnection, DbError};
+use crate::i18n::Lang;
 use crate::mail::{MailTemplates, Mailer};
-use crate::web::i18n::Lang;
 
 /// How often each server looks.
 pub const INTERVAL: Duration = Duration::from_secs(60 * 60);

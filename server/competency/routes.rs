@@ -144,7 +144,7 @@ async fn profile_page(
     tag = "competency",
     responses(
         (status = 200, description = "The caller's profile", body = ProfileView),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -59,7 +59,16 @@ impl fmt::Display for DbError {
                 crate::text::one_line(reason)
             ),
             DbError::Migration(m) => write!(f, "database migration failed: {m}"),
-            DbError::Query(e) => write!(f, "database query failed: {e}"),
+            DbError::Query(e) => {
+                write!(f, "database query failed: {e}")?;
+                // the cause, too: a stored value that does not decode names what it should be
+                let mut cause = std::error::Error::source(e);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
             DbError::Internal(m) => f.write_str(m),
         }
     }

@@ -10,6 +10,7 @@ pub mod audit;
 mod error;
 pub mod group_commit;
 pub mod introspect;
+pub mod json_text;
 pub mod migrations;
 pub mod pool;
 pub mod schema;

@@ -610,8 +610,28 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(
-    agency_jp_settings,
+/// Every table, once: it may be joined with every other, and the schema test compares its
+/// declared columns with the live databases. Add every new table here.
+macro_rules! tables {
+    ($($table:ident),* $(,)?) => {
+        diesel::allow_tables_to_appear_in_same_query!($($table),*);
+
+        /// The column names each table declares above, read back from the SQL diesel generates,
+        /// so the schema test can compare them with the live databases.
+        pub fn declared_columns() -> Vec<(String, Vec<String>)> {
+            vec![$(
+                (
+                    stringify!($table).to_string(),
+                    columns_of(&diesel::debug_query::<diesel::sqlite::Sqlite, _>(
+                        &diesel::QueryDsl::select($table::table, $table::all_columns),
+                    ).to_string()),
+                ),
+            )*]
+        }
+    };
+}
+
+tables!(
     settings,
     placement_requests,
     audit_log,
@@ -646,6 +666,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_files,
     development_plans,
     plan_items,
+    agency_jp_settings,
     reminders_sent,
     course_reactions,
     impact_reviews,
@@ -656,72 +677,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     milestones,
     letter_sequences,
     recognition_letters,
+    agency_budgets,
 );
-
-/// The column names each table declares above, read back from the SQL diesel generates, so the
-/// schema test can compare them with the live databases. Add every new table here.
-pub fn declared_columns() -> Vec<(String, Vec<String>)> {
-    macro_rules! declared {
-        ($($table:ident),* $(,)?) => {
-            vec![$(
-                (
-                    stringify!($table).to_string(),
-                    columns_of(&diesel::debug_query::<diesel::sqlite::Sqlite, _>(
-                        &diesel::QueryDsl::select($table::table, $table::all_columns),
-                    ).to_string()),
-                ),
-            )*]
-        };
-    }
-    declared![
-        settings,
-        placement_requests,
-        audit_log,
-        competencies,
-        courses,
-        course_versions,
-        course_competencies,
-        modules,
-        questions,
-        question_keys,
-        assets,
-        version_assets,
-        agencies,
-        units,
-        positions,
-        users,
-        user_tokens,
-        sessions,
-        rate_limits,
-        outbox,
-        enrollments,
-        lesson_progress,
-        quiz_attempts,
-        completions,
-        certificate_keys,
-        certificate_sequences,
-        certificates,
-        competency_evidence,
-        assessed_levels,
-        position_targets,
-        activities,
-        activity_files,
-        development_plans,
-        plan_items,
-        agency_jp_settings,
-        reminders_sent,
-        course_reactions,
-        impact_reviews,
-        idempotency_keys,
-        course_owners,
-        version_sources,
-        partners,
-        milestones,
-        letter_sequences,
-        recognition_letters,
-        agency_budgets,
-    ]
-}
 
 /// `SELECT `t`.`a`, `t`.`b` FROM `t` -- binds: []` → ["a", "b"]
 fn columns_of(sql: &str) -> Vec<String> {

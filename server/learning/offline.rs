@@ -90,8 +90,8 @@ pub fn plan(
     params(("slug" = String, Path, description = "The course's slug")),
     responses(
         (status = 200, description = "What to store to read the course offline", body = OfflinePlan),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not enrolled in this course", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not enrolled in this course", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -380,9 +380,9 @@ fn api_attempt(
     ),
     responses(
         (status = 201, description = "The attempt, open, with its paper", body = AttemptDoc),
-        (status = 400, description = "Not enrolled, no questions, or no attempts left", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such quiz", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not enrolled, no questions, or no attempts left", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such quiz", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -426,8 +426,8 @@ pub(crate) async fn start_api(
     params(("id" = i64, Path, description = "The attempt's id")),
     responses(
         (status = 200, description = "The attempt", body = AttemptDoc),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such attempt of the caller", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such attempt of the caller", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -483,9 +483,9 @@ pub(crate) struct AttemptDoc {
     request_body = SubmitBody,
     responses(
         (status = 200, description = "The graded attempt", body = AttemptDoc),
-        (status = 400, description = "Malformed answers", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such attempt of the caller", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed answers", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such attempt of the caller", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -126,9 +126,9 @@ async fn enroll_page(
     params(("slug" = String, Path, description = "The course's slug")),
     responses(
         (status = 200, description = "The enrollment (with a budget warning when it started one over budget)", body = Enrolled),
-        (status = 400, description = "Archived, or prerequisites missing (the detail says which)", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such course", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Archived, or prerequisites missing (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such course", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -270,10 +270,10 @@ pub(crate) struct DoneBody {
     request_body(content = Option<DoneBody>, description = "Optional: when it was done (offline clients)", content_type = "application/json"),
     responses(
         (status = 200, description = "Progress after marking", body = Done),
-        (status = 400, description = "A quiz (done by passing it), a malformed body, or an Idempotency-Key that is malformed or was used for another action", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not enrolled in this course", body = crate::api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such module in the enrolled version", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A quiz (done by passing it), a malformed body, or an Idempotency-Key that is malformed or was used for another action", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not enrolled in this course", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such module in the enrolled version", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -525,7 +525,7 @@ async fn dashboard_page(
     tag = "learning",
     responses(
         (status = 200, description = "The dashboard", body = Dashboard),
-        (status = 401, description = "Not logged in", body = crate::api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

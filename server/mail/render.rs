@@ -16,8 +16,7 @@ use rust_embed::RustEmbed;
 use serde_json::{Map, Value};
 
 use super::outbox::OutgoingMail;
-use crate::web::i18n::{I18n, Lang};
-use crate::web::views::Translate;
+use crate::i18n::{I18n, Lang, Translate};
 
 #[derive(RustEmbed)]
 #[folder = "web/templates/email/"]

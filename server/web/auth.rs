@@ -9,16 +9,15 @@ use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use chrono::Utc;
 
+use super::state::AppState;
 use crate::accounts::session;
 use crate::accounts::sessions;
 use crate::accounts::users::User;
-use crate::db::Db;
 use crate::error::AppError;
-use crate::secrets::Secrets;
 
 /// The resolved session of a request.
 #[derive(Debug, Clone)]
@@ -69,11 +68,10 @@ pub async fn middleware(
     let is_api = path.starts_with("/api/");
     let mut stale_cookie = false;
     if let Some((token, bearer)) = token_of(&req) {
-        let key = req
-            .app_data::<web::Data<Secrets>>()
-            .map(|s| s.session_key.clone());
+        let state = AppState::get(req.request());
+        let key = state.map(|s| s.secrets.session_key.clone());
+        let db = state.map(|s| s.db.clone());
         let claims = key.and_then(|k| session::verify(&k, &token));
-        let db = req.app_data::<web::Data<Db>>().cloned();
         let user = match (claims, db) {
             (Some(c), Some(db)) => {
                 let sid = c.session_id.clone();

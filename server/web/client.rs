@@ -9,9 +9,7 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
-use actix_web::{web, HttpRequest};
-
-use crate::config::Config;
+use actix_web::HttpRequest;
 
 /// Which proxies in front of Cakap may say who the client is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -162,7 +160,7 @@ pub fn client_addr(peer: Option<IpAddr>, forwarded: &[&str], trusted: &TrustedPr
 /// limits, session records) uses this one function.
 pub fn client_ip(req: &HttpRequest) -> String {
     let none = TrustedProxies::None;
-    let config = req.app_data::<web::Data<Config>>();
+    let config = super::state::AppState::get(req).map(|s| &s.config);
     let trusted = config.map(|c| &c.trusted_proxies).unwrap_or(&none);
     let headers: Vec<&str> = if matches!(trusted, TrustedProxies::None) {
         Vec::new()

@@ -15,7 +15,6 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::Https;
 use crate::error::AppError;
 
 pub const COOKIE: &str = "cakap_csrf";
@@ -88,9 +87,8 @@ pub async fn middleware(
         None => (new_token(), true),
     };
     req.extensions_mut().insert(CsrfToken(token.clone()));
-    let https = req
-        .app_data::<web::Data<Https>>()
-        .map(|h| h.0)
+    let https = super::state::AppState::get(req.request())
+        .map(|s| s.https)
         .unwrap_or(false);
     let mut res = next.call(req).await?;
     if fresh {

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod limits;
 pub mod policy;
 pub mod security;
+pub mod state;
 pub mod views;
 pub mod year;
 
@@ -26,8 +27,8 @@ use crate::error::AppError;
 /// "Now" (UTC) for a request: the app's [`crate::clock::Clock`] — the system clock, or the
 /// fixed one a test built the app with.
 pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
-    req.app_data::<web::Data<crate::config::Config>>()
-        .map(|c| c.clock.now())
+    state::AppState::get(req)
+        .map(|s| s.now())
         .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 

@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use super::assets::Assets;
 use super::i18n::{I18n, Lang};
 use crate::error::AppError;
+pub use crate::i18n::Translate;
 
 #[derive(RustEmbed)]
 #[folder = "web/templates/"]
@@ -205,79 +206,6 @@ impl Views {
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::VARY, "Cookie, Accept-Language"))
             .body(body))
-    }
-}
-
-/// The `t` helper, shared with the e-mail templates: HTML-escaped for pages and HTML mail,
-/// verbatim for plain-text mail.
-pub struct Translate {
-    i18n: Arc<I18n>,
-    escape: bool,
-}
-
-impl Translate {
-    pub fn html(i18n: Arc<I18n>) -> Translate {
-        Translate { i18n, escape: true }
-    }
-
-    pub fn text(i18n: Arc<I18n>) -> Translate {
-        Translate {
-            i18n,
-            escape: false,
-        }
-    }
-}
-
-impl HelperDef for Translate {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        // the key is every positional parameter joined: {{t "competency.kind." kind}}
-        if h.params().is_empty() {
-            return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
-        }
-        let key: String = h
-            .params()
-            .iter()
-            .map(|p| match p.value() {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        let key = key.as_str();
-        let lang = ctx
-            .data()
-            .get("lang")
-            .and_then(Value::as_str)
-            .and_then(Lang::parse)
-            .unwrap_or(Lang::Id);
-        let args: Vec<(&str, String)> = h
-            .hash()
-            .iter()
-            .map(|(k, v)| {
-                let value = match v.value() {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (*k, value)
-            })
-            .collect();
-        let text = self.i18n.format(lang, key, &args).ok_or_else(|| {
-            RenderError::from(RenderErrorReason::Other(format!(
-                "no message `{key}` in web/i18n"
-            )))
-        })?;
-        if self.escape {
-            out.write(&handlebars::html_escape(&text))?;
-        } else {
-            out.write(&text)?;
-        }
-        Ok(())
     }
 }
 
