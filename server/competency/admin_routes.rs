@@ -135,7 +135,7 @@ async fn choose(
     db: web::Data<Db>,
     me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
-    super::agency_routes::choose_agency(
+    crate::web::pages::choose_agency(
         &req,
         &views,
         &db,
@@ -296,7 +296,7 @@ async fn standards_view(
             "header": admin::TARGETS_HEADER,
             "codes": dict,
             "notice_key": state.notice,
-            "jp_settings": super::jp_settings_routes::form_view(&jp, None, Vec::new(), false),
+            "jp_settings": super::view::form_view(&jp, None, Vec::new(), false),
         }),
     )
 }

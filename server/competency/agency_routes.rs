@@ -7,12 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::agency;
-use crate::accounts::orgs::{self};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::policy::{AdminOf, AgencyAdmin};
-use crate::web::redirect;
 use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 
@@ -41,7 +39,7 @@ async fn choose(
     db: web::Data<Db>,
     me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
-    choose_agency(
+    crate::web::pages::choose_agency(
         &req,
         &views,
         &db,
@@ -50,26 +48,6 @@ async fn choose(
         "pages/admin_agency_report_choose",
     )
     .await
-}
-
-/// `/admin/{section}` without an agency: an agency admin goes straight to their agency's page
-/// (`/admin/agencies/{id}/{section}`); a platform admin picks an agency from `template`.
-pub(crate) async fn choose_agency(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
-    me: &AdminOf,
-    section: &str,
-    template: &str,
-) -> Result<HttpResponse, AppError> {
-    if let Some(id) = me.agency() {
-        return Ok(redirect(&format!("/admin/agencies/{id}/{section}")));
-    }
-    let agencies = db
-        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
-        .await?;
-    let body = views.render(req, template, json!({ "agencies": agencies }))?;
-    Ok(page(body))
 }
 
 fn page(body: String) -> HttpResponse {

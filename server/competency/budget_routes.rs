@@ -248,7 +248,7 @@ async fn choose(
     db: web::Data<Db>,
     me: AdminOf,
 ) -> Result<HttpResponse, AppError> {
-    super::agency_routes::choose_agency(
+    crate::web::pages::choose_agency(
         &req,
         &views,
         &db,

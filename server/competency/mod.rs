@@ -25,3 +25,4 @@ pub mod reminders;
 pub mod routes;
 pub mod store;
 pub mod team;
+pub mod view;

@@ -8,3 +8,4 @@ pub mod levels;
 pub mod milestones;
 pub mod routes;
 pub mod standing;
+pub mod view;
