@@ -15,12 +15,15 @@ use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/report", web::get().to(choose))
-        .route("/admin/agencies/{id}/report", web::get().to(report_page))
-        .route(
-            "/admin/agencies/{id}/report/history.csv",
-            web::get().to(history_csv),
-        );
+    cfg.route(
+        "/admin/report",
+        crate::web::pages::choose_agency_route("report", "pages/admin_agency_report_choose"),
+    )
+    .route("/admin/agencies/{id}/report", web::get().to(report_page))
+    .route(
+        "/admin/agencies/{id}/report/history.csv",
+        web::get().to(history_csv),
+    );
 }
 
 fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
@@ -29,25 +32,6 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .get(lang, &format!("{prefix}.{code}"))
         .unwrap_or(code)
         .to_string()
-}
-
-// ---------- /admin/report: which agency ----------
-
-async fn choose(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
-    crate::web::pages::choose_agency(
-        &req,
-        &views,
-        &db,
-        &me,
-        "report",
-        "pages/admin_agency_report_choose",
-    )
-    .await
 }
 
 fn page(body: String) -> HttpResponse {

@@ -17,6 +17,8 @@ pub mod gap_routes;
 pub mod jp;
 pub mod jp_settings;
 pub mod jp_settings_routes;
+pub mod levels;
+pub mod milestones;
 pub mod plan;
 pub mod plan_routes;
 pub mod profile;

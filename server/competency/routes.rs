@@ -117,7 +117,7 @@ async fn profile_page(
             };
             let names = crate::recognition::view::competency_names(conn)?;
             let plan = super::plan::get(conn, id, view.year)?;
-            let milestones = crate::recognition::milestones::of_user(conn, id)?;
+            let milestones = super::milestones::of_user(conn, id)?;
             Ok((view, plan, (milestones, names)))
         })
         .await?;

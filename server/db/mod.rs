@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod sequence;
 pub mod settings;
 mod stable_plans;
 mod url;

@@ -1,7 +1,7 @@
 //! Page pieces several features' handlers share.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, Route};
 use serde_json::json;
 
 use super::policy::AdminOf;
@@ -12,7 +12,7 @@ use crate::error::AppError;
 
 /// `/admin/{section}` without an agency: an agency admin goes straight to their agency's page
 /// (`/admin/agencies/{id}/{section}`); a platform admin picks an agency from `template`.
-pub async fn choose_agency(
+async fn choose_agency(
     req: &HttpRequest,
     views: &Views,
     db: &Db,
@@ -32,5 +32,14 @@ pub async fn choose_agency(
         StatusCode::OK,
         template,
         json!({ "agencies": agencies }),
+    )
+}
+
+/// The route of `/admin/{section}` without an agency (see [`choose_agency`]).
+pub fn choose_agency_route(section: &'static str, template: &'static str) -> Route {
+    web::get().to(
+        move |req: HttpRequest, views: web::Data<Views>, db: web::Data<Db>, me: AdminOf| async move {
+            choose_agency(&req, &views, &db, &me, section, template).await
+        },
     )
 }
