@@ -22,6 +22,7 @@ pub mod recognition;
 pub mod secrets;
 pub mod seed;
 pub mod startup;
+pub mod tasks;
 pub mod telemetry;
 pub mod text;
 pub mod web;

@@ -278,7 +278,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let mail_templates = state.mail_templates;
     let mailer = web::Data::new(state.mailer);
     let issuer = state.issuer;
-    let lookups = web::Data::new(crate::certificates::routes::Lookups::default());
+    let lookups = web::Data::new(crate::certificates::lookups::Lookups::default());
     let offers = web::Data::new(crate::competency::store::OffersCache::default());
     let app_state = web::Data::new(crate::web::state::AppState {
         db: db.clone(),

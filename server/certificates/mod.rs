@@ -7,6 +7,7 @@ pub mod cli;
 pub mod code;
 pub mod credential;
 pub mod keys;
+pub mod lookups;
 pub mod model;
 pub mod pdf;
 pub mod qr;
@@ -14,6 +15,7 @@ pub mod reminders;
 pub mod renewal;
 pub mod routes;
 pub mod store;
+pub mod view;
 
 pub use keys::{Keyring, PublicKey, Signer};
 pub use model::{Certificate, CompetencyLevel, Status};

@@ -87,24 +87,15 @@ pub fn spawn(
     mailer: Mailer,
     first_pass_after: Duration,
 ) {
-    tokio::spawn(async move {
-        // Let start-up (and a rolling restart of several servers) settle before the first pass.
-        tokio::time::sleep(first_pass_after).await;
-        loop {
-            let t = templates.clone();
-            let base = base_url.clone();
-            let result = db
-                .run(move |conn| run_once(conn, &t, &base, Utc::now().naive_utc()))
-                .await;
-            match result {
-                Ok(0) => {}
-                Ok(n) => {
-                    tracing::info!(count = n, "queued certificate expiry reminders");
-                    mailer.wake();
-                }
-                Err(e) => tracing::warn!(error = %e, "certificate reminders failed; will retry"),
-            }
-            tokio::time::sleep(INTERVAL).await;
-        }
-    });
+    crate::tasks::every(
+        db,
+        first_pass_after,
+        INTERVAL,
+        move |conn| run_once(conn, &templates, &base_url, Utc::now().naive_utc()),
+        crate::tasks::wake_mailer(
+            mailer,
+            "queued certificate expiry reminders",
+            "certificate reminders failed; will retry",
+        ),
+    );
 }

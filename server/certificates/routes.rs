@@ -4,16 +4,21 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::credential::{self, Refusal};
+use super::lookups::{Lookups, MISS_IP};
 use super::model::{Certificate, Status};
 use super::renewal::{self, Renewal};
 use super::store::{self, RevokeRefused, Stored};
+/// Old path of the course page's certificate box, kept until catalog/routes.rs names
+/// [`super::view::course_box`].
+pub use super::view::course_box;
+use super::view::{day, now};
 use super::{badge, code, keys, pdf, qr, Issuer};
-use crate::accounts::ratelimit::{self, Limit};
+use crate::accounts::ratelimit;
 use crate::accounts::users::User;
 use crate::db::{audit, Db};
 use crate::error::AppError;
@@ -22,29 +27,6 @@ use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
 use crate::web::{Lang, Views};
-
-/// Lookups of certificates by code per client address: generous for an HR officer checking a
-/// pile of printouts, far too few to enumerate 100-bit codes. Counted in each server's memory
-/// ([`Lookups`]); the misses, where guessing shows, are counted in the database.
-pub const LOOKUP_IP: Limit = Limit {
-    max: 120,
-    window: chrono::Duration::minutes(10),
-};
-
-/// The per-address lookup counter of this server (application data).
-pub struct Lookups(pub ratelimit::LocalLimiter);
-
-impl Default for Lookups {
-    fn default() -> Lookups {
-        Lookups(ratelimit::LocalLimiter::new(LOOKUP_IP))
-    }
-}
-
-/// Lookups that found nothing, per address: guessing shows up here first.
-pub const MISS_IP: Limit = Limit {
-    max: 20,
-    window: chrono::Duration::minutes(10),
-};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/jwks.json", web::get().to(jwks))
@@ -85,16 +67,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/me/certificates",
             web::get().to(my_certificates_api),
         );
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
-
-/// A certificate's date: the day, in the zone of the agency it was issued under, of a stored
-/// instant.
-fn day(c: &Certificate, t: NaiveDateTime, lang: Lang) -> String {
-    crate::text::date(c.zone.date_of(t), lang)
 }
 
 /// What a page shows of a certificate. `full_nip` only for the holder and admins.
@@ -232,9 +204,11 @@ async fn verify_page(
     let raw = path.into_inner();
     let found = lookup_any(&db, &req, raw.clone()).await?;
     let body = match &found {
-        Some(Found::Letter(l)) => {
-            crate::recognition::routes::verify_view(&views, &req, l, &issuer)?
-        }
+        Some(Found::Letter(l)) => views.render(
+            &req,
+            "pages/letter_verify",
+            crate::recognition::view::letter_verify_context(l, &issuer, lang),
+        )?,
         Some(Found::Certificate(s)) => {
             let c = &s.certificate;
             let renewed = if c.status_at(now()) == Status::Expired {
@@ -797,27 +771,6 @@ async fn badge_json(
 }
 
 // ---------- recertification ----------
-
-/// What the course page shows a learner about their certificate for the course.
-pub fn course_box(c: &Certificate, lang: Lang) -> Value {
-    let status = c.status_at(now());
-    let (open, opens) = match renewal::renewal(c, now()) {
-        Renewal::Open => (true, None),
-        Renewal::OpensOn(d) => (false, Some(day(c, d, lang))),
-        Renewal::NotNeeded | Renewal::Revoked => (false, None),
-    };
-    json!({
-        "code": c.code,
-        "number": c.number,
-        "status": status.as_str(),
-        "valid": status == Status::Valid,
-        "revoked": status == Status::Revoked,
-        "expired": status == Status::Expired,
-        "expires": c.expires_at.map(|e| day(c, e, lang)),
-        "renew_open": open,
-        "renew_opens": opens,
-    })
-}
 
 #[derive(Deserialize, Default)]
 struct Empty {}

@@ -10,9 +10,9 @@ use super::keys::{PublicKey, Signer};
 use super::model::{Certificate, CoIssuer, CompetencyLevel};
 use crate::config::CertificateConfig;
 use crate::db::schema::{
-    agencies, certificate_keys, certificate_sequences, certificates, competencies, course_versions,
-    courses, users,
+    agencies, certificate_keys, certificates, competencies, course_versions, courses, users,
 };
+use crate::db::sequence::{self, Seq};
 use crate::db::{audit, DbConnection, DbError};
 use crate::learning::completion::Completion;
 
@@ -211,20 +211,6 @@ pub fn public_keys(conn: &mut DbConnection) -> Result<Vec<PublicKey>, DbError> {
         .collect())
 }
 
-/// The next number of `year`. Runs inside the issuing transaction: on PostgreSQL the row lock
-/// serialises concurrent issuers, on SQLite the write lock does.
-fn next_seq(conn: &mut DbConnection, year: i32) -> Result<i64, DbError> {
-    // `year` is an integer we computed: safe to inline. ON CONFLICT DO NOTHING is the same on both.
-    diesel::sql_query(format!(
-        "INSERT INTO certificate_sequences (year, last_number) VALUES ({year}, 0) ON CONFLICT (year) DO NOTHING"
-    ))
-    .execute(conn)?;
-    Ok(diesel::update(certificate_sequences::table.find(year))
-        .set(certificate_sequences::last_number.eq(certificate_sequences::last_number + 1))
-        .returning(certificate_sequences::last_number)
-        .get_result(conn)?)
-}
-
 /// Issue the certificate for a completion, if its course version grants one. Call inside the
 /// completion's transaction. Returns the new certificate.
 pub fn issue(
@@ -286,7 +272,7 @@ pub fn issue(
     // the certificate's date and its number's year are those of the holder's agency zone
     let zone = crate::clock::zone_of_agency(conn, agency_id)?;
     let year = zone.year_of(c.completed_at);
-    let seq = next_seq(conn, year)?;
+    let seq = sequence::next_in_year(conn, Seq::Certificates, year)?;
     let now = Utc::now().naive_utc();
     let expires_at = valid_months
         .filter(|m| *m > 0)

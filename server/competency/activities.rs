@@ -517,7 +517,7 @@ pub fn review_costed(
                     ))
                     .execute(conn)?;
             }
-            crate::recognition::milestones::award(conn, a.user_id)?;
+            super::milestones::award(conn, a.user_id)?;
         }
         audit::record(
             conn,

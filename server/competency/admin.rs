@@ -736,7 +736,7 @@ fn insert_assessment(
             assessed_levels::created_at.eq(now),
         ))
         .execute(conn)?;
-    crate::recognition::milestones::award(conn, a.user_id)?;
+    super::milestones::award(conn, a.user_id)?;
     Ok(())
 }
 
@@ -808,7 +808,7 @@ pub fn import_assessments(
                             assessed_levels::entered_by.eq(Some(entered_by)),
                         ))
                         .execute(conn)?;
-                    crate::recognition::milestones::award(conn, a.user_id)?;
+                    super::milestones::award(conn, a.user_id)?;
                     summary.updated += 1;
                 }
                 None => {

@@ -22,39 +22,42 @@ use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/standards", web::get().to(choose))
-        .route(
-            "/admin/agencies/{id}/standards",
-            web::get().to(standards_page),
-        )
-        .route(
-            "/admin/agencies/{id}/standards/settings",
-            web::post().to(save_settings),
-        )
-        .route(
-            "/admin/agencies/{id}/standards/import",
-            web::post().to(import_targets),
-        )
-        .route(
-            "/admin/agencies/{id}/standards/positions/{position_id}",
-            web::get().to(position_page),
-        )
-        .route(
-            "/admin/agencies/{id}/standards/positions/{position_id}",
-            web::post().to(save_position),
-        )
-        .route(
-            "/admin/agencies/{id}/assessments",
-            web::get().to(assessments_page),
-        )
-        .route(
-            "/admin/agencies/{id}/assessments",
-            web::post().to(add_assessment),
-        )
-        .route(
-            "/admin/agencies/{id}/assessments/import",
-            web::post().to(import_assessments),
-        );
+    cfg.route(
+        "/admin/standards",
+        crate::web::pages::choose_agency_route("standards", "pages/admin_standards_choose"),
+    )
+    .route(
+        "/admin/agencies/{id}/standards",
+        web::get().to(standards_page),
+    )
+    .route(
+        "/admin/agencies/{id}/standards/settings",
+        web::post().to(save_settings),
+    )
+    .route(
+        "/admin/agencies/{id}/standards/import",
+        web::post().to(import_targets),
+    )
+    .route(
+        "/admin/agencies/{id}/standards/positions/{position_id}",
+        web::get().to(position_page),
+    )
+    .route(
+        "/admin/agencies/{id}/standards/positions/{position_id}",
+        web::post().to(save_position),
+    )
+    .route(
+        "/admin/agencies/{id}/assessments",
+        web::get().to(assessments_page),
+    )
+    .route(
+        "/admin/agencies/{id}/assessments",
+        web::post().to(add_assessment),
+    )
+    .route(
+        "/admin/agencies/{id}/assessments/import",
+        web::post().to(import_assessments),
+    );
 }
 
 /// How many entries the assessments page lists.
@@ -125,25 +128,6 @@ fn done_key(done: &str) -> Option<&'static str> {
 #[serde(default)]
 struct DoneQuery {
     done: String,
-}
-
-// ---------- /admin/standards: which agency ----------
-
-async fn choose(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
-    super::agency_routes::choose_agency(
-        &req,
-        &views,
-        &db,
-        &me,
-        "standards",
-        "pages/admin_standards_choose",
-    )
-    .await
 }
 
 // ---------- the standards page ----------
@@ -296,7 +280,7 @@ async fn standards_view(
             "header": admin::TARGETS_HEADER,
             "codes": dict,
             "notice_key": state.notice,
-            "jp_settings": super::jp_settings_routes::form_view(&jp, None, Vec::new(), false),
+            "jp_settings": super::view::form_view(&jp, None, Vec::new(), false),
         }),
     )
 }

@@ -7,22 +7,23 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::agency;
-use crate::accounts::orgs::{self};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::policy::{AdminOf, AgencyAdmin};
-use crate::web::redirect;
 use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/report", web::get().to(choose))
-        .route("/admin/agencies/{id}/report", web::get().to(report_page))
-        .route(
-            "/admin/agencies/{id}/report/history.csv",
-            web::get().to(history_csv),
-        );
+    cfg.route(
+        "/admin/report",
+        crate::web::pages::choose_agency_route("report", "pages/admin_agency_report_choose"),
+    )
+    .route("/admin/agencies/{id}/report", web::get().to(report_page))
+    .route(
+        "/admin/agencies/{id}/report/history.csv",
+        web::get().to(history_csv),
+    );
 }
 
 fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
@@ -31,45 +32,6 @@ fn label(views: &Views, lang: Lang, prefix: &str, code: &str) -> String {
         .get(lang, &format!("{prefix}.{code}"))
         .unwrap_or(code)
         .to_string()
-}
-
-// ---------- /admin/report: which agency ----------
-
-async fn choose(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
-    choose_agency(
-        &req,
-        &views,
-        &db,
-        &me,
-        "report",
-        "pages/admin_agency_report_choose",
-    )
-    .await
-}
-
-/// `/admin/{section}` without an agency: an agency admin goes straight to their agency's page
-/// (`/admin/agencies/{id}/{section}`); a platform admin picks an agency from `template`.
-pub(crate) async fn choose_agency(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
-    me: &AdminOf,
-    section: &str,
-    template: &str,
-) -> Result<HttpResponse, AppError> {
-    if let Some(id) = me.agency() {
-        return Ok(redirect(&format!("/admin/agencies/{id}/{section}")));
-    }
-    let agencies = db
-        .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
-        .await?;
-    let body = views.render(req, template, json!({ "agencies": agencies }))?;
-    Ok(page(body))
 }
 
 fn page(body: String) -> HttpResponse {

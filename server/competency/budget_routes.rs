@@ -20,17 +20,20 @@ use crate::web::year::{agency_years, YearQuery, Years, FIRST_YEAR, LAST_YEAR};
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/budget", web::get().to(choose))
-        .route("/admin/agencies/{id}/budget", web::get().to(budget_page))
-        .route("/admin/agencies/{id}/budget", web::post().to(set_budget))
-        .route("/admin/agencies/{id}/budget.csv", web::get().to(budget_csv))
-        .route(
-            "/admin/agencies/{id}/budget/activities/{activity_id}/cost",
-            web::post().to(set_cost),
-        )
-        .route("/api/v1/agencies/{id}/budget", web::get().to(budget_api))
-        .route("/admin/courses/fees", web::get().to(fees_page))
-        .route("/admin/courses/{slug}/fee", web::post().to(set_fee));
+    cfg.route(
+        "/admin/budget",
+        crate::web::pages::choose_agency_route("budget", "pages/admin_budget_choose"),
+    )
+    .route("/admin/agencies/{id}/budget", web::get().to(budget_page))
+    .route("/admin/agencies/{id}/budget", web::post().to(set_budget))
+    .route("/admin/agencies/{id}/budget.csv", web::get().to(budget_csv))
+    .route(
+        "/admin/agencies/{id}/budget/activities/{activity_id}/cost",
+        web::post().to(set_cost),
+    )
+    .route("/api/v1/agencies/{id}/budget", web::get().to(budget_api))
+    .route("/admin/courses/fees", web::get().to(fees_page))
+    .route("/admin/courses/{slug}/fee", web::post().to(set_fee));
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -238,25 +241,6 @@ async fn render(
         }),
     )?;
     Ok(html(status, body))
-}
-
-// ---------- /admin/budget: which agency ----------
-
-async fn choose(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
-    super::agency_routes::choose_agency(
-        &req,
-        &views,
-        &db,
-        &me,
-        "budget",
-        "pages/admin_budget_choose",
-    )
-    .await
 }
 
 // ---------- the page ----------

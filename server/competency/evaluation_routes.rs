@@ -9,7 +9,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::evaluation::{self, Answer, EvalError, Refused, Scope, Summary, RATING_MAX};
+use super::evaluation::{self, EvalError, Refused, Scope, Summary};
+/// Old path of the course page's evaluation box, kept until catalog/routes.rs names
+/// [`super::view::course_box`].
+pub use super::view::course_box;
+use super::view::scale;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -39,24 +43,6 @@ fn eval_error(e: EvalError, views: &Views, lang: Lang, api: bool) -> AppError {
     match e {
         EvalError::Refused(r) => refused(r, views, lang, api),
         EvalError::Db(d) => d.into(),
-    }
-}
-
-/// The 1–5 scale with its labels, for the forms (`checked` marks `current`).
-pub fn scale(prefix: &str, current: Option<i32>) -> Vec<Value> {
-    (1..=RATING_MAX)
-        .map(|n| json!({"value": n, "key": format!("{prefix}.{n}"), "checked": current == Some(n)}))
-        .collect()
-}
-
-/// What the course page shows about the learner's evaluation of a completed course: the form
-/// when it is still open, else the answer given.
-pub fn course_box(answer: Option<&Answer>) -> Value {
-    match answer {
-        None => {
-            json!({"open": true, "scale": scale("evaluation.reaction.scale", None), "max": evaluation::COMMENT_MAX})
-        }
-        Some(a) => json!({"open": false, "rating": a.rating, "comment": a.comment}),
     }
 }
 

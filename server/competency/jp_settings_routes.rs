@@ -5,10 +5,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::activities::KINDS;
-use super::jp_settings::{self, JpSettings};
+use super::jp_settings;
+use super::view::form_view;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -18,40 +18,6 @@ use crate::web::{html, redirect, Lang, Views};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/agencies/{id}/standards/jp", web::get().to(jp_page))
         .route("/admin/agencies/{id}/standards/jp", web::post().to(save));
-}
-
-/// The form's values: from the stored settings, or as typed (`typed`: field → text).
-pub fn form_view(
-    s: &JpSettings,
-    typed: Option<&std::collections::HashMap<String, String>>,
-    errors: Vec<String>,
-    saved: bool,
-) -> Value {
-    let get = |field: &str, stored: String| -> String {
-        typed.and_then(|t| t.get(field).cloned()).unwrap_or(stored)
-    };
-    let kinds: Vec<Value> = KINDS
-        .iter()
-        .map(|k| {
-            let stored = s
-                .conversion
-                .get(*k)
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            json!({
-                "code": k,
-                "key": format!("activities.kind.{k}"),
-                "value": get(&format!("jpd_{k}"), stored),
-            })
-        })
-        .collect();
-    json!({
-        "jpm_optimal": get("jpm_optimal", s.jpm_optimal.to_string()),
-        "jpm_meets": get("jpm_meets", s.jpm_meets.to_string()),
-        "kinds": kinds,
-        "errors": errors,
-        "saved": saved,
-    })
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -300,38 +300,27 @@ pub fn spawn(
     first_pass_after: Duration,
     clock: crate::clock::Clock,
 ) {
-    tokio::spawn(async move {
-        // Let start-up (and a rolling restart of several servers) settle before the first pass.
-        tokio::time::sleep(first_pass_after).await;
-        loop {
-            let t = templates.clone();
-            let base = base_url.clone();
-            let result = db
-                .run(move |conn| {
-                    let now = clock.now();
-                    Ok::<_, DbError>(
-                        jp_reminders(conn, &t, &base, now)?
-                            + super::evaluation::ask_impact(conn, now)?
-                            + supervisor_digests(conn, &t, &base, now)?,
-                    )
-                })
-                .await;
+    let mut report = crate::tasks::wake_mailer(
+        mailer,
+        "queued JP reminders, supervisor digests and impact questions",
+        "reminders failed; will retry",
+    );
+    crate::tasks::every(
+        db,
+        first_pass_after,
+        INTERVAL,
+        move |conn| {
+            let now = clock.now();
+            Ok(jp_reminders(conn, &templates, &base_url, now)?
+                + super::evaluation::ask_impact(conn, now)?
+                + supervisor_digests(conn, &templates, &base_url, now)?)
+        },
+        move |result| {
             // every pass is logged when it ends (tests of several servers wait for it)
             tracing::info!(ok = result.is_ok(), "reminder pass finished");
-            match result {
-                Ok(0) => {}
-                Ok(n) => {
-                    tracing::info!(
-                        count = n,
-                        "queued JP reminders, supervisor digests and impact questions"
-                    );
-                    mailer.wake();
-                }
-                Err(e) => tracing::warn!(error = %e, "reminders failed; will retry"),
-            }
-            tokio::time::sleep(INTERVAL).await;
-        }
-    });
+            report(result)
+        },
+    );
 }
 
 #[cfg(test)]

@@ -115,9 +115,9 @@ async fn profile_page(
             let Some(view) = store::load(conn, &offers, id, now)? else {
                 return Err(AppError::NotFound);
             };
-            let names = crate::recognition::routes::competency_names(conn)?;
+            let names = crate::recognition::view::competency_names(conn)?;
             let plan = super::plan::get(conn, id, view.year)?;
-            let milestones = crate::recognition::milestones::of_user(conn, id)?;
+            let milestones = super::milestones::of_user(conn, id)?;
             Ok((view, plan, (milestones, names)))
         })
         .await?;
@@ -129,7 +129,7 @@ async fn profile_page(
         .take(6)
         .map(|m| json!({
             "kind": m.kind,
-            "label": crate::recognition::routes::milestone_label(&views, lang, &names, m),
+            "label": crate::recognition::view::milestone_label(views.i18n(), lang, &names, m),
             "date": crate::text::date(view.zone.date_of(m.earned_at), lang),
         }))
         .collect::<Vec<_>>());

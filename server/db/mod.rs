@@ -14,6 +14,7 @@ pub mod json_text;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod sequence;
 pub mod settings;
 mod stable_plans;
 mod url;

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::certificates::model::mask_nip;
 use crate::certificates::{code, Issuer};
-use crate::db::schema::{agencies, letter_sequences, recognition_letters, users};
+use crate::db::schema::{agencies, recognition_letters, users};
+use crate::db::sequence::{self, Seq};
 use crate::db::{audit, DbConnection, DbError};
 
 /// Numbers look like `PGH/2026/000001`.
@@ -343,18 +344,6 @@ pub fn check(r: &Request) -> Result<Request, Refusal> {
     })
 }
 
-fn next_number(conn: &mut DbConnection, year: i32) -> Result<i64, DbError> {
-    // `year` is an integer we computed: safe to inline. ON CONFLICT DO NOTHING is the same on both.
-    diesel::sql_query(format!(
-        "INSERT INTO letter_sequences (year, last_number) VALUES ({year}, 0) ON CONFLICT (year) DO NOTHING"
-    ))
-    .execute(conn)?;
-    Ok(diesel::update(letter_sequences::table.find(year))
-        .set(letter_sequences::last_number.eq(letter_sequences::last_number + 1))
-        .returning(letter_sequences::last_number)
-        .get_result(conn)?)
-}
-
 /// Issue one letter per chosen person of the agency, all or none, in one transaction.
 pub fn issue(
     conn: &mut DbConnection,
@@ -399,7 +388,7 @@ pub fn issue(
         let year = zone.year_of(now);
         let mut out = Vec::with_capacity(people.len());
         for (user_id, name, nip) in people {
-            let seq = next_number(conn, year)?;
+            let seq = sequence::next_in_year(conn, Seq::Letters, year)?;
             let mut l = Letter {
                 id: 0,
                 code: code::generate(),

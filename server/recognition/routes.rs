@@ -14,9 +14,10 @@ use serde_json::{json, Value};
 use super::letters::{self, Letter};
 use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
+use super::view::{competency_names, day, letter_json, milestone_label};
 use crate::certificates::{qr, Issuer};
 use crate::db::schema::users;
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
@@ -56,63 +57,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn day(t: chrono::NaiveDateTime, lang: Lang) -> String {
-    crate::text::date(t.date(), lang)
-}
-
-/// A milestone in words: "20 JP tercapai pada 2026", "Level 3 Pelayanan Publik tercapai".
-pub fn milestone_label(
-    views: &Views,
-    lang: Lang,
-    names: &HashMap<String, String>,
-    m: &Milestone,
-) -> String {
-    let year = m.year.map(|y| y.to_string()).unwrap_or_default();
-    let code = m.code.clone().unwrap_or_default();
-    let name = names.get(&code).cloned().unwrap_or_else(|| code.clone());
-    let level = m.level.map(|l| l.to_string()).unwrap_or_default();
-    views
-        .i18n()
-        .format(
-            lang,
-            &format!("recognition.milestone.{}", m.kind),
-            &[
-                ("year", year),
-                ("name", name),
-                ("code", code),
-                ("level", level),
-            ],
-        )
-        .unwrap_or_else(|| m.key.clone())
-}
-
-pub fn competency_names(conn: &mut DbConnection) -> Result<HashMap<String, String>, DbError> {
-    Ok(crate::catalog::store::dictionary(conn)?
-        .into_iter()
-        .map(|(code, name, _)| (code, name))
-        .collect())
-}
-
-fn letter_json(l: &Letter, issuer: &Issuer, lang: Lang) -> Value {
-    json!({
-        "code": l.code,
-        "number": l.number,
-        "title": l.title,
-        "reason": l.reason,
-        "year": l.year,
-        "holder_name": l.holder_name,
-        "agency": l.agency,
-        "issued": day(l.local(l.issued_at), lang),
-        "issued_id": day(l.local(l.issued_at), Lang::Id),
-        "signatory_name": l.signatory_name,
-        "signatory_title": l.signatory_title,
-        "revoked": l.revoked_at.is_some(),
-        "revoked_on": l.revoked_at.map(|t| day(l.local(t), lang)),
-        "revoked_reason": l.revoked_reason,
-        "verify_url": l.verify_url(&issuer.base_url),
-    })
-}
-
 // ---------- the person's own pages ----------
 
 async fn mine(
@@ -143,7 +87,7 @@ async fn mine(
     let ms: Vec<Value> = ms
         .iter()
         .map(|m| {
-            json!({"label": milestone_label(&views, lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
+            json!({"label": milestone_label(views.i18n(), lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
         })
         .collect();
     let ls: Vec<Value> = ls.iter().map(|l| letter_json(l, &issuer, lang)).collect();
@@ -382,26 +326,6 @@ async fn letter_page(
     )
 }
 
-/// The public verification page of a letter (`/v/{code}` falls back here).
-pub fn verify_view(
-    views: &Views,
-    req: &HttpRequest,
-    l: &Letter,
-    issuer: &Issuer,
-) -> Result<String, AppError> {
-    let lang = Lang::of(req);
-    let mut v = letter_json(l, issuer, lang);
-    v["nip"] = json!(l
-        .holder_nip
-        .as_deref()
-        .map(crate::certificates::model::mask_nip));
-    views.render(
-        req,
-        "pages/letter_verify",
-        json!({ "l": v, "page_title": l.number }),
-    )
-}
-
 // ---------- agency admin ----------
 
 async fn admin_page(
@@ -497,7 +421,7 @@ async fn admin_view(
             .get(&uid)
             .map(|ms| ms
                 .iter()
-                .map(|m| milestone_label(views, lang, &names, m))
+                .map(|m| milestone_label(views.i18n(), lang, &names, m))
                 .collect::<Vec<_>>())
             .unwrap_or_default());
     }
@@ -701,7 +625,7 @@ async fn export_csv(
                 .map(|l| l.number.clone())
                 .collect(),
         },
-        |m| milestone_label(&views, Lang::Id, &names, m),
+        |m| milestone_label(views.i18n(), Lang::Id, &names, m),
     )
     .map_err(|e| AppError::Internal(format!("recognition CSV: {e}")))?;
     let code = crate::text::file_safe(&agency.code);

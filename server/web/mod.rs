@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod etag;
 pub mod i18n;
 pub mod limits;
+pub mod pages;
 pub mod policy;
 pub mod security;
 pub mod state;

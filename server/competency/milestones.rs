@@ -14,8 +14,8 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 use super::levels::{self, Reading, Source};
+use super::profile::Basis;
 use crate::clock::Zone;
-use crate::competency::profile::Basis;
 
 /// JP thresholds recognised within a calendar year.
 pub const JP_STEPS: [i64; 2] = [20, 40];

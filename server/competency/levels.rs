@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use crate::competency::profile::Basis;
+use super::profile::Basis;
 
 /// Where a reading comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
