@@ -325,16 +325,61 @@ fn default(value: &str) -> Raw {
     }
 }
 
-fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
-    let mut take = |key: &'static str, fallback: &str| -> Raw {
-        raw.remove(key).unwrap_or_else(|| default(fallback))
-    };
+/// The raw settings not yet read; each group below takes its own keys, in the order their
+/// errors are reported.
+struct Settings(BTreeMap<&'static str, Raw>);
 
-    let data_dir_raw = take("data_dir", "./data");
+impl Settings {
+    /// The value of `key`, or `fallback` as its default.
+    fn take(&mut self, key: &'static str, fallback: &str) -> Raw {
+        self.0.remove(key).unwrap_or_else(|| default(fallback))
+    }
+}
+
+fn build(raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
+    let mut s = Settings(raw);
+    let places = places(&mut s)?;
+    let trusted_proxies = trusted_proxies(&mut s)?;
+    let capacity = capacity(&mut s, places.database.backend())?;
+    let time_zone = time_zone(&mut s)?;
+    let log = log_filter(&mut s)?;
+    let mail = mail(&mut s, &places.base_url)?;
+    let certificates = certificates(&mut s)?;
+    Ok(Config {
+        certificates,
+        database: places.database,
+        bind: places.bind,
+        base_url: places.base_url,
+        data_dir: places.data_dir,
+        courses_dir: places.courses_dir,
+        publish_on_start: places.publish_on_start,
+        trusted_proxies,
+        db_pool_size: capacity.db_pool_size,
+        workers: capacity.workers,
+        reminder_delay: capacity.reminder_delay,
+        time_zone,
+        clock: crate::clock::Clock::system(),
+        log,
+        mail,
+    })
+}
+
+/// Where the data, the database, the courses and the server live.
+struct Places {
+    data_dir: PathBuf,
+    database: DatabaseUrl,
+    bind: SocketAddr,
+    base_url: Url,
+    courses_dir: PathBuf,
+    publish_on_start: bool,
+}
+
+fn places(s: &mut Settings) -> Result<Places, ConfigError> {
+    let data_dir_raw = s.take("data_dir", "./data");
     let data_dir = non_empty_path(&data_dir_raw, "data_dir")?;
 
     let default_db = format!("sqlite://{}", data_dir.join("cakap.db").display());
-    let db_raw = take("database_url", &default_db);
+    let db_raw = s.take("database_url", &default_db);
     let database = DatabaseUrl::parse(&db_raw.value).map_err(|problem| {
         db_raw.invalid(
             "database_url",
@@ -343,7 +388,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         )
     })?;
 
-    let bind_raw = take("bind", "127.0.0.1:8080");
+    let bind_raw = s.take("bind", "127.0.0.1:8080");
     let bind: SocketAddr = bind_raw.value.trim().parse().map_err(|_| {
         bind_raw.invalid(
             "bind",
@@ -352,7 +397,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         )
     })?;
 
-    let base_raw = take("base_url", &format!("http://{bind}"));
+    let base_raw = s.take("base_url", &format!("http://{bind}"));
     let base_url = Url::parse(base_raw.value.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -364,58 +409,85 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             )
         })?;
 
-    let courses_raw = take("courses_dir", "./courses");
+    let courses_raw = s.take("courses_dir", "./courses");
     let courses_dir = non_empty_path(&courses_raw, "courses_dir")?;
 
-    let publish_raw = take("publish_on_start", "true");
+    let publish_raw = s.take("publish_on_start", "true");
     let publish_on_start = parse_bool(
         &publish_raw,
         "publish_on_start",
         "true (publish the courses folder at start-up) or false",
     )?;
+    Ok(Places {
+        data_dir,
+        database,
+        bind,
+        base_url,
+        courses_dir,
+        publish_on_start,
+    })
+}
 
-    // `trusted_proxies` wins; the older `trust_proxy = true` still means one proxy in front
-    let proxy_raw = take("trust_proxy", "false");
+/// `trusted_proxies` wins; the older `trust_proxy = true` still means one proxy in front.
+fn trusted_proxies(s: &mut Settings) -> Result<crate::web::client::TrustedProxies, ConfigError> {
+    let proxy_raw = s.take("trust_proxy", "false");
     let trust_proxy = parse_bool(
         &proxy_raw,
         "trust_proxy",
         "true (one reverse proxy in front sets X-Forwarded-For) or false; prefer trusted_proxies",
     )?;
-    let proxies_raw = take("trusted_proxies", if trust_proxy { "1" } else { "0" });
-    let trusted_proxies =
-        crate::web::client::TrustedProxies::parse(&proxies_raw.value).map_err(|problem| {
-            proxies_raw.invalid("trusted_proxies", &problem, crate::web::client::ACCEPTED)
-        })?;
+    let proxies_raw = s.take("trusted_proxies", if trust_proxy { "1" } else { "0" });
+    crate::web::client::TrustedProxies::parse(&proxies_raw.value).map_err(|problem| {
+        proxies_raw.invalid("trusted_proxies", &problem, crate::web::client::ACCEPTED)
+    })
+}
 
+/// How much the server runs at once, and when its reminder loops start.
+struct Capacity {
+    db_pool_size: u32,
+    workers: Option<usize>,
+    reminder_delay: u64,
+}
+
+fn capacity(s: &mut Settings, backend: crate::db::Backend) -> Result<Capacity, ConfigError> {
     // SQLite: one writer at a time and reads of a local file take microseconds, so four
     // connections keep two cores busy (eight measured no faster and held ~8 MB more);
     // PostgreSQL: every query waits on the network and commits share flushes, so more.
-    let pool_default = match database.backend() {
+    let pool_default = match backend {
         crate::db::Backend::Sqlite => "4",
         crate::db::Backend::Postgres => "8",
     };
-    let pool_raw = take("db_pool_size", pool_default);
+    let pool_raw = s.take("db_pool_size", pool_default);
     let db_pool_size = parse_range(&pool_raw, "db_pool_size", 1, 256)? as u32;
 
-    let workers_raw = take("workers", "0");
+    let workers_raw = s.take("workers", "0");
     let workers = match parse_range(&workers_raw, "workers", 0, 512)? {
         0 => None,
         n => Some(n as usize),
     };
 
-    let delay_raw = take("reminder_delay", "60");
+    let delay_raw = s.take("reminder_delay", "60");
     let reminder_delay = parse_range(&delay_raw, "reminder_delay", 0, 86_400)?;
+    Ok(Capacity {
+        db_pool_size,
+        workers,
+        reminder_delay,
+    })
+}
 
-    let zone_raw = take("time_zone", "Asia/Jakarta");
-    let time_zone = crate::clock::Zone::parse(&zone_raw.value).ok_or_else(|| {
+fn time_zone(s: &mut Settings) -> Result<crate::clock::Zone, ConfigError> {
+    let zone_raw = s.take("time_zone", "Asia/Jakarta");
+    crate::clock::Zone::parse(&zone_raw.value).ok_or_else(|| {
         zone_raw.invalid(
             "time_zone",
             "not one of Indonesia's three time zones",
             crate::clock::ACCEPTED,
         )
-    })?;
+    })
+}
 
-    let log_raw = take("log", "info");
+fn log_filter(s: &mut Settings) -> Result<String, ConfigError> {
+    let log_raw = s.take("log", "info");
     if tracing_subscriber::EnvFilter::try_new(&log_raw.value).is_err() {
         return Err(log_raw.invalid(
             "log",
@@ -423,9 +495,12 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             "error, warn, info, debug, trace, or a list such as cakap=debug,actix_web=info",
         ));
     }
-    let log = log_raw.value;
+    Ok(log_raw.value)
+}
 
-    let transport_raw = take("mail.transport", "file");
+/// `mail.*` and `smtp.*`; the default sender is noreply at the host of `base_url`.
+fn mail(s: &mut Settings, base_url: &Url) -> Result<MailConfig, ConfigError> {
+    let transport_raw = s.take("mail.transport", "file");
     let transport = match transport_raw.value.trim() {
         "file" => MailTransport::File,
         "smtp" => MailTransport::Smtp,
@@ -438,7 +513,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             ))
         }
     };
-    let from_raw = take(
+    let from_raw = s.take(
         "mail.from",
         &format!(
             "Cakap <noreply@{}>",
@@ -452,7 +527,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             "an address such as noreply@bpsdm.example.go.id or \"Cakap <noreply@bpsdm.example.go.id>\"",
         ));
     }
-    let host_raw = take("smtp.host", "");
+    let host_raw = s.take("smtp.host", "");
     let smtp_host = Some(host_raw.value.trim().to_string()).filter(|h| !h.is_empty());
     if transport == MailTransport::Smtp && smtp_host.is_none() {
         return Err(host_raw.invalid(
@@ -461,7 +536,7 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             "the host name of your SMTP server, such as smtp.example.go.id",
         ));
     }
-    let security_raw = take("smtp.security", "starttls");
+    let security_raw = s.take("smtp.security", "starttls");
     let smtp_security = match security_raw.value.trim() {
         "none" => SmtpSecurity::None,
         "starttls" => SmtpSecurity::StartTls,
@@ -479,12 +554,24 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         SmtpSecurity::StartTls => "587",
         SmtpSecurity::None => "25",
     };
-    let port_raw = take("smtp.port", default_port);
+    let port_raw = s.take("smtp.port", default_port);
     let smtp_port = parse_range(&port_raw, "smtp.port", 1, 65535)? as u16;
-    let smtp_username = Some(take("smtp.username", "").value).filter(|s| !s.is_empty());
-    let smtp_password = Some(take("smtp.password", "").value).filter(|s| !s.is_empty());
+    let smtp_username = Some(s.take("smtp.username", "").value).filter(|v| !v.is_empty());
+    let smtp_password = Some(s.take("smtp.password", "").value).filter(|v| !v.is_empty());
+    Ok(MailConfig {
+        transport,
+        from: from_raw.value,
+        smtp_host,
+        smtp_port,
+        smtp_username,
+        smtp_password,
+        smtp_security,
+    })
+}
 
-    let prefix_raw = take("certificates.prefix", "CKP");
+/// `certificates.*`: the number prefix, the issuer and the signatory.
+fn certificates(s: &mut Settings) -> Result<CertificateConfig, ConfigError> {
+    let prefix_raw = s.take("certificates.prefix", "CKP");
     let prefix = prefix_raw.value.trim().to_string();
     if prefix.is_empty()
         || prefix.len() > 20
@@ -498,26 +585,17 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
             "1 to 20 letters, digits, dots or hyphens, such as CKP or BPSDM-JTG (no slashes)",
         ));
     }
-    let issuer = take("certificates.issuer", "Cakap — Platform Pembelajaran ASN")
+    let issuer = s
+        .take("certificates.issuer", "Cakap — Platform Pembelajaran ASN")
         .value
         .trim()
         .to_string();
-    let signatory_name = Some(
-        take("certificates.signatory_name", "")
-            .value
-            .trim()
-            .to_string(),
-    )
-    .filter(|s| !s.is_empty());
-    let signatory_title = Some(
-        take("certificates.signatory_title", "")
-            .value
-            .trim()
-            .to_string(),
-    )
-    .filter(|s| !s.is_empty());
-
-    let certificates = CertificateConfig {
+    let mut trimmed = |key: &'static str| {
+        Some(s.take(key, "").value.trim().to_string()).filter(|v| !v.is_empty())
+    };
+    let signatory_name = trimmed("certificates.signatory_name");
+    let signatory_title = trimmed("certificates.signatory_title");
+    Ok(CertificateConfig {
         prefix,
         issuer: if issuer.is_empty() {
             "Cakap".into()
@@ -526,32 +604,6 @@ fn build(mut raw: BTreeMap<&'static str, Raw>) -> Result<Config, ConfigError> {
         },
         signatory_name,
         signatory_title,
-    };
-
-    Ok(Config {
-        certificates,
-        database,
-        bind,
-        base_url,
-        data_dir,
-        courses_dir,
-        publish_on_start,
-        trusted_proxies,
-        db_pool_size,
-        workers,
-        reminder_delay,
-        time_zone,
-        clock: crate::clock::Clock::system(),
-        log,
-        mail: MailConfig {
-            transport,
-            from: from_raw.value,
-            smtp_host,
-            smtp_port,
-            smtp_username,
-            smtp_password,
-            smtp_security,
-        },
     })
 }
 

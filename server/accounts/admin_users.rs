@@ -49,38 +49,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/team/{id}", web::get().to(team_member));
 }
 
-/// How a person is shown: their row plus names of their agency, unit and position.
-fn describe(
-    u: &User,
-    agencies: &HashMap<i64, Agency>,
-    units: &HashMap<i64, String>,
-    positions: &HashMap<i64, String>,
-) -> Value {
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "email": u.email,
-        "nip": u.nip,
-        "agency": u.agency_id.and_then(|a| agencies.get(&a)).map(|a| a.name.clone()),
-        "unit": u.unit_id.and_then(|x| units.get(&x)).cloned(),
-        "position": u.position_id.and_then(|x| positions.get(&x)).cloned(),
-        "verified": u.email_verified_at.is_some(),
-        "invited": u.email_verified_at.is_none() && u.password_hash.is_none(),
-        "disabled": u.disabled,
-        "is_author": u.is_author,
-        "is_agency_admin": u.is_agency_admin,
-        "is_platform_admin": u.is_platform_admin,
-    })
+/// Agencies by id, and unit labels (full paths) and position names of the agencies of some
+/// people: what [`OrgNames::describe`] needs to show them.
+struct OrgNames {
+    agencies: HashMap<i64, Agency>,
+    units: HashMap<i64, String>,
+    positions: HashMap<i64, String>,
 }
 
-/// Agencies by id, and unit labels (full paths) and position names of the agencies of `people`.
-type Names = (
-    HashMap<i64, Agency>,
-    HashMap<i64, String>,
-    HashMap<i64, String>,
-);
+impl OrgNames {
+    /// How a person is shown: their row plus names of their agency, unit and position.
+    fn describe(&self, u: &User) -> Value {
+        json!({
+            "id": u.id,
+            "name": u.name,
+            "email": u.email,
+            "nip": u.nip,
+            "agency": u.agency_id.and_then(|a| self.agencies.get(&a)).map(|a| a.name.clone()),
+            "unit": u.unit_id.and_then(|x| self.units.get(&x)).cloned(),
+            "position": u.position_id.and_then(|x| self.positions.get(&x)).cloned(),
+            "verified": u.email_verified_at.is_some(),
+            "invited": u.email_verified_at.is_none() && u.password_hash.is_none(),
+            "disabled": u.disabled,
+            "is_author": u.is_author,
+            "is_agency_admin": u.is_agency_admin,
+            "is_platform_admin": u.is_platform_admin,
+        })
+    }
+}
 
-fn names_for(conn: &mut DbConnection, people: &[&User]) -> Result<Names, DbError> {
+fn names_for(conn: &mut DbConnection, people: &[&User]) -> Result<OrgNames, DbError> {
     let agencies: HashMap<i64, Agency> = orgs::agencies(conn)?
         .into_iter()
         .map(|a| (a.id, a))
@@ -102,7 +100,11 @@ fn names_for(conn: &mut DbConnection, people: &[&User]) -> Result<Names, DbError
                 .map(|p| (p.id, p.name)),
         );
     }
-    Ok((agencies, units, positions))
+    Ok(OrgNames {
+        agencies,
+        units,
+        positions,
+    })
 }
 
 // ---------- list ----------
@@ -146,7 +148,7 @@ async fn list(
     let wanted = page_number(&q.page);
     let search = q.q.trim().to_string();
     let s2 = search.clone();
-    let (people, total, page, agencies, units, positions) = db
+    let (people, total, page, names) = db
         .run(move |conn| {
             let (mut people, total) = users::search(
                 conn,
@@ -163,8 +165,8 @@ async fn list(
                     users::search(conn, agency_filter, &s2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?.0;
             }
             let refs: Vec<&User> = people.iter().collect();
-            let (agencies, units, positions) = names_for(conn, &refs)?;
-            Ok::<_, AppError>((people, total, page, agencies, units, positions))
+            let names = names_for(conn, &refs)?;
+            Ok::<_, AppError>((people, total, page, names))
         })
         .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -179,10 +181,8 @@ async fn list(
         pairs.append_pair("page", &p.to_string());
         format!("/admin/users?{}", pairs.finish())
     };
-    let rows: Vec<Value> = people
-        .iter()
-        .map(|u| describe(u, &agencies, &units, &positions))
-        .collect();
+    let rows: Vec<Value> = people.iter().map(|u| names.describe(u)).collect();
+    let agencies = names.agencies;
     let mut agency_list: Vec<Value> = agencies
         .values()
         .map(|a| json!({"id": a.id, "name": a.name, "selected": Some(a.id) == agency_filter}))
@@ -248,8 +248,7 @@ async fn detail(
     let placing_in = me.agency().or(user.agency_id);
     let (person, supervisor, staff, choices) = db
         .run(move |conn| {
-            let (agencies, units, positions) = names_for(conn, &[&u2])?;
-            let person = describe(&u2, &agencies, &units, &positions);
+            let person = names_for(conn, &[&u2])?.describe(&u2);
             let supervisor = match u2.supervisor_id {
                 Some(s) => users::find(conn, s)?,
                 None => None,
@@ -688,14 +687,14 @@ async fn team(
             let impact = crate::competency::evaluation::open_questions(conn, id)?;
             let staff = users::team(conn, id)?;
             let refs: Vec<&User> = staff.iter().collect();
-            let (agencies, units, positions) = names_for(conn, &refs)?;
+            let names = names_for(conn, &refs)?;
             let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
             let figures =
                 crate::competency::team::figures(conn, &ids, chrono::Utc::now().naive_utc())?;
             let members = staff
                 .iter()
                 .map(|u| {
-                    let mut v = describe(u, &agencies, &units, &positions);
+                    let mut v = names.describe(u);
                     let f = figures.get(&u.id).cloned().unwrap_or_default();
                     v["jp"] = json!(f.jp);
                     v["jp_target"] = json!(f.jp_target);
@@ -746,8 +745,7 @@ async fn team_member(
             else {
                 return Ok::<_, AppError>(None);
             };
-            let (agencies, units, positions) = names_for(conn, &[&u])?;
-            Ok(Some(describe(&u, &agencies, &units, &positions)))
+            Ok(Some(names_for(conn, &[&u])?.describe(&u)))
         })
         .await?
         .ok_or(AppError::NotFound)?;

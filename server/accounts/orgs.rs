@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::db::schema::{agencies, positions, units, users};
 use crate::db::{DbConnection, DbError};
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = agencies)]
 pub struct Agency {
     pub id: i64,
     pub code: String,
@@ -16,7 +17,8 @@ pub struct Agency {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = units)]
 pub struct Unit {
     pub id: i64,
     pub agency_id: i64,
@@ -24,7 +26,8 @@ pub struct Unit {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = positions)]
 pub struct Position {
     pub id: i64,
     pub agency_id: i64,
@@ -50,7 +53,7 @@ pub struct Choices {
 
 pub fn agencies(conn: &mut DbConnection) -> Result<Vec<Agency>, DbError> {
     Ok(agencies::table
-        .select((agencies::id, agencies::code, agencies::name, agencies::kind))
+        .select(Agency::as_select())
         .order(agencies::name)
         .load(conn)?)
 }
@@ -58,7 +61,7 @@ pub fn agencies(conn: &mut DbConnection) -> Result<Vec<Agency>, DbError> {
 pub fn agency(conn: &mut DbConnection, id: i64) -> Result<Option<Agency>, DbError> {
     Ok(agencies::table
         .find(id)
-        .select((agencies::id, agencies::code, agencies::name, agencies::kind))
+        .select(Agency::as_select())
         .first(conn)
         .optional()?)
 }
@@ -66,7 +69,7 @@ pub fn agency(conn: &mut DbConnection, id: i64) -> Result<Option<Agency>, DbErro
 pub fn agency_by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Agency>, DbError> {
     Ok(agencies::table
         .filter(agencies::code.eq(code))
-        .select((agencies::id, agencies::code, agencies::name, agencies::kind))
+        .select(Agency::as_select())
         .first(conn)
         .optional()?)
 }
@@ -78,7 +81,7 @@ pub fn agency_exists(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> 
 pub fn units(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Unit>, DbError> {
     Ok(units::table
         .filter(units::agency_id.eq(agency_id))
-        .select((units::id, units::agency_id, units::parent_id, units::name))
+        .select(Unit::as_select())
         .order(units::name)
         .load(conn)?)
 }
@@ -86,12 +89,7 @@ pub fn units(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Unit>, DbErr
 pub fn positions(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Position>, DbError> {
     Ok(positions::table
         .filter(positions::agency_id.eq(agency_id))
-        .select((
-            positions::id,
-            positions::agency_id,
-            positions::name,
-            positions::kind,
-        ))
+        .select(Position::as_select())
         .order(positions::name)
         .load(conn)?)
 }
@@ -427,7 +425,7 @@ pub fn unit(
     Ok(units::table
         .find(unit_id)
         .filter(units::agency_id.eq(agency_id))
-        .select((units::id, units::agency_id, units::parent_id, units::name))
+        .select(Unit::as_select())
         .first(conn)
         .optional()?)
 }
@@ -622,12 +620,7 @@ pub fn position(
     Ok(positions::table
         .find(position_id)
         .filter(positions::agency_id.eq(agency_id))
-        .select((
-            positions::id,
-            positions::agency_id,
-            positions::name,
-            positions::kind,
-        ))
+        .select(Position::as_select())
         .first(conn)
         .optional()?)
 }

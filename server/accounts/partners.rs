@@ -20,7 +20,8 @@ const NAME_MAX: usize = 200;
 const SIGNATORY_MAX: usize = 200;
 const WEBSITE_MAX: usize = 300;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = partners)]
 pub struct Partner {
     pub id: i64,
     pub code: String,
@@ -31,18 +32,13 @@ pub struct Partner {
     pub website: String,
 }
 
-macro_rules! partner_columns {
-    () => {
-        (
-            partners::id,
-            partners::code,
-            partners::name,
-            partners::kind,
-            partners::signatory_name,
-            partners::signatory_title,
-            partners::website,
-        )
-    };
+/// The partner institution that provides a course, as the catalog shows it
+/// (`crate::catalog::store::Provider` re-exports it).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Provider {
+    /// The partner's code, as in `/courses?provider={code}`.
+    pub code: String,
+    pub name: String,
 }
 
 /// What a person typed into the partner form.
@@ -66,6 +62,20 @@ pub struct PartnerFields {
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
     pub website: String,
+}
+
+/// A new partner row, from checked [`PartnerFields`] (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = partners, treat_none_as_null = true)]
+struct NewPartner<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    signatory_name: Option<&'a str>,
+    signatory_title: Option<&'a str>,
+    website: &'a str,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
 }
 
 /// Why a change to partners was refused; each has a message key (`partners.refused.*`).
@@ -201,7 +211,7 @@ fn now() -> chrono::NaiveDateTime {
 /// Every partner, by name.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<Partner>, DbError> {
     Ok(partners::table
-        .select(partner_columns!())
+        .select(Partner::as_select())
         .order(partners::name)
         .load(conn)?)
 }
@@ -209,7 +219,7 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Partner>, DbError> {
 pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<Option<Partner>, DbError> {
     Ok(partners::table
         .find(id)
-        .select(partner_columns!())
+        .select(Partner::as_select())
         .first(conn)
         .optional()?)
 }
@@ -217,7 +227,7 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<Option<Partner>, DbErro
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Partner>, DbError> {
     Ok(partners::table
         .filter(partners::code.eq(code))
-        .select(partner_columns!())
+        .select(Partner::as_select())
         .first(conn)
         .optional()?)
 }
@@ -230,16 +240,16 @@ pub fn create(conn: &mut DbConnection, input: &PartnerInput) -> Result<i64, Part
         }
         let at = now();
         Ok(diesel::insert_into(partners::table)
-            .values((
-                partners::code.eq(&f.code),
-                partners::name.eq(&f.name),
-                partners::kind.eq(f.kind),
-                partners::signatory_name.eq(&f.signatory_name),
-                partners::signatory_title.eq(&f.signatory_title),
-                partners::website.eq(&f.website),
-                partners::created_at.eq(at),
-                partners::updated_at.eq(at),
-            ))
+            .values(NewPartner {
+                code: &f.code,
+                name: &f.name,
+                kind: f.kind,
+                signatory_name: f.signatory_name.as_deref(),
+                signatory_title: f.signatory_title.as_deref(),
+                website: &f.website,
+                created_at: at,
+                updated_at: at,
+            })
             .returning(partners::id)
             .get_result::<i64>(conn)?)
     })
@@ -418,17 +428,14 @@ pub fn adopt_new_course(
 }
 
 /// The provider of the course with this slug, as the catalog shows it.
-pub fn provider_by_slug(
-    conn: &mut DbConnection,
-    slug: &str,
-) -> Result<Option<crate::catalog::store::Provider>, DbError> {
+pub fn provider_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Provider>, DbError> {
     let row: Option<(String, String)> = courses::table
         .inner_join(partners::table.on(courses::provider_id.eq(partners::id.nullable())))
         .filter(courses::slug.eq(slug))
         .select((partners::code, partners::name))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(code, name)| crate::catalog::store::Provider { code, name }))
+    Ok(row.map(|(code, name)| Provider { code, name }))
 }
 
 /// Provider (code, name) of each course that has one, by course slug.

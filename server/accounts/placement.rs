@@ -212,6 +212,20 @@ pub struct PlacementRequest {
     pub decision_note: Option<String>,
 }
 
+/// A new request row, as [`request`] writes it (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = placement_requests, treat_none_as_null = true)]
+struct NewPlacementRequest<'a> {
+    user_id: i64,
+    agency_id: i64,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    supervisor_email: Option<&'a str>,
+    note: &'a str,
+    status: &'a str,
+    created_at: NaiveDateTime,
+}
+
 /// What a person asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Asked {
@@ -248,16 +262,16 @@ pub fn request(conn: &mut DbConnection, user: &User, asked: &Asked) -> Result<i6
         ))
         .execute(conn)?;
         let id = diesel::insert_into(placement_requests::table)
-            .values((
-                placement_requests::user_id.eq(user.id),
-                placement_requests::agency_id.eq(asked.agency_id),
-                placement_requests::unit_id.eq(asked.unit_id),
-                placement_requests::position_id.eq(asked.position_id),
-                placement_requests::supervisor_email.eq(&asked.supervisor_email),
-                placement_requests::note.eq(&asked.note),
-                placement_requests::status.eq(PENDING),
-                placement_requests::created_at.eq(now),
-            ))
+            .values(NewPlacementRequest {
+                user_id: user.id,
+                agency_id: asked.agency_id,
+                unit_id: asked.unit_id,
+                position_id: asked.position_id,
+                supervisor_email: asked.supervisor_email.as_deref(),
+                note: &asked.note,
+                status: PENDING,
+                created_at: now,
+            })
             .returning(placement_requests::id)
             .get_result::<i64>(conn)?;
         crate::db::audit::record(
@@ -287,7 +301,7 @@ pub fn pending_of(
 }
 
 /// A pending request as an administrator sees it: who asks, and for what.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Pending {
     pub request: PlacementRequest,
     pub person: User,

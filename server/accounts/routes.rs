@@ -1019,7 +1019,7 @@ async fn account_page(
         "pages/account",
         json!({
             "sessions": sessions,
-            "user": &*me.0,
+            "user": me.view(),
             "form": form,
             "errors": errors,
             "notice_key": notice,
@@ -1384,11 +1384,11 @@ pub(crate) async fn api_token(
     path = "/api/v1/me",
     tag = "accounts",
     responses(
-        (status = 200, description = "The account", body = super::users::User),
+        (status = 200, description = "The account", body = super::users::UserView),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_me(me: CurrentUser) -> HttpResponse {
-    HttpResponse::Ok().json(&*me.0)
+    HttpResponse::Ok().json(me.view())
 }

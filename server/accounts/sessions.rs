@@ -10,7 +10,7 @@ use rand::RngCore;
 use serde::Serialize;
 
 use super::session::LIFETIME;
-use super::users::{self, User};
+use super::users::User;
 use crate::db::schema::{sessions, users as users_t};
 use crate::db::{DbConnection, DbError};
 
@@ -112,7 +112,7 @@ pub fn resolve(
         .filter(users_t::disabled.eq(false))
         .filter(users_t::session_version.eq(sessions::user_version))
         .select((
-            users::COLUMNS,
+            User::as_select(),
             diesel::dsl::exists(
                 team.filter(
                     team.field(users_t::supervisor_id)

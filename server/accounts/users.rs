@@ -7,13 +7,13 @@ use serde::Serialize;
 use crate::db::schema::users;
 use crate::db::{DbConnection, DbError};
 
-#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
     pub nip: Option<String>,
-    #[serde(skip)]
     pub password_hash: Option<String>,
     pub email_verified_at: Option<chrono::NaiveDateTime>,
     pub agency_id: Option<i64>,
@@ -28,43 +28,56 @@ pub struct User {
     pub language: Option<String>,
 }
 
-pub(crate) type Columns = (
-    users::id,
-    users::email,
-    users::name,
-    users::nip,
-    users::password_hash,
-    users::email_verified_at,
-    users::agency_id,
-    users::unit_id,
-    users::position_id,
-    users::supervisor_id,
-    users::is_author,
-    users::is_agency_admin,
-    users::is_platform_admin,
-    users::disabled,
-    users::session_version,
-    users::language,
-);
+/// A person as the API (`/api/v1/me`) and the pages show them: the row without its password
+/// hash. The OpenAPI schema keeps the name "User".
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub nip: Option<String>,
+    pub email_verified_at: Option<chrono::NaiveDateTime>,
+    pub agency_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub position_id: Option<i64>,
+    pub supervisor_id: Option<i64>,
+    pub is_author: bool,
+    pub is_agency_admin: bool,
+    pub is_platform_admin: bool,
+    pub disabled: bool,
+    pub session_version: i32,
+    pub language: Option<String>,
+}
 
-pub(crate) const COLUMNS: Columns = (
-    users::id,
-    users::email,
-    users::name,
-    users::nip,
-    users::password_hash,
-    users::email_verified_at,
-    users::agency_id,
-    users::unit_id,
-    users::position_id,
-    users::supervisor_id,
-    users::is_author,
-    users::is_agency_admin,
-    users::is_platform_admin,
-    users::disabled,
-    users::session_version,
-    users::language,
-);
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            nip: u.nip.clone(),
+            email_verified_at: u.email_verified_at,
+            agency_id: u.agency_id,
+            unit_id: u.unit_id,
+            position_id: u.position_id,
+            supervisor_id: u.supervisor_id,
+            is_author: u.is_author,
+            is_agency_admin: u.is_agency_admin,
+            is_platform_admin: u.is_platform_admin,
+            disabled: u.disabled,
+            session_version: u.session_version,
+            language: u.language.clone(),
+        }
+    }
+}
+
+impl User {
+    /// What the API and the pages may show of this person.
+    pub fn view(&self) -> UserView {
+        UserView::from(self)
+    }
+}
 
 /// A trimmed, lower-cased e-mail address, or `None` when it cannot be one.
 pub fn normalize_email(input: &str) -> Option<String> {
@@ -87,7 +100,7 @@ pub fn normalize_email(input: &str) -> Option<String> {
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>, DbError> {
     Ok(users::table
         .find(id)
-        .select(COLUMNS)
+        .select(User::as_select())
         .first(conn)
         .optional()?)
 }
@@ -98,7 +111,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User
     };
     Ok(users::table
         .filter(users::email.eq(email))
-        .select(COLUMNS)
+        .select(User::as_select())
         .first(conn)
         .optional()?)
 }
@@ -132,6 +145,28 @@ pub struct NewUser {
     pub is_author: bool,
     pub is_agency_admin: bool,
     pub is_platform_admin: bool,
+}
+
+/// The row [`create`] writes for a [`NewUser`] (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct UserRow<'a> {
+    email: &'a str,
+    name: &'a str,
+    nip: Option<&'a str>,
+    password_hash: Option<&'a str>,
+    email_verified_at: Option<chrono::NaiveDateTime>,
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    supervisor_id: Option<i64>,
+    is_author: bool,
+    is_agency_admin: bool,
+    is_platform_admin: bool,
+    disabled: bool,
+    session_version: i32,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
 }
 
 #[derive(Debug)]
@@ -169,24 +204,24 @@ pub fn create(conn: &mut DbConnection, u: &NewUser) -> Result<i64, CreateError> 
     // a failed statement would spoil the transaction around it.
     let inserted = crate::db::transaction(conn, |conn| {
         diesel::insert_into(users::table)
-            .values((
-                users::email.eq(&u.email),
-                users::name.eq(&u.name),
-                users::nip.eq(&u.nip),
-                users::password_hash.eq(&u.password_hash),
-                users::email_verified_at.eq(u.verified.then_some(now)),
-                users::agency_id.eq(u.agency_id),
-                users::unit_id.eq(u.unit_id),
-                users::position_id.eq(u.position_id),
-                users::supervisor_id.eq(u.supervisor_id),
-                users::is_author.eq(u.is_author),
-                users::is_agency_admin.eq(u.is_agency_admin),
-                users::is_platform_admin.eq(u.is_platform_admin),
-                users::disabled.eq(false),
-                users::session_version.eq(1),
-                users::created_at.eq(now),
-                users::updated_at.eq(now),
-            ))
+            .values(UserRow {
+                email: &u.email,
+                name: &u.name,
+                nip: u.nip.as_deref(),
+                password_hash: u.password_hash.as_deref(),
+                email_verified_at: u.verified.then_some(now),
+                agency_id: u.agency_id,
+                unit_id: u.unit_id,
+                position_id: u.position_id,
+                supervisor_id: u.supervisor_id,
+                is_author: u.is_author,
+                is_agency_admin: u.is_agency_admin,
+                is_platform_admin: u.is_platform_admin,
+                disabled: false,
+                session_version: 1,
+                created_at: now,
+                updated_at: now,
+            })
             .returning(users::id)
             .get_result::<i64>(conn)
     });
@@ -292,7 +327,7 @@ pub fn team(conn: &mut DbConnection, id: i64) -> Result<Vec<User>, DbError> {
     Ok(users::table
         .filter(users::supervisor_id.eq(id))
         .order(users::name)
-        .select(COLUMNS)
+        .select(User::as_select())
         .load(conn)?)
 }
 
@@ -363,7 +398,7 @@ pub fn search(
         .order((users::name, users::id))
         .offset(offset)
         .limit(limit)
-        .select(COLUMNS)
+        .select(User::as_select())
         .load(conn)?;
     Ok((page, total))
 }
@@ -396,7 +431,7 @@ pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<User>, DbEr
     }
     Ok(users::table
         .filter(users::id.eq_any(ids))
-        .select(COLUMNS)
+        .select(User::as_select())
         .load(conn)?)
 }
 

@@ -19,13 +19,7 @@ pub struct CompetencyRef {
     pub level: i32,
 }
 
-/// The partner institution that provides a course.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Provider {
-    /// The partner's code, as in `/courses?provider={code}`.
-    pub code: String,
-    pub name: String,
-}
+pub use crate::accounts::partners::Provider;
 
 /// One course in the catalog (its current version).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

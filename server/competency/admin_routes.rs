@@ -17,7 +17,7 @@ use crate::accounts::orgs::{self, Agency};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::{AdminOf, AgencyAdmin};
+use crate::web::policy::AgencyAdmin;
 use crate::web::{html, redirect};
 use crate::web::{Lang, Views};
 

@@ -10,7 +10,7 @@ use super::agency;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::policy::{AdminOf, AgencyAdmin};
+use crate::web::policy::AgencyAdmin;
 use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 

@@ -14,7 +14,7 @@ use crate::accounts::orgs::Agency;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
+use crate::web::policy::{AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::year::{agency_years, YearQuery, Years, FIRST_YEAR, LAST_YEAR};
 use crate::web::{Lang, Views};

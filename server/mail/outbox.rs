@@ -34,7 +34,8 @@ pub struct ClaimedMail {
 }
 
 /// One row of the outbox, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
 pub struct OutboxEntry {
     pub id: i64,
     pub to_address: String,
@@ -47,6 +48,19 @@ pub struct OutboxEntry {
     pub sent_at: Option<NaiveDateTime>,
     pub failed_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+}
+
+/// A new outbox row: due at `next_attempt_at`, not yet tried.
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_null = true)]
+struct NewOutboxEntry<'a> {
+    to_address: &'a str,
+    subject: &'a str,
+    text_body: &'a str,
+    html_body: &'a str,
+    created_at: NaiveDateTime,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
 }
 
 /// What became of a failed attempt.
@@ -108,15 +122,15 @@ pub fn enqueue_at(
 ) -> Result<i64, DbError> {
     let due = whole_seconds(due);
     let id = diesel::insert_into(outbox::table)
-        .values((
-            outbox::to_address.eq(&mail.to),
-            outbox::subject.eq(&mail.subject),
-            outbox::text_body.eq(&mail.text),
-            outbox::html_body.eq(&mail.html),
-            outbox::created_at.eq(due),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(due),
-        ))
+        .values(NewOutboxEntry {
+            to_address: &mail.to,
+            subject: &mail.subject,
+            text_body: &mail.text,
+            html_body: &mail.html,
+            created_at: due,
+            attempts: 0,
+            next_attempt_at: due,
+        })
         .returning(outbox::id)
         .get_result::<i64>(conn)?;
     Ok(id)
@@ -233,8 +247,8 @@ pub fn record_failure(
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OutboxEntry>, DbError> {
     Ok(outbox::table
         .filter(outbox::id.eq(id))
-        .select(outbox::all_columns)
-        .first::<OutboxEntry>(conn)
+        .select(OutboxEntry::as_select())
+        .first(conn)
         .optional()?)
 }
 

@@ -14,7 +14,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::{Assets, Lang, Views};
-use crate::certificates::routes::Lookups;
+use crate::certificates::lookups::Lookups;
 use crate::certificates::Issuer;
 use crate::competency::store::OffersCache;
 use crate::config::Config;
