@@ -11,7 +11,6 @@ use super::completion;
 use super::enroll::{self, Enrollment, Refused};
 use super::idempotency;
 use super::progress;
-use crate::catalog::store::Which;
 use crate::certificates::Issuer;
 use crate::db::schema::{course_versions, courses, enrollments, modules};
 use crate::db::{Db, DbConnection, DbError};
@@ -540,50 +539,4 @@ pub(crate) async fn dashboard_api(
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(d))
-}
-
-/// What the course and module pages show a logged-in learner: their enrollment on this course
-/// (its version is the one they see) and their progress.
-#[derive(Debug, Clone, Serialize)]
-pub struct LearnerView {
-    pub enrollment: Enrollment,
-    pub progress: progress::Progress,
-}
-
-/// The learner's view of a course, remembering `module_id` as the last opened when given.
-pub fn learner_view(
-    conn: &mut DbConnection,
-    user_id: i64,
-    slug: &str,
-    opened_module: Option<&str>,
-) -> Result<Option<LearnerView>, DbError> {
-    let Some(e) = enroll::of_user(conn, user_id, slug)? else {
-        return Ok(None);
-    };
-    if let Some(m) = opened_module {
-        let id: Option<i64> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .filter(modules::slug.eq(m))
-            .select(modules::id)
-            .first(conn)
-            .optional()?;
-        if let Some(id) = id {
-            enroll::touch_if_moved(conn, &e, id)?;
-        }
-    }
-    let progress = progress::of(conn, e.id, e.version_id)?;
-    Ok(Some(LearnerView {
-        enrollment: e,
-        progress,
-    }))
-}
-
-/// The version a learner sees: their enrolled one until they complete it.
-pub fn which_for(view: &Option<LearnerView>, asked: Which) -> Which {
-    match (view, &asked) {
-        (Some(v), Which::Current) if v.enrollment.completed_at.is_none() => {
-            Which::Id(v.enrollment.version_id)
-        }
-        _ => asked,
-    }
 }
