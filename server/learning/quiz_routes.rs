@@ -14,7 +14,7 @@ use super::enroll;
 use super::grading::Response;
 use crate::catalog::quiz::QuestionKind;
 use crate::catalog::store::{self, Which};
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
@@ -91,15 +91,7 @@ async fn quiz_page(
             };
             let quiz = attempts::quiz_module_by_slug(conn, e.version_id, &module)?
                 .ok_or(AppError::NotFound)?;
-            let course_title: String = {
-                use crate::db::schema::course_versions;
-                use diesel::prelude::*;
-                course_versions::table
-                    .find(e.version_id)
-                    .select(course_versions::title)
-                    .first(conn)
-                    .map_err(DbError::from)?
-            };
+            let course_title = super::store::version_title(conn, e.version_id)?;
             let list = attempts::list(conn, e.id, quiz.id)?;
             let zone = crate::clock::zone_of_user(conn, user_id)?;
             let now = now();

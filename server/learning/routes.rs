@@ -3,7 +3,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -11,8 +10,8 @@ use super::completion;
 use super::enroll::{self, Enrollment, Refused};
 use super::idempotency;
 use super::progress;
+use super::store;
 use crate::certificates::Issuer;
-use crate::db::schema::{course_versions, courses, enrollments, modules};
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -191,29 +190,17 @@ fn mark_done(
     issuer: &Issuer,
 ) -> Result<Done, AppError> {
     let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
-    let module: Option<(i64, String, i32)> = modules::table
-        .filter(modules::version_id.eq(e.version_id))
-        .filter(modules::slug.eq(module_slug))
-        .select((modules::id, modules::kind, modules::position))
-        .first(conn)
-        .optional()?;
-    let (module_id, kind, position) = module.ok_or(AppError::NotFound)?;
-    if kind != "lesson" {
+    let module = store::module_step(conn, e.version_id, module_slug)?.ok_or(AppError::NotFound)?;
+    if module.kind != "lesson" {
         return Err(AppError::BadRequest(
             "a quiz is done by passing it, not by marking it".into(),
         ));
     }
     crate::db::transaction(conn, |conn| {
-        let newly_done = progress::mark_done(conn, e.id, module_id, done_at)?;
+        let newly_done = progress::mark_done(conn, e.id, module.id, done_at)?;
         let completed = completion::complete_if_done(conn, &e, issuer)?;
         let p = progress::of(conn, e.id, e.version_id)?;
-        let next: Option<String> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .filter(modules::position.gt(position))
-            .order(modules::position)
-            .select(modules::slug)
-            .first(conn)
-            .optional()?;
+        let next = store::next_module_slug(conn, e.version_id, module.position)?;
         Ok(Done {
             newly_done,
             progress: p,
@@ -410,22 +397,11 @@ pub fn dashboard(
     now: NaiveDateTime,
 ) -> Result<Dashboard, DbError> {
     let zone = crate::clock::zone_of_user(conn, user_id)?;
-    let mut rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
-        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
-        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
-        .filter(enrollments::user_id.eq(user_id))
-        .order(enrollments::enrolled_at.desc())
-        .select((
-            enroll::COLUMNS,
-            courses::slug,
-            course_versions::title,
-            course_versions::jp,
-        ))
-        .load(conn)?;
+    let mut rows = store::dashboard_rows(conn, user_id)?;
     // A course taken again (recertification) shows once: its latest cycle.
-    rows.sort_by_key(|(e, ..)| std::cmp::Reverse((e.enrolled_at, e.cycle)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.enrollment.enrolled_at, r.enrollment.cycle)));
     let mut seen = std::collections::HashSet::new();
-    rows.retain(|(e, ..)| seen.insert(e.course_id));
+    rows.retain(|r| seen.insert(r.enrollment.course_id));
     let mut d = Dashboard {
         in_progress: Vec::new(),
         assigned: Vec::new(),
@@ -435,11 +411,20 @@ pub fn dashboard(
         year: zone.year_of(now),
         zone,
     };
-    let pairs: Vec<(i64, i64)> = rows.iter().map(|(e, ..)| (e.id, e.version_id)).collect();
+    let pairs: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| (r.enrollment.id, r.enrollment.version_id))
+        .collect();
     let mut all_progress = progress::of_many(conn, &pairs)?;
     let versions: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
     let all_mods = progress::modules_of(conn, &versions)?;
-    for (e, slug, title, jp) in rows {
+    for store::DashboardRow {
+        enrollment: e,
+        slug,
+        title,
+        jp,
+    } in rows
+    {
         let p = all_progress.remove(&e.id).unwrap_or_default();
         let mods: Vec<(i64, String)> = all_mods
             .iter()
@@ -474,12 +459,7 @@ pub fn dashboard(
     // The same tally as the competency profile: completions and approved outside activities,
     // against the agency's target (at least 20 JP).
     d.jp_this_year = crate::competency::jp::earned(conn, user_id, d.year)?;
-    let agency: Option<i64> = crate::db::schema::users::table
-        .find(user_id)
-        .select(crate::db::schema::users::agency_id)
-        .first::<Option<i64>>(conn)
-        .optional()?
-        .flatten();
+    let agency = crate::accounts::users::find(conn, user_id)?.and_then(|u| u.agency_id);
     d.jp_target = crate::competency::jp::target(conn, agency)?;
     Ok(d)
 }
