@@ -322,6 +322,7 @@ async fn submit_page(
         _ => return Err(AppError::Csrf),
     }
     let user_id = me.id;
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     db.run(move |conn| {
         let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
         let kinds = attempts::paper_kinds(conn, &a)?;
@@ -330,7 +331,7 @@ async fn submit_page(
         } else {
             Answers::new()
         };
-        match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
+        match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
             Ok(_) => Ok(()),
             Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
         }
@@ -498,14 +499,15 @@ pub(crate) async fn submit_api(
         answers.insert(pos, r);
     }
     check_answers(&answers)?;
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let body = db
-        .run(
-            move |conn| match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
+        .run(move |conn| {
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
                 // a retry answers exactly what the first submission did
                 Ok(g) => api_attempt(conn, &g.attempt, g.results),
                 Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
-            },
-        )
+            }
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -6,12 +6,11 @@ use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::completion;
+use super::completion::{self, OnCompleted};
 use super::enroll::{self, Enrollment, Refused};
 use super::idempotency;
 use super::progress;
 use super::store;
-use crate::certificates::Issuer;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -187,7 +186,7 @@ fn mark_done(
     slug: &str,
     module_slug: &str,
     done_at: Option<NaiveDateTime>,
-    issuer: &Issuer,
+    on_completed: &OnCompleted,
 ) -> Result<Done, AppError> {
     let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
     let module = store::module_step(conn, e.version_id, module_slug)?.ok_or(AppError::NotFound)?;
@@ -198,7 +197,7 @@ fn mark_done(
     }
     crate::db::transaction(conn, |conn| {
         let newly_done = progress::mark_done(conn, e.id, module.id, done_at)?;
-        let completed = completion::complete_if_done(conn, &e, issuer)?;
+        let completed = completion::complete_if_done(conn, &e, on_completed)?;
         let p = progress::of(conn, e.id, e.version_id)?;
         let next = store::next_module_slug(conn, e.version_id, module.position)?;
         Ok(Done {
@@ -212,7 +211,7 @@ fn mark_done(
 
 async fn done_page(
     db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<Empty>,
@@ -220,8 +219,9 @@ async fn done_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let s2 = slug.clone();
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let done = db
-        .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &issuer))
+        .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &on_completed))
         .await?;
     let to = match (&done.completed, &done.next) {
         (Some(_), _) => format!("/courses/{slug}?notice=completed"),
@@ -266,7 +266,7 @@ pub(crate) struct DoneBody {
 pub(crate) async fn done_api(
     req: HttpRequest,
     db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     body: Option<web::Json<DoneBody>>,
@@ -274,6 +274,7 @@ pub(crate) async fn done_api(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let key = match req.headers().get(idempotency::HEADER) {
         None => None,
         Some(v) => match v
@@ -294,7 +295,7 @@ pub(crate) async fn done_api(
     };
     let Some(key) = key else {
         let done = db
-            .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &issuer))
+            .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &on_completed))
             .await?;
         return Ok(HttpResponse::Ok().json(done));
     };
@@ -302,7 +303,14 @@ pub(crate) async fn done_api(
     let (body, replayed) = db
         .run(move |conn| {
             done_once(
-                conn, user_id, &slug, &module, done_at, &issuer, &key, &request,
+                conn,
+                user_id,
+                &slug,
+                &module,
+                done_at,
+                &on_completed,
+                &key,
+                &request,
             )
         })
         .await?;
@@ -321,7 +329,7 @@ fn done_once(
     slug: &str,
     module: &str,
     done_at: Option<NaiveDateTime>,
-    issuer: &Issuer,
+    on_completed: &OnCompleted,
     key: &str,
     request: &str,
 ) -> Result<(String, bool), AppError> {
@@ -339,7 +347,7 @@ fn done_once(
             Seen::New => {}
         }
         let outcome = crate::db::transaction(conn, |conn| {
-            let done = mark_done(conn, user_id, slug, module, done_at, issuer)?;
+            let done = mark_done(conn, user_id, slug, module, done_at, on_completed)?;
             let body = serde_json::to_string(&done)
                 .map_err(|e| AppError::Internal(format!("encode the answer: {e}")))?;
             idempotency::remember(conn, user_id, key, request, &body, Utc::now().naive_utc())
