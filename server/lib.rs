@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod hooks;
 pub mod i18n;
 pub mod learning;
 pub mod mail;

@@ -8,7 +8,7 @@ use super::search::{self, Query, JP_BANDS};
 use super::store::{self, Which};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::learning::routes::{learner_view, which_for, LearnerView};
+use crate::learning::progress::{learner_view, which_for, LearnerView};
 use crate::web::auth::MaybeUser;
 use crate::web::{Lang, Views};
 

@@ -6,7 +6,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::enroll::{self, Refused};
-use crate::db::schema::{enrollments, units, users};
+use crate::accounts::orgs;
+use crate::accounts::rights::{self, AdminScope};
+use crate::accounts::users::{self as accounts_users, User};
+use crate::db::schema::{enrollments, positions, units, users};
 use crate::db::{DbConnection, DbError};
 
 /// Who receives an assignment.
@@ -33,6 +36,82 @@ pub struct Outcome {
     /// For a course with a fee: the most negative remaining budget (planned costs counted) of the
     /// agencies of the people newly enrolled, when below zero — a warning, not a refusal.
     pub budget_shortfall: Option<i64>,
+}
+
+/// The target a form names (`team`, `person` by e-mail, `unit` or `position` by id), checked
+/// against what `asker` may assign to: their own staff, or people, units and positions of what
+/// they administer (`rights::admin_scope`). Also returns the agency the people are limited to (an
+/// agency administrator's unit or position). A refusal is an i18n key.
+pub fn resolve_target(
+    conn: &mut DbConnection,
+    asker: &User,
+    kind: &str,
+    email: &str,
+    unit_id: &str,
+    position_id: &str,
+) -> Result<Result<(Target, Option<i64>), &'static str>, DbError> {
+    let scope = rights::admin_scope(asker);
+    let target = match (kind, scope) {
+        ("team", _) => Target::TeamOf(asker.id),
+        ("person", _) => {
+            let Some(p) = accounts_users::find_by_email(conn, email)? else {
+                return Ok(Err("learning.assign.person_unknown"));
+            };
+            let own_staff = p.supervisor_id == Some(asker.id);
+            let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
+            if !own_staff && !in_agency {
+                return Ok(Err("learning.assign.person_not_yours"));
+            }
+            Target::Person(p.id)
+        }
+        ("unit", Some(scope)) => {
+            let id: i64 = unit_id.trim().parse().unwrap_or(0);
+            let yours = match scope {
+                AdminScope::Agency(a) => orgs::unit_in_agency(conn, id, a)?,
+                AdminScope::Platform => unit_agency(conn, id)?.is_some(),
+            };
+            if !yours {
+                return Ok(Err("learning.assign.not_yours"));
+            }
+            Target::Unit(id)
+        }
+        ("position", Some(scope)) => {
+            let id: i64 = position_id.trim().parse().unwrap_or(0);
+            let yours = match scope {
+                AdminScope::Agency(a) => orgs::position_in_agency(conn, id, a)?,
+                AdminScope::Platform => position_agency(conn, id)?.is_some(),
+            };
+            if !yours {
+                return Ok(Err("learning.assign.not_yours"));
+            }
+            Target::Position(id)
+        }
+        _ => return Ok(Err("learning.assign.not_yours")),
+    };
+    let limit = match target {
+        Target::TeamOf(_) | Target::Person(_) => None,
+        // an administrator's unit or position: only the people of what they administer
+        _ => scope.and_then(AdminScope::agency),
+    };
+    Ok(Ok((target, limit)))
+}
+
+/// The agency of a unit, if it exists.
+fn unit_agency(conn: &mut DbConnection, id: i64) -> Result<Option<i64>, DbError> {
+    Ok(units::table
+        .find(id)
+        .select(units::agency_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The agency of a position, if it exists.
+fn position_agency(conn: &mut DbConnection, id: i64) -> Result<Option<i64>, DbError> {
+    Ok(positions::table
+        .find(id)
+        .select(positions::agency_id)
+        .first(conn)
+        .optional()?)
 }
 
 /// The active people a target names, limited to `agency_id` when given.

@@ -3,17 +3,15 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assign::{self, Outcome, Target};
+use super::assign::{self, Outcome};
 use super::enroll::Refused;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
 use crate::config::Config;
-use crate::db::schema::{positions, units};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -173,60 +171,16 @@ async fn submit(
     // resolve the target, checking that it is the asker's to assign
     let resolved = db
         .run(move |conn| {
-            // what the asker administers: everyone (None), one agency, or nobody (Some(-1))
-            let scope = rights::admin_scope(&user);
-            let admin_agency = match scope {
-                Some(AdminScope::Platform) => None,
-                Some(AdminScope::Agency(a)) => Some(a),
-                None => Some(-1),
-            };
-            let is_admin = scope.is_some();
-            let target = match form2.target.as_str() {
-                "team" => Target::TeamOf(user.id),
-                "person" => {
-                    let Some(p) = users::find_by_email(conn, &form2.email)? else {
-                        return Ok::<_, AppError>(Err("learning.assign.person_unknown"));
-                    };
-                    let own_staff = p.supervisor_id == Some(user.id);
-                    let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
-                    if !own_staff && !in_agency {
-                        return Ok(Err("learning.assign.person_not_yours"));
-                    }
-                    Target::Person(p.id)
-                }
-                "unit" if is_admin => {
-                    let id: i64 = form2.unit_id.trim().parse().unwrap_or(0);
-                    let agency: Option<i64> = units::table
-                        .find(id)
-                        .select(units::agency_id)
-                        .first(conn)
-                        .optional()?;
-                    match agency {
-                        Some(a) if admin_agency.is_none() || admin_agency == Some(a) => {
-                            Target::Unit(id)
-                        }
-                        _ => return Ok(Err("learning.assign.not_yours")),
-                    }
-                }
-                "position" if is_admin => {
-                    let id: i64 = form2.position_id.trim().parse().unwrap_or(0);
-                    let agency: Option<i64> = positions::table
-                        .find(id)
-                        .select(positions::agency_id)
-                        .first(conn)
-                        .optional()?;
-                    match agency {
-                        Some(a) if admin_agency.is_none() || admin_agency == Some(a) => {
-                            Target::Position(id)
-                        }
-                        _ => return Ok(Err("learning.assign.not_yours")),
-                    }
-                }
-                _ => return Ok(Err("learning.assign.not_yours")),
-            };
-            let limit = match target {
-                Target::TeamOf(_) | Target::Person(_) => None,
-                _ => admin_agency,
+            let (target, limit) = match assign::resolve_target(
+                conn,
+                &user,
+                &form2.target,
+                &form2.email,
+                &form2.unit_id,
+                &form2.position_id,
+            )? {
+                Ok(resolved) => resolved,
+                Err(key) => return Ok::<_, AppError>(Err(key)),
             };
             let people = assign::people(conn, &target, limit)?;
             if people.is_empty() {

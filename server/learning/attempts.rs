@@ -456,7 +456,7 @@ pub fn submit(
     user_id: i64,
     answers: &Answers,
     now: NaiveDateTime,
-    issuer: &crate::certificates::Issuer,
+    on_completed: &super::completion::OnCompleted,
 ) -> Result<Result<Graded, SubmitRefused>, DbError> {
     let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
         return Ok(Err(SubmitRefused::NotFound));
@@ -486,7 +486,7 @@ pub fn submit(
         if attempt.passed == Some(true) {
             let enrollment = enroll::find(conn, attempt.enrollment_id)?
                 .ok_or_else(|| internal("enrollment vanished"))?;
-            super::completion::complete_if_done(conn, &enrollment, issuer)?;
+            super::completion::complete_if_done(conn, &enrollment, on_completed)?;
         }
         let reveal = reveal_for(conn, &attempt)?;
         let results = build_results(

@@ -1,6 +1,8 @@
 //! Completion: every lesson done and every quiz passed → the course is completed on the version
 //! the learner was on, crediting its JP and competencies. Recorded in the caller's transaction,
-//! together with whatever depends on it (see [`on_completed`]).
+//! together with whatever depends on it (see [`OnCompleted`]).
+
+use std::sync::Arc;
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -8,7 +10,6 @@ use serde::Serialize;
 
 use super::enroll::Enrollment;
 use super::progress;
-use crate::certificates::{self, Issuer};
 use crate::db::schema::{
     completions, course_competencies, course_versions, enrollments, quiz_attempts,
 };
@@ -35,7 +36,7 @@ pub struct Completion {
 pub fn complete_if_done(
     conn: &mut DbConnection,
     e: &Enrollment,
-    issuer: &Issuer,
+    on_completed: &OnCompleted,
 ) -> Result<Option<Completion>, DbError> {
     if e.completed_at.is_some() {
         return Ok(None);
@@ -94,25 +95,39 @@ pub fn complete_if_done(
         competencies: comps,
         score,
     };
-    on_completed(conn, &c, issuer)?;
-    Ok(Some(c))
-}
-
-/// The one place where what depends on a completion plugs in, inside the same transaction:
-/// the certificate (certificates issue) and the competency evidence (competency issue).
-pub fn on_completed(
-    conn: &mut DbConnection,
-    c: &Completion,
-    issuer: &Issuer,
-) -> Result<(), DbError> {
     tracing::info!(
         user = c.user_id,
         course = c.course_id,
         jp = c.jp,
         "course completed"
     );
-    crate::competency::evidence::record_completion(conn, c)?;
-    certificates::store::issue(conn, issuer, c)?;
-    crate::recognition::milestones::award(conn, c.user_id)?;
-    Ok(())
+    on_completed.run(conn, &c)?;
+    Ok(Some(c))
+}
+
+/// What depends on a completion (the competency evidence, the certificate, milestones): run by
+/// [`complete_if_done`] inside the completion's transaction. Built by `crate::hooks::on_completed`,
+/// so learning does not import the features that follow it.
+#[derive(Clone)]
+pub struct OnCompleted(Arc<Hook>);
+
+type Hook = dyn Fn(&mut DbConnection, &Completion) -> Result<(), DbError> + Send + Sync;
+
+impl OnCompleted {
+    pub fn new(
+        f: impl Fn(&mut DbConnection, &Completion) -> Result<(), DbError> + Send + Sync + 'static,
+    ) -> Self {
+        OnCompleted(Arc::new(f))
+    }
+
+    /// Run it for completion `c`, in the caller's transaction.
+    pub fn run(&self, conn: &mut DbConnection, c: &Completion) -> Result<(), DbError> {
+        (self.0)(conn, c)
+    }
+}
+
+impl std::fmt::Debug for OnCompleted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnCompleted")
+    }
 }

@@ -20,3 +20,4 @@ pub mod quiz_routes;
 pub mod routes;
 pub mod statistics;
 pub mod statistics_routes;
+pub mod store;

@@ -4,12 +4,10 @@
 //! web/static/sw.js).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::Serialize;
 
-use super::enroll;
+use super::{enroll, store};
 use crate::catalog::folder::asset_url;
-use crate::db::schema::{modules, version_assets};
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::assets::Assets;
@@ -55,20 +53,9 @@ pub fn plan(
     let Some(e) = enroll::of_user(conn, user_id, slug)? else {
         return Ok(None);
     };
-    let version: String = crate::db::schema::course_versions::table
-        .find(e.version_id)
-        .select(crate::db::schema::course_versions::hash)
-        .first(conn)?;
-    let module_slugs: Vec<String> = modules::table
-        .filter(modules::version_id.eq(e.version_id))
-        .order(modules::position)
-        .select(modules::slug)
-        .load(conn)?;
-    let files: Vec<(String, String)> = version_assets::table
-        .filter(version_assets::version_id.eq(e.version_id))
-        .order(version_assets::path)
-        .select((version_assets::path, version_assets::hash))
-        .load(conn)?;
+    let version = store::version_hash(conn, e.version_id)?;
+    let module_slugs = store::module_slugs(conn, e.version_id)?;
+    let files = store::version_assets(conn, e.version_id)?;
     let mut urls = vec![format!("/courses/{slug}")];
     urls.extend(module_slugs.iter().map(|m| format!("/courses/{slug}/{m}")));
     urls.extend(files.iter().map(|(path, hash)| asset_url(hash, path)));

@@ -6,6 +6,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::catalog::store::Which;
 use crate::db::schema::{lesson_progress, modules, quiz_attempts};
 use crate::db::{DbConnection, DbError};
 
@@ -186,4 +187,50 @@ fn tally(
         out.insert(*enrollment, p);
     }
     out
+}
+
+/// What the course and module pages show a logged-in learner: their enrollment on this course
+/// (its version is the one they see) and their progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerView {
+    pub enrollment: super::enroll::Enrollment,
+    pub progress: Progress,
+}
+
+/// The learner's view of a course, remembering `module_id` as the last opened when given.
+pub fn learner_view(
+    conn: &mut DbConnection,
+    user_id: i64,
+    slug: &str,
+    opened_module: Option<&str>,
+) -> Result<Option<LearnerView>, DbError> {
+    let Some(e) = super::enroll::of_user(conn, user_id, slug)? else {
+        return Ok(None);
+    };
+    if let Some(m) = opened_module {
+        let id: Option<i64> = modules::table
+            .filter(modules::version_id.eq(e.version_id))
+            .filter(modules::slug.eq(m))
+            .select(modules::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = id {
+            super::enroll::touch_if_moved(conn, &e, id)?;
+        }
+    }
+    let progress = of(conn, e.id, e.version_id)?;
+    Ok(Some(LearnerView {
+        enrollment: e,
+        progress,
+    }))
+}
+
+/// The version a learner sees: their enrolled one until they complete it.
+pub fn which_for(view: &Option<LearnerView>, asked: Which) -> Which {
+    match (view, &asked) {
+        (Some(v), Which::Current) if v.enrollment.completed_at.is_none() => {
+            Which::Id(v.enrollment.version_id)
+        }
+        _ => asked,
+    }
 }

@@ -14,7 +14,7 @@ use super::enroll;
 use super::grading::Response;
 use crate::catalog::quiz::QuestionKind;
 use crate::catalog::store::{self, Which};
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
@@ -91,15 +91,7 @@ async fn quiz_page(
             };
             let quiz = attempts::quiz_module_by_slug(conn, e.version_id, &module)?
                 .ok_or(AppError::NotFound)?;
-            let course_title: String = {
-                use crate::db::schema::course_versions;
-                use diesel::prelude::*;
-                course_versions::table
-                    .find(e.version_id)
-                    .select(course_versions::title)
-                    .first(conn)
-                    .map_err(DbError::from)?
-            };
+            let course_title = super::store::version_title(conn, e.version_id)?;
             let list = attempts::list(conn, e.id, quiz.id)?;
             let zone = crate::clock::zone_of_user(conn, user_id)?;
             let now = now();
@@ -330,6 +322,7 @@ async fn submit_page(
         _ => return Err(AppError::Csrf),
     }
     let user_id = me.id;
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     db.run(move |conn| {
         let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
         let kinds = attempts::paper_kinds(conn, &a)?;
@@ -338,7 +331,7 @@ async fn submit_page(
         } else {
             Answers::new()
         };
-        match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
+        match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
             Ok(_) => Ok(()),
             Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
         }
@@ -506,14 +499,15 @@ pub(crate) async fn submit_api(
         answers.insert(pos, r);
     }
     check_answers(&answers)?;
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let body = db
-        .run(
-            move |conn| match attempts::submit(conn, id, user_id, &answers, now(), &issuer)? {
+        .run(move |conn| {
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
                 // a retry answers exactly what the first submission did
                 Ok(g) => api_attempt(conn, &g.attempt, g.results),
                 Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
-            },
-        )
+            }
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -3,17 +3,14 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::completion;
+use super::completion::{self, OnCompleted};
 use super::enroll::{self, Enrollment, Refused};
 use super::idempotency;
 use super::progress;
-use crate::catalog::store::Which;
-use crate::certificates::Issuer;
-use crate::db::schema::{course_versions, courses, enrollments, modules};
+use super::store;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -189,32 +186,20 @@ fn mark_done(
     slug: &str,
     module_slug: &str,
     done_at: Option<NaiveDateTime>,
-    issuer: &Issuer,
+    on_completed: &OnCompleted,
 ) -> Result<Done, AppError> {
     let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
-    let module: Option<(i64, String, i32)> = modules::table
-        .filter(modules::version_id.eq(e.version_id))
-        .filter(modules::slug.eq(module_slug))
-        .select((modules::id, modules::kind, modules::position))
-        .first(conn)
-        .optional()?;
-    let (module_id, kind, position) = module.ok_or(AppError::NotFound)?;
-    if kind != "lesson" {
+    let module = store::module_step(conn, e.version_id, module_slug)?.ok_or(AppError::NotFound)?;
+    if module.kind != "lesson" {
         return Err(AppError::BadRequest(
             "a quiz is done by passing it, not by marking it".into(),
         ));
     }
     crate::db::transaction(conn, |conn| {
-        let newly_done = progress::mark_done(conn, e.id, module_id, done_at)?;
-        let completed = completion::complete_if_done(conn, &e, issuer)?;
+        let newly_done = progress::mark_done(conn, e.id, module.id, done_at)?;
+        let completed = completion::complete_if_done(conn, &e, on_completed)?;
         let p = progress::of(conn, e.id, e.version_id)?;
-        let next: Option<String> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .filter(modules::position.gt(position))
-            .order(modules::position)
-            .select(modules::slug)
-            .first(conn)
-            .optional()?;
+        let next = store::next_module_slug(conn, e.version_id, module.position)?;
         Ok(Done {
             newly_done,
             progress: p,
@@ -226,7 +211,7 @@ fn mark_done(
 
 async fn done_page(
     db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<Empty>,
@@ -234,8 +219,9 @@ async fn done_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let s2 = slug.clone();
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let done = db
-        .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &issuer))
+        .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &on_completed))
         .await?;
     let to = match (&done.completed, &done.next) {
         (Some(_), _) => format!("/courses/{slug}?notice=completed"),
@@ -280,7 +266,7 @@ pub(crate) struct DoneBody {
 pub(crate) async fn done_api(
     req: HttpRequest,
     db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    issuer: web::Data<crate::certificates::Issuer>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     body: Option<web::Json<DoneBody>>,
@@ -288,6 +274,7 @@ pub(crate) async fn done_api(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
+    let on_completed = crate::hooks::on_completed(issuer.into_inner());
     let key = match req.headers().get(idempotency::HEADER) {
         None => None,
         Some(v) => match v
@@ -308,7 +295,7 @@ pub(crate) async fn done_api(
     };
     let Some(key) = key else {
         let done = db
-            .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &issuer))
+            .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &on_completed))
             .await?;
         return Ok(HttpResponse::Ok().json(done));
     };
@@ -316,7 +303,14 @@ pub(crate) async fn done_api(
     let (body, replayed) = db
         .run(move |conn| {
             done_once(
-                conn, user_id, &slug, &module, done_at, &issuer, &key, &request,
+                conn,
+                user_id,
+                &slug,
+                &module,
+                done_at,
+                &on_completed,
+                &key,
+                &request,
             )
         })
         .await?;
@@ -335,7 +329,7 @@ fn done_once(
     slug: &str,
     module: &str,
     done_at: Option<NaiveDateTime>,
-    issuer: &Issuer,
+    on_completed: &OnCompleted,
     key: &str,
     request: &str,
 ) -> Result<(String, bool), AppError> {
@@ -353,7 +347,7 @@ fn done_once(
             Seen::New => {}
         }
         let outcome = crate::db::transaction(conn, |conn| {
-            let done = mark_done(conn, user_id, slug, module, done_at, issuer)?;
+            let done = mark_done(conn, user_id, slug, module, done_at, on_completed)?;
             let body = serde_json::to_string(&done)
                 .map_err(|e| AppError::Internal(format!("encode the answer: {e}")))?;
             idempotency::remember(conn, user_id, key, request, &body, Utc::now().naive_utc())
@@ -411,22 +405,11 @@ pub fn dashboard(
     now: NaiveDateTime,
 ) -> Result<Dashboard, DbError> {
     let zone = crate::clock::zone_of_user(conn, user_id)?;
-    let mut rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
-        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
-        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
-        .filter(enrollments::user_id.eq(user_id))
-        .order(enrollments::enrolled_at.desc())
-        .select((
-            enroll::COLUMNS,
-            courses::slug,
-            course_versions::title,
-            course_versions::jp,
-        ))
-        .load(conn)?;
+    let mut rows = store::dashboard_rows(conn, user_id)?;
     // A course taken again (recertification) shows once: its latest cycle.
-    rows.sort_by_key(|(e, ..)| std::cmp::Reverse((e.enrolled_at, e.cycle)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.enrollment.enrolled_at, r.enrollment.cycle)));
     let mut seen = std::collections::HashSet::new();
-    rows.retain(|(e, ..)| seen.insert(e.course_id));
+    rows.retain(|r| seen.insert(r.enrollment.course_id));
     let mut d = Dashboard {
         in_progress: Vec::new(),
         assigned: Vec::new(),
@@ -436,11 +419,20 @@ pub fn dashboard(
         year: zone.year_of(now),
         zone,
     };
-    let pairs: Vec<(i64, i64)> = rows.iter().map(|(e, ..)| (e.id, e.version_id)).collect();
+    let pairs: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| (r.enrollment.id, r.enrollment.version_id))
+        .collect();
     let mut all_progress = progress::of_many(conn, &pairs)?;
     let versions: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
     let all_mods = progress::modules_of(conn, &versions)?;
-    for (e, slug, title, jp) in rows {
+    for store::DashboardRow {
+        enrollment: e,
+        slug,
+        title,
+        jp,
+    } in rows
+    {
         let p = all_progress.remove(&e.id).unwrap_or_default();
         let mods: Vec<(i64, String)> = all_mods
             .iter()
@@ -475,12 +467,7 @@ pub fn dashboard(
     // The same tally as the competency profile: completions and approved outside activities,
     // against the agency's target (at least 20 JP).
     d.jp_this_year = crate::competency::jp::earned(conn, user_id, d.year)?;
-    let agency: Option<i64> = crate::db::schema::users::table
-        .find(user_id)
-        .select(crate::db::schema::users::agency_id)
-        .first::<Option<i64>>(conn)
-        .optional()?
-        .flatten();
+    let agency = crate::accounts::users::find(conn, user_id)?.and_then(|u| u.agency_id);
     d.jp_target = crate::competency::jp::target(conn, agency)?;
     Ok(d)
 }
@@ -540,50 +527,4 @@ pub(crate) async fn dashboard_api(
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(d))
-}
-
-/// What the course and module pages show a logged-in learner: their enrollment on this course
-/// (its version is the one they see) and their progress.
-#[derive(Debug, Clone, Serialize)]
-pub struct LearnerView {
-    pub enrollment: Enrollment,
-    pub progress: progress::Progress,
-}
-
-/// The learner's view of a course, remembering `module_id` as the last opened when given.
-pub fn learner_view(
-    conn: &mut DbConnection,
-    user_id: i64,
-    slug: &str,
-    opened_module: Option<&str>,
-) -> Result<Option<LearnerView>, DbError> {
-    let Some(e) = enroll::of_user(conn, user_id, slug)? else {
-        return Ok(None);
-    };
-    if let Some(m) = opened_module {
-        let id: Option<i64> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .filter(modules::slug.eq(m))
-            .select(modules::id)
-            .first(conn)
-            .optional()?;
-        if let Some(id) = id {
-            enroll::touch_if_moved(conn, &e, id)?;
-        }
-    }
-    let progress = progress::of(conn, e.id, e.version_id)?;
-    Ok(Some(LearnerView {
-        enrollment: e,
-        progress,
-    }))
-}
-
-/// The version a learner sees: their enrolled one until they complete it.
-pub fn which_for(view: &Option<LearnerView>, asked: Which) -> Which {
-    match (view, &asked) {
-        (Some(v), Which::Current) if v.enrollment.completed_at.is_none() => {
-            Which::Id(v.enrollment.version_id)
-        }
-        _ => asked,
-    }
 }

@@ -756,8 +756,15 @@ fn complete_for_real(
                 .map_err(|r| format!("{}: quiz refused: {r:?}", c.slug))?;
             let pool = keyed_pool(conn, q.module_id)?;
             let answers = right_submission(&a.paper, &pool);
-            let graded = attempts::submit(conn, a.id, user_id, &answers, now, issuer)?
-                .map_err(|r| format!("{}: submission refused: {r:?}", c.slug))?;
+            let graded = attempts::submit(
+                conn,
+                a.id,
+                user_id,
+                &answers,
+                now,
+                &crate::hooks::on_completed(std::sync::Arc::new(issuer.clone())),
+            )?
+            .map_err(|r| format!("{}: submission refused: {r:?}", c.slug))?;
             if graded.attempt.passed != Some(true) {
                 return Err(SeedError(format!(
                     "{}: the right answers did not pass the quiz (score {:?})",
