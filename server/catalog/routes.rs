@@ -145,9 +145,9 @@ async fn course_page(
                 })
                 .await?;
             (
-                latest.map(|c| crate::certificates::routes::course_box(&c, Lang::of(&req))),
+                latest.map(|c| crate::certificates::view::course_box(&c, Lang::of(&req))),
                 reaction.map(|answer| {
-                    crate::competency::evaluation_routes::course_box(answer.as_ref())
+                    crate::competency::view::course_box(answer.as_ref())
                 }),
             )
         }

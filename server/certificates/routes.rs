@@ -15,7 +15,6 @@ use super::renewal::{self, Renewal};
 use super::store::{self, RevokeRefused, Stored};
 /// Old path of the course page's certificate box, kept until catalog/routes.rs names
 /// [`super::view::course_box`].
-pub use super::view::course_box;
 use super::view::{day, now};
 use super::{badge, code, keys, pdf, qr, Issuer};
 use crate::accounts::ratelimit;

@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 use super::evaluation::{self, EvalError, Refused, Scope, Summary};
 /// Old path of the course page's evaluation box, kept until catalog/routes.rs names
 /// [`super::view::course_box`].
-pub use super::view::course_box;
 use super::view::scale;
 use crate::db::Db;
 use crate::error::AppError;
