@@ -12,6 +12,7 @@
 //! are signed with the server's keys, milestones come from the real milestone rule.
 
 mod folders;
+mod history;
 pub mod names;
 mod sql;
 
@@ -19,24 +20,22 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::{Duration, Months, NaiveDateTime, Utc};
+use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::catalog::folder::AnswerKey;
 use crate::catalog::quiz::{Numeric, QuestionKind};
-use crate::certificates::model::{Certificate, CompetencyLevel};
-use crate::certificates::{code, credential, Issuer};
+use crate::certificates::Issuer;
 use crate::db::schema::{
-    agencies, competencies, course_competencies, course_versions, courses, modules, question_keys,
-    questions, users,
+    agencies, course_competencies, course_versions, courses, modules, question_keys, questions,
+    users,
 };
 use crate::db::{DbConnection, DbError};
 use crate::learning::draw::{self, PoolQuestion};
 use crate::learning::grading::{self, Response};
-use crate::recognition::milestones::{self, Event, What};
+use crate::recognition::milestones;
 use sql::{Batch, V};
 
 /// What to generate.
@@ -172,12 +171,14 @@ pub fn run(
         "history: {} completions in bulk",
         o.completions - heavy
     ));
-    write_history(
+    history::write(
         conn,
         issuer,
-        &catalog,
-        &people[1..],
-        o.completions - heavy,
+        history::Plan {
+            catalog: &catalog,
+            people: &people[1..],
+            completions: o.completions - heavy,
+        },
         &mut rng,
         &mut s,
         progress,
@@ -774,412 +775,6 @@ fn complete_for_real(
         }
     }
     Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_history(
-    conn: &mut DbConnection,
-    issuer: &Issuer,
-    catalog: &[Course],
-    people: &[Someone],
-    completions_wanted: usize,
-    rng: &mut StdRng,
-    s: &mut Summary,
-    progress: &mut dyn FnMut(&str),
-) -> Result<(), SeedError> {
-    let now = Utc::now().naive_utc();
-    let names: HashMap<String, String> = competencies::table
-        .select((competencies::code, competencies::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    let mut seq = CertificateNumbers::load(conn)?;
-    let mut enroll_id = next_id(conn, "enrollments")?;
-    let mut completion_id = next_id(conn, "completions")?;
-
-    let mut eb = Batch::new(
-        "enrollments",
-        &[
-            "id",
-            "user_id",
-            "course_id",
-            "version_id",
-            "source",
-            "assigned_by",
-            "due_at",
-            "enrolled_at",
-            "last_module_id",
-            "last_seen_at",
-            "completed_at",
-            "cycle",
-        ],
-    );
-    let mut lb = Batch::new(
-        "lesson_progress",
-        &["enrollment_id", "module_id", "done_at", "recorded_at"],
-    );
-    let mut qb = Batch::new(
-        "quiz_attempts",
-        &[
-            "enrollment_id",
-            "module_id",
-            "number",
-            "paper",
-            "started_at",
-            "deadline_at",
-            "submitted_at",
-            "answers",
-            "results",
-            "score",
-            "passed",
-            "late",
-        ],
-    );
-    let mut cb = Batch::new(
-        "completions",
-        &[
-            "id",
-            "enrollment_id",
-            "user_id",
-            "course_id",
-            "version_id",
-            "completed_at",
-            "jp",
-            "competencies",
-            "score",
-        ],
-    );
-    let mut vb = Batch::new(
-        "competency_evidence",
-        &[
-            "user_id",
-            "code",
-            "level",
-            "source_kind",
-            "source_id",
-            "title",
-            "earned_at",
-        ],
-    );
-    let mut xb = Batch::new(
-        "certificates",
-        &[
-            "code",
-            "number",
-            "user_id",
-            "completion_id",
-            "course_id",
-            "agency_id",
-            "holder_name",
-            "holder_nip",
-            "agency",
-            "course_slug",
-            "course_title",
-            "course_version",
-            "jp",
-            "competencies",
-            "completed_at",
-            "issued_at",
-            "expires_at",
-            "issuer",
-            "signatory_name",
-            "signatory_title",
-            "kid",
-            "jwt",
-        ],
-    );
-    let mut mb = Batch::new(
-        "milestones",
-        &[
-            "user_id",
-            "key",
-            "kind",
-            "year",
-            "code",
-            "level",
-            "earned_at",
-            "recorded_at",
-        ],
-    );
-
-    let n = people.len().max(1);
-    let mut left = completions_wanted;
-    let mut order: Vec<usize> = (0..catalog.len()).collect();
-    let mut done_total = 0usize;
-    let mut next_report = 100_000;
-    for (k, person) in people.iter().enumerate() {
-        // spread what is left evenly over who is left, ±50 %
-        let remaining_people = n - k;
-        let fair = left.div_ceil(remaining_people);
-        let mut count = if fair == 0 {
-            0
-        } else {
-            rng.random_range(fair / 2..=fair + fair / 2)
-        };
-        count = count.min(left).min(catalog.len());
-        if remaining_people == 1 {
-            count = left.min(catalog.len());
-        }
-        left -= count;
-        order.shuffle(rng);
-        let mut dates: Vec<NaiveDateTime> = (0..count)
-            .map(|_| now - Duration::minutes(rng.random_range(60..730 * 24 * 60)))
-            .collect();
-        dates.sort();
-        let mut events = Vec::new();
-        for (j, &ci) in order.iter().take(count).enumerate() {
-            let c = &catalog[ci];
-            let done = dates[j];
-            let enrolled = done - Duration::hours(rng.random_range(2..24 * 20));
-            let last_module = c
-                .quizzes
-                .last()
-                .map(|q| q.module_id)
-                .or(c.lessons.last().copied());
-            enrollment_row(
-                &mut eb,
-                enroll_id,
-                person.id,
-                c,
-                enrolled,
-                last_module,
-                Some(done),
-            );
-            let span = (done - enrolled).num_minutes().max(1);
-            for (li, m) in c.lessons.iter().enumerate() {
-                let at = enrolled
-                    + Duration::minutes(span * (li as i64 + 1) / (c.lessons.len() as i64 + 2));
-                lb.row(&[V::I(enroll_id), V::I(*m), V::At(at), V::At(at)]);
-            }
-            let mut best = None;
-            for q in &c.quizzes {
-                qb.row(&[
-                    V::I(enroll_id),
-                    V::I(q.module_id),
-                    V::I(1),
-                    V::T(&q.paper),
-                    V::At(done - Duration::minutes(25)),
-                    V::Null,
-                    V::At(done),
-                    V::T(&q.answers),
-                    V::T(&q.results),
-                    V::I(q.score.into()),
-                    V::B(true),
-                    V::B(false),
-                ]);
-                best = best.max(Some(q.score));
-            }
-            let comps_json = serde_json::to_string(&c.competencies).unwrap_or_else(|_| "[]".into());
-            cb.row(&[
-                V::I(completion_id),
-                V::I(enroll_id),
-                V::I(person.id),
-                V::I(c.id),
-                V::I(c.version_id),
-                V::At(done),
-                V::I(c.jp.into()),
-                V::S(comps_json),
-                best.map(|b| V::I(b.into())).unwrap_or(V::Null),
-            ]);
-            events.push(Event {
-                at: done,
-                what: What::Course {
-                    course_id: c.id,
-                    jp: c.jp.into(),
-                },
-            });
-            for (code, level) in &c.competencies {
-                vb.row(&[
-                    V::I(person.id),
-                    V::T(code),
-                    V::I((*level).into()),
-                    V::T("course"),
-                    V::I(completion_id),
-                    V::T(&c.title),
-                    V::At(done),
-                ]);
-                events.push(Event {
-                    at: done,
-                    what: What::Level {
-                        code: code.clone(),
-                        level: *level,
-                        source: crate::recognition::levels::Source::Evidence,
-                    },
-                });
-            }
-            if c.certificate {
-                let year = crate::clock::platform_default().year_of(done);
-                let cert = Certificate {
-                    id: 0,
-                    code: code::generate(),
-                    number: code::number(&issuer.config.prefix, year, seq.next(year)),
-                    user_id: person.id,
-                    completion_id,
-                    course_id: c.id,
-                    holder_name: person.name.clone(),
-                    holder_nip: Some(person.nip.clone()),
-                    agency: Some(person.agency.clone()),
-                    course_slug: c.slug.clone(),
-                    course_title: c.title.clone(),
-                    course_version: c.hash.chars().take(12).collect(),
-                    jp: c.jp,
-                    competencies: c
-                        .competencies
-                        .iter()
-                        .map(|(code, level)| CompetencyLevel {
-                            code: code.clone(),
-                            name: names.get(code).cloned().unwrap_or_else(|| code.clone()),
-                            level: *level,
-                        })
-                        .collect(),
-                    completed_at: done,
-                    issued_at: done,
-                    expires_at: c
-                        .valid_months
-                        .filter(|m| *m > 0)
-                        .and_then(|m| done.checked_add_months(Months::new(m as u32))),
-                    issuer: issuer.config.issuer.clone(),
-                    signatory_name: issuer.config.signatory_name.clone(),
-                    signatory_title: issuer.config.signatory_title.clone(),
-                    kid: issuer.signer.kid().to_string(),
-                    jwt: String::new(),
-                    revoked_at: None,
-                    revoked_by: None,
-                    revoked_reason: None,
-                    reminded_at: None,
-                    partner: None,
-                    zone: crate::clock::platform_default(),
-                };
-                let jwt = credential::sign(&cert, &issuer.base_url, &issuer.signer)?;
-                xb.row(&[
-                    V::T(&cert.code),
-                    V::T(&cert.number),
-                    V::I(cert.user_id),
-                    V::I(completion_id),
-                    V::I(c.id),
-                    V::I(person.agency_id),
-                    V::T(&cert.holder_name),
-                    V::T(&person.nip),
-                    V::T(&person.agency),
-                    V::T(&cert.course_slug),
-                    V::T(&cert.course_title),
-                    V::T(&cert.course_version),
-                    V::I(cert.jp.into()),
-                    V::S(serde_json::to_string(&cert.competencies).unwrap_or_else(|_| "[]".into())),
-                    V::At(done),
-                    V::At(done),
-                    cert.expires_at.map(V::At).unwrap_or(V::Null),
-                    V::T(&cert.issuer),
-                    cert.signatory_name.as_deref().map(V::T).unwrap_or(V::Null),
-                    cert.signatory_title.as_deref().map(V::T).unwrap_or(V::Null),
-                    V::T(&cert.kid),
-                    V::S(jwt),
-                ]);
-                s.certificates += 1;
-            }
-            enroll_id += 1;
-            completion_id += 1;
-            s.enrollments += 1;
-            s.lessons_done += c.lessons.len();
-            s.attempts += c.quizzes.len();
-            s.completions += 1;
-            s.evidence += c.competencies.len();
-            done_total += 1;
-        }
-        // Generated people have only course evidence, which counts the same on either gap basis.
-        for m in milestones::earned(
-            &events,
-            crate::competency::profile::Basis::Assessed,
-            crate::clock::platform_default(),
-        ) {
-            mb.row(&[
-                V::I(person.id),
-                V::T(&m.key),
-                V::T(&m.kind),
-                m.year.map(|y| V::I(y.into())).unwrap_or(V::Null),
-                m.code.as_deref().map(V::T).unwrap_or(V::Null),
-                m.level.map(|l| V::I(l.into())).unwrap_or(V::Null),
-                V::At(m.earned_at),
-                V::At(m.earned_at),
-            ]);
-        }
-        // one course in progress for a third of the people: enrolled, first lesson read
-        if k % 3 == 0 && count < catalog.len() {
-            let c = &catalog[order[count]];
-            let enrolled = now - Duration::hours(rng.random_range(1..24 * 60));
-            enrollment_row(
-                &mut eb,
-                enroll_id,
-                person.id,
-                c,
-                enrolled,
-                c.lessons.first().copied(),
-                None,
-            );
-            if let Some(m) = c.lessons.first() {
-                lb.row(&[V::I(enroll_id), V::I(*m), V::At(enrolled), V::At(enrolled)]);
-                s.lessons_done += 1;
-            }
-            enroll_id += 1;
-            s.enrollments += 1;
-        }
-        if eb.pending_rows() >= 1_000 || xb.pending_rows() >= 500 {
-            flush_all(
-                conn,
-                [
-                    &mut eb, &mut lb, &mut qb, &mut cb, &mut vb, &mut xb, &mut mb,
-                ],
-            )?;
-        }
-        if done_total >= next_report {
-            progress(&format!("  {done_total} completions written"));
-            next_report += 100_000;
-        }
-    }
-    flush_all(
-        conn,
-        [
-            &mut eb, &mut lb, &mut qb, &mut cb, &mut vb, &mut xb, &mut mb,
-        ],
-    )?;
-    seq.save(conn)?;
-    Ok(())
-}
-
-/// A self-enrollment row: last seen at completion (or at enrolment, while in progress).
-fn enrollment_row(
-    eb: &mut Batch,
-    id: i64,
-    user_id: i64,
-    c: &Course,
-    enrolled: NaiveDateTime,
-    last_module: Option<i64>,
-    completed: Option<NaiveDateTime>,
-) {
-    eb.row(&[
-        V::I(id),
-        V::I(user_id),
-        V::I(c.id),
-        V::I(c.version_id),
-        V::T("self"),
-        V::Null,
-        V::Null,
-        V::At(enrolled),
-        last_module.map(V::I).unwrap_or(V::Null),
-        V::At(completed.unwrap_or(enrolled)),
-        completed.map(V::At).unwrap_or(V::Null),
-        V::I(1),
-    ]);
-}
-
-/// Write the pending rows of every table, parents first, in one transaction.
-fn flush_all(conn: &mut DbConnection, batches: [&mut Batch; 7]) -> Result<(), SeedError> {
-    crate::db::transaction(conn, |conn| {
-        for b in batches {
-            b.flush(conn)?;
-        }
-        Ok::<_, SeedError>(())
-    })
 }
 
 /// Certificate numbers run per year: continue where the database is, save at the end.
