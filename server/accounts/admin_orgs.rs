@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,7 +17,8 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
-use crate::web::{html, redirect};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -132,15 +133,11 @@ fn map_org(e: OrgError) -> Result<Refusal, AppError> {
 
 // ---------- dashboard ----------
 
-async fn dashboard(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
+async fn dashboard(ctx: Ctx, me: AdminOf) -> Result<HttpResponse, AppError> {
     let own = me.agency();
     let platform = me.is_platform();
-    let (agency, agencies) = db
+    let (agency, agencies) = ctx
+        .db
         .run(move |conn| {
             let agency = match own {
                 Some(id) => orgs::agency(conn, id)?,
@@ -154,9 +151,7 @@ async fn dashboard(
             Ok::<_, AppError>((agency, agencies))
         })
         .await?;
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_index",
         json!({
@@ -178,16 +173,12 @@ struct AgencyForm {
 }
 
 async fn agencies_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _admin: PlatformAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     agencies_view(
-        &req,
-        &views,
-        &db,
+        &ctx,
         AgencyForm {
             kind: "kabupaten".into(),
             ..Default::default()
@@ -200,33 +191,29 @@ async fn agencies_page(
 }
 
 async fn agencies_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     form: AgencyForm,
     error: Option<String>,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let list = db
+    let lang = ctx.lang;
+    let list = ctx
+        .db
         .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
         .await?;
     let list: Vec<Value> = list
         .iter()
         .map(|a| {
             json!({"id": a.id, "code": a.code, "name": a.name,
-                   "kind_label": label(views, lang, "admin.agency_kind", &a.kind)})
+                   "kind_label": label(&ctx.views, lang, "admin.agency_kind", &a.kind)})
         })
         .collect();
-    html(
-        views,
-        req,
-        status,
+    ctx.html(status,
         "pages/admin_agencies",
         json!({
             "agencies": list,
-            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "agency_kinds": kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
             "form": {"code": form.code, "name": form.name, "kind": form.kind},
             "error": error,
             "notice_key": notice,
@@ -235,15 +222,14 @@ async fn agencies_view(
 }
 
 async fn create_agency(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _admin: PlatformAdmin,
     form: CsrfForm<AgencyForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::create_agency(conn, &g.code, &g.name, &g.kind)))
         .await?;
     match result {
@@ -252,25 +238,14 @@ async fn create_agency(
         ))),
         Err(e) => {
             let r = map_org(e)?;
-            let msg = refusal_text(&views, Lang::of(&req), &r);
-            agencies_view(
-                &req,
-                &views,
-                &db,
-                f,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let msg = refusal_text(&ctx.views, ctx.lang, &r);
+            agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
 
 async fn update_agency(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     admin: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<AgencyForm>,
@@ -279,7 +254,8 @@ async fn update_agency(
     let me = AgencyAdmin::prove(&admin.0, id)?;
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>(orgs::update_agency(conn, id, &g.code, &g.name, &g.kind))
         })
@@ -288,13 +264,13 @@ async fn update_agency(
         Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
         Err(e) => {
             let r = map_org(e)?;
-            let agency = me.agency(&db).await?;
-            let msg = refusal_text(&views, Lang::of(&req), &r);
+            let agency = me.agency(&ctx.db).await?;
+            let msg = refusal_text(&ctx.views, ctx.lang, &r);
             let forms = Forms {
                 agency: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
@@ -309,24 +285,12 @@ struct Forms {
 }
 
 async fn agency_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    agency_view(
-        &req,
-        &views,
-        &db,
-        &me,
-        agency,
-        Forms::default(),
-        None,
-        done_key(&q.done),
-    )
-    .await
+    let agency = me.agency(&ctx.db).await?;
+    agency_view(&ctx, &me, agency, Forms::default(), None, done_key(&q.done)).await
 }
 
 struct AgencyContents {
@@ -348,19 +312,16 @@ async fn contents(db: &Db, agency_id: i64) -> Result<AgencyContents, AppError> {
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn agency_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &AgencyAdmin,
     agency: Agency,
     forms: Forms,
     error: Option<String>,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let c = contents(db, agency.id).await?;
+    let lang = ctx.lang;
+    let c = contents(&ctx.db, agency.id).await?;
     let tree = orgs::unit_tree(&c.units);
     let by_id: HashMap<i64, &Unit> = c.units.iter().map(|u| (u.id, u)).collect();
     let units: Vec<Value> = tree
@@ -382,7 +343,7 @@ async fn agency_view(
         .map(|p| {
             json!({
                 "id": p.id, "name": p.name,
-                "kind_label": label(views, lang, "admin.kind", &p.kind),
+                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
                 "users": c.position_users.get(&p.id).copied().unwrap_or(0),
             })
         })
@@ -408,20 +369,17 @@ async fn agency_view(
     } else {
         StatusCode::OK
     };
-    html(
-        views,
-        req,
-        status,
+    ctx.html(status,
         "pages/admin_agency",
         json!({
             "agency": agency,
-            "agency_kind_label": label(views, lang, "admin.agency_kind", &agency.kind),
+            "agency_kind_label": label(&ctx.views, lang, "admin.agency_kind", &agency.kind),
             "is_platform_admin": me.is_platform(),
             "units": units,
             "parent_choices": tree,
             "positions": positions,
-            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
-            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "agency_kinds": kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
             "agency_form": {"code": agency_form.code, "name": agency_form.name, "kind": agency_form.kind},
             "unit_form": {"name": unit_form.name, "parent_id": parse_parent(&unit_form.parent_id)},
             "position_form": {"name": position_form.name, "kind": position_form.kind},
@@ -442,17 +400,16 @@ struct UnitForm {
 }
 
 async fn create_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::create_unit(conn, id, &name, parent)))
         .await?;
     match result {
@@ -460,38 +417,34 @@ async fn create_unit(
             "/admin/agencies/{id}?done=unit_added#units"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
             let forms = Forms {
                 unit: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
 
 async fn unit_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    unit_view(&req, &views, &db, agency, unit_id, None, None).await
+    let agency = me.agency(&ctx.db).await?;
+    unit_view(&ctx, agency, unit_id, None, None).await
 }
 
 async fn unit_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     unit_id: i64,
     form: Option<UnitForm>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = contents(db, agency.id).await?;
+    let c = contents(&ctx.db, agency.id).await?;
     let unit = c
         .units
         .iter()
@@ -520,9 +473,7 @@ async fn unit_view(
     } else {
         StatusCode::OK
     };
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_unit",
         json!({
@@ -539,18 +490,17 @@ async fn unit_view(
 }
 
 async fn update_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>(orgs::update_unit(conn, agency_id, unit_id, &name, parent))
         })
@@ -560,8 +510,8 @@ async fn update_unit(
             "/admin/agencies/{agency_id}?done=unit_saved#units"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            unit_view(&req, &views, &db, agency, unit_id, Some(f), Some(msg)).await
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+            unit_view(&ctx, agency, unit_id, Some(f), Some(msg)).await
         }
     }
 }
@@ -570,16 +520,15 @@ async fn update_unit(
 struct Empty {}
 
 async fn delete_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let result = db
+    let agency = me.agency(&ctx.db).await?;
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::delete_unit(conn, agency_id, unit_id)))
         .await?;
     match result {
@@ -587,8 +536,8 @@ async fn delete_unit(
             "/admin/agencies/{agency_id}?done=unit_deleted#units"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            unit_view(&req, &views, &db, agency, unit_id, None, Some(msg)).await
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+            unit_view(&ctx, agency, unit_id, None, Some(msg)).await
         }
     }
 }
@@ -603,17 +552,16 @@ struct PositionForm {
 }
 
 async fn create_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::create_position(conn, id, &g.name, &g.kind)))
         .await?;
     match result {
@@ -621,40 +569,37 @@ async fn create_position(
             "/admin/agencies/{id}?done=position_added#positions"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
             let forms = Forms {
                 position: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
 
 async fn position_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    position_view(&req, &views, &db, agency, position_id, None, None).await
+    let agency = me.agency(&ctx.db).await?;
+    position_view(&ctx, agency, position_id, None, None).await
 }
 
 async fn position_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     position_id: i64,
     form: Option<PositionForm>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let agency_id = agency.id;
-    let (position, users) = db
+    let (position, users) = ctx
+        .db
         .run(move |conn| {
             let p = orgs::position(conn, agency_id, position_id)?;
             let users = orgs::users_per_position(conn, agency_id)?
@@ -674,15 +619,13 @@ async fn position_view(
     } else {
         StatusCode::OK
     };
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_position",
         json!({
             "agency": agency,
             "position": position,
-            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
             "users": users,
             "in_use": users > 0,
             "form": {"name": form.name, "kind": form.kind},
@@ -692,18 +635,17 @@ async fn position_view(
 }
 
 async fn update_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>(orgs::update_position(
                 conn,
@@ -719,23 +661,22 @@ async fn update_position(
             "/admin/agencies/{agency_id}?done=position_saved#positions"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            position_view(&req, &views, &db, agency, position_id, Some(f), Some(msg)).await
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+            position_view(&ctx, agency, position_id, Some(f), Some(msg)).await
         }
     }
 }
 
 async fn delete_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let result = db
+    let agency = me.agency(&ctx.db).await?;
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::delete_position(conn, agency_id, position_id)))
         .await?;
     match result {
@@ -743,8 +684,8 @@ async fn delete_position(
             "/admin/agencies/{agency_id}?done=position_deleted#positions"
         ))),
         Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            position_view(&req, &views, &db, agency, position_id, None, Some(msg)).await
+            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+            position_view(&ctx, agency, position_id, None, Some(msg)).await
         }
     }
 }
@@ -758,26 +699,13 @@ struct ImportForm {
     positions: String,
 }
 
-async fn import_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AgencyAdmin,
-) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    import_view(
-        &req,
-        &views,
-        agency,
-        ImportForm::default(),
-        Vec::new(),
-        None,
-    )
+async fn import_page(ctx: Ctx, me: AgencyAdmin) -> Result<HttpResponse, AppError> {
+    let agency = me.agency(&ctx.db).await?;
+    import_view(&ctx, agency, ImportForm::default(), Vec::new(), None)
 }
 
 fn import_view(
-    req: &HttpRequest,
-    views: &Views,
+    ctx: &Ctx,
     agency: Agency,
     form: ImportForm,
     problems: Vec<String>,
@@ -785,16 +713,14 @@ fn import_view(
 ) -> Result<HttpResponse, AppError> {
     let kinds: Vec<Value> = orgs::POSITION_KINDS
         .iter()
-        .map(|k| json!({"code": k, "label": label(views, Lang::of(req), "admin.kind", k)}))
+        .map(|k| json!({"code": k, "label": label(&ctx.views, ctx.lang, "admin.kind", k)}))
         .collect();
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_import",
         json!({
@@ -808,28 +734,26 @@ fn import_view(
 }
 
 async fn import(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let lang = Lang::of(&req);
+    let agency = me.agency(&ctx.db).await?;
+    let lang = ctx.lang;
     let f = form.0;
     if f.units.trim().is_empty() && f.positions.trim().is_empty() {
-        let msg = text(&views, lang, "admin.import.empty", &[]);
-        return import_view(&req, &views, agency, f, vec![msg], None);
+        let msg = text(&ctx.views, lang, "admin.import.empty", &[]);
+        return import_view(&ctx, agency, f, vec![msg], None);
     }
     let id = agency.id;
     let (units_csv, positions_csv) = (f.units.clone(), f.positions.clone());
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(orgs::import(conn, id, &units_csv, &positions_csv)?))
         .await?;
     match result {
         Ok(summary) => import_view(
-            &req,
-            &views,
+            &ctx,
             agency,
             ImportForm::default(),
             Vec::new(),
@@ -840,24 +764,24 @@ async fn import(
                 .iter()
                 .map(|p| {
                     let (key, args) = p.message();
-                    let message = text(&views, lang, key, &args);
+                    let message = text(&ctx.views, lang, key, &args);
                     let section = match p.section {
                         orgs::ImportSection::Units => "admin.import.units_title",
                         orgs::ImportSection::Positions => "admin.import.positions_title",
                     };
                     text(
-                        &views,
+                        &ctx.views,
                         lang,
                         "admin.import.problem",
                         &[
-                            ("section", text(&views, lang, section, &[])),
+                            ("section", text(&ctx.views, lang, section, &[])),
                             ("line", p.line.to_string()),
                             ("message", message),
                         ],
                     )
                 })
                 .collect();
-            import_view(&req, &views, agency, f, lines, None)
+            import_view(&ctx, agency, f, lines, None)
         }
     }
 }
