@@ -124,10 +124,9 @@ struct DoneQuery {
 }
 
 fn map_org(e: OrgError) -> Result<Refusal, AppError> {
-    match e {
-        OrgError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
-        OrgError::Refused(r) => Ok(r),
-        OrgError::Db(e) => Err(AppError::Db(e)),
+    match e.refusal()? {
+        Refusal::NotFound => Err(AppError::NotFound),
+        r => Ok(r),
     }
 }
 
@@ -749,8 +748,8 @@ async fn import(
     let (units_csv, positions_csv) = (f.units.clone(), f.positions.clone());
     let result = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(orgs::import(conn, id, &units_csv, &positions_csv)?))
-        .await?;
+        .run(move |conn| orgs::import(conn, id, &units_csv, &positions_csv))
+        .await;
     match result {
         Ok(summary) => import_view(
             &ctx,
@@ -759,8 +758,9 @@ async fn import(
             Vec::new(),
             Some(summary),
         ),
-        Err(problems) => {
-            let lines: Vec<String> = problems
+        Err(e) => {
+            let lines: Vec<String> = e
+                .refusal()?
                 .iter()
                 .map(|p| {
                     let (key, args) = p.message();

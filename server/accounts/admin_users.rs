@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::onboarding::{self, Column, ImportContext, ImportError};
 use super::orgs::{self, Agency};
-use super::placement;
+use super::placement::{self, PlacementError};
 use super::rights::{self, Placement, RoleRefusal, Roles};
 use super::users::{self, User};
 use crate::db::{Db, DbConnection, DbError};
@@ -423,10 +423,14 @@ async fn set_placement(
                 {
                     Some(s) => Some(s.id),
                     None => {
-                        return Ok::<_, AppError>(Err(placement::Refusal::SupervisorUnknown));
+                        return Err(PlacementError::Refused(
+                            placement::Refusal::SupervisorUnknown,
+                        ));
                     }
                 },
-                (false, None) => return Ok(Err(placement::Refusal::AgencyUnknown)),
+                (false, None) => {
+                    return Err(PlacementError::Refused(placement::Refusal::AgencyUnknown))
+                }
             };
             let to = Placement {
                 agency_id,
@@ -434,16 +438,14 @@ async fn set_placement(
                 position_id,
                 supervisor_id,
             };
-            match placement::place(conn, &actor, person_id, &to) {
-                Ok(_) => Ok(Ok(())),
-                Err(placement::PlacementError::Refused(r)) => Ok(Err(r)),
-                Err(placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
-            }
+            placement::place(conn, &actor, person_id, &to).map(|_| ())
         })
-        .await?;
+        .await;
     match outcome {
         Ok(()) => Ok(redirect(&format!("/admin/users/{person_id}?notice=placed"))),
-        Err(r) => Err(AppError::BadRequest(ctx.views.text(ctx.lang, r.key()))),
+        Err(e) => Err(AppError::BadRequest(
+            ctx.views.text(ctx.lang, e.refusal()?.key()),
+        )),
     }
 }
 

@@ -40,10 +40,9 @@ fn kinds(views: &Views, lang: Lang) -> Vec<Value> {
 }
 
 fn refused(e: PartnerError) -> Result<Refusal, AppError> {
-    match e {
-        PartnerError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
-        PartnerError::Refused(r) => Ok(r),
-        PartnerError::Db(e) => Err(AppError::Db(e)),
+    match e.refusal()? {
+        Refusal::NotFound => Err(AppError::NotFound),
+        r => Ok(r),
     }
 }
 

@@ -225,15 +225,11 @@ pub(crate) async fn api_place(
             // someone outside what the caller administers is "not found"
             match super::users::find(conn, id)? {
                 Some(p) if scope.covers(p.agency_id) || scope.agency().is_none() => {}
-                _ => return Ok::<_, AppError>(Err(Refusal::NotFound)),
+                _ => return Err(PlacementError::Refused(Refusal::NotFound)),
             }
-            match placement::place(conn, &actor, id, &to) {
-                Ok(u) => Ok(Ok(u)),
-                Err(PlacementError::Refused(r)) => Ok(Err(r)),
-                Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
-            }
+            placement::place(conn, &actor, id, &to)
         })
-        .await?;
+        .await;
     match outcome {
         Ok(u) => Ok(HttpResponse::Ok().json(PlacementView {
             id: u.id,
@@ -242,7 +238,7 @@ pub(crate) async fn api_place(
             position_id: u.position_id,
             supervisor_id: u.supervisor_id,
         })),
-        Err(r) => Err(refusal_status(&r)),
+        Err(e) => Err(refusal_status(&e.refusal()?)),
     }
 }
 

@@ -13,10 +13,10 @@ use super::orgs;
 use super::password::{self, Weak};
 use super::ratelimit::{self, Limit};
 use super::sessions;
-use super::tokens::{self, Purpose, Refused};
+use super::tokens::{self, Purpose, Refused, TokenError};
 use super::users::{self, CreateError, NewUser};
 use crate::config::Config;
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::mail::{self, MailTemplates};
 use crate::web::auth::{removal_cookie, session_cookie, session_of, CurrentUser, MaybeUser};
@@ -332,14 +332,12 @@ async fn verify(
         .db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
-                let r = tokens::consume(conn, &token, Purpose::Verify)?;
-                if let Ok(user_id) = r {
-                    users::mark_verified(conn, user_id)?;
-                }
-                Ok::<_, DbError>(r)
+                let user_id = tokens::consume(conn, &token, Purpose::Verify)?;
+                users::mark_verified(conn, user_id)?;
+                Ok::<_, TokenError>(user_id)
             })
         })
-        .await?;
+        .await;
     match result {
         Ok(_) => notice(
             &ctx,
@@ -347,7 +345,7 @@ async fn verify(
             "accounts.verify.done_body",
             Some(("/login", "accounts.login.title")),
         ),
-        Err(r) => token_refused(&ctx, r, "/login", "accounts.verify.again"),
+        Err(e) => token_refused(&ctx, e.refusal()?, "/login", "accounts.verify.again"),
     }
 }
 
@@ -693,11 +691,11 @@ async fn token_page(
 ) -> Result<HttpResponse, AppError> {
     match ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &token, purpose)?))
-        .await?
+        .run(move |conn| tokens::peek(conn, &token, purpose))
+        .await
     {
         Ok(_) => ctx.html(actix_web::http::StatusCode::OK, page, data),
-        Err(r) => token_refused(ctx, r, again_href, again_key),
+        Err(e) => token_refused(ctx, e.refusal()?, again_href, again_key),
     }
 }
 
@@ -715,16 +713,14 @@ async fn invite_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let found = ctx
         .db
         .run(move |conn| {
-            Ok::<_, AppError>(match tokens::peek(conn, &t2, Purpose::Invite)? {
-                Ok(id) => Ok(users::find(conn, id)?),
-                Err(r) => Err(r),
-            })
+            let id = tokens::peek(conn, &t2, Purpose::Invite)?;
+            Ok::<_, TokenError>(users::find(conn, id)?)
         })
-        .await?;
+        .await;
     match found {
         Ok(Some(user)) => ctx.html(actix_web::http::StatusCode::OK, "pages/reset", json!({"action": format!("/invite/{token}"), "errors": {}, "invite": true, "form": {"name": user.name, "email": user.email}})),
         Ok(None) => Err(AppError::NotFound),
-        Err(r) => token_refused(&ctx, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => token_refused(&ctx, e.refusal()?, "/password/reset", "accounts.reset.again"),
     }
 }
 
@@ -764,16 +760,16 @@ async fn set_password_with_token(
     let user = ctx
         .db
         .run(move |conn| {
-            Ok::<_, AppError>(match tokens::peek(conn, &t2, purpose)? {
-                Ok(id) => Ok(users::find(conn, id)?),
-                Err(r) => Err(r),
-            })
+            let id = tokens::peek(conn, &t2, purpose)?;
+            Ok::<_, TokenError>(users::find(conn, id)?)
         })
-        .await?;
+        .await;
     let user = match user {
         Ok(Some(u)) => u,
         Ok(None) => return Err(AppError::NotFound),
-        Err(r) => return token_refused(ctx, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => {
+            return token_refused(ctx, e.refusal()?, "/password/reset", "accounts.reset.again")
+        }
     };
     let mut errors = FieldErrors::new();
     check_password(
@@ -798,16 +794,14 @@ async fn set_password_with_token(
         .db
         .run(move |conn| {
             let hash = password::hash(&pw).map_err(AppError::Internal)?;
-            crate::db::transaction(conn, |conn| {
-                let r = tokens::consume(conn, &token, purpose)?;
-                if let Ok(id) = r {
-                    // every session of the account ends (the version moves on; the rows too)
-                    users::set_password(conn, id, &hash)?;
-                    sessions::end_others(conn, id, None)?;
-                    users::mark_verified(conn, id)?;
-                }
-                Ok::<_, AppError>(r)
-            })
+            Ok::<_, AppError>(crate::db::transaction(conn, |conn| {
+                let id = tokens::consume(conn, &token, purpose)?;
+                // every session of the account ends (the version moves on; the rows too)
+                users::set_password(conn, id, &hash)?;
+                sessions::end_others(conn, id, None)?;
+                users::mark_verified(conn, id)?;
+                Ok::<_, TokenError>(id)
+            }))
         })
         .await?;
     match result {
@@ -817,7 +811,7 @@ async fn set_password_with_token(
             Ok(resp)
         }
         Ok(_) => Ok(redirect("/login?notice=password_changed")),
-        Err(r) => token_refused(ctx, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => token_refused(ctx, e.refusal()?, "/password/reset", "accounts.reset.again"),
     }
 }
 
@@ -1106,12 +1100,12 @@ async fn request_placement(
     let user = me.0.clone();
     let outcome = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(super::placement::request(conn, &user, &asked)))
-        .await?;
+        .run(move |conn| super::placement::request(conn, &user, &asked))
+        .await;
     match outcome {
         Ok(_) => Ok(redirect("/me/account?notice=placement")),
-        Err(super::placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
-        Err(super::placement::PlacementError::Refused(r)) => {
+        Err(e) => {
+            let r = e.refusal()?;
             let mut errors = FieldErrors::new();
             let field = match r {
                 super::placement::Refusal::UnitUnknown => "unit_id",
