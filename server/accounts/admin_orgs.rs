@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
@@ -123,10 +123,28 @@ struct DoneQuery {
     done: String,
 }
 
-fn map_org(e: OrgError) -> Result<Refusal, AppError> {
-    match e.refusal()? {
-        Refusal::NotFound => Err(AppError::NotFound),
-        r => Ok(r),
+/// Run a change to the organisation. `Ok(Err(message))`: refused, with the text to show next
+/// to the form; a refusal because the thing is gone is a 404.
+async fn change<T, F>(ctx: &Ctx, change: F) -> Result<Result<T, String>, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, OrgError> + Send + 'static,
+    T: Send + 'static,
+{
+    match ctx.db.run(change).await {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.refusal()? {
+            Refusal::NotFound => Err(AppError::NotFound),
+            r => Ok(Err(refusal_text(&ctx.views, ctx.lang, &r))),
+        },
+    }
+}
+
+/// A form page is `422` when it shows a refusal, else `200`.
+fn form_status(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     }
 }
 
@@ -208,7 +226,8 @@ async fn agencies_view(
                    "kind_label": label(&ctx.views, lang, "admin.agency_kind", &a.kind)})
         })
         .collect();
-    ctx.html(status,
+    ctx.html(
+        status,
         "pages/admin_agencies",
         json!({
             "agencies": list,
@@ -227,19 +246,15 @@ async fn create_agency(
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let g = f.clone();
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_agency(conn, &g.code, &g.name, &g.kind)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::create_agency(conn, &g.code, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(id) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=agency_created"
         ))),
-        Err(e) => {
-            let r = map_org(e)?;
-            let msg = refusal_text(&ctx.views, ctx.lang, &r);
-            agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(msg) => agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
@@ -253,18 +268,14 @@ async fn update_agency(
     let me = AgencyAdmin::prove(&admin.0, id)?;
     let f = form.0;
     let g = f.clone();
-    let result = ctx
-        .db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_agency(conn, id, &g.code, &g.name, &g.kind))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_agency(conn, id, &g.code, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
-        Err(e) => {
-            let r = map_org(e)?;
+        Err(msg) => {
             let agency = me.agency(&ctx.db).await?;
-            let msg = refusal_text(&ctx.views, ctx.lang, &r);
             let forms = Forms {
                 agency: Some(f),
                 ..Default::default()
@@ -363,12 +374,9 @@ async fn agency_view(
     };
     let unit_form = forms.unit.unwrap_or_default();
     let position_form = forms.position.unwrap_or_default();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    ctx.html(status,
+    let status = form_status(&error);
+    ctx.html(
+        status,
         "pages/admin_agency",
         json!({
             "agency": agency,
@@ -407,16 +415,11 @@ async fn create_unit(
     let id = agency.id;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_unit(conn, id, &name, parent)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| orgs::create_unit(conn, id, &name, parent)).await? {
         Ok(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=unit_added#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+        Err(msg) => {
             let forms = Forms {
                 unit: Some(f),
                 ..Default::default()
@@ -467,11 +470,7 @@ async fn unit_view(
         Some(f) => (f.name, parse_parent(&f.parent_id)),
         None => (unit.name.clone(), unit.parent_id),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     ctx.html(
         status,
         "pages/admin_unit",
@@ -498,20 +497,15 @@ async fn update_unit(
     let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = ctx
-        .db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_unit(conn, agency_id, unit_id, &name, parent))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_unit(conn, agency_id, unit_id, &name, parent)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_saved#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
-            unit_view(&ctx, agency, unit_id, Some(f), Some(msg)).await
-        }
+        Err(msg) => unit_view(&ctx, agency, unit_id, Some(f), Some(msg)).await,
     }
 }
 
@@ -526,18 +520,15 @@ async fn delete_unit(
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
     let agency = me.agency(&ctx.db).await?;
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(orgs::delete_unit(conn, agency_id, unit_id)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::delete_unit(conn, agency_id, unit_id)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_deleted#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
-            unit_view(&ctx, agency, unit_id, None, Some(msg)).await
-        }
+        Err(msg) => unit_view(&ctx, agency, unit_id, None, Some(msg)).await,
     }
 }
 
@@ -559,16 +550,15 @@ async fn create_position(
     let id = agency.id;
     let f = form.0;
     let g = f.clone();
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_position(conn, id, &g.name, &g.kind)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::create_position(conn, id, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=position_added#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
+        Err(msg) => {
             let forms = Forms {
                 position: Some(f),
                 ..Default::default()
@@ -613,11 +603,7 @@ async fn position_view(
         name: position.name.clone(),
         kind: position.kind.clone(),
     });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     ctx.html(
         status,
         "pages/admin_position",
@@ -643,26 +629,15 @@ async fn update_position(
     let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let g = f.clone();
-    let result = ctx
-        .db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_position(
-                conn,
-                agency_id,
-                position_id,
-                &g.name,
-                &g.kind,
-            ))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_position(conn, agency_id, position_id, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_saved#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
-            position_view(&ctx, agency, position_id, Some(f), Some(msg)).await
-        }
+        Err(msg) => position_view(&ctx, agency, position_id, Some(f), Some(msg)).await,
     }
 }
 
@@ -674,18 +649,15 @@ async fn delete_position(
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
     let agency = me.agency(&ctx.db).await?;
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(orgs::delete_position(conn, agency_id, position_id)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::delete_position(conn, agency_id, position_id)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_deleted#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&ctx.views, ctx.lang, &map_org(e)?);
-            position_view(&ctx, agency, position_id, None, Some(msg)).await
-        }
+        Err(msg) => position_view(&ctx, agency, position_id, None, Some(msg)).await,
     }
 }
 
