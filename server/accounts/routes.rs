@@ -411,19 +411,12 @@ enum LoginOutcome {
 }
 
 /// Check credentials with rate limits; shared by the login form and the API token endpoint.
-async fn authenticate(
-    db: &Db,
-    config: &Config,
-    templates: &web::Data<MailTemplates>,
-    lang: Lang,
-    email: &str,
-    pw: &str,
-    ip: String,
-) -> Result<LoginOutcome, AppError> {
+async fn authenticate(ctx: &Ctx, email: &str, pw: &str) -> Result<LoginOutcome, AppError> {
+    let (lang, ip) = (ctx.lang, client_ip(&ctx.req));
     let email = users::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let pw = pw.to_string();
-    let verify_base = link(config, "/verify/");
-    let templates = templates.clone();
+    let verify_base = link(&ctx.config, "/verify/");
+    let templates = ctx.mail_templates.clone();
     let acct_key = format!("login:acct:{email}");
     let pair_key = format!("login:pair:{email}|{ip}");
     let ip_key = format!("login:ip:{ip}");
@@ -433,7 +426,8 @@ async fn authenticate(
     // address alone generously (an office behind one NAT); the account alone is never locked,
     // only slowed down, so its owner elsewhere still gets in.
     let keys = (pair_key.clone(), ip_key.clone(), acct_key.clone());
-    let gate = db
+    let gate = ctx
+        .db
         .run(move |conn| {
             let (pair_key, ip_key, acct_key) = keys;
             let pair = ratelimit::count(conn, &pair_key, ratelimit::LOGIN_PAIR)?;
@@ -456,72 +450,63 @@ async fn authenticate(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    db.run(move |conn| {
-        let user = users::find_by_email(conn, &email)?;
-        let good = match &user {
-            Some(u) if !u.disabled => u
-                .password_hash
-                .as_deref()
-                .is_some_and(|h| password::verify(&pw, h)),
-            _ => {
-                password::verify(&pw, password::dummy_hash());
-                false
-            }
-        };
-        let user = match (good, user) {
-            (true, Some(u)) => u,
-            // a failure: it was counted above
-            _ => return Ok(LoginOutcome::Wrong),
-        };
-        // the person at this address knows the password: their pair starts afresh; this
-        // attempt was no failure of the account or the address
-        ratelimit::clear(conn, &pair_key)?;
-        ratelimit::refund(conn, &acct_key)?;
-        ratelimit::refund(conn, &ip_key)?;
-        if user.email_verified_at.is_none() {
-            // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
-            if tokens::recently_issued(
-                conn,
-                user.id,
-                Purpose::Verify,
-                chrono::Duration::minutes(10),
-            )? {
+    ctx.db
+        .run(move |conn| {
+            let user = users::find_by_email(conn, &email)?;
+            let good = match &user {
+                Some(u) if !u.disabled => u
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|h| password::verify(&pw, h)),
+                _ => {
+                    password::verify(&pw, password::dummy_hash());
+                    false
+                }
+            };
+            let user = match (good, user) {
+                (true, Some(u)) => u,
+                // a failure: it was counted above
+                _ => return Ok(LoginOutcome::Wrong),
+            };
+            // the person at this address knows the password: their pair starts afresh; this
+            // attempt was no failure of the account or the address
+            ratelimit::clear(conn, &pair_key)?;
+            ratelimit::refund(conn, &acct_key)?;
+            ratelimit::refund(conn, &ip_key)?;
+            if user.email_verified_at.is_none() {
+                // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
+                if tokens::recently_issued(
+                    conn,
+                    user.id,
+                    Purpose::Verify,
+                    chrono::Duration::minutes(10),
+                )? {
+                    return Ok(LoginOutcome::Unverified);
+                }
+                crate::db::transaction(conn, |conn| {
+                    let token = tokens::issue(conn, user.id, Purpose::Verify)?;
+                    send_mail(
+                        conn,
+                        &templates,
+                        "verify",
+                        lang,
+                        &user.email,
+                        json!({"name": user.name, "link": format!("{verify_base}{token}")}),
+                    )
+                })?;
                 return Ok(LoginOutcome::Unverified);
             }
-            crate::db::transaction(conn, |conn| {
-                let token = tokens::issue(conn, user.id, Purpose::Verify)?;
-                send_mail(
-                    conn,
-                    &templates,
-                    "verify",
-                    lang,
-                    &user.email,
-                    json!({"name": user.name, "link": format!("{verify_base}{token}")}),
-                )
-            })?;
-            return Ok(LoginOutcome::Unverified);
-        }
-        Ok(LoginOutcome::Ok {
-            user_id: user.id,
-            version: user.session_version,
+            Ok(LoginOutcome::Ok {
+                user_id: user.id,
+                version: user.session_version,
+            })
         })
-    })
-    .await
+        .await
 }
 
 async fn login(ctx: Ctx, form: CsrfForm<LoginForm>) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = ctx.lang;
-    let outcome = authenticate(
-        &ctx.db,
-        &ctx.config,
-        &ctx.mail_templates,
-        lang,
-        &f.email,
-        &f.password,
-        client_ip(&ctx.req),
-    )
-    .await?;
+    let outcome = authenticate(&ctx, &f.email, &f.password).await?;
     let error = match outcome {
         LoginOutcome::Ok { user_id, version } => {
             let (token, _) = open_session(&ctx, user_id, version, false).await?;
@@ -1210,18 +1195,7 @@ pub(crate) async fn api_token(
     ctx: Ctx,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
-    match authenticate(
-        &ctx.db,
-        &ctx.config,
-        &ctx.mail_templates,
-        lang,
-        &body.email,
-        &body.password,
-        client_ip(&ctx.req),
-    )
-    .await?
-    {
+    match authenticate(&ctx, &body.email, &body.password).await? {
         LoginOutcome::Ok { user_id, version } => {
             // an API token is a session too (listed on the account page, ended like any other)
             let (token, exp) = open_session(&ctx, user_id, version, true).await?;
