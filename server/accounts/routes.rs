@@ -160,6 +160,21 @@ fn check_password(
     let _ = Weak::TooShort;
 }
 
+/// A person's name as typed, cleaned; empty (and what is wrong next to the field) if it is none.
+fn check_name(errors: &mut FieldErrors, views: &Views, lang: Lang, name: &str) -> String {
+    match crate::text::person_name(name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_required"));
+            String::new()
+        }
+        Err(crate::text::NameError::Control) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_control"));
+            String::new()
+        }
+    }
+}
+
 /// Parse an optional NIP; an error message in the request's language.
 fn parse_nip(input: &str, lang: Lang) -> Result<Option<String>, String> {
     let s = input.trim();
@@ -178,23 +193,7 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
     let f = form.0;
     let lang = ctx.lang;
     let mut errors = FieldErrors::new();
-    let name = match crate::text::person_name(&f.name) {
-        Ok(n) => n,
-        Err(crate::text::NameError::TooShort) => {
-            errors.insert(
-                "name",
-                ctx.views.text(lang, "accounts.register.name_required"),
-            );
-            String::new()
-        }
-        Err(crate::text::NameError::Control) => {
-            errors.insert(
-                "name",
-                ctx.views.text(lang, "accounts.register.name_control"),
-            );
-            String::new()
-        }
-    };
+    let name = check_name(&mut errors, &ctx.views, lang, &f.name);
     let email = users::normalize_email(&f.email);
     if email.is_none() {
         errors.insert("email", ctx.views.text(lang, "accounts.email_invalid"));
@@ -993,23 +992,7 @@ async fn update_account(
     let f = form.0;
     let lang = ctx.lang;
     let mut errors = FieldErrors::new();
-    let name = match crate::text::person_name(&f.name) {
-        Ok(n) => n,
-        Err(crate::text::NameError::TooShort) => {
-            errors.insert(
-                "name",
-                ctx.views.text(lang, "accounts.register.name_required"),
-            );
-            String::new()
-        }
-        Err(crate::text::NameError::Control) => {
-            errors.insert(
-                "name",
-                ctx.views.text(lang, "accounts.register.name_control"),
-            );
-            String::new()
-        }
-    };
+    let name = check_name(&mut errors, &ctx.views, lang, &f.name);
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
         Err(m) => {
