@@ -624,7 +624,7 @@ async fn import(
     let outcome = ctx
         .db
         .run(move |conn| {
-            let ctx = ImportContext {
+            let import = ImportContext {
                 actor: Some(actor),
                 agency_id: a2.id,
                 agency_name: &a2.name,
@@ -633,12 +633,9 @@ async fn import(
                 // the people invited are Indonesian civil servants: Indonesian first
                 lang: Lang::Id,
             };
-            onboarding::import(conn, &ctx, &text).map_err(|e| match e {
-                ImportError::Db(e) => AppError::Db(e),
-                ImportError::Mail(m) => AppError::Internal(m),
-            })
+            onboarding::import(conn, &import, &text)
         })
-        .await?;
+        .await;
     match outcome {
         Ok(ids) => {
             ctx.mailer.wake();
@@ -648,7 +645,9 @@ async fn import(
             }
             Ok(redirect(&to))
         }
-        Err(problems) => {
+        Err(ImportError::Db(e)) => Err(AppError::Db(e)),
+        Err(ImportError::Mail(m)) => Err(AppError::Internal(m)),
+        Err(ImportError::Refused(problems)) => {
             let messages: Vec<String> = problems
                 .iter()
                 .map(|p| onboarding::describe(p, lang, ctx.views.i18n()))
