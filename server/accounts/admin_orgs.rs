@@ -8,16 +8,17 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
-use crate::web::{html, redirect};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -122,25 +123,38 @@ struct DoneQuery {
     done: String,
 }
 
-fn map_org(e: OrgError) -> Result<Refusal, AppError> {
-    match e {
-        OrgError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
-        OrgError::Refused(r) => Ok(r),
-        OrgError::Db(e) => Err(AppError::Db(e)),
+/// Run a change to the organisation. `Ok(Err(message))`: refused, with the text to show next
+/// to the form; a refusal because the thing is gone is a 404.
+async fn change<T, F>(ctx: &Ctx, change: F) -> Result<Result<T, String>, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, OrgError> + Send + 'static,
+    T: Send + 'static,
+{
+    match ctx.db.run(change).await {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.refusal()? {
+            Refusal::NotFound => Err(AppError::NotFound),
+            r => Ok(Err(refusal_text(&ctx.views, ctx.lang, &r))),
+        },
+    }
+}
+
+/// A form page is `422` when it shows a refusal, else `200`.
+fn form_status(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     }
 }
 
 // ---------- dashboard ----------
 
-async fn dashboard(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AdminOf,
-) -> Result<HttpResponse, AppError> {
+async fn dashboard(ctx: Ctx, me: AdminOf) -> Result<HttpResponse, AppError> {
     let own = me.agency();
     let platform = me.is_platform();
-    let (agency, agencies) = db
+    let (agency, agencies) = ctx
+        .db
         .run(move |conn| {
             let agency = match own {
                 Some(id) => orgs::agency(conn, id)?,
@@ -154,9 +168,7 @@ async fn dashboard(
             Ok::<_, AppError>((agency, agencies))
         })
         .await?;
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_index",
         json!({
@@ -178,16 +190,12 @@ struct AgencyForm {
 }
 
 async fn agencies_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _admin: PlatformAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     agencies_view(
-        &req,
-        &views,
-        &db,
+        &ctx,
         AgencyForm {
             kind: "kabupaten".into(),
             ..Default::default()
@@ -200,33 +208,30 @@ async fn agencies_page(
 }
 
 async fn agencies_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     form: AgencyForm,
     error: Option<String>,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let list = db
+    let lang = ctx.lang;
+    let list = ctx
+        .db
         .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
         .await?;
     let list: Vec<Value> = list
         .iter()
         .map(|a| {
             json!({"id": a.id, "code": a.code, "name": a.name,
-                   "kind_label": label(views, lang, "admin.agency_kind", &a.kind)})
+                   "kind_label": label(&ctx.views, lang, "admin.agency_kind", &a.kind)})
         })
         .collect();
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_agencies",
         json!({
             "agencies": list,
-            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "agency_kinds": kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
             "form": {"code": form.code, "name": form.name, "kind": form.kind},
             "error": error,
             "notice_key": notice,
@@ -235,42 +240,26 @@ async fn agencies_view(
 }
 
 async fn create_agency(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _admin: PlatformAdmin,
     form: CsrfForm<AgencyForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let g = f.clone();
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_agency(conn, &g.code, &g.name, &g.kind)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::create_agency(conn, &g.code, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(id) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=agency_created"
         ))),
-        Err(e) => {
-            let r = map_org(e)?;
-            let msg = refusal_text(&views, Lang::of(&req), &r);
-            agencies_view(
-                &req,
-                &views,
-                &db,
-                f,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(msg) => agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
 async fn update_agency(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     admin: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<AgencyForm>,
@@ -279,22 +268,19 @@ async fn update_agency(
     let me = AgencyAdmin::prove(&admin.0, id)?;
     let f = form.0;
     let g = f.clone();
-    let result = db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_agency(conn, id, &g.code, &g.name, &g.kind))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_agency(conn, id, &g.code, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
-        Err(e) => {
-            let r = map_org(e)?;
-            let agency = me.agency(&db).await?;
-            let msg = refusal_text(&views, Lang::of(&req), &r);
+        Err(msg) => {
+            let agency = me.agency(&ctx.db).await?;
             let forms = Forms {
                 agency: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
@@ -309,24 +295,12 @@ struct Forms {
 }
 
 async fn agency_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    agency_view(
-        &req,
-        &views,
-        &db,
-        &me,
-        agency,
-        Forms::default(),
-        None,
-        done_key(&q.done),
-    )
-    .await
+    let agency = me.agency(&ctx.db).await?;
+    agency_view(&ctx, &me, agency, Forms::default(), None, done_key(&q.done)).await
 }
 
 struct AgencyContents {
@@ -348,19 +322,16 @@ async fn contents(db: &Db, agency_id: i64) -> Result<AgencyContents, AppError> {
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn agency_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &AgencyAdmin,
     agency: Agency,
     forms: Forms,
     error: Option<String>,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let c = contents(db, agency.id).await?;
+    let lang = ctx.lang;
+    let c = contents(&ctx.db, agency.id).await?;
     let tree = orgs::unit_tree(&c.units);
     let by_id: HashMap<i64, &Unit> = c.units.iter().map(|u| (u.id, u)).collect();
     let units: Vec<Value> = tree
@@ -382,7 +353,7 @@ async fn agency_view(
         .map(|p| {
             json!({
                 "id": p.id, "name": p.name,
-                "kind_label": label(views, lang, "admin.kind", &p.kind),
+                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
                 "users": c.position_users.get(&p.id).copied().unwrap_or(0),
             })
         })
@@ -403,25 +374,19 @@ async fn agency_view(
     };
     let unit_form = forms.unit.unwrap_or_default();
     let position_form = forms.position.unwrap_or_default();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        views,
-        req,
+    let status = form_status(&error);
+    ctx.html(
         status,
         "pages/admin_agency",
         json!({
             "agency": agency,
-            "agency_kind_label": label(views, lang, "admin.agency_kind", &agency.kind),
+            "agency_kind_label": label(&ctx.views, lang, "admin.agency_kind", &agency.kind),
             "is_platform_admin": me.is_platform(),
             "units": units,
             "parent_choices": tree,
             "positions": positions,
-            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
-            "agency_kinds": kind_options(views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "agency_kinds": kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
             "agency_form": {"code": agency_form.code, "name": agency_form.name, "kind": agency_form.kind},
             "unit_form": {"name": unit_form.name, "parent_id": parse_parent(&unit_form.parent_id)},
             "position_form": {"name": position_form.name, "kind": position_form.kind},
@@ -442,56 +407,46 @@ struct UnitForm {
 }
 
 async fn create_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_unit(conn, id, &name, parent)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| orgs::create_unit(conn, id, &name, parent)).await? {
         Ok(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=unit_added#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+        Err(msg) => {
             let forms = Forms {
                 unit: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
 
 async fn unit_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    unit_view(&req, &views, &db, agency, unit_id, None, None).await
+    let agency = me.agency(&ctx.db).await?;
+    unit_view(&ctx, agency, unit_id, None, None).await
 }
 
 async fn unit_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     unit_id: i64,
     form: Option<UnitForm>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = contents(db, agency.id).await?;
+    let c = contents(&ctx.db, agency.id).await?;
     let unit = c
         .units
         .iter()
@@ -515,14 +470,8 @@ async fn unit_view(
         Some(f) => (f.name, parse_parent(&f.parent_id)),
         None => (unit.name.clone(), unit.parent_id),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        views,
-        req,
+    let status = form_status(&error);
+    ctx.html(
         status,
         "pages/admin_unit",
         json!({
@@ -539,30 +488,24 @@ async fn unit_view(
 }
 
 async fn update_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
-    let result = db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_unit(conn, agency_id, unit_id, &name, parent))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_unit(conn, agency_id, unit_id, &name, parent)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_saved#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            unit_view(&req, &views, &db, agency, unit_id, Some(f), Some(msg)).await
-        }
+        Err(msg) => unit_view(&ctx, agency, unit_id, Some(f), Some(msg)).await,
     }
 }
 
@@ -570,26 +513,22 @@ async fn update_unit(
 struct Empty {}
 
 async fn delete_unit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::delete_unit(conn, agency_id, unit_id)))
-        .await?;
-    match result {
+    let agency = me.agency(&ctx.db).await?;
+    match change(&ctx, move |conn| {
+        orgs::delete_unit(conn, agency_id, unit_id)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_deleted#units"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            unit_view(&req, &views, &db, agency, unit_id, None, Some(msg)).await
-        }
+        Err(msg) => unit_view(&ctx, agency, unit_id, None, Some(msg)).await,
     }
 }
 
@@ -603,58 +542,53 @@ struct PositionForm {
 }
 
 async fn create_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let f = form.0;
     let g = f.clone();
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::create_position(conn, id, &g.name, &g.kind)))
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::create_position(conn, id, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=position_added#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
+        Err(msg) => {
             let forms = Forms {
                 position: Some(f),
                 ..Default::default()
             };
-            agency_view(&req, &views, &db, &me, agency, forms, Some(msg), None).await
+            agency_view(&ctx, &me, agency, forms, Some(msg), None).await
         }
     }
 }
 
 async fn position_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    position_view(&req, &views, &db, agency, position_id, None, None).await
+    let agency = me.agency(&ctx.db).await?;
+    position_view(&ctx, agency, position_id, None, None).await
 }
 
 async fn position_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     position_id: i64,
     form: Option<PositionForm>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let agency_id = agency.id;
-    let (position, users) = db
+    let (position, users) = ctx
+        .db
         .run(move |conn| {
             let p = orgs::position(conn, agency_id, position_id)?;
             let users = orgs::users_per_position(conn, agency_id)?
@@ -669,20 +603,14 @@ async fn position_view(
         name: position.name.clone(),
         kind: position.kind.clone(),
     });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        views,
-        req,
+    let status = form_status(&error);
+    ctx.html(
         status,
         "pages/admin_position",
         json!({
             "agency": agency,
             "position": position,
-            "kinds": kind_options(views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
             "users": users,
             "in_use": users > 0,
             "form": {"name": form.name, "kind": form.kind},
@@ -692,60 +620,44 @@ async fn position_view(
 }
 
 async fn update_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let g = f.clone();
-    let result = db
-        .run(move |conn| {
-            Ok::<_, AppError>(orgs::update_position(
-                conn,
-                agency_id,
-                position_id,
-                &g.name,
-                &g.kind,
-            ))
-        })
-        .await?;
-    match result {
+    match change(&ctx, move |conn| {
+        orgs::update_position(conn, agency_id, position_id, &g.name, &g.kind)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_saved#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            position_view(&req, &views, &db, agency, position_id, Some(f), Some(msg)).await
-        }
+        Err(msg) => position_view(&ctx, agency, position_id, Some(f), Some(msg)).await,
     }
 }
 
 async fn delete_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::delete_position(conn, agency_id, position_id)))
-        .await?;
-    match result {
+    let agency = me.agency(&ctx.db).await?;
+    match change(&ctx, move |conn| {
+        orgs::delete_position(conn, agency_id, position_id)
+    })
+    .await?
+    {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_deleted#positions"
         ))),
-        Err(e) => {
-            let msg = refusal_text(&views, Lang::of(&req), &map_org(e)?);
-            position_view(&req, &views, &db, agency, position_id, None, Some(msg)).await
-        }
+        Err(msg) => position_view(&ctx, agency, position_id, None, Some(msg)).await,
     }
 }
 
@@ -758,26 +670,13 @@ struct ImportForm {
     positions: String,
 }
 
-async fn import_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: AgencyAdmin,
-) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    import_view(
-        &req,
-        &views,
-        agency,
-        ImportForm::default(),
-        Vec::new(),
-        None,
-    )
+async fn import_page(ctx: Ctx, me: AgencyAdmin) -> Result<HttpResponse, AppError> {
+    let agency = me.agency(&ctx.db).await?;
+    import_view(&ctx, agency, ImportForm::default(), Vec::new(), None)
 }
 
 fn import_view(
-    req: &HttpRequest,
-    views: &Views,
+    ctx: &Ctx,
     agency: Agency,
     form: ImportForm,
     problems: Vec<String>,
@@ -785,16 +684,14 @@ fn import_view(
 ) -> Result<HttpResponse, AppError> {
     let kinds: Vec<Value> = orgs::POSITION_KINDS
         .iter()
-        .map(|k| json!({"code": k, "label": label(views, Lang::of(req), "admin.kind", k)}))
+        .map(|k| json!({"code": k, "label": label(&ctx.views, ctx.lang, "admin.kind", k)}))
         .collect();
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_import",
         json!({
@@ -808,56 +705,55 @@ fn import_view(
 }
 
 async fn import(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let lang = Lang::of(&req);
+    let agency = me.agency(&ctx.db).await?;
+    let lang = ctx.lang;
     let f = form.0;
     if f.units.trim().is_empty() && f.positions.trim().is_empty() {
-        let msg = text(&views, lang, "admin.import.empty", &[]);
-        return import_view(&req, &views, agency, f, vec![msg], None);
+        let msg = text(&ctx.views, lang, "admin.import.empty", &[]);
+        return import_view(&ctx, agency, f, vec![msg], None);
     }
     let id = agency.id;
     let (units_csv, positions_csv) = (f.units.clone(), f.positions.clone());
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(orgs::import(conn, id, &units_csv, &positions_csv)?))
-        .await?;
+    let result = ctx
+        .db
+        .run(move |conn| orgs::import(conn, id, &units_csv, &positions_csv))
+        .await;
     match result {
         Ok(summary) => import_view(
-            &req,
-            &views,
+            &ctx,
             agency,
             ImportForm::default(),
             Vec::new(),
             Some(summary),
         ),
-        Err(problems) => {
-            let lines: Vec<String> = problems
+        Err(e) => {
+            let lines: Vec<String> = e
+                .refusal()?
                 .iter()
                 .map(|p| {
                     let (key, args) = p.message();
-                    let message = text(&views, lang, key, &args);
+                    let message = text(&ctx.views, lang, key, &args);
                     let section = match p.section {
                         orgs::ImportSection::Units => "admin.import.units_title",
                         orgs::ImportSection::Positions => "admin.import.positions_title",
                     };
                     text(
-                        &views,
+                        &ctx.views,
                         lang,
                         "admin.import.problem",
                         &[
-                            ("section", text(&views, lang, section, &[])),
+                            ("section", text(&ctx.views, lang, section, &[])),
                             ("line", p.line.to_string()),
                             ("message", message),
                         ],
                     )
                 })
                 .collect();
-            import_view(&req, &views, agency, f, lines, None)
+            import_view(&ctx, agency, f, lines, None)
         }
     }
 }

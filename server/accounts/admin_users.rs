@@ -8,24 +8,23 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::onboarding::{self, Column, ImportContext, ImportError};
 use super::orgs::{self, Agency};
-use super::placement;
+use super::placement::{self, PlacementError};
 use super::rights::{self, Placement, RoleRefusal, Roles};
 use super::users::{self, User};
-use crate::config::Config;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
-use crate::mail::{MailTemplates, Mailer};
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, SupervisorOf};
-use crate::web::{html, redirect};
-use crate::web::{Lang, Views};
+use crate::web::redirect;
+use crate::web::state::Ctx;
+use crate::web::Lang;
 
 /// People per page in the list.
 pub const PAGE_SIZE: i64 = 50;
@@ -133,9 +132,7 @@ pub fn page_number(raw: &str) -> i64 {
 }
 
 async fn list(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,7 +145,8 @@ async fn list(
     let wanted = page_number(&q.page);
     let search = q.q.trim().to_string();
     let s2 = search.clone();
-    let (people, total, page, names) = db
+    let (people, total, page, names) = ctx
+        .db
         .run(move |conn| {
             let (mut people, total) = users::search(
                 conn,
@@ -192,9 +190,7 @@ async fn list(
         "disabled" | "enabled" | "roles" => Some(format!("people.notice.{}", q.notice)),
         _ => None,
     };
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_users",
         json!({
@@ -236,17 +232,16 @@ struct NoticeQuery {
 }
 
 async fn detail(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = managed(&db, &me, path.into_inner()).await?;
+    let user = managed(&ctx.db, &me, path.into_inner()).await?;
     let u2 = user.clone();
     let placing_in = me.agency().or(user.agency_id);
-    let (person, supervisor, staff, choices) = db
+    let (person, supervisor, staff, choices) = ctx
+        .db
         .run(move |conn| {
             let person = names_for(conn, &[&u2])?.describe(&u2);
             let supervisor = match u2.supervisor_id {
@@ -271,9 +266,7 @@ async fn detail(
     let supervisor_email = supervisor.as_ref().map(|s| s.email.clone());
     let supervisor = supervisor
         .map(|s| json!({"id": s.id, "name": s.name, "email": s.email, "manageable": me.sees(&s)}));
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_users_detail",
         json!({
@@ -314,13 +307,12 @@ fn checked(v: &str) -> bool {
 }
 
 async fn set_roles(
-    req: HttpRequest,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     form: CsrfForm<RolesForm>,
 ) -> Result<HttpResponse, AppError> {
-    let user = managed(&db, &me, path.into_inner()).await?;
+    let user = managed(&ctx.db, &me, path.into_inner()).await?;
     let f = form.0;
     let wanted = Roles {
         author: checked(&f.author),
@@ -351,11 +343,11 @@ async fn set_roles(
     let removing_admin = user.is_platform_admin && !platform_admin;
     let actor = me.id;
     let this = if id == me.id {
-        crate::web::auth::session_of(&req).map(|s| s.id)
+        crate::web::auth::session_of(&ctx.req).map(|s| s.id)
     } else {
         None
     };
-    let outcome = db
+    let outcome = ctx.db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
                 if removing_admin && users::active_platform_admins(conn)? <= 1 {
@@ -407,14 +399,12 @@ fn parse_id(s: &str) -> Option<i64> {
 /// An administrator places a person: agency (a platform admin chooses; an agency admin's own),
 /// unit, position and direct supervisor (an account of the same agency, named by e-mail).
 async fn set_placement(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     form: CsrfForm<PlacementForm>,
 ) -> Result<HttpResponse, AppError> {
-    let user = managed(&db, &me, path.into_inner()).await?;
+    let user = managed(&ctx.db, &me, path.into_inner()).await?;
     let f = form.0;
     let agency_id = match me.agency() {
         Some(own) => Some(own),
@@ -424,7 +414,8 @@ async fn set_placement(
     let sup_email = f.supervisor_email.trim().to_string();
     let (unit_id, position_id) = (parse_id(&f.unit_id), parse_id(&f.position_id));
     let person_id = user.id;
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| {
             let supervisor_id = match (sup_email.is_empty(), agency_id) {
                 (true, _) => None,
@@ -432,10 +423,14 @@ async fn set_placement(
                 {
                     Some(s) => Some(s.id),
                     None => {
-                        return Ok::<_, AppError>(Err(placement::Refusal::SupervisorUnknown));
+                        return Err(PlacementError::Refused(
+                            placement::Refusal::SupervisorUnknown,
+                        ));
                     }
                 },
-                (false, None) => return Ok(Err(placement::Refusal::AgencyUnknown)),
+                (false, None) => {
+                    return Err(PlacementError::Refused(placement::Refusal::AgencyUnknown))
+                }
             };
             let to = Placement {
                 agency_id,
@@ -443,16 +438,14 @@ async fn set_placement(
                 position_id,
                 supervisor_id,
             };
-            match placement::place(conn, &actor, person_id, &to) {
-                Ok(_) => Ok(Ok(())),
-                Err(placement::PlacementError::Refused(r)) => Ok(Err(r)),
-                Err(placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
-            }
+            placement::place(conn, &actor, person_id, &to).map(|_| ())
         })
-        .await?;
+        .await;
     match outcome {
         Ok(()) => Ok(redirect(&format!("/admin/users/{person_id}?notice=placed"))),
-        Err(r) => Err(AppError::BadRequest(views.text(Lang::of(&req), r.key()))),
+        Err(e) => Err(AppError::BadRequest(
+            ctx.views.text(ctx.lang, e.refusal()?.key()),
+        )),
     }
 }
 
@@ -460,30 +453,25 @@ async fn set_placement(
 struct Empty {}
 
 async fn disable(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    switch(db, me, path.into_inner(), true).await
+    switch(&ctx, me, path.into_inner(), true).await
 }
 
 async fn enable(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    switch(db, me, path.into_inner(), false).await
+    switch(&ctx, me, path.into_inner(), false).await
 }
 
-async fn switch(
-    db: web::Data<Db>,
-    me: AdminOf,
-    id: i64,
-    disabled: bool,
-) -> Result<HttpResponse, AppError> {
-    let user = managed(&db, &me, id).await?;
+async fn switch(ctx: &Ctx, me: AdminOf, id: i64, disabled: bool) -> Result<HttpResponse, AppError> {
+    let user = managed(&ctx.db, &me, id).await?;
     if !me.manages(&user) {
         return Err(AppError::Forbidden);
     }
@@ -491,19 +479,20 @@ async fn switch(
         return Ok(redirect(&format!("/admin/users/{id}?notice=self")));
     }
     let actor = me.id;
-    db.run(move |conn| {
-        crate::db::transaction(conn, |conn| {
-            users::set_disabled(conn, id, disabled)?;
-            let action = if disabled {
-                "user.disable"
-            } else {
-                "user.enable"
-            };
-            crate::db::audit::record(conn, Some(actor), action, &format!("user:{id}"), "")?;
-            Ok::<_, AppError>(())
+    ctx.db
+        .run(move |conn| {
+            crate::db::transaction(conn, |conn| {
+                users::set_disabled(conn, id, disabled)?;
+                let action = if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                };
+                crate::db::audit::record(conn, Some(actor), action, &format!("user:{id}"), "")?;
+                Ok::<_, AppError>(())
+            })
         })
-    })
-    .await?;
+        .await?;
     let notice = if disabled { "disabled" } else { "enabled" };
     Ok(redirect(&format!("/admin/users/{id}?notice={notice}")))
 }
@@ -520,16 +509,15 @@ struct ImportForm {
 /// What the import page shows besides the form: the agencies a platform admin may pick, and the
 /// chosen agency's units and positions (what the file may name).
 async fn import_page(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &AdminOf,
     agency_id: Option<i64>,
     csv: &str,
     problems: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
     let platform = me.is_platform();
-    let (agencies, units, positions) = db
+    let (agencies, units, positions) = ctx
+        .db
         .run(move |conn| {
             let agencies = if platform {
                 orgs::agencies(conn)?
@@ -557,9 +545,7 @@ async fn import_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_users_import",
         json!({
@@ -591,54 +577,54 @@ struct AgencyQuery {
 }
 
 async fn import_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     query: web::Query<AgencyQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = import_agency(&me, &query.agency);
-    import_page(&req, &views, &db, &me, agency, "", Vec::new()).await
+    import_page(&ctx, &me, agency, "", Vec::new()).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn import(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-    templates: web::Data<MailTemplates>,
-    mailer: web::Data<Mailer>,
+    ctx: Ctx,
     me: AdminOf,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let agency_id = import_agency(&me, &f.agency_id);
     let agency = match agency_id {
         Some(a) => {
             me.of_agency(a)?;
-            db.run(move |conn| Ok::<_, AppError>(orgs::agency(conn, a)?))
+            ctx.db
+                .run(move |conn| Ok::<_, AppError>(orgs::agency(conn, a)?))
                 .await?
         }
         None => None,
     };
     let Some(agency) = agency else {
-        let msg = views
+        let msg = ctx
+            .views
             .i18n()
             .get(lang, "people.import.choose_agency")
             .unwrap_or("people.import.choose_agency")
             .to_string();
-        return import_page(&req, &views, &db, &me, None, &f.csv, vec![msg]).await;
+        return import_page(&ctx, &me, None, &f.csv, vec![msg]).await;
     };
-    let base = config.base_url.as_str().trim_end_matches('/').to_string();
-    let templates = templates.clone();
+    let base = ctx
+        .config
+        .base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_string();
+    let templates = ctx.mail_templates.clone();
     let text = f.csv.clone();
     let a2 = agency.clone();
     let actor = me.id;
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| {
-            let ctx = ImportContext {
+            let import = ImportContext {
                 actor: Some(actor),
                 agency_id: a2.id,
                 agency_name: &a2.name,
@@ -647,42 +633,37 @@ async fn import(
                 // the people invited are Indonesian civil servants: Indonesian first
                 lang: Lang::Id,
             };
-            onboarding::import(conn, &ctx, &text).map_err(|e| match e {
-                ImportError::Db(e) => AppError::Db(e),
-                ImportError::Mail(m) => AppError::Internal(m),
-            })
+            onboarding::import(conn, &import, &text)
         })
-        .await?;
+        .await;
     match outcome {
         Ok(ids) => {
-            mailer.wake();
+            ctx.mailer.wake();
             let mut to = format!("/admin/users?imported={}", ids.len());
             if me.is_platform() {
                 to.push_str(&format!("&agency={}", agency.id));
             }
             Ok(redirect(&to))
         }
-        Err(problems) => {
+        Err(ImportError::Db(e)) => Err(AppError::Db(e)),
+        Err(ImportError::Mail(m)) => Err(AppError::Internal(m)),
+        Err(ImportError::Refused(problems)) => {
             let messages: Vec<String> = problems
                 .iter()
-                .map(|p| onboarding::describe(p, lang, views.i18n()))
+                .map(|p| onboarding::describe(p, lang, ctx.views.i18n()))
                 .collect();
-            import_page(&req, &views, &db, &me, Some(agency.id), &f.csv, messages).await
+            import_page(&ctx, &me, Some(agency.id), &f.csv, messages).await
         }
     }
 }
 
 // ---------- the supervisor's team ----------
 
-async fn team(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+async fn team(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    let lang = crate::web::Lang::of(&req);
-    let (members, impact) = db
+    let lang = ctx.lang;
+    let (members, impact) = ctx
+        .db
         .run(move |conn| {
             let impact = crate::competency::evaluation::open_questions(conn, id)?;
             let staff = users::team(conn, id)?;
@@ -718,9 +699,7 @@ async fn team(
             })
         })
         .collect();
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/team",
         json!({"members": members, "impact": impact}),
@@ -728,15 +707,14 @@ async fn team(
 }
 
 async fn team_member(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let sup = me.0.clone();
-    let person = db
+    let person = ctx
+        .db
         .run(move |conn| {
             // only one's own staff: anyone else is "not found"
             let Some(u) = users::find(conn, id)?
@@ -749,9 +727,7 @@ async fn team_member(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/team_member",
         json!({"person": person}),

@@ -756,8 +756,12 @@ pub fn lookup_for(
     Ok(lookup)
 }
 
+/// Why an import wrote nothing: problems in the file (every one found), the database, or a mail
+/// that could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    #[error("the file has {} problem(s)", .0.len())]
+    Refused(Vec<Problem>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("{0}")]
@@ -772,30 +776,24 @@ impl From<diesel::result::Error> for ImportError {
 
 /// Check the file; if every row is valid, create everyone (users, supervisors, invitation tokens
 /// and e-mails) in one transaction. Returns the new users' ids, or every problem found (then
-/// nothing was written). Call [`crate::mail::Mailer::wake`] after it returns `Ok(Ok(_))`.
+/// nothing was written). Call [`crate::mail::Mailer::wake`] after it returns `Ok(_)`.
 pub fn import(
     conn: &mut DbConnection,
     ctx: &ImportContext<'_>,
     text: &str,
-) -> Result<Result<Vec<i64>, Vec<Problem>>, ImportError> {
-    let rows = match parse(text) {
-        Ok(r) => r,
-        Err(p) => return Ok(Err(p)),
-    };
+) -> Result<Vec<i64>, ImportError> {
+    let rows = parse(text).map_err(ImportError::Refused)?;
     let lookup = lookup_for(conn, ctx.agency_id, &rows)?;
-    let valid = match validate(&rows, &lookup) {
-        Ok(v) => v,
-        Err(p) => return Ok(Err(p)),
-    };
+    let valid = validate(&rows, &lookup).map_err(ImportError::Refused)?;
     let result =
         crate::db::transaction::<_, ImportError, _>(conn, |conn| create_all(conn, ctx, &valid));
     match result {
-        Ok(ids) => Ok(Ok(ids)),
+        Ok(ids) => Ok(ids),
         // someone registered one of these e-mails or NIPs meanwhile: nothing was written
         Err(ImportError::Db(DbError::Query(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )))) => Ok(Err(vec![Problem {
+        )))) => Err(ImportError::Refused(vec![Problem {
             line: 0,
             issue: Issue::Conflict,
         }])),

@@ -325,29 +325,11 @@ impl Refusal {
     }
 }
 
-#[derive(Debug)]
-pub enum OrgError {
-    Refused(Refusal),
-    Db(DbError),
-}
-
-impl From<DbError> for OrgError {
-    fn from(e: DbError) -> Self {
-        OrgError::Db(e)
-    }
-}
-
-impl From<diesel::result::Error> for OrgError {
-    fn from(e: diesel::result::Error) -> Self {
-        OrgError::Db(DbError::Query(e))
-    }
-}
-
-impl From<Refusal> for OrgError {
-    fn from(r: Refusal) -> Self {
-        OrgError::Refused(r)
-    }
-}
+crate::domain_error!(
+    /// Why a change to an agency, its units or positions did not happen.
+    pub OrgError,
+    Refusal
+);
 
 fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
@@ -1201,23 +1183,26 @@ pub fn plan_import(
     }
 }
 
+crate::domain_error!(
+    /// Why an import wrote nothing: every problem found in the files, or the database failed.
+    pub OrgImportError,
+    Vec<ImportProblem>
+);
+
 /// Validate and write an import in one transaction: all of it, or (with problems) nothing.
 pub fn import(
     conn: &mut DbConnection,
     agency_id: i64,
     units_csv: &str,
     positions_csv: &str,
-) -> Result<Result<ImportSummary, Vec<ImportProblem>>, DbError> {
+) -> Result<ImportSummary, OrgImportError> {
     crate::db::transaction(conn, |conn| {
-        let plan = match plan_import(
+        let plan = plan_import(
             units_csv,
             positions_csv,
             &units(conn, agency_id)?,
             &positions(conn, agency_id)?,
-        ) {
-            Ok(plan) => plan,
-            Err(problems) => return Ok(Err(problems)),
-        };
+        )?;
         let mut new_ids: Vec<i64> = Vec::with_capacity(plan.units.len());
         for u in &plan.units {
             let parent_id = u.parent.map(|p| match p {
@@ -1229,12 +1214,12 @@ pub fn import(
         for (name, kind) in &plan.positions {
             insert_position(conn, agency_id, name, kind)?;
         }
-        Ok(Ok(ImportSummary {
+        Ok(ImportSummary {
             units_added: plan.units.len(),
             units_existing: plan.units_existing,
             positions_added: plan.positions.len(),
             positions_existing: plan.positions_existing,
-        }))
+        })
     })
 }
 

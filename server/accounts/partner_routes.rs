@@ -2,16 +2,17 @@
 //! their signatory, name the authors who belong to each, and the courses each provides.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
-use crate::db::{audit, Db};
+use crate::db::audit;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::PlatformAdmin;
-use crate::web::{html, redirect};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -39,10 +40,9 @@ fn kinds(views: &Views, lang: Lang) -> Vec<Value> {
 }
 
 fn refused(e: PartnerError) -> Result<Refusal, AppError> {
-    match e {
-        PartnerError::Refused(Refusal::NotFound) => Err(AppError::NotFound),
-        PartnerError::Refused(r) => Ok(r),
-        PartnerError::Db(e) => Err(AppError::Db(e)),
+    match e.refusal()? {
+        Refusal::NotFound => Err(AppError::NotFound),
+        r => Ok(r),
     }
 }
 
@@ -86,46 +86,38 @@ fn form_json(f: &PartnerInput) -> Value {
 
 // ---------- list and create ----------
 
-async fn list_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    _: PlatformAdmin,
-) -> Result<HttpResponse, AppError> {
+async fn list_page(ctx: Ctx, _: PlatformAdmin) -> Result<HttpResponse, AppError> {
     let form = PartnerInput {
         kind: "universitas".into(),
         ..Default::default()
     };
-    list_view(&req, &views, &db, form, None, StatusCode::OK).await
+    list_view(&ctx, form, None, StatusCode::OK).await
 }
 
 async fn list_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     form: PartnerInput,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let list = db
+    let lang = ctx.lang;
+    let list = ctx
+        .db
         .run(|conn| Ok::<_, AppError>(partners::list(conn)?))
         .await?;
     let list: Vec<Value> = list
         .iter()
         .map(|p| {
             json!({"id": p.id, "code": p.code, "name": p.name,
-                   "kind_label": views.text(lang, &format!("partners.kind.{}", p.kind))})
+                   "kind_label": ctx.views.text(lang, &format!("partners.kind.{}", p.kind))})
         })
         .collect();
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_partners",
         json!({
             "partners": list,
-            "kinds": kinds(views, lang),
+            "kinds": kinds(&ctx.views, lang),
             "form": form_json(&form),
             "error": error,
         }),
@@ -133,16 +125,15 @@ async fn list_view(
 }
 
 async fn create(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     form: CsrfForm<PartnerInput>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let g = f.clone();
     let by = me.id;
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let made = partners::create(conn, &g);
             if let Ok(id) = made {
@@ -161,16 +152,8 @@ async fn create(
         Ok(id) => Ok(redirect(&format!("/admin/partners/{id}?done=created"))),
         Err(e) => {
             let r = refused(e)?;
-            let msg = views.text(Lang::of(&req), r.key());
-            list_view(
-                &req,
-                &views,
-                &db,
-                f,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let msg = ctx.views.text(ctx.lang, r.key());
+            list_view(&ctx, f, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -178,17 +161,13 @@ async fn create(
 // ---------- one partner ----------
 
 async fn detail_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _: PlatformAdmin,
     path: web::Path<i64>,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     detail_view(
-        &req,
-        &views,
-        &db,
+        &ctx,
         path.into_inner(),
         None,
         Errors::default(),
@@ -206,19 +185,17 @@ struct Errors {
     course: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn detail_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     id: i64,
     form: Option<PartnerInput>,
     errors: Errors,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let found = db
+    let lang = ctx.lang;
+    let found = ctx
+        .db
         .run(move |conn| {
             let Some(p) = partners::by_id(conn, id)? else {
                 return Ok::<_, AppError>(None);
@@ -249,15 +226,13 @@ async fn detail_view(
         return Err(AppError::NotFound);
     };
     let form = form.unwrap_or_else(|| form_of(&p));
-    html(
-        views,
-        req,
+    ctx.html(
         status,
         "pages/admin_partner",
         json!({
             "partner": p,
-            "kind_label": views.text(lang, &format!("partners.kind.{}", p.kind)),
-            "kinds": kinds(views, lang),
+            "kind_label": ctx.views.text(lang, &format!("partners.kind.{}", p.kind)),
+            "kinds": kinds(&ctx.views, lang),
             "form": form_json(&form),
             "members": members,
             "courses": courses,
@@ -271,9 +246,7 @@ async fn detail_view(
 }
 
 async fn update(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<PartnerInput>,
@@ -282,7 +255,8 @@ async fn update(
     let f = form.0;
     let g = f.clone();
     let by = me.id;
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let done = partners::update(conn, id, &g);
             if done.is_ok() {
@@ -302,13 +276,11 @@ async fn update(
         Err(e) => {
             let r = refused(e)?;
             let errors = Errors {
-                partner: Some(views.text(Lang::of(&req), r.key())),
+                partner: Some(ctx.views.text(ctx.lang, r.key())),
                 ..Default::default()
             };
             detail_view(
-                &req,
-                &views,
-                &db,
+                &ctx,
                 id,
                 Some(f),
                 errors,
@@ -323,9 +295,7 @@ async fn update(
 /// After a change to a partner: on to its page with a notice, or the page again with the refusal
 /// next to the form it belongs to.
 async fn answer<T>(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     id: i64,
     result: Result<T, PartnerError>,
     done: &str,
@@ -335,11 +305,9 @@ async fn answer<T>(
         Ok(_) => Ok(redirect(&format!("/admin/partners/{id}?done={done}"))),
         Err(e) => {
             let r = refused(e)?;
-            let errors = slot(views.text(Lang::of(req), r.key()));
+            let errors = slot(ctx.views.text(ctx.lang, r.key()));
             detail_view(
-                req,
-                views,
-                db,
+                ctx,
                 id,
                 None,
                 errors,
@@ -358,9 +326,7 @@ struct EmailForm {
 }
 
 async fn add_member(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<EmailForm>,
@@ -368,7 +334,8 @@ async fn add_member(
     let id = path.into_inner();
     let email = form.0.email;
     let by = me.id;
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let done = partners::add_member(conn, id, &email);
             if let Ok(uid) = done {
@@ -383,11 +350,9 @@ async fn add_member(
             Ok::<_, AppError>(done)
         })
         .await?;
-    answer(&req, &views, &db, id, result, "member_added#members", |m| {
-        Errors {
-            member: Some(m),
-            ..Default::default()
-        }
+    answer(&ctx, id, result, "member_added#members", |m| Errors {
+        member: Some(m),
+        ..Default::default()
     })
     .await
 }
@@ -397,14 +362,15 @@ async fn add_member(
 struct Empty {}
 
 async fn remove_member(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user_id) = path.into_inner();
     let by = me.id;
-    let removed = db
+    let removed = ctx
+        .db
         .run(move |conn| {
             let removed = partners::remove_member(conn, id, user_id)?;
             if removed {
@@ -434,9 +400,7 @@ struct CourseForm {
 }
 
 async fn add_course(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<i64>,
     form: CsrfForm<CourseForm>,
@@ -444,7 +408,8 @@ async fn add_course(
     let id = path.into_inner();
     let slug = form.0.slug;
     let by = me.id;
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let done = partners::set_provider(conn, &slug, Some(id));
             if let Ok(course_id) = done {
@@ -459,24 +424,23 @@ async fn add_course(
             Ok::<_, AppError>(done)
         })
         .await?;
-    answer(&req, &views, &db, id, result, "course_added#courses", |m| {
-        Errors {
-            course: Some(m),
-            ..Default::default()
-        }
+    answer(&ctx, id, result, "course_added#courses", |m| Errors {
+        course: Some(m),
+        ..Default::default()
     })
     .await
 }
 
 async fn remove_course(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<(i64, String)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     let by = me.id;
-    let removed = db
+    let removed = ctx
+        .db
         .run(move |conn| {
             if !partners::courses_of(conn, id)?.contains(&slug) {
                 return Ok::<_, AppError>(false);

@@ -115,29 +115,11 @@ impl Refusal {
     }
 }
 
-#[derive(Debug)]
-pub enum PartnerError {
-    Refused(Refusal),
-    Db(DbError),
-}
-
-impl From<DbError> for PartnerError {
-    fn from(e: DbError) -> Self {
-        PartnerError::Db(e)
-    }
-}
-
-impl From<diesel::result::Error> for PartnerError {
-    fn from(e: diesel::result::Error) -> Self {
-        PartnerError::Db(DbError::Query(e))
-    }
-}
-
-impl From<Refusal> for PartnerError {
-    fn from(r: Refusal) -> Self {
-        PartnerError::Refused(r)
-    }
-}
+crate::domain_error!(
+    /// Why a change to a partner did not happen.
+    pub PartnerError,
+    Refusal
+);
 
 /// A partner code: lowercase letters, digits and `-`, 2 to 32 characters, starting with a letter
 /// or digit (it appears in catalog links: `/courses?provider=undip`).

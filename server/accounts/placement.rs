@@ -53,29 +53,11 @@ impl Refusal {
     }
 }
 
-#[derive(Debug)]
-pub enum PlacementError {
-    Refused(Refusal),
-    Db(DbError),
-}
-
-impl From<DbError> for PlacementError {
-    fn from(e: DbError) -> Self {
-        PlacementError::Db(e)
-    }
-}
-
-impl From<diesel::result::Error> for PlacementError {
-    fn from(e: diesel::result::Error) -> Self {
-        PlacementError::Db(DbError::Query(e))
-    }
-}
-
-impl From<Refusal> for PlacementError {
-    fn from(r: Refusal) -> Self {
-        PlacementError::Refused(r)
-    }
-}
+crate::domain_error!(
+    /// Why a placement (or a request for one) did not happen.
+    pub PlacementError,
+    Refusal
+);
 
 /// Units and positions must belong to the agency they are placed in.
 fn check_org(conn: &mut DbConnection, to: &Placement) -> Result<(), PlacementError> {

@@ -5,19 +5,19 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::orgs;
 use super::placement::{self, Asked, PlacementError, Refusal};
 use super::rights::Placement;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
-use crate::web::{html, redirect, Lang, Views};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/requests", web::get().to(requests_page))
@@ -33,15 +33,14 @@ struct NoticeQuery {
 }
 
 async fn requests_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let scope = me.scope;
-    let rows = db
+    let rows = ctx
+        .db
         .run(move |conn| {
             let pending = placement::pending_for(conn, scope)?;
             // names of units, positions and agencies, read once per agency named
@@ -92,9 +91,7 @@ async fn requests_page(
         "rejected" => Some("people.requests.rejected"),
         _ => None,
     };
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_requests",
         json!({"requests": rows, "notice_key": notice}),
@@ -110,14 +107,12 @@ struct DecideForm {
 
 /// Approve or reject a request; a rejection needs a note (the person sees why).
 async fn decide(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     form: CsrfForm<DecideForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let f = form.0;
     let approve = match f.decision.as_str() {
         "approve" => true,
@@ -131,19 +126,20 @@ async fn decide(
     let note = crate::text::one_line(f.note.trim());
     if !approve && note.chars().count() < 3 {
         return Err(AppError::BadRequest(
-            views.text(lang, "people.requests.note_required"),
+            ctx.views.text(lang, "people.requests.note_required"),
         ));
     }
     let actor = me.user.0.clone();
     let id = path.into_inner();
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(placement::decide(conn, &actor, id, approve, &note)))
         .await?;
     match outcome {
         Ok(_) if approve => Ok(redirect("/admin/requests?notice=approved")),
         Ok(_) => Ok(redirect("/admin/requests?notice=rejected")),
         Err(PlacementError::Refused(Refusal::NotFound)) => Err(AppError::NotFound),
-        Err(PlacementError::Refused(r)) => Err(AppError::BadRequest(views.text(lang, r.key()))),
+        Err(PlacementError::Refused(r)) => Err(AppError::BadRequest(ctx.views.text(lang, r.key()))),
         Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
     }
 }
@@ -208,7 +204,7 @@ fn refusal_status(r: &Refusal) -> AppError {
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_place(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
     body: web::Json<PlacementBody>,
@@ -223,20 +219,17 @@ pub(crate) async fn api_place(
     let id = path.into_inner();
     let actor = me.user.0.clone();
     let scope = me.scope;
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| {
             // someone outside what the caller administers is "not found"
             match super::users::find(conn, id)? {
                 Some(p) if scope.covers(p.agency_id) || scope.agency().is_none() => {}
-                _ => return Ok::<_, AppError>(Err(Refusal::NotFound)),
+                _ => return Err(PlacementError::Refused(Refusal::NotFound)),
             }
-            match placement::place(conn, &actor, id, &to) {
-                Ok(u) => Ok(Ok(u)),
-                Err(PlacementError::Refused(r)) => Ok(Err(r)),
-                Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
-            }
+            placement::place(conn, &actor, id, &to)
         })
-        .await?;
+        .await;
     match outcome {
         Ok(u) => Ok(HttpResponse::Ok().json(PlacementView {
             id: u.id,
@@ -245,7 +238,7 @@ pub(crate) async fn api_place(
             position_id: u.position_id,
             supervisor_id: u.supervisor_id,
         })),
-        Err(r) => Err(refusal_status(&r)),
+        Err(e) => Err(refusal_status(&e.refusal()?)),
     }
 }
 
@@ -276,7 +269,7 @@ pub(crate) struct RequestBody {
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_request(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     body: web::Json<RequestBody>,
 ) -> Result<HttpResponse, AppError> {
@@ -295,7 +288,8 @@ pub(crate) async fn api_request(
             .collect(),
     };
     let user = me.0.clone();
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(placement::request(conn, &user, &asked)))
         .await?;
     match outcome {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -13,18 +13,18 @@ use super::orgs;
 use super::password::{self, Weak};
 use super::ratelimit::{self, Limit};
 use super::sessions;
-use super::tokens::{self, Purpose, Refused};
+use super::tokens::{self, Purpose, Refused, TokenError};
 use super::users::{self, CreateError, NewUser};
 use crate::config::Config;
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{Db, DbConnection};
 use crate::error::AppError;
-use crate::mail::{self, MailTemplates, Mailer};
-use crate::secrets::Secrets;
+use crate::mail::{self, MailTemplates};
 use crate::web::auth::{removal_cookie, session_cookie, session_of, CurrentUser, MaybeUser};
 use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
-use crate::web::{is_local_path, Https, Lang, Views};
+use crate::web::state::Ctx;
+use crate::web::{is_local_path, Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_form))
@@ -55,53 +55,36 @@ type FieldErrors = BTreeMap<&'static str, String>;
 
 /// Start a session record for a login from `req` and make the token that names it.
 async fn open_session(
-    db: &Db,
-    secrets: &Secrets,
-    req: &HttpRequest,
+    ctx: &Ctx,
     user_id: i64,
     version: i32,
     bearer: bool,
 ) -> Result<(String, i64), AppError> {
-    let user_agent = req
+    let user_agent = &ctx
+        .req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let origin = sessions::Origin {
         device: sessions::device_of(user_agent),
-        address: client_ip(req),
+        address: client_ip(&ctx.req),
         bearer,
     };
-    let (sid, _) = db
+    let (sid, _) = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(sessions::start(conn, user_id, version, &origin)?))
         .await?;
-    super::session::issue(&secrets.session_key, user_id, &sid).map_err(AppError::Internal)
-}
-
-fn page_with_status(
-    views: &Views,
-    req: &HttpRequest,
-    status: actix_web::http::StatusCode,
-    name: &str,
-    data: Value,
-) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    super::session::issue(&ctx.secrets.session_key, user_id, &sid).map_err(AppError::Internal)
 }
 
 fn notice(
-    views: &Views,
-    req: &HttpRequest,
+    ctx: &Ctx,
     title_key: &str,
     body_key: &str,
     link: Option<(&str, &str)>,
 ) -> Result<HttpResponse, AppError> {
-    page_with_status(
-        views,
-        req,
+    ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/notice",
         json!({"title_key": title_key, "body_key": body_key,
@@ -144,17 +127,11 @@ struct RegisterForm {
     password_confirm: String,
 }
 
-async fn register_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    me: MaybeUser,
-) -> Result<HttpResponse, AppError> {
+async fn register_form(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {
     if me.0.is_some() {
         return Ok(redirect("/me"));
     }
-    page_with_status(
-        &views,
-        &req,
+    ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/register",
         json!({"form": {}, "errors": {}}),
@@ -183,6 +160,21 @@ fn check_password(
     let _ = Weak::TooShort;
 }
 
+/// A person's name as typed, cleaned; empty (and what is wrong next to the field) if it is none.
+fn check_name(errors: &mut FieldErrors, views: &Views, lang: Lang, name: &str) -> String {
+    match crate::text::person_name(name) {
+        Ok(n) => n,
+        Err(crate::text::NameError::TooShort) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_required"));
+            String::new()
+        }
+        Err(crate::text::NameError::Control) => {
+            errors.insert("name", views.text(lang, "accounts.register.name_control"));
+            String::new()
+        }
+    }
+}
+
 /// Parse an optional NIP; an error message in the request's language.
 fn parse_nip(input: &str, lang: Lang) -> Result<Option<String>, String> {
     let s = input.trim();
@@ -197,33 +189,14 @@ fn parse_nip(input: &str, lang: Lang) -> Result<Option<String>, String> {
         })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn register(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-    templates: web::Data<MailTemplates>,
-    mailer: web::Data<Mailer>,
-    form: CsrfForm<RegisterForm>,
-) -> Result<HttpResponse, AppError> {
+async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let mut errors = FieldErrors::new();
-    let name = match crate::text::person_name(&f.name) {
-        Ok(n) => n,
-        Err(crate::text::NameError::TooShort) => {
-            errors.insert("name", views.text(lang, "accounts.register.name_required"));
-            String::new()
-        }
-        Err(crate::text::NameError::Control) => {
-            errors.insert("name", views.text(lang, "accounts.register.name_control"));
-            String::new()
-        }
-    };
+    let name = check_name(&mut errors, &ctx.views, lang, &f.name);
     let email = users::normalize_email(&f.email);
     if email.is_none() {
-        errors.insert("email", views.text(lang, "accounts.email_invalid"));
+        errors.insert("email", ctx.views.text(lang, "accounts.email_invalid"));
     }
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
@@ -234,7 +207,7 @@ async fn register(
     };
     check_password(
         &mut errors,
-        &views,
+        &ctx.views,
         lang,
         &f.password,
         &f.password_confirm,
@@ -243,14 +216,14 @@ async fn register(
     let echo = json!({"name": f.name, "email": f.email, "nip": f.nip});
     if let (true, Some(email)) = (errors.is_empty(), email) {
         let pw = f.password.clone();
-        let verify_base = link(&config, "/verify/");
-        let login_link = link(&config, "/login");
-        let reset_link = link(&config, "/password/reset");
-        let templates = templates.clone();
-        let ip_key = format!("register:ip:{}", client_ip(&req));
+        let verify_base = link(&ctx.config, "/verify/");
+        let login_link = link(&ctx.config, "/login");
+        let reset_link = link(&ctx.config, "/password/reset");
+        let templates = ctx.mail_templates.clone();
+        let ip_key = format!("register:ip:{}", client_ip(&ctx.req));
         // The page says the same whatever the address or NIP: whether either already has an
         // account is told only by mail, to the address given.
-        let outcome = db
+        let outcome = ctx.db
             .run(move |conn| {
                 if let Some(wait) = ratelimit::blocked(conn, &ip_key, ratelimit::REGISTER_IP)? {
                     return Ok(Err(ratelimit::minutes(wait)));
@@ -312,10 +285,9 @@ async fn register(
             .await?;
         match outcome {
             Ok(()) => {
-                mailer.wake();
+                ctx.mailer.wake();
                 return notice(
-                    &views,
-                    &req,
+                    &ctx,
                     "accounts.register.sent_title",
                     "accounts.register.sent_body",
                     Some(("/login", "accounts.login.title")),
@@ -324,9 +296,7 @@ async fn register(
             Err(minutes) => return Err(AppError::TooManyRequests(minutes)),
         }
     }
-    page_with_status(
-        &views,
-        &req,
+    ctx.html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
         "pages/register",
         json!({"form": echo, "errors": errors}),
@@ -335,21 +305,14 @@ async fn register(
 
 /// `GET /verify/{token}`: a page with a button. Following the link does not verify anything (a
 /// mail scanner opens links too); pressing the button, a CSRF-checked POST, does.
-async fn verify_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn verify_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let action = format!(
         "/verify/{}",
         url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
     );
     token_page(
-        &req,
-        &views,
-        &db,
+        &ctx,
         token,
         Purpose::Verify,
         ("pages/verify_confirm", json!({ "action": action })),
@@ -359,49 +322,39 @@ async fn verify_form(
 }
 
 async fn verify(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     path: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
-                let r = tokens::consume(conn, &token, Purpose::Verify)?;
-                if let Ok(user_id) = r {
-                    users::mark_verified(conn, user_id)?;
-                }
-                Ok::<_, DbError>(r)
+                let user_id = tokens::consume(conn, &token, Purpose::Verify)?;
+                users::mark_verified(conn, user_id)?;
+                Ok::<_, TokenError>(user_id)
             })
         })
-        .await?;
+        .await;
     match result {
         Ok(_) => notice(
-            &views,
-            &req,
+            &ctx,
             "accounts.verify.done_title",
             "accounts.verify.done_body",
             Some(("/login", "accounts.login.title")),
         ),
-        Err(r) => token_refused(&views, &req, r, "/login", "accounts.verify.again"),
+        Err(e) => token_refused(&ctx, e.refusal()?, "/login", "accounts.verify.again"),
     }
 }
 
-fn token_refused(
-    views: &Views,
-    req: &HttpRequest,
-    r: Refused,
-    href: &str,
-    key: &str,
-) -> Result<HttpResponse, AppError> {
+fn token_refused(ctx: &Ctx, r: Refused, href: &str, key: &str) -> Result<HttpResponse, AppError> {
     let body = match r {
         Refused::Unknown => "accounts.token.unknown",
         Refused::Used => "accounts.token.used",
         Refused::Expired => "accounts.token.expired",
     };
-    let body_html = views.render(req, "pages/notice", json!({"title_key": "accounts.token.title", "body_key": body, "link": {"href": href, "key": key}}))?;
+    let body_html = ctx.render("pages/notice", json!({"title_key": "accounts.token.title", "body_key": body, "link": {"href": href, "key": key}}))?;
     Ok(HttpResponse::Gone()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(body_html))
@@ -425,8 +378,7 @@ struct NextQuery {
 }
 
 async fn login_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
+    ctx: Ctx,
     q: web::Query<NextQuery>,
     me: MaybeUser,
 ) -> Result<HttpResponse, AppError> {
@@ -442,9 +394,7 @@ async fn login_form(
         "password_changed" => Some("accounts.reset.done_body"),
         _ => None,
     };
-    page_with_status(
-        &views,
-        &req,
+    ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/login",
         json!({"form": {"email": "", "next": q.next}, "error": null, "notice_key": notice}),
@@ -460,19 +410,12 @@ enum LoginOutcome {
 }
 
 /// Check credentials with rate limits; shared by the login form and the API token endpoint.
-async fn authenticate(
-    db: &Db,
-    config: &Config,
-    templates: &web::Data<MailTemplates>,
-    lang: Lang,
-    email: &str,
-    pw: &str,
-    ip: String,
-) -> Result<LoginOutcome, AppError> {
+async fn authenticate(ctx: &Ctx, email: &str, pw: &str) -> Result<LoginOutcome, AppError> {
+    let (lang, ip) = (ctx.lang, client_ip(&ctx.req));
     let email = users::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let pw = pw.to_string();
-    let verify_base = link(config, "/verify/");
-    let templates = templates.clone();
+    let verify_base = link(&ctx.config, "/verify/");
+    let templates = ctx.mail_templates.clone();
     let acct_key = format!("login:acct:{email}");
     let pair_key = format!("login:pair:{email}|{ip}");
     let ip_key = format!("login:ip:{ip}");
@@ -482,7 +425,8 @@ async fn authenticate(
     // address alone generously (an office behind one NAT); the account alone is never locked,
     // only slowed down, so its owner elsewhere still gets in.
     let keys = (pair_key.clone(), ip_key.clone(), acct_key.clone());
-    let gate = db
+    let gate = ctx
+        .db
         .run(move |conn| {
             let (pair_key, ip_key, acct_key) = keys;
             let pair = ratelimit::count(conn, &pair_key, ratelimit::LOGIN_PAIR)?;
@@ -505,86 +449,66 @@ async fn authenticate(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    db.run(move |conn| {
-        let user = users::find_by_email(conn, &email)?;
-        let good = match &user {
-            Some(u) if !u.disabled => u
-                .password_hash
-                .as_deref()
-                .is_some_and(|h| password::verify(&pw, h)),
-            _ => {
-                password::verify(&pw, password::dummy_hash());
-                false
-            }
-        };
-        let user = match (good, user) {
-            (true, Some(u)) => u,
-            // a failure: it was counted above
-            _ => return Ok(LoginOutcome::Wrong),
-        };
-        // the person at this address knows the password: their pair starts afresh; this
-        // attempt was no failure of the account or the address
-        ratelimit::clear(conn, &pair_key)?;
-        ratelimit::refund(conn, &acct_key)?;
-        ratelimit::refund(conn, &ip_key)?;
-        if user.email_verified_at.is_none() {
-            // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
-            if tokens::recently_issued(
-                conn,
-                user.id,
-                Purpose::Verify,
-                chrono::Duration::minutes(10),
-            )? {
+    ctx.db
+        .run(move |conn| {
+            let user = users::find_by_email(conn, &email)?;
+            let good = match &user {
+                Some(u) if !u.disabled => u
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|h| password::verify(&pw, h)),
+                _ => {
+                    password::verify(&pw, password::dummy_hash());
+                    false
+                }
+            };
+            let user = match (good, user) {
+                (true, Some(u)) => u,
+                // a failure: it was counted above
+                _ => return Ok(LoginOutcome::Wrong),
+            };
+            // the person at this address knows the password: their pair starts afresh; this
+            // attempt was no failure of the account or the address
+            ratelimit::clear(conn, &pair_key)?;
+            ratelimit::refund(conn, &acct_key)?;
+            ratelimit::refund(conn, &ip_key)?;
+            if user.email_verified_at.is_none() {
+                // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
+                if tokens::recently_issued(
+                    conn,
+                    user.id,
+                    Purpose::Verify,
+                    chrono::Duration::minutes(10),
+                )? {
+                    return Ok(LoginOutcome::Unverified);
+                }
+                crate::db::transaction(conn, |conn| {
+                    let token = tokens::issue(conn, user.id, Purpose::Verify)?;
+                    send_mail(
+                        conn,
+                        &templates,
+                        "verify",
+                        lang,
+                        &user.email,
+                        json!({"name": user.name, "link": format!("{verify_base}{token}")}),
+                    )
+                })?;
                 return Ok(LoginOutcome::Unverified);
             }
-            crate::db::transaction(conn, |conn| {
-                let token = tokens::issue(conn, user.id, Purpose::Verify)?;
-                send_mail(
-                    conn,
-                    &templates,
-                    "verify",
-                    lang,
-                    &user.email,
-                    json!({"name": user.name, "link": format!("{verify_base}{token}")}),
-                )
-            })?;
-            return Ok(LoginOutcome::Unverified);
-        }
-        Ok(LoginOutcome::Ok {
-            user_id: user.id,
-            version: user.session_version,
+            Ok(LoginOutcome::Ok {
+                user_id: user.id,
+                version: user.session_version,
+            })
         })
-    })
-    .await
+        .await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn login(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-    secrets: web::Data<Secrets>,
-    https: web::Data<Https>,
-    templates: web::Data<MailTemplates>,
-    mailer: web::Data<Mailer>,
-    form: CsrfForm<LoginForm>,
-) -> Result<HttpResponse, AppError> {
+async fn login(ctx: Ctx, form: CsrfForm<LoginForm>) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
-    let outcome = authenticate(
-        &db,
-        &config,
-        &templates,
-        lang,
-        &f.email,
-        &f.password,
-        client_ip(&req),
-    )
-    .await?;
+    let outcome = authenticate(&ctx, &f.email, &f.password).await?;
     let error = match outcome {
         LoginOutcome::Ok { user_id, version } => {
-            let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
+            let (token, _) = open_session(&ctx, user_id, version, false).await?;
             let next = if is_local_path(&f.next) {
                 f.next.as_str()
             } else {
@@ -592,19 +516,17 @@ async fn login(
             };
             return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next.to_string()))
-                .cookie(session_cookie(token, https.0))
+                .cookie(session_cookie(token, ctx.https))
                 .finish());
         }
         LoginOutcome::Blocked(minutes) => return Err(AppError::TooManyRequests(minutes)),
         LoginOutcome::Wrong => "accounts.login.wrong",
         LoginOutcome::Unverified => {
-            mailer.wake();
+            ctx.mailer.wake();
             "accounts.login.unverified"
         }
     };
-    page_with_status(
-        &views,
-        &req,
+    ctx.html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
         "pages/login",
         json!({"form": {"email": f.email, "next": f.next}, "error": error, "notice_key": null}),
@@ -618,16 +540,13 @@ struct Empty {}
 /// to the person leaving (the page script clears them too, where `Clear-Site-Data` is unknown).
 pub const CLEAR_SITE_DATA: (&str, &str) = ("Clear-Site-Data", "\"cache\", \"storage\"");
 
-async fn logout(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    _form: CsrfForm<Empty>,
-) -> Result<HttpResponse, AppError> {
+async fn logout(ctx: Ctx, _form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
     // the session ends now, not when the cookie would have expired: a copy of the token is
     // worthless from here on
-    if let Some(s) = session_of(&req) {
+    if let Some(s) = session_of(&ctx.req) {
         let user_id = s.user.id;
-        db.run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &s.id)?))
+        ctx.db
+            .run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &s.id)?))
             .await?;
     }
     Ok(HttpResponse::SeeOther()
@@ -639,15 +558,16 @@ async fn logout(
 
 async fn logout_all(
     me: CurrentUser,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    db.run(move |conn| {
-        users::bump_session(conn, id)?;
-        Ok::<_, AppError>(sessions::end_others(conn, id, None)?)
-    })
-    .await?;
+    ctx.db
+        .run(move |conn| {
+            users::bump_session(conn, id)?;
+            Ok::<_, AppError>(sessions::end_others(conn, id, None)?)
+        })
+        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?notice=logged_out_all"))
         .insert_header(CLEAR_SITE_DATA)
@@ -663,44 +583,31 @@ struct ResetRequestForm {
     email: String,
 }
 
-async fn reset_request_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-) -> Result<HttpResponse, AppError> {
-    page_with_status(
-        &views,
-        &req,
+async fn reset_request_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/reset_request",
         json!({"form": {"email": ""}, "error": null}),
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn reset_request(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-    templates: web::Data<MailTemplates>,
-    mailer: web::Data<Mailer>,
+    ctx: Ctx,
     form: CsrfForm<ResetRequestForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let Some(email) = users::normalize_email(&form.0.email) else {
-        return page_with_status(
-            &views,
-            &req,
+        return ctx.html(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             "pages/reset_request",
             json!({"form": {"email": form.0.email}, "error": "accounts.email_invalid"}),
         );
     };
-    let ip = client_ip(&req);
-    let reset_base = link(&config, "/password/reset/");
+    let ip = client_ip(&ctx.req);
+    let reset_base = link(&ctx.config, "/password/reset/");
     let hours = Purpose::Reset.lifetime().num_hours();
-    let templates = templates.clone();
-    let blocked = db
+    let templates = ctx.mail_templates.clone();
+    let blocked = ctx.db
         .run(move |conn| {
             let acct_key = format!("reset:acct:{email}");
             let ip_key = format!("reset:ip:{ip}");
@@ -726,11 +633,10 @@ async fn reset_request(
     if let Some(minutes) = blocked {
         return Err(AppError::TooManyRequests(minutes));
     }
-    mailer.wake();
+    ctx.mailer.wake();
     // the same answer whether or not the address has an account
     notice(
-        &views,
-        &req,
+        &ctx,
         "accounts.reset.sent_title",
         "accounts.reset.sent_body",
         Some(("/login", "accounts.login.title")),
@@ -745,18 +651,11 @@ struct NewPasswordForm {
     name: String,
 }
 
-async fn reset_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn reset_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let data = json!({"action": format!("/password/reset/{token}"), "errors": {}, "invite": false, "form": {}});
     token_page(
-        &req,
-        &views,
-        &db,
+        &ctx,
         token,
         Purpose::Reset,
         ("pages/reset", data),
@@ -768,93 +667,66 @@ async fn reset_form(
 /// The page for a single-use token that is still valid, or why it cannot be used (with a link
 /// to get a new one).
 async fn token_page(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     token: String,
     purpose: Purpose,
     (page, data): (&str, Value),
     (again_href, again_key): (&str, &str),
 ) -> Result<HttpResponse, AppError> {
-    match db
-        .run(move |conn| Ok::<_, AppError>(tokens::peek(conn, &token, purpose)?))
-        .await?
+    match ctx
+        .db
+        .run(move |conn| tokens::peek(conn, &token, purpose))
+        .await
     {
-        Ok(_) => page_with_status(views, req, actix_web::http::StatusCode::OK, page, data),
-        Err(r) => token_refused(views, req, r, again_href, again_key),
+        Ok(_) => ctx.html(actix_web::http::StatusCode::OK, page, data),
+        Err(e) => token_refused(ctx, e.refusal()?, again_href, again_key),
     }
 }
 
 async fn reset(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     path: web::Path<String>,
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    set_password_with_token(req, views, db, path.into_inner(), form.0, Purpose::Reset).await
+    set_password_with_token(&ctx, path.into_inner(), form.0, Purpose::Reset).await
 }
 
-async fn invite_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn invite_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let t2 = token.clone();
-    let found = db
+    let found = ctx
+        .db
         .run(move |conn| {
-            Ok::<_, AppError>(match tokens::peek(conn, &t2, Purpose::Invite)? {
-                Ok(id) => Ok(users::find(conn, id)?),
-                Err(r) => Err(r),
-            })
+            let id = tokens::peek(conn, &t2, Purpose::Invite)?;
+            Ok::<_, TokenError>(users::find(conn, id)?)
         })
-        .await?;
+        .await;
     match found {
-        Ok(Some(user)) => page_with_status(
-            &views,
-            &req,
-            actix_web::http::StatusCode::OK,
-            "pages/reset",
-            json!({"action": format!("/invite/{token}"), "errors": {}, "invite": true, "form": {"name": user.name, "email": user.email}}),
-        ),
+        Ok(Some(user)) => ctx.html(actix_web::http::StatusCode::OK, "pages/reset", json!({"action": format!("/invite/{token}"), "errors": {}, "invite": true, "form": {"name": user.name, "email": user.email}})),
         Ok(None) => Err(AppError::NotFound),
-        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => token_refused(&ctx, e.refusal()?, "/password/reset", "accounts.reset.again"),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn accept_invite(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    secrets: web::Data<Secrets>,
-    https: web::Data<Https>,
+    ctx: Ctx,
     path: web::Path<String>,
     form: CsrfForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let resp = set_password_with_token(
-        req.clone(),
-        views,
-        db.clone(),
-        path.into_inner(),
-        form.0,
-        Purpose::Invite,
-    )
-    .await?;
+    let resp = set_password_with_token(&ctx, path.into_inner(), form.0, Purpose::Invite).await?;
     // an accepted invitation logs the new person in
     let Some(user_id) = resp.extensions().get::<Activated>().map(|a| a.0) else {
         return Ok(resp);
     };
-    let version = db
+    let version = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(users::find(conn, user_id)?.map(|u| u.session_version)))
         .await?
         .ok_or(AppError::NotFound)?;
-    let (token, _) = open_session(&db, &secrets, &req, user_id, version, false).await?;
+    let (token, _) = open_session(&ctx, user_id, version, false).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/account?notice=activated"))
-        .cookie(session_cookie(token, https.0))
+        .cookie(session_cookie(token, ctx.https))
         .finish())
 }
 
@@ -862,32 +734,31 @@ async fn accept_invite(
 struct Activated(i64);
 
 async fn set_password_with_token(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: &Ctx,
     token: String,
     f: NewPasswordForm,
     purpose: Purpose,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let t2 = token.clone();
-    let user = db
+    let user = ctx
+        .db
         .run(move |conn| {
-            Ok::<_, AppError>(match tokens::peek(conn, &t2, purpose)? {
-                Ok(id) => Ok(users::find(conn, id)?),
-                Err(r) => Err(r),
-            })
+            let id = tokens::peek(conn, &t2, purpose)?;
+            Ok::<_, TokenError>(users::find(conn, id)?)
         })
-        .await?;
+        .await;
     let user = match user {
         Ok(Some(u)) => u,
         Ok(None) => return Err(AppError::NotFound),
-        Err(r) => return token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => {
+            return token_refused(ctx, e.refusal()?, "/password/reset", "accounts.reset.again")
+        }
     };
     let mut errors = FieldErrors::new();
     check_password(
         &mut errors,
-        &views,
+        &ctx.views,
         lang,
         &f.password,
         &f.password_confirm,
@@ -900,28 +771,21 @@ async fn set_password_with_token(
         } else {
             format!("/password/reset/{token}")
         };
-        return page_with_status(
-            &views,
-            &req,
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "pages/reset",
-            json!({"action": action, "errors": errors, "invite": invite, "form": {"name": user.name, "email": user.email}}),
-        );
+        return ctx.html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "pages/reset", json!({"action": action, "errors": errors, "invite": invite, "form": {"name": user.name, "email": user.email}}));
     }
     let pw = f.password;
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let hash = password::hash(&pw).map_err(AppError::Internal)?;
-            crate::db::transaction(conn, |conn| {
-                let r = tokens::consume(conn, &token, purpose)?;
-                if let Ok(id) = r {
-                    // every session of the account ends (the version moves on; the rows too)
-                    users::set_password(conn, id, &hash)?;
-                    sessions::end_others(conn, id, None)?;
-                    users::mark_verified(conn, id)?;
-                }
-                Ok::<_, AppError>(r)
-            })
+            Ok::<_, AppError>(crate::db::transaction(conn, |conn| {
+                let id = tokens::consume(conn, &token, purpose)?;
+                // every session of the account ends (the version moves on; the rows too)
+                users::set_password(conn, id, &hash)?;
+                sessions::end_others(conn, id, None)?;
+                users::mark_verified(conn, id)?;
+                Ok::<_, TokenError>(id)
+            }))
         })
         .await?;
     match result {
@@ -931,7 +795,7 @@ async fn set_password_with_token(
             Ok(resp)
         }
         Ok(_) => Ok(redirect("/login?notice=password_changed")),
-        Err(r) => token_refused(&views, &req, r, "/password/reset", "accounts.reset.again"),
+        Err(e) => token_refused(ctx, e.refusal()?, "/password/reset", "accounts.reset.again"),
     }
 }
 
@@ -992,29 +856,24 @@ async fn placement_view(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn account_page(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &CurrentUser,
     form: Option<Value>,
     errors: FieldErrors,
     notice: Option<&str>,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let chosen = web::Query::<AgencyChoice>::from_query(req.query_string())
+    let lang = ctx.lang;
+    let chosen = web::Query::<AgencyChoice>::from_query(ctx.req.query_string())
         .ok()
         .and_then(|q| parse_id(&q.agency));
-    let p = placement_view(db, me, chosen, lang).await?;
+    let p = placement_view(&ctx.db, me, chosen, lang).await?;
     let form =
         form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
     let request_agency = chosen.or(me.agency_id);
-    let sessions = session_list(req, db, me).await?;
-    page_with_status(
-        views,
-        req,
+    let sessions = session_list(ctx, me).await?;
+    ctx.html(
         status,
         "pages/account",
         json!({
@@ -1035,15 +894,13 @@ async fn account_page(
 
 /// The account page again, with what was wrong next to the fields (422).
 async fn account_refused(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &CurrentUser,
     echo: Option<Value>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    account_page(req, views, db, me, echo, errors, None, status).await
+    account_page(ctx, me, echo, errors, None, status).await
 }
 
 #[derive(Deserialize, Default)]
@@ -1053,9 +910,7 @@ struct AgencyChoice {
 }
 
 async fn account(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -1068,9 +923,7 @@ async fn account(
         _ => None,
     };
     account_page(
-        &req,
-        &views,
-        &db,
+        &ctx,
         &me,
         None,
         FieldErrors::new(),
@@ -1081,30 +934,27 @@ async fn account(
 }
 
 /// The live sessions of the account page's owner (partials/sessions.hbs).
-async fn session_list(
-    req: &HttpRequest,
-    db: &Db,
-    me: &CurrentUser,
-) -> Result<Vec<sessions::Listed>, AppError> {
+async fn session_list(ctx: &Ctx, me: &CurrentUser) -> Result<Vec<sessions::Listed>, AppError> {
     let user = me.0.clone();
-    let this = session_of(req).map(|s| s.id);
-    db.run(move |conn| Ok::<_, AppError>(sessions::active(conn, &user, this.as_deref())?))
+    let this = session_of(&ctx.req).map(|s| s.id);
+    ctx.db
+        .run(move |conn| Ok::<_, AppError>(sessions::active(conn, &user, this.as_deref())?))
         .await
 }
 
 /// `POST /me/sessions/{id}/end`: end one of one's sessions (another device, or this one).
 async fn end_session(
-    req: HttpRequest,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let sid = path.into_inner();
-    let this = session_of(&req).map(|s| s.id);
+    let this = session_of(&ctx.req).map(|s| s.id);
     let user_id = me.id;
     let target = sid.clone();
-    let ended = db
+    let ended = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(sessions::end(conn, user_id, &target)?))
         .await?;
     if !ended {
@@ -1135,26 +985,14 @@ fn parse_id(s: &str) -> Option<i64> {
 }
 
 async fn update_account(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let mut errors = FieldErrors::new();
-    let name = match crate::text::person_name(&f.name) {
-        Ok(n) => n,
-        Err(crate::text::NameError::TooShort) => {
-            errors.insert("name", views.text(lang, "accounts.register.name_required"));
-            String::new()
-        }
-        Err(crate::text::NameError::Control) => {
-            errors.insert("name", views.text(lang, "accounts.register.name_control"));
-            String::new()
-        }
-    };
+    let name = check_name(&mut errors, &ctx.views, lang, &f.name);
     let nip = match parse_nip(&f.nip, lang) {
         Ok(n) => n,
         Err(m) => {
@@ -1164,28 +1002,30 @@ async fn update_account(
     };
     let user_id = me.id;
     if let Some(n) = nip.clone() {
-        let taken = db
+        let taken = ctx
+            .db
             .run(move |conn| Ok::<_, AppError>(users::nip_taken(conn, &n, Some(user_id))?))
             .await?;
         if taken {
-            errors.insert("nip", views.text(lang, "accounts.register.nip_taken"));
+            errors.insert("nip", ctx.views.text(lang, "accounts.register.nip_taken"));
         }
     }
     if !errors.is_empty() {
         let echo = json!({"name": f.name, "nip": f.nip});
-        return account_refused(&req, &views, &db, &me, Some(echo), errors).await;
+        return account_refused(&ctx, &me, Some(echo), errors).await;
     }
     let language = me.language.clone();
-    db.run(move |conn| {
-        Ok::<_, AppError>(users::update_own(
-            conn,
-            user_id,
-            &name,
-            nip.as_deref(),
-            language.as_deref(),
-        )?)
-    })
-    .await?;
+    ctx.db
+        .run(move |conn| {
+            Ok::<_, AppError>(users::update_own(
+                conn,
+                user_id,
+                &name,
+                nip.as_deref(),
+                language.as_deref(),
+            )?)
+        })
+        .await?;
     Ok(redirect("/me/account?notice=saved"))
 }
 
@@ -1201,21 +1041,19 @@ struct PlacementRequestForm {
 
 /// A person asks the admin of an agency to place them (or move them) there.
 async fn request_placement(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<PlacementRequestForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let Some(agency_id) = parse_id(&f.agency_id) else {
         let mut errors = FieldErrors::new();
         errors.insert(
             "agency_id",
-            views.text(lang, "accounts.placement.agency_required"),
+            ctx.views.text(lang, "accounts.placement.agency_required"),
         );
-        return account_refused(&req, &views, &db, &me, None, errors).await;
+        return account_refused(&ctx, &me, None, errors).await;
     };
     let asked = super::placement::Asked {
         agency_id,
@@ -1228,21 +1066,22 @@ async fn request_placement(
             .collect(),
     };
     let user = me.0.clone();
-    let outcome = db
-        .run(move |conn| Ok::<_, AppError>(super::placement::request(conn, &user, &asked)))
-        .await?;
+    let outcome = ctx
+        .db
+        .run(move |conn| super::placement::request(conn, &user, &asked))
+        .await;
     match outcome {
         Ok(_) => Ok(redirect("/me/account?notice=placement")),
-        Err(super::placement::PlacementError::Db(e)) => Err(AppError::Db(e)),
-        Err(super::placement::PlacementError::Refused(r)) => {
+        Err(e) => {
+            let r = e.refusal()?;
             let mut errors = FieldErrors::new();
             let field = match r {
                 super::placement::Refusal::UnitUnknown => "unit_id",
                 super::placement::Refusal::PositionUnknown => "position_id",
                 _ => "agency_id",
             };
-            errors.insert(field, views.text(lang, r.key()));
-            account_refused(&req, &views, &db, &me, None, errors).await
+            errors.insert(field, ctx.views.text(lang, r.key()));
+            account_refused(&ctx, &me, None, errors).await
         }
     }
 }
@@ -1255,16 +1094,13 @@ struct ChangePasswordForm {
     password_confirm: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn change_password(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let mut errors = FieldErrors::new();
     let current_ok = me
         .password_hash
@@ -1273,35 +1109,36 @@ async fn change_password(
     if !current_ok {
         errors.insert(
             "current",
-            views.text(lang, "accounts.account.current_wrong"),
+            ctx.views.text(lang, "accounts.account.current_wrong"),
         );
     }
     check_password(
         &mut errors,
-        &views,
+        &ctx.views,
         lang,
         &f.password,
         &f.password_confirm,
         &me.email,
     );
     if !errors.is_empty() {
-        return account_refused(&req, &views, &db, &me, None, errors).await;
+        return account_refused(&ctx, &me, None, errors).await;
     }
     let id = me.id;
-    let this = session_of(&req).map(|s| s.id);
-    db.run(move |conn| {
-        let hash = password::hash(&f.password).map_err(AppError::Internal)?;
-        crate::db::transaction(conn, |conn| {
-            // every other session ends; this device stays logged in at the new version
-            let version = users::set_password(conn, id, &hash)?;
-            sessions::end_others(conn, id, this.as_deref())?;
-            if let Some(sid) = &this {
-                sessions::keep(conn, sid, version)?;
-            }
-            Ok::<_, AppError>(())
+    let this = session_of(&ctx.req).map(|s| s.id);
+    ctx.db
+        .run(move |conn| {
+            let hash = password::hash(&f.password).map_err(AppError::Internal)?;
+            crate::db::transaction(conn, |conn| {
+                // every other session ends; this device stays logged in at the new version
+                let version = users::set_password(conn, id, &hash)?;
+                sessions::end_others(conn, id, this.as_deref())?;
+                if let Some(sid) = &this {
+                    sessions::keep(conn, sid, version)?;
+                }
+                Ok::<_, AppError>(())
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(redirect("/me/account?notice=password"))
 }
 
@@ -1338,29 +1175,13 @@ pub(crate) struct TokenResponse {
     )
 )]
 pub(crate) async fn api_token(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-    secrets: web::Data<Secrets>,
-    templates: web::Data<MailTemplates>,
-    mailer: web::Data<Mailer>,
+    ctx: Ctx,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    match authenticate(
-        &db,
-        &config,
-        &templates,
-        lang,
-        &body.email,
-        &body.password,
-        client_ip(&req),
-    )
-    .await?
-    {
+    match authenticate(&ctx, &body.email, &body.password).await? {
         LoginOutcome::Ok { user_id, version } => {
             // an API token is a session too (listed on the account page, ended like any other)
-            let (token, exp) = open_session(&db, &secrets, &req, user_id, version, true).await?;
+            let (token, exp) = open_session(&ctx, user_id, version, true).await?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(TokenResponse {
@@ -1372,7 +1193,7 @@ pub(crate) async fn api_token(
         LoginOutcome::Blocked(m) => Err(AppError::TooManyRequests(m)),
         LoginOutcome::Wrong => Err(AppError::Unauthorized),
         LoginOutcome::Unverified => {
-            mailer.wake();
+            ctx.mailer.wake();
             Err(AppError::Forbidden)
         }
     }

@@ -65,12 +65,14 @@ pub enum Refused {
     Expired,
 }
 
+crate::domain_error!(
+    /// Why a token was not taken: refused (unknown, used, expired), or the database failed.
+    pub TokenError,
+    Refused
+);
+
 /// The user a token belongs to, if it is valid now; it is marked used (single use).
-pub fn consume(
-    conn: &mut DbConnection,
-    token: &str,
-    purpose: Purpose,
-) -> Result<Result<i64, Refused>, DbError> {
+pub fn consume(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<i64, TokenError> {
     let now = Utc::now().naive_utc();
     let found: Option<(i64, i64, NaiveDateTime, Option<NaiveDateTime>)> = user_tokens::table
         .filter(user_tokens::token_hash.eq(digest(token.trim())))
@@ -84,13 +86,13 @@ pub fn consume(
         .first(conn)
         .optional()?;
     let Some((id, user_id, expires_at, used_at)) = found else {
-        return Ok(Err(Refused::Unknown));
+        return Err(Refused::Unknown.into());
     };
     if used_at.is_some() {
-        return Ok(Err(Refused::Used));
+        return Err(Refused::Used.into());
     }
     if expires_at < now {
-        return Ok(Err(Refused::Expired));
+        return Err(Refused::Expired.into());
     }
     // guarded on used_at so that two concurrent uses cannot both succeed
     let updated = diesel::update(
@@ -101,17 +103,13 @@ pub fn consume(
     .set(user_tokens::used_at.eq(Some(now)))
     .execute(conn)?;
     if updated == 0 {
-        return Ok(Err(Refused::Used));
+        return Err(Refused::Used.into());
     }
-    Ok(Ok(user_id))
+    Ok(user_id)
 }
 
 /// Whether a token is valid now, without using it (to show the form it leads to).
-pub fn peek(
-    conn: &mut DbConnection,
-    token: &str,
-    purpose: Purpose,
-) -> Result<Result<i64, Refused>, DbError> {
+pub fn peek(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<i64, TokenError> {
     let now = Utc::now().naive_utc();
     let found: Option<(i64, NaiveDateTime, Option<NaiveDateTime>)> = user_tokens::table
         .filter(user_tokens::token_hash.eq(digest(token.trim())))
@@ -123,12 +121,12 @@ pub fn peek(
         ))
         .first(conn)
         .optional()?;
-    Ok(match found {
-        None => Err(Refused::Unknown),
-        Some((_, _, Some(_))) => Err(Refused::Used),
-        Some((_, exp, None)) if exp < now => Err(Refused::Expired),
+    match found {
+        None => Err(Refused::Unknown.into()),
+        Some((_, _, Some(_))) => Err(Refused::Used.into()),
+        Some((_, exp, None)) if exp < now => Err(Refused::Expired.into()),
         Some((user_id, _, None)) => Ok(user_id),
-    })
+    }
 }
 
 /// Whether a token of this purpose was sent to the user within `within` (so a new mail would only
