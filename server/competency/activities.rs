@@ -433,6 +433,12 @@ pub enum ReviewRefused {
     NoteRequired,
 }
 
+crate::domain_error!(
+    /// A review refused ([`ReviewRefused`]) or the database failing.
+    pub ReviewError,
+    ReviewRefused
+);
+
 /// Approve or reject a pending activity of one's direct report, in one transaction: the decision,
 /// the competency evidence when approved, and the audit log.
 pub fn review(
@@ -441,7 +447,7 @@ pub fn review(
     supervisor_id: i64,
     approve: bool,
     note: &str,
-) -> Result<Result<Activity, ReviewRefused>, DbError> {
+) -> Result<Activity, ReviewError> {
     review_costed(conn, id, supervisor_id, approve, note, None)
 }
 
@@ -454,21 +460,21 @@ pub fn review_costed(
     approve: bool,
     note: &str,
     cost: Option<Option<i64>>,
-) -> Result<Result<Activity, ReviewRefused>, DbError> {
+) -> Result<Activity, ReviewError> {
     let note = note.trim();
     if !approve && note.chars().count() < 3 {
-        return Ok(Err(ReviewRefused::NoteRequired));
+        return Err(ReviewRefused::NoteRequired.into());
     }
     crate::db::transaction(conn, |conn| {
         let Some(a) = find(conn, id)? else {
-            return Ok(Err(ReviewRefused::NotFound));
+            return Err(ReviewRefused::NotFound.into());
         };
         let holder_supervisor: Option<i64> = users::table
             .find(a.user_id)
             .select(users::supervisor_id)
             .first(conn)?;
         if holder_supervisor != Some(supervisor_id) || a.user_id == supervisor_id {
-            return Ok(Err(ReviewRefused::NotFound));
+            return Err(ReviewRefused::NotFound.into());
         }
         let status = if approve { "approved" } else { "rejected" };
         let now = Utc::now().naive_utc();
@@ -486,7 +492,7 @@ pub fn review_costed(
         ))
         .execute(conn)?;
         if changed == 0 {
-            return Ok(Err(ReviewRefused::AlreadyReviewed));
+            return Err(ReviewRefused::AlreadyReviewed.into());
         }
         let cost_note = match cost {
             Some(c) if c != a.cost => {
@@ -530,7 +536,7 @@ pub fn review_costed(
             &format!("activity:{id}"),
             format!("{note}{cost_note}").trim(),
         )?;
-        Ok(Ok(find(conn, id)?.unwrap_or(a)))
+        Ok(find(conn, id)?.unwrap_or(a))
     })
 }
 

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::activities::{self, Raw, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
+use super::activities::{self, Raw, ReviewError, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
 use super::budget;
 use super::store;
 use crate::accounts::users;
@@ -443,7 +443,11 @@ async fn review(
     let outcome = ctx
         .db
         .run(move |conn| {
-            let outcome = activities::review_costed(conn, id, me_id, approve, &note, cost)?;
+            let outcome = match activities::review_costed(conn, id, me_id, approve, &note, cost) {
+                Ok(a) => Ok(a),
+                Err(ReviewError::Refused(r)) => Err(r),
+                Err(ReviewError::Db(e)) => return Err(e),
+            };
             // approving a costed activity spends the agency's budget: warn (without its figures,
             // which are the admin's) when the year's budget is now exceeded; the approval stands
             let over = match &outcome {

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::admin::{self, AssessmentInput, LineProblem, Refusal};
+use super::admin::{self, AssessmentInput, LineProblem, Refusal, StandardsError};
 use super::profile::{self, Basis};
 use super::store;
 use crate::accounts::orgs::{self, Agency};
@@ -296,19 +296,20 @@ async fn save_settings(
         .run(move |conn| {
             // the zone is checked first, so a refused one changes nothing
             if !g.time_zone.trim().is_empty() && crate::clock::Zone::parse(&g.time_zone).is_none() {
-                return Ok(Err(Refusal::TimeZone));
+                return Err(StandardsError::Refused(Refusal::TimeZone));
             }
-            if let Err(r) = admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)? {
-                return Ok(Err(r));
-            }
+            admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)?;
             if !g.time_zone.trim().is_empty() {
-                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone, by)? {
-                    return Ok(Err(r));
-                }
+                admin::save_time_zone(conn, id, &g.time_zone, by)?;
             }
-            Ok::<_, AppError>(Ok(()))
+            Ok(())
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{id}/standards?done=settings#settings"
@@ -335,8 +336,13 @@ async fn import_targets(
     let text_in = csv.clone();
     let result = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(admin::import_targets(conn, id, &text_in)?))
-        .await?;
+        .run(move |conn| admin::import_targets(conn, id, &text_in))
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     let state = match result {
         Ok(summary) => StandardsState {
             imported: Some(summary.written),
@@ -454,15 +460,13 @@ async fn save_position(
         .collect();
     let result = ctx
         .db
-        .run(move |conn| {
-            Ok::<_, AppError>(admin::set_position_targets(
-                conn,
-                agency_id,
-                position_id,
-                &levels,
-            )?)
-        })
-        .await?;
+        .run(move |conn| admin::set_position_targets(conn, agency_id, position_id, &levels))
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}/standards?done=position#position-{position_id}"
@@ -604,9 +608,14 @@ async fn add_assessment(
                 source: &g.source,
             };
             let today = today(conn, id)?;
-            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today)?)
+            admin::add_assessment(conn, id, by, &input, today)
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{id}/assessments?done=assessment#recent"
@@ -636,9 +645,14 @@ async fn import_assessments(
         .db
         .run(move |conn| {
             let today = today(conn, id)?;
-            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today)?)
+            admin::import_assessments(conn, id, by, &text_in, today)
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     let state = match result {
         Ok(summary) => AssessmentsState {
             imported: Some(summary.written),

@@ -228,6 +228,12 @@ pub enum ItemRefused {
     AlreadyPlanned,
 }
 
+crate::domain_error!(
+    /// An item refused ([`ItemRefused`]) or the database failing.
+    pub ItemError,
+    ItemRefused
+);
+
 /// Add an item to a plan. `cost`: the planned cost the supervisor entered; none means the
 /// course's fee at this moment (a course) or nothing (an activity).
 pub fn add_item(
@@ -235,7 +241,7 @@ pub fn add_item(
     plan_id: i64,
     item: &NewItem,
     cost: Option<i64>,
-) -> Result<Result<i64, ItemRefused>, DbError> {
+) -> Result<i64, ItemError> {
     let now = Utc::now().naive_utc();
     let (course_id, kind, title, jp, fee) = match item {
         NewItem::Course(slug) => {
@@ -255,7 +261,7 @@ pub fn add_item(
                 .first(conn)
                 .optional()?;
             let Some((id, title, jp, fee)) = found else {
-                return Ok(Err(ItemRefused::UnknownCourse));
+                return Err(ItemRefused::UnknownCourse.into());
             };
             let dup: i64 = plan_items::table
                 .filter(plan_items::plan_id.eq(plan_id))
@@ -263,20 +269,20 @@ pub fn add_item(
                 .count()
                 .get_result(conn)?;
             if dup > 0 {
-                return Ok(Err(ItemRefused::AlreadyPlanned));
+                return Err(ItemRefused::AlreadyPlanned.into());
             }
             (Some(id), None, title, jp, fee)
         }
         NewItem::Activity(kind, title, jp) => {
             if !KINDS.contains(&kind.as_str()) {
-                return Ok(Err(ItemRefused::UnknownKind));
+                return Err(ItemRefused::UnknownKind.into());
             }
             let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
             if title.chars().count() < 3 || title.chars().count() > 200 {
-                return Ok(Err(ItemRefused::BadTitle));
+                return Err(ItemRefused::BadTitle.into());
             }
             if !(1..=super::activities::MAX_JP).contains(jp) {
-                return Ok(Err(ItemRefused::BadJp));
+                return Err(ItemRefused::BadJp.into());
             }
             (None, Some(kind.clone()), title, *jp, 0)
         }
@@ -294,7 +300,7 @@ pub fn add_item(
         ))
         .returning(plan_items::id)
         .get_result(conn)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 pub fn remove_item(conn: &mut DbConnection, plan_id: i64, item_id: i64) -> Result<bool, DbError> {

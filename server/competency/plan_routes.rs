@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::activities::KINDS;
-use super::plan::{self, ItemRefused, NewItem};
+use super::plan::{self, ItemError, ItemRefused, NewItem};
 use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
@@ -202,13 +202,14 @@ async fn add_item(
             let Some(p) = plan::get(conn, id, year)? else {
                 return Ok::<_, AppError>(Err("no_plan"));
             };
-            Ok(match plan::add_item(conn, p.id, &item, cost)? {
+            Ok(match plan::add_item(conn, p.id, &item, cost) {
                 Ok(_) => Ok(()),
-                Err(ItemRefused::UnknownCourse) => Err("course"),
-                Err(ItemRefused::UnknownKind) => Err("kind"),
-                Err(ItemRefused::BadTitle) => Err("title"),
-                Err(ItemRefused::BadJp) => Err("jp"),
-                Err(ItemRefused::AlreadyPlanned) => Err("duplicate"),
+                Err(ItemError::Db(e)) => return Err(e.into()),
+                Err(ItemError::Refused(ItemRefused::UnknownCourse)) => Err("course"),
+                Err(ItemError::Refused(ItemRefused::UnknownKind)) => Err("kind"),
+                Err(ItemError::Refused(ItemRefused::BadTitle)) => Err("title"),
+                Err(ItemError::Refused(ItemRefused::BadJp)) => Err("jp"),
+                Err(ItemError::Refused(ItemRefused::AlreadyPlanned)) => Err("duplicate"),
             })
         })
         .await?;
