@@ -12,6 +12,7 @@ use super::evidence;
 use super::jp;
 use super::profile::{self, Assessed, Basis, Competency, Profile};
 use super::recommend::{self, Offer, Recommendation};
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     agencies, assessed_levels, competencies, course_competencies, course_versions, courses,
     enrollments, position_targets, positions, users,
@@ -228,20 +229,21 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
             course_competencies::level,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(vid, slug, title, jp, pre)| Offer {
-            slug,
-            title,
-            jp,
-            competencies: comps
-                .iter()
-                .filter(|c| c.0 == vid)
-                .map(|c| (c.1.clone(), c.2))
-                .collect(),
-            prerequisites: serde_json::from_str(&pre).unwrap_or_default(),
+    rows.into_iter()
+        .map(|(vid, slug, title, jp, pre)| {
+            Ok(Offer {
+                slug,
+                title,
+                jp,
+                competencies: comps
+                    .iter()
+                    .filter(|c| c.0 == vid)
+                    .map(|c| (c.1.clone(), c.2))
+                    .collect(),
+                prerequisites: JsonText::decode(&pre)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// [`offers`] kept between requests (every profile page recommends from the whole catalog). The
