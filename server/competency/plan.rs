@@ -28,6 +28,21 @@ pub struct Item {
     pub done: bool,
 }
 
+/// A planned item as stored, with its course's slug (see [`get`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = plan_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ItemRow {
+    id: i64,
+    course_id: Option<i64>,
+    #[diesel(select_expression = courses::slug.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<courses::slug>)]
+    course_slug: Option<String>,
+    activity_kind: Option<String>,
+    title: String,
+    planned_jp: i32,
+    planned_cost: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Plan {
     pub id: i64,
@@ -84,28 +99,11 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
     let Some((id, target_jp, note, updated_at)) = head else {
         return Ok(None);
     };
-    type ItemRow = (
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        String,
-        i32,
-        i64,
-    );
     let rows: Vec<ItemRow> = plan_items::table
         .left_join(courses::table.on(courses::id.nullable().eq(plan_items::course_id)))
         .filter(plan_items::plan_id.eq(id))
         .order(plan_items::id)
-        .select((
-            plan_items::id,
-            plan_items::course_id,
-            courses::slug.nullable(),
-            plan_items::activity_kind,
-            plan_items::title,
-            plan_items::planned_jp,
-            plan_items::planned_cost,
-        ))
+        .select(ItemRow::as_select())
         .load(conn)?;
     let (from, to) = jp::year_bounds(year);
     // completions are instants: the year is the person's, in their agency's zone
@@ -123,29 +121,24 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
         .filter(activities::ended_at.lt(to))
         .select(activities::kind)
         .load(conn)?;
-    let keys: Vec<(Option<i64>, Option<String>)> =
-        rows.iter().map(|r| (r.1, r.3.clone())).collect();
+    let keys: Vec<(Option<i64>, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.course_id, r.activity_kind.clone()))
+        .collect();
     let done = fulfil(&keys, &completed, &kinds);
     let items: Vec<Item> = rows
         .into_iter()
         .zip(done)
-        .map(
-            |(
-                (id, course_id, course_slug, activity_kind, title, planned_jp, planned_cost),
-                done,
-            )| {
-                Item {
-                    id,
-                    course_id,
-                    course_slug,
-                    activity_kind,
-                    title,
-                    planned_jp,
-                    planned_cost,
-                    done,
-                }
-            },
-        )
+        .map(|(r, done)| Item {
+            id: r.id,
+            course_id: r.course_id,
+            course_slug: r.course_slug,
+            activity_kind: r.activity_kind,
+            title: r.title,
+            planned_jp: r.planned_jp,
+            planned_cost: r.planned_cost,
+            done,
+        })
         .collect();
     let items_done = items.iter().filter(|i| i.done).count();
     let planned_cost = items
