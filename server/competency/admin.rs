@@ -822,10 +822,16 @@ pub fn import_assessments(
 }
 
 /// An assessment as the list shows it.
-#[derive(Debug, Clone, Serialize)]
+///
+/// Selected with [`RecentAssessment::as_select`] from `assessed_levels` joined with the people.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = assessed_levels, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct RecentAssessment {
+    #[diesel(select_expression = users::name)]
     pub name: String,
+    #[diesel(select_expression = users::nip)]
     pub nip: Option<String>,
+    #[diesel(select_expression = users::email)]
     pub email: String,
     pub code: String,
     pub level: i32,
@@ -840,17 +846,7 @@ pub fn recent_assessments(
     agency_id: i64,
     limit: i64,
 ) -> Result<Vec<RecentAssessment>, DbError> {
-    type Row = (
-        String,
-        Option<String>,
-        String,
-        String,
-        i32,
-        NaiveDateTime,
-        String,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = assessed_levels::table
+    Ok(assessed_levels::table
         .inner_join(users::table.on(users::id.eq(assessed_levels::user_id)))
         .filter(users::agency_id.eq(agency_id))
         .order((
@@ -858,32 +854,8 @@ pub fn recent_assessments(
             assessed_levels::id.desc(),
         ))
         .limit(limit)
-        .select((
-            users::name,
-            users::nip,
-            users::email,
-            assessed_levels::code,
-            assessed_levels::level,
-            assessed_levels::assessed_at,
-            assessed_levels::source,
-            assessed_levels::created_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(name, nip, email, code, level, assessed_at, source, created_at)| RecentAssessment {
-                name,
-                nip,
-                email,
-                code,
-                level,
-                assessed_at,
-                source,
-                created_at,
-            },
-        )
-        .collect())
+        .select(RecentAssessment::as_select())
+        .load(conn)?)
 }
 
 #[cfg(test)]
