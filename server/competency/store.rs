@@ -254,8 +254,14 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
 #[derive(Default)]
 pub struct OffersCache(Mutex<Option<Held>>);
 
-/// (course id, current version id, archived)
-type CatalogRow = (i64, Option<i64>, bool);
+/// What of a course the offers depend on: its current version and whether it is archived.
+#[derive(Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CatalogRow {
+    id: i64,
+    current_version_id: Option<i64>,
+    archived: bool,
+}
 
 /// The catalog as last seen, and the offers built from it.
 type Held = (Vec<CatalogRow>, Arc<Vec<Offer>>);
@@ -264,7 +270,7 @@ impl OffersCache {
     pub fn get(&self, conn: &mut DbConnection) -> Result<Arc<Vec<Offer>>, DbError> {
         let catalog: Vec<CatalogRow> = courses::table
             .order(courses::id)
-            .select((courses::id, courses::current_version_id, courses::archived))
+            .select(CatalogRow::as_select())
             .load(conn)?;
         let held = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((seen, offers)) = held.as_ref() {
