@@ -200,7 +200,10 @@ pub fn clean_name(name: &str, content_type: &str) -> String {
 }
 
 /// An activity as stored.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+///
+/// Selected with [`Activity::as_select`] from `activities` left-joined with its `activity_files`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = activities, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Activity {
     pub id: i64,
     pub user_id: i64,
@@ -219,80 +222,13 @@ pub struct Activity {
     pub review_note: Option<String>,
     pub created_at: NaiveDateTime,
     /// Name of the evidence file, if one was attached.
+    #[diesel(select_expression = activity_files::name.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<activity_files::name>)]
     pub file_name: Option<String>,
     /// Rupiah the agency paid for it, if known (see `budget`).
     pub cost: Option<i64>,
     /// The certificate (STTPL) number, if the activity gave one; exported to SIASN.
     pub certificate_number: Option<String>,
-}
-
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    NaiveDateTime,
-    i32,
-    Option<String>,
-    Option<i32>,
-    String,
-    Option<i64>,
-    Option<NaiveDateTime>,
-    Option<String>,
-    NaiveDateTime,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-);
-
-macro_rules! columns {
-    () => {
-        (
-            activities::id,
-            activities::user_id,
-            activities::kind,
-            activities::title,
-            activities::organizer,
-            activities::started_at,
-            activities::ended_at,
-            activities::jp,
-            activities::competency_code,
-            activities::competency_level,
-            activities::status,
-            activities::reviewer_id,
-            activities::reviewed_at,
-            activities::review_note,
-            activities::created_at,
-            activity_files::name.nullable(),
-            activities::cost,
-            activities::certificate_number,
-        )
-    };
-}
-
-fn from_row(r: Row) -> Activity {
-    Activity {
-        id: r.0,
-        user_id: r.1,
-        kind: r.2,
-        title: r.3,
-        organizer: r.4,
-        started_at: r.5,
-        ended_at: r.6,
-        jp: r.7,
-        competency_code: r.8,
-        competency_level: r.9,
-        status: r.10,
-        reviewer_id: r.11,
-        reviewed_at: r.12,
-        review_note: r.13,
-        created_at: r.14,
-        file_name: r.15,
-        cost: r.16,
-        certificate_number: r.17,
-    }
 }
 
 /// Longest certificate number accepted.
@@ -384,10 +320,9 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Activity>, DbErro
     Ok(activities::table
         .left_join(activity_files::table.on(activity_files::activity_id.eq(activities::id)))
         .filter(activities::id.eq(id))
-        .select(columns!())
-        .first::<Row>(conn)
-        .optional()?
-        .map(from_row))
+        .select(Activity::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A person's activities, newest first.
@@ -396,11 +331,8 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Activity>, D
         .left_join(activity_files::table.on(activity_files::activity_id.eq(activities::id)))
         .filter(activities::user_id.eq(user_id))
         .order((activities::ended_at.desc(), activities::id.desc()))
-        .select(columns!())
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect())
+        .select(Activity::as_select())
+        .load(conn)?)
 }
 
 /// Activities of a supervisor's direct reports with `status`, oldest first, with the person's name.
@@ -410,16 +342,15 @@ pub fn of_team(
     status: &str,
     limit: i64,
 ) -> Result<Vec<(Activity, String)>, DbError> {
-    let rows: Vec<(Row, String)> = activities::table
+    Ok(activities::table
         .left_join(activity_files::table.on(activity_files::activity_id.eq(activities::id)))
         .inner_join(users::table.on(users::id.eq(activities::user_id)))
         .filter(users::supervisor_id.eq(supervisor_id))
         .filter(activities::status.eq(status))
         .order((activities::created_at, activities::id))
         .limit(limit)
-        .select((columns!(), users::name))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(r, n)| (from_row(r), n)).collect())
+        .select((Activity::as_select(), users::name))
+        .load(conn)?)
 }
 
 /// Why a review did not happen.
@@ -433,6 +364,12 @@ pub enum ReviewRefused {
     NoteRequired,
 }
 
+crate::domain_error!(
+    /// A review refused ([`ReviewRefused`]) or the database failing.
+    pub ReviewError,
+    ReviewRefused
+);
+
 /// Approve or reject a pending activity of one's direct report, in one transaction: the decision,
 /// the competency evidence when approved, and the audit log.
 pub fn review(
@@ -441,7 +378,7 @@ pub fn review(
     supervisor_id: i64,
     approve: bool,
     note: &str,
-) -> Result<Result<Activity, ReviewRefused>, DbError> {
+) -> Result<Activity, ReviewError> {
     review_costed(conn, id, supervisor_id, approve, note, None)
 }
 
@@ -454,21 +391,21 @@ pub fn review_costed(
     approve: bool,
     note: &str,
     cost: Option<Option<i64>>,
-) -> Result<Result<Activity, ReviewRefused>, DbError> {
+) -> Result<Activity, ReviewError> {
     let note = note.trim();
     if !approve && note.chars().count() < 3 {
-        return Ok(Err(ReviewRefused::NoteRequired));
+        return Err(ReviewRefused::NoteRequired.into());
     }
     crate::db::transaction(conn, |conn| {
         let Some(a) = find(conn, id)? else {
-            return Ok(Err(ReviewRefused::NotFound));
+            return Err(ReviewRefused::NotFound.into());
         };
         let holder_supervisor: Option<i64> = users::table
             .find(a.user_id)
             .select(users::supervisor_id)
             .first(conn)?;
         if holder_supervisor != Some(supervisor_id) || a.user_id == supervisor_id {
-            return Ok(Err(ReviewRefused::NotFound));
+            return Err(ReviewRefused::NotFound.into());
         }
         let status = if approve { "approved" } else { "rejected" };
         let now = Utc::now().naive_utc();
@@ -486,7 +423,7 @@ pub fn review_costed(
         ))
         .execute(conn)?;
         if changed == 0 {
-            return Ok(Err(ReviewRefused::AlreadyReviewed));
+            return Err(ReviewRefused::AlreadyReviewed.into());
         }
         let cost_note = match cost {
             Some(c) if c != a.cost => {
@@ -530,7 +467,7 @@ pub fn review_costed(
             &format!("activity:{id}"),
             format!("{note}{cost_note}").trim(),
         )?;
-        Ok(Ok(find(conn, id)?.unwrap_or(a)))
+        Ok(find(conn, id)?.unwrap_or(a))
     })
 }
 

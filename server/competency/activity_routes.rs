@@ -11,16 +11,16 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::activities::{self, Raw, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
+use super::activities::{self, Raw, ReviewError, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
 use super::budget;
 use super::store;
 use crate::accounts::users;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::limits::{BodyLimit, FORM_SLACK};
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
+use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me/activities", web::get().to(list_page))
@@ -108,17 +108,16 @@ async fn read_form(
 }
 
 async fn page(
-    req: &HttpRequest,
-    db: &Db,
-    views: &Views,
+    ctx: &Ctx,
     user_id: i64,
     errors: Vec<(&'static str, String)>,
     values: Value,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let now = crate::web::now(req);
-    let (list, dict, jp_settings, zone) = db
+    let lang = ctx.lang;
+    let now = ctx.now();
+    let (list, dict, jp_settings, zone) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
@@ -170,8 +169,7 @@ async fn page(
             values[f] = json!("");
         }
     }
-    let body = views.render(
-        req,
+    let body = ctx.render(
         "pages/activities",
         json!({
             "items": items,
@@ -203,9 +201,7 @@ struct NoticeQuery {
 }
 
 async fn list_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -213,20 +209,14 @@ async fn list_page(
         "recorded" => Some("activities.recorded"),
         _ => None,
     };
-    page(&req, &db, &views, me.id, Vec::new(), json!({}), notice).await
+    page(&ctx, me.id, Vec::new(), json!({}), notice).await
 }
 
-async fn create(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    me: CurrentUser,
-    payload: Multipart,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    let (fields, upload) = read_form(&req, payload).await?;
+async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
+    let (fields, upload) = read_form(&ctx.req, payload).await?;
     let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
-    match csrf::expected(&req) {
+    match csrf::expected(&ctx.req) {
         Some(t) if csrf::same(&t, sent) => {}
         _ => return Err(AppError::Csrf),
     }
@@ -249,7 +239,8 @@ async fn create(
         "cost": cost_text, "certificate_number": number_text,
     });
     let uid = me.id;
-    let (codes, jp_settings, zone) = db
+    let (codes, jp_settings, zone) = ctx
+        .db
         .run(move |conn| {
             let codes: Vec<String> = store::dictionary(conn)?
                 .into_iter()
@@ -274,25 +265,25 @@ async fn create(
     }
     // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
     // day has ended
-    let today = zone.today(crate::web::now(&req));
+    let today = zone.today(ctx.now());
     let mut errors: Vec<(&'static str, String)> = match activities::validate(&raw, &codes, today) {
         Ok(_) => Vec::new(),
         Err(e) => e
             .into_iter()
-            .map(|(f, k)| (f, views.text(lang, k)))
+            .map(|(f, k)| (f, ctx.views.text(lang, k)))
             .collect(),
     };
     let cost = match budget::parse_optional_amount(&cost_text) {
         Ok(c) => c,
         Err(e) => {
-            errors.push(("cost", views.text(lang, e.key())));
+            errors.push(("cost", ctx.views.text(lang, e.key())));
             None
         }
     };
     let number = match activities::parse_certificate_number(&number_text) {
         Ok(n) => n,
         Err(k) => {
-            errors.push(("certificate_number", views.text(lang, k)));
+            errors.push(("certificate_number", ctx.views.text(lang, k)));
             None
         }
     };
@@ -300,26 +291,27 @@ async fn create(
         Some(u) => match activities::check_file(u) {
             Ok(t) => Some(t),
             Err(k) => {
-                errors.push(("evidence", views.text(lang, k)));
+                errors.push(("evidence", ctx.views.text(lang, k)));
                 None
             }
         },
         None => None,
     };
     if !errors.is_empty() {
-        return page(&req, &db, &views, me.id, errors, values, None).await;
+        return page(&ctx, me.id, errors, values, None).await;
     }
     let new = activities::validate(&raw, &codes, today)
         .map_err(|_| AppError::Internal("validation changed its mind".into()))?;
     let user_id = me.id;
-    db.run(move |conn| {
-        let file = match (&upload, content_type) {
-            (Some(u), Some(t)) => Some((u, t)),
-            _ => None,
-        };
-        activities::create_recorded(conn, user_id, &new, cost, number.as_deref(), file)
-    })
-    .await?;
+    ctx.db
+        .run(move |conn| {
+            let file = match (&upload, content_type) {
+                (Some(u), Some(t)) => Some((u, t)),
+                _ => None,
+            };
+            activities::create_recorded(conn, user_id, &new, cost, number.as_deref(), file)
+        })
+        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/activities?notice=recorded"))
         .finish())
@@ -328,13 +320,14 @@ async fn create(
 /// The evidence file, for its owner, their supervisor, an admin of their agency, or a platform
 /// admin; anyone else gets "not found".
 async fn evidence(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let viewer = me.0.clone();
-    let file = db
+    let file = ctx
+        .db
         .run(move |conn| {
             let Some(a) = activities::find(conn, id)? else {
                 return Ok::<_, AppError>(None);
@@ -361,18 +354,18 @@ async fn evidence(
 }
 
 async fn approvals_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let id = me.id;
-    let zone = db
+    let zone = ctx
+        .db
         .run(move |conn| crate::clock::zone_of_user(conn, id))
         .await?;
-    let (pending, approved, rejected) = db
+    let (pending, approved, rejected) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_team(conn, id, "pending", 200)?,
@@ -397,8 +390,7 @@ async fn approvals_page(
         _ => None,
     };
     let decided = [with_name(&approved), with_name(&rejected)].concat();
-    views.page(
-        &req,
+    ctx.page(
         "pages/approvals",
         json!({
             "pending": with_name(&pending),
@@ -420,21 +412,19 @@ struct ReviewForm {
 }
 
 async fn review(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let id = path.into_inner();
     let approve = match form.0.decision.as_str() {
         "approve" => true,
         "reject" => false,
         _ => {
             return Err(AppError::BadRequest(
-                views.text(lang, "activities.review.decision"),
+                ctx.views.text(lang, "activities.review.decision"),
             ))
         }
     };
@@ -444,15 +434,20 @@ async fn review(
         Some(text) => Some(budget::parse_optional_amount(text).map_err(|e| {
             AppError::BadRequest(format!(
                 "{} {}",
-                views.text(lang, "budget.cost.invalid"),
-                views.text(lang, e.key())
+                ctx.views.text(lang, "budget.cost.invalid"),
+                ctx.views.text(lang, e.key())
             ))
         })?),
     };
     let me_id = me.id;
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| {
-            let outcome = activities::review_costed(conn, id, me_id, approve, &note, cost)?;
+            let outcome = match activities::review_costed(conn, id, me_id, approve, &note, cost) {
+                Ok(a) => Ok(a),
+                Err(ReviewError::Refused(r)) => Err(r),
+                Err(ReviewError::Db(e)) => return Err(e),
+            };
             // approving a costed activity spends the agency's budget: warn (without its figures,
             // which are the admin's) when the year's budget is now exceeded; the approval stands
             let over = match &outcome {
@@ -481,10 +476,10 @@ async fn review(
             .finish()),
         Err(ReviewRefused::NotFound) => Err(AppError::NotFound),
         Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(
-            views.text(lang, "activities.review.already"),
+            ctx.views.text(lang, "activities.review.already"),
         )),
         Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(
-            views.text(lang, "activities.review.note_required"),
+            ctx.views.text(lang, "activities.review.note_required"),
         )),
     }
 }

@@ -92,6 +92,18 @@ pub enum Refusal {
     TimeZone,
 }
 
+crate::domain_error!(
+    /// A form refused ([`Refusal`]) or the database failing.
+    pub StandardsError,
+    Refusal
+);
+
+crate::domain_error!(
+    /// An import refused with the problems of its lines, or the database failing.
+    pub ImportError,
+    Vec<LineProblem>
+);
+
 impl Refusal {
     pub fn message(&self) -> (&'static str, Vec<(&'static str, String)>) {
         match self {
@@ -530,21 +542,18 @@ pub fn save_settings(
     agency_id: i64,
     basis: &str,
     jp_target: &str,
-) -> Result<Result<(), Refusal>, DbError> {
+) -> Result<(), StandardsError> {
     let Some(basis) = Basis::parse(basis) else {
-        return Ok(Err(Refusal::Basis));
+        return Err(Refusal::Basis.into());
     };
-    let jp = match parse_jp_target(jp_target) {
-        Ok(jp) => jp,
-        Err(r) => return Ok(Err(r)),
-    };
+    let jp = parse_jp_target(jp_target)?;
     diesel::update(agencies::table.find(agency_id))
         .set((
             agencies::gap_basis.eq(basis.code()),
             agencies::jp_target.eq(jp),
         ))
         .execute(conn)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The agency's time zone as stored (`None`: the platform default).
@@ -563,9 +572,9 @@ pub fn save_time_zone(
     agency_id: i64,
     zone: &str,
     by: i64,
-) -> Result<Result<crate::clock::Zone, Refusal>, DbError> {
+) -> Result<crate::clock::Zone, StandardsError> {
     let Some(zone) = crate::clock::Zone::parse(zone) else {
-        return Ok(Err(Refusal::TimeZone));
+        return Err(Refusal::TimeZone.into());
     };
     let stored: Option<String> = agencies::table
         .find(agency_id)
@@ -574,7 +583,7 @@ pub fn save_time_zone(
         .optional()?
         .flatten();
     if crate::clock::zone_of_stored(stored.as_deref()) == zone {
-        return Ok(Ok(zone));
+        return Ok(zone);
     }
     diesel::update(agencies::table.find(agency_id))
         .set(agencies::time_zone.eq(Some(zone.name())))
@@ -586,7 +595,7 @@ pub fn save_time_zone(
         &format!("agency:{agency_id}"),
         zone.name(),
     )?;
-    Ok(Ok(zone))
+    Ok(zone)
 }
 
 /// Explicit targets of every position of an agency: position id → (code, level).
@@ -640,10 +649,10 @@ pub fn set_position_targets(
     agency_id: i64,
     position_id: i64,
     levels: &HashMap<String, String>,
-) -> Result<Result<(), Refusal>, DbError> {
+) -> Result<(), StandardsError> {
     crate::db::transaction(conn, |conn| {
         if !orgs::position_in_agency(conn, position_id, agency_id)? {
-            return Ok(Err(Refusal::PositionUnknown));
+            return Err(Refusal::PositionUnknown.into());
         }
         let dict = super::store::dictionary(conn)?;
         let mut chosen: Vec<(String, i32)> = Vec::new();
@@ -652,7 +661,7 @@ pub fn set_position_targets(
                 "" => {}
                 v => match parse_level(v) {
                     Some(l) => chosen.push((c.code.clone(), l)),
-                    None => return Ok(Err(Refusal::Level)),
+                    None => return Err(Refusal::Level.into()),
                 },
             }
         }
@@ -663,7 +672,7 @@ pub fn set_position_targets(
         for (code, level) in &chosen {
             upsert_target(conn, position_id, code, *level)?;
         }
-        Ok(Ok(()))
+        Ok(())
     })
 }
 
@@ -684,21 +693,18 @@ pub fn import_targets(
     conn: &mut DbConnection,
     agency_id: i64,
     text: &str,
-) -> Result<Result<ImportSummary, Vec<LineProblem>>, DbError> {
+) -> Result<ImportSummary, ImportError> {
     crate::db::transaction(conn, |conn| {
         let dict = super::store::dictionary(conn)?;
         let positions = orgs::positions(conn, agency_id)?;
-        let plan = match plan_targets(text, &positions, &dict) {
-            Ok(plan) => plan,
-            Err(p) => return Ok(Err(p)),
-        };
+        let plan = plan_targets(text, &positions, &dict)?;
         for t in &plan {
             upsert_target(conn, t.position_id, &t.code, t.level)?;
         }
-        Ok(Ok(ImportSummary {
+        Ok(ImportSummary {
             written: plan.len(),
             ..Default::default()
-        }))
+        })
     })
 }
 
@@ -757,17 +763,14 @@ pub fn add_assessment(
     entered_by: i64,
     input: &AssessmentInput<'_>,
     today: NaiveDate,
-) -> Result<Result<(), Refusal>, DbError> {
+) -> Result<(), StandardsError> {
     let people = people(conn, agency_id)?;
     let dict = super::store::dictionary(conn)?;
-    let a = match check_assessment(&people, &dict, input, today) {
-        Ok(a) => a,
-        Err(r) => return Ok(Err(r)),
-    };
+    let a = check_assessment(&people, &dict, input, today)?;
     crate::db::transaction(conn, |conn| {
         insert_assessment(conn, &a, entered_by, Utc::now().naive_utc())
     })?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Import assessments for people of an agency: all lines or, with problems, nothing.
@@ -777,14 +780,11 @@ pub fn import_assessments(
     entered_by: i64,
     text: &str,
     today: NaiveDate,
-) -> Result<Result<ImportSummary, Vec<LineProblem>>, DbError> {
+) -> Result<ImportSummary, ImportError> {
     crate::db::transaction(conn, |conn| {
         let people = people(conn, agency_id)?;
         let dict = super::store::dictionary(conn)?;
-        let plan = match plan_assessments(text, &people, &dict, today) {
-            Ok(plan) => plan,
-            Err(p) => return Ok(Err(p)),
-        };
+        let plan = plan_assessments(text, &people, &dict, today)?;
         let now = Utc::now().naive_utc();
         let mut summary = ImportSummary::default();
         for a in &plan {
@@ -817,15 +817,21 @@ pub fn import_assessments(
                 }
             }
         }
-        Ok(Ok(summary))
+        Ok(summary)
     })
 }
 
 /// An assessment as the list shows it.
-#[derive(Debug, Clone, Serialize)]
+///
+/// Selected with [`RecentAssessment::as_select`] from `assessed_levels` joined with the people.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = assessed_levels, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct RecentAssessment {
+    #[diesel(select_expression = users::name)]
     pub name: String,
+    #[diesel(select_expression = users::nip)]
     pub nip: Option<String>,
+    #[diesel(select_expression = users::email)]
     pub email: String,
     pub code: String,
     pub level: i32,
@@ -840,17 +846,7 @@ pub fn recent_assessments(
     agency_id: i64,
     limit: i64,
 ) -> Result<Vec<RecentAssessment>, DbError> {
-    type Row = (
-        String,
-        Option<String>,
-        String,
-        String,
-        i32,
-        NaiveDateTime,
-        String,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = assessed_levels::table
+    Ok(assessed_levels::table
         .inner_join(users::table.on(users::id.eq(assessed_levels::user_id)))
         .filter(users::agency_id.eq(agency_id))
         .order((
@@ -858,32 +854,8 @@ pub fn recent_assessments(
             assessed_levels::id.desc(),
         ))
         .limit(limit)
-        .select((
-            users::name,
-            users::nip,
-            users::email,
-            assessed_levels::code,
-            assessed_levels::level,
-            assessed_levels::assessed_at,
-            assessed_levels::source,
-            assessed_levels::created_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(name, nip, email, code, level, assessed_at, source, created_at)| RecentAssessment {
-                name,
-                nip,
-                email,
-                code,
-                level,
-                assessed_at,
-                source,
-                created_at,
-            },
-        )
-        .collect())
+        .select(RecentAssessment::as_select())
+        .load(conn)?)
 }
 
 #[cfg(test)]

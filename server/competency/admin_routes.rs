@@ -5,20 +5,20 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::admin::{self, AssessmentInput, LineProblem, Refusal};
+use super::admin::{self, AssessmentInput, LineProblem, Refusal, StandardsError};
 use super::profile::{self, Basis};
 use super::store;
 use crate::accounts::orgs::{self, Agency};
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AgencyAdmin;
-use crate::web::{html, redirect};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -158,30 +158,27 @@ struct StandardsState {
 }
 
 async fn standards_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let state = StandardsState {
         notice: done_key(&q.done),
         ..Default::default()
     };
-    standards_view(&req, &views, &db, agency, state).await
+    standards_view(&ctx, agency, state).await
 }
 
 async fn standards_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     state: StandardsState,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let id = agency.id;
-    let (settings, positions, targets, dict, stored_zone) = db
+    let (settings, positions, targets, dict, stored_zone) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::settings(conn, id)?,
@@ -193,7 +190,8 @@ async fn standards_view(
         })
         .await?;
     // JPM thresholds and JP conversion: a form of their own (jp_settings_routes)
-    let jp = db
+    let jp = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(super::jp_settings::load(conn, id)?))
         .await?;
     let rows: Vec<Value> = positions
@@ -220,7 +218,7 @@ async fn standards_view(
             json!({
                 "id": p.id,
                 "name": p.name,
-                "kind_label": label(views, lang, "admin.kind", &p.kind),
+                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
                 "targets": list,
                 "explicit": explicit.len(),
             })
@@ -253,9 +251,7 @@ async fn standards_view(
         })
         .collect();
     let failed = state.settings_error.is_some() || !state.problems.is_empty();
-    html(
-        views,
-        req,
+    ctx.html(
         if failed {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -286,103 +282,104 @@ async fn standards_view(
 }
 
 async fn save_settings(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             // the zone is checked first, so a refused one changes nothing
             if !g.time_zone.trim().is_empty() && crate::clock::Zone::parse(&g.time_zone).is_none() {
-                return Ok(Err(Refusal::TimeZone));
+                return Err(StandardsError::Refused(Refusal::TimeZone));
             }
-            if let Err(r) = admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)? {
-                return Ok(Err(r));
-            }
+            admin::save_settings(conn, id, &g.gap_basis, &g.jp_target)?;
             if !g.time_zone.trim().is_empty() {
-                if let Err(r) = admin::save_time_zone(conn, id, &g.time_zone, by)? {
-                    return Ok(Err(r));
-                }
+                admin::save_time_zone(conn, id, &g.time_zone, by)?;
             }
-            Ok::<_, AppError>(Ok(()))
+            Ok(())
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{id}/standards?done=settings#settings"
         ))),
         Err(r) => {
             let state = StandardsState {
-                settings_error: Some(refusal_text(&views, Lang::of(&req), &r)),
+                settings_error: Some(refusal_text(&ctx.views, ctx.lang, &r)),
                 settings: Some(f),
                 ..Default::default()
             };
-            standards_view(&req, &views, &db, agency, state).await
+            standards_view(&ctx, agency, state).await
         }
     }
 }
 
 async fn import_targets(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let csv = form.0.csv;
     let text_in = csv.clone();
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(admin::import_targets(conn, id, &text_in)?))
-        .await?;
+    let result = ctx
+        .db
+        .run(move |conn| admin::import_targets(conn, id, &text_in))
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     let state = match result {
         Ok(summary) => StandardsState {
             imported: Some(summary.written),
             ..Default::default()
         },
         Err(problems) => StandardsState {
-            problems: problem_lines(&views, Lang::of(&req), &problems),
+            problems: problem_lines(&ctx.views, ctx.lang, &problems),
             csv,
             ..Default::default()
         },
     };
-    standards_view(&req, &views, &db, agency, state).await
+    standards_view(&ctx, agency, state).await
 }
 
 // ---------- one position's standard ----------
 
 async fn position_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    position_view(&req, &views, &db, agency, position_id, None, None).await
+    let agency = me.agency(&ctx.db).await?;
+    position_view(&ctx, agency, position_id, None, None).await
 }
 
 async fn position_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     position_id: i64,
     form: Option<HashMap<String, String>>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let agency_id = agency.id;
-    let (position, explicit, dict) = db
+    let (position, explicit, dict) = ctx
+        .db
         .run(move |conn| {
             let p = orgs::position(conn, agency_id, position_id)?;
             Ok::<_, AppError>((
@@ -427,9 +424,7 @@ async fn position_view(
         })
         .filter(|g| g["items"].as_array().is_some_and(|a| !a.is_empty()))
         .collect();
-    html(
-        views,
-        req,
+    ctx.html(
         if error.is_some() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -439,7 +434,7 @@ async fn position_view(
         json!({
             "agency": agency,
             "position": position,
-            "kind_label": label(views, lang, "admin.kind", &position.kind),
+            "kind_label": label(&ctx.views, lang, "admin.kind", &position.kind),
             "usual": usual,
             "groups": groups,
             "error": error,
@@ -448,15 +443,13 @@ async fn position_view(
 }
 
 async fn save_position(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let levels: HashMap<String, String> = f
         .iter()
@@ -465,24 +458,23 @@ async fn save_position(
                 .map(|code| (code.to_string(), v.clone()))
         })
         .collect();
-    let result = db
-        .run(move |conn| {
-            Ok::<_, AppError>(admin::set_position_targets(
-                conn,
-                agency_id,
-                position_id,
-                &levels,
-            )?)
-        })
-        .await?;
+    let result = ctx
+        .db
+        .run(move |conn| admin::set_position_targets(conn, agency_id, position_id, &levels))
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}/standards?done=position#position-{position_id}"
         ))),
         Err(Refusal::PositionUnknown) => Err(AppError::NotFound),
         Err(r) => {
-            let msg = refusal_text(&views, Lang::of(&req), &r);
-            position_view(&req, &views, &db, agency, position_id, Some(f), Some(msg)).await
+            let msg = refusal_text(&ctx.views, ctx.lang, &r);
+            position_view(&ctx, agency, position_id, Some(f), Some(msg)).await
         }
     }
 }
@@ -512,30 +504,27 @@ struct AssessmentsState {
 }
 
 async fn assessments_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let state = AssessmentsState {
         notice: done_key(&q.done),
         ..Default::default()
     };
-    assessments_view(&req, &views, &db, agency, state).await
+    assessments_view(&ctx, agency, state).await
 }
 
 async fn assessments_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     state: AssessmentsState,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let id = agency.id;
-    let (recent, dict, basis, today, zone) = db
+    let (recent, dict, basis, today, zone) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 admin::recent_assessments(conn, id, RECENT)?,
@@ -573,10 +562,7 @@ async fn assessments_view(
         ..Default::default()
     });
     let failed = state.error.is_some() || !state.problems.is_empty();
-    html(
-        views,
-        req,
-        if failed {
+    ctx.html(if failed {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
@@ -602,18 +588,17 @@ async fn assessments_view(
 }
 
 async fn add_assessment(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<AssessmentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
     let g = f.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let input = AssessmentInput {
                 who: &g.who,
@@ -623,42 +608,51 @@ async fn add_assessment(
                 source: &g.source,
             };
             let today = today(conn, id)?;
-            Ok::<_, AppError>(admin::add_assessment(conn, id, by, &input, today)?)
+            admin::add_assessment(conn, id, by, &input, today)
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/agencies/{id}/assessments?done=assessment#recent"
         ))),
         Err(r) => {
             let state = AssessmentsState {
-                error: Some(refusal_text(&views, Lang::of(&req), &r)),
+                error: Some(refusal_text(&ctx.views, ctx.lang, &r)),
                 form: Some(f),
                 ..Default::default()
             };
-            assessments_view(&req, &views, &db, agency, state).await
+            assessments_view(&ctx, agency, state).await
         }
     }
 }
 
 async fn import_assessments(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let csv = form.0.csv;
     let text_in = csv.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let today = today(conn, id)?;
-            Ok::<_, AppError>(admin::import_assessments(conn, id, by, &text_in, today)?)
+            admin::import_assessments(conn, id, by, &text_in, today)
         })
-        .await?;
+        .await;
+    // a refusal to show; a database failure ends here
+    let result = match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.refusal()?),
+    };
     let state = match result {
         Ok(summary) => AssessmentsState {
             imported: Some(summary.written),
@@ -666,10 +660,10 @@ async fn import_assessments(
             ..Default::default()
         },
         Err(problems) => AssessmentsState {
-            problems: problem_lines(&views, Lang::of(&req), &problems),
+            problems: problem_lines(&ctx.views, ctx.lang, &problems),
             csv,
             ..Default::default()
         },
     };
-    assessments_view(&req, &views, &db, agency, state).await
+    assessments_view(&ctx, agency, state).await
 }

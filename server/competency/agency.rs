@@ -20,7 +20,8 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 
 /// A person of the agency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Person {
     pub id: i64,
     pub name: String,
@@ -31,29 +32,12 @@ pub struct Person {
 
 /// Users of the agency who are not disabled, by name.
 pub fn people(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Person>, DbError> {
-    type Row = (i64, String, Option<String>, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = users::table
+    Ok(users::table
         .filter(users::agency_id.eq(agency_id))
         .filter(users::disabled.eq(false))
         .order((users::name, users::id))
-        .select((
-            users::id,
-            users::name,
-            users::nip,
-            users::unit_id,
-            users::position_id,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, nip, unit_id, position_id)| Person {
-            id,
-            name,
-            nip,
-            unit_id,
-            position_id,
-        })
-        .collect())
+        .select(Person::as_select())
+        .load(conn)?)
 }
 
 // ---------- JP compliance by unit ----------
@@ -495,24 +479,15 @@ pub fn load_history(
     let (at_from, at_to) = jp::any_zone_bounds(year);
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        type CourseRow = (i64, i64, NaiveDateTime, i32, String, NaiveDateTime, i64);
         let done: Vec<CourseRow> = completions::table
             .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
             .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
             .filter(completions::user_id.eq_any(chunk))
             .filter(completions::completed_at.ge(at_from))
             .filter(completions::completed_at.lt(at_to))
-            .select((
-                completions::id,
-                completions::user_id,
-                completions::completed_at,
-                completions::jp,
-                course_versions::title,
-                enrollments::enrolled_at,
-                completions::course_id,
-            ))
+            .select(CourseRow::as_select())
             .load(conn)?;
-        let completion_ids: Vec<i64> = done.iter().map(|d| d.0).collect();
+        let completion_ids: Vec<i64> = done.iter().map(|d| d.id).collect();
         let certs: Vec<(i64, String, String, Option<String>)> = certificates::table
             .filter(certificates::completion_id.eq_any(&completion_ids))
             .filter(certificates::revoked_at.is_null())
@@ -530,7 +505,7 @@ pub fn load_history(
             .collect();
         // a partner's course is organised by the partner: its name as signed on the certificate,
         // else the course's provider as it is now
-        let course_ids: Vec<i64> = done.iter().map(|d| d.6).collect();
+        let course_ids: Vec<i64> = done.iter().map(|d| d.course_id).collect();
         let providers: HashMap<i64, String> = courses::table
             .inner_join(partners::table.on(courses::provider_id.eq(partners::id.nullable())))
             .filter(courses::id.eq_any(&course_ids))
@@ -538,7 +513,16 @@ pub fn load_history(
             .load::<(i64, String)>(conn)?
             .into_iter()
             .collect();
-        for (id, user, completed, jp, title, enrolled, course_id) in done {
+        for CourseRow {
+            id,
+            user_id: user,
+            completed_at: completed,
+            jp,
+            title,
+            enrolled_at: enrolled,
+            course_id,
+        } in done
+        {
             let Some(p) = by_id.get(&user) else { continue };
             let zone = zone_of(&zones, user);
             if zone.year_of(completed) != year {
@@ -563,33 +547,24 @@ pub fn load_history(
                 certificate: cert.map(|(number, _, _)| number.clone()),
             });
         }
-        type ActivityRow = (
-            i64,
-            String,
-            String,
-            String,
-            NaiveDateTime,
-            NaiveDateTime,
-            i32,
-            Option<String>,
-        );
         let approved: Vec<ActivityRow> = activities::table
             .filter(activities::user_id.eq_any(chunk))
             .filter(activities::status.eq("approved"))
             .filter(activities::ended_at.ge(from))
             .filter(activities::ended_at.lt(to))
-            .select((
-                activities::user_id,
-                activities::kind,
-                activities::title,
-                activities::organizer,
-                activities::started_at,
-                activities::ended_at,
-                activities::jp,
-                activities::certificate_number,
-            ))
+            .select(ActivityRow::as_select())
             .load(conn)?;
-        for (user, kind, title, organizer, started, ended, jp, number) in approved {
+        for ActivityRow {
+            user_id: user,
+            kind,
+            title,
+            organizer,
+            started_at: started,
+            ended_at: ended,
+            jp,
+            certificate_number: number,
+        } in approved
+        {
             let Some(p) = by_id.get(&user) else { continue };
             out.push(HistoryRow {
                 user_id: user,
@@ -607,6 +582,36 @@ pub fn load_history(
     }
     sort_history(&mut out);
     Ok(out)
+}
+
+/// A completion of the year with its course's title and the enrolment's date (see
+/// [`load_history`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = completions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CourseRow {
+    id: i64,
+    user_id: i64,
+    completed_at: NaiveDateTime,
+    jp: i32,
+    #[diesel(select_expression = course_versions::title)]
+    title: String,
+    #[diesel(select_expression = enrollments::enrolled_at)]
+    enrolled_at: NaiveDateTime,
+    course_id: i64,
+}
+
+/// An approved activity of the year (see [`load_history`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = activities, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ActivityRow {
+    user_id: i64,
+    kind: String,
+    title: String,
+    organizer: String,
+    started_at: NaiveDateTime,
+    ended_at: NaiveDateTime,
+    jp: i32,
+    certificate_number: Option<String>,
 }
 
 /// By name, then (for namesakes) person, then end date, start date and title.

@@ -3,14 +3,13 @@
 //! admin for their own agency, a platform admin for any; the role is checked before anything is read.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::agency;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::policy::AgencyAdmin;
+use crate::web::state::Ctx;
 use crate::web::year::{agency_years, YearQuery, FIRST_YEAR};
 use crate::web::{Lang, Views};
 
@@ -44,19 +43,18 @@ fn page(body: String) -> HttpResponse {
 // ---------- the report ----------
 
 async fn report_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
-    offers: web::Data<super::store::OffersCache>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let years = agency_years(&db, &req, agency.id, &q.year).await?;
+    let agency = me.agency(&ctx.db).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency.id, &q.year).await?;
     let (year, current) = (years.shown, years.current);
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let id = agency.id;
-    let (compliance, (gaps, content_gaps), courses) = db
+    let offers = ctx.offers.clone();
+    let (compliance, (gaps, content_gaps), courses) = ctx
+        .db
         .run(move |conn| {
             let people = agency::people(conn, id)?;
             let offers = offers.get(conn)?;
@@ -87,7 +85,7 @@ async fn report_page(
             json!({
                 "id": p.position_id,
                 "name": p.name,
-                "kind_label": label(&views, lang, "admin.kind", &p.kind),
+                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
                 "holders": p.holders,
                 "short": p.lines.iter().filter(|l| l.below > 0).count(),
                 "targeted": p.lines.len(),
@@ -95,8 +93,7 @@ async fn report_page(
             })
         })
         .collect();
-    let body = views.render(
-        &req,
+    let body = ctx.render(
         "pages/admin_agency_report",
         json!({
             "agency": agency,
@@ -115,24 +112,24 @@ async fn report_page(
 }
 
 async fn history_csv(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _ = &req;
-    let agency = me.agency(&db).await?;
-    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
+    let agency = me.agency(&ctx.db).await?;
+    let year = agency_years(&ctx.db, &ctx.req, agency.id, &q.year)
+        .await?
+        .shown;
     let id = agency.id;
-    let rows = db
+    let rows = ctx
+        .db
         .run(move |conn| {
             let people = agency::people(conn, id)?;
             Ok::<_, AppError>(agency::load_history(conn, &people, year)?)
         })
         .await?;
     // SIASN's own kinds (its reference), whatever the page's language
-    let bytes = agency::history_csv(&rows, &config.certificates.issuer)
+    let bytes = agency::history_csv(&rows, &ctx.config.certificates.issuer)
         .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
     let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()

@@ -688,26 +688,31 @@ impl Outlook {
     }
 }
 
+/// A planned item with the person whose plan it is (see [`planned`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = plan_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct PlannedRow {
+    #[diesel(select_expression = development_plans::user_id)]
+    user_id: i64,
+    course_id: Option<i64>,
+    activity_kind: Option<String>,
+    planned_cost: i64,
+}
+
 /// Planned cost of the year's plans of the agency's people: (all items, items not realised yet).
 pub fn planned(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<(i64, i64), DbError> {
-    type Row = (i64, Option<i64>, Option<String>, i64);
-    let rows: Vec<Row> = plan_items::table
+    let rows: Vec<PlannedRow> = plan_items::table
         .inner_join(development_plans::table.on(development_plans::id.eq(plan_items::plan_id)))
         .inner_join(users::table.on(users::id.eq(development_plans::user_id)))
         .filter(users::agency_id.eq(agency_id))
         .filter(development_plans::year.eq(year))
         .order(plan_items::id)
-        .select((
-            development_plans::user_id,
-            plan_items::course_id,
-            plan_items::activity_kind,
-            plan_items::planned_cost,
-        ))
+        .select(PlannedRow::as_select())
         .load(conn)?;
     if rows.is_empty() {
         return Ok((0, 0));
     }
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let (from, to) = jp::year_bounds(year);
@@ -736,7 +741,13 @@ pub fn planned(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<(i6
         }
     }
     let (mut all, mut open) = (0i64, 0i64);
-    for (user, course, kind, cost) in rows {
+    for PlannedRow {
+        user_id: user,
+        course_id: course,
+        activity_kind: kind,
+        planned_cost: cost,
+    } in rows
+    {
         let cost = cost.max(0);
         all = all.saturating_add(cost);
         let realised = match (course, kind) {
@@ -828,9 +839,13 @@ pub fn shortfall_for(
 }
 
 /// An approved activity of the year, for the list where costs are checked and corrected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Selected with [`CostLine::as_select`] from `activities` joined with their holders (`users`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = activities, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CostLine {
     pub id: i64,
+    #[diesel(select_expression = users::name)]
     pub person: String,
     pub title: String,
     pub kind: String,
@@ -846,36 +861,15 @@ pub fn cost_lines(
     year: i32,
 ) -> Result<Vec<CostLine>, DbError> {
     let (from, to) = jp::year_bounds(year);
-    type Row = (i64, String, String, String, NaiveDateTime, i32, Option<i64>);
-    let rows: Vec<Row> = activities::table
+    Ok(activities::table
         .inner_join(users::table.on(users::id.eq(activities::user_id)))
         .filter(users::agency_id.eq(agency_id))
         .filter(activities::status.eq("approved"))
         .filter(activities::ended_at.ge(from))
         .filter(activities::ended_at.lt(to))
         .order((activities::ended_at, activities::id))
-        .select((
-            activities::id,
-            users::name,
-            activities::title,
-            activities::kind,
-            activities::ended_at,
-            activities::jp,
-            activities::cost,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, person, title, kind, ended_at, jp, cost)| CostLine {
-            id,
-            person,
-            title,
-            kind,
-            ended_at,
-            jp,
-            cost,
-        })
-        .collect())
+        .select(CostLine::as_select())
+        .load(conn)?)
 }
 
 /// The agency of an activity's holder (None: no such activity, or a holder without agency).

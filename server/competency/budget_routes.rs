@@ -5,17 +5,17 @@
 //! as in the agency report).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
+use crate::web::state::Ctx;
 use crate::web::year::{agency_years, YearQuery, Years, FIRST_YEAR, LAST_YEAR};
 use crate::web::{Lang, Views};
 
@@ -149,17 +149,16 @@ struct FormState {
 }
 
 async fn render(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     agency: Agency,
     shown: Years,
     state: FormState,
 ) -> Result<HttpResponse, AppError> {
     let (year, current) = (shown.shown, shown.current);
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let id = agency.id;
-    let (report, lines, years) = db
+    let (report, lines, years) = ctx
+        .db
         .run(move |conn| {
             // planned vs realised per year: the year shown and the two before it, and next year
             let mut years = Vec::new();
@@ -199,7 +198,7 @@ async fn render(
                 "id": l.id,
                 "person": l.person,
                 "title": l.title,
-                "kind": kind_label(views, lang, &l.kind),
+                "kind": kind_label(&ctx.views, lang, &l.kind),
                 "ended": crate::text::date(l.ended_at.date(), lang),
                 "jp": l.jp,
                 "cost": money(l.cost),
@@ -219,15 +218,14 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let body = views.render(
-        req,
+    let body = ctx.render(
         "pages/admin_budget",
         json!({
             "agency": agency,
             "year": year,
             "previous": (year > FIRST_YEAR).then_some(year - 1),
             "next": (year < current + 1 && year < LAST_YEAR).then_some(year + 1),
-            "r": report_view(&report, views, lang),
+            "r": report_view(&report, &ctx.views, lang),
             "years": years,
             "line_count": lines.len(),
             "costs_open": state.cost_error.is_some(),
@@ -253,14 +251,12 @@ struct PageQuery {
 }
 
 async fn budget_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let years = agency_years(&db, &req, agency.id, &q.year).await?;
+    let agency = me.agency(&ctx.db).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency.id, &q.year).await?;
     let done = match q.done.as_str() {
         "budget" => Some("budget.done.budget"),
         "cost" => Some("budget.done.cost"),
@@ -270,7 +266,7 @@ async fn budget_page(
         done,
         ..Default::default()
     };
-    render(&req, &views, &db, agency, years, state).await
+    render(&ctx, agency, years, state).await
 }
 
 #[derive(Deserialize, Default)]
@@ -289,31 +285,32 @@ fn form_year(s: &str) -> Option<i32> {
 }
 
 async fn set_budget(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<BudgetForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    let agency = me.agency(&db).await?;
+    let lang = ctx.lang;
+    let agency = me.agency(&ctx.db).await?;
     let Some(year) = form_year(&form.0.year) else {
-        return Err(AppError::BadRequest(views.text(lang, "budget.error.year")));
+        return Err(AppError::BadRequest(
+            ctx.views.text(lang, "budget.error.year"),
+        ));
     };
     let amount = match budget::parse_amount(&form.0.amount) {
         Ok(a) => a,
         Err(e) => {
             let state = FormState {
                 amount: Some(form.0.amount.clone()),
-                amount_error: Some(views.text(lang, e.key())),
+                amount_error: Some(ctx.views.text(lang, e.key())),
                 ..Default::default()
             };
-            let years = agency_years(&db, &req, agency.id, &form.0.year).await?;
-            return render(&req, &views, &db, agency, years, state).await;
+            let years = agency_years(&ctx.db, &ctx.req, agency.id, &form.0.year).await?;
+            return render(&ctx, agency, years, state).await;
         }
     };
     let (id, by) = (agency.id, me.id);
-    db.run(move |conn| budget::set_budget(conn, id, year, amount, by))
+    ctx.db
+        .run(move |conn| budget::set_budget(conn, id, year, amount, by))
         .await?;
     Ok(redirect(&format!(
         "/admin/agencies/{id}/budget?year={year}&done=budget#summary"
@@ -328,37 +325,41 @@ struct CostForm {
 }
 
 async fn set_cost(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, i64)>,
     form: CsrfForm<CostForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let (agency_id, activity_id) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let holder_agency = db
+    let agency = me.agency(&ctx.db).await?;
+    let holder_agency = ctx
+        .db
         .run(move |conn| budget::activity_agency(conn, activity_id))
         .await?;
     if holder_agency != Some(agency.id) {
         return Err(AppError::NotFound);
     }
     // the year typed, else the agency's current one
-    let years = agency_years(&db, &req, agency.id, &form.0.year).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency.id, &form.0.year).await?;
     let year = years.shown;
     let cost = match budget::parse_optional_amount(&form.0.cost) {
         Ok(c) => c,
         Err(e) => {
             let state = FormState {
-                cost_error: Some((activity_id, form.0.cost.clone(), views.text(lang, e.key()))),
+                cost_error: Some((
+                    activity_id,
+                    form.0.cost.clone(),
+                    ctx.views.text(lang, e.key()),
+                )),
                 ..Default::default()
             };
-            return render(&req, &views, &db, agency, years, state).await;
+            return render(&ctx, agency, years, state).await;
         }
     };
     let by = me.id;
-    db.run(move |conn| budget::set_activity_cost(conn, activity_id, cost, by))
+    ctx.db
+        .run(move |conn| budget::set_activity_cost(conn, activity_id, cost, by))
         .await?;
     Ok(redirect(&format!(
         "/admin/agencies/{agency_id}/budget?year={year}&done=cost#costs"
@@ -368,24 +369,25 @@ async fn set_cost(
 // ---------- CSV and JSON ----------
 
 async fn budget_csv(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
+    let agency = me.agency(&ctx.db).await?;
+    let year = agency_years(&ctx.db, &ctx.req, agency.id, &q.year)
+        .await?
+        .shown;
     let id = agency.id;
-    let report = db
+    let report = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
         .await?;
     // for a planner's spreadsheet in Indonesian, whatever the page's language
     let bytes = budget::csv(&report, |k| {
         let key = format!("budget.csv.{k}");
-        match views.i18n().get(Lang::Id, &key) {
+        match ctx.views.i18n().get(Lang::Id, &key) {
             Some(t) => t.replace("{year}", &year.to_string()),
-            None => kind_label(&views, Lang::Id, k),
+            None => kind_label(&ctx.views, Lang::Id, k),
         }
     })
     .map_err(|e| AppError::Internal(format!("budget CSV: {e}")))?;
@@ -418,14 +420,15 @@ async fn budget_csv(
     security(("bearer" = [])),
 )]
 pub(crate) async fn budget_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     // this year in the agency's zone
-    let current = agency_years(&db, &req, agency.id, "").await?.current;
+    let current = agency_years(&ctx.db, &ctx.req, agency.id, "")
+        .await?
+        .current;
     let year = if q.year.trim().is_empty() {
         current
     } else {
@@ -436,7 +439,8 @@ pub(crate) async fn budget_api(
         })?
     };
     let id = agency.id;
-    let report = db
+    let report = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(budget::load(conn, id, year)?))
         .await?;
     Ok(HttpResponse::Ok()
@@ -453,13 +457,11 @@ struct FeesQuery {
 }
 
 async fn fees_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     error: Option<(String, String, String)>,
     done: bool,
 ) -> Result<HttpResponse, AppError> {
-    let courses = db.run(budget::course_fees).await?;
+    let courses = ctx.db.run(budget::course_fees).await?;
     let list: Vec<Value> = courses
         .iter()
         .map(|c| {
@@ -480,8 +482,7 @@ async fn fees_view(
     } else {
         StatusCode::OK
     };
-    let body = views.render(
-        req,
+    let body = ctx.render(
         "pages/admin_course_fees",
         json!({"courses": list, "done": done}),
     )?;
@@ -489,13 +490,11 @@ async fn fees_view(
 }
 
 async fn fees_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     _admin: PlatformAdmin,
     q: web::Query<FeesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    fees_view(&req, &views, &db, None, q.done == "fee").await
+    fees_view(&ctx, None, q.done == "fee").await
 }
 
 #[derive(Deserialize, Default)]
@@ -505,26 +504,25 @@ struct FeeForm {
 }
 
 async fn set_fee(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<String>,
     form: CsrfForm<FeeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let slug = path.into_inner();
     // an empty field means no fee
     let fee = match budget::parse_optional_amount(&form.0.fee) {
         Ok(f) => f.unwrap_or(0),
         Err(e) => {
-            let error = (slug, form.0.fee.clone(), views.text(lang, e.key()));
-            return fees_view(&req, &views, &db, Some(error), false).await;
+            let error = (slug, form.0.fee.clone(), ctx.views.text(lang, e.key()));
+            return fees_view(&ctx, Some(error), false).await;
         }
     };
     let by = me.id;
     let s = slug.clone();
-    let found = db
+    let found = ctx
+        .db
         .run(move |conn| budget::set_fee(conn, &s, fee, by))
         .await?;
     if !found {

@@ -218,17 +218,24 @@ pub struct ImpactQuestion {
     pub answer: Option<Answer>,
 }
 
-type QuestionRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    NaiveDateTime,
-    Option<i32>,
-    String,
-);
+/// An impact question with its learner, course and completion (see [`questions`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = impact_reviews, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct QuestionRow {
+    id: i64,
+    learner_id: i64,
+    #[diesel(select_expression = users::name)]
+    learner_name: String,
+    #[diesel(select_expression = courses::slug)]
+    course_slug: String,
+    #[diesel(select_expression = course_versions::title)]
+    course_title: String,
+    #[diesel(select_expression = completions::completed_at)]
+    completed_at: NaiveDateTime,
+    asked_at: NaiveDateTime,
+    rating: Option<i32>,
+    comment: String,
+}
 
 fn questions(
     conn: &mut DbConnection,
@@ -251,31 +258,21 @@ fn questions(
     }
     let rows: Vec<QuestionRow> = q
         .order(impact_reviews::asked_at.desc())
-        .select((
-            impact_reviews::id,
-            impact_reviews::learner_id,
-            users::name,
-            courses::slug,
-            course_versions::title,
-            completions::completed_at,
-            impact_reviews::asked_at,
-            impact_reviews::rating,
-            impact_reviews::comment,
-        ))
+        .select(QuestionRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| ImpactQuestion {
-            id: r.0,
-            learner_id: r.1,
-            learner_name: r.2,
-            course_slug: r.3,
-            course_title: r.4,
-            completed_at: r.5,
-            asked_at: r.6,
-            answer: r.7.map(|rating| Answer {
+            id: r.id,
+            learner_id: r.learner_id,
+            learner_name: r.learner_name,
+            course_slug: r.course_slug,
+            course_title: r.course_title,
+            completed_at: r.completed_at,
+            asked_at: r.asked_at,
+            answer: r.rating.map(|rating| Answer {
                 rating,
-                comment: r.8,
+                comment: r.comment,
             }),
         })
         .collect())
@@ -336,7 +333,18 @@ struct Due {
     supervisor_id: i64,
 }
 
-type DueRow = (i64, i64, i64, Option<i64>);
+/// A completion old enough to ask about, with its learner and their supervisor.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = completions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct DueRow {
+    #[diesel(column_name = id)]
+    completion_id: i64,
+    #[diesel(select_expression = users::id)]
+    learner_id: i64,
+    course_id: i64,
+    #[diesel(select_expression = users::supervisor_id)]
+    supervisor_id: Option<i64>,
+}
 
 fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError> {
     let latest = now - Duration::days(IMPACT_AFTER_DAYS);
@@ -351,21 +359,16 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, DbError>
         .filter(diesel::dsl::not(completions::id.eq_any(asked)))
         .order(completions::id)
         .limit(PER_PASS)
-        .select((
-            completions::id,
-            users::id,
-            completions::course_id,
-            users::supervisor_id,
-        ))
+        .select(DueRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
             Some(Due {
-                completion_id: r.0,
-                learner_id: r.1,
-                course_id: r.2,
-                supervisor_id: r.3?,
+                completion_id: r.completion_id,
+                learner_id: r.learner_id,
+                course_id: r.course_id,
+                supervisor_id: r.supervisor_id?,
             })
         })
         .collect())

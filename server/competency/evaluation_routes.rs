@@ -4,7 +4,7 @@
 //! `GET /api/v1/evaluations/{slug}`).
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,11 +13,11 @@ use super::evaluation::{self, EvalError, Refused, Scope, Summary};
 /// Old path of the course page's evaluation box, kept until catalog/routes.rs names
 /// [`super::view::course_box`].
 use super::view::scale;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::ResultsViewer;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,23 +53,22 @@ struct AnswerForm {
 }
 
 async fn react(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
     form: CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let slug = path.into_inner();
     let answer = evaluation::parse_answer(&form.0.rating, &form.0.comment)
-        .map_err(|r| refused(r, &views, lang, false))?;
+        .map_err(|r| refused(r, &ctx.views, lang, false))?;
     let (user, s) = (me.id, slug.clone());
-    db.run(move |conn| {
-        evaluation::record_reaction(conn, user, &s, &answer, Utc::now().naive_utc())
-    })
-    .await
-    .map_err(|e| eval_error(e, &views, lang, false))?;
+    ctx.db
+        .run(move |conn| {
+            evaluation::record_reaction(conn, user, &s, &answer, Utc::now().naive_utc())
+        })
+        .await
+        .map_err(|e| eval_error(e, &ctx.views, lang, false))?;
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
@@ -102,24 +101,23 @@ pub struct ReactionBody {
     security(("bearer" = [])),
 )]
 pub(crate) async fn react_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
     body: Option<web::Json<ReactionBody>>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
     let answer = evaluation::parse_answer(&rating, body.comment.as_deref().unwrap_or(""))
-        .map_err(|r| refused(r, &views, lang, true))?;
+        .map_err(|r| refused(r, &ctx.views, lang, true))?;
     let (user, slug) = (me.id, path.into_inner());
-    db.run(move |conn| {
-        evaluation::record_reaction(conn, user, &slug, &answer, Utc::now().naive_utc())
-    })
-    .await
-    .map_err(|e| eval_error(e, &views, lang, true))?;
+    ctx.db
+        .run(move |conn| {
+            evaluation::record_reaction(conn, user, &slug, &answer, Utc::now().naive_utc())
+        })
+        .await
+        .map_err(|e| eval_error(e, &ctx.views, lang, true))?;
     Ok(HttpResponse::Ok().json(json!({"recorded": true, "rating": rating.parse::<i32>().ok()})))
 }
 
@@ -132,16 +130,15 @@ struct ImpactQuery {
 }
 
 async fn impact_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     q: web::Query<ImpactQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let (me_id, id) = (me.id, path.into_inner());
-    let (question, zone) = db
+    let (question, zone) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 evaluation::question(conn, me_id, id)?,
@@ -150,8 +147,7 @@ async fn impact_page(
         })
         .await?;
     let question = question.ok_or(AppError::NotFound)?;
-    views.page(
-        &req,
+    ctx.page(
         "pages/impact",
         json!({
             "question": question,
@@ -164,18 +160,17 @@ async fn impact_page(
 }
 
 async fn impact_answer(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let (me_id, id) = (me.id, path.into_inner());
     let answer = evaluation::parse_answer(&form.0.rating, &form.0.comment)
-        .map_err(|r| refused(r, &views, lang, false))?;
-    let outcome = db
+        .map_err(|r| refused(r, &ctx.views, lang, false))?;
+    let outcome = ctx
+        .db
         .run(move |conn| {
             evaluation::answer_impact(conn, me_id, id, &answer, Utc::now().naive_utc())
         })
@@ -184,7 +179,7 @@ async fn impact_answer(
         Ok(()) => {}
         // not theirs (or no such question): the same "not found" as the page
         Err(EvalError::Refused(Refused::NotOpen)) => return Err(AppError::NotFound),
-        Err(e) => return Err(eval_error(e, &views, lang, false)),
+        Err(e) => return Err(eval_error(e, &ctx.views, lang, false)),
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/team/impact/{id}?notice=saved")))
@@ -221,15 +216,11 @@ fn rate(part: i64, whole: i64) -> i64 {
     }
 }
 
-async fn overview_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    me: ResultsViewer,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+async fn overview_page(ctx: Ctx, me: ResultsViewer) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
     let scope = me.overview_scope();
-    let lines = db
+    let lines = ctx
+        .db
         .run(move |conn| {
             // the courses they own, everyone's answers; the rest, their agency's (if admin)
             let whole: Vec<_> = if scope == Some(Scope::All) {
@@ -267,23 +258,21 @@ async fn overview_page(
             })
         })
         .collect();
-    views.page(
-        &req,
+    ctx.page(
         "pages/evaluations",
         json!({"rows": rows, "agency_only": matches!(scope, Some(Scope::Agency(_)))}),
     )
 }
 
 async fn results_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let slug = path.into_inner();
-    let (r, scope) = db
+    let (r, scope) = ctx
+        .db
         .run(move |conn| {
             let scope = me.scope_for_slug(conn, &slug)?;
             Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?.map(|r| (r, scope)))
@@ -295,8 +284,7 @@ async fn results_page(
             .map(|c| json!({"rating": c.rating, "text": c.text, "date": crate::text::date(c.date.date(), lang)}))
             .collect()
     };
-    views.page(
-        &req,
+    ctx.page(
         "pages/evaluation",
         json!({
             "course": {"slug": r.slug, "title": r.title},
@@ -327,12 +315,13 @@ async fn results_page(
     security(("bearer" = [])),
 )]
 pub(crate) async fn results_api(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let r = db
+    let r = ctx
+        .db
         .run(move |conn| {
             let scope = me.scope_for_slug(conn, &slug)?;
             Ok::<_, AppError>(evaluation::course_results(conn, &slug, scope)?)

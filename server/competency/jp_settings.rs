@@ -21,6 +21,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::activities::{KINDS, MAX_JP};
+use crate::db::json_text::JsonText;
 use crate::db::schema::agency_jp_settings;
 use crate::db::{audit, DbConnection, DbError};
 
@@ -122,26 +123,34 @@ pub fn parse(
     })
 }
 
-fn from_row(optimal: i32, meets: i32, conversion: &str) -> JpSettings {
-    JpSettings {
-        jpm_optimal: optimal,
-        jpm_meets: meets,
-        conversion: serde_json::from_str(conversion).unwrap_or_default(),
+/// An agency's row of `agency_jp_settings`.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = agency_jp_settings, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Row {
+    agency_id: i64,
+    jpm_optimal: i32,
+    jpm_meets: i32,
+    conversion: JsonText<BTreeMap<String, i32>>,
+}
+
+impl From<Row> for JpSettings {
+    fn from(r: Row) -> JpSettings {
+        JpSettings {
+            jpm_optimal: r.jpm_optimal,
+            jpm_meets: r.jpm_meets,
+            conversion: r.conversion.into_inner(),
+        }
     }
 }
 
 /// The agency's settings (the defaults when it has none).
 pub fn load(conn: &mut DbConnection, agency_id: i64) -> Result<JpSettings, DbError> {
-    let row: Option<(i32, i32, String)> = agency_jp_settings::table
+    let row: Option<Row> = agency_jp_settings::table
         .find(agency_id)
-        .select((
-            agency_jp_settings::jpm_optimal,
-            agency_jp_settings::jpm_meets,
-            agency_jp_settings::conversion,
-        ))
+        .select(Row::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.map(|(o, m, c)| from_row(o, m, &c)).unwrap_or_default())
+    Ok(row.map(JpSettings::from).unwrap_or_default())
 }
 
 /// The settings of several agencies (absent: defaults).
@@ -149,18 +158,13 @@ pub fn load_many(
     conn: &mut DbConnection,
     agency_ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, JpSettings>, DbError> {
-    let rows: Vec<(i64, i32, i32, String)> = agency_jp_settings::table
+    let rows: Vec<Row> = agency_jp_settings::table
         .filter(agency_jp_settings::agency_id.eq_any(agency_ids))
-        .select((
-            agency_jp_settings::agency_id,
-            agency_jp_settings::jpm_optimal,
-            agency_jp_settings::jpm_meets,
-            agency_jp_settings::conversion,
-        ))
+        .select(Row::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(a, o, m, c)| (a, from_row(o, m, &c)))
+        .map(|r| (r.agency_id, JpSettings::from(r)))
         .collect())
 }
 

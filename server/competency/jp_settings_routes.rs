@@ -4,16 +4,16 @@
 //! An agency admin for their own agency, a platform admin for any.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::jp_settings;
 use super::view::form_view;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AgencyAdmin;
-use crate::web::{html, redirect, Lang, Views};
+use crate::web::redirect;
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/agencies/{id}/standards/jp", web::get().to(jp_page))
@@ -27,20 +27,17 @@ struct SavedQuery {
 }
 
 async fn jp_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
-    let s = db
+    let s = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(jp_settings::load(conn, id)?))
         .await?;
-    html(
-        &views,
-        &req,
+    ctx.html(
         StatusCode::OK,
         "pages/admin_jp_settings",
         json!({
@@ -51,13 +48,11 @@ async fn jp_page(
 }
 
 async fn save(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.user.id;
     let typed = form.0;
@@ -71,27 +66,27 @@ async fn save(
         .collect();
     match jp_settings::parse(&field("jpm_optimal"), &field("jpm_meets"), &per_day) {
         Ok(s) => {
-            db.run(move |conn| Ok::<_, AppError>(jp_settings::save(conn, id, &s, by)?))
+            ctx.db
+                .run(move |conn| Ok::<_, AppError>(jp_settings::save(conn, id, &s, by)?))
                 .await?;
             Ok(redirect(&format!(
                 "/admin/agencies/{id}/standards/jp?saved=1#jp-settings"
             )))
         }
         Err(errors) => {
-            let lang = Lang::of(&req);
+            let lang = ctx.lang;
             let mut messages: Vec<String> = Vec::new();
             for (_, key) in &errors {
-                let m = views.text(lang, key);
+                let m = ctx.views.text(lang, key);
                 if !messages.contains(&m) {
                     messages.push(m);
                 }
             }
-            let stored = db
+            let stored = ctx
+                .db
                 .run(move |conn| Ok::<_, AppError>(jp_settings::load(conn, id)?))
                 .await?;
-            html(
-                &views,
-                &req,
+            ctx.html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "pages/admin_jp_settings",
                 json!({

@@ -43,8 +43,9 @@ pub enum What {
     },
 }
 
-/// A milestone, as earned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A milestone, as earned (a row of `milestones` without its owner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = milestones, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Milestone {
     /// Unique per person: `first-course`, `five-courses`, `jp20-2026`, `level-M.PP-3`.
     pub key: String,
@@ -262,37 +263,11 @@ pub fn award(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Milestone>, Db
 
 /// A person's milestones, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Milestone>, DbError> {
-    type Row = (
-        String,
-        String,
-        Option<i32>,
-        Option<String>,
-        Option<i32>,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = milestones::table
+    Ok(milestones::table
         .filter(milestones::user_id.eq(user_id))
         .order((milestones::earned_at.desc(), milestones::id.desc()))
-        .select((
-            milestones::key,
-            milestones::kind,
-            milestones::year,
-            milestones::code,
-            milestones::level,
-            milestones::earned_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(key, kind, year, code, level, earned_at)| Milestone {
-            key,
-            kind,
-            year,
-            code,
-            level,
-            earned_at,
-        })
-        .collect())
+        .select(Milestone::as_select())
+        .load(conn)?)
 }
 
 /// Milestones of many people earned in a year, by person (for the standing and the export).
@@ -306,46 +281,22 @@ pub fn in_year(
     let zones = crate::clock::zones_of_users(conn, user_ids)?;
     let mut out: std::collections::HashMap<i64, Vec<Milestone>> = Default::default();
     for chunk in user_ids.chunks(500) {
-        type Row = (
-            i64,
-            String,
-            String,
-            Option<i32>,
-            Option<String>,
-            Option<i32>,
-            NaiveDateTime,
-        );
-        let rows: Vec<Row> = milestones::table
+        let rows: Vec<(i64, Milestone)> = milestones::table
             .filter(milestones::user_id.eq_any(chunk))
             .filter(milestones::earned_at.ge(from))
             .filter(milestones::earned_at.lt(to))
             .order((milestones::earned_at, milestones::id))
-            .select((
-                milestones::user_id,
-                milestones::key,
-                milestones::kind,
-                milestones::year,
-                milestones::code,
-                milestones::level,
-                milestones::earned_at,
-            ))
+            .select((milestones::user_id, Milestone::as_select()))
             .load(conn)?;
-        for (u, key, kind, m_year, code, level, earned_at) in rows {
+        for (u, m) in rows {
             let zone = zones
                 .get(&u)
                 .copied()
                 .unwrap_or_else(crate::clock::platform_default);
-            if zone.year_of(earned_at) != year {
+            if zone.year_of(m.earned_at) != year {
                 continue;
             }
-            out.entry(u).or_default().push(Milestone {
-                key,
-                kind,
-                year: m_year,
-                code,
-                level,
-                earned_at,
-            });
+            out.entry(u).or_default().push(m);
         }
     }
     Ok(out)

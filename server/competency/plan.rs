@@ -28,6 +28,21 @@ pub struct Item {
     pub done: bool,
 }
 
+/// A planned item as stored, with its course's slug (see [`get`]).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = plan_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ItemRow {
+    id: i64,
+    course_id: Option<i64>,
+    #[diesel(select_expression = courses::slug.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<courses::slug>)]
+    course_slug: Option<String>,
+    activity_kind: Option<String>,
+    title: String,
+    planned_jp: i32,
+    planned_cost: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Plan {
     pub id: i64,
@@ -84,28 +99,11 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
     let Some((id, target_jp, note, updated_at)) = head else {
         return Ok(None);
     };
-    type ItemRow = (
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        String,
-        i32,
-        i64,
-    );
     let rows: Vec<ItemRow> = plan_items::table
         .left_join(courses::table.on(courses::id.nullable().eq(plan_items::course_id)))
         .filter(plan_items::plan_id.eq(id))
         .order(plan_items::id)
-        .select((
-            plan_items::id,
-            plan_items::course_id,
-            courses::slug.nullable(),
-            plan_items::activity_kind,
-            plan_items::title,
-            plan_items::planned_jp,
-            plan_items::planned_cost,
-        ))
+        .select(ItemRow::as_select())
         .load(conn)?;
     let (from, to) = jp::year_bounds(year);
     // completions are instants: the year is the person's, in their agency's zone
@@ -123,29 +121,24 @@ pub fn get(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Option<Pl
         .filter(activities::ended_at.lt(to))
         .select(activities::kind)
         .load(conn)?;
-    let keys: Vec<(Option<i64>, Option<String>)> =
-        rows.iter().map(|r| (r.1, r.3.clone())).collect();
+    let keys: Vec<(Option<i64>, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.course_id, r.activity_kind.clone()))
+        .collect();
     let done = fulfil(&keys, &completed, &kinds);
     let items: Vec<Item> = rows
         .into_iter()
         .zip(done)
-        .map(
-            |(
-                (id, course_id, course_slug, activity_kind, title, planned_jp, planned_cost),
-                done,
-            )| {
-                Item {
-                    id,
-                    course_id,
-                    course_slug,
-                    activity_kind,
-                    title,
-                    planned_jp,
-                    planned_cost,
-                    done,
-                }
-            },
-        )
+        .map(|(r, done)| Item {
+            id: r.id,
+            course_id: r.course_id,
+            course_slug: r.course_slug,
+            activity_kind: r.activity_kind,
+            title: r.title,
+            planned_jp: r.planned_jp,
+            planned_cost: r.planned_cost,
+            done,
+        })
         .collect();
     let items_done = items.iter().filter(|i| i.done).count();
     let planned_cost = items
@@ -228,6 +221,12 @@ pub enum ItemRefused {
     AlreadyPlanned,
 }
 
+crate::domain_error!(
+    /// An item refused ([`ItemRefused`]) or the database failing.
+    pub ItemError,
+    ItemRefused
+);
+
 /// Add an item to a plan. `cost`: the planned cost the supervisor entered; none means the
 /// course's fee at this moment (a course) or nothing (an activity).
 pub fn add_item(
@@ -235,7 +234,7 @@ pub fn add_item(
     plan_id: i64,
     item: &NewItem,
     cost: Option<i64>,
-) -> Result<Result<i64, ItemRefused>, DbError> {
+) -> Result<i64, ItemError> {
     let now = Utc::now().naive_utc();
     let (course_id, kind, title, jp, fee) = match item {
         NewItem::Course(slug) => {
@@ -255,7 +254,7 @@ pub fn add_item(
                 .first(conn)
                 .optional()?;
             let Some((id, title, jp, fee)) = found else {
-                return Ok(Err(ItemRefused::UnknownCourse));
+                return Err(ItemRefused::UnknownCourse.into());
             };
             let dup: i64 = plan_items::table
                 .filter(plan_items::plan_id.eq(plan_id))
@@ -263,20 +262,20 @@ pub fn add_item(
                 .count()
                 .get_result(conn)?;
             if dup > 0 {
-                return Ok(Err(ItemRefused::AlreadyPlanned));
+                return Err(ItemRefused::AlreadyPlanned.into());
             }
             (Some(id), None, title, jp, fee)
         }
         NewItem::Activity(kind, title, jp) => {
             if !KINDS.contains(&kind.as_str()) {
-                return Ok(Err(ItemRefused::UnknownKind));
+                return Err(ItemRefused::UnknownKind.into());
             }
             let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
             if title.chars().count() < 3 || title.chars().count() > 200 {
-                return Ok(Err(ItemRefused::BadTitle));
+                return Err(ItemRefused::BadTitle.into());
             }
             if !(1..=super::activities::MAX_JP).contains(jp) {
-                return Ok(Err(ItemRefused::BadJp));
+                return Err(ItemRefused::BadJp.into());
             }
             (None, Some(kind.clone()), title, *jp, 0)
         }
@@ -294,7 +293,7 @@ pub fn add_item(
         ))
         .returning(plan_items::id)
         .get_result(conn)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 pub fn remove_item(conn: &mut DbConnection, plan_id: i64, item_id: i64) -> Result<bool, DbError> {

@@ -2,20 +2,20 @@
 //! with its fulfilment, on their profile.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::activities::KINDS;
-use super::plan::{self, ItemRefused, NewItem};
+use super::plan::{self, ItemError, ItemRefused, NewItem};
 use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::SupervisorOf;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
 
 /// The plan's year: the current year in the agency's time zone.
 async fn plan_year(db: &Db, agency_id: Option<i64>) -> Result<i32, AppError> {
@@ -51,19 +51,18 @@ struct PlanQuery {
 }
 
 async fn plan_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    offers: web::Data<super::store::OffersCache>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     q: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let offers = ctx.offers.clone();
     let id = path.into_inner();
     let offers = offers.into_inner();
     let sup = me.0.clone();
-    let year = plan_year(&db, sup.agency_id).await?;
-    let (member, plan, offers, agency_target, outlook) = db
+    let year = plan_year(&ctx.db, sup.agency_id).await?;
+    let (member, plan, offers, agency_target, outlook) = ctx
+        .db
         .run(move |conn| {
             let member = member_of(conn, &sup, id)?;
             let plan = plan::get(conn, id, year)?;
@@ -102,8 +101,7 @@ async fn plan_page(
         "cost" => Some("plan.error.cost"),
         _ => None,
     };
-    views.page(
-        &req,
+    ctx.page(
         "pages/plan",
         json!({
             "member": {"id": member.id, "name": member.name},
@@ -134,14 +132,12 @@ fn back(id: i64, query: &str) -> HttpResponse {
 }
 
 async fn save(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<SaveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let id = path.into_inner();
     let target: i32 = form
         .0
@@ -150,17 +146,18 @@ async fn save(
         .parse()
         .ok()
         .filter(|t| (1..=500).contains(t))
-        .ok_or_else(|| AppError::BadRequest(views.text(lang, "plan.error.target")))?;
+        .ok_or_else(|| AppError::BadRequest(ctx.views.text(lang, "plan.error.target")))?;
     let note: String = form.0.note.trim().chars().take(2000).collect();
     let me_id = me.id;
     let sup = me.0.clone();
-    let year = plan_year(&db, sup.agency_id).await?;
-    db.run(move |conn| {
-        member_of(conn, &sup, id)?;
-        plan::save(conn, id, year, target, &note, me_id)?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
+    let year = plan_year(&ctx.db, sup.agency_id).await?;
+    ctx.db
+        .run(move |conn| {
+            member_of(conn, &sup, id)?;
+            plan::save(conn, id, year, target, &note, me_id)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     Ok(back(id, "notice=saved"))
 }
 
@@ -177,7 +174,7 @@ struct ItemForm {
 }
 
 async fn add_item(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<ItemForm>,
@@ -197,20 +194,22 @@ async fn add_item(
         return Ok(back(id, "error=cost"));
     };
     let sup = me.0.clone();
-    let year = plan_year(&db, sup.agency_id).await?;
-    let outcome = db
+    let year = plan_year(&ctx.db, sup.agency_id).await?;
+    let outcome = ctx
+        .db
         .run(move |conn| {
             member_of(conn, &sup, id)?;
             let Some(p) = plan::get(conn, id, year)? else {
                 return Ok::<_, AppError>(Err("no_plan"));
             };
-            Ok(match plan::add_item(conn, p.id, &item, cost)? {
+            Ok(match plan::add_item(conn, p.id, &item, cost) {
                 Ok(_) => Ok(()),
-                Err(ItemRefused::UnknownCourse) => Err("course"),
-                Err(ItemRefused::UnknownKind) => Err("kind"),
-                Err(ItemRefused::BadTitle) => Err("title"),
-                Err(ItemRefused::BadJp) => Err("jp"),
-                Err(ItemRefused::AlreadyPlanned) => Err("duplicate"),
+                Err(ItemError::Db(e)) => return Err(e.into()),
+                Err(ItemError::Refused(ItemRefused::UnknownCourse)) => Err("course"),
+                Err(ItemError::Refused(ItemRefused::UnknownKind)) => Err("kind"),
+                Err(ItemError::Refused(ItemRefused::BadTitle)) => Err("title"),
+                Err(ItemError::Refused(ItemRefused::BadJp)) => Err("jp"),
+                Err(ItemError::Refused(ItemRefused::AlreadyPlanned)) => Err("duplicate"),
             })
         })
         .await?;
@@ -224,22 +223,23 @@ async fn add_item(
 struct Empty {}
 
 async fn remove_item(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(i64, i64)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, item) = path.into_inner();
     let sup = me.0.clone();
-    let year = plan_year(&db, sup.agency_id).await?;
-    db.run(move |conn| {
-        member_of(conn, &sup, id)?;
-        let p = plan::get(conn, id, year)?.ok_or(AppError::NotFound)?;
-        if !plan::remove_item(conn, p.id, item)? {
-            return Err(AppError::NotFound);
-        }
-        Ok(())
-    })
-    .await?;
+    let year = plan_year(&ctx.db, sup.agency_id).await?;
+    ctx.db
+        .run(move |conn| {
+            member_of(conn, &sup, id)?;
+            let p = plan::get(conn, id, year)?.ok_or(AppError::NotFound)?;
+            if !plan::remove_item(conn, p.id, item)? {
+                return Err(AppError::NotFound);
+            }
+            Ok(())
+        })
+        .await?;
     Ok(back(id, "notice=saved"))
 }

@@ -1,13 +1,13 @@
 //! The learner's competency profile: `/me/profile` and `GET /api/v1/me/profile`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::chart::{self, Bar, Labels};
 use super::store::{self, ProfileView};
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -98,19 +98,14 @@ pub fn page_data(view: &ProfileView, views: &Views, lang: Lang) -> Value {
     })
 }
 
-async fn profile_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    offers: web::Data<store::OffersCache>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+async fn profile_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
     let id = me.id;
-    let offers = offers.into_inner();
-    let now = crate::web::now(&req);
+    let offers = ctx.offers.clone().into_inner();
+    let now = ctx.now();
     // one trip to the database for the whole page
-    let (view, plan, milestones) = db
+    let (view, plan, milestones) = ctx
+        .db
         .run(move |conn| {
             let Some(view) = store::load(conn, &offers, id, now)? else {
                 return Err(AppError::NotFound);
@@ -121,7 +116,7 @@ async fn profile_page(
             Ok((view, plan, (milestones, names)))
         })
         .await?;
-    let mut data = page_data(&view, &views, lang);
+    let mut data = page_data(&view, &ctx.views, lang);
     data["plan"] = json!(plan.as_ref().map(|p| super::plan::view(p, view.jp_target)));
     let (milestones, names) = milestones;
     data["milestones"] = json!(milestones
@@ -129,11 +124,11 @@ async fn profile_page(
         .take(6)
         .map(|m| json!({
             "kind": m.kind,
-            "label": crate::recognition::view::milestone_label(views.i18n(), lang, &names, m),
+            "label": crate::recognition::view::milestone_label(ctx.views.i18n(), lang, &names, m),
             "date": crate::text::date(view.zone.date_of(m.earned_at), lang),
         }))
         .collect::<Vec<_>>());
-    views.page(&req, "pages/profile", data)
+    ctx.page("pages/profile", data)
 }
 
 /// The caller's competency profile: JP this year against the target, each competency's level,
@@ -148,16 +143,12 @@ async fn profile_page(
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn profile_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    offers: web::Data<store::OffersCache>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn profile_api(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    let offers = offers.into_inner();
-    let now = crate::web::now(&req);
-    let view = db
+    let offers = ctx.offers.clone().into_inner();
+    let now = ctx.now();
+    let view = ctx
+        .db
         .run(move |conn| store::load(conn, &offers, id, now))
         .await?
         .ok_or(AppError::NotFound)?;

@@ -12,6 +12,7 @@ use super::evidence;
 use super::jp;
 use super::profile::{self, Assessed, Basis, Competency, Profile};
 use super::recommend::{self, Offer, Recommendation};
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     agencies, assessed_levels, competencies, course_competencies, course_versions, courses,
     enrollments, position_targets, positions, users,
@@ -228,20 +229,21 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
             course_competencies::level,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(vid, slug, title, jp, pre)| Offer {
-            slug,
-            title,
-            jp,
-            competencies: comps
-                .iter()
-                .filter(|c| c.0 == vid)
-                .map(|c| (c.1.clone(), c.2))
-                .collect(),
-            prerequisites: serde_json::from_str(&pre).unwrap_or_default(),
+    rows.into_iter()
+        .map(|(vid, slug, title, jp, pre)| {
+            Ok(Offer {
+                slug,
+                title,
+                jp,
+                competencies: comps
+                    .iter()
+                    .filter(|c| c.0 == vid)
+                    .map(|c| (c.1.clone(), c.2))
+                    .collect(),
+                prerequisites: JsonText::decode(&pre)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// [`offers`] kept between requests (every profile page recommends from the whole catalog). The
@@ -252,8 +254,14 @@ pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, DbError> {
 #[derive(Default)]
 pub struct OffersCache(Mutex<Option<Held>>);
 
-/// (course id, current version id, archived)
-type CatalogRow = (i64, Option<i64>, bool);
+/// What of a course the offers depend on: its current version and whether it is archived.
+#[derive(Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CatalogRow {
+    id: i64,
+    current_version_id: Option<i64>,
+    archived: bool,
+}
 
 /// The catalog as last seen, and the offers built from it.
 type Held = (Vec<CatalogRow>, Arc<Vec<Offer>>);
@@ -262,7 +270,7 @@ impl OffersCache {
     pub fn get(&self, conn: &mut DbConnection) -> Result<Arc<Vec<Offer>>, DbError> {
         let catalog: Vec<CatalogRow> = courses::table
             .order(courses::id)
-            .select((courses::id, courses::current_version_id, courses::archived))
+            .select(CatalogRow::as_select())
             .load(conn)?;
         let held = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((seen, offers)) = held.as_ref() {

@@ -317,9 +317,7 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         None,
     )
     .unwrap();
-    activities::review(&mut c, activity, rahmat, true, "")
-        .unwrap()
-        .unwrap();
+    activities::review(&mut c, activity, rahmat, true, "").unwrap();
     // Budi's certificate names its own issuer; Siti's course gives none
     let (budi_completion, number): (i64, String) = certificates::table
         .filter(certificates::user_id.eq(budi))

@@ -542,9 +542,7 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
         None,
     )
     .unwrap();
-    activities::review(&mut c, tono_act, boss_b, true, "")
-        .unwrap()
-        .unwrap();
+    activities::review(&mut c, tono_act, boss_b, true, "").unwrap();
 
     // ---- the agency admin corrects Budi's cost ----
     let budi_act = activity_id(&mut c, "Workshop SOP Pelayanan");

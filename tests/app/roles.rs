@@ -159,7 +159,7 @@ async fn each_role_against_each_protected_route() {
         )
         .unwrap();
         if let Some(r) = reviewer {
-            activities::review(conn, id, r, true, "").unwrap().unwrap();
+            activities::review(conn, id, r, true, "").unwrap();
         }
         id
     };
