@@ -146,9 +146,7 @@ async fn course_page(
                 .await?;
             (
                 latest.map(|c| crate::certificates::view::course_box(&c, Lang::of(&req))),
-                reaction.map(|answer| {
-                    crate::competency::view::course_box(answer.as_ref())
-                }),
+                reaction.map(|answer| crate::competency::view::course_box(answer.as_ref())),
             )
         }
         _ => (None, None),

@@ -1,6 +1,7 @@
 //! Quiz pages and API: the quiz page, starting an attempt, the attempt (paper or results),
 //! submitting. Thin handlers over [`super::attempts`].
 
+use crate::web::state::Ctx;
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
@@ -305,7 +306,7 @@ fn check_answers(answers: &Answers) -> Result<(), AppError> {
 async fn submit_page(
     req: HttpRequest,
     db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Bytes,
@@ -322,7 +323,7 @@ async fn submit_page(
         _ => return Err(AppError::Csrf),
     }
     let user_id = me.id;
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
+    let on_completed = ctx.on_completed.clone();
     db.run(move |conn| {
         let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
         let kinds = attempts::paper_kinds(conn, &a)?;
@@ -484,7 +485,7 @@ pub(crate) struct AttemptDoc {
 )]
 pub(crate) async fn submit_api(
     db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Json<SubmitBody>,
@@ -499,7 +500,7 @@ pub(crate) async fn submit_api(
         answers.insert(pos, r);
     }
     check_answers(&answers)?;
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
+    let on_completed = ctx.on_completed.clone();
     let body = db
         .run(move |conn| {
             match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {

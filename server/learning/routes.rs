@@ -1,5 +1,6 @@
 //! Enrolling, marking lessons done, and the "Belajar saya" dashboard; pages and JSON API.
 
+use crate::web::state::Ctx;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
@@ -211,7 +212,7 @@ fn mark_done(
 
 async fn done_page(
     db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<Empty>,
@@ -219,7 +220,7 @@ async fn done_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let s2 = slug.clone();
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
+    let on_completed = ctx.on_completed.clone();
     let done = db
         .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &on_completed))
         .await?;
@@ -266,7 +267,7 @@ pub(crate) struct DoneBody {
 pub(crate) async fn done_api(
     req: HttpRequest,
     db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     body: Option<web::Json<DoneBody>>,
@@ -274,7 +275,7 @@ pub(crate) async fn done_api(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
+    let on_completed = ctx.on_completed.clone();
     let key = match req.headers().get(idempotency::HEADER) {
         None => None,
         Some(v) => match v
