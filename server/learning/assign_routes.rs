@@ -1,7 +1,8 @@
 //! `/assign`: supervisors assign courses to their staff; agency admins to a person, unit or
 //! position of their agency. Every target is checked against who is asking.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
@@ -11,12 +12,10 @@ use super::enroll::Refused;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/assign", web::get().to(form_page))
@@ -36,21 +35,32 @@ struct AssignForm {
     due: String,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the assign page shows below its form.
+enum Shown {
+    /// The empty form (`200`).
+    Form,
+    /// Why the form was refused (`422`).
+    Refused(String),
+    /// What assigning came to (`200`).
+    Assigned(Outcome),
+}
+
 async fn page(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &CurrentUser,
     form: AssignForm,
-    error: Option<String>,
-    outcome: Option<Outcome>,
-    status: actix_web::http::StatusCode,
+    shown: Shown,
 ) -> Result<HttpResponse, AppError> {
+    let (error, outcome, status) = match shown {
+        Shown::Form => (None, None, StatusCode::OK),
+        Shown::Refused(e) => (Some(e), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Shown::Assigned(o) => (None, Some(o), StatusCode::OK),
+    };
     let uid = me.id;
     let scope = rights::admin_scope(me);
     let admin = scope.is_some();
-    let (courses, supervisor, org) = db
+    let (courses, supervisor, org) = ctx
+        .db
         .run(move |conn| {
             let courses = store::catalog(conn)?;
             let sup = users::is_supervisor(conn, uid)?;
@@ -64,8 +74,7 @@ async fn page(
     if !supervisor && !admin {
         return Err(AppError::Forbidden);
     }
-    let body = views.render(
-        req,
+    let body = ctx.render(
         "pages/assign",
         json!({
             "courses": courses.iter().map(|c| json!({"slug": c.slug, "title": c.title, "selected": c.slug == form.course})).collect::<Vec<_>>(),
@@ -92,9 +101,7 @@ struct CourseQuery {
 }
 
 async fn form_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<CourseQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -102,35 +109,23 @@ async fn form_page(
         course: q.course.clone(),
         ..Default::default()
     };
-    page(
-        &req,
-        &views,
-        &db,
-        &me,
-        form,
-        None,
-        None,
-        actix_web::http::StatusCode::OK,
-    )
-    .await
+    page(&ctx, &me, form, Shown::Form).await
 }
 
 async fn submit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     // the due date is a day in the asker's agency zone: not before today there, due at its end
     let agency = me.agency_id;
-    let zone = db
+    let zone = ctx
+        .db
         .run(move |conn| crate::clock::zone_of_agency(conn, agency))
         .await?;
-    let today = zone.today(config.clock.now());
+    let today = zone.today(ctx.config.clock.now());
     let due_at = match f.due.trim() {
         "" => None,
         d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
@@ -139,7 +134,8 @@ async fn submit(
             }
             parsed => {
                 let e = match parsed {
-                    Ok(_) => views
+                    Ok(_) => ctx
+                        .views
                         .i18n()
                         .format(
                             lang,
@@ -150,26 +146,17 @@ async fn submit(
                             ],
                         )
                         .unwrap_or_else(|| "learning.assign.past_date".into()),
-                    Err(_) => views.text(lang, "learning.assign.bad_date"),
+                    Err(_) => ctx.views.text(lang, "learning.assign.bad_date"),
                 };
-                return page(
-                    &req,
-                    &views,
-                    &db,
-                    &me,
-                    f,
-                    Some(e),
-                    None,
-                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                return page(&ctx, &me, f, Shown::Refused(e)).await;
             }
         },
     };
     let user = me.0.clone();
     let form2 = f.clone();
     // resolve the target, checking that it is the asker's to assign
-    let resolved = db
+    let resolved = ctx
+        .db
         .run(move |conn| {
             let (target, limit) = match assign::resolve_target(
                 conn,
@@ -195,32 +182,10 @@ async fn submit(
         })
         .await?;
     match resolved {
-        Ok(outcome) => {
-            page(
-                &req,
-                &views,
-                &db,
-                &me,
-                f,
-                None,
-                Some(outcome),
-                actix_web::http::StatusCode::OK,
-            )
-            .await
-        }
+        Ok(outcome) => page(&ctx, &me, f, Shown::Assigned(outcome)).await,
         Err(key) => {
-            let e = views.text(lang, key);
-            page(
-                &req,
-                &views,
-                &db,
-                &me,
-                f,
-                Some(e),
-                None,
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let e = ctx.views.text(lang, key);
+            page(&ctx, &me, f, Shown::Refused(e)).await
         }
     }
 }

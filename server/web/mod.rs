@@ -23,6 +23,7 @@ pub use i18n::{I18n, Lang};
 pub use views::Views;
 
 use crate::error::AppError;
+use state::Ctx;
 
 /// `303 See Other` to `to`: where a form goes after it changed something.
 /// "Now" (UTC) for a request: the app's [`crate::clock::Clock`] — the system clock, or the
@@ -67,9 +68,9 @@ struct Next {
 
 /// `GET /lang/{code}?next=/path`: remember the language in a cookie and go back.
 async fn switch_language(
+    ctx: Ctx,
     code: web::Path<String>,
     query: web::Query<Next>,
-    https: web::Data<Https>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let next = query
@@ -81,7 +82,7 @@ async fn switch_language(
         .path("/")
         .max_age(CookieDuration::days(365))
         .same_site(SameSite::Lax)
-        .secure(https.0)
+        .secure(ctx.https)
         .http_only(true)
         .finish();
     Ok(HttpResponse::SeeOther()
