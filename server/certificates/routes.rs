@@ -778,9 +778,12 @@ async fn recertify(
                 Renewal::OpensOn(_) => return Ok(Err("certificates.renew.too_early")),
                 Renewal::Revoked => return Ok(Err("certificates.renew.revoked")),
             }
-            match crate::learning::enroll::new_cycle(conn, user_id, &s2)? {
+            match crate::learning::enroll::new_cycle(conn, user_id, &s2) {
                 Ok(_) => Ok(Ok(())),
-                Err(_) => Ok(Err("certificates.renew.unavailable")),
+                Err(e) => {
+                    e.refusal()?;
+                    Ok(Err("certificates.renew.unavailable"))
+                }
             }
         })
         .await?;
@@ -895,9 +898,13 @@ async fn do_revoke(
         return Ok(Err(RevokeRefused::NotFound));
     };
     let by = me.id;
-    Ok(db
+    match db
         .run(move |conn| store::revoke(conn, &code, by, agency, &reason))
-        .await?)
+        .await
+    {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) => Ok(Err(e.refusal()?)),
+    }
 }
 
 async fn admin_revoke(

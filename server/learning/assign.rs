@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::enroll::{self, Refused};
+use super::enroll::{self, EnrollError, Refused};
 use crate::accounts::orgs;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::users::{self as accounts_users, User};
@@ -38,6 +38,18 @@ pub struct Outcome {
     pub budget_shortfall: Option<i64>,
 }
 
+crate::domain_error!(
+    /// Assigning a course: refused (as enrolling is), or the database failed.
+    pub AssignError,
+    Refused
+);
+
+crate::domain_error!(
+    /// Naming whom to assign to: refused (the i18n key says why), or the database failed.
+    pub TargetError,
+    &'static str
+);
+
 /// The target a form names (`team`, `person` by e-mail, `unit` or `position` by id), checked
 /// against what `asker` may assign to: their own staff, or people, units and positions of what
 /// they administer (`rights::admin_scope`). Also returns the agency the people are limited to (an
@@ -49,18 +61,18 @@ pub fn resolve_target(
     email: &str,
     unit_id: &str,
     position_id: &str,
-) -> Result<Result<(Target, Option<i64>), &'static str>, DbError> {
+) -> Result<(Target, Option<i64>), TargetError> {
     let scope = rights::admin_scope(asker);
     let target = match (kind, scope) {
         ("team", _) => Target::TeamOf(asker.id),
         ("person", _) => {
             let Some(p) = accounts_users::find_by_email(conn, email)? else {
-                return Ok(Err("learning.assign.person_unknown"));
+                return Err(TargetError::Refused("learning.assign.person_unknown"));
             };
             let own_staff = p.supervisor_id == Some(asker.id);
             let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
             if !own_staff && !in_agency {
-                return Ok(Err("learning.assign.person_not_yours"));
+                return Err(TargetError::Refused("learning.assign.person_not_yours"));
             }
             Target::Person(p.id)
         }
@@ -71,7 +83,7 @@ pub fn resolve_target(
                 AdminScope::Platform => unit_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Ok(Err("learning.assign.not_yours"));
+                return Err(TargetError::Refused("learning.assign.not_yours"));
             }
             Target::Unit(id)
         }
@@ -82,18 +94,18 @@ pub fn resolve_target(
                 AdminScope::Platform => position_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Ok(Err("learning.assign.not_yours"));
+                return Err(TargetError::Refused("learning.assign.not_yours"));
             }
             Target::Position(id)
         }
-        _ => return Ok(Err("learning.assign.not_yours")),
+        _ => return Err(TargetError::Refused("learning.assign.not_yours")),
     };
     let limit = match target {
         Target::TeamOf(_) | Target::Person(_) => None,
         // an administrator's unit or position: only the people of what they administer
         _ => scope.and_then(AdminScope::agency),
     };
-    Ok(Ok((target, limit)))
+    Ok((target, limit))
 }
 
 /// The agency of a unit, if it exists.
@@ -159,8 +171,9 @@ pub fn assign(
     slug: &str,
     people: &[(i64, String)],
     due_at: Option<NaiveDateTime>,
-) -> Result<Result<Outcome, Refused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<Outcome, AssignError> {
+    // a refusal commits the enrolments updated before it, as it always did
+    let assigned = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let mut out = Outcome::default();
         let mut charged: Vec<i64> = Vec::new();
         for (user_id, name) in people {
@@ -177,25 +190,27 @@ pub fn assign(
                         .execute(conn)?;
                     out.updated += 1;
                 }
-                None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at)? {
+                None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at) {
                     Ok(e) => {
                         out.enrolled += 1;
                         if e.fee > 0 {
                             charged.push(*user_id);
                         }
                     }
-                    Err(Refused::Prerequisites(missing)) => {
+                    Err(EnrollError::Refused(Refused::Prerequisites(missing))) => {
                         let names: Vec<String> =
                             missing.into_iter().map(|(s, t)| t.unwrap_or(s)).collect();
                         out.refused.push((name.clone(), names.join(", ")));
                     }
-                    Err(other) => return Ok(Err(other)),
+                    Err(EnrollError::Refused(other)) => return Ok(Err(other)),
+                    Err(EnrollError::Db(e)) => return Err(e),
                 },
             }
         }
         out.budget_shortfall = shortfall(conn, &charged)?;
         Ok(Ok(out))
-    })
+    })?;
+    Ok(assigned?)
 }
 
 /// The most negative remaining budget of the agencies of these people this year, if below zero.

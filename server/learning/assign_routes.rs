@@ -165,20 +165,23 @@ async fn submit(
                 &form2.email,
                 &form2.unit_id,
                 &form2.position_id,
-            )? {
+            ) {
                 Ok(resolved) => resolved,
-                Err(key) => return Ok::<_, AppError>(Err(key)),
+                Err(e) => return Ok::<_, AppError>(Err(e.refusal()?)),
             };
             let people = assign::people(conn, &target, limit)?;
             if people.is_empty() {
                 return Ok(Err("learning.assign.nobody"));
             }
-            match assign::assign(conn, user.id, &form2.course, &people, due_at)? {
-                Ok(outcome) => Ok(Ok(outcome)),
-                Err(Refused::NotFound) => Ok(Err("learning.assign.course_unknown")),
-                Err(Refused::Archived) => Ok(Err("learning.enroll.archived")),
-                Err(Refused::Prerequisites(_)) => Ok(Err("learning.assign.course_unknown")),
-            }
+            let refused = match assign::assign(conn, user.id, &form2.course, &people, due_at) {
+                Ok(outcome) => return Ok(Ok(outcome)),
+                Err(e) => e.refusal()?,
+            };
+            Ok(Err(match refused {
+                Refused::NotFound => "learning.assign.course_unknown",
+                Refused::Archived => "learning.enroll.archived",
+                Refused::Prerequisites(_) => "learning.assign.course_unknown",
+            }))
         })
         .await?;
     match resolved {

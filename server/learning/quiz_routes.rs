@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::attempts::{self, Answers, Attempt, StartRefused, SubmitRefused};
+use super::attempts::{self, Answers, Attempt, StartRefused, SubmitError, SubmitRefused};
 use super::enroll;
 use super::grading::Response;
 use crate::catalog::quiz::QuestionKind;
@@ -181,7 +181,10 @@ fn start_by_slug(
     let quiz =
         attempts::quiz_module_by_slug(conn, e.version_id, module)?.ok_or(AppError::NotFound)?;
     let mut rng = rand::rng();
-    Ok(attempts::start(conn, &e, quiz.id, now(), &mut rng)?.map_err(NotStarted::Refused))
+    match attempts::start(conn, &e, quiz.id, now(), &mut rng) {
+        Ok(a) => Ok(Ok(a)),
+        Err(e) => Ok(Err(NotStarted::Refused(e.refusal()?))),
+    }
 }
 
 // ---- the attempt page -------------------------------------------------------------------
@@ -329,9 +332,10 @@ async fn submit_page(
             } else {
                 Answers::new()
             };
-            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed) {
                 Ok(_) => Ok(()),
-                Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
+                Err(SubmitError::Refused(SubmitRefused::NotFound)) => Err(AppError::NotFound),
+                Err(SubmitError::Db(e)) => Err(e.into()),
             }
         })
         .await?;
@@ -502,10 +506,11 @@ pub(crate) async fn submit_api(
     let body = ctx
         .db
         .run(move |conn| {
-            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed) {
                 // a retry answers exactly what the first submission did
                 Ok(g) => api_attempt(conn, &g.attempt, g.results),
-                Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
+                Err(SubmitError::Refused(SubmitRefused::NotFound)) => Err(AppError::NotFound),
+                Err(SubmitError::Db(e)) => Err(e.into()),
             }
         })
         .await?;

@@ -47,9 +47,9 @@ async fn do_enroll(
     now: NaiveDateTime,
 ) -> Result<Result<(Enrollment, bool), Refused>, AppError> {
     db.run(move |conn| {
-        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None)? {
+        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None) {
             Ok(done) => done,
-            Err(r) => return Ok(Err(r)),
+            Err(e) => return Ok(Err(e.refusal()?)),
         };
         let short = new && e.fee > 0 && {
             // the budget year is the agency's, in its zone

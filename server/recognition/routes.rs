@@ -510,8 +510,8 @@ async fn issue(
     );
     let result = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(letters::issue(conn, &signing, id, by, &r)?))
-        .await?;
+        .run(move |conn| letters::issue(conn, &signing, id, by, &r))
+        .await;
     match result {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((
@@ -519,7 +519,8 @@ async fn issue(
                 format!("/admin/agencies/{id}/recognition?year={year}&done=issued#letters"),
             ))
             .finish()),
-        Err(refusal) => {
+        Err(e) => {
+            let refusal = e.refusal()?;
             let msg = ctx.views.text(ctx.lang, refusal.key());
             admin_view(
                 &ctx,
@@ -562,8 +563,8 @@ async fn revoke(
     let by = me.id;
     let outcome = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(letters::revoke(conn, agency.id, &code, by, &f.reason)?))
-        .await?;
+        .run(move |conn| letters::revoke(conn, agency.id, &code, by, &f.reason))
+        .await;
     match outcome {
         Ok(l) => Ok(HttpResponse::SeeOther()
             .insert_header((
@@ -574,14 +575,19 @@ async fn revoke(
                 ),
             ))
             .finish()),
-        Err(letters::RevokeRefused::NotFound) => Err(AppError::NotFound),
-        Err(letters::RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
-            ctx.views.text(lang, "recognition.letter.revoke.already"),
-        )),
-        Err(letters::RevokeRefused::ReasonTooShort) => Err(AppError::BadRequest(
-            ctx.views
-                .text(lang, "recognition.letter.revoke.reason_short"),
-        )),
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::NotFound)) => {
+            Err(AppError::NotFound)
+        }
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::AlreadyRevoked)) => Err(
+            AppError::BadRequest(ctx.views.text(lang, "recognition.letter.revoke.already")),
+        ),
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::ReasonTooShort)) => {
+            Err(AppError::BadRequest(
+                ctx.views
+                    .text(lang, "recognition.letter.revoke.reason_short"),
+            ))
+        }
+        Err(letters::RevokeError::Db(e)) => Err(e.into()),
     }
 }
 
