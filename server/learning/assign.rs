@@ -1,7 +1,7 @@
 //! Assignment: a supervisor assigns a course to their staff, an agency admin to a person, a unit
 //! (with its sub-units) or a position of their agency, with an optional due date.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -45,8 +45,8 @@ crate::domain_error!(
 );
 
 crate::domain_error!(
-    /// Naming whom to assign to: refused (the i18n key says why), or the database failed.
-    pub TargetError,
+    /// Assigning as the form asks: refused (the i18n key says why), or the database failed.
+    pub FormError,
     &'static str
 );
 
@@ -61,18 +61,18 @@ pub fn resolve_target(
     email: &str,
     unit_id: &str,
     position_id: &str,
-) -> Result<(Target, Option<i64>), TargetError> {
+) -> Result<(Target, Option<i64>), FormError> {
     let scope = rights::admin_scope(asker);
     let target = match (kind, scope) {
         ("team", _) => Target::TeamOf(asker.id),
         ("person", _) => {
             let Some(p) = accounts_users::find_by_email(conn, email)? else {
-                return Err(TargetError::Refused("learning.assign.person_unknown"));
+                return Err(FormError::Refused("learning.assign.person_unknown"));
             };
             let own_staff = p.supervisor_id == Some(asker.id);
             let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
             if !own_staff && !in_agency {
-                return Err(TargetError::Refused("learning.assign.person_not_yours"));
+                return Err(FormError::Refused("learning.assign.person_not_yours"));
             }
             Target::Person(p.id)
         }
@@ -83,7 +83,7 @@ pub fn resolve_target(
                 AdminScope::Platform => unit_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Err(TargetError::Refused("learning.assign.not_yours"));
+                return Err(FormError::Refused("learning.assign.not_yours"));
             }
             Target::Unit(id)
         }
@@ -94,11 +94,11 @@ pub fn resolve_target(
                 AdminScope::Platform => position_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Err(TargetError::Refused("learning.assign.not_yours"));
+                return Err(FormError::Refused("learning.assign.not_yours"));
             }
             Target::Position(id)
         }
-        _ => return Err(TargetError::Refused("learning.assign.not_yours")),
+        _ => return Err(FormError::Refused("learning.assign.not_yours")),
     };
     let limit = match target {
         Target::TeamOf(_) | Target::Person(_) => None,
@@ -235,4 +235,67 @@ fn shortfall(conn: &mut DbConnection, people: &[i64]) -> Result<Option<i64>, DbE
         }
     }
     Ok(worst)
+}
+
+/// Why a form's due date is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadDue {
+    /// Not a date (`YYYY-MM-DD`).
+    Unreadable,
+    /// Before `today` in the asker's zone.
+    Past { today: NaiveDate },
+}
+
+/// The due moment of a form's date (`YYYY-MM-DD`), a day in the asker's agency `zone`: not before
+/// today there, due at that day's end. None when no date is given.
+pub fn due_at(
+    typed: &str,
+    zone: crate::clock::Zone,
+    now: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, BadDue> {
+    let today = zone.today(now);
+    match typed.trim() {
+        "" => Ok(None),
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(date) if date >= today => {
+                Ok(Some(zone.day_bounds(date).1 - chrono::Duration::seconds(1)))
+            }
+            Ok(_) => Err(BadDue::Past { today }),
+            Err(_) => Err(BadDue::Unreadable),
+        },
+    }
+}
+
+/// What the assign form asks: the course, whom (`team`, `person` by e-mail, `unit` or
+/// `position` by id), and by when.
+pub struct FormRequest<'a> {
+    pub course: &'a str,
+    pub target: &'a str,
+    pub email: &'a str,
+    pub unit_id: &'a str,
+    pub position_id: &'a str,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+/// Assign as the form asks: resolve whom it names (checked against what `asker` may assign to,
+/// see [`resolve_target`]) and [`assign`] the course to them. A refusal is an i18n key.
+pub fn assign_from_form(
+    conn: &mut DbConnection,
+    asker: &User,
+    r: &FormRequest,
+) -> Result<Outcome, FormError> {
+    let (target, limit) = resolve_target(conn, asker, r.target, r.email, r.unit_id, r.position_id)?;
+    let people = people(conn, &target, limit)?;
+    if people.is_empty() {
+        return Err(FormError::Refused("learning.assign.nobody"));
+    }
+    match assign(conn, asker.id, r.course, &people, r.due_at) {
+        Ok(outcome) => Ok(outcome),
+        Err(AssignError::Db(e)) => Err(e.into()),
+        Err(AssignError::Refused(refused)) => Err(FormError::Refused(match refused {
+            Refused::NotFound => "learning.assign.course_unknown",
+            Refused::Archived => "learning.enroll.archived",
+            Refused::Prerequisites(_) => "learning.assign.course_unknown",
+        })),
+    }
 }

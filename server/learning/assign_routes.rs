@@ -3,12 +3,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assign::{self, Outcome};
-use super::enroll::Refused;
+use super::assign::{self, BadDue, Outcome};
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
@@ -118,77 +116,60 @@ async fn submit(
     form: CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = ctx.lang;
-    // the due date is a day in the asker's agency zone: not before today there, due at its end
+    // the due date is a day in the asker's agency zone
     let agency = me.agency_id;
     let zone = ctx
         .db
         .run(move |conn| crate::clock::zone_of_agency(conn, agency))
         .await?;
-    let today = zone.today(ctx.config.clock.now());
-    let due_at = match f.due.trim() {
-        "" => None,
-        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(date) if date >= today => {
-                Some(zone.day_bounds(date).1 - chrono::Duration::seconds(1))
-            }
-            parsed => {
-                let e = match parsed {
-                    Ok(_) => ctx
-                        .views
-                        .i18n()
-                        .format(
-                            lang,
-                            "learning.assign.past_date",
-                            &[
-                                ("today", crate::text::date(today, lang)),
-                                ("zone", zone.label().to_string()),
-                            ],
-                        )
-                        .unwrap_or_else(|| "learning.assign.past_date".into()),
-                    Err(_) => ctx.views.text(lang, "learning.assign.bad_date"),
-                };
-                return page(&ctx, &me, f, Shown::Refused(e)).await;
-            }
-        },
+    let due_at = match assign::due_at(&f.due, zone, ctx.now()) {
+        Ok(due_at) => due_at,
+        Err(bad) => {
+            let e = bad_due(&ctx, bad, zone);
+            return page(&ctx, &me, f, Shown::Refused(e)).await;
+        }
     };
     let user = me.0.clone();
     let form2 = f.clone();
-    // resolve the target, checking that it is the asker's to assign
-    let resolved = ctx
+    let assigned = ctx
         .db
         .run(move |conn| {
-            let (target, limit) = match assign::resolve_target(
-                conn,
-                &user,
-                &form2.target,
-                &form2.email,
-                &form2.unit_id,
-                &form2.position_id,
-            ) {
-                Ok(resolved) => resolved,
-                Err(e) => return Ok::<_, AppError>(Err(e.refusal()?)),
+            let request = assign::FormRequest {
+                course: &form2.course,
+                target: &form2.target,
+                email: &form2.email,
+                unit_id: &form2.unit_id,
+                position_id: &form2.position_id,
+                due_at,
             };
-            let people = assign::people(conn, &target, limit)?;
-            if people.is_empty() {
-                return Ok(Err("learning.assign.nobody"));
-            }
-            let refused = match assign::assign(conn, user.id, &form2.course, &people, due_at) {
-                Ok(outcome) => return Ok(Ok(outcome)),
-                Err(e) => e.refusal()?,
-            };
-            Ok(Err(match refused {
-                Refused::NotFound => "learning.assign.course_unknown",
-                Refused::Archived => "learning.enroll.archived",
-                Refused::Prerequisites(_) => "learning.assign.course_unknown",
-            }))
+            assign::assign_from_form(conn, &user, &request)
         })
-        .await?;
-    match resolved {
+        .await;
+    match assigned {
         Ok(outcome) => page(&ctx, &me, f, Shown::Assigned(outcome)).await,
-        Err(key) => {
-            let e = ctx.views.text(lang, key);
+        Err(e) => {
+            let e = ctx.views.text(ctx.lang, e.refusal()?);
             page(&ctx, &me, f, Shown::Refused(e)).await
         }
+    }
+}
+
+/// What the form says of a refused due date, in the asker's language.
+fn bad_due(ctx: &Ctx, bad: BadDue, zone: crate::clock::Zone) -> String {
+    let lang = ctx.lang;
+    match bad {
+        BadDue::Past { today } => ctx
+            .views
+            .i18n()
+            .format(
+                lang,
+                "learning.assign.past_date",
+                &[
+                    ("today", crate::text::date(today, lang)),
+                    ("zone", zone.label().to_string()),
+                ],
+            )
+            .unwrap_or_else(|| "learning.assign.past_date".into()),
+        BadDue::Unreadable => ctx.views.text(lang, "learning.assign.bad_date"),
     }
 }

@@ -25,7 +25,6 @@ pub use views::Views;
 use crate::error::AppError;
 use state::Ctx;
 
-/// `303 See Other` to `to`: where a form goes after it changed something.
 /// "Now" (UTC) for a request: the app's [`crate::clock::Clock`] — the system clock, or the
 /// fixed one a test built the app with.
 pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
@@ -34,6 +33,7 @@ pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
         .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 
+/// `303 See Other` to `to`: where a form goes after it changed something.
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
