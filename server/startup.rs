@@ -289,6 +289,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
         assets: assets.clone(),
         mail_templates: mail_templates.clone(),
         mailer: mailer.clone(),
+        on_completed: crate::hooks::on_completed(issuer.clone().into_inner()),
         issuer: issuer.clone(),
         lookups: lookups.clone(),
         offers: offers.clone(),

@@ -19,12 +19,11 @@ use super::gift;
 use super::publish::Outcome;
 use super::store::{self, Which};
 use super::workspace::{self, Author, AuthorError, Saved, Uploaded};
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::policy;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -109,19 +108,14 @@ const NOTICES: &[&str] = &[
     "owner_added",
 ];
 
-async fn list_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    me: policy::Author,
-) -> Result<HttpResponse, AppError> {
+async fn list_page(ctx: Ctx, me: policy::Author) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
-    let courses = db
+    let courses = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
         .await?;
     let limits = Limits::default();
-    views.page(
-        &req,
+    ctx.page(
         "pages/author_courses",
         json!({
             "courses": courses,
@@ -132,9 +126,7 @@ async fn list_page(
 }
 
 async fn course_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<String>,
     query: web::Query<NoticeQuery>,
@@ -145,7 +137,7 @@ async fn course_page(
         .iter()
         .find(|n| **n == query.notice)
         .map(|n| format!("author.notice.{n}"));
-    render_course(&req, &db, &views, who, slug, notice, None).await
+    render_course(&ctx, who, slug, notice, None).await
 }
 
 /// How a version came to be, in the reader's language: `upload`, `edit FILE`, `gift FILE`, or
@@ -166,16 +158,15 @@ fn origin_label(views: &Views, lang: Lang, origin: &str) -> String {
 }
 
 async fn render_course(
-    req: &HttpRequest,
-    db: &Db,
-    views: &Views,
+    ctx: &Ctx,
     who: Author,
     slug: String,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
-    let detail = db
+    let lang = ctx.lang;
+    let detail = ctx
+        .db
         .run(move |conn| {
             let id = workspace::owned(conn, who, &slug)?;
             Ok::<_, AuthorError>(workspace::detail(conn, id)?)
@@ -195,7 +186,7 @@ async fn render_course(
                 "is_current": v.is_current,
                 "saved": date_time(v.saved_at, lang),
                 "published": v.published_at.map(|t| date_time(t, lang)),
-                "origin": origin_label(views, lang, &v.origin),
+                "origin": origin_label(&ctx.views, lang, &v.origin),
                 "by": v.by,
                 "enrollments": v.enrollments,
                 "changes": v.changes,
@@ -208,7 +199,8 @@ async fn render_course(
     let newest = detail.versions.first();
     let edit_base = newest.filter(|v| v.has_sources).map(|v| v.id);
     let (files, modules) = match edit_base {
-        Some(id) => db
+        Some(id) => ctx
+            .db
             .run(move |conn| {
                 let sources = workspace::sources(conn, id)?;
                 Ok::<_, AppError>(sources.into_keys().collect::<Vec<_>>())
@@ -217,8 +209,7 @@ async fn render_course(
             .map(|f| (f, true))?,
         None => (Vec::new(), false),
     };
-    views.page(
-        req,
+    ctx.page(
         "pages/author_course",
         json!({
             "course": {
@@ -346,21 +337,34 @@ fn saved_json(saved: Saved) -> Value {
     json!({"key": key, "version_id": saved.version_id(), "can_publish": draft})
 }
 
-#[allow(clippy::too_many_arguments)]
-fn result_page(
-    req: &HttpRequest,
-    views: &Views,
-    slug: Option<&str>,
-    title_key: &str,
+/// What the result page of an upload or save reports.
+struct Report<'a> {
+    /// The course, when known.
+    slug: Option<&'a str>,
+    /// The message key of the page's title.
+    title_key: &'a str,
+    /// Why nothing was saved, in words.
     refused: Option<String>,
+    /// The checker's findings.
     diagnostics: Vec<Value>,
+    /// What was saved (see [`saved_json`]); none means the save failed (`422`).
     saved: Option<Value>,
+    /// What the page shows besides (the file edited, the quiz made…).
     extra: Value,
-) -> Result<HttpResponse, AppError> {
+}
+
+fn result_page(ctx: &Ctx, report: Report) -> Result<HttpResponse, AppError> {
+    let Report {
+        slug,
+        title_key,
+        refused,
+        diagnostics,
+        saved,
+        extra,
+    } = report;
     let failed = saved.is_none();
     let errors = diagnostics.iter().filter(|d| d["error"] == true).count();
-    let mut resp = views.page(
-        req,
+    let mut resp = ctx.page(
         "pages/author_result",
         json!({
             "slug": slug,
@@ -382,34 +386,32 @@ fn result_page(
 /// `POST /author/courses/upload` (multipart: `file`, optional `slug` for a new version of that
 /// course): unpack defensively, check like `cakap courses check`, save as a draft.
 async fn upload(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: policy::Author,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let limits = Limits::default();
-    let form = read_upload(&req, payload, limits.archive_bytes).await?;
-    check_csrf(&req, &form.fields)?;
+    let form = read_upload(&ctx.req, payload, limits.archive_bytes).await?;
+    check_csrf(&ctx.req, &form.fields)?;
     let slug = form
         .fields
         .get("slug")
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let title_key = "author.result.upload_title";
     if form.file_name.is_empty() && form.size == 0 {
         return result_page(
-            &req,
-            &views,
-            slug.as_deref(),
-            title_key,
-            Some(views.text(lang, "author.upload.no_file")),
-            vec![],
-            None,
-            json!({}),
+            &ctx,
+            Report {
+                slug: slug.as_deref(),
+                title_key,
+                refused: Some(ctx.views.text(lang, "author.upload.no_file")),
+                diagnostics: vec![],
+                saved: None,
+                extra: json!({}),
+            },
         );
     }
     if form.size > limits.archive_bytes {
@@ -418,21 +420,23 @@ async fn upload(
             limit: limits.archive_bytes,
         };
         return result_page(
-            &req,
-            &views,
-            slug.as_deref(),
-            title_key,
-            Some(refused.to_string()),
-            vec![],
-            None,
-            json!({}),
+            &ctx,
+            Report {
+                slug: slug.as_deref(),
+                title_key,
+                refused: Some(refused.to_string()),
+                diagnostics: vec![],
+                saved: None,
+                extra: json!({}),
+            },
         );
     }
-    let tmp_root = config.data_dir.join("tmp");
+    let tmp_root = ctx.config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
     let outcome = match unpack(bytes, file_name, slug_in.clone(), tmp_root).await {
         Ok(unpacked) => {
-            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug_in.as_deref()))
+            ctx.db
+                .run(move |conn| workspace::upload(conn, who, &unpacked, slug_in.as_deref()))
                 .await
         }
         Err(e) => Err(e),
@@ -445,14 +449,15 @@ async fn upload(
         }) => {
             let list = diagnostics.iter().map(|d| diagnostic(d, &slug)).collect();
             result_page(
-                &req,
-                &views,
-                Some(&slug),
-                title_key,
-                None,
-                list,
-                Some(saved_json(saved)),
-                json!({}),
+                &ctx,
+                Report {
+                    slug: Some(&slug),
+                    title_key,
+                    refused: None,
+                    diagnostics: list,
+                    saved: Some(saved_json(saved)),
+                    extra: json!({}),
+                },
             )
         }
         Ok(Uploaded::Refused {
@@ -463,44 +468,45 @@ async fn upload(
             let prefix = shown.unwrap_or_default();
             let list = diagnostics.iter().map(|d| diagnostic(d, &prefix)).collect();
             result_page(
-                &req,
-                &views,
-                slug.as_deref(),
-                title_key,
-                reason,
-                list,
-                None,
-                json!({}),
+                &ctx,
+                Report {
+                    slug: slug.as_deref(),
+                    title_key,
+                    refused: reason,
+                    diagnostics: list,
+                    saved: None,
+                    extra: json!({}),
+                },
             )
         }
         Err(AuthorError::Refused(why)) => result_page(
-            &req,
-            &views,
-            slug.as_deref(),
-            title_key,
-            Some(why),
-            vec![],
-            None,
-            json!({}),
+            &ctx,
+            Report {
+                slug: slug.as_deref(),
+                title_key,
+                refused: Some(why),
+                diagnostics: vec![],
+                saved: None,
+                extra: json!({}),
+            },
         ),
         Err(AuthorError::NotOwner) if slug.is_none() => result_page(
-            &req,
-            &views,
-            None,
-            title_key,
-            Some(views.text(lang, "author.upload.not_owner")),
-            vec![],
-            None,
-            json!({}),
+            &ctx,
+            Report {
+                slug: None,
+                title_key,
+                refused: Some(ctx.views.text(lang, "author.upload.not_owner")),
+                diagnostics: vec![],
+                saved: None,
+                extra: json!({}),
+            },
         ),
         Err(e) => Err(app_error(e)),
     }
 }
 
 async fn publish(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64)>,
     _form: CsrfForm<HashMap<String, String>>,
@@ -508,16 +514,15 @@ async fn publish(
     let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| workspace::publish_version(conn, who, &s, id))
         .await;
     let notice = match outcome {
         Ok(Outcome::Published { .. }) => "published",
         Ok(Outcome::Restored { .. }) => "restored",
         Ok(Outcome::Unchanged) => "unchanged",
-        Err(AuthorError::Refused(m)) => {
-            return render_course(&req, &db, &views, who, slug, None, Some(m)).await
-        }
+        Err(AuthorError::Refused(m)) => return render_course(&ctx, who, slug, None, Some(m)).await,
         Err(e) => return Err(app_error(e)),
     };
     Ok(see_other(&format!(
@@ -537,7 +542,7 @@ struct ArchiveForm {
 }
 
 async fn archive(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<String>,
     form: CsrfForm<ArchiveForm>,
@@ -546,7 +551,8 @@ async fn archive(
     let slug = path.into_inner();
     let archived = form.0.archived == "true";
     let s = slug.clone();
-    db.run(move |conn| workspace::set_archived(conn, who, &s, archived))
+    ctx.db
+        .run(move |conn| workspace::set_archived(conn, who, &s, archived))
         .await
         .map_err(app_error)?;
     let notice = if archived { "archived" } else { "unarchived" };
@@ -561,9 +567,7 @@ struct OwnerForm {
 }
 
 async fn add_owner(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<String>,
     form: CsrfForm<OwnerForm>,
@@ -571,29 +575,29 @@ async fn add_owner(
     let who = me.workspace();
     let slug = path.into_inner();
     let (s, email) = (slug.clone(), form.0.email);
-    match db
+    match ctx
+        .db
         .run(move |conn| workspace::add_owner(conn, who, &s, &email))
         .await
     {
         Ok(()) => Ok(see_other(&format!(
             "/author/courses/{slug}?notice=owner_added"
         ))),
-        Err(AuthorError::Refused(m)) => {
-            render_course(&req, &db, &views, who, slug, None, Some(m)).await
-        }
+        Err(AuthorError::Refused(m)) => render_course(&ctx, who, slug, None, Some(m)).await,
         Err(e) => Err(app_error(e)),
     }
 }
 
 async fn download(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
-    let (short, bytes) = db
+    let (short, bytes) = ctx
+        .db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             let (hash, _) = workspace::version_of(conn, course_id, id)?;
@@ -622,9 +626,7 @@ struct DeviceQuery {
 
 /// The preview frame: the draft as a phone (360 × 740) or a desktop (1280 wide) shows it.
 async fn preview_frame(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64)>,
     query: web::Query<DeviceQuery>,
@@ -632,7 +634,8 @@ async fn preview_frame(
     let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
-    let (hash, status, title) = db
+    let (hash, status, title) = ctx
+        .db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             let (hash, status) = workspace::version_of(conn, course_id, id)?;
@@ -644,8 +647,7 @@ async fn preview_frame(
         .await
         .map_err(app_error)?;
     let phone = query.device != "desktop";
-    views.page(
-        &req,
+    ctx.page(
         "pages/author_preview",
         json!({
             "slug": slug,
@@ -678,16 +680,15 @@ fn framable(mut resp: HttpResponse) -> HttpResponse {
 }
 
 async fn preview_course(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let (slug, id) = path.into_inner();
     let s = slug.clone();
-    let course = db
+    let course = ctx
+        .db
         .run(move |conn| {
             workspace::owned(conn, who, &s)?;
             Ok::<_, AuthorError>(store::course(conn, &s, &Which::Preview(id))?)
@@ -695,15 +696,14 @@ async fn preview_course(
         .await
         .map_err(app_error)?
         .ok_or(AppError::NotFound)?;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let modules: Vec<Value> = course
         .modules
         .iter()
         .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": false}))
         .collect();
     let minutes = course.total_minutes;
-    let resp = views.page(
-        &req,
+    let resp = ctx.page(
         "pages/course",
         json!({
             "course": course,
@@ -722,16 +722,15 @@ async fn preview_course(
 }
 
 async fn preview_module(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let (slug, id, module) = path.into_inner();
     let s = slug.clone();
-    let (view, key) = db
+    let (view, key) = ctx
+        .db
         .run(move |conn| {
             workspace::owned(conn, who, &s)?;
             let view = store::module(conn, &s, &module, &Which::Preview(id))?;
@@ -772,8 +771,7 @@ async fn preview_module(
         .as_array()
         .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
         .unwrap_or_default();
-    let resp = views.page(
-        &req,
+    let resp = ctx.page(
         "pages/module",
         json!({
             "module": view,
@@ -793,16 +791,15 @@ async fn preview_module(
 
 /// `GET …/edit/{file}`: one Markdown file of a version in a textarea.
 async fn edit_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let (slug, id, file) = path.into_inner();
     let (s, f) = (slug.clone(), file.clone());
-    let (text, older) = db
+    let (text, older) = ctx
+        .db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             workspace::version_of(conn, course_id, id)?;
@@ -812,17 +809,29 @@ async fn edit_page(
         })
         .await
         .map_err(app_error)?;
-    let mut resp = edit_view(&req, &views, &slug, id, &file, &text, None, vec![], None)?;
+    let mut resp = edit_view(
+        &ctx,
+        &Editing {
+            slug: &slug,
+            id,
+            file: &file,
+            text: &text,
+        },
+        None,
+        vec![],
+        None,
+    )?;
     if older {
         // Saving an older version's file starts a new draft from that version: say so first.
-        let notice = views.text(Lang::of(&req), "author.edit.older_version");
+        let notice = ctx.views.text(ctx.lang, "author.edit.older_version");
         resp = edit_view(
-            &req,
-            &views,
-            &slug,
-            id,
-            &file,
-            &text,
+            &ctx,
+            &Editing {
+                slug: &slug,
+                id,
+                file: &file,
+                text: &text,
+            },
             None,
             vec![],
             Some(notice),
@@ -832,21 +841,30 @@ async fn edit_page(
     Ok(resp)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn edit_view(
-    req: &HttpRequest,
-    views: &Views,
-    slug: &str,
+/// The file being edited in a draft: which course, draft and file, and its text.
+struct Editing<'a> {
+    slug: &'a str,
+    /// The draft's version id.
     id: i64,
-    file: &str,
-    text: &str,
+    file: &'a str,
+    text: &'a str,
+}
+
+fn edit_view(
+    ctx: &Ctx,
+    editing: &Editing,
     preview_html: Option<String>,
     diagnostics: Vec<Value>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let &Editing {
+        slug,
+        id,
+        file,
+        text,
+    } = editing;
     let failed = diagnostics.iter().any(|d| d["error"] == true) || error.is_some();
-    let mut resp = views.page(
-        req,
+    let mut resp = ctx.page(
         "pages/author_edit",
         json!({
             "slug": slug,
@@ -874,10 +892,7 @@ struct EditForm {
 /// `POST …/edit/{file}`: `action=preview` renders the edited file with the course's other files;
 /// `action=save` stores the course with this file as a new draft.
 async fn edit_submit(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64, String)>,
     form: CsrfForm<EditForm>,
@@ -886,10 +901,11 @@ async fn edit_submit(
     let (slug, id, file) = path.into_inner();
     let EditForm { text, action } = form.0;
     let save = action == "save";
-    let tmp_root = config.data_dir.join("tmp");
+    let tmp_root = ctx.config.data_dir.join("tmp");
     let (s, f, t) = (slug.clone(), file.clone(), text.clone());
     let origin = format!("edit {file}");
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             workspace::version_of(conn, course_id, id)?;
@@ -932,33 +948,53 @@ async fn edit_submit(
     let (html, diags, saved) = match result {
         Ok(r) => r,
         Err(AuthorError::Refused(m)) => {
-            return edit_view(&req, &views, &slug, id, &file, &text, None, vec![], Some(m))
+            return edit_view(
+                &ctx,
+                &Editing {
+                    slug: &slug,
+                    id,
+                    file: &file,
+                    text: &text,
+                },
+                None,
+                vec![],
+                Some(m),
+            )
         }
         Err(e) => return Err(app_error(e)),
     };
     let list: Vec<Value> = diags.iter().map(|d| diagnostic(d, &slug)).collect();
     if let Some(saved) = saved {
         return result_page(
-            &req,
-            &views,
-            Some(&slug),
-            "author.result.edit_title",
-            None,
-            list,
-            Some(saved_json(saved)),
-            json!({"file": file}),
+            &ctx,
+            Report {
+                slug: Some(&slug),
+                title_key: "author.result.edit_title",
+                refused: None,
+                diagnostics: list,
+                saved: Some(saved_json(saved)),
+                extra: json!({"file": file}),
+            },
         );
     }
-    edit_view(&req, &views, &slug, id, &file, &text, html, list, None)
+    edit_view(
+        &ctx,
+        &Editing {
+            slug: &slug,
+            id,
+            file: &file,
+            text: &text,
+        },
+        html,
+        list,
+        None,
+    )
 }
 
 /// `POST /author/courses/{slug}/gift` (multipart: `file`, optional `title`): the GIFT file becomes
 /// a new quiz module in a new draft built on the course's newest version.
 async fn gift_upload(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<String>,
     payload: Multipart,
@@ -966,31 +1002,32 @@ async fn gift_upload(
     let who = me.workspace();
     let slug = path.into_inner();
     const GIFT_LIMIT: u64 = 2 * 1024 * 1024;
-    let form = read_upload(&req, payload, GIFT_LIMIT).await?;
-    check_csrf(&req, &form.fields)?;
-    let lang = Lang::of(&req);
+    let form = read_upload(&ctx.req, payload, GIFT_LIMIT).await?;
+    check_csrf(&ctx.req, &form.fields)?;
+    let lang = ctx.lang;
     let title_key = "author.result.gift_title";
     let refuse = |why: String| {
         result_page(
-            &req,
-            &views,
-            Some(&slug),
-            title_key,
-            Some(why),
-            vec![],
-            None,
-            json!({}),
+            &ctx,
+            Report {
+                slug: Some(&slug),
+                title_key,
+                refused: Some(why),
+                diagnostics: vec![],
+                saved: None,
+                extra: json!({}),
+            },
         )
     };
     if form.size == 0 {
-        return refuse(views.text(lang, "author.gift.no_file"));
+        return refuse(ctx.views.text(lang, "author.gift.no_file"));
     }
     if form.size > GIFT_LIMIT {
-        return refuse(views.text(lang, "author.gift.too_big"));
+        return refuse(ctx.views.text(lang, "author.gift.too_big"));
     }
     let text = match String::from_utf8(form.bytes) {
         Ok(t) => t,
-        Err(_) => return refuse(views.text(lang, "author.gift.not_utf8")),
+        Err(_) => return refuse(ctx.views.text(lang, "author.gift.not_utf8")),
     };
     let title = form
         .fields
@@ -1028,21 +1065,23 @@ async fn gift_upload(
     });
     if conversion.converted == 0 {
         return result_page(
-            &req,
-            &views,
-            Some(&slug),
-            title_key,
-            Some(views.text(lang, "author.gift.nothing")),
-            vec![],
-            None,
-            extra,
+            &ctx,
+            Report {
+                slug: Some(&slug),
+                title_key,
+                refused: Some(ctx.views.text(lang, "author.gift.nothing")),
+                diagnostics: vec![],
+                saved: None,
+                extra,
+            },
         );
     }
-    let tmp_root = config.data_dir.join("tmp");
+    let tmp_root = ctx.config.data_dir.join("tmp");
     let s = slug.clone();
     let markdown = conversion.markdown.clone();
     let title = conversion.title.clone();
-    let result = db
+    let result = ctx
+        .db
         .run(move |conn| {
             let course_id = workspace::owned(conn, who, &s)?;
             let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
@@ -1078,14 +1117,15 @@ async fn gift_upload(
             let mut extra = extra;
             extra["file"] = json!(name);
             result_page(
-                &req,
-                &views,
-                Some(&slug),
-                title_key,
-                None,
-                list,
-                saved.map(saved_json),
-                extra,
+                &ctx,
+                Report {
+                    slug: Some(&slug),
+                    title_key,
+                    refused: None,
+                    diagnostics: list,
+                    saved: saved.map(saved_json),
+                    extra,
+                },
             )
         }
         Err(AuthorError::Refused(m)) => refuse(m),
@@ -1123,12 +1163,10 @@ fn problem(req: &HttpRequest, status: u16, detail: &str, diagnostics: Vec<Value>
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn api_list(
-    db: web::Data<Db>,
-    me: policy::Author,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn api_list(ctx: Ctx, me: policy::Author) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
-    let courses = db
+    let courses = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(workspace::courses_of(conn, who)?))
         .await?;
     Ok(HttpResponse::Ok().json(json!({"courses": courses})))
@@ -1163,16 +1201,14 @@ pub(crate) struct UploadQuery {
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_upload(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: policy::Author,
     query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let limits = Limits::default();
-    let mut budget = BodyLimit::new(&req, limits.archive_bytes)?;
+    let mut budget = BodyLimit::new(&ctx.req, limits.archive_bytes)?;
     let mut bytes = Vec::new();
     let mut size: u64 = 0;
     while let Some(chunk) = body.next().await {
@@ -1189,14 +1225,15 @@ pub(crate) async fn api_upload(
             bytes: size,
             limit: limits.archive_bytes,
         };
-        return Ok(problem(&req, 422, &why.to_string(), vec![]));
+        return Ok(problem(&ctx.req, 422, &why.to_string(), vec![]));
     }
     let UploadQuery { slug, name } = query.into_inner();
     let name = name.unwrap_or_else(|| "course.zip".into());
-    let tmp_root = config.data_dir.join("tmp");
+    let tmp_root = ctx.config.data_dir.join("tmp");
     let outcome = match unpack(bytes, name, slug.clone(), tmp_root).await {
         Ok(unpacked) => {
-            db.run(move |conn| workspace::upload(conn, who, &unpacked, slug.as_deref()))
+            ctx.db
+                .run(move |conn| workspace::upload(conn, who, &unpacked, slug.as_deref()))
                 .await
         }
         Err(e) => Err(e),
@@ -1243,11 +1280,11 @@ pub(crate) async fn api_upload(
             let detail = reason.unwrap_or_else(|| {
                 format!("the course has {errors} error(s); fix them (see diagnostics) and upload again; nothing was saved")
             });
-            Ok(problem(&req, 422, &detail, list))
+            Ok(problem(&ctx.req, 422, &detail, list))
         }
-        Err(AuthorError::Refused(why)) => Ok(problem(&req, 422, &why, vec![])),
+        Err(AuthorError::Refused(why)) => Ok(problem(&ctx.req, 422, &why, vec![])),
         Err(AuthorError::NotOwner) => Ok(problem(
-            &req,
+            &ctx.req,
             403,
             "a course with this slug exists and belongs to other authors; ask an owner to add you as a co-owner, or rename the course folder",
             vec![],
@@ -1275,14 +1312,14 @@ pub(crate) async fn api_upload(
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_publish(
-    req: HttpRequest,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: policy::Author,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let (slug, id) = path.into_inner();
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| workspace::publish_version(conn, who, &slug, id))
         .await;
     match outcome {
@@ -1294,7 +1331,7 @@ pub(crate) async fn api_publish(
             };
             Ok(HttpResponse::Ok().json(json!({"outcome": name, "version_id": id})))
         }
-        Err(AuthorError::Refused(m)) => Ok(problem(&req, 422, &m, vec![])),
+        Err(AuthorError::Refused(m)) => Ok(problem(&ctx.req, 422, &m, vec![])),
         Err(e) => Err(app_error(e)),
     }
 }

@@ -1,16 +1,15 @@
 //! Catalog, course and module pages, course assets, and the courses API.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::search::{self, Query, JP_BANDS};
 use super::store::{self, Which};
-use crate::db::Db;
 use crate::error::AppError;
 use crate::learning::progress::{learner_view, which_for, LearnerView};
 use crate::web::auth::MaybeUser;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/courses", web::get().to(catalog_page))
@@ -33,13 +32,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn catalog_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    query: web::Query<Query>,
-) -> Result<HttpResponse, AppError> {
-    let (entries, dictionary, partners) = db
+async fn catalog_page(ctx: Ctx, query: web::Query<Query>) -> Result<HttpResponse, AppError> {
+    let (entries, dictionary, partners) = ctx
+        .db
         .run(|conn| {
             Ok::<_, AppError>((
                 store::catalog(conn)?,
@@ -50,7 +45,7 @@ async fn catalog_page(
         .await?;
     let query = query.into_inner();
     let found = search::filter(&entries, &query);
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let competencies: Vec<_> = dictionary
         .iter()
         .map(|(code, name, kind)| {
@@ -79,8 +74,7 @@ async fn catalog_page(
                    "selected": query.provider.as_deref().map(str::trim) == Some(p.code.as_str())})
         })
         .collect();
-    views.page(
-        &req,
+    ctx.page(
         "pages/catalog",
         json!({
             "courses": found,
@@ -98,9 +92,7 @@ async fn catalog_page(
 }
 
 async fn course_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: MaybeUser,
     path: web::Path<String>,
     q: web::Query<NoticeQuery>,
@@ -109,7 +101,8 @@ async fn course_page(
     let learner = match &me.0 {
         Some(u) => {
             let (uid, s2) = (u.id, slug.clone());
-            db.run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, None)?))
+            ctx.db
+                .run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, None)?))
                 .await?
         }
         None => None,
@@ -129,7 +122,8 @@ async fn course_page(
         (Some(u), Some(l)) => {
             let (uid, cid, s2) = (u.id, l.enrollment.course_id, slug.clone());
             let completed = l.enrollment.completed_at.is_some();
-            let (latest, reaction) = db
+            let (latest, reaction) = ctx
+                .db
                 .run(move |conn| {
                     use crate::competency::evaluation as eval;
                     let latest = crate::certificates::store::latest_for_course(conn, uid, cid)?;
@@ -145,23 +139,23 @@ async fn course_page(
                 })
                 .await?;
             (
-                latest.map(|c| crate::certificates::view::course_box(&c, Lang::of(&req))),
+                latest.map(|c| crate::certificates::view::course_box(&c, ctx.lang)),
                 reaction.map(|answer| crate::competency::view::course_box(answer.as_ref())),
             )
         }
         _ => (None, None),
     };
     render_course(
-        &req,
-        &db,
-        &views,
+        &ctx,
         slug,
         which,
-        learner,
-        me.0.is_some(),
-        notice,
-        certificate,
-        evaluation,
+        Around {
+            learner,
+            logged_in: me.0.is_some(),
+            notice,
+            certificate,
+            evaluation,
+        },
     )
     .await
 }
@@ -173,45 +167,46 @@ struct NoticeQuery {
 }
 
 async fn course_version_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash) = path.into_inner();
-    render_course(
-        &req,
-        &db,
-        &views,
-        slug,
-        Which::Hash(hash),
-        None,
-        false,
-        None,
-        None,
-        None,
-    )
-    .await
+    render_course(&ctx, slug, Which::Hash(hash), Around::default()).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn render_course(
-    req: &HttpRequest,
-    db: &Db,
-    views: &Views,
-    slug: String,
-    which: Which,
+/// What a course page shows around the course itself: the visitor's place in it.
+#[derive(Default)]
+struct Around<'a> {
+    /// The learner's enrollment and progress, when enrolled.
     learner: Option<LearnerView>,
     logged_in: bool,
-    notice: Option<&str>,
+    /// The message key of a notice to show (after enrolling, completing…).
+    notice: Option<&'a str>,
+    /// The learner's certificate for the course (its box).
     certificate: Option<serde_json::Value>,
+    /// The learner's rating of the course (its box), once completed.
     evaluation: Option<serde_json::Value>,
+}
+
+async fn render_course(
+    ctx: &Ctx,
+    slug: String,
+    which: Which,
+    around: Around<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let course = db
+    let Around {
+        learner,
+        logged_in,
+        notice,
+        certificate,
+        evaluation,
+    } = around;
+    let course = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let published = crate::text::date(course.published_at.date(), lang);
     let done: Vec<i64> = learner
         .as_ref()
@@ -231,8 +226,7 @@ async fn render_course(
             .or(course.modules.first())
             .map(|m| m.slug.clone())
     });
-    views.page(
-        req,
+    ctx.page(
         "pages/course",
         json!({
             "course": course,
@@ -257,18 +251,17 @@ async fn render_course(
 pub const PREFETCH: &str = "X-Cakap-Prefetch";
 
 async fn module_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: MaybeUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     // saving a course for offline reading fetches every module; that is not opening them
-    let prefetch = req.headers().contains_key(PREFETCH);
+    let prefetch = ctx.req.headers().contains_key(PREFETCH);
     let uid = me.0.as_ref().map(|u| u.id);
     // one trip to the database for the learner's place and the page
-    let (learner, view) = db
+    let (learner, view) = ctx
+        .db
         .run(move |conn| {
             let learner = match uid {
                 Some(uid) => {
@@ -282,28 +275,26 @@ async fn module_page(
             Ok::<_, AppError>((learner, view))
         })
         .await?;
-    render_module(&req, &views, view.ok_or(AppError::NotFound)?, learner)
+    render_module(&ctx, view.ok_or(AppError::NotFound)?, learner)
 }
 
 async fn module_version_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash, module) = path.into_inner();
-    let view = db
+    let view = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>(store::module(conn, &slug, &module, &Which::Hash(hash))?)
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    render_module(&req, &views, view, None)
+    render_module(&ctx, view, None)
 }
 
 fn render_module(
-    req: &HttpRequest,
-    views: &Views,
+    ctx: &Ctx,
     view: store::ModuleView,
     learner: Option<LearnerView>,
 ) -> Result<HttpResponse, AppError> {
@@ -322,8 +313,7 @@ fn render_module(
         .as_array()
         .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
         .unwrap_or_default();
-    views.page(
-        req,
+    ctx.page(
         "pages/module",
         json!({
             "module": view,
@@ -342,14 +332,11 @@ fn render_module(
 /// `GET /assets/{hash}/{name}`: content-addressed, cached forever, and answered `304 Not
 /// Modified` (without touching the database) when the browser names the hash it has. SVG may
 /// carry script, so it is served under a sandboxing Content-Security-Policy.
-async fn asset(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
+async fn asset(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (hash, _name) = path.into_inner();
     let etag = format!("\"{hash}\"");
-    let known = req
+    let known = ctx
+        .req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -360,7 +347,8 @@ async fn asset(
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .finish());
     }
-    let (content_type, bytes) = db
+    let (content_type, bytes) = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(store::asset(conn, &hash)?))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -409,10 +397,11 @@ pub struct CatalogPage {
     )
 )]
 pub(crate) async fn api_catalog(
-    db: web::Data<Db>,
+    ctx: Ctx,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
-    let entries = db
+    let entries = ctx
+        .db
         .run(|conn| Ok::<_, AppError>(store::catalog(conn)?))
         .await?;
     let found = search::filter(&entries, &query);
@@ -435,13 +424,14 @@ pub(crate) async fn api_catalog(
     )
 )]
 pub(crate) async fn api_course(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: MaybeUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let user = me.0.as_ref().map(|u| u.id);
-    let course = db
+    let course = ctx
+        .db
         .run(move |conn| {
             // an enrolled learner gets the version they are on, as on the course page
             let learner = match user {
@@ -479,13 +469,14 @@ pub(crate) async fn api_course(
     security((), ("bearer" = [])),
 )]
 pub(crate) async fn api_module(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: MaybeUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.0.as_ref().map(|u| u.id);
-    let view = db
+    let view = ctx
+        .db
         .run(move |conn| {
             let learner = match user_id {
                 Some(uid) => learner_view(conn, uid, &slug, Some(&module))?,

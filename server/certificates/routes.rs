@@ -3,13 +3,13 @@
 //! and recertification.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::credential::{self, Refusal};
-use super::lookups::{Lookups, MISS_IP};
+use super::lookups::MISS_IP;
 use super::model::{Certificate, Status};
 use super::renewal::{self, Renewal};
 use super::store::{self, RevokeRefused, Stored};
@@ -25,7 +25,8 @@ use crate::web::auth::CurrentUser;
 use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
+use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/jwks.json", web::get().to(jwks))
@@ -113,8 +114,8 @@ fn group(code: &str) -> String {
 
 // ---------- JWKS ----------
 
-async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
-    let keys = db.run(store::public_keys).await?;
+async fn jwks(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let keys = ctx.db.run(store::public_keys).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwk-set+json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -125,8 +126,8 @@ async fn jwks(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
 // ---------- public lookup ----------
 
 /// Look a code up for someone at `ip`, counting it against the rate limits.
-async fn lookup(db: &Db, req: &HttpRequest, raw: String) -> Result<Option<Stored>, AppError> {
-    Ok(match lookup_any(db, req, raw).await? {
+async fn lookup(ctx: &Ctx, raw: String) -> Result<Option<Stored>, AppError> {
+    Ok(match lookup_any(ctx, raw).await? {
         Some(Found::Certificate(s)) => Some(*s),
         _ => None,
     })
@@ -138,32 +139,31 @@ enum Found {
     Letter(Box<crate::recognition::letters::Letter>),
 }
 
-async fn lookup_any(db: &Db, req: &HttpRequest, raw: String) -> Result<Option<Found>, AppError> {
-    let ip = client_ip(req);
-    if let Some(lookups) = req.app_data::<web::Data<Lookups>>() {
-        if let Some(wait) = lookups.0.hit(&ip, now()) {
-            return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
-        }
+async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
+    let ip = client_ip(&ctx.req);
+    if let Some(wait) = ctx.lookups.0.hit(&ip, now()) {
+        return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
     }
-    db.run(move |conn| {
-        let miss_key = format!("cert-miss:{ip}");
-        if let Some(wait) = ratelimit::blocked(conn, &miss_key, MISS_IP)? {
-            return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
-        }
-        let found = match code::normalize(&raw) {
-            Some(c) => match store::by_code(conn, &c)? {
-                Some(s) => Some(Found::Certificate(Box::new(s))),
-                None => crate::recognition::letters::by_code(conn, &c)?
-                    .map(|l| Found::Letter(Box::new(l))),
-            },
-            None => None,
-        };
-        if found.is_none() {
-            ratelimit::hit(conn, &miss_key, MISS_IP)?;
-        }
-        Ok(found)
-    })
-    .await
+    ctx.db
+        .run(move |conn| {
+            let miss_key = format!("cert-miss:{ip}");
+            if let Some(wait) = ratelimit::blocked(conn, &miss_key, MISS_IP)? {
+                return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
+            }
+            let found = match code::normalize(&raw) {
+                Some(c) => match store::by_code(conn, &c)? {
+                    Some(s) => Some(Found::Certificate(Box::new(s))),
+                    None => crate::recognition::letters::by_code(conn, &c)?
+                        .map(|l| Found::Letter(Box::new(l))),
+                },
+                None => None,
+            };
+            if found.is_none() {
+                ratelimit::hit(conn, &miss_key, MISS_IP)?;
+            }
+            Ok(found)
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -173,14 +173,10 @@ struct CodeQuery {
 }
 
 /// `/v?code=…`: the form on the verification page sends here; go to the code's page.
-async fn verify_form(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    q: web::Query<CodeQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn verify_form(ctx: Ctx, q: web::Query<CodeQuery>) -> Result<HttpResponse, AppError> {
     let typed = q.code.trim();
     if typed.is_empty() {
-        return views.page(&req, "pages/certificate_verify", json!({ "ask": true }));
+        return ctx.page("pages/certificate_verify", json!({ "ask": true }));
     }
     // Accept a pasted verification link as well as a bare code.
     let last = typed.rsplit('/').next().unwrap_or(typed);
@@ -192,43 +188,35 @@ async fn verify_form(
         .finish())
 }
 
-async fn verify_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    issuer: web::Data<Issuer>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+async fn verify_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
     let raw = path.into_inner();
-    let found = lookup_any(&db, &req, raw.clone()).await?;
+    let found = lookup_any(&ctx, raw.clone()).await?;
     let body = match &found {
-        Some(Found::Letter(l)) => views.render(
-            &req,
+        Some(Found::Letter(l)) => ctx.render(
             "pages/letter_verify",
-            crate::recognition::view::letter_verify_context(l, &issuer, lang),
+            crate::recognition::view::letter_verify_context(l, &ctx.issuer, lang),
         )?,
         Some(Found::Certificate(s)) => {
             let c = &s.certificate;
             let renewed = if c.status_at(now()) == Status::Expired {
                 let (user, course, id) = (c.user_id, c.course_id, c.id);
-                db.run(move |conn| store::latest_for_course(conn, user, course))
+                ctx.db
+                    .run(move |conn| store::latest_for_course(conn, user, course))
                     .await?
                     .filter(|n| n.id != id)
                     .map(|n| n.code)
             } else {
                 None
             };
-            let mut v = view(c, &issuer, lang, false);
+            let mut v = view(c, &ctx.issuer, lang, false);
             v["renewed_code"] = json!(renewed);
-            views.render(
-                &req,
+            ctx.render(
                 "pages/certificate_verify",
                 json!({ "found": true, "c": v, "page_title": c.number }),
             )?
         }
-        None => views.render(
-            &req,
+        None => ctx.render(
             "pages/certificate_verify",
             json!({ "found": false, "typed": raw.chars().take(64).collect::<String>() }),
         )?,
@@ -337,17 +325,15 @@ fn public(c: &Certificate, issuer: &Issuer) -> PublicCertificate {
     ),
 )]
 pub(crate) async fn lookup_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let found = lookup(&db, &req, path.into_inner()).await?;
+    let found = lookup(&ctx, path.into_inner()).await?;
     match found {
         Some(s) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .json(public(&s.certificate, &issuer))),
+            .json(public(&s.certificate, &ctx.issuer))),
         None => Err(AppError::NotFound),
     }
 }
@@ -401,12 +387,11 @@ impl Verdict {
 /// The verdict on a letter of recognition's JWT: signature, that it matches the letter on record,
 /// and revocation (letters do not expire).
 async fn verify_letter(
-    db: &Db,
-    req: &HttpRequest,
-    issuer: &Issuer,
+    ctx: &Ctx,
     jwt: &str,
     keys: &[keys::PublicKey],
 ) -> Result<Verdict, AppError> {
+    let issuer: &Issuer = &ctx.issuer;
     use crate::recognition::letters;
     let claims = match credential::verify_as::<letters::Claims>(jwt, keys) {
         Ok(c) => c,
@@ -416,7 +401,7 @@ async fn verify_letter(
             return Ok(v);
         }
     };
-    let found = match lookup_any(db, req, claims.jti.clone()).await? {
+    let found = match lookup_any(ctx, claims.jti.clone()).await? {
         Some(Found::Letter(l)) => *l,
         _ => {
             let mut v = Verdict::refused(
@@ -477,16 +462,14 @@ async fn verify_letter(
     ),
 )]
 pub(crate) async fn verify_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     body: web::Json<VerifyBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
     let jwt = match (nonempty(body.jwt), nonempty(body.code)) {
         (Some(jwt), _) => jwt,
-        (None, Some(code)) => match lookup_any(&db, &req, code).await? {
+        (None, Some(code)) => match lookup_any(&ctx, code).await? {
             Some(Found::Certificate(s)) => s.certificate.jwt,
             Some(Found::Letter(l)) => l.jwt,
             None => {
@@ -505,9 +488,9 @@ pub(crate) async fn verify_api(
             ))
         }
     };
-    let keys = db.run(store::public_keys).await?;
+    let keys = ctx.db.run(store::public_keys).await?;
     if credential::is_letter(&jwt) {
-        let verdict = verify_letter(&db, &req, &issuer, &jwt, &keys).await?;
+        let verdict = verify_letter(&ctx, &jwt, &keys).await?;
         return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(verdict));
@@ -519,7 +502,7 @@ pub(crate) async fn verify_api(
                 .ok()
                 .map(|d| d.claims.jti);
             let found = match code {
-                Some(c) => lookup(&db, &req, c).await?,
+                Some(c) => lookup(&ctx, c).await?,
                 None => None,
             };
             // Revoked wins over expired: a revoked certificate stays revoked.
@@ -531,7 +514,7 @@ pub(crate) async fn verify_api(
                         "the certificate was revoked: {}",
                         s.certificate.revoked_reason.clone().unwrap_or_default()
                     )),
-                    certificate: Some(public(&s.certificate, &issuer)),
+                    certificate: Some(public(&s.certificate, &ctx.issuer)),
                     kind: Some("certificate".into()),
                     letter: None,
                 },
@@ -539,7 +522,7 @@ pub(crate) async fn verify_api(
                     valid: false,
                     status: "expired".into(),
                     reason: Some(Refusal::Expired.to_string()),
-                    certificate: found.map(|s| public(&s.certificate, &issuer)),
+                    certificate: found.map(|s| public(&s.certificate, &ctx.issuer)),
                     kind: Some("certificate".into()),
                     letter: None,
                 },
@@ -553,7 +536,7 @@ pub(crate) async fn verify_api(
             kind: None,
             letter: None,
         },
-        Ok(claims) => match lookup(&db, &req, claims.jti.clone()).await? {
+        Ok(claims) => match lookup(&ctx, claims.jti.clone()).await? {
             None => Verdict {
                 valid: false,
                 status: "not_found".into(),
@@ -565,13 +548,14 @@ pub(crate) async fn verify_api(
                 letter: None,
             },
             Some(s) => {
-                let p = public(&s.certificate, &issuer);
+                let p = public(&s.certificate, &ctx.issuer);
                 // compared with the credential as signed and stored, not re-derived
                 let same = match credential::stored_claims::<credential::Claims>(&s.certificate.jwt)
                 {
                     Some(stored) => stored.cert == claims.cert,
                     None => {
-                        credential::claims_of(&s.certificate, &issuer.base_url).cert == claims.cert
+                        credential::claims_of(&s.certificate, &ctx.issuer.base_url).cert
+                            == claims.cert
                     }
                 };
                 let status = p.status;
@@ -630,18 +614,15 @@ async fn owned(db: &Db, me: &User, raw: String) -> Result<Certificate, AppError>
     Ok(s.certificate)
 }
 
-async fn my_certificates(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    issuer: web::Data<Issuer>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+async fn my_certificates(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
     let id = me.id;
-    let list = db.run(move |conn| store::of_user(conn, id)).await?;
-    let items: Vec<Value> = list.iter().map(|c| view(c, &issuer, lang, true)).collect();
-    views.page(&req, "pages/certificates", json!({ "items": items }))
+    let list = ctx.db.run(move |conn| store::of_user(conn, id)).await?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|c| view(c, &ctx.issuer, lang, true))
+        .collect();
+    ctx.page("pages/certificates", json!({ "items": items }))
 }
 
 /// The caller's certificates, newest first.
@@ -662,34 +643,30 @@ pub struct MyCertificates {
     security(("bearer" = [])),
 )]
 pub(crate) async fn my_certificates_api(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
-    let list = db.run(move |conn| store::of_user(conn, id)).await?;
-    let certificates: Vec<PublicCertificate> = list.iter().map(|c| public(c, &issuer)).collect();
+    let list = ctx.db.run(move |conn| store::of_user(conn, id)).await?;
+    let certificates: Vec<PublicCertificate> =
+        list.iter().map(|c| public(c, &ctx.issuer)).collect();
     Ok(HttpResponse::Ok().json(MyCertificates { certificates }))
 }
 
 async fn certificate_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    let c = owned(&db, &me, path.into_inner()).await?;
-    let mut v = view(&c, &issuer, lang, true);
-    v["qr"] = json!(qr::svg(&c.verify_url(&issuer.base_url)));
+    let lang = ctx.lang;
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
+    let mut v = view(&c, &ctx.issuer, lang, true);
+    v["qr"] = json!(qr::svg(&c.verify_url(&ctx.issuer.base_url)));
     // The certificate itself is in Indonesian whatever the interface language.
     v["completed_id"] = json!(day(&c, c.completed_at, Lang::Id));
     v["issued_id"] = json!(day(&c, c.issued_at, Lang::Id));
     v["expires_id"] = json!(c.expires_at.map(|e| day(&c, e, Lang::Id)));
-    views.page(
-        &req,
+    ctx.page(
         "pages/certificate",
         json!({ "c": v, "page_title": c.number, "print": true }),
     )
@@ -711,13 +688,12 @@ fn file_stem(c: &Certificate) -> String {
 }
 
 async fn certificate_pdf(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = owned(&db, &me, path.into_inner()).await?;
-    let url = c.verify_url(&issuer.base_url);
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
+    let url = c.verify_url(&ctx.issuer.base_url);
     let name = format!("{}.pdf", file_stem(&c));
     let bytes = web::block(move || pdf::render(&c, &url))
         .await
@@ -726,26 +702,25 @@ async fn certificate_pdf(
 }
 
 async fn certificate_qr(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = owned(&db, &me, path.into_inner()).await?;
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
-        .body(qr::svg(&c.verify_url(&issuer.base_url))))
+        .body(qr::svg(&c.verify_url(&ctx.issuer.base_url))))
 }
 
 async fn badge_jwt(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = owned(&db, &me, path.into_inner()).await?;
-    let jwt = badge::sign(&c, &issuer.base_url, &issuer.signer).map_err(AppError::Internal)?;
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
+    let jwt =
+        badge::sign(&c, &ctx.issuer.base_url, &ctx.issuer.signer).map_err(AppError::Internal)?;
     Ok(download(
         "application/jwt",
         &badge::file_name(&c),
@@ -754,13 +729,12 @@ async fn badge_jwt(
 }
 
 async fn badge_json(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let c = owned(&db, &me, path.into_inner()).await?;
-    let body = serde_json::to_vec_pretty(&badge::credential(&c, &issuer.base_url))
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
+    let body = serde_json::to_vec_pretty(&badge::credential(&c, &ctx.issuer.base_url))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(download(
         "application/json",
@@ -775,18 +749,17 @@ async fn badge_json(
 struct Empty {}
 
 async fn recertify(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let slug = path.into_inner();
     let user_id = me.id;
     let s2 = slug.clone();
-    let outcome = db
+    let outcome = ctx
+        .db
         .run(move |conn| {
             let Some(e) = crate::learning::enroll::of_user(conn, user_id, &s2)? else {
                 return Ok::<_, AppError>(Err("certificates.renew.not_completed"));
@@ -805,9 +778,12 @@ async fn recertify(
                 Renewal::OpensOn(_) => return Ok(Err("certificates.renew.too_early")),
                 Renewal::Revoked => return Ok(Err("certificates.renew.revoked")),
             }
-            match crate::learning::enroll::new_cycle(conn, user_id, &s2)? {
+            match crate::learning::enroll::new_cycle(conn, user_id, &s2) {
                 Ok(_) => Ok(Ok(())),
-                Err(_) => Ok(Err("certificates.renew.unavailable")),
+                Err(e) => {
+                    e.refusal()?;
+                    Ok(Err("certificates.renew.unavailable"))
+                }
             }
         })
         .await?;
@@ -818,7 +794,7 @@ async fn recertify(
                 format!("/courses/{slug}?notice=recertify"),
             ))
             .finish()),
-        Err(key) => Err(AppError::BadRequest(views.text(lang, key))),
+        Err(key) => Err(AppError::BadRequest(ctx.views.text(lang, key))),
     }
 }
 
@@ -831,26 +807,23 @@ struct ListQuery {
 }
 
 async fn admin_list(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: AdminOf,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let agency = me.agency();
     let query = q.into_inner().q;
     let q2 = query.clone();
-    let rows = db
+    let rows = ctx
+        .db
         .run(move |conn| store::search(conn, agency, &q2, 200))
         .await?;
     let items: Vec<Value> = rows
         .iter()
-        .map(|s| view(&s.certificate, &issuer, lang, true))
+        .map(|s| view(&s.certificate, &ctx.issuer, lang, true))
         .collect();
-    views.page(
-        &req,
+    ctx.page(
         "pages/admin_certificates",
         json!({ "items": items, "q": query, "all_agencies": agency.is_none() }),
     )
@@ -863,18 +836,15 @@ struct NoticeQuery {
 }
 
 async fn admin_detail(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<String>,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    let c = owned(&db, &me, path.into_inner()).await?;
+    let lang = ctx.lang;
+    let c = owned(&ctx.db, &me, path.into_inner()).await?;
     let subject = format!("certificate:{}", c.number);
-    let log = db
+    let log = ctx.db
         .run(move |conn| {
             let entries = audit::about(conn, &subject)?;
             let mut out = Vec::new();
@@ -888,11 +858,10 @@ async fn admin_detail(
             Ok::<_, AppError>(out)
         })
         .await?;
-    views.page(
-        &req,
+    ctx.page(
         "pages/admin_certificate",
         json!({
-            "c": view(&c, &issuer, lang, true),
+            "c": view(&c, &ctx.issuer, lang, true),
             "log": log,
             "page_title": c.number,
             "notice_key": (q.notice == "revoked").then_some("certificates.revoke.done"),
@@ -929,24 +898,26 @@ async fn do_revoke(
         return Ok(Err(RevokeRefused::NotFound));
     };
     let by = me.id;
-    Ok(db
+    match db
         .run(move |conn| store::revoke(conn, &code, by, agency, &reason))
-        .await?)
+        .await
+    {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) => Ok(Err(e.refusal()?)),
+    }
 }
 
 async fn admin_revoke(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<String>,
     form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let code = path.into_inner();
     let reason =
-        reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(views.text(lang, k)))?;
-    match do_revoke(&db, &me, code.clone(), reason).await? {
+        reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(ctx.views.text(lang, k)))?;
+    match do_revoke(&ctx.db, &me, code.clone(), reason).await? {
         Ok(c) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -955,7 +926,7 @@ async fn admin_revoke(
             .finish()),
         Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
         Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
-            views.text(lang, "certificates.revoke.already"),
+            ctx.views.text(lang, "certificates.revoke.already"),
         )),
     }
 }
@@ -983,8 +954,7 @@ pub(crate) struct RevokeBody {
     security(("bearer" = [])),
 )]
 pub(crate) async fn revoke_api(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: AdminOf,
     path: web::Path<String>,
     body: web::Json<RevokeBody>,
@@ -997,8 +967,8 @@ pub(crate) async fn revoke_api(
             _ => "`reason` must say why, in at least 5 characters".into(),
         })
     })?;
-    match do_revoke(&db, &me, path.into_inner(), reason).await? {
-        Ok(c) => Ok(HttpResponse::Ok().json(public(&c, &issuer))),
+    match do_revoke(&ctx.db, &me, path.into_inner(), reason).await? {
+        Ok(c) => Ok(HttpResponse::Ok().json(public(&c, &ctx.issuer))),
         Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
         Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
             "the certificate is already revoked".into(),

@@ -453,6 +453,12 @@ pub enum RevokeRefused {
     OtherAgency,
 }
 
+crate::domain_error!(
+    /// Revoking a certificate: refused, or the database failed.
+    pub RevokeError,
+    RevokeRefused
+);
+
 /// Revoke a certificate with a reason, recording who did it in the audit log, in one transaction.
 /// `scope` is the agency an agency admin is limited to (None for a platform admin).
 pub fn revoke(
@@ -461,8 +467,9 @@ pub fn revoke(
     by: i64,
     scope: Option<i64>,
     reason: &str,
-) -> Result<Result<Certificate, RevokeRefused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<Certificate, RevokeError> {
+    // a refusal inside is an answer, not a failure: what came before it is committed
+    let revoked = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let Some(stored) = by_code(conn, code)? else {
             return Ok(Err(RevokeRefused::NotFound));
         };
@@ -498,7 +505,8 @@ pub fn revoke(
         c.revoked_by = Some(by);
         c.revoked_reason = Some(reason.to_string());
         Ok(Ok(c))
-    })
+    })?;
+    Ok(revoked?)
 }
 
 /// Certificates that expire before `until`, are not revoked, not yet reminded, and have not been

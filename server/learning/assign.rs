@@ -1,11 +1,11 @@
 //! Assignment: a supervisor assigns a course to their staff, an agency admin to a person, a unit
 //! (with its sub-units) or a position of their agency, with an optional due date.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::enroll::{self, Refused};
+use super::enroll::{self, EnrollError, Refused};
 use crate::accounts::orgs;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::users::{self as accounts_users, User};
@@ -38,6 +38,18 @@ pub struct Outcome {
     pub budget_shortfall: Option<i64>,
 }
 
+crate::domain_error!(
+    /// Assigning a course: refused (as enrolling is), or the database failed.
+    pub AssignError,
+    Refused
+);
+
+crate::domain_error!(
+    /// Assigning as the form asks: refused (the i18n key says why), or the database failed.
+    pub FormError,
+    &'static str
+);
+
 /// The target a form names (`team`, `person` by e-mail, `unit` or `position` by id), checked
 /// against what `asker` may assign to: their own staff, or people, units and positions of what
 /// they administer (`rights::admin_scope`). Also returns the agency the people are limited to (an
@@ -49,18 +61,18 @@ pub fn resolve_target(
     email: &str,
     unit_id: &str,
     position_id: &str,
-) -> Result<Result<(Target, Option<i64>), &'static str>, DbError> {
+) -> Result<(Target, Option<i64>), FormError> {
     let scope = rights::admin_scope(asker);
     let target = match (kind, scope) {
         ("team", _) => Target::TeamOf(asker.id),
         ("person", _) => {
             let Some(p) = accounts_users::find_by_email(conn, email)? else {
-                return Ok(Err("learning.assign.person_unknown"));
+                return Err(FormError::Refused("learning.assign.person_unknown"));
             };
             let own_staff = p.supervisor_id == Some(asker.id);
             let in_agency = scope.is_some_and(|s| s.covers(p.agency_id));
             if !own_staff && !in_agency {
-                return Ok(Err("learning.assign.person_not_yours"));
+                return Err(FormError::Refused("learning.assign.person_not_yours"));
             }
             Target::Person(p.id)
         }
@@ -71,7 +83,7 @@ pub fn resolve_target(
                 AdminScope::Platform => unit_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Ok(Err("learning.assign.not_yours"));
+                return Err(FormError::Refused("learning.assign.not_yours"));
             }
             Target::Unit(id)
         }
@@ -82,18 +94,18 @@ pub fn resolve_target(
                 AdminScope::Platform => position_agency(conn, id)?.is_some(),
             };
             if !yours {
-                return Ok(Err("learning.assign.not_yours"));
+                return Err(FormError::Refused("learning.assign.not_yours"));
             }
             Target::Position(id)
         }
-        _ => return Ok(Err("learning.assign.not_yours")),
+        _ => return Err(FormError::Refused("learning.assign.not_yours")),
     };
     let limit = match target {
         Target::TeamOf(_) | Target::Person(_) => None,
         // an administrator's unit or position: only the people of what they administer
         _ => scope.and_then(AdminScope::agency),
     };
-    Ok(Ok((target, limit)))
+    Ok((target, limit))
 }
 
 /// The agency of a unit, if it exists.
@@ -159,8 +171,9 @@ pub fn assign(
     slug: &str,
     people: &[(i64, String)],
     due_at: Option<NaiveDateTime>,
-) -> Result<Result<Outcome, Refused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<Outcome, AssignError> {
+    // a refusal commits the enrolments updated before it, as it always did
+    let assigned = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let mut out = Outcome::default();
         let mut charged: Vec<i64> = Vec::new();
         for (user_id, name) in people {
@@ -177,25 +190,27 @@ pub fn assign(
                         .execute(conn)?;
                     out.updated += 1;
                 }
-                None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at)? {
+                None => match enroll::enroll(conn, *user_id, slug, "assigned", Some(by), due_at) {
                     Ok(e) => {
                         out.enrolled += 1;
                         if e.fee > 0 {
                             charged.push(*user_id);
                         }
                     }
-                    Err(Refused::Prerequisites(missing)) => {
+                    Err(EnrollError::Refused(Refused::Prerequisites(missing))) => {
                         let names: Vec<String> =
                             missing.into_iter().map(|(s, t)| t.unwrap_or(s)).collect();
                         out.refused.push((name.clone(), names.join(", ")));
                     }
-                    Err(other) => return Ok(Err(other)),
+                    Err(EnrollError::Refused(other)) => return Ok(Err(other)),
+                    Err(EnrollError::Db(e)) => return Err(e),
                 },
             }
         }
         out.budget_shortfall = shortfall(conn, &charged)?;
         Ok(Ok(out))
-    })
+    })?;
+    Ok(assigned?)
 }
 
 /// The most negative remaining budget of the agencies of these people this year, if below zero.
@@ -220,4 +235,67 @@ fn shortfall(conn: &mut DbConnection, people: &[i64]) -> Result<Option<i64>, DbE
         }
     }
     Ok(worst)
+}
+
+/// Why a form's due date is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadDue {
+    /// Not a date (`YYYY-MM-DD`).
+    Unreadable,
+    /// Before `today` in the asker's zone.
+    Past { today: NaiveDate },
+}
+
+/// The due moment of a form's date (`YYYY-MM-DD`), a day in the asker's agency `zone`: not before
+/// today there, due at that day's end. None when no date is given.
+pub fn due_at(
+    typed: &str,
+    zone: crate::clock::Zone,
+    now: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, BadDue> {
+    let today = zone.today(now);
+    match typed.trim() {
+        "" => Ok(None),
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(date) if date >= today => {
+                Ok(Some(zone.day_bounds(date).1 - chrono::Duration::seconds(1)))
+            }
+            Ok(_) => Err(BadDue::Past { today }),
+            Err(_) => Err(BadDue::Unreadable),
+        },
+    }
+}
+
+/// What the assign form asks: the course, whom (`team`, `person` by e-mail, `unit` or
+/// `position` by id), and by when.
+pub struct FormRequest<'a> {
+    pub course: &'a str,
+    pub target: &'a str,
+    pub email: &'a str,
+    pub unit_id: &'a str,
+    pub position_id: &'a str,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+/// Assign as the form asks: resolve whom it names (checked against what `asker` may assign to,
+/// see [`resolve_target`]) and [`assign`] the course to them. A refusal is an i18n key.
+pub fn assign_from_form(
+    conn: &mut DbConnection,
+    asker: &User,
+    r: &FormRequest,
+) -> Result<Outcome, FormError> {
+    let (target, limit) = resolve_target(conn, asker, r.target, r.email, r.unit_id, r.position_id)?;
+    let people = people(conn, &target, limit)?;
+    if people.is_empty() {
+        return Err(FormError::Refused("learning.assign.nobody"));
+    }
+    match assign(conn, asker.id, r.course, &people, r.due_at) {
+        Ok(outcome) => Ok(outcome),
+        Err(AssignError::Db(e)) => Err(e.into()),
+        Err(AssignError::Refused(refused)) => Err(FormError::Refused(match refused {
+            Refused::NotFound => "learning.assign.course_unknown",
+            Refused::Archived => "learning.enroll.archived",
+            Refused::Prerequisites(_) => "learning.assign.course_unknown",
+        })),
+    }
 }

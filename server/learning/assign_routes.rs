@@ -1,22 +1,19 @@
 //! `/assign`: supervisors assign courses to their staff; agency admins to a person, unit or
 //! position of their agency. Every target is checked against who is asking.
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::assign::{self, Outcome};
-use super::enroll::Refused;
+use super::assign::{self, BadDue, Outcome};
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::{orgs, users};
 use crate::catalog::store;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/assign", web::get().to(form_page))
@@ -36,21 +33,32 @@ struct AssignForm {
     due: String,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the assign page shows below its form.
+enum Shown {
+    /// The empty form (`200`).
+    Form,
+    /// Why the form was refused (`422`).
+    Refused(String),
+    /// What assigning came to (`200`).
+    Assigned(Outcome),
+}
+
 async fn page(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &CurrentUser,
     form: AssignForm,
-    error: Option<String>,
-    outcome: Option<Outcome>,
-    status: actix_web::http::StatusCode,
+    shown: Shown,
 ) -> Result<HttpResponse, AppError> {
+    let (error, outcome, status) = match shown {
+        Shown::Form => (None, None, StatusCode::OK),
+        Shown::Refused(e) => (Some(e), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Shown::Assigned(o) => (None, Some(o), StatusCode::OK),
+    };
     let uid = me.id;
     let scope = rights::admin_scope(me);
     let admin = scope.is_some();
-    let (courses, supervisor, org) = db
+    let (courses, supervisor, org) = ctx
+        .db
         .run(move |conn| {
             let courses = store::catalog(conn)?;
             let sup = users::is_supervisor(conn, uid)?;
@@ -64,8 +72,7 @@ async fn page(
     if !supervisor && !admin {
         return Err(AppError::Forbidden);
     }
-    let body = views.render(
-        req,
+    let body = ctx.render(
         "pages/assign",
         json!({
             "courses": courses.iter().map(|c| json!({"slug": c.slug, "title": c.title, "selected": c.slug == form.course})).collect::<Vec<_>>(),
@@ -92,9 +99,7 @@ struct CourseQuery {
 }
 
 async fn form_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<CourseQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -102,125 +107,69 @@ async fn form_page(
         course: q.course.clone(),
         ..Default::default()
     };
-    page(
-        &req,
-        &views,
-        &db,
-        &me,
-        form,
-        None,
-        None,
-        actix_web::http::StatusCode::OK,
-    )
-    .await
+    page(&ctx, &me, form, Shown::Form).await
 }
 
 async fn submit(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let lang = Lang::of(&req);
-    // the due date is a day in the asker's agency zone: not before today there, due at its end
+    // the due date is a day in the asker's agency zone
     let agency = me.agency_id;
-    let zone = db
+    let zone = ctx
+        .db
         .run(move |conn| crate::clock::zone_of_agency(conn, agency))
         .await?;
-    let today = zone.today(config.clock.now());
-    let due_at = match f.due.trim() {
-        "" => None,
-        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(date) if date >= today => {
-                Some(zone.day_bounds(date).1 - chrono::Duration::seconds(1))
-            }
-            parsed => {
-                let e = match parsed {
-                    Ok(_) => views
-                        .i18n()
-                        .format(
-                            lang,
-                            "learning.assign.past_date",
-                            &[
-                                ("today", crate::text::date(today, lang)),
-                                ("zone", zone.label().to_string()),
-                            ],
-                        )
-                        .unwrap_or_else(|| "learning.assign.past_date".into()),
-                    Err(_) => views.text(lang, "learning.assign.bad_date"),
-                };
-                return page(
-                    &req,
-                    &views,
-                    &db,
-                    &me,
-                    f,
-                    Some(e),
-                    None,
-                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        },
+    let due_at = match assign::due_at(&f.due, zone, ctx.now()) {
+        Ok(due_at) => due_at,
+        Err(bad) => {
+            let e = bad_due(&ctx, bad, zone);
+            return page(&ctx, &me, f, Shown::Refused(e)).await;
+        }
     };
     let user = me.0.clone();
     let form2 = f.clone();
-    // resolve the target, checking that it is the asker's to assign
-    let resolved = db
+    let assigned = ctx
+        .db
         .run(move |conn| {
-            let (target, limit) = match assign::resolve_target(
-                conn,
-                &user,
-                &form2.target,
-                &form2.email,
-                &form2.unit_id,
-                &form2.position_id,
-            )? {
-                Ok(resolved) => resolved,
-                Err(key) => return Ok::<_, AppError>(Err(key)),
+            let request = assign::FormRequest {
+                course: &form2.course,
+                target: &form2.target,
+                email: &form2.email,
+                unit_id: &form2.unit_id,
+                position_id: &form2.position_id,
+                due_at,
             };
-            let people = assign::people(conn, &target, limit)?;
-            if people.is_empty() {
-                return Ok(Err("learning.assign.nobody"));
-            }
-            match assign::assign(conn, user.id, &form2.course, &people, due_at)? {
-                Ok(outcome) => Ok(Ok(outcome)),
-                Err(Refused::NotFound) => Ok(Err("learning.assign.course_unknown")),
-                Err(Refused::Archived) => Ok(Err("learning.enroll.archived")),
-                Err(Refused::Prerequisites(_)) => Ok(Err("learning.assign.course_unknown")),
-            }
+            assign::assign_from_form(conn, &user, &request)
         })
-        .await?;
-    match resolved {
-        Ok(outcome) => {
-            page(
-                &req,
-                &views,
-                &db,
-                &me,
-                f,
-                None,
-                Some(outcome),
-                actix_web::http::StatusCode::OK,
-            )
-            .await
+        .await;
+    match assigned {
+        Ok(outcome) => page(&ctx, &me, f, Shown::Assigned(outcome)).await,
+        Err(e) => {
+            let e = ctx.views.text(ctx.lang, e.refusal()?);
+            page(&ctx, &me, f, Shown::Refused(e)).await
         }
-        Err(key) => {
-            let e = views.text(lang, key);
-            page(
-                &req,
-                &views,
-                &db,
-                &me,
-                f,
-                Some(e),
-                None,
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// What the form says of a refused due date, in the asker's language.
+fn bad_due(ctx: &Ctx, bad: BadDue, zone: crate::clock::Zone) -> String {
+    let lang = ctx.lang;
+    match bad {
+        BadDue::Past { today } => ctx
+            .views
+            .i18n()
+            .format(
+                lang,
+                "learning.assign.past_date",
+                &[
+                    ("today", crate::text::date(today, lang)),
+                    ("zone", zone.label().to_string()),
+                ],
             )
-            .await
-        }
+            .unwrap_or_else(|| "learning.assign.past_date".into()),
+        BadDue::Unreadable => ctx.views.text(lang, "learning.assign.bad_date"),
     }
 }

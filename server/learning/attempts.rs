@@ -102,6 +102,18 @@ pub enum SubmitRefused {
     NotFound,
 }
 
+crate::domain_error!(
+    /// Starting an attempt: refused, or the database failed.
+    pub StartError,
+    StartRefused
+);
+
+crate::domain_error!(
+    /// Submitting an attempt: refused, or the database failed.
+    pub SubmitError,
+    SubmitRefused
+);
+
 /// The outcome of a submission.
 #[derive(Debug, Clone, Serialize)]
 pub struct Graded {
@@ -340,8 +352,9 @@ pub fn start<R: Rng + ?Sized>(
     module_id: i64,
     now: NaiveDateTime,
     rng: &mut R,
-) -> Result<Result<Attempt, StartRefused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<Attempt, StartError> {
+    // a refusal still commits what came before it (an open attempt closed as late)
+    let started = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let Some(quiz) = quiz_module(conn, enrollment.version_id, module_id)? else {
             return Ok(Err(StartRefused::NotAQuiz));
         };
@@ -392,7 +405,8 @@ pub fn start<R: Rng + ?Sized>(
         Ok(Ok(
             find(conn, id)?.ok_or_else(|| internal("attempt vanished"))?
         ))
-    })
+    })?;
+    Ok(started?)
 }
 
 fn option_count(options_json: &str) -> usize {
@@ -457,16 +471,16 @@ pub fn submit(
     answers: &Answers,
     now: NaiveDateTime,
     on_completed: &super::completion::OnCompleted,
-) -> Result<Result<Graded, SubmitRefused>, DbError> {
+) -> Result<Graded, SubmitError> {
     let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
-        return Ok(Err(SubmitRefused::NotFound));
+        return Err(SubmitRefused::NotFound.into());
     };
     if !attempt.is_open() {
-        return Ok(Ok(Graded {
+        return Ok(Graded {
             attempt,
             graded_now: false,
             results: None,
-        }));
+        });
     }
     let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
     let empty = Answers::new();
@@ -477,11 +491,11 @@ pub fn submit(
         let attempt = find(conn, attempt_id)?.ok_or_else(|| internal("attempt vanished"))?;
         if !stored {
             // another request stored it first: theirs is the result
-            return Ok(Ok(Graded {
+            return Ok(Graded {
                 attempt,
                 graded_now: false,
                 results: None,
-            }));
+            });
         }
         if attempt.passed == Some(true) {
             let enrollment = enroll::find(conn, attempt.enrollment_id)?
@@ -496,11 +510,11 @@ pub fn submit(
             scored.keyed,
             reveal,
         );
-        Ok(Ok(Graded {
+        Ok(Graded {
             attempt,
             graded_now: true,
             results: Some(results),
-        }))
+        })
     })
 }
 

@@ -96,6 +96,12 @@ pub enum Refused {
     Prerequisites(Vec<(String, Option<String>)>),
 }
 
+crate::domain_error!(
+    /// Enrolling: refused, or the database failed.
+    pub EnrollError,
+    Refused
+);
+
 /// The slugs of the courses a person has completed.
 pub fn completed_slugs(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbError> {
     Ok(completions::table
@@ -113,8 +119,8 @@ pub fn enroll(
     source: &str,
     assigned_by: Option<i64>,
     due_at: Option<NaiveDateTime>,
-) -> Result<Result<Enrollment, Refused>, DbError> {
-    Ok(enroll_once(conn, user_id, slug, source, assigned_by, due_at)?.map(|(e, _)| e))
+) -> Result<Enrollment, EnrollError> {
+    Ok(enroll_once(conn, user_id, slug, source, assigned_by, due_at)?.0)
 }
 
 /// [`enroll`], also saying whether this call started the enrollment (`true`) or found it
@@ -126,8 +132,8 @@ pub fn enroll_once(
     source: &str,
     assigned_by: Option<i64>,
     due_at: Option<NaiveDateTime>,
-) -> Result<Result<(Enrollment, bool), Refused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<(Enrollment, bool), EnrollError> {
+    let enrolled = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         if let Some(e) = of_user(conn, user_id, slug)? {
             return Ok(Ok((e, false)));
         }
@@ -192,7 +198,8 @@ pub fn enroll_once(
             find(conn, id)?.ok_or_else(|| DbError::Internal("enrollment vanished".into()))?,
             true,
         )))
-    })
+    })?;
+    Ok(enrolled?)
 }
 
 /// Remember the module a learner opened last ("continue where I left off").
@@ -233,8 +240,8 @@ pub fn new_cycle(
     conn: &mut DbConnection,
     user_id: i64,
     slug: &str,
-) -> Result<Result<Enrollment, Refused>, DbError> {
-    crate::db::transaction(conn, |conn| {
+) -> Result<Enrollment, EnrollError> {
+    let enrolled = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let Some(last) = of_user(conn, user_id, slug)? else {
             return Ok(Err(Refused::NotFound));
         };
@@ -268,5 +275,6 @@ pub fn new_cycle(
         Ok(Ok(find(conn, id)?.ok_or_else(|| {
             DbError::Internal("enrollment vanished".into())
         })?))
-    })
+    })?;
+    Ok(enrolled?)
 }

@@ -3,16 +3,16 @@
 //! need the network (`GET /offline`). The storing itself happens in the browser (web/static/app.js,
 //! web/static/sw.js).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use super::{enroll, store};
 use crate::catalog::folder::asset_url;
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::assets::Assets;
 use crate::web::auth::CurrentUser;
-use crate::web::Views;
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/offline", web::get().to(notice))
@@ -83,14 +83,14 @@ pub fn plan(
     security(("bearer" = [])),
 )]
 pub(crate) async fn plan_api(
-    db: web::Data<Db>,
-    assets: web::Data<Assets>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (user, slug) = (me.id, path.into_inner());
-    let assets = assets.into_inner();
-    let plan = db
+    let assets = ctx.assets.clone().into_inner();
+    let plan = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(plan(conn, user, &slug, &assets)?))
         .await?
         .ok_or(AppError::Forbidden)?;
@@ -99,6 +99,6 @@ pub(crate) async fn plan_api(
 
 /// `GET /offline`: the notice for a page that is not saved or needs the network. The service
 /// worker fetches it without cookies, so it never holds anyone's data.
-async fn notice(req: HttpRequest, views: web::Data<Views>) -> Result<HttpResponse, AppError> {
-    views.page(&req, "pages/offline", serde_json::json!({}))
+async fn notice(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    ctx.page("pages/offline", serde_json::json!({}))
 }

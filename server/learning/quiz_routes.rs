@@ -4,21 +4,22 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::attempts::{self, Answers, Attempt, StartRefused, SubmitRefused};
+use super::attempts::{self, Answers, Attempt, StartRefused, SubmitError, SubmitRefused};
 use super::enroll;
 use super::grading::Response;
 use crate::catalog::quiz::QuestionKind;
 use crate::catalog::store::{self, Which};
-use crate::db::{Db, DbConnection};
+use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
+use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/courses/{slug}/{module}/quiz", web::get().to(quiz_page))
@@ -64,16 +65,15 @@ fn minutes_left(deadline: NaiveDateTime, now: NaiveDateTime) -> i64 {
 // ---- the quiz page --------------------------------------------------------------------------
 
 async fn quiz_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.id;
-    let lang = Lang::of(&req);
-    let data = db
+    let lang = ctx.lang;
+    let data = ctx
+        .db
         .run(move |conn| {
             let Some(e) = enroll::of_user(conn, user_id, &slug)? else {
                 // not enrolled: say so, if the quiz exists at all
@@ -134,14 +134,14 @@ async fn quiz_page(
             }))
         })
         .await?;
-    views.page(&req, "pages/quiz", data)
+    ctx.page("pages/quiz", data)
 }
 
 #[derive(Deserialize)]
 struct NoFields {}
 
 async fn start_page(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<NoFields>,
@@ -149,7 +149,8 @@ async fn start_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let back = format!("/courses/{slug}/{module}/quiz");
-    let started = db
+    let started = ctx
+        .db
         .run(move |conn| start_by_slug(conn, user_id, &slug, &module))
         .await?;
     match started {
@@ -180,7 +181,10 @@ fn start_by_slug(
     let quiz =
         attempts::quiz_module_by_slug(conn, e.version_id, module)?.ok_or(AppError::NotFound)?;
     let mut rng = rand::rng();
-    Ok(attempts::start(conn, &e, quiz.id, now(), &mut rng)?.map_err(NotStarted::Refused))
+    match attempts::start(conn, &e, quiz.id, now(), &mut rng) {
+        Ok(a) => Ok(Ok(a)),
+        Err(e) => Ok(Err(NotStarted::Refused(e.refusal()?))),
+    }
 }
 
 // ---- the attempt page -------------------------------------------------------------------
@@ -192,16 +196,14 @@ fn owned_attempt(conn: &mut DbConnection, id: i64, user_id: i64) -> Result<Attem
 }
 
 async fn attempt_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user_id = me.id;
-    let lang = Lang::of(&req);
-    let (template, data) = db
+    let lang = ctx.lang;
+    let (template, data) = ctx.db
         .run(move |conn| {
             let a = owned_attempt(conn, id, user_id)?;
             let ctx = attempts::context(conn, &a)?;
@@ -230,7 +232,7 @@ async fn attempt_page(
             }
         })
         .await?;
-    let mut resp = views.page(&req, template, data)?;
+    let mut resp = ctx.page(template, data)?;
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -303,9 +305,7 @@ fn check_answers(answers: &Answers) -> Result<(), AppError> {
 }
 
 async fn submit_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Bytes,
@@ -317,26 +317,28 @@ async fn submit_page(
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    match csrf::expected(&req) {
+    match csrf::expected(&ctx.req) {
         Some(t) if csrf::same(&t, &sent) => {}
         _ => return Err(AppError::Csrf),
     }
     let user_id = me.id;
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
-    db.run(move |conn| {
-        let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
-        let kinds = attempts::paper_kinds(conn, &a)?;
-        let answers = if a.is_open() {
-            answers_from_form(&pairs, &kinds)?
-        } else {
-            Answers::new()
-        };
-        match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
-            Ok(_) => Ok(()),
-            Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
-        }
-    })
-    .await?;
+    let on_completed = ctx.on_completed.clone();
+    ctx.db
+        .run(move |conn| {
+            let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
+            let kinds = attempts::paper_kinds(conn, &a)?;
+            let answers = if a.is_open() {
+                answers_from_form(&pairs, &kinds)?
+            } else {
+                Answers::new()
+            };
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed) {
+                Ok(_) => Ok(()),
+                Err(SubmitError::Refused(SubmitRefused::NotFound)) => Err(AppError::NotFound),
+                Err(SubmitError::Db(e)) => Err(e.into()),
+            }
+        })
+        .await?;
     Ok(see_other(format!("/quiz/attempts/{id}")))
 }
 
@@ -380,13 +382,14 @@ fn api_attempt(
     security(("bearer" = [])),
 )]
 pub(crate) async fn start_api(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.id;
-    let body = db
+    let body = ctx
+        .db
         .run(
             move |conn| match start_by_slug(conn, user_id, &slug, &module)? {
                 Ok(a) => api_attempt(conn, &a, None),
@@ -425,13 +428,14 @@ pub(crate) async fn start_api(
     security(("bearer" = [])),
 )]
 pub(crate) async fn attempt_api(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user_id = me.id;
-    let body = db
+    let body = ctx
+        .db
         .run(move |conn| {
             let a = owned_attempt(conn, id, user_id)?;
             api_attempt(conn, &a, None)
@@ -483,8 +487,7 @@ pub(crate) struct AttemptDoc {
     security(("bearer" = [])),
 )]
 pub(crate) async fn submit_api(
-    db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
     body: web::Json<SubmitBody>,
@@ -499,13 +502,15 @@ pub(crate) async fn submit_api(
         answers.insert(pos, r);
     }
     check_answers(&answers)?;
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
-    let body = db
+    let on_completed = ctx.on_completed.clone();
+    let body = ctx
+        .db
         .run(move |conn| {
-            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed)? {
+            match attempts::submit(conn, id, user_id, &answers, now(), &on_completed) {
                 // a retry answers exactly what the first submission did
                 Ok(g) => api_attempt(conn, &g.attempt, g.results),
-                Err(SubmitRefused::NotFound) => Err(AppError::NotFound),
+                Err(SubmitError::Refused(SubmitRefused::NotFound)) => Err(AppError::NotFound),
+                Err(SubmitError::Db(e)) => Err(e.into()),
             }
         })
         .await?;

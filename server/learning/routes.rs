@@ -1,7 +1,7 @@
 //! Enrolling, marking lessons done, and the "Belajar saya" dashboard; pages and JSON API.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,6 +15,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
+use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
 
 /// The yearly minimum of competency development for every ASN, in JP.
@@ -46,9 +47,9 @@ async fn do_enroll(
     now: NaiveDateTime,
 ) -> Result<Result<(Enrollment, bool), Refused>, AppError> {
     db.run(move |conn| {
-        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None)? {
+        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None) {
             Ok(done) => done,
-            Err(r) => return Ok(Err(r)),
+            Err(e) => return Ok(Err(e.refusal()?)),
         };
         let short = new && e.fee > 0 && {
             // the budget year is the agency's, in its zone
@@ -90,15 +91,13 @@ fn refused_error(r: Refused, views: &Views, lang: Lang) -> AppError {
 }
 
 async fn enroll_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    match do_enroll(&db, me.id, slug.clone(), crate::web::now(&req)).await? {
+    match do_enroll(&ctx.db, me.id, slug.clone(), ctx.now()).await? {
         Ok((_, short)) => {
             // a paid course: warn when the agency's budget (planned costs counted) is now short
             let notice = if short {
@@ -110,7 +109,7 @@ async fn enroll_page(
                 .insert_header((header::LOCATION, format!("/courses/{slug}?notice={notice}")))
                 .finish())
         }
-        Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
+        Err(r) => Err(refused_error(r, &ctx.views, ctx.lang)),
     }
 }
 
@@ -130,18 +129,16 @@ async fn enroll_page(
     security(("bearer" = [])),
 )]
 pub(crate) async fn enroll_api(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match do_enroll(&db, me.id, path.into_inner(), crate::web::now(&req)).await? {
+    match do_enroll(&ctx.db, me.id, path.into_inner(), ctx.now()).await? {
         Ok((enrollment, short)) => {
             let budget_warning = short.then(|| {
-                views
+                ctx.views
                     .i18n()
-                    .get(Lang::of(&req), "learning.enroll.done_over_budget")
+                    .get(ctx.lang, "learning.enroll.done_over_budget")
                     .unwrap_or_default()
                     .to_string()
             });
@@ -150,7 +147,7 @@ pub(crate) async fn enroll_api(
                 budget_warning,
             }))
         }
-        Err(r) => Err(refused_error(r, &views, Lang::of(&req))),
+        Err(r) => Err(refused_error(r, &ctx.views, ctx.lang)),
     }
 }
 
@@ -210,8 +207,7 @@ fn mark_done(
 }
 
 async fn done_page(
-    db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     _form: CsrfForm<Empty>,
@@ -219,8 +215,9 @@ async fn done_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let s2 = slug.clone();
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
-    let done = db
+    let on_completed = ctx.on_completed.clone();
+    let done = ctx
+        .db
         .run(move |conn| mark_done(conn, user_id, &s2, &module, None, &on_completed))
         .await?;
     let to = match (&done.completed, &done.next) {
@@ -264,9 +261,7 @@ pub(crate) struct DoneBody {
     security(("bearer" = [])),
 )]
 pub(crate) async fn done_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    issuer: web::Data<crate::certificates::Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     body: Option<web::Json<DoneBody>>,
@@ -274,8 +269,8 @@ pub(crate) async fn done_api(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
-    let on_completed = crate::hooks::on_completed(issuer.into_inner());
-    let key = match req.headers().get(idempotency::HEADER) {
+    let on_completed = ctx.on_completed.clone();
+    let key = match ctx.req.headers().get(idempotency::HEADER) {
         None => None,
         Some(v) => match v
             .to_str()
@@ -294,24 +289,23 @@ pub(crate) async fn done_api(
         },
     };
     let Some(key) = key else {
-        let done = db
+        let done = ctx
+            .db
             .run(move |conn| mark_done(conn, user_id, &slug, &module, done_at, &on_completed))
             .await?;
         return Ok(HttpResponse::Ok().json(done));
     };
-    let request = format!("POST {}", req.path());
-    let (body, replayed) = db
+    let request = format!("POST {}", ctx.req.path());
+    let (body, replayed) = ctx
+        .db
         .run(move |conn| {
-            done_once(
-                conn,
+            let marking = Marking {
                 user_id,
-                &slug,
-                &module,
+                slug: &slug,
+                module: &module,
                 done_at,
-                &on_completed,
-                &key,
-                &request,
-            )
+            };
+            done_once(conn, &marking, &on_completed, &key, &request)
         })
         .await?;
     let mut res = HttpResponse::Ok();
@@ -321,19 +315,29 @@ pub(crate) async fn done_api(
     Ok(res.content_type("application/json").body(body))
 }
 
+/// One "lesson done" request: who marks which lesson, and when it was done (offline clients).
+struct Marking<'a> {
+    user_id: i64,
+    slug: &'a str,
+    module: &'a str,
+    done_at: Option<NaiveDateTime>,
+}
+
 /// [`mark_done`] under an idempotency key: (the answer as JSON, whether it is a replay).
-#[allow(clippy::too_many_arguments)]
 fn done_once(
     conn: &mut DbConnection,
-    user_id: i64,
-    slug: &str,
-    module: &str,
-    done_at: Option<NaiveDateTime>,
+    m: &Marking,
     on_completed: &OnCompleted,
     key: &str,
     request: &str,
 ) -> Result<(String, bool), AppError> {
     use idempotency::Seen;
+    let &Marking {
+        user_id,
+        slug,
+        module,
+        done_at,
+    } = m;
     // Twice at most: when the same key races in from two connections, the loser's insert fails
     // on the primary key, its transaction rolls back, and the second look finds the winner's answer.
     for _ in 0..2 {
@@ -472,18 +476,14 @@ pub fn dashboard(
     Ok(d)
 }
 
-async fn dashboard_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+async fn dashboard_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let user_id = me.id;
-    let now = crate::web::now(&req);
-    let d = db
+    let now = ctx.now();
+    let d = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let date = |t: &Option<NaiveDateTime>| t.map(|t| crate::text::date(d.zone.date_of(t), lang));
     let view = |c: &DashboardCourse| {
         json!({"slug": c.slug, "title": c.title, "jp": c.jp, "percent": c.percent,
@@ -491,8 +491,7 @@ async fn dashboard_page(
                "completed": date(&c.completed_at)})
     };
     let pct = (d.jp_this_year * 100 / d.jp_target.max(1)).min(100);
-    views.page(
-        &req,
+    ctx.page(
         "pages/dashboard",
         json!({
             "name": me.name,
@@ -516,14 +515,11 @@ async fn dashboard_page(
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn dashboard_api(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    me: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn dashboard_api(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let user_id = me.id;
-    let now = crate::web::now(&req);
-    let d = db
+    let now = ctx.now();
+    let d = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(d))

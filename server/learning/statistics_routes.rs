@@ -3,16 +3,15 @@
 //! (`learning::statistics`). Same access as the evaluation results: authors and platform admins
 //! see every attempt, an agency admin those of their agency's people.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::statistics;
 use super::store;
 use crate::competency::evaluation::Scope;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::web::policy::ResultsViewer;
-use crate::web::{Lang, Views};
+use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/evaluations/{slug}/quizzes", web::get().to(page));
@@ -23,16 +22,15 @@ fn percent(x: Option<f64>) -> Option<i64> {
 }
 
 async fn page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    views: web::Data<Views>,
+    ctx: Ctx,
     me: ResultsViewer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let slug = path.into_inner();
     let s2 = slug.clone();
-    let (title, reports, scope) = db
+    let (title, reports, scope) = ctx
+        .db
         .run(move |conn| {
             let scope = me.scope_for_slug(conn, &s2)?;
             Ok::<_, AppError>(store::quiz_reports(conn, &s2, scope)?.map(|(t, r)| (t, r, scope)))
@@ -88,8 +86,7 @@ async fn page(
             })
         })
         .collect();
-    views.page(
-        &req,
+    ctx.page(
         "pages/quiz_stats",
         json!({
             "course": {"slug": slug, "title": title},

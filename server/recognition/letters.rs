@@ -344,6 +344,12 @@ pub fn check(r: &Request) -> Result<Request, Refusal> {
     })
 }
 
+crate::domain_error!(
+    /// Issuing letters: refused, or the database failed.
+    pub IssueError,
+    Refusal
+);
+
 /// Issue one letter per chosen person of the agency, all or none, in one transaction.
 pub fn issue(
     conn: &mut DbConnection,
@@ -351,12 +357,10 @@ pub fn issue(
     agency_id: i64,
     by: i64,
     request: &Request,
-) -> Result<Result<Vec<Letter>, Refusal>, DbError> {
-    let r = match check(request) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(e)),
-    };
-    crate::db::transaction(conn, |conn| {
+) -> Result<Vec<Letter>, IssueError> {
+    let r = check(request)?;
+    // a refusal inside is an answer, not a failure: what came before it is committed
+    let issued = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let agency: String = agencies::table
             .find(agency_id)
             .select(agencies::name)
@@ -446,7 +450,8 @@ pub fn issue(
             out.push(l);
         }
         Ok(Ok(out))
-    })
+    })?;
+    Ok(issued?)
 }
 
 type Row = (
@@ -556,6 +561,12 @@ pub enum RevokeRefused {
     ReasonTooShort,
 }
 
+crate::domain_error!(
+    /// Revoking a letter: refused, or the database failed.
+    pub RevokeError,
+    RevokeRefused
+);
+
 /// Revoke one of the agency's letters with a reason (audit-logged). Its verification page says so
 /// from then on, and the incentive export leaves it out.
 pub fn revoke(
@@ -564,13 +575,14 @@ pub fn revoke(
     code: &str,
     by: i64,
     reason: &str,
-) -> Result<Result<Letter, RevokeRefused>, DbError> {
+) -> Result<Letter, RevokeError> {
     let reason = crate::text::one_line(reason);
     if reason.chars().count() < 5 {
-        return Ok(Err(RevokeRefused::ReasonTooShort));
+        return Err(RevokeRefused::ReasonTooShort.into());
     }
     let reason: String = reason.chars().take(500).collect();
-    crate::db::transaction(conn, |conn| {
+    // a refusal inside is an answer, not a failure: what came before it is committed
+    let revoked = crate::db::transaction::<_, DbError, _>(conn, |conn| {
         let Some(l) = by_code(conn, code)?.filter(|l| l.agency_id == agency_id) else {
             return Ok(Err(RevokeRefused::NotFound));
         };
@@ -600,7 +612,8 @@ pub fn revoke(
             revoked_reason: Some(reason.clone()),
             ..l
         }))
-    })
+    })?;
+    Ok(revoked?)
 }
 
 /// A letter by its (normalized) verification code.

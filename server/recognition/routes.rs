@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -15,15 +15,16 @@ use super::letters::{self, Letter};
 use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
 use super::view::{competency_names, day, letter_json, milestone_label};
-use crate::certificates::{qr, Issuer};
+use crate::certificates::qr;
 use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin};
+use crate::web::state::Ctx;
 use crate::web::year::{agency_years, YearQuery, Years};
-use crate::web::{Lang, Views};
+use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me/recognition", web::get().to(mine))
@@ -60,16 +61,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 // ---------- the person's own pages ----------
 
 async fn mine(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = ctx.lang;
     let uid = me.id;
-    let (ms, ls, names, (visible, zone)) = db
+    let (ms, ls, names, (visible, zone)) = ctx
+        .db
         .run(move |conn| {
             let visible: bool = users::table
                 .find(uid)
@@ -87,12 +86,14 @@ async fn mine(
     let ms: Vec<Value> = ms
         .iter()
         .map(|m| {
-            json!({"label": milestone_label(views.i18n(), lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
+            json!({"label": milestone_label(ctx.views.i18n(), lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
         })
         .collect();
-    let ls: Vec<Value> = ls.iter().map(|l| letter_json(l, &issuer, lang)).collect();
-    views.page(
-        &req,
+    let ls: Vec<Value> = ls
+        .iter()
+        .map(|l| letter_json(l, &ctx.issuer, lang))
+        .collect();
+    ctx.page(
         "pages/recognition",
         json!({
             "milestones": ms,
@@ -117,26 +118,27 @@ struct VisibilityForm {
 }
 
 async fn visibility(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     form: CsrfForm<VisibilityForm>,
 ) -> Result<HttpResponse, AppError> {
     let show = matches!(form.0.show.as_str(), "1" | "on" | "true");
     let uid = me.id;
-    db.run(move |conn| {
-        diesel::update(users::table.find(uid))
-            .set(users::show_in_standing.eq(show))
-            .execute(conn)?;
-        crate::db::audit::record(
-            conn,
-            Some(uid),
-            "user.standing_visibility",
-            &format!("user:{uid}"),
-            if show { "shown" } else { "hidden" },
-        )?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
+    ctx.db
+        .run(move |conn| {
+            diesel::update(users::table.find(uid))
+                .set(users::show_in_standing.eq(show))
+                .execute(conn)?;
+            crate::db::audit::record(
+                conn,
+                Some(uid),
+                "user.standing_visibility",
+                &format!("user:{uid}"),
+                if show { "shown" } else { "hidden" },
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/recognition?notice=saved"))
         .finish())
@@ -164,25 +166,20 @@ fn ranked_json(list: &[Ranked], me: Option<i64>, full: bool) -> Vec<Value> {
 
 /// `/me/standing`: the agency's and the person's unit's standing among those who allow it.
 async fn colleagues(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Some(agency_id) = me.agency_id else {
-        let year = crate::clock::platform_default().year_of(crate::web::now(&req));
-        return views.page(
-            &req,
-            "pages/standing",
-            json!({ "no_agency": true, "year": year }),
-        );
+        let year = crate::clock::platform_default().year_of(ctx.now());
+        return ctx.page("pages/standing", json!({ "no_agency": true, "year": year }));
     };
     // the year of the agency's zone
-    let years = agency_years(&db, &req, agency_id, &q.year).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency_id, &q.year).await?;
     let (year, current) = (years.shown, years.current);
     let uid = me.id;
-    let (rows, agency) = db
+    let (rows, agency) = ctx
+        .db
         .run(move |conn| {
             Ok::<_, AppError>((
                 standing::rows(conn, agency_id, year)?,
@@ -206,8 +203,7 @@ async fn colleagues(
         ),
         None => Vec::new(),
     };
-    views.page(
-        &req,
+    ctx.page(
         "pages/standing",
         json!({
             "year": year,
@@ -265,41 +261,39 @@ fn download(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
 
 /// The signed letter as issued (EdDSA JWT, verifiable with `/.well-known/jwks.json`).
 async fn letter_jwt(
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: CurrentUser,
     admin: Option<AdminOf>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let l = held(&db, &me, admin, path.into_inner()).await?;
+    let l = held(&ctx.db, &me, admin, path.into_inner()).await?;
     let name = format!("{}.jwt", letters::file_stem(&l));
     Ok(download("application/jwt", &name, l.jwt.into_bytes()))
 }
 
 /// The letter as an Open Badges 3.0 credential signed as a VC-JWT.
 async fn letter_badge_jwt(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     admin: Option<AdminOf>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let l = held(&db, &me, admin, path.into_inner()).await?;
-    let jwt =
-        letters::sign_badge(&l, &issuer.base_url, &issuer.signer).map_err(AppError::Internal)?;
+    let l = held(&ctx.db, &me, admin, path.into_inner()).await?;
+    let jwt = letters::sign_badge(&l, &ctx.issuer.base_url, &ctx.issuer.signer)
+        .map_err(AppError::Internal)?;
     let name = format!("{}-openbadge.jwt", letters::file_stem(&l));
     Ok(download("application/jwt", &name, jwt.into_bytes()))
 }
 
 /// The letter as an Open Badges 3.0 credential (unsigned JSON).
 async fn letter_badge_json(
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     admin: Option<AdminOf>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let l = held(&db, &me, admin, path.into_inner()).await?;
-    let body = serde_json::to_vec_pretty(&letters::badge(&l, &issuer.base_url))
+    let l = held(&ctx.db, &me, admin, path.into_inner()).await?;
+    let body = serde_json::to_vec_pretty(&letters::badge(&l, &ctx.issuer.base_url))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("{}-openbadge.json", letters::file_stem(&l));
     Ok(download("application/json", &name, body))
@@ -307,20 +301,16 @@ async fn letter_badge_json(
 
 /// The holder's printable letter (also for an administrator who sees the holder).
 async fn letter_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: CurrentUser,
     admin: Option<AdminOf>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
-    let letter = held(&db, &me, admin, path.into_inner()).await?;
-    let mut v = letter_json(&letter, &issuer, lang);
-    v["qr"] = json!(qr::svg(&letter.verify_url(&issuer.base_url)));
-    views.page(
-        &req,
+    let lang = ctx.lang;
+    let letter = held(&ctx.db, &me, admin, path.into_inner()).await?;
+    let mut v = letter_json(&letter, &ctx.issuer, lang);
+    v["qr"] = json!(qr::svg(&letter.verify_url(&ctx.issuer.base_url)));
+    ctx.page(
         "pages/letter",
         json!({ "l": v, "page_title": letter.number, "print": true }),
     )
@@ -329,21 +319,18 @@ async fn letter_page(
 // ---------- agency admin ----------
 
 async fn admin_page(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<AdminQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let years = agency_years(&db, &req, agency.id, &q.year).await?;
+    let agency = me.agency(&ctx.db).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency.id, &q.year).await?;
     let notice = match q.done.as_str() {
         "issued" => Some("recognition.letter.issued"),
         "revoked" => Some("recognition.letter.revoke.done"),
         _ => None,
     };
-    admin_view(&req, &views, &db, &issuer, &agency, years, None, notice, &q).await
+    admin_view(&ctx, &agency, years, None, notice, &q).await
 }
 
 #[derive(Deserialize, Default)]
@@ -381,12 +368,8 @@ async fn year_figures(db: &Db, id: i64, year: i32) -> Result<YearFigures, AppErr
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn admin_view(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
-    issuer: &Issuer,
+    ctx: &Ctx,
     agency: &crate::accounts::orgs::Agency,
     years: Years,
     error: Option<(String, letters::Request)>,
@@ -395,9 +378,9 @@ async fn admin_view(
 ) -> Result<HttpResponse, AppError> {
     let year = years.shown;
     let unit = shown.unit;
-    let lang = Lang::of(req);
+    let lang = ctx.lang;
     let failed = error.is_some();
-    let (rows, target, issued, names, earned) = year_figures(db, agency.id, year).await?;
+    let (rows, target, issued, names, earned) = year_figures(&ctx.db, agency.id, year).await?;
     let units = standing::units(&rows, target);
     let ranked = standing::rank(rows.clone());
     let paged = standing::Page::of(ranked.len(), &shown.page);
@@ -421,7 +404,7 @@ async fn admin_view(
             .get(&uid)
             .map(|ms| ms
                 .iter()
-                .map(|m| milestone_label(views.i18n(), lang, &names, m))
+                .map(|m| milestone_label(ctx.views.i18n(), lang, &names, m))
                 .collect::<Vec<_>>())
             .unwrap_or_default());
     }
@@ -439,13 +422,15 @@ async fn admin_view(
     });
     // The signatory of the agency's latest letter, so it need not be typed again.
     let id = agency.id;
-    let last = db
+    let last = ctx
+        .db
         .run(move |conn| Ok::<_, AppError>(letters::latest_signatory(conn, id)?))
         .await?;
     let form = error.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| {
         let (signatory_name, signatory_title) = last.unwrap_or_default();
         letters::Request {
-            title: views
+            title: ctx
+                .views
                 .i18n()
                 .format(
                     lang,
@@ -458,8 +443,7 @@ async fn admin_view(
             ..Default::default()
         }
     });
-    let mut resp = views.page(
-        req,
+    let mut resp = ctx.page(
         "pages/admin_recognition",
         json!({
             "agency": agency,
@@ -482,7 +466,7 @@ async fn admin_view(
             })).collect::<Vec<_>>(),
             "unit_rows": unit_rows,
             "unit_name": unit.and_then(|u| units.iter().find(|x| x.unit_id == Some(u)).and_then(|x| x.unit.clone())),
-            "letters": issued.iter().map(|l| letter_json(l, issuer, lang)).collect::<Vec<_>>(),
+            "letters": issued.iter().map(|l| letter_json(l, &ctx.issuer, lang)).collect::<Vec<_>>(),
             "form": {"title": form.title, "reason": form.reason,
                      "signatory_name": form.signatory_name, "signatory_title": form.signatory_title},
             "error": error.map(|e| e.0),
@@ -496,17 +480,14 @@ async fn admin_view(
 }
 
 async fn issue(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
-    issuer: web::Data<Issuer>,
+    ctx: Ctx,
     me: AgencyAdmin,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
+    let agency = me.agency(&ctx.db).await?;
     let f = form.0;
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let years = agency_years(&db, &req, agency.id, &field("year")).await?;
+    let years = agency_years(&ctx.db, &ctx.req, agency.id, &field("year")).await?;
     let year = years.shown;
     let people: Vec<i64> = f
         .iter()
@@ -521,10 +502,16 @@ async fn issue(
         year,
         people,
     };
-    let (id, by, r, signing) = (agency.id, me.id, request.clone(), issuer.get_ref().clone());
-    let result = db
-        .run(move |conn| Ok::<_, AppError>(letters::issue(conn, &signing, id, by, &r)?))
-        .await?;
+    let (id, by, r, signing) = (
+        agency.id,
+        me.id,
+        request.clone(),
+        ctx.issuer.get_ref().clone(),
+    );
+    let result = ctx
+        .db
+        .run(move |conn| letters::issue(conn, &signing, id, by, &r))
+        .await;
     match result {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((
@@ -532,13 +519,11 @@ async fn issue(
                 format!("/admin/agencies/{id}/recognition?year={year}&done=issued#letters"),
             ))
             .finish()),
-        Err(refusal) => {
-            let msg = views.text(Lang::of(&req), refusal.key());
+        Err(e) => {
+            let refusal = e.refusal()?;
+            let msg = ctx.views.text(ctx.lang, refusal.key());
             admin_view(
-                &req,
-                &views,
-                &db,
-                &issuer,
+                &ctx,
                 &agency,
                 years,
                 Some((msg, request)),
@@ -559,27 +544,27 @@ struct RevokeForm {
 }
 
 async fn revoke(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     path: web::Path<(i64, String)>,
     form: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, raw) = path.into_inner();
-    let agency = me.agency(&db).await?;
-    let lang = Lang::of(&req);
+    let agency = me.agency(&ctx.db).await?;
+    let lang = ctx.lang;
     let f = form.0;
     if f.confirm != "yes" {
         return Err(AppError::BadRequest(
-            views.text(lang, "recognition.letter.revoke.confirm_missing"),
+            ctx.views
+                .text(lang, "recognition.letter.revoke.confirm_missing"),
         ));
     }
     let code = crate::certificates::code::normalize(&raw).ok_or(AppError::NotFound)?;
     let by = me.id;
-    let outcome = db
-        .run(move |conn| Ok::<_, AppError>(letters::revoke(conn, agency.id, &code, by, &f.reason)?))
-        .await?;
+    let outcome = ctx
+        .db
+        .run(move |conn| letters::revoke(conn, agency.id, &code, by, &f.reason))
+        .await;
     match outcome {
         Ok(l) => Ok(HttpResponse::SeeOther()
             .insert_header((
@@ -590,26 +575,32 @@ async fn revoke(
                 ),
             ))
             .finish()),
-        Err(letters::RevokeRefused::NotFound) => Err(AppError::NotFound),
-        Err(letters::RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
-            views.text(lang, "recognition.letter.revoke.already"),
-        )),
-        Err(letters::RevokeRefused::ReasonTooShort) => Err(AppError::BadRequest(
-            views.text(lang, "recognition.letter.revoke.reason_short"),
-        )),
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::NotFound)) => {
+            Err(AppError::NotFound)
+        }
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::AlreadyRevoked)) => Err(
+            AppError::BadRequest(ctx.views.text(lang, "recognition.letter.revoke.already")),
+        ),
+        Err(letters::RevokeError::Refused(letters::RevokeRefused::ReasonTooShort)) => {
+            Err(AppError::BadRequest(
+                ctx.views
+                    .text(lang, "recognition.letter.revoke.reason_short"),
+            ))
+        }
+        Err(letters::RevokeError::Db(e)) => Err(e.into()),
     }
 }
 
 async fn export_csv(
-    req: HttpRequest,
-    views: web::Data<Views>,
-    db: web::Data<Db>,
+    ctx: Ctx,
     me: AgencyAdmin,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&db).await?;
-    let year = agency_years(&db, &req, agency.id, &q.year).await?.shown;
-    let (rows, target, issued, names, earned) = year_figures(&db, agency.id, year).await?;
+    let agency = me.agency(&ctx.db).await?;
+    let year = agency_years(&ctx.db, &ctx.req, agency.id, &q.year)
+        .await?
+        .shown;
+    let (rows, target, issued, names, earned) = year_figures(&ctx.db, agency.id, year).await?;
     let ranked = standing::rank(rows);
     let none: Vec<Milestone> = Vec::new();
     // HR files are Indonesian whatever the page's language.
@@ -625,7 +616,7 @@ async fn export_csv(
                 .map(|l| l.number.clone())
                 .collect(),
         },
-        |m| milestone_label(views.i18n(), Lang::Id, &names, m),
+        |m| milestone_label(ctx.views.i18n(), Lang::Id, &names, m),
     )
     .map_err(|e| AppError::Internal(format!("recognition CSV: {e}")))?;
     let code = crate::text::file_safe(&agency.code);

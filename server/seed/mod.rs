@@ -709,11 +709,15 @@ fn open_attempts(
             let (Some(q), Some(pool)) = (c.quizzes.first(), pool) else {
                 continue;
             };
-            let Ok(e) = enroll::enroll(conn, p.id, &c.slug, "self", None, None)? else {
-                continue;
+            let e = match enroll::enroll(conn, p.id, &c.slug, "self", None, None) {
+                Ok(e) => e,
+                Err(enroll::EnrollError::Refused(_)) => continue,
+                Err(enroll::EnrollError::Db(e)) => return Err(e.into()),
             };
-            let Ok(a) = attempts::start(conn, &e, q.module_id, Utc::now().naive_utc(), rng)? else {
-                continue;
+            let a = match attempts::start(conn, &e, q.module_id, Utc::now().naive_utc(), rng) {
+                Ok(a) => a,
+                Err(attempts::StartError::Refused(_)) => continue,
+                Err(attempts::StartError::Db(e)) => return Err(e.into()),
             };
             if let Some(out) = out.as_mut() {
                 let answers: serde_json::Map<String, serde_json::Value> =
@@ -746,26 +750,41 @@ fn complete_for_real(
 ) -> Result<(), SeedError> {
     use crate::learning::{attempts, enroll, progress};
     for c in courses {
-        let e = enroll::enroll(conn, user_id, &c.slug, "self", None, None)?
-            .map_err(|r| format!("{}: enrolment refused: {r:?}", c.slug))?;
+        let e = match enroll::enroll(conn, user_id, &c.slug, "self", None, None) {
+            Ok(e) => e,
+            Err(enroll::EnrollError::Refused(r)) => {
+                return Err(format!("{}: enrolment refused: {r:?}", c.slug).into())
+            }
+            Err(enroll::EnrollError::Db(e)) => return Err(e.into()),
+        };
         for m in &c.lessons {
             progress::mark_done(conn, e.id, *m, None)?;
         }
         for q in &c.quizzes {
             let now = Utc::now().naive_utc();
-            let a = attempts::start(conn, &e, q.module_id, now, rng)?
-                .map_err(|r| format!("{}: quiz refused: {r:?}", c.slug))?;
+            let a = match attempts::start(conn, &e, q.module_id, now, rng) {
+                Ok(a) => a,
+                Err(attempts::StartError::Refused(r)) => {
+                    return Err(format!("{}: quiz refused: {r:?}", c.slug).into())
+                }
+                Err(attempts::StartError::Db(e)) => return Err(e.into()),
+            };
             let pool = keyed_pool(conn, q.module_id)?;
             let answers = right_submission(&a.paper, &pool);
-            let graded = attempts::submit(
+            let graded = match attempts::submit(
                 conn,
                 a.id,
                 user_id,
                 &answers,
                 now,
                 &crate::hooks::on_completed(std::sync::Arc::new(issuer.clone())),
-            )?
-            .map_err(|r| format!("{}: submission refused: {r:?}", c.slug))?;
+            ) {
+                Ok(g) => g,
+                Err(attempts::SubmitError::Refused(r)) => {
+                    return Err(format!("{}: submission refused: {r:?}", c.slug).into())
+                }
+                Err(attempts::SubmitError::Db(e)) => return Err(e.into()),
+            };
             if graded.attempt.passed != Some(true) {
                 return Err(SeedError(format!(
                     "{}: the right answers did not pass the quiz (score {:?})",

@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::web::state::Ctx;
 
 #[derive(RustEmbed)]
 #[folder = "web/static/"]
@@ -97,12 +98,10 @@ fn content_type(name: &str) -> &'static str {
 
 /// `GET /sw.js`: the service worker, at the root so that its scope is the whole site; always
 /// revalidated, so a new version takes over at the next visit.
-pub async fn service_worker(
-    req: HttpRequest,
-    assets: web::Data<Assets>,
-) -> Result<HttpResponse, AppError> {
-    let asset = assets.by_name.get("sw.js").ok_or(AppError::NotFound)?;
-    let matches = req
+pub async fn service_worker(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let asset = ctx.assets.by_name.get("sw.js").ok_or(AppError::NotFound)?;
+    let matches = ctx
+        .req
         .headers()
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());
@@ -125,16 +124,15 @@ pub async fn service_worker(
 }
 
 /// `GET /static/{name}`
-pub async fn serve(
-    req: HttpRequest,
-    path: web::Path<String>,
-    assets: web::Data<Assets>,
-) -> Result<HttpResponse, AppError> {
+pub async fn serve(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let requested = path.into_inner();
-    let (asset, immutable) = match assets.hashed.get(&requested) {
-        Some(plain) => (&assets.by_name[plain], true),
+    let (asset, immutable) = match ctx.assets.hashed.get(&requested) {
+        Some(plain) => (&ctx.assets.by_name[plain], true),
         None => (
-            assets.by_name.get(&requested).ok_or(AppError::NotFound)?,
+            ctx.assets
+                .by_name
+                .get(&requested)
+                .ok_or(AppError::NotFound)?,
             false,
         ),
     };
@@ -143,7 +141,8 @@ pub async fn serve(
     } else {
         "public, no-cache"
     };
-    let matches = req
+    let matches = ctx
+        .req
         .headers()
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());

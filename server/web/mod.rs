@@ -23,8 +23,8 @@ pub use i18n::{I18n, Lang};
 pub use views::Views;
 
 use crate::error::AppError;
+use state::Ctx;
 
-/// `303 See Other` to `to`: where a form goes after it changed something.
 /// "Now" (UTC) for a request: the app's [`crate::clock::Clock`] — the system clock, or the
 /// fixed one a test built the app with.
 pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
@@ -33,6 +33,7 @@ pub fn now(req: &actix_web::HttpRequest) -> chrono::NaiveDateTime {
         .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 
+/// `303 See Other` to `to`: where a form goes after it changed something.
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
@@ -67,9 +68,9 @@ struct Next {
 
 /// `GET /lang/{code}?next=/path`: remember the language in a cookie and go back.
 async fn switch_language(
+    ctx: Ctx,
     code: web::Path<String>,
     query: web::Query<Next>,
-    https: web::Data<Https>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let next = query
@@ -81,7 +82,7 @@ async fn switch_language(
         .path("/")
         .max_age(CookieDuration::days(365))
         .same_site(SameSite::Lax)
-        .secure(https.0)
+        .secure(ctx.https)
         .http_only(true)
         .finish();
     Ok(HttpResponse::SeeOther()

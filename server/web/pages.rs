@@ -1,21 +1,19 @@
 //! Page pieces several features' handlers share.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, Route};
+use actix_web::{web, HttpResponse, Route};
 use serde_json::json;
 
 use super::policy::AdminOf;
-use super::{html, redirect, Views};
+use super::redirect;
+use super::state::Ctx;
 use crate::accounts::orgs;
-use crate::db::Db;
 use crate::error::AppError;
 
 /// `/admin/{section}` without an agency: an agency admin goes straight to their agency's page
 /// (`/admin/agencies/{id}/{section}`); a platform admin picks an agency from `template`.
 async fn choose_agency(
-    req: &HttpRequest,
-    views: &Views,
-    db: &Db,
+    ctx: &Ctx,
     me: &AdminOf,
     section: &str,
     template: &str,
@@ -23,23 +21,16 @@ async fn choose_agency(
     if let Some(id) = me.agency() {
         return Ok(redirect(&format!("/admin/agencies/{id}/{section}")));
     }
-    let agencies = db
+    let agencies = ctx
+        .db
         .run(|conn| Ok::<_, AppError>(orgs::agencies(conn)?))
         .await?;
-    html(
-        views,
-        req,
-        StatusCode::OK,
-        template,
-        json!({ "agencies": agencies }),
-    )
+    ctx.html(StatusCode::OK, template, json!({ "agencies": agencies }))
 }
 
 /// The route of `/admin/{section}` without an agency (see [`choose_agency`]).
 pub fn choose_agency_route(section: &'static str, template: &'static str) -> Route {
-    web::get().to(
-        move |req: HttpRequest, views: web::Data<Views>, db: web::Data<Db>, me: AdminOf| async move {
-            choose_agency(&req, &views, &db, &me, section, template).await
-        },
-    )
+    web::get().to(move |ctx: Ctx, me: AdminOf| async move {
+        choose_agency(&ctx, &me, section, template).await
+    })
 }

@@ -41,6 +41,9 @@ pub struct AppState {
     pub lookups: web::Data<Lookups>,
     /// The catalogue of courses on offer, held briefly (profile recommendations).
     pub offers: web::Data<OffersCache>,
+    /// What follows a course completion (evidence, certificate, milestones), built once with
+    /// the issuer (`crate::hooks::on_completed`).
+    pub on_completed: crate::learning::completion::OnCompleted,
 }
 
 impl AppState {

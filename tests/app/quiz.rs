@@ -130,9 +130,7 @@ fn enroll(
     lessons_done: bool,
 ) -> cakap::learning::enroll::Enrollment {
     let mut c = conn(app);
-    let e = cakap::learning::enroll::enroll(&mut c, user_id, slug, "self", None, None)
-        .unwrap()
-        .unwrap();
+    let e = cakap::learning::enroll::enroll(&mut c, user_id, slug, "self", None, None).unwrap();
     if lessons_done {
         let lessons: Vec<i64> = modules::table
             .filter(modules::version_id.eq(e.version_id))
