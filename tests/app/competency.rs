@@ -6,10 +6,11 @@ use crate::common;
 
 use std::path::Path;
 
+use crate::common::fixtures::complete;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{agencies, assessed_levels, courses, position_targets};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::db::DbConnection;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -42,31 +43,6 @@ fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) 
         "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
     )
     .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-async fn complete(app: &TestApp, bearer: &str, slug: &str) {
-    let api = reqwest::Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "enrol {slug}");
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
 }
 
 async fn profile(app: &TestApp, bearer: &str) -> Value {
@@ -106,7 +82,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     course(root.path(), "etika", 3, &[], "");
     course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let position =
@@ -145,8 +121,8 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert_eq!(p["jp_target"], 20);
     assert_eq!(p["profile"]["jpm"], 0.0);
 
-    complete(&app, &bearer, "pelayanan-dasar").await;
-    complete(&app, &bearer, "egov").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
+    complete(&app, &bearer, "egov", "01-materi").await;
     let p = profile(&app, &bearer).await;
     assert_eq!(p["jp_earned"], 11);
     let pp = row(&p, "M.PP");
@@ -264,7 +240,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert!(page.contains("11</strong> / 30 JP"), "{page}");
     assert!(page.contains("/courses/integritas"));
     assert!(page.contains("Kesesuaian orang dengan jabatan (job-person match)"));
-    same_profiles_in_bulk(&mut conn(&app));
+    same_profiles_in_bulk(&mut app.conn());
 }
 
 /// The team and agency views build many profiles at once; each must equal the one the person's
@@ -298,7 +274,7 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
         .unwrap();
     assert_eq!(r.status(), 401);
     users::create(
-        &mut conn(&app),
+        &mut app.conn(),
         &users::NewUser {
             email: "budi@kab.go.id".into(),
             name: "Budi".into(),
@@ -309,7 +285,7 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
     )
     .unwrap();
     let bearer = app.token_of("budi@kab.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     let p = profile(&app, &bearer).await;
     let pp = row(&p, "M.PP");
     assert_eq!(pp["current"], 1);
@@ -346,7 +322,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
     course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let position =
@@ -369,7 +345,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     .unwrap();
     users::create(&mut c, &new("lain@solo.go.id", "Orang Lain", None)).unwrap();
     let bearer = app.token_of("siti@solo.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     // an overdue assignment
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
@@ -464,13 +440,13 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
             .execute(c)
             .unwrap();
     };
-    set_target(&mut conn(&app), Some(30));
+    set_target(&mut app.conn(), Some(30));
     let (_, html) = page(&app, &atasan, &plan_url).await;
     assert!(
         html.contains("Target rencana ini di bawah target instansi (30 JP)"),
         "{html}"
     );
-    set_target(&mut conn(&app), None);
+    set_target(&mut app.conn(), None);
 
     // only the supervisor: someone else gets not found, and cannot write
     let lain = app.browser_as("lain@solo.go.id", PW).await;
@@ -517,7 +493,7 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     dictionary(root.path());
     course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     // JP reminders go to ASN: an agency and a NIP
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
@@ -651,7 +627,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     );
     course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let unit = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
@@ -696,8 +672,8 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 
     // two courses and an outside activity, approved by the supervisor
     let bearer = app.token_of("siti@solo.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
-    complete(&app, &bearer, "egov").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
+    complete(&app, &bearer, "egov", "01-materi").await;
     let today = common::wib_today();
     let activity = activities::create(
         &mut c,
@@ -857,7 +833,7 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
     course(root.path(), "pp-1", 4, &[("M.PP", 1)], "");
     course(root.path(), "pp-2", 6, &[("M.PP", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
     // administrator: managerial target level 3 (M.PP and M.INT), gap 3 for someone new
@@ -938,7 +914,7 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
 
     // after pp-2 (level 2, gap 1) nothing teaches M.PP above level 2: a content gap, offered
     // only up to level 2
-    complete(&app, &bearer, "pp-2").await;
+    complete(&app, &bearer, "pp-2", "01-materi").await;
     let p = profile(&app, &bearer).await;
     assert!(
         p["recommendations"]
@@ -978,7 +954,7 @@ async fn new_year_jp_follows_the_agency_time_zone() {
         &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
     )
     .await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     for (i, (zone, done_at, year, jp)) in [
         ("Asia/Jakarta", utc(31, 17, 30), 2027, 5),
         ("Asia/Makassar", utc(31, 16, 30), 2027, 5),
@@ -1008,7 +984,7 @@ async fn new_year_jp_follows_the_agency_time_zone() {
         )
         .unwrap();
         let bearer = app.token_of(&email, PW).await;
-        complete(&app, &bearer, "egov").await;
+        complete(&app, &bearer, "egov", "01-materi").await;
         diesel::update(completions::table.filter(completions::user_id.eq(user)))
             .set(completions::completed_at.eq(done_at))
             .execute(&mut c)
@@ -1043,7 +1019,7 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
     use cakap::competency::reminders;
     use cakap::db::schema::outbox;
     let app = spawn_app_with(&[]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     for (email, agency, nip) in [
@@ -1096,7 +1072,7 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     dictionary(root.path());
     course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let new = |email: &str, supervisor: Option<i64>| users::NewUser {

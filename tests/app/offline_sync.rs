@@ -9,7 +9,6 @@ use std::path::Path;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{password, users};
 use cakap::db::schema::{completions, lesson_progress};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -30,10 +29,6 @@ fn course(root: &Path) {
         )
         .unwrap();
     }
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
 }
 
 async fn send(
@@ -71,7 +66,7 @@ async fn enrolled_learner() -> (tempfile::TempDir, TestApp, i64, String) {
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let user = users::create(
-        &mut conn(&app),
+        &mut app.conn(),
         &users::NewUser {
             email: "wulan@sleman.go.id".into(),
             name: "Wulan Sari".into(),
@@ -170,7 +165,7 @@ async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times
     }
 
     // the server has each lesson once, at the learner's times, and one completion
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .order(lesson_progress::done_at)
@@ -220,7 +215,7 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     users::create(
-        &mut conn(&app),
+        &mut app.conn(),
         &users::NewUser {
             email: "yoga@sleman.go.id".into(),
             name: "Yoga Pratama".into(),
@@ -284,7 +279,7 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .order(lesson_progress::done_at)
-        .load(&mut conn(&app))
+        .load(&mut app.conn())
         .unwrap();
     let now = chrono::Utc::now().naive_utc();
     assert!(
@@ -353,7 +348,7 @@ async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
         assert_eq!(body, first, "every sender gets the first answer");
     }
 
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .load(&mut c)

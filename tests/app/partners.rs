@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::{password, users};
 use serde_json::Value;
 
 const PW: &str = "Mitra-Kampus-2026";
@@ -35,18 +35,6 @@ fn write_course(root: &Path, slug: &str, title: &str) {
         "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
     )
     .unwrap();
-}
-
-fn person(app: &TestApp, email: &str, f: impl Fn(&mut users::NewUser)) -> i64 {
-    let mut u = users::NewUser {
-        email: email.into(),
-        name: email.split('@').next().unwrap().replace('.', " "),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        ..Default::default()
-    };
-    f(&mut u);
-    users::create(&mut app.conn(), &u).unwrap()
 }
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
@@ -79,11 +67,29 @@ async fn a_partner_course_certificate_names_both_issuers() {
         ("CAKAP_CERTIFICATES_SIGNATORY_TITLE", "Kepala BPSDM"),
     ])
     .await;
-    person(&app, "admin@bpsdm.go.id", |u| u.is_platform_admin = true);
-    person(&app, "agency.admin@kab.go.id", |u| u.is_agency_admin = true);
-    person(&app, "dosen@undip.ac.id", |u| u.is_author = true);
-    person(&app, "pegawai@kab.go.id", |_| {});
-    person(&app, "bukan.penulis@kab.go.id", |_| {});
+    Person::new("admin@bpsdm.go.id")
+        .name("admin")
+        .password(PW)
+        .platform_admin()
+        .create(&app);
+    Person::new("agency.admin@kab.go.id")
+        .name("agency admin")
+        .password(PW)
+        .admin()
+        .create(&app);
+    Person::new("dosen@undip.ac.id")
+        .name("dosen")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("pegawai@kab.go.id")
+        .name("pegawai")
+        .password(PW)
+        .create(&app);
+    Person::new("bukan.penulis@kab.go.id")
+        .name("bukan penulis")
+        .password(PW)
+        .create(&app);
     let admin = app.browser_as("admin@bpsdm.go.id", PW).await;
 
     // a bad form says what is wrong and stores nothing

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common::{csrf_of, spawn_app_with, TestApp};
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{assessed_levels, position_targets};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::db::DbConnection;
 use diesel::prelude::*;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
@@ -24,10 +24,6 @@ fn dictionary(root: &Path) {
          [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
     )
     .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
 }
 
 struct World {
@@ -68,7 +64,7 @@ async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
     dictionary(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let agency =
         orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
     let other_agency = orgs::create_agency(
@@ -198,14 +194,14 @@ fn has_row(p: &Value, code: &str) -> bool {
 fn targets_in_db(w: &World) -> i64 {
     position_targets::table
         .count()
-        .get_result(&mut conn(&w.app))
+        .get_result(&mut w.app.conn())
         .unwrap()
 }
 
 fn assessments_in_db(w: &World) -> i64 {
     assessed_levels::table
         .count()
-        .get_result(&mut conn(&w.app))
+        .get_result(&mut w.app.conn())
         .unwrap()
 }
 
@@ -278,7 +274,7 @@ async fn an_admin_sets_a_positions_targets_by_form_and_the_learner_sees_them() {
         3
     );
     // a position of another agency through this agency's path is not found
-    let mut c = conn(&w.app);
+    let mut c = w.app.conn();
     let theirs =
         orgs::create_position(&mut c, w.other_agency, "Sekretaris Dinas", "administrator").unwrap();
     let r = admin
@@ -368,7 +364,7 @@ async fn assessed_levels_count_unless_the_agency_chooses_evidence() {
     assert!(html.contains("Assessment center BKD 2026"), "listed");
     let entered_by: Vec<Option<i64>> = assessed_levels::table
         .select(assessed_levels::entered_by)
-        .load(&mut conn(&w.app))
+        .load(&mut w.app.conn())
         .unwrap();
     assert_eq!(entered_by.len(), 2);
     assert!(
@@ -642,7 +638,7 @@ fn activity_jp(w: &World, kind: &str, started: &str) -> i32 {
     activities::table
         .filter(activities::title.eq(format!("Kegiatan {kind} {started}")))
         .select(activities::jp)
-        .first(&mut conn(&w.app))
+        .first(&mut w.app.conn())
         .unwrap()
 }
 
@@ -826,7 +822,7 @@ async fn every_position_kind_can_be_chosen_and_sets_its_usual_level() {
             .post(&agency_page, &positions, &[("name", name), ("kind", kind)])
             .await;
         assert_eq!(r.status(), 303, "{kind}");
-        let mut c = conn(&w.app);
+        let mut c = w.app.conn();
         let id: i64 = cakap::db::schema::positions::table
             .filter(cakap::db::schema::positions::name.eq(name))
             .select(cakap::db::schema::positions::id)
@@ -863,7 +859,7 @@ async fn the_agency_admin_sets_the_time_zone_and_only_the_three_are_accepted() {
         agencies::table
             .find(w.agency)
             .select(agencies::time_zone)
-            .first(&mut conn(&w.app))
+            .first(&mut w.app.conn())
             .unwrap()
     };
     assert_eq!(
