@@ -3,6 +3,7 @@
 
 use crate::common;
 use crate::common::fixtures::Person;
+use crate::common::fixtures::{write_dictionary, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -71,11 +72,7 @@ async fn profile(app: &TestApp, b: &reqwest::Client) -> Value {
 }
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! refused to another agency's admin and to a learner.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -23,31 +24,17 @@ const NIP_SITI: &str = "198503302010012001";
 const NIP_BUDI: &str = "199001012015031001";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
-}
-
-/// A one-lesson course naming `comps` (code, level), with `extra` frontmatter lines.
-fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    let comps: String = comps
-        .iter()
-        .map(|(c, l)| format!("\n[[competencies]]\ncode = \"{c}\"\nlevel = {l}\n"))
-        .collect();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{extra}\n{comps}+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
 async fn get(app: &TestApp, b: &Client, path: &str, lang: &str) -> Response {
@@ -72,8 +59,16 @@ fn row<'a>(html: &'a str, needle: &str) -> &'a str {
 async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_history() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "spbe", 16, &[("M.PP", 2)], "");
-    course(root.path(), "etika", 4, &[], "certificate = false");
+    CourseFolder::new("spbe")
+        .jp(16)
+        .competency("M.PP", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("etika")
+        .jp(4)
+        .front("certificate = false")
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[
         ("CAKAP_COURSES_DIR", &root.path().display().to_string()),
         ("CAKAP_CERTIFICATES_ISSUER", ISSUER),

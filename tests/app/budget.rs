@@ -5,6 +5,7 @@
 //! against what the records say, by hand. Also who may see and change it.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -24,23 +25,12 @@ use serde_json::Value;
 const PW: &str = "Anggaran-Diklat-2026";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
     for (slug, jp) in [("spbe", 16), ("etika", 4)] {
-        std::fs::create_dir_all(root.join(slug)).unwrap();
-        std::fs::write(
-            root.join(slug).join("course.md"),
-            format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n+++\n\nDeskripsi.\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join(slug).join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-        )
-        .unwrap();
+        CourseFolder::new(slug)
+            .jp(jp)
+            .lesson("01-materi", "Materi", "Isi.")
+            .write(root);
     }
 }
 

@@ -4,15 +4,15 @@
 //! expired certificates are refused; reminders and recertification; the CLI.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::fixtures::{self, Person};
+use crate::common::fixtures::{self, Agency, Person};
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::orgs;
 use cakap::certificates::{credential, keys, Signer};
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -21,26 +21,14 @@ const PW: &str = "Belajar-Terus-2026";
 const NIP: &str = "198703152010012002";
 
 fn write_course(root: &Path, slug: &str, extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Pelayanan Publik Prima\"\nsummary = \"Ringkas.\"\njp = 6\n{extra}\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
-}
-
-fn agency(app: &TestApp, code: &str, name: &str) -> i64 {
-    orgs::create_agency(&mut app.conn(), code, name, "kota").unwrap()
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .title("Pelayanan Publik Prima")
+        .jp(6)
+        .front(extra)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 /// Enrol and finish the one-lesson course through the API; returns the certificate JSON.
@@ -155,7 +143,7 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
         ("CAKAP_CERTIFICATES_SIGNATORY_TITLE", "Kepala BPSDM"),
     ])
     .await;
-    let a = agency(&app, "KOTA-SOLO", "Pemerintah Kota Surakarta");
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").create(&app);
     Person::new("siti@solo.go.id")
         .name("Siti Rahmawati, S.Sos.")
         .password(PW)
@@ -577,8 +565,8 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let solo = agency(&app, "KOTA-SOLO", "Pemerintah Kota Surakarta");
-    let sleman = agency(&app, "KAB-SLEMAN", "Pemerintah Kabupaten Sleman");
+    let solo = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").create(&app);
+    let sleman = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman").create(&app);
     Person::new("siti@solo.go.id")
         .name("Siti Rahmawati, S.Sos.")
         .password(PW)
@@ -1007,7 +995,7 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let a = agency(&app, "KOTA-JAYAPURA", "Pemerintah Kota Jayapura");
+    let a = Agency::new("KOTA-JAYAPURA", "Pemerintah Kota Jayapura").create(&app);
     diesel::update(agencies::table.find(a))
         .set(agencies::time_zone.eq(Some("Asia/Jayapura")))
         .execute(&mut app.conn())

@@ -3,6 +3,7 @@
 //! the courses that close the gaps.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -17,32 +18,18 @@ use serde_json::{json, Value};
 const PW: &str = "Belajar-Terus-2026";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.INT\"\nname = \"Integritas\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
-}
-
-/// A one-lesson course naming `comps` (code, level), with `extra` frontmatter lines.
-fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    let comps: String = comps
-        .iter()
-        .map(|(c, l)| format!("\n[[competencies]]\ncode = \"{c}\"\nlevel = {l}\n"))
-        .collect();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{extra}\n{comps}+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            ("M.INT", "Integritas", "manajerial"),
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
 async fn profile(app: &TestApp, bearer: &str) -> Value {
@@ -70,17 +57,31 @@ fn row<'a>(p: &'a Value, code: &str) -> &'a Value {
 async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
-    course(
-        root.path(),
-        "pelayanan-lanjut",
-        8,
-        &[("M.PP", 2)],
-        "prerequisites = [\"etika\"]",
-    );
-    course(root.path(), "etika", 3, &[], "");
-    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    CourseFolder::new("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("pelayanan-lanjut")
+        .jp(8)
+        .front("prerequisites = [\"etika\"]")
+        .competency("M.PP", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("etika")
+        .jp(3)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("integritas")
+        .jp(4)
+        .competency("M.INT", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency =
@@ -265,7 +266,11 @@ fn same_profiles_in_bulk(c: &mut DbConnection) {
 async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    CourseFolder::new("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/me/profile"))
@@ -319,8 +324,16 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     use cakap::db::schema::enrollments;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    CourseFolder::new("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency =
@@ -491,7 +504,11 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     use chrono::Datelike;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     // JP reminders go to ASN: an agency and a NIP
@@ -616,16 +633,27 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
-    course(
-        root.path(),
-        "egov-lanjut",
-        6,
-        &[("T.EGOV", 3)],
-        "prerequisites = [\"egov\"]",
-    );
-    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    CourseFolder::new("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("egov-lanjut")
+        .jp(6)
+        .front("prerequisites = [\"egov\"]")
+        .competency("T.EGOV", 3)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("integritas")
+        .jp(4)
+        .competency("M.INT", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency =
@@ -830,8 +858,16 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pp-1", 4, &[("M.PP", 1)], "");
-    course(root.path(), "pp-2", 6, &[("M.PP", 2)], "");
+    CourseFolder::new("pp-1")
+        .jp(4)
+        .competency("M.PP", 1)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("pp-2")
+        .jp(6)
+        .competency("M.PP", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency =
@@ -941,7 +977,11 @@ async fn new_year_jp_follows_the_agency_time_zone() {
     use cakap::db::schema::{completions, enrollments};
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let utc = |d: u32, h: u32, m: u32| {
         let (y, mo) = if d == 1 { (2027, 1) } else { (2026, 12) };
         chrono::NaiveDate::from_ymd_opt(y, mo, d)
@@ -1070,7 +1110,11 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     use cakap::db::schema::plan_items;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    CourseFolder::new("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency =

@@ -3,8 +3,7 @@
 //! see the results per course — without names, and an agency admin only their agency's.
 
 use crate::common;
-
-use std::path::Path;
+use crate::common::fixtures::CourseFolder;
 
 use crate::common::fixtures::complete;
 use crate::common::fixtures::Person;
@@ -17,20 +16,6 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";
-
-fn course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-}
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
     let r = b.get(app.url(path)).send().await.unwrap();
@@ -69,8 +54,16 @@ fn age_completion(app: &TestApp, user: i64, days: i64) {
 #[tokio::test]
 async fn reactions_impact_questions_and_results_per_course() {
     let root = tempfile::tempdir().unwrap();
-    course(root.path(), "egov", "Layanan Digital Pemerintah");
-    course(root.path(), "arsip", "Kearsipan Dasar");
+    CourseFolder::new("egov")
+        .title("Layanan Digital Pemerintah")
+        .jp(4)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
+    CourseFolder::new("arsip")
+        .title("Kearsipan Dasar")
+        .jp(4)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let (solo, bogor) = {
         let mut c = app.conn();
@@ -414,7 +407,11 @@ async fn reactions_impact_questions_and_results_per_course() {
 async fn the_impact_question_opens_from_90_days_and_not_past_150() {
     use cakap::db::schema::impact_reviews;
     let root = tempfile::tempdir().unwrap();
-    course(root.path(), "egov", "E-Government");
+    CourseFolder::new("egov")
+        .title("E-Government")
+        .jp(4)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let agency = orgs::create_agency(&mut app.conn(), "KAB-I", "Kabupaten I", "kabupaten").unwrap();
     let boss = Person::new("atasan@i.go.id")

@@ -3,6 +3,7 @@
 //! perhaps from two tabs at once. Nothing is lost, nothing counts twice.
 
 use crate::common;
+use crate::common::fixtures::CourseFolder;
 
 use std::path::Path;
 
@@ -15,20 +16,13 @@ use serde_json::{json, Value};
 const PW: &str = "Belajar-Terus-2026";
 
 fn course(root: &Path) {
-    let dir = root.join("arsip-digital");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Arsip Digital\"\nsummary = \"Kearsipan elektronik.\"\njp = 3\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
+    let mut course = CourseFolder::new("arsip-digital")
+        .title("Arsip Digital")
+        .summary("Kearsipan elektronik.");
     for (i, t) in ["Pengantar", "Klasifikasi", "Retensi"].iter().enumerate() {
-        std::fs::write(
-            dir.join(format!("0{}-materi.md", i + 1)),
-            format!("+++\ntitle = \"{t}\"\n+++\n\nIsi {t}.\n"),
-        )
-        .unwrap();
+        course = course.lesson(&format!("0{}-materi", i + 1), t, &format!("Isi {t}."));
     }
+    course.write(root);
 }
 
 async fn send(

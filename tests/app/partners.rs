@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::common::fixtures::Person;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -19,22 +20,13 @@ const PARTNER: &str = "Universitas Diponegoro";
 const PARTNER_SIGNATORY: &str = "Prof. Dr. Suharnomo, S.E., M.Si.";
 
 fn write_course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .title(title)
+        .jp(4)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {

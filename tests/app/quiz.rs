@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::common::fixtures::Person;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
 use cakap::db::schema::{completions, modules, quiz_attempts};
 use chrono::Utc;
@@ -37,11 +38,7 @@ const DRAW_QUIZ: &str = "+++\ntitle = \"Kuis Undian\"\nkind = \"quiz\"\ndraw = 2
 ## Berapa JP minimal per tahun?\n\n= 20\n";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
     let with_review = |review: &str| {
         QUIZ.replace(
             "pass_mark = 80\n",
@@ -55,19 +52,12 @@ fn write_courses(root: &Path) {
         ("kursus-selalu", with_review("always")),
         ("kursus-terakhir", with_review("after_last_attempt")),
     ] {
-        let dir = root.join(slug);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("course.md"),
-            "+++\ntitle = \"Kursus Kuis\"\nsummary = \"Kursus untuk menguji kuis.\"\njp = 3\n+++\n\nDeskripsi.\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi materi.\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("02-kuis.md"), quiz).unwrap();
+        CourseFolder::new(slug)
+            .title("Kursus Kuis")
+            .summary("Kursus untuk menguji kuis.")
+            .lesson("01-materi", "Materi", "Isi materi.")
+            .quiz("02-kuis", &quiz)
+            .write(root);
     }
 }
 

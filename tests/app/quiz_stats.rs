@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::CourseFolder;
 use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::orgs;
@@ -19,14 +20,12 @@ const QUIZ: &str = "+++\ntitle = \"Kuis Kearsipan\"\nkind = \"quiz\"\nshuffle = 
 ## ANRI adalah lembaga kearsipan nasional.\n\n- [x] Benar\n- [ ] Salah\n";
 
 fn course(root: &Path) {
-    let dir = root.join("kearsipan");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Kearsipan Dinamis\"\nsummary = \"Arsip aktif, inaktif dan vital.\"\njp = 2\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("01-kuis.md"), QUIZ).unwrap();
+    CourseFolder::new("kearsipan")
+        .title("Kearsipan Dinamis")
+        .summary("Arsip aktif, inaktif dan vital.")
+        .jp(2)
+        .quiz("01-kuis", QUIZ)
+        .write(root);
 }
 
 /// Enrol and take the quiz once, right or wrong per question (in order).

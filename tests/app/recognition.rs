@@ -6,6 +6,7 @@
 //! colleague's view.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,36 +28,20 @@ use serde_json::Value;
 const PW: &str = "Pembelajar-Sejati-2026";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.KOM\"\nname = \"Komunikasi\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    for (slug, jp, comp) in [
-        ("spbe", 16, ""),
-        (
-            "etika",
-            4,
-            "\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n",
-        ),
-        (
-            "data",
-            8,
-            "\n[[competencies]]\ncode = \"M.KOM\"\nlevel = 3\n",
-        ),
+    write_dictionary(
+        root,
+        &[PELAYANAN_PUBLIK, ("M.KOM", "Komunikasi", "manajerial")],
+    );
+    for (slug, jp, competency) in [
+        ("spbe", 16, None),
+        ("etika", 4, Some(("M.PP", 2))),
+        ("data", 8, Some(("M.KOM", 3))),
     ] {
-        std::fs::create_dir_all(root.join(slug)).unwrap();
-        std::fs::write(
-            root.join(slug).join("course.md"),
-            format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{comp}+++\n\nDeskripsi.\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join(slug).join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-        )
-        .unwrap();
+        let mut course = CourseFolder::new(slug).jp(jp);
+        if let Some((code, level)) = competency {
+            course = course.competency(code, level);
+        }
+        course.lesson("01-materi", "Materi", "Isi.").write(root);
     }
 }
 

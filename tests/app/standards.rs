@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::{write_dictionary, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{assessed_levels, position_targets};
@@ -16,14 +17,19 @@ const PW: &str = "Standar-Kompetensi-2026";
 const NIP: &str = "198503302010012001";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.INT\"\nname = \"Integritas\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"SK.PB\"\nname = \"Perekat Bangsa\"\nkind = \"sosial-kultural\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            ("M.INT", "Integritas", "manajerial"),
+            ("SK.PB", "Perekat Bangsa", "sosial-kultural"),
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
 struct World {

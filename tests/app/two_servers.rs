@@ -7,6 +7,7 @@
 //! machine; SQLite shows the same for two processes on one machine.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder};
 
 use std::time::{Duration, Instant};
 
@@ -75,19 +76,11 @@ async fn first_reminder_pass(server: &Served, setup: chrono::DateTime<chrono::Ut
 }
 
 fn write_course(root: &std::path::Path) {
-    let dir = root.join("dua-server");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(root.join("competencies.toml"), "").unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Satu Sistem\"\nsummary = \"Ringkas.\"\njp = 3\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[]);
+    CourseFolder::new("dua-server")
+        .title("Satu Sistem")
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(root);
 }
 
 /// Migration folders shipped for this backend.

@@ -46,6 +46,7 @@ impl Person {
     /// The password the person logs in with (stored hashed).
     pub fn password(mut self, password: &str) -> Person {
         self.password = Some(password.into());
+        self.user.password_hash = None;
         self
     }
 
@@ -104,6 +105,13 @@ impl Person {
         self
     }
 
+    /// The password as already hashed (`password::hash`), for many people at a time.
+    pub fn password_hash(mut self, hash: &str) -> Person {
+        self.user.password_hash = Some(hash.into());
+        self.password = None;
+        self
+    }
+
     /// Not yet verified (has not followed the link in the welcome e-mail).
     pub fn unverified(mut self) -> Person {
         self.user.verified = false;
@@ -123,7 +131,9 @@ impl Person {
 
     /// Create the person over `conn`; their id.
     pub fn insert(mut self, conn: &mut DbConnection) -> i64 {
-        self.user.password_hash = self.password.map(|p| password::hash(&p).unwrap());
+        if let Some(p) = self.password {
+            self.user.password_hash = Some(password::hash(&p).unwrap());
+        }
         users::create(conn, &self.user)
             .unwrap_or_else(|e| panic!("create the user {}: {e:?}", self.user.email))
     }
@@ -324,7 +334,17 @@ impl CourseFolder {
 /// Enrol in `slug` and mark its one lesson `module` done through the API, as the holder of
 /// `bearer`; the answer to the last request (its `completed` is the completion).
 pub async fn complete(app: &TestApp, bearer: &str, slug: &str, module: &str) -> Value {
-    let api = reqwest::Client::new();
+    complete_with(app, &reqwest::Client::new(), bearer, slug, module).await
+}
+
+/// [`complete`] over the client `api` (one client for many, as a benchmark seeds).
+pub async fn complete_with(
+    app: &TestApp,
+    api: &reqwest::Client,
+    bearer: &str,
+    slug: &str,
+    module: &str,
+) -> Value {
     let r = api
         .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
         .bearer_auth(bearer)

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 use crate::common::fixtures::Person;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 use crate::common::{spawn_app, spawn_app_with, TestApp};
 use cakap::accounts::users;
 use diesel::prelude::*;
@@ -691,22 +692,13 @@ async fn every_refusal_on_the_api_is_a_problem_document() {
 }
 
 fn write_course(root: &Path) {
-    std::fs::create_dir_all(root.join("pelayanan-prima")).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("pelayanan-prima").join("course.md"),
-        "+++\ntitle = \"Pelayanan Publik Prima\"\nsummary = \"Ringkas.\"\njp = 6\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("pelayanan-prima").join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new("pelayanan-prima")
+        .title("Pelayanan Publik Prima")
+        .jp(6)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 #[tokio::test]

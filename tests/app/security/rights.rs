@@ -2,8 +2,6 @@
 //! as it was made, and checks it now fails; then the honest road that replaces it (placement by
 //! an admin, requests the agency's admin decides) works.
 
-use std::path::Path;
-
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{enrollments, users as users_t};
 use cakap::db::DbConnection;
@@ -11,23 +9,10 @@ use diesel::prelude::*;
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
+use crate::common::fixtures::CourseFolder;
 use crate::common::{spawn_app_with, TestApp};
 
 const PW: &str = "Sandi-Aman-2026";
-
-fn course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-}
 
 /// Two agencies and their people.
 struct World {
@@ -76,7 +61,11 @@ fn make(conn: &mut DbConnection, email: &str, p: P) -> i64 {
 
 async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
-    course(courses.path(), "egov", "Layanan Digital Pemerintah");
+    CourseFolder::new("egov")
+        .title("Layanan Digital Pemerintah")
+        .jp(4)
+        .lesson("01-materi", "Materi", "Isi.")
+        .write(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
     let mut c = app.conn();
     let a = orgs::create_agency(&mut c, "KOTA-A", "Pemerintah Kota A", "kota").unwrap();

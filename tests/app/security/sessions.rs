@@ -9,27 +9,17 @@ use diesel::prelude::*;
 use reqwest::header;
 
 use crate::common::fixtures::Person;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 use crate::common::{self, spawn_app_with, TestApp};
 
 const PW: &str = "Belajar-Terus-2026";
 
 fn write_course(root: &Path, slug: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = 3\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-satu.md"),
-        "+++\ntitle = \"Modul satu\"\nminutes = 5\n+++\n\nIsi satu.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .competency("M.PP", 2)
+        .timed_lesson("01-satu", "Modul satu", 5, "Isi satu.")
+        .write(root);
 }
 
 fn enrolments_of(app: &TestApp, user_id: i64) -> i64 {
