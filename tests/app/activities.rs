@@ -2,8 +2,7 @@
 //! supervisor may approve or reject it; approved ones count for JP and competency evidence.
 
 use crate::common;
-use crate::common::fixtures::Person;
-use crate::common::fixtures::{write_dictionary, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{write_dictionary, Agency, Person, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -360,13 +359,7 @@ async fn an_activity_that_ended_today_in_wib_is_accepted_at_0318_wib() {
     )
     .await;
     let mut c = app.conn();
-    let agency = cakap::accounts::orgs::create_agency(
-        &mut c,
-        "KOTA-SOLO",
-        "Pemerintah Kota Surakarta",
-        "kota",
-    )
-    .unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let siti = Person::new("siti@solo.go.id")
         .name("Pegawai siti@solo.go.id")
         .password(PW)

@@ -2,7 +2,7 @@
 //! agency admins manage the units and positions of their own agency, by hand and by CSV; every
 //! other agency's pages and ids are refused.
 
-use crate::common::fixtures::Person;
+use crate::common::fixtures::{Agency, Person};
 use crate::common::{csrf_of, spawn_app, TestApp};
 use cakap::accounts::orgs;
 use reqwest::{header, Client, Response};
@@ -250,10 +250,12 @@ async fn agency_admin_manages_own_units_and_positions_only() {
     let app = spawn_app().await;
     let (a, b, b_unit, b_position) = {
         let c = &mut app.conn();
-        let a = orgs::create_agency(c, "BPSDM-JATENG", "BPSDM Provinsi Jawa Tengah", "provinsi")
-            .unwrap();
-        let b = orgs::create_agency(c, "KAB-SLEMAN", "Pemerintah Kabupaten Sleman", "kabupaten")
-            .unwrap();
+        let a = Agency::new("BPSDM-JATENG", "BPSDM Provinsi Jawa Tengah")
+            .kind("provinsi")
+            .insert(c);
+        let b = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+            .kind("kabupaten")
+            .insert(c);
         let b_unit = orgs::create_unit(c, b, "Sekretariat Daerah", None).unwrap();
         let b_position = orgs::create_position(c, b, "Sekretaris Daerah", "jpt_madya").unwrap();
         (a, b, b_unit, b_position)
@@ -545,7 +547,9 @@ async fn agency_admin_manages_own_units_and_positions_only() {
 #[tokio::test]
 async fn csv_import_checks_every_line_then_writes_everything_once() {
     let app = spawn_app().await;
-    let a = orgs::create_agency(&mut app.conn(), "BPSDM-DIY", "BPSDM DIY", "provinsi").unwrap();
+    let a = Agency::new("BPSDM-DIY", "BPSDM DIY")
+        .kind("provinsi")
+        .create(&app);
     Person::new("admin@bpsdm.jogjaprov.go.id")
         .name("Pengguna admin@bpsdm.jogjaprov.go.id")
         .password(PASSWORD)

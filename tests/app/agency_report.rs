@@ -4,12 +4,12 @@
 //! refused to another agency's admin and to a learner.
 
 use crate::common;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
-use crate::common::fixtures::complete;
-use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::orgs;
 use cakap::competency::activities::{self, NewActivity};
@@ -76,15 +76,10 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
     .await;
     let year = common::wib_year();
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let dinas = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
     let bidang = orgs::create_unit(&mut c, agency, "Bidang Aplikasi", Some(dinas)).unwrap();
     let pranata = orgs::create_position(

@@ -569,7 +569,7 @@ async fn hostile_archives_are_refused_and_nothing_is_written() {
         assert!(left.is_empty(), "{name} left files behind: {left:?}");
     }
     assert!(!Path::new("/etc/cron.d/x.md").exists());
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    let mut conn = app.conn();
     let who = workspace::Author {
         user_id: 0,
         all: true,
@@ -696,19 +696,12 @@ async fn a_restart_keeps_a_version_published_in_the_browser() {
     )
     .unwrap();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
-    users::create(
-        &mut conn,
-        &users::NewUser {
-            email: "admin@bpsdm.go.id".into(),
-            name: "Admin Platform".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            is_platform_admin: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut conn = app.conn();
+    Person::new("admin@bpsdm.go.id")
+        .name("Admin Platform")
+        .password(PW)
+        .platform_admin()
+        .insert(&mut conn);
     let admin = app.browser_as("admin@bpsdm.go.id", PW).await;
     // the shipped course has no owner; a platform admin uploads a new version in the browser
     let zip = sample_zip(|rel, bytes| {
@@ -1013,7 +1006,7 @@ async fn an_archive_whose_headers_lie_is_stopped_while_unpacking() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "left files behind: {left:?}");
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    let mut conn = app.conn();
     let who = workspace::Author {
         user_id: 0,
         all: true,

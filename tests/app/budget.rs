@@ -5,12 +5,12 @@
 //! against what the records say, by hand. Also who may see and change it.
 
 use crate::common;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
-use crate::common::fixtures::complete;
-use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{orgs, users};
 use cakap::competency::activities::{self, NewActivity};
@@ -132,14 +132,10 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
     let year = (Utc::now() + chrono::Duration::hours(7)).year(); // the agency's (WIB) year
     let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let b = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let b = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let dinas = orgs::create_unit(&mut c, a, "Dinas Kominfo", None).unwrap();
     let bidang = orgs::create_unit(&mut c, a, "Bidang Aplikasi", Some(dinas)).unwrap();
     let rahmat = Person::new("rahmat@solo.go.id")
@@ -890,7 +886,7 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     // the agency's year (WIB, the platform default), as the budget decides it
     let year = (Utc::now() + chrono::Duration::hours(7)).year();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let rahmat = Person::new("rahmat@solo.go.id")
         .name("Rahmat Hidayat")
         .password(PW)
@@ -1245,7 +1241,7 @@ async fn the_fee_backfill_prices_past_enrolments_as_they_were() {
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    let a = Agency::new("KOTA-MGL", "Pemerintah Kota Magelang").insert(&mut c);
     let people = [
         ("januari@mgl.go.id", "spbe", (2026, 1, 10)),
         ("maret@mgl.go.id", "spbe", (2026, 3, 10)),

@@ -4,12 +4,13 @@
 //! expired certificates are refused; reminders and recertification; the CLI.
 
 use crate::common;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{
+    self, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::fixtures::{self, Agency, Person};
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -3,11 +3,12 @@
 //! the courses that close the gaps.
 
 use crate::common;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
-use crate::common::fixtures::complete;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{agencies, assessed_levels, courses, position_targets};
@@ -84,8 +85,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Pelayanan", "pengawas").unwrap();
     // the standard: pengawas → managerial level 2 by default; technical set explicitly
@@ -97,19 +97,12 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
         ))
         .execute(&mut c)
         .unwrap();
-    let user = users::create(
-        &mut c,
-        &users::NewUser {
-            email: "siti@solo.go.id".into(),
-            name: "Siti Rahmawati".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(agency),
-            position_id: Some(position),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let user = Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .agency(agency)
+        .position(position)
+        .insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
 
     // before anything: targets from the position, everything a gap
@@ -278,17 +271,10 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: "budi@kab.go.id".into(),
-            name: "Budi".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("budi@kab.go.id")
+        .name("Budi")
+        .password(PW)
+        .create(&app);
     let bearer = app.token_of("budi@kab.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     let p = profile(&app, &bearer).await;
@@ -336,27 +322,20 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Pelaksana Pelayanan", "pelaksana").unwrap();
-    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: name.into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        position_id: Some(position),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let new = |email: &str, name: &str, supervisor: Option<i64>| {
+        Person::new(&email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .position(position)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("atasan@solo.go.id", "Bu Atasan", None)).unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
-    )
-    .unwrap();
-    users::create(&mut c, &new("lain@solo.go.id", "Orang Lain", None)).unwrap();
+    let boss = new("atasan@solo.go.id", "Bu Atasan", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", "Siti Rahmawati", Some(boss)).insert(&mut c);
+    new("lain@solo.go.id", "Orang Lain", None).insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     // an overdue assignment
@@ -512,28 +491,17 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     // JP reminders go to ASN: an agency and a NIP
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let new = |email: &str, supervisor: Option<i64>, nip: &str| users::NewUser {
-        email: email.into(),
-        name: format!("Pegawai {email}"),
-        nip: Some(nip.into()),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        supervisor_id: supervisor,
-        agency_id: Some(agency),
-        ..Default::default()
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let new = |email: &str, supervisor: Option<i64>, nip: &str| {
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .nip(nip)
+            .supervisor(supervisor)
+            .agency(agency)
     };
-    let boss = users::create(
-        &mut c,
-        &new("atasan@solo.go.id", None, "197801012005011001"),
-    )
-    .unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", Some(boss), "198503302010012001"),
-    )
-    .unwrap();
+    let boss = new("atasan@solo.go.id", None, "197801012005011001").insert(&mut c);
+    let siti = new("siti@solo.go.id", Some(boss), "198503302010012001").insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
@@ -656,8 +624,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let unit = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Layanan Digital", "pengawas").unwrap();
@@ -669,34 +636,23 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         ))
         .execute(&mut c)
         .unwrap();
-    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: name.into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        unit_id: Some(unit),
-        position_id: Some(position),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let new = |email: &str, name: &str, supervisor: Option<i64>| {
+        Person::new(&email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .unit(unit)
+            .position(position)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("kabid@solo.go.id", "Hendra Wijaya", None)).unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
-    )
-    .unwrap();
-    let andi = users::create(&mut c, &new("andi@solo.go.id", "Andi Pratama", Some(boss))).unwrap();
-    users::create(
-        &mut c,
-        &users::NewUser {
-            is_agency_admin: true,
-            unit_id: None,
-            position_id: None,
-            ..new("admin@solo.go.id", "Admin BKPSDM", None)
-        },
-    )
-    .unwrap();
+    let boss = new("kabid@solo.go.id", "Hendra Wijaya", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", "Siti Rahmawati", Some(boss)).insert(&mut c);
+    let andi = new("andi@solo.go.id", "Andi Pratama", Some(boss)).insert(&mut c);
+    new("admin@solo.go.id", "Admin BKPSDM", None)
+        .admin()
+        .unit(None)
+        .position(None)
+        .insert(&mut c);
 
     // two courses and an outside activity, approved by the supervisor
     let bearer = app.token_of("siti@solo.go.id", PW).await;
@@ -824,26 +780,15 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         "{csv}"
     );
     // and a supervisor outside the team, or the agency admin of another agency, sees none of it
-    let stranger_agency = orgs::create_agency(
-        &mut c,
-        "KAB-BOGOR",
-        "Pemerintah Kabupaten Bogor",
-        "kabupaten",
-    )
-    .unwrap();
-    users::create(
-        &mut c,
-        &users::NewUser {
-            email: "admin@bogor.go.id".into(),
-            name: "Admin Bogor".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(stranger_agency),
-            is_agency_admin: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let stranger_agency = Agency::new("KAB-BOGOR", "Pemerintah Kabupaten Bogor")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@bogor.go.id")
+        .name("Admin Bogor")
+        .password(PW)
+        .agency(stranger_agency)
+        .admin()
+        .insert(&mut c);
     let other = app.browser_as("admin@bogor.go.id", PW).await;
     let (status, _) = page(&app, &other, &format!("/admin/agencies/{agency}/report")).await;
     assert_eq!(status, 403);
@@ -870,27 +815,19 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    let agency = Agency::new("KOTA-MGL", "Pemerintah Kota Magelang").insert(&mut c);
     // administrator: managerial target level 3 (M.PP and M.INT), gap 3 for someone new
     let position =
         orgs::create_position(&mut c, agency, "Kepala Bagian Umum", "administrator").unwrap();
     let mk = |c: &mut DbConnection, email: &str, name: &str, admin: bool, author: bool| {
-        users::create(
-            c,
-            &users::NewUser {
-                email: email.into(),
-                name: name.into(),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: Some(agency),
-                position_id: (!admin && !author).then_some(position),
-                is_agency_admin: admin,
-                is_author: author,
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        Person::new(&email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .position((!admin && !author).then_some(position))
+            .admin_if(admin)
+            .author_if(author)
+            .insert(c)
     };
     mk(&mut c, "rina@magelang.go.id", "Rina Kartika", false, false);
     mk(
@@ -1004,25 +941,17 @@ async fn new_year_jp_follows_the_agency_time_zone() {
     .into_iter()
     .enumerate()
     {
-        let agency =
-            orgs::create_agency(&mut c, &format!("INSTANSI-{i}"), "Instansi", "kota").unwrap();
+        let agency = Agency::new(&format!("INSTANSI-{i}"), "Instansi").insert(&mut c);
         diesel::update(agencies::table.find(agency))
             .set(agencies::time_zone.eq(Some(zone)))
             .execute(&mut c)
             .unwrap();
         let email = format!("asn{i}@example.go.id");
-        let user = users::create(
-            &mut c,
-            &users::NewUser {
-                email: email.clone(),
-                name: format!("ASN {i}"),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: Some(agency),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let user = Person::new(&email)
+            .name(format!("ASN {i}"))
+            .password(PW)
+            .agency(agency)
+            .insert(&mut c);
         let bearer = app.token_of(&email, PW).await;
         complete(&app, &bearer, "egov", "01-materi").await;
         diesel::update(completions::table.filter(completions::user_id.eq(user)))
@@ -1060,8 +989,7 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
     use cakap::db::schema::outbox;
     let app = spawn_app_with(&[]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     for (email, agency, nip) in [
         ("asn@solo.go.id", Some(agency), Some("198503302010012001")),
         ("tanpa-nip@solo.go.id", Some(agency), None),
@@ -1071,19 +999,12 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
             Some("199001012015031001"),
         ),
     ] {
-        users::create(
-            &mut c,
-            &users::NewUser {
-                email: email.into(),
-                name: format!("Pegawai {email}"),
-                nip: nip.map(str::to_string),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: agency,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .nip(nip)
+            .agency(agency)
+            .insert(&mut c);
     }
     let templates =
         cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
@@ -1117,21 +1038,18 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: email.split('@').next().unwrap().into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let new = |email: &str, supervisor: Option<i64>| {
+        Person::new(&email)
+            .name(email.split('@').next().unwrap())
+            .password(PW)
+            .agency(agency)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
-    let other_boss = users::create(&mut c, &new("atasan2@solo.go.id", None)).unwrap();
-    let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
-    let budi = users::create(&mut c, &new("budi@solo.go.id", Some(other_boss))).unwrap();
+    let boss = new("atasan@solo.go.id", None).insert(&mut c);
+    let other_boss = new("atasan2@solo.go.id", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", Some(boss)).insert(&mut c);
+    let budi = new("budi@solo.go.id", Some(other_boss)).insert(&mut c);
     let atasan = app.browser_as("atasan@solo.go.id", PW).await;
     let atasan2 = app.browser_as("atasan2@solo.go.id", PW).await;
 

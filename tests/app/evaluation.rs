@@ -3,10 +3,8 @@
 //! see the results per course — without names, and an agency admin only their agency's.
 
 use crate::common;
-use crate::common::fixtures::CourseFolder;
+use crate::common::fixtures::{complete, Agency, CourseFolder, Person};
 
-use crate::common::fixtures::complete;
-use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::orgs;
 use cakap::competency::evaluation;
@@ -68,9 +66,10 @@ async fn reactions_impact_questions_and_results_per_course() {
     let (solo, bogor) = {
         let mut c = app.conn();
         (
-            orgs::create_agency(&mut c, "SOLO", "Pemerintah Kota Surakarta", "kota").unwrap(),
-            orgs::create_agency(&mut c, "BOGOR", "Pemerintah Kabupaten Bogor", "kabupaten")
-                .unwrap(),
+            Agency::new("SOLO", "Pemerintah Kota Surakarta").insert(&mut c),
+            Agency::new("BOGOR", "Pemerintah Kabupaten Bogor")
+                .kind("kabupaten")
+                .insert(&mut c),
         )
     };
     let boss = Person::new("atasan@solo.go.id")
@@ -108,7 +107,7 @@ async fn reactions_impact_questions_and_results_per_course() {
         .admin()
         .create(&app);
     cakap::catalog::workspace::add_owner(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        &mut app.conn(),
         cakap::catalog::workspace::Author {
             user_id: 0,
             all: true,
@@ -413,7 +412,9 @@ async fn the_impact_question_opens_from_90_days_and_not_past_150() {
         .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let agency = orgs::create_agency(&mut app.conn(), "KAB-I", "Kabupaten I", "kabupaten").unwrap();
+    let agency = Agency::new("KAB-I", "Kabupaten I")
+        .kind("kabupaten")
+        .create(&app);
     let boss = Person::new("atasan@i.go.id")
         .name("Atasan")
         .password(PW)

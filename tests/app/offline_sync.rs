@@ -3,7 +3,7 @@
 //! perhaps from two tabs at once. Nothing is lost, nothing counts twice.
 
 use crate::common;
-use crate::common::fixtures::CourseFolder;
+use crate::common::fixtures::{CourseFolder, Person};
 
 use std::path::Path;
 
@@ -59,17 +59,10 @@ async fn enrolled_learner() -> (tempfile::TempDir, TestApp, i64, String) {
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let user = users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: "wulan@sleman.go.id".into(),
-            name: "Wulan Sari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let user = Person::new("wulan@sleman.go.id")
+        .name("Wulan Sari")
+        .password(PW)
+        .create(&app);
     let bearer = app.token_of("wulan@sleman.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/arsip-digital/enroll"))
@@ -208,17 +201,10 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: "yoga@sleman.go.id".into(),
-            name: "Yoga Pratama".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("yoga@sleman.go.id")
+        .name("Yoga Pratama")
+        .password(PW)
+        .create(&app);
     // the browser's own session (cookie), as the offline script in the page uses it
     let b = app.browser_as("yoga@sleman.go.id", PW).await;
     let r = app

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::fixtures::Person;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
 use cakap::db::schema::{completions, modules, quiz_attempts};
 use chrono::Utc;

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::fixtures::CourseFolder;
-use crate::common::fixtures::Person;
+use crate::common::fixtures::{Agency, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::orgs;
 use cakap::db::{pool, DatabaseUrl};
@@ -91,13 +90,9 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let agency = orgs::create_agency(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
-        "KAB-KLATEN",
-        "Pemerintah Kabupaten Klaten",
-        "kabupaten",
-    )
-    .unwrap();
+    let agency = Agency::new("KAB-KLATEN", "Pemerintah Kabupaten Klaten")
+        .kind("kabupaten")
+        .create(&app);
     Person::new("penulis@bpsdm.go.id")
         .name("Pegawai penulis@bpsdm.go.id")
         .password(PW)
@@ -116,7 +111,7 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
         .create(&app);
     // the statistics are for the course's owners
     cakap::catalog::workspace::add_owner(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        &mut app.conn(),
         cakap::catalog::workspace::Author {
             user_id: 0,
             all: true,

@@ -6,13 +6,13 @@
 //! colleague's view.
 
 use crate::common;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::common::fixtures::complete;
-use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -125,14 +125,10 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let year = common::wib_year();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let b = orgs::create_agency(
-        &mut c,
-        "KAB-BYL",
-        "Pemerintah Kabupaten Boyolali",
-        "kabupaten",
-    )
-    .unwrap();
+    let a = Agency::new("KOTA-SKA", "Pemerintah Kota Surakarta").insert(&mut c);
+    let b = Agency::new("KAB-BYL", "Pemerintah Kabupaten Boyolali")
+        .kind("kabupaten")
+        .insert(&mut c);
     let pelayanan = orgs::create_unit(&mut c, a, "Bidang Pelayanan", None).unwrap();
     let data = orgs::create_unit(&mut c, a, "Bidang Data", None).unwrap();
     let boss = Person::new("atasan@surakarta.go.id")
@@ -591,8 +587,9 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         )
         .await;
     assert_eq!(r.status(), 400, "a reason is required");
-    let klaten =
-        orgs::create_agency(&mut c, "KAB-SKH", "Kabupaten Sukoharjo", "kabupaten").unwrap();
+    let klaten = Agency::new("KAB-SKH", "Kabupaten Sukoharjo")
+        .kind("kabupaten")
+        .insert(&mut c);
     Person::new("admin@sukoharjo.go.id")
         .name("Admin Sukoharjo")
         .password(PW)
@@ -687,8 +684,9 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
             403
         );
     }
-    let other_admin_agency =
-        orgs::create_agency(&mut c, "KAB-KLT", "Kabupaten Klaten", "kabupaten").unwrap();
+    let other_admin_agency = Agency::new("KAB-KLT", "Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
     Person::new("admin@klaten.go.id")
         .name("Admin Klaten")
         .password(PW)
@@ -714,7 +712,7 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SMG", "Pemerintah Kota Semarang", "kota").unwrap();
+    let a = Agency::new("KOTA-SMG", "Pemerintah Kota Semarang").insert(&mut c);
     Person::new("admin@semarang.go.id")
         .name("Admin Kota")
         .password(PW)
@@ -827,13 +825,9 @@ async fn the_admin_standing_is_paged() {
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(
-        &mut c,
-        "KAB-KLT",
-        "Pemerintah Kabupaten Klaten",
-        "kabupaten",
-    )
-    .unwrap();
+    let a = Agency::new("KAB-KLT", "Pemerintah Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
     Person::new("admin@klaten.go.id")
         .name("Admin Klaten")
         .password(PW)
@@ -841,17 +835,10 @@ async fn the_admin_standing_is_paged() {
         .admin()
         .insert(&mut c);
     for i in 0..120 {
-        users::create(
-            &mut c,
-            &users::NewUser {
-                email: format!("asn{i}@klaten.go.id"),
-                name: format!("ASN Klaten {i:03}"),
-                verified: true,
-                agency_id: Some(a),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(&format!("asn{i}@klaten.go.id"))
+            .name(format!("ASN Klaten {i:03}"))
+            .agency(a)
+            .insert(&mut c);
     }
     let admin = app.browser_as("admin@klaten.go.id", PW).await;
     let year = (Utc::now() + chrono::Duration::hours(7)).year();
@@ -916,9 +903,10 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let year = common::wib_year();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other_agency =
-        orgs::create_agency(&mut c, "KAB-KLT", "Kabupaten Klaten", "kabupaten").unwrap();
+    let a = Agency::new("KOTA-SKA", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other_agency = Agency::new("KAB-KLT", "Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
     Person::new("admin@surakarta.go.id")
         .name("Admin Kota")
         .password(PW)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::fixtures::{write_dictionary, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{write_dictionary, Agency, Person, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
 use cakap::accounts::{orgs, password, users};
 use cakap::db::schema::{assessed_levels, position_targets};
@@ -40,46 +40,15 @@ struct World {
     position: i64,
 }
 
-fn user(
-    c: &mut DbConnection,
-    email: &str,
-    nip: Option<&str>,
-    agency: i64,
-    position: Option<i64>,
-    admin: bool,
-) -> i64 {
-    users::create(
-        c,
-        &users::NewUser {
-            email: email.into(),
-            name: format!("Pegawai {email}"),
-            nip: nip.map(str::to_string),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(agency),
-            position_id: position,
-            is_agency_admin: admin,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| format!("{e:?}"))
-    .unwrap()
-}
-
 async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
     dictionary(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other_agency = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other_agency = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Pelayanan", "pengawas").unwrap();
     orgs::create_position(
@@ -89,24 +58,31 @@ async fn world() -> World {
         "fungsional_muda",
     )
     .unwrap();
-    user(
-        &mut c,
-        "siti@solo.go.id",
-        Some(NIP),
-        agency,
-        Some(position),
-        false,
-    );
-    user(&mut c, "admin@solo.go.id", None, agency, None, true);
-    user(&mut c, "admin@sleman.go.id", None, other_agency, None, true);
-    user(
-        &mut c,
-        "budi@sleman.go.id",
-        Some("199001012015031001"),
-        other_agency,
-        None,
-        false,
-    );
+    Person::new("siti@solo.go.id")
+        .name("Pegawai siti@solo.go.id")
+        .password(PW)
+        .nip(NIP)
+        .agency(agency)
+        .position(position)
+        .insert(&mut c);
+    Person::new("admin@solo.go.id")
+        .name("Pegawai admin@solo.go.id")
+        .password(PW)
+        .agency(agency)
+        .admin()
+        .insert(&mut c);
+    Person::new("admin@sleman.go.id")
+        .name("Pegawai admin@sleman.go.id")
+        .password(PW)
+        .agency(other_agency)
+        .admin()
+        .insert(&mut c);
+    Person::new("budi@sleman.go.id")
+        .name("Pegawai budi@sleman.go.id")
+        .password(PW)
+        .nip("199001012015031001")
+        .agency(other_agency)
+        .insert(&mut c);
     World {
         app,
         _courses: courses,
@@ -835,7 +811,12 @@ async fn every_position_kind_can_be_chosen_and_sets_its_usual_level() {
             .first(&mut c)
             .unwrap();
         let email = format!("{kind}@solo.go.id");
-        user(&mut c, &email, None, w.agency, Some(id), false);
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .agency(w.agency)
+            .position(id)
+            .insert(&mut c);
         let p = profile(&w.app, &email).await;
         assert_eq!(row(&p, "M.PP")["target"], level, "{kind}: {p}");
     }

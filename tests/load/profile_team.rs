@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cakap::accounts::{orgs, password};
-use common::fixtures::{complete_with, write_dictionary, CourseFolder, Person};
+use common::fixtures::{complete_with, write_dictionary, Agency, CourseFolder, Person};
 use common::{spawn_app_with, TestApp};
 
 const PW: &str = "Beban-Uji-2026";
@@ -96,8 +96,9 @@ async fn profile_and_team_pages_with_realistic_data() {
     ])
     .await;
     let mut c = app.conn();
-    let agency =
-        orgs::create_agency(&mut c, "PROV-UJI", "Pemerintah Provinsi Uji", "provinsi").unwrap();
+    let agency = Agency::new("PROV-UJI", "Pemerintah Provinsi Uji")
+        .kind("provinsi")
+        .insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Analis Pelayanan", "fungsional_muda").unwrap();
     let hash = password::hash(PW).unwrap();

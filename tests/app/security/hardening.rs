@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common;
-use crate::common::fixtures::Person;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{spawn_app, spawn_app_with, TestApp};
 use cakap::accounts::users;
 use diesel::prelude::*;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::fixtures::CourseFolder;
+use crate::common::fixtures::{Agency, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
 
 const PW: &str = "Sandi-Aman-2026";
@@ -40,23 +40,16 @@ struct P {
 }
 
 fn make(conn: &mut DbConnection, email: &str, p: P) -> i64 {
-    users::create(
-        conn,
-        &users::NewUser {
-            email: email.into(),
-            name: email.split('@').next().unwrap().replace('.', " "),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: p.agency,
-            unit_id: p.unit,
-            supervisor_id: p.supervisor,
-            is_author: p.author,
-            is_agency_admin: p.agency_admin,
-            is_platform_admin: p.platform_admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    Person::new(&email)
+        .name(email.split('@').next().unwrap().replace('.', " "))
+        .password(PW)
+        .agency(p.agency)
+        .unit(p.unit)
+        .supervisor(p.supervisor)
+        .author_if(p.author)
+        .admin_if(p.agency_admin)
+        .platform_admin_if(p.platform_admin)
+        .insert(conn)
 }
 
 async fn world() -> World {
@@ -68,8 +61,10 @@ async fn world() -> World {
         .write(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-A", "Pemerintah Kota A", "kota").unwrap();
-    let b = orgs::create_agency(&mut c, "KAB-B", "Pemerintah Kabupaten B", "kabupaten").unwrap();
+    let a = Agency::new("KOTA-A", "Pemerintah Kota A").insert(&mut c);
+    let b = Agency::new("KAB-B", "Pemerintah Kabupaten B")
+        .kind("kabupaten")
+        .insert(&mut c);
     let unit_a = orgs::create_unit(&mut c, a, "Bidang Pelayanan", None).unwrap();
     let unit_b = orgs::create_unit(&mut c, b, "Bidang Keuangan", None).unwrap();
     let admin_a = make(

@@ -8,8 +8,7 @@ use cakap::db::schema::enrollments;
 use diesel::prelude::*;
 use reqwest::header;
 
-use crate::common::fixtures::Person;
-use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{self, spawn_app_with, TestApp};
 
 const PW: &str = "Belajar-Terus-2026";
