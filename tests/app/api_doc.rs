@@ -7,8 +7,6 @@ use std::path::Path;
 
 use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::{header, Method};
 use serde_json::{json, Value};
 

@@ -11,9 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
 use cakap::catalog::{check, folder, workspace};
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::Client;
 use serde_json::Value;
 

@@ -10,7 +10,7 @@ use crate::common::fixtures::{
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{agencies, assessed_levels, courses, position_targets};
 use cakap::db::DbConnection;
 use diesel::prelude::*;
@@ -326,7 +326,7 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     let position =
         orgs::create_position(&mut c, agency, "Pelaksana Pelayanan", "pelaksana").unwrap();
     let new = |email: &str, name: &str, supervisor: Option<i64>| {
-        Person::new(&email)
+        Person::new(email)
             .name(name)
             .password(PW)
             .agency(agency)
@@ -493,7 +493,7 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     // JP reminders go to ASN: an agency and a NIP
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let new = |email: &str, supervisor: Option<i64>, nip: &str| {
-        Person::new(&email)
+        Person::new(email)
             .name(format!("Pegawai {email}"))
             .password(PW)
             .nip(nip)
@@ -637,7 +637,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         .execute(&mut c)
         .unwrap();
     let new = |email: &str, name: &str, supervisor: Option<i64>| {
-        Person::new(&email)
+        Person::new(email)
             .name(name)
             .password(PW)
             .agency(agency)
@@ -820,7 +820,7 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
     let position =
         orgs::create_position(&mut c, agency, "Kepala Bagian Umum", "administrator").unwrap();
     let mk = |c: &mut DbConnection, email: &str, name: &str, admin: bool, author: bool| {
-        Person::new(&email)
+        Person::new(email)
             .name(name)
             .password(PW)
             .agency(agency)
@@ -999,7 +999,7 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
             Some("199001012015031001"),
         ),
     ] {
-        Person::new(&email)
+        Person::new(email)
             .name(format!("Pegawai {email}"))
             .password(PW)
             .nip(nip)
@@ -1040,7 +1040,7 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     let mut c = app.conn();
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let new = |email: &str, supervisor: Option<i64>| {
-        Person::new(&email)
+        Person::new(email)
             .name(email.split('@').next().unwrap())
             .password(PW)
             .agency(agency)

@@ -6,10 +6,8 @@ use crate::common;
 use crate::common::fixtures::{complete, Agency, CourseFolder, Person};
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::orgs;
 use cakap::competency::evaluation;
 use cakap::db::schema::{completions, outbox};
-use cakap::db::{pool, DatabaseUrl};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 

@@ -9,7 +9,6 @@ use std::path::Path;
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{password, users};
 use cakap::catalog::batch;
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::header;
 
 const PW: &str = "Belajar-Terus-2026";
@@ -383,7 +382,7 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
     {
         use cakap::db::schema::enrollments;
         use diesel::prelude::*;
-        let mut conn = pool::connect(&url, false).unwrap();
+        let mut conn = app.conn();
         diesel::update(enrollments::table)
             .set(enrollments::due_at.eq(Some(
                 chrono::Utc::now().naive_utc() - chrono::Duration::days(1),
@@ -453,7 +452,7 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
         .unwrap()
         .contains("1 yang sudah terdaftar diperbarui"));
     let foreign_unit = {
-        let mut conn = pool::connect(&url, false).unwrap();
+        let mut conn = app.conn();
         orgs::create_unit(&mut conn, other_agency, "Unit Lain", None).unwrap()
     };
     let resp = admin_c
@@ -475,7 +474,6 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
 /// passed and is refused with a message that says what to choose.
 #[tokio::test]
 async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
-    use cakap::accounts::orgs;
     let root = tempfile::tempdir().unwrap();
     write(root.path(), "kursus-tugas", "", "Isi");
     let at = chrono::NaiveDate::from_ymd_opt(2027, 3, 9)

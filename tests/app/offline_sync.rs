@@ -8,7 +8,6 @@ use crate::common::fixtures::{CourseFolder, Person};
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
 use cakap::db::schema::{completions, lesson_progress};
 use diesel::prelude::*;
 use serde_json::{json, Value};

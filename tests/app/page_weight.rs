@@ -6,8 +6,6 @@ use std::path::Path;
 
 use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl};
 use serde_json::{json, Value};
 
 const BUDGET: usize = 30 * 1024;

@@ -6,8 +6,6 @@ use std::path::Path;
 
 use crate::common::fixtures::{Agency, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::orgs;
-use cakap::db::{pool, DatabaseUrl};
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";

@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::{orgs, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{activities, completions, courses, enrollments, milestones};
 use cakap::db::DbConnection;
 use chrono::{Datelike, Utc};

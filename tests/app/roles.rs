@@ -5,8 +5,7 @@ use crate::common;
 
 use crate::common::fixtures::{Agency, Person};
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
-use cakap::db::{pool, DatabaseUrl};
+use cakap::accounts::{password, users};
 use reqwest::{header, Client, StatusCode};
 
 const PW: &str = "Sandi-Peran-2026";
@@ -581,9 +580,7 @@ async fn each_role_against_each_protected_route() {
             .send()
             .await
             .unwrap();
-        let u = users::find(&mut pool::connect(&url, false).unwrap(), id)
-            .unwrap()
-            .unwrap();
+        let u = users::find(&mut app.conn(), id).unwrap().unwrap();
         let wanted = [
             (1, false, false),
             (2, true, false),
@@ -626,7 +623,7 @@ async fn each_role_against_each_protected_route() {
     );
 
     // role changes are in the audit log, with who made them
-    let mut conn = pool::connect(&url, false).unwrap();
+    let mut conn = app.conn();
     let entries = cakap::db::audit::about(&mut conn, &format!("user:{target}")).unwrap();
     assert_eq!(
         entries.iter().filter(|e| e.2 == "user.roles").count(),

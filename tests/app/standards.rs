@@ -6,9 +6,8 @@ use std::path::Path;
 
 use crate::common::fixtures::{write_dictionary, Agency, Person, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{assessed_levels, position_targets};
-use cakap::db::DbConnection;
 use diesel::prelude::*;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};

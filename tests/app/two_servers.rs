@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::serve::Served;
 use crate::common::TestDatabase;
-use cakap::accounts::{password, users};
+use cakap::accounts::password;
 use cakap::db::schema::{outbox, reminders_sent};
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
@@ -167,7 +167,7 @@ async fn two_servers_at(at: NaiveDateTime) {
         ("budi@kab.go.id", "Budi Kedua"),
     ] {
         staff.push(
-            Person::new(&email)
+            Person::new(email)
                 .name(name)
                 .password_hash(&hash)
                 .nip(format!("19900101201501100{}", staff.len() + 1).as_str())

@@ -2,7 +2,7 @@
 //! as it was made, and checks it now fails; then the honest road that replaces it (placement by
 //! an admin, requests the agency's admin decides) works.
 
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::{orgs, users};
 use cakap::db::schema::{enrollments, users as users_t};
 use cakap::db::DbConnection;
 use diesel::prelude::*;
@@ -40,7 +40,7 @@ struct P {
 }
 
 fn make(conn: &mut DbConnection, email: &str, p: P) -> i64 {
-    Person::new(&email)
+    Person::new(email)
         .name(email.split('@').next().unwrap().replace('.', " "))
         .password(PW)
         .agency(p.agency)
