@@ -28,10 +28,9 @@ const REGISTRARS: usize = 2;
 
 fn write_course(root: &std::path::Path) {
     write_dictionary(root, &[]);
-    CourseFolder::new("kuis-tahan-banting")
+    CourseFolder::one_lesson("kuis-tahan-banting")
         .title("Kuis Tahan Banting")
         .jp(2)
-        .lesson("01-materi", "Materi", "Isi.")
         .quiz(
             "02-kuis",
             "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\nshuffle = false\n+++\n\n\

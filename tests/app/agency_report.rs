@@ -59,15 +59,13 @@ fn row<'a>(html: &'a str, needle: &str) -> &'a str {
 async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_history() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("spbe")
+    CourseFolder::one_lesson("spbe")
         .jp(16)
         .competency("M.PP", 2)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
-    CourseFolder::new("etika")
+    CourseFolder::one_lesson("etika")
         .jp(4)
         .front("certificate = false")
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
     let app = spawn_app_with(&[
         ("CAKAP_COURSES_DIR", &root.path().display().to_string()),

@@ -27,10 +27,7 @@ const PW: &str = "Anggaran-Diklat-2026";
 fn write_courses(root: &Path) {
     write_dictionary(root, &[PELAYANAN_PUBLIK]);
     for (slug, jp) in [("spbe", 16), ("etika", 4)] {
-        CourseFolder::new(slug)
-            .jp(jp)
-            .lesson("01-materi", "Materi", "Isi.")
-            .write(root);
+        CourseFolder::one_lesson(slug).jp(jp).write(root);
     }
 }
 

@@ -33,6 +33,25 @@ fn dictionary(root: &Path) {
     );
 }
 
+/// The courses several tests share.
+fn course_pelayanan_dasar() -> CourseFolder {
+    CourseFolder::one_lesson("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
+}
+
+fn course_egov() -> CourseFolder {
+    CourseFolder::one_lesson("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
+}
+
+fn course_integritas() -> CourseFolder {
+    CourseFolder::one_lesson("integritas")
+        .jp(4)
+        .competency("M.INT", 2)
+}
+
 async fn profile(app: &TestApp, bearer: &str) -> Value {
     reqwest::Client::new()
         .get(app.url("/api/v1/me/profile"))
@@ -58,31 +77,15 @@ fn row<'a>(p: &'a Value, code: &str) -> &'a Value {
 async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("pelayanan-dasar")
-        .jp(6)
-        .competency("M.PP", 1)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("pelayanan-lanjut")
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
+    CourseFolder::one_lesson("pelayanan-lanjut")
         .jp(8)
         .front("prerequisites = [\"etika\"]")
         .competency("M.PP", 2)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
-    CourseFolder::new("etika")
-        .jp(3)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("integritas")
-        .jp(4)
-        .competency("M.INT", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    CourseFolder::one_lesson("etika").jp(3).write(root.path());
+    course_integritas().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
@@ -259,11 +262,7 @@ fn same_profiles_in_bulk(c: &mut DbConnection) {
 async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("pelayanan-dasar")
-        .jp(6)
-        .competency("M.PP", 1)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_pelayanan_dasar().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/me/profile"))
@@ -310,16 +309,8 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     use cakap::db::schema::enrollments;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("pelayanan-dasar")
-        .jp(6)
-        .competency("M.PP", 1)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
@@ -483,11 +474,7 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     use chrono::Datelike;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     // JP reminders go to ASN: an agency and a NIP
@@ -601,27 +588,14 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("pelayanan-dasar")
-        .jp(6)
-        .competency("M.PP", 1)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
-    CourseFolder::new("egov-lanjut")
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
+    CourseFolder::one_lesson("egov-lanjut")
         .jp(6)
         .front("prerequisites = [\"egov\"]")
         .competency("T.EGOV", 3)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
-    CourseFolder::new("integritas")
-        .jp(4)
-        .competency("M.INT", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_integritas().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
@@ -803,15 +777,13 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("pp-1")
+    CourseFolder::one_lesson("pp-1")
         .jp(4)
         .competency("M.PP", 1)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
-    CourseFolder::new("pp-2")
+    CourseFolder::one_lesson("pp-2")
         .jp(6)
         .competency("M.PP", 2)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
@@ -914,11 +886,7 @@ async fn new_year_jp_follows_the_agency_time_zone() {
     use cakap::db::schema::{completions, enrollments};
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_egov().write(root.path());
     let utc = |d: u32, h: u32, m: u32| {
         let (y, mo) = if d == 1 { (2027, 1) } else { (2026, 12) };
         chrono::NaiveDate::from_ymd_opt(y, mo, d)
@@ -1031,11 +999,7 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     use cakap::db::schema::plan_items;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    CourseFolder::new("egov")
-        .jp(5)
-        .competency("T.EGOV", 2)
-        .lesson("01-materi", "Materi", "Isi.")
-        .write(root.path());
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut c = app.conn();
     let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);

@@ -50,15 +50,13 @@ fn age_completion(app: &TestApp, user: i64, days: i64) {
 #[tokio::test]
 async fn reactions_impact_questions_and_results_per_course() {
     let root = tempfile::tempdir().unwrap();
-    CourseFolder::new("egov")
+    CourseFolder::one_lesson("egov")
         .title("Layanan Digital Pemerintah")
         .jp(4)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
-    CourseFolder::new("arsip")
+    CourseFolder::one_lesson("arsip")
         .title("Kearsipan Dasar")
         .jp(4)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let (solo, bogor) = {
@@ -404,10 +402,9 @@ async fn reactions_impact_questions_and_results_per_course() {
 async fn the_impact_question_opens_from_90_days_and_not_past_150() {
     use cakap::db::schema::impact_reviews;
     let root = tempfile::tempdir().unwrap();
-    CourseFolder::new("egov")
+    CourseFolder::one_lesson("egov")
         .title("E-Government")
         .jp(4)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let agency = Agency::new("KAB-I", "Kabupaten I")

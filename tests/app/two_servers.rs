@@ -77,9 +77,8 @@ async fn first_reminder_pass(server: &Served, setup: chrono::DateTime<chrono::Ut
 
 fn write_course(root: &std::path::Path) {
     write_dictionary(root, &[]);
-    CourseFolder::new("dua-server")
+    CourseFolder::one_lesson("dua-server")
         .title("Satu Sistem")
-        .lesson("01-materi", "Materi", "Isi.")
         .write(root);
 }
 

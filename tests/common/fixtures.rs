@@ -239,6 +239,11 @@ impl CourseFolder {
         }
     }
 
+    /// The usual small course: one lesson `01-materi` ("Materi", body "Isi.").
+    pub fn one_lesson(slug: &str) -> CourseFolder {
+        CourseFolder::new(slug).lesson("01-materi", "Materi", "Isi.")
+    }
+
     pub fn title(mut self, title: &str) -> CourseFolder {
         self.title = title.into();
         self

@@ -36,12 +36,11 @@ fn write_courses(root: &Path) {
     write_dictionary(root, &kinds);
     for i in 0..COURSES {
         let (code, ..) = kinds[i % kinds.len()];
-        CourseFolder::new(&format!("kursus-{i:03}"))
+        CourseFolder::one_lesson(&format!("kursus-{i:03}"))
             .title(&format!("Kursus Beban {i}"))
             .summary("Untuk uji beban.")
             .jp(2)
             .competency(code, 1 + (i % 5) as i32)
-            .lesson("01-materi", "Materi", "Isi.")
             .write(root);
     }
 }

@@ -54,10 +54,9 @@ fn make(conn: &mut DbConnection, email: &str, p: P) -> i64 {
 
 async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
-    CourseFolder::new("egov")
+    CourseFolder::one_lesson("egov")
         .title("Layanan Digital Pemerintah")
         .jp(4)
-        .lesson("01-materi", "Materi", "Isi.")
         .write(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
     let mut c = app.conn();
