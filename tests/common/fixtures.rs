@@ -5,7 +5,8 @@
 //! ```ignore
 //! let boss = Person::new("atasan@solo.go.id").password(PW).agency(a).create(&app);
 //! Person::new("siti@solo.go.id").password(PW).supervisor(boss).author().create(&app);
-//! CourseFolder::new("etika").jp(4).competency("M.PP", 2).lesson("01-materi", "Materi", "Isi.").write(root);
+//! CourseFolder::one_lesson("etika").jp(4).competency("M.PP", 2).write(root);
+//! let done = complete(&app, &bearer, "etika", "01-materi").await;
 //! ```
 
 use std::path::{Path, PathBuf};
