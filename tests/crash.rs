@@ -12,8 +12,9 @@ mod powercut;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use cakap::accounts::{password, users};
+use cakap::accounts::password;
 use cakap::db::schema::{outbox, quiz_attempts};
+use common::fixtures::{write_dictionary, CourseFolder, Person};
 use common::serve::{free_port, Served};
 use common::smtp::SmtpSink;
 use common::TestDatabase;
@@ -26,26 +27,17 @@ const LEARNERS: usize = 4;
 const REGISTRARS: usize = 2;
 
 fn write_course(root: &std::path::Path) {
-    let dir = root.join("kuis-tahan-banting");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(root.join("competencies.toml"), "").unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Kuis Tahan Banting\"\nsummary = \"Ringkas.\"\njp = 2\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("02-kuis.md"),
-        "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\nshuffle = false\n+++\n\n\
-         ## Ibu kota Jawa Tengah?\n\n- [x] Semarang\n- [ ] Surakarta\n\n\
-         ## 1 JP berapa menit?\n\n= 45\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[]);
+    CourseFolder::one_lesson("kuis-tahan-banting")
+        .title("Kuis Tahan Banting")
+        .jp(2)
+        .quiz(
+            "02-kuis",
+            "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\nshuffle = false\n+++\n\n\
+             ## Ibu kota Jawa Tengah?\n\n- [x] Semarang\n- [ ] Surakarta\n\n\
+             ## 1 JP berapa menit?\n\n= 45\n",
+        )
+        .write(root);
 }
 
 /// `cakap serve` with SMTP at `smtp_port` (nothing listening there: SMTP is down).
@@ -197,17 +189,10 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     let mut bearers = Vec::new();
     for i in 0..LEARNERS {
         let email = format!("peserta{i}@kab.go.id");
-        users::create(
-            &mut conn,
-            &users::NewUser {
-                email: email.clone(),
-                name: format!("Peserta {i}"),
-                password_hash: Some(hash.clone()),
-                verified: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(&email)
+            .name(format!("Peserta {i}"))
+            .password_hash(&hash)
+            .insert(&mut conn);
         let bearer = token(&server.base, &email).await;
         let r = Client::new()
             .post(format!(
@@ -622,17 +607,10 @@ async fn a_power_cut_loses_nothing_acknowledged() {
     let mut emails = Vec::new();
     for i in 0..POWER_LEARNERS {
         let email = format!("listrik{i}@kab.go.id");
-        users::create(
-            &mut conn,
-            &users::NewUser {
-                email: email.clone(),
-                name: format!("Peserta {i}"),
-                password_hash: Some(hash.clone()),
-                verified: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(&email)
+            .name(format!("Peserta {i}"))
+            .password_hash(&hash)
+            .insert(&mut conn);
         emails.push(email);
     }
     // log in and enrol all at once (each login checks a password hash: slow one by one)

@@ -2,35 +2,17 @@
 //! supervisor may approve or reject it; approved ones count for JP and competency evidence.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, Agency, Person, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::accounts::users;
+use cakap::db::DbConnection;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 const PW: &str = "Belajar-Terus-2026";
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-fn person(app: &TestApp, email: &str, supervisor: Option<i64>) -> i64 {
-    users::create(
-        &mut conn(app),
-        &users::NewUser {
-            email: email.into(),
-            name: format!("Pegawai {email}"),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            supervisor_id: supervisor,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
     b.get(app.url(path))
@@ -89,11 +71,7 @@ async fn profile(app: &TestApp, b: &reqwest::Client) -> Value {
 }
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
 }
 
 #[tokio::test]
@@ -101,9 +79,19 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let root = tempfile::tempdir().unwrap();
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let boss = person(&app, "atasan@solo.go.id", None);
-    person(&app, "siti@solo.go.id", Some(boss));
-    person(&app, "lain@solo.go.id", None);
+    let boss = Person::new("atasan@solo.go.id")
+        .name("Pegawai atasan@solo.go.id")
+        .password(PW)
+        .create(&app);
+    Person::new("siti@solo.go.id")
+        .name("Pegawai siti@solo.go.id")
+        .password(PW)
+        .supervisor(boss)
+        .create(&app);
+    Person::new("lain@solo.go.id")
+        .name("Pegawai lain@solo.go.id")
+        .password(PW)
+        .create(&app);
     let siti = app.browser_as("siti@solo.go.id", PW).await;
 
     // bad input is refused field by field, and a disguised file by its content
@@ -153,7 +141,7 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let p = profile(&app, &siti).await;
     assert_eq!(p["jp_earned"], 0);
 
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let siti_id = person_id(&mut c, "siti@solo.go.id");
     let id = cakap::competency::activities::of_user(&mut c, siti_id).unwrap()[0].id;
 
@@ -307,7 +295,10 @@ async fn the_activity_form_keeps_the_certificate_number() {
     let root = tempfile::tempdir().unwrap();
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(&app, "siti@solo.go.id", None);
+    Person::new("siti@solo.go.id")
+        .name("Pegawai siti@solo.go.id")
+        .password(PW)
+        .create(&app);
     let b = app.browser_as("siti@solo.go.id", PW).await;
     let html = text(&app, &b, "/me/activities").await;
     assert!(html.contains("name=\"certificate_number\""), "{html}");
@@ -342,7 +333,7 @@ async fn the_activity_form_keeps_the_certificate_number() {
     use diesel::prelude::*;
     let stored: Option<String> = activities::table
         .select(activities::certificate_number)
-        .first(&mut conn(&app))
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(stored.as_deref(), Some("STTPL/0042/BPSDM/2026"));
     let html = text(&app, &b, "/me/activities").await;
@@ -367,15 +358,12 @@ async fn an_activity_that_ended_today_in_wib_is_accepted_at_0318_wib() {
         &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
     )
     .await;
-    let mut c = conn(&app);
-    let agency = cakap::accounts::orgs::create_agency(
-        &mut c,
-        "KOTA-SOLO",
-        "Pemerintah Kota Surakarta",
-        "kota",
-    )
-    .unwrap();
-    let siti = person(&app, "siti@solo.go.id", None);
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let siti = Person::new("siti@solo.go.id")
+        .name("Pegawai siti@solo.go.id")
+        .password(PW)
+        .create(&app);
     diesel::update(users_t::table.find(siti))
         .set(users_t::agency_id.eq(Some(agency)))
         .execute(&mut c)

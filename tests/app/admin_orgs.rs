@@ -2,47 +2,12 @@
 //! agency admins manage the units and positions of their own agency, by hand and by CSV; every
 //! other agency's pages and ids are refused.
 
+use crate::common::fixtures::{Agency, Person};
 use crate::common::{csrf_of, spawn_app, TestApp};
 use cakap::accounts::orgs;
-use cakap::accounts::users::{self, NewUser};
-use cakap::db::DbConnection;
 use reqwest::{header, Client, Response};
 
 const PASSWORD: &str = "Kopi-Tubruk-2026";
-
-fn conn(app: &TestApp) -> DbConnection {
-    cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&app.db.url).unwrap(), false)
-        .expect("connect to the test database")
-}
-
-#[derive(Default)]
-struct Person {
-    platform: bool,
-    agency_admin: bool,
-    agency: Option<i64>,
-    unit: Option<i64>,
-    position: Option<i64>,
-}
-
-fn person(app: &TestApp, email: &str, p: Person) -> i64 {
-    users::create(
-        &mut conn(app),
-        &NewUser {
-            email: email.into(),
-            name: format!("Pengguna {email}"),
-            password_hash: Some(cakap::accounts::password::hash(PASSWORD).unwrap()),
-            verified: true,
-            is_platform_admin: p.platform,
-            is_agency_admin: p.agency_admin,
-            agency_id: p.agency,
-            unit_id: p.unit,
-            position_id: p.position,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| format!("{e:?}"))
-    .expect("create the user")
-}
 
 /// A browser of its own (cookies), logged in as `email`.
 struct Browser<'a> {
@@ -106,14 +71,11 @@ fn location(resp: &Response) -> String {
 #[tokio::test]
 async fn platform_admin_creates_agencies_and_others_are_refused() {
     let app = spawn_app().await;
-    person(
-        &app,
-        "admin@cakap.go.id",
-        Person {
-            platform: true,
-            ..Default::default()
-        },
-    );
+    Person::new("admin@cakap.go.id")
+        .name("Pengguna admin@cakap.go.id")
+        .password(PASSWORD)
+        .platform_admin()
+        .create(&app);
 
     // anonymous: to the login page, for pages and forms alike
     let anon = Browser::anonymous(&app).await;
@@ -155,7 +117,7 @@ async fn platform_admin_creates_agencies_and_others_are_refused() {
     assert!(html.contains("Pemerintah Kabupaten Sleman"));
     assert!(html.contains("KAB-SLEMAN"));
     assert!(html.contains("Instansi ditambahkan"));
-    let sleman = orgs::agency_by_code(&mut conn(&app), "KAB-SLEMAN")
+    let sleman = orgs::agency_by_code(&mut app.conn(), "KAB-SLEMAN")
         .unwrap()
         .expect("stored with its code in capitals");
     assert_eq!(sleman.kind, "kabupaten");
@@ -218,14 +180,11 @@ async fn platform_admin_creates_agencies_and_others_are_refused() {
     assert_eq!(admin.get("/admin/agencies/999999").await.status(), 404);
 
     // a learner: nothing here
-    person(
-        &app,
-        "staf@sleman.go.id",
-        Person {
-            agency: Some(sleman.id),
-            ..Default::default()
-        },
-    );
+    Person::new("staf@sleman.go.id")
+        .name("Pengguna staf@sleman.go.id")
+        .password(PASSWORD)
+        .agency(sleman.id)
+        .create(&app);
     let learner = Browser::login(&app, "staf@sleman.go.id").await;
     for path in [
         "/admin".to_string(),
@@ -245,15 +204,12 @@ async fn platform_admin_creates_agencies_and_others_are_refused() {
     assert_eq!(resp.status(), 403);
 
     // an agency admin may not create or edit agencies
-    person(
-        &app,
-        "admin@sleman.go.id",
-        Person {
-            agency_admin: true,
-            agency: Some(sleman.id),
-            ..Default::default()
-        },
-    );
+    Person::new("admin@sleman.go.id")
+        .name("Pengguna admin@sleman.go.id")
+        .password(PASSWORD)
+        .admin()
+        .agency(sleman.id)
+        .create(&app);
     let agency_admin = Browser::login(&app, "admin@sleman.go.id").await;
     assert_eq!(agency_admin.get("/admin/agencies").await.status(), 403);
     let resp = agency_admin
@@ -277,7 +233,7 @@ async fn platform_admin_creates_agencies_and_others_are_refused() {
         .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(
-        orgs::agency(&mut conn(&app), sleman.id)
+        orgs::agency(&mut app.conn(), sleman.id)
             .unwrap()
             .unwrap()
             .name,
@@ -293,24 +249,23 @@ async fn platform_admin_creates_agencies_and_others_are_refused() {
 async fn agency_admin_manages_own_units_and_positions_only() {
     let app = spawn_app().await;
     let (a, b, b_unit, b_position) = {
-        let c = &mut conn(&app);
-        let a = orgs::create_agency(c, "BPSDM-JATENG", "BPSDM Provinsi Jawa Tengah", "provinsi")
-            .unwrap();
-        let b = orgs::create_agency(c, "KAB-SLEMAN", "Pemerintah Kabupaten Sleman", "kabupaten")
-            .unwrap();
+        let c = &mut app.conn();
+        let a = Agency::new("BPSDM-JATENG", "BPSDM Provinsi Jawa Tengah")
+            .kind("provinsi")
+            .insert(c);
+        let b = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+            .kind("kabupaten")
+            .insert(c);
         let b_unit = orgs::create_unit(c, b, "Sekretariat Daerah", None).unwrap();
         let b_position = orgs::create_position(c, b, "Sekretaris Daerah", "jpt_madya").unwrap();
         (a, b, b_unit, b_position)
     };
-    person(
-        &app,
-        "admin@bpsdm.jatengprov.go.id",
-        Person {
-            agency_admin: true,
-            agency: Some(a),
-            ..Default::default()
-        },
-    );
+    Person::new("admin@bpsdm.jatengprov.go.id")
+        .name("Pengguna admin@bpsdm.jatengprov.go.id")
+        .password(PASSWORD)
+        .admin()
+        .agency(a)
+        .create(&app);
     let admin = Browser::login(&app, "admin@bpsdm.jatengprov.go.id").await;
     let page = format!("/admin/agencies/{a}");
     assert!(admin
@@ -335,7 +290,7 @@ async fn agency_admin_manages_own_units_and_positions_only() {
     let resp = add_unit("Sekretariat", String::new()).await;
     assert_eq!(resp.status(), 303);
     assert!(location(&resp).contains("done=unit_added"));
-    let units = orgs::units(&mut conn(&app), a).unwrap();
+    let units = orgs::units(&mut app.conn(), a).unwrap();
     let sekretariat = units.iter().find(|u| u.name == "Sekretariat").unwrap().id;
     assert_eq!(
         add_unit("Subbagian Umum", sekretariat.to_string())
@@ -353,7 +308,7 @@ async fn agency_admin_manages_own_units_and_positions_only() {
     let html = admin.text(&page).await;
     assert!(html.contains("class=\"d1\"><a href=\"/admin/agencies/"));
     assert!(html.contains("Subbagian Umum"));
-    let subbag = orgs::units(&mut conn(&app), a)
+    let subbag = orgs::units(&mut app.conn(), a)
         .unwrap()
         .into_iter()
         .find(|u| u.name == "Subbagian Umum")
@@ -415,7 +370,7 @@ async fn agency_admin_manages_own_units_and_positions_only() {
     let html = admin.text(&page).await;
     assert!(html.contains("Kepala Badan") && html.contains("JPT Pratama"));
     assert!(html.contains("Fungsional Ahli Muda"));
-    let positions = orgs::positions(&mut conn(&app), a).unwrap();
+    let positions = orgs::positions(&mut app.conn(), a).unwrap();
     let kepala = positions.iter().find(|p| p.name == "Kepala Badan").unwrap();
     let analis = positions
         .iter()
@@ -511,7 +466,7 @@ async fn agency_admin_manages_own_units_and_positions_only() {
         .await;
     assert_eq!(resp.status(), 422);
     {
-        let c = &mut conn(&app);
+        let c = &mut app.conn();
         let b_units = orgs::units(c, b).unwrap();
         assert_eq!(b_units.len(), 1);
         assert_eq!(b_units[0].name, "Sekretariat Daerah");
@@ -527,16 +482,13 @@ async fn agency_admin_manages_own_units_and_positions_only() {
     }
 
     // deleting: a unit with people or sub-units, a position someone holds, are refused
-    person(
-        &app,
-        "pegawai@bpsdm.jatengprov.go.id",
-        Person {
-            agency: Some(a),
-            unit: Some(subbag.id),
-            position: Some(kepala.id),
-            ..Default::default()
-        },
-    );
+    Person::new("pegawai@bpsdm.jatengprov.go.id")
+        .name("Pengguna pegawai@bpsdm.jatengprov.go.id")
+        .password(PASSWORD)
+        .agency(a)
+        .unit(subbag.id)
+        .position(kepala.id)
+        .create(&app);
     let resp = admin
         .post(&unit_page, &format!("{unit_page}/delete"), &[])
         .await;
@@ -561,14 +513,14 @@ async fn agency_admin_manages_own_units_and_positions_only() {
         .await
         .unwrap()
         .contains("1 pegawai masih memegangnya"));
-    assert_eq!(orgs::units(&mut conn(&app), a).unwrap().len(), 2);
+    assert_eq!(orgs::units(&mut app.conn(), a).unwrap().len(), 2);
 
     // empty ones go
     assert_eq!(
         add_unit("Bidang Sementara", String::new()).await.status(),
         303
     );
-    let temp = orgs::units(&mut conn(&app), a)
+    let temp = orgs::units(&mut app.conn(), a)
         .unwrap()
         .into_iter()
         .find(|u| u.name == "Bidang Sementara")
@@ -582,7 +534,7 @@ async fn agency_admin_manages_own_units_and_positions_only() {
         .post(&pos_page, &format!("{pos_page}/delete"), &[])
         .await;
     assert_eq!(resp.status(), 303);
-    let c = &mut conn(&app);
+    let c = &mut app.conn();
     assert_eq!(orgs::units(c, a).unwrap().len(), 2);
     let names: Vec<String> = orgs::positions(c, a)
         .unwrap()
@@ -595,16 +547,15 @@ async fn agency_admin_manages_own_units_and_positions_only() {
 #[tokio::test]
 async fn csv_import_checks_every_line_then_writes_everything_once() {
     let app = spawn_app().await;
-    let a = orgs::create_agency(&mut conn(&app), "BPSDM-DIY", "BPSDM DIY", "provinsi").unwrap();
-    person(
-        &app,
-        "admin@bpsdm.jogjaprov.go.id",
-        Person {
-            agency_admin: true,
-            agency: Some(a),
-            ..Default::default()
-        },
-    );
+    let a = Agency::new("BPSDM-DIY", "BPSDM DIY")
+        .kind("provinsi")
+        .create(&app);
+    Person::new("admin@bpsdm.jogjaprov.go.id")
+        .name("Pengguna admin@bpsdm.jogjaprov.go.id")
+        .password(PASSWORD)
+        .admin()
+        .agency(a)
+        .create(&app);
     let admin = Browser::login(&app, "admin@bpsdm.jogjaprov.go.id").await;
     let page = format!("/admin/agencies/{a}/import");
     let html = admin.text(&page).await;
@@ -629,7 +580,7 @@ async fn csv_import_checks_every_line_then_writes_everything_once() {
         "the pasted table is kept"
     );
     {
-        let c = &mut conn(&app);
+        let c = &mut app.conn();
         assert!(orgs::units(c, a).unwrap().is_empty());
         assert!(orgs::positions(c, a).unwrap().is_empty());
     }
@@ -650,7 +601,7 @@ async fn csv_import_checks_every_line_then_writes_everything_once() {
         "{text}"
     );
     {
-        let c = &mut conn(&app);
+        let c = &mut app.conn();
         let all = orgs::units(c, a).unwrap();
         assert_eq!(all.len(), 5);
         let paths: Vec<String> = orgs::unit_tree(&all).into_iter().map(|t| t.label).collect();
@@ -690,7 +641,7 @@ async fn csv_import_checks_every_line_then_writes_everything_once() {
         text.contains("Jabatan: 0 ditambahkan, 4 sudah ada."),
         "{text}"
     );
-    let c = &mut conn(&app);
+    let c = &mut app.conn();
     assert_eq!(orgs::units(c, a).unwrap().len(), 5);
     assert_eq!(orgs::positions(c, a).unwrap().len(), 4);
 

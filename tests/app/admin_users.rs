@@ -7,10 +7,11 @@ use crate::common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::fixtures::{Agency, Person};
 use crate::common::smtp::SmtpSink;
 use crate::common::{spawn_app, spawn_app_with, TestApp, TestDatabase};
-use cakap::accounts::users::{self, NewUser};
-use cakap::db::schema::{agencies, outbox, positions, units};
+use cakap::accounts::users::{self};
+use cakap::db::schema::{outbox, positions, units};
 use cakap::db::{DatabaseUrl, DbConnection};
 use chrono::Utc;
 use diesel::prelude::*;
@@ -20,19 +21,6 @@ const PASSWORD: &str = "Kopi-Tubruk-2026";
 
 fn connect(url: &str) -> DbConnection {
     cakap::db::pool::connect(&DatabaseUrl::parse(url).unwrap(), false).unwrap()
-}
-
-fn agency(conn: &mut DbConnection, code: &str, name: &str) -> i64 {
-    diesel::insert_into(agencies::table)
-        .values((
-            agencies::code.eq(code),
-            agencies::name.eq(name),
-            agencies::kind.eq("daerah"),
-            agencies::created_at.eq(Utc::now().naive_utc()),
-        ))
-        .returning(agencies::id)
-        .get_result(conn)
-        .unwrap()
 }
 
 fn unit(conn: &mut DbConnection, agency_id: i64, parent: Option<i64>, name: &str) -> i64 {
@@ -59,23 +47,6 @@ fn position(conn: &mut DbConnection, agency_id: i64, name: &str) -> i64 {
         .returning(positions::id)
         .get_result(conn)
         .unwrap()
-}
-
-fn person(
-    conn: &mut DbConnection,
-    email: &str,
-    name: &str,
-    setup: impl FnOnce(&mut NewUser),
-) -> i64 {
-    let mut u = NewUser {
-        email: email.into(),
-        name: name.into(),
-        password_hash: Some(cakap::accounts::password::hash(PASSWORD).unwrap()),
-        verified: true,
-        ..Default::default()
-    };
-    setup(&mut u);
-    users::create(conn, &u).unwrap()
 }
 
 fn outbox_count(conn: &mut DbConnection) -> i64 {
@@ -140,17 +111,22 @@ fn nip(i: usize) -> String {
 #[tokio::test]
 async fn importing_1000_people_is_quick_and_queues_1000_invitations() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KAB-SLEMAN", "Pemerintah Kabupaten Sleman");
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
     let sekretariat = unit(&mut conn, a, None, "Sekretariat");
     unit(&mut conn, a, Some(sekretariat), "Subbag Umum");
     unit(&mut conn, a, None, "Bidang Diklat");
     position(&mut conn, a, "Analis SDM Aparatur");
     position(&mut conn, a, "Pranata Komputer");
-    person(&mut conn, "admin@sleman.go.id", "Admin Sleman", |u| {
-        u.agency_id = Some(a);
-        u.is_agency_admin = true;
-    });
+    Person::new("admin@sleman.go.id")
+        .name("Admin Sleman")
+        .password(PASSWORD)
+        .agency(a)
+        .admin()
+        .insert(&mut conn);
     let before = users::count(&mut conn).unwrap();
     let outbox_before = outbox_count(&mut conn);
 
@@ -253,13 +229,18 @@ async fn importing_1000_people_is_quick_and_queues_1000_invitations() {
 #[tokio::test]
 async fn a_file_with_one_bad_row_is_refused_whole_with_line_numbers() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KAB-BANTUL", "Pemerintah Kabupaten Bantul");
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-BANTUL", "Pemerintah Kabupaten Bantul")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
     unit(&mut conn, a, None, "Sekretariat");
-    person(&mut conn, "admin@bantul.go.id", "Admin Bantul", |u| {
-        u.agency_id = Some(a);
-        u.is_agency_admin = true;
-    });
+    Person::new("admin@bantul.go.id")
+        .name("Admin Bantul")
+        .password(PASSWORD)
+        .agency(a)
+        .admin()
+        .insert(&mut conn);
     let before = users::count(&mut conn).unwrap();
     let outbox_before = outbox_count(&mut conn);
     let csv = format!(
@@ -288,9 +269,11 @@ async fn a_file_with_one_bad_row_is_refused_whole_with_line_numbers() {
     assert_eq!(outbox_count(&mut conn), outbox_before);
 
     // a learner may not import
-    person(&mut conn, "staf@bantul.go.id", "Staf", |u| {
-        u.agency_id = Some(a)
-    });
+    Person::new("staf@bantul.go.id")
+        .name("Staf")
+        .password(PASSWORD)
+        .agency(a)
+        .insert(&mut conn);
     let learner = Browser::login(&app, "staf@bantul.go.id", PASSWORD).await;
     assert_eq!(learner.get("/admin/users/import").await.status(), 403);
 }
@@ -307,11 +290,16 @@ async fn an_invited_person_gets_the_mail_sets_a_password_and_logs_in() {
         ("CAKAP_BASE_URL", "http://cakap.test"),
     ])
     .await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KOTA-YK", "Pemerintah Kota Yogyakarta");
-    person(&mut conn, "root@cakap.go.id", "Admin Platform", |u| {
-        u.is_platform_admin = true
-    });
+    let mut conn = app.conn();
+    let a = Agency::new("KOTA-YK", "Pemerintah Kota Yogyakarta")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
+    Person::new("root@cakap.go.id")
+        .name("Admin Platform")
+        .password(PASSWORD)
+        .platform_admin()
+        .insert(&mut conn);
     let admin = Browser::login(&app, "root@cakap.go.id", PASSWORD).await;
     let agency_id = a.to_string();
     let csv = "name,email,supervisor_email\n\
@@ -362,18 +350,27 @@ async fn an_invited_person_gets_the_mail_sets_a_password_and_logs_in() {
 #[tokio::test]
 async fn role_changes_apply_on_the_next_request() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KAB-KP", "Pemerintah Kabupaten Kulon Progo");
-    person(&mut conn, "root@cakap.go.id", "Admin Platform", |u| {
-        u.is_platform_admin = true
-    });
-    let admin_id = person(&mut conn, "admin@kulonprogo.go.id", "Admin KP", |u| {
-        u.agency_id = Some(a);
-        u.is_agency_admin = true;
-    });
-    let learner_id = person(&mut conn, "rudi@kulonprogo.go.id", "Rudi", |u| {
-        u.agency_id = Some(a)
-    });
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-KP", "Pemerintah Kabupaten Kulon Progo")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
+    Person::new("root@cakap.go.id")
+        .name("Admin Platform")
+        .password(PASSWORD)
+        .platform_admin()
+        .insert(&mut conn);
+    let admin_id = Person::new("admin@kulonprogo.go.id")
+        .name("Admin KP")
+        .password(PASSWORD)
+        .agency(a)
+        .admin()
+        .insert(&mut conn);
+    let learner_id = Person::new("rudi@kulonprogo.go.id")
+        .name("Rudi")
+        .password(PASSWORD)
+        .agency(a)
+        .insert(&mut conn);
     let root = Browser::login(&app, "root@cakap.go.id", PASSWORD).await;
     let admin = Browser::login(&app, "admin@kulonprogo.go.id", PASSWORD).await;
     let learner = Browser::login(&app, "rudi@kulonprogo.go.id", PASSWORD).await;
@@ -443,23 +440,37 @@ async fn role_changes_apply_on_the_next_request() {
 #[tokio::test]
 async fn agency_admins_only_see_and_manage_their_own_agency() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let x = agency(&mut conn, "KAB-X", "Kabupaten X");
-    let y = agency(&mut conn, "KAB-Y", "Kabupaten Y");
-    person(&mut conn, "admin@x.go.id", "Admin X", |u| {
-        u.agency_id = Some(x);
-        u.is_agency_admin = true;
-    });
-    person(&mut conn, "warga@x.go.id", "Warga X", |u| {
-        u.agency_id = Some(x)
-    });
-    let other = person(&mut conn, "warga@y.go.id", "Warga Y", |u| {
-        u.agency_id = Some(y)
-    });
-    let root = person(&mut conn, "root@cakap.go.id", "Root", |u| {
-        u.agency_id = Some(x);
-        u.is_platform_admin = true;
-    });
+    let mut conn = app.conn();
+    let x = Agency::new("KAB-X", "Kabupaten X")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
+    let y = Agency::new("KAB-Y", "Kabupaten Y")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
+    Person::new("admin@x.go.id")
+        .name("Admin X")
+        .password(PASSWORD)
+        .agency(x)
+        .admin()
+        .insert(&mut conn);
+    Person::new("warga@x.go.id")
+        .name("Warga X")
+        .password(PASSWORD)
+        .agency(x)
+        .insert(&mut conn);
+    let other = Person::new("warga@y.go.id")
+        .name("Warga Y")
+        .password(PASSWORD)
+        .agency(y)
+        .insert(&mut conn);
+    let root = Person::new("root@cakap.go.id")
+        .name("Root")
+        .password(PASSWORD)
+        .agency(x)
+        .platform_admin()
+        .insert(&mut conn);
     let admin = Browser::login(&app, "admin@x.go.id", PASSWORD).await;
     let page = admin.get("/admin/users").await.text().await.unwrap();
     assert!(page.contains("warga@x.go.id"));
@@ -519,27 +530,38 @@ async fn agency_admins_only_see_and_manage_their_own_agency() {
 #[tokio::test]
 async fn the_team_page_shows_only_ones_own_staff() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KAB-GK", "Kabupaten Gunungkidul");
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-GK", "Kabupaten Gunungkidul")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
     let umum = unit(&mut conn, a, None, "Bagian Umum");
     let analis = position(&mut conn, a, "Analis Kepegawaian");
-    let boss = person(&mut conn, "kabag@gk.go.id", "Kabag Umum", |u| {
-        u.agency_id = Some(a)
-    });
-    let boss2 = person(&mut conn, "kabid@gk.go.id", "Kabid Diklat", |u| {
-        u.agency_id = Some(a)
-    });
-    let staff = person(&mut conn, "staf1@gk.go.id", "Sri Wahyuni", |u| {
-        u.agency_id = Some(a);
-        u.unit_id = Some(umum);
-        u.position_id = Some(analis);
-        u.supervisor_id = Some(boss);
-        u.nip = Some(nip(3));
-    });
-    let other = person(&mut conn, "staf2@gk.go.id", "Joko Susilo", |u| {
-        u.agency_id = Some(a);
-        u.supervisor_id = Some(boss2);
-    });
+    let boss = Person::new("kabag@gk.go.id")
+        .name("Kabag Umum")
+        .password(PASSWORD)
+        .agency(a)
+        .insert(&mut conn);
+    let boss2 = Person::new("kabid@gk.go.id")
+        .name("Kabid Diklat")
+        .password(PASSWORD)
+        .agency(a)
+        .insert(&mut conn);
+    let staff = Person::new("staf1@gk.go.id")
+        .name("Sri Wahyuni")
+        .password(PASSWORD)
+        .agency(a)
+        .unit(umum)
+        .position(analis)
+        .supervisor(boss)
+        .nip(nip(3).as_str())
+        .insert(&mut conn);
+    let other = Person::new("staf2@gk.go.id")
+        .name("Joko Susilo")
+        .password(PASSWORD)
+        .agency(a)
+        .supervisor(boss2)
+        .insert(&mut conn);
     let b = Browser::login(&app, "kabag@gk.go.id", PASSWORD).await;
     let page = b.get("/team").await.text().await.unwrap();
     assert!(
@@ -567,15 +589,22 @@ async fn the_team_page_shows_only_ones_own_staff() {
 #[tokio::test]
 async fn a_disabled_person_cannot_log_in_until_enabled() {
     let app = spawn_app().await;
-    let mut conn = connect(&app.db.url);
-    let a = agency(&mut conn, "KAB-S", "Kabupaten S");
-    person(&mut conn, "admin@s.go.id", "Admin S", |u| {
-        u.agency_id = Some(a);
-        u.is_agency_admin = true;
-    });
-    let id = person(&mut conn, "pindah@s.go.id", "Sudah Pindah", |u| {
-        u.agency_id = Some(a)
-    });
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-S", "Kabupaten S")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
+    Person::new("admin@s.go.id")
+        .name("Admin S")
+        .password(PASSWORD)
+        .agency(a)
+        .admin()
+        .insert(&mut conn);
+    let id = Person::new("pindah@s.go.id")
+        .name("Sudah Pindah")
+        .password(PASSWORD)
+        .agency(a)
+        .insert(&mut conn);
     let admin = Browser::login(&app, "admin@s.go.id", PASSWORD).await;
     let learner = Browser::login(&app, "pindah@s.go.id", PASSWORD).await;
     let detail = format!("/admin/users/{id}");
@@ -728,7 +757,10 @@ fn cakap_users_add_creates_the_first_admin() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/admin/agencies"));
-    agency(&mut conn, "KAB-B", "Kabupaten B");
+    Agency::new("KAB-B", "Kabupaten B")
+        .kind("daerah")
+        .unchecked()
+        .insert(&mut conn);
     let out = cakap(
         &db,
         &[

@@ -4,18 +4,19 @@
 //! refused to another agency's admin and to a learner.
 
 use crate::common;
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::competency::activities::{self, NewActivity};
 use cakap::db::schema::{certificates, completions, courses, partners, position_targets};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use reqwest::{Client, Response};
-use serde_json::Value;
 
 const PW: &str = "Laporan-Instansi-2026";
 const ISSUER: &str = "Cakap Kota Surakarta";
@@ -23,89 +24,17 @@ const NIP_SITI: &str = "198503302010012001";
 const NIP_BUDI: &str = "199001012015031001";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
-}
-
-/// A one-lesson course naming `comps` (code, level), with `extra` frontmatter lines.
-fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    let comps: String = comps
-        .iter()
-        .map(|(c, l)| format!("\n[[competencies]]\ncode = \"{c}\"\nlevel = {l}\n"))
-        .collect();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{extra}\n{comps}+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-struct Who<'a> {
-    email: &'a str,
-    name: &'a str,
-    nip: Option<&'a str>,
-    agency: i64,
-    unit: Option<i64>,
-    position: Option<i64>,
-    supervisor: Option<i64>,
-}
-
-fn person(c: &mut DbConnection, w: Who, admin: bool, platform: bool) -> i64 {
-    users::create(
-        c,
-        &users::NewUser {
-            email: w.email.into(),
-            name: w.name.into(),
-            nip: w.nip.map(str::to_string),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(w.agency),
-            unit_id: w.unit,
-            position_id: w.position,
-            supervisor_id: w.supervisor,
-            is_agency_admin: admin,
-            is_platform_admin: platform,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| format!("{e:?}"))
-    .unwrap()
-}
-
-async fn complete(app: &TestApp, email: &str, slug: &str) {
-    let bearer = app.token_of(email, PW).await;
-    let api = Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "enrol {slug}");
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
 async fn get(app: &TestApp, b: &Client, path: &str, lang: &str) -> Response {
@@ -130,24 +59,25 @@ fn row<'a>(html: &'a str, needle: &str) -> &'a str {
 async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_history() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "spbe", 16, &[("M.PP", 2)], "");
-    course(root.path(), "etika", 4, &[], "certificate = false");
+    CourseFolder::one_lesson("spbe")
+        .jp(16)
+        .competency("M.PP", 2)
+        .write(root.path());
+    CourseFolder::one_lesson("etika")
+        .jp(4)
+        .front("certificate = false")
+        .write(root.path());
     let app = spawn_app_with(&[
         ("CAKAP_COURSES_DIR", &root.path().display().to_string()),
         ("CAKAP_CERTIFICATES_ISSUER", ISSUER),
     ])
     .await;
     let year = common::wib_year();
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let dinas = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
     let bidang = orgs::create_unit(&mut c, agency, "Bidang Aplikasi", Some(dinas)).unwrap();
     let pranata = orgs::create_position(
@@ -167,109 +97,66 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         ))
         .execute(&mut c)
         .unwrap();
-    let w = |email, name, nip, unit, position, supervisor| Who {
-        email,
-        name,
-        nip,
-        agency,
-        unit,
-        position,
-        supervisor,
-    };
-    let rahmat = person(
-        &mut c,
-        w(
-            "rahmat@solo.go.id",
-            "Rahmat Hidayat",
-            None,
-            Some(dinas),
-            None,
-            None,
-        ),
-        false,
-        false,
-    );
-    person(
-        &mut c,
-        w(
-            "siti@solo.go.id",
-            "Siti Rahmawati",
-            Some(NIP_SITI),
-            Some(bidang),
-            Some(pranata),
-            Some(rahmat),
-        ),
-        false,
-        false,
-    );
-    let budi = person(
-        &mut c,
-        w(
-            "budi@solo.go.id",
-            "Budi Santoso",
-            Some(NIP_BUDI),
-            Some(bidang),
-            Some(pranata),
-            Some(rahmat),
-        ),
-        false,
-        false,
-    );
-    person(
-        &mut c,
-        w("dewi@solo.go.id", "Dewi Lestari", None, None, None, None),
-        false,
-        false,
-    );
-    let gone = person(
-        &mut c,
-        w(
-            "pensiun@solo.go.id",
-            "Pegawai Pensiun",
-            None,
-            Some(bidang),
-            Some(pranata),
-            None,
-        ),
-        false,
-        false,
-    );
+    let rahmat = Person::new("rahmat@solo.go.id")
+        .name("Rahmat Hidayat")
+        .password(PW)
+        .agency(agency)
+        .unit(dinas)
+        .insert(&mut c);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .nip(NIP_SITI)
+        .agency(agency)
+        .unit(bidang)
+        .position(pranata)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    let budi = Person::new("budi@solo.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .nip(NIP_BUDI)
+        .agency(agency)
+        .unit(bidang)
+        .position(pranata)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("dewi@solo.go.id")
+        .name("Dewi Lestari")
+        .password(PW)
+        .agency(agency)
+        .insert(&mut c);
+    let gone = Person::new("pensiun@solo.go.id")
+        .name("Pegawai Pensiun")
+        .password(PW)
+        .agency(agency)
+        .unit(bidang)
+        .position(pranata)
+        .insert(&mut c);
     diesel::update(cakap::db::schema::users::table.find(gone))
         .set(cakap::db::schema::users::disabled.eq(true))
         .execute(&mut c)
         .unwrap();
-    person(
-        &mut c,
-        w("admin@solo.go.id", "Admin Solo", None, None, None, None),
-        true,
-        false,
-    );
+    Person::new("admin@solo.go.id")
+        .name("Admin Solo")
+        .password(PW)
+        .agency(agency)
+        .admin()
+        .insert(&mut c);
     for (email, admin) in [("admin@sleman.go.id", true), ("tono@sleman.go.id", false)] {
-        let who = Who {
-            email,
-            name: "Pegawai Sleman",
-            nip: None,
-            agency: other,
-            unit: None,
-            position: None,
-            supervisor: None,
-        };
-        person(&mut c, who, admin, false);
+        Person::new(email)
+            .name("Pegawai Sleman")
+            .password(PW)
+            .agency(other)
+            .admin_if(admin)
+            .insert(&mut c);
     }
-    person(
-        &mut c,
-        Who {
-            email: "root@cakap.go.id",
-            name: "Admin Platform",
-            nip: None,
-            agency: other,
-            unit: None,
-            position: None,
-            supervisor: None,
-        },
-        false,
-        true,
-    );
+    Person::new("root@cakap.go.id")
+        .name("Admin Platform")
+        .password(PW)
+        .agency(other)
+        .platform_admin()
+        .insert(&mut c);
 
     // the etika course is a partner's: SIASN's organiser is the partner, not the platform
     let partner: i64 = diesel::insert_into(partners::table)
@@ -288,10 +175,34 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         .execute(&mut c)
         .unwrap();
     // Budi: 16 JP by course + 6 JP approved activity = 22 ≥ 20; Siti: 4 JP; Rahmat: 4 JP last year
-    complete(&app, "budi@solo.go.id", "spbe").await;
-    complete(&app, "siti@solo.go.id", "etika").await;
-    complete(&app, "rahmat@solo.go.id", "etika").await;
-    complete(&app, "tono@sleman.go.id", "spbe").await;
+    complete(
+        &app,
+        &app.token_of("budi@solo.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("siti@solo.go.id", PW).await,
+        "etika",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("rahmat@solo.go.id", PW).await,
+        "etika",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("tono@sleman.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
     let last_year = NaiveDate::from_ymd_opt(year - 1, 6, 1)
         .unwrap()
         .and_hms_opt(9, 0, 0)

@@ -5,9 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::{header, Method};
 use serde_json::{json, Value};
 
@@ -58,19 +57,11 @@ async fn app_with_courses() -> TestApp {
 
 /// A verified learner's bearer token.
 async fn token(app: &TestApp) -> String {
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
-    users::create(
-        &mut conn,
-        &users::NewUser {
-            email: "dewi@example.go.id".into(),
-            name: "Dewi Lestari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut conn = app.conn();
+    Person::new("dewi@example.go.id")
+        .name("Dewi Lestari")
+        .password(PW)
+        .insert(&mut conn);
     let resp = app
         .client
         .post(app.url("/api/v1/auth/token"))

@@ -5,34 +5,18 @@
 //! and refuse hostile archives without writing anything.
 
 use crate::common;
+use crate::common::fixtures::Person;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
 use cakap::catalog::{check, folder, workspace};
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::Client;
 use serde_json::Value;
 
 const PW: &str = "Menulis-Kursus-2026";
 const SLUG: &str = "pelayanan-publik-prima";
-
-fn person(app: &TestApp, email: &str, author: bool) -> i64 {
-    users::create(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
-        &users::NewUser {
-            email: email.into(),
-            name: format!("Pegawai {}", email.split('@').next().unwrap()),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            is_author: author,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -157,10 +141,24 @@ fn no_courses_dir() -> tempfile::TempDir {
 async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
-    person(&app, "penulis.lain@bpsdm.go.id", true);
-    person(&app, "pegawai.lama@kab.go.id", false);
-    person(&app, "pegawai.baru@kab.go.id", false);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("penulis.lain@bpsdm.go.id")
+        .name("Pegawai penulis.lain")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("pegawai.lama@kab.go.id")
+        .name("Pegawai pegawai.lama")
+        .password(PW)
+        .create(&app);
+    Person::new("pegawai.baru@kab.go.id")
+        .name("Pegawai pegawai.baru")
+        .password(PW)
+        .create(&app);
     let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
     let other = app.browser_as("penulis.lain@bpsdm.go.id", PW).await;
     let learner = app.browser_as("pegawai.lama@kab.go.id", PW).await;
@@ -421,7 +419,10 @@ async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
         .0,
         200
     );
-    person(&app, "pegawai.telat@kab.go.id", false);
+    Person::new("pegawai.telat@kab.go.id")
+        .name("Pegawai pegawai.telat")
+        .password(PW)
+        .create(&app);
     assert!(!enroll(&app, "pegawai.telat@kab.go.id").await.is_success());
 
     // any version downloads as a .zip that `courses check` accepts, with the same files
@@ -497,7 +498,11 @@ fn raw_zip(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) ->
 async fn hostile_archives_are_refused_and_nothing_is_written() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
     let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
     let course = b"+++\ntitle = \"Uji\"\nsummary = \"Ringkas.\"\njp = 1\n+++\n\nIsi.\n";
     let module = b"+++\ntitle = \"Materi\"\n+++\n\nIsi materi.\n";
@@ -562,7 +567,7 @@ async fn hostile_archives_are_refused_and_nothing_is_written() {
         assert!(left.is_empty(), "{name} left files behind: {left:?}");
     }
     assert!(!Path::new("/etc/cron.d/x.md").exists());
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    let mut conn = app.conn();
     let who = workspace::Author {
         user_id: 0,
         all: true,
@@ -577,7 +582,11 @@ async fn hostile_archives_are_refused_and_nothing_is_written() {
 async fn a_gift_file_becomes_a_quiz_module_in_a_new_draft() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
     let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
     let (s, html) = upload(&app, &author, None, "kursus.zip", sample_zip(|_, b| b)).await;
     assert_eq!(s, 200, "{html}");
@@ -685,19 +694,12 @@ async fn a_restart_keeps_a_version_published_in_the_browser() {
     )
     .unwrap();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
-    users::create(
-        &mut conn,
-        &users::NewUser {
-            email: "admin@bpsdm.go.id".into(),
-            name: "Admin Platform".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            is_platform_admin: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut conn = app.conn();
+    Person::new("admin@bpsdm.go.id")
+        .name("Admin Platform")
+        .password(PW)
+        .platform_admin()
+        .insert(&mut conn);
     let admin = app.browser_as("admin@bpsdm.go.id", PW).await;
     // the shipped course has no owner; a platform admin uploads a new version in the browser
     let zip = sample_zip(|rel, bytes| {
@@ -757,8 +759,15 @@ async fn a_restart_keeps_a_version_published_in_the_browser() {
 async fn the_api_uploads_a_draft_reports_errors_and_publishes() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
-    person(&app, "pegawai@kab.go.id", false);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("pegawai@kab.go.id")
+        .name("Pegawai pegawai")
+        .password(PW)
+        .create(&app);
     let author = app.token_of("penulis@bpsdm.go.id", PW).await;
     let learner = app.token_of("pegawai@kab.go.id", PW).await;
     let api = reqwest::Client::new();
@@ -856,7 +865,11 @@ async fn the_api_uploads_a_draft_reports_errors_and_publishes() {
 async fn the_api_says_when_an_upload_is_the_current_or_an_older_version() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
     let author = app.token_of("penulis@bpsdm.go.id", PW).await;
     let api = reqwest::Client::new();
     let upload = |body: Vec<u8>| {
@@ -952,7 +965,11 @@ fn declare_size(zip: &mut [u8], name: &str, size: u32) {
 async fn an_archive_whose_headers_lie_is_stopped_while_unpacking() {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    person(&app, "penulis@bpsdm.go.id", true);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
     let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
     let course = b"+++\ntitle = \"Uji\"\nsummary = \"Ringkas.\"\njp = 1\n+++\n\nIsi.\n";
     let options = zip::write::SimpleFileOptions::default();
@@ -987,7 +1004,7 @@ async fn an_archive_whose_headers_lie_is_stopped_while_unpacking() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "left files behind: {left:?}");
-    let mut conn = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
+    let mut conn = app.conn();
     let who = workspace::Author {
         user_id: 0,
         all: true,

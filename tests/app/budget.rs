@@ -5,14 +5,17 @@
 //! against what the records say, by hand. Also who may see and change it.
 
 use crate::common;
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::{orgs, users};
 use cakap::competency::activities::{self, NewActivity};
 use cakap::db::schema::{activities as activities_t, enrollments};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::db::DbConnection;
 use chrono::{Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use reqwest::multipart::Form;
@@ -22,78 +25,10 @@ use serde_json::Value;
 const PW: &str = "Anggaran-Diklat-2026";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
     for (slug, jp) in [("spbe", 16), ("etika", 4)] {
-        std::fs::create_dir_all(root.join(slug)).unwrap();
-        std::fs::write(
-            root.join(slug).join("course.md"),
-            format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n+++\n\nDeskripsi.\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join(slug).join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-        )
-        .unwrap();
+        CourseFolder::one_lesson(slug).jp(jp).write(root);
     }
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-struct Who {
-    agency: i64,
-    unit: Option<i64>,
-    supervisor: Option<i64>,
-    admin: bool,
-    platform: bool,
-}
-
-fn person(c: &mut DbConnection, email: &str, name: &str, w: Who) -> i64 {
-    users::create(
-        c,
-        &users::NewUser {
-            email: email.into(),
-            name: name.into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(w.agency),
-            unit_id: w.unit,
-            supervisor_id: w.supervisor,
-            is_agency_admin: w.admin,
-            is_platform_admin: w.platform,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| format!("{e:?}"))
-    .unwrap()
-}
-
-async fn complete(app: &TestApp, email: &str, slug: &str) {
-    let bearer = app.token_of(email, PW).await;
-    let api = Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "enrol {slug}");
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
 }
 
 async fn text(app: &TestApp, b: &Client, path: &str) -> String {
@@ -193,91 +128,68 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let year = (Utc::now() + chrono::Duration::hours(7)).year(); // the agency's (WIB) year
     let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    let mut c = conn(&app);
-    let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let b = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let mut c = app.conn();
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let b = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let dinas = orgs::create_unit(&mut c, a, "Dinas Kominfo", None).unwrap();
     let bidang = orgs::create_unit(&mut c, a, "Bidang Aplikasi", Some(dinas)).unwrap();
-    let w = |unit, supervisor| Who {
-        agency: a,
-        unit,
-        supervisor,
-        admin: false,
-        platform: false,
-    };
-    let rahmat = person(
-        &mut c,
-        "rahmat@solo.go.id",
-        "Rahmat Hidayat",
-        w(Some(dinas), None),
-    );
-    person(
-        &mut c,
-        "siti@solo.go.id",
-        "Siti Rahmawati",
-        w(Some(bidang), Some(rahmat)),
-    );
-    person(
-        &mut c,
-        "budi@solo.go.id",
-        "Budi Santoso",
-        w(Some(bidang), Some(rahmat)),
-    );
-    person(
-        &mut c,
-        "dewi@solo.go.id",
-        "Dewi Lestari",
-        w(None, Some(rahmat)),
-    );
-    person(
-        &mut c,
-        "admin@solo.go.id",
-        "Admin Solo",
-        Who {
-            admin: true,
-            ..w(None, None)
-        },
-    );
-    let b_who = |admin, platform| Who {
-        agency: b,
-        unit: None,
-        supervisor: None,
-        admin,
-        platform,
-    };
-    person(
-        &mut c,
-        "admin@sleman.go.id",
-        "Admin Sleman",
-        b_who(true, false),
-    );
-    let boss_b = person(
-        &mut c,
-        "atasan@sleman.go.id",
-        "Atasan Sleman",
-        b_who(false, false),
-    );
-    let tono = person(
-        &mut c,
-        "tono@sleman.go.id",
-        "Tono Sleman",
-        Who {
-            supervisor: Some(boss_b),
-            ..b_who(false, false)
-        },
-    );
-    person(
-        &mut c,
-        "root@cakap.go.id",
-        "Admin Platform",
-        b_who(false, true),
-    );
+    let rahmat = Person::new("rahmat@solo.go.id")
+        .name("Rahmat Hidayat")
+        .password(PW)
+        .agency(a)
+        .unit(dinas)
+        .insert(&mut c);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .agency(a)
+        .unit(bidang)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("budi@solo.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(a)
+        .unit(bidang)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("dewi@solo.go.id")
+        .name("Dewi Lestari")
+        .password(PW)
+        .agency(a)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("admin@solo.go.id")
+        .name("Admin Solo")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
+    Person::new("admin@sleman.go.id")
+        .name("Admin Sleman")
+        .password(PW)
+        .agency(b)
+        .admin()
+        .insert(&mut c);
+    let boss_b = Person::new("atasan@sleman.go.id")
+        .name("Atasan Sleman")
+        .password(PW)
+        .agency(b)
+        .insert(&mut c);
+    let tono = Person::new("tono@sleman.go.id")
+        .name("Tono Sleman")
+        .password(PW)
+        .agency(b)
+        .supervisor(boss_b)
+        .insert(&mut c);
+    Person::new("root@cakap.go.id")
+        .name("Admin Platform")
+        .password(PW)
+        .agency(b)
+        .platform_admin()
+        .insert(&mut c);
 
     let admin = app.browser_as("admin@solo.go.id", PW).await;
     let root_b = app.browser_as("root@cakap.go.id", PW).await;
@@ -372,10 +284,34 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
     assert_eq!(r.status(), 303, "a budget of Rp0 for last year");
 
     // ---- completions: the paid course by Budi and Siti, the free one by Dewi; Tono is of B ----
-    complete(&app, "budi@solo.go.id", "spbe").await;
-    complete(&app, "siti@solo.go.id", "spbe").await;
-    complete(&app, "dewi@solo.go.id", "etika").await;
-    complete(&app, "tono@sleman.go.id", "spbe").await;
+    complete(
+        &app,
+        &app.token_of("budi@solo.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("siti@solo.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("dewi@solo.go.id", PW).await,
+        "etika",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("tono@sleman.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
     // Rahmat enrolled in the paid course last year (not completed): last year's money
     let bearer = app.token_of("rahmat@solo.go.id", PW).await;
     let r = Client::new()
@@ -944,51 +880,43 @@ async fn fees_stay_as_spent_plans_carry_costs_and_overspending_is_warned() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     // the agency's year (WIB, the platform default), as the budget decides it
     let year = (Utc::now() + chrono::Duration::hours(7)).year();
-    let mut c = conn(&app);
-    let a = orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let w = |supervisor, admin, platform| Who {
-        agency: a,
-        unit: None,
-        supervisor,
-        admin,
-        platform,
-    };
-    let rahmat = person(
-        &mut c,
-        "rahmat@solo.go.id",
-        "Rahmat Hidayat",
-        w(None, false, false),
-    );
-    let siti = person(
-        &mut c,
-        "siti@solo.go.id",
-        "Siti Rahmawati",
-        w(Some(rahmat), false, false),
-    );
-    let budi = person(
-        &mut c,
-        "budi@solo.go.id",
-        "Budi Santoso",
-        w(Some(rahmat), false, false),
-    );
-    person(
-        &mut c,
-        "dewi@solo.go.id",
-        "Dewi Lestari",
-        w(Some(rahmat), false, false),
-    );
-    person(
-        &mut c,
-        "admin@solo.go.id",
-        "Admin Solo",
-        w(None, true, false),
-    );
-    person(
-        &mut c,
-        "root@cakap.go.id",
-        "Admin Platform",
-        w(None, false, true),
-    );
+    let mut c = app.conn();
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let rahmat = Person::new("rahmat@solo.go.id")
+        .name("Rahmat Hidayat")
+        .password(PW)
+        .agency(a)
+        .insert(&mut c);
+    let siti = Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .agency(a)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    let budi = Person::new("budi@solo.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(a)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("dewi@solo.go.id")
+        .name("Dewi Lestari")
+        .password(PW)
+        .agency(a)
+        .supervisor(rahmat)
+        .insert(&mut c);
+    Person::new("admin@solo.go.id")
+        .name("Admin Solo")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
+    Person::new("root@cakap.go.id")
+        .name("Admin Platform")
+        .password(PW)
+        .agency(a)
+        .platform_admin()
+        .insert(&mut c);
     let admin = app.browser_as("admin@solo.go.id", PW).await;
     let root_b = app.browser_as("root@cakap.go.id", PW).await;
     let page = format!("/admin/agencies/{a}/budget?year={year}");
@@ -1307,8 +1235,8 @@ async fn the_fee_backfill_prices_past_enrolments_as_they_were() {
     let root = tempfile::tempdir().unwrap();
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let a = orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    let mut c = app.conn();
+    let a = Agency::new("KOTA-MGL", "Pemerintah Kota Magelang").insert(&mut c);
     let people = [
         ("januari@mgl.go.id", "spbe", (2026, 1, 10)),
         ("maret@mgl.go.id", "spbe", (2026, 3, 10)),
@@ -1323,15 +1251,12 @@ async fn the_fee_backfill_prices_past_enrolments_as_they_were() {
     };
     let mut ids = Vec::new();
     for (email, slug, day) in people {
-        let who = Who {
-            agency: a,
-            unit: None,
-            supervisor: None,
-            admin: false,
-            platform: false,
-        };
-        let id = person(&mut c, email, "ASN Magelang", who);
-        complete(&app, email, slug).await;
+        let id = Person::new(email)
+            .name("ASN Magelang")
+            .password(PW)
+            .agency(a)
+            .insert(&mut c);
+        complete(&app, &app.token_of(email, PW).await, slug, "01-materi").await;
         // as it stood before the migration: started that day, no fee recorded
         diesel::update(enrollments::table.filter(enrollments::user_id.eq(id)))
             .set((

@@ -2,6 +2,7 @@
 //! assets, versions, and what must never reach a page.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,35 +24,23 @@ async fn app_with_samples() -> TestApp {
 
 /// A courses folder with a dictionary and one small course; returns (root, course dir).
 fn write_course(root: &Path, slug: &str, lesson_body: &str) -> PathBuf {
-    std::fs::create_dir_all(root).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    let dir = root.join(slug);
-    std::fs::create_dir_all(dir.join("assets")).unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Kursus Uji\"\nsummary = \"Kursus untuk pengujian.\"\njp = 2\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 1\n+++\n\nDeskripsi kursus uji.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("01-materi.md"),
-        format!("+++\ntitle = \"Materi\"\nminutes = 5\n+++\n\n{lesson_body}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("02-kuis.md"),
-        "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\n+++\n\n## Ibu kota Indonesia adalah ...\n\n- [x] Jakarta -- RAHASIA-UMPAN-PILIHAN\n- [ ] Bandung\n\n> RAHASIA-UMPAN-BALIK\n\n## Kata rahasia?\n\n= RAHASIA-JAWABAN\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("assets/skrip.svg"),
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script><rect width=\"10\" height=\"10\"/></svg>",
-    )
-    .unwrap();
-    dir
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .title("Kursus Uji")
+        .summary("Kursus untuk pengujian.")
+        .jp(2)
+        .competency("M.PP", 1)
+        .description("Deskripsi kursus uji.")
+        .timed_lesson("01-materi", "Materi", 5, lesson_body)
+        .quiz(
+            "02-kuis",
+            "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\n+++\n\n## Ibu kota Indonesia adalah ...\n\n- [x] Jakarta -- RAHASIA-UMPAN-PILIHAN\n- [ ] Bandung\n\n> RAHASIA-UMPAN-BALIK\n\n## Kata rahasia?\n\n= RAHASIA-JAWABAN\n",
+        )
+        .file(
+            "assets/skrip.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script><rect width=\"10\" height=\"10\"/></svg>",
+        )
+        .write(root)
 }
 
 fn publish(db_url: &str, dirs: &[PathBuf], root: &Path) -> Vec<batch::Report> {

@@ -4,6 +4,9 @@
 //! expired certificates are refused; reminders and recertification; the CLI.
 
 use crate::common;
+use crate::common::fixtures::{
+    self, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 use std::process::Command;
@@ -11,9 +14,7 @@ use std::process::Command;
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::{orgs, password, users};
 use cakap::certificates::{credential, keys, Signer};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -21,69 +22,20 @@ const PW: &str = "Belajar-Terus-2026";
 const NIP: &str = "198703152010012002";
 
 fn write_course(root: &Path, slug: &str, extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Pelayanan Publik Prima\"\nsummary = \"Ringkas.\"\njp = 6\n{extra}\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-fn agency(app: &TestApp, code: &str, name: &str) -> i64 {
-    orgs::create_agency(&mut conn(app), code, name, "kota").unwrap()
-}
-
-fn person(app: &TestApp, email: &str, nip: Option<&str>, agency: Option<i64>, admin: bool) -> i64 {
-    users::create(
-        &mut conn(app),
-        &users::NewUser {
-            email: email.into(),
-            name: "Siti Rahmawati, S.Sos.".into(),
-            nip: nip.map(str::to_string),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: agency,
-            is_agency_admin: admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .title("Pelayanan Publik Prima")
+        .jp(6)
+        .front(extra)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 /// Enrol and finish the one-lesson course through the API; returns the certificate JSON.
 async fn complete(app: &TestApp, bearer: &str, slug: &str) -> Value {
+    fixtures::complete(app, bearer, slug, "01-pengantar").await;
     let api = reqwest::Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-pengantar/done")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
     let mine: Value = api
         .get(app.url("/api/v1/me/certificates"))
         .bearer_auth(bearer)
@@ -192,8 +144,13 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
         ("CAKAP_CERTIFICATES_SIGNATORY_TITLE", "Kepala BPSDM"),
     ])
     .await;
-    let a = agency(&app, "KOTA-SOLO", "Pemerintah Kota Surakarta");
-    person(&app, "siti@solo.go.id", Some(NIP), Some(a), false);
+    let a = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").create(&app);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .agency(a)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
 
@@ -365,7 +322,11 @@ async fn a_completion_issues_a_certificate_whose_page_pdf_qr_json_and_jwt_agree(
     assert!(!b.to_string().contains(NIP));
 
     // someone else cannot open the holder's pages
-    person(&app, "budi@solo.go.id", None, Some(a), false);
+    Person::new("budi@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .agency(a)
+        .create(&app);
     let other = app.browser_as("budi@solo.go.id", PW).await;
     for p in ["", "/pdf", "/badge.jwt", "/qr.svg"] {
         let r = other
@@ -437,7 +398,11 @@ async fn forgeries_wrong_keys_and_random_codes_are_refused() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let jwt = cert["jwt"].as_str().unwrap();
@@ -601,11 +566,26 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let solo = agency(&app, "KOTA-SOLO", "Pemerintah Kota Surakarta");
-    let sleman = agency(&app, "KAB-SLEMAN", "Pemerintah Kabupaten Sleman");
-    person(&app, "siti@solo.go.id", Some(NIP), Some(solo), false);
-    person(&app, "admin@sleman.go.id", None, Some(sleman), true);
-    person(&app, "admin@solo.go.id", None, Some(solo), true);
+    let solo = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").create(&app);
+    let sleman = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman").create(&app);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .agency(solo)
+        .create(&app);
+    Person::new("admin@sleman.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .agency(sleman)
+        .admin()
+        .create(&app);
+    Person::new("admin@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .agency(solo)
+        .admin()
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap().to_string();
@@ -678,7 +658,7 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     assert!(detail.contains("Data NIP pada sertifikat keliru"));
     assert!(detail.contains("Siti Rahmawati") || detail.contains("admin"));
     let log = cakap::db::audit::about(
-        &mut conn(&app),
+        &mut app.conn(),
         &format!("certificate:{}", cert["number"].as_str().unwrap()),
     )
     .unwrap();
@@ -705,7 +685,11 @@ async fn expiring_certificates_remind_once_expire_and_renew_by_retaking() {
         "certificate_valid_months = 1",
     );
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let first = complete(&app, &bearer, "pelayanan-prima").await;
     let first_code = first["code"].as_str().unwrap().to_string();
@@ -726,7 +710,7 @@ async fn expiring_certificates_remind_once_expire_and_renew_by_retaking() {
     let templates =
         cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
             .unwrap();
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let now = chrono::Utc::now().naive_utc();
     assert_eq!(
         cakap::certificates::reminders::run_once(&mut c, &templates, &app.address, now).unwrap(),
@@ -861,7 +845,11 @@ async fn the_cli_verifies_codes_and_jwts_offline_and_rotates_keys() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap();
@@ -956,11 +944,15 @@ async fn completions_without_a_certificate_get_one_at_start_up() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     // as if the completion had been recorded before certificates existed
-    let mut c = conn(&app);
+    let mut c = app.conn();
     diesel::delete(certificates::table).execute(&mut c).unwrap();
     let config = common::test_config(&app.db, &[]);
     let issuer = cakap::certificates::Issuer {
@@ -1004,12 +996,17 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "pelayanan-prima", "");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let a = agency(&app, "KOTA-JAYAPURA", "Pemerintah Kota Jayapura");
+    let a = Agency::new("KOTA-JAYAPURA", "Pemerintah Kota Jayapura").create(&app);
     diesel::update(agencies::table.find(a))
         .set(agencies::time_zone.eq(Some("Asia/Jayapura")))
-        .execute(&mut conn(&app))
+        .execute(&mut app.conn())
         .unwrap();
-    person(&app, "siti@jayapura.go.id", Some(NIP), Some(a), false);
+    Person::new("siti@jayapura.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .agency(a)
+        .create(&app);
     let bearer = app.token_of("siti@jayapura.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap().to_string();
@@ -1026,7 +1023,7 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
                 certificates::completed_at.eq(at),
                 certificates::issued_at.eq(at),
             ))
-            .execute(&mut conn(&app))
+            .execute(&mut app.conn())
             .unwrap();
         let page = app.get(&format!("/v/{code}")).await.text().await.unwrap();
         assert!(
@@ -1048,7 +1045,7 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
     // UTC is still 7 December) does not move the certificate's date
     diesel::update(agencies::table.find(a))
         .set(agencies::time_zone.eq(Some("Asia/Jakarta")))
-        .execute(&mut conn(&app))
+        .execute(&mut app.conn())
         .unwrap();
     let page = app.get(&format!("/v/{code}")).await.text().await.unwrap();
     assert!(page.contains("8 Desember 2026"), "dated as issued: {page}");
@@ -1063,16 +1060,16 @@ async fn certificate_dates_are_the_holders_agency_zone_dates() {
     // default as it stands, and keep it
     diesel::update(certificates::table.filter(certificates::code.eq(&code)))
         .set(certificates::time_zone.eq(None::<String>))
-        .execute(&mut conn(&app))
+        .execute(&mut app.conn())
         .unwrap();
-    assert_eq!(cakap::clock::pin_record_zones(&mut conn(&app)).unwrap(), 1);
+    assert_eq!(cakap::clock::pin_record_zones(&mut app.conn()).unwrap(), 1);
     let stored: Option<String> = certificates::table
         .filter(certificates::code.eq(&code))
         .select(certificates::time_zone)
-        .first(&mut conn(&app))
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(stored.as_deref(), Some("Asia/Jakarta"));
-    assert_eq!(cakap::clock::pin_record_zones(&mut conn(&app)).unwrap(), 0);
+    assert_eq!(cakap::clock::pin_record_zones(&mut app.conn()).unwrap(), 0);
 }
 
 // ---------- issue 22: the lookup limits at their boundaries; badge.json ----------
@@ -1098,7 +1095,11 @@ async fn lookups_allow_20_misses_and_120_lookups_per_address_then_refuse() {
         ("CAKAP_TRUSTED_PROXIES", "1"),
     ])
     .await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let real = cert["code"].as_str().unwrap().to_string();
@@ -1140,7 +1141,11 @@ async fn badge_json_is_the_open_badge_credential_of_the_certificate() {
         ("CAKAP_BASE_URL", "https://cakap.example.go.id"),
     ])
     .await;
-    person(&app, "siti@solo.go.id", Some(NIP), None, false);
+    Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .nip(NIP)
+        .create(&app);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let cert = complete(&app, &bearer, "pelayanan-prima").await;
     let code = cert["code"].as_str().unwrap().to_string();
@@ -1212,7 +1217,10 @@ async fn badge_json_is_the_open_badge_credential_of_the_certificate() {
         assert_eq!(signed[field], b[field], "{field}");
     }
     // only the holder gets it
-    person(&app, "budi@solo.go.id", None, None, false);
+    Person::new("budi@solo.go.id")
+        .name("Siti Rahmawati, S.Sos.")
+        .password(PW)
+        .create(&app);
     let other = app.token_of("budi@solo.go.id", PW).await;
     let r = reqwest::Client::new()
         .get(app.url(&format!("/me/certificates/{code}/badge.json")))

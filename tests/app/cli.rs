@@ -1,6 +1,7 @@
 //! The `cakap` command as an operator meets it: help, version, migrate, and start-up errors.
 
 use crate::common;
+use crate::common::fixtures::Person;
 
 use std::process::{Command, Output};
 
@@ -156,17 +157,10 @@ async fn sigterm_lets_an_in_flight_request_finish() {
     let mut conn =
         cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&db.url).unwrap(), false).unwrap();
     const PW: &str = "Berhenti-Pelan-2026";
-    cakap::accounts::users::create(
-        &mut conn,
-        &cakap::accounts::users::NewUser {
-            email: "rina@kab.go.id".into(),
-            name: "Rina Wulandari".into(),
-            password_hash: Some(cakap::accounts::password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .insert(&mut conn);
     let attempt = |pw: &'static str, from: String| {
         let url = format!("{}/api/v1/auth/token", server.base);
         async move {

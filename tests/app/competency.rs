@@ -3,70 +3,53 @@
 //! the courses that close the gaps.
 
 use crate::common;
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{agencies, assessed_levels, courses, position_targets};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
+use cakap::db::DbConnection;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.INT\"\nname = \"Integritas\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            ("M.INT", "Integritas", "manajerial"),
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
-/// A one-lesson course naming `comps` (code, level), with `extra` frontmatter lines.
-fn course(root: &Path, slug: &str, jp: i32, comps: &[(&str, i32)], extra: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    let comps: String = comps
-        .iter()
-        .map(|(c, l)| format!("\n[[competencies]]\ncode = \"{c}\"\nlevel = {l}\n"))
-        .collect();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{extra}\n{comps}+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
+/// The courses several tests share.
+fn course_pelayanan_dasar() -> CourseFolder {
+    CourseFolder::one_lesson("pelayanan-dasar")
+        .jp(6)
+        .competency("M.PP", 1)
 }
 
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
+fn course_egov() -> CourseFolder {
+    CourseFolder::one_lesson("egov")
+        .jp(5)
+        .competency("T.EGOV", 2)
 }
 
-async fn complete(app: &TestApp, bearer: &str, slug: &str) {
-    let api = reqwest::Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "enrol {slug}");
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
+fn course_integritas() -> CourseFolder {
+    CourseFolder::one_lesson("integritas")
+        .jp(4)
+        .competency("M.INT", 2)
 }
 
 async fn profile(app: &TestApp, bearer: &str) -> Value {
@@ -94,21 +77,18 @@ fn row<'a>(p: &'a Value, code: &str) -> &'a Value {
 async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
-    course(
-        root.path(),
-        "pelayanan-lanjut",
-        8,
-        &[("M.PP", 2)],
-        "prerequisites = [\"etika\"]",
-    );
-    course(root.path(), "etika", 3, &[], "");
-    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
+    CourseFolder::one_lesson("pelayanan-lanjut")
+        .jp(8)
+        .front("prerequisites = [\"etika\"]")
+        .competency("M.PP", 2)
+        .write(root.path());
+    CourseFolder::one_lesson("etika").jp(3).write(root.path());
+    course_integritas().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Pelayanan", "pengawas").unwrap();
     // the standard: pengawas → managerial level 2 by default; technical set explicitly
@@ -120,19 +100,12 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
         ))
         .execute(&mut c)
         .unwrap();
-    let user = users::create(
-        &mut c,
-        &users::NewUser {
-            email: "siti@solo.go.id".into(),
-            name: "Siti Rahmawati".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(agency),
-            position_id: Some(position),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let user = Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .agency(agency)
+        .position(position)
+        .insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
 
     // before anything: targets from the position, everything a gap
@@ -145,8 +118,8 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert_eq!(p["jp_target"], 20);
     assert_eq!(p["profile"]["jpm"], 0.0);
 
-    complete(&app, &bearer, "pelayanan-dasar").await;
-    complete(&app, &bearer, "egov").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
+    complete(&app, &bearer, "egov", "01-materi").await;
     let p = profile(&app, &bearer).await;
     assert_eq!(p["jp_earned"], 11);
     let pp = row(&p, "M.PP");
@@ -264,7 +237,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert!(page.contains("11</strong> / 30 JP"), "{page}");
     assert!(page.contains("/courses/integritas"));
     assert!(page.contains("Kesesuaian orang dengan jabatan (job-person match)"));
-    same_profiles_in_bulk(&mut conn(&app));
+    same_profiles_in_bulk(&mut app.conn());
 }
 
 /// The team and agency views build many profiles at once; each must equal the one the person's
@@ -289,7 +262,7 @@ fn same_profiles_in_bulk(c: &mut DbConnection) {
 async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
+    course_pelayanan_dasar().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/me/profile"))
@@ -297,19 +270,12 @@ async fn a_profile_needs_a_login_and_a_person_without_position_sees_no_targets()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    users::create(
-        &mut conn(&app),
-        &users::NewUser {
-            email: "budi@kab.go.id".into(),
-            name: "Budi".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("budi@kab.go.id")
+        .name("Budi")
+        .password(PW)
+        .create(&app);
     let bearer = app.token_of("budi@kab.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     let p = profile(&app, &bearer).await;
     let pp = row(&p, "M.PP");
     assert_eq!(pp["current"], 1);
@@ -343,33 +309,26 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
     use cakap::db::schema::enrollments;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Pelaksana Pelayanan", "pelaksana").unwrap();
-    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: name.into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        position_id: Some(position),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let new = |email: &str, name: &str, supervisor: Option<i64>| {
+        Person::new(email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .position(position)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("atasan@solo.go.id", "Bu Atasan", None)).unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
-    )
-    .unwrap();
-    users::create(&mut c, &new("lain@solo.go.id", "Orang Lain", None)).unwrap();
+    let boss = new("atasan@solo.go.id", "Bu Atasan", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", "Siti Rahmawati", Some(boss)).insert(&mut c);
+    new("lain@solo.go.id", "Orang Lain", None).insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
     // an overdue assignment
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
@@ -464,13 +423,13 @@ async fn a_supervisor_sees_the_team_figures_and_keeps_a_plan_the_member_sees_ful
             .execute(c)
             .unwrap();
     };
-    set_target(&mut conn(&app), Some(30));
+    set_target(&mut app.conn(), Some(30));
     let (_, html) = page(&app, &atasan, &plan_url).await;
     assert!(
         html.contains("Target rencana ini di bawah target instansi (30 JP)"),
         "{html}"
     );
-    set_target(&mut conn(&app), None);
+    set_target(&mut app.conn(), None);
 
     // only the supervisor: someone else gets not found, and cannot write
     let lain = app.browser_as("lain@solo.go.id", PW).await;
@@ -515,32 +474,21 @@ async fn last_quarter_jp_reminders_and_weekly_digests_go_out_once() {
     use chrono::Datelike;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     // JP reminders go to ASN: an agency and a NIP
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let new = |email: &str, supervisor: Option<i64>, nip: &str| users::NewUser {
-        email: email.into(),
-        name: format!("Pegawai {email}"),
-        nip: Some(nip.into()),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        supervisor_id: supervisor,
-        agency_id: Some(agency),
-        ..Default::default()
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let new = |email: &str, supervisor: Option<i64>, nip: &str| {
+        Person::new(email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .nip(nip)
+            .supervisor(supervisor)
+            .agency(agency)
     };
-    let boss = users::create(
-        &mut c,
-        &new("atasan@solo.go.id", None, "197801012005011001"),
-    )
-    .unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", Some(boss), "198503302010012001"),
-    )
-    .unwrap();
+    let boss = new("atasan@solo.go.id", None, "197801012005011001").insert(&mut c);
+    let siti = new("siti@solo.go.id", Some(boss), "198503302010012001").insert(&mut c);
     let bearer = app.token_of("siti@solo.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/egov/enroll"))
@@ -640,20 +588,17 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pelayanan-dasar", 6, &[("M.PP", 1)], "");
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
-    course(
-        root.path(),
-        "egov-lanjut",
-        6,
-        &[("T.EGOV", 3)],
-        "prerequisites = [\"egov\"]",
-    );
-    course(root.path(), "integritas", 4, &[("M.INT", 2)], "");
+    course_pelayanan_dasar().write(root.path());
+    course_egov().write(root.path());
+    CourseFolder::one_lesson("egov-lanjut")
+        .jp(6)
+        .front("prerequisites = [\"egov\"]")
+        .competency("T.EGOV", 3)
+        .write(root.path());
+    course_integritas().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     let unit = orgs::create_unit(&mut c, agency, "Dinas Kominfo", None).unwrap();
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Layanan Digital", "pengawas").unwrap();
@@ -665,39 +610,28 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         ))
         .execute(&mut c)
         .unwrap();
-    let new = |email: &str, name: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: name.into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        unit_id: Some(unit),
-        position_id: Some(position),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let new = |email: &str, name: &str, supervisor: Option<i64>| {
+        Person::new(email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .unit(unit)
+            .position(position)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("kabid@solo.go.id", "Hendra Wijaya", None)).unwrap();
-    let siti = users::create(
-        &mut c,
-        &new("siti@solo.go.id", "Siti Rahmawati", Some(boss)),
-    )
-    .unwrap();
-    let andi = users::create(&mut c, &new("andi@solo.go.id", "Andi Pratama", Some(boss))).unwrap();
-    users::create(
-        &mut c,
-        &users::NewUser {
-            is_agency_admin: true,
-            unit_id: None,
-            position_id: None,
-            ..new("admin@solo.go.id", "Admin BKPSDM", None)
-        },
-    )
-    .unwrap();
+    let boss = new("kabid@solo.go.id", "Hendra Wijaya", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", "Siti Rahmawati", Some(boss)).insert(&mut c);
+    let andi = new("andi@solo.go.id", "Andi Pratama", Some(boss)).insert(&mut c);
+    new("admin@solo.go.id", "Admin BKPSDM", None)
+        .admin()
+        .unit(None)
+        .position(None)
+        .insert(&mut c);
 
     // two courses and an outside activity, approved by the supervisor
     let bearer = app.token_of("siti@solo.go.id", PW).await;
-    complete(&app, &bearer, "pelayanan-dasar").await;
-    complete(&app, &bearer, "egov").await;
+    complete(&app, &bearer, "pelayanan-dasar", "01-materi").await;
+    complete(&app, &bearer, "egov", "01-materi").await;
     let today = common::wib_today();
     let activity = activities::create(
         &mut c,
@@ -820,26 +754,15 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
         "{csv}"
     );
     // and a supervisor outside the team, or the agency admin of another agency, sees none of it
-    let stranger_agency = orgs::create_agency(
-        &mut c,
-        "KAB-BOGOR",
-        "Pemerintah Kabupaten Bogor",
-        "kabupaten",
-    )
-    .unwrap();
-    users::create(
-        &mut c,
-        &users::NewUser {
-            email: "admin@bogor.go.id".into(),
-            name: "Admin Bogor".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(stranger_agency),
-            is_agency_admin: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let stranger_agency = Agency::new("KAB-BOGOR", "Pemerintah Kabupaten Bogor")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@bogor.go.id")
+        .name("Admin Bogor")
+        .password(PW)
+        .agency(stranger_agency)
+        .admin()
+        .insert(&mut c);
     let other = app.browser_as("admin@bogor.go.id", PW).await;
     let (status, _) = page(&app, &other, &format!("/admin/agencies/{agency}/report")).await;
     assert_eq!(status, 403);
@@ -854,31 +777,29 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
 async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "pp-1", 4, &[("M.PP", 1)], "");
-    course(root.path(), "pp-2", 6, &[("M.PP", 2)], "");
+    CourseFolder::one_lesson("pp-1")
+        .jp(4)
+        .competency("M.PP", 1)
+        .write(root.path());
+    CourseFolder::one_lesson("pp-2")
+        .jp(6)
+        .competency("M.PP", 2)
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-MGL", "Pemerintah Kota Magelang", "kota").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-MGL", "Pemerintah Kota Magelang").insert(&mut c);
     // administrator: managerial target level 3 (M.PP and M.INT), gap 3 for someone new
     let position =
         orgs::create_position(&mut c, agency, "Kepala Bagian Umum", "administrator").unwrap();
     let mk = |c: &mut DbConnection, email: &str, name: &str, admin: bool, author: bool| {
-        users::create(
-            c,
-            &users::NewUser {
-                email: email.into(),
-                name: name.into(),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: Some(agency),
-                position_id: (!admin && !author).then_some(position),
-                is_agency_admin: admin,
-                is_author: author,
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        Person::new(email)
+            .name(name)
+            .password(PW)
+            .agency(agency)
+            .position((!admin && !author).then_some(position))
+            .admin_if(admin)
+            .author_if(author)
+            .insert(c)
     };
     mk(&mut c, "rina@magelang.go.id", "Rina Kartika", false, false);
     mk(
@@ -938,7 +859,7 @@ async fn the_biggest_gap_gets_a_step_and_a_gap_without_a_course_is_listed() {
 
     // after pp-2 (level 2, gap 1) nothing teaches M.PP above level 2: a content gap, offered
     // only up to level 2
-    complete(&app, &bearer, "pp-2").await;
+    complete(&app, &bearer, "pp-2", "01-materi").await;
     let p = profile(&app, &bearer).await;
     assert!(
         p["recommendations"]
@@ -965,7 +886,7 @@ async fn new_year_jp_follows_the_agency_time_zone() {
     use cakap::db::schema::{completions, enrollments};
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course_egov().write(root.path());
     let utc = |d: u32, h: u32, m: u32| {
         let (y, mo) = if d == 1 { (2027, 1) } else { (2026, 12) };
         chrono::NaiveDate::from_ymd_opt(y, mo, d)
@@ -978,7 +899,7 @@ async fn new_year_jp_follows_the_agency_time_zone() {
         &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
     )
     .await;
-    let mut c = conn(&app);
+    let mut c = app.conn();
     for (i, (zone, done_at, year, jp)) in [
         ("Asia/Jakarta", utc(31, 17, 30), 2027, 5),
         ("Asia/Makassar", utc(31, 16, 30), 2027, 5),
@@ -988,27 +909,19 @@ async fn new_year_jp_follows_the_agency_time_zone() {
     .into_iter()
     .enumerate()
     {
-        let agency =
-            orgs::create_agency(&mut c, &format!("INSTANSI-{i}"), "Instansi", "kota").unwrap();
+        let agency = Agency::new(&format!("INSTANSI-{i}"), "Instansi").insert(&mut c);
         diesel::update(agencies::table.find(agency))
             .set(agencies::time_zone.eq(Some(zone)))
             .execute(&mut c)
             .unwrap();
         let email = format!("asn{i}@example.go.id");
-        let user = users::create(
-            &mut c,
-            &users::NewUser {
-                email: email.clone(),
-                name: format!("ASN {i}"),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: Some(agency),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let user = Person::new(&email)
+            .name(format!("ASN {i}"))
+            .password(PW)
+            .agency(agency)
+            .insert(&mut c);
         let bearer = app.token_of(&email, PW).await;
-        complete(&app, &bearer, "egov").await;
+        complete(&app, &bearer, "egov", "01-materi").await;
         diesel::update(completions::table.filter(completions::user_id.eq(user)))
             .set(completions::completed_at.eq(done_at))
             .execute(&mut c)
@@ -1043,9 +956,8 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
     use cakap::competency::reminders;
     use cakap::db::schema::outbox;
     let app = spawn_app_with(&[]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
     for (email, agency, nip) in [
         ("asn@solo.go.id", Some(agency), Some("198503302010012001")),
         ("tanpa-nip@solo.go.id", Some(agency), None),
@@ -1055,19 +967,12 @@ async fn jp_reminders_skip_accounts_that_are_not_asn() {
             Some("199001012015031001"),
         ),
     ] {
-        users::create(
-            &mut c,
-            &users::NewUser {
-                email: email.into(),
-                name: format!("Pegawai {email}"),
-                nip: nip.map(str::to_string),
-                password_hash: Some(password::hash(PW).unwrap()),
-                verified: true,
-                agency_id: agency,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .nip(nip)
+            .agency(agency)
+            .insert(&mut c);
     }
     let templates =
         cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
@@ -1094,24 +999,21 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     use cakap::db::schema::plan_items;
     let root = tempfile::tempdir().unwrap();
     dictionary(root.path());
-    course(root.path(), "egov", 5, &[("T.EGOV", 2)], "");
+    course_egov().write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: email.split('@').next().unwrap().into(),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        agency_id: Some(agency),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let new = |email: &str, supervisor: Option<i64>| {
+        Person::new(email)
+            .name(email.split('@').next().unwrap())
+            .password(PW)
+            .agency(agency)
+            .supervisor(supervisor)
     };
-    let boss = users::create(&mut c, &new("atasan@solo.go.id", None)).unwrap();
-    let other_boss = users::create(&mut c, &new("atasan2@solo.go.id", None)).unwrap();
-    let siti = users::create(&mut c, &new("siti@solo.go.id", Some(boss))).unwrap();
-    let budi = users::create(&mut c, &new("budi@solo.go.id", Some(other_boss))).unwrap();
+    let boss = new("atasan@solo.go.id", None).insert(&mut c);
+    let other_boss = new("atasan2@solo.go.id", None).insert(&mut c);
+    let siti = new("siti@solo.go.id", Some(boss)).insert(&mut c);
+    let budi = new("budi@solo.go.id", Some(other_boss)).insert(&mut c);
     let atasan = app.browser_as("atasan@solo.go.id", PW).await;
     let atasan2 = app.browser_as("atasan2@solo.go.id", PW).await;
 

@@ -3,95 +3,15 @@
 //! see the results per course — without names, and an agency admin only their agency's.
 
 use crate::common;
-
-use std::path::Path;
+use crate::common::fixtures::{complete, Agency, CourseFolder, Person};
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
 use cakap::competency::evaluation;
 use cakap::db::schema::{completions, outbox};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";
-
-fn course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
-}
-
-struct Person<'a> {
-    email: &'a str,
-    name: &'a str,
-    agency: Option<i64>,
-    supervisor: Option<i64>,
-    author: bool,
-    agency_admin: bool,
-}
-
-fn person(app: &TestApp, p: Person) -> i64 {
-    users::create(
-        &mut conn(app),
-        &users::NewUser {
-            email: p.email.into(),
-            name: p.name.into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: p.agency,
-            supervisor_id: p.supervisor,
-            is_author: p.author,
-            is_agency_admin: p.agency_admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
-
-fn plain<'a>(email: &'a str, name: &'a str, agency: i64, supervisor: Option<i64>) -> Person<'a> {
-    Person {
-        email,
-        name,
-        agency: Some(agency),
-        supervisor,
-        author: false,
-        agency_admin: false,
-    }
-}
-
-async fn complete(app: &TestApp, bearer: &str, slug: &str) {
-    let api = reqwest::Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
-}
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
     let r = b.get(app.url(path)).send().await.unwrap();
@@ -123,56 +43,67 @@ fn age_completion(app: &TestApp, user: i64, days: i64) {
     let at = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
     diesel::update(completions::table.filter(completions::user_id.eq(user)))
         .set(completions::completed_at.eq(at))
-        .execute(&mut conn(app))
+        .execute(&mut app.conn())
         .unwrap();
 }
 
 #[tokio::test]
 async fn reactions_impact_questions_and_results_per_course() {
     let root = tempfile::tempdir().unwrap();
-    course(root.path(), "egov", "Layanan Digital Pemerintah");
-    course(root.path(), "arsip", "Kearsipan Dasar");
+    CourseFolder::one_lesson("egov")
+        .title("Layanan Digital Pemerintah")
+        .jp(4)
+        .write(root.path());
+    CourseFolder::one_lesson("arsip")
+        .title("Kearsipan Dasar")
+        .jp(4)
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let (solo, bogor) = {
-        let mut c = conn(&app);
+        let mut c = app.conn();
         (
-            orgs::create_agency(&mut c, "SOLO", "Pemerintah Kota Surakarta", "kota").unwrap(),
-            orgs::create_agency(&mut c, "BOGOR", "Pemerintah Kabupaten Bogor", "kabupaten")
-                .unwrap(),
+            Agency::new("SOLO", "Pemerintah Kota Surakarta").insert(&mut c),
+            Agency::new("BOGOR", "Pemerintah Kabupaten Bogor")
+                .kind("kabupaten")
+                .insert(&mut c),
         )
     };
-    let boss = person(
-        &app,
-        plain("atasan@solo.go.id", "Hendra Wijaya", solo, None),
-    );
-    let siti = person(
-        &app,
-        plain("siti@solo.go.id", "Siti Rahmawati", solo, Some(boss)),
-    );
-    let boss2 = person(
-        &app,
-        plain("atasan@bogor.go.id", "Rina Marlina", bogor, None),
-    );
-    let budi = person(
-        &app,
-        plain("budi@bogor.go.id", "Budi Santoso", bogor, Some(boss2)),
-    );
-    person(
-        &app,
-        Person {
-            author: true,
-            ..plain("penulis@bpsdm.go.id", "Penulis Kursus", solo, None)
-        },
-    );
-    person(
-        &app,
-        Person {
-            agency_admin: true,
-            ..plain("admin@solo.go.id", "Admin Solo", solo, None)
-        },
-    );
+    let boss = Person::new("atasan@solo.go.id")
+        .name("Hendra Wijaya")
+        .password(PW)
+        .agency(solo)
+        .create(&app);
+    let siti = Person::new("siti@solo.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .agency(solo)
+        .supervisor(boss)
+        .create(&app);
+    let boss2 = Person::new("atasan@bogor.go.id")
+        .name("Rina Marlina")
+        .password(PW)
+        .agency(bogor)
+        .create(&app);
+    let budi = Person::new("budi@bogor.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(bogor)
+        .supervisor(boss2)
+        .create(&app);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Penulis Kursus")
+        .password(PW)
+        .agency(solo)
+        .author()
+        .create(&app);
+    Person::new("admin@solo.go.id")
+        .name("Admin Solo")
+        .password(PW)
+        .agency(solo)
+        .admin()
+        .create(&app);
     cakap::catalog::workspace::add_owner(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        &mut app.conn(),
         cakap::catalog::workspace::Author {
             user_id: 0,
             all: true,
@@ -204,7 +135,7 @@ async fn reactions_impact_questions_and_results_per_course() {
         .unwrap()
         .contains("complete the course first"));
 
-    complete(&app, &siti_api, "egov").await;
+    complete(&app, &siti_api, "egov", "01-materi").await;
     let (_, page) = text(&app, &siti_b, "/courses/egov").await;
     assert!(page.contains("action=\"/courses/egov/reaction\""), "{page}");
     assert!(page.contains("Seberapa bermanfaat kursus ini"));
@@ -265,7 +196,7 @@ async fn reactions_impact_questions_and_results_per_course() {
 
     // ---- by API, another agency's learner ----
     let budi_api = app.token_of("budi@bogor.go.id", PW).await;
-    complete(&app, &budi_api, "egov").await;
+    complete(&app, &budi_api, "egov", "01-materi").await;
     let (status, body) = react_api(&app, &budi_api, "egov", json!({"rating": 0})).await;
     assert_eq!(status, 400);
     assert!(
@@ -299,7 +230,7 @@ async fn reactions_impact_questions_and_results_per_course() {
         cakap::mail::MailTemplates::load(std::sync::Arc::new(cakap::web::I18n::load().unwrap()))
             .unwrap();
     let now = chrono::Utc::now().naive_utc();
-    let ask = |app: &TestApp| evaluation::ask_impact(&mut conn(app), now).unwrap();
+    let ask = |app: &TestApp| evaluation::ask_impact(&mut app.conn(), now).unwrap();
     assert_eq!(ask(&app), 0, "too early");
     age_completion(&app, siti, 91);
     age_completion(&app, budi, 400); // long before: history, not asked about
@@ -311,7 +242,7 @@ async fn reactions_impact_questions_and_results_per_course() {
     let mails = |app: &TestApp| -> Vec<(String, String, String)> {
         outbox::table
             .select((outbox::to_address, outbox::subject, outbox::text_body))
-            .load(&mut conn(app))
+            .load(&mut app.conn())
             .unwrap()
     };
     assert!(
@@ -322,7 +253,7 @@ async fn reactions_impact_questions_and_results_per_course() {
     // the weekly digest carries them: one mail per supervisor, once a week
     let digest = |app: &TestApp| {
         cakap::competency::reminders::supervisor_digests(
-            &mut conn(app),
+            &mut app.conn(),
             &templates,
             &app.address,
             now,
@@ -471,10 +402,19 @@ async fn reactions_impact_questions_and_results_per_course() {
 async fn the_impact_question_opens_from_90_days_and_not_past_150() {
     use cakap::db::schema::impact_reviews;
     let root = tempfile::tempdir().unwrap();
-    course(root.path(), "egov", "E-Government");
+    CourseFolder::one_lesson("egov")
+        .title("E-Government")
+        .jp(4)
+        .write(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let agency = orgs::create_agency(&mut conn(&app), "KAB-I", "Kabupaten I", "kabupaten").unwrap();
-    let boss = person(&app, plain("atasan@i.go.id", "Atasan", agency, None));
+    let agency = Agency::new("KAB-I", "Kabupaten I")
+        .kind("kabupaten")
+        .create(&app);
+    let boss = Person::new("atasan@i.go.id")
+        .name("Atasan")
+        .password(PW)
+        .agency(agency)
+        .create(&app);
     let now = chrono::NaiveDate::from_ymd_opt(2027, 6, 15)
         .unwrap()
         .and_hms_opt(2, 0, 0)
@@ -492,24 +432,29 @@ async fn the_impact_question_opens_from_90_days_and_not_past_150() {
     .enumerate()
     {
         let email = format!("pegawai{i}@i.go.id");
-        let id = person(&app, plain(&email, "Pegawai", agency, Some(boss)));
+        let id = Person::new(&email)
+            .name("Pegawai")
+            .password(PW)
+            .agency(agency)
+            .supervisor(boss)
+            .create(&app);
         let bearer = app.token_of(&email, PW).await;
-        complete(&app, &bearer, "egov").await;
+        complete(&app, &bearer, "egov", "01-materi").await;
         diesel::update(completions::table.filter(completions::user_id.eq(id)))
             .set(completions::completed_at.eq(completed))
-            .execute(&mut conn(&app))
+            .execute(&mut app.conn())
             .unwrap();
         learners.push(id);
     }
     let asked = |app: &TestApp| -> Vec<i64> {
         let mut ids: Vec<i64> = impact_reviews::table
             .select(impact_reviews::learner_id)
-            .load(&mut conn(app))
+            .load(&mut app.conn())
             .unwrap();
         ids.sort();
         ids
     };
-    assert_eq!(evaluation::ask_impact(&mut conn(&app), now).unwrap(), 2);
+    assert_eq!(evaluation::ask_impact(&mut app.conn(), now).unwrap(), 2);
     assert_eq!(
         asked(&app),
         vec![learners[1], learners[2]],
@@ -517,7 +462,7 @@ async fn the_impact_question_opens_from_90_days_and_not_past_150() {
     );
     // a minute later the fourth reaches 90 days; the first stays history
     assert_eq!(
-        evaluation::ask_impact(&mut conn(&app), now + minute).unwrap(),
+        evaluation::ask_impact(&mut app.conn(), now + minute).unwrap(),
         1
     );
     assert_eq!(asked(&app), vec![learners[1], learners[2], learners[3]]);

@@ -3,6 +3,7 @@
 //! once, pass it, and find the course completed with its JP on the version enrolled in.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, PELAYANAN_PUBLIK};
 
 use std::path::Path;
 
@@ -13,29 +14,19 @@ use serde_json::{json, Value};
 const PW: &str = "Perjalanan-Belajar-26";
 
 fn write_course(root: &Path) {
-    let dir = root.join("kursus-perjalanan");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("course.md"), "+++\ntitle = \"Kursus Perjalanan\"\nsummary = \"Dari daftar sampai selesai.\"\njp = 4\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n").unwrap();
-    std::fs::write(
-        dir.join("01-pertama.md"),
-        "+++\ntitle = \"Materi Pertama\"\n+++\n\nIsi pertama.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("02-kedua.md"),
-        "+++\ntitle = \"Materi Kedua\"\n+++\n\nIsi kedua.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("03-kuis.md"),
-        "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\npass_mark = 100\nattempts = 3\n+++\n\n## Ibu kota Indonesia adalah ...\n\n- [x] Jakarta\n- [ ] Bandung\n- [ ] Surabaya\n\n## Berapa JP minimal per tahun?\n\n= 20\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new("kursus-perjalanan")
+        .title("Kursus Perjalanan")
+        .summary("Dari daftar sampai selesai.")
+        .jp(4)
+        .competency("M.PP", 2)
+        .lesson("01-pertama", "Materi Pertama", "Isi pertama.")
+        .lesson("02-kedua", "Materi Kedua", "Isi kedua.")
+        .quiz(
+            "03-kuis",
+            "+++\ntitle = \"Kuis\"\nkind = \"quiz\"\npass_mark = 100\nattempts = 3\n+++\n\n## Ibu kota Indonesia adalah ...\n\n- [x] Jakarta\n- [ ] Bandung\n- [ ] Surabaya\n\n## Berapa JP minimal per tahun?\n\n= 20\n",
+        )
+        .write(root);
 }
 
 /// Answers for a paper as the API shows it: all right or all wrong.

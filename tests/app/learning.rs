@@ -2,13 +2,13 @@
 //! dashboard, completion with JP on the enrolled version, prerequisites, version pinning.
 
 use crate::common;
+use crate::common::fixtures::{Agency, Person};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
 use cakap::accounts::{password, users};
 use cakap::catalog::batch;
-use cakap::db::{pool, DatabaseUrl};
 use reqwest::header;
 
 const PW: &str = "Belajar-Terus-2026";
@@ -35,19 +35,10 @@ fn write(root: &Path, slug: &str, course_extra: &str, lesson_text: &str) {
 }
 
 async fn learner(app: &TestApp, email: &str) -> i64 {
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
-    let id = users::create(
-        &mut conn,
-        &users::NewUser {
-            email: email.into(),
-            name: "Rina Wulandari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let id = Person::new(email)
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(app);
     let resp = app
         .submit("/login", "/login", &[("email", email), ("password", PW)])
         .await;
@@ -86,8 +77,7 @@ async fn enrol_read_mark_done_once_and_complete_on_the_enrolled_version() {
 
     // a new version is published while the learner is enrolled: they stay on theirs
     write(root.path(), "kursus-dasar", "", "Isi versi kedua");
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
+    let mut conn = app.conn();
     let (_, reports) = batch::publish_dirs(
         &mut conn,
         &[root.path().join("kursus-dasar")],
@@ -304,24 +294,23 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
     let root = tempfile::tempdir().unwrap();
     write(root.path(), "kursus-tugas", "", "Isi");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
-    let agency = orgs::create_agency(&mut conn, "KAB-T", "Kabupaten T", "kabupaten").unwrap();
-    let other_agency = orgs::create_agency(&mut conn, "KAB-U", "Kabupaten U", "kabupaten").unwrap();
+    let mut conn = app.conn();
+    let agency = Agency::new("KAB-T", "Kabupaten T")
+        .kind("kabupaten")
+        .insert(&mut conn);
+    let other_agency = Agency::new("KAB-U", "Kabupaten U")
+        .kind("kabupaten")
+        .insert(&mut conn);
     let top = orgs::create_unit(&mut conn, agency, "Dinas Kominfo", None).unwrap();
     let sub = orgs::create_unit(&mut conn, agency, "Bidang Aplikasi", Some(top)).unwrap();
     let hash = password::hash(PW).unwrap();
     let mut make = |email: &str, f: &dyn Fn(&mut users::NewUser)| {
-        let mut u = users::NewUser {
-            email: email.into(),
-            name: email.split('@').next().unwrap().into(),
-            password_hash: Some(hash.clone()),
-            verified: true,
-            agency_id: Some(agency),
-            ..Default::default()
-        };
-        f(&mut u);
-        users::create(&mut conn, &u).unwrap()
+        Person::new(email)
+            .name(email.split('@').next().unwrap())
+            .password_hash(&hash)
+            .agency(agency)
+            .with(f)
+            .insert(&mut conn)
     };
     let boss = make("kabid@t.go.id", &|_| {});
     make("staf1@t.go.id", &|u| u.supervisor_id = Some(boss));
@@ -393,7 +382,7 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
     {
         use cakap::db::schema::enrollments;
         use diesel::prelude::*;
-        let mut conn = pool::connect(&url, false).unwrap();
+        let mut conn = app.conn();
         diesel::update(enrollments::table)
             .set(enrollments::due_at.eq(Some(
                 chrono::Utc::now().naive_utc() - chrono::Duration::days(1),
@@ -463,7 +452,7 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
         .unwrap()
         .contains("1 yang sudah terdaftar diperbarui"));
     let foreign_unit = {
-        let mut conn = pool::connect(&url, false).unwrap();
+        let mut conn = app.conn();
         orgs::create_unit(&mut conn, other_agency, "Unit Lain", None).unwrap()
     };
     let resp = admin_c
@@ -485,7 +474,6 @@ async fn supervisors_and_agency_admins_assign_courses_within_their_reach() {
 /// passed and is refused with a message that says what to choose.
 #[tokio::test]
 async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
-    use cakap::accounts::orgs;
     let root = tempfile::tempdir().unwrap();
     write(root.path(), "kursus-tugas", "", "Isi");
     let at = chrono::NaiveDate::from_ymd_opt(2027, 3, 9)
@@ -497,21 +485,19 @@ async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
         &[("CAKAP_COURSES_DIR", &root.path().display().to_string())],
     )
     .await;
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
-    let agency = orgs::create_agency(&mut conn, "KAB-T", "Kabupaten T", "kabupaten").unwrap();
+    let mut conn = app.conn();
+    let agency = Agency::new("KAB-T", "Kabupaten T")
+        .kind("kabupaten")
+        .insert(&mut conn);
     let hash = password::hash(PW).unwrap();
-    let new = |email: &str, supervisor: Option<i64>| users::NewUser {
-        email: email.into(),
-        name: email.split('@').next().unwrap().into(),
-        password_hash: Some(hash.clone()),
-        verified: true,
-        agency_id: Some(agency),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let new = |email: &str| {
+        Person::new(email)
+            .name(email.split('@').next().unwrap())
+            .password_hash(&hash)
+            .agency(agency)
     };
-    let boss = users::create(&mut conn, &new("kabid@t.go.id", None)).unwrap();
-    users::create(&mut conn, &new("staf@t.go.id", Some(boss))).unwrap();
+    let boss = new("kabid@t.go.id").insert(&mut conn);
+    new("staf@t.go.id").supervisor(boss).insert(&mut conn);
     let b = app.browser_as("kabid@t.go.id", PW).await;
     let assign = |due: &'static str| {
         let (app, b) = (&app, &b);
@@ -574,8 +560,12 @@ async fn an_agency_admin_assigns_by_position_within_the_agency() {
     write(root.path(), "kursus-jabatan", "", "Isi");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     let mut conn = app.conn();
-    let agency = orgs::create_agency(&mut conn, "KAB-P", "Kabupaten P", "kabupaten").unwrap();
-    let other = orgs::create_agency(&mut conn, "KAB-Q", "Kabupaten Q", "kabupaten").unwrap();
+    let agency = Agency::new("KAB-P", "Kabupaten P")
+        .kind("kabupaten")
+        .insert(&mut conn);
+    let other = Agency::new("KAB-Q", "Kabupaten Q")
+        .kind("kabupaten")
+        .insert(&mut conn);
     let analyst = orgs::create_position(
         &mut conn,
         agency,
@@ -594,16 +584,12 @@ async fn an_agency_admin_assigns_by_position_within_the_agency() {
     .unwrap();
     let hash = password::hash(PW).unwrap();
     let mut make = |email: &str, f: &dyn Fn(&mut users::NewUser)| {
-        let mut u = users::NewUser {
-            email: email.into(),
-            name: email.split('@').next().unwrap().into(),
-            password_hash: Some(hash.clone()),
-            verified: true,
-            agency_id: Some(agency),
-            ..Default::default()
-        };
-        f(&mut u);
-        users::create(&mut conn, &u).unwrap()
+        Person::new(email)
+            .name(email.split('@').next().unwrap())
+            .password_hash(&hash)
+            .agency(agency)
+            .with(f)
+            .insert(&mut conn)
     };
     make("admin@p.go.id", &|u| u.is_agency_admin = true);
     let boss = make("kabid@p.go.id", &|_| {});

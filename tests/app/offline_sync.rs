@@ -3,37 +3,25 @@
 //! perhaps from two tabs at once. Nothing is lost, nothing counts twice.
 
 use crate::common;
+use crate::common::fixtures::{CourseFolder, Person};
 
 use std::path::Path;
 
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
 use cakap::db::schema::{completions, lesson_progress};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";
 
 fn course(root: &Path) {
-    let dir = root.join("arsip-digital");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Arsip Digital\"\nsummary = \"Kearsipan elektronik.\"\njp = 3\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
+    let mut course = CourseFolder::new("arsip-digital")
+        .title("Arsip Digital")
+        .summary("Kearsipan elektronik.");
     for (i, t) in ["Pengantar", "Klasifikasi", "Retensi"].iter().enumerate() {
-        std::fs::write(
-            dir.join(format!("0{}-materi.md", i + 1)),
-            format!("+++\ntitle = \"{t}\"\n+++\n\nIsi {t}.\n"),
-        )
-        .unwrap();
+        course = course.lesson(&format!("0{}-materi", i + 1), t, &format!("Isi {t}."));
     }
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
+    course.write(root);
 }
 
 async fn send(
@@ -70,17 +58,10 @@ async fn enrolled_learner() -> (tempfile::TempDir, TestApp, i64, String) {
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let user = users::create(
-        &mut conn(&app),
-        &users::NewUser {
-            email: "wulan@sleman.go.id".into(),
-            name: "Wulan Sari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let user = Person::new("wulan@sleman.go.id")
+        .name("Wulan Sari")
+        .password(PW)
+        .create(&app);
     let bearer = app.token_of("wulan@sleman.go.id", PW).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/courses/arsip-digital/enroll"))
@@ -170,7 +151,7 @@ async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times
     }
 
     // the server has each lesson once, at the learner's times, and one completion
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .order(lesson_progress::done_at)
@@ -219,17 +200,10 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    users::create(
-        &mut conn(&app),
-        &users::NewUser {
-            email: "yoga@sleman.go.id".into(),
-            name: "Yoga Pratama".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("yoga@sleman.go.id")
+        .name("Yoga Pratama")
+        .password(PW)
+        .create(&app);
     // the browser's own session (cookie), as the offline script in the page uses it
     let b = app.browser_as("yoga@sleman.go.id", PW).await;
     let r = app
@@ -284,7 +258,7 @@ async fn times_from_a_device_are_bounded_and_the_page_session_can_sync_with_its_
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .order(lesson_progress::done_at)
-        .load(&mut conn(&app))
+        .load(&mut app.conn())
         .unwrap();
     let now = chrono::Utc::now().naive_utc();
     assert!(
@@ -353,7 +327,7 @@ async fn simultaneous_first_sends_of_one_key_act_once_and_answer_alike() {
         assert_eq!(body, first, "every sender gets the first answer");
     }
 
-    let mut c = conn(&app);
+    let mut c = app.conn();
     let rows: Vec<chrono::NaiveDateTime> = lesson_progress::table
         .select(lesson_progress::done_at)
         .load(&mut c)

@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::Person;
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
-use cakap::db::{pool, DatabaseUrl};
 use serde_json::{json, Value};
 
 const BUDGET: usize = 30 * 1024;
@@ -109,18 +108,11 @@ async fn every_main_learner_page_is_at_most_30_kb_compressed() {
     let root = tempfile::tempdir().unwrap();
     courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    users::create(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
-        &users::NewUser {
-            email: "ratna@kab-banyumas.go.id".into(),
-            name: "Ratna Dewi Kusumawardhani, S.E., M.Si.".into(),
-            nip: Some("198703122010012002".into()),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    Person::new("ratna@kab-banyumas.go.id")
+        .name("Ratna Dewi Kusumawardhani, S.E., M.Si.")
+        .password(PW)
+        .nip("198703122010012002")
+        .insert(&mut app.conn());
     let bearer = app.token_of("ratna@kab-banyumas.go.id", PW).await;
     let api = reqwest::Client::new();
     let call = |method: reqwest::Method, path: &str, body: Value| {

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::{password, users};
 use serde_json::Value;
 
 const PW: &str = "Mitra-Kampus-2026";
@@ -19,34 +19,13 @@ const PARTNER: &str = "Universitas Diponegoro";
 const PARTNER_SIGNATORY: &str = "Prof. Dr. Suharnomo, S.E., M.Si.";
 
 fn write_course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
-}
-
-fn person(app: &TestApp, email: &str, f: impl Fn(&mut users::NewUser)) -> i64 {
-    let mut u = users::NewUser {
-        email: email.into(),
-        name: email.split('@').next().unwrap().replace('.', " "),
-        password_hash: Some(password::hash(PW).unwrap()),
-        verified: true,
-        ..Default::default()
-    };
-    f(&mut u);
-    users::create(&mut app.conn(), &u).unwrap()
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .title(title)
+        .jp(4)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 async fn text(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
@@ -79,11 +58,29 @@ async fn a_partner_course_certificate_names_both_issuers() {
         ("CAKAP_CERTIFICATES_SIGNATORY_TITLE", "Kepala BPSDM"),
     ])
     .await;
-    person(&app, "admin@bpsdm.go.id", |u| u.is_platform_admin = true);
-    person(&app, "agency.admin@kab.go.id", |u| u.is_agency_admin = true);
-    person(&app, "dosen@undip.ac.id", |u| u.is_author = true);
-    person(&app, "pegawai@kab.go.id", |_| {});
-    person(&app, "bukan.penulis@kab.go.id", |_| {});
+    Person::new("admin@bpsdm.go.id")
+        .name("admin")
+        .password(PW)
+        .platform_admin()
+        .create(&app);
+    Person::new("agency.admin@kab.go.id")
+        .name("agency admin")
+        .password(PW)
+        .admin()
+        .create(&app);
+    Person::new("dosen@undip.ac.id")
+        .name("dosen")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("pegawai@kab.go.id")
+        .name("pegawai")
+        .password(PW)
+        .create(&app);
+    Person::new("bukan.penulis@kab.go.id")
+        .name("bukan penulis")
+        .password(PW)
+        .create(&app);
     let admin = app.browser_as("admin@bpsdm.go.id", PW).await;
 
     // a bad form says what is wrong and stores nothing

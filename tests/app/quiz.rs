@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
-use cakap::accounts::users::{self, NewUser};
 use cakap::db::schema::{completions, modules, quiz_attempts};
-use cakap::db::DbConnection;
 use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -38,11 +37,7 @@ const DRAW_QUIZ: &str = "+++\ntitle = \"Kuis Undian\"\nkind = \"quiz\"\ndraw = 2
 ## Berapa JP minimal per tahun?\n\n= 20\n";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
     let with_review = |review: &str| {
         QUIZ.replace(
             "pass_mark = 80\n",
@@ -56,19 +51,12 @@ fn write_courses(root: &Path) {
         ("kursus-selalu", with_review("always")),
         ("kursus-terakhir", with_review("after_last_attempt")),
     ] {
-        let dir = root.join(slug);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("course.md"),
-            "+++\ntitle = \"Kursus Kuis\"\nsummary = \"Kursus untuk menguji kuis.\"\njp = 3\n+++\n\nDeskripsi.\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi materi.\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("02-kuis.md"), quiz).unwrap();
+        CourseFolder::new(slug)
+            .title("Kursus Kuis")
+            .summary("Kursus untuk menguji kuis.")
+            .lesson("01-materi", "Materi", "Isi materi.")
+            .quiz("02-kuis", &quiz)
+            .write(root);
     }
 }
 
@@ -82,25 +70,6 @@ async fn setup() -> Setup {
     write_courses(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
     Setup { app, _root: root }
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    cakap::db::pool::connect(&cakap::db::DatabaseUrl::parse(&app.db.url).unwrap(), false)
-        .expect("connect to the test database")
-}
-
-fn create_user(app: &TestApp, email: &str) -> i64 {
-    users::create(
-        &mut conn(app),
-        &NewUser {
-            email: email.into(),
-            name: format!("Peserta {email}"),
-            password_hash: Some(cakap::accounts::password::hash(PASSWORD).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap()
 }
 
 async fn login(app: &TestApp, client: &reqwest::Client, email: &str) {
@@ -129,7 +98,7 @@ fn enroll(
     slug: &str,
     lessons_done: bool,
 ) -> cakap::learning::enroll::Enrollment {
-    let mut c = conn(app);
+    let mut c = app.conn();
     let e = cakap::learning::enroll::enroll(&mut c, user_id, slug, "self", None, None).unwrap();
     if lessons_done {
         let lessons: Vec<i64> = modules::table
@@ -277,7 +246,7 @@ async fn submit_web(
 }
 
 fn graded_count(app: &TestApp, attempt_id: i64) -> (i64, i64) {
-    let mut c = conn(app);
+    let mut c = app.conn();
     let all: i64 = quiz_attempts::table.count().get_result(&mut c).unwrap();
     let graded: i64 = quiz_attempts::table
         .filter(quiz_attempts::id.eq(attempt_id))
@@ -292,7 +261,10 @@ fn graded_count(app: &TestApp, attempt_id: i64) -> (i64, i64) {
 async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_the_course() {
     let s = setup().await;
     let app = &s.app;
-    let uid = create_user(app, "ani@kab.go.id");
+    let uid = Person::new("ani@kab.go.id")
+        .name("Peserta ani@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
     let client = app.new_browser();
     login(app, &client, "ani@kab.go.id").await;
 
@@ -368,7 +340,7 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     let stored: (Option<i32>, Option<bool>) = quiz_attempts::table
         .find(first)
         .select((quiz_attempts::score, quiz_attempts::passed))
-        .first(&mut conn(app))
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(stored, (Some(0), Some(false)));
 
@@ -404,7 +376,7 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     let done: Vec<(i64, i32, Option<i32>)> = completions::table
         .filter(completions::enrollment_id.eq(e.id))
         .select((completions::version_id, completions::jp, completions::score))
-        .load(&mut conn(app))
+        .load(&mut app.conn())
         .unwrap();
     assert_eq!(done, vec![(e.version_id, 3, Some(100))]);
 
@@ -424,8 +396,14 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
 async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
     let s = setup().await;
     let app = &s.app;
-    let uid = create_user(app, "budi@kab.go.id");
-    create_user(app, "citra@kab.go.id");
+    let uid = Person::new("budi@kab.go.id")
+        .name("Peserta budi@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
+    Person::new("citra@kab.go.id")
+        .name("Peserta citra@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
     let client = app.new_browser();
     login(app, &client, "budi@kab.go.id").await;
     enroll(app, uid, "kursus-kuis", true);
@@ -460,7 +438,7 @@ async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
     let past = Utc::now().naive_utc() - chrono::Duration::minutes(5);
     diesel::update(quiz_attempts::table.find(id))
         .set(quiz_attempts::deadline_at.eq(Some(past)))
-        .execute(&mut conn(app))
+        .execute(&mut app.conn())
         .unwrap();
     let mut form = form_fields(&answers_for(&paper, true));
     form.push(("csrf".into(), csrf));
@@ -478,14 +456,14 @@ async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
             quiz_attempts::passed,
             quiz_attempts::late,
         ))
-        .first(&mut conn(app))
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(stored, (Some(0), Some(false), true));
     let (_, result) = get_text(&client, app, &format!("/quiz/attempts/{id}")).await;
     assert!(result.contains("setelah batas waktu"), "{result}");
     let count: i64 = completions::table
         .count()
-        .get_result(&mut conn(app))
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(count, 0);
 }
@@ -512,7 +490,10 @@ async fn bearer_token(app: &TestApp, email: &str) -> String {
 async fn the_api_flow_with_a_bearer_token() {
     let s = setup().await;
     let app = &s.app;
-    let uid = create_user(app, "dewi@kab.go.id");
+    let uid = Person::new("dewi@kab.go.id")
+        .name("Peserta dewi@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
     let token = bearer_token(app, "dewi@kab.go.id").await;
     let api = reqwest::Client::new();
     let auth = format!("Bearer {token}");
@@ -608,7 +589,7 @@ async fn the_api_flow_with_a_bearer_token() {
     let count: i64 = completions::table
         .filter(completions::enrollment_id.eq(e.id))
         .count()
-        .get_result(&mut conn(app))
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(count, 1);
 
@@ -627,7 +608,10 @@ async fn the_api_flow_with_a_bearer_token() {
     assert!(!v.to_string().contains("Abdi Rakyat Terpilih"));
 
     // someone else's attempt is not found
-    create_user(app, "eko@kab.go.id");
+    Person::new("eko@kab.go.id")
+        .name("Peserta eko@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
     let other = bearer_token(app, "eko@kab.go.id").await;
     let r = api
         .get(app.url(&format!("/api/v1/attempts/{id}")))
@@ -704,7 +688,10 @@ async fn the_review_setting_decides_when_right_answers_show_in_page_api_and_offl
     let s = setup().await;
     let app = &s.app;
     let email = "fajar@kab.go.id";
-    let uid = create_user(app, email);
+    let uid = Person::new(email)
+        .name(format!("Peserta {email}"))
+        .password(PASSWORD)
+        .create(app);
     let auth = format!("Bearer {}", bearer_token(app, email).await);
     let browser = app.new_browser();
     login(app, &browser, email).await;
@@ -803,7 +790,10 @@ async fn simultaneous_submissions_of_one_attempt_grade_once_and_answer_alike() {
     const SENDERS: usize = 8;
     let s = setup().await;
     let app = &s.app;
-    let uid = create_user(app, "rina@kab.go.id");
+    let uid = Person::new("rina@kab.go.id")
+        .name("Peserta rina@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
     let token = bearer_token(app, "rina@kab.go.id").await;
     let auth = format!("Bearer {token}");
     let e = enroll(app, uid, "kursus-kuis", true);
@@ -876,14 +866,14 @@ async fn simultaneous_submissions_of_one_attempt_grade_once_and_answer_alike() {
         let (stored_score, stored_answers): (Option<i32>, Option<String>) = quiz_attempts::table
             .find(id)
             .select((quiz_attempts::score, quiz_attempts::answers))
-            .first(&mut conn(app))
+            .first(&mut app.conn())
             .unwrap();
         assert_eq!(stored_score.map(i64::from), Some(score));
         assert!(stored_answers.is_some());
         let completed: i64 = completions::table
             .filter(completions::enrollment_id.eq(e.id))
             .count()
-            .get_result(&mut conn(app))
+            .get_result(&mut app.conn())
             .unwrap();
         passed_any |= score == 100;
         assert_eq!(completed, i64::from(passed_any), "completed once if passed");

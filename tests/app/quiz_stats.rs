@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::{Agency, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
-use cakap::db::{pool, DatabaseUrl};
 use serde_json::{json, Value};
 
 const PW: &str = "Belajar-Terus-2026";
@@ -18,31 +17,12 @@ const QUIZ: &str = "+++\ntitle = \"Kuis Kearsipan\"\nkind = \"quiz\"\nshuffle = 
 ## ANRI adalah lembaga kearsipan nasional.\n\n- [x] Benar\n- [ ] Salah\n";
 
 fn course(root: &Path) {
-    let dir = root.join("kearsipan");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Kearsipan Dinamis\"\nsummary = \"Arsip aktif, inaktif dan vital.\"\njp = 2\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("01-kuis.md"), QUIZ).unwrap();
-}
-
-fn person(app: &TestApp, email: &str, agency: Option<i64>, author: bool, admin: bool) {
-    users::create(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
-        &users::NewUser {
-            email: email.into(),
-            name: format!("Pegawai {email}"),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: agency,
-            is_author: author,
-            is_agency_admin: admin,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    CourseFolder::new("kearsipan")
+        .title("Kearsipan Dinamis")
+        .summary("Arsip aktif, inaktif dan vital.")
+        .jp(2)
+        .quiz("01-kuis", QUIZ)
+        .write(root);
 }
 
 /// Enrol and take the quiz once, right or wrong per question (in order).
@@ -108,19 +88,28 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
     let root = tempfile::tempdir().unwrap();
     course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let agency = orgs::create_agency(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
-        "KAB-KLATEN",
-        "Pemerintah Kabupaten Klaten",
-        "kabupaten",
-    )
-    .unwrap();
-    person(&app, "penulis@bpsdm.go.id", None, true, false);
-    person(&app, "penulis.lain@bpsdm.go.id", None, true, false);
-    person(&app, "admin@klaten.go.id", Some(agency), false, true);
+    let agency = Agency::new("KAB-KLATEN", "Pemerintah Kabupaten Klaten")
+        .kind("kabupaten")
+        .create(&app);
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis@bpsdm.go.id")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("penulis.lain@bpsdm.go.id")
+        .name("Pegawai penulis.lain@bpsdm.go.id")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("admin@klaten.go.id")
+        .name("Pegawai admin@klaten.go.id")
+        .password(PW)
+        .agency(agency)
+        .admin()
+        .create(&app);
     // the statistics are for the course's owners
     cakap::catalog::workspace::add_owner(
-        &mut pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap(),
+        &mut app.conn(),
         cakap::catalog::workspace::Author {
             user_id: 0,
             all: true,
@@ -132,11 +121,17 @@ async fn authors_see_facility_discrimination_and_flags_per_question() {
     // three strong learners miss question 3; three weak ones get only 3 and 4 right
     for i in 0..3 {
         let email = format!("kuat{i}@kab.go.id");
-        person(&app, &email, None, false, false);
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .create(&app);
         let r = take(&app, &email, [true, true, false, true]).await;
         assert_eq!(r["attempt"]["score"], 75, "{r}");
         let email = format!("lemah{i}@kab.go.id");
-        person(&app, &email, None, false, false);
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .create(&app);
         let r = take(&app, &email, [false, false, true, true]).await;
         assert_eq!(r["attempt"]["score"], 50, "{r}");
     }

@@ -6,6 +6,9 @@
 //! colleague's view.
 
 use crate::common;
+use crate::common::fixtures::{
+    complete, write_dictionary, Agency, CourseFolder, Person, PELAYANAN_PUBLIK,
+};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +16,7 @@ use std::path::Path;
 use crate::common::{spawn_app_with, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{activities, completions, courses, enrollments, milestones};
 use cakap::db::DbConnection;
 use chrono::{Datelike, Utc};
@@ -25,86 +28,21 @@ use serde_json::Value;
 const PW: &str = "Pembelajar-Sejati-2026";
 
 fn write_courses(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.KOM\"\nname = \"Komunikasi\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    for (slug, jp, comp) in [
-        ("spbe", 16, ""),
-        (
-            "etika",
-            4,
-            "\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n",
-        ),
-        (
-            "data",
-            8,
-            "\n[[competencies]]\ncode = \"M.KOM\"\nlevel = 3\n",
-        ),
+    write_dictionary(
+        root,
+        &[PELAYANAN_PUBLIK, ("M.KOM", "Komunikasi", "manajerial")],
+    );
+    for (slug, jp, competency) in [
+        ("spbe", 16, None),
+        ("etika", 4, Some(("M.PP", 2))),
+        ("data", 8, Some(("M.KOM", 3))),
     ] {
-        std::fs::create_dir_all(root.join(slug)).unwrap();
-        std::fs::write(
-            root.join(slug).join("course.md"),
-            format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = {jp}\n{comp}+++\n\nDeskripsi.\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join(slug).join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-        )
-        .unwrap();
+        let mut course = CourseFolder::new(slug).jp(jp);
+        if let Some((code, level)) = competency {
+            course = course.competency(code, level);
+        }
+        course.lesson("01-materi", "Materi", "Isi.").write(root);
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn person(
-    c: &mut DbConnection,
-    email: &str,
-    name: &str,
-    agency: i64,
-    unit: Option<i64>,
-    supervisor: Option<i64>,
-    admin: bool,
-) -> i64 {
-    users::create(
-        c,
-        &users::NewUser {
-            email: email.into(),
-            name: name.into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(agency),
-            unit_id: unit,
-            supervisor_id: supervisor,
-            is_agency_admin: admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
-
-async fn complete(app: &TestApp, email: &str, slug: &str) {
-    let bearer = app.token_of(email, PW).await;
-    let api = Client::new();
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "enrol {slug}");
-    let done: Value = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(done["completed"].is_object(), "{done}");
 }
 
 async fn text(app: &TestApp, b: &Client, path: &str) -> (u16, String) {
@@ -187,70 +125,50 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let year = common::wib_year();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let b = orgs::create_agency(
-        &mut c,
-        "KAB-BYL",
-        "Pemerintah Kabupaten Boyolali",
-        "kabupaten",
-    )
-    .unwrap();
+    let a = Agency::new("KOTA-SKA", "Pemerintah Kota Surakarta").insert(&mut c);
+    let b = Agency::new("KAB-BYL", "Pemerintah Kabupaten Boyolali")
+        .kind("kabupaten")
+        .insert(&mut c);
     let pelayanan = orgs::create_unit(&mut c, a, "Bidang Pelayanan", None).unwrap();
     let data = orgs::create_unit(&mut c, a, "Bidang Data", None).unwrap();
-    let boss = person(
-        &mut c,
-        "atasan@surakarta.go.id",
-        "Hendra Atasan",
-        a,
-        Some(pelayanan),
-        None,
-        false,
-    );
-    let budi = person(
-        &mut c,
-        "budi@surakarta.go.id",
-        "Budi Santoso",
-        a,
-        Some(pelayanan),
-        Some(boss),
-        false,
-    );
-    let siti = person(
-        &mut c,
-        "siti@surakarta.go.id",
-        "Siti Privasi",
-        a,
-        Some(pelayanan),
-        Some(boss),
-        false,
-    );
-    let dewi = person(
-        &mut c,
-        "dewi@surakarta.go.id",
-        "Dewi Lestari",
-        a,
-        Some(data),
-        Some(boss),
-        false,
-    );
-    person(
-        &mut c,
-        "admin@surakarta.go.id",
-        "Admin Kota",
-        a,
-        None,
-        None,
-        true,
-    );
-    let rahmat = person(
-        &mut c,
-        "rahmat@boyolali.go.id",
-        "Rahmat Tetangga",
-        b,
-        None,
-        None,
-        false,
-    );
+    let boss = Person::new("atasan@surakarta.go.id")
+        .name("Hendra Atasan")
+        .password(PW)
+        .agency(a)
+        .unit(pelayanan)
+        .insert(&mut c);
+    let budi = Person::new("budi@surakarta.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(a)
+        .unit(pelayanan)
+        .supervisor(boss)
+        .insert(&mut c);
+    let siti = Person::new("siti@surakarta.go.id")
+        .name("Siti Privasi")
+        .password(PW)
+        .agency(a)
+        .unit(pelayanan)
+        .supervisor(boss)
+        .insert(&mut c);
+    let dewi = Person::new("dewi@surakarta.go.id")
+        .name("Dewi Lestari")
+        .password(PW)
+        .agency(a)
+        .unit(data)
+        .supervisor(boss)
+        .insert(&mut c);
+    Person::new("admin@surakarta.go.id")
+        .name("Admin Kota")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
+    let rahmat = Person::new("rahmat@boyolali.go.id")
+        .name("Rahmat Tetangga")
+        .password(PW)
+        .agency(b)
+        .insert(&mut c);
     // a fee of Rp500.000 per participant on SPBE
     diesel::update(courses::table.filter(courses::slug.eq("spbe")))
         .set(courses::fee.eq(500_000_i64))
@@ -286,13 +204,43 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     assert_eq!(r.status(), 303);
 
     // the year's learning
-    complete(&app, "budi@surakarta.go.id", "spbe").await;
-    complete(&app, "budi@surakarta.go.id", "etika").await;
+    complete(
+        &app,
+        &app.token_of("budi@surakarta.go.id", PW).await,
+        "spbe",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("budi@surakarta.go.id", PW).await,
+        "etika",
+        "01-materi",
+    )
+    .await;
     for slug in ["spbe", "etika", "data"] {
-        complete(&app, "siti@surakarta.go.id", slug).await;
+        complete(
+            &app,
+            &app.token_of("siti@surakarta.go.id", PW).await,
+            slug,
+            "01-materi",
+        )
+        .await;
     }
-    complete(&app, "dewi@surakarta.go.id", "etika").await;
-    complete(&app, "rahmat@boyolali.go.id", "data").await;
+    complete(
+        &app,
+        &app.token_of("dewi@surakarta.go.id", PW).await,
+        "etika",
+        "01-materi",
+    )
+    .await;
+    complete(
+        &app,
+        &app.token_of("rahmat@boyolali.go.id", PW).await,
+        "data",
+        "01-materi",
+    )
+    .await;
     let budi_b = app.browser_as("budi@surakarta.go.id", PW).await;
     let w1 = record(
         &app,
@@ -639,17 +587,15 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         )
         .await;
     assert_eq!(r.status(), 400, "a reason is required");
-    let klaten =
-        orgs::create_agency(&mut c, "KAB-SKH", "Kabupaten Sukoharjo", "kabupaten").unwrap();
-    person(
-        &mut c,
-        "admin@sukoharjo.go.id",
-        "Admin Sukoharjo",
-        klaten,
-        None,
-        None,
-        true,
-    );
+    let klaten = Agency::new("KAB-SKH", "Kabupaten Sukoharjo")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@sukoharjo.go.id")
+        .name("Admin Sukoharjo")
+        .password(PW)
+        .agency(klaten)
+        .admin()
+        .insert(&mut c);
     let stranger = app.browser_as("admin@sukoharjo.go.id", PW).await;
     let r = app
         .post_form(
@@ -738,17 +684,15 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
             403
         );
     }
-    let other_admin_agency =
-        orgs::create_agency(&mut c, "KAB-KLT", "Kabupaten Klaten", "kabupaten").unwrap();
-    person(
-        &mut c,
-        "admin@klaten.go.id",
-        "Admin Klaten",
-        other_admin_agency,
-        None,
-        None,
-        true,
-    );
+    let other_admin_agency = Agency::new("KAB-KLT", "Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@klaten.go.id")
+        .name("Admin Klaten")
+        .password(PW)
+        .agency(other_admin_agency)
+        .admin()
+        .insert(&mut c);
     let other = app.browser_as("admin@klaten.go.id", PW).await;
     assert_eq!(
         text(&app, &other, &format!("/admin/agencies/{a}/recognition"))
@@ -768,25 +712,18 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SMG", "Pemerintah Kota Semarang", "kota").unwrap();
-    person(
-        &mut c,
-        "admin@semarang.go.id",
-        "Admin Kota",
-        a,
-        None,
-        None,
-        true,
-    );
-    let budi = person(
-        &mut c,
-        "budi@semarang.go.id",
-        "Budi Santoso",
-        a,
-        None,
-        None,
-        false,
-    );
+    let a = Agency::new("KOTA-SMG", "Pemerintah Kota Semarang").insert(&mut c);
+    Person::new("admin@semarang.go.id")
+        .name("Admin Kota")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
+    let budi = Person::new("budi@semarang.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(a)
+        .insert(&mut c);
     let admin = app.browser_as("admin@semarang.go.id", PW).await;
     // today as the agency sees it (WIB), so the assessment date is never in its future
     let today = (Utc::now() + chrono::Duration::hours(7))
@@ -829,7 +766,13 @@ async fn levels_follow_the_gap_basis_and_a_first_reading_is_no_gain() {
     assert_eq!(gained(&mut c), 0, "a first assessment is not a gain");
 
     // a course evidencing Komunikasi level 3 does not lift the assessed level
-    complete(&app, "budi@semarang.go.id", "data").await;
+    complete(
+        &app,
+        &app.token_of("budi@semarang.go.id", PW).await,
+        "data",
+        "01-materi",
+    )
+    .await;
     let keys = milestone_keys(&mut c, budi);
     assert!(
         !keys.contains(&"level-M.KOM-3".to_string()),
@@ -882,34 +825,20 @@ async fn the_admin_standing_is_paged() {
     write_courses(dir.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(
-        &mut c,
-        "KAB-KLT",
-        "Pemerintah Kabupaten Klaten",
-        "kabupaten",
-    )
-    .unwrap();
-    person(
-        &mut c,
-        "admin@klaten.go.id",
-        "Admin Klaten",
-        a,
-        None,
-        None,
-        true,
-    );
+    let a = Agency::new("KAB-KLT", "Pemerintah Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@klaten.go.id")
+        .name("Admin Klaten")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
     for i in 0..120 {
-        users::create(
-            &mut c,
-            &users::NewUser {
-                email: format!("asn{i}@klaten.go.id"),
-                name: format!("ASN Klaten {i:03}"),
-                verified: true,
-                agency_id: Some(a),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        Person::new(&format!("asn{i}@klaten.go.id"))
+            .name(format!("ASN Klaten {i:03}"))
+            .agency(a)
+            .insert(&mut c);
     }
     let admin = app.browser_as("admin@klaten.go.id", PW).await;
     let year = (Utc::now() + chrono::Duration::hours(7)).year();
@@ -974,45 +903,32 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &dir.path().display().to_string())]).await;
     let year = common::wib_year();
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-SKA", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other_agency =
-        orgs::create_agency(&mut c, "KAB-KLT", "Kabupaten Klaten", "kabupaten").unwrap();
-    person(
-        &mut c,
-        "admin@surakarta.go.id",
-        "Admin Kota",
-        a,
-        None,
-        None,
-        true,
-    );
-    let budi = person(
-        &mut c,
-        "budi@surakarta.go.id",
-        "Budi Santoso",
-        a,
-        None,
-        None,
-        false,
-    );
-    person(
-        &mut c,
-        "siti@surakarta.go.id",
-        "Siti Rahma",
-        a,
-        None,
-        None,
-        false,
-    );
-    person(
-        &mut c,
-        "admin@klaten.go.id",
-        "Admin Klaten",
-        other_agency,
-        None,
-        None,
-        true,
-    );
+    let a = Agency::new("KOTA-SKA", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other_agency = Agency::new("KAB-KLT", "Kabupaten Klaten")
+        .kind("kabupaten")
+        .insert(&mut c);
+    Person::new("admin@surakarta.go.id")
+        .name("Admin Kota")
+        .password(PW)
+        .agency(a)
+        .admin()
+        .insert(&mut c);
+    let budi = Person::new("budi@surakarta.go.id")
+        .name("Budi Santoso")
+        .password(PW)
+        .agency(a)
+        .insert(&mut c);
+    Person::new("siti@surakarta.go.id")
+        .name("Siti Rahma")
+        .password(PW)
+        .agency(a)
+        .insert(&mut c);
+    Person::new("admin@klaten.go.id")
+        .name("Admin Klaten")
+        .password(PW)
+        .agency(other_agency)
+        .admin()
+        .insert(&mut c);
     let admin = app.browser_as("admin@surakarta.go.id", PW).await;
     let r = app
         .post_form(

@@ -3,9 +3,9 @@
 
 use crate::common;
 
+use crate::common::fixtures::{Agency, Person};
 use crate::common::{spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
-use cakap::db::{pool, DatabaseUrl};
+use cakap::accounts::{password, users};
 use reqwest::{header, Client, StatusCode};
 
 const PW: &str = "Sandi-Peran-2026";
@@ -93,22 +93,21 @@ fn classify(resp: &reqwest::Response) -> Want {
 #[tokio::test]
 async fn each_role_against_each_protected_route() {
     let app = spawn_app_with(&[]).await;
-    let url = DatabaseUrl::parse(&app.db.url).unwrap();
-    let mut conn = pool::connect(&url, false).unwrap();
-    let a = orgs::create_agency(&mut conn, "KAB-A", "Kabupaten A", "kabupaten").unwrap();
-    let b = orgs::create_agency(&mut conn, "KAB-B", "Kabupaten B", "kabupaten").unwrap();
+    let mut conn = app.conn();
+    let a = Agency::new("KAB-A", "Kabupaten A")
+        .kind("kabupaten")
+        .insert(&mut conn);
+    let b = Agency::new("KAB-B", "Kabupaten B")
+        .kind("kabupaten")
+        .insert(&mut conn);
     let hash = password::hash(PW).unwrap();
     let mut make = |email: &str, agency: Option<i64>, f: &dyn Fn(&mut users::NewUser)| {
-        let mut u = users::NewUser {
-            email: email.into(),
-            name: email.split('@').next().unwrap().into(),
-            password_hash: Some(hash.clone()),
-            verified: true,
-            agency_id: agency,
-            ..Default::default()
-        };
-        f(&mut u);
-        users::create(&mut conn, &u).unwrap()
+        Person::new(email)
+            .name(email.split('@').next().unwrap())
+            .password_hash(&hash)
+            .agency(agency)
+            .with(f)
+            .insert(&mut conn)
     };
     let supervisor = make("atasan@a.go.id", Some(a), &|_| {});
     let learner = make("pegawai@a.go.id", Some(a), &|u| {
@@ -581,9 +580,7 @@ async fn each_role_against_each_protected_route() {
             .send()
             .await
             .unwrap();
-        let u = users::find(&mut pool::connect(&url, false).unwrap(), id)
-            .unwrap()
-            .unwrap();
+        let u = users::find(&mut app.conn(), id).unwrap().unwrap();
         let wanted = [
             (1, false, false),
             (2, true, false),
@@ -626,7 +623,7 @@ async fn each_role_against_each_protected_route() {
     );
 
     // role changes are in the audit log, with who made them
-    let mut conn = pool::connect(&url, false).unwrap();
+    let mut conn = app.conn();
     let entries = cakap::db::audit::about(&mut conn, &format!("user:{target}")).unwrap();
     assert_eq!(
         entries.iter().filter(|e| e.2 == "user.roles").count(),

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
+use crate::common::fixtures::{write_dictionary, Agency, Person, PELAYANAN_PUBLIK};
 use crate::common::{csrf_of, spawn_app_with, TestApp};
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::orgs;
 use cakap::db::schema::{assessed_levels, position_targets};
-use cakap::db::{pool, DatabaseUrl, DbConnection};
 use diesel::prelude::*;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
@@ -16,18 +16,19 @@ const PW: &str = "Standar-Kompetensi-2026";
 const NIP: &str = "198503302010012001";
 
 fn dictionary(root: &Path) {
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"M.INT\"\nname = \"Integritas\"\nkind = \"manajerial\"\n\n\
-         [[competency]]\ncode = \"SK.PB\"\nname = \"Perekat Bangsa\"\nkind = \"sosial-kultural\"\n\n\
-         [[competency]]\ncode = \"T.EGOV\"\nname = \"Layanan Pemerintahan Berbasis Elektronik\"\nkind = \"teknis\"\n",
-    )
-    .unwrap();
-}
-
-fn conn(app: &TestApp) -> DbConnection {
-    pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap()
+    write_dictionary(
+        root,
+        &[
+            PELAYANAN_PUBLIK,
+            ("M.INT", "Integritas", "manajerial"),
+            ("SK.PB", "Perekat Bangsa", "sosial-kultural"),
+            (
+                "T.EGOV",
+                "Layanan Pemerintahan Berbasis Elektronik",
+                "teknis",
+            ),
+        ],
+    );
 }
 
 struct World {
@@ -38,46 +39,15 @@ struct World {
     position: i64,
 }
 
-fn user(
-    c: &mut DbConnection,
-    email: &str,
-    nip: Option<&str>,
-    agency: i64,
-    position: Option<i64>,
-    admin: bool,
-) -> i64 {
-    users::create(
-        c,
-        &users::NewUser {
-            email: email.into(),
-            name: format!("Pegawai {email}"),
-            nip: nip.map(str::to_string),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: Some(agency),
-            position_id: position,
-            is_agency_admin: admin,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| format!("{e:?}"))
-    .unwrap()
-}
-
 async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
     dictionary(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
-    let mut c = conn(&app);
-    let agency =
-        orgs::create_agency(&mut c, "KOTA-SOLO", "Pemerintah Kota Surakarta", "kota").unwrap();
-    let other_agency = orgs::create_agency(
-        &mut c,
-        "KAB-SLEMAN",
-        "Pemerintah Kabupaten Sleman",
-        "kabupaten",
-    )
-    .unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("KOTA-SOLO", "Pemerintah Kota Surakarta").insert(&mut c);
+    let other_agency = Agency::new("KAB-SLEMAN", "Pemerintah Kabupaten Sleman")
+        .kind("kabupaten")
+        .insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Kepala Seksi Pelayanan", "pengawas").unwrap();
     orgs::create_position(
@@ -87,24 +57,31 @@ async fn world() -> World {
         "fungsional_muda",
     )
     .unwrap();
-    user(
-        &mut c,
-        "siti@solo.go.id",
-        Some(NIP),
-        agency,
-        Some(position),
-        false,
-    );
-    user(&mut c, "admin@solo.go.id", None, agency, None, true);
-    user(&mut c, "admin@sleman.go.id", None, other_agency, None, true);
-    user(
-        &mut c,
-        "budi@sleman.go.id",
-        Some("199001012015031001"),
-        other_agency,
-        None,
-        false,
-    );
+    Person::new("siti@solo.go.id")
+        .name("Pegawai siti@solo.go.id")
+        .password(PW)
+        .nip(NIP)
+        .agency(agency)
+        .position(position)
+        .insert(&mut c);
+    Person::new("admin@solo.go.id")
+        .name("Pegawai admin@solo.go.id")
+        .password(PW)
+        .agency(agency)
+        .admin()
+        .insert(&mut c);
+    Person::new("admin@sleman.go.id")
+        .name("Pegawai admin@sleman.go.id")
+        .password(PW)
+        .agency(other_agency)
+        .admin()
+        .insert(&mut c);
+    Person::new("budi@sleman.go.id")
+        .name("Pegawai budi@sleman.go.id")
+        .password(PW)
+        .nip("199001012015031001")
+        .agency(other_agency)
+        .insert(&mut c);
     World {
         app,
         _courses: courses,
@@ -198,14 +175,14 @@ fn has_row(p: &Value, code: &str) -> bool {
 fn targets_in_db(w: &World) -> i64 {
     position_targets::table
         .count()
-        .get_result(&mut conn(&w.app))
+        .get_result(&mut w.app.conn())
         .unwrap()
 }
 
 fn assessments_in_db(w: &World) -> i64 {
     assessed_levels::table
         .count()
-        .get_result(&mut conn(&w.app))
+        .get_result(&mut w.app.conn())
         .unwrap()
 }
 
@@ -278,7 +255,7 @@ async fn an_admin_sets_a_positions_targets_by_form_and_the_learner_sees_them() {
         3
     );
     // a position of another agency through this agency's path is not found
-    let mut c = conn(&w.app);
+    let mut c = w.app.conn();
     let theirs =
         orgs::create_position(&mut c, w.other_agency, "Sekretaris Dinas", "administrator").unwrap();
     let r = admin
@@ -368,7 +345,7 @@ async fn assessed_levels_count_unless_the_agency_chooses_evidence() {
     assert!(html.contains("Assessment center BKD 2026"), "listed");
     let entered_by: Vec<Option<i64>> = assessed_levels::table
         .select(assessed_levels::entered_by)
-        .load(&mut conn(&w.app))
+        .load(&mut w.app.conn())
         .unwrap();
     assert_eq!(entered_by.len(), 2);
     assert!(
@@ -642,7 +619,7 @@ fn activity_jp(w: &World, kind: &str, started: &str) -> i32 {
     activities::table
         .filter(activities::title.eq(format!("Kegiatan {kind} {started}")))
         .select(activities::jp)
-        .first(&mut conn(&w.app))
+        .first(&mut w.app.conn())
         .unwrap()
 }
 
@@ -826,14 +803,19 @@ async fn every_position_kind_can_be_chosen_and_sets_its_usual_level() {
             .post(&agency_page, &positions, &[("name", name), ("kind", kind)])
             .await;
         assert_eq!(r.status(), 303, "{kind}");
-        let mut c = conn(&w.app);
+        let mut c = w.app.conn();
         let id: i64 = cakap::db::schema::positions::table
             .filter(cakap::db::schema::positions::name.eq(name))
             .select(cakap::db::schema::positions::id)
             .first(&mut c)
             .unwrap();
         let email = format!("{kind}@solo.go.id");
-        user(&mut c, &email, None, w.agency, Some(id), false);
+        Person::new(&email)
+            .name(format!("Pegawai {email}"))
+            .password(PW)
+            .agency(w.agency)
+            .position(id)
+            .insert(&mut c);
         let p = profile(&w.app, &email).await;
         assert_eq!(row(&p, "M.PP")["target"], level, "{kind}: {p}");
     }
@@ -863,7 +845,7 @@ async fn the_agency_admin_sets_the_time_zone_and_only_the_three_are_accepted() {
         agencies::table
             .find(w.agency)
             .select(agencies::time_zone)
-            .first(&mut conn(&w.app))
+            .first(&mut w.app.conn())
             .unwrap()
     };
     assert_eq!(

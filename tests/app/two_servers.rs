@@ -7,12 +7,13 @@
 //! machine; SQLite shows the same for two processes on one machine.
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, Agency, CourseFolder, Person};
 
 use std::time::{Duration, Instant};
 
 use crate::common::serve::Served;
 use crate::common::TestDatabase;
-use cakap::accounts::{password, users};
+use cakap::accounts::password;
 use cakap::db::schema::{outbox, reminders_sent};
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
@@ -75,19 +76,10 @@ async fn first_reminder_pass(server: &Served, setup: chrono::DateTime<chrono::Ut
 }
 
 fn write_course(root: &std::path::Path) {
-    let dir = root.join("dua-server");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(root.join("competencies.toml"), "").unwrap();
-    std::fs::write(
-        dir.join("course.md"),
-        "+++\ntitle = \"Satu Sistem\"\nsummary = \"Ringkas.\"\njp = 3\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[]);
+    CourseFolder::one_lesson("dua-server")
+        .title("Satu Sistem")
+        .write(root);
 }
 
 /// Migration folders shipped for this backend.
@@ -159,42 +151,28 @@ async fn two_servers_at(at: NaiveDateTime) {
 
     let hash = password::hash(PW).unwrap();
     // JP reminders go to ASN only: people of an agency, with a NIP
-    let agency =
-        cakap::accounts::orgs::create_agency(&mut conn, "KAB-TST", "Kabupaten Uji", "kabupaten")
-            .unwrap();
-    let boss = users::create(
-        &mut conn,
-        &users::NewUser {
-            email: "atasan@kab.go.id".into(),
-            name: "Citra Atasan".into(),
-            nip: Some("198003152005011001".into()),
-            agency_id: Some(agency),
-            password_hash: Some(hash.clone()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let agency = Agency::new("KAB-TST", "Kabupaten Uji")
+        .kind("kabupaten")
+        .insert(&mut conn);
+    let boss = Person::new("atasan@kab.go.id")
+        .name("Citra Atasan")
+        .password_hash(&hash)
+        .nip("198003152005011001")
+        .agency(agency)
+        .insert(&mut conn);
     let mut staff = Vec::new();
     for (email, name) in [
         ("ani@kab.go.id", "Ani Pertama"),
         ("budi@kab.go.id", "Budi Kedua"),
     ] {
         staff.push(
-            users::create(
-                &mut conn,
-                &users::NewUser {
-                    email: email.into(),
-                    name: name.into(),
-                    nip: Some(format!("19900101201501100{}", staff.len() + 1)),
-                    agency_id: Some(agency),
-                    password_hash: Some(hash.clone()),
-                    verified: true,
-                    supervisor_id: Some(boss),
-                    ..Default::default()
-                },
-            )
-            .unwrap(),
+            Person::new(email)
+                .name(name)
+                .password_hash(&hash)
+                .nip(format!("19900101201501100{}", staff.len() + 1).as_str())
+                .agency(agency)
+                .supervisor(boss)
+                .insert(&mut conn),
         );
     }
     // a pending approval makes the supervisor's weekly digest due (whatever the date)

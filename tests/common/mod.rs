@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod serve;
 pub mod smtp;
 

@@ -12,10 +12,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cakap::accounts::{orgs, password, users};
-use cakap::db::{pool, DatabaseUrl};
+use cakap::accounts::{orgs, password};
+use common::fixtures::{complete_with, write_dictionary, Agency, CourseFolder, Person};
 use common::{spawn_app_with, TestApp};
-use serde_json::{json, Value};
 
 const PW: &str = "Beban-Uji-2026";
 const COURSES: usize = 200;
@@ -34,62 +33,16 @@ fn write_courses(root: &Path) {
             "teknis",
         ),
     ];
-    let dict: String = kinds
-        .iter()
-        .map(|(c, n, k)| {
-            format!("[[competency]]\ncode = \"{c}\"\nname = \"{n}\"\nkind = \"{k}\"\n\n")
-        })
-        .collect();
-    std::fs::write(root.join("competencies.toml"), dict).unwrap();
+    write_dictionary(root, &kinds);
     for i in 0..COURSES {
-        let slug = format!("kursus-{i:03}");
-        let dir = root.join(&slug);
-        std::fs::create_dir_all(&dir).unwrap();
         let (code, ..) = kinds[i % kinds.len()];
-        std::fs::write(
-            dir.join("course.md"),
-            format!(
-                "+++\ntitle = \"Kursus Beban {i}\"\nsummary = \"Untuk uji beban.\"\njp = 2\n\n[[competencies]]\ncode = \"{code}\"\nlevel = {}\n+++\n\nDeskripsi.\n",
-                1 + i % 5
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("01-materi.md"),
-            "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-        )
-        .unwrap();
+        CourseFolder::one_lesson(&format!("kursus-{i:03}"))
+            .title(&format!("Kursus Beban {i}"))
+            .summary("Untuk uji beban.")
+            .jp(2)
+            .competency(code, 1 + (i % 5) as i32)
+            .write(root);
     }
-}
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let t: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    t["token"].as_str().unwrap().to_string()
-}
-
-async fn complete(app: &TestApp, api: &reqwest::Client, bearer: &str, slug: &str) {
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/enroll")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let r = api
-        .post(app.url(&format!("/api/v1/courses/{slug}/modules/01-materi/done")))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
 }
 
 fn figures(name: &str, mut times: Vec<Duration>) {
@@ -141,45 +94,46 @@ async fn profile_and_team_pages_with_realistic_data() {
         ("CAKAP_DB_POOL_SIZE", "8"),
     ])
     .await;
-    let mut c = pool::connect(&DatabaseUrl::parse(&app.db.url).unwrap(), false).unwrap();
-    let agency =
-        orgs::create_agency(&mut c, "PROV-UJI", "Pemerintah Provinsi Uji", "provinsi").unwrap();
+    let mut c = app.conn();
+    let agency = Agency::new("PROV-UJI", "Pemerintah Provinsi Uji")
+        .kind("provinsi")
+        .insert(&mut c);
     let position =
         orgs::create_position(&mut c, agency, "Analis Pelayanan", "fungsional_muda").unwrap();
     let hash = password::hash(PW).unwrap();
-    let person = |email: String, supervisor: Option<i64>| users::NewUser {
-        email,
-        name: "Pegawai Uji".into(),
-        password_hash: Some(hash.clone()),
-        verified: true,
-        agency_id: Some(agency),
-        position_id: Some(position),
-        supervisor_id: supervisor,
-        ..Default::default()
+    let person = |email: &str| {
+        Person::new(email)
+            .name("Pegawai Uji")
+            .password_hash(&hash)
+            .agency(agency)
+            .position(position)
     };
-    let boss = users::create(&mut c, &person("atasan@uji.go.id".into(), None)).unwrap();
-    users::create(&mut c, &person("asn@uji.go.id".into(), None)).unwrap();
+    let boss = person("atasan@uji.go.id").insert(&mut c);
+    person("asn@uji.go.id").insert(&mut c);
     for m in 0..TEAM {
-        users::create(&mut c, &person(format!("anggota{m}@uji.go.id"), Some(boss))).unwrap();
+        person(&format!("anggota{m}@uji.go.id"))
+            .supervisor(boss)
+            .insert(&mut c);
     }
     let api = reqwest::Client::new();
-    let asn = token(&app, "asn@uji.go.id").await;
+    let asn = app.token_of("asn@uji.go.id", PW).await;
     for i in 0..COURSES {
-        complete(&app, &api, &asn, &format!("kursus-{i:03}")).await;
+        complete_with(&app, &api, &asn, &format!("kursus-{i:03}"), "01-materi").await;
     }
     for m in 0..TEAM {
-        let t = token(&app, &format!("anggota{m}@uji.go.id")).await;
+        let t = app.token_of(&format!("anggota{m}@uji.go.id"), PW).await;
         for i in 0..PER_MEMBER {
-            complete(
+            complete_with(
                 &app,
                 &api,
                 &t,
                 &format!("kursus-{:03}", (m * 7 + i) % COURSES),
+                "01-materi",
             )
             .await;
         }
     }
-    let atasan = token(&app, "atasan@uji.go.id").await;
+    let atasan = app.token_of("atasan@uji.go.id", PW).await;
     println!(
         "\nseeded {COURSES} courses, {COURSES} completions for one ASN, a team of {TEAM} with {PER_MEMBER} each, in {:.1} s ({})",
         seed.elapsed().as_secs_f64(),

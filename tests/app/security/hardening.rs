@@ -9,30 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common;
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{spawn_app, spawn_app_with, TestApp};
-use cakap::accounts::{password, users};
+use cakap::accounts::users;
 use diesel::prelude::*;
 use reqwest::header;
 use serde_json::{json, Value};
 
 const PW: &str = "Kopi-Tubruk-2026";
-
-fn person(app: &TestApp, email: &str, nip: Option<&str>, author: bool, admin: bool) -> i64 {
-    users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: email.into(),
-            name: "Siti Rahmawati".into(),
-            nip: nip.map(str::to_string),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            is_author: author,
-            is_platform_admin: admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()
@@ -73,7 +57,10 @@ async fn language_switch_follows_only_local_paths() {
 #[tokio::test]
 async fn login_follows_only_local_paths() {
     let app = spawn_app().await;
-    person(&app, "siti@kab.go.id", None, false, false);
+    Person::new("siti@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .create(&app);
     for next in CONTROL_NEXTS.iter().chain(EVIL_NEXTS.iter()) {
         // POST /login with `next`, as the login form sends it back
         let decoded: String = url_decode(next);
@@ -247,7 +234,11 @@ fn text_field(i: usize, size: usize) -> Vec<u8> {
 #[tokio::test]
 async fn multipart_bodies_are_refused_at_their_limits_before_they_are_read() {
     let app = spawn_app().await;
-    person(&app, "penulis@kab.go.id", None, true, false);
+    Person::new("penulis@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .author()
+        .create(&app);
     let token = app.token_of("penulis@kab.go.id", PW).await;
 
     // 15,000 fields of 10 KB (150 MB), as the review sent: refused after the field limit, the
@@ -460,13 +451,11 @@ async fn names_with_control_characters_are_refused() {
 #[tokio::test]
 async fn registration_does_not_tell_who_has_an_account() {
     let app = spawn_app().await;
-    person(
-        &app,
-        "ada@kab.go.id",
-        Some("198503122010012003"),
-        false,
-        false,
-    );
+    Person::new("ada@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .nip("198503122010012003")
+        .create(&app);
     let fresh = register(&app, "Budi Santoso", "baru@kab.go.id", "")
         .await
         .text()
@@ -610,7 +599,10 @@ fn assert_problem(r: &reqwest::Response, status: u16, what: &str) {
 #[tokio::test]
 async fn every_refusal_on_the_api_is_a_problem_document() {
     let app = spawn_app().await;
-    person(&app, "siti@kab.go.id", None, false, false);
+    Person::new("siti@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .create(&app);
     let api = reqwest::Client::new();
     let mut checks: Vec<(reqwest::Response, u16, &str)> = vec![];
     // the session middleware: a bearer token that is not ours
@@ -699,22 +691,13 @@ async fn every_refusal_on_the_api_is_a_problem_document() {
 }
 
 fn write_course(root: &Path) {
-    std::fs::create_dir_all(root.join("pelayanan-prima")).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("pelayanan-prima").join("course.md"),
-        "+++\ntitle = \"Pelayanan Publik Prima\"\nsummary = \"Ringkas.\"\njp = 6\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("pelayanan-prima").join("01-pengantar.md"),
-        "+++\ntitle = \"Pengantar\"\nminutes = 5\n+++\n\nIsi modul.\n",
-    )
-    .unwrap();
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new("pelayanan-prima")
+        .title("Pelayanan Publik Prima")
+        .jp(6)
+        .competency("M.PP", 2)
+        .timed_lesson("01-pengantar", "Pengantar", 5, "Isi modul.")
+        .write(root);
 }
 
 #[tokio::test]
@@ -723,13 +706,11 @@ async fn a_revoked_certificate_that_also_expired_is_reported_revoked() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    person(
-        &app,
-        "siti@kab.go.id",
-        Some("198703152010012002"),
-        false,
-        false,
-    );
+    Person::new("siti@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .nip("198703152010012002")
+        .create(&app);
     let bearer = app.token_of("siti@kab.go.id", PW).await;
     let api = reqwest::Client::new();
     let r = api
@@ -850,7 +831,11 @@ async fn following_a_verification_link_verifies_nothing_until_the_button_is_pres
 #[tokio::test]
 async fn huge_or_negative_page_numbers_give_the_last_or_first_page() {
     let app = spawn_app().await;
-    person(&app, "admin@kab.go.id", None, false, true);
+    Person::new("admin@kab.go.id")
+        .name("Siti Rahmawati")
+        .password(PW)
+        .platform_admin()
+        .create(&app);
     let b = app.browser_as("admin@kab.go.id", PW).await;
     for page in [
         "9223372036854775807",

@@ -5,28 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use cakap::accounts::{password, users};
 use cakap::db::schema::rate_limits;
 use diesel::prelude::*;
 use reqwest::header;
 
+use crate::common::fixtures::Person;
 use crate::common::{self, spawn_app, spawn_app_with, TestApp};
 
 const PW: &str = "Belajar-Terus-2026";
-
-fn person(app: &TestApp, email: &str) -> i64 {
-    users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: email.into(),
-            name: "Rina Wulandari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
 
 /// `POST /api/v1/auth/token` as a client the proxy in front saw at `from`.
 async fn token_attempt(app: &TestApp, email: &str, pw: &str, from: &str) -> u16 {
@@ -65,7 +51,10 @@ fn set_counter(app: &TestApp, prefix: &str, suffix: &str, count: i32) {
 #[tokio::test]
 async fn login_failures_per_address_stop_at_the_300th() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     // one real failure makes the address's counter; the 298 that would follow (each a different
     // account, so no pair limit applies) are written straight into it, to keep the test fast
     assert_eq!(
@@ -101,7 +90,10 @@ async fn login_failures_per_address_stop_at_the_300th() {
 #[tokio::test]
 async fn an_account_under_attack_is_slowed_down_never_locked() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     // 13 failures from three addresses (each within its pair limit of 5)
     for (from, n) in [("203.0.113.1", 5), ("203.0.113.2", 5), ("203.0.113.3", 3)] {
         for _ in 0..n {
@@ -122,7 +114,10 @@ async fn an_account_under_attack_is_slowed_down_never_locked() {
         "13 failures slow the next attempt by 3 s; it took {took:?}"
     );
     // another account, without failures, is not slowed
-    person(&app, "budi@kab.go.id");
+    Person::new("budi@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let started = Instant::now();
     assert_eq!(
         token_attempt(&app, "budi@kab.go.id", PW, "198.51.100.7").await,
@@ -144,7 +139,10 @@ async fn reset_from(app: &TestApp, csrf: &str, email: &str, from: &str) -> reqwe
 #[tokio::test]
 async fn reset_requests_per_account_stop_at_the_fourth() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let html = app.get("/password/reset").await.text().await.unwrap();
     let csrf = common::csrf_of(&html);
     // three requests for one account, each from its own address: all answered
@@ -176,7 +174,10 @@ async fn account_page_status(app: &TestApp, b: &reqwest::Client) -> u16 {
 #[tokio::test]
 async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
     let app = spawn_app().await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let laptop = app.browser_as("rina@kab.go.id", PW).await;
     let phone = app.browser_as("rina@kab.go.id", PW).await;
     let api = app.token_of("rina@kab.go.id", PW).await;
@@ -272,7 +273,10 @@ async fn forwarded_for_counts_only_when_trust_proxy_is_on() {
     // off (the default): the client is the TCP peer, whatever the header says — the sixth try
     // is the peer's sixth, refused
     let off = spawn_app().await;
-    person(&off, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&off);
     assert_eq!(
         sixth_try_from_a_new_forwarded_address(&off).await,
         429,
@@ -281,7 +285,10 @@ async fn forwarded_for_counts_only_when_trust_proxy_is_on() {
     // on (the older form of one trusted proxy): the header's right-most entry is the client, a
     // new one there is a new address
     let on = spawn_app_with(&[("CAKAP_TRUST_PROXY", "true")]).await;
-    person(&on, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&on);
     assert_eq!(
         sixth_try_from_a_new_forwarded_address(&on).await,
         401,
@@ -337,7 +344,10 @@ fn has_secure(cookie: &str) -> bool {
 #[tokio::test]
 async fn cookies_are_secure_when_the_public_address_is_https() {
     let https = spawn_app_with(&[("CAKAP_BASE_URL", "https://cakap.example.go.id")]).await;
-    person(&https, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&https);
     let (csrf, session) = cookies_of_a_login(&https).await;
     assert!(
         has_secure(&session),
@@ -350,7 +360,10 @@ async fn cookies_are_secure_when_the_public_address_is_https() {
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
 
     let plain = spawn_app().await;
-    person(&plain, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&plain);
     let (csrf, session) = cookies_of_a_login(&plain).await;
     assert!(
         !has_secure(&session),

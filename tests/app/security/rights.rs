@@ -2,32 +2,17 @@
 //! as it was made, and checks it now fails; then the honest road that replaces it (placement by
 //! an admin, requests the agency's admin decides) works.
 
-use std::path::Path;
-
-use cakap::accounts::{orgs, password, users};
+use cakap::accounts::{orgs, users};
 use cakap::db::schema::{enrollments, users as users_t};
 use cakap::db::DbConnection;
 use diesel::prelude::*;
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
+use crate::common::fixtures::{Agency, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
 
 const PW: &str = "Sandi-Aman-2026";
-
-fn course(root: &Path, slug: &str, title: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"{title}\"\nsummary = \"Ringkas.\"\njp = 4\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-materi.md"),
-        "+++\ntitle = \"Materi\"\n+++\n\nIsi.\n",
-    )
-    .unwrap();
-}
 
 /// Two agencies and their people.
 struct World {
@@ -55,32 +40,30 @@ struct P {
 }
 
 fn make(conn: &mut DbConnection, email: &str, p: P) -> i64 {
-    users::create(
-        conn,
-        &users::NewUser {
-            email: email.into(),
-            name: email.split('@').next().unwrap().replace('.', " "),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            agency_id: p.agency,
-            unit_id: p.unit,
-            supervisor_id: p.supervisor,
-            is_author: p.author,
-            is_agency_admin: p.agency_admin,
-            is_platform_admin: p.platform_admin,
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    Person::new(email)
+        .name(email.split('@').next().unwrap().replace('.', " "))
+        .password(PW)
+        .agency(p.agency)
+        .unit(p.unit)
+        .supervisor(p.supervisor)
+        .author_if(p.author)
+        .admin_if(p.agency_admin)
+        .platform_admin_if(p.platform_admin)
+        .insert(conn)
 }
 
 async fn world() -> World {
     let courses = tempfile::tempdir().unwrap();
-    course(courses.path(), "egov", "Layanan Digital Pemerintah");
+    CourseFolder::one_lesson("egov")
+        .title("Layanan Digital Pemerintah")
+        .jp(4)
+        .write(courses.path());
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &courses.path().display().to_string())]).await;
     let mut c = app.conn();
-    let a = orgs::create_agency(&mut c, "KOTA-A", "Pemerintah Kota A", "kota").unwrap();
-    let b = orgs::create_agency(&mut c, "KAB-B", "Pemerintah Kabupaten B", "kabupaten").unwrap();
+    let a = Agency::new("KOTA-A", "Pemerintah Kota A").insert(&mut c);
+    let b = Agency::new("KAB-B", "Pemerintah Kabupaten B")
+        .kind("kabupaten")
+        .insert(&mut c);
     let unit_a = orgs::create_unit(&mut c, a, "Bidang Pelayanan", None).unwrap();
     let unit_b = orgs::create_unit(&mut c, b, "Bidang Keuangan", None).unwrap();
     let admin_a = make(

@@ -3,47 +3,22 @@
 
 use std::path::Path;
 
-use cakap::accounts::{password, users};
+use cakap::accounts::users;
 use cakap::db::schema::enrollments;
 use diesel::prelude::*;
 use reqwest::header;
 
+use crate::common::fixtures::{write_dictionary, CourseFolder, Person, PELAYANAN_PUBLIK};
 use crate::common::{self, spawn_app_with, TestApp};
 
 const PW: &str = "Belajar-Terus-2026";
 
 fn write_course(root: &Path, slug: &str) {
-    std::fs::create_dir_all(root.join(slug)).unwrap();
-    std::fs::write(
-        root.join("competencies.toml"),
-        "[[competency]]\ncode = \"M.PP\"\nname = \"Pelayanan Publik\"\nkind = \"manajerial\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("course.md"),
-        format!("+++\ntitle = \"Kursus {slug}\"\nsummary = \"Ringkas.\"\njp = 3\n\n[[competencies]]\ncode = \"M.PP\"\nlevel = 2\n+++\n\nDeskripsi.\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join(slug).join("01-satu.md"),
-        "+++\ntitle = \"Modul satu\"\nminutes = 5\n+++\n\nIsi satu.\n",
-    )
-    .unwrap();
-}
-
-/// A verified person with password [`PW`].
-fn person(app: &TestApp, email: &str) -> i64 {
-    users::create(
-        &mut app.conn(),
-        &users::NewUser {
-            email: email.into(),
-            name: "Rina Wulandari".into(),
-            password_hash: Some(password::hash(PW).unwrap()),
-            verified: true,
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    write_dictionary(root, &[PELAYANAN_PUBLIK]);
+    CourseFolder::new(slug)
+        .competency("M.PP", 2)
+        .timed_lesson("01-satu", "Modul satu", 5, "Isi satu.")
+        .write(root);
 }
 
 fn enrolments_of(app: &TestApp, user_id: i64) -> i64 {
@@ -61,7 +36,10 @@ async fn cookie_api_writes_on_a_percent_encoded_path_need_the_csrf_header() {
     let root = tempfile::tempdir().unwrap();
     write_course(root.path(), "kursus-csrf");
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
-    let id = person(&app, "rina@kab.go.id");
+    let id = Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let b = app.browser_as("rina@kab.go.id", PW).await;
     for path in [
         "/%61pi/v1/courses/kursus-csrf/enroll",
@@ -155,7 +133,10 @@ async fn token_attempt(app: &TestApp, email: &str, password: &str, from: &str) -
 #[tokio::test]
 async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let app = std::sync::Arc::new(app);
     let tries: Vec<_> = (0..20)
         .map(|_| {
@@ -204,7 +185,10 @@ async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
 #[tokio::test]
 async fn the_owner_elsewhere_still_logs_in_while_an_attacker_is_throttled() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     for _ in 0..8 {
         token_attempt(&app, "rina@kab.go.id", "tebakan-salah", "203.0.113.9").await;
     }
@@ -245,7 +229,10 @@ async fn the_owner_elsewhere_still_logs_in_while_an_attacker_is_throttled() {
 #[tokio::test]
 async fn an_office_behind_one_address_is_not_locked_by_its_users_typos() {
     let app = spawn_app_with(&[("CAKAP_TRUSTED_PROXIES", "1")]).await;
-    person(&app, "rina@kab.go.id");
+    Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     // sixty colleagues behind the office's one address each mistype once
     for i in 0..60 {
         let status = token_attempt(
@@ -363,7 +350,10 @@ const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.3
 #[tokio::test]
 async fn logging_out_ends_the_session_at_once() {
     let app = common::spawn_app().await;
-    let id = person(&app, "rina@kab.go.id");
+    let id = Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let (b, token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
     assert!(copy_works(&app, &token).await, "a live session works");
     let api = app.token_of("rina@kab.go.id", PW).await;
@@ -403,7 +393,10 @@ async fn logging_out_ends_the_session_at_once() {
 #[tokio::test]
 async fn the_account_page_lists_sessions_and_ends_any_of_them() {
     let app = common::spawn_app().await;
-    let id = person(&app, "rina@kab.go.id");
+    let id = Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let (laptop, laptop_token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
     let (phone, phone_token) = login_as(&app, "rina@kab.go.id", PHONE).await;
     let api = app.token_of("rina@kab.go.id", PW).await;
@@ -467,7 +460,10 @@ async fn the_account_page_lists_sessions_and_ends_any_of_them() {
     assert!(copy_works(&app, &laptop_token).await, "the laptop is not");
     assert!(bearer_works(&app, &api).await);
     // nobody ends another person's session, or one twice
-    person(&app, "budi@kab.go.id");
+    Person::new("budi@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let (budi, budi_token) = login_as(&app, "budi@kab.go.id", PHONE).await;
     let laptop_sid = rows
         .iter()
@@ -529,7 +525,10 @@ async fn the_account_page_lists_sessions_and_ends_any_of_them() {
 #[tokio::test]
 async fn logout_everywhere_and_disabling_end_all_sessions_and_old_rows_are_pruned() {
     let app = common::spawn_app().await;
-    let id = person(&app, "rina@kab.go.id");
+    let id = Person::new("rina@kab.go.id")
+        .name("Rina Wulandari")
+        .password(PW)
+        .create(&app);
     let (laptop, laptop_token) = login_as(&app, "rina@kab.go.id", FIREFOX).await;
     let (_phone, phone_token) = login_as(&app, "rina@kab.go.id", PHONE).await;
     let api = app.token_of("rina@kab.go.id", PW).await;
