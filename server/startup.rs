@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{SecretError, Secrets};
-use crate::web::{Assets, Https, I18n, Views};
+use crate::web::{Assets, I18n, Views};
 
 /// Why the server could not start. `Display` is one line for the operator.
 #[derive(Debug)]
@@ -271,7 +271,6 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let blocking_threads = (state.config.db_pool_size as usize).max(2);
     let config = web::Data::new(state.config);
     let secrets = web::Data::new(state.secrets);
-    let https = web::Data::new(Https(config.is_https()));
     let is_https = config.is_https();
     let views = state.views;
     let assets = state.assets;
@@ -297,17 +296,6 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(app_state.clone())
-            .app_data(db.clone())
-            .app_data(config.clone())
-            .app_data(secrets.clone())
-            .app_data(https.clone())
-            .app_data(views.clone())
-            .app_data(assets.clone())
-            .app_data(mail_templates.clone())
-            .app_data(mailer.clone())
-            .app_data(issuer.clone())
-            .app_data(lookups.clone())
-            .app_data(offers.clone())
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)

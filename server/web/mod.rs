@@ -111,10 +111,6 @@ pub fn routed_path(req: &actix_web::dev::ServiceRequest) -> &str {
     req.match_info().as_str()
 }
 
-/// Whether the public address is https (cookies then carry `Secure`).
-#[derive(Debug, Clone, Copy)]
-pub struct Https(pub bool);
-
 /// A path on this site (`/x`), never another host (`//evil`, `/\evil`, `/\t/evil`, `https://…`).
 ///
 /// Browsers drop tabs and line breaks from a `Location`, trim spaces and read `\` as `/`, so a
