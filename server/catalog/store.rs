@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     assets, competencies, course_competencies, course_versions, courses, modules, questions,
 };
@@ -38,8 +39,9 @@ pub struct CatalogEntry {
     pub provider: Option<Provider>,
 }
 
-fn parse_list(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
+/// A JSON list column; a corrupt value is an error, not an empty list.
+fn parse_list(json: &str) -> Result<Vec<String>, DbError> {
+    JsonText::decode(json)
 }
 
 fn competencies_of(
@@ -103,26 +105,27 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
         .collect();
     let mut comps = competencies_of(conn, &ids)?;
     let mut providers = crate::accounts::partners::providers_by_slug(conn)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
-            |(slug, version_id, hash, title, summary, jp, tags, total_minutes)| CatalogEntry {
-                version_id,
-                hash,
-                title,
-                summary,
-                jp,
-                tags: parse_list(&tags),
-                total_minutes,
-                module_count: counts.get(&version_id).copied().unwrap_or(0),
-                competencies: comps.remove(&version_id).unwrap_or_default(),
-                provider: providers
-                    .remove(&slug)
-                    .map(|(code, name)| Provider { code, name }),
-                slug,
+            |(slug, version_id, hash, title, summary, jp, tags, total_minutes)| {
+                Ok(CatalogEntry {
+                    version_id,
+                    hash,
+                    title,
+                    summary,
+                    jp,
+                    tags: parse_list(&tags)?,
+                    total_minutes,
+                    module_count: counts.get(&version_id).copied().unwrap_or(0),
+                    competencies: comps.remove(&version_id).unwrap_or_default(),
+                    provider: providers
+                        .remove(&slug)
+                        .map(|(code, name)| Provider { code, name }),
+                    slug,
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -271,7 +274,7 @@ pub fn course(
         ))
         .first(conn)?;
     let modules = module_list(conn, version_id)?;
-    let prereq_slugs = parse_list(&v.7);
+    let prereq_slugs = parse_list(&v.7)?;
     let titles: HashMap<String, String> = courses::table
         .inner_join(
             course_versions::table
@@ -304,11 +307,11 @@ pub fn course(
         description_html: v.3,
         jp: v.4,
         language: v.5,
-        tags: parse_list(&v.6),
+        tags: parse_list(&v.6)?,
         pass_mark: v.8,
         certificate: v.9,
         certificate_valid_months: v.10,
-        authors: parse_list(&v.11),
+        authors: parse_list(&v.11)?,
         total_minutes: v.12,
         published_at: v.13,
         prerequisites,

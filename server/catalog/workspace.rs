@@ -18,6 +18,7 @@ use super::dictionary::{Competency, Dictionary, Kind};
 use super::diff::{self, ModuleSnap, QuestionSnap, Snapshot, VersionDiff};
 use super::folder::{self, CourseOut, Loaded};
 use super::publish::{self, Outcome, PublishError, Status};
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     assets, competencies, completions, course_competencies, course_owners, course_versions,
     courses, enrollments, modules, question_keys, questions, users, version_assets,
@@ -616,7 +617,7 @@ pub fn publish_version(
         if current == Some(version_id) {
             return Ok(Outcome::Unchanged);
         }
-        let prerequisites: Vec<String> = serde_json::from_str(&prerequisites).unwrap_or_default();
+        let prerequisites: Vec<String> = JsonText::decode(&prerequisites)?;
         for p in &prerequisites {
             let published: Option<i64> = courses::table
                 .filter(courses::slug.eq(p))
@@ -778,7 +779,7 @@ pub fn stored_dictionary(conn: &mut DbConnection) -> Result<Dictionary, DbError>
                 name,
                 kind: Kind::parse(&kind).unwrap_or(Kind::Teknis),
                 description,
-                levels: serde_json::from_str(&levels).unwrap_or_default(),
+                levels: JsonText::decode(&levels)?,
             },
         );
     }
@@ -937,10 +938,10 @@ pub fn answer_key(conn: &mut DbConnection, module_id: i64) -> Result<Vec<KeyedQu
             position,
             kind,
             prompt_html,
-            options: serde_json::from_str(&options).unwrap_or_default(),
+            options: JsonText::decode(&options)?,
             key,
             feedback_html,
-            option_feedback: serde_json::from_str(&option_feedback).unwrap_or_default(),
+            option_feedback: JsonText::decode(&option_feedback)?,
         });
     }
     Ok(out)

@@ -9,6 +9,7 @@ use super::credential;
 use super::keys::{PublicKey, Signer};
 use super::model::{Certificate, CoIssuer, CompetencyLevel};
 use crate::config::CertificateConfig;
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     agencies, certificate_keys, certificates, competencies, course_versions, courses, users,
 };
@@ -118,10 +119,10 @@ pub struct Stored {
 
 /// The certificate of a row; its dates are read in the zone it was issued in (stored with it, so a
 /// later change of the agency's zone does not move them).
-fn from_row(r: Row) -> Stored {
+fn from_row(r: Row) -> Result<Stored, DbError> {
     let (a, b, p) = r;
     let zone = crate::clock::zone_of_stored(p.3.as_deref());
-    Stored {
+    Ok(Stored {
         agency_id: a.6,
         certificate: Certificate {
             id: a.0,
@@ -137,7 +138,7 @@ fn from_row(r: Row) -> Stored {
             course_title: a.11,
             course_version: a.12,
             jp: a.13,
-            competencies: serde_json::from_str(&b.0).unwrap_or_default(),
+            competencies: JsonText::decode(&b.0)?,
             completed_at: b.1,
             issued_at: b.2,
             expires_at: b.3,
@@ -157,7 +158,7 @@ fn from_row(r: Row) -> Stored {
             }),
             zone,
         },
-    }
+    })
 }
 
 /// Make sure a signing key's public half is listed (idempotent; safe from several servers).
@@ -368,34 +369,36 @@ pub fn issue(
 
 /// A certificate by its verification code (already normalized).
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Stored>, DbError> {
-    Ok(certificates::table
+    certificates::table
         .filter(certificates::code.eq(code))
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row))
+        .map(from_row)
+        .transpose()
 }
 
 /// A certificate by its number (`CKP/2026/000123`).
 pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<Stored>, DbError> {
-    Ok(certificates::table
+    certificates::table
         .filter(certificates::number.eq(number.trim()))
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(from_row))
+        .map(from_row)
+        .transpose()
 }
 
 /// A person's certificates, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Certificate>, DbError> {
-    Ok(certificates::table
+    certificates::table
         .filter(certificates::user_id.eq(user_id))
         .order((certificates::issued_at.desc(), certificates::id.desc()))
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).certificate)
-        .collect())
+        .map(|r| from_row(r).map(|s| s.certificate))
+        .collect()
 }
 
 /// A person's newest certificate for a course.
@@ -404,14 +407,15 @@ pub fn latest_for_course(
     user_id: i64,
     course_id: i64,
 ) -> Result<Option<Certificate>, DbError> {
-    Ok(certificates::table
+    certificates::table
         .filter(certificates::user_id.eq(user_id))
         .filter(certificates::course_id.eq(course_id))
         .order((certificates::issued_at.desc(), certificates::id.desc()))
         .select(columns!())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(r).certificate))
+        .map(|r| from_row(r).map(|s| s.certificate))
+        .transpose()
 }
 
 /// Certificates for the admin list: optionally only one agency's, optionally matching a number,
@@ -441,7 +445,7 @@ pub fn search(
                 .or(certificates::course_title.like(like)),
         );
     }
-    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
+    q.load::<Row>(conn)?.into_iter().map(from_row).collect()
 }
 
 /// Why a revocation did not happen.
@@ -527,8 +531,8 @@ pub fn due_reminders(
         .select(columns!())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).certificate)
-        .collect();
+        .map(|r| from_row(r).map(|s| s.certificate))
+        .collect::<Result<_, _>>()?;
     let mut due = Vec::with_capacity(rows.len());
     for c in rows {
         let newer: i64 = certificates::table
@@ -602,7 +606,7 @@ pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, 
             version_id,
             completed_at,
             jp,
-            competencies: serde_json::from_str(&comps).unwrap_or_default(),
+            competencies: JsonText::decode(&comps)?,
             score,
         };
         if crate::db::transaction(conn, |conn| issue(conn, issuer, &c))?.is_some() {

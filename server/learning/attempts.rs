@@ -29,6 +29,7 @@ use super::enroll::{self, Enrollment};
 use super::grading::{self, QuestionResult, Response, Reveal};
 use crate::catalog::folder::AnswerKey;
 use crate::catalog::quiz::{Numeric, QuestionKind, Review};
+use crate::db::json_text::JsonText;
 use crate::db::schema::{
     course_versions, enrollments, modules, question_keys, questions, quiz_attempts,
 };
@@ -167,20 +168,20 @@ const COLUMNS: AttemptColumns = (
     quiz_attempts::late,
 );
 
-fn from_row(r: AttemptRow) -> Attempt {
-    Attempt {
+fn from_row(r: AttemptRow) -> Result<Attempt, DbError> {
+    Ok(Attempt {
         id: r.0,
         enrollment_id: r.1,
         module_id: r.2,
         number: r.3,
-        paper: serde_json::from_str(&r.4).unwrap_or_default(),
+        paper: JsonText::decode(&r.4)?,
         started_at: r.5,
         deadline_at: r.6,
         submitted_at: r.7,
         score: r.8,
         passed: r.9,
         late: r.10,
-    }
+    })
 }
 
 fn internal(what: &str) -> DbError {
@@ -189,12 +190,13 @@ fn internal(what: &str) -> DbError {
 
 /// An attempt by id.
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Attempt>, DbError> {
-    Ok(quiz_attempts::table
+    quiz_attempts::table
         .find(id)
         .select(COLUMNS)
         .first::<AttemptRow>(conn)
         .optional()?
-        .map(from_row))
+        .map(from_row)
+        .transpose()
 }
 
 /// An attempt by id, only when it belongs to `user_id`.
@@ -203,14 +205,15 @@ pub fn find_owned(
     id: i64,
     user_id: i64,
 ) -> Result<Option<Attempt>, DbError> {
-    Ok(quiz_attempts::table
+    quiz_attempts::table
         .inner_join(enrollments::table)
         .filter(quiz_attempts::id.eq(id))
         .filter(enrollments::user_id.eq(user_id))
         .select(COLUMNS)
         .first::<AttemptRow>(conn)
         .optional()?
-        .map(from_row))
+        .map(from_row)
+        .transpose()
 }
 
 /// The attempts of one quiz by one enrollment, oldest first.
@@ -219,7 +222,7 @@ pub fn list(
     enrollment_id: i64,
     module_id: i64,
 ) -> Result<Vec<Attempt>, DbError> {
-    Ok(quiz_attempts::table
+    quiz_attempts::table
         .filter(quiz_attempts::enrollment_id.eq(enrollment_id))
         .filter(quiz_attempts::module_id.eq(module_id))
         .order(quiz_attempts::number)
@@ -227,7 +230,7 @@ pub fn list(
         .load::<AttemptRow>(conn)?
         .into_iter()
         .map(from_row)
-        .collect())
+        .collect()
 }
 
 /// The attempt that counts among graded ones: the best passing, else the best score.
@@ -555,23 +558,28 @@ fn keyed_questions(
             question_keys::option_feedback.nullable(),
         ))
         .load(conn)?;
-    Ok(ids
-        .iter()
+    ids.iter()
         .map(|id| {
-            rows.iter().find(|r| r.0 == *id).map(|r| KeyedQuestion {
-                kind: QuestionKind::parse(&r.1).unwrap_or(QuestionKind::ShortAnswer),
-                prompt_html: r.2.clone(),
-                options: serde_json::from_str(&r.3).unwrap_or_default(),
-                key: r.4.as_deref().and_then(|k| serde_json::from_str(k).ok()),
-                feedback_html: r.5.clone(),
-                option_feedback: r
-                    .6
-                    .as_deref()
-                    .and_then(|f| serde_json::from_str(f).ok())
-                    .unwrap_or_default(),
-            })
+            rows.iter()
+                .find(|r| r.0 == *id)
+                .map(|r| {
+                    Ok(KeyedQuestion {
+                        kind: QuestionKind::parse(&r.1).unwrap_or(QuestionKind::ShortAnswer),
+                        prompt_html: r.2.clone(),
+                        options: JsonText::decode(&r.3)?,
+                        key: r.4.as_deref().map(JsonText::decode).transpose()?,
+                        feedback_html: r.5.clone(),
+                        option_feedback: r
+                            .6
+                            .as_deref()
+                            .map(JsonText::decode)
+                            .transpose()?
+                            .unwrap_or_default(),
+                    })
+                })
+                .transpose()
         })
-        .collect())
+        .collect()
 }
 
 /// An attempt graded, ready to store, with what the results view needs.
@@ -717,7 +725,7 @@ pub fn paper_view(conn: &mut DbConnection, attempt: &Attempt) -> Result<PaperVie
             continue;
         };
         let kind = QuestionKind::parse(kind).unwrap_or(QuestionKind::ShortAnswer);
-        let options: Vec<String> = serde_json::from_str(options).unwrap_or_default();
+        let options: Vec<String> = JsonText::decode(options)?;
         shown.push(ShownQuestion {
             position: i + 1,
             kind,

@@ -157,7 +157,7 @@ pub fn enroll_once(
             .find(version_id)
             .select(course_versions::prerequisites)
             .first(conn)?;
-        let prereqs: Vec<String> = serde_json::from_str(&prereq_json).unwrap_or_default();
+        let prereqs: Vec<String> = crate::db::json_text::JsonText::decode(&prereq_json)?;
         if !prereqs.is_empty() {
             let done = completed_slugs(conn, user_id)?;
             let missing: Vec<String> = prereqs.into_iter().filter(|p| !done.contains(p)).collect();

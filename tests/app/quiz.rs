@@ -469,6 +469,39 @@ async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
 }
 
 /// Any page's CSRF token (the layout's logout form carries one for a logged-in user).
+/// A stored paper that no longer decodes is an error, never an empty quiz (JsonText).
+#[tokio::test]
+async fn a_corrupt_stored_paper_is_an_error_not_an_empty_quiz() {
+    let s = setup().await;
+    let app = &s.app;
+    let uid = Person::new("dewi@kab.go.id")
+        .name("Peserta dewi@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
+    let client = app.new_browser();
+    login(app, &client, "dewi@kab.go.id").await;
+    enroll(app, uid, "kursus-kuis", true);
+    let r = start_web(&client, app, "kursus-kuis").await;
+    let id = attempt_id_of(&location(&r));
+    let mut conn = app.conn();
+    assert!(cakap::learning::attempts::find(&mut conn, id)
+        .unwrap()
+        .is_some());
+
+    diesel::update(quiz_attempts::table.find(id))
+        .set(quiz_attempts::paper.eq("{\"items\": [tidak lengkap"))
+        .execute(&mut conn)
+        .unwrap();
+    let err = cakap::learning::attempts::find(&mut conn, id)
+        .expect_err("a corrupt paper must not read as an attempt");
+    assert!(err.to_string().contains("JSON"), "{err}");
+    let (status, body) = get_text(&client, app, &format!("/quiz/attempts/{id}")).await;
+    assert_ne!(
+        status, 200,
+        "a corrupt paper must not show as a quiz: {body}"
+    );
+}
+
 fn csrf_of_any(html: &str) -> String {
     csrf_of(html)
 }
