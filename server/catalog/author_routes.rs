@@ -809,6 +809,8 @@ async fn edit_page(
         })
         .await
         .map_err(app_error)?;
+    // Saving an older version's file starts a new draft from that version: say so first.
+    let notice = older.then(|| ctx.views.text(ctx.lang, "author.edit.older_version"));
     let mut resp = edit_view(
         &ctx,
         &Editing {
@@ -819,23 +821,9 @@ async fn edit_page(
         },
         None,
         vec![],
-        None,
+        notice,
     )?;
     if older {
-        // Saving an older version's file starts a new draft from that version: say so first.
-        let notice = ctx.views.text(ctx.lang, "author.edit.older_version");
-        resp = edit_view(
-            &ctx,
-            &Editing {
-                slug: &slug,
-                id,
-                file: &file,
-                text: &text,
-            },
-            None,
-            vec![],
-            Some(notice),
-        )?;
         *resp.status_mut() = actix_web::http::StatusCode::OK;
     }
     Ok(resp)
