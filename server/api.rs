@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document of the JSON API under `/api/v1`, generated from the handlers'
 //! `#[utoipa::path]` annotations and served at `GET /api/v1/openapi.json`.
 //!
-//! `tests/api_doc.rs` checks it against the live routes, both ways.
+//! `tests/app/api_doc.rs` checks it against the live routes, both ways.
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

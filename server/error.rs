@@ -184,7 +184,7 @@ impl From<diesel::result::Error> for AppError {
 }
 
 /// `default_service`: a path no route matches. Its problem `detail` differs from a missing
-/// entity's, so a client (and `tests/api_doc.rs`) can tell "no such route" from "no such course".
+/// entity's, so a client (and `tests/app/api_doc.rs`) can tell "no such route" from "no such course".
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NoRoute)
 }

@@ -1,5 +1,5 @@
 //! The one schema for both backends, written by hand (diesel print-schema differs per backend).
-//! `tests/schema.rs` proves that both migration folders produce exactly these tables and columns.
+//! `tests/app/schema.rs` proves that both migration folders produce exactly these tables and columns.
 
 diesel::table! {
     settings (key) {
