@@ -42,6 +42,12 @@ pub const RESET_IP: Limit = Limit {
     max: 10,
     window: Duration::hours(1),
 };
+/// Wrong current passwords on `/me/password` per account: a session someone else got hold of must
+/// not become a way to guess the password. A right one clears the count.
+pub const PASSWORD_CHANGE: Limit = Limit {
+    max: 5,
+    window: Duration::minutes(15),
+};
 /// Registrations per address (each sends a mail to an address the sender chooses). Room for an
 /// office behind one address registering together; agencies enrol many at once by CSV import.
 pub const REGISTER_IP: Limit = Limit {

@@ -1102,11 +1102,23 @@ async fn change_password(
     let f = form.0;
     let lang = ctx.lang;
     let mut errors = FieldErrors::new();
+    // every try counts first (atomically, so parallel guesses count too); a right one clears it
+    let key = format!("password-change:{}", me.id);
+    let k = key.clone();
+    let tried = ctx
+        .db
+        .run(move |conn| ratelimit::count(conn, &k, ratelimit::PASSWORD_CHANGE))
+        .await?;
+    if tried.over(ratelimit::PASSWORD_CHANGE) {
+        return Err(AppError::TooManyRequests(ratelimit::minutes(tried.wait)));
+    }
     let current_ok = me
         .password_hash
         .as_deref()
         .is_some_and(|h| password::verify(&f.current, h));
-    if !current_ok {
+    if current_ok {
+        ctx.db.run(move |conn| ratelimit::clear(conn, &key)).await?;
+    } else {
         errors.insert(
             "current",
             ctx.views.text(lang, "accounts.account.current_wrong"),

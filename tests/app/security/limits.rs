@@ -253,6 +253,59 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
     );
 }
 
+/// Wrong current passwords on `/me/password` stop at the fifth per account: the sixth try is
+/// refused (429) even with the right password; another account is not affected.
+#[tokio::test]
+async fn wrong_current_passwords_stop_at_the_fifth() {
+    let app = spawn_app().await;
+    for email in ["sari@kab.go.id", "tono@kab.go.id"] {
+        Person::new(email).name("Peserta").password(PW).create(&app);
+    }
+    let sari = app.browser_as("sari@kab.go.id", PW).await;
+    const NEW: &str = "Kata-Sandi-Baru-2027";
+    let change = |b: reqwest::Client, current: &'static str| {
+        let app = &app;
+        async move {
+            app.post_form(
+                &b,
+                "/me/account",
+                "/me/password",
+                &[
+                    ("current", current),
+                    ("password", NEW),
+                    ("password_confirm", NEW),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    };
+    for i in 1..=5 {
+        assert_eq!(
+            change(sari.clone(), "tebakan-salah").await,
+            422,
+            "wrong guess {i}"
+        );
+    }
+    assert_eq!(
+        change(sari.clone(), PW).await,
+        429,
+        "the sixth try is refused, even with the right password"
+    );
+    assert_eq!(
+        token_attempt(&app, "sari@kab.go.id", NEW, "127.0.0.1").await,
+        401,
+        "the password did not change"
+    );
+    let tono = app.browser_as("tono@kab.go.id", PW).await;
+    assert_eq!(
+        change(tono, PW).await,
+        303,
+        "another account is not affected"
+    );
+}
+
 // ---------- trust_proxy ----------
 
 /// Five wrong passwords for one account, each "from" a different address as written in
