@@ -13,7 +13,7 @@ pub fn on_completed(issuer: Arc<Issuer>) -> OnCompleted {
     OnCompleted::new(move |conn, c| {
         crate::competency::evidence::record_completion(conn, c)?;
         crate::certificates::store::issue(conn, &issuer, c)?;
-        crate::recognition::milestones::award(conn, c.user_id)?;
+        crate::competency::milestones::award(conn, c.user_id)?;
         Ok(())
     })
 }

@@ -139,7 +139,7 @@ async fn certificate_issuer(db: &Db, config: &Config) -> Result<Issuer, StartErr
             }
             let issued = crate::certificates::store::issue_missing(conn, &i2)?;
             // People who developed before milestones existed get theirs, once.
-            let awarded = crate::recognition::milestones::backfill(conn)?;
+            let awarded = crate::competency::milestones::backfill(conn)?;
             if awarded > 0 {
                 tracing::info!(
                     count = awarded,

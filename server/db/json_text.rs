@@ -2,9 +2,7 @@
 //! type that decodes strictly. A value that does not parse is an error naming the type it should
 //! have been — a corrupt quiz paper fails loudly instead of silently becoming an empty one.
 //!
-//! Reading: a `Queryable`/`Selectable` field typed `JsonText<T>`, or a plain field with
-//! `#[diesel(deserialize_as = JsonText<T>)]` where `T: From<JsonText<T>>` is implemented below.
-//! Outside a row struct: [`JsonText::decode`]. Writing: [`JsonText::encode`].
+//! Reading: a `Queryable`/`Selectable` field typed `JsonText<T>`; outside a row struct: [`JsonText::decode`]. Writing: [`JsonText::encode`].
 
 use std::ops::Deref;
 
@@ -73,26 +71,6 @@ where
         parse(&text).map(JsonText).map_err(Into::into)
     }
 }
-
-/// `#[diesel(deserialize_as = JsonText<T>)]` needs `T: From<JsonText<T>>`, which can only be
-/// written for concrete types: add a line here for each type a row reads that way.
-macro_rules! unwrap_into {
-    ($($t:ty),* $(,)?) => {
-        $(impl From<JsonText<$t>> for $t {
-            fn from(j: JsonText<$t>) -> $t {
-                j.0
-            }
-        })*
-    };
-}
-
-unwrap_into!(
-    Vec<String>,
-    Vec<i32>,
-    Vec<i64>,
-    serde_json::Value,
-    std::collections::BTreeMap<String, String>,
-);
 
 #[cfg(test)]
 mod tests {

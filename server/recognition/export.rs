@@ -2,9 +2,9 @@
 //! deciding incentives — rank, JP against the target, courses, levels gained, milestones and
 //! letters of recognition. UTF-8 with BOM and CRLF, cells guarded against spreadsheet formulas.
 
-use super::milestones::Milestone;
 use super::standing::Ranked;
 use crate::competency::agency::{defuse, BOM};
+use crate::competency::milestones::Milestone;
 
 pub const HEADER: [&str; 14] = [
     "peringkat",

@@ -1,4 +1,4 @@
-//! Recognition of ASN who keep developing: milestones earned automatically, the yearly "ASN
+//! Recognition of ASN who keep developing (the milestones they earn live in competency): the yearly "ASN
 //! Pembelajar" standing per unit and agency, signed letters of recognition (piagam penghargaan)
 //! and the export HR uses when deciding incentives.
 
@@ -7,7 +7,3 @@ pub mod letters;
 pub mod routes;
 pub mod standing;
 pub mod view;
-
-/// Milestones and the level that counts live in competency (its reviews and imports award
-/// them); their old paths stay.
-pub use crate::competency::{levels, milestones};

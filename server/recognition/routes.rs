@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::letters::{self, Letter};
-use super::milestones::{self, Milestone};
 use super::standing::{self, Ranked};
 use super::view::{competency_names, day, letter_json, milestone_label};
 use crate::certificates::qr;
+use crate::competency::milestones::{self, Milestone};
 use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;

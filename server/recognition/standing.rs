@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::levels::{self, Reading, Source};
+use crate::competency::levels::{self, Reading, Source};
 use crate::db::schema::{
     assessed_levels, competency_evidence, completions, positions, units, users,
 };

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::letters::Letter;
-use super::milestones::Milestone;
 use crate::certificates::Issuer;
+use crate::competency::milestones::Milestone;
 use crate::db::{DbConnection, DbError};
 use crate::web::{I18n, Lang};
 

@@ -15,9 +15,9 @@ use super::sql::{Batch, V};
 use super::{next_id, CertificateNumbers, Course, SeedError, Someone, Summary};
 use crate::certificates::model::{Certificate, CompetencyLevel};
 use crate::certificates::{code, credential, Issuer};
+use crate::competency::milestones::{self, Event, What};
 use crate::db::schema::competencies;
 use crate::db::DbConnection;
-use crate::recognition::milestones::{self, Event, What};
 
 /// What to write: `completions` completed courses spread over `people` (each picks from `catalog`).
 pub(super) struct Plan<'a> {
@@ -354,7 +354,7 @@ impl<'a> Writer<'a> {
                 what: What::Level {
                     code: code.clone(),
                     level: *level,
-                    source: crate::recognition::levels::Source::Evidence,
+                    source: crate::competency::levels::Source::Evidence,
                 },
             });
         }

@@ -28,6 +28,7 @@ use rand::{Rng, SeedableRng};
 use crate::catalog::folder::AnswerKey;
 use crate::catalog::quiz::{Numeric, QuestionKind};
 use crate::certificates::Issuer;
+use crate::competency::milestones;
 use crate::db::schema::{
     agencies, course_competencies, course_versions, courses, modules, question_keys, questions,
     users,
@@ -35,7 +36,6 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 use crate::learning::draw::{self, PoolQuestion};
 use crate::learning::grading::{self, Response};
-use crate::recognition::milestones;
 use sql::{Batch, V};
 
 /// What to generate.

@@ -312,12 +312,12 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
     assert_eq!(milestone_keys(&mut c, boss), Vec::<String>::new());
     // awarding again (another server, a later event) adds nothing
     for id in [budi, siti, dewi] {
-        assert!(cakap::recognition::milestones::award(&mut c, id)
+        assert!(cakap::competency::milestones::award(&mut c, id)
             .unwrap()
             .is_empty());
     }
     // ... and a restart's backfill neither (it ran once already at start-up)
-    assert_eq!(cakap::recognition::milestones::backfill(&mut c).unwrap(), 0);
+    assert_eq!(cakap::competency::milestones::backfill(&mut c).unwrap(), 0);
     let (s, profile) = text(&app, &budi_b, "/me/profile").await;
     assert_eq!(s, 200);
     assert!(
