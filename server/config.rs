@@ -59,8 +59,8 @@ pub struct Config {
     /// or proxy addresses/networks. The client address (rate limits, session records) is then
     /// read from the right of `X-Forwarded-For`, past our own proxies' entries; what a client
     /// writes into the header itself is never believed. The older `trust_proxy = true` means
-    /// one hop. See [`crate::web::client`].
-    pub trusted_proxies: crate::web::client::TrustedProxies,
+    /// one hop. See [`crate::proxies`].
+    pub trusted_proxies: crate::proxies::TrustedProxies,
     pub db_pool_size: u32,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
@@ -429,7 +429,7 @@ fn places(s: &mut Settings) -> Result<Places, ConfigError> {
 }
 
 /// `trusted_proxies` wins; the older `trust_proxy = true` still means one proxy in front.
-fn trusted_proxies(s: &mut Settings) -> Result<crate::web::client::TrustedProxies, ConfigError> {
+fn trusted_proxies(s: &mut Settings) -> Result<crate::proxies::TrustedProxies, ConfigError> {
     let proxy_raw = s.take("trust_proxy", "false");
     let trust_proxy = parse_bool(
         &proxy_raw,
@@ -437,8 +437,8 @@ fn trusted_proxies(s: &mut Settings) -> Result<crate::web::client::TrustedProxie
         "true (one reverse proxy in front sets X-Forwarded-For) or false; prefer trusted_proxies",
     )?;
     let proxies_raw = s.take("trusted_proxies", if trust_proxy { "1" } else { "0" });
-    crate::web::client::TrustedProxies::parse(&proxies_raw.value).map_err(|problem| {
-        proxies_raw.invalid("trusted_proxies", &problem, crate::web::client::ACCEPTED)
+    crate::proxies::TrustedProxies::parse(&proxies_raw.value).map_err(|problem| {
+        proxies_raw.invalid("trusted_proxies", &problem, crate::proxies::ACCEPTED)
     })
 }
 
@@ -666,7 +666,7 @@ mod tests {
 
     #[test]
     fn trusted_proxies_take_hops_lists_and_the_older_trust_proxy() {
-        use crate::web::client::TrustedProxies;
+        use crate::proxies::TrustedProxies;
         let c = Config::from_sources(None, false, &env(&[])).unwrap();
         assert_eq!(c.trusted_proxies, TrustedProxies::None);
         let c = Config::from_sources(None, false, &env(&[("CAKAP_TRUST_PROXY", "true")])).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! Indonesian is the default; English is the second language. This is a leaf: domain code (mail,
 //! reminders, letters) uses it without the web layer. A request's language (cookie, then
-//! `Accept-Language`) is decided in [`crate::web::i18n`].
+//! `Accept-Language`) is decided in `web/i18n.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,10 +94,9 @@ impl I18n {
             let data = Catalogs::get(&file).ok_or_else(|| format!("{path}: missing"))?;
             let text = std::str::from_utf8(&data.data).map_err(|_| format!("{path}: not UTF-8"))?;
             let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                format!(
-                    "{path}: not valid TOML: {}",
-                    crate::text::one_line(e.message())
-                )
+                // on one line (the text helpers sit above this leaf)
+                let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+                format!("{path}: not valid TOML: {message}")
             })?;
             let mut flat = HashMap::new();
             flatten("", &table, &mut flat).map_err(|e| format!("{path}: {e}"))?;

@@ -299,11 +299,11 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)
-            .default_service(web::to(crate::error::not_found))
+            .default_service(web::to(crate::web::error_pages::not_found))
             .wrap(middleware::from_fn(crate::web::auth::middleware))
             .wrap(middleware::from_fn(crate::web::csrf::middleware))
-            .wrap(middleware::from_fn(crate::error::catch))
-            .wrap(crate::error::handlers())
+            .wrap(middleware::from_fn(crate::web::error_pages::catch))
+            .wrap(crate::web::error_pages::handlers())
             .wrap(crate::web::security::headers(is_https))
             .wrap(middleware::from_fn(crate::web::etag::middleware))
             .wrap(middleware::Compress::default())
@@ -329,7 +329,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::routes(cfg);
     crate::home::routes(cfg);
     crate::learning::routes::routes(cfg);
-    crate::learning::offline::routes(cfg);
+    crate::learning::offline_routes::routes(cfg);
+    crate::learning::renewal_routes::routes(cfg);
     crate::certificates::routes::routes(cfg);
     crate::competency::routes::routes(cfg);
     crate::competency::activity_routes::routes(cfg);
@@ -342,13 +343,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::competency::gap_routes::routes(cfg);
     crate::learning::statistics_routes::routes(cfg);
     crate::learning::assign_routes::routes(cfg);
+    crate::learning::course_routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::catalog::author_routes::routes(cfg);
     crate::accounts::routes::routes(cfg);
-    crate::accounts::admin_orgs::routes(cfg);
-    crate::accounts::admin_users::routes(cfg);
+    crate::accounts::admin_orgs_routes::routes(cfg);
+    crate::accounts::admin_users_routes::routes(cfg);
+    crate::competency::team_routes::routes(cfg);
     crate::accounts::placement_routes::routes(cfg);
-    crate::accounts::partner_routes::routes(cfg);
+    crate::catalog::partner_routes::routes(cfg);
     crate::recognition::routes::routes(cfg);
     crate::learning::quiz_routes::routes(cfg);
     crate::web::routes(cfg);

@@ -16,6 +16,15 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A size for people: `2.1 MB`, `64 KB`.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
 /// A code made safe for a file name: ASCII letters, digits, `-` and `_` kept, anything else `-`.
 pub fn file_safe(code: &str) -> String {
     code.chars()
@@ -155,5 +164,11 @@ mod tests {
         ] {
             assert_eq!(person_name(bad), Err(NameError::Control), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(2 * 1024 * 1024 + 64 * 1024), "2.1 MB");
+        assert_eq!(human_size(256 * 1024), "256 KB");
     }
 }

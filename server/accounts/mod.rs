@@ -1,13 +1,12 @@
 //! Accounts: people (ASN) with their NIP, agency, unit, position and supervisor; passwords,
 //! sessions, roles; agencies, units and positions.
 
-pub mod admin_orgs;
-pub mod admin_users;
+pub mod admin_orgs_routes;
+pub mod admin_users_routes;
 pub mod cli;
 pub mod nip;
 pub mod onboarding;
 pub mod orgs;
-pub mod partner_routes;
 pub mod partners;
 pub mod password;
 pub mod placement;
@@ -19,3 +18,4 @@ pub mod session;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod view;

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::credential::{self, Claims, Refusal};
 use super::keys::{self, Keyring, PublicKey};
+use super::letters;
 use super::model::Status;
 use super::{code, store};
 use crate::db::DbConnection;
-use crate::recognition::letters;
 
 /// The outcome of `cakap certificates verify`: lines to print and whether it is valid.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! Certificate pages and API: public verification (`/v/{code}`, `/api/v1/certificates/…`), the
-//! JWKS, the holder's certificates (printable page, PDF, Open Badges export), admin revocation
-//! and recertification.
+//! JWKS, the holder's certificates (printable page, PDF, Open Badges export), admin revocation.
+//! Recertification (taking the course again) is `crate::learning::renewal_routes`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -11,10 +11,7 @@ use serde_json::{json, Value};
 use super::credential::{self, Refusal};
 use super::lookups::MISS_IP;
 use super::model::{Certificate, Status};
-use super::renewal::{self, Renewal};
-use super::store::{self, RevokeRefused, Stored};
-/// Old path of the course page's certificate box, kept until catalog/routes.rs names
-/// [`super::view::course_box`].
+use super::store::{self, RevokeError, RevokeRefused, Stored};
 use super::view::{day, now};
 use super::{badge, code, keys, pdf, qr, Issuer};
 use crate::accounts::ratelimit;
@@ -50,7 +47,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/me/certificates/{code}/badge.json",
             web::get().to(badge_json),
         )
-        .route("/courses/{slug}/recertify", web::post().to(recertify))
         .route("/admin/certificates", web::get().to(admin_list))
         .route("/admin/certificates/{code}", web::get().to(admin_detail))
         .route(
@@ -136,7 +132,7 @@ async fn lookup(ctx: &Ctx, raw: String) -> Result<Option<Stored>, AppError> {
 /// What a verification code names: a certificate or a letter of recognition.
 enum Found {
     Certificate(Box<Stored>),
-    Letter(Box<crate::recognition::letters::Letter>),
+    Letter(Box<super::letters::Letter>),
 }
 
 async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
@@ -153,8 +149,7 @@ async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
             let found = match code::normalize(&raw) {
                 Some(c) => match store::by_code(conn, &c)? {
                     Some(s) => Some(Found::Certificate(Box::new(s))),
-                    None => crate::recognition::letters::by_code(conn, &c)?
-                        .map(|l| Found::Letter(Box::new(l))),
+                    None => super::letters::by_code(conn, &c)?.map(|l| Found::Letter(Box::new(l))),
                 },
                 None => None,
             };
@@ -195,7 +190,7 @@ async fn verify_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let body = match &found {
         Some(Found::Letter(l)) => ctx.render(
             "pages/letter_verify",
-            crate::recognition::view::letter_verify_context(l, &ctx.issuer, lang),
+            super::view::letter_verify_context(l, &ctx.issuer, lang),
         )?,
         Some(Found::Certificate(s)) => {
             let c = &s.certificate;
@@ -368,7 +363,7 @@ pub struct Verdict {
     pub certificate: Option<PublicCertificate>,
     /// The letter of recognition as we hold it, when a genuine letter was presented.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub letter: Option<crate::recognition::letters::PublicLetter>,
+    pub letter: Option<super::letters::PublicLetter>,
 }
 
 impl Verdict {
@@ -392,7 +387,7 @@ async fn verify_letter(
     keys: &[keys::PublicKey],
 ) -> Result<Verdict, AppError> {
     let issuer: &Issuer = &ctx.issuer;
-    use crate::recognition::letters;
+    use super::letters;
     let claims = match credential::verify_as::<letters::Claims>(jwt, keys) {
         Ok(c) => c,
         Err(r) => {
@@ -440,10 +435,7 @@ async fn verify_letter(
         reason,
         kind: Some("letter".into()),
         certificate: None,
-        letter: Some(crate::recognition::letters::public(
-            &found,
-            &issuer.base_url,
-        )),
+        letter: Some(super::letters::public(&found, &issuer.base_url)),
     })
 }
 
@@ -743,61 +735,6 @@ async fn badge_json(
     ))
 }
 
-// ---------- recertification ----------
-
-#[derive(Deserialize, Default)]
-struct Empty {}
-
-async fn recertify(
-    ctx: Ctx,
-    me: CurrentUser,
-    path: web::Path<String>,
-    _form: CsrfForm<Empty>,
-) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
-    let slug = path.into_inner();
-    let user_id = me.id;
-    let s2 = slug.clone();
-    let outcome = ctx
-        .db
-        .run(move |conn| {
-            let Some(e) = crate::learning::enroll::of_user(conn, user_id, &s2)? else {
-                return Ok::<_, AppError>(Err("certificates.renew.not_completed"));
-            };
-            if e.completed_at.is_none() {
-                // Already retaking: carry on.
-                return Ok(Ok(()));
-            }
-            let latest = store::latest_for_course(conn, user_id, e.course_id)?;
-            let Some(latest) = latest else {
-                return Ok(Err("certificates.renew.no_certificate"));
-            };
-            match renewal::renewal(&latest, now()) {
-                Renewal::Open => {}
-                Renewal::NotNeeded => return Ok(Err("certificates.renew.not_needed")),
-                Renewal::OpensOn(_) => return Ok(Err("certificates.renew.too_early")),
-                Renewal::Revoked => return Ok(Err("certificates.renew.revoked")),
-            }
-            match crate::learning::enroll::new_cycle(conn, user_id, &s2) {
-                Ok(_) => Ok(Ok(())),
-                Err(e) => {
-                    e.refusal()?;
-                    Ok(Err("certificates.renew.unavailable"))
-                }
-            }
-        })
-        .await?;
-    match outcome {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/courses/{slug}?notice=recertify"),
-            ))
-            .finish()),
-        Err(key) => Err(AppError::BadRequest(ctx.views.text(lang, key))),
-    }
-}
-
 // ---------- administration ----------
 
 #[derive(Deserialize)]
@@ -892,19 +829,14 @@ async fn do_revoke(
     me: &AdminOf,
     raw_code: String,
     reason: String,
-) -> Result<Result<Certificate, RevokeRefused>, AppError> {
+) -> Result<Certificate, RevokeError> {
     let agency = me.agency();
     let Some(code) = code::normalize(&raw_code) else {
-        return Ok(Err(RevokeRefused::NotFound));
+        return Err(RevokeRefused::NotFound.into());
     };
     let by = me.id;
-    match db
-        .run(move |conn| store::revoke(conn, &code, by, agency, &reason))
+    db.run(move |conn| store::revoke(conn, &code, by, agency, &reason))
         .await
-    {
-        Ok(c) => Ok(Ok(c)),
-        Err(e) => Ok(Err(e.refusal()?)),
-    }
 }
 
 async fn admin_revoke(
@@ -917,17 +849,20 @@ async fn admin_revoke(
     let code = path.into_inner();
     let reason =
         reason_of(&form.0.reason).map_err(|k| AppError::BadRequest(ctx.views.text(lang, k)))?;
-    match do_revoke(&ctx.db, &me, code.clone(), reason).await? {
+    match do_revoke(&ctx.db, &me, code.clone(), reason).await {
         Ok(c) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
                 format!("/admin/certificates/{}?notice=revoked", c.code),
             ))
             .finish()),
-        Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
-        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
+        Err(RevokeError::Refused(RevokeRefused::NotFound | RevokeRefused::OtherAgency)) => {
+            Err(AppError::NotFound)
+        }
+        Err(RevokeError::Refused(RevokeRefused::AlreadyRevoked)) => Err(AppError::BadRequest(
             ctx.views.text(lang, "certificates.revoke.already"),
         )),
+        Err(RevokeError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -967,12 +902,15 @@ pub(crate) async fn revoke_api(
             _ => "`reason` must say why, in at least 5 characters".into(),
         })
     })?;
-    match do_revoke(&ctx.db, &me, path.into_inner(), reason).await? {
+    match do_revoke(&ctx.db, &me, path.into_inner(), reason).await {
         Ok(c) => Ok(HttpResponse::Ok().json(public(&c, &ctx.issuer))),
-        Err(RevokeRefused::NotFound | RevokeRefused::OtherAgency) => Err(AppError::NotFound),
-        Err(RevokeRefused::AlreadyRevoked) => Err(AppError::BadRequest(
+        Err(RevokeError::Refused(RevokeRefused::NotFound | RevokeRefused::OtherAgency)) => {
+            Err(AppError::NotFound)
+        }
+        Err(RevokeError::Refused(RevokeRefused::AlreadyRevoked)) => Err(AppError::BadRequest(
             "the certificate is already revoked".into(),
         )),
+        Err(RevokeError::Db(e)) => Err(e.into()),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::sequence::{self, Seq};
 use crate::db::{audit, DbConnection, DbError};
-use crate::learning::completion::Completion;
+use crate::events::Completion;
 
 /// What issuing needs besides the completion: the signing key and who issues.
 #[derive(Debug, Clone)]

@@ -16,7 +16,8 @@ use super::store;
 use crate::accounts::orgs::{self, Agency};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::AgencyAdmin;
+use crate::web::pages::Shown;
+use crate::web::policy::{Administered, AgencyItem};
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
@@ -40,7 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/admin/agencies/{id}/standards/positions/{position_id}",
-        web::get().to(position_page),
+        web::get().to(position_view),
     )
     .route(
         "/admin/agencies/{id}/standards/positions/{position_id}",
@@ -67,16 +68,9 @@ const LEVEL_FIELD: &str = "level:";
 
 // ---------- helpers ----------
 
-fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-    views
-        .i18n()
-        .format(lang, key, args)
-        .unwrap_or_else(|| key.to_string())
-}
-
 fn refusal_text(views: &Views, lang: Lang, r: &Refusal) -> String {
     let (key, args) = r.message();
-    text(views, lang, key, &args)
+    views.format(lang, key, &args)
 }
 
 fn problem_lines(views: &Views, lang: Lang, problems: &[LineProblem]) -> Vec<String> {
@@ -84,12 +78,11 @@ fn problem_lines(views: &Views, lang: Lang, problems: &[LineProblem]) -> Vec<Str
         .iter()
         .map(|p| {
             let (key, args) = p.message();
-            let message = text(views, lang, key, &args);
+            let message = views.format(lang, key, &args);
             if p.line == 0 {
                 message
             } else {
-                text(
-                    views,
+                views.format(
                     lang,
                     "standards.import.problem",
                     &[("line", p.line.to_string()), ("message", message)],
@@ -159,10 +152,9 @@ struct StandardsState {
 
 async fn standards_page(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { agency, .. }: Administered,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let state = StandardsState {
         notice: done_key(&q.done),
         ..Default::default()
@@ -283,10 +275,9 @@ async fn standards_view(
 
 async fn save_settings(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     form: CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
@@ -327,10 +318,9 @@ async fn save_settings(
 
 async fn import_targets(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { agency, .. }: Administered,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let csv = form.0.csv;
     let text_in = csv.clone();
@@ -359,25 +349,14 @@ async fn import_targets(
 
 // ---------- one position's standard ----------
 
-async fn position_page(
-    ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, AppError> {
-    let (_, position_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
-    position_view(&ctx, agency, position_id, None, None).await
-}
-
+/// One position's standard (`GET`), and its form again after a refused change.
 async fn position_view(
-    ctx: &Ctx,
-    agency: Agency,
-    position_id: i64,
-    form: Option<HashMap<String, String>>,
-    error: Option<String>,
+    ctx: Ctx,
+    at: AgencyItem,
+    shown: Shown<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
-    let agency_id = agency.id;
+    let (agency_id, position_id) = (at.agency.id, at.id);
     let (position, explicit, dict) = ctx
         .db
         .run(move |conn| {
@@ -398,7 +377,7 @@ async fn position_view(
                 .iter()
                 .filter(|c| c.kind == *kind)
                 .map(|c| {
-                    let chosen: Option<i32> = match &form {
+                    let chosen: Option<i32> = match &shown.form {
                         Some(f) => f
                             .get(&format!("{LEVEL_FIELD}{}", c.code))
                             .and_then(|v| v.trim().parse().ok()),
@@ -425,31 +404,25 @@ async fn position_view(
         .filter(|g| g["items"].as_array().is_some_and(|a| !a.is_empty()))
         .collect();
     ctx.html(
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        shown.status(),
         "pages/admin_standards_position",
         json!({
-            "agency": agency,
+            "agency": at.agency,
             "position": position,
             "kind_label": label(&ctx.views, lang, "admin.kind", &position.kind),
             "usual": usual,
             "groups": groups,
-            "error": error,
+            "error": shown.error,
         }),
     )
 }
 
 async fn save_position(
     ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
+    at: AgencyItem,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
+    let (agency_id, position_id) = (at.agency.id, at.id);
     let f = form.0;
     let levels: HashMap<String, String> = f
         .iter()
@@ -474,7 +447,7 @@ async fn save_position(
         Err(Refusal::PositionUnknown) => Err(AppError::NotFound),
         Err(r) => {
             let msg = refusal_text(&ctx.views, ctx.lang, &r);
-            position_view(&ctx, agency, position_id, Some(f), Some(msg)).await
+            position_view(ctx, at, Shown::refused(Some(f), msg)).await
         }
     }
 }
@@ -505,10 +478,9 @@ struct AssessmentsState {
 
 async fn assessments_page(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { agency, .. }: Administered,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let state = AssessmentsState {
         notice: done_key(&q.done),
         ..Default::default()
@@ -589,10 +561,9 @@ async fn assessments_view(
 
 async fn add_assessment(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     form: CsrfForm<AssessmentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
@@ -633,10 +604,9 @@ async fn add_assessment(
 
 async fn import_assessments(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     form: CsrfForm<CsvForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let id = agency.id;
     let by = me.id;
     let csv = form.0.csv;

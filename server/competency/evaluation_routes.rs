@@ -10,8 +10,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::evaluation::{self, EvalError, Refused, Scope, Summary};
-/// Old path of the course page's evaluation box, kept until catalog/routes.rs names
-/// [`super::view::course_box`].
 use super::view::scale;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::schema::{competency_evidence, course_versions};
 use crate::db::{DbConnection, DbError};
-use crate::learning::completion::Completion;
+use crate::events::Completion;
 
 /// One piece of evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

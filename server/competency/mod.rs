@@ -27,4 +27,5 @@ pub mod reminders;
 pub mod routes;
 pub mod store;
 pub mod team;
+pub mod team_routes;
 pub mod view;

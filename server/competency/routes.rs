@@ -110,7 +110,7 @@ async fn profile_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
             let Some(view) = store::load(conn, &offers, id, now)? else {
                 return Err(AppError::NotFound);
             };
-            let names = crate::recognition::view::competency_names(conn)?;
+            let names = super::store::competency_names(conn)?;
             let plan = super::plan::get(conn, id, view.year)?;
             let milestones = super::milestones::of_user(conn, id)?;
             Ok((view, plan, (milestones, names)))
@@ -124,7 +124,7 @@ async fn profile_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
         .take(6)
         .map(|m| json!({
             "kind": m.kind,
-            "label": crate::recognition::view::milestone_label(ctx.views.i18n(), lang, &names, m),
+            "label": super::view::milestone_label(ctx.views.i18n(), lang, &names, m),
             "date": crate::text::date(view.zone.date_of(m.earned_at), lang),
         }))
         .collect::<Vec<_>>());

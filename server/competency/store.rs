@@ -14,8 +14,8 @@ use super::profile::{self, Assessed, Basis, Competency, Profile};
 use super::recommend::{self, Offer, Recommendation};
 use crate::db::json_text::JsonText;
 use crate::db::schema::{
-    agencies, assessed_levels, competencies, course_competencies, course_versions, courses,
-    enrollments, position_targets, positions, users,
+    agencies, assessed_levels, competencies, completions, course_competencies, course_versions,
+    courses, enrollments, position_targets, positions, users,
 };
 use crate::db::{DbConnection, DbError};
 
@@ -288,6 +288,15 @@ impl OffersCache {
 }
 
 /// Slugs of courses the person has in progress (enrolled, current cycle not completed).
+/// The slugs of the courses `user_id` has completed (recommendations leave them out).
+fn completed(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbError> {
+    Ok(completions::table
+        .inner_join(courses::table.on(courses::id.eq(completions::course_id)))
+        .filter(completions::user_id.eq(user_id))
+        .select(courses::slug)
+        .load(conn)?)
+}
+
 fn in_progress(conn: &mut DbConnection, user_id: i64) -> Result<Vec<String>, DbError> {
     Ok(enrollments::table
         .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
@@ -350,7 +359,7 @@ pub fn load(
     let profile = profile::build(&dict, &targets, &assessed, &evidence, basis)
         .rebanded(t.jpm_optimal, t.jpm_meets);
     let offers = offers.get(conn)?;
-    let completed = crate::learning::enroll::completed_slugs(conn, user_id)?;
+    let completed = completed(conn, user_id)?;
     let going = in_progress(conn, user_id)?;
     let recommendations = recommend::recommend(&profile, &offers, &completed, &going);
     // the JP year is the current year in the person's agency zone
@@ -370,4 +379,12 @@ pub fn load(
         jpm_optimal: t.jpm_optimal,
         jpm_meets: t.jpm_meets,
     }))
+}
+
+/// Competency names by code, from the dictionary (milestones and letters name competencies).
+pub fn competency_names(conn: &mut DbConnection) -> Result<HashMap<String, String>, DbError> {
+    Ok(crate::catalog::store::dictionary(conn)?
+        .into_iter()
+        .map(|(code, name, _)| (code, name))
+        .collect())
 }

@@ -1,5 +1,5 @@
 //! What competency pieces look like on other pages: the evaluation box and rating scale of the
-//! course page, and the agency's JP settings form. Plain values in, JSON out; no request, no
+//! course page, the agency's JP settings form, and a milestone in words. Plain values in, JSON out; no request, no
 //! database.
 
 use std::collections::HashMap;
@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use super::activities::KINDS;
 use super::evaluation::{self, Answer, RATING_MAX};
 use super::jp_settings::JpSettings;
+use super::milestones::Milestone;
+use crate::i18n::{I18n, Lang};
 
 /// The 1–5 scale with its labels, for the forms (`checked` marks `current`).
 pub fn scale(prefix: &str, current: Option<i32>) -> Vec<Value> {
@@ -60,4 +62,28 @@ pub fn form_view(
         "errors": errors,
         "saved": saved,
     })
+}
+
+/// A milestone in words: "20 JP tercapai pada 2026", "Level 3 Pelayanan Publik tercapai".
+pub fn milestone_label(
+    i18n: &I18n,
+    lang: Lang,
+    names: &HashMap<String, String>,
+    m: &Milestone,
+) -> String {
+    let year = m.year.map(|y| y.to_string()).unwrap_or_default();
+    let code = m.code.clone().unwrap_or_default();
+    let name = names.get(&code).cloned().unwrap_or_else(|| code.clone());
+    let level = m.level.map(|l| l.to_string()).unwrap_or_default();
+    i18n.format(
+        lang,
+        &format!("recognition.milestone.{}", m.kind),
+        &[
+            ("year", year),
+            ("name", name),
+            ("code", code),
+            ("level", level),
+        ],
+    )
+    .unwrap_or_else(|| m.key.clone())
 }

@@ -32,6 +32,10 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     for version in &applied {
         tracing::info!(%version, "applied database migration");
     }
-    super::settings::put(conn, super::settings::SCHEMA_VERSION_KEY, crate::VERSION)?;
+    super::settings::put(
+        conn,
+        super::settings::SCHEMA_VERSION_KEY,
+        env!("CARGO_PKG_VERSION"),
+    )?;
     Ok(applied)
 }

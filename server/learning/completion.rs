@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use serde::Serialize;
+
+pub use crate::events::Completion;
 
 use super::enroll::Enrollment;
 use super::progress;
@@ -14,22 +15,6 @@ use crate::db::schema::{
     completions, course_competencies, course_versions, enrollments, quiz_attempts,
 };
 use crate::db::{DbConnection, DbError};
-
-/// What a completion records.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Completion {
-    pub id: i64,
-    pub enrollment_id: i64,
-    pub user_id: i64,
-    pub course_id: i64,
-    pub version_id: i64,
-    pub completed_at: chrono::NaiveDateTime,
-    pub jp: i32,
-    /// (code, level)
-    pub competencies: Vec<(String, i32)>,
-    /// The best quiz score that counted, if the course has quizzes.
-    pub score: Option<i32>,
-}
 
 /// Complete the enrollment if everything is done and it is not completed yet. Call it inside the
 /// transaction that recorded the last step. Returns the new completion.

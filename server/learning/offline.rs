@@ -1,23 +1,13 @@
 //! Reading offline: what a device must store to read an enrolled course without a connection
 //! (`GET /api/v1/courses/{slug}/offline`), and the notice the service worker shows for pages that
-//! need the network (`GET /offline`). The storing itself happens in the browser (web/static/app.js,
-//! web/static/sw.js).
+//! need the network (`GET /offline`, both in [`super::offline_routes`]). The storing itself happens
+//! in the browser (web/static/app.js, web/static/sw.js).
 
-use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use super::{enroll, store};
 use crate::catalog::folder::asset_url;
 use crate::db::{DbConnection, DbError};
-use crate::error::AppError;
-use crate::web::assets::Assets;
-use crate::web::auth::CurrentUser;
-use crate::web::state::Ctx;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/offline", web::get().to(notice))
-        .route("/api/v1/courses/{slug}/offline", web::get().to(plan_api));
-}
 
 /// The static files every saved page needs.
 pub const SHARED_ASSETS: &[&str] = &[
@@ -43,12 +33,13 @@ pub struct OfflinePlan {
     pub shared: Vec<String>,
 }
 
-/// The plan for `user_id`'s enrollment in `slug`; None when not enrolled.
+/// The plan for `user_id`'s enrollment in `slug`; None when not enrolled. `shared_assets` are the
+/// current URLs of [`SHARED_ASSETS`].
 pub fn plan(
     conn: &mut DbConnection,
     user_id: i64,
     slug: &str,
-    assets: &Assets,
+    shared_assets: Vec<String>,
 ) -> Result<Option<OfflinePlan>, DbError> {
     let Some(e) = enroll::of_user(conn, user_id, slug)? else {
         return Ok(None);
@@ -60,7 +51,7 @@ pub fn plan(
     urls.extend(module_slugs.iter().map(|m| format!("/courses/{slug}/{m}")));
     urls.extend(files.iter().map(|(path, hash)| asset_url(hash, path)));
     let mut shared = vec!["/me".to_string()];
-    shared.extend(SHARED_ASSETS.iter().filter_map(|a| assets.url(a)));
+    shared.extend(shared_assets);
     Ok(Some(OfflinePlan {
         slug: slug.to_string(),
         version,
@@ -68,37 +59,4 @@ pub fn plan(
         urls,
         shared,
     }))
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/courses/{slug}/offline",
-    tag = "learning",
-    params(("slug" = String, Path, description = "The course's slug")),
-    responses(
-        (status = 200, description = "What to store to read the course offline", body = OfflinePlan),
-        (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not enrolled in this course", body = crate::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = [])),
-)]
-pub(crate) async fn plan_api(
-    ctx: Ctx,
-    me: CurrentUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let (user, slug) = (me.id, path.into_inner());
-    let assets = ctx.assets.clone().into_inner();
-    let plan = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(plan(conn, user, &slug, &assets)?))
-        .await?
-        .ok_or(AppError::Forbidden)?;
-    Ok(HttpResponse::Ok().json(plan))
-}
-
-/// `GET /offline`: the notice for a page that is not saved or needs the network. The service
-/// worker fetches it without cookies, so it never holds anyone's data.
-async fn notice(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ctx.page("pages/offline", serde_json::json!({}))
 }

@@ -11,11 +11,14 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::letters::{self, Letter};
 use super::standing::{self, Ranked};
-use super::view::{competency_names, day, letter_json, milestone_label};
+use super::view::day;
+use crate::certificates::letters::{self, Letter};
 use crate::certificates::qr;
+use crate::certificates::view::letter_json;
 use crate::competency::milestones::{self, Milestone};
+use crate::competency::store::competency_names;
+use crate::competency::view::milestone_label;
 use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;

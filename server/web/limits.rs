@@ -60,23 +60,3 @@ impl BodyLimit {
         Ok(())
     }
 }
-
-/// A size for people: `2.1 MB`, `64 KB`.
-pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_size;
-
-    #[test]
-    fn sizes_read_well() {
-        assert_eq!(human_size(2 * 1024 * 1024 + 64 * 1024), "2.1 MB");
-        assert_eq!(human_size(256 * 1024), "256 KB");
-    }
-}

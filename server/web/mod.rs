@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod client;
 pub mod csrf;
+pub mod error_pages;
 pub mod etag;
 pub mod i18n;
 pub mod limits;

@@ -1,7 +1,10 @@
 //! Page pieces several features' handlers share.
 
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, Route};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Route};
 use serde_json::json;
 
 use super::policy::AdminOf;
@@ -33,4 +36,47 @@ pub fn choose_agency_route(section: &'static str, template: &'static str) -> Rou
     web::get().to(move |ctx: Ctx, me: AdminOf| async move {
         choose_agency(&ctx, &me, section, template).await
     })
+}
+
+/// A form page as shown: fresh (what is stored, no refusal: `200`), or again after a refused
+/// change with what was typed and why (`422`). As an extractor it is the fresh page, so the
+/// page's view serves its `GET` route and its form's refusals alike.
+pub struct Shown<F> {
+    /// What was typed, when shown again after a refusal.
+    pub form: Option<F>,
+    /// The refusal, in words.
+    pub error: Option<String>,
+}
+
+impl<F> Shown<F> {
+    pub fn fresh() -> Self {
+        Shown {
+            form: None,
+            error: None,
+        }
+    }
+
+    /// Shown again after a refusal, with what was typed (if it is to be kept).
+    pub fn refused(form: Option<F>, error: String) -> Self {
+        Shown {
+            form,
+            error: Some(error),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.error {
+            Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            None => StatusCode::OK,
+        }
+    }
+}
+
+impl<F> FromRequest for Shown<F> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Shown::fresh()))
+    }
 }

@@ -6,13 +6,16 @@
 //! Refusals: not logged in → `Unauthorized` (login page or 401); logged in without the right →
 //! `Forbidden`.
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::auth::{CurrentUser, Session};
+use super::state::AppState;
+use crate::accounts::orgs::Agency;
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::users::User;
 use crate::catalog::workspace;
@@ -157,6 +160,58 @@ proof_extractor!(AgencyAdmin, |req| {
         .ok_or(AppError::NotFound)?;
     AgencyAdmin::prove(&CurrentUser(user), id)
 });
+
+/// An agency administrator with the agency they administer loaded: [`AgencyAdmin`] and the
+/// agency's row (`NotFound` when there is no such agency; the right is checked first).
+pub struct Administered {
+    pub admin: AgencyAdmin,
+    pub agency: Agency,
+}
+
+impl FromRequest for Administered {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admin = AgencyAdmin::from_request(req, payload).into_inner();
+        let db = AppState::of(req).map(|s| s.db.clone());
+        Box::pin(async move {
+            let admin = admin?;
+            let db = db?;
+            let agency = admin.agency(&db).await?;
+            Ok(Administered { admin, agency })
+        })
+    }
+}
+
+/// [`Administered`] on a page about one item of the agency (a unit, a position:
+/// `/admin/agencies/{id}/…/{item_id}`): the agency and the item's id, the path's last number.
+/// Whether the item belongs to the agency is for the handler's query to decide (`NotFound` if not).
+pub struct AgencyItem {
+    pub admin: AgencyAdmin,
+    pub agency: Agency,
+    pub id: i64,
+}
+
+impl FromRequest for AgencyItem {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let item = req
+            .match_info()
+            .iter()
+            .filter(|(name, _)| *name != "id")
+            .last()
+            .and_then(|(_, v)| v.parse::<i64>().ok());
+        let at = Administered::from_request(req, payload);
+        Box::pin(async move {
+            let Administered { admin, agency } = at.await?;
+            let id = item.ok_or(AppError::NotFound)?;
+            Ok(AgencyItem { admin, agency, id })
+        })
+    }
+}
 
 /// Someone who may open the author workspace; what they may change is decided per course by
 /// ownership ([`Author::owns`]).

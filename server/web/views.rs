@@ -116,6 +116,13 @@ impl Views {
         self.i18n.get(lang, key).unwrap_or(key).to_string()
     }
 
+    /// [`Views::text`] with `{name}` placeholders filled from `args`.
+    pub fn format(&self, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+        self.i18n
+            .format(lang, key, args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
     /// Render template `name` with `data`, plus what every page needs (`lang`, the language switch).
     pub fn render(&self, req: &HttpRequest, name: &str, data: Value) -> Result<String, AppError> {
         let lang = Lang::of(req);

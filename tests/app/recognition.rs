@@ -517,9 +517,9 @@ async fn a_year_of_learning_is_recognised_and_adds_up() {
         .await
         .unwrap()
         .contains("bukan pegawai instansi ini"));
-    let letters = cakap::recognition::letters::of_user(&mut c, budi).unwrap();
+    let letters = cakap::certificates::letters::of_user(&mut c, budi).unwrap();
     assert_eq!(letters.len(), 1);
-    assert!(cakap::recognition::letters::of_user(&mut c, rahmat)
+    assert!(cakap::certificates::letters::of_user(&mut c, rahmat)
         .unwrap()
         .is_empty());
     let letter = &letters[0];
@@ -946,7 +946,7 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
         )
         .await;
     assert_eq!(r.status(), 303);
-    let letter = cakap::recognition::letters::of_user(&mut c, budi)
+    let letter = cakap::certificates::letters::of_user(&mut c, budi)
         .unwrap()
         .remove(0);
     let base = format!("/me/letters/{}", letter.code);
@@ -956,7 +956,7 @@ async fn a_letter_is_downloaded_by_its_holder_and_verified_by_the_api_and_the_cl
         .set(cakap::db::schema::agencies::time_zone.eq(Some("Asia/Jayapura")))
         .execute(&mut c)
         .unwrap();
-    let again = cakap::recognition::letters::by_code(&mut c, &letter.code)
+    let again = cakap::certificates::letters::by_code(&mut c, &letter.code)
         .unwrap()
         .unwrap();
     assert_eq!(again.zone, cakap::clock::Zone::Wib);

@@ -1,11 +1,10 @@
 //! People admin (`/admin/users…`): list and search people, import them from CSV, change their
-//! roles, disable and enable accounts. And the supervisor's view of their staff (`/team`).
+//! roles, disable and enable accounts. (The supervisor's view of their staff, `/team`, is
+//! `crate::competency::team_routes`.)
 //!
 //! An agency admin sees and manages the people of their own agency only; a platform admin sees
 //! everyone. A person outside what one may manage is "not found", never "forbidden", so ids in
 //! URLs reveal nothing.
-
-use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -13,15 +12,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::onboarding::{self, Column, ImportContext, ImportError};
-use super::orgs::{self, Agency};
+use super::orgs;
 use super::placement::{self, PlacementError};
 use super::rights::{self, Placement, RoleRefusal, Roles};
 use super::users::{self, User};
-use crate::db::{Db, DbConnection, DbError};
+use super::view::names_for;
+use crate::db::Db;
 use crate::error::AppError;
-use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::{AdminOf, SupervisorOf};
+use crate::web::policy::AdminOf;
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::Lang;
@@ -43,67 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/roles", web::post().to(set_roles))
         .route("/admin/users/{id}/placement", web::post().to(set_placement))
         .route("/admin/users/{id}/disable", web::post().to(disable))
-        .route("/admin/users/{id}/enable", web::post().to(enable))
-        .route("/team", web::get().to(team))
-        .route("/team/{id}", web::get().to(team_member));
-}
-
-/// Agencies by id, and unit labels (full paths) and position names of the agencies of some
-/// people: what [`OrgNames::describe`] needs to show them.
-struct OrgNames {
-    agencies: HashMap<i64, Agency>,
-    units: HashMap<i64, String>,
-    positions: HashMap<i64, String>,
-}
-
-impl OrgNames {
-    /// How a person is shown: their row plus names of their agency, unit and position.
-    fn describe(&self, u: &User) -> Value {
-        json!({
-            "id": u.id,
-            "name": u.name,
-            "email": u.email,
-            "nip": u.nip,
-            "agency": u.agency_id.and_then(|a| self.agencies.get(&a)).map(|a| a.name.clone()),
-            "unit": u.unit_id.and_then(|x| self.units.get(&x)).cloned(),
-            "position": u.position_id.and_then(|x| self.positions.get(&x)).cloned(),
-            "verified": u.email_verified_at.is_some(),
-            "invited": u.email_verified_at.is_none() && u.password_hash.is_none(),
-            "disabled": u.disabled,
-            "is_author": u.is_author,
-            "is_agency_admin": u.is_agency_admin,
-            "is_platform_admin": u.is_platform_admin,
-        })
-    }
-}
-
-fn names_for(conn: &mut DbConnection, people: &[&User]) -> Result<OrgNames, DbError> {
-    let agencies: HashMap<i64, Agency> = orgs::agencies(conn)?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let mut ids: Vec<i64> = people.iter().filter_map(|u| u.agency_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut units = HashMap::new();
-    let mut positions = HashMap::new();
-    for a in ids {
-        units.extend(
-            orgs::unit_tree(&orgs::units(conn, a)?)
-                .into_iter()
-                .map(|c| (c.id, c.label)),
-        );
-        positions.extend(
-            orgs::positions(conn, a)?
-                .into_iter()
-                .map(|p| (p.id, p.name)),
-        );
-    }
-    Ok(OrgNames {
-        agencies,
-        units,
-        positions,
-    })
+        .route("/admin/users/{id}/enable", web::post().to(enable));
 }
 
 // ---------- list ----------
@@ -655,83 +594,6 @@ async fn import(
             import_page(&ctx, &me, Some(agency.id), &f.csv, messages).await
         }
     }
-}
-
-// ---------- the supervisor's team ----------
-
-async fn team(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    let id = me.id;
-    let lang = ctx.lang;
-    let (members, impact) = ctx
-        .db
-        .run(move |conn| {
-            let impact = crate::competency::evaluation::open_questions(conn, id)?;
-            let staff = users::team(conn, id)?;
-            let refs: Vec<&User> = staff.iter().collect();
-            let names = names_for(conn, &refs)?;
-            let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
-            let figures =
-                crate::competency::team::figures(conn, &ids, chrono::Utc::now().naive_utc())?;
-            let members = staff
-                .iter()
-                .map(|u| {
-                    let mut v = names.describe(u);
-                    let f = figures.get(&u.id).cloned().unwrap_or_default();
-                    v["jp"] = json!(f.jp);
-                    v["jp_target"] = json!(f.jp_target);
-                    v["jp_ok"] = json!(f.jp >= f.jp_target);
-                    v["gaps"] = json!(f.gaps);
-                    v["overdue"] = json!(f.overdue);
-                    v
-                })
-                .collect::<Vec<Value>>();
-            Ok::<_, AppError>((members, impact))
-        })
-        .await?;
-    let impact: Vec<Value> = impact
-        .iter()
-        .map(|q| {
-            json!({
-                "id": q.id,
-                "learner": q.learner_name,
-                "course": q.course_title,
-                "completed": crate::text::date(q.completed_at.date(), lang),
-            })
-        })
-        .collect();
-    ctx.html(
-        StatusCode::OK,
-        "pages/team",
-        json!({"members": members, "impact": impact}),
-    )
-}
-
-async fn team_member(
-    ctx: Ctx,
-    me: CurrentUser,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let sup = me.0.clone();
-    let person = ctx
-        .db
-        .run(move |conn| {
-            // only one's own staff: anyone else is "not found"
-            let Some(u) = users::find(conn, id)?
-                .and_then(|u| SupervisorOf::check(&sup, u))
-                .map(|p| p.member)
-            else {
-                return Ok::<_, AppError>(None);
-            };
-            Ok(Some(names_for(conn, &[&u])?.describe(&u)))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    ctx.html(
-        StatusCode::OK,
-        "pages/team_member",
-        json!({"person": person}),
-    )
 }
 
 #[cfg(test)]

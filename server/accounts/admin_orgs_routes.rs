@@ -16,7 +16,8 @@ use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::policy::{AdminOf, AgencyAdmin, PlatformAdmin};
+use crate::web::pages::Shown;
+use crate::web::policy::{AdminOf, Administered, AgencyAdmin, AgencyItem, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::{Lang, Views};
@@ -30,7 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/agencies/{id}/units", web::post().to(create_unit))
         .route(
             "/admin/agencies/{id}/units/{unit_id}",
-            web::get().to(unit_page),
+            web::get().to(unit_view),
         )
         .route(
             "/admin/agencies/{id}/units/{unit_id}",
@@ -46,7 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/admin/agencies/{id}/positions/{position_id}",
-            web::get().to(position_page),
+            web::get().to(position_view),
         )
         .route(
             "/admin/agencies/{id}/positions/{position_id}",
@@ -62,15 +63,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 // ---------- helpers ----------
 
-fn text(views: &Views, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-    views
-        .i18n()
-        .format(lang, key, args)
-        .unwrap_or_else(|| key.to_string())
-}
-
 fn refusal_text(views: &Views, lang: Lang, r: &Refusal) -> String {
-    text(views, lang, r.key(), &r.args())
+    views.format(lang, r.key(), &r.args())
 }
 
 /// A label for a stored code (`admin.kind.pengawas`), or the code itself when it has none.
@@ -123,18 +117,24 @@ struct DoneQuery {
     done: String,
 }
 
-/// Run a change to the organisation. `Ok(Err(message))`: refused, with the text to show next
-/// to the form; a refusal because the thing is gone is a 404.
-async fn change<T, F>(ctx: &Ctx, change: F) -> Result<Result<T, String>, AppError>
+/// What a change to the organisation came to.
+enum Changed<T> {
+    Done(T),
+    /// Refused, with the text to show next to the form.
+    Refused(String),
+}
+
+/// Run a change to the organisation; a refusal because the thing is gone is a 404.
+async fn change<T, F>(ctx: &Ctx, change: F) -> Result<Changed<T>, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, OrgError> + Send + 'static,
     T: Send + 'static,
 {
     match ctx.db.run(change).await {
-        Ok(v) => Ok(Ok(v)),
+        Ok(v) => Ok(Changed::Done(v)),
         Err(e) => match e.refusal()? {
             Refusal::NotFound => Err(AppError::NotFound),
-            r => Ok(Err(refusal_text(&ctx.views, ctx.lang, &r))),
+            r => Ok(Changed::Refused(refusal_text(&ctx.views, ctx.lang, &r))),
         },
     }
 }
@@ -251,10 +251,12 @@ async fn create_agency(
     })
     .await?
     {
-        Ok(id) => Ok(redirect(&format!(
+        Changed::Done(id) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=agency_created"
         ))),
-        Err(msg) => agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Changed::Refused(msg) => {
+            agencies_view(&ctx, f, Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     }
 }
 
@@ -273,8 +275,8 @@ async fn update_agency(
     })
     .await?
     {
-        Ok(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
-        Err(msg) => {
+        Changed::Done(()) => Ok(redirect(&format!("/admin/agencies/{id}?done=agency_saved"))),
+        Changed::Refused(msg) => {
             let agency = me.agency(&ctx.db).await?;
             let forms = Forms {
                 agency: Some(f),
@@ -296,10 +298,9 @@ struct Forms {
 
 async fn agency_page(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     agency_view(&ctx, &me, agency, Forms::default(), None, done_key(&q.done)).await
 }
 
@@ -408,18 +409,17 @@ struct UnitForm {
 
 async fn create_unit(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
-    let id = agency.id;
     let f = form.0;
+    let id = agency.id;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
     match change(&ctx, move |conn| orgs::create_unit(conn, id, &name, parent)).await? {
-        Ok(_) => Ok(redirect(&format!(
+        Changed::Done(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=unit_added#units"
         ))),
-        Err(msg) => {
+        Changed::Refused(msg) => {
             let forms = Forms {
                 unit: Some(f),
                 ..Default::default()
@@ -429,24 +429,14 @@ async fn create_unit(
     }
 }
 
-async fn unit_page(
-    ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, AppError> {
-    let (_, unit_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
-    unit_view(&ctx, agency, unit_id, None, None).await
-}
-
+/// A unit's page (`GET`), and its form again after a refused change.
 async fn unit_view(
-    ctx: &Ctx,
-    agency: Agency,
-    unit_id: i64,
-    form: Option<UnitForm>,
-    error: Option<String>,
+    ctx: Ctx,
+    at: AgencyItem,
+    shown: Shown<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let c = contents(&ctx.db, agency.id).await?;
+    let c = contents(&ctx.db, at.agency.id).await?;
+    let unit_id = at.id;
     let unit = c
         .units
         .iter()
@@ -466,35 +456,32 @@ async fn unit_view(
         .filter(|u| u.parent_id == Some(unit_id))
         .count();
     let users = c.unit_users.get(&unit_id).copied().unwrap_or(0);
-    let (name, parent_id) = match form {
-        Some(f) => (f.name, parse_parent(&f.parent_id)),
+    let (name, parent_id) = match shown.form {
+        Some(ref f) => (f.name.clone(), parse_parent(&f.parent_id)),
         None => (unit.name.clone(), unit.parent_id),
     };
-    let status = form_status(&error);
     ctx.html(
-        status,
+        shown.status(),
         "pages/admin_unit",
         json!({
-            "agency": agency,
+            "agency": at.agency,
             "unit": {"id": unit.id, "name": unit.name, "path": path},
             "parent_choices": choices,
             "children": children,
             "users": users,
             "in_use": children > 0 || users > 0,
             "form": {"name": name, "parent_id": parent_id},
-            "error": error,
+            "error": shown.error,
         }),
     )
 }
 
 async fn update_unit(
     ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
+    at: AgencyItem,
     form: CsrfForm<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
+    let (agency_id, unit_id) = (at.agency.id, at.id);
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
     match change(&ctx, move |conn| {
@@ -502,10 +489,10 @@ async fn update_unit(
     })
     .await?
     {
-        Ok(()) => Ok(redirect(&format!(
+        Changed::Done(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_saved#units"
         ))),
-        Err(msg) => unit_view(&ctx, agency, unit_id, Some(f), Some(msg)).await,
+        Changed::Refused(msg) => unit_view(ctx, at, Shown::refused(Some(f), msg)).await,
     }
 }
 
@@ -514,21 +501,19 @@ struct Empty {}
 
 async fn delete_unit(
     ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
+    at: AgencyItem,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, unit_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
+    let (agency_id, unit_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
         orgs::delete_unit(conn, agency_id, unit_id)
     })
     .await?
     {
-        Ok(()) => Ok(redirect(&format!(
+        Changed::Done(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=unit_deleted#units"
         ))),
-        Err(msg) => unit_view(&ctx, agency, unit_id, None, Some(msg)).await,
+        Changed::Refused(msg) => unit_view(ctx, at, Shown::refused(None, msg)).await,
     }
 }
 
@@ -543,22 +528,21 @@ struct PositionForm {
 
 async fn create_position(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { admin: me, agency }: Administered,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
-    let id = agency.id;
     let f = form.0;
+    let id = agency.id;
     let g = f.clone();
     match change(&ctx, move |conn| {
         orgs::create_position(conn, id, &g.name, &g.kind)
     })
     .await?
     {
-        Ok(_) => Ok(redirect(&format!(
+        Changed::Done(_) => Ok(redirect(&format!(
             "/admin/agencies/{id}?done=position_added#positions"
         ))),
-        Err(msg) => {
+        Changed::Refused(msg) => {
             let forms = Forms {
                 position: Some(f),
                 ..Default::default()
@@ -568,25 +552,13 @@ async fn create_position(
     }
 }
 
-async fn position_page(
-    ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, AppError> {
-    let (_, position_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
-    position_view(&ctx, agency, position_id, None, None).await
-}
-
+/// A position's page (`GET`), and its form again after a refused change.
 async fn position_view(
-    ctx: &Ctx,
-    agency: Agency,
-    position_id: i64,
-    form: Option<PositionForm>,
-    error: Option<String>,
+    ctx: Ctx,
+    at: AgencyItem,
+    shown: Shown<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
-    let agency_id = agency.id;
+    let (agency_id, position_id) = (at.agency.id, at.id);
     let (position, users) = ctx
         .db
         .run(move |conn| {
@@ -599,34 +571,32 @@ async fn position_view(
         })
         .await?;
     let position = position.ok_or(AppError::NotFound)?;
-    let form = form.unwrap_or_else(|| PositionForm {
+    let status = shown.status();
+    let form = shown.form.unwrap_or_else(|| PositionForm {
         name: position.name.clone(),
         kind: position.kind.clone(),
     });
-    let status = form_status(&error);
     ctx.html(
         status,
         "pages/admin_position",
         json!({
-            "agency": agency,
+            "agency": at.agency,
             "position": position,
-            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            "kinds": kind_options(&ctx.views, ctx.lang, "admin.kind", &orgs::POSITION_KINDS),
             "users": users,
             "in_use": users > 0,
             "form": {"name": form.name, "kind": form.kind},
-            "error": error,
+            "error": shown.error,
         }),
     )
 }
 
 async fn update_position(
     ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
+    at: AgencyItem,
     form: CsrfForm<PositionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
+    let (agency_id, position_id) = (at.agency.id, at.id);
     let f = form.0;
     let g = f.clone();
     match change(&ctx, move |conn| {
@@ -634,30 +604,28 @@ async fn update_position(
     })
     .await?
     {
-        Ok(()) => Ok(redirect(&format!(
+        Changed::Done(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_saved#positions"
         ))),
-        Err(msg) => position_view(&ctx, agency, position_id, Some(f), Some(msg)).await,
+        Changed::Refused(msg) => position_view(ctx, at, Shown::refused(Some(f), msg)).await,
     }
 }
 
 async fn delete_position(
     ctx: Ctx,
-    me: AgencyAdmin,
-    path: web::Path<(i64, i64)>,
+    at: AgencyItem,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let (agency_id, position_id) = path.into_inner();
-    let agency = me.agency(&ctx.db).await?;
+    let (agency_id, position_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
         orgs::delete_position(conn, agency_id, position_id)
     })
     .await?
     {
-        Ok(()) => Ok(redirect(&format!(
+        Changed::Done(()) => Ok(redirect(&format!(
             "/admin/agencies/{agency_id}?done=position_deleted#positions"
         ))),
-        Err(msg) => position_view(&ctx, agency, position_id, None, Some(msg)).await,
+        Changed::Refused(msg) => position_view(ctx, at, Shown::refused(None, msg)).await,
     }
 }
 
@@ -670,9 +638,8 @@ struct ImportForm {
     positions: String,
 }
 
-async fn import_page(ctx: Ctx, me: AgencyAdmin) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
-    import_view(&ctx, agency, ImportForm::default(), Vec::new(), None)
+async fn import_page(ctx: Ctx, at: Administered) -> Result<HttpResponse, AppError> {
+    import_view(&ctx, at.agency, ImportForm::default(), Vec::new(), None)
 }
 
 fn import_view(
@@ -706,14 +673,13 @@ fn import_view(
 
 async fn import(
     ctx: Ctx,
-    me: AgencyAdmin,
+    Administered { agency, .. }: Administered,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let agency = me.agency(&ctx.db).await?;
     let lang = ctx.lang;
     let f = form.0;
     if f.units.trim().is_empty() && f.positions.trim().is_empty() {
-        let msg = text(&ctx.views, lang, "admin.import.empty", &[]);
+        let msg = ctx.views.format(lang, "admin.import.empty", &[]);
         return import_view(&ctx, agency, f, vec![msg], None);
     }
     let id = agency.id;
@@ -736,17 +702,16 @@ async fn import(
                 .iter()
                 .map(|p| {
                     let (key, args) = p.message();
-                    let message = text(&ctx.views, lang, key, &args);
+                    let message = ctx.views.format(lang, key, &args);
                     let section = match p.section {
                         orgs::ImportSection::Units => "admin.import.units_title",
                         orgs::ImportSection::Positions => "admin.import.positions_title",
                     };
-                    text(
-                        &ctx.views,
+                    ctx.views.format(
                         lang,
                         "admin.import.problem",
                         &[
-                            ("section", text(&ctx.views, lang, section, &[])),
+                            ("section", ctx.views.format(lang, section, &[])),
                             ("line", p.line.to_string()),
                             ("message", message),
                         ],

@@ -1,12 +1,14 @@
 //! Admin pages for partner institutions (`/admin/partners`): platform admins record partners with
-//! their signatory, name the authors who belong to each, and the courses each provides.
+//! their signatory, name the authors who belong to each, and the courses each provides. The
+//! partners themselves are `crate::accounts::partners`; these pages sit in catalog because they
+//! choose among its courses.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
+use crate::accounts::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
 use crate::db::audit;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -202,7 +204,7 @@ async fn detail_view(
             };
             let members = partners::members(conn, id)?;
             let slugs = partners::courses_of(conn, id)?;
-            let catalog = crate::catalog::store::catalog(conn)?;
+            let catalog = super::store::catalog(conn)?;
             let title = |slug: &str| {
                 catalog
                     .iter()

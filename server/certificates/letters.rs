@@ -8,8 +8,8 @@ use crate::clock::Zone;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::certificates::model::mask_nip;
-use crate::certificates::{code, Issuer};
+use super::model::mask_nip;
+use super::{code, Issuer};
 use crate::db::schema::{agencies, recognition_letters, users};
 use crate::db::sequence::{self, Seq};
 use crate::db::{audit, DbConnection, DbError};
@@ -54,7 +54,7 @@ impl Letter {
     }
 
     pub fn verify_url(&self, base_url: &str) -> String {
-        crate::certificates::model::verify_url(base_url, &self.code)
+        super::model::verify_url(base_url, &self.code)
     }
 }
 
@@ -204,7 +204,7 @@ pub fn badge(l: &Letter, base_url: &str) -> serde_json::Value {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     serde_json::json!({
-        "@context": crate::certificates::badge::CONTEXTS,
+        "@context": super::badge::CONTEXTS,
         "id": l.verify_url(base_url),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": l.title,
@@ -244,7 +244,7 @@ pub fn badge(l: &Letter, base_url: &str) -> serde_json::Value {
 pub fn sign_badge(
     l: &Letter,
     base_url: &str,
-    signer: &crate::certificates::keys::Signer,
+    signer: &super::keys::Signer,
 ) -> Result<String, String> {
     let mut claims = badge(l, base_url);
     let issued = l.issued_at.and_utc().timestamp();
@@ -385,7 +385,7 @@ pub fn issue(
         if already > 0 {
             return Ok(Err(Refusal::AlreadyIssued));
         }
-        crate::certificates::store::register_key(conn, &issuer.signer.public)?;
+        super::store::register_key(conn, &issuer.signer.public)?;
         let now = Utc::now().naive_utc();
         // the letter's year and date are the issuing agency's
         let zone = crate::clock::zone_of_agency(conn, Some(agency_id))?;
@@ -419,25 +419,7 @@ pub fn issue(
                 .sign("JWT", &claims_of(&l, &issuer.base_url))
                 .map_err(DbError::Internal)?;
             l.id = diesel::insert_into(recognition_letters::table)
-                .values((
-                    recognition_letters::code.eq(&l.code),
-                    recognition_letters::number.eq(&l.number),
-                    recognition_letters::user_id.eq(l.user_id),
-                    recognition_letters::agency_id.eq(l.agency_id),
-                    recognition_letters::holder_name.eq(&l.holder_name),
-                    recognition_letters::holder_nip.eq(&l.holder_nip),
-                    recognition_letters::agency.eq(&l.agency),
-                    recognition_letters::title.eq(&l.title),
-                    recognition_letters::reason.eq(&l.reason),
-                    recognition_letters::year.eq(l.year),
-                    recognition_letters::issued_at.eq(l.issued_at),
-                    recognition_letters::issued_by.eq(Some(by)),
-                    recognition_letters::signatory_name.eq(&l.signatory_name),
-                    recognition_letters::signatory_title.eq(&l.signatory_title),
-                    recognition_letters::kid.eq(&l.kid),
-                    recognition_letters::jwt.eq(&l.jwt),
-                    recognition_letters::time_zone.eq(Some(l.zone.name())),
-                ))
+                .values(NewLetter::of(&l, by))
                 .returning(recognition_letters::id)
                 .get_result(conn)?;
             audit::record(
@@ -454,84 +436,102 @@ pub fn issue(
     Ok(issued?)
 }
 
-type Row = (
-    (
-        i64,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-    ),
-    (
-        i32,
-        NaiveDateTime,
-        String,
-        String,
-        String,
-        String,
-        Option<NaiveDateTime>,
-        Option<String>,
-        Option<String>,
-    ),
-);
-
-macro_rules! letter_columns {
-    () => {
-        (
-            (
-                recognition_letters::id,
-                recognition_letters::code,
-                recognition_letters::number,
-                recognition_letters::user_id,
-                recognition_letters::agency_id,
-                recognition_letters::holder_name,
-                recognition_letters::holder_nip,
-                recognition_letters::agency,
-                recognition_letters::title,
-                recognition_letters::reason,
-            ),
-            (
-                recognition_letters::year,
-                recognition_letters::issued_at,
-                recognition_letters::signatory_name,
-                recognition_letters::signatory_title,
-                recognition_letters::kid,
-                recognition_letters::jwt,
-                recognition_letters::revoked_at,
-                recognition_letters::revoked_reason,
-                recognition_letters::time_zone,
-            ),
-        )
-    };
+/// A letter as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = recognition_letters, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct LetterRow {
+    id: i64,
+    code: String,
+    number: String,
+    user_id: i64,
+    agency_id: i64,
+    holder_name: String,
+    holder_nip: Option<String>,
+    agency: String,
+    title: String,
+    reason: String,
+    year: i32,
+    issued_at: NaiveDateTime,
+    signatory_name: String,
+    signatory_title: String,
+    kid: String,
+    jwt: String,
+    revoked_at: Option<NaiveDateTime>,
+    revoked_reason: Option<String>,
+    time_zone: Option<String>,
 }
 
-fn from_row((a, b): Row) -> Letter {
-    Letter {
-        id: a.0,
-        code: a.1,
-        number: a.2,
-        user_id: a.3,
-        agency_id: a.4,
-        holder_name: a.5,
-        holder_nip: a.6,
-        agency: a.7,
-        title: a.8,
-        reason: a.9,
-        year: b.0,
-        issued_at: b.1,
-        signatory_name: b.2,
-        signatory_title: b.3,
-        kid: b.4,
-        jwt: b.5,
-        revoked_at: b.6,
-        revoked_reason: b.7,
-        // read in the zone it was issued in, for good
-        zone: crate::clock::zone_of_stored(b.8.as_deref()),
+impl From<LetterRow> for Letter {
+    fn from(r: LetterRow) -> Letter {
+        Letter {
+            id: r.id,
+            code: r.code,
+            number: r.number,
+            user_id: r.user_id,
+            agency_id: r.agency_id,
+            holder_name: r.holder_name,
+            holder_nip: r.holder_nip,
+            agency: r.agency,
+            title: r.title,
+            reason: r.reason,
+            year: r.year,
+            issued_at: r.issued_at,
+            signatory_name: r.signatory_name,
+            signatory_title: r.signatory_title,
+            kid: r.kid,
+            jwt: r.jwt,
+            revoked_at: r.revoked_at,
+            revoked_reason: r.revoked_reason,
+            // read in the zone it was issued in, for good
+            zone: crate::clock::zone_of_stored(r.time_zone.as_deref()),
+        }
+    }
+}
+
+/// A new letter's row.
+#[derive(Insertable)]
+#[diesel(table_name = recognition_letters)]
+struct NewLetter<'a> {
+    code: &'a str,
+    number: &'a str,
+    user_id: i64,
+    agency_id: i64,
+    holder_name: &'a str,
+    holder_nip: Option<&'a str>,
+    agency: &'a str,
+    title: &'a str,
+    reason: &'a str,
+    year: i32,
+    issued_at: NaiveDateTime,
+    issued_by: Option<i64>,
+    signatory_name: &'a str,
+    signatory_title: &'a str,
+    kid: &'a str,
+    jwt: &'a str,
+    time_zone: Option<&'a str>,
+}
+
+impl<'a> NewLetter<'a> {
+    fn of(l: &'a Letter, by: i64) -> NewLetter<'a> {
+        NewLetter {
+            code: &l.code,
+            number: &l.number,
+            user_id: l.user_id,
+            agency_id: l.agency_id,
+            holder_name: &l.holder_name,
+            holder_nip: l.holder_nip.as_deref(),
+            agency: &l.agency,
+            title: &l.title,
+            reason: &l.reason,
+            year: l.year,
+            issued_at: l.issued_at,
+            issued_by: Some(by),
+            signatory_name: &l.signatory_name,
+            signatory_title: &l.signatory_title,
+            kid: &l.kid,
+            jwt: &l.jwt,
+            time_zone: Some(l.zone.name()),
+        }
     }
 }
 
@@ -620,10 +620,10 @@ pub fn revoke(
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Letter>, DbError> {
     Ok(recognition_letters::table
         .filter(recognition_letters::code.eq(code))
-        .select(letter_columns!())
-        .first::<Row>(conn)
+        .select(LetterRow::as_select())
+        .first(conn)
         .optional()?
-        .map(from_row))
+        .map(Letter::from))
 }
 
 /// A person's letters, newest first.
@@ -634,10 +634,10 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Letter>, DbE
             recognition_letters::issued_at.desc(),
             recognition_letters::id.desc(),
         ))
-        .select(letter_columns!())
-        .load::<Row>(conn)?
+        .select(LetterRow::as_select())
+        .load(conn)?
         .into_iter()
-        .map(from_row)
+        .map(Letter::from)
         .collect())
 }
 
@@ -651,10 +651,10 @@ pub fn of_agency(
         .filter(recognition_letters::agency_id.eq(agency_id))
         .filter(recognition_letters::year.eq(year))
         .order(recognition_letters::id)
-        .select(letter_columns!())
-        .load::<Row>(conn)?
+        .select(LetterRow::as_select())
+        .load(conn)?
         .into_iter()
-        .map(from_row)
+        .map(Letter::from)
         .collect())
 }
 

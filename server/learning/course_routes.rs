@@ -1,0 +1,358 @@
+//! The course and module pages (`/courses/{slug}`, `/courses/{slug}/{module}` and their
+//! `versions/{hash}` forms): the course as published, with the learner's place in it — progress,
+//! where to continue, the certificate and the course evaluation once completed; and the API's
+//! course and module, which an enrolled learner gets in the version they are on.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::progress::{learner_view, which_for, LearnerView};
+use crate::catalog::store::{self, Which};
+use crate::error::AppError;
+use crate::web::auth::MaybeUser;
+use crate::web::state::Ctx;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses/{slug}", web::get().to(course_page))
+        .route(
+            "/courses/{slug}/versions/{hash}",
+            web::get().to(course_version_page),
+        )
+        .route(
+            "/courses/{slug}/versions/{hash}/{module}",
+            web::get().to(module_version_page),
+        )
+        .route("/courses/{slug}/{module}", web::get().to(module_page))
+        .route("/api/v1/courses/{slug}", web::get().to(api_course))
+        .route(
+            "/api/v1/courses/{slug}/modules/{module}",
+            web::get().to(api_module),
+        );
+}
+
+async fn course_page(
+    ctx: Ctx,
+    me: MaybeUser,
+    path: web::Path<String>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let learner = match &me.0 {
+        Some(u) => {
+            let (uid, s2) = (u.id, slug.clone());
+            ctx.db
+                .run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, None)?))
+                .await?
+        }
+        None => None,
+    };
+    let which = which_for(&learner, Which::Current);
+    let notice = match q.notice.as_str() {
+        "enrolled" => Some("learning.enroll.done"),
+        "enrolled_over_budget" => Some("learning.enroll.done_over_budget"),
+        "completed" => Some("learning.completed"),
+        "recertify" => Some("certificates.renew.started"),
+        "evaluated" => Some("evaluation.reaction.saved"),
+        _ => None,
+    };
+    // the learner's certificate for the course and, once completed, their rating (asked once
+    // per completion), in one trip to the database
+    let (certificate, evaluation) = match (&me.0, &learner) {
+        (Some(u), Some(l)) => {
+            let (uid, cid, s2) = (u.id, l.enrollment.course_id, slug.clone());
+            let completed = l.enrollment.completed_at.is_some();
+            let (latest, reaction) = ctx
+                .db
+                .run(move |conn| {
+                    use crate::competency::evaluation as eval;
+                    let latest = crate::certificates::store::latest_for_course(conn, uid, cid)?;
+                    let completion = match completed {
+                        true => eval::completion_of(conn, uid, &s2)?,
+                        false => None,
+                    };
+                    let reaction = match completion {
+                        Some((id, _)) => Some(eval::reaction_for(conn, id)?),
+                        None => None,
+                    };
+                    Ok::<_, AppError>((latest, reaction))
+                })
+                .await?;
+            (
+                latest.map(|c| crate::certificates::view::course_box(&c, ctx.lang)),
+                reaction.map(|answer| crate::competency::view::course_box(answer.as_ref())),
+            )
+        }
+        _ => (None, None),
+    };
+    render_course(
+        &ctx,
+        slug,
+        which,
+        Around {
+            learner,
+            logged_in: me.0.is_some(),
+            notice,
+            certificate,
+            evaluation,
+        },
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+async fn course_version_page(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, hash) = path.into_inner();
+    render_course(&ctx, slug, Which::Hash(hash), Around::default()).await
+}
+
+/// What a course page shows around the course itself: the visitor's place in it.
+#[derive(Default)]
+struct Around<'a> {
+    /// The learner's enrollment and progress, when enrolled.
+    learner: Option<LearnerView>,
+    logged_in: bool,
+    /// The message key of a notice to show (after enrolling, completing…).
+    notice: Option<&'a str>,
+    /// The learner's certificate for the course (its box).
+    certificate: Option<serde_json::Value>,
+    /// The learner's rating of the course (its box), once completed.
+    evaluation: Option<serde_json::Value>,
+}
+
+async fn render_course(
+    ctx: &Ctx,
+    slug: String,
+    which: Which,
+    around: Around<'_>,
+) -> Result<HttpResponse, AppError> {
+    let Around {
+        learner,
+        logged_in,
+        notice,
+        certificate,
+        evaluation,
+    } = around;
+    let course = ctx
+        .db
+        .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lang = ctx.lang;
+    let published = crate::text::date(course.published_at.date(), lang);
+    let done: Vec<i64> = learner
+        .as_ref()
+        .map(|l| l.progress.done_modules.clone())
+        .unwrap_or_default();
+    let modules: Vec<serde_json::Value> = course
+        .modules
+        .iter()
+        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": done.contains(&m.id)}))
+        .collect();
+    // "continue where I left off": the last module opened, else the first not done
+    let continue_slug = learner.as_ref().and_then(|l| {
+        l.enrollment
+            .last_module_id
+            .and_then(|id| course.modules.iter().find(|m| m.id == id))
+            .or_else(|| course.modules.iter().find(|m| !done.contains(&m.id)))
+            .or(course.modules.first())
+            .map(|m| m.slug.clone())
+    });
+    ctx.page(
+        "pages/course",
+        json!({
+            "course": course,
+            "short_hash": &course.hash[..12],
+            "published": published,
+            "hours": format_hours(course.total_minutes),
+            "first_module": course.modules.first(),
+            "module_count": course.modules.len(),
+            "own_version": learner.is_some(),
+            "learner": learner,
+            "modules": modules,
+            "continue_slug": continue_slug,
+            "logged_in": logged_in,
+            "notice_key": notice,
+            "certificate": certificate,
+            "evaluation": evaluation,
+        }),
+    )
+}
+
+/// The header the page script sends when it saves a course for offline reading.
+pub const PREFETCH: &str = "X-Cakap-Prefetch";
+
+async fn module_page(
+    ctx: Ctx,
+    me: MaybeUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    // saving a course for offline reading fetches every module; that is not opening them
+    let prefetch = ctx.req.headers().contains_key(PREFETCH);
+    let uid = me.0.as_ref().map(|u| u.id);
+    // one trip to the database for the learner's place and the page
+    let (learner, view) = ctx
+        .db
+        .run(move |conn| {
+            let learner = match uid {
+                Some(uid) => {
+                    let opened = (!prefetch).then_some(module.as_str());
+                    learner_view(conn, uid, &slug, opened)?
+                }
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            let view = store::module(conn, &slug, &module, &which)?;
+            Ok::<_, AppError>((learner, view))
+        })
+        .await?;
+    render_module(&ctx, view.ok_or(AppError::NotFound)?, learner)
+}
+
+async fn module_version_page(
+    ctx: Ctx,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, hash, module) = path.into_inner();
+    let view = ctx
+        .db
+        .run(move |conn| {
+            Ok::<_, AppError>(store::module(conn, &slug, &module, &Which::Hash(hash))?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_module(&ctx, view, None)
+}
+
+fn render_module(
+    ctx: &Ctx,
+    view: store::ModuleView,
+    learner: Option<LearnerView>,
+) -> Result<HttpResponse, AppError> {
+    let own_version = learner.is_some();
+    let base = if view.is_current || own_version {
+        format!("/courses/{}", view.course_slug)
+    } else {
+        format!(
+            "/courses/{}/versions/{}",
+            view.course_slug,
+            &view.hash[..12]
+        )
+    };
+    let toc: Vec<&serde_json::Value> = view
+        .headings
+        .as_array()
+        .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
+        .unwrap_or_default();
+    ctx.page(
+        "pages/module",
+        json!({
+            "module": view,
+            "base": base,
+            "toc": toc,
+            "has_toc": toc.len() >= 2,
+            "short_hash": &view.hash[..12],
+            "progress_pct": view.position * 100 / view.total.max(1),
+            "own_version": own_version,
+            "done": learner.as_ref().is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
+            "learner": learner,
+        }),
+    )
+}
+
+/// A course (its current version) with its modules.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{slug}",
+    tag = "catalog",
+    params(("slug" = String, Path, description = "The course's slug")),
+    responses(
+        (status = 200, description = "The course", body = store::CourseView),
+        (status = 404, description = "No such course", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn api_course(
+    ctx: Ctx,
+    me: MaybeUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let user = me.0.as_ref().map(|u| u.id);
+    let course = ctx
+        .db
+        .run(move |conn| {
+            // an enrolled learner gets the version they are on, as on the course page
+            let learner = match user {
+                Some(id) => learner_view(conn, id, &slug, None)?,
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            Ok::<_, AppError>(store::course(conn, &slug, &which)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut resp = HttpResponse::Ok();
+    if user.is_some() {
+        resp.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    }
+    Ok(resp.json(course))
+}
+
+/// One module's content: title, kind, minutes, HTML, headings, where it sits (position of total,
+/// previous and next) and, for a quiz, its settings (never its questions). A logged-in learner
+/// enrolled in the course gets their enrolled version (until they complete it), and the module is
+/// remembered as the one they last opened; everyone else gets the current version.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{slug}/modules/{module}",
+    tag = "catalog",
+    params(
+        ("slug" = String, Path, description = "The course's slug"),
+        ("module" = String, Path, description = "The module's slug"),
+    ),
+    responses(
+        (status = 200, description = "The module", body = store::ModuleView),
+        (status = 404, description = "No such course or module", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn api_module(
+    ctx: Ctx,
+    me: MaybeUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, module) = path.into_inner();
+    let user_id = me.0.as_ref().map(|u| u.id);
+    let view = ctx
+        .db
+        .run(move |conn| {
+            let learner = match user_id {
+                Some(uid) => learner_view(conn, uid, &slug, Some(&module))?,
+                None => None,
+            };
+            let which = which_for(&learner, Which::Current);
+            Ok::<_, AppError>(store::module(conn, &slug, &module, &which)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut resp = HttpResponse::Ok();
+    if user_id.is_some() {
+        // the version shown depends on who asks
+        resp.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    }
+    Ok(resp.json(view))
+}
+
+/// `135` → `2 jam 15 menit`-style parts for templates: (hours, minutes).
+fn format_hours(total_minutes: i32) -> serde_json::Value {
+    json!({"h": total_minutes / 60, "m": total_minutes % 60})
+}
