@@ -12,7 +12,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orgs::{self, Agency, OrgError, Position, Refusal, Unit};
+use super::orgs::{self, Agency, AgencyId, OrgError, Position, PositionId, Refusal, Unit, UnitId};
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -485,7 +485,7 @@ async fn update_unit(
     let f = form.0;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
     match change(&ctx, move |conn| {
-        orgs::update_unit(conn, agency_id, unit_id, &name, parent)
+        orgs::update_unit(conn, AgencyId(agency_id), UnitId(unit_id), &name, parent)
     })
     .await?
     {
@@ -506,7 +506,7 @@ async fn delete_unit(
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
-        orgs::delete_unit(conn, agency_id, unit_id)
+        orgs::delete_unit(conn, AgencyId(agency_id), UnitId(unit_id))
     })
     .await?
     {
@@ -562,7 +562,7 @@ async fn position_view(
     let (position, users) = ctx
         .db
         .run(move |conn| {
-            let p = orgs::position(conn, agency_id, position_id)?;
+            let p = orgs::position(conn, AgencyId(agency_id), PositionId(position_id))?;
             let users = orgs::users_per_position(conn, agency_id)?
                 .get(&position_id)
                 .copied()
@@ -600,7 +600,13 @@ async fn update_position(
     let f = form.0;
     let g = f.clone();
     match change(&ctx, move |conn| {
-        orgs::update_position(conn, agency_id, position_id, &g.name, &g.kind)
+        orgs::update_position(
+            conn,
+            AgencyId(agency_id),
+            PositionId(position_id),
+            &g.name,
+            &g.kind,
+        )
     })
     .await?
     {
@@ -618,7 +624,7 @@ async fn delete_position(
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
-        orgs::delete_position(conn, agency_id, position_id)
+        orgs::delete_position(conn, AgencyId(agency_id), PositionId(position_id))
     })
     .await?
     {

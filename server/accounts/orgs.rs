@@ -8,6 +8,20 @@ use serde::Serialize;
 use crate::db::schema::{agencies, positions, units, users};
 use crate::db::{DbConnection, DbError};
 
+/// The id of an agency, a unit or a position where a function takes more than one of them: the
+/// org functions name the agency first, and the types keep a unit's id from standing where the
+/// agency's is meant (or the other way round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgencyId(pub i64);
+
+/// See [`AgencyId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnitId(pub i64);
+
+/// See [`AgencyId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PositionId(pub i64);
+
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
 #[diesel(table_name = agencies)]
 pub struct Agency {
@@ -96,8 +110,8 @@ pub fn positions(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<Position
 
 pub fn unit_in_agency(
     conn: &mut DbConnection,
-    unit_id: i64,
-    agency_id: i64,
+    AgencyId(agency_id): AgencyId,
+    UnitId(unit_id): UnitId,
 ) -> Result<bool, DbError> {
     Ok(units::table
         .find(unit_id)
@@ -110,8 +124,8 @@ pub fn unit_in_agency(
 
 pub fn position_in_agency(
     conn: &mut DbConnection,
-    position_id: i64,
-    agency_id: i64,
+    AgencyId(agency_id): AgencyId,
+    PositionId(position_id): PositionId,
 ) -> Result<bool, DbError> {
     Ok(positions::table
         .find(position_id)
@@ -401,8 +415,8 @@ pub fn update_agency(
 
 pub fn unit(
     conn: &mut DbConnection,
-    agency_id: i64,
-    unit_id: i64,
+    AgencyId(agency_id): AgencyId,
+    UnitId(unit_id): UnitId,
 ) -> Result<Option<Unit>, DbError> {
     Ok(units::table
         .find(unit_id)
@@ -505,8 +519,8 @@ fn insert_unit(
 /// Rename a unit and/or move it under another unit of the same agency (or to the top).
 pub fn update_unit(
     conn: &mut DbConnection,
-    agency_id: i64,
-    unit_id: i64,
+    AgencyId(agency_id): AgencyId,
+    UnitId(unit_id): UnitId,
     name: &str,
     parent_id: Option<i64>,
 ) -> Result<(), OrgError> {
@@ -524,9 +538,13 @@ pub fn update_unit(
 }
 
 /// Delete a unit that has no sub-unit and nobody in it.
-pub fn delete_unit(conn: &mut DbConnection, agency_id: i64, unit_id: i64) -> Result<(), OrgError> {
+pub fn delete_unit(
+    conn: &mut DbConnection,
+    AgencyId(agency_id): AgencyId,
+    UnitId(unit_id): UnitId,
+) -> Result<(), OrgError> {
     crate::db::transaction(conn, |conn| {
-        if unit(conn, agency_id, unit_id)?.is_none() {
+        if unit(conn, AgencyId(agency_id), UnitId(unit_id))?.is_none() {
             return Err(Refusal::NotFound.into());
         }
         let children = units::table
@@ -596,8 +614,8 @@ pub fn users_per_position(
 
 pub fn position(
     conn: &mut DbConnection,
-    agency_id: i64,
-    position_id: i64,
+    AgencyId(agency_id): AgencyId,
+    PositionId(position_id): PositionId,
 ) -> Result<Option<Position>, DbError> {
     Ok(positions::table
         .find(position_id)
@@ -658,8 +676,8 @@ pub fn create_position(
 /// Rename a position or correct its kind (everyone holding it follows).
 pub fn update_position(
     conn: &mut DbConnection,
-    agency_id: i64,
-    position_id: i64,
+    AgencyId(agency_id): AgencyId,
+    PositionId(position_id): PositionId,
     name: &str,
     kind: &str,
 ) -> Result<(), OrgError> {
@@ -679,11 +697,11 @@ pub fn update_position(
 /// Delete a position nobody holds.
 pub fn delete_position(
     conn: &mut DbConnection,
-    agency_id: i64,
-    position_id: i64,
+    AgencyId(agency_id): AgencyId,
+    PositionId(position_id): PositionId,
 ) -> Result<(), OrgError> {
     crate::db::transaction(conn, |conn| {
-        if position(conn, agency_id, position_id)?.is_none() {
+        if position(conn, AgencyId(agency_id), PositionId(position_id))?.is_none() {
             return Err(Refusal::NotFound.into());
         }
         let users = users::table

@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::orgs;
+use super::orgs::{self, AgencyId, PositionId, UnitId};
 use super::rights::{self, Placement, PlacementRefusal};
 use super::users::{self, User};
 use crate::db::schema::{agencies, placement_requests, users as users_t};
@@ -72,12 +72,12 @@ fn check_org(conn: &mut DbConnection, to: &Placement) -> Result<(), PlacementErr
                 return Err(Refusal::AgencyUnknown.into());
             }
             if let Some(u) = to.unit_id {
-                if !orgs::unit_in_agency(conn, u, a)? {
+                if !orgs::unit_in_agency(conn, AgencyId(a), UnitId(u))? {
                     return Err(Refusal::UnitUnknown.into());
                 }
             }
             if let Some(p) = to.position_id {
-                if !orgs::position_in_agency(conn, p, a)? {
+                if !orgs::position_in_agency(conn, AgencyId(a), PositionId(p))? {
                     return Err(Refusal::PositionUnknown.into());
                 }
             }

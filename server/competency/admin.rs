@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::profile::{Basis, Competency};
-use crate::accounts::orgs::{self, Position};
+use crate::accounts::orgs::{self, AgencyId, Position, PositionId};
 use crate::db::schema::{agencies, assessed_levels, position_targets, positions, users};
 use crate::db::{DbConnection, DbError};
 
@@ -651,7 +651,7 @@ pub fn set_position_targets(
     levels: &HashMap<String, String>,
 ) -> Result<(), StandardsError> {
     crate::db::transaction(conn, |conn| {
-        if !orgs::position_in_agency(conn, position_id, agency_id)? {
+        if !orgs::position_in_agency(conn, AgencyId(agency_id), PositionId(position_id))? {
             return Err(Refusal::PositionUnknown.into());
         }
         let dict = super::store::dictionary(conn)?;

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::admin::{self, AssessmentInput, LineProblem, Refusal, StandardsError};
 use super::profile::{self, Basis};
 use super::store;
-use crate::accounts::orgs::{self, Agency};
+use crate::accounts::orgs::{self, Agency, AgencyId, PositionId};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::Shown;
@@ -360,7 +360,7 @@ async fn position_view(
     let (position, explicit, dict) = ctx
         .db
         .run(move |conn| {
-            let p = orgs::position(conn, agency_id, position_id)?;
+            let p = orgs::position(conn, AgencyId(agency_id), PositionId(position_id))?;
             Ok::<_, AppError>((
                 p,
                 store::position_targets(conn, position_id)?,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::enroll::{self, EnrollError, Refused};
-use crate::accounts::orgs;
+use crate::accounts::orgs::{self, AgencyId, PositionId, UnitId};
 use crate::accounts::rights::{self, AdminScope};
 use crate::accounts::users::{self as accounts_users, User};
 use crate::db::schema::{enrollments, positions, units, users};
@@ -79,7 +79,7 @@ pub fn resolve_target(
         ("unit", Some(scope)) => {
             let id: i64 = unit_id.trim().parse().unwrap_or(0);
             let yours = match scope {
-                AdminScope::Agency(a) => orgs::unit_in_agency(conn, id, a)?,
+                AdminScope::Agency(a) => orgs::unit_in_agency(conn, AgencyId(a), UnitId(id))?,
                 AdminScope::Platform => unit_agency(conn, id)?.is_some(),
             };
             if !yours {
@@ -90,7 +90,9 @@ pub fn resolve_target(
         ("position", Some(scope)) => {
             let id: i64 = position_id.trim().parse().unwrap_or(0);
             let yours = match scope {
-                AdminScope::Agency(a) => orgs::position_in_agency(conn, id, a)?,
+                AdminScope::Agency(a) => {
+                    orgs::position_in_agency(conn, AgencyId(a), PositionId(id))?
+                }
                 AdminScope::Platform => position_agency(conn, id)?.is_some(),
             };
             if !yours {
