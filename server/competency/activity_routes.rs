@@ -243,19 +243,7 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
     };
     let cost_text = get("cost");
     let number_text = get("certificate_number");
-    let values = FormValues {
-        kind: raw.kind.clone(),
-        title: raw.title.clone(),
-        organizer: raw.organizer.clone(),
-        started: raw.started.clone(),
-        ended: raw.ended.clone(),
-        jp: raw.jp.clone(),
-        competency: raw.competency.clone(),
-        level: raw.level.clone(),
-        cost: cost_text.clone(),
-        certificate_number: number_text.clone(),
-        evidence: String::new(),
-    };
+    let values = FormValues::sent(&raw, &cost_text, &number_text);
     let uid = me.id;
     let (codes, jp_settings, zone) = ctx
         .db
@@ -271,16 +259,7 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
             ))
         })
         .await?;
-    // JP left empty for a kind the agency converts by days: JP from the table, computed now and
-    // stored with the activity (a later change of the table leaves it as recorded)
-    if raw.jp.trim().is_empty() {
-        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-        if let (Some(s), Some(e)) = (day(&raw.started), day(&raw.ended)) {
-            if let Some(jp) = jp_settings.jp_for(raw.kind.trim(), s, e) {
-                raw.jp = jp.to_string();
-            }
-        }
-    }
+    fill_jp(&mut raw, &jp_settings);
     // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
     // day has ended
     let today = zone.today(ctx.now());
@@ -307,6 +286,19 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/activities?notice=recorded"))
         .finish())
+}
+
+/// JP left empty for a kind the agency converts by days: JP from the table, computed now and
+/// stored with the activity (a later change of the table leaves it as recorded).
+fn fill_jp(raw: &mut Raw, jp_settings: &super::jp_settings::JpSettings) {
+    if raw.jp.trim().is_empty() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        if let (Some(s), Some(e)) = (day(&raw.started), day(&raw.ended)) {
+            if let Some(jp) = jp_settings.jp_for(raw.kind.trim(), s, e) {
+                raw.jp = jp.to_string();
+            }
+        }
+    }
 }
 
 /// A recorded activity's form, checked: what to store.
@@ -573,6 +565,23 @@ struct FormValues {
 }
 
 impl FormValues {
+    /// What the form sent (the evidence file is not sent back).
+    fn sent(raw: &Raw, cost: &str, certificate_number: &str) -> FormValues {
+        FormValues {
+            kind: raw.kind.clone(),
+            title: raw.title.clone(),
+            organizer: raw.organizer.clone(),
+            started: raw.started.clone(),
+            ended: raw.ended.clone(),
+            jp: raw.jp.clone(),
+            competency: raw.competency.clone(),
+            level: raw.level.clone(),
+            cost: cost.to_string(),
+            certificate_number: certificate_number.to_string(),
+            evidence: String::new(),
+        }
+    }
+
     const FIELDS: [&'static str; 11] = [
         "kind",
         "title",
