@@ -439,6 +439,23 @@ async fn letter_form(
     })
 }
 
+/// The units' lines of the standing, JP per person in the language's decimals.
+fn unit_lines(units: &[standing::UnitSummary], lang: Lang) -> Vec<UnitRow> {
+    units
+        .iter()
+        .map(|u| UnitRow {
+            unit_id: u.unit_id,
+            unit: u.unit.clone(),
+            people: u.people,
+            jp: u.jp,
+            completions: u.completions,
+            levels_gained: u.levels_gained,
+            reached: u.reached,
+            jp_per_person: crate::text::decimal(u.jp_per_person, 1, lang),
+        })
+        .collect()
+}
+
 async fn admin_view(
     ctx: &Ctx,
     agency: &crate::accounts::orgs::Agency,
@@ -488,19 +505,7 @@ async fn admin_view(
             },
             "#standing",
         ),
-        units: units
-            .iter()
-            .map(|u| UnitRow {
-                unit_id: u.unit_id,
-                unit: u.unit.clone(),
-                people: u.people,
-                jp: u.jp,
-                completions: u.completions,
-                levels_gained: u.levels_gained,
-                reached: u.reached,
-                jp_per_person: crate::text::decimal(u.jp_per_person, 1, lang),
-            })
-            .collect(),
+        units: unit_lines(&units, lang),
         unit_rows,
         unit_name: unit.and_then(|u| {
             units
