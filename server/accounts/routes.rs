@@ -232,28 +232,22 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
         let ip_key = format!("register:ip:{}", client_ip(&ctx.req));
         // The page says the same whatever the address or NIP: whether either already has an
         // account is told only by mail, to the address given.
-        let outcome = ctx
-            .db
+        ctx.db
             .run(move |conn| {
                 if let Some(wait) = ratelimit::blocked(conn, &ip_key, ratelimit::REGISTER_IP)? {
-                    return Ok(Err(ratelimit::minutes(wait)));
+                    return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
                 }
                 ratelimit::hit(conn, &ip_key, ratelimit::REGISTER_IP)?;
-                create_account(conn, &registration, &mails).map(Ok)
+                create_account(conn, &registration, &mails)
             })
             .await?;
-        match outcome {
-            Ok(()) => {
-                ctx.mailer.wake();
-                return notice(
-                    &ctx,
-                    "accounts.register.sent_title",
-                    "accounts.register.sent_body",
-                    Some(("/login", "accounts.login.title")),
-                );
-            }
-            Err(minutes) => return Err(AppError::TooManyRequests(minutes)),
-        }
+        ctx.mailer.wake();
+        return notice(
+            &ctx,
+            "accounts.register.sent_title",
+            "accounts.register.sent_body",
+            Some(("/login", "accounts.login.title")),
+        );
     }
     ctx.html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
