@@ -489,45 +489,38 @@ async fn review(
     let outcome = ctx
         .db
         .run(move |conn| {
-            let outcome = match activities::review_costed(conn, id, me_id, approve, &note, cost) {
-                Ok(a) => Ok(a),
-                Err(ReviewError::Refused(r)) => Err(r),
-                Err(ReviewError::Db(e)) => return Err(e),
-            };
+            let a = activities::review_costed(conn, id, me_id, approve, &note, cost)?;
             // approving a costed activity spends the agency's budget: warn (without its figures,
             // which are the admin's) when the year's budget is now exceeded; the approval stands
-            let over = match &outcome {
-                Ok(a) if approve && a.cost.unwrap_or(0) > 0 => {
-                    let year = chrono::Datelike::year(&a.ended_at);
-                    budget::shortfall_for(conn, a.user_id, year)?.is_some()
-                }
-                _ => false,
+            let over = approve && a.cost.unwrap_or(0) > 0 && {
+                let year = chrono::Datelike::year(&a.ended_at);
+                budget::shortfall_for(conn, a.user_id, year)?.is_some()
             };
-            Ok::<_, crate::db::DbError>(outcome.map(|_| over))
+            Ok::<_, ReviewError>(over)
         })
-        .await?;
-    match outcome {
-        Ok(over) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!(
-                    "/team/approvals?notice={}",
-                    match (approve, over) {
-                        (true, true) => "approved_over_budget",
-                        (true, false) => "approved",
-                        (false, _) => "rejected",
-                    }
-                ),
-            ))
-            .finish()),
-        Err(ReviewRefused::NotFound) => Err(AppError::NotFound),
-        Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(
-            ctx.views.text(lang, "activities.review.already"),
-        )),
-        Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(
-            ctx.views.text(lang, "activities.review.note_required"),
-        )),
-    }
+        .await;
+    let over = match outcome {
+        Ok(over) => over,
+        Err(e) => {
+            return Err(match e.refusal()? {
+                ReviewRefused::NotFound => AppError::NotFound,
+                ReviewRefused::AlreadyReviewed => {
+                    AppError::BadRequest(ctx.views.text(lang, "activities.review.already"))
+                }
+                ReviewRefused::NoteRequired => {
+                    AppError::BadRequest(ctx.views.text(lang, "activities.review.note_required"))
+                }
+            })
+        }
+    };
+    let notice = match (approve, over) {
+        (true, true) => "approved_over_budget",
+        (true, false) => "approved",
+        (false, _) => "rejected",
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/team/approvals?notice={notice}")))
+        .finish())
 }
 
 // ---------- page contexts ----------
