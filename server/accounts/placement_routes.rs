@@ -18,6 +18,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/requests", web::get().to(requests_page))
@@ -67,21 +68,24 @@ async fn requests_page(
                 agency_names.extend(orgs::agencies(conn)?.into_iter().map(|a| (a.id, a.name)));
             }
             let mut rows = Vec::new();
+            let name_of = |names: &HashMap<i64, String>, id: Option<i64>| {
+                id.and_then(|i| names.get(&i)).cloned()
+            };
             for p in pending {
                 let r = &p.request;
-                rows.push(json!({
-                    "id": r.id,
-                    "name": p.person.name,
-                    "email": p.person.email,
-                    "nip": p.person.nip,
-                    "current_agency": p.person.agency_id.and_then(|a| agency_names.get(&a)),
-                    "agency": p.agency_name,
-                    "unit": r.unit_id.and_then(|u| unit_names.get(&u)),
-                    "position": r.position_id.and_then(|x| position_names.get(&x)),
-                    "supervisor_email": r.supervisor_email,
-                    "note": r.note,
-                    "date": crate::text::date(r.created_at.date(), lang),
-                }));
+                rows.push(RequestRow {
+                    id: r.id,
+                    name: p.person.name.clone(),
+                    email: p.person.email.clone(),
+                    nip: p.person.nip.clone(),
+                    current_agency: name_of(&agency_names, p.person.agency_id),
+                    agency: p.agency_name.clone(),
+                    unit: name_of(&unit_names, r.unit_id),
+                    position: name_of(&position_names, r.position_id),
+                    supervisor_email: r.supervisor_email.clone(),
+                    note: r.note.clone(),
+                    date: crate::text::date(r.created_at.date(), lang),
+                });
             }
             Ok::<_, AppError>(rows)
         })
@@ -94,7 +98,10 @@ async fn requests_page(
     ctx.html(
         StatusCode::OK,
         "pages/admin_requests",
-        json!({"requests": rows, "notice_key": notice}),
+        page_data(&RequestsPage {
+            requests: rows,
+            notice_key: notice,
+        })?,
     )
 }
 
@@ -300,4 +307,29 @@ pub(crate) async fn api_request(
         Err(PlacementError::Refused(r)) => Err(refusal_status(&r)),
         Err(PlacementError::Db(e)) => Err(AppError::Db(e)),
     }
+}
+
+// ---------- page contexts ----------
+
+/// `pages/admin_requests`: the placement requests waiting for the admin.
+#[derive(Serialize)]
+struct RequestsPage {
+    requests: Vec<RequestRow>,
+    notice_key: Option<&'static str>,
+}
+
+/// A placement request: who asks, where they are now, and where they ask to be.
+#[derive(Serialize)]
+struct RequestRow {
+    id: i64,
+    name: String,
+    email: String,
+    nip: Option<String>,
+    current_agency: Option<String>,
+    agency: String,
+    unit: Option<String>,
+    position: Option<String>,
+    supervisor_email: Option<String>,
+    note: String,
+    date: String,
 }

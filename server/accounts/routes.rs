@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::nip::Nip;
@@ -24,6 +24,7 @@ use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{is_local_path, Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -215,92 +216,130 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
     );
     let echo = json!({"name": f.name, "email": f.email, "nip": f.nip});
     if let (true, Some(email)) = (errors.is_empty(), email) {
-        let pw = f.password.clone();
-        let verify_base = link(&ctx.config, "/verify/");
-        let login_link = link(&ctx.config, "/login");
-        let reset_link = link(&ctx.config, "/password/reset");
-        let templates = ctx.mail_templates.clone();
+        let registration = Registration {
+            email,
+            name,
+            nip,
+            password: f.password.clone(),
+        };
+        let mails = RegisterMails {
+            templates: ctx.mail_templates.clone(),
+            lang,
+            verify_base: link(&ctx.config, "/verify/"),
+            login_link: link(&ctx.config, "/login"),
+            reset_link: link(&ctx.config, "/password/reset"),
+        };
         let ip_key = format!("register:ip:{}", client_ip(&ctx.req));
         // The page says the same whatever the address or NIP: whether either already has an
         // account is told only by mail, to the address given.
-        let outcome = ctx.db
+        ctx.db
             .run(move |conn| {
                 if let Some(wait) = ratelimit::blocked(conn, &ip_key, ratelimit::REGISTER_IP)? {
-                    return Ok(Err(ratelimit::minutes(wait)));
+                    return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
                 }
                 ratelimit::hit(conn, &ip_key, ratelimit::REGISTER_IP)?;
-                let hash = password::hash(&pw).map_err(AppError::Internal)?;
-                crate::db::transaction(conn, |conn| {
-                    let created = users::create(
-                        conn,
-                        &NewUser {
-                            email: email.clone(),
-                            name: name.clone(),
-                            nip,
-                            password_hash: Some(hash),
-                            ..Default::default()
-                        },
-                    );
-                    match created {
-                        Ok(id) => {
-                            let token = tokens::issue(conn, id, Purpose::Verify)?;
-                            send_mail(
-                                conn,
-                                &templates,
-                                "verify",
-                                lang,
-                                &email,
-                                json!({"name": name, "link": format!("{verify_base}{token}")}),
-                            )?;
-                        }
-                        Err(CreateError::EmailTaken) => {
-                            // greet them by the name on their account, not the one just typed
-                            let known = users::find_by_email(conn, &email)?
-                                .map(|u| u.name)
-                                .unwrap_or_else(|| name.clone());
-                            send_mail(
-                                conn,
-                                &templates,
-                                "account_exists",
-                                lang,
-                                &email,
-                                json!({"name": known, "link": login_link, "reset_link": reset_link}),
-                            )?;
-                        }
-                        Err(CreateError::NipTaken) => {
-                            send_mail(
-                                conn,
-                                &templates,
-                                "nip_taken",
-                                lang,
-                                &email,
-                                json!({"name": name, "link": login_link}),
-                            )?;
-                        }
-                        Err(CreateError::Db(e)) => return Err(AppError::Db(e)),
-                    }
-                    Ok(Ok(()))
-                })
+                create_account(conn, &registration, &mails)
             })
             .await?;
-        match outcome {
-            Ok(()) => {
-                ctx.mailer.wake();
-                return notice(
-                    &ctx,
-                    "accounts.register.sent_title",
-                    "accounts.register.sent_body",
-                    Some(("/login", "accounts.login.title")),
-                );
-            }
-            Err(minutes) => return Err(AppError::TooManyRequests(minutes)),
-        }
+        ctx.mailer.wake();
+        return notice(
+            &ctx,
+            "accounts.register.sent_title",
+            "accounts.register.sent_body",
+            Some(("/login", "accounts.login.title")),
+        );
     }
     ctx.html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
         "pages/register",
         json!({"form": echo, "errors": errors}),
     )
+}
+
+/// A registration that passed the form's checks.
+struct Registration {
+    email: String,
+    name: String,
+    nip: Option<String>,
+    password: String,
+}
+
+/// What the registration mails need: their templates and language, and the links they give.
+struct RegisterMails {
+    templates: web::Data<MailTemplates>,
+    lang: Lang,
+    verify_base: String,
+    login_link: String,
+    reset_link: String,
+}
+
+/// Create the account and send the verification link, in one transaction; when the address or
+/// the NIP already has an account, the mail to the address says so instead.
+fn create_account(
+    conn: &mut DbConnection,
+    r: &Registration,
+    mails: &RegisterMails,
+) -> Result<(), AppError> {
+    let RegisterMails {
+        templates,
+        lang,
+        verify_base,
+        login_link,
+        reset_link,
+    } = mails;
+    let (email, name) = (&r.email, &r.name);
+    let hash = password::hash(&r.password).map_err(AppError::Internal)?;
+    crate::db::transaction(conn, |conn| {
+        let created = users::create(
+            conn,
+            &NewUser {
+                email: email.clone(),
+                name: name.clone(),
+                nip: r.nip.clone(),
+                password_hash: Some(hash),
+                ..Default::default()
+            },
+        );
+        match created {
+            Ok(id) => {
+                let token = tokens::issue(conn, id, Purpose::Verify)?;
+                send_mail(
+                    conn,
+                    templates,
+                    "verify",
+                    *lang,
+                    email,
+                    json!({"name": name, "link": format!("{verify_base}{token}")}),
+                )?;
+            }
+            Err(CreateError::EmailTaken) => {
+                // greet them by the name on their account, not the one just typed
+                let known = users::find_by_email(conn, email)?
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| name.clone());
+                send_mail(
+                    conn,
+                    templates,
+                    "account_exists",
+                    *lang,
+                    email,
+                    json!({"name": known, "link": login_link, "reset_link": reset_link}),
+                )?;
+            }
+            Err(CreateError::NipTaken) => {
+                send_mail(
+                    conn,
+                    templates,
+                    "nip_taken",
+                    *lang,
+                    email,
+                    json!({"name": name, "link": login_link}),
+                )?;
+            }
+            Err(CreateError::Db(e)) => return Err(AppError::Db(e)),
+        }
+        Ok(())
+    })
 }
 
 /// `GET /verify/{token}`: a page with a button. Following the link does not verify anything (a
@@ -413,94 +452,134 @@ enum LoginOutcome {
 async fn authenticate(ctx: &Ctx, email: &str, pw: &str) -> Result<LoginOutcome, AppError> {
     let (lang, ip) = (ctx.lang, client_ip(&ctx.req));
     let email = users::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
-    let pw = pw.to_string();
-    let verify_base = link(&ctx.config, "/verify/");
-    let templates = ctx.mail_templates.clone();
-    let acct_key = format!("login:acct:{email}");
-    let pair_key = format!("login:pair:{email}|{ip}");
-    let ip_key = format!("login:ip:{ip}");
+    let keys = LoginKeys {
+        acct: format!("login:acct:{email}"),
+        pair: format!("login:pair:{email}|{ip}"),
+        ip: format!("login:ip:{ip}"),
+    };
     // Every attempt is counted BEFORE its password is looked at, each count atomic: twenty
     // attempts at once get counts 1..=20 and only those within the limit are checked. A right
     // password then takes its count back. The (account, address) pair is limited tightly; the
     // address alone generously (an office behind one NAT); the account alone is never locked,
     // only slowed down, so its owner elsewhere still gets in.
-    let keys = (pair_key.clone(), ip_key.clone(), acct_key.clone());
-    let gate = ctx
-        .db
-        .run(move |conn| {
-            let (pair_key, ip_key, acct_key) = keys;
-            let pair = ratelimit::count(conn, &pair_key, ratelimit::LOGIN_PAIR)?;
-            if pair.over(ratelimit::LOGIN_PAIR) {
-                return Ok(Err(ratelimit::minutes(pair.wait)));
-            }
-            let addr = ratelimit::count(conn, &ip_key, ratelimit::LOGIN_IP)?;
-            if addr.over(ratelimit::LOGIN_IP) {
-                return Ok(Err(ratelimit::minutes(addr.wait)));
-            }
-            let acct = ratelimit::count(conn, &acct_key, ratelimit::LOGIN_ACCOUNT)?;
-            Ok::<_, AppError>(Ok(acct.count - 1))
-        })
-        .await?;
+    let counted = keys.clone();
+    let gate = ctx.db.run(move |conn| login_gate(conn, &counted)).await?;
     let earlier_failures = match gate {
-        Ok(n) => n,
-        Err(minutes) => return Ok(LoginOutcome::Blocked(minutes)),
+        Gate::Open { earlier_failures } => earlier_failures,
+        Gate::Blocked { minutes } => return Ok(LoginOutcome::Blocked(minutes)),
     };
     let delay = ratelimit::login_delay(earlier_failures);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    ctx.db
-        .run(move |conn| {
-            let user = users::find_by_email(conn, &email)?;
-            let good = match &user {
-                Some(u) if !u.disabled => u
-                    .password_hash
-                    .as_deref()
-                    .is_some_and(|h| password::verify(&pw, h)),
-                _ => {
-                    password::verify(&pw, password::dummy_hash());
-                    false
-                }
-            };
-            let user = match (good, user) {
-                (true, Some(u)) => u,
-                // a failure: it was counted above
-                _ => return Ok(LoginOutcome::Wrong),
-            };
-            // the person at this address knows the password: their pair starts afresh; this
-            // attempt was no failure of the account or the address
-            ratelimit::clear(conn, &pair_key)?;
-            ratelimit::refund(conn, &acct_key)?;
-            ratelimit::refund(conn, &ip_key)?;
-            if user.email_verified_at.is_none() {
-                // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
-                if tokens::recently_issued(
-                    conn,
-                    user.id,
-                    Purpose::Verify,
-                    chrono::Duration::minutes(10),
-                )? {
-                    return Ok(LoginOutcome::Unverified);
-                }
-                crate::db::transaction(conn, |conn| {
-                    let token = tokens::issue(conn, user.id, Purpose::Verify)?;
-                    send_mail(
-                        conn,
-                        &templates,
-                        "verify",
-                        lang,
-                        &user.email,
-                        json!({"name": user.name, "link": format!("{verify_base}{token}")}),
-                    )
-                })?;
-                return Ok(LoginOutcome::Unverified);
-            }
-            Ok(LoginOutcome::Ok {
-                user_id: user.id,
-                version: user.session_version,
-            })
-        })
-        .await
+    let attempt = LoginAttempt {
+        email,
+        password: pw.to_string(),
+        keys,
+        templates: ctx.mail_templates.clone(),
+        lang,
+        verify_base: link(&ctx.config, "/verify/"),
+    };
+    ctx.db.run(move |conn| check_login(conn, &attempt)).await
+}
+
+/// The rate-limit keys of a login attempt: the account, the (account, address) pair, the address.
+#[derive(Clone)]
+struct LoginKeys {
+    acct: String,
+    pair: String,
+    ip: String,
+}
+
+/// Whether an attempt may have its password checked.
+enum Gate {
+    /// Yes, after this many earlier failures of the account (they slow it down).
+    Open { earlier_failures: i32 },
+    /// No: the pair or the address is over its limit for this many minutes.
+    Blocked { minutes: i64 },
+}
+
+/// Count the attempt against its pair, address and account (in that order).
+fn login_gate(conn: &mut DbConnection, keys: &LoginKeys) -> Result<Gate, AppError> {
+    let pair = ratelimit::count(conn, &keys.pair, ratelimit::LOGIN_PAIR)?;
+    if pair.over(ratelimit::LOGIN_PAIR) {
+        return Ok(Gate::Blocked {
+            minutes: ratelimit::minutes(pair.wait),
+        });
+    }
+    let addr = ratelimit::count(conn, &keys.ip, ratelimit::LOGIN_IP)?;
+    if addr.over(ratelimit::LOGIN_IP) {
+        return Ok(Gate::Blocked {
+            minutes: ratelimit::minutes(addr.wait),
+        });
+    }
+    let acct = ratelimit::count(conn, &keys.acct, ratelimit::LOGIN_ACCOUNT)?;
+    Ok(Gate::Open {
+        earlier_failures: acct.count - 1,
+    })
+}
+
+/// A login attempt past the gate: the credentials, its keys, and what a verification mail needs.
+struct LoginAttempt {
+    email: String,
+    password: String,
+    keys: LoginKeys,
+    templates: web::Data<MailTemplates>,
+    lang: Lang,
+    verify_base: String,
+}
+
+/// Check the password (as long for an unknown address); a right one takes its counts back, and
+/// an unverified account gets a new verification link (at most every 10 minutes).
+fn check_login(conn: &mut DbConnection, a: &LoginAttempt) -> Result<LoginOutcome, AppError> {
+    let user = users::find_by_email(conn, &a.email)?;
+    let good = match &user {
+        Some(u) if !u.disabled => u
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| password::verify(&a.password, h)),
+        _ => {
+            password::verify(&a.password, password::dummy_hash());
+            false
+        }
+    };
+    let user = match (good, user) {
+        (true, Some(u)) => u,
+        // a failure: it was counted above
+        _ => return Ok(LoginOutcome::Wrong),
+    };
+    // the person at this address knows the password: their pair starts afresh; this
+    // attempt was no failure of the account or the address
+    ratelimit::clear(conn, &a.keys.pair)?;
+    ratelimit::refund(conn, &a.keys.acct)?;
+    ratelimit::refund(conn, &a.keys.ip)?;
+    if user.email_verified_at.is_none() {
+        // earlier links stay valid (mail can be slow); send a new one at most every 10 minutes
+        if tokens::recently_issued(
+            conn,
+            user.id,
+            Purpose::Verify,
+            chrono::Duration::minutes(10),
+        )? {
+            return Ok(LoginOutcome::Unverified);
+        }
+        crate::db::transaction(conn, |conn| {
+            let token = tokens::issue(conn, user.id, Purpose::Verify)?;
+            send_mail(
+                conn,
+                &a.templates,
+                "verify",
+                a.lang,
+                &user.email,
+                json!({"name": user.name, "link": format!("{}{token}", a.verify_base)}),
+            )
+        })?;
+        return Ok(LoginOutcome::Unverified);
+    }
+    Ok(LoginOutcome::Ok {
+        user_id: user.id,
+        version: user.session_version,
+    })
 }
 
 async fn login(ctx: Ctx, form: CsrfForm<LoginForm>) -> Result<HttpResponse, AppError> {
@@ -804,9 +883,9 @@ async fn set_password_with_token(
 /// The placement as the person sees it (read-only): names of their agency, unit, position and
 /// supervisor; and what a change request may name.
 struct PlacementView {
-    current: Value,
+    current: CurrentPlacement,
     choices: orgs::Choices,
-    pending: Option<Value>,
+    pending: Option<PendingRequest>,
 }
 
 async fn placement_view(
@@ -843,12 +922,20 @@ async fn placement_view(
         let pending = match super::placement::pending_of(conn, user.id)? {
             Some(r) => {
                 let name = orgs::agency(conn, r.agency_id)?.map(|a| a.name);
-                Some(json!({"agency": name, "date": crate::text::date(r.created_at.date(), lang)}))
+                Some(PendingRequest {
+                    agency: name,
+                    date: crate::text::date(r.created_at.date(), lang),
+                })
             }
             None => None,
         };
         Ok::<_, AppError>(PlacementView {
-            current: json!({"agency": agency, "unit": unit, "position": position, "supervisor": supervisor}),
+            current: CurrentPlacement {
+                agency,
+                unit,
+                position,
+                supervisor,
+            },
             choices,
             pending,
         })
@@ -873,23 +960,22 @@ async fn account_page(
         form.unwrap_or_else(|| json!({"name": me.name, "nip": me.nip.clone().unwrap_or_default()}));
     let request_agency = chosen.or(me.agency_id);
     let sessions = session_list(ctx, me).await?;
-    ctx.html(
-        status,
-        "pages/account",
-        json!({
-            "sessions": sessions,
-            "user": me.view(),
-            "form": form,
-            "errors": errors,
-            "notice_key": notice,
-            "placement": p.current,
-            "pending": p.pending,
-            "request": {"agency_id": request_agency},
-            "agencies": p.choices.agencies,
-            "units": p.choices.units,
-            "positions": p.choices.positions,
-        }),
-    )
+    let page = AccountPage {
+        sessions,
+        user: me.view(),
+        form,
+        errors,
+        notice_key: notice,
+        placement: p.current,
+        pending: p.pending,
+        request: PlacementRequest {
+            agency_id: request_agency,
+        },
+        agencies: p.choices.agencies,
+        units: p.choices.units,
+        positions: p.choices.positions,
+    };
+    ctx.html(status, "pages/account", page_data(&page)?)
 }
 
 /// The account page again, with what was wrong next to the fields (422).
@@ -1224,4 +1310,45 @@ pub(crate) async fn api_token(
 )]
 pub(crate) async fn api_me(me: CurrentUser) -> HttpResponse {
     HttpResponse::Ok().json(me.view())
+}
+
+// ---------- page contexts ----------
+
+/// `pages/account`: the person's account, sessions and placement.
+#[derive(Serialize)]
+struct AccountPage<'a> {
+    sessions: Vec<sessions::Listed>,
+    user: users::UserView,
+    /// The profile form's values (`name`, `nip`): as sent back, or the account's.
+    form: Value,
+    errors: FieldErrors,
+    notice_key: Option<&'a str>,
+    placement: CurrentPlacement,
+    pending: Option<PendingRequest>,
+    request: PlacementRequest,
+    agencies: Vec<orgs::Agency>,
+    units: Vec<orgs::UnitChoice>,
+    positions: Vec<orgs::Position>,
+}
+
+/// Where the person is placed, by name.
+#[derive(Serialize)]
+struct CurrentPlacement {
+    agency: Option<String>,
+    unit: Option<String>,
+    position: Option<String>,
+    supervisor: Option<String>,
+}
+
+/// A placement request waiting for the agency's admins.
+#[derive(Serialize)]
+struct PendingRequest {
+    agency: Option<String>,
+    date: String,
+}
+
+/// The agency the placement request form starts at.
+#[derive(Serialize)]
+struct PlacementRequest {
+    agency_id: Option<i64>,
 }

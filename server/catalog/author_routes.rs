@@ -9,7 +9,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::archive::Limits;
@@ -24,6 +24,7 @@ use crate::web::csrf::{self, CsrfForm};
 use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::policy;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -173,27 +174,24 @@ async fn render_course(
         })
         .await
         .map_err(app_error)?;
-    let versions: Vec<Value> = detail
+    let versions = detail
         .versions
         .iter()
-        .map(|v| {
-            let draft = v.status == "draft";
-            json!({
-                "id": v.id,
-                "short": v.short,
-                "title": v.title,
-                "draft": draft,
-                "is_current": v.is_current,
-                "saved": date_time(v.saved_at, lang),
-                "published": v.published_at.map(|t| date_time(t, lang)),
-                "origin": origin_label(&ctx.views, lang, &v.origin),
-                "by": v.by,
-                "enrollments": v.enrollments,
-                "changes": v.changes,
-                "no_changes": v.changes.as_ref().is_some_and(|c| c.is_empty()),
-                "has_sources": v.has_sources,
-                "can_publish": !v.is_current,
-            })
+        .map(|v| VersionLine {
+            id: v.id,
+            short: v.short.clone(),
+            title: v.title.clone(),
+            draft: v.status == "draft",
+            is_current: v.is_current,
+            saved: date_time(v.saved_at, lang),
+            published: v.published_at.map(|t| date_time(t, lang)),
+            origin: origin_label(&ctx.views, lang, &v.origin),
+            by: v.by.clone(),
+            enrollments: v.enrollments,
+            changes: v.changes.clone(),
+            no_changes: v.changes.as_ref().is_some_and(|c| c.is_empty()),
+            has_sources: v.has_sources,
+            can_publish: !v.is_current,
         })
         .collect();
     let newest = detail.versions.first();
@@ -209,25 +207,23 @@ async fn render_course(
             .map(|f| (f, true))?,
         None => (Vec::new(), false),
     };
-    ctx.page(
-        "pages/author_course",
-        json!({
-            "course": {
-                "slug": detail.slug,
-                "title": detail.title,
-                "archived": detail.archived,
-                "published": detail.current.is_some(),
-            },
-            "versions": versions,
-            "owners": detail.owners,
-            "edit_base": edit_base,
-            "files": files,
-            "has_files": modules,
-            "notice_key": notice,
-            "error": error,
-            "max_mb": Limits::default().archive_bytes / (1024 * 1024),
-        }),
-    )
+    let page = CoursePage {
+        course: CourseHead {
+            slug: detail.slug,
+            title: detail.title,
+            archived: detail.archived,
+            published: detail.current.is_some(),
+        },
+        versions,
+        owners: detail.owners,
+        edit_base,
+        files,
+        has_files: modules,
+        notice_key: notice,
+        error,
+        max_mb: Limits::default().archive_bytes / (1024 * 1024),
+    };
+    ctx.page("pages/author_course", page_data(&page)?)
 }
 
 /// A multipart form: its text fields and its one file (name, bytes, and the real size when it was
@@ -312,29 +308,38 @@ fn check_csrf(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(),
 }
 
 /// One diagnostic as the result page lists it: file, line, message.
-fn diagnostic(d: &Diagnostic, prefix: &str) -> Value {
+fn diagnostic(d: &Diagnostic, prefix: &str) -> DiagnosticRow {
     let file = d
         .path
         .strip_prefix(prefix)
         .unwrap_or(&d.path)
         .trim_start_matches('/');
-    json!({
-        "file": if file.is_empty() { d.path.as_str() } else { file },
-        "line": (d.line > 0).then_some(d.line),
-        "message": d.message,
-        "error": d.severity == Severity::Error,
-    })
+    DiagnosticRow {
+        file: if file.is_empty() {
+            d.path.as_str()
+        } else {
+            file
+        }
+        .to_string(),
+        line: (d.line > 0).then_some(d.line),
+        message: d.message.clone(),
+        error: d.severity == Severity::Error,
+    }
 }
 
 /// What a save into a draft gave, for the result page.
-fn saved_json(saved: Saved) -> Value {
+fn saved_json(saved: Saved) -> SavedView {
     let (key, draft) = match saved {
         Saved::Draft { .. } => ("author.result.saved", true),
         Saved::ExistingDraft { .. } => ("author.result.existing_draft", true),
         Saved::SameAsCurrent { .. } => ("author.result.same_as_current", false),
         Saved::OlderVersion { .. } => ("author.result.older_version", true),
     };
-    json!({"key": key, "version_id": saved.version_id(), "can_publish": draft})
+    SavedView {
+        key,
+        version_id: saved.version_id(),
+        can_publish: draft,
+    }
 }
 
 /// What the result page of an upload or save reports.
@@ -346,11 +351,25 @@ struct Report<'a> {
     /// Why nothing was saved, in words.
     refused: Option<String>,
     /// The checker's findings.
-    diagnostics: Vec<Value>,
+    diagnostics: Vec<DiagnosticRow>,
     /// What was saved (see [`saved_json`]); none means the save failed (`422`).
-    saved: Option<Value>,
+    saved: Option<SavedView>,
     /// What the page shows besides (the file edited, the quiz made…).
-    extra: Value,
+    extra: Extra,
+}
+
+impl<'a> Report<'a> {
+    /// Nothing saved, for this reason, and nothing else to show.
+    fn refused(slug: Option<&'a str>, title_key: &'a str, why: String) -> Report<'a> {
+        Report {
+            slug,
+            title_key,
+            refused: Some(why),
+            diagnostics: vec![],
+            saved: None,
+            extra: Extra::default(),
+        }
+    }
 }
 
 fn result_page(ctx: &Ctx, report: Report) -> Result<HttpResponse, AppError> {
@@ -363,25 +382,26 @@ fn result_page(ctx: &Ctx, report: Report) -> Result<HttpResponse, AppError> {
         extra,
     } = report;
     let failed = saved.is_none();
-    let errors = diagnostics.iter().filter(|d| d["error"] == true).count();
-    let mut resp = ctx.page(
-        "pages/author_result",
-        json!({
-            "slug": slug,
-            "title_key": title_key,
-            "refused": refused,
-            "diagnostics": diagnostics,
-            "error_count": errors,
-            "warning_count": diagnostics.len() - errors,
-            "saved": saved,
-            "extra": extra,
-        }),
-    )?;
+    let errors = diagnostics.iter().filter(|d| d.error).count();
+    let page = ResultPage {
+        slug,
+        title_key,
+        refused,
+        error_count: errors,
+        warning_count: diagnostics.len() - errors,
+        diagnostics,
+        saved,
+        extra,
+    };
+    let mut resp = ctx.page("pages/author_result", page_data(&page)?)?;
     if failed {
         *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
 }
+
+/// The message key of an upload's result page title.
+const UPLOAD_TITLE: &str = "author.result.upload_title";
 
 /// `POST /author/courses/upload` (multipart: `file`, optional `slug` for a new version of that
 /// course): unpack defensively, check like `cakap courses check`, save as a draft.
@@ -400,18 +420,13 @@ async fn upload(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     let lang = ctx.lang;
-    let title_key = "author.result.upload_title";
+    let refuse = |slug: Option<&str>, why: String| {
+        result_page(&ctx, Report::refused(slug, UPLOAD_TITLE, why))
+    };
     if form.file_name.is_empty() && form.size == 0 {
-        return result_page(
-            &ctx,
-            Report {
-                slug: slug.as_deref(),
-                title_key,
-                refused: Some(ctx.views.text(lang, "author.upload.no_file")),
-                diagnostics: vec![],
-                saved: None,
-                extra: json!({}),
-            },
+        return refuse(
+            slug.as_deref(),
+            ctx.views.text(lang, "author.upload.no_file"),
         );
     }
     if form.size > limits.archive_bytes {
@@ -419,17 +434,7 @@ async fn upload(
             bytes: form.size,
             limit: limits.archive_bytes,
         };
-        return result_page(
-            &ctx,
-            Report {
-                slug: slug.as_deref(),
-                title_key,
-                refused: Some(refused.to_string()),
-                diagnostics: vec![],
-                saved: None,
-                extra: json!({}),
-            },
-        );
+        return refuse(slug.as_deref(), refused.to_string());
     }
     let tmp_root = ctx.config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
@@ -441,6 +446,18 @@ async fn upload(
         }
         Err(e) => Err(e),
     };
+    upload_result(&ctx, slug.as_deref(), outcome)
+}
+
+/// The result page of an upload: the draft saved and the findings, or why nothing was saved.
+fn upload_result(
+    ctx: &Ctx,
+    slug: Option<&str>,
+    outcome: Result<Uploaded, AuthorError>,
+) -> Result<HttpResponse, AppError> {
+    let title_key = UPLOAD_TITLE;
+    let refuse =
+        |slug: Option<&str>, why: String| result_page(ctx, Report::refused(slug, title_key, why));
     match outcome {
         Ok(Uploaded::Saved {
             slug,
@@ -449,14 +466,14 @@ async fn upload(
         }) => {
             let list = diagnostics.iter().map(|d| diagnostic(d, &slug)).collect();
             result_page(
-                &ctx,
+                ctx,
                 Report {
                     slug: Some(&slug),
                     title_key,
                     refused: None,
                     diagnostics: list,
                     saved: Some(saved_json(saved)),
-                    extra: json!({}),
+                    extra: Extra::default(),
                 },
             )
         }
@@ -468,39 +485,21 @@ async fn upload(
             let prefix = shown.unwrap_or_default();
             let list = diagnostics.iter().map(|d| diagnostic(d, &prefix)).collect();
             result_page(
-                &ctx,
+                ctx,
                 Report {
-                    slug: slug.as_deref(),
+                    slug,
                     title_key,
                     refused: reason,
                     diagnostics: list,
                     saved: None,
-                    extra: json!({}),
+                    extra: Extra::default(),
                 },
             )
         }
-        Err(AuthorError::Refused(why)) => result_page(
-            &ctx,
-            Report {
-                slug: slug.as_deref(),
-                title_key,
-                refused: Some(why),
-                diagnostics: vec![],
-                saved: None,
-                extra: json!({}),
-            },
-        ),
-        Err(AuthorError::NotOwner) if slug.is_none() => result_page(
-            &ctx,
-            Report {
-                slug: None,
-                title_key,
-                refused: Some(ctx.views.text(lang, "author.upload.not_owner")),
-                diagnostics: vec![],
-                saved: None,
-                extra: json!({}),
-            },
-        ),
+        Err(AuthorError::Refused(why)) => refuse(slug, why),
+        Err(AuthorError::NotOwner) if slug.is_none() => {
+            refuse(None, ctx.views.text(ctx.lang, "author.upload.not_owner"))
+        }
         Err(e) => Err(app_error(e)),
     }
 }
@@ -697,27 +696,36 @@ async fn preview_course(
         .map_err(app_error)?
         .ok_or(AppError::NotFound)?;
     let lang = ctx.lang;
-    let modules: Vec<Value> = course
+    let modules = course
         .modules
         .iter()
-        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": false}))
+        .map(|m| ModuleLine {
+            slug: m.slug.clone(),
+            title: m.title.clone(),
+            kind: m.kind.clone(),
+            minutes: m.minutes,
+            done: false,
+        })
         .collect();
     let minutes = course.total_minutes;
-    let resp = ctx.page(
-        "pages/course",
-        json!({
-            "course": course,
-            "short_hash": &course.hash[..12],
-            "published": crate::text::date(course.published_at.date(), lang),
-            "hours": {"h": minutes / 60, "m": minutes % 60},
-            "first_module": course.modules.first(),
-            "module_count": course.modules.len(),
-            "own_version": false,
-            "modules": modules,
-            "logged_in": true,
-            "preview": {"base": format!("/author/courses/{slug}/versions/{id}/view")},
-        }),
-    )?;
+    let page = CoursePreviewPage {
+        short_hash: course.hash[..12].to_string(),
+        published: crate::text::date(course.published_at.date(), lang),
+        hours: Hours {
+            h: minutes / 60,
+            m: minutes % 60,
+        },
+        first_module: course.modules.first(),
+        module_count: course.modules.len(),
+        own_version: false,
+        modules,
+        logged_in: true,
+        preview: Preview {
+            base: format!("/author/courses/{slug}/versions/{id}/view"),
+        },
+        course: &course,
+    };
+    let resp = ctx.page("pages/course", page_data(&page)?)?;
     Ok(framable(resp))
 }
 
@@ -743,50 +751,55 @@ async fn preview_module(
         .await
         .map_err(app_error)?;
     let view = view.ok_or(AppError::NotFound)?;
-    let key: Vec<Value> = key
-        .into_iter()
-        .map(|q| {
-            let (correct, accepted, numeric) = match &q.key {
-                AnswerKey::Choices { correct } => (correct.clone(), vec![], None),
-                AnswerKey::Short { accepted } => (vec![], accepted.clone(), None),
-                AnswerKey::Numeric { answer } => (vec![], vec![], Some(answer.to_string())),
-            };
-            let options: Vec<Value> = q
-                .options
-                .iter()
-                .enumerate()
-                .map(|(i, html)| {
-                    json!({"html": html, "correct": correct.contains(&i),
-                    "feedback": q.option_feedback.get(i).cloned().flatten()})
-                })
-                .collect();
-            json!({"n": q.position + 1, "kind": q.kind, "prompt_html": q.prompt_html,
-                   "options": options, "accepted": accepted, "numeric": numeric,
-                   "feedback_html": q.feedback_html})
-        })
-        .collect();
+    let key = key.into_iter().map(key_row).collect();
     let base = format!("/author/courses/{slug}/versions/{id}/view");
     let toc: Vec<&Value> = view
         .headings
         .as_array()
         .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
         .unwrap_or_default();
-    let resp = ctx.page(
-        "pages/module",
-        json!({
-            "module": view,
-            "base": base,
-            "toc": toc,
-            "has_toc": toc.len() >= 2,
-            "short_hash": &view.hash[..12],
-            "progress_pct": view.position * 100 / view.total.max(1),
-            "own_version": true,
-            "done": false,
-            "preview": {"base": base},
-            "answer_key": key,
-        }),
-    )?;
+    let page = ModulePreviewPage {
+        module: &view,
+        base: base.clone(),
+        has_toc: toc.len() >= 2,
+        toc,
+        short_hash: &view.hash[..12],
+        progress_pct: view.position * 100 / view.total.max(1),
+        own_version: true,
+        done: false,
+        preview: Preview { base },
+        answer_key: key,
+    };
+    let resp = ctx.page("pages/module", page_data(&page)?)?;
     Ok(framable(resp))
+}
+
+/// A quiz question with its answer key, as the preview shows it to the author.
+fn key_row(q: workspace::KeyedQuestion) -> KeyRow {
+    let (correct, accepted, numeric) = match &q.key {
+        AnswerKey::Choices { correct } => (correct.clone(), vec![], None),
+        AnswerKey::Short { accepted } => (vec![], accepted.clone(), None),
+        AnswerKey::Numeric { answer } => (vec![], vec![], Some(answer.to_string())),
+    };
+    let options = q
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, html)| KeyOption {
+            html: html.clone(),
+            correct: correct.contains(&i),
+            feedback: q.option_feedback.get(i).cloned().flatten(),
+        })
+        .collect();
+    KeyRow {
+        n: q.position + 1,
+        kind: q.kind,
+        prompt_html: q.prompt_html,
+        options,
+        accepted,
+        numeric,
+        feedback_html: q.feedback_html,
+    }
 }
 
 /// `GET …/edit/{file}`: one Markdown file of a version in a textarea.
@@ -842,7 +855,7 @@ fn edit_view(
     ctx: &Ctx,
     editing: &Editing,
     preview_html: Option<String>,
-    diagnostics: Vec<Value>,
+    diagnostics: Vec<DiagnosticRow>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let &Editing {
@@ -851,7 +864,7 @@ fn edit_view(
         file,
         text,
     } = editing;
-    let failed = diagnostics.iter().any(|d| d["error"] == true) || error.is_some();
+    let failed = diagnostics.iter().any(|d| d.error) || error.is_some();
     let mut resp = ctx.page(
         "pages/author_edit",
         json!({
@@ -891,67 +904,32 @@ async fn edit_submit(
     let save = action == "save";
     let tmp_root = ctx.config.data_dir.join("tmp");
     let (s, f, t) = (slug.clone(), file.clone(), text.clone());
-    let origin = format!("edit {file}");
     let result = ctx
         .db
         .run(move |conn| {
-            let course_id = workspace::owned(conn, who, &s)?;
-            workspace::version_of(conn, course_id, id)?;
-            let mut files = workspace::files_of(conn, id)?;
-            let target = format!("{s}/{f}");
-            let Some(slot) = files.iter_mut().find(|(p, _)| *p == target) else {
-                return Err(AuthorError::NotFound);
+            let edit = Edit {
+                who,
+                slug: &s,
+                version_id: id,
+                file: &f,
+                text: t,
+                save,
             };
-            slot.1 = t.into_bytes();
-            crate::secrets::create_private_dir(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            let tmp = tempfile::tempdir_in(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            workspace::write_files(tmp.path(), &files)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            let checked = workspace::check_folder(conn, &tmp.path().join(&s), &s)?;
-            let html = checked.loaded.course.as_ref().and_then(|c| {
-                if f == "course.md" {
-                    Some(c.description_html.clone())
-                } else {
-                    c.modules
-                        .iter()
-                        .find(|m| format!("{}.md", m.slug) == f)
-                        .map(|m| m.html.clone())
-                }
-            });
-            let saved = match (&checked.loaded.course, save) {
-                (Some(course), true) => Some(workspace::save_draft(
-                    conn,
-                    who,
-                    course,
-                    &checked.added,
-                    &origin,
-                )?),
-                _ => None,
-            };
-            Ok::<_, AuthorError>((html, checked.loaded.diagnostics, saved))
+            edit_in_draft(conn, &edit, &tmp_root)
         })
         .await;
+    let editing = Editing {
+        slug: &slug,
+        id,
+        file: &file,
+        text: &text,
+    };
     let (html, diags, saved) = match result {
         Ok(r) => r,
-        Err(AuthorError::Refused(m)) => {
-            return edit_view(
-                &ctx,
-                &Editing {
-                    slug: &slug,
-                    id,
-                    file: &file,
-                    text: &text,
-                },
-                None,
-                vec![],
-                Some(m),
-            )
-        }
+        Err(AuthorError::Refused(m)) => return edit_view(&ctx, &editing, None, vec![], Some(m)),
         Err(e) => return Err(app_error(e)),
     };
-    let list: Vec<Value> = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+    let list: Vec<DiagnosticRow> = diags.iter().map(|d| diagnostic(d, &slug)).collect();
     if let Some(saved) = saved {
         return result_page(
             &ctx,
@@ -961,22 +939,87 @@ async fn edit_submit(
                 refused: None,
                 diagnostics: list,
                 saved: Some(saved_json(saved)),
-                extra: json!({"file": file}),
+                extra: Extra {
+                    file: Some(file.clone()),
+                    gift: None,
+                },
             },
         );
     }
-    edit_view(
-        &ctx,
-        &Editing {
-            slug: &slug,
-            id,
-            file: &file,
-            text: &text,
-        },
-        html,
-        list,
-        None,
-    )
+    edit_view(&ctx, &editing, html, list, None)
+}
+
+/// One file of a version, edited: whose workspace, which course, version and file, the new text,
+/// and whether to save it (else only check and render it).
+struct Edit<'a> {
+    who: Author,
+    slug: &'a str,
+    version_id: i64,
+    file: &'a str,
+    text: String,
+    save: bool,
+}
+
+/// An edit checked: the file's HTML (when the course loads), the findings, the draft saved.
+type Edited = (Option<String>, Vec<Diagnostic>, Option<Saved>);
+
+/// The version's files with the edited one, checked as a folder: the file's HTML, the findings,
+/// and the draft saved (when asked and the course loads).
+fn edit_in_draft(
+    conn: &mut crate::db::DbConnection,
+    edit: &Edit,
+    tmp_root: &std::path::Path,
+) -> Result<Edited, AuthorError> {
+    let &Edit {
+        who,
+        slug,
+        version_id: id,
+        file,
+        ..
+    } = edit;
+    let course_id = workspace::owned(conn, who, slug)?;
+    workspace::version_of(conn, course_id, id)?;
+    let mut files = workspace::files_of(conn, id)?;
+    let target = format!("{slug}/{file}");
+    let Some(slot) = files.iter_mut().find(|(p, _)| *p == target) else {
+        return Err(AuthorError::NotFound);
+    };
+    slot.1 = edit.text.clone().into_bytes();
+    let tmp = prepared_files(tmp_root, &files)?;
+    let checked = workspace::check_folder(conn, &tmp.path().join(slug), slug)?;
+    let html = checked.loaded.course.as_ref().and_then(|c| {
+        if file == "course.md" {
+            Some(c.description_html.clone())
+        } else {
+            c.modules
+                .iter()
+                .find(|m| format!("{}.md", m.slug) == file)
+                .map(|m| m.html.clone())
+        }
+    });
+    let saved = match (&checked.loaded.course, edit.save) {
+        (Some(course), true) => Some(workspace::save_draft(
+            conn,
+            who,
+            course,
+            &checked.added,
+            &format!("edit {file}"),
+        )?),
+        _ => None,
+    };
+    Ok((html, checked.loaded.diagnostics, saved))
+}
+
+/// A version's files written into a new private temporary folder under `tmp_root`.
+fn prepared_files(
+    tmp_root: &std::path::Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<tempfile::TempDir, AuthorError> {
+    let failed = |e: std::io::Error| AuthorError::Refused(format!("cannot prepare the files: {e}"));
+    crate::secrets::create_private_dir(tmp_root).map_err(failed)?;
+    let tmp = tempfile::tempdir_in(tmp_root).map_err(failed)?;
+    workspace::write_files(tmp.path(), files).map_err(failed)?;
+    Ok(tmp)
 }
 
 /// `POST /author/courses/{slug}/gift` (multipart: `file`, optional `title`): the GIFT file becomes
@@ -994,19 +1037,7 @@ async fn gift_upload(
     check_csrf(&ctx.req, &form.fields)?;
     let lang = ctx.lang;
     let title_key = "author.result.gift_title";
-    let refuse = |why: String| {
-        result_page(
-            &ctx,
-            Report {
-                slug: Some(&slug),
-                title_key,
-                refused: Some(why),
-                diagnostics: vec![],
-                saved: None,
-                extra: json!({}),
-            },
-        )
-    };
+    let refuse = |why: String| result_page(&ctx, Report::refused(Some(&slug), title_key, why));
     if form.size == 0 {
         return refuse(ctx.views.text(lang, "author.gift.no_file"));
     }
@@ -1022,88 +1053,34 @@ async fn gift_upload(
         .get("title")
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
-    let fallback = form
-        .file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(".gift")
-        .trim_end_matches(".txt")
-        .replace(['-', '_'], " ");
-    let conversion = gift::convert(&text, title.as_deref(), &fallback);
-    let notes: Vec<Value> = conversion
-        .warnings
-        .iter()
-        .map(|w| json!({"line": w.line, "message": w.message, "refused": false}))
-        .chain(
-            conversion
-                .refused
-                .iter()
-                .map(|r| json!({"line": r.line, "message": r.message, "refused": true})),
-        )
-        .collect();
-    let extra = json!({
-        "gift": {
-            "converted": conversion.converted,
-            "refused": conversion.refused.len(),
-            "warnings": conversion.warnings.len(),
-            "notes": notes,
-            "title": conversion.title,
-        }
-    });
+    let conversion = gift::convert(&text, title.as_deref(), &title_of_file(&form.file_name));
+    let mut extra = Extra {
+        file: None,
+        gift: Some(gift_summary(&conversion)),
+    };
     if conversion.converted == 0 {
         return result_page(
             &ctx,
             Report {
-                slug: Some(&slug),
-                title_key,
-                refused: Some(ctx.views.text(lang, "author.gift.nothing")),
-                diagnostics: vec![],
-                saved: None,
                 extra,
+                ..Report::refused(
+                    Some(&slug),
+                    title_key,
+                    ctx.views.text(lang, "author.gift.nothing"),
+                )
             },
         );
     }
     let tmp_root = ctx.config.data_dir.join("tmp");
     let s = slug.clone();
-    let markdown = conversion.markdown.clone();
-    let title = conversion.title.clone();
     let result = ctx
         .db
-        .run(move |conn| {
-            let course_id = workspace::owned(conn, who, &s)?;
-            let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
-            let files = workspace::files_of(conn, base)?;
-            crate::secrets::create_private_dir(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            let tmp = tempfile::tempdir_in(&tmp_root)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            workspace::write_files(tmp.path(), &files)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            let dir = tmp.path().join(&s);
-            let name = gift::module_file_name(&dir, &title)
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            crate::secrets::write_private(&dir.join(&name), markdown.as_bytes())
-                .map_err(|e| AuthorError::Refused(format!("cannot prepare the files: {e}")))?;
-            let checked = workspace::check_folder(conn, &dir, &s)?;
-            let saved = match &checked.loaded.course {
-                Some(course) => Some(workspace::save_draft(
-                    conn,
-                    who,
-                    course,
-                    &checked.added,
-                    &format!("gift {name}"),
-                )?),
-                None => None,
-            };
-            Ok::<_, AuthorError>((name, checked.loaded.diagnostics, saved))
-        })
+        .run(move |conn| save_gift(conn, who, &s, &conversion, &tmp_root))
         .await;
     match result {
         Ok((name, diags, saved)) => {
             let list = diags.iter().map(|d| diagnostic(d, &slug)).collect();
-            let mut extra = extra;
-            extra["file"] = json!(name);
+            extra.file = Some(name);
             result_page(
                 &ctx,
                 Report {
@@ -1121,10 +1098,83 @@ async fn gift_upload(
     }
 }
 
+/// The quiz's title when the form gives none: the file's name, without its folder and extension.
+fn title_of_file(file_name: &str) -> String {
+    file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".gift")
+        .trim_end_matches(".txt")
+        .replace(['-', '_'], " ")
+}
+
+/// What a GIFT conversion gave, for the result page: counts, and a note per warning and refusal.
+fn gift_summary(conversion: &gift::Conversion) -> GiftSummary {
+    let notes = conversion
+        .warnings
+        .iter()
+        .map(|w| GiftNote {
+            line: w.line,
+            message: w.message.clone(),
+            refused: false,
+        })
+        .chain(conversion.refused.iter().map(|r| GiftNote {
+            line: r.line,
+            message: r.message.clone(),
+            refused: true,
+        }))
+        .collect();
+    GiftSummary {
+        converted: conversion.converted,
+        refused: conversion.refused.len(),
+        warnings: conversion.warnings.len(),
+        notes,
+        title: conversion.title.clone(),
+    }
+}
+
+/// The converted quiz added as a module to the course's newest version and checked as a folder:
+/// the module's file name, the findings, and the draft saved (when the course loads).
+fn save_gift(
+    conn: &mut crate::db::DbConnection,
+    who: Author,
+    slug: &str,
+    conversion: &gift::Conversion,
+    tmp_root: &std::path::Path,
+) -> Result<(String, Vec<Diagnostic>, Option<Saved>), AuthorError> {
+    let course_id = workspace::owned(conn, who, slug)?;
+    let base = workspace::newest_version(conn, course_id)?.ok_or(AuthorError::NotFound)?;
+    let files = workspace::files_of(conn, base)?;
+    let tmp = prepared_files(tmp_root, &files)?;
+    let failed = |e: std::io::Error| AuthorError::Refused(format!("cannot prepare the files: {e}"));
+    let dir = tmp.path().join(slug);
+    let name = gift::module_file_name(&dir, &conversion.title).map_err(failed)?;
+    crate::secrets::write_private(&dir.join(&name), conversion.markdown.as_bytes())
+        .map_err(failed)?;
+    let checked = workspace::check_folder(conn, &dir, slug)?;
+    let saved = match &checked.loaded.course {
+        Some(course) => Some(workspace::save_draft(
+            conn,
+            who,
+            course,
+            &checked.added,
+            &format!("gift {name}"),
+        )?),
+        None => None,
+    };
+    Ok((name, checked.loaded.diagnostics, saved))
+}
+
 // ---------- JSON API ----------
 
 /// An error answer of the authoring API: problem+json, with the check's findings when there are.
-fn problem(req: &HttpRequest, status: u16, detail: &str, diagnostics: Vec<Value>) -> HttpResponse {
+fn problem(
+    req: &HttpRequest,
+    status: u16,
+    detail: &str,
+    diagnostics: Vec<Finding>,
+) -> HttpResponse {
     let code = actix_web::http::StatusCode::from_u16(status)
         .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
     HttpResponse::build(code)
@@ -1196,18 +1246,7 @@ pub(crate) async fn api_upload(
 ) -> Result<HttpResponse, AppError> {
     let who = me.workspace();
     let limits = Limits::default();
-    let mut budget = BodyLimit::new(&ctx.req, limits.archive_bytes)?;
-    let mut bytes = Vec::new();
-    let mut size: u64 = 0;
-    while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
-        budget.bytes(chunk.len())?;
-        size += chunk.len() as u64;
-        if size <= limits.archive_bytes {
-            bytes.extend_from_slice(&chunk);
-        }
-    }
+    let (bytes, size) = read_body(&ctx.req, &mut body, limits.archive_bytes).await?;
     if size > limits.archive_bytes {
         let why = super::archive::Refused::TooBig {
             bytes: size,
@@ -1226,16 +1265,56 @@ pub(crate) async fn api_upload(
         }
         Err(e) => Err(e),
     };
-    let finding = |d: &Diagnostic, prefix: &str| {
-        let mut v = diagnostic(d, prefix);
-        v["severity"] = json!(if d.severity == Severity::Error {
+    upload_answer(&ctx.req, outcome)
+}
+
+/// A request body of at most `limit` bytes kept, and its whole size (the rest is read and
+/// counted, not kept).
+async fn read_body(
+    req: &HttpRequest,
+    body: &mut web::Payload,
+    limit: u64,
+) -> Result<(Vec<u8>, u64), AppError> {
+    let mut budget = BodyLimit::new(req, limit)?;
+    let mut bytes = Vec::new();
+    let mut size: u64 = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("the upload broke off: {e}")))?;
+        budget.bytes(chunk.len())?;
+        size += chunk.len() as u64;
+        if size <= limit {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok((bytes, size))
+}
+
+/// A finding as the API lists it: file, line, severity, message.
+fn finding(d: &Diagnostic, prefix: &str) -> Finding {
+    let DiagnosticRow {
+        file,
+        line,
+        message,
+        ..
+    } = diagnostic(d, prefix);
+    Finding {
+        file,
+        line,
+        message,
+        severity: if d.severity == Severity::Error {
             "error"
         } else {
             "warning"
-        });
-        v.as_object_mut().map(|o| o.remove("error"));
-        v
-    };
+        },
+    }
+}
+
+/// The API's answer to an upload: the draft saved (201), or why not (problem+json).
+fn upload_answer(
+    req: &HttpRequest,
+    outcome: Result<Uploaded, AuthorError>,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Ok(Uploaded::Saved {
             slug,
@@ -1248,7 +1327,7 @@ pub(crate) async fn api_upload(
                 Saved::SameAsCurrent { .. } => "same_as_current",
                 Saved::OlderVersion { .. } => "older_version",
             };
-            let warnings: Vec<Value> = diagnostics.iter().map(|d| finding(d, &slug)).collect();
+            let warnings: Vec<Finding> = diagnostics.iter().map(|d| finding(d, &slug)).collect();
             Ok(HttpResponse::Created().json(json!({
                 "slug": slug,
                 "version_id": saved.version_id(),
@@ -1263,16 +1342,16 @@ pub(crate) async fn api_upload(
             diagnostics,
         }) => {
             let prefix = shown.unwrap_or_default();
-            let list: Vec<Value> = diagnostics.iter().map(|d| finding(d, &prefix)).collect();
-            let errors = list.iter().filter(|d| d["severity"] == "error").count();
+            let list: Vec<Finding> = diagnostics.iter().map(|d| finding(d, &prefix)).collect();
+            let errors = list.iter().filter(|d| d.severity == "error").count();
             let detail = reason.unwrap_or_else(|| {
                 format!("the course has {errors} error(s); fix them (see diagnostics) and upload again; nothing was saved")
             });
-            Ok(problem(&ctx.req, 422, &detail, list))
+            Ok(problem(req, 422, &detail, list))
         }
-        Err(AuthorError::Refused(why)) => Ok(problem(&ctx.req, 422, &why, vec![])),
+        Err(AuthorError::Refused(why)) => Ok(problem(req, 422, &why, vec![])),
         Err(AuthorError::NotOwner) => Ok(problem(
-            &ctx.req,
+            req,
             403,
             "a course with this slug exists and belongs to other authors; ask an owner to add you as a co-owner, or rename the course folder",
             vec![],
@@ -1322,4 +1401,182 @@ pub(crate) async fn api_publish(
         Err(AuthorError::Refused(m)) => Ok(problem(&ctx.req, 422, &m, vec![])),
         Err(e) => Err(app_error(e)),
     }
+}
+
+// ---------- page contexts ----------
+
+/// `pages/author_course`: a course in the workspace, its versions and owners.
+#[derive(Serialize)]
+struct CoursePage {
+    course: CourseHead,
+    versions: Vec<VersionLine>,
+    owners: Vec<workspace::Owner>,
+    edit_base: Option<i64>,
+    files: Vec<String>,
+    has_files: bool,
+    notice_key: Option<String>,
+    error: Option<String>,
+    max_mb: u64,
+}
+
+#[derive(Serialize)]
+struct CourseHead {
+    slug: String,
+    title: String,
+    archived: bool,
+    published: bool,
+}
+
+/// A stored version of the course.
+#[derive(Serialize)]
+struct VersionLine {
+    id: i64,
+    short: String,
+    title: String,
+    draft: bool,
+    is_current: bool,
+    saved: String,
+    published: Option<String>,
+    origin: String,
+    by: Option<String>,
+    enrollments: i64,
+    changes: Option<super::diff::VersionDiff>,
+    no_changes: bool,
+    has_sources: bool,
+    can_publish: bool,
+}
+
+/// `pages/author_result`: what an upload, an edit or a GIFT import came to.
+#[derive(Serialize)]
+struct ResultPage<'a> {
+    slug: Option<&'a str>,
+    title_key: &'a str,
+    refused: Option<String>,
+    diagnostics: Vec<DiagnosticRow>,
+    error_count: usize,
+    warning_count: usize,
+    saved: Option<SavedView>,
+    extra: Extra,
+}
+
+/// A finding of the check, as pages list it.
+#[derive(Serialize)]
+struct DiagnosticRow {
+    file: String,
+    line: Option<usize>,
+    message: String,
+    error: bool,
+}
+
+/// A finding of the check, as the API lists it.
+#[derive(Serialize)]
+struct Finding {
+    file: String,
+    line: Option<usize>,
+    message: String,
+    severity: &'static str,
+}
+
+/// What a save into a draft gave.
+#[derive(Serialize)]
+struct SavedView {
+    key: &'static str,
+    version_id: i64,
+    can_publish: bool,
+}
+
+/// What the result page shows besides: the file edited or made, the GIFT conversion (each key
+/// only when there is one).
+#[derive(Serialize, Default)]
+struct Extra {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gift: Option<GiftSummary>,
+}
+
+#[derive(Serialize)]
+struct GiftSummary {
+    converted: usize,
+    refused: usize,
+    warnings: usize,
+    notes: Vec<GiftNote>,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct GiftNote {
+    line: usize,
+    message: String,
+    refused: bool,
+}
+
+/// `pages/course` for a version in preview (inside the preview frame).
+#[derive(Serialize)]
+struct CoursePreviewPage<'a> {
+    course: &'a store::CourseView,
+    short_hash: String,
+    published: String,
+    hours: Hours,
+    first_module: Option<&'a store::ModuleSummary>,
+    module_count: usize,
+    own_version: bool,
+    modules: Vec<ModuleLine>,
+    logged_in: bool,
+    preview: Preview,
+}
+
+#[derive(Serialize)]
+struct Hours {
+    h: i32,
+    m: i32,
+}
+
+/// Where the preview's links lead.
+#[derive(Serialize)]
+struct Preview {
+    base: String,
+}
+
+#[derive(Serialize)]
+struct ModuleLine {
+    slug: String,
+    title: String,
+    kind: String,
+    minutes: Option<i32>,
+    done: bool,
+}
+
+/// `pages/module` for a module in preview, with the quiz's answer key.
+#[derive(Serialize)]
+struct ModulePreviewPage<'a> {
+    module: &'a store::ModuleView,
+    base: String,
+    toc: Vec<&'a Value>,
+    has_toc: bool,
+    short_hash: &'a str,
+    progress_pct: usize,
+    own_version: bool,
+    done: bool,
+    preview: Preview,
+    answer_key: Vec<KeyRow>,
+}
+
+/// A question of the answer key.
+#[derive(Serialize)]
+struct KeyRow {
+    n: i32,
+    kind: String,
+    prompt_html: String,
+    options: Vec<KeyOption>,
+    accepted: Vec<String>,
+    numeric: Option<String>,
+    feedback_html: Option<String>,
+}
+
+#[derive(Serialize)]
+struct KeyOption {
+    html: String,
+    correct: bool,
+    feedback: Option<String>,
 }

@@ -5,8 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::accounts::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
 use crate::db::audit;
@@ -15,6 +14,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::policy::PlatformAdmin;
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,10 +34,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn kinds(views: &Views, lang: Lang) -> Vec<Value> {
+fn kinds(views: &Views, lang: Lang) -> Vec<KindChoice> {
     partners::KINDS
         .iter()
-        .map(|k| json!({"code": k, "label": views.text(lang, &format!("partners.kind.{k}"))}))
+        .map(|k| KindChoice {
+            code: k.to_string(),
+            label: views.text(lang, &format!("partners.kind.{k}")),
+        })
         .collect()
 }
 
@@ -78,12 +81,15 @@ fn form_of(p: &Partner) -> PartnerInput {
     }
 }
 
-fn form_json(f: &PartnerInput) -> Value {
-    json!({
-        "code": f.code, "name": f.name, "kind": f.kind,
-        "signatory_name": f.signatory_name, "signatory_title": f.signatory_title,
-        "website": f.website,
-    })
+fn form_json(f: &PartnerInput) -> PartnerForm {
+    PartnerForm {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        kind: f.kind.clone(),
+        signatory_name: f.signatory_name.clone(),
+        signatory_title: f.signatory_title.clone(),
+        website: f.website.clone(),
+    }
 }
 
 // ---------- list and create ----------
@@ -107,23 +113,21 @@ async fn list_view(
         .db
         .run(|conn| Ok::<_, AppError>(partners::list(conn)?))
         .await?;
-    let list: Vec<Value> = list
-        .iter()
-        .map(|p| {
-            json!({"id": p.id, "code": p.code, "name": p.name,
-                   "kind_label": ctx.views.text(lang, &format!("partners.kind.{}", p.kind))})
-        })
-        .collect();
-    ctx.html(
-        status,
-        "pages/admin_partners",
-        json!({
-            "partners": list,
-            "kinds": kinds(&ctx.views, lang),
-            "form": form_json(&form),
-            "error": error,
-        }),
-    )
+    let page = PartnersPage {
+        partners: list
+            .iter()
+            .map(|p| PartnerRow {
+                id: p.id,
+                code: p.code.clone(),
+                name: p.name.clone(),
+                kind_label: ctx.views.text(lang, &format!("partners.kind.{}", p.kind)),
+            })
+            .collect(),
+        kinds: kinds(&ctx.views, lang),
+        form: form_json(&form),
+        error,
+    };
+    ctx.html(status, "pages/admin_partners", page_data(&page)?)
 }
 
 async fn create(
@@ -212,14 +216,20 @@ async fn detail_view(
                     .map(|e| e.title.clone())
                     .unwrap_or_else(|| slug.to_string())
             };
-            let courses: Vec<Value> = slugs
+            let courses: Vec<CourseLink> = slugs
                 .iter()
-                .map(|s| json!({"slug": s, "title": title(s)}))
+                .map(|s| CourseLink {
+                    slug: s.clone(),
+                    title: title(s),
+                })
                 .collect();
-            let others: Vec<Value> = catalog
+            let others: Vec<CourseLink> = catalog
                 .iter()
                 .filter(|e| !slugs.contains(&e.slug))
-                .map(|e| json!({"slug": e.slug, "title": e.title}))
+                .map(|e| CourseLink {
+                    slug: e.slug.clone(),
+                    title: e.title.clone(),
+                })
                 .collect();
             Ok(Some((p, members, courses, others)))
         })
@@ -228,23 +238,20 @@ async fn detail_view(
         return Err(AppError::NotFound);
     };
     let form = form.unwrap_or_else(|| form_of(&p));
-    ctx.html(
-        status,
-        "pages/admin_partner",
-        json!({
-            "partner": p,
-            "kind_label": ctx.views.text(lang, &format!("partners.kind.{}", p.kind)),
-            "kinds": kinds(&ctx.views, lang),
-            "form": form_json(&form),
-            "members": members,
-            "courses": courses,
-            "other_courses": others,
-            "error": errors.partner,
-            "member_error": errors.member,
-            "course_error": errors.course,
-            "notice_key": notice,
-        }),
-    )
+    let page = PartnerPage {
+        kind_label: ctx.views.text(lang, &format!("partners.kind.{}", p.kind)),
+        partner: p,
+        kinds: kinds(&ctx.views, lang),
+        form: form_json(&form),
+        members,
+        courses,
+        other_courses: others,
+        error: errors.partner,
+        member_error: errors.member,
+        course_error: errors.course,
+        notice_key: notice,
+    };
+    ctx.html(status, "pages/admin_partner", page_data(&page)?)
 }
 
 async fn update(
@@ -468,4 +475,64 @@ async fn remove_course(
     Ok(redirect(&format!(
         "/admin/partners/{id}?done=course_removed#courses"
     )))
+}
+
+// ---------- page contexts ----------
+
+/// `pages/admin_partners`: the partners, and the form to record one.
+#[derive(Serialize)]
+struct PartnersPage {
+    partners: Vec<PartnerRow>,
+    kinds: Vec<KindChoice>,
+    form: PartnerForm,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PartnerRow {
+    id: i64,
+    code: String,
+    name: String,
+    kind_label: String,
+}
+
+/// A kind of partner to choose.
+#[derive(Serialize)]
+struct KindChoice {
+    code: String,
+    label: String,
+}
+
+/// The partner form's fields.
+#[derive(Serialize)]
+struct PartnerForm {
+    code: String,
+    name: String,
+    kind: String,
+    signatory_name: String,
+    signatory_title: String,
+    website: String,
+}
+
+/// `pages/admin_partner`: a partner, its members and courses, and the forms to change them.
+#[derive(Serialize)]
+struct PartnerPage<'a> {
+    partner: Partner,
+    kind_label: String,
+    kinds: Vec<KindChoice>,
+    form: PartnerForm,
+    members: Vec<partners::Member>,
+    courses: Vec<CourseLink>,
+    other_courses: Vec<CourseLink>,
+    error: Option<String>,
+    member_error: Option<String>,
+    course_error: Option<String>,
+    notice_key: Option<&'a str>,
+}
+
+/// A course by slug and title.
+#[derive(Serialize)]
+struct CourseLink {
+    slug: String,
+    title: String,
 }

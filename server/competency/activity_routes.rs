@@ -8,8 +8,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::activities::{self, Raw, ReviewError, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
 use super::budget;
@@ -20,6 +19,7 @@ use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::limits::{BodyLimit, FORM_SLACK};
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,29 +31,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// An activity as pages show it; `zone` reads its review instant (its own dates are local dates).
-fn view(a: &activities::Activity, lang: Lang, zone: crate::clock::Zone) -> Value {
+fn view(a: &activities::Activity, lang: Lang, zone: crate::clock::Zone) -> ActivityRow {
     let d = |t: chrono::NaiveDateTime| crate::text::date(t.date(), lang);
-    json!({
-        "id": a.id,
-        "kind_key": format!("activities.kind.{}", a.kind),
-        "title": a.title,
-        "organizer": a.organizer,
-        "started": d(a.started_at),
-        "ended": d(a.ended_at),
-        "same_day": a.started_at == a.ended_at,
-        "jp": a.jp,
-        "competency": a.competency_code,
-        "level": a.competency_level,
-        "status": a.status,
-        "status_key": format!("activities.status.{}", a.status),
-        "pending": a.status == "pending",
-        "note": a.review_note,
-        "reviewed": a.reviewed_at.map(|t| crate::text::date(zone.date_of(t), lang)),
-        "file_name": a.file_name,
-        "cost": a.cost.map(budget::rupiah),
-        "certificate_number": a.certificate_number,
-        "cost_value": a.cost.map(|c| budget::thousands(c.max(0) as u64)).unwrap_or_default(),
-    })
+    ActivityRow {
+        id: a.id,
+        kind_key: format!("activities.kind.{}", a.kind),
+        title: a.title.clone(),
+        organizer: a.organizer.clone(),
+        started: d(a.started_at),
+        ended: d(a.ended_at),
+        same_day: a.started_at == a.ended_at,
+        jp: a.jp,
+        competency: a.competency_code.clone(),
+        level: a.competency_level,
+        status: a.status.clone(),
+        status_key: format!("activities.status.{}", a.status),
+        pending: a.status == "pending",
+        note: a.review_note.clone(),
+        reviewed: a
+            .reviewed_at
+            .map(|t| crate::text::date(zone.date_of(t), lang)),
+        file_name: a.file_name.clone(),
+        cost: a.cost.map(budget::rupiah),
+        certificate_number: a.certificate_number.clone(),
+        cost_value: a
+            .cost
+            .map(|c| budget::thousands(c.max(0) as u64))
+            .unwrap_or_default(),
+        person: None,
+    }
 }
 
 /// Text fields and the evidence file of the multipart form, within limits.
@@ -107,17 +113,21 @@ async fn read_form(
     Ok((fields, upload))
 }
 
-async fn page(
+/// What the form page shows besides the form: the person's activities, the competency
+/// dictionary, the agency's JP conversion table, and the zone.
+async fn load_page(
     ctx: &Ctx,
     user_id: i64,
-    errors: Vec<(&'static str, String)>,
-    values: Value,
-    notice: Option<&str>,
-) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
-    let now = ctx.now();
-    let (list, dict, jp_settings, zone) = ctx
-        .db
+) -> Result<
+    (
+        Vec<activities::Activity>,
+        Vec<super::profile::Competency>,
+        super::jp_settings::JpSettings,
+        crate::clock::Zone,
+    ),
+    AppError,
+> {
+    ctx.db
         .run(move |conn| {
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
@@ -126,64 +136,65 @@ async fn page(
                 crate::clock::zone_of_user(conn, user_id)?,
             ))
         })
-        .await?;
+        .await
+}
+
+async fn page(
+    ctx: &Ctx,
+    user_id: i64,
+    errors: Vec<(&'static str, String)>,
+    values: FormValues,
+    notice: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang;
+    let now = ctx.now();
+    let (list, dict, jp_settings, zone) = load_page(ctx, user_id).await?;
     // the agency's JP conversion table, shown next to the JP field
-    let conversion: Vec<Value> = jp_settings
+    let conversion = jp_settings
         .conversion
         .iter()
-        .map(|(k, v)| json!({"key": format!("activities.kind.{k}"), "per_day": v}))
+        .map(|(k, v)| ConversionRow {
+            key: format!("activities.kind.{k}"),
+            per_day: *v,
+        })
         .collect();
-    let items: Vec<Value> = list.iter().map(|a| view(a, lang, zone)).collect();
-    let kinds: Vec<Value> = KINDS
+    let kinds = KINDS
         .iter()
-        .map(|k| json!({"code": k, "key": format!("activities.kind.{k}"), "selected": values["kind"] == *k}))
+        .map(|k| Choice {
+            code: k.to_string(),
+            key: format!("activities.kind.{k}"),
+            selected: values.kind == *k,
+        })
         .collect();
-    let comps: Vec<Value> = dict
+    let competencies = dict
         .iter()
-        .map(|c| json!({"code": c.code, "name": c.name, "selected": values["competency"] == c.code.as_str()}))
+        .map(|c| CompetencyChoice {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            selected: values.competency == c.code,
+        })
         .collect();
     // Every field present (strict templates): empty when fine.
-    const FIELDS: [&str; 11] = [
-        "kind",
-        "title",
-        "organizer",
-        "started",
-        "ended",
-        "jp",
-        "competency",
-        "level",
-        "cost",
-        "certificate_number",
-        "evidence",
-    ];
-    let errs: serde_json::Map<String, Value> = FIELDS
+    let errs = FormValues::FIELDS
         .iter()
         .map(|f| {
             let m = errors.iter().find(|(x, _)| x == f).map(|(_, m)| m.clone());
-            (f.to_string(), json!(m.unwrap_or_default()))
+            (*f, m.unwrap_or_default())
         })
         .collect();
-    let mut values = values;
-    for f in FIELDS {
-        if values.get(f).is_none() {
-            values[f] = json!("");
-        }
-    }
-    let body = ctx.render(
-        "pages/activities",
-        json!({
-            "items": items,
-            "kinds": kinds,
-            "competencies": comps,
-            "errors": errs,
-            "has_errors": !errors.is_empty(),
-            "conversion": conversion,
-            "v": values,
-            "notice_key": notice,
-            "max_mb": MAX_FILE_BYTES / (1024 * 1024),
-            "today": zone.today(now).format("%Y-%m-%d").to_string(),
-        }),
-    )?;
+    let data = ActivitiesPage {
+        items: list.iter().map(|a| view(a, lang, zone)).collect(),
+        kinds,
+        competencies,
+        errors: errs,
+        has_errors: !errors.is_empty(),
+        conversion,
+        v: values,
+        notice_key: notice.map(str::to_string),
+        max_mb: MAX_FILE_BYTES / (1024 * 1024),
+        today: zone.today(now).format("%Y-%m-%d").to_string(),
+    };
+    let body = ctx.render("pages/activities", page_data(&data)?)?;
     let status = if errors.is_empty() {
         actix_web::http::StatusCode::OK
     } else {
@@ -209,11 +220,10 @@ async fn list_page(
         "recorded" => Some("activities.recorded"),
         _ => None,
     };
-    page(&ctx, me.id, Vec::new(), json!({}), notice).await
+    page(&ctx, me.id, Vec::new(), FormValues::default(), notice).await
 }
 
 async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
     let (fields, upload) = read_form(&ctx.req, payload).await?;
     let sent = fields.get("csrf").map(|s| s.trim()).unwrap_or("");
     match csrf::expected(&ctx.req) {
@@ -233,11 +243,7 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
     };
     let cost_text = get("cost");
     let number_text = get("certificate_number");
-    let values = json!({
-        "kind": raw.kind, "title": raw.title, "organizer": raw.organizer, "started": raw.started,
-        "ended": raw.ended, "jp": raw.jp, "competency": raw.competency, "level": raw.level,
-        "cost": cost_text, "certificate_number": number_text,
-    });
+    let values = FormValues::sent(&raw, &cost_text, &number_text);
     let uid = me.id;
     let (codes, jp_settings, zone) = ctx
         .db
@@ -253,55 +259,20 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
             ))
         })
         .await?;
-    // JP left empty for a kind the agency converts by days: JP from the table, computed now and
-    // stored with the activity (a later change of the table leaves it as recorded)
-    if raw.jp.trim().is_empty() {
-        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-        if let (Some(s), Some(e)) = (day(&raw.started), day(&raw.ended)) {
-            if let Some(jp) = jp_settings.jp_for(raw.kind.trim(), s, e) {
-                raw.jp = jp.to_string();
-            }
-        }
-    }
+    fill_jp(&mut raw, &jp_settings);
     // "today" is the person's, in their agency's zone: at 03:18 WIB an activity that ended that
     // day has ended
     let today = zone.today(ctx.now());
-    let mut errors: Vec<(&'static str, String)> = match activities::validate(&raw, &codes, today) {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .into_iter()
-            .map(|(f, k)| (f, ctx.views.text(lang, k)))
-            .collect(),
+    let checked = match check(&ctx, &raw, &codes, today, &cost_text, &number_text, &upload) {
+        Ok(checked) => checked,
+        Err(errors) => return page(&ctx, me.id, errors, values, None).await,
     };
-    let cost = match budget::parse_optional_amount(&cost_text) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.push(("cost", ctx.views.text(lang, e.key())));
-            None
-        }
-    };
-    let number = match activities::parse_certificate_number(&number_text) {
-        Ok(n) => n,
-        Err(k) => {
-            errors.push(("certificate_number", ctx.views.text(lang, k)));
-            None
-        }
-    };
-    let content_type = match &upload {
-        Some(u) => match activities::check_file(u) {
-            Ok(t) => Some(t),
-            Err(k) => {
-                errors.push(("evidence", ctx.views.text(lang, k)));
-                None
-            }
-        },
-        None => None,
-    };
-    if !errors.is_empty() {
-        return page(&ctx, me.id, errors, values, None).await;
-    }
-    let new = activities::validate(&raw, &codes, today)
-        .map_err(|_| AppError::Internal("validation changed its mind".into()))?;
+    let Checked {
+        new,
+        cost,
+        number,
+        content_type,
+    } = checked;
     let user_id = me.id;
     ctx.db
         .run(move |conn| {
@@ -315,6 +286,83 @@ async fn create(ctx: Ctx, me: CurrentUser, payload: Multipart) -> Result<HttpRes
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/activities?notice=recorded"))
         .finish())
+}
+
+/// JP left empty for a kind the agency converts by days: JP from the table, computed now and
+/// stored with the activity (a later change of the table leaves it as recorded).
+fn fill_jp(raw: &mut Raw, jp_settings: &super::jp_settings::JpSettings) {
+    if raw.jp.trim().is_empty() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        if let (Some(s), Some(e)) = (day(&raw.started), day(&raw.ended)) {
+            if let Some(jp) = jp_settings.jp_for(raw.kind.trim(), s, e) {
+                raw.jp = jp.to_string();
+            }
+        }
+    }
+}
+
+/// A recorded activity's form, checked: what to store.
+struct Checked {
+    new: activities::NewActivity,
+    cost: Option<i64>,
+    number: Option<String>,
+    content_type: Option<&'static str>,
+}
+
+/// Every field of the form checked, or the message for each field that is wrong.
+#[allow(clippy::result_large_err)]
+fn check(
+    ctx: &Ctx,
+    raw: &Raw,
+    codes: &[String],
+    today: chrono::NaiveDate,
+    cost_text: &str,
+    number_text: &str,
+    upload: &Option<Upload>,
+) -> Result<Checked, Vec<(&'static str, String)>> {
+    let lang = ctx.lang;
+    let (new, mut errors) = match activities::validate(raw, codes, today) {
+        Ok(new) => (Some(new), Vec::new()),
+        Err(e) => (
+            None,
+            e.into_iter()
+                .map(|(f, k)| (f, ctx.views.text(lang, k)))
+                .collect(),
+        ),
+    };
+    let cost = match budget::parse_optional_amount(cost_text) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(("cost", ctx.views.text(lang, e.key())));
+            None
+        }
+    };
+    let number = match activities::parse_certificate_number(number_text) {
+        Ok(n) => n,
+        Err(k) => {
+            errors.push(("certificate_number", ctx.views.text(lang, k)));
+            None
+        }
+    };
+    let content_type = match upload {
+        Some(u) => match activities::check_file(u) {
+            Ok(t) => Some(t),
+            Err(k) => {
+                errors.push(("evidence", ctx.views.text(lang, k)));
+                None
+            }
+        },
+        None => None,
+    };
+    match new {
+        Some(new) if errors.is_empty() => Ok(Checked {
+            new,
+            cost,
+            number,
+            content_type,
+        }),
+        _ => Err(errors),
+    }
 }
 
 /// The evidence file, for its owner, their supervisor, an admin of their agency, or a platform
@@ -374,12 +422,11 @@ async fn approvals_page(
             ))
         })
         .await?;
-    let with_name = |list: &[(activities::Activity, String)]| -> Vec<Value> {
+    let with_name = |list: &[(activities::Activity, String)]| -> Vec<ActivityRow> {
         list.iter()
-            .map(|(a, n)| {
-                let mut v = view(a, lang, zone);
-                v["person"] = json!(n);
-                v
+            .map(|(a, n)| ActivityRow {
+                person: Some(n.clone()),
+                ..view(a, lang, zone)
             })
             .collect()
     };
@@ -389,15 +436,14 @@ async fn approvals_page(
         "rejected" => Some("activities.review.rejected"),
         _ => None,
     };
-    let decided = [with_name(&approved), with_name(&rejected)].concat();
-    ctx.page(
-        "pages/approvals",
-        json!({
-            "pending": with_name(&pending),
-            "decided": decided,
-            "notice_key": notice,
-        }),
-    )
+    let mut decided = with_name(&approved);
+    decided.extend(with_name(&rejected));
+    let page = ApprovalsPage {
+        pending: with_name(&pending),
+        decided,
+        notice_key: notice,
+    };
+    ctx.page("pages/approvals", page_data(&page)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -443,43 +489,160 @@ async fn review(
     let outcome = ctx
         .db
         .run(move |conn| {
-            let outcome = match activities::review_costed(conn, id, me_id, approve, &note, cost) {
-                Ok(a) => Ok(a),
-                Err(ReviewError::Refused(r)) => Err(r),
-                Err(ReviewError::Db(e)) => return Err(e),
-            };
+            let a = activities::review_costed(conn, id, me_id, approve, &note, cost)?;
             // approving a costed activity spends the agency's budget: warn (without its figures,
             // which are the admin's) when the year's budget is now exceeded; the approval stands
-            let over = match &outcome {
-                Ok(a) if approve && a.cost.unwrap_or(0) > 0 => {
-                    let year = chrono::Datelike::year(&a.ended_at);
-                    budget::shortfall_for(conn, a.user_id, year)?.is_some()
-                }
-                _ => false,
+            let over = approve && a.cost.unwrap_or(0) > 0 && {
+                let year = chrono::Datelike::year(&a.ended_at);
+                budget::shortfall_for(conn, a.user_id, year)?.is_some()
             };
-            Ok::<_, crate::db::DbError>(outcome.map(|_| over))
+            Ok::<_, ReviewError>(over)
         })
-        .await?;
-    match outcome {
-        Ok(over) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!(
-                    "/team/approvals?notice={}",
-                    match (approve, over) {
-                        (true, true) => "approved_over_budget",
-                        (true, false) => "approved",
-                        (false, _) => "rejected",
-                    }
-                ),
-            ))
-            .finish()),
-        Err(ReviewRefused::NotFound) => Err(AppError::NotFound),
-        Err(ReviewRefused::AlreadyReviewed) => Err(AppError::BadRequest(
-            ctx.views.text(lang, "activities.review.already"),
-        )),
-        Err(ReviewRefused::NoteRequired) => Err(AppError::BadRequest(
-            ctx.views.text(lang, "activities.review.note_required"),
-        )),
+        .await;
+    let over = match outcome {
+        Ok(over) => over,
+        Err(e) => {
+            return Err(match e.refusal()? {
+                ReviewRefused::NotFound => AppError::NotFound,
+                ReviewRefused::AlreadyReviewed => {
+                    AppError::BadRequest(ctx.views.text(lang, "activities.review.already"))
+                }
+                ReviewRefused::NoteRequired => {
+                    AppError::BadRequest(ctx.views.text(lang, "activities.review.note_required"))
+                }
+            })
+        }
+    };
+    let notice = match (approve, over) {
+        (true, true) => "approved_over_budget",
+        (true, false) => "approved",
+        (false, _) => "rejected",
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/team/approvals?notice={notice}")))
+        .finish())
+}
+
+// ---------- page contexts ----------
+
+/// `pages/activities`: the person's activities and the form to record one.
+#[derive(Serialize)]
+struct ActivitiesPage {
+    items: Vec<ActivityRow>,
+    kinds: Vec<Choice>,
+    competencies: Vec<CompetencyChoice>,
+    /// A message per field of [`FormValues::FIELDS`], empty when fine.
+    errors: std::collections::BTreeMap<&'static str, String>,
+    has_errors: bool,
+    conversion: Vec<ConversionRow>,
+    v: FormValues,
+    notice_key: Option<String>,
+    max_mb: usize,
+    today: String,
+}
+
+/// What the form sent, shown again with its errors; every field present (strict templates).
+#[derive(Serialize, Default)]
+struct FormValues {
+    kind: String,
+    title: String,
+    organizer: String,
+    started: String,
+    ended: String,
+    jp: String,
+    competency: String,
+    level: String,
+    cost: String,
+    certificate_number: String,
+    evidence: String,
+}
+
+impl FormValues {
+    /// What the form sent (the evidence file is not sent back).
+    fn sent(raw: &Raw, cost: &str, certificate_number: &str) -> FormValues {
+        FormValues {
+            kind: raw.kind.clone(),
+            title: raw.title.clone(),
+            organizer: raw.organizer.clone(),
+            started: raw.started.clone(),
+            ended: raw.ended.clone(),
+            jp: raw.jp.clone(),
+            competency: raw.competency.clone(),
+            level: raw.level.clone(),
+            cost: cost.to_string(),
+            certificate_number: certificate_number.to_string(),
+            evidence: String::new(),
+        }
     }
+
+    const FIELDS: [&'static str; 11] = [
+        "kind",
+        "title",
+        "organizer",
+        "started",
+        "ended",
+        "jp",
+        "competency",
+        "level",
+        "cost",
+        "certificate_number",
+        "evidence",
+    ];
+}
+
+/// An activity in a list; `person` (whose it is) only on the supervisor's approvals page.
+#[derive(Serialize)]
+struct ActivityRow {
+    id: i64,
+    kind_key: String,
+    title: String,
+    organizer: String,
+    started: String,
+    ended: String,
+    same_day: bool,
+    jp: i32,
+    competency: Option<String>,
+    level: Option<i32>,
+    status: String,
+    status_key: String,
+    pending: bool,
+    note: Option<String>,
+    reviewed: Option<String>,
+    file_name: Option<String>,
+    cost: Option<String>,
+    certificate_number: Option<String>,
+    cost_value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    person: Option<String>,
+}
+
+/// A kind of activity to choose.
+#[derive(Serialize)]
+struct Choice {
+    code: String,
+    key: String,
+    selected: bool,
+}
+
+/// A competency to choose.
+#[derive(Serialize)]
+struct CompetencyChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// A line of the agency's JP conversion table.
+#[derive(Serialize)]
+struct ConversionRow {
+    key: String,
+    per_day: i32,
+}
+
+/// `pages/approvals`: the team's activities to review, and those decided.
+#[derive(Serialize)]
+struct ApprovalsPage {
+    pending: Vec<ActivityRow>,
+    decided: Vec<ActivityRow>,
+    notice_key: Option<&'static str>,
 }

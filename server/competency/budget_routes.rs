@@ -6,8 +6,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::budget::{self, Report};
 use crate::accounts::orgs::Agency;
@@ -16,6 +15,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AgencyAdmin, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::year::{agency_years, YearQuery, Years, FIRST_YEAR, LAST_YEAR};
 use crate::web::{Lang, Views};
 
@@ -53,13 +53,13 @@ fn kind_label(views: &Views, lang: Lang, kind: &str) -> String {
     views.i18n().get(lang, &key).unwrap_or(kind).to_string()
 }
 
-fn money(v: Option<i64>) -> Value {
-    json!(v.map(budget::rupiah))
+fn money(v: Option<i64>) -> Option<String> {
+    v.map(budget::rupiah)
 }
 
 /// The report as the page shows it: every amount formatted the Indonesian way.
-fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
-    let units: Vec<Value> = r
+fn report_view(r: &Report, views: &Views, lang: Lang) -> ReportView {
+    let units = r
         .units
         .iter()
         .map(|u| {
@@ -68,22 +68,22 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
                 Some((p, n)) => (Some(p), n),
                 None => (None, u.path.as_str()),
             };
-            json!({
-                "unit_id": u.unit_id,
-                "path": u.path,
-                "name": name,
-                "parent": parent,
-                "depth": u.depth,
-                "items": u.items,
-                "cost": budget::rupiah(u.cost),
-                "cost_with_subunits": budget::rupiah(u.cost_with_subunits),
-                "has_subunits": u.cost_with_subunits != u.cost,
-                "jp_costed": u.jp_costed,
-                "cost_per_jp": money(u.cost_per_jp),
-                "costed_people": u.costed_people,
-                "people": u.people,
-                "below_target": u.below_target,
-            })
+            UnitRow {
+                unit_id: u.unit_id,
+                path: u.path.clone(),
+                name: name.to_string(),
+                parent: parent.map(str::to_string),
+                depth: u.depth,
+                items: u.items,
+                cost: budget::rupiah(u.cost),
+                cost_with_subunits: budget::rupiah(u.cost_with_subunits),
+                has_subunits: u.cost_with_subunits != u.cost,
+                jp_costed: u.jp_costed,
+                cost_per_jp: money(u.cost_per_jp),
+                costed_people: u.costed_people,
+                people: u.people,
+                below_target: u.below_target,
+            }
         })
         .collect();
     // kinds with nothing this year are named in one line, not given a row each
@@ -93,50 +93,47 @@ fn report_view(r: &Report, views: &Views, lang: Lang) -> Value {
         .filter(|k| k.items == 0 && k.cost == 0 && k.jp == 0)
         .map(|k| kind_label(views, lang, &k.kind))
         .collect();
-    let kinds: Vec<Value> = r
+    let kinds = r
         .kinds
         .iter()
         .filter(|k| !(k.items == 0 && k.cost == 0 && k.jp == 0))
-        .map(|k| {
-            json!({
-                "kind": k.kind,
-                "label": kind_label(views, lang, &k.kind),
-                "is_fee": k.kind == budget::COURSE_FEE_KIND,
-                "items": k.items,
-                "costed_items": k.costed_items,
-                "jp": k.jp,
-                "cost": budget::rupiah(k.cost),
-                "spent": k.cost > 0,
-                "cost_per_jp": money(k.cost_per_jp),
-                "share": budget::permille(k.cost, r.spent).map(|p| budget::percent_text(p, lang)),
-            })
+        .map(|k| KindRow {
+            kind: k.kind.clone(),
+            label: kind_label(views, lang, &k.kind),
+            is_fee: k.kind == budget::COURSE_FEE_KIND,
+            items: k.items,
+            costed_items: k.costed_items,
+            jp: k.jp,
+            cost: budget::rupiah(k.cost),
+            spent: k.cost > 0,
+            cost_per_jp: money(k.cost_per_jp),
+            share: budget::permille(k.cost, r.spent).map(|p| budget::percent_text(p, lang)),
         })
         .collect();
-    let over = r.remaining.is_some_and(|x| x < 0);
-    json!({
-        "planned": budget::rupiah(r.planned),
-        "planned_open": budget::rupiah(r.planned_open),
-        "projected": money(r.projected),
-        "projected_short": r.projected.is_some_and(|x| x < 0),
-        "budget": money(r.budget),
-        "has_budget": r.budget.is_some(),
-        "spent": budget::rupiah(r.spent),
-        "remaining": money(r.remaining),
-        "over": over,
-        "used": r.used_permille.map(|p| budget::percent_text(p, lang)),
-        "used_bar": r.used_permille.map(|p| p.clamp(0, 1000)),
-        "jp_total": r.jp_total,
-        "jp_costed": r.jp_costed,
-        "cost_per_jp": money(r.cost_per_jp),
-        "costed_people": r.costed_people,
-        "cost_per_person": money(r.cost_per_person),
-        "target": r.target,
-        "people": r.people,
-        "below_target": r.below_target,
-        "units": units,
-        "kinds": kinds,
-        "idle_kinds": idle.join(", "),
-    })
+    ReportView {
+        planned: budget::rupiah(r.planned),
+        planned_open: budget::rupiah(r.planned_open),
+        projected: money(r.projected),
+        projected_short: r.projected.is_some_and(|x| x < 0),
+        budget: money(r.budget),
+        has_budget: r.budget.is_some(),
+        spent: budget::rupiah(r.spent),
+        remaining: money(r.remaining),
+        over: r.remaining.is_some_and(|x| x < 0),
+        used: r.used_permille.map(|p| budget::percent_text(p, lang)),
+        used_bar: r.used_permille.map(|p| p.clamp(0, 1000)),
+        jp_total: r.jp_total,
+        jp_costed: r.jp_costed,
+        cost_per_jp: money(r.cost_per_jp),
+        costed_people: r.costed_people,
+        cost_per_person: money(r.cost_per_person),
+        target: r.target,
+        people: r.people,
+        below_target: r.below_target,
+        units,
+        kinds,
+        idle_kinds: idle.join(", "),
+    }
 }
 
 /// What a form sent back with an error, to show it again.
@@ -148,17 +145,13 @@ struct FormState {
     done: Option<&'static str>,
 }
 
-async fn render(
+/// The year's report, its cost lines, and the outlook of the years around it.
+async fn load(
     ctx: &Ctx,
-    agency: Agency,
-    shown: Years,
-    state: FormState,
-) -> Result<HttpResponse, AppError> {
-    let (year, current) = (shown.shown, shown.current);
-    let lang = ctx.lang;
-    let id = agency.id;
-    let (report, lines, years) = ctx
-        .db
+    id: i64,
+    year: i32,
+) -> Result<(Report, Vec<budget::CostLine>, Vec<budget::Outlook>), AppError> {
+    ctx.db
         .run(move |conn| {
             // planned vs realised per year: the year shown and the two before it, and next year
             let mut years = Vec::new();
@@ -171,22 +164,29 @@ async fn render(
                 years,
             ))
         })
-        .await?;
-    let years: Vec<Value> = years
+        .await
+}
+
+/// Planned against realised, a row per year; the year shown is marked.
+fn year_rows(years: &[budget::Outlook], year: i32) -> Vec<YearRow> {
+    years
         .iter()
-        .map(|o| {
-            json!({
-                "year": o.year,
-                "current": o.year == year,
-                "budget": money(o.budget),
-                "planned": budget::rupiah(o.planned),
-                "realised": budget::rupiah(o.realised),
-                "projected": money(o.projected),
-                "short": o.shortfall().is_some(),
-            })
+        .map(|o| YearRow {
+            year: o.year,
+            current: o.year == year,
+            budget: money(o.budget),
+            planned: budget::rupiah(o.planned),
+            realised: budget::rupiah(o.realised),
+            projected: money(o.projected),
+            short: o.shortfall().is_some(),
         })
-        .collect();
-    let lines: Vec<Value> = lines
+        .collect()
+}
+
+/// The activities whose cost may be corrected; the one a form sent back keeps what was typed.
+fn cost_rows(ctx: &Ctx, lines: &[budget::CostLine], state: &FormState) -> Vec<CostRow> {
+    let lang = ctx.lang;
+    lines
         .iter()
         .map(|l| {
             let error = state
@@ -194,19 +194,35 @@ async fn render(
                 .as_ref()
                 .filter(|(a, _, _)| *a == l.id)
                 .map(|(_, typed, message)| (typed.clone(), message.clone()));
-            json!({
-                "id": l.id,
-                "person": l.person,
-                "title": l.title,
-                "kind": kind_label(&ctx.views, lang, &l.kind),
-                "ended": crate::text::date(l.ended_at.date(), lang),
-                "jp": l.jp,
-                "cost": money(l.cost),
-                "value": error.as_ref().map(|e| e.0.clone()).unwrap_or_else(|| l.cost.map(|c| budget::thousands(c.max(0) as u64)).unwrap_or_default()),
-                "error": error.map(|e| e.1),
-            })
+            CostRow {
+                id: l.id,
+                person: l.person.clone(),
+                title: l.title.clone(),
+                kind: kind_label(&ctx.views, lang, &l.kind),
+                ended: crate::text::date(l.ended_at.date(), lang),
+                jp: l.jp,
+                cost: money(l.cost),
+                value: error.as_ref().map(|e| e.0.clone()).unwrap_or_else(|| {
+                    l.cost
+                        .map(|c| budget::thousands(c.max(0) as u64))
+                        .unwrap_or_default()
+                }),
+                error: error.map(|e| e.1),
+            }
         })
-        .collect();
+        .collect()
+}
+
+async fn render(
+    ctx: &Ctx,
+    agency: Agency,
+    shown: Years,
+    state: FormState,
+) -> Result<HttpResponse, AppError> {
+    let (year, current) = (shown.shown, shown.current);
+    let id = agency.id;
+    let (report, lines, years) = load(ctx, id, year).await?;
+    let lines = cost_rows(ctx, &lines, &state);
     let amount = state.amount.clone().unwrap_or_else(|| {
         report
             .budget
@@ -218,26 +234,24 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let body = ctx.render(
-        "pages/admin_budget",
-        json!({
-            "agency": agency,
-            "year": year,
-            "previous": (year > FIRST_YEAR).then_some(year - 1),
-            "next": (year < current + 1 && year < LAST_YEAR).then_some(year + 1),
-            "r": report_view(&report, &ctx.views, lang),
-            "years": years,
-            "line_count": lines.len(),
-            "costs_open": state.cost_error.is_some(),
-            "lines": lines,
-            "amount": amount,
-            "amount_error": state.amount_error,
-            "notice_key": state.done,
-            "jp_minimum": super::jp::MINIMUM,
-            "csv": format!("/admin/agencies/{id}/budget.csv?year={year}"),
-            "api": format!("/api/v1/agencies/{id}/budget?year={year}"),
-        }),
-    )?;
+    let page = BudgetPage {
+        agency,
+        year,
+        previous: (year > FIRST_YEAR).then_some(year - 1),
+        next: (year < current + 1 && year < LAST_YEAR).then_some(year + 1),
+        r: report_view(&report, &ctx.views, ctx.lang),
+        years: year_rows(&years, year),
+        line_count: lines.len(),
+        costs_open: state.cost_error.is_some(),
+        lines,
+        amount,
+        amount_error: state.amount_error,
+        notice_key: state.done,
+        jp_minimum: super::jp::MINIMUM,
+        csv: format!("/admin/agencies/{id}/budget.csv?year={year}"),
+        api: format!("/api/v1/agencies/{id}/budget?year={year}"),
+    };
+    let body = ctx.render("pages/admin_budget", page_data(&page)?)?;
     Ok(html(status, body))
 }
 
@@ -462,19 +476,21 @@ async fn fees_view(
     done: bool,
 ) -> Result<HttpResponse, AppError> {
     let courses = ctx.db.run(budget::course_fees).await?;
-    let list: Vec<Value> = courses
+    let list = courses
         .iter()
         .map(|c| {
             let err = error.as_ref().filter(|(s, _, _)| *s == c.slug);
-            json!({
-                "slug": c.slug,
-                "title": c.title,
-                "archived": c.archived,
-                "fee": budget::rupiah(c.fee),
-                "paid": c.fee > 0,
-                "value": err.map(|e| e.1.clone()).unwrap_or_else(|| budget::thousands(c.fee.max(0) as u64)),
-                "error": err.map(|e| e.2.clone()),
-            })
+            FeeRow {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                archived: c.archived,
+                fee: budget::rupiah(c.fee),
+                paid: c.fee > 0,
+                value: err
+                    .map(|e| e.1.clone())
+                    .unwrap_or_else(|| budget::thousands(c.fee.max(0) as u64)),
+                error: err.map(|e| e.2.clone()),
+            }
         })
         .collect();
     let status = if error.is_some() {
@@ -482,10 +498,11 @@ async fn fees_view(
     } else {
         StatusCode::OK
     };
-    let body = ctx.render(
-        "pages/admin_course_fees",
-        json!({"courses": list, "done": done}),
-    )?;
+    let page = FeesPage {
+        courses: list,
+        done,
+    };
+    let body = ctx.render("pages/admin_course_fees", page_data(&page)?)?;
     Ok(html(status, body))
 }
 
@@ -531,4 +548,132 @@ async fn set_fee(
     Ok(redirect(&format!(
         "/admin/courses/fees?done=fee#fee-{slug}"
     )))
+}
+
+// ---------- page contexts ----------
+
+/// `pages/admin_budget`: an agency's budget for a year.
+#[derive(Serialize)]
+struct BudgetPage {
+    agency: Agency,
+    year: i32,
+    previous: Option<i32>,
+    next: Option<i32>,
+    r: ReportView,
+    years: Vec<YearRow>,
+    line_count: usize,
+    costs_open: bool,
+    lines: Vec<CostRow>,
+    amount: String,
+    amount_error: Option<String>,
+    notice_key: Option<&'static str>,
+    jp_minimum: i64,
+    csv: String,
+    api: String,
+}
+
+/// [`Report`] with its amounts written out (`Rp 1.250.000`).
+#[derive(Serialize)]
+struct ReportView {
+    planned: String,
+    planned_open: String,
+    projected: Option<String>,
+    projected_short: bool,
+    budget: Option<String>,
+    has_budget: bool,
+    spent: String,
+    remaining: Option<String>,
+    over: bool,
+    used: Option<String>,
+    used_bar: Option<i64>,
+    jp_total: i64,
+    jp_costed: i64,
+    cost_per_jp: Option<String>,
+    costed_people: usize,
+    cost_per_person: Option<String>,
+    target: i64,
+    people: usize,
+    below_target: usize,
+    units: Vec<UnitRow>,
+    kinds: Vec<KindRow>,
+    idle_kinds: String,
+}
+
+/// Spending of a unit (the tree of units).
+#[derive(Serialize)]
+struct UnitRow {
+    unit_id: Option<i64>,
+    path: String,
+    name: String,
+    parent: Option<String>,
+    depth: usize,
+    items: usize,
+    cost: String,
+    cost_with_subunits: String,
+    has_subunits: bool,
+    jp_costed: i64,
+    cost_per_jp: Option<String>,
+    costed_people: usize,
+    people: usize,
+    below_target: usize,
+}
+
+/// Spending on a kind of activity (or course fees).
+#[derive(Serialize)]
+struct KindRow {
+    kind: String,
+    label: String,
+    is_fee: bool,
+    items: usize,
+    costed_items: usize,
+    jp: i64,
+    cost: String,
+    spent: bool,
+    cost_per_jp: Option<String>,
+    share: Option<String>,
+}
+
+/// A year of the outlook: planned against realised.
+#[derive(Serialize)]
+struct YearRow {
+    year: i32,
+    current: bool,
+    budget: Option<String>,
+    planned: String,
+    realised: String,
+    projected: Option<String>,
+    short: bool,
+}
+
+/// An activity whose cost may be corrected.
+#[derive(Serialize)]
+struct CostRow {
+    id: i64,
+    person: String,
+    title: String,
+    kind: String,
+    ended: String,
+    jp: i32,
+    cost: Option<String>,
+    value: String,
+    error: Option<String>,
+}
+
+/// `pages/admin_course_fees`: every course and its fee.
+#[derive(Serialize)]
+struct FeesPage {
+    courses: Vec<FeeRow>,
+    done: bool,
+}
+
+/// A course's fee, or what a form sent back for it.
+#[derive(Serialize)]
+struct FeeRow {
+    slug: String,
+    title: String,
+    archived: bool,
+    fee: String,
+    paid: bool,
+    value: String,
+    error: Option<String>,
 }

@@ -6,8 +6,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::evaluation::{self, EvalError, Refused, Scope, Summary};
 use super::view::scale;
@@ -16,6 +16,7 @@ use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::ResultsViewer;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -191,18 +192,25 @@ pub fn average(s: &Summary, lang: Lang) -> Option<String> {
     s.average.map(|a| crate::text::decimal(a, 1, lang))
 }
 
-fn summary_view(s: &Summary, lang: Lang, prefix: &str) -> Value {
-    let bars: Vec<Value> = s
+fn summary_view(s: &Summary, lang: Lang, prefix: &str) -> SummaryView {
+    let bars = s
         .distribution
         .iter()
         .zip(s.percents())
         .enumerate()
         .rev()
-        .map(|(i, (n, pct))| {
-            json!({"value": i + 1, "key": format!("{prefix}.{}", i + 1), "count": n, "pct": pct})
+        .map(|(i, (n, pct))| Bar {
+            value: i + 1,
+            key: format!("{prefix}.{}", i + 1),
+            count: *n,
+            pct,
         })
         .collect();
-    json!({"count": s.count, "average": average(s, lang), "bars": bars})
+    SummaryView {
+        count: s.count,
+        average: average(s, lang),
+        bars,
+    }
 }
 
 /// Share of `part` in `whole`, whole percent.
@@ -240,26 +248,25 @@ async fn overview_page(ctx: Ctx, me: ResultsViewer) -> Result<HttpResponse, AppE
             Ok::<_, AppError>(lines)
         })
         .await?;
-    let rows: Vec<Value> = lines
+    let rows = lines
         .iter()
-        .map(|l| {
-            json!({
-                "slug": l.slug,
-                "title": l.title,
-                "completions": l.completions,
-                "reactions": l.reaction.count,
-                "reaction_rate": rate(l.reaction.count, l.completions),
-                "reaction_average": average(&l.reaction, lang),
-                "impact_asked": l.impact_asked,
-                "impact_answered": l.impact.count,
-                "impact_average": average(&l.impact, lang),
-            })
+        .map(|l| OverviewRow {
+            slug: l.slug.clone(),
+            title: l.title.clone(),
+            completions: l.completions,
+            reactions: l.reaction.count,
+            reaction_rate: rate(l.reaction.count, l.completions),
+            reaction_average: average(&l.reaction, lang),
+            impact_asked: l.impact_asked,
+            impact_answered: l.impact.count,
+            impact_average: average(&l.impact, lang),
         })
         .collect();
-    ctx.page(
-        "pages/evaluations",
-        json!({"rows": rows, "agency_only": matches!(scope, Some(Scope::Agency(_)))}),
-    )
+    let page = OverviewPage {
+        rows,
+        agency_only: matches!(scope, Some(Scope::Agency(_))),
+    };
+    ctx.page("pages/evaluations", page_data(&page)?)
 }
 
 async fn results_page(
@@ -277,26 +284,31 @@ async fn results_page(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let comments = |list: &[evaluation::Comment]| -> Vec<Value> {
+    let comments = |list: &[evaluation::Comment]| -> Vec<CommentRow> {
         list.iter()
-            .map(|c| json!({"rating": c.rating, "text": c.text, "date": crate::text::date(c.date.date(), lang)}))
+            .map(|c| CommentRow {
+                rating: c.rating,
+                text: c.text.clone(),
+                date: crate::text::date(c.date.date(), lang),
+            })
             .collect()
     };
-    ctx.page(
-        "pages/evaluation",
-        json!({
-            "course": {"slug": r.slug, "title": r.title},
-            "completions": r.completions,
-            "reaction": summary_view(&r.reaction, lang, "evaluation.reaction.scale"),
-            "reaction_rate": rate(r.reaction.count, r.completions),
-            "reaction_comments": comments(&r.reaction_comments),
-            "impact_asked": r.impact_asked,
-            "impact": summary_view(&r.impact, lang, "evaluation.impact.scale"),
-            "impact_rate": rate(r.impact.count, r.impact_asked),
-            "impact_comments": comments(&r.impact_comments),
-            "agency_only": matches!(scope, Scope::Agency(_)),
-        }),
-    )
+    let page = ResultsPage {
+        course: CourseRef {
+            slug: r.slug.clone(),
+            title: r.title.clone(),
+        },
+        completions: r.completions,
+        reaction: summary_view(&r.reaction, lang, "evaluation.reaction.scale"),
+        reaction_rate: rate(r.reaction.count, r.completions),
+        reaction_comments: comments(&r.reaction_comments),
+        impact_asked: r.impact_asked,
+        impact: summary_view(&r.impact, lang, "evaluation.impact.scale"),
+        impact_rate: rate(r.impact.count, r.impact_asked),
+        impact_comments: comments(&r.impact_comments),
+        agency_only: matches!(scope, Scope::Agency(_)),
+    };
+    ctx.page("pages/evaluation", page_data(&page)?)
 }
 
 #[utoipa::path(
@@ -327,4 +339,70 @@ pub(crate) async fn results_api(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(r))
+}
+
+// ---------- page contexts ----------
+
+/// `pages/evaluations`: a line per course the viewer may see.
+#[derive(Serialize)]
+struct OverviewPage {
+    rows: Vec<OverviewRow>,
+    agency_only: bool,
+}
+
+#[derive(Serialize)]
+struct OverviewRow {
+    slug: String,
+    title: String,
+    completions: i64,
+    reactions: i64,
+    reaction_rate: i64,
+    reaction_average: Option<String>,
+    impact_asked: i64,
+    impact_answered: i64,
+    impact_average: Option<String>,
+}
+
+/// `pages/evaluation`: a course's reaction and impact results.
+#[derive(Serialize)]
+struct ResultsPage {
+    course: CourseRef,
+    completions: i64,
+    reaction: SummaryView,
+    reaction_rate: i64,
+    reaction_comments: Vec<CommentRow>,
+    impact_asked: i64,
+    impact: SummaryView,
+    impact_rate: i64,
+    impact_comments: Vec<CommentRow>,
+    agency_only: bool,
+}
+
+#[derive(Serialize)]
+struct CourseRef {
+    slug: String,
+    title: String,
+}
+
+/// A [`Summary`] as shown: the mean in the language's decimals, a bar per rating (highest first).
+#[derive(Serialize)]
+struct SummaryView {
+    count: i64,
+    average: Option<String>,
+    bars: Vec<Bar>,
+}
+
+#[derive(Serialize)]
+struct Bar {
+    value: usize,
+    key: String,
+    count: i64,
+    pct: i64,
+}
+
+#[derive(Serialize)]
+struct CommentRow {
+    rating: i32,
+    text: String,
+    date: String,
 }

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::attempts::{self, Answers, Attempt, StartRefused, SubmitError, SubmitRefused};
+use super::attempts::{
+    self, Answers, Attempt, StartError, StartRefused, SubmitError, SubmitRefused,
+};
 use super::enroll;
 use super::grading::Response;
 use crate::catalog::quiz::QuestionKind;
@@ -19,6 +21,7 @@ use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -80,14 +83,19 @@ async fn quiz_page(
                 let view = store::module(conn, &slug, &module, &Which::Current)?
                     .filter(|m| m.kind == "quiz")
                     .ok_or(AppError::NotFound)?;
-                return Ok::<_, AppError>(json!({
-                    "enrolled": false,
-                    "course_slug": slug,
-                    "course_title": view.course_title,
-                    "title": view.title,
-                    "quiz": null, "attempts": [], "open_id": null, "can_start": false,
-                    "no_attempts_left": false, "attempts_left": null, "best": null,
-                }));
+                return Ok::<_, AppError>(QuizPage {
+                    enrolled: false,
+                    course_slug: slug,
+                    course_title: view.course_title,
+                    title: view.title,
+                    quiz: None,
+                    attempts: Vec::new(),
+                    open_id: None,
+                    can_start: false,
+                    no_attempts_left: false,
+                    attempts_left: None,
+                    best: None,
+                });
             };
             let quiz = attempts::quiz_module_by_slug(conn, e.version_id, &module)?
                 .ok_or(AppError::NotFound)?;
@@ -106,35 +114,35 @@ async fn quiz_page(
                 } else {
                     used += 1;
                 }
-                rows.push(json!({
-                    "id": a.id,
-                    "number": a.number,
-                    "open": a.is_open(),
-                    "score": a.score,
-                    "passed": a.passed.unwrap_or(false),
-                    "late": a.late,
-                    "counts": best == Some(a.id),
-                    "when": when(a.submitted_at.unwrap_or(a.started_at), lang, zone),
-                }));
+                rows.push(AttemptRow {
+                    id: a.id,
+                    number: a.number,
+                    open: a.is_open(),
+                    score: a.score,
+                    passed: a.passed.unwrap_or(false),
+                    late: a.late,
+                    counts: best == Some(a.id),
+                    when: when(a.submitted_at.unwrap_or(a.started_at), lang, zone),
+                });
             }
             let left = (quiz.attempts > 0).then(|| (i64::from(quiz.attempts) - used).max(0));
             let no_left = left == Some(0);
-            Ok(json!({
-                "enrolled": true,
-                "course_slug": slug,
-                "course_title": course_title,
-                "title": quiz.title,
-                "quiz": quiz,
-                "attempts": rows,
-                "open_id": open_id,
-                "can_start": open_id.is_none() && !no_left,
-                "no_attempts_left": no_left && open_id.is_none(),
-                "attempts_left": left,
-                "best": best,
-            }))
+            Ok(QuizPage {
+                enrolled: true,
+                course_slug: slug,
+                course_title,
+                title: quiz.title.clone(),
+                quiz: Some(quiz),
+                attempts: rows,
+                open_id,
+                can_start: open_id.is_none() && !no_left,
+                no_attempts_left: no_left && open_id.is_none(),
+                attempts_left: left,
+                best,
+            })
         })
         .await?;
-    ctx.page("pages/quiz", data)
+    ctx.page("pages/quiz", page_data(&data)?)
 }
 
 #[derive(Deserialize)]
@@ -152,18 +160,39 @@ async fn start_page(
     let started = ctx
         .db
         .run(move |conn| start_by_slug(conn, user_id, &slug, &module))
-        .await?;
+        .await;
     match started {
         Ok(a) => Ok(see_other(format!("/quiz/attempts/{}", a.id))),
-        // the quiz page says why (not enrolled, no attempts left)
-        Err(_) => Ok(see_other(back)),
+        Err(e) => match e.refusal()? {
+            NotStarted::NoQuiz => Err(AppError::NotFound),
+            // the quiz page says why (not enrolled, no attempts left)
+            _ => Ok(see_other(back)),
+        },
     }
 }
 
 /// Why a start by slug did not give an attempt.
+#[derive(Debug)]
 enum NotStarted {
+    /// No such quiz (in the course, or in the enrolled version).
+    NoQuiz,
     NotEnrolled,
     Refused(StartRefused),
+}
+
+crate::domain_error!(
+    /// Starting an attempt by slugs: not started (and why), or the database failed.
+    StartBySlugError,
+    NotStarted
+);
+
+impl From<StartError> for StartBySlugError {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::Refused(r) => StartBySlugError::Refused(NotStarted::Refused(r)),
+            StartError::Db(e) => StartBySlugError::Db(e),
+        }
+    }
 }
 
 fn start_by_slug(
@@ -171,20 +200,17 @@ fn start_by_slug(
     user_id: i64,
     slug: &str,
     module: &str,
-) -> Result<Result<Attempt, NotStarted>, AppError> {
+) -> Result<Attempt, StartBySlugError> {
     let Some(e) = enroll::of_user(conn, user_id, slug)? else {
         if store::module(conn, slug, module, &Which::Current)?.is_none() {
-            return Err(AppError::NotFound);
+            return Err(NotStarted::NoQuiz.into());
         }
-        return Ok(Err(NotStarted::NotEnrolled));
+        return Err(NotStarted::NotEnrolled.into());
     };
     let quiz =
-        attempts::quiz_module_by_slug(conn, e.version_id, module)?.ok_or(AppError::NotFound)?;
+        attempts::quiz_module_by_slug(conn, e.version_id, module)?.ok_or(NotStarted::NoQuiz)?;
     let mut rng = rand::rng();
-    match attempts::start(conn, &e, quiz.id, now(), &mut rng) {
-        Ok(a) => Ok(Ok(a)),
-        Err(e) => Ok(Err(NotStarted::Refused(e.refusal()?))),
-    }
+    Ok(attempts::start(conn, &e, quiz.id, now(), &mut rng)?)
 }
 
 // ---- the attempt page -------------------------------------------------------------------
@@ -391,20 +417,24 @@ pub(crate) async fn start_api(
     let body = ctx
         .db
         .run(
-            move |conn| match start_by_slug(conn, user_id, &slug, &module)? {
+            move |conn| match start_by_slug(conn, user_id, &slug, &module) {
                 Ok(a) => api_attempt(conn, &a, None),
-                Err(NotStarted::NotEnrolled) => Err(AppError::BadRequest(
-                    "not enrolled in this course; enroll first".into(),
-                )),
-                Err(NotStarted::Refused(StartRefused::NotAQuiz)) => Err(AppError::NotFound),
-                Err(NotStarted::Refused(StartRefused::NoQuestions)) => {
-                    Err(AppError::BadRequest("this quiz has no questions".into()))
-                }
-                Err(NotStarted::Refused(StartRefused::NoAttemptsLeft { limit })) => {
-                    Err(AppError::BadRequest(format!(
-                        "no attempts left: all {limit} attempts are used"
-                    )))
-                }
+                Err(e) => Err(match e.refusal()? {
+                    NotStarted::NoQuiz | NotStarted::Refused(StartRefused::NotAQuiz) => {
+                        AppError::NotFound
+                    }
+                    NotStarted::NotEnrolled => {
+                        AppError::BadRequest("not enrolled in this course; enroll first".into())
+                    }
+                    NotStarted::Refused(StartRefused::NoQuestions) => {
+                        AppError::BadRequest("this quiz has no questions".into())
+                    }
+                    NotStarted::Refused(StartRefused::NoAttemptsLeft { limit }) => {
+                        AppError::BadRequest(format!(
+                            "no attempts left: all {limit} attempts are used"
+                        ))
+                    }
+                }),
             },
         )
         .await?;
@@ -517,4 +547,37 @@ pub(crate) async fn submit_api(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+// ---- page contexts ------------------------------------------------------------------------
+
+/// `pages/quiz`: a quiz, the learner's attempts at it and whether another may start.
+#[derive(Serialize)]
+struct QuizPage {
+    enrolled: bool,
+    course_slug: String,
+    course_title: String,
+    title: String,
+    /// `null` when not enrolled.
+    quiz: Option<attempts::QuizModule>,
+    attempts: Vec<AttemptRow>,
+    open_id: Option<i64>,
+    can_start: bool,
+    no_attempts_left: bool,
+    attempts_left: Option<i64>,
+    /// The attempt that counts.
+    best: Option<i64>,
+}
+
+/// One attempt in the quiz page's list.
+#[derive(Serialize)]
+struct AttemptRow {
+    id: i64,
+    number: i32,
+    open: bool,
+    score: Option<i32>,
+    passed: bool,
+    late: bool,
+    counts: bool,
+    when: String,
 }

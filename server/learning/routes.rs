@@ -4,10 +4,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::completion::{self, OnCompleted};
-use super::enroll::{self, Enrollment, Refused};
+use super::enroll::{self, EnrollError, Enrollment, Refused};
 use super::idempotency;
 use super::progress;
 use super::store;
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 /// The yearly minimum of competency development for every ASN, in JP.
@@ -45,18 +45,15 @@ async fn do_enroll(
     user_id: i64,
     slug: String,
     now: NaiveDateTime,
-) -> Result<Result<(Enrollment, bool), Refused>, AppError> {
+) -> Result<(Enrollment, bool), EnrollError> {
     db.run(move |conn| {
-        let (e, new) = match enroll::enroll_once(conn, user_id, &slug, "self", None, None) {
-            Ok(done) => done,
-            Err(e) => return Ok(Err(e.refusal()?)),
-        };
+        let (e, new) = enroll::enroll_once(conn, user_id, &slug, "self", None, None)?;
         let short = new && e.fee > 0 && {
             // the budget year is the agency's, in its zone
             let year = crate::clock::zone_of_user(conn, user_id)?.year_of(now);
             crate::competency::budget::shortfall_for(conn, user_id, year)?.is_some()
         };
-        Ok::<_, AppError>(Ok((e, short)))
+        Ok((e, short))
     })
     .await
 }
@@ -97,7 +94,7 @@ async fn enroll_page(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    match do_enroll(&ctx.db, me.id, slug.clone(), ctx.now()).await? {
+    match do_enroll(&ctx.db, me.id, slug.clone(), ctx.now()).await {
         Ok((_, short)) => {
             // a paid course: warn when the agency's budget (planned costs counted) is now short
             let notice = if short {
@@ -109,7 +106,7 @@ async fn enroll_page(
                 .insert_header((header::LOCATION, format!("/courses/{slug}?notice={notice}")))
                 .finish())
         }
-        Err(r) => Err(refused_error(r, &ctx.views, ctx.lang)),
+        Err(e) => Err(refused_error(e.refusal()?, &ctx.views, ctx.lang)),
     }
 }
 
@@ -133,7 +130,7 @@ pub(crate) async fn enroll_api(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match do_enroll(&ctx.db, me.id, path.into_inner(), ctx.now()).await? {
+    match do_enroll(&ctx.db, me.id, path.into_inner(), ctx.now()).await {
         Ok((enrollment, short)) => {
             let budget_warning = short.then(|| {
                 ctx.views
@@ -147,7 +144,7 @@ pub(crate) async fn enroll_api(
                 budget_warning,
             }))
         }
-        Err(r) => Err(refused_error(r, &ctx.views, ctx.lang)),
+        Err(e) => Err(refused_error(e.refusal()?, &ctx.views, ctx.lang)),
     }
 }
 
@@ -485,23 +482,28 @@ async fn dashboard_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppEr
         .await?;
     let lang = ctx.lang;
     let date = |t: &Option<NaiveDateTime>| t.map(|t| crate::text::date(d.zone.date_of(t), lang));
-    let view = |c: &DashboardCourse| {
-        json!({"slug": c.slug, "title": c.title, "jp": c.jp, "percent": c.percent,
-               "continue_slug": c.continue_slug, "due": date(&c.due_at), "overdue": c.overdue,
-               "completed": date(&c.completed_at)})
+    let row = |c: &DashboardCourse| DashboardRow {
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        jp: c.jp,
+        percent: c.percent,
+        continue_slug: c.continue_slug.clone(),
+        due: date(&c.due_at),
+        overdue: c.overdue,
+        completed: date(&c.completed_at),
     };
-    let pct = (d.jp_this_year * 100 / d.jp_target.max(1)).min(100);
-    ctx.page(
-        "pages/dashboard",
-        json!({
-            "name": me.name,
-            "in_progress": d.in_progress.iter().map(view).collect::<Vec<_>>(),
-            "assigned": d.assigned.iter().map(view).collect::<Vec<_>>(),
-            "completed": d.completed.iter().map(view).collect::<Vec<_>>(),
-            "jp": d.jp_this_year, "jp_target": d.jp_target, "jp_pct": pct, "year": d.year,
-            "jp_reached": d.jp_this_year >= d.jp_target,
-        }),
-    )
+    let page = DashboardPage {
+        name: me.name.clone(),
+        in_progress: d.in_progress.iter().map(row).collect(),
+        assigned: d.assigned.iter().map(row).collect(),
+        completed: d.completed.iter().map(row).collect(),
+        jp: d.jp_this_year,
+        jp_target: d.jp_target,
+        jp_pct: (d.jp_this_year * 100 / d.jp_target.max(1)).min(100),
+        year: d.year,
+        jp_reached: d.jp_this_year >= d.jp_target,
+    };
+    ctx.page("pages/dashboard", page_data(&page)?)
 }
 
 /// The caller's "Belajar saya": courses in progress, assigned and completed, and JP this year.
@@ -523,4 +525,33 @@ pub(crate) async fn dashboard_api(ctx: Ctx, me: CurrentUser) -> Result<HttpRespo
         .run(move |conn| Ok::<_, AppError>(dashboard(conn, user_id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(d))
+}
+
+// ---------- page contexts ----------
+
+/// `pages/dashboard`: "Belajar saya".
+#[derive(Serialize)]
+struct DashboardPage {
+    name: String,
+    in_progress: Vec<DashboardRow>,
+    assigned: Vec<DashboardRow>,
+    completed: Vec<DashboardRow>,
+    jp: i64,
+    jp_target: i64,
+    jp_pct: i64,
+    year: i32,
+    jp_reached: bool,
+}
+
+/// A course on the dashboard, its dates in the person's zone.
+#[derive(Serialize)]
+struct DashboardRow {
+    slug: String,
+    title: String,
+    jp: i32,
+    percent: usize,
+    continue_slug: Option<String>,
+    due: Option<String>,
+    overdue: bool,
+    completed: Option<String>,
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::standing::{self, Ranked};
@@ -26,6 +26,7 @@ use crate::web::auth::CurrentUser;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::{AdminOf, AgencyAdmin};
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::year::{agency_years, YearQuery, Years};
 use crate::web::Lang;
 
@@ -86,26 +87,25 @@ async fn mine(
             ))
         })
         .await?;
-    let ms: Vec<Value> = ms
+    let milestones = ms
         .iter()
-        .map(|m| {
-            json!({"label": milestone_label(ctx.views.i18n(), lang, &names, m), "date": day(zone.local(m.earned_at), lang), "kind": m.kind})
+        .map(|m| MilestoneRow {
+            label: milestone_label(ctx.views.i18n(), lang, &names, m),
+            date: day(zone.local(m.earned_at), lang),
+            kind: m.kind.clone(),
         })
         .collect();
-    let ls: Vec<Value> = ls
-        .iter()
-        .map(|l| letter_json(l, &ctx.issuer, lang))
-        .collect();
-    ctx.page(
-        "pages/recognition",
-        json!({
-            "milestones": ms,
-            "letters": ls,
-            "visible": visible,
-            "has_agency": me.agency_id.is_some(),
-            "notice_key": (q.notice == "saved").then_some("recognition.visibility.saved"),
-        }),
-    )
+    let page = RecognitionPage {
+        milestones,
+        letters: ls
+            .iter()
+            .map(|l| letter_json(l, &ctx.issuer, lang))
+            .collect(),
+        visible,
+        has_agency: me.agency_id.is_some(),
+        notice_key: (q.notice == "saved").then_some("recognition.visibility.saved"),
+    };
+    ctx.page("pages/recognition", page_data(&page)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -147,22 +147,20 @@ async fn visibility(
         .finish())
 }
 
-fn ranked_json(list: &[Ranked], me: Option<i64>, full: bool) -> Vec<Value> {
+fn ranked_rows(list: &[Ranked], me: Option<i64>, full: bool) -> Vec<RankedRow> {
     list.iter()
-        .map(|r| {
-            json!({
-                "rank": r.rank,
-                "user_id": r.row.user_id,
-                "name": r.row.name,
-                "nip": if full { r.row.nip.clone() } else { None },
-                "unit": r.row.unit,
-                "position": r.row.position,
-                "jp": r.row.jp,
-                "completions": r.row.completions,
-                "levels_gained": r.row.levels_gained,
-                "visible": r.row.visible,
-                "me": Some(r.row.user_id) == me,
-            })
+        .map(|r| RankedRow {
+            rank: r.rank,
+            user_id: r.row.user_id,
+            name: r.row.name.clone(),
+            nip: if full { r.row.nip.clone() } else { None },
+            unit: r.row.unit.clone(),
+            position: r.row.position.clone(),
+            jp: r.row.jp,
+            completions: r.row.completions,
+            levels_gained: r.row.levels_gained,
+            visible: r.row.visible,
+            me: Some(r.row.user_id) == me,
         })
         .collect()
 }
@@ -206,19 +204,20 @@ async fn colleagues(
         ),
         None => Vec::new(),
     };
-    ctx.page(
-        "pages/standing",
-        json!({
-            "year": year,
-            "prev": year - 1,
-            "next": (year < current).then_some(year + 1),
-            "agency": agency.map(|a| a.name),
-            "unit": rows.iter().find(|r| r.user_id == uid).and_then(|r| r.unit.clone()),
-            "agency_rows": ranked_json(&all, Some(uid), false),
-            "unit_rows": ranked_json(&in_unit, Some(uid), false),
-            "visible_me": visible_me,
-        }),
-    )
+    let page = StandingPage {
+        year,
+        prev: year - 1,
+        next: (year < current).then_some(year + 1),
+        agency: agency.map(|a| a.name),
+        unit: rows
+            .iter()
+            .find(|r| r.user_id == uid)
+            .and_then(|r| r.unit.clone()),
+        agency_rows: ranked_rows(&all, Some(uid), false),
+        unit_rows: ranked_rows(&in_unit, Some(uid), false),
+        visible_me,
+    };
+    ctx.page("pages/standing", page_data(&page)?)
 }
 
 /// A letter by code for its holder, or an administrator who sees the holder; anyone else is
@@ -371,48 +370,119 @@ async fn year_figures(db: &Db, id: i64, year: i32) -> Result<YearFigures, AppErr
     .await
 }
 
+/// The agency's standing for the page shown, with what the letter form needs per person.
+fn people_rows(
+    ctx: &Ctx,
+    ranked: &[Ranked],
+    figures: &YearFigures,
+    chosen: &[i64],
+) -> Vec<PersonRow> {
+    let (_, target, issued, names, earned) = figures;
+    ranked_rows(ranked, None, true)
+        .into_iter()
+        .map(|row| {
+            let uid = row.user_id;
+            PersonRow {
+                chosen: chosen.contains(&uid),
+                reached: row.jp >= *target,
+                letters: issued
+                    .iter()
+                    .filter(|l| l.user_id == uid && l.revoked_at.is_none())
+                    .map(|l| l.number.clone())
+                    .collect(),
+                milestone_count: earned.get(&uid).map_or(0, Vec::len),
+                milestones: earned
+                    .get(&uid)
+                    .map(|ms| {
+                        ms.iter()
+                            .map(|m| milestone_label(ctx.views.i18n(), ctx.lang, names, m))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                row,
+            }
+        })
+        .collect()
+}
+
+/// The letter form: as sent back with an error, else a default title and the signatory of the
+/// agency's latest letter, so it need not be typed again.
+async fn letter_form(
+    ctx: &Ctx,
+    agency_id: i64,
+    year: i32,
+    sent: Option<&letters::Request>,
+) -> Result<LetterForm, AppError> {
+    let last = ctx
+        .db
+        .run(move |conn| Ok::<_, AppError>(letters::latest_signatory(conn, agency_id)?))
+        .await?;
+    let form = sent.cloned().unwrap_or_else(|| {
+        let (signatory_name, signatory_title) = last.unwrap_or_default();
+        letters::Request {
+            title: ctx
+                .views
+                .i18n()
+                .format(
+                    ctx.lang,
+                    "recognition.letter.default_title",
+                    &[("year", year.to_string())],
+                )
+                .unwrap_or_default(),
+            signatory_name,
+            signatory_title,
+            ..Default::default()
+        }
+    });
+    Ok(LetterForm {
+        title: form.title,
+        reason: form.reason,
+        signatory_name: form.signatory_name,
+        signatory_title: form.signatory_title,
+    })
+}
+
+/// The units' lines of the standing, JP per person in the language's decimals.
+fn unit_lines(units: &[standing::UnitSummary], lang: Lang) -> Vec<UnitRow> {
+    units
+        .iter()
+        .map(|u| UnitRow {
+            unit_id: u.unit_id,
+            unit: u.unit.clone(),
+            people: u.people,
+            jp: u.jp,
+            completions: u.completions,
+            levels_gained: u.levels_gained,
+            reached: u.reached,
+            jp_per_person: crate::text::decimal(u.jp_per_person, 1, lang),
+        })
+        .collect()
+}
+
 async fn admin_view(
     ctx: &Ctx,
     agency: &crate::accounts::orgs::Agency,
     years: Years,
     error: Option<(String, letters::Request)>,
-    notice: Option<&str>,
+    notice: Option<&'static str>,
     shown: &AdminQuery,
 ) -> Result<HttpResponse, AppError> {
     let year = years.shown;
     let unit = shown.unit;
     let lang = ctx.lang;
     let failed = error.is_some();
-    let (rows, target, issued, names, earned) = year_figures(&ctx.db, agency.id, year).await?;
-    let units = standing::units(&rows, target);
+    let figures = year_figures(&ctx.db, agency.id, year).await?;
+    let (rows, target, issued, _, _) = &figures;
+    let units = standing::units(rows, *target);
     let ranked = standing::rank(rows.clone());
     let paged = standing::Page::of(ranked.len(), &shown.page);
-    let ranked = &ranked[paged.range()];
     let chosen: Vec<i64> = error
         .as_ref()
         .map(|e| e.1.people.clone())
         .unwrap_or_default();
-    let mut people = ranked_json(ranked, None, true);
-    for p in &mut people {
-        let uid = p["user_id"].as_i64().unwrap_or(0);
-        p["chosen"] = json!(chosen.contains(&uid));
-        p["reached"] = json!(p["jp"].as_i64().unwrap_or(0) >= target);
-        p["letters"] = json!(issued
-            .iter()
-            .filter(|l| l.user_id == uid && l.revoked_at.is_none())
-            .map(|l| l.number.clone())
-            .collect::<Vec<_>>());
-        p["milestone_count"] = json!(earned.get(&uid).map_or(0, Vec::len));
-        p["milestones"] = json!(earned
-            .get(&uid)
-            .map(|ms| ms
-                .iter()
-                .map(|m| milestone_label(ctx.views.i18n(), lang, &names, m))
-                .collect::<Vec<_>>())
-            .unwrap_or_default());
-    }
+    let people = people_rows(ctx, &ranked[paged.range()], &figures, &chosen);
     let unit_rows = unit.map(|u| {
-        ranked_json(
+        ranked_rows(
             &standing::rank(
                 rows.iter()
                     .filter(|r| r.unit_id == Some(u))
@@ -423,59 +493,38 @@ async fn admin_view(
             true,
         )
     });
-    // The signatory of the agency's latest letter, so it need not be typed again.
-    let id = agency.id;
-    let last = ctx
-        .db
-        .run(move |conn| Ok::<_, AppError>(letters::latest_signatory(conn, id)?))
-        .await?;
-    let form = error.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| {
-        let (signatory_name, signatory_title) = last.unwrap_or_default();
-        letters::Request {
-            title: ctx
-                .views
-                .i18n()
-                .format(
-                    lang,
-                    "recognition.letter.default_title",
-                    &[("year", year.to_string())],
-                )
-                .unwrap_or_default(),
-            signatory_name,
-            signatory_title,
-            ..Default::default()
-        }
-    });
-    let mut resp = ctx.page(
-        "pages/admin_recognition",
-        json!({
-            "agency": agency,
-            "year": year,
-            "prev": year - 1,
-            "next": (year < years.current).then_some(year + 1),
-            "target": target,
-            "people": people,
-            "paging": paged.links(
-                &match unit {
-                    Some(u) => format!("?year={year}&unit={u}"),
-                    None => format!("?year={year}"),
-                },
-                "#standing",
-            ),
-            "units": units.iter().map(|u| json!({
-                "unit_id": u.unit_id, "unit": u.unit, "people": u.people, "jp": u.jp,
-                "completions": u.completions, "levels_gained": u.levels_gained,
-                "reached": u.reached, "jp_per_person": crate::text::decimal(u.jp_per_person, 1, lang),
-            })).collect::<Vec<_>>(),
-            "unit_rows": unit_rows,
-            "unit_name": unit.and_then(|u| units.iter().find(|x| x.unit_id == Some(u)).and_then(|x| x.unit.clone())),
-            "letters": issued.iter().map(|l| letter_json(l, &ctx.issuer, lang)).collect::<Vec<_>>(),
-            "form": {"title": form.title, "reason": form.reason,
-                     "signatory_name": form.signatory_name, "signatory_title": form.signatory_title},
-            "error": error.map(|e| e.0),
-            "notice_key": notice,
+    let form = letter_form(ctx, agency.id, year, error.as_ref().map(|e| &e.1)).await?;
+    let page = AdminRecognitionPage {
+        agency,
+        year,
+        prev: year - 1,
+        next: (year < years.current).then_some(year + 1),
+        target: *target,
+        people,
+        paging: paged.links(
+            &match unit {
+                Some(u) => format!("?year={year}&unit={u}"),
+                None => format!("?year={year}"),
+            },
+            "#standing",
+        ),
+        units: unit_lines(&units, lang),
+        unit_rows,
+        unit_name: unit.and_then(|u| {
+            units
+                .iter()
+                .find(|x| x.unit_id == Some(u))
+                .and_then(|x| x.unit.clone())
         }),
-    )?;
+        letters: issued
+            .iter()
+            .map(|l| letter_json(l, &ctx.issuer, lang))
+            .collect(),
+        form,
+        error: error.map(|e| e.0),
+        notice_key: notice,
+    };
+    let mut resp = ctx.page("pages/admin_recognition", page_data(&page)?)?;
     if failed {
         *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -631,4 +680,106 @@ async fn export_csv(
             format!("attachment; filename=\"asn-pembelajar-{code}-{year}.csv\""),
         ))
         .body(bytes))
+}
+
+// ---------- page contexts ----------
+
+/// `pages/recognition`: the person's milestones and letters.
+#[derive(Serialize)]
+struct RecognitionPage {
+    milestones: Vec<MilestoneRow>,
+    letters: Vec<Value>,
+    visible: bool,
+    has_agency: bool,
+    notice_key: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct MilestoneRow {
+    label: String,
+    date: String,
+    kind: String,
+}
+
+/// `pages/standing` for a person with an agency: its standing and their unit's.
+#[derive(Serialize)]
+struct StandingPage {
+    year: i32,
+    prev: i32,
+    next: Option<i32>,
+    agency: Option<String>,
+    unit: Option<String>,
+    agency_rows: Vec<RankedRow>,
+    unit_rows: Vec<RankedRow>,
+    visible_me: bool,
+}
+
+/// A person in a standing; `nip` only on the admin's page (`null` otherwise).
+#[derive(Serialize)]
+struct RankedRow {
+    rank: usize,
+    user_id: i64,
+    name: String,
+    nip: Option<String>,
+    unit: Option<String>,
+    position: Option<String>,
+    jp: i64,
+    completions: i64,
+    levels_gained: i64,
+    visible: bool,
+    me: bool,
+}
+
+/// A person in the admin's standing: the row, and what the letter form shows of them.
+#[derive(Serialize)]
+struct PersonRow {
+    #[serde(flatten)]
+    row: RankedRow,
+    chosen: bool,
+    reached: bool,
+    /// The numbers of their letters of the year not revoked.
+    letters: Vec<String>,
+    milestone_count: usize,
+    milestones: Vec<String>,
+}
+
+/// `pages/admin_recognition`: an agency's standing, its letters and the form to issue one.
+#[derive(Serialize)]
+struct AdminRecognitionPage<'a> {
+    agency: &'a crate::accounts::orgs::Agency,
+    year: i32,
+    prev: i32,
+    next: Option<i32>,
+    target: i64,
+    people: Vec<PersonRow>,
+    paging: Value,
+    units: Vec<UnitRow>,
+    unit_rows: Option<Vec<RankedRow>>,
+    unit_name: Option<String>,
+    letters: Vec<Value>,
+    form: LetterForm,
+    error: Option<String>,
+    notice_key: Option<&'static str>,
+}
+
+/// A unit's line of the standing.
+#[derive(Serialize)]
+struct UnitRow {
+    unit_id: Option<i64>,
+    unit: Option<String>,
+    people: usize,
+    jp: i64,
+    completions: i64,
+    levels_gained: i64,
+    reached: usize,
+    jp_per_person: String,
+}
+
+/// The letter form's fields.
+#[derive(Serialize)]
+struct LetterForm {
+    title: String,
+    reason: String,
+    signatory_name: String,
+    signatory_title: String,
 }

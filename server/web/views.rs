@@ -19,6 +19,11 @@ use super::i18n::{I18n, Lang};
 use crate::error::AppError;
 pub use crate::i18n::Translate;
 
+/// A page's typed context (a `#[derive(Serialize)]` struct) as the value [`Views::render`] takes.
+pub fn page_data(page: &impl serde::Serialize) -> Result<Value, AppError> {
+    serde_json::to_value(page).map_err(|e| AppError::Internal(format!("page data: {e}")))
+}
+
 #[derive(RustEmbed)]
 #[folder = "web/templates/"]
 struct Embedded;
