@@ -139,8 +139,17 @@ pub struct QuizReport {
     pub stats: QuizStats,
 }
 
-/// paper, results, score, passed
-type AttemptRow = (String, Option<String>, Option<i32>, Option<bool>);
+/// What the statistics read of a submitted attempt. The JSON columns stay text here: an attempt
+/// whose paper or results do not parse is left out of the figures.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = quiz_attempts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AttemptRow {
+    paper: String,
+    results: Option<String>,
+    score: Option<i32>,
+    passed: Option<bool>,
+}
 
 /// The graded attempts at quiz module `module_id` in `scope`.
 fn graded_attempts(
@@ -167,22 +176,15 @@ fn graded_attempts(
             ),
         );
     }
-    let rows: Vec<AttemptRow> = q
-        .select((
-            quiz_attempts::paper,
-            quiz_attempts::results,
-            quiz_attempts::score,
-            quiz_attempts::passed,
-        ))
-        .load(conn)?;
+    let rows: Vec<AttemptRow> = q.select(AttemptRow::as_select()).load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(paper, results, score, passed)| {
-            let paper: Paper = serde_json::from_str(&paper).ok()?;
-            let results: Vec<QuestionResult> = serde_json::from_str(&results?).ok()?;
+        .filter_map(|row| {
+            let paper: Paper = serde_json::from_str(&row.paper).ok()?;
+            let results: Vec<QuestionResult> = serde_json::from_str(&row.results?).ok()?;
             Some(GradedAttempt {
-                score: score?,
-                passed: passed?,
+                score: row.score?,
+                passed: row.passed?,
                 answers: paper
                     .items
                     .iter()
