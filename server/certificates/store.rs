@@ -248,18 +248,7 @@ pub fn issue(
         .find(c.course_id)
         .select(courses::slug)
         .first(conn)?;
-    let holder: Holder = users::table
-        .find(c.user_id)
-        .select(Holder::as_select())
-        .first(conn)?;
-    let agency: Option<String> = match holder.agency_id {
-        Some(id) => agencies::table
-            .find(id)
-            .select(agencies::name)
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
+    let (holder, agency) = holder_of(conn, c.user_id)?;
     let comps = competency_levels(conn, &c.competencies)?;
     // the certificate's date and its number's year are those of the holder's agency zone
     let zone = crate::clock::zone_of_agency(conn, holder.agency_id)?;
@@ -320,6 +309,23 @@ pub fn issue(
     )?;
     tracing::info!(number = %cert.number, user = cert.user_id, "certificate issued");
     Ok(Some(cert))
+}
+
+/// The holder and the name of their agency, if any.
+fn holder_of(conn: &mut DbConnection, user_id: i64) -> Result<(Holder, Option<String>), DbError> {
+    let holder: Holder = users::table
+        .find(user_id)
+        .select(Holder::as_select())
+        .first(conn)?;
+    let agency: Option<String> = match holder.agency_id {
+        Some(id) => agencies::table
+            .find(id)
+            .select(agencies::name)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok((holder, agency))
 }
 
 /// The completion's (code, level) pairs with the dictionary's names (the code when it has none).
