@@ -74,34 +74,50 @@ impl From<diesel::result::Error> for PublishError {
     }
 }
 
+/// A dictionary entry as stored; the levels stay text (compared, not read).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = competencies)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct StoredCompetency {
+    code: String,
+    name: String,
+    kind: String,
+    description: String,
+    levels: String,
+}
+
+/// The row [`sync_dictionary`] writes for a new entry.
+#[derive(Insertable)]
+#[diesel(table_name = competencies)]
+struct NewCompetency<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    description: &'a str,
+    levels: &'a str,
+    updated_at: chrono::NaiveDateTime,
+}
+
 /// Store the competency dictionary: add new entries, update changed ones (none are removed, as
 /// published versions may still name them).
 pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usize, DbError> {
     let now = Utc::now().naive_utc();
     let mut changed = 0;
     crate::db::transaction(conn, |conn| {
-        let existing: BTreeMap<String, (String, String, String, String)> = competencies::table
-            .select((
-                competencies::code,
-                competencies::name,
-                competencies::kind,
-                competencies::description,
-                competencies::levels,
-            ))
-            .load::<(String, String, String, String, String)>(conn)?
+        let existing: BTreeMap<String, StoredCompetency> = competencies::table
+            .select(StoredCompetency::as_select())
+            .load::<StoredCompetency>(conn)?
             .into_iter()
-            .map(|(c, n, k, d, l)| (c, (n, k, d, l)))
+            .map(|r| (r.code.clone(), r))
             .collect();
         for c in dict.by_code.values() {
             let levels = serde_json::to_string(&c.levels).unwrap_or_else(|_| "[]".into());
-            let row = (
-                c.name.clone(),
-                c.kind.code().to_string(),
-                c.description.clone(),
-                levels.clone(),
-            );
             match existing.get(&c.code) {
-                Some(old) if *old == row => {}
+                Some(old)
+                    if old.name == c.name
+                        && old.kind == c.kind.code()
+                        && old.description == c.description
+                        && old.levels == levels => {}
                 Some(_) => {
                     diesel::update(competencies::table.find(&c.code))
                         .set((
@@ -116,14 +132,14 @@ pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usi
                 }
                 None => {
                     diesel::insert_into(competencies::table)
-                        .values((
-                            competencies::code.eq(&c.code),
-                            competencies::name.eq(&c.name),
-                            competencies::kind.eq(c.kind.code()),
-                            competencies::description.eq(&c.description),
-                            competencies::levels.eq(&levels),
-                            competencies::updated_at.eq(now),
-                        ))
+                        .values(NewCompetency {
+                            code: &c.code,
+                            name: &c.name,
+                            kind: c.kind.code(),
+                            description: &c.description,
+                            levels: &levels,
+                            updated_at: now,
+                        })
                         .execute(conn)?;
                     changed += 1;
                 }
@@ -270,6 +286,16 @@ pub fn check_competencies(conn: &mut DbConnection, c: &CourseOut) -> Result<(), 
     Ok(())
 }
 
+/// The row [`course_row`] writes for a new course.
+#[derive(Insertable)]
+#[diesel(table_name = courses)]
+struct NewCourse<'a> {
+    slug: &'a str,
+    archived: bool,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
 /// The course's row (created, with no current version, when new): (id, current version, new).
 pub fn course_row(
     conn: &mut DbConnection,
@@ -285,12 +311,12 @@ pub fn course_row(
         Some((id, current)) => (id, current, false),
         None => {
             let id: i64 = diesel::insert_into(courses::table)
-                .values((
-                    courses::slug.eq(slug),
-                    courses::archived.eq(false),
-                    courses::created_at.eq(now),
-                    courses::updated_at.eq(now),
-                ))
+                .values(NewCourse {
+                    slug,
+                    archived: false,
+                    created_at: now,
+                    updated_at: now,
+                })
                 .returning(courses::id)
                 .get_result(conn)?;
             (id, None, true)
@@ -328,6 +354,15 @@ fn keep_sources(
     Ok(())
 }
 
+/// A source file of a version, as [`insert_sources`] writes it.
+#[derive(Insertable)]
+#[diesel(table_name = version_sources)]
+struct NewSource<'a> {
+    version_id: i64,
+    path: &'a str,
+    content: &'a str,
+}
+
 fn insert_sources(
     conn: &mut DbConnection,
     version_id: i64,
@@ -335,11 +370,11 @@ fn insert_sources(
 ) -> Result<(), diesel::result::Error> {
     for (path, content) in &c.sources {
         diesel::insert_into(version_sources::table)
-            .values((
-                version_sources::version_id.eq(version_id),
-                version_sources::path.eq(path),
-                version_sources::content.eq(content),
-            ))
+            .values(NewSource {
+                version_id,
+                path,
+                content,
+            })
             .execute(conn)?;
     }
     Ok(())
