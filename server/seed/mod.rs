@@ -455,8 +455,16 @@ fn quiz_template(
 }
 
 struct Orgs {
-    /// Per agency: (id, name, unit ids, position ids in [`names::POSITIONS`] order).
-    agencies: Vec<(i64, String, Vec<i64>, Vec<i64>)>,
+    agencies: Vec<SeedAgency>,
+}
+
+/// A generated agency.
+struct SeedAgency {
+    id: i64,
+    name: String,
+    unit_ids: Vec<i64>,
+    /// In [`names::POSITIONS`] order.
+    position_ids: Vec<i64>,
 }
 
 fn next_id(conn: &mut DbConnection, table: &str) -> Result<i64, SeedError> {
@@ -557,7 +565,12 @@ fn write_orgs(
                 position_ids.push(p_id);
                 p_id += 1;
             }
-            out.agencies.push((a_id, name, unit_ids, position_ids));
+            out.agencies.push(SeedAgency {
+                id: a_id,
+                name,
+                unit_ids,
+                position_ids,
+            });
             a_id += 1;
         }
         s.agencies = ab.pending_rows();
@@ -607,13 +620,7 @@ struct Place {
 /// The place of person `i` of `users` (ids from `first`), `per_agency` to an agency: local
 /// 1..=units head the units (the first also administers the agency); everyone else belongs to a
 /// unit and reports to its head.
-fn place(
-    i: usize,
-    per_agency: usize,
-    first: i64,
-    users: usize,
-    agency: &(i64, String, Vec<i64>, Vec<i64>),
-) -> Place {
+fn place(i: usize, per_agency: usize, first: i64, users: usize, agency: &SeedAgency) -> Place {
     let local = i % per_agency;
     let units = names::UNITS.len();
     let head = (1..=units).contains(&local);
@@ -625,9 +632,9 @@ fn place(
         Some(first + (agency_start + unit + 1) as i64)
     };
     let position = if head {
-        agency.3[0]
+        agency.position_ids[0]
     } else {
-        agency.3[1 + local % (agency.3.len() - 1)]
+        agency.position_ids[1 + local % (agency.position_ids.len() - 1)]
     };
     Place {
         local,
@@ -678,8 +685,8 @@ fn write_people(
                     V::T(&p.nip),
                     V::T(&hash),
                     V::At(joined),
-                    V::I(agency.0),
-                    V::I(agency.2[unit]),
+                    V::I(agency.id),
+                    V::I(agency.unit_ids[unit]),
                     V::I(position),
                     supervisor.map(V::I).unwrap_or(V::Null),
                     V::B(false),
@@ -697,8 +704,8 @@ fn write_people(
                     id,
                     name: p.name,
                     nip: p.nip,
-                    agency_id: agency.0,
-                    agency: agency.1.clone(),
+                    agency_id: agency.id,
+                    agency: agency.name.clone(),
                 });
                 if b.pending_rows() >= 1_000 {
                     b.flush(conn)?;
