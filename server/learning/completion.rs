@@ -31,20 +31,6 @@ pub struct Completion {
     pub score: Option<i32>,
 }
 
-/// The row [`complete_if_done`] writes (`None` is written as NULL).
-#[derive(Insertable)]
-#[diesel(table_name = completions, treat_none_as_null = true)]
-struct NewCompletion {
-    enrollment_id: i64,
-    user_id: i64,
-    course_id: i64,
-    version_id: i64,
-    completed_at: chrono::NaiveDateTime,
-    jp: i32,
-    competencies: String,
-    score: Option<i32>,
-}
-
 /// Complete the enrollment if everything is done and it is not completed yet. Call it inside the
 /// transaction that recorded the last step. Returns the new completion.
 pub fn complete_if_done(
@@ -116,6 +102,20 @@ pub fn complete_if_done(
     );
     on_completed.run(conn, &c)?;
     Ok(Some(c))
+}
+
+/// The row [`complete_if_done`] writes (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = completions, treat_none_as_null = true)]
+struct NewCompletion {
+    enrollment_id: i64,
+    user_id: i64,
+    course_id: i64,
+    version_id: i64,
+    completed_at: chrono::NaiveDateTime,
+    jp: i32,
+    competencies: String,
+    score: Option<i32>,
 }
 
 /// What depends on a completion (the competency evidence, the certificate, milestones): run by
