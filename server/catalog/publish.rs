@@ -11,7 +11,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::dictionary::Dictionary;
-use super::folder::{AnswerKey, CourseOut};
+use super::folder::{AnswerKey, AssetOut, CourseOut, ModuleOut, QuestionOut};
 use crate::db::schema::{
     assets, competencies, course_competencies, course_versions, courses, modules, question_keys,
     questions, version_assets, version_sources,
@@ -74,34 +74,50 @@ impl From<diesel::result::Error> for PublishError {
     }
 }
 
+/// A dictionary entry as stored; the levels stay text (compared, not read).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = competencies)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct StoredCompetency {
+    code: String,
+    name: String,
+    kind: String,
+    description: String,
+    levels: String,
+}
+
+/// The row [`sync_dictionary`] writes for a new entry.
+#[derive(Insertable)]
+#[diesel(table_name = competencies)]
+struct NewCompetency<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    description: &'a str,
+    levels: &'a str,
+    updated_at: chrono::NaiveDateTime,
+}
+
 /// Store the competency dictionary: add new entries, update changed ones (none are removed, as
 /// published versions may still name them).
 pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usize, DbError> {
     let now = Utc::now().naive_utc();
     let mut changed = 0;
     crate::db::transaction(conn, |conn| {
-        let existing: BTreeMap<String, (String, String, String, String)> = competencies::table
-            .select((
-                competencies::code,
-                competencies::name,
-                competencies::kind,
-                competencies::description,
-                competencies::levels,
-            ))
-            .load::<(String, String, String, String, String)>(conn)?
+        let existing: BTreeMap<String, StoredCompetency> = competencies::table
+            .select(StoredCompetency::as_select())
+            .load::<StoredCompetency>(conn)?
             .into_iter()
-            .map(|(c, n, k, d, l)| (c, (n, k, d, l)))
+            .map(|r| (r.code.clone(), r))
             .collect();
         for c in dict.by_code.values() {
             let levels = serde_json::to_string(&c.levels).unwrap_or_else(|_| "[]".into());
-            let row = (
-                c.name.clone(),
-                c.kind.code().to_string(),
-                c.description.clone(),
-                levels.clone(),
-            );
             match existing.get(&c.code) {
-                Some(old) if *old == row => {}
+                Some(old)
+                    if old.name == c.name
+                        && old.kind == c.kind.code()
+                        && old.description == c.description
+                        && old.levels == levels => {}
                 Some(_) => {
                     diesel::update(competencies::table.find(&c.code))
                         .set((
@@ -116,14 +132,14 @@ pub fn sync_dictionary(conn: &mut DbConnection, dict: &Dictionary) -> Result<usi
                 }
                 None => {
                     diesel::insert_into(competencies::table)
-                        .values((
-                            competencies::code.eq(&c.code),
-                            competencies::name.eq(&c.name),
-                            competencies::kind.eq(c.kind.code()),
-                            competencies::description.eq(&c.description),
-                            competencies::levels.eq(&levels),
-                            competencies::updated_at.eq(now),
-                        ))
+                        .values(NewCompetency {
+                            code: &c.code,
+                            name: &c.name,
+                            kind: c.kind.code(),
+                            description: &c.description,
+                            levels: &levels,
+                            updated_at: now,
+                        })
                         .execute(conn)?;
                     changed += 1;
                 }
@@ -270,6 +286,16 @@ pub fn check_competencies(conn: &mut DbConnection, c: &CourseOut) -> Result<(), 
     Ok(())
 }
 
+/// The row [`course_row`] writes for a new course.
+#[derive(Insertable)]
+#[diesel(table_name = courses)]
+struct NewCourse<'a> {
+    slug: &'a str,
+    archived: bool,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
 /// The course's row (created, with no current version, when new): (id, current version, new).
 pub fn course_row(
     conn: &mut DbConnection,
@@ -285,12 +311,12 @@ pub fn course_row(
         Some((id, current)) => (id, current, false),
         None => {
             let id: i64 = diesel::insert_into(courses::table)
-                .values((
-                    courses::slug.eq(slug),
-                    courses::archived.eq(false),
-                    courses::created_at.eq(now),
-                    courses::updated_at.eq(now),
-                ))
+                .values(NewCourse {
+                    slug,
+                    archived: false,
+                    created_at: now,
+                    updated_at: now,
+                })
                 .returning(courses::id)
                 .get_result(conn)?;
             (id, None, true)
@@ -328,6 +354,15 @@ fn keep_sources(
     Ok(())
 }
 
+/// A source file of a version, as [`insert_sources`] writes it.
+#[derive(Insertable)]
+#[diesel(table_name = version_sources)]
+struct NewSource<'a> {
+    version_id: i64,
+    path: &'a str,
+    content: &'a str,
+}
+
 fn insert_sources(
     conn: &mut DbConnection,
     version_id: i64,
@@ -335,11 +370,11 @@ fn insert_sources(
 ) -> Result<(), diesel::result::Error> {
     for (path, content) in &c.sources {
         diesel::insert_into(version_sources::table)
-            .values((
-                version_sources::version_id.eq(version_id),
-                version_sources::path.eq(path),
-                version_sources::content.eq(content),
-            ))
+            .values(NewSource {
+                version_id,
+                path,
+                content,
+            })
             .execute(conn)?;
     }
     Ok(())
@@ -366,6 +401,97 @@ pub fn mark_published(
     Ok(())
 }
 
+// ---------- the rows a version writes (`None` is written as NULL) ----------
+
+#[derive(Insertable)]
+#[diesel(table_name = course_versions, treat_none_as_null = true)]
+struct NewVersion<'a> {
+    course_id: i64,
+    hash: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    description_html: &'a str,
+    jp: i32,
+    language: &'a str,
+    tags: &'a str,
+    prerequisites: &'a str,
+    pass_mark: i32,
+    certificate: bool,
+    certificate_valid_months: Option<i32>,
+    authors: &'a str,
+    total_minutes: i32,
+    published_at: chrono::NaiveDateTime,
+    status: &'a str,
+    created_by: Option<i64>,
+    origin: &'a str,
+    saved_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = course_competencies)]
+struct NewVersionCompetency<'a> {
+    version_id: i64,
+    code: &'a str,
+    level: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = modules, treat_none_as_null = true)]
+struct NewModule<'a> {
+    version_id: i64,
+    position: i32,
+    number: i32,
+    slug: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    minutes: Option<i32>,
+    html: &'a str,
+    headings: &'a str,
+    pass_mark: Option<i32>,
+    attempts: Option<i32>,
+    time_limit_minutes: Option<i32>,
+    shuffle: Option<bool>,
+    draw: Option<i32>,
+    review: Option<&'a str>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = questions)]
+struct NewQuestion<'a> {
+    module_id: i64,
+    position: i32,
+    kind: &'a str,
+    prompt_html: &'a str,
+    options: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = question_keys, treat_none_as_null = true)]
+struct NewQuestionKey<'a> {
+    question_id: i64,
+    answer: &'a str,
+    feedback_html: Option<&'a str>,
+    option_feedback: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = assets)]
+struct NewAsset<'a> {
+    hash: &'a str,
+    content_type: &'a str,
+    size: i64,
+    bytes: &'a [u8],
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = version_assets)]
+struct NewVersionAsset<'a> {
+    version_id: i64,
+    path: &'a str,
+    hash: &'a str,
+}
+
 /// Store a course's files as a new version (not made current here).
 pub fn insert_version(
     conn: &mut DbConnection,
@@ -376,125 +502,161 @@ pub fn insert_version(
     origin: &str,
     now: chrono::NaiveDateTime,
 ) -> Result<i64, PublishError> {
-    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let tags = json_list(&c.meta.tags);
+    let prerequisites = json_list(&c.meta.prerequisites);
+    let authors = json_list(&c.meta.authors);
     let version_id: i64 = diesel::insert_into(course_versions::table)
-        .values((
-            course_versions::course_id.eq(course_id),
-            course_versions::hash.eq(&c.hash),
-            course_versions::title.eq(&c.meta.title),
-            course_versions::summary.eq(&c.meta.summary),
-            course_versions::description_html.eq(&c.description_html),
-            course_versions::jp.eq(c.meta.jp),
-            course_versions::language.eq(&c.meta.language),
-            course_versions::tags.eq(json(&c.meta.tags)),
-            course_versions::prerequisites.eq(json(&c.meta.prerequisites)),
-            course_versions::pass_mark.eq(c.meta.pass_mark),
-            course_versions::certificate.eq(c.meta.certificate),
-            course_versions::certificate_valid_months.eq(c.meta.certificate_valid_months),
-            course_versions::authors.eq(json(&c.meta.authors)),
-            course_versions::total_minutes.eq(c.total_minutes()),
-            course_versions::published_at.eq(now),
-            course_versions::status.eq(status.code()),
-            course_versions::created_by.eq(by),
-            course_versions::origin.eq(origin),
-            course_versions::saved_at.eq(Some(now)),
-        ))
+        .values(NewVersion {
+            course_id,
+            hash: &c.hash,
+            title: &c.meta.title,
+            summary: &c.meta.summary,
+            description_html: &c.description_html,
+            jp: c.meta.jp,
+            language: &c.meta.language,
+            tags: &tags,
+            prerequisites: &prerequisites,
+            pass_mark: c.meta.pass_mark,
+            certificate: c.meta.certificate,
+            certificate_valid_months: c.meta.certificate_valid_months,
+            authors: &authors,
+            total_minutes: c.total_minutes(),
+            published_at: now,
+            status: status.code(),
+            created_by: by,
+            origin,
+            saved_at: Some(now),
+        })
         .returning(course_versions::id)
         .get_result(conn)?;
     for (code, level) in &c.meta.competencies {
         diesel::insert_into(course_competencies::table)
-            .values((
-                course_competencies::version_id.eq(version_id),
-                course_competencies::code.eq(code),
-                course_competencies::level.eq(level),
-            ))
+            .values(NewVersionCompetency {
+                version_id,
+                code,
+                level: *level,
+            })
             .execute(conn)?;
     }
-
     for (position, m) in c.modules.iter().enumerate() {
-        let quiz = m.quiz.as_ref();
-        let headings = serde_json::to_string(
-            &m.headings
-                .iter()
-                .map(|h| serde_json::json!({"level": h.level, "id": h.id, "text": h.text}))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".into());
-        let module_id: i64 = diesel::insert_into(modules::table)
-            .values((
-                modules::version_id.eq(version_id),
-                modules::position.eq(position as i32),
-                modules::number.eq(m.number),
-                modules::slug.eq(&m.slug),
-                modules::kind.eq(m.kind.code()),
-                modules::title.eq(&m.title),
-                modules::minutes.eq(m.minutes),
-                modules::html.eq(&m.html),
-                modules::headings.eq(headings),
-                modules::pass_mark.eq(quiz.map(|q| q.pass_mark)),
-                modules::attempts.eq(quiz.map(|q| q.attempts)),
-                modules::time_limit_minutes.eq(quiz.and_then(|q| q.time_limit_minutes)),
-                modules::shuffle.eq(quiz.map(|q| q.shuffle)),
-                modules::draw.eq(quiz.and_then(|q| q.draw)),
-                modules::review.eq(quiz.map(|q| q.review.code())),
-            ))
-            .returning(modules::id)
-            .get_result(conn)?;
-        let Some(quiz) = quiz else { continue };
-        for (qpos, q) in quiz.questions.iter().enumerate() {
-            let question_id: i64 = diesel::insert_into(questions::table)
-                .values((
-                    questions::module_id.eq(module_id),
-                    questions::position.eq(qpos as i32),
-                    questions::kind.eq(q.kind.code()),
-                    questions::prompt_html.eq(&q.prompt_html),
-                    questions::options.eq(json(&q.options)),
-                ))
-                .returning(questions::id)
-                .get_result(conn)?;
-            let answer = serde_json::to_string::<AnswerKey>(&q.key)
-                .map_err(|e| DbError::Internal(format!("answer key: {e}")))?;
-            diesel::insert_into(question_keys::table)
-                .values((
-                    question_keys::question_id.eq(question_id),
-                    question_keys::answer.eq(answer),
-                    question_keys::feedback_html.eq(&q.feedback_html),
-                    question_keys::option_feedback
-                        .eq(serde_json::to_string(&q.option_feedback)
-                            .unwrap_or_else(|_| "[]".into())),
-                ))
-                .execute(conn)?;
-        }
+        insert_module(conn, version_id, position as i32, m)?;
     }
-
     for a in &c.assets {
-        let stored: Option<String> = assets::table
-            .find(&a.hash)
-            .select(assets::hash)
-            .first(conn)
-            .optional()?;
-        if stored.is_none() {
-            diesel::insert_into(assets::table)
-                .values((
-                    assets::hash.eq(&a.hash),
-                    assets::content_type.eq(&a.content_type),
-                    assets::size.eq(a.bytes.len() as i64),
-                    assets::bytes.eq(&a.bytes),
-                    assets::created_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        diesel::insert_into(version_assets::table)
-            .values((
-                version_assets::version_id.eq(version_id),
-                version_assets::path.eq(&a.path),
-                version_assets::hash.eq(&a.hash),
-            ))
-            .execute(conn)?;
+        insert_asset(conn, version_id, a, now)?;
     }
-
     insert_sources(conn, version_id, c)?;
     Ok(version_id)
+}
+
+/// A list of strings as the JSON TEXT the version columns hold.
+fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+/// Store one module of a version at `position`, with its quiz's questions and keys.
+fn insert_module(
+    conn: &mut DbConnection,
+    version_id: i64,
+    position: i32,
+    m: &ModuleOut,
+) -> Result<(), PublishError> {
+    let quiz = m.quiz.as_ref();
+    let headings = serde_json::to_string(
+        &m.headings
+            .iter()
+            .map(|h| serde_json::json!({"level": h.level, "id": h.id, "text": h.text}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|_| "[]".into());
+    let module_id: i64 = diesel::insert_into(modules::table)
+        .values(NewModule {
+            version_id,
+            position,
+            number: m.number,
+            slug: &m.slug,
+            kind: m.kind.code(),
+            title: &m.title,
+            minutes: m.minutes,
+            html: &m.html,
+            headings: &headings,
+            pass_mark: quiz.map(|q| q.pass_mark),
+            attempts: quiz.map(|q| q.attempts),
+            time_limit_minutes: quiz.and_then(|q| q.time_limit_minutes),
+            shuffle: quiz.map(|q| q.shuffle),
+            draw: quiz.and_then(|q| q.draw),
+            review: quiz.map(|q| q.review.code()),
+        })
+        .returning(modules::id)
+        .get_result(conn)?;
+    let Some(quiz) = quiz else { return Ok(()) };
+    for (qpos, q) in quiz.questions.iter().enumerate() {
+        insert_question(conn, module_id, qpos as i32, q)?;
+    }
+    Ok(())
+}
+
+/// Store one question of a quiz module at `position`, and its key.
+fn insert_question(
+    conn: &mut DbConnection,
+    module_id: i64,
+    position: i32,
+    q: &QuestionOut,
+) -> Result<(), PublishError> {
+    let question_id: i64 = diesel::insert_into(questions::table)
+        .values(NewQuestion {
+            module_id,
+            position,
+            kind: q.kind.code(),
+            prompt_html: &q.prompt_html,
+            options: &json_list(&q.options),
+        })
+        .returning(questions::id)
+        .get_result(conn)?;
+    let answer = serde_json::to_string::<AnswerKey>(&q.key)
+        .map_err(|e| DbError::Internal(format!("answer key: {e}")))?;
+    let option_feedback = serde_json::to_string(&q.option_feedback).unwrap_or_else(|_| "[]".into());
+    diesel::insert_into(question_keys::table)
+        .values(NewQuestionKey {
+            question_id,
+            answer: &answer,
+            feedback_html: q.feedback_html.as_deref(),
+            option_feedback: &option_feedback,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Store an asset's bytes unless stored already, and link it to the version under its path.
+fn insert_asset(
+    conn: &mut DbConnection,
+    version_id: i64,
+    a: &AssetOut,
+    now: chrono::NaiveDateTime,
+) -> Result<(), PublishError> {
+    let stored: Option<String> = assets::table
+        .find(&a.hash)
+        .select(assets::hash)
+        .first(conn)
+        .optional()?;
+    if stored.is_none() {
+        diesel::insert_into(assets::table)
+            .values(NewAsset {
+                hash: &a.hash,
+                content_type: &a.content_type,
+                size: a.bytes.len() as i64,
+                bytes: &a.bytes,
+                created_at: now,
+            })
+            .execute(conn)?;
+    }
+    diesel::insert_into(version_assets::table)
+        .values(NewVersionAsset {
+            version_id,
+            path: &a.path,
+            hash: &a.hash,
+        })
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn set_current(

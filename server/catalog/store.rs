@@ -39,41 +39,58 @@ pub struct CatalogEntry {
     pub provider: Option<Provider>,
 }
 
-/// A JSON list column; a corrupt value is an error, not an empty list.
-fn parse_list(json: &str) -> Result<Vec<String>, DbError> {
-    JsonText::decode(json)
+/// A competency of a version with the dictionary's name and kind.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = course_competencies)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct VersionCompetencyRow {
+    version_id: i64,
+    code: String,
+    level: i32,
+    #[diesel(select_expression = competencies::name)]
+    name: String,
+    #[diesel(select_expression = competencies::kind)]
+    kind: String,
 }
 
 fn competencies_of(
     conn: &mut DbConnection,
     version_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<CompetencyRef>>, DbError> {
-    let rows: Vec<(i64, String, i32, String, String)> = course_competencies::table
+    let rows: Vec<VersionCompetencyRow> = course_competencies::table
         .inner_join(competencies::table.on(competencies::code.eq(course_competencies::code)))
         .filter(course_competencies::version_id.eq_any(version_ids))
-        .select((
-            course_competencies::version_id,
-            course_competencies::code,
-            course_competencies::level,
-            competencies::name,
-            competencies::kind,
-        ))
+        .select(VersionCompetencyRow::as_select())
         .order((course_competencies::version_id, course_competencies::code))
         .load(conn)?;
     let mut out: HashMap<i64, Vec<CompetencyRef>> = HashMap::new();
-    for (v, code, level, name, kind) in rows {
-        out.entry(v).or_default().push(CompetencyRef {
-            code,
-            name,
-            kind,
-            level,
+    for r in rows {
+        out.entry(r.version_id).or_default().push(CompetencyRef {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            level: r.level,
         });
     }
     Ok(out)
 }
 
-/// slug, version id, hash, title, summary, jp, tags, total minutes
-type CatalogRow = (String, i64, String, String, String, i32, String, i32);
+/// A course of the catalog: its slug and its current version; the tags decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = course_versions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CatalogRow {
+    #[diesel(select_expression = courses::slug)]
+    slug: String,
+    #[diesel(select_expression = course_versions::id)]
+    version_id: i64,
+    hash: String,
+    title: String,
+    summary: String,
+    jp: i32,
+    tags: JsonText<Vec<String>>,
+    total_minutes: i32,
+}
 
 /// Every course in the catalog: current versions of courses not archived, by title.
 pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
@@ -83,19 +100,10 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
                 .on(courses::current_version_id.eq(course_versions::id.nullable())),
         )
         .filter(courses::archived.eq(false))
-        .select((
-            courses::slug,
-            course_versions::id,
-            course_versions::hash,
-            course_versions::title,
-            course_versions::summary,
-            course_versions::jp,
-            course_versions::tags,
-            course_versions::total_minutes,
-        ))
+        .select(CatalogRow::as_select())
         .order(course_versions::title)
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.version_id).collect();
     let counts: HashMap<i64, i64> = modules::table
         .filter(modules::version_id.eq_any(&ids))
         .group_by(modules::version_id)
@@ -105,30 +113,29 @@ pub fn catalog(conn: &mut DbConnection) -> Result<Vec<CatalogEntry>, DbError> {
         .collect();
     let mut comps = competencies_of(conn, &ids)?;
     let mut providers = crate::accounts::partners::providers_by_slug(conn)?;
-    rows.into_iter()
-        .map(
-            |(slug, version_id, hash, title, summary, jp, tags, total_minutes)| {
-                Ok(CatalogEntry {
-                    version_id,
-                    hash,
-                    title,
-                    summary,
-                    jp,
-                    tags: parse_list(&tags)?,
-                    total_minutes,
-                    module_count: counts.get(&version_id).copied().unwrap_or(0),
-                    competencies: comps.remove(&version_id).unwrap_or_default(),
-                    provider: providers
-                        .remove(&slug)
-                        .map(|(code, name)| Provider { code, name }),
-                    slug,
-                })
-            },
-        )
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| CatalogEntry {
+            version_id: r.version_id,
+            hash: r.hash,
+            title: r.title,
+            summary: r.summary,
+            jp: r.jp,
+            tags: r.tags.into_inner(),
+            total_minutes: r.total_minutes,
+            module_count: counts.get(&r.version_id).copied().unwrap_or(0),
+            competencies: comps.remove(&r.version_id).unwrap_or_default(),
+            provider: providers
+                .remove(&r.slug)
+                .map(|(code, name)| Provider { code, name }),
+            slug: r.slug,
+        })
+        .collect())
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = modules)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ModuleSummary {
     pub id: i64,
     pub slug: String,
@@ -230,6 +237,27 @@ pub fn resolve(
     Ok(version.map(|v| (v, Some(v) == current, archived)))
 }
 
+/// A version as its course page shows it; the JSON lists decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = course_versions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct VersionRow {
+    hash: String,
+    title: String,
+    summary: String,
+    description_html: String,
+    jp: i32,
+    language: String,
+    tags: JsonText<Vec<String>>,
+    prerequisites: JsonText<Vec<String>>,
+    pass_mark: i32,
+    certificate: bool,
+    certificate_valid_months: Option<i32>,
+    authors: JsonText<Vec<String>>,
+    total_minutes: i32,
+    published_at: chrono::NaiveDateTime,
+}
+
 pub fn course(
     conn: &mut DbConnection,
     slug: &str,
@@ -238,60 +266,12 @@ pub fn course(
     let Some((version_id, is_current, archived)) = resolve(conn, slug, which)? else {
         return Ok(None);
     };
-    #[allow(clippy::type_complexity)]
-    let v: (
-        String,
-        String,
-        String,
-        String,
-        i32,
-        String,
-        String,
-        String,
-        i32,
-        bool,
-        Option<i32>,
-        String,
-        i32,
-        chrono::NaiveDateTime,
-    ) = course_versions::table
+    let v: VersionRow = course_versions::table
         .find(version_id)
-        .select((
-            course_versions::hash,
-            course_versions::title,
-            course_versions::summary,
-            course_versions::description_html,
-            course_versions::jp,
-            course_versions::language,
-            course_versions::tags,
-            course_versions::prerequisites,
-            course_versions::pass_mark,
-            course_versions::certificate,
-            course_versions::certificate_valid_months,
-            course_versions::authors,
-            course_versions::total_minutes,
-            course_versions::published_at,
-        ))
+        .select(VersionRow::as_select())
         .first(conn)?;
     let modules = module_list(conn, version_id)?;
-    let prereq_slugs = parse_list(&v.7)?;
-    let titles: HashMap<String, String> = courses::table
-        .inner_join(
-            course_versions::table
-                .on(courses::current_version_id.eq(course_versions::id.nullable())),
-        )
-        .filter(courses::slug.eq_any(&prereq_slugs))
-        .select((courses::slug, course_versions::title))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    let prerequisites = prereq_slugs
-        .into_iter()
-        .map(|slug| Prerequisite {
-            title: titles.get(&slug).cloned(),
-            slug,
-        })
-        .collect();
+    let prerequisites = prerequisites(conn, v.prerequisites.into_inner())?;
     let competencies = competencies_of(conn, &[version_id])?
         .remove(&version_id)
         .unwrap_or_default();
@@ -299,21 +279,21 @@ pub fn course(
     Ok(Some(CourseView {
         slug: slug.to_string(),
         version_id,
-        hash: v.0,
+        hash: v.hash,
         is_current,
         archived,
-        title: v.1,
-        summary: v.2,
-        description_html: v.3,
-        jp: v.4,
-        language: v.5,
-        tags: parse_list(&v.6)?,
-        pass_mark: v.8,
-        certificate: v.9,
-        certificate_valid_months: v.10,
-        authors: parse_list(&v.11)?,
-        total_minutes: v.12,
-        published_at: v.13,
+        title: v.title,
+        summary: v.summary,
+        description_html: v.description_html,
+        jp: v.jp,
+        language: v.language,
+        tags: v.tags.into_inner(),
+        pass_mark: v.pass_mark,
+        certificate: v.certificate,
+        certificate_valid_months: v.certificate_valid_months,
+        authors: v.authors.into_inner(),
+        total_minutes: v.total_minutes,
+        published_at: v.published_at,
         prerequisites,
         competencies,
         modules,
@@ -321,29 +301,36 @@ pub fn course(
     }))
 }
 
+/// The prerequisite courses by slug, each with its current version's title when published.
+fn prerequisites(
+    conn: &mut DbConnection,
+    slugs: Vec<String>,
+) -> Result<Vec<Prerequisite>, DbError> {
+    let titles: HashMap<String, String> = courses::table
+        .inner_join(
+            course_versions::table
+                .on(courses::current_version_id.eq(course_versions::id.nullable())),
+        )
+        .filter(courses::slug.eq_any(&slugs))
+        .select((courses::slug, course_versions::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(slugs
+        .into_iter()
+        .map(|slug| Prerequisite {
+            title: titles.get(&slug).cloned(),
+            slug,
+        })
+        .collect())
+}
+
 fn module_list(conn: &mut DbConnection, version_id: i64) -> Result<Vec<ModuleSummary>, DbError> {
     Ok(modules::table
         .filter(modules::version_id.eq(version_id))
         .order(modules::position)
-        .select((
-            modules::id,
-            modules::slug,
-            modules::title,
-            modules::kind,
-            modules::minutes,
-            modules::position,
-        ))
-        .load::<(i64, String, String, String, Option<i32>, i32)>(conn)?
-        .into_iter()
-        .map(|(id, slug, title, kind, minutes, position)| ModuleSummary {
-            id,
-            slug,
-            title,
-            kind,
-            minutes,
-            position,
-        })
-        .collect())
+        .select(ModuleSummary::as_select())
+        .load(conn)?)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -385,6 +372,26 @@ pub struct ModuleView {
     pub quiz: Option<QuizInfo>,
 }
 
+/// A module as its page shows it, with its quiz settings as stored. The headings stay text:
+/// ones that do not parse show as none.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = modules)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ModuleRow {
+    id: i64,
+    title: String,
+    kind: String,
+    minutes: Option<i32>,
+    html: String,
+    headings: String,
+    pass_mark: Option<i32>,
+    attempts: Option<i32>,
+    time_limit_minutes: Option<i32>,
+    shuffle: Option<bool>,
+    draw: Option<i32>,
+    review: Option<String>,
+}
+
 pub fn module(
     conn: &mut DbConnection,
     course_slug: &str,
@@ -394,54 +401,13 @@ pub fn module(
     let Some((version_id, is_current, _)) = resolve(conn, course_slug, which)? else {
         return Ok(None);
     };
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        i64,
-        String,
-        String,
-        Option<i32>,
-        String,
-        String,
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-        Option<bool>,
-        Option<i32>,
-        Option<String>,
-    )> = modules::table
+    let row: Option<ModuleRow> = modules::table
         .filter(modules::version_id.eq(version_id))
         .filter(modules::slug.eq(module_slug))
-        .select((
-            modules::id,
-            modules::title,
-            modules::kind,
-            modules::minutes,
-            modules::html,
-            modules::headings,
-            modules::pass_mark,
-            modules::attempts,
-            modules::time_limit_minutes,
-            modules::shuffle,
-            modules::draw,
-            modules::review,
-        ))
+        .select(ModuleRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((
-        id,
-        title,
-        kind,
-        minutes,
-        html,
-        headings,
-        pass_mark,
-        attempts,
-        time_limit,
-        shuffle,
-        draw,
-        review,
-    )) = row
-    else {
+    let Some(row) = row else {
         return Ok(None);
     };
     let (hash, course_title): (String, String) = course_versions::table
@@ -450,43 +416,48 @@ pub fn module(
         .first(conn)?;
     let list = module_list(conn, version_id)?;
     let index = list.iter().position(|m| m.slug == module_slug).unwrap_or(0);
-    let quiz = if kind == "quiz" {
-        let count: i64 = questions::table
-            .filter(questions::module_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        Some(QuizInfo {
-            pass_mark: pass_mark.unwrap_or(70),
-            attempts: attempts.unwrap_or(0),
-            time_limit_minutes: time_limit,
-            shuffle: shuffle.unwrap_or(true),
-            draw,
-            review: super::quiz::Review::from_stored(review.as_deref()),
-            question_count: count,
-            asked: draw.map(|d| (d as i64).min(count)).unwrap_or(count),
-        })
+    let quiz = if row.kind == "quiz" {
+        Some(quiz_info(conn, &row)?)
     } else {
         None
     };
     Ok(Some(ModuleView {
-        module_id: id,
+        module_id: row.id,
         course_slug: course_slug.to_string(),
         course_title,
         version_id,
         hash,
         is_current,
         slug: module_slug.to_string(),
-        title,
-        kind,
-        minutes,
-        html,
-        headings: serde_json::from_str(&headings).unwrap_or(serde_json::Value::Array(vec![])),
+        title: row.title,
+        kind: row.kind,
+        minutes: row.minutes,
+        html: row.html,
+        headings: serde_json::from_str(&row.headings).unwrap_or(serde_json::Value::Array(vec![])),
         position: index + 1,
         total: list.len(),
         prev: index.checked_sub(1).and_then(|i| list.get(i)).cloned(),
         next: list.get(index + 1).cloned(),
         quiz,
     }))
+}
+
+/// A quiz module's settings (defaults filled in) and how many questions it has and asks.
+fn quiz_info(conn: &mut DbConnection, row: &ModuleRow) -> Result<QuizInfo, DbError> {
+    let count: i64 = questions::table
+        .filter(questions::module_id.eq(row.id))
+        .count()
+        .get_result(conn)?;
+    Ok(QuizInfo {
+        pass_mark: row.pass_mark.unwrap_or(70),
+        attempts: row.attempts.unwrap_or(0),
+        time_limit_minutes: row.time_limit_minutes,
+        shuffle: row.shuffle.unwrap_or(true),
+        draw: row.draw,
+        review: super::quiz::Review::from_stored(row.review.as_deref()),
+        question_count: count,
+        asked: row.draw.map(|d| (d as i64).min(count)).unwrap_or(count),
+    })
 }
 
 /// An asset by (a 32-character prefix of) its hash: content type and bytes.

@@ -11,7 +11,8 @@ use super::model::{Certificate, CoIssuer, CompetencyLevel};
 use crate::config::CertificateConfig;
 use crate::db::json_text::JsonText;
 use crate::db::schema::{
-    agencies, certificate_keys, certificates, competencies, course_versions, courses, users,
+    agencies, certificate_keys, certificates, competencies, completions, course_versions, courses,
+    users,
 };
 use crate::db::sequence::{self, Seq};
 use crate::db::{audit, DbConnection, DbError};
@@ -26,88 +27,74 @@ pub struct Issuer {
     pub config: CertificateConfig,
 }
 
-type Row = (
-    (
-        i64,
-        String,
-        String,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        String,
-        i32,
-    ),
-    (
-        String,
-        NaiveDateTime,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        Option<NaiveDateTime>,
-        Option<i64>,
-        Option<String>,
-        Option<NaiveDateTime>,
-    ),
-    (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-);
+/// A certificate's row; the competencies decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = certificates)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Row {
+    id: i64,
+    code: String,
+    number: String,
+    user_id: i64,
+    completion_id: i64,
+    course_id: i64,
+    agency_id: Option<i64>,
+    holder_name: String,
+    holder_nip: Option<String>,
+    agency: Option<String>,
+    course_slug: String,
+    course_title: String,
+    course_version: String,
+    jp: i32,
+    competencies: JsonText<Vec<CompetencyLevel>>,
+    completed_at: NaiveDateTime,
+    issued_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    issuer: String,
+    signatory_name: Option<String>,
+    signatory_title: Option<String>,
+    kid: String,
+    jwt: String,
+    revoked_at: Option<NaiveDateTime>,
+    revoked_by: Option<i64>,
+    revoked_reason: Option<String>,
+    reminded_at: Option<NaiveDateTime>,
+    partner: Option<String>,
+    partner_signatory_name: Option<String>,
+    partner_signatory_title: Option<String>,
+    time_zone: Option<String>,
+}
 
-macro_rules! columns {
-    () => {
-        (
-            (
-                certificates::id,
-                certificates::code,
-                certificates::number,
-                certificates::user_id,
-                certificates::completion_id,
-                certificates::course_id,
-                certificates::agency_id,
-                certificates::holder_name,
-                certificates::holder_nip,
-                certificates::agency,
-                certificates::course_slug,
-                certificates::course_title,
-                certificates::course_version,
-                certificates::jp,
-            ),
-            (
-                certificates::competencies,
-                certificates::completed_at,
-                certificates::issued_at,
-                certificates::expires_at,
-                certificates::issuer,
-                certificates::signatory_name,
-                certificates::signatory_title,
-                certificates::kid,
-                certificates::jwt,
-                certificates::revoked_at,
-                certificates::revoked_by,
-                certificates::revoked_reason,
-                certificates::reminded_at,
-            ),
-            (
-                certificates::partner,
-                certificates::partner_signatory_name,
-                certificates::partner_signatory_title,
-                certificates::time_zone,
-            ),
-        )
-    };
+/// The row [`issue`] writes (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = certificates, treat_none_as_null = true)]
+struct NewCertificate<'a> {
+    code: &'a str,
+    number: &'a str,
+    user_id: i64,
+    completion_id: i64,
+    course_id: i64,
+    agency_id: Option<i64>,
+    holder_name: &'a str,
+    holder_nip: Option<&'a str>,
+    agency: Option<&'a str>,
+    course_slug: &'a str,
+    course_title: &'a str,
+    course_version: &'a str,
+    jp: i32,
+    competencies: String,
+    completed_at: NaiveDateTime,
+    issued_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    issuer: &'a str,
+    signatory_name: Option<&'a str>,
+    signatory_title: Option<&'a str>,
+    kid: &'a str,
+    jwt: &'a str,
+    partner: Option<&'a str>,
+    partner_signatory_name: Option<&'a str>,
+    partner_signatory_title: Option<&'a str>,
+    time_zone: Option<&'a str>,
 }
 
 /// A certificate as read, plus the agency it was issued under (for admin scoping).
@@ -119,46 +106,56 @@ pub struct Stored {
 
 /// The certificate of a row; its dates are read in the zone it was issued in (stored with it, so a
 /// later change of the agency's zone does not move them).
-fn from_row(r: Row) -> Result<Stored, DbError> {
-    let (a, b, p) = r;
-    let zone = crate::clock::zone_of_stored(p.3.as_deref());
-    Ok(Stored {
-        agency_id: a.6,
-        certificate: Certificate {
-            id: a.0,
-            code: a.1,
-            number: a.2,
-            user_id: a.3,
-            completion_id: a.4,
-            course_id: a.5,
-            holder_name: a.7,
-            holder_nip: a.8,
-            agency: a.9,
-            course_slug: a.10,
-            course_title: a.11,
-            course_version: a.12,
-            jp: a.13,
-            competencies: JsonText::decode(&b.0)?,
-            completed_at: b.1,
-            issued_at: b.2,
-            expires_at: b.3,
-            issuer: b.4,
-            signatory_name: b.5,
-            signatory_title: b.6,
-            kid: b.7,
-            jwt: b.8,
-            revoked_at: b.9,
-            revoked_by: b.10,
-            revoked_reason: b.11,
-            reminded_at: b.12,
-            partner: p.0.map(|name| CoIssuer {
-                name,
-                signatory_name: p.1,
-                signatory_title: p.2,
-            }),
-            zone,
-        },
-    })
+impl From<Row> for Stored {
+    fn from(r: Row) -> Stored {
+        let zone = crate::clock::zone_of_stored(r.time_zone.as_deref());
+        Stored {
+            agency_id: r.agency_id,
+            certificate: Certificate {
+                id: r.id,
+                code: r.code,
+                number: r.number,
+                user_id: r.user_id,
+                completion_id: r.completion_id,
+                course_id: r.course_id,
+                holder_name: r.holder_name,
+                holder_nip: r.holder_nip,
+                agency: r.agency,
+                course_slug: r.course_slug,
+                course_title: r.course_title,
+                course_version: r.course_version,
+                jp: r.jp,
+                competencies: r.competencies.into_inner(),
+                completed_at: r.completed_at,
+                issued_at: r.issued_at,
+                expires_at: r.expires_at,
+                issuer: r.issuer,
+                signatory_name: r.signatory_name,
+                signatory_title: r.signatory_title,
+                kid: r.kid,
+                jwt: r.jwt,
+                revoked_at: r.revoked_at,
+                revoked_by: r.revoked_by,
+                revoked_reason: r.revoked_reason,
+                reminded_at: r.reminded_at,
+                partner: r.partner.map(|name| CoIssuer {
+                    name,
+                    signatory_name: r.partner_signatory_name,
+                    signatory_title: r.partner_signatory_title,
+                }),
+                zone,
+            },
+        }
+    }
+}
+
+/// The row [`register_key`] writes.
+#[derive(Insertable)]
+#[diesel(table_name = certificate_keys)]
+struct NewKey<'a> {
+    kid: &'a str,
+    public_x: &'a str,
+    created_at: NaiveDateTime,
 }
 
 /// Make sure a signing key's public half is listed (idempotent; safe from several servers).
@@ -180,11 +177,11 @@ pub fn register_key(conn: &mut DbConnection, key: &PublicKey) -> Result<(), DbEr
             // concurrent registration's unique violation must roll back alone.
             let inserted = crate::db::transaction(conn, |conn| {
                 diesel::insert_into(certificate_keys::table)
-                    .values((
-                        certificate_keys::kid.eq(&key.kid),
-                        certificate_keys::public_x.eq(&key.x),
-                        certificate_keys::created_at.eq(Utc::now().naive_utc()),
-                    ))
+                    .values(NewKey {
+                        kid: &key.kid,
+                        public_x: &key.x,
+                        created_at: Utc::now().naive_utc(),
+                    })
                     .execute(conn)
             });
             match inserted {
@@ -212,6 +209,27 @@ pub fn public_keys(conn: &mut DbConnection) -> Result<Vec<PublicKey>, DbError> {
         .collect())
 }
 
+/// What a course version says about certificates, and what a certificate prints of it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = course_versions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct VersionTerms {
+    certificate: bool,
+    certificate_valid_months: Option<i32>,
+    title: String,
+    hash: String,
+}
+
+/// The holder as a certificate prints them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Holder {
+    name: String,
+    nip: Option<String>,
+    agency_id: Option<i64>,
+}
+
 /// Issue the certificate for a completion, if its course version grants one. Call inside the
 /// completion's transaction. Returns the new certificate.
 pub fn issue(
@@ -219,63 +237,26 @@ pub fn issue(
     issuer: &Issuer,
     c: &Completion,
 ) -> Result<Option<Certificate>, DbError> {
-    let (grants, valid_months, title, hash): (bool, Option<i32>, String, String) =
-        course_versions::table
-            .find(c.version_id)
-            .select((
-                course_versions::certificate,
-                course_versions::certificate_valid_months,
-                course_versions::title,
-                course_versions::hash,
-            ))
-            .first(conn)?;
-    if !grants {
+    let terms: VersionTerms = course_versions::table
+        .find(c.version_id)
+        .select(VersionTerms::as_select())
+        .first(conn)?;
+    if !terms.certificate {
         return Ok(None);
     }
     let slug: String = courses::table
         .find(c.course_id)
         .select(courses::slug)
         .first(conn)?;
-    let (name, nip, agency_id): (String, Option<String>, Option<i64>) = users::table
-        .find(c.user_id)
-        .select((users::name, users::nip, users::agency_id))
-        .first(conn)?;
-    let agency: Option<String> = match agency_id {
-        Some(id) => agencies::table
-            .find(id)
-            .select(agencies::name)
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    let codes: Vec<&str> = c
-        .competencies
-        .iter()
-        .map(|(code, _)| code.as_str())
-        .collect();
-    let names: Vec<(String, String)> = competencies::table
-        .filter(competencies::code.eq_any(&codes))
-        .select((competencies::code, competencies::name))
-        .load(conn)?;
-    let comps: Vec<CompetencyLevel> = c
-        .competencies
-        .iter()
-        .map(|(code, level)| CompetencyLevel {
-            code: code.clone(),
-            name: names
-                .iter()
-                .find(|(k, _)| k == code)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_else(|| code.clone()),
-            level: *level,
-        })
-        .collect();
+    let (holder, agency) = holder_of(conn, c.user_id)?;
+    let comps = competency_levels(conn, &c.competencies)?;
     // the certificate's date and its number's year are those of the holder's agency zone
-    let zone = crate::clock::zone_of_agency(conn, agency_id)?;
+    let zone = crate::clock::zone_of_agency(conn, holder.agency_id)?;
     let year = zone.year_of(c.completed_at);
     let seq = sequence::next_in_year(conn, Seq::Certificates, year)?;
     let now = Utc::now().naive_utc();
-    let expires_at = valid_months
+    let expires_at = terms
+        .certificate_valid_months
         .filter(|m| *m > 0)
         .and_then(|m| c.completed_at.checked_add_months(Months::new(m as u32)));
     register_key(conn, &issuer.signer.public)?;
@@ -286,12 +267,12 @@ pub fn issue(
         user_id: c.user_id,
         completion_id: c.id,
         course_id: c.course_id,
-        holder_name: name,
-        holder_nip: nip,
+        holder_name: holder.name,
+        holder_nip: holder.nip,
         agency,
         course_slug: slug,
-        course_title: title,
-        course_version: hash.chars().take(12).collect(),
+        course_title: terms.title,
+        course_version: terms.hash.chars().take(12).collect(),
         jp: c.jp,
         competencies: comps,
         completed_at: c.completed_at,
@@ -315,44 +296,7 @@ pub fn issue(
     };
     cert.jwt =
         credential::sign(&cert, &issuer.base_url, &issuer.signer).map_err(DbError::Internal)?;
-    cert.id = diesel::insert_into(certificates::table)
-        .values((
-            certificates::code.eq(&cert.code),
-            certificates::number.eq(&cert.number),
-            certificates::user_id.eq(cert.user_id),
-            certificates::completion_id.eq(cert.completion_id),
-            certificates::course_id.eq(cert.course_id),
-            certificates::agency_id.eq(agency_id),
-            certificates::holder_name.eq(&cert.holder_name),
-            certificates::holder_nip.eq(&cert.holder_nip),
-            certificates::agency.eq(&cert.agency),
-            certificates::course_slug.eq(&cert.course_slug),
-            certificates::course_title.eq(&cert.course_title),
-            certificates::course_version.eq(&cert.course_version),
-            certificates::jp.eq(cert.jp),
-            certificates::competencies
-                .eq(serde_json::to_string(&cert.competencies).unwrap_or_else(|_| "[]".into())),
-            certificates::completed_at.eq(cert.completed_at),
-            certificates::issued_at.eq(cert.issued_at),
-            certificates::expires_at.eq(cert.expires_at),
-            certificates::issuer.eq(&cert.issuer),
-            certificates::signatory_name.eq(&cert.signatory_name),
-            certificates::signatory_title.eq(&cert.signatory_title),
-            certificates::kid.eq(&cert.kid),
-            certificates::jwt.eq(&cert.jwt),
-            certificates::partner.eq(cert.partner.as_ref().map(|p| &p.name)),
-            certificates::partner_signatory_name.eq(cert
-                .partner
-                .as_ref()
-                .and_then(|p| p.signatory_name.as_ref())),
-            certificates::partner_signatory_title.eq(cert
-                .partner
-                .as_ref()
-                .and_then(|p| p.signatory_title.as_ref())),
-            certificates::time_zone.eq(Some(cert.zone.name())),
-        ))
-        .returning(certificates::id)
-        .get_result(conn)?;
+    cert.id = insert(conn, &cert, holder.agency_id)?;
     audit::record(
         conn,
         None,
@@ -367,38 +311,117 @@ pub fn issue(
     Ok(Some(cert))
 }
 
+/// The holder and the name of their agency, if any.
+fn holder_of(conn: &mut DbConnection, user_id: i64) -> Result<(Holder, Option<String>), DbError> {
+    let holder: Holder = users::table
+        .find(user_id)
+        .select(Holder::as_select())
+        .first(conn)?;
+    let agency: Option<String> = match holder.agency_id {
+        Some(id) => agencies::table
+            .find(id)
+            .select(agencies::name)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok((holder, agency))
+}
+
+/// The completion's (code, level) pairs with the dictionary's names (the code when it has none).
+fn competency_levels(
+    conn: &mut DbConnection,
+    levels: &[(String, i32)],
+) -> Result<Vec<CompetencyLevel>, DbError> {
+    let codes: Vec<&str> = levels.iter().map(|(code, _)| code.as_str()).collect();
+    let names: Vec<(String, String)> = competencies::table
+        .filter(competencies::code.eq_any(&codes))
+        .select((competencies::code, competencies::name))
+        .load(conn)?;
+    Ok(levels
+        .iter()
+        .map(|(code, level)| CompetencyLevel {
+            code: code.clone(),
+            name: names
+                .iter()
+                .find(|(k, _)| k == code)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| code.clone()),
+            level: *level,
+        })
+        .collect())
+}
+
+/// Store a signed certificate issued under `agency_id`; returns its id.
+fn insert(
+    conn: &mut DbConnection,
+    cert: &Certificate,
+    agency_id: Option<i64>,
+) -> Result<i64, DbError> {
+    let partner = cert.partner.as_ref();
+    Ok(diesel::insert_into(certificates::table)
+        .values(NewCertificate {
+            code: &cert.code,
+            number: &cert.number,
+            user_id: cert.user_id,
+            completion_id: cert.completion_id,
+            course_id: cert.course_id,
+            agency_id,
+            holder_name: &cert.holder_name,
+            holder_nip: cert.holder_nip.as_deref(),
+            agency: cert.agency.as_deref(),
+            course_slug: &cert.course_slug,
+            course_title: &cert.course_title,
+            course_version: &cert.course_version,
+            jp: cert.jp,
+            competencies: serde_json::to_string(&cert.competencies).unwrap_or_else(|_| "[]".into()),
+            completed_at: cert.completed_at,
+            issued_at: cert.issued_at,
+            expires_at: cert.expires_at,
+            issuer: &cert.issuer,
+            signatory_name: cert.signatory_name.as_deref(),
+            signatory_title: cert.signatory_title.as_deref(),
+            kid: &cert.kid,
+            jwt: &cert.jwt,
+            partner: partner.map(|p| p.name.as_str()),
+            partner_signatory_name: partner.and_then(|p| p.signatory_name.as_deref()),
+            partner_signatory_title: partner.and_then(|p| p.signatory_title.as_deref()),
+            time_zone: Some(cert.zone.name()),
+        })
+        .returning(certificates::id)
+        .get_result(conn)?)
+}
+
 /// A certificate by its verification code (already normalized).
 pub fn by_code(conn: &mut DbConnection, code: &str) -> Result<Option<Stored>, DbError> {
-    certificates::table
+    Ok(certificates::table
         .filter(certificates::code.eq(code))
-        .select(columns!())
-        .first::<Row>(conn)
+        .select(Row::as_select())
+        .first(conn)
         .optional()?
-        .map(from_row)
-        .transpose()
+        .map(Stored::from))
 }
 
 /// A certificate by its number (`CKP/2026/000123`).
 pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<Stored>, DbError> {
-    certificates::table
+    Ok(certificates::table
         .filter(certificates::number.eq(number.trim()))
-        .select(columns!())
-        .first::<Row>(conn)
+        .select(Row::as_select())
+        .first(conn)
         .optional()?
-        .map(from_row)
-        .transpose()
+        .map(Stored::from))
 }
 
 /// A person's certificates, newest first.
 pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Certificate>, DbError> {
-    certificates::table
+    Ok(certificates::table
         .filter(certificates::user_id.eq(user_id))
         .order((certificates::issued_at.desc(), certificates::id.desc()))
-        .select(columns!())
+        .select(Row::as_select())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).map(|s| s.certificate))
-        .collect()
+        .map(|r| Stored::from(r).certificate)
+        .collect())
 }
 
 /// A person's newest certificate for a course.
@@ -407,15 +430,14 @@ pub fn latest_for_course(
     user_id: i64,
     course_id: i64,
 ) -> Result<Option<Certificate>, DbError> {
-    certificates::table
+    Ok(certificates::table
         .filter(certificates::user_id.eq(user_id))
         .filter(certificates::course_id.eq(course_id))
         .order((certificates::issued_at.desc(), certificates::id.desc()))
-        .select(columns!())
+        .select(Row::as_select())
         .first::<Row>(conn)
         .optional()?
-        .map(|r| from_row(r).map(|s| s.certificate))
-        .transpose()
+        .map(|r| Stored::from(r).certificate))
 }
 
 /// Certificates for the admin list: optionally only one agency's, optionally matching a number,
@@ -427,7 +449,7 @@ pub fn search(
     limit: i64,
 ) -> Result<Vec<Stored>, DbError> {
     let mut q = certificates::table
-        .select(columns!())
+        .select(Row::as_select())
         .order((certificates::issued_at.desc(), certificates::id.desc()))
         .limit(limit)
         .into_boxed();
@@ -445,7 +467,7 @@ pub fn search(
                 .or(certificates::course_title.like(like)),
         );
     }
-    q.load::<Row>(conn)?.into_iter().map(from_row).collect()
+    Ok(q.load::<Row>(conn)?.into_iter().map(Stored::from).collect())
 }
 
 /// Why a revocation did not happen.
@@ -528,11 +550,11 @@ pub fn due_reminders(
         .filter(certificates::reminded_at.is_null())
         .order(certificates::expires_at)
         .limit(limit)
-        .select(columns!())
+        .select(Row::as_select())
         .load::<Row>(conn)?
         .into_iter()
-        .map(|r| from_row(r).map(|s| s.certificate))
-        .collect::<Result<_, _>>()?;
+        .map(|r| Stored::from(r).certificate)
+        .collect();
     let mut due = Vec::with_capacity(rows.len());
     for c in rows {
         let newer: i64 = certificates::table
@@ -560,54 +582,46 @@ pub fn mark_reminded(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> 
         == 1)
 }
 
+/// A completion's row; its competencies decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = completions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CompletionRow {
+    id: i64,
+    enrollment_id: i64,
+    user_id: i64,
+    course_id: i64,
+    version_id: i64,
+    completed_at: NaiveDateTime,
+    jp: i32,
+    competencies: JsonText<Vec<(String, i32)>>,
+    score: Option<i32>,
+}
+
 /// Issue the certificates that completions recorded before certificates existed (or while a
 /// course's version granted one but issuing failed) should have. Each in its own transaction;
 /// idempotent, since a completion has at most one certificate. Returns how many were issued.
 pub fn issue_missing(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, DbError> {
-    use crate::db::schema::completions;
-    type Row = (
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        NaiveDateTime,
-        i32,
-        String,
-        Option<i32>,
-    );
-    let missing: Vec<Row> = completions::table
+    let missing: Vec<CompletionRow> = completions::table
         .left_join(certificates::table.on(certificates::completion_id.eq(completions::id)))
         .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
         .filter(certificates::id.nullable().is_null())
         .filter(course_versions::certificate.eq(true))
         .order(completions::completed_at)
-        .select((
-            completions::id,
-            completions::enrollment_id,
-            completions::user_id,
-            completions::course_id,
-            completions::version_id,
-            completions::completed_at,
-            completions::jp,
-            completions::competencies,
-            completions::score,
-        ))
+        .select(CompletionRow::as_select())
         .load(conn)?;
     let mut issued = 0;
-    for (id, enrollment_id, user_id, course_id, version_id, completed_at, jp, comps, score) in
-        missing
-    {
+    for r in missing {
         let c = Completion {
-            id,
-            enrollment_id,
-            user_id,
-            course_id,
-            version_id,
-            completed_at,
-            jp,
-            competencies: JsonText::decode(&comps)?,
-            score,
+            id: r.id,
+            enrollment_id: r.enrollment_id,
+            user_id: r.user_id,
+            course_id: r.course_id,
+            version_id: r.version_id,
+            completed_at: r.completed_at,
+            jp: r.jp,
+            competencies: r.competencies.into_inner(),
+            score: r.score,
         };
         if crate::db::transaction(conn, |conn| issue(conn, issuer, &c))?.is_some() {
             issued += 1;

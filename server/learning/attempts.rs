@@ -126,62 +126,53 @@ pub struct Graded {
     pub results: Option<ResultsView>,
 }
 
-type AttemptRow = (
-    i64,
-    i64,
-    i64,
-    i32,
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<i32>,
-    Option<bool>,
-    bool,
-);
+/// An attempt's row; the paper decodes strictly (a corrupt paper fails loudly).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = quiz_attempts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AttemptRow {
+    id: i64,
+    enrollment_id: i64,
+    module_id: i64,
+    number: i32,
+    paper: JsonText<Paper>,
+    started_at: NaiveDateTime,
+    deadline_at: Option<NaiveDateTime>,
+    submitted_at: Option<NaiveDateTime>,
+    score: Option<i32>,
+    passed: Option<bool>,
+    late: bool,
+}
 
-type AttemptColumns = (
-    quiz_attempts::id,
-    quiz_attempts::enrollment_id,
-    quiz_attempts::module_id,
-    quiz_attempts::number,
-    quiz_attempts::paper,
-    quiz_attempts::started_at,
-    quiz_attempts::deadline_at,
-    quiz_attempts::submitted_at,
-    quiz_attempts::score,
-    quiz_attempts::passed,
-    quiz_attempts::late,
-);
+impl From<AttemptRow> for Attempt {
+    fn from(r: AttemptRow) -> Attempt {
+        Attempt {
+            id: r.id,
+            enrollment_id: r.enrollment_id,
+            module_id: r.module_id,
+            number: r.number,
+            paper: r.paper.into_inner(),
+            started_at: r.started_at,
+            deadline_at: r.deadline_at,
+            submitted_at: r.submitted_at,
+            score: r.score,
+            passed: r.passed,
+            late: r.late,
+        }
+    }
+}
 
-const COLUMNS: AttemptColumns = (
-    quiz_attempts::id,
-    quiz_attempts::enrollment_id,
-    quiz_attempts::module_id,
-    quiz_attempts::number,
-    quiz_attempts::paper,
-    quiz_attempts::started_at,
-    quiz_attempts::deadline_at,
-    quiz_attempts::submitted_at,
-    quiz_attempts::score,
-    quiz_attempts::passed,
-    quiz_attempts::late,
-);
-
-fn from_row(r: AttemptRow) -> Result<Attempt, DbError> {
-    Ok(Attempt {
-        id: r.0,
-        enrollment_id: r.1,
-        module_id: r.2,
-        number: r.3,
-        paper: JsonText::decode(&r.4)?,
-        started_at: r.5,
-        deadline_at: r.6,
-        submitted_at: r.7,
-        score: r.8,
-        passed: r.9,
-        late: r.10,
-    })
+/// The row [`start`] writes for a new attempt (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = quiz_attempts, treat_none_as_null = true)]
+struct NewAttempt {
+    enrollment_id: i64,
+    module_id: i64,
+    number: i32,
+    paper: String,
+    started_at: NaiveDateTime,
+    deadline_at: Option<NaiveDateTime>,
+    late: bool,
 }
 
 fn internal(what: &str) -> DbError {
@@ -190,13 +181,12 @@ fn internal(what: &str) -> DbError {
 
 /// An attempt by id.
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Attempt>, DbError> {
-    quiz_attempts::table
+    Ok(quiz_attempts::table
         .find(id)
-        .select(COLUMNS)
-        .first::<AttemptRow>(conn)
+        .select(AttemptRow::as_select())
+        .first(conn)
         .optional()?
-        .map(from_row)
-        .transpose()
+        .map(Attempt::from))
 }
 
 /// An attempt by id, only when it belongs to `user_id`.
@@ -205,15 +195,14 @@ pub fn find_owned(
     id: i64,
     user_id: i64,
 ) -> Result<Option<Attempt>, DbError> {
-    quiz_attempts::table
+    Ok(quiz_attempts::table
         .inner_join(enrollments::table)
         .filter(quiz_attempts::id.eq(id))
         .filter(enrollments::user_id.eq(user_id))
-        .select(COLUMNS)
-        .first::<AttemptRow>(conn)
+        .select(AttemptRow::as_select())
+        .first(conn)
         .optional()?
-        .map(from_row)
-        .transpose()
+        .map(Attempt::from))
 }
 
 /// The attempts of one quiz by one enrollment, oldest first.
@@ -222,15 +211,15 @@ pub fn list(
     enrollment_id: i64,
     module_id: i64,
 ) -> Result<Vec<Attempt>, DbError> {
-    quiz_attempts::table
+    Ok(quiz_attempts::table
         .filter(quiz_attempts::enrollment_id.eq(enrollment_id))
         .filter(quiz_attempts::module_id.eq(module_id))
         .order(quiz_attempts::number)
-        .select(COLUMNS)
+        .select(AttemptRow::as_select())
         .load::<AttemptRow>(conn)?
         .into_iter()
-        .map(from_row)
-        .collect()
+        .map(Attempt::from)
+        .collect())
 }
 
 /// The attempt that counts among graded ones: the best passing, else the best score.
@@ -242,19 +231,23 @@ pub fn counting(attempts: &[Attempt]) -> Option<i64> {
     grading::best_attempt(&graded)
 }
 
-type ModuleRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<i32>,
-    Option<i32>,
-    Option<i32>,
-    Option<bool>,
-    Option<i32>,
-    Option<String>,
-);
+/// A module's quiz settings as stored (`None`: the course's or the built-in default).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = modules)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ModuleRow {
+    id: i64,
+    version_id: i64,
+    slug: String,
+    title: String,
+    kind: String,
+    pass_mark: Option<i32>,
+    attempts: Option<i32>,
+    time_limit_minutes: Option<i32>,
+    shuffle: Option<bool>,
+    draw: Option<i32>,
+    review: Option<String>,
+}
 
 fn quiz_module_where(
     conn: &mut DbConnection,
@@ -264,19 +257,7 @@ fn quiz_module_where(
 ) -> Result<Option<QuizModule>, DbError> {
     let mut query = modules::table
         .filter(modules::version_id.eq(version_id))
-        .select((
-            modules::id,
-            modules::version_id,
-            modules::slug,
-            modules::title,
-            modules::kind,
-            modules::pass_mark,
-            modules::attempts,
-            modules::time_limit_minutes,
-            modules::shuffle,
-            modules::draw,
-            modules::review,
-        ))
+        .select(ModuleRow::as_select())
         .into_boxed();
     if let Some(id) = module_id {
         query = query.filter(modules::id.eq(id));
@@ -285,7 +266,7 @@ fn quiz_module_where(
         query = query.filter(modules::slug.eq(s.to_string()));
     }
     let row: Option<ModuleRow> = query.first(conn).optional()?;
-    let Some((
+    let Some(ModuleRow {
         id,
         version_id,
         slug,
@@ -293,11 +274,11 @@ fn quiz_module_where(
         kind,
         pass_mark,
         attempts,
-        time_limit,
+        time_limit_minutes,
         shuffle,
         draw,
         review,
-    )) = row
+    }) = row
     else {
         return Ok(None);
     };
@@ -322,7 +303,7 @@ fn quiz_module_where(
         title,
         pass_mark,
         attempts: attempts.unwrap_or(0).max(0),
-        time_limit_minutes: time_limit,
+        time_limit_minutes,
         shuffle: shuffle.unwrap_or(true),
         draw,
         review: Review::from_stored(review.as_deref()),
@@ -394,15 +375,15 @@ pub fn start<R: Rng + ?Sized>(
         let deadline = grading::deadline(now, quiz.time_limit_minutes);
         let paper_json = serde_json::to_string(&paper).map_err(|e| internal(&e.to_string()))?;
         let id: i64 = diesel::insert_into(quiz_attempts::table)
-            .values((
-                quiz_attempts::enrollment_id.eq(enrollment.id),
-                quiz_attempts::module_id.eq(module_id),
-                quiz_attempts::number.eq(number),
-                quiz_attempts::paper.eq(paper_json),
-                quiz_attempts::started_at.eq(now),
-                quiz_attempts::deadline_at.eq(deadline),
-                quiz_attempts::late.eq(false),
-            ))
+            .values(NewAttempt {
+                enrollment_id: enrollment.id,
+                module_id,
+                number,
+                paper: paper_json,
+                started_at: now,
+                deadline_at: deadline,
+                late: false,
+            })
             .returning(quiz_attempts::id)
             .get_result(conn)?;
         Ok(Ok(
@@ -521,6 +502,27 @@ pub fn submit(
     })
 }
 
+/// A question as the paper and the results show it; its options decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = questions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct QuestionRow {
+    id: i64,
+    kind: String,
+    prompt_html: String,
+    options: JsonText<Vec<String>>,
+}
+
+/// A question's key; its JSON columns decode strictly.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = question_keys)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct KeyRow {
+    answer: JsonText<AnswerKey>,
+    feedback_html: Option<String>,
+    option_feedback: JsonText<Vec<Option<String>>>,
+}
+
 struct KeyedQuestion {
     kind: QuestionKind,
     prompt_html: String,
@@ -536,50 +538,29 @@ fn keyed_questions(
     paper: &Paper,
 ) -> Result<Vec<Option<KeyedQuestion>>, DbError> {
     let ids = paper.question_ids();
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = questions::table
+    let rows: Vec<(QuestionRow, Option<KeyRow>)> = questions::table
         .left_join(question_keys::table)
         .filter(questions::id.eq_any(&ids))
-        .select((
-            questions::id,
-            questions::kind,
-            questions::prompt_html,
-            questions::options,
-            question_keys::answer.nullable(),
-            question_keys::feedback_html.nullable(),
-            question_keys::option_feedback.nullable(),
-        ))
+        .select((QuestionRow::as_select(), Option::<KeyRow>::as_select()))
         .load(conn)?;
-    ids.iter()
+    Ok(ids
+        .iter()
         .map(|id| {
             rows.iter()
-                .find(|r| r.0 == *id)
-                .map(|r| {
-                    Ok(KeyedQuestion {
-                        kind: QuestionKind::parse(&r.1).unwrap_or(QuestionKind::ShortAnswer),
-                        prompt_html: r.2.clone(),
-                        options: JsonText::decode(&r.3)?,
-                        key: r.4.as_deref().map(JsonText::decode).transpose()?,
-                        feedback_html: r.5.clone(),
-                        option_feedback: r
-                            .6
-                            .as_deref()
-                            .map(JsonText::decode)
-                            .transpose()?
-                            .unwrap_or_default(),
-                    })
+                .find(|(q, _)| q.id == *id)
+                .map(|(q, key)| KeyedQuestion {
+                    kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::ShortAnswer),
+                    prompt_html: q.prompt_html.clone(),
+                    options: q.options.0.clone(),
+                    key: key.as_ref().map(|k| k.answer.0.clone()),
+                    feedback_html: key.as_ref().and_then(|k| k.feedback_html.clone()),
+                    option_feedback: key
+                        .as_ref()
+                        .map(|k| k.option_feedback.0.clone())
+                        .unwrap_or_default(),
                 })
-                .transpose()
         })
-        .collect()
+        .collect())
 }
 
 /// An attempt graded, ready to store, with what the results view needs.
@@ -710,22 +691,22 @@ pub struct PaperView {
 /// The paper of an attempt as the learner sees it: prompts and options in the shown order.
 pub fn paper_view(conn: &mut DbConnection, attempt: &Attempt) -> Result<PaperView, DbError> {
     let ids = attempt.paper.question_ids();
-    let rows: Vec<(i64, String, String, String)> = questions::table
+    let rows: Vec<QuestionRow> = questions::table
         .filter(questions::id.eq_any(&ids))
-        .select((
-            questions::id,
-            questions::kind,
-            questions::prompt_html,
-            questions::options,
-        ))
+        .select(QuestionRow::as_select())
         .load(conn)?;
     let mut shown = Vec::new();
     for (i, item) in attempt.paper.items.iter().enumerate() {
-        let Some((_, kind, prompt, options)) = rows.iter().find(|r| r.0 == item.question_id) else {
+        let Some(QuestionRow {
+            kind,
+            prompt_html: prompt,
+            options,
+            ..
+        }) = rows.iter().find(|r| r.id == item.question_id)
+        else {
             continue;
         };
         let kind = QuestionKind::parse(kind).unwrap_or(QuestionKind::ShortAnswer);
-        let options: Vec<String> = JsonText::decode(options)?;
         shown.push(ShownQuestion {
             position: i + 1,
             kind,

@@ -53,17 +53,16 @@ pub fn complete_if_done(
         .select(diesel::dsl::max(quiz_attempts::score))
         .first::<Option<i32>>(conn)?;
     let id: i64 = diesel::insert_into(completions::table)
-        .values((
-            completions::enrollment_id.eq(e.id),
-            completions::user_id.eq(e.user_id),
-            completions::course_id.eq(e.course_id),
-            completions::version_id.eq(e.version_id),
-            completions::completed_at.eq(now),
-            completions::jp.eq(jp),
-            completions::competencies
-                .eq(serde_json::to_string(&comps).unwrap_or_else(|_| "[]".into())),
-            completions::score.eq(score),
-        ))
+        .values(NewCompletion {
+            enrollment_id: e.id,
+            user_id: e.user_id,
+            course_id: e.course_id,
+            version_id: e.version_id,
+            completed_at: now,
+            jp,
+            competencies: serde_json::to_string(&comps).unwrap_or_else(|_| "[]".into()),
+            score,
+        })
         .returning(completions::id)
         .get_result(conn)?;
     diesel::update(enrollments::table.find(e.id))
@@ -88,6 +87,20 @@ pub fn complete_if_done(
     );
     on_completed.run(conn, &c)?;
     Ok(Some(c))
+}
+
+/// The row [`complete_if_done`] writes (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = completions, treat_none_as_null = true)]
+struct NewCompletion {
+    enrollment_id: i64,
+    user_id: i64,
+    course_id: i64,
+    version_id: i64,
+    completed_at: chrono::NaiveDateTime,
+    jp: i32,
+    competencies: String,
+    score: Option<i32>,
 }
 
 /// What depends on a completion (the competency evidence, the certificate, milestones): run by

@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::db::schema::{completions, course_versions, courses, enrollments};
 use crate::db::{DbConnection, DbError};
 
-#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = enrollments)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Enrollment {
     pub id: i64,
     pub user_id: i64,
@@ -29,42 +31,26 @@ pub struct Enrollment {
     pub fee: i64,
 }
 
-type Columns = (
-    enrollments::id,
-    enrollments::user_id,
-    enrollments::course_id,
-    enrollments::version_id,
-    enrollments::source,
-    enrollments::assigned_by,
-    enrollments::due_at,
-    enrollments::enrolled_at,
-    enrollments::last_module_id,
-    enrollments::last_seen_at,
-    enrollments::completed_at,
-    enrollments::cycle,
-    enrollments::fee,
-);
-
-pub const COLUMNS: Columns = (
-    enrollments::id,
-    enrollments::user_id,
-    enrollments::course_id,
-    enrollments::version_id,
-    enrollments::source,
-    enrollments::assigned_by,
-    enrollments::due_at,
-    enrollments::enrolled_at,
-    enrollments::last_module_id,
-    enrollments::last_seen_at,
-    enrollments::completed_at,
-    enrollments::cycle,
-    enrollments::fee,
-);
+/// The row [`enroll`] and [`new_cycle`] write (`None` is written as NULL).
+#[derive(Insertable)]
+#[diesel(table_name = enrollments, treat_none_as_null = true)]
+struct NewEnrollment<'a> {
+    user_id: i64,
+    course_id: i64,
+    version_id: i64,
+    source: &'a str,
+    assigned_by: Option<i64>,
+    due_at: Option<NaiveDateTime>,
+    enrolled_at: NaiveDateTime,
+    /// 1 (the column's default) for a first enrollment.
+    cycle: i32,
+    fee: i64,
+}
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Enrollment>, DbError> {
     Ok(enrollments::table
         .find(id)
-        .select(COLUMNS)
+        .select(Enrollment::as_select())
         .first(conn)
         .optional()?)
 }
@@ -80,7 +66,7 @@ pub fn of_user(
         .filter(enrollments::user_id.eq(user_id))
         .filter(courses::slug.eq(slug))
         .order(enrollments::cycle.desc())
-        .select(COLUMNS)
+        .select(Enrollment::as_select())
         .first(conn)
         .optional()?)
 }
@@ -182,16 +168,17 @@ pub fn enroll_once(
         }
         let now = Utc::now().naive_utc();
         let id: i64 = diesel::insert_into(enrollments::table)
-            .values((
-                enrollments::user_id.eq(user_id),
-                enrollments::course_id.eq(course_id),
-                enrollments::version_id.eq(version_id),
-                enrollments::source.eq(source),
-                enrollments::assigned_by.eq(assigned_by),
-                enrollments::due_at.eq(due_at),
-                enrollments::enrolled_at.eq(now),
-                enrollments::fee.eq(fee.max(0)),
-            ))
+            .values(NewEnrollment {
+                user_id,
+                course_id,
+                version_id,
+                source,
+                assigned_by,
+                due_at,
+                enrolled_at: now,
+                cycle: 1,
+                fee: fee.max(0),
+            })
             .returning(enrollments::id)
             .get_result(conn)?;
         Ok(Ok((
@@ -261,15 +248,17 @@ pub fn new_cycle(
             return Ok(Err(Refused::Archived));
         }
         let id: i64 = diesel::insert_into(enrollments::table)
-            .values((
-                enrollments::user_id.eq(user_id),
-                enrollments::course_id.eq(last.course_id),
-                enrollments::version_id.eq(version_id),
-                enrollments::source.eq("recertify"),
-                enrollments::enrolled_at.eq(Utc::now().naive_utc()),
-                enrollments::cycle.eq(last.cycle + 1),
-                enrollments::fee.eq(fee.max(0)),
-            ))
+            .values(NewEnrollment {
+                user_id,
+                course_id: last.course_id,
+                version_id,
+                source: "recertify",
+                assigned_by: None,
+                due_at: None,
+                enrolled_at: Utc::now().naive_utc(),
+                cycle: last.cycle + 1,
+                fee: fee.max(0),
+            })
             .returning(enrollments::id)
             .get_result(conn)?;
         Ok(Ok(find(conn, id)?.ok_or_else(|| {

@@ -13,6 +13,16 @@ use crate::db::{DbConnection, DbError};
 /// How far back a client may date a "done" it recorded offline.
 pub const MAX_BACKDATE_DAYS: i64 = 30;
 
+/// The row [`mark_done`] writes.
+#[derive(Insertable)]
+#[diesel(table_name = lesson_progress)]
+struct NewLessonDone {
+    enrollment_id: i64,
+    module_id: i64,
+    done_at: NaiveDateTime,
+    recorded_at: NaiveDateTime,
+}
+
 /// Mark a lesson done. Returns false when it already was (nothing changes). `done_at` is when the
 /// learner did it (a client that was offline says so), kept within sane limits.
 pub fn mark_done(
@@ -37,12 +47,12 @@ pub fn mark_done(
     // next statement of the caller's transaction fails and the request ends in a 500).
     let inserted = crate::db::transaction(conn, |conn| {
         diesel::insert_into(lesson_progress::table)
-            .values((
-                lesson_progress::enrollment_id.eq(enrollment_id),
-                lesson_progress::module_id.eq(module_id),
-                lesson_progress::done_at.eq(done_at),
-                lesson_progress::recorded_at.eq(now),
-            ))
+            .values(NewLessonDone {
+                enrollment_id,
+                module_id,
+                done_at,
+                recorded_at: now,
+            })
             .execute(conn)
     });
     match inserted {
@@ -86,12 +96,7 @@ pub fn of(
     let mods: Vec<ModuleRow> = modules::table
         .filter(modules::version_id.eq(version_id))
         .order(modules::position)
-        .select((
-            modules::version_id,
-            modules::id,
-            modules::slug,
-            modules::kind,
-        ))
+        .select(ModuleRow::as_select())
         .load(conn)?;
     let done: HashSet<(i64, i64)> = lesson_progress::table
         .filter(lesson_progress::enrollment_id.eq(enrollment_id))
@@ -112,20 +117,23 @@ pub fn of(
         .unwrap_or_default())
 }
 
-/// A module of a version, in course order: (version, id, slug, kind).
-pub type ModuleRow = (i64, i64, String, String);
+/// A module of a version, in course order.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = modules)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ModuleRow {
+    pub version_id: i64,
+    pub id: i64,
+    pub slug: String,
+    pub kind: String,
+}
 
 /// The modules of these versions, in course order.
 pub fn modules_of(conn: &mut DbConnection, version_ids: &[i64]) -> Result<Vec<ModuleRow>, DbError> {
     Ok(modules::table
         .filter(modules::version_id.eq_any(version_ids))
         .order((modules::version_id, modules::position))
-        .select((
-            modules::version_id,
-            modules::id,
-            modules::slug,
-            modules::kind,
-        ))
+        .select(ModuleRow::as_select())
         .load(conn)?)
 }
 
@@ -165,18 +173,18 @@ fn tally(
     let mut out = HashMap::new();
     for (enrollment, version) in enrollments {
         let mut p = Progress::default();
-        for (_, id, _, kind) in mods.iter().filter(|m| m.0 == *version) {
-            if kind == "quiz" {
+        for m in mods.iter().filter(|m| m.version_id == *version) {
+            if m.kind == "quiz" {
                 p.quizzes_total += 1;
-                if passed.contains(&(*enrollment, *id)) {
+                if passed.contains(&(*enrollment, m.id)) {
                     p.quizzes_passed += 1;
-                    p.done_modules.push(*id);
+                    p.done_modules.push(m.id);
                 }
             } else {
                 p.lessons_total += 1;
-                if done.contains(&(*enrollment, *id)) {
+                if done.contains(&(*enrollment, m.id)) {
                     p.lessons_done += 1;
-                    p.done_modules.push(*id);
+                    p.done_modules.push(m.id);
                 }
             }
         }

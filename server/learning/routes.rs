@@ -437,8 +437,8 @@ pub fn dashboard(
         let p = all_progress.remove(&e.id).unwrap_or_default();
         let mods: Vec<(i64, String)> = all_mods
             .iter()
-            .filter(|m| m.0 == e.version_id)
-            .map(|m| (m.1, m.2.clone()))
+            .filter(|m| m.version_id == e.version_id)
+            .map(|m| (m.id, m.slug.clone()))
             .collect();
         let continue_slug = e
             .last_module_id

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use super::draw::Paper;
-use super::enroll::{self, Enrollment};
+use super::enroll::Enrollment;
 use super::grading::QuestionResult;
 use super::statistics::{self, GradedAttempt, QuizStats};
 use crate::competency::evaluation::Scope;
@@ -96,36 +96,29 @@ pub fn version_assets(
 // ---------- the dashboard ----------
 
 /// An enrollment of the dashboard with its course's slug and its version's title and JP.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = enrollments)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct DashboardRow {
+    #[diesel(embed)]
     pub enrollment: Enrollment,
+    #[diesel(select_expression = courses::slug)]
     pub slug: String,
+    #[diesel(select_expression = course_versions::title)]
     pub title: String,
+    #[diesel(select_expression = course_versions::jp)]
     pub jp: i32,
 }
 
 /// Every enrollment of `user_id`, newest first, with course slug, version title and JP.
 pub fn dashboard_rows(conn: &mut DbConnection, user_id: i64) -> Result<Vec<DashboardRow>, DbError> {
-    let rows: Vec<(Enrollment, String, String, i32)> = enrollments::table
+    Ok(enrollments::table
         .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
         .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
         .filter(enrollments::user_id.eq(user_id))
         .order(enrollments::enrolled_at.desc())
-        .select((
-            enroll::COLUMNS,
-            courses::slug,
-            course_versions::title,
-            course_versions::jp,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(enrollment, slug, title, jp)| DashboardRow {
-            enrollment,
-            slug,
-            title,
-            jp,
-        })
-        .collect())
+        .select(DashboardRow::as_select())
+        .load(conn)?)
 }
 
 // ---------- quiz statistics ----------
@@ -139,8 +132,17 @@ pub struct QuizReport {
     pub stats: QuizStats,
 }
 
-/// paper, results, score, passed
-type AttemptRow = (String, Option<String>, Option<i32>, Option<bool>);
+/// What the statistics read of a submitted attempt. The JSON columns stay text here: an attempt
+/// whose paper or results do not parse is left out of the figures.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = quiz_attempts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AttemptRow {
+    paper: String,
+    results: Option<String>,
+    score: Option<i32>,
+    passed: Option<bool>,
+}
 
 /// The graded attempts at quiz module `module_id` in `scope`.
 fn graded_attempts(
@@ -167,22 +169,15 @@ fn graded_attempts(
             ),
         );
     }
-    let rows: Vec<AttemptRow> = q
-        .select((
-            quiz_attempts::paper,
-            quiz_attempts::results,
-            quiz_attempts::score,
-            quiz_attempts::passed,
-        ))
-        .load(conn)?;
+    let rows: Vec<AttemptRow> = q.select(AttemptRow::as_select()).load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(paper, results, score, passed)| {
-            let paper: Paper = serde_json::from_str(&paper).ok()?;
-            let results: Vec<QuestionResult> = serde_json::from_str(&results?).ok()?;
+        .filter_map(|row| {
+            let paper: Paper = serde_json::from_str(&row.paper).ok()?;
+            let results: Vec<QuestionResult> = serde_json::from_str(&row.results?).ok()?;
             Some(GradedAttempt {
-                score: score?,
-                passed: passed?,
+                score: row.score?,
+                passed: row.passed?,
                 answers: paper
                     .items
                     .iter()

@@ -126,35 +126,7 @@ pub fn run(
     crate::certificates::store::register_key(conn, &issuer.signer.public)?;
 
     progress(&format!("courses: generating {} course folders", o.courses));
-    let templates = folders::templates(&o.templates)?;
-    let dirs = folders::generate(&templates, o.courses, &o.courses_out)?;
-    let (general, reports) = crate::catalog::batch::publish_dirs(
-        conn,
-        std::slice::from_ref(&o.courses_out),
-        &o.courses_out,
-        crate::catalog::publish::Mode::Explicit,
-        &mut |_, _, _| {},
-    );
-    let refused: Vec<String> = general
-        .iter()
-        .map(|d| d.to_string())
-        .chain(
-            reports
-                .iter()
-                .filter(|r| r.outcome.is_none())
-                .flat_map(|r| r.diagnostics.iter().map(|d| d.to_string())),
-        )
-        .collect();
-    if !refused.is_empty() {
-        return Err(SeedError(format!(
-            "the generated courses could not be published:\n{}",
-            refused.join("\n")
-        )));
-    }
-    let slugs: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+    let slugs = publish_courses(conn, o)?;
     let catalog = load_courses(conn, &slugs, &mut rng)?;
     s.courses = catalog.len();
 
@@ -191,21 +163,7 @@ pub fn run(
         "benchmark person: {heavy} courses through the learning code"
     ));
     complete_for_real(conn, issuer, people[0].id, &catalog[..heavy], &mut rng)?;
-    s.enrollments += heavy;
-    s.completions += heavy;
-    s.certificates += catalog[..heavy].iter().filter(|c| c.certificate).count();
-    s.lessons_done += catalog[..heavy]
-        .iter()
-        .map(|c| c.lessons.len())
-        .sum::<usize>();
-    s.attempts += catalog[..heavy]
-        .iter()
-        .map(|c| c.quizzes.len())
-        .sum::<usize>();
-    s.evidence += catalog[..heavy]
-        .iter()
-        .map(|c| c.competencies.len())
-        .sum::<usize>();
+    count_real(&mut s, &catalog[..heavy]);
     s.milestones = milestone_count(conn)?;
 
     if o.open_attempts > 0 {
@@ -214,6 +172,49 @@ pub fn run(
     }
     s.seconds = started.elapsed().as_secs_f64();
     Ok(s)
+}
+
+/// Generate the course folders from the templates and publish them; their slugs.
+fn publish_courses(conn: &mut DbConnection, o: &Options) -> Result<Vec<String>, SeedError> {
+    let templates = folders::templates(&o.templates)?;
+    let dirs = folders::generate(&templates, o.courses, &o.courses_out)?;
+    let (general, reports) = crate::catalog::batch::publish_dirs(
+        conn,
+        std::slice::from_ref(&o.courses_out),
+        &o.courses_out,
+        crate::catalog::publish::Mode::Explicit,
+        &mut |_, _, _| {},
+    );
+    let refused: Vec<String> = general
+        .iter()
+        .map(|d| d.to_string())
+        .chain(
+            reports
+                .iter()
+                .filter(|r| r.outcome.is_none())
+                .flat_map(|r| r.diagnostics.iter().map(|d| d.to_string())),
+        )
+        .collect();
+    if !refused.is_empty() {
+        return Err(SeedError(format!(
+            "the generated courses could not be published:\n{}",
+            refused.join("\n")
+        )));
+    }
+    Ok(dirs
+        .iter()
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect())
+}
+
+/// Count what the benchmark person's completions of `courses` wrote.
+fn count_real(s: &mut Summary, courses: &[Course]) {
+    s.enrollments += courses.len();
+    s.completions += courses.len();
+    s.certificates += courses.iter().filter(|c| c.certificate).count();
+    s.lessons_done += courses.iter().map(|c| c.lessons.len()).sum::<usize>();
+    s.attempts += courses.iter().map(|c| c.quizzes.len()).sum::<usize>();
+    s.evidence += courses.iter().map(|c| c.competencies.len()).sum::<usize>();
 }
 
 /// Why seeding stopped, said for the person at the terminal.
@@ -274,6 +275,22 @@ fn check(conn: &mut DbConnection, o: &Options) -> Result<(), SeedError> {
     Ok(())
 }
 
+/// A course with its current version, as [`load_courses`] reads it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = course_versions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct PublishedRow {
+    #[diesel(select_expression = courses::id)]
+    course_id: i64,
+    #[diesel(select_expression = courses::current_version_id)]
+    current_version_id: Option<i64>,
+    title: String,
+    hash: String,
+    jp: i32,
+    certificate: bool,
+    certificate_valid_months: Option<i32>,
+}
+
 /// The published courses by slug, with a passed quiz attempt per quiz module.
 fn load_courses(
     conn: &mut DbConnection,
@@ -282,25 +299,18 @@ fn load_courses(
 ) -> Result<Vec<Course>, SeedError> {
     let mut out = Vec::with_capacity(slugs.len());
     for slug in slugs {
-        type Row = (i64, Option<i64>, String, String, i32, bool, Option<i32>);
-        let (id, version, title, hash, jp, certificate, valid_months): Row = courses::table
+        let row: PublishedRow = courses::table
             .inner_join(
                 course_versions::table.on(course_versions::id
                     .nullable()
                     .eq(courses::current_version_id)),
             )
             .filter(courses::slug.eq(slug))
-            .select((
-                courses::id,
-                courses::current_version_id,
-                course_versions::title,
-                course_versions::hash,
-                course_versions::jp,
-                course_versions::certificate,
-                course_versions::certificate_valid_months,
-            ))
+            .select(PublishedRow::as_select())
             .first(conn)?;
-        let version_id = version.ok_or_else(|| format!("{slug}: not published"))?;
+        let version_id = row
+            .current_version_id
+            .ok_or_else(|| format!("{slug}: not published"))?;
         let comps: Vec<(String, i32)> = course_competencies::table
             .filter(course_competencies::version_id.eq(version_id))
             .select((course_competencies::code, course_competencies::level))
@@ -320,14 +330,14 @@ fn load_courses(
             }
         }
         out.push(Course {
-            id,
+            id: row.course_id,
             version_id,
             slug: slug.clone(),
-            title,
-            hash,
-            jp,
-            certificate,
-            valid_months,
+            title: row.title,
+            hash: row.hash,
+            jp: row.jp,
+            certificate: row.certificate,
+            valid_months: row.certificate_valid_months,
             competencies: comps,
             lessons,
             quizzes,
@@ -336,31 +346,45 @@ fn load_courses(
     Ok(out)
 }
 
-/// A question of a quiz module: (id, kind, option count, key).
-type Keyed = (i64, QuestionKind, usize, Option<AnswerKey>);
+/// A question of a quiz module.
+struct Keyed {
+    id: i64,
+    kind: QuestionKind,
+    option_count: usize,
+    key: Option<AnswerKey>,
+}
+
+/// A question with its key as stored. The JSON stays text: the generator reads what it can
+/// (options that do not parse count as none, a key that does not parse as no key).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = questions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct KeyedRow {
+    id: i64,
+    kind: String,
+    options: String,
+    #[diesel(select_expression = question_keys::answer.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<question_keys::answer>)]
+    answer: Option<String>,
+}
 
 /// The questions of a quiz module.
 fn keyed_pool(conn: &mut DbConnection, module_id: i64) -> Result<Vec<Keyed>, SeedError> {
-    let rows: Vec<(i64, String, String, Option<String>)> = questions::table
+    let rows: Vec<KeyedRow> = questions::table
         .left_join(question_keys::table)
         .filter(questions::module_id.eq(module_id))
         .order(questions::position)
-        .select((
-            questions::id,
-            questions::kind,
-            questions::options,
-            question_keys::answer.nullable(),
-        ))
+        .select(KeyedRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, options, key)| {
-            let kind = QuestionKind::parse(&kind).unwrap_or(QuestionKind::ShortAnswer);
-            let n = serde_json::from_str::<Vec<String>>(&options)
+        .map(|r| Keyed {
+            id: r.id,
+            kind: QuestionKind::parse(&r.kind).unwrap_or(QuestionKind::ShortAnswer),
+            option_count: serde_json::from_str::<Vec<String>>(&r.options)
                 .map(|o| o.len())
-                .unwrap_or(0);
-            let key = key.and_then(|k| serde_json::from_str(&k).ok());
-            (id, kind, n, key)
+                .unwrap_or(0),
+            key: r.answer.and_then(|k| serde_json::from_str(&k).ok()),
         })
         .collect())
 }
@@ -391,17 +415,22 @@ fn quiz_template(
     let pool = keyed_pool(conn, module_id)?;
     let draws: Vec<PoolQuestion> = pool
         .iter()
-        .map(|(id, kind, n, _)| PoolQuestion::new(*id, *kind, *n))
+        .map(|q| PoolQuestion::new(q.id, q.kind, q.option_count))
         .collect();
     let paper = draw::draw_paper(&draws, quiz.shuffle, quiz.draw, rng);
     let mut answers = Vec::new();
     let mut results = Vec::new();
     for item in &paper.items {
-        let q = pool.iter().find(|q| q.0 == item.question_id);
-        match q.and_then(|q| q.3.as_ref().map(|k| (q, k))) {
+        let q = pool.iter().find(|q| q.id == item.question_id);
+        match q.and_then(|q| q.key.as_ref().map(|k| (q, k))) {
             Some((q, key)) => {
                 let r = right_answer(key);
-                results.push(grading::grade_question(q.1, key, q.2, Some(&r)));
+                results.push(grading::grade_question(
+                    q.kind,
+                    key,
+                    q.option_count,
+                    Some(&r),
+                ));
                 answers.push(Some(r));
             }
             None => {
@@ -426,8 +455,16 @@ fn quiz_template(
 }
 
 struct Orgs {
-    /// Per agency: (id, name, unit ids, position ids in [`names::POSITIONS`] order).
-    agencies: Vec<(i64, String, Vec<i64>, Vec<i64>)>,
+    agencies: Vec<SeedAgency>,
+}
+
+/// A generated agency.
+struct SeedAgency {
+    id: i64,
+    name: String,
+    unit_ids: Vec<i64>,
+    /// In [`names::POSITIONS`] order.
+    position_ids: Vec<i64>,
 }
 
 fn next_id(conn: &mut DbConnection, table: &str) -> Result<i64, SeedError> {
@@ -439,6 +476,33 @@ fn next_id(conn: &mut DbConnection, table: &str) -> Result<i64, SeedError> {
     let r: Max = diesel::sql_query(format!("SELECT COALESCE(MAX(id), 0) AS m FROM {table}"))
         .get_result(conn)?;
     Ok(r.m + 1)
+}
+
+/// The bulk inserts of [`write_orgs`]: agencies, units, positions and position targets.
+fn org_batches() -> [Batch; 4] {
+    [
+        Batch::new(
+            "agencies",
+            &[
+                "id",
+                "code",
+                "name",
+                "kind",
+                "created_at",
+                "gap_basis",
+                "jp_target",
+            ],
+        ),
+        Batch::new(
+            "units",
+            &["id", "agency_id", "parent_id", "name", "created_at"],
+        ),
+        Batch::new(
+            "positions",
+            &["id", "agency_id", "name", "kind", "created_at"],
+        ),
+        Batch::new("position_targets", &["position_id", "code", "level"]),
+    ]
 }
 
 fn write_orgs(
@@ -461,27 +525,7 @@ fn write_orgs(
         let mut a_id = next_id(conn, "agencies")?;
         let mut u_id = next_id(conn, "units")?;
         let mut p_id = next_id(conn, "positions")?;
-        let mut ab = Batch::new(
-            "agencies",
-            &[
-                "id",
-                "code",
-                "name",
-                "kind",
-                "created_at",
-                "gap_basis",
-                "jp_target",
-            ],
-        );
-        let mut ub = Batch::new(
-            "units",
-            &["id", "agency_id", "parent_id", "name", "created_at"],
-        );
-        let mut pb = Batch::new(
-            "positions",
-            &["id", "agency_id", "name", "kind", "created_at"],
-        );
-        let mut tb = Batch::new("position_targets", &["position_id", "code", "level"]);
+        let [mut ab, mut ub, mut pb, mut tb] = org_batches();
         let mut out = Orgs {
             agencies: Vec::new(),
         };
@@ -521,7 +565,12 @@ fn write_orgs(
                 position_ids.push(p_id);
                 p_id += 1;
             }
-            out.agencies.push((a_id, name, unit_ids, position_ids));
+            out.agencies.push(SeedAgency {
+                id: a_id,
+                name,
+                unit_ids,
+                position_ids,
+            });
             a_id += 1;
         }
         s.agencies = ab.pending_rows();
@@ -532,6 +581,67 @@ fn write_orgs(
         }
         Ok::<_, SeedError>(out)
     })
+}
+
+/// The columns [`write_people`] writes of a user.
+const USER_COLUMNS: [&str; 20] = [
+    "id",
+    "email",
+    "name",
+    "nip",
+    "password_hash",
+    "email_verified_at",
+    "agency_id",
+    "unit_id",
+    "position_id",
+    "supervisor_id",
+    "is_author",
+    "is_agency_admin",
+    "is_platform_admin",
+    "disabled",
+    "session_version",
+    "language",
+    "created_at",
+    "updated_at",
+    "partner_id",
+    "show_in_standing",
+];
+
+/// Where the `i`th generated person sits in their agency.
+struct Place {
+    /// Their number within the agency (1 administers it).
+    local: usize,
+    /// Index of their unit in the agency's unit ids.
+    unit: usize,
+    supervisor: Option<i64>,
+    position: i64,
+}
+
+/// The place of person `i` of `users` (ids from `first`), `per_agency` to an agency: local
+/// 1..=units head the units (the first also administers the agency); everyone else belongs to a
+/// unit and reports to its head.
+fn place(i: usize, per_agency: usize, first: i64, users: usize, agency: &SeedAgency) -> Place {
+    let local = i % per_agency;
+    let units = names::UNITS.len();
+    let head = (1..=units).contains(&local);
+    let unit = if head { local - 1 } else { local % units };
+    let agency_start = i - local;
+    let supervisor = if head || agency_start + unit + 1 >= users {
+        None
+    } else {
+        Some(first + (agency_start + unit + 1) as i64)
+    };
+    let position = if head {
+        agency.position_ids[0]
+    } else {
+        agency.position_ids[1 + local % (agency.position_ids.len() - 1)]
+    };
+    Place {
+        local,
+        unit,
+        supervisor,
+        position,
+    }
 }
 
 /// A generated person, as the history needs them.
@@ -554,51 +664,18 @@ fn write_people(
     let first = next_id(conn, "users")?;
     let per_agency = o.users.div_ceil(orgs.agencies.len());
     let mut people = Vec::with_capacity(o.users);
-    let columns = [
-        "id",
-        "email",
-        "name",
-        "nip",
-        "password_hash",
-        "email_verified_at",
-        "agency_id",
-        "unit_id",
-        "position_id",
-        "supervisor_id",
-        "is_author",
-        "is_agency_admin",
-        "is_platform_admin",
-        "disabled",
-        "session_version",
-        "language",
-        "created_at",
-        "updated_at",
-        "partner_id",
-        "show_in_standing",
-    ];
-    let mut b = Batch::new("users", &columns);
+    let mut b = Batch::new("users", &USER_COLUMNS);
     for chunk_start in (0..o.users).step_by(5_000) {
         crate::db::transaction(conn, |conn| {
             for i in chunk_start..(chunk_start + 5_000).min(o.users) {
                 let p = names::person(i);
                 let agency = &orgs.agencies[i / per_agency];
-                let local = i % per_agency;
-                let units = names::UNITS.len();
-                // local 1..=units head the units (the first also administers the agency);
-                // everyone else belongs to a unit and reports to its head
-                let head = (1..=units).contains(&local);
-                let unit = if head { local - 1 } else { local % units };
-                let agency_start = i - local;
-                let supervisor = if head || agency_start + unit + 1 >= o.users {
-                    None
-                } else {
-                    Some(first + (agency_start + unit + 1) as i64)
-                };
-                let position = if head {
-                    agency.3[0]
-                } else {
-                    agency.3[1 + local % (agency.3.len() - 1)]
-                };
+                let Place {
+                    local,
+                    unit,
+                    supervisor,
+                    position,
+                } = place(i, per_agency, first, o.users, agency);
                 let joined = now - Duration::days(rng.random_range(400..3_000));
                 let id = first + i as i64;
                 b.row(&[
@@ -608,8 +685,8 @@ fn write_people(
                     V::T(&p.nip),
                     V::T(&hash),
                     V::At(joined),
-                    V::I(agency.0),
-                    V::I(agency.2[unit]),
+                    V::I(agency.id),
+                    V::I(agency.unit_ids[unit]),
                     V::I(position),
                     supervisor.map(V::I).unwrap_or(V::Null),
                     V::B(false),
@@ -627,8 +704,8 @@ fn write_people(
                     id,
                     name: p.name,
                     nip: p.nip,
-                    agency_id: agency.0,
-                    agency: agency.1.clone(),
+                    agency_id: agency.id,
+                    agency: agency.name.clone(),
                 });
                 if b.pending_rows() >= 1_000 {
                     b.flush(conn)?;
@@ -649,8 +726,8 @@ fn right_submission(
     for (i, item) in paper.items.iter().enumerate() {
         let Some(key) = pool
             .iter()
-            .find(|p| p.0 == item.question_id)
-            .and_then(|p| p.3.as_ref())
+            .find(|p| p.id == item.question_id)
+            .and_then(|p| p.key.as_ref())
         else {
             continue;
         };
