@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -19,7 +18,6 @@ use crate::certificates::view::letter_json;
 use crate::competency::milestones::{self, Milestone};
 use crate::competency::store::competency_names;
 use crate::competency::view::milestone_label;
-use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -74,10 +72,7 @@ async fn mine(
     let (ms, ls, names, (visible, zone)) = ctx
         .db
         .run(move |conn| {
-            let visible: bool = users::table
-                .find(uid)
-                .select(users::show_in_standing)
-                .first(conn)?;
+            let visible = standing::shown(conn, uid)?;
             let zone = crate::clock::zone_of_user(conn, uid)?;
             Ok::<_, AppError>((
                 milestones::of_user(conn, uid)?,
@@ -128,19 +123,7 @@ async fn visibility(
     let show = matches!(form.0.show.as_str(), "1" | "on" | "true");
     let uid = me.id;
     ctx.db
-        .run(move |conn| {
-            diesel::update(users::table.find(uid))
-                .set(users::show_in_standing.eq(show))
-                .execute(conn)?;
-            crate::db::audit::record(
-                conn,
-                Some(uid),
-                "user.standing_visibility",
-                &format!("user:{uid}"),
-                if show { "shown" } else { "hidden" },
-            )?;
-            Ok::<_, AppError>(())
-        })
+        .run(move |conn| Ok::<_, AppError>(standing::set_shown(conn, uid, show)?))
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/me/recognition?notice=saved"))

@@ -274,6 +274,29 @@ pub fn for_colleagues(rows: &[Row]) -> Vec<Ranked> {
     rank(rows.iter().filter(|r| r.visible).cloned().collect())
 }
 
+/// Whether `user_id` shows in the standing their colleagues see.
+pub fn shown(conn: &mut DbConnection, user_id: i64) -> Result<bool, DbError> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::show_in_standing)
+        .first(conn)?)
+}
+
+/// Show `user_id` in the standing, or hide them (their own choice; audited).
+pub fn set_shown(conn: &mut DbConnection, user_id: i64, show: bool) -> Result<(), DbError> {
+    diesel::update(users::table.find(user_id))
+        .set(users::show_in_standing.eq(show))
+        .execute(conn)?;
+    crate::db::audit::record(
+        conn,
+        Some(user_id),
+        "user.standing_visibility",
+        &format!("user:{user_id}"),
+        if show { "shown" } else { "hidden" },
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
