@@ -872,6 +872,40 @@ fn choice_answer(
 ) -> Result<(Answer, QuestionKind), String> {
     // Moodle: radio buttons when any `=` is present, checkboxes otherwise
     let single = answer.contains('=');
+    let pieces = choice_pieces(answer)?;
+    let choices = read_choices(&pieces, format)?;
+    let right = right_choices(&choices, single, warnings)?;
+    let negative: Vec<&str> = choices
+        .iter()
+        .filter(|c| c.weight < -1e-9)
+        .map(|c| c.text.as_str())
+        .collect();
+    if !negative.is_empty() {
+        warnings.push(format!(
+            "negative weights (penalties) on {} are not kept; a wrong choice now just earns nothing",
+            negative
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let kind = if right.len() > 1 {
+        QuestionKind::Multiple
+    } else {
+        QuestionKind::Single
+    };
+    let options = choices
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c.text, right.contains(&i), c.feedback))
+        .collect();
+    Ok((Answer::Choices(options), kind))
+}
+
+/// The options as written, split at each `~` and `=` (kept at the start of its option); fewer
+/// than two are refused.
+fn choice_pieces(answer: &str) -> Result<Vec<String>, String> {
     let mut pieces: Vec<String> = vec![String::new()];
     for c in answer.chars() {
         match c {
@@ -892,8 +926,13 @@ fn choice_answer(
             "a multiple-choice question needs at least two options; add another `~option`".into(),
         );
     }
+    Ok(pieces)
+}
+
+/// Each option's text, weight (`=` is full credit, `%50%` a weight) and feedback.
+fn read_choices(pieces: &[String], format: Format) -> Result<Vec<Choice>, String> {
     let mut choices = Vec::new();
-    for p in &pieces {
+    for p in pieces {
         let p = p.trim();
         let (w, rest) = if let Some(r) = p.strip_prefix('=') {
             // `=%50%x`: Moodle would show `%50%` as text; the weight is clearly meant
@@ -914,16 +953,21 @@ fn choice_answer(
             feedback: inline(&feedback, ff),
         });
     }
+    Ok(choices)
+}
+
+/// The options that are right here (all-or-nothing): for a single-choice question those of
+/// full credit, else those of any credit; the weights that are not kept are noted.
+fn right_choices(
+    choices: &[Choice],
+    single: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>, String> {
     let full: Vec<usize> = (0..choices.len())
         .filter(|&i| choices[i].weight >= 1.0 - 1e-9)
         .collect();
     let positive: Vec<usize> = (0..choices.len())
         .filter(|&i| choices[i].weight > 1e-9)
-        .collect();
-    let negative: Vec<&str> = choices
-        .iter()
-        .filter(|c| c.weight < -1e-9)
-        .map(|c| c.text.as_str())
         .collect();
     let names = |ix: &[usize]| {
         ix.iter()
@@ -931,7 +975,7 @@ fn choice_answer(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let right: Vec<usize> = if single {
+    Ok(if single {
         if full.is_empty() {
             return Err("no option earns full credit; mark the right option with `=` (or weight it `%100%`)".into());
         }
@@ -982,28 +1026,7 @@ fn choice_answer(
             });
         }
         positive
-    };
-    if !negative.is_empty() {
-        warnings.push(format!(
-            "negative weights (penalties) on {} are not kept; a wrong choice now just earns nothing",
-            negative
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let kind = if right.len() > 1 {
-        QuestionKind::Multiple
-    } else {
-        QuestionKind::Single
-    };
-    let options = choices
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| (c.text, right.contains(&i), c.feedback))
-        .collect();
-    Ok((Answer::Choices(options), kind))
+    })
 }
 
 /// `{T}`, `{FALSE#wrong feedback#right feedback}`.
@@ -1221,23 +1244,8 @@ pub fn import(
         );
         return false;
     }
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = writeln!(err, "{shown}: cannot read the file ({e})");
-            return false;
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            let _ = writeln!(err, "{shown}:{line}: the file is not UTF-8 text; save it as UTF-8 (Moodle exports GIFT as UTF-8)");
-            return false;
-        }
+    let Some(text) = read_text(file, &shown, err) else {
+        return false;
     };
     let fallback = file
         .file_stem()
@@ -1266,19 +1274,7 @@ pub fn import(
         }
     };
     let target = into.join(&name);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .and_then(|mut f| f.write_all(conversion.markdown.as_bytes()));
-    if let Err(e) = written {
-        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "already exists and is not overwritten; move it away or pass another --title"
-                .to_string()
-        } else {
-            format!("cannot be written ({e})")
-        };
-        let _ = writeln!(err, "{}: {why}", target.display());
+    if !write_new(&target, &conversion.markdown, err) {
         return false;
     }
     let _ = writeln!(
@@ -1295,6 +1291,48 @@ pub fn import(
         "next: read the warnings, review the file, then run `cakap courses check {}`",
         into.display()
     );
+    true
+}
+
+/// The GIFT file's text; what stops reading it is written to `err`.
+fn read_text(file: &Path, shown: &str, err: &mut dyn Write) -> Option<String> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "{shown}: cannot read the file ({e})");
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            let _ = writeln!(err, "{shown}:{line}: the file is not UTF-8 text; save it as UTF-8 (Moodle exports GIFT as UTF-8)");
+            None
+        }
+    }
+}
+
+/// Writes the module to `target`, which must not exist yet; what fails is written to `err`.
+fn write_new(target: &Path, markdown: &str, err: &mut dyn Write) -> bool {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "already exists and is not overwritten; move it away or pass another --title"
+                .to_string()
+        } else {
+            format!("cannot be written ({e})")
+        };
+        let _ = writeln!(err, "{}: {why}", target.display());
+        return false;
+    }
     true
 }
 
