@@ -177,11 +177,7 @@ fn main() -> ExitCode {
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         );
-        return if ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+        return exit_code(ok);
     }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
@@ -198,34 +194,43 @@ fn main() -> ExitCode {
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         );
-        return if ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+        return exit_code(ok);
     }
     if let Command::Users(cmd) = cli.command {
-        return match users(&config, cmd) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return reported(users(&config, cmd));
     }
     if let Command::Certificates(cmd) = cli.command {
         return certificates(&config, cmd);
     }
     if let Command::Dev(cmd) = cli.command {
-        return match dev(&config, cmd) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return reported(dev(&config, cmd));
     }
     cakap::telemetry::init(&config.log);
+    run_async(config, cli.command)
+}
+
+/// Success or failure as the exit code.
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The exit code of a command's result; an error is printed first.
+fn reported<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the commands that need the async runtime: serve, migrate, publish.
+fn run_async(config: Config, command: Command) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -237,7 +242,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::Courses(CoursesCommand::Check { .. } | CoursesCommand::ImportGift { .. }) => {
@@ -247,13 +252,7 @@ fn main() -> ExitCode {
             Command::Users(_) | Command::Certificates(_) | Command::Dev(_) => Ok(()),
         }
     });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    reported(result)
 }
 
 /// `cakap users …`: synchronous, so that a password prompt owns the terminal.

@@ -95,50 +95,9 @@ pub fn add_user(conn: &mut DbConnection, args: &AddUser) -> Result<Created, Stri
             args.email.trim()
         )
     })?;
-    let name = match crate::text::person_name(&args.name) {
-        Ok(n) => n,
-        Err(crate::text::NameError::TooShort) => {
-            return Err("give the person's full name with --name".into())
-        }
-        Err(crate::text::NameError::Control) => {
-            return Err("the name holds a line break, tab or other control character; give it on one line with --name".into())
-        }
-    };
-    if let Err(weak) = password::check_new(&args.password, &email) {
-        let text = I18n::load()
-            .ok()
-            .and_then(|i| {
-                i.format(
-                    Lang::En,
-                    weak.key(),
-                    &[("min", password::MIN_LEN.to_string())],
-                )
-            })
-            .unwrap_or_else(|| weak.key().to_string());
-        return Err(format!("the password is refused: {text}"));
-    }
-    let agency_id = match args.agency.as_deref().map(str::trim) {
-        Some(code) if !code.is_empty() => Some(
-            orgs::agency_by_code(conn, code)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    format!(
-                        "there is no agency with the code `{code}`; a platform administrator lists \
-                         and creates agencies at /admin/agencies (create an admin with --role admin \
-                         first if there is none)"
-                    )
-                })?
-                .id,
-        ),
-        _ => None,
-    };
-    if args.role == Role::AgencyAdmin && agency_id.is_none() {
-        return Err(
-            "--role agency-admin needs --agency CODE, the code of an existing agency; a platform \
-             administrator lists and creates agencies at /admin/agencies"
-                .into(),
-        );
-    }
+    let name = full_name(&args.name)?;
+    check_password(&args.password, &email)?;
+    let agency_id = agency_for(conn, args)?;
     let (author, agency_admin, platform_admin) = match args.role {
         Role::Admin => (false, false, true),
         Role::AgencyAdmin => (false, true, false),
@@ -173,6 +132,64 @@ pub fn add_user(conn: &mut DbConnection, args: &AddUser) -> Result<Created, Stri
         email,
         roles: roles_label(author, agency_admin, platform_admin),
     })
+}
+
+/// The person's name, as `--name` gives it, checked.
+fn full_name(raw: &str) -> Result<String, String> {
+    match crate::text::person_name(raw) {
+        Ok(n) => Ok(n),
+        Err(crate::text::NameError::TooShort) => {
+            Err("give the person's full name with --name".into())
+        }
+        Err(crate::text::NameError::Control) => {
+            Err("the name holds a line break, tab or other control character; give it on one line with --name".into())
+        }
+    }
+}
+
+/// The password must be strong enough (and not the e-mail); the refusal is worded in English.
+fn check_password(password: &str, email: &str) -> Result<(), String> {
+    if let Err(weak) = password::check_new(password, email) {
+        let text = I18n::load()
+            .ok()
+            .and_then(|i| {
+                i.format(
+                    Lang::En,
+                    weak.key(),
+                    &[("min", password::MIN_LEN.to_string())],
+                )
+            })
+            .unwrap_or_else(|| weak.key().to_string());
+        return Err(format!("the password is refused: {text}"));
+    }
+    Ok(())
+}
+
+/// The agency `--agency CODE` names, which must exist; an agency administrator needs one.
+fn agency_for(conn: &mut DbConnection, args: &AddUser) -> Result<Option<i64>, String> {
+    let agency_id = match args.agency.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => Some(
+            orgs::agency_by_code(conn, code)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!(
+                        "there is no agency with the code `{code}`; a platform administrator lists \
+                         and creates agencies at /admin/agencies (create an admin with --role admin \
+                         first if there is none)"
+                    )
+                })?
+                .id,
+        ),
+        _ => None,
+    };
+    if args.role == Role::AgencyAdmin && agency_id.is_none() {
+        return Err(
+            "--role agency-admin needs --agency CODE, the code of an existing agency; a platform \
+             administrator lists and creates agencies at /admin/agencies"
+                .into(),
+        );
+    }
+    Ok(agency_id)
 }
 
 /// One account, for `cakap users list`.

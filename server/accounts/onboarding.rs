@@ -351,6 +351,99 @@ fn detect_delimiter(text: &str) -> u8 {
     }
 }
 
+/// Finds the line of a CSV position: the csv crate does not count blank lines, so lines are
+/// found from byte offsets.
+struct Lines<'t> {
+    bytes: &'t [u8],
+    newlines: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        let newlines: Vec<usize> = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Lines {
+            bytes: text.as_bytes(),
+            newlines,
+        }
+    }
+
+    /// The line (from 1) of the record read at `pos`; 0 without a position.
+    fn at(&self, pos: Option<&csv::Position>) -> usize {
+        match pos {
+            Some(p) => {
+                // a position is where reading began: skip the blank lines before the record
+                let mut b = p.byte() as usize;
+                while b < self.bytes.len() && matches!(self.bytes[b], b'\n' | b'\r') {
+                    b += 1;
+                }
+                self.newlines.partition_point(|&n| n < b) + 1
+            }
+            None => 0,
+        }
+    }
+}
+
+/// The columns named by the header record; unknown, repeated and missing columns are problems.
+fn header_columns(
+    record: &csv::StringRecord,
+    line: usize,
+    problems: &mut Vec<Problem>,
+) -> Vec<Option<Column>> {
+    let mut columns = Vec::new();
+    let mut seen = HashSet::new();
+    for field in record.iter() {
+        let col = Column::parse(field);
+        match col {
+            None if field.is_empty() => {}
+            None => problems.push(Problem {
+                line,
+                issue: Issue::UnknownColumn(field.to_string()),
+            }),
+            Some(c) if !seen.insert(c) => problems.push(Problem {
+                line,
+                issue: Issue::DuplicateColumn(field.to_string()),
+            }),
+            Some(_) => {}
+        }
+        columns.push(col);
+    }
+    for required in [Column::Name, Column::Email] {
+        if !seen.contains(&required) {
+            problems.push(Problem {
+                line,
+                issue: Issue::MissingColumn(required.header()),
+            });
+        }
+    }
+    columns
+}
+
+/// A data record as a row, each field in the slot of its column.
+fn raw_row(columns: &[Option<Column>], record: &csv::StringRecord, line: usize) -> RawRow {
+    let mut row = RawRow {
+        line,
+        ..Default::default()
+    };
+    for (col, value) in columns.iter().zip(record.iter()) {
+        let slot = match col {
+            Some(Column::Name) => &mut row.name,
+            Some(Column::Email) => &mut row.email,
+            Some(Column::Nip) => &mut row.nip,
+            Some(Column::Unit) => &mut row.unit,
+            Some(Column::Position) => &mut row.position,
+            Some(Column::SupervisorEmail) => &mut row.supervisor_email,
+            None => continue,
+        };
+        *slot = value.to_string();
+    }
+    row
+}
+
 /// Read the CSV text into rows. Errors are about the file's shape (header, separators, quotes);
 /// the values are checked by [`validate`].
 pub fn parse(text: &str) -> Result<Vec<RawRow>, Vec<Problem>> {
@@ -361,25 +454,8 @@ pub fn parse(text: &str) -> Result<Vec<RawRow>, Vec<Problem>> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    // the csv crate does not count blank lines, so lines are found from byte offsets
-    let newlines: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let bytes = text.as_bytes();
-    let line_at = |pos: Option<&csv::Position>| match pos {
-        Some(p) => {
-            // a position is where reading began: skip the blank lines before the record
-            let mut b = p.byte() as usize;
-            while b < bytes.len() && matches!(bytes[b], b'\n' | b'\r') {
-                b += 1;
-            }
-            newlines.partition_point(|&n| n < b) + 1
-        }
-        None => 0,
-    };
+    let lines = Lines::new(text);
+    let line_at = |pos: Option<&csv::Position>| lines.at(pos);
     let mut problems = Vec::new();
     let mut columns: Vec<Option<Column>> = Vec::new();
     let mut header_line = None;
@@ -406,31 +482,7 @@ pub fn parse(text: &str) -> Result<Vec<RawRow>, Vec<Problem>> {
         }
         if header_line.is_none() {
             header_line = Some(line);
-            let mut seen = HashSet::new();
-            for field in record.iter() {
-                let col = Column::parse(field);
-                match col {
-                    None if field.is_empty() => {}
-                    None => problems.push(Problem {
-                        line,
-                        issue: Issue::UnknownColumn(field.to_string()),
-                    }),
-                    Some(c) if !seen.insert(c) => problems.push(Problem {
-                        line,
-                        issue: Issue::DuplicateColumn(field.to_string()),
-                    }),
-                    Some(_) => {}
-                }
-                columns.push(col);
-            }
-            for required in [Column::Name, Column::Email] {
-                if !seen.contains(&required) {
-                    problems.push(Problem {
-                        line,
-                        issue: Issue::MissingColumn(required.header()),
-                    });
-                }
-            }
+            columns = header_columns(&record, line, &mut problems);
             continue;
         }
         if record.len() > columns.len() && record.iter().skip(columns.len()).any(|f| !f.is_empty())
@@ -444,23 +496,7 @@ pub fn parse(text: &str) -> Result<Vec<RawRow>, Vec<Problem>> {
             });
             continue;
         }
-        let mut row = RawRow {
-            line,
-            ..Default::default()
-        };
-        for (col, value) in columns.iter().zip(record.iter()) {
-            let slot = match col {
-                Some(Column::Name) => &mut row.name,
-                Some(Column::Email) => &mut row.email,
-                Some(Column::Nip) => &mut row.nip,
-                Some(Column::Unit) => &mut row.unit,
-                Some(Column::Position) => &mut row.position,
-                Some(Column::SupervisorEmail) => &mut row.supervisor_email,
-                None => continue,
-            };
-            *slot = value.to_string();
-        }
-        rows.push(row);
+        rows.push(raw_row(&columns, &record, line));
     }
     let nothing = match header_line {
         None => true,
@@ -511,97 +547,16 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                 issue,
             })
         };
-        // a spreadsheet cell may wrap onto several lines: those breaks become spaces; any other
-        // control character is refused (the name goes into mail headers and pages)
-        let name = row.name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
-            problem(Issue::NameMissing);
-        } else if crate::text::has_control(&name) {
-            problem(Issue::NameControl);
-        }
-        let email = if row.email.is_empty() {
-            problem(Issue::EmailMissing);
-            None
-        } else {
-            match users::normalize_email(&row.email) {
-                None => {
-                    problem(Issue::EmailInvalid(row.email.clone()));
-                    None
-                }
-                Some(e) => {
-                    if let Some(first) = email_line.get(&e) {
-                        problem(Issue::EmailTwice { first_line: *first });
-                    } else if let Some(id) = lookup.users_by_email.get(&e) {
-                        if !lookup.members.contains_key(id) {
-                            // another agency's, or nobody's yet: they ask to be placed
-                            problem(Issue::EmailRegistered(e.clone()));
-                        }
-                    }
-                    Some(e)
-                }
-            }
-        };
-        let nip = if row.nip.is_empty() {
-            None
-        } else {
-            match Nip::parse_now(&row.nip) {
-                Err(e) => {
-                    problem(Issue::NipInvalid {
-                        id: e.message_id,
-                        en: e.message_en,
-                    });
-                    None
-                }
-                Ok(n) => {
-                    let n = n.as_str().to_string();
-                    if let Some(first) = nip_line.get(&n) {
-                        problem(Issue::NipTwice { first_line: *first });
-                    } else {
-                        nip_line.insert(n.clone(), row.line);
-                        let own = email
-                            .as_ref()
-                            .and_then(|e| lookup.users_by_email.get(e))
-                            .and_then(|id| lookup.members.get(id))
-                            .is_some_and(|nip| nip.as_deref() == Some(n.as_str()));
-                        if lookup.taken_nips.contains(&n) && !own {
-                            problem(Issue::NipRegistered(n.clone()));
-                        }
-                    }
-                    Some(n)
-                }
-            }
-        };
+        let name = check_name(&row.name, &mut problem);
+        let email = check_email(&row.email, lookup, &email_line, &mut problem);
+        let nip = check_nip(row, email.as_deref(), lookup, &mut nip_line, &mut problem);
         let unit_id = if row.unit.is_empty() {
             None
         } else {
             units.resolve(&row.unit).map_err(&mut problem).ok()
         };
-        let position_id = if row.position.is_empty() {
-            None
-        } else {
-            match positions.get(&squash(&row.position)) {
-                Some(id) => Some(*id),
-                None => {
-                    problem(Issue::PositionNotFound(row.position.clone()));
-                    None
-                }
-            }
-        };
-        let supervisor = if row.supervisor_email.is_empty() {
-            None
-        } else {
-            match users::normalize_email(&row.supervisor_email) {
-                None => {
-                    problem(Issue::SupervisorInvalid(row.supervisor_email.clone()));
-                    None
-                }
-                Some(s) if Some(&s) == email.as_ref() => {
-                    problem(Issue::SupervisorSelf);
-                    None
-                }
-                Some(s) => Some(s),
-            }
-        };
+        let position_id = check_position(&row.position, &positions, &mut problem);
+        let supervisor = check_supervisor_email(row, email.as_ref(), &mut problem);
         if let Some(e) = &email {
             email_line.entry(e.clone()).or_insert(row.line);
         }
@@ -637,6 +592,145 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
             }
         }
     }
+    resolve_supervisors(&mut valid, pending, lookup, &file_emails, &mut problems);
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        problems.sort_by_key(|p| p.line);
+        Err(problems)
+    }
+}
+
+/// The name with its white space squashed; empty or with control characters is a problem.
+fn check_name(raw: &str, problem: &mut impl FnMut(Issue)) -> String {
+    // a spreadsheet cell may wrap onto several lines: those breaks become spaces; any other
+    // control character is refused (the name goes into mail headers and pages)
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        problem(Issue::NameMissing);
+    } else if crate::text::has_control(&name) {
+        problem(Issue::NameControl);
+    }
+    name
+}
+
+/// The normalized e-mail; missing, invalid, given twice or another agency's is a problem.
+fn check_email(
+    raw: &str,
+    lookup: &Lookup,
+    email_line: &HashMap<String, usize>,
+    problem: &mut impl FnMut(Issue),
+) -> Option<String> {
+    if raw.is_empty() {
+        problem(Issue::EmailMissing);
+        return None;
+    }
+    match users::normalize_email(raw) {
+        None => {
+            problem(Issue::EmailInvalid(raw.to_string()));
+            None
+        }
+        Some(e) => {
+            if let Some(first) = email_line.get(&e) {
+                problem(Issue::EmailTwice { first_line: *first });
+            } else if let Some(id) = lookup.users_by_email.get(&e) {
+                if !lookup.members.contains_key(id) {
+                    // another agency's, or nobody's yet: they ask to be placed
+                    problem(Issue::EmailRegistered(e.clone()));
+                }
+            }
+            Some(e)
+        }
+    }
+}
+
+/// The NIP, if given; invalid, given twice or registered to someone else is a problem.
+fn check_nip(
+    row: &RawRow,
+    email: Option<&str>,
+    lookup: &Lookup,
+    nip_line: &mut HashMap<String, usize>,
+    problem: &mut impl FnMut(Issue),
+) -> Option<String> {
+    if row.nip.is_empty() {
+        return None;
+    }
+    match Nip::parse_now(&row.nip) {
+        Err(e) => {
+            problem(Issue::NipInvalid {
+                id: e.message_id,
+                en: e.message_en,
+            });
+            None
+        }
+        Ok(n) => {
+            let n = n.as_str().to_string();
+            if let Some(first) = nip_line.get(&n) {
+                problem(Issue::NipTwice { first_line: *first });
+            } else {
+                nip_line.insert(n.clone(), row.line);
+                let own = email
+                    .and_then(|e| lookup.users_by_email.get(e))
+                    .and_then(|id| lookup.members.get(id))
+                    .is_some_and(|nip| nip.as_deref() == Some(n.as_str()));
+                if lookup.taken_nips.contains(&n) && !own {
+                    problem(Issue::NipRegistered(n.clone()));
+                }
+            }
+            Some(n)
+        }
+    }
+}
+
+/// The position's id, if given; a name the agency does not have is a problem.
+fn check_position(
+    raw: &str,
+    positions: &HashMap<String, i64>,
+    problem: &mut impl FnMut(Issue),
+) -> Option<i64> {
+    if raw.is_empty() {
+        return None;
+    }
+    match positions.get(&squash(raw)) {
+        Some(id) => Some(*id),
+        None => {
+            problem(Issue::PositionNotFound(raw.to_string()));
+            None
+        }
+    }
+}
+
+/// The supervisor's normalized e-mail, if given; invalid or the row's own is a problem.
+fn check_supervisor_email(
+    row: &RawRow,
+    email: Option<&String>,
+    problem: &mut impl FnMut(Issue),
+) -> Option<String> {
+    if row.supervisor_email.is_empty() {
+        return None;
+    }
+    match users::normalize_email(&row.supervisor_email) {
+        None => {
+            problem(Issue::SupervisorInvalid(row.supervisor_email.clone()));
+            None
+        }
+        Some(s) if Some(&s) == email => {
+            problem(Issue::SupervisorSelf);
+            None
+        }
+        Some(s) => Some(s),
+    }
+}
+
+/// Sets each valid row's supervisor, `pending` being (row index, e-mail, e-mail as typed): a
+/// member of the agency or another valid row of the file.
+fn resolve_supervisors(
+    valid: &mut [ValidRow],
+    pending: Vec<(usize, String, String)>,
+    lookup: &Lookup,
+    file_emails: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) {
     // index of each valid row by e-mail (a row with problems is not inserted, so it cannot be
     // a supervisor in this import; the file is refused anyway)
     let row_of: HashMap<String, usize> = valid
@@ -658,12 +752,6 @@ pub fn validate(rows: &[RawRow], lookup: &Lookup) -> Result<Vec<ValidRow>, Vec<P
                 issue: Issue::SupervisorNotFound(typed),
             }),
         }
-    }
-    if problems.is_empty() {
-        Ok(valid)
-    } else {
-        problems.sort_by_key(|p| p.line);
-        Err(problems)
     }
 }
 
@@ -813,58 +901,95 @@ fn create_all(
             Some(Supervisor::Existing(id)) => Some(id),
             _ => None,
         };
-        if let Some(id) = r.existing {
-            // a member of the agency already: placed anew, nothing else changes
-            diesel::update(users_t::table.find(id))
-                .set((
-                    users_t::unit_id.eq(r.unit_id),
-                    users_t::position_id.eq(r.position_id),
-                    users_t::supervisor_id.eq(supervisor_id),
-                    users_t::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            if let Some(nip) = &r.nip {
-                diesel::update(users_t::table.find(id).filter(users_t::nip.is_null()))
-                    .set(users_t::nip.eq(nip))
-                    .execute(conn)?;
+        let id = match r.existing {
+            Some(id) => {
+                place_member(conn, ctx, r, id, supervisor_id, now)?;
+                id
             }
-            crate::db::audit::record(
-                conn,
-                ctx.actor,
-                "user.placement",
-                &format!("user:{id}"),
-                &format!(
-                    "CSV import line {}: unit {:?}, position {:?}, supervisor {:?}",
-                    r.line, r.unit_id, r.position_id, supervisor_id
-                ),
-            )?;
-            ids.push(id);
-            continue;
-        }
-        let id = diesel::insert_into(users_t::table)
-            .values((
-                users_t::email.eq(&r.email),
-                users_t::name.eq(&r.name),
-                users_t::nip.eq(&r.nip),
-                users_t::password_hash.eq(None::<String>),
-                users_t::email_verified_at.eq(None::<chrono::NaiveDateTime>),
-                users_t::agency_id.eq(Some(ctx.agency_id)),
-                users_t::unit_id.eq(r.unit_id),
-                users_t::position_id.eq(r.position_id),
-                users_t::supervisor_id.eq(supervisor_id),
-                users_t::is_author.eq(false),
-                users_t::is_agency_admin.eq(false),
-                users_t::is_platform_admin.eq(false),
-                users_t::disabled.eq(false),
-                users_t::session_version.eq(1),
-                users_t::created_at.eq(now),
-                users_t::updated_at.eq(now),
-            ))
-            .returning(users_t::id)
-            .get_result::<i64>(conn)?;
+            None => insert_invitee(conn, ctx, r, supervisor_id, now)?,
+        };
         ids.push(id);
     }
-    // supervisors who are rows of this file: one update per supervisor
+    set_row_supervisors(conn, rows, &ids)?;
+    send_invites(conn, ctx, rows, &ids)?;
+    Ok(ids)
+}
+
+/// A member of the agency already: placed anew (unit, position, supervisor, a missing NIP),
+/// nothing else changes.
+fn place_member(
+    conn: &mut DbConnection,
+    ctx: &ImportContext<'_>,
+    r: &ValidRow,
+    id: i64,
+    supervisor_id: Option<i64>,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ImportError> {
+    diesel::update(users_t::table.find(id))
+        .set((
+            users_t::unit_id.eq(r.unit_id),
+            users_t::position_id.eq(r.position_id),
+            users_t::supervisor_id.eq(supervisor_id),
+            users_t::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(nip) = &r.nip {
+        diesel::update(users_t::table.find(id).filter(users_t::nip.is_null()))
+            .set(users_t::nip.eq(nip))
+            .execute(conn)?;
+    }
+    crate::db::audit::record(
+        conn,
+        ctx.actor,
+        "user.placement",
+        &format!("user:{id}"),
+        &format!(
+            "CSV import line {}: unit {:?}, position {:?}, supervisor {:?}",
+            r.line, r.unit_id, r.position_id, supervisor_id
+        ),
+    )?;
+    Ok(())
+}
+
+/// Inserts the account of a person to invite (no password yet); returns its id.
+fn insert_invitee(
+    conn: &mut DbConnection,
+    ctx: &ImportContext<'_>,
+    r: &ValidRow,
+    supervisor_id: Option<i64>,
+    now: chrono::NaiveDateTime,
+) -> Result<i64, ImportError> {
+    let id = diesel::insert_into(users_t::table)
+        .values((
+            users_t::email.eq(&r.email),
+            users_t::name.eq(&r.name),
+            users_t::nip.eq(&r.nip),
+            users_t::password_hash.eq(None::<String>),
+            users_t::email_verified_at.eq(None::<chrono::NaiveDateTime>),
+            users_t::agency_id.eq(Some(ctx.agency_id)),
+            users_t::unit_id.eq(r.unit_id),
+            users_t::position_id.eq(r.position_id),
+            users_t::supervisor_id.eq(supervisor_id),
+            users_t::is_author.eq(false),
+            users_t::is_agency_admin.eq(false),
+            users_t::is_platform_admin.eq(false),
+            users_t::disabled.eq(false),
+            users_t::session_version.eq(1),
+            users_t::created_at.eq(now),
+            users_t::updated_at.eq(now),
+        ))
+        .returning(users_t::id)
+        .get_result::<i64>(conn)?;
+    Ok(id)
+}
+
+/// Supervisors who are rows of this file (`ids` are the rows' accounts): one update per
+/// supervisor.
+fn set_row_supervisors(
+    conn: &mut DbConnection,
+    rows: &[ValidRow],
+    ids: &[i64],
+) -> Result<(), ImportError> {
     let mut staff_of: HashMap<usize, Vec<i64>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         if let Some(Supervisor::Row(s)) = r.supervisor {
@@ -878,7 +1003,17 @@ fn create_all(
                 .execute(conn)?;
         }
     }
-    for (r, id) in rows.iter().zip(&ids) {
+    Ok(())
+}
+
+/// Queues the invitation mail of every new account.
+fn send_invites(
+    conn: &mut DbConnection,
+    ctx: &ImportContext<'_>,
+    rows: &[ValidRow],
+    ids: &[i64],
+) -> Result<(), ImportError> {
+    for (r, id) in rows.iter().zip(ids) {
         if r.existing.is_some() {
             continue;
         }
@@ -896,7 +1031,7 @@ fn create_all(
             .map_err(ImportError::Mail)?;
         mail::enqueue(conn, &mail)?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 #[cfg(test)]

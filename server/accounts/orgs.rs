@@ -1049,8 +1049,48 @@ pub fn plan_import(
 ) -> Result<ImportPlan, Vec<ImportProblem>> {
     let mut problems = Vec::new();
     let mut plan = ImportPlan::default();
+    plan_units(units_csv, existing_units, &mut plan, &mut problems);
+    plan_positions(positions_csv, existing_positions, &mut plan, &mut problems);
+    if problems.is_empty() {
+        Ok(plan)
+    } else {
+        problems.sort_by_key(|p| (p.section == ImportSection::Positions, p.line));
+        Err(problems)
+    }
+}
 
-    // units
+/// The row's name, once it has no fields beyond the header's `width` and a valid name; else
+/// the problem is reported.
+fn row_name(
+    fields: &[String],
+    width: usize,
+    name_col: usize,
+    fail: &mut impl FnMut(ImportError),
+) -> Option<String> {
+    if fields.len() > width && fields[width..].iter().any(|f| !f.is_empty()) {
+        fail(ImportError::TooManyFields {
+            found: fields.len(),
+            expected: width,
+        });
+        return None;
+    }
+    match check_cell_name(fields.get(name_col).map_or("", |s| s)) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            fail(e);
+            None
+        }
+    }
+}
+
+/// Plans the units of the units file: a unit already there (same name under the same parent)
+/// is counted, a new one planned under an existing or a planned parent.
+fn plan_units(
+    units_csv: &str,
+    existing_units: &[Unit],
+    plan: &mut ImportPlan,
+    problems: &mut Vec<ImportProblem>,
+) {
     let mut nodes: Vec<Node> = Vec::new();
     let index: HashMap<i64, usize> = existing_units
         .iter()
@@ -1064,140 +1104,116 @@ pub fn plan_import(
             target: ParentRef::Existing(u.id),
         });
     }
-    match read_table(units_csv, ImportSection::Units) {
-        Err(p) => problems.push(p),
-        Ok(None) => {}
-        Ok(Some(table)) => {
-            if let Some((name_col, parent_col)) =
-                columns(&table, ImportSection::Units, &mut problems)
-            {
-                let width = table.header.len();
-                for (line, fields) in &table.rows {
-                    let mut fail = |error| {
-                        problems.push(ImportProblem {
-                            section: ImportSection::Units,
-                            line: *line,
-                            error,
-                        })
-                    };
-                    if fields.len() > width && fields[width..].iter().any(|f| !f.is_empty()) {
-                        fail(ImportError::TooManyFields {
-                            found: fields.len(),
-                            expected: width,
-                        });
-                        continue;
-                    }
-                    let name = match check_cell_name(fields.get(name_col).map_or("", |s| s)) {
-                        Ok(n) => n,
-                        Err(e) => {
-                            fail(e);
-                            continue;
-                        }
-                    };
-                    let reference = parent_col
-                        .and_then(|c| fields.get(c))
-                        .map(|s| s.trim())
-                        .unwrap_or("");
-                    let parent = if reference.is_empty() {
-                        None
-                    } else {
-                        match resolve_parent(&nodes, reference) {
-                            Ok(i) => Some(i),
-                            Err(e) => {
-                                fail(e);
-                                continue;
-                            }
-                        }
-                    };
-                    let key = name_key(&name);
-                    if nodes.iter().any(|n| n.parent == parent && n.key == key) {
-                        plan.units_existing += 1;
-                        continue;
-                    }
-                    nodes.push(Node {
-                        key,
-                        parent,
-                        target: ParentRef::New(plan.units.len()),
-                    });
-                    plan.units.push(PlannedUnit {
-                        line: *line,
-                        name,
-                        parent: parent.map(|p| nodes[p].target),
-                    });
+    let table = match read_table(units_csv, ImportSection::Units) {
+        Err(p) => return problems.push(p),
+        Ok(None) => return,
+        Ok(Some(table)) => table,
+    };
+    let Some((name_col, parent_col)) = columns(&table, ImportSection::Units, problems) else {
+        return;
+    };
+    let width = table.header.len();
+    for (line, fields) in &table.rows {
+        let mut fail = |error| {
+            problems.push(ImportProblem {
+                section: ImportSection::Units,
+                line: *line,
+                error,
+            })
+        };
+        let Some(name) = row_name(fields, width, name_col, &mut fail) else {
+            continue;
+        };
+        let reference = parent_col
+            .and_then(|c| fields.get(c))
+            .map(|s| s.trim())
+            .unwrap_or("");
+        let parent = if reference.is_empty() {
+            None
+        } else {
+            match resolve_parent(&nodes, reference) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    fail(e);
+                    continue;
                 }
             }
+        };
+        let key = name_key(&name);
+        if nodes.iter().any(|n| n.parent == parent && n.key == key) {
+            plan.units_existing += 1;
+            continue;
         }
+        nodes.push(Node {
+            key,
+            parent,
+            target: ParentRef::New(plan.units.len()),
+        });
+        plan.units.push(PlannedUnit {
+            line: *line,
+            name,
+            parent: parent.map(|p| nodes[p].target),
+        });
     }
+}
 
-    // positions
+/// Plans the positions of the positions file: one already there, or given twice with the
+/// same kind, is counted; the same name with another kind is a problem.
+fn plan_positions(
+    positions_csv: &str,
+    existing_positions: &[Position],
+    plan: &mut ImportPlan,
+    problems: &mut Vec<ImportProblem>,
+) {
     let existing: HashSet<String> = existing_positions
         .iter()
         .map(|p| name_key(&p.name))
         .collect();
     let mut seen: HashMap<String, (u64, &'static str)> = HashMap::new();
-    match read_table(positions_csv, ImportSection::Positions) {
-        Err(p) => problems.push(p),
-        Ok(None) => {}
-        Ok(Some(table)) => {
-            if let Some((name_col, Some(kind_col))) =
-                columns(&table, ImportSection::Positions, &mut problems)
-            {
-                let width = table.header.len();
-                for (line, fields) in &table.rows {
-                    let mut fail = |error| {
-                        problems.push(ImportProblem {
-                            section: ImportSection::Positions,
-                            line: *line,
-                            error,
-                        })
-                    };
-                    if fields.len() > width && fields[width..].iter().any(|f| !f.is_empty()) {
-                        fail(ImportError::TooManyFields {
-                            found: fields.len(),
-                            expected: width,
-                        });
-                        continue;
-                    }
-                    let name = match check_cell_name(fields.get(name_col).map_or("", |s| s)) {
-                        Ok(n) => n,
-                        Err(e) => {
-                            fail(e);
-                            continue;
-                        }
-                    };
-                    let kind_text = fields.get(kind_col).map_or("", |s| s.trim());
-                    let kind = if kind_text.is_empty() {
-                        fail(ImportError::KindRequired);
-                        continue;
-                    } else if let Some(k) = parse_position_kind(kind_text) {
-                        k
-                    } else {
-                        fail(ImportError::KindUnknown(kind_text.to_string()));
-                        continue;
-                    };
-                    let key = name_key(&name);
-                    if existing.contains(&key) {
-                        plan.positions_existing += 1;
-                    } else if let Some((first, k)) = seen.get(&key) {
-                        if *k == kind {
-                            plan.positions_existing += 1;
-                        } else {
-                            fail(ImportError::DuplicateOtherKind { first_line: *first });
-                        }
-                    } else {
-                        seen.insert(key, (*line, kind));
-                        plan.positions.push((name, kind));
-                    }
-                }
+    let table = match read_table(positions_csv, ImportSection::Positions) {
+        Err(p) => return problems.push(p),
+        Ok(None) => return,
+        Ok(Some(table)) => table,
+    };
+    let Some((name_col, Some(kind_col))) = columns(&table, ImportSection::Positions, problems)
+    else {
+        return;
+    };
+    let width = table.header.len();
+    for (line, fields) in &table.rows {
+        let mut fail = |error| {
+            problems.push(ImportProblem {
+                section: ImportSection::Positions,
+                line: *line,
+                error,
+            })
+        };
+        let Some(name) = row_name(fields, width, name_col, &mut fail) else {
+            continue;
+        };
+        let kind_text = fields.get(kind_col).map_or("", |s| s.trim());
+        let kind = if kind_text.is_empty() {
+            fail(ImportError::KindRequired);
+            continue;
+        } else if let Some(k) = parse_position_kind(kind_text) {
+            k
+        } else {
+            fail(ImportError::KindUnknown(kind_text.to_string()));
+            continue;
+        };
+        let key = name_key(&name);
+        if existing.contains(&key) {
+            plan.positions_existing += 1;
+        } else if let Some((first, k)) = seen.get(&key) {
+            if *k == kind {
+                plan.positions_existing += 1;
+            } else {
+                fail(ImportError::DuplicateOtherKind { first_line: *first });
             }
+        } else {
+            seen.insert(key, (*line, kind));
+            plan.positions.push((name, kind));
         }
-    }
-
-    if problems.is_empty() {
-        Ok(plan)
-    } else {
-        problems.sort_by_key(|p| (p.section == ImportSection::Positions, p.line));
-        Err(problems)
     }
 }
 

@@ -135,8 +135,32 @@ pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<PathBuf, Ref
     }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| Refused::NotZip(e.to_string()))?;
-
     // first every entry is judged; nothing is written until all pass
+    let plan = judge_entries(&mut zip, limits)?;
+    let root = course_root(&plan)?;
+    // then unpacked, counting the bytes really produced (headers may lie)
+    let mut left = limits.unpacked_bytes;
+    for (i, rel) in &plan {
+        let mut entry = zip
+            .by_index(*i)
+            .map_err(|e| Refused::NotZip(e.to_string()))?;
+        let written = write_entry(&mut entry, dest, rel, left)?;
+        if written > left {
+            return Err(Refused::UnpackedTooBig {
+                limit: limits.unpacked_bytes,
+            });
+        }
+        left -= written;
+    }
+    Ok(dest.join(root))
+}
+
+/// Judges every entry of the archive: the files to unpack, as (index, relative path), or why
+/// the archive is refused.
+fn judge_entries(
+    zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<Vec<(usize, PathBuf)>, Refused> {
     let mut plan: Vec<(usize, PathBuf)> = Vec::new();
     let mut claimed: u64 = 0;
     let entries = zip.len();
@@ -181,66 +205,61 @@ pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<PathBuf, Ref
             });
         }
     }
+    Ok(plan)
+}
 
-    // where course.md is: the top, or one top folder
-    let root: PathBuf = if plan.iter().any(|(_, p)| p == Path::new("course.md")) {
-        PathBuf::new()
-    } else {
-        // a competencies.toml next to the course folder (as `courses check` reads it) is allowed
-        let mut tops: Vec<PathBuf> = plan
-            .iter()
-            .filter(|(_, p)| p != Path::new(DICTIONARY))
-            .filter_map(|(_, p)| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
-            .collect();
-        tops.sort();
-        tops.dedup();
-        match tops.as_slice() {
-            [top] if plan.iter().any(|(_, p)| *p == top.join("course.md")) => top.clone(),
-            _ => return Err(Refused::NoCourse),
-        }
-    };
+/// Where course.md is: the top, or one top folder.
+fn course_root(plan: &[(usize, PathBuf)]) -> Result<PathBuf, Refused> {
+    if plan.iter().any(|(_, p)| p == Path::new("course.md")) {
+        return Ok(PathBuf::new());
+    }
+    // a competencies.toml next to the course folder (as `courses check` reads it) is allowed
+    let mut tops: Vec<PathBuf> = plan
+        .iter()
+        .filter(|(_, p)| p != Path::new(DICTIONARY))
+        .filter_map(|(_, p)| p.components().next().map(|c| PathBuf::from(c.as_os_str())))
+        .collect();
+    tops.sort();
+    tops.dedup();
+    match tops.as_slice() {
+        [top] if plan.iter().any(|(_, p)| *p == top.join("course.md")) => Ok(top.clone()),
+        _ => Err(Refused::NoCourse),
+    }
+}
 
-    // then unpacked, counting the bytes really produced (headers may lie)
-    let mut left = limits.unpacked_bytes;
-    for (i, rel) in &plan {
-        let mut entry = zip
-            .by_index(*i)
-            .map_err(|e| Refused::NotZip(e.to_string()))?;
-        let target = dest.join(rel);
-        if let Some(parent) = target.parent() {
-            crate::secrets::create_private_dir(parent).map_err(|e| Refused::Io(e.to_string()))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
+/// Writes one entry to `dest/rel` (private to this user), reading at most `left + 1` bytes;
+/// returns the bytes written.
+fn write_entry(entry: &mut impl Read, dest: &Path, rel: &Path, left: u64) -> Result<u64, Refused> {
+    let target = dest.join(rel);
+    if let Some(parent) = target.parent() {
+        crate::secrets::create_private_dir(parent).map_err(|e| Refused::Io(e.to_string()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&target)
+        .map_err(|e| Refused::Io(e.to_string()))?;
+    let mut limited = entry.take(left + 1);
+    // the zip crate stops an entry at the size its header declares (that is what stops a
+    // lying header first); the count below holds the total whatever the headers say
+    let written = std::io::copy(&mut limited, &mut file).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData
+            && e.to_string().contains("declared uncompressed size")
         {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+            Refused::SizeLie(rel.display().to_string())
+        } else {
+            Refused::NotZip(format!("`{}` cannot be read: {e}", rel.display()))
         }
-        let mut file = options
-            .open(&target)
-            .map_err(|e| Refused::Io(e.to_string()))?;
-        let mut limited = (&mut entry).take(left + 1);
-        // the zip crate stops an entry at the size its header declares (that is what stops a
-        // lying header first); the count below holds the total whatever the headers say
-        let written = std::io::copy(&mut limited, &mut file).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::InvalidData
-                && e.to_string().contains("declared uncompressed size")
-            {
-                Refused::SizeLie(rel.display().to_string())
-            } else {
-                Refused::NotZip(format!("`{}` cannot be read: {e}", rel.display()))
-            }
-        })?;
-        if written > left {
-            return Err(Refused::UnpackedTooBig {
-                limit: limits.unpacked_bytes,
-            });
-        }
-        left -= written;
+    })?;
+    if written <= left {
         file.flush().map_err(|e| Refused::Io(e.to_string()))?;
     }
-    Ok(dest.join(root))
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -95,24 +95,7 @@ pub fn publish_dirs(
             }),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut unique = Vec::new();
-    for (shown, course, diags) in loaded {
-        if !seen.insert(course.slug.clone()) {
-            reports.push(Report {
-                shown,
-                slug: Some(course.slug.clone()),
-                hash: Some(course.hash.clone()),
-                diagnostics: diags,
-                outcome: Some(Err(format!(
-                    "another folder in this batch is also named `{}`; rename one",
-                    course.slug
-                ))),
-            });
-            continue;
-        }
-        unique.push((shown, course, diags));
-    }
+    let unique = unique_slugs(loaded, &mut reports);
     let courses: Vec<_> = unique.iter().map(|(_, c, _)| c.clone()).collect();
     let ordered = publish::in_dependency_order(courses);
     for course in ordered {
@@ -132,4 +115,30 @@ pub fn publish_dirs(
     }
     progress(total, total, "");
     (general, reports)
+}
+
+/// A loaded course, as (folder as shown, course, diagnostics).
+type LoadedCourse = (String, folder::CourseOut, Vec<Diagnostic>);
+
+/// The loaded courses whose slug no earlier folder of the batch has; the others are reported.
+fn unique_slugs(loaded: Vec<LoadedCourse>, reports: &mut Vec<Report>) -> Vec<LoadedCourse> {
+    let mut seen = std::collections::HashSet::new();
+    let mut unique = Vec::new();
+    for (shown, course, diags) in loaded {
+        if !seen.insert(course.slug.clone()) {
+            reports.push(Report {
+                shown,
+                slug: Some(course.slug.clone()),
+                hash: Some(course.hash.clone()),
+                diagnostics: diags,
+                outcome: Some(Err(format!(
+                    "another folder in this batch is also named `{}`; rename one",
+                    course.slug
+                ))),
+            });
+            continue;
+        }
+        unique.push((shown, course, diags));
+    }
+    unique
 }

@@ -134,45 +134,10 @@ impl Dictionary {
             );
         }
         for (entry, line) in entries {
-            let mut f = Fields::entry(entry, &split, &mut sink, line);
-            let code = f.string("code", true, "code = \"M.PP\"");
-            let name = f.string("name", true, "name = \"Pelayanan Publik\"");
-            let kind_line = f.line_of("kind");
-            let kind = f
-                .string("kind", true, "kind = \"manajerial\"")
-                .and_then(|k| match Kind::parse(&k) {
-                    Some(kind) => Some(kind),
-                    None => {
-                        f.sink.error(
-                            kind_line,
-                            format!("unknown kind `{k}`; use \"manajerial\", \"sosial-kultural\" or \"teknis\""),
-                        );
-                        None
-                    }
-                });
-            let description = f
-                .string("description", false, "description = \"...\"")
-                .unwrap_or_default();
-            let levels_line = f.line_of("levels");
-            let levels = f
-                .strings(
-                    "levels",
-                    "levels = [\"...\", \"...\", \"...\", \"...\", \"...\"]",
-                )
-                .unwrap_or_default();
-            if !levels.is_empty() && levels.len() != 5 {
-                f.sink.error(
-                    levels_line,
-                    format!(
-                        "`levels` has {} descriptions; give exactly five, for levels 1 to 5",
-                        levels.len()
-                    ),
-                );
-            }
-            f.finish(&["code", "name", "kind", "description", "levels"], |_| None);
-            let (Some(code), Some(name), Some(kind)) = (code, name, kind) else {
+            let Some(competency) = read_entry(entry, line, &split, &mut sink) else {
                 continue;
             };
+            let code = competency.code.clone();
             if !valid_code(&code) {
                 sink.error(
                     line,
@@ -187,19 +152,65 @@ impl Dictionary {
                 );
                 continue;
             }
-            dict.by_code.insert(
-                code.clone(),
-                Competency {
-                    code,
-                    name,
-                    kind,
-                    description,
-                    levels,
-                },
-            );
+            dict.by_code.insert(code, competency);
         }
         dict
     }
+}
+
+/// One `[[competency]]` entry's fields, each checked; None when code, name or kind is missing
+/// or wrong.
+fn read_entry(
+    entry: &toml::Table,
+    line: usize,
+    split: &Split<'_>,
+    sink: &mut Sink<'_>,
+) -> Option<Competency> {
+    let mut f = Fields::entry(entry, split, sink, line);
+    let code = f.string("code", true, "code = \"M.PP\"");
+    let name = f.string("name", true, "name = \"Pelayanan Publik\"");
+    let kind_line = f.line_of("kind");
+    let kind = f
+        .string("kind", true, "kind = \"manajerial\"")
+        .and_then(|k| match Kind::parse(&k) {
+            Some(kind) => Some(kind),
+            None => {
+                f.sink.error(
+                    kind_line,
+                    format!(
+                        "unknown kind `{k}`; use \"manajerial\", \"sosial-kultural\" or \"teknis\""
+                    ),
+                );
+                None
+            }
+        });
+    let description = f
+        .string("description", false, "description = \"...\"")
+        .unwrap_or_default();
+    let levels_line = f.line_of("levels");
+    let levels = f
+        .strings(
+            "levels",
+            "levels = [\"...\", \"...\", \"...\", \"...\", \"...\"]",
+        )
+        .unwrap_or_default();
+    if !levels.is_empty() && levels.len() != 5 {
+        f.sink.error(
+            levels_line,
+            format!(
+                "`levels` has {} descriptions; give exactly five, for levels 1 to 5",
+                levels.len()
+            ),
+        );
+    }
+    f.finish(&["code", "name", "kind", "description", "levels"], |_| None);
+    Some(Competency {
+        code: code?,
+        name: name?,
+        kind: kind?,
+        description,
+        levels,
+    })
 }
 
 fn valid_code(code: &str) -> bool {

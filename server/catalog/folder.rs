@@ -320,32 +320,156 @@ fn read_text(path: &Path, sink: &mut Sink<'_>) -> Option<String> {
 pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
     let shown = shown.trim_end_matches('/');
     let mut diags = Vec::new();
+    let Some((folder_name, files)) = folder_files(dir, shown, &mut diags) else {
+        return Loaded {
+            course: None,
+            diagnostics: diags,
+        };
+    };
+
+    let mut kept = Kept::default();
+    let assets = read_assets(&files.others, shown, &mut diags, &mut kept.all_files);
+    let module_files = number_modules(&files.markdown, shown, &mut diags);
+    let links = links_of(&folder_name, &module_files, &assets);
+
+    let (meta, description_html) = match files.markdown.get("course.md") {
+        None => {
+            Sink { path: shown, out: &mut diags }.error(0, "no course.md; add one with the course's front matter (title, summary, jp) and description");
+            (None, String::new())
+        }
+        Some(path) => {
+            let shown_file = format!("{shown}/course.md");
+            let mut sink = Sink {
+                path: &shown_file,
+                out: &mut diags,
+            };
+            match read_text(path, &mut sink) {
+                Some(text) => {
+                    kept.keep("course.md", &text);
+                    course_page(&text, dict, &folder_name, dir, &links, &mut sink)
+                }
+                None => (None, String::new()),
+            }
+        }
+    };
+    if module_files.is_empty() {
+        Sink {
+            path: shown,
+            out: &mut diags,
+        }
+        .error(
+            0,
+            "the course has no modules; add lesson files named NN-slug.md, such as 01-pengantar.md",
+        );
+    }
+
+    let course_pass_mark = meta
+        .as_ref()
+        .map(|m: &CourseMeta| m.pass_mark)
+        .unwrap_or(70);
+    let modules = read_modules(
+        &module_files,
+        &files.markdown,
+        shown,
+        course_pass_mark,
+        &links,
+        &mut diags,
+        &mut kept,
+    );
+    let hash = content_hash(&kept.all_files);
+
+    diags.sort_by(|a, b| (a.path.as_str(), a.line).cmp(&(b.path.as_str(), b.line)));
+    let course = match meta {
+        Some(meta) if !has_errors(&diags) => Some(CourseOut {
+            slug: folder_name,
+            hash,
+            meta,
+            description_html,
+            modules,
+            assets,
+            sources: kept.sources,
+        }),
+        _ => None,
+    };
+    Loaded {
+        course,
+        diagnostics: diags,
+    }
+}
+
+/// The files read so far: every file's bytes (for the hash) and the Markdown sources as text.
+#[derive(Default)]
+struct Kept {
+    all_files: BTreeMap<String, Vec<u8>>,
+    sources: BTreeMap<String, String>,
+}
+
+impl Kept {
+    fn keep(&mut self, name: &str, text: &str) {
+        self.all_files
+            .insert(name.to_string(), text.as_bytes().to_vec());
+        self.sources.insert(name.to_string(), text.to_string());
+    }
+}
+
+/// course.md's metadata and its description rendered; without metadata the description is still
+/// rendered, for its diagnostics.
+fn course_page(
+    text: &str,
+    dict: &Dictionary,
+    slug: &str,
+    dir: &Path,
+    links: &Links,
+    sink: &mut Sink<'_>,
+) -> (Option<CourseMeta>, String) {
+    if let Some((m, body, body_line)) = course_meta(text, dict, slug, dir, sink) {
+        let description_html = markdown::render(body, body_line, links, sink).html;
+        (Some(m), description_html)
+    } else {
+        if let Ok(split) = frontmatter::split(text) {
+            markdown::render(split.body, split.body_line, links, sink);
+        }
+        (None, String::new())
+    }
+}
+
+/// Reads and renders the module files in order; a module with errors is left out.
+fn read_modules(
+    module_files: &[(i32, String, String)],
+    markdown: &BTreeMap<String, PathBuf>,
+    shown: &str,
+    course_pass_mark: i32,
+    links: &Links,
+    diags: &mut Vec<Diagnostic>,
+    kept: &mut Kept,
+) -> Vec<ModuleOut> {
+    let mut modules = Vec::new();
+    for (number, name, stem) in module_files {
+        let shown_file = format!("{shown}/{name}");
+        let mut sink = Sink {
+            path: &shown_file,
+            out: diags,
+        };
+        let Some(text) = read_text(&markdown[name], &mut sink) else {
+            continue;
+        };
+        kept.keep(name, &text);
+        if let Some(m) = module(&text, *number, stem, course_pass_mark, links, &mut sink) {
+            modules.push(m);
+        }
+    }
+    modules
+}
+
+/// The folder's name and its files; None when `dir` is no folder.
+fn folder_files(dir: &Path, shown: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Files)> {
     let folder_name = dir
         .canonicalize()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    {
-        let mut sink = Sink {
-            path: shown,
-            out: &mut diags,
-        };
-        if !dir.is_dir() {
-            sink.error(
-                0,
-                "not a folder; give the path of a course folder (the one holding course.md)",
-            );
-            return Loaded {
-                course: None,
-                diagnostics: diags,
-            };
-        }
-        if !valid_slug(&folder_name) {
-            sink.error(
-                0,
-                format!("the folder name `{folder_name}` is not a valid course slug; rename it with 3 to 64 lowercase letters, digits and `-`"),
-            );
-        }
+    if !check_folder(dir, shown, &folder_name, diags) {
+        return None;
     }
     let mut files = Files {
         markdown: BTreeMap::new(),
@@ -357,21 +481,48 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
         &mut files,
         &mut Sink {
             path: shown,
-            out: &mut diags,
+            out: diags,
         },
         shown,
     );
+    Some((folder_name, files))
+}
 
-    // assets
+/// Checks that `dir` is a folder with a valid slug as its name; false when it is no folder.
+fn check_folder(dir: &Path, shown: &str, folder_name: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    let mut sink = Sink {
+        path: shown,
+        out: diags,
+    };
+    if !dir.is_dir() {
+        sink.error(
+            0,
+            "not a folder; give the path of a course folder (the one holding course.md)",
+        );
+        return false;
+    }
+    if !valid_slug(folder_name) {
+        sink.error(
+            0,
+            format!("the folder name `{folder_name}` is not a valid course slug; rename it with 3 to 64 lowercase letters, digits and `-`"),
+        );
+    }
+    true
+}
+
+/// Reads the files that are not top-level Markdown as assets, adding their bytes to `all_files`.
+fn read_assets(
+    others: &BTreeMap<String, PathBuf>,
+    shown: &str,
+    diags: &mut Vec<Diagnostic>,
+    all_files: &mut BTreeMap<String, Vec<u8>>,
+) -> Vec<AssetOut> {
     let mut assets = Vec::new();
-    let mut hasher = Sha256::new();
-    let mut all_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut sources: BTreeMap<String, String> = BTreeMap::new();
-    for (rel, path) in &files.others {
+    for (rel, path) in others {
         let shown_file = format!("{shown}/{rel}");
         let mut sink = Sink {
             path: &shown_file,
-            out: &mut diags,
+            out: diags,
         };
         let ext = rel
             .rsplit_once('.')
@@ -412,18 +563,25 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
             Err(e) => sink.error(0, format!("cannot read the file ({e})")),
         }
     }
+    assets
+}
 
-    // modules by number
+/// The module files as (number, file name, stem), sorted, after checking names and numbers.
+fn number_modules(
+    markdown: &BTreeMap<String, PathBuf>,
+    shown: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(i32, String, String)> {
     let mut modules_by_number: BTreeMap<i32, String> = BTreeMap::new();
     let mut module_files = Vec::new();
-    for name in files.markdown.keys() {
+    for name in markdown.keys() {
         if name == "course.md" {
             continue;
         }
         let shown_file = format!("{shown}/{name}");
         let mut sink = Sink {
             path: &shown_file,
-            out: &mut diags,
+            out: diags,
         };
         match module_name(name) {
             Some((number, stem)) => {
@@ -442,94 +600,36 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
         }
     }
     module_files.sort();
+    module_files
+}
 
-    let links = Links {
-        course_slug: folder_name.clone(),
+/// What Markdown may link to: the course's modules and assets, with the images' sizes.
+fn links_of(
+    folder_name: &str,
+    module_files: &[(i32, String, String)],
+    assets: &[AssetOut],
+) -> Links {
+    Links {
+        course_slug: folder_name.to_string(),
         modules: module_files.iter().map(|(_, n, _)| n.clone()).collect(),
         assets: assets.iter().map(|a| (a.path.clone(), a.url())).collect(),
         sizes: assets
             .iter()
             .filter_map(|a| Some((a.url(), super::image_size::dimensions(&a.path, &a.bytes)?)))
             .collect(),
-    };
-
-    // course.md
-    let mut meta = None;
-    let mut description_html = String::new();
-    match files.markdown.get("course.md") {
-        None => Sink { path: shown, out: &mut diags }.error(0, "no course.md; add one with the course's front matter (title, summary, jp) and description"),
-        Some(path) => {
-            let shown_file = format!("{shown}/course.md");
-            let mut sink = Sink { path: &shown_file, out: &mut diags };
-            if let Some(text) = read_text(path, &mut sink) {
-                all_files.insert("course.md".into(), text.as_bytes().to_vec());
-                sources.insert("course.md".to_string(), text.clone());
-                if let Some((m, body, body_line)) = course_meta(&text, dict, &folder_name, dir, &mut sink) {
-                    description_html = markdown::render(body, body_line, &links, &mut sink).html;
-                    meta = Some(m);
-                } else if let Ok(split) = frontmatter::split(&text) {
-                    markdown::render(split.body, split.body_line, &links, &mut sink);
-                }
-            }
-        }
     }
-    if module_files.is_empty() {
-        Sink {
-            path: shown,
-            out: &mut diags,
-        }
-        .error(
-            0,
-            "the course has no modules; add lesson files named NN-slug.md, such as 01-pengantar.md",
-        );
-    }
+}
 
-    let course_pass_mark = meta
-        .as_ref()
-        .map(|m: &CourseMeta| m.pass_mark)
-        .unwrap_or(70);
-    let mut modules = Vec::new();
-    for (number, name, stem) in &module_files {
-        let shown_file = format!("{shown}/{name}");
-        let mut sink = Sink {
-            path: &shown_file,
-            out: &mut diags,
-        };
-        let Some(text) = read_text(&files.markdown[name], &mut sink) else {
-            continue;
-        };
-        all_files.insert(name.clone(), text.as_bytes().to_vec());
-        sources.insert(name.clone(), text.clone());
-        if let Some(m) = module(&text, *number, stem, course_pass_mark, &links, &mut sink) {
-            modules.push(m);
-        }
-    }
-
-    for (rel, bytes) in &all_files {
+/// SHA-256 over every file's path and bytes, in path order: the version's hash.
+fn content_hash(all_files: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut hasher = Sha256::new();
+    for (rel, bytes) in all_files {
         hasher.update((rel.len() as u64).to_le_bytes());
         hasher.update(rel.as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
-    let hash = hex::encode(hasher.finalize());
-
-    diags.sort_by(|a, b| (a.path.as_str(), a.line).cmp(&(b.path.as_str(), b.line)));
-    let course = match meta {
-        Some(meta) if !has_errors(&diags) => Some(CourseOut {
-            slug: folder_name,
-            hash,
-            meta,
-            description_html,
-            modules,
-            assets,
-            sources,
-        }),
-        _ => None,
-    };
-    Loaded {
-        course,
-        diagnostics: diags,
-    }
+    hex::encode(hasher.finalize())
 }
 
 fn course_meta<'t>(
@@ -539,14 +639,7 @@ fn course_meta<'t>(
     dir: &Path,
     sink: &mut Sink<'_>,
 ) -> Option<(CourseMeta, &'t str, usize)> {
-    let split = match frontmatter::split(text) {
-        Ok(s) => s,
-        Err((line, msg)) => {
-            sink.error(line, msg);
-            return None;
-        }
-    };
-    let table = frontmatter::parse_toml(&split, sink)?;
+    let (split, table) = front_matter(text, sink)?;
     let before = sink.out.len();
     let mut f = Fields::new(&table, &split, sink);
     let title = f.string("title", true, "title = \"Pelayanan Publik Prima\"");
@@ -564,42 +657,11 @@ fn course_meta<'t>(
     let language = f
         .string("language", false, "language = \"id\"")
         .unwrap_or_else(|| "id".into());
-    if !["id", "en"].contains(&language.as_str()) {
-        f.sink.error(
-            language_line,
-            format!(
-                "language `{language}` is not supported; use \"id\" (Bahasa Indonesia) or \"en\""
-            ),
-        );
-    }
+    check_language(&language, language_line, f.sink);
     let tags = f
         .strings("tags", "tags = [\"pelayanan\", \"teknis\"]")
         .unwrap_or_default();
-    let prereq_line = f.line_of("prerequisites");
-    let prerequisites = f
-        .strings(
-            "prerequisites",
-            "prerequisites = [\"literasi-digital-asn\"]",
-        )
-        .unwrap_or_default();
-    for p in &prerequisites {
-        if !valid_slug(p) {
-            f.sink.error(prereq_line, format!("prerequisite `{p}` is not a course slug; use the folder name of the course, such as literasi-digital-asn"));
-        } else if p == slug {
-            f.sink.error(
-                prereq_line,
-                "a course cannot be its own prerequisite; remove it from `prerequisites`",
-            );
-        } else if let Some(parent) = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.parent().map(Path::to_path_buf))
-        {
-            if !parent.join(p).join("course.md").is_file() {
-                f.sink.warning(prereq_line, format!("prerequisite `{p}` is not a course folder next to this one; it must be published before this course"));
-            }
-        }
-    }
+    let prerequisites = prerequisites(&mut f, slug, dir);
     let pass_mark = f
         .int("pass_mark", false, 0, 100, "pass_mark = 70")
         .unwrap_or(70) as i32;
@@ -624,34 +686,8 @@ fn course_meta<'t>(
             .contains(&k)
             .then(|| format!("`{k}` belongs in a quiz module's front matter, not in course.md"))
     });
-    let mut competencies: Vec<(String, i32)> = Vec::new();
-    for (entry, line) in entries {
-        let mut f = Fields::entry(entry, &split, sink, line);
-        let code_line = f.line_of("code");
-        let code = f.string("code", true, "code = \"M.PP\"");
-        let level = f.int("level", true, 1, 5, "level = 2");
-        f.finish(&["code", "level"], |_| None);
-        let (Some(code), Some(level)) = (code, level) else {
-            continue;
-        };
-        if dict.get(&code).is_none() {
-            let codes = dict.codes();
-            let hint = crate::text::nearest(&code, &codes)
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| "add it to competencies.toml or use a code listed there".into());
-            sink.error(code_line, format!("unknown competency `{code}`; {hint}"));
-            continue;
-        }
-        if competencies.iter().any(|(c, _)| *c == code) {
-            sink.error(code_line, format!("competency `{code}` is listed twice; keep one entry with the level the course develops"));
-            continue;
-        }
-        competencies.push((code, level as i32));
-    }
-    if sink.out[before..]
-        .iter()
-        .any(|d| d.severity == super::diag::Severity::Error)
-    {
+    let competencies = course_competencies(entries, &split, dict, sink);
+    if errors_since(sink, before) {
         return None;
     }
     Some((
@@ -673,6 +709,104 @@ fn course_meta<'t>(
     ))
 }
 
+/// Splits off the front matter and parses it as TOML, reporting what fails.
+fn front_matter<'t>(text: &'t str, sink: &mut Sink<'_>) -> Option<(Split<'t>, toml::Table)> {
+    let split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err((line, msg)) => {
+            sink.error(line, msg);
+            return None;
+        }
+    };
+    let table = frontmatter::parse_toml(&split, sink)?;
+    Some((split, table))
+}
+
+/// Whether an error was reported after the first `before` diagnostics.
+fn errors_since(sink: &Sink<'_>, before: usize) -> bool {
+    sink.out[before..]
+        .iter()
+        .any(|d| d.severity == super::diag::Severity::Error)
+}
+
+fn check_language(language: &str, line: usize, sink: &mut Sink<'_>) {
+    if !["id", "en"].contains(&language) {
+        sink.error(
+            line,
+            format!(
+                "language `{language}` is not supported; use \"id\" (Bahasa Indonesia) or \"en\""
+            ),
+        );
+    }
+}
+
+/// The course's prerequisites: each must be a slug other than the course's own; one not found
+/// next to the course folder is a warning.
+fn prerequisites(f: &mut Fields<'_, '_, '_>, slug: &str, dir: &Path) -> Vec<String> {
+    let line = f.line_of("prerequisites");
+    let prerequisites = f
+        .strings(
+            "prerequisites",
+            "prerequisites = [\"literasi-digital-asn\"]",
+        )
+        .unwrap_or_default();
+    let sink = &mut *f.sink;
+    for p in &prerequisites {
+        if !valid_slug(p) {
+            sink.error(line, format!("prerequisite `{p}` is not a course slug; use the folder name of the course, such as literasi-digital-asn"));
+        } else if p == slug {
+            sink.error(
+                line,
+                "a course cannot be its own prerequisite; remove it from `prerequisites`",
+            );
+        } else if let Some(parent) = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+        {
+            if !parent.join(p).join("course.md").is_file() {
+                sink.warning(line, format!("prerequisite `{p}` is not a course folder next to this one; it must be published before this course"));
+            }
+        }
+    }
+    prerequisites
+}
+
+/// The `[[competencies]]` entries as (code, level), each code known to the dictionary and
+/// listed once.
+fn course_competencies(
+    entries: Vec<(&toml::Table, usize)>,
+    split: &Split<'_>,
+    dict: &Dictionary,
+    sink: &mut Sink<'_>,
+) -> Vec<(String, i32)> {
+    let mut competencies: Vec<(String, i32)> = Vec::new();
+    for (entry, line) in entries {
+        let mut f = Fields::entry(entry, split, sink, line);
+        let code_line = f.line_of("code");
+        let code = f.string("code", true, "code = \"M.PP\"");
+        let level = f.int("level", true, 1, 5, "level = 2");
+        f.finish(&["code", "level"], |_| None);
+        let (Some(code), Some(level)) = (code, level) else {
+            continue;
+        };
+        if dict.get(&code).is_none() {
+            let codes = dict.codes();
+            let hint = crate::text::nearest(&code, &codes)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| "add it to competencies.toml or use a code listed there".into());
+            sink.error(code_line, format!("unknown competency `{code}`; {hint}"));
+            continue;
+        }
+        if competencies.iter().any(|(c, _)| *c == code) {
+            sink.error(code_line, format!("competency `{code}` is listed twice; keep one entry with the level the course develops"));
+            continue;
+        }
+        competencies.push((code, level as i32));
+    }
+    competencies
+}
+
 fn module(
     text: &str,
     number: i32,
@@ -681,14 +815,7 @@ fn module(
     links: &Links,
     sink: &mut Sink<'_>,
 ) -> Option<ModuleOut> {
-    let split: Split = match frontmatter::split(text) {
-        Ok(s) => s,
-        Err((line, msg)) => {
-            sink.error(line, msg);
-            return None;
-        }
-    };
-    let table = frontmatter::parse_toml(&split, sink)?;
+    let (split, table) = front_matter(text, sink)?;
     let before = sink.out.len();
     let mut f = Fields::new(&table, &split, sink);
     let title = f.string("title", true, "title = \"Pengantar\"");
@@ -707,48 +834,9 @@ fn module(
     let minutes = f
         .int("minutes", false, 1, 600, "minutes = 15")
         .map(|n| n as i32);
-    let mut quiz_settings = None;
+    let mut settings = None;
     if kind == ModuleKind::Quiz {
-        let pass_mark = f
-            .int("pass_mark", false, 0, 100, "pass_mark = 70")
-            .map(|n| n as i32)
-            .unwrap_or(course_pass_mark);
-        let attempts = f
-            .int("attempts", false, 0, 1000, "attempts = 3")
-            .unwrap_or(0) as i32;
-        let time_limit = f
-            .int(
-                "time_limit_minutes",
-                false,
-                1,
-                1440,
-                "time_limit_minutes = 20",
-            )
-            .map(|n| n as i32);
-        let shuffle = f.boolean("shuffle", "shuffle = true").unwrap_or(true);
-        let draw_line = f.line_of("draw");
-        let draw = f.int("draw", false, 1, 1000, "draw = 10").map(|n| n as i32);
-        let review_line = f.line_of("review");
-        let review = match f.string("review", false, "review = \"after_pass\"") {
-            None => quiz::Review::default(),
-            Some(v) => quiz::Review::parse(v.trim()).unwrap_or_else(|| {
-                let allowed: Vec<String> = quiz::Review::ALL
-                    .iter()
-                    .map(|r| format!("\"{}\"", r.code()))
-                    .collect();
-                f.sink.error(
-                    review_line,
-                    format!(
-                        "review `{v}` is not known; use one of {} (the default is \"after_pass\")",
-                        allowed.join(", ")
-                    ),
-                );
-                quiz::Review::default()
-            }),
-        };
-        quiz_settings = Some((
-            pass_mark, attempts, time_limit, shuffle, draw, draw_line, review,
-        ));
+        settings = Some(quiz_settings(&mut f, course_pass_mark));
         f.finish(QUIZ_KEYS, |_| None);
     } else {
         f.finish(LESSON_KEYS, |k| {
@@ -761,56 +849,20 @@ fn module(
     let mut quiz = None;
     let html;
     let headings;
-    match quiz_settings {
+    match settings {
         None => {
             let r = markdown::render(split.body, split.body_line, links, sink);
             html = r.html;
             headings = r.headings;
         }
-        Some((pass_mark, attempts, time_limit_minutes, shuffle, draw, draw_line, review)) => {
-            let body = quiz::parse(split.body, split.body_line, sink);
-            let intro = body
-                .intro
-                .as_ref()
-                .map(|md| markdown::render(&md.text, md.line, links, sink).html)
-                .unwrap_or_default();
+        Some(settings) => {
+            let (intro, q) = render_quiz(&split, settings, links, sink, before);
             html = intro;
             headings = Vec::new();
-            let mut questions = Vec::new();
-            for q in &body.questions {
-                questions.push(render_question(q, links, sink));
-            }
-            if body.questions.is_empty()
-                && !sink.out[before..]
-                    .iter()
-                    .any(|d| d.severity == super::diag::Severity::Error)
-            {
-                sink.error(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers");
-            }
-            if let Some(d) = draw {
-                // counted as written, so a question with its own error does not also fail `draw`
-                if d as usize > body.written && body.written > 0 {
-                    sink.error(
-                        draw_line,
-                        format!("draw = {d} but the quiz has only {} questions; lower `draw` or add questions", body.written),
-                    );
-                }
-            }
-            quiz = Some(QuizOut {
-                pass_mark,
-                attempts,
-                time_limit_minutes,
-                shuffle,
-                draw,
-                review,
-                questions,
-            });
+            quiz = Some(q);
         }
     }
-    if sink.out[before..]
-        .iter()
-        .any(|d| d.severity == super::diag::Severity::Error)
-    {
+    if errors_since(sink, before) {
         return None;
     }
     Some(ModuleOut {
@@ -823,6 +875,113 @@ fn module(
         headings,
         quiz,
     })
+}
+
+/// A quiz module's settings from its front matter.
+struct QuizSettings {
+    pass_mark: i32,
+    attempts: i32,
+    time_limit_minutes: Option<i32>,
+    shuffle: bool,
+    draw: Option<i32>,
+    draw_line: usize,
+    review: quiz::Review,
+}
+
+/// Reads a quiz's settings; the pass mark defaults to the course's.
+fn quiz_settings(f: &mut Fields<'_, '_, '_>, course_pass_mark: i32) -> QuizSettings {
+    let pass_mark = f
+        .int("pass_mark", false, 0, 100, "pass_mark = 70")
+        .map(|n| n as i32)
+        .unwrap_or(course_pass_mark);
+    let attempts = f
+        .int("attempts", false, 0, 1000, "attempts = 3")
+        .unwrap_or(0) as i32;
+    let time_limit_minutes = f
+        .int(
+            "time_limit_minutes",
+            false,
+            1,
+            1440,
+            "time_limit_minutes = 20",
+        )
+        .map(|n| n as i32);
+    let shuffle = f.boolean("shuffle", "shuffle = true").unwrap_or(true);
+    let draw_line = f.line_of("draw");
+    let draw = f.int("draw", false, 1, 1000, "draw = 10").map(|n| n as i32);
+    let review_line = f.line_of("review");
+    let review = match f.string("review", false, "review = \"after_pass\"") {
+        None => quiz::Review::default(),
+        Some(v) => quiz::Review::parse(v.trim()).unwrap_or_else(|| {
+            let allowed: Vec<String> = quiz::Review::ALL
+                .iter()
+                .map(|r| format!("\"{}\"", r.code()))
+                .collect();
+            f.sink.error(
+                review_line,
+                format!(
+                    "review `{v}` is not known; use one of {} (the default is \"after_pass\")",
+                    allowed.join(", ")
+                ),
+            );
+            quiz::Review::default()
+        }),
+    };
+    QuizSettings {
+        pass_mark,
+        attempts,
+        time_limit_minutes,
+        shuffle,
+        draw,
+        draw_line,
+        review,
+    }
+}
+
+/// Parses and renders a quiz's body: its instructions as HTML, and the quiz. `before` counts
+/// the diagnostics from before the module, so "no questions" is not reported on top of errors.
+fn render_quiz(
+    split: &Split<'_>,
+    settings: QuizSettings,
+    links: &Links,
+    sink: &mut Sink<'_>,
+    before: usize,
+) -> (String, QuizOut) {
+    let body = quiz::parse(split.body, split.body_line, sink);
+    let intro = body
+        .intro
+        .as_ref()
+        .map(|md| markdown::render(&md.text, md.line, links, sink).html)
+        .unwrap_or_default();
+    let mut questions = Vec::new();
+    for q in &body.questions {
+        questions.push(render_question(q, links, sink));
+    }
+    if body.questions.is_empty() && !errors_since(sink, before) {
+        sink.error(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers");
+    }
+    if let Some(d) = settings.draw {
+        // counted as written, so a question with its own error does not also fail `draw`
+        if d as usize > body.written && body.written > 0 {
+            sink.error(
+                settings.draw_line,
+                format!(
+                    "draw = {d} but the quiz has only {} questions; lower `draw` or add questions",
+                    body.written
+                ),
+            );
+        }
+    }
+    let quiz = QuizOut {
+        pass_mark: settings.pass_mark,
+        attempts: settings.attempts,
+        time_limit_minutes: settings.time_limit_minutes,
+        shuffle: settings.shuffle,
+        draw: settings.draw,
+        review: settings.review,
+        questions,
+    };
+    (intro, quiz)
 }
 
 fn render_question(q: &quiz::QuestionSource, links: &Links, sink: &mut Sink<'_>) -> QuestionOut {

@@ -103,58 +103,13 @@ const BLANK_TEXT: &str = "____";
 /// The title is `title` when given (and not blank); else the category when the file has exactly
 /// one `$CATEGORY:` (its last path segment); else `fallback_title` (the CLI passes the file name).
 pub fn convert(text: &str, title: Option<&str>, fallback_title: &str) -> Conversion {
-    let text = super::frontmatter::normalize(text);
-    // noncharacters have no business in a GIFT file; keep them from posing as placeholders
-    let text: String = text
-        .chars()
-        .map(|c| {
-            if ('\u{FDD0}'..='\u{FDD7}').contains(&c) {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect();
-
+    let text = without_noncharacters(&super::frontmatter::normalize(text));
     let blocks = split_blocks(&text);
     let mut warnings = Vec::new();
     let mut refused = Vec::new();
-
     // first pass: categories, so that the title and the per-question notes are known
-    let mut categories: Vec<(usize, String)> = Vec::new();
-    for b in &blocks {
-        if let Some(c) = category_of(b) {
-            if !categories.iter().any(|(_, seen)| *seen == c) {
-                categories.push((b.lines[0].0, c));
-            }
-        }
-    }
-    if categories.len() > 1 {
-        let names: Vec<String> = categories
-            .iter()
-            .map(|(_, c)| format!("`{}`", display_category(c)))
-            .collect();
-        warnings.push(Note {
-            line: categories[1].0,
-            message: format!(
-                "the file holds {} categories ({}); all their questions go into this one quiz module, each with its category noted in an HTML comment under its heading; to make one quiz per category, split the GIFT file by category and import each part",
-                categories.len(),
-                names.join(", ")
-            ),
-        });
-    }
-    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => t.to_string(),
-        None => match categories.as_slice() {
-            [(_, c)] if !display_category(c).is_empty() => display_category(c),
-            _ => fallback_title.trim().to_string(),
-        },
-    };
-    let title = if title.is_empty() {
-        "Kuis".to_string()
-    } else {
-        title
-    };
+    let categories = categories_of(&blocks, &mut warnings);
+    let title = quiz_title(title, &categories, fallback_title);
 
     let mut body = String::new();
     let mut questions = Vec::new();
@@ -209,6 +164,64 @@ pub fn convert(text: &str, title: Option<&str>, fallback_title: &str) -> Convers
         questions,
         warnings,
         refused,
+    }
+}
+
+/// `text` with the noncharacters U+FDD0–U+FDD7 replaced: they have no business in a GIFT file,
+/// and are kept from posing as placeholders.
+fn without_noncharacters(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if ('\u{FDD0}'..='\u{FDD7}').contains(&c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The file's categories as (line, name), in order of first use; more than one is noted.
+fn categories_of(blocks: &[Block], warnings: &mut Vec<Note>) -> Vec<(usize, String)> {
+    let mut categories: Vec<(usize, String)> = Vec::new();
+    for b in blocks {
+        if let Some(c) = category_of(b) {
+            if !categories.iter().any(|(_, seen)| *seen == c) {
+                categories.push((b.lines[0].0, c));
+            }
+        }
+    }
+    if categories.len() > 1 {
+        let names: Vec<String> = categories
+            .iter()
+            .map(|(_, c)| format!("`{}`", display_category(c)))
+            .collect();
+        warnings.push(Note {
+            line: categories[1].0,
+            message: format!(
+                "the file holds {} categories ({}); all their questions go into this one quiz module, each with its category noted in an HTML comment under its heading; to make one quiz per category, split the GIFT file by category and import each part",
+                categories.len(),
+                names.join(", ")
+            ),
+        });
+    }
+    categories
+}
+
+/// The quiz's title: the one given, else the file's only category, else `fallback_title`,
+/// else "Kuis".
+fn quiz_title(title: Option<&str>, categories: &[(usize, String)], fallback_title: &str) -> String {
+    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => match categories {
+            [(_, c)] if !display_category(c).is_empty() => display_category(c),
+            _ => fallback_title.trim().to_string(),
+        },
+    };
+    if title.is_empty() {
+        "Kuis".to_string()
+    } else {
+        title
     }
 }
 
@@ -336,47 +349,10 @@ fn convert_question(
     let joined: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
     let mut text = joined.join("\n").trim().to_string();
     let mut warnings = Vec::new();
-
-    // ::Name::
-    let mut name = None;
-    if let Some(rest) = text.strip_prefix("::") {
-        match rest.find("::") {
-            Some(end) => {
-                let n = unescape(&rest[..end])
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                name = (!n.is_empty()).then_some(n);
-                text = rest[end + 2..].trim().to_string();
-            }
-            None => text = rest.to_string(),
-        }
-    }
-
-    let open = text.find('{');
-    let close = text.find('}');
-    let (start, end) = match (open, close) {
-        (None, None) => {
-            return Err("a description (text with no `{…}` answer block), which the course format has no place for in a quiz; put the text in a lesson module or in the quiz's introduction (above the first `## ` question)".into());
-        }
-        (Some(_), None) => {
-            return Err("the `{` of the answer block is never closed; add the closing `}` (or write `\\{` for a literal brace)".into());
-        }
-        (None, Some(_)) => {
-            return Err("a `}` with no opening `{`; add the `{` where the answers start (or write `\\}` for a literal brace)".into());
-        }
-        (Some(s), Some(e)) if e < s => {
-            return Err(
-                "a `}` before the answer block's `{`; write `\\}` for a literal brace".into(),
-            );
-        }
-        (Some(s), Some(e)) => (s, e),
-    };
+    let name = take_name(&mut text);
+    let (start, end) = answer_block(&text)?;
     let before = &text[..start];
     let after = &text[end + 1..];
-    if after.contains(['{', '}']) {
-        return Err("more than one `{…}` answer block; the course format has one answer part per question, so split it into several questions (or write `\\{` `\\}` for literal braces)".into());
-    }
     let mut answer = text[start + 1..end].trim().to_string();
 
     // the prompt: a blank where the answers were, unless they close the question
@@ -402,62 +378,146 @@ fn convert_question(
     }
     let (general_format, general) = with_format(general.trim(), format);
     let mut general_md = text_md(general.trim(), general_format, false);
+    let (answer_part, kind_wanted) = answer_of(&answer, format, &mut general_md, &mut warnings)?;
 
-    // the type, decided as Moodle decides it
+    let mut prompt = text_md(question_text, format, false);
+    let heading = take_heading(&mut prompt);
+    let md = question_markdown(
+        &heading,
+        &gift_note(name.as_deref(), category),
+        &prompt,
+        &answer_part,
+        &general_md,
+    );
+    let kind = kind_as_parsed(&md)?;
+    if kind_wanted == QuestionKind::ShortAnswer && kind == QuestionKind::Numeric {
+        warnings.push("the answer reads as a number, so this is a numeric question here (it also accepts the same number written differently, such as `4.0` for `4`)".into());
+    }
+    Ok(QuestionMd {
+        markdown: md,
+        kind,
+        name,
+        warnings,
+    })
+}
+
+/// Takes a leading `::Name::` off `text`; returns the name, white space squashed, if not empty.
+fn take_name(text: &mut String) -> Option<String> {
+    let mut name = None;
+    if let Some(rest) = text.strip_prefix("::") {
+        match rest.find("::") {
+            Some(end) => {
+                let n = unescape(&rest[..end])
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                name = (!n.is_empty()).then_some(n);
+                *text = rest[end + 2..].trim().to_string();
+            }
+            None => *text = rest.to_string(),
+        }
+    }
+    name
+}
+
+/// Where the one `{…}` answer block is: the offsets of its braces.
+fn answer_block(text: &str) -> Result<(usize, usize), String> {
+    let open = text.find('{');
+    let close = text.find('}');
+    let (start, end) = match (open, close) {
+        (None, None) => {
+            return Err("a description (text with no `{…}` answer block), which the course format has no place for in a quiz; put the text in a lesson module or in the quiz's introduction (above the first `## ` question)".into());
+        }
+        (Some(_), None) => {
+            return Err("the `{` of the answer block is never closed; add the closing `}` (or write `\\{` for a literal brace)".into());
+        }
+        (None, Some(_)) => {
+            return Err("a `}` with no opening `{`; add the `{` where the answers start (or write `\\}` for a literal brace)".into());
+        }
+        (Some(s), Some(e)) if e < s => {
+            return Err(
+                "a `}` before the answer block's `{`; write `\\}` for a literal brace".into(),
+            );
+        }
+        (Some(s), Some(e)) => (s, e),
+    };
+    if text[end + 1..].contains(['{', '}']) {
+        return Err("more than one `{…}` answer block; the course format has one answer part per question, so split it into several questions (or write `\\{` `\\}` for literal braces)".into());
+    }
+    Ok((start, end))
+}
+
+/// The answers and the kind of question they make, decided as Moodle decides it.
+fn answer_of(
+    answer: &str,
+    format: Format,
+    general_md: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Result<(Answer, QuestionKind), String> {
     let tf_check = match answer.find('#') {
         Some(i) if i > 0 => answer[..i].trim(),
-        _ => answer.as_str(),
+        _ => answer,
     };
-    let (answer_part, kind_wanted) = if answer.is_empty() {
+    Ok(if answer.is_empty() {
         return Err("an essay question (`{}`), which needs a person to grade it; quizzes here are graded automatically, so turn it into an assignment outside the quiz or rewrite it as a short-answer question".into());
     } else if let Some(numeric) = answer.strip_prefix('#') {
-        numeric_answer(numeric, format, &mut general_md, &mut warnings)?
+        numeric_answer(numeric, format, general_md, warnings)?
     } else if answer.contains('~') {
-        choice_answer(&answer, format, &mut warnings)?
+        choice_answer(answer, format, warnings)?
     } else if answer.contains('=') && answer.contains("->") {
         return Err("a matching question (`=item -> match`), which the course format does not have; rewrite each pair as its own single-choice question".into());
     } else if ["T", "TRUE", "F", "FALSE"].contains(&tf_check) {
-        true_false_answer(&answer, format)
+        true_false_answer(answer, format)
     } else {
         if ["t", "true", "f", "false", "True", "False"].contains(&tf_check) {
             warnings.push(format!("Moodle reads `{{{tf_check}}}` as a short-answer question whose answer is the word `{tf_check}` (true/false needs `{{T}}`, `{{TRUE}}`, `{{F}}` or `{{FALSE}}` in capitals); converted the same way"));
         }
-        short_answer(&answer, format, &mut general_md, &mut warnings)?
-    };
+        short_answer(answer, format, general_md, warnings)?
+    })
+}
 
-    // write it
-    let mut prompt = text_md(question_text, format, false);
-    let heading = take_heading(&mut prompt);
-    let mut md = String::new();
-    if heading.is_empty() {
-        md.push_str("##\n");
-    } else {
-        md.push_str("## ");
-        md.push_str(&heading);
-        md.push('\n');
-    }
+/// The HTML comment kept under the heading: the question's GIFT name and category, if any.
+fn gift_note(name: Option<&str>, category: Option<&str>) -> String {
     let mut note = Vec::new();
-    if let Some(n) = &name {
+    if let Some(n) = name {
         note.push(format!("::{n}::"));
     }
     if let Some(c) = category {
         note.push(format!("category: {c}"));
     }
-    if !note.is_empty() {
-        md.push_str(&format!(
-            "\n<!-- GIFT {} -->\n",
-            comment_safe(&note.join(" · "))
-        ));
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n<!-- GIFT {} -->\n", comment_safe(&note.join(" · ")))
     }
+}
+
+/// The question in the course format: heading, note, prompt, answers, general feedback.
+fn question_markdown(
+    heading: &str,
+    note: &str,
+    prompt: &[String],
+    answer_part: &Answer,
+    general_md: &[String],
+) -> String {
+    let mut md = String::new();
+    if heading.is_empty() {
+        md.push_str("##\n");
+    } else {
+        md.push_str("## ");
+        md.push_str(heading);
+        md.push('\n');
+    }
+    md.push_str(note);
     if !prompt.is_empty() {
         md.push('\n');
-        for l in &prompt {
+        for l in prompt {
             md.push_str(l);
             md.push('\n');
         }
     }
     md.push('\n');
-    match &answer_part {
+    match answer_part {
         Answer::Choices(options) => {
             for (text, right, feedback) in options {
                 md.push_str(if *right { "- [x] " } else { "- [ ] " });
@@ -477,7 +537,7 @@ fn convert_question(
     }
     if !general_md.is_empty() {
         md.push('\n');
-        for l in &general_md {
+        for l in general_md {
             if l.is_empty() {
                 md.push_str(">\n");
             } else {
@@ -487,11 +547,15 @@ fn convert_question(
             }
         }
     }
+    md
+}
 
-    // the course format's own parser has the last word
+/// The kind of the converted question as the course format's own parser reads it: it has the
+/// last word, and refuses a conversion that does not read as one question.
+fn kind_as_parsed(md: &str) -> Result<QuestionKind, String> {
     let mut diags = Vec::new();
     let parsed = quiz::parse(
-        &md,
+        md,
         1,
         &mut Sink {
             path: "",
@@ -505,16 +569,7 @@ fn convert_question(
             if why.is_empty() { "it does not read as one question".to_string() } else { why.join("; ") }
         ));
     }
-    let kind = parsed.questions[0].kind;
-    if kind_wanted == QuestionKind::ShortAnswer && kind == QuestionKind::Numeric {
-        warnings.push("the answer reads as a number, so this is a numeric question here (it also accepts the same number written differently, such as `4.0` for `4`)".into());
-    }
-    Ok(QuestionMd {
-        markdown: md,
-        kind,
-        name,
-        warnings,
-    })
+    Ok(parsed.questions[0].kind)
 }
 
 /// `[html]text` → (Html, "text"); an unknown or missing `[…]` leaves the text and `default`.
@@ -817,6 +872,40 @@ fn choice_answer(
 ) -> Result<(Answer, QuestionKind), String> {
     // Moodle: radio buttons when any `=` is present, checkboxes otherwise
     let single = answer.contains('=');
+    let pieces = choice_pieces(answer)?;
+    let choices = read_choices(&pieces, format)?;
+    let right = right_choices(&choices, single, warnings)?;
+    let negative: Vec<&str> = choices
+        .iter()
+        .filter(|c| c.weight < -1e-9)
+        .map(|c| c.text.as_str())
+        .collect();
+    if !negative.is_empty() {
+        warnings.push(format!(
+            "negative weights (penalties) on {} are not kept; a wrong choice now just earns nothing",
+            negative
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let kind = if right.len() > 1 {
+        QuestionKind::Multiple
+    } else {
+        QuestionKind::Single
+    };
+    let options = choices
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c.text, right.contains(&i), c.feedback))
+        .collect();
+    Ok((Answer::Choices(options), kind))
+}
+
+/// The options as written, split at each `~` and `=` (kept at the start of its option); fewer
+/// than two are refused.
+fn choice_pieces(answer: &str) -> Result<Vec<String>, String> {
     let mut pieces: Vec<String> = vec![String::new()];
     for c in answer.chars() {
         match c {
@@ -837,8 +926,13 @@ fn choice_answer(
             "a multiple-choice question needs at least two options; add another `~option`".into(),
         );
     }
+    Ok(pieces)
+}
+
+/// Each option's text, weight (`=` is full credit, `%50%` a weight) and feedback.
+fn read_choices(pieces: &[String], format: Format) -> Result<Vec<Choice>, String> {
     let mut choices = Vec::new();
-    for p in &pieces {
+    for p in pieces {
         let p = p.trim();
         let (w, rest) = if let Some(r) = p.strip_prefix('=') {
             // `=%50%x`: Moodle would show `%50%` as text; the weight is clearly meant
@@ -859,16 +953,21 @@ fn choice_answer(
             feedback: inline(&feedback, ff),
         });
     }
+    Ok(choices)
+}
+
+/// The options that are right here (all-or-nothing): for a single-choice question those of
+/// full credit, else those of any credit; the weights that are not kept are noted.
+fn right_choices(
+    choices: &[Choice],
+    single: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>, String> {
     let full: Vec<usize> = (0..choices.len())
         .filter(|&i| choices[i].weight >= 1.0 - 1e-9)
         .collect();
     let positive: Vec<usize> = (0..choices.len())
         .filter(|&i| choices[i].weight > 1e-9)
-        .collect();
-    let negative: Vec<&str> = choices
-        .iter()
-        .filter(|c| c.weight < -1e-9)
-        .map(|c| c.text.as_str())
         .collect();
     let names = |ix: &[usize]| {
         ix.iter()
@@ -876,7 +975,7 @@ fn choice_answer(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let right: Vec<usize> = if single {
+    Ok(if single {
         if full.is_empty() {
             return Err("no option earns full credit; mark the right option with `=` (or weight it `%100%`)".into());
         }
@@ -927,28 +1026,7 @@ fn choice_answer(
             });
         }
         positive
-    };
-    if !negative.is_empty() {
-        warnings.push(format!(
-            "negative weights (penalties) on {} are not kept; a wrong choice now just earns nothing",
-            negative
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let kind = if right.len() > 1 {
-        QuestionKind::Multiple
-    } else {
-        QuestionKind::Single
-    };
-    let options = choices
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| (c.text, right.contains(&i), c.feedback))
-        .collect();
-    Ok((Answer::Choices(options), kind))
+    })
 }
 
 /// `{T}`, `{FALSE#wrong feedback#right feedback}`.
@@ -1166,23 +1244,8 @@ pub fn import(
         );
         return false;
     }
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = writeln!(err, "{shown}: cannot read the file ({e})");
-            return false;
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            let _ = writeln!(err, "{shown}:{line}: the file is not UTF-8 text; save it as UTF-8 (Moodle exports GIFT as UTF-8)");
-            return false;
-        }
+    let Some(text) = read_text(file, &shown, err) else {
+        return false;
     };
     let fallback = file
         .file_stem()
@@ -1211,19 +1274,7 @@ pub fn import(
         }
     };
     let target = into.join(&name);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .and_then(|mut f| f.write_all(conversion.markdown.as_bytes()));
-    if let Err(e) = written {
-        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "already exists and is not overwritten; move it away or pass another --title"
-                .to_string()
-        } else {
-            format!("cannot be written ({e})")
-        };
-        let _ = writeln!(err, "{}: {why}", target.display());
+    if !write_new(&target, &conversion.markdown, err) {
         return false;
     }
     let _ = writeln!(
@@ -1240,6 +1291,48 @@ pub fn import(
         "next: read the warnings, review the file, then run `cakap courses check {}`",
         into.display()
     );
+    true
+}
+
+/// The GIFT file's text; what stops reading it is written to `err`.
+fn read_text(file: &Path, shown: &str, err: &mut dyn Write) -> Option<String> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "{shown}: cannot read the file ({e})");
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            let _ = writeln!(err, "{shown}:{line}: the file is not UTF-8 text; save it as UTF-8 (Moodle exports GIFT as UTF-8)");
+            None
+        }
+    }
+}
+
+/// Writes the module to `target`, which must not exist yet; what fails is written to `err`.
+fn write_new(target: &Path, markdown: &str, err: &mut dyn Write) -> bool {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "already exists and is not overwritten; move it away or pass another --title"
+                .to_string()
+        } else {
+            format!("cannot be written ({e})")
+        };
+        let _ = writeln!(err, "{}: {why}", target.display());
+        return false;
+    }
     true
 }
 

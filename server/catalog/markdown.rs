@@ -135,19 +135,8 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
             match event {
                 Event::End(TagEnd::Image) => {
                     let (src, title, alt) = open_image.take().unwrap_or_default();
-                    let title = if title.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" title=\"{}\"", escape_attr(&title))
-                    };
-                    let size = match links.sizes.get(&src) {
-                        Some((w, h)) => format!(" width=\"{w}\" height=\"{h}\""),
-                        None => String::new(),
-                    };
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<img src=\"{}\" alt=\"{}\"{title}{size} loading=\"lazy\" decoding=\"async\">",
-                        escape_attr(&src),
-                        escape_attr(&alt)
+                    events.push(Event::Html(CowStr::from(img_tag(
+                        &src, &title, &alt, links,
                     ))));
                 }
                 Event::Text(t) | Event::Code(t) => alt.push_str(&t),
@@ -156,31 +145,13 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
             continue;
         }
         match event {
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
+            start @ Event::Start(Tag::Heading { .. }) => {
                 open_heading = Some((events.len(), String::new()));
-                events.push(Event::Start(Tag::Heading {
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                }));
+                events.push(start);
             }
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((at, text)) = open_heading.take() {
-                    let id = unique_id(&slugify(&text), &mut used_ids);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[at] {
-                        *slot = Some(CowStr::from(id.clone()));
-                    }
-                    headings.push(Heading {
-                        level: heading_level(level),
-                        id,
-                        text: text.trim().to_string(),
-                    });
+                    headings.push(name_heading(&mut events[at], level, &text, &mut used_ids));
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
             }
@@ -190,13 +161,10 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
                 title,
                 id,
             }) => {
-                let dest = match links.resolve(&dest_url) {
-                    Ok(Some(url)) => CowStr::from(url),
-                    Ok(None) => dest_url,
-                    Err(msg) => {
-                        sink.error(line_of(range.start), msg);
-                        dest_url
-                    }
+                let dest = match resolve_or_report(links, &dest_url, sink, || line_of(range.start))
+                {
+                    Some(url) => CowStr::from(url),
+                    None => dest_url,
                 };
                 events.push(Event::Start(Tag::Link {
                     link_type,
@@ -208,14 +176,8 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) => {
-                let src = match links.resolve(&dest_url) {
-                    Ok(Some(url)) => url,
-                    Ok(None) => dest_url.to_string(),
-                    Err(msg) => {
-                        sink.error(line_of(range.start), msg);
-                        dest_url.to_string()
-                    }
-                };
+                let src = resolve_or_report(links, &dest_url, sink, || line_of(range.start))
+                    .unwrap_or_else(|| dest_url.to_string());
                 open_image = Some((src, title.to_string(), String::new()));
             }
             Event::Text(t) | Event::Code(t) if open_heading.is_some() => {
@@ -233,6 +195,59 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
     Rendered {
         html: sanitize(&html),
         headings,
+    }
+}
+
+/// The URL a link or image in the course points to, None to keep it as written; a link the
+/// course cannot have is reported at `line()` and kept as written.
+fn resolve_or_report(
+    links: &Links,
+    dest: &str,
+    sink: &mut Sink<'_>,
+    line: impl FnOnce() -> usize,
+) -> Option<String> {
+    match links.resolve(dest) {
+        Ok(url) => url,
+        Err(msg) => {
+            sink.error(line(), msg);
+            None
+        }
+    }
+}
+
+/// An image as HTML, with its size when known so the page does not jump as it loads.
+fn img_tag(src: &str, title: &str, alt: &str, links: &Links) -> String {
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" title=\"{}\"", escape_attr(title))
+    };
+    let size = match links.sizes.get(src) {
+        Some((w, h)) => format!(" width=\"{w}\" height=\"{h}\""),
+        None => String::new(),
+    };
+    format!(
+        "<img src=\"{}\" alt=\"{}\"{title}{size} loading=\"lazy\" decoding=\"async\">",
+        escape_attr(src),
+        escape_attr(alt)
+    )
+}
+
+/// Gives the heading opened by `start` a unique id from its `text`; returns it for the outline.
+fn name_heading(
+    start: &mut Event<'_>,
+    level: HeadingLevel,
+    text: &str,
+    used_ids: &mut HashSet<String>,
+) -> Heading {
+    let id = unique_id(&slugify(text), used_ids);
+    if let Event::Start(Tag::Heading { id: slot, .. }) = start {
+        *slot = Some(CowStr::from(id.clone()));
+    }
+    Heading {
+        level: heading_level(level),
+        id,
+        text: text.trim().to_string(),
     }
 }
 

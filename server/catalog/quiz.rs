@@ -339,66 +339,90 @@ enum State {
     Feedback,
 }
 
-fn parse_question(
-    line: usize,
-    heading: &str,
-    lines: &[(usize, &str, bool)],
-    sink: &mut Sink<'_>,
-) -> Option<QuestionSource> {
-    let mut state = State::Prompt;
-    let mut prompt: Vec<(usize, &str)> = Vec::new();
-    // options as written (line, checked, text with continuation lines joined); split into text
-    // and feedback once complete, so a continuation line extends the feedback it belongs to
-    let mut options: Vec<(usize, bool, String)> = Vec::new();
-    let mut equals: Option<(usize, &str)> = None;
-    let mut feedback: Vec<(usize, &str)> = Vec::new();
-    // a structural error that stopped reading this question; later checks would only add noise
-    let mut broken = false;
-    let mut blank_before = false;
+/// The parts of one question as read, line by line, before they are checked.
+struct Parts<'l> {
+    state: State,
+    prompt: Vec<(usize, &'l str)>,
+    /// Options as written (line, checked, text with continuation lines joined); split into text
+    /// and feedback once complete, so a continuation line extends the feedback it belongs to.
+    options: Vec<(usize, bool, String)>,
+    equals: Option<(usize, &'l str)>,
+    feedback: Vec<(usize, &'l str)>,
+    /// A structural error that stopped reading this question; later checks would only add noise.
+    broken: bool,
+}
 
+/// Reads a question's lines into their parts, stopping at the first structural error.
+fn read_parts<'l>(lines: &[(usize, &'l str, bool)], sink: &mut Sink<'_>) -> Parts<'l> {
+    let mut parts = Parts {
+        state: State::Prompt,
+        prompt: Vec::new(),
+        options: Vec::new(),
+        equals: None,
+        feedback: Vec::new(),
+        broken: false,
+    };
+    let mut blank_before = false;
     for &(n, raw, fenced) in lines {
         let class = if fenced {
             Line::Text(raw)
-        } else if state != State::Prompt && is_thematic_break(raw) {
+        } else if parts.state != State::Prompt && is_thematic_break(raw) {
             // a `---` separating questions, as authors often write: ignore it
             Line::Blank
         } else {
             classify(raw)
         };
-        match (&state, class) {
+        if let Err(msg) = parts.take(n, raw, class, blank_before) {
+            sink.error(n, msg);
+            parts.broken = true;
+            break;
+        }
+        blank_before = raw.trim().is_empty();
+    }
+    parts
+}
+
+impl<'l> Parts<'l> {
+    /// Takes line `n` (`raw`, classified as `class`); a structural error is returned as the
+    /// message to report at that line.
+    fn take(
+        &mut self,
+        n: usize,
+        raw: &'l str,
+        class: Line<'l>,
+        blank_before: bool,
+    ) -> Result<(), &'static str> {
+        match (&self.state, class) {
             (State::Prompt, Line::Task { checked, text }) => {
-                state = State::Choices;
-                options.push((n, checked, text.to_string()));
+                self.state = State::Choices;
+                self.options.push((n, checked, text.to_string()));
             }
             (State::Prompt, Line::Equals(text)) => {
-                state = State::Equals;
-                equals = Some((n, text));
+                self.state = State::Equals;
+                self.equals = Some((n, text));
             }
-            (State::Prompt, _) => prompt.push((n, raw)),
+            (State::Prompt, _) => self.prompt.push((n, raw)),
 
             (State::Choices, Line::Task { checked, text }) => {
-                options.push((n, checked, text.to_string()))
+                self.options.push((n, checked, text.to_string()))
             }
             (State::Choices | State::Equals, Line::Blank) => {}
             (State::Choices, Line::Text(t)) if !blank_before && t.starts_with([' ', '\t']) => {
                 // a continuation line of the option above
-                if let Some((_, _, text)) = options.last_mut() {
+                if let Some((_, _, text)) = self.options.last_mut() {
                     text.push(' ');
                     text.push_str(t.trim());
                 }
             }
             (State::Choices, Line::Equals(_))
             | (State::Equals, Line::Task { .. } | Line::Equals(_)) => {
-                sink.error(
-                    n,
+                return Err(
                     "two answer parts in one question; keep either one task list or one `= answer` line",
                 );
-                broken = true;
-                break;
             }
             (State::Choices | State::Equals, Line::Quote(q)) => {
-                state = State::Feedback;
-                feedback.push((n, q));
+                self.state = State::Feedback;
+                self.feedback.push((n, q));
             }
             (State::Choices | State::Equals, Line::Text(t)) => {
                 let advice = if t.trim_start().starts_with(['-', '*', '+']) {
@@ -406,35 +430,35 @@ fn parse_question(
                 } else {
                     "text after the answers; move it above the answer list (prompt) or into a `>` feedback blockquote"
                 };
-                sink.error(n, advice);
-                broken = true;
-                break;
+                return Err(advice);
             }
-            (State::Feedback, Line::Quote(q)) => feedback.push((n, q)),
+            (State::Feedback, Line::Quote(q)) => self.feedback.push((n, q)),
             // kept, so that `> a` and `> b` apart stay two paragraphs and lines stay exact
-            (State::Feedback, Line::Blank) => feedback.push((n, "")),
-            (State::Feedback, Line::Text(t)) if !blank_before => feedback.push((n, t.trim())),
+            (State::Feedback, Line::Blank) => self.feedback.push((n, "")),
+            (State::Feedback, Line::Text(t)) if !blank_before => self.feedback.push((n, t.trim())),
             (State::Feedback, Line::Task { .. } | Line::Equals(_)) => {
-                sink.error(
-                    n,
+                return Err(
                     "answers after the feedback; put the answer list before the `>` feedback, or start a new question with `## `",
                 );
-                broken = true;
-                break;
             }
             (State::Feedback, Line::Text(_)) => {
-                sink.error(
-                    n,
+                return Err(
                     "text after the feedback; each question starts with a `## ` heading, so start one or move this into the blockquote",
                 );
-                broken = true;
-                break;
             }
         }
-        blank_before = raw.trim().is_empty();
+        Ok(())
     }
+}
 
-    let details = join_md(&prompt);
+fn parse_question(
+    line: usize,
+    heading: &str,
+    lines: &[(usize, &str, bool)],
+    sink: &mut Sink<'_>,
+) -> Option<QuestionSource> {
+    let parts = read_parts(lines, sink);
+    let details = join_md(&parts.prompt);
     let prompt = match (&details, heading.is_empty()) {
         (None, true) => None,
         (None, false) => Some(Md {
@@ -447,7 +471,7 @@ fn parse_question(
             line,
         }),
     };
-    let mut ok = !broken;
+    let mut ok = !parts.broken;
     if prompt.is_none() {
         sink.error(
             line,
@@ -455,46 +479,15 @@ fn parse_question(
         );
         ok = false;
     }
-    if broken {
+    if parts.broken {
         return None;
     }
     let prompt = prompt.unwrap_or(Md {
         text: String::new(),
         line,
     });
-    let feedback = join_md(&feedback);
-    let choices: Vec<ChoiceSource> = options
-        .iter()
-        .map(|(n, checked, text)| choice(*n, *checked, text))
-        .collect();
-
-    let (kind, answer) = match state {
-        State::Prompt => {
-            sink.error(
-                line,
-                "question has no answers; add a task list (`- [x] right`, `- [ ] wrong`) or a `= answer` line",
-            );
-            return None;
-        }
-        State::Choices | State::Feedback if !choices.is_empty() => match choice_kind(&choices) {
-            Ok(kind) => (kind, AnswerSource::Choices(choices)),
-            Err(msg) => {
-                sink.error(line, msg);
-                return None;
-            }
-        },
-        _ => {
-            let (n, text) = equals?;
-            match parse_equals(text) {
-                Ok(a @ AnswerSource::Numeric(_)) => (QuestionKind::Numeric, a),
-                Ok(a) => (QuestionKind::ShortAnswer, a),
-                Err(msg) => {
-                    sink.error(n, msg);
-                    return None;
-                }
-            }
-        }
-    };
+    let feedback = join_md(&parts.feedback);
+    let (kind, answer) = answer_of(&parts, line, sink)?;
     ok.then_some(QuestionSource {
         line,
         kind,
@@ -504,6 +497,46 @@ fn parse_question(
         answer,
         feedback,
     })
+}
+
+/// The question's kind and answer, from its options or its `= answer` line.
+fn answer_of(
+    parts: &Parts<'_>,
+    line: usize,
+    sink: &mut Sink<'_>,
+) -> Option<(QuestionKind, AnswerSource)> {
+    let choices: Vec<ChoiceSource> = parts
+        .options
+        .iter()
+        .map(|(n, checked, text)| choice(*n, *checked, text))
+        .collect();
+    match parts.state {
+        State::Prompt => {
+            sink.error(
+                line,
+                "question has no answers; add a task list (`- [x] right`, `- [ ] wrong`) or a `= answer` line",
+            );
+            None
+        }
+        State::Choices | State::Feedback if !choices.is_empty() => match choice_kind(&choices) {
+            Ok(kind) => Some((kind, AnswerSource::Choices(choices))),
+            Err(msg) => {
+                sink.error(line, msg);
+                None
+            }
+        },
+        _ => {
+            let (n, text) = parts.equals?;
+            match parse_equals(text) {
+                Ok(a @ AnswerSource::Numeric(_)) => Some((QuestionKind::Numeric, a)),
+                Ok(a) => Some((QuestionKind::ShortAnswer, a)),
+                Err(msg) => {
+                    sink.error(n, msg);
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn choice(n: usize, checked: bool, text: &str) -> ChoiceSource {

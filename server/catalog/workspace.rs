@@ -126,27 +126,7 @@ pub fn owns_course(conn: &mut DbConnection, who: Author, course_id: i64) -> Resu
 
 /// The courses `who` owns (every course for a platform admin), by title.
 pub fn courses_of(conn: &mut DbConnection, who: Author) -> Result<Vec<CourseRow>, DbError> {
-    let rows: Vec<(i64, String, Option<i64>, bool)> = if who.all {
-        courses::table
-            .select((
-                courses::id,
-                courses::slug,
-                courses::current_version_id,
-                courses::archived,
-            ))
-            .load(conn)?
-    } else {
-        courses::table
-            .inner_join(course_owners::table.on(course_owners::course_id.eq(courses::id)))
-            .filter(course_owners::user_id.eq(who.user_id))
-            .select((
-                courses::id,
-                courses::slug,
-                courses::current_version_id,
-                courses::archived,
-            ))
-            .load(conn)?
-    };
+    let rows = courses_seen_by(conn, who)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut versions: HashMap<i64, Vec<(i64, String, String, String)>> = HashMap::new();
     let mut enrolled: HashMap<i64, i64> = HashMap::new();
@@ -217,6 +197,34 @@ pub fn courses_of(conn: &mut DbConnection, who: Author) -> Result<Vec<CourseRow>
     Ok(out)
 }
 
+/// A course as the list shows it: id, slug, current version, archived.
+type CourseFields = (i64, String, Option<i64>, bool);
+
+/// The courses `who` may see: all, or those they own.
+fn courses_seen_by(conn: &mut DbConnection, who: Author) -> Result<Vec<CourseFields>, DbError> {
+    Ok(if who.all {
+        courses::table
+            .select((
+                courses::id,
+                courses::slug,
+                courses::current_version_id,
+                courses::archived,
+            ))
+            .load(conn)?
+    } else {
+        courses::table
+            .inner_join(course_owners::table.on(course_owners::course_id.eq(courses::id)))
+            .filter(course_owners::user_id.eq(who.user_id))
+            .select((
+                courses::id,
+                courses::slug,
+                courses::current_version_id,
+                courses::archived,
+            ))
+            .load(conn)?
+    })
+}
+
 /// One version in a course's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionRow {
@@ -269,17 +277,7 @@ pub fn detail(conn: &mut DbConnection, course_id: i64) -> Result<CourseDetail, D
             courses::archived,
         ))
         .first(conn)?;
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        String,
-        Option<i64>,
-    )> = course_versions::table
+    let rows: Vec<VersionFields> = course_versions::table
         .filter(course_versions::course_id.eq(course_id))
         .order(course_versions::id)
         .select((
@@ -295,24 +293,9 @@ pub fn detail(conn: &mut DbConnection, course_id: i64) -> Result<CourseDetail, D
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let by_ids: Vec<i64> = rows.iter().filter_map(|r| r.7).collect();
-    let names: HashMap<i64, String> = users::table
-        .filter(users::id.eq_any(&by_ids))
-        .select((users::id, users::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
-    let enrolled: HashMap<i64, i64> = enrollments::table
-        .filter(enrollments::version_id.eq_any(&ids))
-        .group_by(enrollments::version_id)
-        .select((enrollments::version_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let with_sources: Vec<i64> = version_sources::table
-        .filter(version_sources::version_id.eq_any(&ids))
-        .select(version_sources::version_id)
-        .distinct()
-        .load(conn)?;
+    let names = names_of(conn, &by_ids)?;
+    let enrolled = enrollments_by_version(conn, &ids)?;
+    let with_sources = versions_with_sources(conn, &ids)?;
     let skip = rows.len().saturating_sub(COMPARED + 1);
     let mut previous: Option<Snapshot> = None;
     let mut versions = Vec::with_capacity(rows.len());
@@ -345,15 +328,7 @@ pub fn detail(conn: &mut DbConnection, course_id: i64) -> Result<CourseDetail, D
         });
     }
     versions.reverse();
-    let owners = course_owners::table
-        .inner_join(users::table.on(users::id.eq(course_owners::user_id)))
-        .filter(course_owners::course_id.eq(course_id))
-        .order(users::name)
-        .select((users::id, users::name, users::email))
-        .load::<(i64, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, email)| Owner { id, name, email })
-        .collect();
+    let owners = owners_of(conn, course_id)?;
     let title = versions
         .iter()
         .find(|v| v.is_current)
@@ -369,6 +344,65 @@ pub fn detail(conn: &mut DbConnection, course_id: i64) -> Result<CourseDetail, D
         versions,
         owners,
     })
+}
+
+/// A version as the history lists it: id, hash, status, title, published_at, saved_at, origin,
+/// created_by.
+type VersionFields = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    String,
+    Option<i64>,
+);
+
+/// The names of these users, by id.
+fn names_of(conn: &mut DbConnection, user_ids: &[i64]) -> Result<HashMap<i64, String>, DbError> {
+    Ok(users::table
+        .filter(users::id.eq_any(user_ids))
+        .select((users::id, users::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// How many enrolments each of these versions has.
+fn enrollments_by_version(
+    conn: &mut DbConnection,
+    version_ids: &[i64],
+) -> Result<HashMap<i64, i64>, DbError> {
+    Ok(enrollments::table
+        .filter(enrollments::version_id.eq_any(version_ids))
+        .group_by(enrollments::version_id)
+        .select((enrollments::version_id, diesel::dsl::count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Which of these versions keep their Markdown sources.
+fn versions_with_sources(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<i64>, DbError> {
+    Ok(version_sources::table
+        .filter(version_sources::version_id.eq_any(ids))
+        .select(version_sources::version_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// The course's owners, by name.
+fn owners_of(conn: &mut DbConnection, course_id: i64) -> Result<Vec<Owner>, DbError> {
+    Ok(course_owners::table
+        .inner_join(users::table.on(users::id.eq(course_owners::user_id)))
+        .filter(course_owners::course_id.eq(course_id))
+        .order(users::name)
+        .select((users::id, users::name, users::email))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, email)| Owner { id, name, email })
+        .collect())
 }
 
 /// A stored version, as compared by [`diff::compare`].
@@ -412,31 +446,7 @@ pub fn snapshot(conn: &mut DbConnection, version_id: i64) -> Result<Snapshot, Db
         ))
         .load(conn)?;
     let module_ids: Vec<i64> = mods.iter().map(|m| m.0).collect();
-    #[allow(clippy::type_complexity)]
-    let qs: Vec<(i64, String, String, String, String, Option<String>, String)> = questions::table
-        .inner_join(question_keys::table)
-        .filter(questions::module_id.eq_any(&module_ids))
-        .order((questions::module_id, questions::position))
-        .select((
-            questions::module_id,
-            questions::kind,
-            questions::prompt_html,
-            questions::options,
-            question_keys::answer,
-            question_keys::feedback_html,
-            question_keys::option_feedback,
-        ))
-        .load(conn)?;
-    let mut by_module: HashMap<i64, Vec<QuestionSnap>> = HashMap::new();
-    for (module, kind, prompt_html, options, answer, feedback, option_feedback) in qs {
-        by_module.entry(module).or_default().push(QuestionSnap {
-            prompt_html,
-            rest: format!(
-                "{kind}\u{1f}{options}\u{1f}{answer}\u{1f}{}\u{1f}{option_feedback}",
-                feedback.unwrap_or_default()
-            ),
-        });
-    }
+    let mut by_module = question_snaps(conn, &module_ids)?;
     let assets: Vec<(String, String)> = version_assets::table
         .filter(version_assets::version_id.eq(version_id))
         .order(version_assets::path)
@@ -465,6 +475,39 @@ pub fn snapshot(conn: &mut DbConnection, version_id: i64) -> Result<Snapshot, Db
             .collect(),
         assets,
     })
+}
+
+/// The questions of these modules as compared between versions, by module.
+fn question_snaps(
+    conn: &mut DbConnection,
+    module_ids: &[i64],
+) -> Result<HashMap<i64, Vec<QuestionSnap>>, DbError> {
+    #[allow(clippy::type_complexity)]
+    let qs: Vec<(i64, String, String, String, String, Option<String>, String)> = questions::table
+        .inner_join(question_keys::table)
+        .filter(questions::module_id.eq_any(module_ids))
+        .order((questions::module_id, questions::position))
+        .select((
+            questions::module_id,
+            questions::kind,
+            questions::prompt_html,
+            questions::options,
+            question_keys::answer,
+            question_keys::feedback_html,
+            question_keys::option_feedback,
+        ))
+        .load(conn)?;
+    let mut by_module: HashMap<i64, Vec<QuestionSnap>> = HashMap::new();
+    for (module, kind, prompt_html, options, answer, feedback, option_feedback) in qs {
+        by_module.entry(module).or_default().push(QuestionSnap {
+            prompt_html,
+            rest: format!(
+                "{kind}\u{1f}{options}\u{1f}{answer}\u{1f}{}\u{1f}{option_feedback}",
+                feedback.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(by_module)
 }
 
 /// What saving a draft did.

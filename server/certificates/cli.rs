@@ -126,13 +126,7 @@ fn verify_letter(
         ),
     }
     if from_code {
-        lines.push(format!(
-            "key:         {}",
-            jsonwebtoken::decode_header(jwt)
-                .ok()
-                .and_then(|h| h.kid)
-                .unwrap_or_default()
-        ));
+        lines.push(key_line(jwt));
     }
     lines.extend(describe_letter(&claims));
     Ok(Report { valid, lines })
@@ -163,40 +157,10 @@ pub fn verify(
     conn: Option<&mut DbConnection>,
 ) -> Result<Report, String> {
     let input = input.trim();
-    let looks_like_jwt = input.split('.').count() == 3 && input.len() > 40;
     let mut conn = conn;
-    let (jwt, from_code) = if looks_like_jwt {
-        (input.to_string(), false)
-    } else {
-        let last = input.rsplit('/').next().unwrap_or(input);
-        let Some(code) = code::normalize(last) else {
-            return Ok(Report {
-                valid: false,
-                lines: vec![format!(
-                    "NOT FOUND: `{input}` is neither a verification code (20 letters and digits) nor a certificate JWT"
-                )],
-            });
-        };
-        let Some(conn) = conn.as_deref_mut() else {
-            return Err(
-                "looking up a code needs the database; pass a JWT to verify offline with --jwks"
-                    .into(),
-            );
-        };
-        match store::by_code(conn, &code).map_err(|e| e.to_string())? {
-            Some(s) => (s.certificate.jwt, true),
-            None => match letters::by_code(conn, &code).map_err(|e| e.to_string())? {
-                Some(l) => (l.jwt, true),
-                None => {
-                    return Ok(Report {
-                        valid: false,
-                        lines: vec![format!(
-                            "NOT FOUND: no certificate or letter of recognition has the code {code}"
-                        )],
-                    })
-                }
-            },
-        }
+    let (jwt, from_code) = match credential_of(input, conn.as_deref_mut())? {
+        Ok(found) => found,
+        Err(report) => return Ok(report),
     };
     let keys = match (&offline_keys, conn.as_deref_mut()) {
         (Some(k), _) => k.clone(),
@@ -210,32 +174,8 @@ pub fn verify(
     let claims = match credential::verify(&jwt, &keys) {
         Ok(c) => c,
         Err(r @ Refusal::Expired) => {
-            let decoded = jsonwebtoken::dangerous::insecure_decode::<Claims>(&jwt).ok();
-            // Revoked wins over expired: with a database, look the revocation up.
-            let revoked = match (&offline_keys, conn, &decoded) {
-                (None, Some(conn), Some(d)) => store::by_code(conn, &d.claims.jti)
-                    .map_err(|e| e.to_string())?
-                    .map(|s| s.certificate)
-                    .filter(|c| c.revoked_at.is_some()),
-                _ => None,
-            };
-            let mut lines = vec![match revoked {
-                Some(c) => format!(
-                    "REVOKED on {}: {}",
-                    c.revoked_at
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    c.revoked_reason.unwrap_or_default()
-                ),
-                None => format!("EXPIRED: {r}"),
-            }];
-            if let Some(d) = decoded {
-                lines.extend(describe(&d.claims));
-            }
-            return Ok(Report {
-                valid: false,
-                lines,
-            });
+            let db = if offline_keys.is_some() { None } else { conn };
+            return expired(&jwt, r, db);
         }
         Err(r) => {
             return Ok(Report {
@@ -248,61 +188,145 @@ pub fn verify(
     let mut valid = true;
     // The revocation status lives in the database: check it when there is one.
     match (offline_keys.is_some(), conn) {
-        (false, Some(conn)) => {
-            let stored = store::by_code(conn, &claims.jti).map_err(|e| e.to_string())?;
-            match stored {
-                None => {
-                    valid = false;
-                    lines.push(
-                        "NOT FOUND: the signature holds but no certificate with this code is on record"
-                            .into(),
-                    );
-                }
-                Some(s) => {
-                    let c = s.certificate;
-                    // compared with the credential as signed and stored, not re-derived
-                    let matches = match credential::stored_claims::<credential::Claims>(&c.jwt) {
-                        Some(stored) => stored.cert == claims.cert,
-                        None => credential::claims_of(&c, &claims.iss).cert == claims.cert,
-                    };
-                    match c.status_at(chrono::Utc::now().naive_utc()) {
-                        _ if !matches => {
-                            valid = false;
-                            lines.push("INVALID: the credential does not match the certificate on record".into());
-                        }
-                        Status::Valid => lines.push("VALID: signature, dates and status check out".into()),
-                        Status::Revoked => {
-                            valid = false;
-                            lines.push(format!(
-                                "REVOKED on {}: {}",
-                                c.revoked_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                                c.revoked_reason.unwrap_or_default()
-                            ));
-                        }
-                        Status::Expired => {
-                            valid = false;
-                            lines.push("EXPIRED".into());
-                        }
-                    }
-                }
-            }
-        }
+        (false, Some(conn)) => valid = certificate_status(conn, &claims, &mut lines)?,
         _ => lines.push(
             "VALID SIGNATURE: signed by a known key and within its dates (revocation is not visible offline; open the verification link to see it)"
                 .into(),
         ),
     }
     if from_code {
-        lines.push(format!(
-            "key:         {}",
-            jsonwebtoken::decode_header(&jwt)
-                .ok()
-                .and_then(|h| h.kid)
-                .unwrap_or_default()
-        ));
+        lines.push(key_line(&jwt));
     }
     lines.extend(describe(&claims));
     Ok(Report { valid, lines })
+}
+
+/// The credential to verify: `input` itself when it looks like a JWT, else the one whose
+/// verification code (or link) it is, with `true`; a report when there is none.
+fn credential_of(
+    input: &str,
+    conn: Option<&mut DbConnection>,
+) -> Result<Result<(String, bool), Report>, String> {
+    let looks_like_jwt = input.split('.').count() == 3 && input.len() > 40;
+    if looks_like_jwt {
+        return Ok(Ok((input.to_string(), false)));
+    }
+    let last = input.rsplit('/').next().unwrap_or(input);
+    let Some(code) = code::normalize(last) else {
+        return Ok(Err(Report {
+            valid: false,
+            lines: vec![format!(
+                "NOT FOUND: `{input}` is neither a verification code (20 letters and digits) nor a certificate JWT"
+            )],
+        }));
+    };
+    let Some(conn) = conn else {
+        return Err(
+            "looking up a code needs the database; pass a JWT to verify offline with --jwks".into(),
+        );
+    };
+    Ok(
+        match store::by_code(conn, &code).map_err(|e| e.to_string())? {
+            Some(s) => Ok((s.certificate.jwt, true)),
+            None => match letters::by_code(conn, &code).map_err(|e| e.to_string())? {
+                Some(l) => Ok((l.jwt, true)),
+                None => Err(Report {
+                    valid: false,
+                    lines: vec![format!(
+                        "NOT FOUND: no certificate or letter of recognition has the code {code}"
+                    )],
+                }),
+            },
+        },
+    )
+}
+
+/// The report on an expired certificate; revoked wins over expired, so with a database (`conn`)
+/// the revocation is looked up.
+fn expired(jwt: &str, r: Refusal, conn: Option<&mut DbConnection>) -> Result<Report, String> {
+    let decoded = jsonwebtoken::dangerous::insecure_decode::<Claims>(jwt).ok();
+    let revoked = match (conn, &decoded) {
+        (Some(conn), Some(d)) => store::by_code(conn, &d.claims.jti)
+            .map_err(|e| e.to_string())?
+            .map(|s| s.certificate)
+            .filter(|c| c.revoked_at.is_some()),
+        _ => None,
+    };
+    let mut lines = vec![match revoked {
+        Some(c) => format!(
+            "REVOKED on {}: {}",
+            c.revoked_at
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            c.revoked_reason.unwrap_or_default()
+        ),
+        None => format!("EXPIRED: {r}"),
+    }];
+    if let Some(d) = decoded {
+        lines.extend(describe(&d.claims));
+    }
+    Ok(Report {
+        valid: false,
+        lines,
+    })
+}
+
+/// Checks a validly signed certificate against the record: adds the verdict to `lines` and
+/// returns whether it is valid.
+fn certificate_status(
+    conn: &mut DbConnection,
+    claims: &Claims,
+    lines: &mut Vec<String>,
+) -> Result<bool, String> {
+    let stored = store::by_code(conn, &claims.jti).map_err(|e| e.to_string())?;
+    let Some(s) = stored else {
+        lines.push(
+            "NOT FOUND: the signature holds but no certificate with this code is on record".into(),
+        );
+        return Ok(false);
+    };
+    let c = s.certificate;
+    // compared with the credential as signed and stored, not re-derived
+    let matches = match credential::stored_claims::<credential::Claims>(&c.jwt) {
+        Some(stored) => stored.cert == claims.cert,
+        None => credential::claims_of(&c, &claims.iss).cert == claims.cert,
+    };
+    let valid = match c.status_at(chrono::Utc::now().naive_utc()) {
+        _ if !matches => {
+            lines.push("INVALID: the credential does not match the certificate on record".into());
+            false
+        }
+        Status::Valid => {
+            lines.push("VALID: signature, dates and status check out".into());
+            true
+        }
+        Status::Revoked => {
+            lines.push(format!(
+                "REVOKED on {}: {}",
+                c.revoked_at
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                c.revoked_reason.unwrap_or_default()
+            ));
+            false
+        }
+        Status::Expired => {
+            lines.push("EXPIRED".into());
+            false
+        }
+    };
+    Ok(valid)
+}
+
+/// The `key:` line: the id of the key the credential names.
+fn key_line(jwt: &str) -> String {
+    format!(
+        "key:         {}",
+        jsonwebtoken::decode_header(jwt)
+            .ok()
+            .and_then(|h| h.kid)
+            .unwrap_or_default()
+    )
 }
 
 /// The JWKS of every key on record (database) and in the data folder.

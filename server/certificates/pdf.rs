@@ -265,98 +265,8 @@ impl Canvas {
     /// be centred vertically in the space between the header and the signature row.
     fn body(&mut self, c: &Certificate) {
         let mut lines = Vec::new();
-        let mut add = |gap: f32, font: Font, size: f32, color: Rgb, text: Vec<u8>| {
-            lines.push(Line {
-                gap,
-                font,
-                size,
-                color,
-                text,
-            })
-        };
-
-        add(0.0, Font::Regular, 11.5, INK, winansi("diberikan kepada"));
-        let name = winansi(&c.holder_name);
-        let name_size = Font::Bold.fit(&name, 26.0, 14.0, TEXT_W);
-        let name = Font::Bold.truncate(&name, name_size, TEXT_W);
-        add(33.0, Font::Bold, name_size, NAVY, name);
-        // A gold rule under the name (drawn below, marked by an empty line).
-        add(10.0, Font::Regular, 0.0, GOLD, Vec::new());
-        let mut gap = 18.0;
-        if let Some(nip) = c.holder_nip.as_deref().filter(|n| !n.trim().is_empty()) {
-            add(
-                gap,
-                Font::Regular,
-                11.0,
-                INK,
-                winansi(&format!("NIP {}", nip.trim())),
-            );
-            gap = 15.0;
-        }
-        if let Some(agency) = c.agency.as_deref().filter(|a| !a.trim().is_empty()) {
-            let agency = winansi(agency.trim());
-            let agency = Font::Regular.truncate(&agency, 11.0, TEXT_W);
-            add(gap, Font::Regular, 11.0, INK, agency);
-        }
-        add(
-            26.0,
-            Font::Regular,
-            11.5,
-            INK,
-            winansi("telah menyelesaikan pelatihan daring (e-learning)"),
-        );
-        let title = winansi(&c.course_title);
-        let (title_size, title_lines) = [17.0, 15.0, 13.0]
-            .iter()
-            .map(|&size| (size, Font::Bold.wrap(&title, size, 600.0)))
-            .find(|(_, lines)| lines.len() <= 2)
-            .unwrap_or_else(|| (13.0, Font::Bold.wrap(&title, 13.0, 600.0)));
-        let title_lines = Font::Bold.limit(title_lines, 2, title_size, 600.0);
-        for (i, line) in title_lines.into_iter().enumerate() {
-            let gap = if i == 0 { 25.0 } else { title_size * 1.22 };
-            add(gap, Font::Bold, title_size, NAVY, line);
-        }
-        add(
-            19.0,
-            Font::Regular,
-            11.5,
-            INK,
-            winansi(&format!("sebanyak {} JP (jam pelajaran)", c.jp)),
-        );
-        if !c.competencies.is_empty() {
-            let list = c
-                .competencies
-                .iter()
-                .map(|k| format!("{} ({}) level {}", k.name, k.code, k.level))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let text = winansi(&format!("Kompetensi: {list}"));
-            let wrapped = Font::Regular.wrap(&text, 9.5, 600.0);
-            for (i, line) in Font::Regular
-                .limit(wrapped, 3, 9.5, 600.0)
-                .into_iter()
-                .enumerate()
-            {
-                add(
-                    if i == 0 { 17.0 } else { 12.5 },
-                    Font::Regular,
-                    9.5,
-                    GREY,
-                    line,
-                );
-            }
-        }
-        let mut dates = format!(
-            "Diselesaikan pada {}",
-            tanggal(c.zone.local(c.completed_at))
-        );
-        if let Some(until) = c.expires_at {
-            dates.push_str(&format!(
-                "  \u{b7}  Berlaku sampai {}",
-                tanggal(c.zone.local(until))
-            ));
-        }
-        add(19.0, Font::Regular, 10.5, INK, winansi(&dates));
+        holder_lines(c, &mut lines);
+        course_lines(c, &mut lines);
 
         // The block spans from the cap height of its first line to the baseline of its last.
         let height: f32 = lines.iter().map(|l| l.gap).sum::<f32>() + lines[0].size * 0.72;
@@ -502,6 +412,118 @@ struct Line {
     size: f32,
     color: Rgb,
     text: Vec<u8>,
+}
+
+/// Adds a line to the body's block, `gap` below the one before.
+fn add(lines: &mut Vec<Line>, gap: f32, font: Font, size: f32, color: Rgb, text: Vec<u8>) {
+    lines.push(Line {
+        gap,
+        font,
+        size,
+        color,
+        text,
+    })
+}
+
+/// The body's lines about the holder: name (with a rule under it), NIP, agency.
+fn holder_lines(c: &Certificate, lines: &mut Vec<Line>) {
+    add(
+        lines,
+        0.0,
+        Font::Regular,
+        11.5,
+        INK,
+        winansi("diberikan kepada"),
+    );
+    let name = winansi(&c.holder_name);
+    let name_size = Font::Bold.fit(&name, 26.0, 14.0, TEXT_W);
+    let name = Font::Bold.truncate(&name, name_size, TEXT_W);
+    add(lines, 33.0, Font::Bold, name_size, NAVY, name);
+    // A gold rule under the name (drawn below, marked by an empty line).
+    add(lines, 10.0, Font::Regular, 0.0, GOLD, Vec::new());
+    let mut gap = 18.0;
+    if let Some(nip) = c.holder_nip.as_deref().filter(|n| !n.trim().is_empty()) {
+        add(
+            lines,
+            gap,
+            Font::Regular,
+            11.0,
+            INK,
+            winansi(&format!("NIP {}", nip.trim())),
+        );
+        gap = 15.0;
+    }
+    if let Some(agency) = c.agency.as_deref().filter(|a| !a.trim().is_empty()) {
+        let agency = winansi(agency.trim());
+        let agency = Font::Regular.truncate(&agency, 11.0, TEXT_W);
+        add(lines, gap, Font::Regular, 11.0, INK, agency);
+    }
+}
+
+/// The body's lines about the course: title, JP, competencies, dates.
+fn course_lines(c: &Certificate, lines: &mut Vec<Line>) {
+    add(
+        lines,
+        26.0,
+        Font::Regular,
+        11.5,
+        INK,
+        winansi("telah menyelesaikan pelatihan daring (e-learning)"),
+    );
+    let title = winansi(&c.course_title);
+    let (title_size, title_lines) = [17.0, 15.0, 13.0]
+        .iter()
+        .map(|&size| (size, Font::Bold.wrap(&title, size, 600.0)))
+        .find(|(_, lines)| lines.len() <= 2)
+        .unwrap_or_else(|| (13.0, Font::Bold.wrap(&title, 13.0, 600.0)));
+    let title_lines = Font::Bold.limit(title_lines, 2, title_size, 600.0);
+    for (i, line) in title_lines.into_iter().enumerate() {
+        let gap = if i == 0 { 25.0 } else { title_size * 1.22 };
+        add(lines, gap, Font::Bold, title_size, NAVY, line);
+    }
+    add(
+        lines,
+        19.0,
+        Font::Regular,
+        11.5,
+        INK,
+        winansi(&format!("sebanyak {} JP (jam pelajaran)", c.jp)),
+    );
+    if !c.competencies.is_empty() {
+        let list = c
+            .competencies
+            .iter()
+            .map(|k| format!("{} ({}) level {}", k.name, k.code, k.level))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let text = winansi(&format!("Kompetensi: {list}"));
+        let wrapped = Font::Regular.wrap(&text, 9.5, 600.0);
+        for (i, line) in Font::Regular
+            .limit(wrapped, 3, 9.5, 600.0)
+            .into_iter()
+            .enumerate()
+        {
+            add(
+                lines,
+                if i == 0 { 17.0 } else { 12.5 },
+                Font::Regular,
+                9.5,
+                GREY,
+                line,
+            );
+        }
+    }
+    let mut dates = format!(
+        "Diselesaikan pada {}",
+        tanggal(c.zone.local(c.completed_at))
+    );
+    if let Some(until) = c.expires_at {
+        dates.push_str(&format!(
+            "  \u{b7}  Berlaku sampai {}",
+            tanggal(c.zone.local(until))
+        ));
+    }
+    add(lines, 19.0, Font::Regular, 10.5, INK, winansi(&dates));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -425,35 +425,9 @@ pub fn review_costed(
         if changed == 0 {
             return Err(ReviewRefused::AlreadyReviewed.into());
         }
-        let cost_note = match cost {
-            Some(c) if c != a.cost => {
-                diesel::update(activities::table.find(id))
-                    .set(activities::cost.eq(c))
-                    .execute(conn)?;
-                format!(
-                    " [cost {} -> {}]",
-                    a.cost
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "none".into()),
-                    c.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
-                )
-            }
-            _ => String::new(),
-        };
+        let cost_note = change_cost(conn, &a, cost)?;
         if approve {
-            if let (Some(code), Some(level)) = (&a.competency_code, a.competency_level) {
-                diesel::insert_into(competency_evidence::table)
-                    .values((
-                        competency_evidence::user_id.eq(a.user_id),
-                        competency_evidence::code.eq(code),
-                        competency_evidence::level.eq(level),
-                        competency_evidence::source_kind.eq("activity"),
-                        competency_evidence::source_id.eq(a.id),
-                        competency_evidence::title.eq(&a.title),
-                        competency_evidence::earned_at.eq(a.ended_at),
-                    ))
-                    .execute(conn)?;
-            }
+            record_evidence(conn, &a)?;
             super::milestones::award(conn, a.user_id)?;
         }
         audit::record(
@@ -469,6 +443,48 @@ pub fn review_costed(
         )?;
         Ok(find(conn, id)?.unwrap_or(a))
     })
+}
+
+/// Sets the cost the supervisor corrected (`Some`), if it differs; returns the audit note's
+/// part saying so.
+fn change_cost(
+    conn: &mut DbConnection,
+    a: &Activity,
+    cost: Option<Option<i64>>,
+) -> Result<String, DbError> {
+    Ok(match cost {
+        Some(c) if c != a.cost => {
+            diesel::update(activities::table.find(a.id))
+                .set(activities::cost.eq(c))
+                .execute(conn)?;
+            format!(
+                " [cost {} -> {}]",
+                a.cost
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "none".into()),
+                c.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
+            )
+        }
+        _ => String::new(),
+    })
+}
+
+/// An approved activity that names a competency is evidence of its level.
+fn record_evidence(conn: &mut DbConnection, a: &Activity) -> Result<(), DbError> {
+    if let (Some(code), Some(level)) = (&a.competency_code, a.competency_level) {
+        diesel::insert_into(competency_evidence::table)
+            .values((
+                competency_evidence::user_id.eq(a.user_id),
+                competency_evidence::code.eq(code),
+                competency_evidence::level.eq(level),
+                competency_evidence::source_kind.eq("activity"),
+                competency_evidence::source_id.eq(a.id),
+                competency_evidence::title.eq(&a.title),
+                competency_evidence::earned_at.eq(a.ended_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The evidence file: (name, content type, bytes).

@@ -471,117 +471,161 @@ pub fn load_history(
     people: &[Person],
     year: i32,
 ) -> Result<Vec<HistoryRow>, DbError> {
-    let (from, to) = jp::year_bounds(year);
     let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    // completions are instants: selected wide, kept by their year and dated in the person's zone
     let zones = crate::clock::zones_of_users(conn, &ids)?;
-    let (at_from, at_to) = jp::any_zone_bounds(year);
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        let done: Vec<CourseRow> = completions::table
-            .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
-            .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
-            .filter(completions::user_id.eq_any(chunk))
-            .filter(completions::completed_at.ge(at_from))
-            .filter(completions::completed_at.lt(at_to))
-            .select(CourseRow::as_select())
-            .load(conn)?;
-        let completion_ids: Vec<i64> = done.iter().map(|d| d.id).collect();
-        let certs: Vec<(i64, String, String, Option<String>)> = certificates::table
-            .filter(certificates::completion_id.eq_any(&completion_ids))
-            .filter(certificates::revoked_at.is_null())
-            .order(certificates::id)
-            .select((
-                certificates::completion_id,
-                certificates::number,
-                certificates::issuer,
-                certificates::partner,
-            ))
-            .load(conn)?;
-        let cert_of: HashMap<i64, (String, String, Option<String>)> = certs
-            .into_iter()
-            .map(|(c, number, issuer, partner)| (c, (number, issuer, partner)))
-            .collect();
-        // a partner's course is organised by the partner: its name as signed on the certificate,
-        // else the course's provider as it is now
-        let course_ids: Vec<i64> = done.iter().map(|d| d.course_id).collect();
-        let providers: HashMap<i64, String> = courses::table
-            .inner_join(partners::table.on(courses::provider_id.eq(partners::id.nullable())))
-            .filter(courses::id.eq_any(&course_ids))
-            .select((courses::id, partners::name))
-            .load::<(i64, String)>(conn)?
-            .into_iter()
-            .collect();
-        for CourseRow {
-            id,
-            user_id: user,
-            completed_at: completed,
-            jp,
-            title,
-            enrolled_at: enrolled,
-            course_id,
-        } in done
-        {
-            let Some(p) = by_id.get(&user) else { continue };
-            let zone = zone_of(&zones, user);
-            if zone.year_of(completed) != year {
-                continue;
-            }
-            let cert = cert_of.get(&id);
-            let ended = zone.date_of(completed);
-            let organizer = cert
-                .and_then(|(_, _, partner)| partner.clone())
-                .or_else(|| providers.get(&course_id).cloned())
-                .or_else(|| cert.map(|(_, issuer, _)| issuer.clone()));
-            out.push(HistoryRow {
-                user_id: user,
-                name: p.name.clone(),
-                nip: p.nip.clone(),
-                title,
-                source: Source::Course,
-                organizer,
-                started: zone.date_of(enrolled).min(ended),
-                ended,
-                jp: i64::from(jp),
-                certificate: cert.map(|(number, _, _)| number.clone()),
-            });
-        }
-        let approved: Vec<ActivityRow> = activities::table
-            .filter(activities::user_id.eq_any(chunk))
-            .filter(activities::status.eq("approved"))
-            .filter(activities::ended_at.ge(from))
-            .filter(activities::ended_at.lt(to))
-            .select(ActivityRow::as_select())
-            .load(conn)?;
-        for ActivityRow {
-            user_id: user,
-            kind,
-            title,
-            organizer,
-            started_at: started,
-            ended_at: ended,
-            jp,
-            certificate_number: number,
-        } in approved
-        {
-            let Some(p) = by_id.get(&user) else { continue };
-            out.push(HistoryRow {
-                user_id: user,
-                name: p.name.clone(),
-                nip: p.nip.clone(),
-                title,
-                source: Source::Activity(kind),
-                organizer: Some(organizer),
-                started: started.date(),
-                ended: ended.date(),
-                jp: i64::from(jp),
-                certificate: number.filter(|n| !n.trim().is_empty()),
-            });
-        }
+        course_history(conn, chunk, &by_id, &zones, year, &mut out)?;
+        activity_history(conn, chunk, &by_id, year, &mut out)?;
     }
     sort_history(&mut out);
     Ok(out)
+}
+
+/// The courses the people in `chunk` completed in the year, added to `out`.
+fn course_history(
+    conn: &mut DbConnection,
+    chunk: &[i64],
+    by_id: &HashMap<i64, &Person>,
+    zones: &HashMap<i64, crate::clock::Zone>,
+    year: i32,
+    out: &mut Vec<HistoryRow>,
+) -> Result<(), DbError> {
+    // completions are instants: selected wide, kept by their year and dated in the person's zone
+    let (at_from, at_to) = jp::any_zone_bounds(year);
+    let done: Vec<CourseRow> = completions::table
+        .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(completions::version_id)))
+        .filter(completions::user_id.eq_any(chunk))
+        .filter(completions::completed_at.ge(at_from))
+        .filter(completions::completed_at.lt(at_to))
+        .select(CourseRow::as_select())
+        .load(conn)?;
+    let completion_ids: Vec<i64> = done.iter().map(|d| d.id).collect();
+    let cert_of = certificates_of(conn, &completion_ids)?;
+    let course_ids: Vec<i64> = done.iter().map(|d| d.course_id).collect();
+    let providers = providers_of(conn, &course_ids)?;
+    for CourseRow {
+        id,
+        user_id: user,
+        completed_at: completed,
+        jp,
+        title,
+        enrolled_at: enrolled,
+        course_id,
+    } in done
+    {
+        let Some(p) = by_id.get(&user) else { continue };
+        let zone = zone_of(zones, user);
+        if zone.year_of(completed) != year {
+            continue;
+        }
+        let cert = cert_of.get(&id);
+        let ended = zone.date_of(completed);
+        // a partner's course is organised by the partner: its name as signed on the
+        // certificate, else the course's provider as it is now
+        let organizer = cert
+            .and_then(|(_, _, partner)| partner.clone())
+            .or_else(|| providers.get(&course_id).cloned())
+            .or_else(|| cert.map(|(_, issuer, _)| issuer.clone()));
+        out.push(HistoryRow {
+            user_id: user,
+            name: p.name.clone(),
+            nip: p.nip.clone(),
+            title,
+            source: Source::Course,
+            organizer,
+            started: zone.date_of(enrolled).min(ended),
+            ended,
+            jp: i64::from(jp),
+            certificate: cert.map(|(number, _, _)| number.clone()),
+        });
+    }
+    Ok(())
+}
+
+/// A certificate as the history shows it: (number, issuer, partner).
+type CertificateNote = (String, String, Option<String>);
+
+/// The unrevoked certificates of these completions, by completion.
+fn certificates_of(
+    conn: &mut DbConnection,
+    completion_ids: &[i64],
+) -> Result<HashMap<i64, CertificateNote>, DbError> {
+    let certs: Vec<(i64, String, String, Option<String>)> = certificates::table
+        .filter(certificates::completion_id.eq_any(completion_ids))
+        .filter(certificates::revoked_at.is_null())
+        .order(certificates::id)
+        .select((
+            certificates::completion_id,
+            certificates::number,
+            certificates::issuer,
+            certificates::partner,
+        ))
+        .load(conn)?;
+    Ok(certs
+        .into_iter()
+        .map(|(c, number, issuer, partner)| (c, (number, issuer, partner)))
+        .collect())
+}
+
+/// The provider (partner) name of each of these courses that has one.
+fn providers_of(
+    conn: &mut DbConnection,
+    course_ids: &[i64],
+) -> Result<HashMap<i64, String>, DbError> {
+    Ok(courses::table
+        .inner_join(partners::table.on(courses::provider_id.eq(partners::id.nullable())))
+        .filter(courses::id.eq_any(course_ids))
+        .select((courses::id, partners::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The approved activities of the people in `chunk` that ended in the year, added to `out`.
+fn activity_history(
+    conn: &mut DbConnection,
+    chunk: &[i64],
+    by_id: &HashMap<i64, &Person>,
+    year: i32,
+    out: &mut Vec<HistoryRow>,
+) -> Result<(), DbError> {
+    let (from, to) = jp::year_bounds(year);
+    let approved: Vec<ActivityRow> = activities::table
+        .filter(activities::user_id.eq_any(chunk))
+        .filter(activities::status.eq("approved"))
+        .filter(activities::ended_at.ge(from))
+        .filter(activities::ended_at.lt(to))
+        .select(ActivityRow::as_select())
+        .load(conn)?;
+    for ActivityRow {
+        user_id: user,
+        kind,
+        title,
+        organizer,
+        started_at: started,
+        ended_at: ended,
+        jp,
+        certificate_number: number,
+    } in approved
+    {
+        let Some(p) = by_id.get(&user) else { continue };
+        out.push(HistoryRow {
+            user_id: user,
+            name: p.name.clone(),
+            nip: p.nip.clone(),
+            title,
+            source: Source::Activity(kind),
+            organizer: Some(organizer),
+            started: started.date(),
+            ended: ended.date(),
+            jp: i64::from(jp),
+            certificate: number.filter(|n| !n.trim().is_empty()),
+        });
+    }
+    Ok(())
 }
 
 /// A completion of the year with its course's title and the enrolment's date (see

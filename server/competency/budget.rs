@@ -97,79 +97,14 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
     if s.is_empty() {
         return Err(AmountError::Empty);
     }
-    let mut rest = s.as_str();
     let mut negative = false;
-    let strip_sign = |r: &str, negative: &mut bool| -> String {
-        let mut r = r;
-        while let Some(c) = r.chars().next() {
-            if matches!(c, '-' | '\u{2212}' | '\u{2013}') {
-                *negative = true;
-                r = &r[c.len_utf8()..];
-            } else {
-                break;
-            }
-        }
-        r.to_string()
-    };
-    let signless = strip_sign(rest, &mut negative);
-    rest = &signless;
-    let lower = rest.to_ascii_lowercase();
-    let prefixed = if lower.starts_with("rp") {
-        &rest[2..]
-    } else if lower.starts_with("idr") {
-        &rest[3..]
-    } else {
-        rest
-    };
-    // "Rp. 1.250.000": a dot after the currency
-    let prefixed = if prefixed.len() < rest.len() {
-        prefixed.strip_prefix('.').unwrap_or(prefixed)
-    } else {
-        prefixed
-    };
-    let body = strip_sign(prefixed, &mut negative);
+    let signless = strip_sign(&s, &mut negative);
+    let body = strip_sign(strip_currency(&signless), &mut negative);
     if body.is_empty() {
         return Err(AmountError::Empty);
     }
-    // a comma: Indonesian decimals; ",-" and ",00" are common ways to write a whole amount
-    let whole = match body.split_once(',') {
-        None => body.as_str(),
-        Some((int, frac)) => {
-            if frac == "-"
-                || frac == "\u{2013}"
-                || (frac.len() <= 2 && frac.chars().all(|c| c == '0'))
-            {
-                int
-            } else if frac.contains(',') {
-                return Err(AmountError::Grouping);
-            } else if frac.chars().all(|c| c.is_ascii_digit()) {
-                return Err(if frac.len() == 3 && !int.contains('.') {
-                    // "1,250": thousands written the English way
-                    AmountError::Grouping
-                } else {
-                    AmountError::Decimal
-                });
-            } else {
-                return Err(AmountError::NotANumber);
-            }
-        }
-    };
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(AmountError::NotANumber);
-    }
-    if whole.contains('.') {
-        let groups: Vec<&str> = whole.split('.').collect();
-        let first_ok = (1..=3).contains(&groups[0].len());
-        let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
-        if !(first_ok && rest_ok) {
-            let last = groups[groups.len() - 1];
-            return Err(if groups.len() == 2 && (1..=2).contains(&last.len()) {
-                AmountError::Decimal
-            } else {
-                AmountError::Grouping
-            });
-        }
-    }
+    let whole = whole_part(&body)?;
+    check_digits_and_grouping(whole)?;
     let digits: String = whole.chars().filter(char::is_ascii_digit).collect();
     let trimmed = digits.trim_start_matches('0');
     if trimmed.len() > 14 {
@@ -191,6 +126,86 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
         return Err(AmountError::TooLarge);
     }
     Ok(value)
+}
+
+/// `r` without its leading minus signs (`-`, `−`, `–`); sets `negative` if there were any.
+fn strip_sign(r: &str, negative: &mut bool) -> String {
+    let mut r = r;
+    while let Some(c) = r.chars().next() {
+        if matches!(c, '-' | '\u{2212}' | '\u{2013}') {
+            *negative = true;
+            r = &r[c.len_utf8()..];
+        } else {
+            break;
+        }
+    }
+    r.to_string()
+}
+
+/// `rest` without a leading currency (`Rp`, `IDR`, either case) and a dot after it.
+fn strip_currency(rest: &str) -> &str {
+    let lower = rest.to_ascii_lowercase();
+    let prefixed = if lower.starts_with("rp") {
+        &rest[2..]
+    } else if lower.starts_with("idr") {
+        &rest[3..]
+    } else {
+        rest
+    };
+    // "Rp. 1.250.000": a dot after the currency
+    if prefixed.len() < rest.len() {
+        prefixed.strip_prefix('.').unwrap_or(prefixed)
+    } else {
+        prefixed
+    }
+}
+
+/// The amount before a comma: Indonesian decimals; ",-" and ",00" are common ways to write a
+/// whole amount, other decimals are refused.
+fn whole_part(body: &str) -> Result<&str, AmountError> {
+    match body.split_once(',') {
+        None => Ok(body),
+        Some((int, frac)) => {
+            if frac == "-"
+                || frac == "\u{2013}"
+                || (frac.len() <= 2 && frac.chars().all(|c| c == '0'))
+            {
+                Ok(int)
+            } else if frac.contains(',') {
+                Err(AmountError::Grouping)
+            } else if frac.chars().all(|c| c.is_ascii_digit()) {
+                Err(if frac.len() == 3 && !int.contains('.') {
+                    // "1,250": thousands written the English way
+                    AmountError::Grouping
+                } else {
+                    AmountError::Decimal
+                })
+            } else {
+                Err(AmountError::NotANumber)
+            }
+        }
+    }
+}
+
+/// Only digits and dots, the dots separating thousands ("1.250.000").
+fn check_digits_and_grouping(whole: &str) -> Result<(), AmountError> {
+    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(AmountError::NotANumber);
+    }
+    if whole.contains('.') {
+        let groups: Vec<&str> = whole.split('.').collect();
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+        if !(first_ok && rest_ok) {
+            let last = groups[groups.len() - 1];
+            return Err(if groups.len() == 2 && (1..=2).contains(&last.len()) {
+                AmountError::Decimal
+            } else {
+                AmountError::Grouping
+            });
+        }
+    }
+    Ok(())
 }
 
 /// An optional amount: empty means none.
@@ -364,22 +379,7 @@ struct Tally {
 pub fn compute(input: &Input) -> Report {
     let tree = &input.tree;
     // the line of each person: their unit in the tree, else "without unit" (index tree.len())
-    let none = tree.len();
-    let line_of: HashMap<i64, usize> = {
-        let index: HashMap<i64, usize> = tree.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        input
-            .people
-            .iter()
-            .map(|p| {
-                (
-                    p.id,
-                    p.unit_id
-                        .and_then(|u| index.get(&u).copied())
-                        .unwrap_or(none),
-                )
-            })
-            .collect()
-    };
+    let line_of = line_of_people(input);
     let mut lines: Vec<Tally> = vec![Tally::default(); tree.len() + 1];
     for p in &input.people {
         if p.active {
@@ -404,6 +404,68 @@ pub fn compute(input: &Input) -> Report {
             cost_per_jp: None,
         })
         .collect();
+    let costed_people = add_items(input, &line_of, &mut lines, &mut kinds);
+    for k in &mut kinds {
+        k.cost_per_jp = div_round(k.cost, k.jp_costed);
+    }
+    let units = unit_spends(tree, &lines);
+    let spent = lines.iter().fold(0i64, |a, l| a.saturating_add(l.cost));
+    let jp_costed: i64 = kinds.iter().map(|k| k.jp_costed).sum();
+    let jp_total: i64 = input.people.iter().map(|p| p.jp).sum();
+    Report {
+        agency_id: input.agency_id,
+        year: input.year,
+        budget: input.budget,
+        spent,
+        remaining: input.budget.map(|b| b.saturating_sub(spent)),
+        used_permille: input.budget.and_then(|b| permille(spent, b)),
+        jp_total,
+        jp_costed,
+        cost_per_jp: div_round(spent, jp_costed),
+        costed_people: costed_people.len(),
+        cost_per_person: div_round(spent, costed_people.len() as i64),
+        target: input.target,
+        people: lines.iter().map(|l| l.people).sum(),
+        below_target: lines.iter().map(|l| l.below).sum(),
+        units,
+        kinds,
+        planned: 0,
+        planned_open: 0,
+        projected: None,
+    }
+}
+
+/// Each person's line: the index of their unit in the tree, else `tree.len()` ("without unit").
+fn line_of_people(input: &Input) -> HashMap<i64, usize> {
+    let none = input.tree.len();
+    let index: HashMap<i64, usize> = input
+        .tree
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id, i))
+        .collect();
+    input
+        .people
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.unit_id
+                    .and_then(|u| index.get(&u).copied())
+                    .unwrap_or(none),
+            )
+        })
+        .collect()
+}
+
+/// Adds the items to their person's line and to their kind (the last kind being course fees);
+/// returns the people with a costed item.
+fn add_items(
+    input: &Input,
+    line_of: &HashMap<i64, usize>,
+    lines: &mut [Tally],
+    kinds: &mut [KindSpend],
+) -> HashSet<i64> {
     let fee_kind = kinds.len() - 1;
     let mut costed_people: HashSet<i64> = HashSet::new();
     for item in &input.items {
@@ -456,9 +518,12 @@ pub fn compute(input: &Input) -> Report {
         line.costed_people.insert(user);
         costed_people.insert(user);
     }
-    for k in &mut kinds {
-        k.cost_per_jp = div_round(k.cost, k.jp_costed);
-    }
+    costed_people
+}
+
+/// The units' spending with their sub-units' totals, then the people without unit (the last
+/// line) when there are any.
+fn unit_spends(tree: &[UnitChoice], lines: &[Tally]) -> Vec<UnitSpend> {
     // sub-unit totals: in the tree's pre-order, a unit's descendants follow it, deeper
     let mut units: Vec<UnitSpend> = Vec::new();
     for (i, u) in tree.iter().enumerate() {
@@ -477,34 +542,11 @@ pub fn compute(input: &Input) -> Report {
             with_sub,
         ));
     }
-    let n = &lines[none];
+    let n = &lines[tree.len()];
     if n.people > 0 || n.items > 0 || n.jp_costed > 0 || !n.costed_people.is_empty() {
         units.push(unit_spend(None, "", 0, n, n.cost));
     }
-    let spent = lines.iter().fold(0i64, |a, l| a.saturating_add(l.cost));
-    let jp_costed: i64 = kinds.iter().map(|k| k.jp_costed).sum();
-    let jp_total: i64 = input.people.iter().map(|p| p.jp).sum();
-    Report {
-        agency_id: input.agency_id,
-        year: input.year,
-        budget: input.budget,
-        spent,
-        remaining: input.budget.map(|b| b.saturating_sub(spent)),
-        used_permille: input.budget.and_then(|b| permille(spent, b)),
-        jp_total,
-        jp_costed,
-        cost_per_jp: div_round(spent, jp_costed),
-        costed_people: costed_people.len(),
-        cost_per_person: div_round(spent, costed_people.len() as i64),
-        target: input.target,
-        people: lines.iter().map(|l| l.people).sum(),
-        below_target: lines.iter().map(|l| l.below).sum(),
-        units,
-        kinds,
-        planned: 0,
-        planned_open: 0,
-        projected: None,
-    }
+    units
 }
 
 fn unit_spend(id: Option<i64>, path: &str, depth: usize, t: &Tally, with_sub: i64) -> UnitSpend {
@@ -601,50 +643,7 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
         jp::instant_bounds(crate::clock::zone_of_agency(conn, Some(agency_id))?, year);
     let mut items = Vec::new();
     for chunk in ids.chunks(500) {
-        let acts: Vec<(i64, String, i32, Option<i64>)> = activities::table
-            .filter(activities::user_id.eq_any(chunk))
-            .filter(activities::status.eq("approved"))
-            .filter(activities::ended_at.ge(from))
-            .filter(activities::ended_at.lt(to))
-            .select((
-                activities::user_id,
-                activities::kind,
-                activities::jp,
-                activities::cost,
-            ))
-            .load(conn)?;
-        items.extend(
-            acts.into_iter()
-                .map(|(user_id, kind, jp, cost)| Item::Activity {
-                    user_id,
-                    kind,
-                    jp: i64::from(jp),
-                    cost,
-                }),
-        );
-        let fees: Vec<(i64, i64)> = enrollments::table
-            .filter(enrollments::user_id.eq_any(chunk))
-            .filter(enrollments::fee.gt(0))
-            .filter(enrollments::enrolled_at.ge(at_from))
-            .filter(enrollments::enrolled_at.lt(at_to))
-            .select((enrollments::user_id, enrollments::fee))
-            .load(conn)?;
-        items.extend(
-            fees.into_iter()
-                .map(|(user_id, fee)| Item::FeeEnrollment { user_id, fee }),
-        );
-        let done: Vec<(i64, i32)> = completions::table
-            .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
-            .filter(completions::user_id.eq_any(chunk))
-            .filter(enrollments::fee.gt(0))
-            .filter(completions::completed_at.ge(at_from))
-            .filter(completions::completed_at.lt(at_to))
-            .select((completions::user_id, completions::jp))
-            .load(conn)?;
-        items.extend(done.into_iter().map(|(user_id, jp)| Item::FeeCompletion {
-            user_id,
-            jp: i64::from(jp),
-        }));
+        items.extend(items_of(conn, chunk, (from, to), (at_from, at_to))?);
     }
     let mut report = compute(&Input {
         agency_id,
@@ -660,6 +659,64 @@ pub fn load(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Report
     report.planned_open = planned_open;
     report.projected = report.remaining.map(|r| r.saturating_sub(planned_open));
     Ok(report)
+}
+
+/// The costed items of the people in `chunk` in the year: approved activities that ended in
+/// [from, to), fee-bearing enrolments and their completions in [at_from, at_to) (instants of
+/// the agency's zone).
+fn items_of(
+    conn: &mut DbConnection,
+    chunk: &[i64],
+    (from, to): (NaiveDateTime, NaiveDateTime),
+    (at_from, at_to): (NaiveDateTime, NaiveDateTime),
+) -> Result<Vec<Item>, DbError> {
+    let mut items = Vec::new();
+    let acts: Vec<(i64, String, i32, Option<i64>)> = activities::table
+        .filter(activities::user_id.eq_any(chunk))
+        .filter(activities::status.eq("approved"))
+        .filter(activities::ended_at.ge(from))
+        .filter(activities::ended_at.lt(to))
+        .select((
+            activities::user_id,
+            activities::kind,
+            activities::jp,
+            activities::cost,
+        ))
+        .load(conn)?;
+    items.extend(
+        acts.into_iter()
+            .map(|(user_id, kind, jp, cost)| Item::Activity {
+                user_id,
+                kind,
+                jp: i64::from(jp),
+                cost,
+            }),
+    );
+    let fees: Vec<(i64, i64)> = enrollments::table
+        .filter(enrollments::user_id.eq_any(chunk))
+        .filter(enrollments::fee.gt(0))
+        .filter(enrollments::enrolled_at.ge(at_from))
+        .filter(enrollments::enrolled_at.lt(at_to))
+        .select((enrollments::user_id, enrollments::fee))
+        .load(conn)?;
+    items.extend(
+        fees.into_iter()
+            .map(|(user_id, fee)| Item::FeeEnrollment { user_id, fee }),
+    );
+    let done: Vec<(i64, i32)> = completions::table
+        .inner_join(enrollments::table.on(enrollments::id.eq(completions::enrollment_id)))
+        .filter(completions::user_id.eq_any(chunk))
+        .filter(enrollments::fee.gt(0))
+        .filter(completions::completed_at.ge(at_from))
+        .filter(completions::completed_at.lt(at_to))
+        .select((completions::user_id, completions::jp))
+        .load(conn)?;
+    items.extend(done.into_iter().map(|(user_id, jp)| Item::FeeCompletion {
+        user_id,
+        jp: i64::from(jp),
+    }));
+
+    Ok(items)
 }
 
 // ---------- planned vs realised, and the warning ----------
@@ -990,6 +1047,17 @@ pub fn csv(r: &Report, label: impl Fn(&str) -> String) -> Result<Vec<u8>, csv::E
         .terminator(csv::Terminator::CRLF)
         .from_writer(BOM.as_bytes().to_vec());
     w.write_record(CSV_HEADER)?;
+    write_totals(&mut w, r, &label)?;
+    write_breakdown(&mut w, r, &label)?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The CSV's rows for the whole agency: budget, spent, remaining, JP, cost per person.
+fn write_totals(
+    w: &mut csv::Writer<Vec<u8>>,
+    r: &Report,
+    label: &impl Fn(&str) -> String,
+) -> Result<(), csv::Error> {
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     let n = |v: usize| v.to_string();
     let e = String::new;
@@ -1053,6 +1121,18 @@ pub fn csv(r: &Report, label: impl Fn(&str) -> String) -> Result<Vec<u8>, csv::E
         e(),
         e(),
     ])?;
+    Ok(())
+}
+
+/// The CSV's rows by unit, then by kind.
+fn write_breakdown(
+    w: &mut csv::Writer<Vec<u8>>,
+    r: &Report,
+    label: &impl Fn(&str) -> String,
+) -> Result<(), csv::Error> {
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let n = |v: usize| v.to_string();
+    let e = String::new;
     for u in &r.units {
         let name = if u.unit_id.is_some() {
             u.path.clone()
@@ -1086,7 +1166,7 @@ pub fn csv(r: &Report, label: impl Fn(&str) -> String) -> Result<Vec<u8>, csv::E
             e(),
         ])?;
     }
-    w.into_inner().map_err(|e| e.into_error().into())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -209,9 +209,40 @@ pub fn svg(bars: &[Bar], labels: &Labels) -> String {
         return out;
     }
 
-    // Legend: two swatches (met / below) for the current level, a marker for the target. The
-    // target item moves to a second line if both do not fit.
     let mut body = String::new();
+    let mut y = legend(&mut body, labels);
+
+    // Scale numbers on top and at the bottom; grid lines are drawn row by row.
+    ticks(&mut body, y);
+    y += 10.0;
+
+    let mut rows = String::new();
+    let mut desc = Vec::with_capacity(bars.len());
+    for bar in bars {
+        desc.push(describe(bar, labels));
+        let _ = write!(rows, r#"<g class="row">"#);
+        y = row_label(&mut rows, bar, y);
+        // Bar: a light track over the whole scale, the filled level, the target marker.
+        let top = y + 16.0;
+        bar_shapes(&mut rows, bar, labels, top);
+        rows.push_str("</g>");
+        y = top + BAR_H + 12.0;
+    }
+    y += 10.0;
+    ticks(&mut rows, y);
+    let height = y + 8.0;
+
+    let desc = format!("{}: {}.", labels.title, desc.join("; "));
+    open(&mut out, height, labels, &desc);
+    out.push_str(&body);
+    out.push_str(&rows);
+    out.push_str("</svg>");
+    out
+}
+
+/// Legend: two swatches (met / below) for the current level, a marker for the target. The
+/// target item moves to a second line if both do not fit. Returns the y below it.
+fn legend(body: &mut String, labels: &Labels) -> f64 {
     let mut y = 8.0;
     let current_w = 24.0 + text_width(&labels.current, LEGEND_SIZE);
     let target_w = 14.0 + text_width(&labels.target, LEGEND_SIZE);
@@ -239,112 +270,98 @@ pub fn svg(bars: &[Bar], labels: &Labels) -> String {
         ty + 11.5,
         esc(&labels.target)
     );
-    y += 34.0;
+    y + 34.0
+}
 
-    // Scale numbers on top and at the bottom; grid lines are drawn row by row.
-    ticks(&mut body, y);
-    y += 10.0;
-
+/// A row's label, "code name" wrapped, with the value ("current / target") on its first line;
+/// returns the y of the last line.
+fn row_label(rows: &mut String, bar: &Bar, mut y: f64) -> f64 {
     let first_chars = ((X1 - X0 - VALUE_ROOM) / (LABEL_SIZE * CHAR_EM)) as usize;
     let rest_chars = ((X1 - X0) / (LABEL_SIZE * CHAR_EM)) as usize;
-    let mut rows = String::new();
-    let mut desc = Vec::with_capacity(bars.len());
-    for bar in bars {
-        desc.push(describe(bar, labels));
-        let code = bar.code.trim();
-        let name = bar.name.trim();
-        // Wrap "code name" as one text, then make the code bold on the first line.
-        let full = if code.is_empty() {
-            name.to_string()
-        } else {
-            format!("{code} {name}")
-        };
-        let lines = wrap(&full, first_chars, rest_chars);
-        let _ = write!(rows, r#"<g class="row">"#);
-        for (i, line) in lines.iter().enumerate() {
-            y += LABEL_LINE;
-            let _ = write!(
-                rows,
-                r#"<text x="{X0}" y="{y}" font-size="{LABEL_SIZE}" fill="{INK}">"#
-            );
-            match line.strip_prefix(code) {
-                Some(rest) if i == 0 && !code.is_empty() => {
-                    let _ = write!(
-                        rows,
-                        r#"<tspan font-weight="700">{}</tspan>{}"#,
-                        esc(code),
-                        esc(rest)
-                    );
-                }
-                _ => rows.push_str(&esc(line)),
-            }
-            rows.push_str("</text>");
-            if i == 0 {
-                let value = format!(
-                    "{} / {}",
-                    bar.current
-                        .map_or("–".to_string(), |c| clamp(c).to_string()),
-                    bar.target.map_or("–".to_string(), |t| clamp(t).to_string())
-                );
-                let _ = write!(
-                    rows,
-                    r#"<text x="{X1}" y="{y}" font-size="{LABEL_SIZE}" font-weight="700" fill="{INK}" text-anchor="end">{}</text>"#,
-                    esc(&value)
-                );
-            }
-        }
-        // Bar: a light track over the whole scale, the filled level, the target marker.
-        let top = y + 16.0;
-        grid(&mut rows, top - 3.0, top + BAR_H + 3.0);
+    let code = bar.code.trim();
+    let name = bar.name.trim();
+    // Wrap "code name" as one text, then make the code bold on the first line.
+    let full = if code.is_empty() {
+        name.to_string()
+    } else {
+        format!("{code} {name}")
+    };
+    let lines = wrap(&full, first_chars, rest_chars);
+    for (i, line) in lines.iter().enumerate() {
+        y += LABEL_LINE;
         let _ = write!(
             rows,
-            r#"<rect x="{X0}" y="{top}" width="{}" height="{BAR_H}" fill="{TRACK}" fill-opacity="0.6"/>"#,
-            X1 - X0
+            r#"<text x="{X0}" y="{y}" font-size="{LABEL_SIZE}" fill="{INK}">"#
         );
-        match bar.current {
-            Some(c) => {
-                let c = clamp(c);
-                let fill = colour(c, bar.target);
-                let width = x_of(c) - X0;
-                if width > 0.0 {
-                    let _ = write!(
-                        rows,
-                        r#"<rect class="current" x="{X0}" y="{top}" width="{width}" height="{BAR_H}" fill="{fill}"/>"#
-                    );
-                } else {
-                    // Level 0: a hairline so the row does not look empty.
-                    let _ = write!(
-                        rows,
-                        r#"<rect class="current" x="{X0}" y="{top}" width="2" height="{BAR_H}" fill="{fill}"/>"#
-                    );
-                }
-            }
-            None => {
+        match line.strip_prefix(code) {
+            Some(rest) if i == 0 && !code.is_empty() => {
                 let _ = write!(
                     rows,
-                    r#"<text class="none" x="{}" y="{}" font-size="12" fill="{MUTED}">{}</text>"#,
-                    X0 + 6.0,
-                    top + 12.0,
-                    esc(&labels.none)
+                    r#"<tspan font-weight="700">{}</tspan>{}"#,
+                    esc(code),
+                    esc(rest)
+                );
+            }
+            _ => rows.push_str(&esc(line)),
+        }
+        rows.push_str("</text>");
+        if i == 0 {
+            let value = format!(
+                "{} / {}",
+                bar.current
+                    .map_or("–".to_string(), |c| clamp(c).to_string()),
+                bar.target.map_or("–".to_string(), |t| clamp(t).to_string())
+            );
+            let _ = write!(
+                rows,
+                r#"<text x="{X1}" y="{y}" font-size="{LABEL_SIZE}" font-weight="700" fill="{INK}" text-anchor="end">{}</text>"#,
+                esc(&value)
+            );
+        }
+    }
+    y
+}
+
+/// A row's bar at `top`: the grid, a light track over the whole scale, the filled level (or
+/// "none"), the target marker.
+fn bar_shapes(rows: &mut String, bar: &Bar, labels: &Labels, top: f64) {
+    grid(rows, top - 3.0, top + BAR_H + 3.0);
+    let _ = write!(
+        rows,
+        r#"<rect x="{X0}" y="{top}" width="{}" height="{BAR_H}" fill="{TRACK}" fill-opacity="0.6"/>"#,
+        X1 - X0
+    );
+    match bar.current {
+        Some(c) => {
+            let c = clamp(c);
+            let fill = colour(c, bar.target);
+            let width = x_of(c) - X0;
+            if width > 0.0 {
+                let _ = write!(
+                    rows,
+                    r#"<rect class="current" x="{X0}" y="{top}" width="{width}" height="{BAR_H}" fill="{fill}"/>"#
+                );
+            } else {
+                // Level 0: a hairline so the row does not look empty.
+                let _ = write!(
+                    rows,
+                    r#"<rect class="current" x="{X0}" y="{top}" width="2" height="{BAR_H}" fill="{fill}"/>"#
                 );
             }
         }
-        if let Some(t) = bar.target {
-            rows.push_str(&marker(x_of(t), top - 4.0, BAR_H + 7.0, 5.0));
+        None => {
+            let _ = write!(
+                rows,
+                r#"<text class="none" x="{}" y="{}" font-size="12" fill="{MUTED}">{}</text>"#,
+                X0 + 6.0,
+                top + 12.0,
+                esc(&labels.none)
+            );
         }
-        rows.push_str("</g>");
-        y = top + BAR_H + 12.0;
     }
-    y += 10.0;
-    ticks(&mut rows, y);
-    let height = y + 8.0;
-
-    let desc = format!("{}: {}.", labels.title, desc.join("; "));
-    open(&mut out, height, labels, &desc);
-    out.push_str(&body);
-    out.push_str(&rows);
-    out.push_str("</svg>");
-    out
+    if let Some(t) = bar.target {
+        rows.push_str(&marker(x_of(t), top - 4.0, BAR_H + 7.0, 5.0));
+    }
 }
 
 /// A target marker: a vertical line from `top` down `height` units at `x` with a small

@@ -610,7 +610,28 @@ pub fn course_results(
     let impacts = impact_counts(conn, scope, Some(course_id))?;
     let impact_asked = impacts.iter().map(|r| r.2).sum();
     let impact = Summary::from_counts(impacts.iter().filter_map(|r| Some((r.1?, r.2))));
-    let reaction_comments = in_scope!(
+    let reaction_comments = reaction_comments(conn, scope, course_id)?;
+    let impact_comments = impact_comments(conn, scope, course_id)?;
+    Ok(Some(CourseResults {
+        course_id,
+        slug,
+        title,
+        completions,
+        reaction,
+        reaction_comments,
+        impact_asked,
+        impact,
+        impact_comments,
+    }))
+}
+
+/// The latest comments of the course's reactions in `scope`.
+fn reaction_comments(
+    conn: &mut DbConnection,
+    scope: Scope,
+    course_id: i64,
+) -> Result<Vec<Comment>, DbError> {
+    Ok(in_scope!(
         course_reactions::table.into_boxed(),
         course_reactions::user_id,
         scope
@@ -627,8 +648,16 @@ pub fn course_results(
     .load::<(i32, String, NaiveDateTime)>(conn)?
     .into_iter()
     .map(|(rating, text, date)| Comment { rating, text, date })
-    .collect();
-    let impact_comments = in_scope!(
+    .collect())
+}
+
+/// The latest comments of the course's answered impact reviews in `scope`.
+fn impact_comments(
+    conn: &mut DbConnection,
+    scope: Scope,
+    course_id: i64,
+) -> Result<Vec<Comment>, DbError> {
+    Ok(in_scope!(
         impact_reviews::table.into_boxed(),
         impact_reviews::learner_id,
         scope
@@ -652,18 +681,7 @@ pub fn course_results(
             date: date?,
         })
     })
-    .collect();
-    Ok(Some(CourseResults {
-        course_id,
-        slug,
-        title,
-        completions,
-        reaction,
-        reaction_comments,
-        impact_asked,
-        impact,
-        impact_comments,
-    }))
+    .collect())
 }
 
 #[cfg(test)]

@@ -55,38 +55,7 @@ pub fn recommend(
     for row in profile.gaps() {
         let Some(target) = row.target else { continue };
         let current = row.current.unwrap_or(0);
-        let level_of = |o: &Offer| {
-            o.competencies
-                .iter()
-                .filter(|(c, _)| *c == row.code)
-                .map(|(_, l)| *l)
-                .max()
-        };
-        let open: Vec<(&Offer, i32)> = offers
-            .iter()
-            .filter(|o| !completed.contains(&o.slug))
-            .filter_map(|o| level_of(o).map(|l| (o, l)))
-            .collect();
-        let mut fitting: Vec<(&Offer, i32)> =
-            open.iter().copied().filter(|(_, l)| *l >= target).collect();
-        let step = fitting.is_empty();
-        if step {
-            // No course reaches the target: the highest level above the current one is a step.
-            fitting = open.iter().copied().filter(|(_, l)| *l > current).collect();
-            fitting.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then(a.0.jp.cmp(&b.0.jp))
-                    .then(a.0.slug.cmp(&b.0.slug))
-            });
-        } else {
-            // the nearest level first (no need for a level-5 course to reach level 2), then the
-            // shortest
-            fitting.sort_by(|a, b| {
-                a.1.cmp(&b.1)
-                    .then(a.0.jp.cmp(&b.0.jp))
-                    .then(a.0.slug.cmp(&b.0.slug))
-            });
-        }
+        let (fitting, step) = fitting_offers(offers, completed, &row.code, target, current);
         for (offer, level) in fitting {
             let missing: Vec<&String> = offer
                 .prerequisites
@@ -127,6 +96,51 @@ pub fn recommend(
         }
     }
     out
+}
+
+/// The offers not yet completed that develop `code`, best first: those reaching `target`,
+/// nearest level then shortest; when none does, the highest levels above `current`, with `true`
+/// (a step).
+fn fitting_offers<'o>(
+    offers: &'o [Offer],
+    completed: &[String],
+    code: &str,
+    target: i32,
+    current: i32,
+) -> (Vec<(&'o Offer, i32)>, bool) {
+    let level_of = |o: &Offer| {
+        o.competencies
+            .iter()
+            .filter(|(c, _)| c == code)
+            .map(|(_, l)| *l)
+            .max()
+    };
+    let open: Vec<(&Offer, i32)> = offers
+        .iter()
+        .filter(|o| !completed.contains(&o.slug))
+        .filter_map(|o| level_of(o).map(|l| (o, l)))
+        .collect();
+    let mut fitting: Vec<(&Offer, i32)> =
+        open.iter().copied().filter(|(_, l)| *l >= target).collect();
+    let step = fitting.is_empty();
+    if step {
+        // No course reaches the target: the highest level above the current one is a step.
+        fitting = open.iter().copied().filter(|(_, l)| *l > current).collect();
+        fitting.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(a.0.jp.cmp(&b.0.jp))
+                .then(a.0.slug.cmp(&b.0.slug))
+        });
+    } else {
+        // the nearest level first (no need for a level-5 course to reach level 2), then the
+        // shortest
+        fitting.sort_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(a.0.jp.cmp(&b.0.jp))
+                .then(a.0.slug.cmp(&b.0.slug))
+        });
+    }
+    (fitting, step)
 }
 
 /// A competency gap that no published course addresses: no course covers it above the level

@@ -101,21 +101,7 @@ pub fn jp_reminders(
     {
         return Ok(0);
     }
-    let people: Vec<Person> = users::table
-        .filter(users::disabled.eq(false))
-        .filter(users::email_verified_at.is_not_null())
-        .filter(users::agency_id.is_not_null())
-        .filter(users::nip.is_not_null())
-        .filter(users::nip.ne(""))
-        .order(users::id)
-        .select((
-            users::id,
-            users::email,
-            users::name,
-            users::language,
-            users::agency_id,
-        ))
-        .load(conn)?;
+    let people = people_to_remind(conn)?;
     let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
     let zones = crate::clock::zones_of_users(conn, &ids)?;
     // each person's year, in their zone; only those already in their last quarter
@@ -137,16 +123,7 @@ pub fn jp_reminders(
         .filter_map(|p| year_of.get(&p.0).map(|y| (p, *y)))
         .filter(|(p, y)| !done.contains(&format!("{y}:{}", p.0)))
         .collect();
-    let mut years: Vec<i32> = todo.iter().map(|(_, y)| *y).collect();
-    years.sort_unstable();
-    years.dedup();
-    let mut earned: HashMap<(i64, i32), i64> = HashMap::new();
-    for y in years {
-        let ids: Vec<i64> = todo.iter().filter(|t| t.1 == y).map(|t| t.0 .0).collect();
-        for (id, jp) in jp::earned_many(conn, &ids, y)? {
-            earned.insert((id, y), jp);
-        }
-    }
+    let earned = earned_in_their_years(conn, &todo)?;
     let mut targets: HashMap<Option<i64>, i64> = HashMap::new();
     let mut queued = 0;
     for ((id, email, name, language, agency), year) in todo {
@@ -198,30 +175,8 @@ pub fn supervisor_digests(
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     let week = week_key(now);
-    let pending: Vec<(i64, String, String)> = activities::table
-        .inner_join(users::table.on(users::id.eq(activities::user_id)))
-        .filter(activities::status.eq("pending"))
-        .filter(users::supervisor_id.is_not_null())
-        .select((
-            users::supervisor_id.assume_not_null(),
-            users::name,
-            activities::title,
-        ))
-        .load(conn)?;
-    let overdue: Vec<(i64, String, String)> = enrollments::table
-        .inner_join(users::table.on(users::id.eq(enrollments::user_id)))
-        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
-        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
-        .filter(enrollments::completed_at.is_null())
-        .filter(enrollments::due_at.lt(now))
-        .filter(users::supervisor_id.is_not_null())
-        .filter(users::disabled.eq(false))
-        .select((
-            users::supervisor_id.assume_not_null(),
-            users::name,
-            course_versions::title,
-        ))
-        .load(conn)?;
+    let pending = pending_by_supervisor(conn)?;
+    let overdue = overdue_by_supervisor(conn, now)?;
     let impact = super::evaluation::open_since(
         conn,
         now - chrono::Duration::days(super::evaluation::IMPACT_DIGEST_DAYS),
@@ -288,6 +243,79 @@ pub fn supervisor_digests(
         }
     }
     Ok(queued)
+}
+
+/// People who may be reminded of their JP: active, verified, of an agency, with a NIP.
+fn people_to_remind(conn: &mut DbConnection) -> Result<Vec<Person>, DbError> {
+    Ok(users::table
+        .filter(users::disabled.eq(false))
+        .filter(users::email_verified_at.is_not_null())
+        .filter(users::agency_id.is_not_null())
+        .filter(users::nip.is_not_null())
+        .filter(users::nip.ne(""))
+        .order(users::id)
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::language,
+            users::agency_id,
+        ))
+        .load(conn)?)
+}
+
+/// The JP each person to remind earned in their year, by (person, year).
+fn earned_in_their_years(
+    conn: &mut DbConnection,
+    todo: &[(&Person, i32)],
+) -> Result<HashMap<(i64, i32), i64>, DbError> {
+    let mut years: Vec<i32> = todo.iter().map(|(_, y)| *y).collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut earned: HashMap<(i64, i32), i64> = HashMap::new();
+    for y in years {
+        let ids: Vec<i64> = todo.iter().filter(|t| t.1 == y).map(|t| t.0 .0).collect();
+        for (id, jp) in jp::earned_many(conn, &ids, y)? {
+            earned.insert((id, y), jp);
+        }
+    }
+    Ok(earned)
+}
+
+/// Activities waiting for approval, as (supervisor, person's name, activity title).
+fn pending_by_supervisor(conn: &mut DbConnection) -> Result<Vec<(i64, String, String)>, DbError> {
+    Ok(activities::table
+        .inner_join(users::table.on(users::id.eq(activities::user_id)))
+        .filter(activities::status.eq("pending"))
+        .filter(users::supervisor_id.is_not_null())
+        .select((
+            users::supervisor_id.assume_not_null(),
+            users::name,
+            activities::title,
+        ))
+        .load(conn)?)
+}
+
+/// Courses past their due date and not completed by active people, as (supervisor, person's
+/// name, course title).
+fn overdue_by_supervisor(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    Ok(enrollments::table
+        .inner_join(users::table.on(users::id.eq(enrollments::user_id)))
+        .inner_join(course_versions::table.on(course_versions::id.eq(enrollments::version_id)))
+        .inner_join(courses::table.on(courses::id.eq(enrollments::course_id)))
+        .filter(enrollments::completed_at.is_null())
+        .filter(enrollments::due_at.lt(now))
+        .filter(users::supervisor_id.is_not_null())
+        .filter(users::disabled.eq(false))
+        .select((
+            users::supervisor_id.assume_not_null(),
+            users::name,
+            course_versions::title,
+        ))
+        .load(conn)?)
 }
 
 /// Start the loop on the current runtime. `clock` says what "now" is (the system clock, or a

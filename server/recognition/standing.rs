@@ -82,18 +82,7 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
         ))
         .load(conn)?;
     let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
-    let unit_names: HashMap<i64, String> = units::table
-        .filter(units::agency_id.eq(agency_id))
-        .select((units::id, units::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
-    let position_names: HashMap<i64, String> = positions::table
-        .filter(positions::agency_id.eq(agency_id))
-        .select((positions::id, positions::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let (unit_names, position_names) = unit_and_position_names(conn, agency_id)?;
     let jp = crate::competency::jp::earned_many(conn, &ids, year)?;
     // the agency's year: completions, evidence and assessments bounded in its zone
     let zone = crate::clock::zone_of_agency(conn, Some(agency_id))?;
@@ -110,44 +99,7 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
             .select((completions::user_id, diesel::dsl::count_star()))
             .load(conn)?;
         done.extend(counts);
-        let evidence: Vec<(i64, String, i32, NaiveDateTime)> = competency_evidence::table
-            .filter(competency_evidence::user_id.eq_any(chunk))
-            .filter(competency_evidence::earned_at.lt(to))
-            .select((
-                competency_evidence::user_id,
-                competency_evidence::code,
-                competency_evidence::level,
-                competency_evidence::earned_at,
-            ))
-            .load(conn)?;
-        let assessed: Vec<(i64, String, i32, NaiveDateTime)> = assessed_levels::table
-            .filter(assessed_levels::user_id.eq_any(chunk))
-            .filter(assessed_levels::assessed_at.lt(to))
-            .select((
-                assessed_levels::user_id,
-                assessed_levels::code,
-                assessed_levels::level,
-                assessed_levels::assessed_at,
-            ))
-            .load(conn)?;
-        let read = |source| {
-            move |(u, code, level, at): (i64, String, i32, NaiveDateTime)| {
-                (
-                    u,
-                    Reading {
-                        code,
-                        level,
-                        at,
-                        source,
-                    },
-                )
-            }
-        };
-        for (u, r) in evidence
-            .into_iter()
-            .map(read(Source::Evidence))
-            .chain(assessed.into_iter().map(read(Source::Assessed)))
-        {
+        for (u, r) in readings_of(conn, chunk, to)? {
             levels.entry(u).or_default().push(r);
         }
     }
@@ -168,6 +120,76 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
                 .unwrap_or(0),
             visible,
         })
+        .collect())
+}
+
+/// Names by id.
+type Names = HashMap<i64, String>;
+
+/// The names of the agency's units and of its positions.
+fn unit_and_position_names(
+    conn: &mut DbConnection,
+    agency_id: i64,
+) -> Result<(Names, Names), DbError> {
+    let unit_names: HashMap<i64, String> = units::table
+        .filter(units::agency_id.eq(agency_id))
+        .select((units::id, units::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let position_names: HashMap<i64, String> = positions::table
+        .filter(positions::agency_id.eq(agency_id))
+        .select((positions::id, positions::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok((unit_names, position_names))
+}
+
+/// The competency levels the people in `chunk` had read before `to`: evidence, then
+/// assessments, as (user, reading).
+fn readings_of(
+    conn: &mut DbConnection,
+    chunk: &[i64],
+    to: NaiveDateTime,
+) -> Result<Vec<(i64, Reading)>, DbError> {
+    let evidence: Vec<(i64, String, i32, NaiveDateTime)> = competency_evidence::table
+        .filter(competency_evidence::user_id.eq_any(chunk))
+        .filter(competency_evidence::earned_at.lt(to))
+        .select((
+            competency_evidence::user_id,
+            competency_evidence::code,
+            competency_evidence::level,
+            competency_evidence::earned_at,
+        ))
+        .load(conn)?;
+    let assessed: Vec<(i64, String, i32, NaiveDateTime)> = assessed_levels::table
+        .filter(assessed_levels::user_id.eq_any(chunk))
+        .filter(assessed_levels::assessed_at.lt(to))
+        .select((
+            assessed_levels::user_id,
+            assessed_levels::code,
+            assessed_levels::level,
+            assessed_levels::assessed_at,
+        ))
+        .load(conn)?;
+    let read = |source| {
+        move |(u, code, level, at): (i64, String, i32, NaiveDateTime)| {
+            (
+                u,
+                Reading {
+                    code,
+                    level,
+                    at,
+                    source,
+                },
+            )
+        }
+    };
+    Ok(evidence
+        .into_iter()
+        .map(read(Source::Evidence))
+        .chain(assessed.into_iter().map(read(Source::Assessed)))
         .collect())
 }
 

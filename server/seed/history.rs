@@ -94,6 +94,103 @@ fn courses_for(left: usize, people_left: usize, courses: usize, rng: &mut StdRng
     }
 }
 
+/// The columns written to `enrollments`.
+const ENROLLMENT_COLUMNS: &[&str] = &[
+    "id",
+    "user_id",
+    "course_id",
+    "version_id",
+    "source",
+    "assigned_by",
+    "due_at",
+    "enrolled_at",
+    "last_module_id",
+    "last_seen_at",
+    "completed_at",
+    "cycle",
+];
+
+/// The columns written to `lesson_progress`.
+const LESSON_COLUMNS: &[&str] = &["enrollment_id", "module_id", "done_at", "recorded_at"];
+
+/// The columns written to `quiz_attempts`.
+const ATTEMPT_COLUMNS: &[&str] = &[
+    "enrollment_id",
+    "module_id",
+    "number",
+    "paper",
+    "started_at",
+    "deadline_at",
+    "submitted_at",
+    "answers",
+    "results",
+    "score",
+    "passed",
+    "late",
+];
+
+/// The columns written to `completions`.
+const COMPLETION_COLUMNS: &[&str] = &[
+    "id",
+    "enrollment_id",
+    "user_id",
+    "course_id",
+    "version_id",
+    "completed_at",
+    "jp",
+    "competencies",
+    "score",
+];
+
+/// The columns written to `competency_evidence`.
+const EVIDENCE_COLUMNS: &[&str] = &[
+    "user_id",
+    "code",
+    "level",
+    "source_kind",
+    "source_id",
+    "title",
+    "earned_at",
+];
+
+/// The columns written to `certificates`.
+const CERTIFICATE_COLUMNS: &[&str] = &[
+    "code",
+    "number",
+    "user_id",
+    "completion_id",
+    "course_id",
+    "agency_id",
+    "holder_name",
+    "holder_nip",
+    "agency",
+    "course_slug",
+    "course_title",
+    "course_version",
+    "jp",
+    "competencies",
+    "completed_at",
+    "issued_at",
+    "expires_at",
+    "issuer",
+    "signatory_name",
+    "signatory_title",
+    "kid",
+    "jwt",
+];
+
+/// The columns written to `milestones`.
+const MILESTONE_COLUMNS: &[&str] = &[
+    "user_id",
+    "key",
+    "kind",
+    "year",
+    "code",
+    "level",
+    "earned_at",
+    "recorded_at",
+];
+
 /// One batch per table, flushed together (parents first).
 struct Batches {
     enrollments: Batch,
@@ -108,110 +205,13 @@ struct Batches {
 impl Batches {
     fn new() -> Batches {
         Batches {
-            enrollments: Batch::new(
-                "enrollments",
-                &[
-                    "id",
-                    "user_id",
-                    "course_id",
-                    "version_id",
-                    "source",
-                    "assigned_by",
-                    "due_at",
-                    "enrolled_at",
-                    "last_module_id",
-                    "last_seen_at",
-                    "completed_at",
-                    "cycle",
-                ],
-            ),
-            lessons: Batch::new(
-                "lesson_progress",
-                &["enrollment_id", "module_id", "done_at", "recorded_at"],
-            ),
-            attempts: Batch::new(
-                "quiz_attempts",
-                &[
-                    "enrollment_id",
-                    "module_id",
-                    "number",
-                    "paper",
-                    "started_at",
-                    "deadline_at",
-                    "submitted_at",
-                    "answers",
-                    "results",
-                    "score",
-                    "passed",
-                    "late",
-                ],
-            ),
-            completions: Batch::new(
-                "completions",
-                &[
-                    "id",
-                    "enrollment_id",
-                    "user_id",
-                    "course_id",
-                    "version_id",
-                    "completed_at",
-                    "jp",
-                    "competencies",
-                    "score",
-                ],
-            ),
-            evidence: Batch::new(
-                "competency_evidence",
-                &[
-                    "user_id",
-                    "code",
-                    "level",
-                    "source_kind",
-                    "source_id",
-                    "title",
-                    "earned_at",
-                ],
-            ),
-            certificates: Batch::new(
-                "certificates",
-                &[
-                    "code",
-                    "number",
-                    "user_id",
-                    "completion_id",
-                    "course_id",
-                    "agency_id",
-                    "holder_name",
-                    "holder_nip",
-                    "agency",
-                    "course_slug",
-                    "course_title",
-                    "course_version",
-                    "jp",
-                    "competencies",
-                    "completed_at",
-                    "issued_at",
-                    "expires_at",
-                    "issuer",
-                    "signatory_name",
-                    "signatory_title",
-                    "kid",
-                    "jwt",
-                ],
-            ),
-            milestones: Batch::new(
-                "milestones",
-                &[
-                    "user_id",
-                    "key",
-                    "kind",
-                    "year",
-                    "code",
-                    "level",
-                    "earned_at",
-                    "recorded_at",
-                ],
-            ),
+            enrollments: Batch::new("enrollments", ENROLLMENT_COLUMNS),
+            lessons: Batch::new("lesson_progress", LESSON_COLUMNS),
+            attempts: Batch::new("quiz_attempts", ATTEMPT_COLUMNS),
+            completions: Batch::new("completions", COMPLETION_COLUMNS),
+            evidence: Batch::new("competency_evidence", EVIDENCE_COLUMNS),
+            certificates: Batch::new("certificates", CERTIFICATE_COLUMNS),
+            milestones: Batch::new("milestones", MILESTONE_COLUMNS),
         }
     }
 
@@ -294,6 +294,50 @@ impl<'a> Writer<'a> {
             last_module,
             Some(done),
         );
+        let best = self.lesson_and_quiz_rows(enroll_id, c, enrolled, done);
+        let comps_json = serde_json::to_string(&c.competencies).unwrap_or_else(|_| "[]".into());
+        self.b.completions.row(&[
+            V::I(completion_id),
+            V::I(enroll_id),
+            V::I(person.id),
+            V::I(c.id),
+            V::I(c.version_id),
+            V::At(done),
+            V::I(c.jp.into()),
+            V::S(comps_json),
+            best.map(|b| V::I(b.into())).unwrap_or(V::Null),
+        ]);
+        events.push(Event {
+            at: done,
+            what: What::Course {
+                course_id: c.id,
+                jp: c.jp.into(),
+            },
+        });
+        self.evidence_rows(person, c, completion_id, done, events);
+        if c.certificate {
+            self.certificate(person, c, done)?;
+            s.certificates += 1;
+        }
+        self.enroll_id += 1;
+        self.completion_id += 1;
+        s.enrollments += 1;
+        s.lessons_done += c.lessons.len();
+        s.attempts += c.quizzes.len();
+        s.completions += 1;
+        s.evidence += c.competencies.len();
+        Ok(())
+    }
+
+    /// Every lesson read, spread over the time from `enrolled` to `done`, and every quiz passed
+    /// at the first attempt just before `done`; returns the best quiz score.
+    fn lesson_and_quiz_rows(
+        &mut self,
+        enroll_id: i64,
+        c: &Course,
+        enrolled: NaiveDateTime,
+        done: NaiveDateTime,
+    ) -> Option<i32> {
         let span = (done - enrolled).num_minutes().max(1);
         for (li, m) in c.lessons.iter().enumerate() {
             let at =
@@ -320,25 +364,18 @@ impl<'a> Writer<'a> {
             ]);
             best = best.max(Some(q.score));
         }
-        let comps_json = serde_json::to_string(&c.competencies).unwrap_or_else(|_| "[]".into());
-        self.b.completions.row(&[
-            V::I(completion_id),
-            V::I(enroll_id),
-            V::I(person.id),
-            V::I(c.id),
-            V::I(c.version_id),
-            V::At(done),
-            V::I(c.jp.into()),
-            V::S(comps_json),
-            best.map(|b| V::I(b.into())).unwrap_or(V::Null),
-        ]);
-        events.push(Event {
-            at: done,
-            what: What::Course {
-                course_id: c.id,
-                jp: c.jp.into(),
-            },
-        });
+        best
+    }
+
+    /// The competency evidence of the completion, each level also an event for the milestones.
+    fn evidence_rows(
+        &mut self,
+        person: &Someone,
+        c: &Course,
+        completion_id: i64,
+        done: NaiveDateTime,
+        events: &mut Vec<Event>,
+    ) {
         for (code, level) in &c.competencies {
             self.b.evidence.row(&[
                 V::I(person.id),
@@ -358,18 +395,6 @@ impl<'a> Writer<'a> {
                 },
             });
         }
-        if c.certificate {
-            self.certificate(person, c, done)?;
-            s.certificates += 1;
-        }
-        self.enroll_id += 1;
-        self.completion_id += 1;
-        s.enrollments += 1;
-        s.lessons_done += c.lessons.len();
-        s.attempts += c.quizzes.len();
-        s.completions += 1;
-        s.evidence += c.competencies.len();
-        Ok(())
     }
 
     /// The signed certificate of the completion being written.
