@@ -393,7 +393,7 @@ pub fn issue(
         let mut out = Vec::with_capacity(people.len());
         for (user_id, name, nip) in people {
             let seq = sequence::next_in_year(conn, Seq::Letters, year)?;
-            let mut l = Letter {
+            let l = Letter {
                 id: 0,
                 code: code::generate(),
                 number: code::number(PREFIX, year, seq),
@@ -414,26 +414,36 @@ pub fn issue(
                 revoked_reason: None,
                 zone,
             };
-            l.jwt = issuer
-                .signer
-                .sign("JWT", &claims_of(&l, &issuer.base_url))
-                .map_err(DbError::Internal)?;
-            l.id = diesel::insert_into(recognition_letters::table)
-                .values(NewLetter::of(&l, by))
-                .returning(recognition_letters::id)
-                .get_result(conn)?;
-            audit::record(
-                conn,
-                Some(by),
-                "letter.issue",
-                &format!("letter:{}", l.number),
-                &format!("{} — {}", l.holder_name, l.title),
-            )?;
-            out.push(l);
+            out.push(sign_and_store(conn, issuer, by, l)?);
         }
         Ok(Ok(out))
     })?;
     Ok(issued?)
+}
+
+/// Sign a new letter, store it and record who issued it; the letter with its credential and id.
+fn sign_and_store(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    by: i64,
+    mut l: Letter,
+) -> Result<Letter, DbError> {
+    l.jwt = issuer
+        .signer
+        .sign("JWT", &claims_of(&l, &issuer.base_url))
+        .map_err(DbError::Internal)?;
+    l.id = diesel::insert_into(recognition_letters::table)
+        .values(NewLetter::of(&l, by))
+        .returning(recognition_letters::id)
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        Some(by),
+        "letter.issue",
+        &format!("letter:{}", l.number),
+        &format!("{} — {}", l.holder_name, l.title),
+    )?;
+    Ok(l)
 }
 
 /// A letter as stored.

@@ -488,38 +488,7 @@ pub(crate) async fn verify_api(
             .json(verdict));
     }
     let verdict = match credential::verify(&jwt, &keys) {
-        Err(Refusal::Expired) => {
-            // Still genuine: say which certificate it is.
-            let code = jsonwebtoken::dangerous::insecure_decode::<credential::Claims>(jwt.trim())
-                .ok()
-                .map(|d| d.claims.jti);
-            let found = match code {
-                Some(c) => lookup(&ctx, c).await?,
-                None => None,
-            };
-            // Revoked wins over expired: a revoked certificate stays revoked.
-            match found {
-                Some(s) if s.certificate.revoked_at.is_some() => Verdict {
-                    valid: false,
-                    status: Status::Revoked.as_str().into(),
-                    reason: Some(format!(
-                        "the certificate was revoked: {}",
-                        s.certificate.revoked_reason.clone().unwrap_or_default()
-                    )),
-                    certificate: Some(public(&s.certificate, &ctx.issuer)),
-                    kind: Some("certificate".into()),
-                    letter: None,
-                },
-                found => Verdict {
-                    valid: false,
-                    status: "expired".into(),
-                    reason: Some(Refusal::Expired.to_string()),
-                    certificate: found.map(|s| public(&s.certificate, &ctx.issuer)),
-                    kind: Some("certificate".into()),
-                    letter: None,
-                },
-            }
-        }
+        Err(Refusal::Expired) => expired_verdict(&ctx, &jwt).await?,
         Err(r) => Verdict {
             valid: false,
             status: "invalid".into(),
@@ -528,57 +497,96 @@ pub(crate) async fn verify_api(
             kind: None,
             letter: None,
         },
-        Ok(claims) => match lookup(&ctx, claims.jti.clone()).await? {
-            None => Verdict {
-                valid: false,
-                status: "not_found".into(),
-                reason: Some(
-                    "the signature holds but no certificate with this code is on record".into(),
-                ),
-                certificate: None,
-                kind: Some("certificate".into()),
-                letter: None,
-            },
-            Some(s) => {
-                let p = public(&s.certificate, &ctx.issuer);
-                // compared with the credential as signed and stored, not re-derived
-                let same = match credential::stored_claims::<credential::Claims>(&s.certificate.jwt)
-                {
-                    Some(stored) => stored.cert == claims.cert,
-                    None => {
-                        credential::claims_of(&s.certificate, &ctx.issuer.base_url).cert
-                            == claims.cert
-                    }
-                };
-                let status = p.status;
-                Verdict {
-                    valid: status == Status::Valid && same,
-                    status: if same {
-                        status.as_str().into()
-                    } else {
-                        "invalid".into()
-                    },
-                    reason: match (status, same) {
-                        (_, false) => {
-                            Some("the credential does not match the certificate on record".into())
-                        }
-                        (Status::Revoked, _) => Some(format!(
-                            "the certificate was revoked: {}",
-                            s.certificate.revoked_reason.clone().unwrap_or_default()
-                        )),
-                        (Status::Expired, _) => Some(Refusal::Expired.to_string()),
-                        (Status::Valid, _) => None,
-                    },
-                    certificate: Some(p),
-                    kind: Some("certificate".into()),
-                    letter: None,
-                }
-            }
-        },
+        Ok(claims) => signed_verdict(&ctx, claims).await?,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(verdict))
+}
+
+/// The verdict on an expired credential, which is still genuine: which certificate it is, and
+/// whether it was revoked too (revoked wins over expired).
+async fn expired_verdict(ctx: &Ctx, jwt: &str) -> Result<Verdict, AppError> {
+    // Still genuine: say which certificate it is.
+    let code = jsonwebtoken::dangerous::insecure_decode::<credential::Claims>(jwt.trim())
+        .ok()
+        .map(|d| d.claims.jti);
+    let found = match code {
+        Some(c) => lookup(ctx, c).await?,
+        None => None,
+    };
+    // Revoked wins over expired: a revoked certificate stays revoked.
+    Ok(match found {
+        Some(s) if s.certificate.revoked_at.is_some() => Verdict {
+            valid: false,
+            status: Status::Revoked.as_str().into(),
+            reason: Some(format!(
+                "the certificate was revoked: {}",
+                s.certificate.revoked_reason.clone().unwrap_or_default()
+            )),
+            certificate: Some(public(&s.certificate, &ctx.issuer)),
+            kind: Some("certificate".into()),
+            letter: None,
+        },
+        found => Verdict {
+            valid: false,
+            status: "expired".into(),
+            reason: Some(Refusal::Expired.to_string()),
+            certificate: found.map(|s| public(&s.certificate, &ctx.issuer)),
+            kind: Some("certificate".into()),
+            letter: None,
+        },
+    })
+}
+
+/// The verdict on a credential whose signature holds: whether it is the certificate on record
+/// (compared with the credential as signed and stored) and what that certificate's status is.
+async fn signed_verdict(ctx: &Ctx, claims: credential::Claims) -> Result<Verdict, AppError> {
+    Ok(match lookup(ctx, claims.jti.clone()).await? {
+        None => Verdict {
+            valid: false,
+            status: "not_found".into(),
+            reason: Some(
+                "the signature holds but no certificate with this code is on record".into(),
+            ),
+            certificate: None,
+            kind: Some("certificate".into()),
+            letter: None,
+        },
+        Some(s) => {
+            let p = public(&s.certificate, &ctx.issuer);
+            // compared with the credential as signed and stored, not re-derived
+            let same = match credential::stored_claims::<credential::Claims>(&s.certificate.jwt) {
+                Some(stored) => stored.cert == claims.cert,
+                None => {
+                    credential::claims_of(&s.certificate, &ctx.issuer.base_url).cert == claims.cert
+                }
+            };
+            let status = p.status;
+            Verdict {
+                valid: status == Status::Valid && same,
+                status: if same {
+                    status.as_str().into()
+                } else {
+                    "invalid".into()
+                },
+                reason: match (status, same) {
+                    (_, false) => {
+                        Some("the credential does not match the certificate on record".into())
+                    }
+                    (Status::Revoked, _) => Some(format!(
+                        "the certificate was revoked: {}",
+                        s.certificate.revoked_reason.clone().unwrap_or_default()
+                    )),
+                    (Status::Expired, _) => Some(Refusal::Expired.to_string()),
+                    (Status::Valid, _) => None,
+                },
+                certificate: Some(p),
+                kind: Some("certificate".into()),
+                letter: None,
+            }
+        }
+    })
 }
 
 // ---------- the holder's certificates ----------

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::admin::{self, AssessmentInput, LineProblem, Refusal, StandardsError};
-use super::profile::{self, Basis};
+use super::profile::{self, Basis, Competency};
 use super::store;
-use crate::accounts::orgs::{self, Agency, AgencyId, PositionId};
+use crate::accounts::orgs::{self, Agency, AgencyId, Position, PositionId};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::Shown;
@@ -162,12 +162,66 @@ async fn standards_page(
     standards_view(&ctx, agency, state).await
 }
 
+/// One position in the standards list: its targets (the usual level of its kind, or set for it),
+/// including set targets whose code left the dictionary.
+fn position_row(
+    ctx: &Ctx,
+    p: &Position,
+    explicit: Vec<(String, i32)>,
+    dict: &[Competency],
+) -> Value {
+    let all = profile::targets(Some(&p.kind), &explicit, dict);
+    let mut list: Vec<Value> = dict
+        .iter()
+        .filter_map(|c| {
+            let level = all.iter().find(|(code, _)| *code == c.code)?.1;
+            let default = !explicit.iter().any(|(code, _)| *code == c.code);
+            Some(json!({"code": c.code, "name": c.name, "kind": c.kind,
+                        "level": level, "default": default}))
+        })
+        .collect();
+    // explicit targets for codes no longer in the dictionary still show
+    for (code, level) in &explicit {
+        if !dict.iter().any(|c| c.code == *code) {
+            list.push(json!({"code": code, "name": code, "kind": "teknis",
+                             "level": level, "default": false}));
+        }
+    }
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "kind_label": label(&ctx.views, ctx.lang, "admin.kind", &p.kind),
+        "targets": list,
+        "explicit": explicit.len(),
+    })
+}
+
+/// The time zones and gap bases the settings form offers, the form's own checked.
+fn setting_choices(form: &SettingsForm) -> (Vec<Value>, Vec<Value>) {
+    let zones = crate::clock::Zone::ALL
+        .iter()
+        .map(|z| {
+            json!({"name": z.name(), "label": z.label(),
+                   "selected": z.name() == form.time_zone})
+        })
+        .collect();
+    let bases = [Basis::Assessed, Basis::Evidence]
+        .iter()
+        .map(|b| {
+            json!({"code": b.code(),
+                   "label_key": format!("standards.basis.{}", b.code()),
+                   "help_key": format!("standards.basis.{}_help", b.code()),
+                   "checked": b.code() == form.gap_basis})
+        })
+        .collect();
+    (zones, bases)
+}
+
 async fn standards_view(
     ctx: &Ctx,
     agency: Agency,
     state: StandardsState,
 ) -> Result<HttpResponse, AppError> {
-    let lang = ctx.lang;
     let id = agency.id;
     let (settings, positions, targets, dict, stored_zone) = ctx
         .db
@@ -189,31 +243,12 @@ async fn standards_view(
     let rows: Vec<Value> = positions
         .iter()
         .map(|p| {
-            let explicit = targets.get(&p.id).cloned().unwrap_or_default();
-            let all = profile::targets(Some(&p.kind), &explicit, &dict);
-            let mut list: Vec<Value> = dict
-                .iter()
-                .filter_map(|c| {
-                    let level = all.iter().find(|(code, _)| *code == c.code)?.1;
-                    let default = !explicit.iter().any(|(code, _)| *code == c.code);
-                    Some(json!({"code": c.code, "name": c.name, "kind": c.kind,
-                                "level": level, "default": default}))
-                })
-                .collect();
-            // explicit targets for codes no longer in the dictionary still show
-            for (code, level) in &explicit {
-                if !dict.iter().any(|c| c.code == *code) {
-                    list.push(json!({"code": code, "name": code, "kind": "teknis",
-                                     "level": level, "default": false}));
-                }
-            }
-            json!({
-                "id": p.id,
-                "name": p.name,
-                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
-                "targets": list,
-                "explicit": explicit.len(),
-            })
+            position_row(
+                ctx,
+                p,
+                targets.get(&p.id).cloned().unwrap_or_default(),
+                &dict,
+            )
         })
         .collect();
     let form = state.settings.clone().unwrap_or_else(|| SettingsForm {
@@ -226,22 +261,7 @@ async fn standards_view(
             .name()
             .to_string(),
     });
-    let zones: Vec<Value> = crate::clock::Zone::ALL
-        .iter()
-        .map(|z| {
-            json!({"name": z.name(), "label": z.label(),
-                   "selected": z.name() == form.time_zone})
-        })
-        .collect();
-    let bases: Vec<Value> = [Basis::Assessed, Basis::Evidence]
-        .iter()
-        .map(|b| {
-            json!({"code": b.code(),
-                   "label_key": format!("standards.basis.{}", b.code()),
-                   "help_key": format!("standards.basis.{}_help", b.code()),
-                   "checked": b.code() == form.gap_basis})
-        })
-        .collect();
+    let (zones, bases) = setting_choices(&form);
     let failed = state.settings_error.is_some() || !state.problems.is_empty();
     ctx.html(
         if failed {
