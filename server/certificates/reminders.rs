@@ -10,14 +10,12 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::renewal::REMIND_DAYS_BEFORE;
 use super::store;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, DbError};
 use crate::i18n::Lang;
 use crate::mail::{MailTemplates, Mailer};
-
-/// How long before expiry the holder is reminded.
-pub const REMIND_DAYS_BEFORE: i64 = 60;
 
 /// How often each server looks for certificates to remind about.
 pub const INTERVAL: Duration = Duration::from_secs(60 * 60);

@@ -5,7 +5,9 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::Certificate;
-use super::reminders::REMIND_DAYS_BEFORE;
+
+/// How long before expiry the holder is reminded (and may renew).
+pub const REMIND_DAYS_BEFORE: i64 = 60;
 
 /// Whether the holder of `latest` (their newest certificate for a course) may recertify now.
 #[derive(Debug, Clone, PartialEq, Eq)]

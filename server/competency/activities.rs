@@ -8,30 +8,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::kinds::{KINDS, MAX_JP};
 use crate::db::schema::{activities, activity_files, competency_evidence, users};
 use crate::db::{audit, DbConnection, DbError};
 
-/// Kinds of development (Peraturan LAN 10/2018: klasikal and non-klasikal forms).
-pub const KINDS: [&str; 12] = [
-    "pelatihan_klasikal",
-    "seminar",
-    "workshop",
-    "bimtek",
-    "kursus",
-    "sosialisasi",
-    "coaching",
-    "mentoring",
-    "magang",
-    "studi_banding",
-    "e_learning",
-    "lainnya",
-];
-
 /// Largest evidence file accepted.
 pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
-
-/// Most JP one activity may claim.
-pub const MAX_JP: i32 = 200;
 
 /// The content type of an evidence file, judged by its first bytes (never by its name or the
 /// browser's claim): PDF, PNG or JPEG.

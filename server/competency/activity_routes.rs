@@ -10,8 +10,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::activities::{self, Raw, ReviewError, ReviewRefused, Upload, KINDS, MAX_FILE_BYTES};
+use super::activities::{self, Raw, ReviewError, ReviewRefused, Upload, MAX_FILE_BYTES};
 use super::budget;
+use super::kinds::KINDS;
 use super::store;
 use crate::accounts::users;
 use crate::error::AppError;

@@ -898,7 +898,7 @@ mod tests {
         );
         assert_eq!(lines[4], "");
         // every activity kind has a SIASN kind; an unknown one is "lainnya"
-        for k in super::super::activities::KINDS {
+        for k in super::super::kinds::KINDS {
             assert!(SIASN_KINDS.iter().any(|(x, _, _)| *x == k), "{k}");
         }
         assert_eq!(siasn_kind("tak-dikenal").0, 25);

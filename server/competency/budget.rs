@@ -23,9 +23,9 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::activities::KINDS;
 use super::agency::{defuse, BOM};
 use super::jp;
+use super::kinds::KINDS;
 use crate::accounts::orgs::{self, UnitChoice};
 use crate::db::schema::{
     activities, agency_budgets, completions, course_versions, courses, development_plans,

@@ -7,7 +7,7 @@
 //!   evidence) are records and are not touched.
 //! - **JP conversion table**: JP per day for kinds of outside activity not measured in hours
 //!   (default: seminar 4, workshop 5). When a learner records such an activity and leaves JP empty,
-//!   JP = days (start to end, both counted) × the kind's JP per day, at most `activities::MAX_JP`.
+//!   JP = days (start to end, both counted) × the kind's JP per day, at most `kinds::MAX_JP`.
 //!   The JP is computed once, when the activity is recorded, and stored with it: a later change of
 //!   the table does not rewrite the JP of activities already recorded (as completions keep the JP
 //!   of the version completed).
@@ -20,7 +20,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::activities::{KINDS, MAX_JP};
+use super::kinds::{KINDS, MAX_JP};
 use crate::db::json_text::JsonText;
 use crate::db::schema::agency_jp_settings;
 use crate::db::{audit, DbConnection, DbError};

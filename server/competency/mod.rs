@@ -17,6 +17,7 @@ pub mod gap_routes;
 pub mod jp;
 pub mod jp_settings;
 pub mod jp_settings_routes;
+pub mod kinds;
 pub mod levels;
 pub mod milestones;
 pub mod plan;

@@ -7,8 +7,8 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::activities::KINDS;
 use super::jp;
+use super::kinds::KINDS;
 use crate::db::schema::{
     activities, completions, course_versions, courses, development_plans, plan_items,
 };
@@ -274,7 +274,7 @@ pub fn add_item(
             if title.chars().count() < 3 || title.chars().count() > 200 {
                 return Err(ItemRefused::BadTitle.into());
             }
-            if !(1..=super::activities::MAX_JP).contains(jp) {
+            if !(1..=super::kinds::MAX_JP).contains(jp) {
                 return Err(ItemRefused::BadJp.into());
             }
             (None, Some(kind.clone()), title, *jp, 0)

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::activities::KINDS;
+use super::kinds::KINDS;
 use super::plan::{self, ItemError, ItemRefused, NewItem};
 use crate::accounts::users;
 use crate::db::{Db, DbConnection};

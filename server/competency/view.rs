@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::activities::KINDS;
 use super::evaluation::{self, Answer, RATING_MAX};
 use super::jp_settings::JpSettings;
+use super::kinds::KINDS;
 use super::milestones::Milestone;
 use crate::i18n::{I18n, Lang};
 
