@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::orgs::{self, Agency, AgencyId, OrgError, Position, PositionId, Refusal, Unit, UnitId};
@@ -20,6 +20,7 @@ use crate::web::pages::Shown;
 use crate::web::policy::{AdminOf, Administered, AgencyAdmin, AgencyItem, PlatformAdmin};
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -181,7 +182,8 @@ async fn dashboard(ctx: Ctx, me: AdminOf) -> Result<HttpResponse, AppError> {
 
 // ---------- agencies ----------
 
-#[derive(Deserialize, Default, Clone)]
+/// An agency's form as sent (and shown again, as typed, after a refusal).
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 struct AgencyForm {
     code: String,
@@ -335,28 +337,24 @@ async fn agency_view(
     let c = contents(&ctx.db, agency.id).await?;
     let tree = orgs::unit_tree(&c.units);
     let by_id: HashMap<i64, &Unit> = c.units.iter().map(|u| (u.id, u)).collect();
-    let units: Vec<Value> = tree
+    let units: Vec<UnitRow> = tree
         .iter()
-        .map(|t| {
-            let children = c.units.iter().filter(|u| u.parent_id == Some(t.id)).count();
-            json!({
-                "id": t.id,
-                "name": by_id.get(&t.id).map(|u| u.name.as_str()).unwrap_or(""),
-                "depth": t.depth.min(6),
-                "users": c.unit_users.get(&t.id).copied().unwrap_or(0),
-                "children": children,
-            })
+        .map(|t| UnitRow {
+            id: t.id,
+            name: by_id.get(&t.id).map(|u| u.name.clone()).unwrap_or_default(),
+            depth: t.depth.min(6),
+            users: c.unit_users.get(&t.id).copied().unwrap_or(0),
+            children: c.units.iter().filter(|u| u.parent_id == Some(t.id)).count(),
         })
         .collect();
-    let positions: Vec<Value> = c
+    let positions: Vec<PositionRow> = c
         .positions
         .iter()
-        .map(|p| {
-            json!({
-                "id": p.id, "name": p.name,
-                "kind_label": label(&ctx.views, lang, "admin.kind", &p.kind),
-                "users": c.position_users.get(&p.id).copied().unwrap_or(0),
-            })
+        .map(|p| PositionRow {
+            id: p.id,
+            name: p.name.clone(),
+            kind_label: label(&ctx.views, lang, "admin.kind", &p.kind),
+            users: c.position_users.get(&p.id).copied().unwrap_or(0),
         })
         .collect();
     let agency_form = forms.agency.clone().unwrap_or_else(|| AgencyForm {
@@ -379,23 +377,72 @@ async fn agency_view(
     ctx.html(
         status,
         "pages/admin_agency",
-        json!({
-            "agency": agency,
-            "agency_kind_label": label(&ctx.views, lang, "admin.agency_kind", &agency.kind),
-            "is_platform_admin": me.is_platform(),
-            "units": units,
-            "parent_choices": tree,
-            "positions": positions,
-            "kinds": kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
-            "agency_kinds": kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
-            "agency_form": {"code": agency_form.code, "name": agency_form.name, "kind": agency_form.kind},
-            "unit_form": {"name": unit_form.name, "parent_id": parse_parent(&unit_form.parent_id)},
-            "position_form": {"name": position_form.name, "kind": position_form.kind},
-            "error": error,
-            "error_in": error_in,
-            "notice_key": notice,
-        }),
+        page_data(&AgencyPage {
+            agency_kind_label: label(&ctx.views, lang, "admin.agency_kind", &agency.kind),
+            agency,
+            is_platform_admin: me.is_platform(),
+            units,
+            parent_choices: tree,
+            positions,
+            kinds: kind_options(&ctx.views, lang, "admin.kind", &orgs::POSITION_KINDS),
+            agency_kinds: kind_options(&ctx.views, lang, "admin.agency_kind", &orgs::AGENCY_KINDS),
+            agency_form,
+            unit_form: UnitFields {
+                parent_id: parse_parent(&unit_form.parent_id),
+                name: unit_form.name,
+            },
+            position_form,
+            error,
+            error_in,
+            notice_key: notice,
+        })?,
     )
+}
+
+/// `pages/admin_agency`: an agency, its units and positions, and their forms.
+#[derive(Serialize)]
+struct AgencyPage<'a> {
+    agency: Agency,
+    agency_kind_label: String,
+    is_platform_admin: bool,
+    units: Vec<UnitRow>,
+    parent_choices: Vec<orgs::UnitChoice>,
+    positions: Vec<PositionRow>,
+    /// `kind_options` of positions and of agencies.
+    kinds: Vec<Value>,
+    agency_kinds: Vec<Value>,
+    agency_form: AgencyForm,
+    unit_form: UnitFields,
+    position_form: PositionForm,
+    error: Option<String>,
+    error_in: &'static str,
+    notice_key: Option<&'a str>,
+}
+
+/// A unit in the agency's tree; `depth` at most 6.
+#[derive(Serialize)]
+struct UnitRow {
+    id: i64,
+    name: String,
+    depth: usize,
+    users: usize,
+    children: usize,
+}
+
+/// A position of the agency, with how many people hold it.
+#[derive(Serialize)]
+struct PositionRow {
+    id: i64,
+    name: String,
+    kind_label: String,
+    users: usize,
+}
+
+/// The new unit form as typed, its parent read.
+#[derive(Serialize)]
+struct UnitFields {
+    name: String,
+    parent_id: Option<i64>,
 }
 
 // ---------- units ----------
@@ -519,7 +566,8 @@ async fn delete_unit(
 
 // ---------- positions ----------
 
-#[derive(Deserialize, Default, Clone)]
+/// A position's form as sent (and shown again, as typed, after a refusal).
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 struct PositionForm {
     name: String,

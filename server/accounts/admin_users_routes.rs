@@ -8,7 +8,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::onboarding::{self, Column, ImportContext, ImportError};
@@ -23,6 +23,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::Lang;
 
 /// People per page in the list.
@@ -120,11 +121,15 @@ async fn list(
     };
     let rows: Vec<Value> = people.iter().map(|u| names.describe(u)).collect();
     let agencies = names.agencies;
-    let mut agency_list: Vec<Value> = agencies
+    let mut agency_list: Vec<AgencyChoice> = agencies
         .values()
-        .map(|a| json!({"id": a.id, "name": a.name, "selected": Some(a.id) == agency_filter}))
+        .map(|a| AgencyChoice {
+            id: a.id,
+            name: a.name.clone(),
+            selected: Some(a.id) == agency_filter,
+        })
         .collect();
-    agency_list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    agency_list.sort_by(|a, b| a.name.cmp(&b.name));
     let notice = match q.notice.as_str() {
         "disabled" | "enabled" | "roles" => Some(format!("people.notice.{}", q.notice)),
         _ => None,
@@ -132,21 +137,47 @@ async fn list(
     ctx.html(
         StatusCode::OK,
         "pages/admin_users",
-        json!({
-            "people": rows,
-            "total": total,
-            "q": search,
-            "platform": scope.is_none(),
-            "agency_name": scope.and_then(|a| agencies.get(&a)).map(|a| a.name.clone()),
-            "agencies": agency_list,
-            "page": page,
-            "pages": pages,
-            "prev": (page > 1).then(|| link(page - 1)),
-            "next": (page < pages).then(|| link(page + 1)),
-            "imported": q.imported.trim().parse::<i64>().ok(),
-            "notice_key": notice,
-        }),
+        page_data(&PeoplePage {
+            people: rows,
+            total,
+            q: search.clone(),
+            platform: scope.is_none(),
+            agency_name: scope.and_then(|a| agencies.get(&a)).map(|a| a.name.clone()),
+            agencies: agency_list,
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+            imported: q.imported.trim().parse::<i64>().ok(),
+            notice_key: notice,
+        })?,
     )
+}
+
+/// `pages/admin_users`: one page of the people list.
+#[derive(Serialize)]
+struct PeoplePage {
+    /// `view::OrgNames::describe` of each person.
+    people: Vec<Value>,
+    total: i64,
+    q: String,
+    platform: bool,
+    agency_name: Option<String>,
+    agencies: Vec<AgencyChoice>,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    imported: Option<i64>,
+    notice_key: Option<String>,
+}
+
+/// An agency the list's filter offers.
+#[derive(Serialize)]
+struct AgencyChoice {
+    id: i64,
+    name: String,
+    selected: bool,
 }
 
 // ---------- detail, roles, disable ----------
@@ -203,34 +234,80 @@ async fn detail(
         _ => (None, false),
     };
     let supervisor_email = supervisor.as_ref().map(|s| s.email.clone());
-    let supervisor = supervisor
-        .map(|s| json!({"id": s.id, "name": s.name, "email": s.email, "manageable": me.sees(&s)}));
+    let supervisor = supervisor.map(|s| SupervisorLink {
+        manageable: me.sees(&s),
+        id: s.id,
+        name: s.name,
+        email: s.email,
+    });
     ctx.html(
         StatusCode::OK,
         "pages/admin_users_detail",
-        json!({
-            "person": person,
-            "supervisor": supervisor,
-            "staff": staff,
-            "self": user.id == me.id,
-            "can_platform": me.is_platform(),
+        page_data(&PersonPage {
+            person,
+            supervisor,
+            staff,
+            is_self: user.id == me.id,
+            can_platform: me.is_platform(),
             // an agency admin does not touch a platform admin's account
-            "can_change": me.manages(&user),
+            can_change: me.manages(&user),
             // nor their own roles or placement
-            "can_change_roles": me.manages(&user) && (me.is_platform() || user.id != me.id),
-            "placement": {
-                "agencies": if me.is_platform() { choices.agencies } else { Vec::new() },
-                "agency_id": placing_in,
-                "unit_id": user.unit_id,
-                "position_id": user.position_id,
-                "units": choices.units,
-                "positions": choices.positions,
-                "supervisor_email": supervisor_email,
+            can_change_roles: me.manages(&user) && (me.is_platform() || user.id != me.id),
+            placement: PlacementView {
+                agencies: if me.is_platform() {
+                    choices.agencies
+                } else {
+                    Vec::new()
+                },
+                agency_id: placing_in,
+                unit_id: user.unit_id,
+                position_id: user.position_id,
+                units: choices.units,
+                positions: choices.positions,
+                supervisor_email,
             },
-            "notice_key": notice,
-            "notice_bad": bad,
-        }),
+            notice_key: notice,
+            notice_bad: bad,
+        })?,
     )
+}
+
+/// `pages/admin_users_detail`: one person, their roles and placement.
+#[derive(Serialize)]
+struct PersonPage {
+    /// `view::OrgNames::describe` of the person.
+    person: Value,
+    supervisor: Option<SupervisorLink>,
+    staff: usize,
+    #[serde(rename = "self")]
+    is_self: bool,
+    can_platform: bool,
+    can_change: bool,
+    can_change_roles: bool,
+    placement: PlacementView,
+    notice_key: Option<String>,
+    notice_bad: bool,
+}
+
+/// A person's supervisor; `manageable`: the admin may open them.
+#[derive(Serialize)]
+struct SupervisorLink {
+    id: i64,
+    name: String,
+    email: String,
+    manageable: bool,
+}
+
+/// The placement form: its choices and what is set.
+#[derive(Serialize)]
+struct PlacementView {
+    agencies: Vec<orgs::Agency>,
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    position_id: Option<i64>,
+    units: Vec<orgs::UnitChoice>,
+    positions: Vec<orgs::Position>,
+    supervisor_email: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

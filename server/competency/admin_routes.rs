@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::admin::{self, AssessmentInput, LineProblem, Refusal, StandardsError};
@@ -20,6 +20,7 @@ use crate::web::pages::Shown;
 use crate::web::policy::{Administered, AgencyItem};
 use crate::web::redirect;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::{Lang, Views};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -169,49 +170,60 @@ fn position_row(
     p: &Position,
     explicit: Vec<(String, i32)>,
     dict: &[Competency],
-) -> Value {
+) -> PositionRow {
     let all = profile::targets(Some(&p.kind), &explicit, dict);
-    let mut list: Vec<Value> = dict
+    let mut list: Vec<TargetRow> = dict
         .iter()
         .filter_map(|c| {
             let level = all.iter().find(|(code, _)| *code == c.code)?.1;
             let default = !explicit.iter().any(|(code, _)| *code == c.code);
-            Some(json!({"code": c.code, "name": c.name, "kind": c.kind,
-                        "level": level, "default": default}))
+            Some(TargetRow {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                level,
+                default,
+            })
         })
         .collect();
     // explicit targets for codes no longer in the dictionary still show
     for (code, level) in &explicit {
         if !dict.iter().any(|c| c.code == *code) {
-            list.push(json!({"code": code, "name": code, "kind": "teknis",
-                             "level": level, "default": false}));
+            list.push(TargetRow {
+                code: code.clone(),
+                name: code.clone(),
+                kind: "teknis".to_string(),
+                level: *level,
+                default: false,
+            });
         }
     }
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "kind_label": label(&ctx.views, ctx.lang, "admin.kind", &p.kind),
-        "targets": list,
-        "explicit": explicit.len(),
-    })
+    PositionRow {
+        id: p.id,
+        name: p.name.clone(),
+        kind_label: label(&ctx.views, ctx.lang, "admin.kind", &p.kind),
+        targets: list,
+        explicit: explicit.len(),
+    }
 }
 
 /// The time zones and gap bases the settings form offers, the form's own checked.
-fn setting_choices(form: &SettingsForm) -> (Vec<Value>, Vec<Value>) {
+fn setting_choices(form: &SettingsForm) -> (Vec<ZoneChoice>, Vec<BasisChoice>) {
     let zones = crate::clock::Zone::ALL
         .iter()
-        .map(|z| {
-            json!({"name": z.name(), "label": z.label(),
-                   "selected": z.name() == form.time_zone})
+        .map(|z| ZoneChoice {
+            name: z.name(),
+            label: z.label(),
+            selected: z.name() == form.time_zone,
         })
         .collect();
     let bases = [Basis::Assessed, Basis::Evidence]
         .iter()
-        .map(|b| {
-            json!({"code": b.code(),
-                   "label_key": format!("standards.basis.{}", b.code()),
-                   "help_key": format!("standards.basis.{}_help", b.code()),
-                   "checked": b.code() == form.gap_basis})
+        .map(|b| BasisChoice {
+            code: b.code(),
+            label_key: format!("standards.basis.{}", b.code()),
+            help_key: format!("standards.basis.{}_help", b.code()),
+            checked: b.code() == form.gap_basis,
         })
         .collect();
     (zones, bases)
@@ -240,7 +252,7 @@ async fn standards_view(
         .db
         .run(move |conn| Ok::<_, AppError>(super::jp_settings::load(conn, id)?))
         .await?;
-    let rows: Vec<Value> = positions
+    let rows: Vec<PositionRow> = positions
         .iter()
         .map(|p| {
             position_row(
@@ -270,27 +282,97 @@ async fn standards_view(
             StatusCode::OK
         },
         "pages/admin_standards",
-        json!({
-            "agency": agency,
-            "positions": rows,
-            "has_dictionary": !dict.is_empty(),
-            "bases": bases,
-            "settings": {"jp_target": form.jp_target},
-            "zones": zones,
-            "platform_zone": crate::clock::platform_default().name(),
-            "jp_min": admin::JP_TARGET_MIN,
-            "jp_max": admin::JP_TARGET_MAX,
-            "jp_minimum": super::jp::MINIMUM,
-            "settings_error": state.settings_error,
-            "csv": state.csv,
-            "problems": state.problems,
-            "imported": state.imported,
-            "header": admin::TARGETS_HEADER,
-            "codes": dict,
-            "notice_key": state.notice,
-            "jp_settings": super::view::form_view(&jp, None, Vec::new(), false),
-        }),
+        page_data(&StandardsPage {
+            agency,
+            positions: rows,
+            has_dictionary: !dict.is_empty(),
+            bases,
+            settings: JpTargetField {
+                jp_target: form.jp_target,
+            },
+            zones,
+            platform_zone: crate::clock::platform_default().name(),
+            jp_min: admin::JP_TARGET_MIN,
+            jp_max: admin::JP_TARGET_MAX,
+            jp_minimum: super::jp::MINIMUM,
+            settings_error: state.settings_error,
+            csv: state.csv,
+            problems: state.problems,
+            imported: state.imported,
+            header: admin::TARGETS_HEADER,
+            codes: dict,
+            notice_key: state.notice,
+            jp_settings: super::view::form_view(&jp, None, Vec::new(), false),
+        })?,
     )
+}
+
+/// `pages/admin_standards`: an agency's standards, its settings and the targets import.
+#[derive(Serialize)]
+struct StandardsPage {
+    agency: Agency,
+    positions: Vec<PositionRow>,
+    has_dictionary: bool,
+    bases: Vec<BasisChoice>,
+    settings: JpTargetField,
+    zones: Vec<ZoneChoice>,
+    platform_zone: &'static str,
+    jp_min: i32,
+    jp_max: i32,
+    jp_minimum: i64,
+    settings_error: Option<String>,
+    csv: String,
+    problems: Vec<String>,
+    imported: Option<usize>,
+    header: &'static str,
+    codes: Vec<Competency>,
+    notice_key: Option<&'static str>,
+    /// The JP settings form (`view::form_view`).
+    jp_settings: Value,
+}
+
+/// The settings form's JP target as typed.
+#[derive(Serialize)]
+struct JpTargetField {
+    jp_target: String,
+}
+
+/// A position on the standards page.
+#[derive(Serialize)]
+struct PositionRow {
+    id: i64,
+    name: String,
+    kind_label: String,
+    targets: Vec<TargetRow>,
+    /// How many targets are set for the position itself.
+    explicit: usize,
+}
+
+/// One target of a position; `default`: the usual level of its kind, not set.
+#[derive(Serialize)]
+struct TargetRow {
+    code: String,
+    name: String,
+    kind: String,
+    level: i32,
+    default: bool,
+}
+
+/// A time zone the settings form offers.
+#[derive(Serialize)]
+struct ZoneChoice {
+    name: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+/// A gap basis the settings form offers.
+#[derive(Serialize)]
+struct BasisChoice {
+    code: &'static str,
+    label_key: String,
+    help_key: String,
+    checked: bool,
 }
 
 async fn save_settings(
@@ -528,7 +610,7 @@ async fn assessments_view(
         })
         .await?;
     let date = |d: chrono::NaiveDate| crate::text::date(d, lang);
-    let recent: Vec<Value> = recent
+    let recent: Vec<AssessmentRow> = recent
         .iter()
         .map(|r| {
             let name = dict
@@ -536,17 +618,17 @@ async fn assessments_view(
                 .find(|c| c.code == r.code)
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| r.code.clone());
-            json!({
-                "person": r.name,
-                "nip": r.nip,
-                "email": r.email,
-                "code": r.code,
-                "competency": name,
-                "level": r.level,
-                "date": date(r.assessed_at.date()),
-                "source": r.source,
-                "entered": date(zone.date_of(r.created_at)),
-            })
+            AssessmentRow {
+                person: r.name.clone(),
+                nip: r.nip.clone(),
+                email: r.email.clone(),
+                code: r.code.clone(),
+                competency: name,
+                level: r.level,
+                date: date(r.assessed_at.date()),
+                source: r.source.clone(),
+                entered: date(zone.date_of(r.created_at)),
+            }
         })
         .collect();
     let form = state.form.unwrap_or_else(|| AssessmentForm {
@@ -554,29 +636,104 @@ async fn assessments_view(
         ..Default::default()
     });
     let failed = state.error.is_some() || !state.problems.is_empty();
-    ctx.html(if failed {
+    let codes = dict
+        .iter()
+        .map(|c| CodeChoice {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            selected: c.code == form.code,
+        })
+        .collect();
+    let levels = (admin::LEVEL_MIN..=admin::LEVEL_MAX)
+        .map(|l| LevelChoice {
+            level: l,
+            selected: form.level.trim() == l.to_string(),
+        })
+        .collect();
+    ctx.html(
+        if failed {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
         },
         "pages/admin_assessments",
-        json!({
-            "agency": agency,
-            "recent": recent,
-            "codes": dict.iter().map(|c| json!({"code": c.code, "name": c.name, "selected": c.code == form.code})).collect::<Vec<_>>(),
-            "levels": (admin::LEVEL_MIN..=admin::LEVEL_MAX).map(|l| json!({"level": l, "selected": form.level.trim() == l.to_string()})).collect::<Vec<_>>(),
-            "form": {"who": form.who, "date": form.date, "source": form.source},
-            "error": state.error,
-            "csv": state.csv,
-            "problems": state.problems,
-            "imported": state.imported,
-            "import_updated": state.import_detail.map(|d| d.0),
-            "import_skipped": state.import_detail.map(|d| d.1),
-            "header": admin::ASSESSMENTS_HEADER,
-            "evidence_basis": basis == Basis::Evidence,
-            "notice_key": state.notice,
-        }),
+        page_data(&AssessmentsPage {
+            agency,
+            recent,
+            codes,
+            levels,
+            form: AssessmentFields {
+                who: form.who,
+                date: form.date,
+                source: form.source,
+            },
+            error: state.error,
+            csv: state.csv,
+            problems: state.problems,
+            imported: state.imported,
+            import_updated: state.import_detail.map(|d| d.0),
+            import_skipped: state.import_detail.map(|d| d.1),
+            header: admin::ASSESSMENTS_HEADER,
+            evidence_basis: basis == Basis::Evidence,
+            notice_key: state.notice,
+        })?,
     )
+}
+
+/// `pages/admin_assessments`: an agency's newest assessed levels, the form and the import.
+#[derive(Serialize)]
+struct AssessmentsPage {
+    agency: Agency,
+    recent: Vec<AssessmentRow>,
+    codes: Vec<CodeChoice>,
+    levels: Vec<LevelChoice>,
+    form: AssessmentFields,
+    error: Option<String>,
+    csv: String,
+    problems: Vec<String>,
+    imported: Option<usize>,
+    import_updated: Option<usize>,
+    import_skipped: Option<usize>,
+    header: &'static str,
+    evidence_basis: bool,
+    notice_key: Option<&'static str>,
+}
+
+/// One entry of the assessed levels list, its dates in the agency's zone.
+#[derive(Serialize)]
+struct AssessmentRow {
+    person: String,
+    nip: Option<String>,
+    email: String,
+    code: String,
+    competency: String,
+    level: i32,
+    date: String,
+    source: String,
+    entered: String,
+}
+
+/// The assessment form as typed (its code and level are the choices' `selected`).
+#[derive(Serialize)]
+struct AssessmentFields {
+    who: String,
+    date: String,
+    source: String,
+}
+
+/// A competency the assessment form offers.
+#[derive(Serialize)]
+struct CodeChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// A level a form offers.
+#[derive(Serialize)]
+struct LevelChoice {
+    level: i32,
+    selected: bool,
 }
 
 async fn add_assessment(
