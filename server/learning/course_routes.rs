@@ -5,6 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 use serde_json::json;
 
 use super::progress::{learner_view, which_for, LearnerView};
@@ -12,6 +13,7 @@ use crate::catalog::store::{self, Which};
 use crate::error::AppError;
 use crate::web::auth::MaybeUser;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/courses/{slug}", web::get().to(course_page))
@@ -152,10 +154,16 @@ async fn render_course(
         .as_ref()
         .map(|l| l.progress.done_modules.clone())
         .unwrap_or_default();
-    let modules: Vec<serde_json::Value> = course
+    let modules = course
         .modules
         .iter()
-        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": done.contains(&m.id)}))
+        .map(|m| ModuleRow {
+            slug: &m.slug,
+            title: &m.title,
+            kind: &m.kind,
+            minutes: m.minutes,
+            done: done.contains(&m.id),
+        })
         .collect();
     // "continue where I left off": the last module opened, else the first not done
     let continue_slug = learner.as_ref().and_then(|l| {
@@ -166,25 +174,59 @@ async fn render_course(
             .or(course.modules.first())
             .map(|m| m.slug.clone())
     });
-    ctx.page(
-        "pages/course",
-        json!({
-            "course": course,
-            "short_hash": &course.hash[..12],
-            "published": published,
-            "hours": format_hours(course.total_minutes),
-            "first_module": course.modules.first(),
-            "module_count": course.modules.len(),
-            "own_version": learner.is_some(),
-            "learner": learner,
-            "modules": modules,
-            "continue_slug": continue_slug,
-            "logged_in": logged_in,
-            "notice_key": notice,
-            "certificate": certificate,
-            "evaluation": evaluation,
-        }),
-    )
+    let page = CoursePage {
+        course: &course,
+        short_hash: &course.hash[..12],
+        published,
+        hours: format_hours(course.total_minutes),
+        first_module: course.modules.first(),
+        module_count: course.modules.len(),
+        own_version: learner.is_some(),
+        learner: learner.as_ref(),
+        modules,
+        continue_slug,
+        logged_in,
+        notice_key: notice,
+        certificate,
+        evaluation,
+    };
+    ctx.page("pages/course", page_data(&page)?)
+}
+
+/// `pages/course`: a course as published, with the visitor's place in it.
+#[derive(Serialize)]
+struct CoursePage<'a> {
+    course: &'a store::CourseView,
+    short_hash: &'a str,
+    published: String,
+    hours: Hours,
+    first_module: Option<&'a store::ModuleSummary>,
+    module_count: usize,
+    own_version: bool,
+    learner: Option<&'a LearnerView>,
+    modules: Vec<ModuleRow<'a>>,
+    continue_slug: Option<String>,
+    logged_in: bool,
+    notice_key: Option<&'a str>,
+    certificate: Option<serde_json::Value>,
+    evaluation: Option<serde_json::Value>,
+}
+
+/// A module in the course's table of contents, done or not.
+#[derive(Serialize)]
+struct ModuleRow<'a> {
+    slug: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    minutes: Option<i32>,
+    done: bool,
+}
+
+/// A duration in hours and minutes.
+#[derive(Serialize)]
+struct Hours {
+    h: i32,
+    m: i32,
 }
 
 /// The header the page script sends when it saves a course for offline reading.
@@ -353,6 +395,9 @@ pub(crate) async fn api_module(
 }
 
 /// `135` → `2 jam 15 menit`-style parts for templates: (hours, minutes).
-fn format_hours(total_minutes: i32) -> serde_json::Value {
-    json!({"h": total_minutes / 60, "m": total_minutes % 60})
+fn format_hours(total_minutes: i32) -> Hours {
+    Hours {
+        h: total_minutes / 60,
+        m: total_minutes % 60,
+    }
 }
