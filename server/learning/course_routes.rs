@@ -6,7 +6,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use serde_json::json;
 
 use super::progress::{learner_view, which_for, LearnerView};
 use crate::catalog::store::{self, Which};
@@ -295,20 +294,36 @@ fn render_module(
         .as_array()
         .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
         .unwrap_or_default();
-    ctx.page(
-        "pages/module",
-        json!({
-            "module": view,
-            "base": base,
-            "toc": toc,
-            "has_toc": toc.len() >= 2,
-            "short_hash": &view.hash[..12],
-            "progress_pct": view.position * 100 / view.total.max(1),
-            "own_version": own_version,
-            "done": learner.as_ref().is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
-            "learner": learner,
-        }),
-    )
+    let page = ModulePage {
+        module: &view,
+        base,
+        has_toc: toc.len() >= 2,
+        toc,
+        short_hash: &view.hash[..12],
+        progress_pct: view.position * 100 / view.total.max(1),
+        own_version,
+        done: learner
+            .as_ref()
+            .is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
+        learner: learner.as_ref(),
+    };
+    ctx.page("pages/module", page_data(&page)?)
+}
+
+/// `pages/module`: a module, where it sits in its course, and the learner's place.
+#[derive(Serialize)]
+struct ModulePage<'a> {
+    module: &'a store::ModuleView,
+    /// The course's address these links hang from (a version's, when not the current one).
+    base: String,
+    /// The module's second-level headings.
+    toc: Vec<&'a serde_json::Value>,
+    has_toc: bool,
+    short_hash: &'a str,
+    progress_pct: usize,
+    own_version: bool,
+    done: bool,
+    learner: Option<&'a LearnerView>,
 }
 
 /// A course (its current version) with its modules.
