@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::credential::{self, Refusal};
 use super::lookups::MISS_IP;
@@ -23,6 +23,7 @@ use crate::web::client::client_ip;
 use crate::web::csrf::CsrfForm;
 use crate::web::policy::AdminOf;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 use crate::web::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -66,37 +67,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// What a page shows of a certificate. `full_nip` only for the holder and admins.
-fn view(c: &Certificate, issuer: &Issuer, lang: Lang, full_nip: bool) -> Value {
+fn view<'a>(
+    c: &'a Certificate,
+    issuer: &Issuer,
+    lang: Lang,
+    full_nip: bool,
+) -> CertificateView<'a> {
     let status = c.status_at(now());
-    json!({
-        "code": c.code,
-        "code_grouped": group(&c.code),
-        "number": c.number,
-        "holder_name": c.holder_name,
-        "nip": if full_nip { c.holder_nip.clone() } else { c.nip_masked() },
-        "agency": c.agency,
-        "course_slug": c.course_slug,
-        "course_title": c.course_title,
-        "course_version": c.course_version,
-        "jp": c.jp,
-        "competencies": c.competencies,
-        "completed": day(c, c.completed_at, lang),
-        "issued": day(c, c.issued_at, lang),
-        "expires": c.expires_at.map(|e| day(c, e, lang)),
-        "issuer": c.issuer,
-        "signatory_name": c.signatory_name,
-        "signatory_title": c.signatory_title,
-        "partner": c.partner,
-        "status": status.as_str(),
-        "valid": status == Status::Valid,
-        "revoked": status == Status::Revoked,
-        "expired": status == Status::Expired,
-        "revoked_on": c.revoked_at.map(|r| day(c, r, lang)),
-        "revoked_reason": c.revoked_reason,
-        "verify_url": c.verify_url(&issuer.base_url),
-        "api_path": format!("/api/v1/certificates/{}", c.code),
-        "kid": c.kid,
-    })
+    CertificateView {
+        code: &c.code,
+        code_grouped: group(&c.code),
+        number: &c.number,
+        holder_name: &c.holder_name,
+        nip: if full_nip {
+            c.holder_nip.clone()
+        } else {
+            c.nip_masked()
+        },
+        agency: c.agency.as_deref(),
+        course_slug: &c.course_slug,
+        course_title: &c.course_title,
+        course_version: &c.course_version,
+        jp: c.jp,
+        competencies: &c.competencies,
+        completed: day(c, c.completed_at, lang),
+        issued: day(c, c.issued_at, lang),
+        expires: c.expires_at.map(|e| day(c, e, lang)),
+        issuer: &c.issuer,
+        signatory_name: c.signatory_name.as_deref(),
+        signatory_title: c.signatory_title.as_deref(),
+        partner: c.partner.as_ref(),
+        status: status.as_str(),
+        valid: status == Status::Valid,
+        revoked: status == Status::Revoked,
+        expired: status == Status::Expired,
+        revoked_on: c.revoked_at.map(|r| day(c, r, lang)),
+        revoked_reason: c.revoked_reason.as_deref(),
+        verify_url: c.verify_url(&issuer.base_url),
+        api_path: format!("/api/v1/certificates/{}", c.code),
+        kid: &c.kid,
+    }
 }
 
 /// `k7m2-q9x4-…` for reading aloud.
@@ -204,12 +214,15 @@ async fn verify_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
             } else {
                 None
             };
-            let mut v = view(c, &ctx.issuer, lang, false);
-            v["renewed_code"] = json!(renewed);
-            ctx.render(
-                "pages/certificate_verify",
-                json!({ "found": true, "c": v, "page_title": c.number }),
-            )?
+            let page = VerifyPage {
+                found: true,
+                c: VerifiedCertificate {
+                    c: view(c, &ctx.issuer, lang, false),
+                    renewed_code: renewed,
+                },
+                page_title: &c.number,
+            };
+            ctx.render("pages/certificate_verify", page_data(&page)?)?
         }
         None => ctx.render(
             "pages/certificate_verify",
@@ -618,11 +631,13 @@ async fn my_certificates(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppE
     let lang = ctx.lang;
     let id = me.id;
     let list = ctx.db.run(move |conn| store::of_user(conn, id)).await?;
-    let items: Vec<Value> = list
-        .iter()
-        .map(|c| view(c, &ctx.issuer, lang, true))
-        .collect();
-    ctx.page("pages/certificates", json!({ "items": items }))
+    let page = CertificatesPage {
+        items: list
+            .iter()
+            .map(|c| view(c, &ctx.issuer, lang, true))
+            .collect(),
+    };
+    ctx.page("pages/certificates", page_data(&page)?)
 }
 
 /// The caller's certificates, newest first.
@@ -660,16 +675,19 @@ async fn certificate_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
     let c = owned(&ctx.db, &me, path.into_inner()).await?;
-    let mut v = view(&c, &ctx.issuer, lang, true);
-    v["qr"] = json!(qr::svg(&c.verify_url(&ctx.issuer.base_url)));
-    // The certificate itself is in Indonesian whatever the interface language.
-    v["completed_id"] = json!(day(&c, c.completed_at, Lang::Id));
-    v["issued_id"] = json!(day(&c, c.issued_at, Lang::Id));
-    v["expires_id"] = json!(c.expires_at.map(|e| day(&c, e, Lang::Id)));
-    ctx.page(
-        "pages/certificate",
-        json!({ "c": v, "page_title": c.number, "print": true }),
-    )
+    let page = CertificatePage {
+        c: PrintedCertificate {
+            c: view(&c, &ctx.issuer, lang, true),
+            qr: qr::svg(&c.verify_url(&ctx.issuer.base_url)),
+            // The certificate itself is in Indonesian whatever the interface language.
+            completed_id: day(&c, c.completed_at, Lang::Id),
+            issued_id: day(&c, c.issued_at, Lang::Id),
+            expires_id: c.expires_at.map(|e| day(&c, e, Lang::Id)),
+        },
+        page_title: &c.number,
+        print: true,
+    };
+    ctx.page("pages/certificate", page_data(&page)?)
 }
 
 fn download(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
@@ -764,14 +782,15 @@ async fn admin_list(
         .db
         .run(move |conn| store::search(conn, agency, &q2, 200))
         .await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|s| view(&s.certificate, &ctx.issuer, lang, true))
-        .collect();
-    ctx.page(
-        "pages/admin_certificates",
-        json!({ "items": items, "q": query, "all_agencies": agency.is_none() }),
-    )
+    let page = AdminCertificatesPage {
+        items: rows
+            .iter()
+            .map(|s| view(&s.certificate, &ctx.issuer, lang, true))
+            .collect(),
+        q: query,
+        all_agencies: agency.is_none(),
+    };
+    ctx.page("pages/admin_certificates", page_data(&page)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -789,7 +808,8 @@ async fn admin_detail(
     let lang = ctx.lang;
     let c = owned(&ctx.db, &me, path.into_inner()).await?;
     let subject = format!("certificate:{}", c.number);
-    let log = ctx.db
+    let log = ctx
+        .db
         .run(move |conn| {
             let entries = audit::about(conn, &subject)?;
             let mut out = Vec::new();
@@ -798,20 +818,23 @@ async fn admin_detail(
                     Some(a) => crate::accounts::users::find(conn, a)?.map(|u| u.name),
                     None => None,
                 };
-                out.push(json!({ "at": at.format("%Y-%m-%d %H:%M UTC").to_string(), "who": who, "action": action, "detail": detail }));
+                out.push(LogEntry {
+                    at: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    who,
+                    action,
+                    detail,
+                });
             }
             Ok::<_, AppError>(out)
         })
         .await?;
-    ctx.page(
-        "pages/admin_certificate",
-        json!({
-            "c": view(&c, &ctx.issuer, lang, true),
-            "log": log,
-            "page_title": c.number,
-            "notice_key": (q.notice == "revoked").then_some("certificates.revoke.done"),
-        }),
-    )
+    let page = AdminCertificatePage {
+        c: view(&c, &ctx.issuer, lang, true),
+        log,
+        page_title: &c.number,
+        notice_key: (q.notice == "revoked").then_some("certificates.revoke.done"),
+    };
+    ctx.page("pages/admin_certificate", page_data(&page)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -920,6 +943,108 @@ pub(crate) async fn revoke_api(
         )),
         Err(RevokeError::Db(e)) => Err(e.into()),
     }
+}
+
+// ---------- page contexts ----------
+
+/// What a page shows of a certificate (see [`view`]).
+#[derive(Serialize)]
+struct CertificateView<'a> {
+    code: &'a str,
+    code_grouped: String,
+    number: &'a str,
+    holder_name: &'a str,
+    /// Full for the holder and admins, else masked.
+    nip: Option<String>,
+    agency: Option<&'a str>,
+    course_slug: &'a str,
+    course_title: &'a str,
+    course_version: &'a str,
+    jp: i32,
+    competencies: &'a [super::CompetencyLevel],
+    completed: String,
+    issued: String,
+    expires: Option<String>,
+    issuer: &'a str,
+    signatory_name: Option<&'a str>,
+    signatory_title: Option<&'a str>,
+    partner: Option<&'a super::model::CoIssuer>,
+    status: &'static str,
+    valid: bool,
+    revoked: bool,
+    expired: bool,
+    revoked_on: Option<String>,
+    revoked_reason: Option<&'a str>,
+    verify_url: String,
+    api_path: String,
+    kid: &'a str,
+}
+
+/// `pages/certificate_verify` when the code names a certificate.
+#[derive(Serialize)]
+struct VerifyPage<'a> {
+    found: bool,
+    c: VerifiedCertificate<'a>,
+    page_title: &'a str,
+}
+
+/// A certificate on the public verification page, with its renewal when it has expired.
+#[derive(Serialize)]
+struct VerifiedCertificate<'a> {
+    #[serde(flatten)]
+    c: CertificateView<'a>,
+    renewed_code: Option<String>,
+}
+
+/// `pages/certificates`: the holder's certificates.
+#[derive(Serialize)]
+struct CertificatesPage<'a> {
+    items: Vec<CertificateView<'a>>,
+}
+
+/// `pages/certificate`: the printable certificate.
+#[derive(Serialize)]
+struct CertificatePage<'a> {
+    c: PrintedCertificate<'a>,
+    page_title: &'a str,
+    print: bool,
+}
+
+/// A certificate as printed: its QR code, and its dates in Indonesian.
+#[derive(Serialize)]
+struct PrintedCertificate<'a> {
+    #[serde(flatten)]
+    c: CertificateView<'a>,
+    qr: String,
+    completed_id: String,
+    issued_id: String,
+    expires_id: Option<String>,
+}
+
+/// `pages/admin_certificates`: the search over issued certificates.
+#[derive(Serialize)]
+struct AdminCertificatesPage<'a> {
+    items: Vec<CertificateView<'a>>,
+    q: String,
+    all_agencies: bool,
+}
+
+/// `pages/admin_certificate`: one certificate and its audit log.
+#[derive(Serialize)]
+struct AdminCertificatePage<'a> {
+    c: CertificateView<'a>,
+    log: Vec<LogEntry>,
+    page_title: &'a str,
+    notice_key: Option<&'static str>,
+}
+
+/// An audit entry about a certificate.
+#[derive(Serialize)]
+struct LogEntry {
+    at: String,
+    who: Option<String>,
+    action: String,
+    detail: String,
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use super::progress::{learner_view, which_for, LearnerView};
 use crate::catalog::store::{self, Which};
 use crate::error::AppError;
 use crate::web::auth::MaybeUser;
 use crate::web::state::Ctx;
+use crate::web::views::page_data;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/courses/{slug}", web::get().to(course_page))
@@ -152,10 +153,16 @@ async fn render_course(
         .as_ref()
         .map(|l| l.progress.done_modules.clone())
         .unwrap_or_default();
-    let modules: Vec<serde_json::Value> = course
+    let modules = course
         .modules
         .iter()
-        .map(|m| json!({"slug": m.slug, "title": m.title, "kind": m.kind, "minutes": m.minutes, "done": done.contains(&m.id)}))
+        .map(|m| ModuleRow {
+            slug: &m.slug,
+            title: &m.title,
+            kind: &m.kind,
+            minutes: m.minutes,
+            done: done.contains(&m.id),
+        })
         .collect();
     // "continue where I left off": the last module opened, else the first not done
     let continue_slug = learner.as_ref().and_then(|l| {
@@ -166,25 +173,59 @@ async fn render_course(
             .or(course.modules.first())
             .map(|m| m.slug.clone())
     });
-    ctx.page(
-        "pages/course",
-        json!({
-            "course": course,
-            "short_hash": &course.hash[..12],
-            "published": published,
-            "hours": format_hours(course.total_minutes),
-            "first_module": course.modules.first(),
-            "module_count": course.modules.len(),
-            "own_version": learner.is_some(),
-            "learner": learner,
-            "modules": modules,
-            "continue_slug": continue_slug,
-            "logged_in": logged_in,
-            "notice_key": notice,
-            "certificate": certificate,
-            "evaluation": evaluation,
-        }),
-    )
+    let page = CoursePage {
+        course: &course,
+        short_hash: &course.hash[..12],
+        published,
+        hours: format_hours(course.total_minutes),
+        first_module: course.modules.first(),
+        module_count: course.modules.len(),
+        own_version: learner.is_some(),
+        learner: learner.as_ref(),
+        modules,
+        continue_slug,
+        logged_in,
+        notice_key: notice,
+        certificate,
+        evaluation,
+    };
+    ctx.page("pages/course", page_data(&page)?)
+}
+
+/// `pages/course`: a course as published, with the visitor's place in it.
+#[derive(Serialize)]
+struct CoursePage<'a> {
+    course: &'a store::CourseView,
+    short_hash: &'a str,
+    published: String,
+    hours: Hours,
+    first_module: Option<&'a store::ModuleSummary>,
+    module_count: usize,
+    own_version: bool,
+    learner: Option<&'a LearnerView>,
+    modules: Vec<ModuleRow<'a>>,
+    continue_slug: Option<String>,
+    logged_in: bool,
+    notice_key: Option<&'a str>,
+    certificate: Option<serde_json::Value>,
+    evaluation: Option<serde_json::Value>,
+}
+
+/// A module in the course's table of contents, done or not.
+#[derive(Serialize)]
+struct ModuleRow<'a> {
+    slug: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    minutes: Option<i32>,
+    done: bool,
+}
+
+/// A duration in hours and minutes.
+#[derive(Serialize)]
+struct Hours {
+    h: i32,
+    m: i32,
 }
 
 /// The header the page script sends when it saves a course for offline reading.
@@ -253,20 +294,36 @@ fn render_module(
         .as_array()
         .map(|h| h.iter().filter(|h| h["level"] == 2).collect())
         .unwrap_or_default();
-    ctx.page(
-        "pages/module",
-        json!({
-            "module": view,
-            "base": base,
-            "toc": toc,
-            "has_toc": toc.len() >= 2,
-            "short_hash": &view.hash[..12],
-            "progress_pct": view.position * 100 / view.total.max(1),
-            "own_version": own_version,
-            "done": learner.as_ref().is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
-            "learner": learner,
-        }),
-    )
+    let page = ModulePage {
+        module: &view,
+        base,
+        has_toc: toc.len() >= 2,
+        toc,
+        short_hash: &view.hash[..12],
+        progress_pct: view.position * 100 / view.total.max(1),
+        own_version,
+        done: learner
+            .as_ref()
+            .is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
+        learner: learner.as_ref(),
+    };
+    ctx.page("pages/module", page_data(&page)?)
+}
+
+/// `pages/module`: a module, where it sits in its course, and the learner's place.
+#[derive(Serialize)]
+struct ModulePage<'a> {
+    module: &'a store::ModuleView,
+    /// The course's address these links hang from (a version's, when not the current one).
+    base: String,
+    /// The module's second-level headings.
+    toc: Vec<&'a serde_json::Value>,
+    has_toc: bool,
+    short_hash: &'a str,
+    progress_pct: usize,
+    own_version: bool,
+    done: bool,
+    learner: Option<&'a LearnerView>,
 }
 
 /// A course (its current version) with its modules.
@@ -353,6 +410,9 @@ pub(crate) async fn api_module(
 }
 
 /// `135` → `2 jam 15 menit`-style parts for templates: (hours, minutes).
-fn format_hours(total_minutes: i32) -> serde_json::Value {
-    json!({"h": total_minutes / 60, "m": total_minutes % 60})
+fn format_hours(total_minutes: i32) -> Hours {
+    Hours {
+        h: total_minutes / 60,
+        m: total_minutes % 60,
+    }
 }
