@@ -17,7 +17,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::Shown;
-use crate::web::policy::{AdminOf, Administered, AgencyAdmin, AgencyItem, PlatformAdmin};
+use crate::web::policy::{AdminOf, Administered, AgencyAdmin, AgencyItem, PlatformAdmin, Posted};
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::views::page_data;
@@ -456,9 +456,12 @@ struct UnitForm {
 
 async fn create_unit(
     ctx: Ctx,
-    Administered { admin: me, agency }: Administered,
-    form: CsrfForm<UnitForm>,
+    posted: Posted<Administered, UnitForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Posted {
+        at: Administered { admin: me, agency },
+        form,
+    } = posted;
     let f = form.0;
     let id = agency.id;
     let (name, parent) = (f.name.clone(), parse_parent(&f.parent_id));
@@ -525,8 +528,7 @@ async fn unit_view(
 
 async fn update_unit(
     ctx: Ctx,
-    at: AgencyItem,
-    form: CsrfForm<UnitForm>,
+    Posted { at, form }: Posted<AgencyItem, UnitForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = (at.agency.id, at.id);
     let f = form.0;
@@ -548,8 +550,7 @@ struct Empty {}
 
 async fn delete_unit(
     ctx: Ctx,
-    at: AgencyItem,
-    _form: CsrfForm<Empty>,
+    Posted { at, .. }: Posted<AgencyItem, Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
@@ -576,9 +577,12 @@ struct PositionForm {
 
 async fn create_position(
     ctx: Ctx,
-    Administered { admin: me, agency }: Administered,
-    form: CsrfForm<PositionForm>,
+    posted: Posted<Administered, PositionForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Posted {
+        at: Administered { admin: me, agency },
+        form,
+    } = posted;
     let f = form.0;
     let id = agency.id;
     let g = f.clone();
@@ -641,8 +645,7 @@ async fn position_view(
 
 async fn update_position(
     ctx: Ctx,
-    at: AgencyItem,
-    form: CsrfForm<PositionForm>,
+    Posted { at, form }: Posted<AgencyItem, PositionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = (at.agency.id, at.id);
     let f = form.0;
@@ -667,8 +670,7 @@ async fn update_position(
 
 async fn delete_position(
     ctx: Ctx,
-    at: AgencyItem,
-    _form: CsrfForm<Empty>,
+    Posted { at, .. }: Posted<AgencyItem, Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
@@ -727,9 +729,12 @@ fn import_view(
 
 async fn import(
     ctx: Ctx,
-    Administered { agency, .. }: Administered,
-    form: CsrfForm<ImportForm>,
+    posted: Posted<Administered, ImportForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Posted {
+        at: Administered { agency, .. },
+        form,
+    } = posted;
     let lang = ctx.lang;
     let f = form.0;
     if f.units.trim().is_empty() && f.positions.trim().is_empty() {

@@ -15,9 +15,8 @@ use super::profile::{self, Basis, Competency};
 use super::store;
 use crate::accounts::orgs::{self, Agency, AgencyId, Position, PositionId};
 use crate::error::AppError;
-use crate::web::csrf::CsrfForm;
 use crate::web::pages::Shown;
-use crate::web::policy::{Administered, AgencyItem};
+use crate::web::policy::{Administered, AgencyItem, Posted};
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::views::page_data;
@@ -377,9 +376,9 @@ struct BasisChoice {
 
 async fn save_settings(
     ctx: Ctx,
-    Administered { admin: me, agency }: Administered,
-    form: CsrfForm<SettingsForm>,
+    Posted { at, form }: Posted<Administered, SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Administered { admin: me, agency } = at;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
@@ -420,9 +419,9 @@ async fn save_settings(
 
 async fn import_targets(
     ctx: Ctx,
-    Administered { agency, .. }: Administered,
-    form: CsrfForm<CsvForm>,
+    Posted { at, form }: Posted<Administered, CsvForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Administered { agency, .. } = at;
     let id = agency.id;
     let csv = form.0.csv;
     let text_in = csv.clone();
@@ -521,8 +520,7 @@ async fn position_view(
 
 async fn save_position(
     ctx: Ctx,
-    at: AgencyItem,
-    form: CsrfForm<HashMap<String, String>>,
+    Posted { at, form }: Posted<AgencyItem, HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = (at.agency.id, at.id);
     let f = form.0;
@@ -738,9 +736,9 @@ struct LevelChoice {
 
 async fn add_assessment(
     ctx: Ctx,
-    Administered { admin: me, agency }: Administered,
-    form: CsrfForm<AssessmentForm>,
+    Posted { at, form }: Posted<Administered, AssessmentForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Administered { admin: me, agency } = at;
     let id = agency.id;
     let by = me.id;
     let f = form.0;
@@ -781,9 +779,9 @@ async fn add_assessment(
 
 async fn import_assessments(
     ctx: Ctx,
-    Administered { admin: me, agency }: Administered,
-    form: CsrfForm<CsvForm>,
+    Posted { at, form }: Posted<Administered, CsvForm>,
 ) -> Result<HttpResponse, AppError> {
+    let Administered { admin: me, agency } = at;
     let id = agency.id;
     let by = me.id;
     let csv = form.0.csv;

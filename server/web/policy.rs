@@ -12,8 +12,10 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
 
 use super::auth::{CurrentUser, Session};
+use super::csrf::CsrfForm;
 use super::state::AppState;
 use crate::accounts::orgs::Agency;
 use crate::accounts::rights::{self, AdminScope};
@@ -143,7 +145,8 @@ impl AgencyAdmin {
     }
 }
 
-proof_extractor!(AgencyAdmin, |req| {
+/// The [`AgencyAdmin`] proof of a request whose path names the agency (`{id}`).
+fn agency_admin(req: &HttpRequest) -> Result<AgencyAdmin, AppError> {
     let pattern = req.match_pattern().unwrap_or_default();
     if !(pattern.starts_with("/admin/agencies/{id}")
         || pattern.starts_with("/api/v1/agencies/{id}"))
@@ -159,7 +162,9 @@ proof_extractor!(AgencyAdmin, |req| {
         .and_then(|s| s.parse::<i64>().ok())
         .ok_or(AppError::NotFound)?;
     AgencyAdmin::prove(&CurrentUser(user), id)
-});
+}
+
+proof_extractor!(AgencyAdmin, agency_admin);
 
 /// An agency administrator with the agency they administer loaded: [`AgencyAdmin`] and the
 /// agency's row (`NotFound` when there is no such agency; the right is checked first).
@@ -168,47 +173,102 @@ pub struct Administered {
     pub agency: Agency,
 }
 
-impl FromRequest for Administered {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let admin = AgencyAdmin::from_request(req, payload).into_inner();
-        let db = AppState::of(req).map(|s| s.db.clone());
-        Box::pin(async move {
-            let admin = admin?;
-            let db = db?;
-            let agency = admin.agency(&db).await?;
-            Ok(Administered { admin, agency })
-        })
-    }
-}
-
 /// [`Administered`] on a page about one item of the agency (a unit, a position:
-/// `/admin/agencies/{id}/…/{item_id}`): the agency and the item's id, the path's last number.
-/// Whether the item belongs to the agency is for the handler's query to decide (`NotFound` if not).
+/// `/admin/agencies/{id}/…/{item_id}`): the agency and the item's id, the path's last parameter
+/// other than `id` (so a route must end with the item). Whether the item belongs to the agency is
+/// for the handler's query to decide (`NotFound` if not).
 pub struct AgencyItem {
     pub admin: AgencyAdmin,
     pub agency: Agency,
     pub id: i64,
 }
 
-impl FromRequest for AgencyItem {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+type Loading<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+/// What an agency admin's handler loads once the right is proven: the right is decided from the
+/// request alone ([`Place::prove`]), the rows are read afterwards ([`Place::load`]), so that a
+/// posted form's CSRF token is checked in between ([`Posted`]).
+pub trait Place: Sized + 'static {
+    type Proof: 'static;
+    fn prove(req: &HttpRequest) -> Result<Self::Proof, AppError>;
+    fn load(proof: Self::Proof) -> Loading<Self>;
+}
+
+impl Place for Administered {
+    type Proof = (AgencyAdmin, actix_web::web::Data<crate::db::Db>);
+
+    fn prove(req: &HttpRequest) -> Result<Self::Proof, AppError> {
+        let admin = agency_admin(req)?;
+        Ok((admin, AppState::of(req)?.db.clone()))
+    }
+
+    fn load((admin, db): Self::Proof) -> Loading<Self> {
+        Box::pin(async move {
+            let agency = admin.agency(&db).await?;
+            Ok(Administered { admin, agency })
+        })
+    }
+}
+
+impl Place for AgencyItem {
+    type Proof = (<Administered as Place>::Proof, Option<i64>);
+
+    fn prove(req: &HttpRequest) -> Result<Self::Proof, AppError> {
         let item = req
             .match_info()
             .iter()
             .filter(|(name, _)| *name != "id")
             .last()
             .and_then(|(_, v)| v.parse::<i64>().ok());
-        let at = Administered::from_request(req, payload);
+        Ok((Administered::prove(req)?, item))
+    }
+
+    fn load((proof, item): Self::Proof) -> Loading<Self> {
         Box::pin(async move {
-            let Administered { admin, agency } = at.await?;
+            let Administered { admin, agency } = Administered::load(proof).await?;
             let id = item.ok_or(AppError::NotFound)?;
             Ok(AgencyItem { admin, agency, id })
+        })
+    }
+}
+
+macro_rules! place_extractor {
+    ($ty:ty) => {
+        impl FromRequest for $ty {
+            type Error = actix_web::Error;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let proof = <$ty as Place>::prove(req);
+                Box::pin(async move { Ok(<$ty as Place>::load(proof?).await?) })
+            }
+        }
+    };
+}
+
+place_extractor!(Administered);
+place_extractor!(AgencyItem);
+
+/// A form an agency admin posts about their agency (or an item of it), in the order the checks
+/// must run: the right, then the CSRF token and the form, then the agency's rows. (Separate
+/// extractors would be polled together, so a missing agency could answer before a bad token.)
+pub struct Posted<A, F> {
+    pub at: A,
+    pub form: CsrfForm<F>,
+}
+
+impl<A: Place, F: DeserializeOwned + 'static> FromRequest for Posted<A, F> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let proof = A::prove(req);
+        let form = CsrfForm::<F>::from_request(req, payload);
+        Box::pin(async move {
+            let proof = proof?;
+            let form = form.await?;
+            let at = A::load(proof).await?;
+            Ok(Posted { at, form })
         })
     }
 }
