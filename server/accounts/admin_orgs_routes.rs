@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::orgs::{self, Agency, AgencyId, OrgError, Position, PositionId, Refusal, Unit, UnitId};
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::pages::Shown;
 use crate::web::policy::{AdminOf, Administered, AgencyAdmin, AgencyItem, PlatformAdmin, Posted};
 use crate::web::redirect;
@@ -545,12 +545,9 @@ async fn update_unit(
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
-
 async fn delete_unit(
     ctx: Ctx,
-    Posted { at, .. }: Posted<AgencyItem, Empty>,
+    Posted { at, .. }: Posted<AgencyItem, NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, unit_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {
@@ -670,7 +667,7 @@ async fn update_position(
 
 async fn delete_position(
     ctx: Ctx,
-    Posted { at, .. }: Posted<AgencyItem, Empty>,
+    Posted { at, .. }: Posted<AgencyItem, NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, position_id) = (at.agency.id, at.id);
     match change(&ctx, move |conn| {

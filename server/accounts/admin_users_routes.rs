@@ -19,7 +19,7 @@ use super::users::{self, User};
 use super::view::names_for;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::policy::AdminOf;
 use crate::web::redirect;
 use crate::web::state::Ctx;
@@ -465,14 +465,11 @@ async fn set_placement(
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
-
 async fn disable(
     ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     switch(&ctx, me, path.into_inner(), true).await
 }
@@ -481,7 +478,7 @@ async fn enable(
     ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     switch(&ctx, me, path.into_inner(), false).await
 }

@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::mail::{self, MailTemplates};
 use crate::web::auth::{removal_cookie, session_cookie, session_of, CurrentUser, MaybeUser};
 use crate::web::client::client_ip;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::views::page_data;
@@ -363,7 +363,7 @@ async fn verify_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
 async fn verify(
     ctx: Ctx,
     path: web::Path<String>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let result = ctx
@@ -612,14 +612,11 @@ async fn login(ctx: Ctx, form: CsrfForm<LoginForm>) -> Result<HttpResponse, AppE
     )
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
-
 /// What a logout clears in the browser: offline copies of course pages and queued state belong
 /// to the person leaving (the page script clears them too, where `Clear-Site-Data` is unknown).
 pub const CLEAR_SITE_DATA: (&str, &str) = ("Clear-Site-Data", "\"cache\", \"storage\"");
 
-async fn logout(ctx: Ctx, _form: CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+async fn logout(ctx: Ctx, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
     // the session ends now, not when the cookie would have expired: a copy of the token is
     // worthless from here on
     if let Some(s) = session_of(&ctx.req) {
@@ -638,7 +635,7 @@ async fn logout(ctx: Ctx, _form: CsrfForm<Empty>) -> Result<HttpResponse, AppErr
 async fn logout_all(
     me: CurrentUser,
     ctx: Ctx,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id;
     ctx.db
@@ -1033,7 +1030,7 @@ async fn end_session(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let sid = path.into_inner();
     let this = session_of(&ctx.req).map(|s| s.id);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::partners::{self, Partner, PartnerError, PartnerInput, Refusal};
 use crate::db::audit;
 use crate::error::AppError;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::policy::PlatformAdmin;
 use crate::web::redirect;
 use crate::web::state::Ctx;
@@ -366,15 +366,11 @@ async fn add_member(
     .await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Empty {}
-
 async fn remove_member(
     ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user_id) = path.into_inner();
     let by = me.id;
@@ -444,7 +440,7 @@ async fn remove_course(
     ctx: Ctx,
     me: PlatformAdmin,
     path: web::Path<(i64, String)>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     let by = me.id;

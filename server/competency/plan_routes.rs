@@ -13,7 +13,7 @@ use crate::accounts::users;
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::policy::SupervisorOf;
 use crate::web::state::Ctx;
 
@@ -219,14 +219,11 @@ async fn add_item(
     })
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
-
 async fn remove_item(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, item) = path.into_inner();
     let sup = me.0.clone();

@@ -229,7 +229,7 @@ struct Hours {
 }
 
 /// The header the page script sends when it saves a course for offline reading.
-pub const PREFETCH: &str = "X-Cakap-Prefetch";
+const PREFETCH: &str = "X-Cakap-Prefetch";
 
 async fn module_page(
     ctx: Ctx,

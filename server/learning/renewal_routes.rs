@@ -3,26 +3,22 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use super::renewal::{self, RenewalError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::state::Ctx;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/courses/{slug}/recertify", web::post().to(recertify));
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
-
 async fn recertify(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let user_id = me.id;

@@ -13,7 +13,7 @@ use super::store;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::state::Ctx;
 use crate::web::views::page_data;
 use crate::web::{Lang, Views};
@@ -32,9 +32,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/me/dashboard", web::get().to(dashboard_api));
 }
-
-#[derive(Deserialize, Default)]
-struct Empty {}
 
 /// The outcome of an enrollment request, for pages and the API.
 /// Self-enrolment, and whether it leaves the person's agency over its year's training budget
@@ -91,7 +88,7 @@ async fn enroll_page(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     match do_enroll(&ctx.db, me.id, slug.clone(), ctx.now()).await {
@@ -207,7 +204,7 @@ async fn done_page(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.id;

@@ -121,6 +121,11 @@ struct WithCsrf<T> {
 /// A urlencoded form whose `csrf` field matched the cookie. Use it for every state-changing form.
 pub struct CsrfForm<T>(pub T);
 
+/// The fields of a form that carries nothing but its CSRF token (a button that acts):
+/// `CsrfForm<NoFields>`.
+#[derive(Deserialize, Default)]
+pub struct NoFields {}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
