@@ -438,6 +438,7 @@ fn read_password(from_stdin: bool) -> Result<(String, bool), String> {
     Ok((cakap::accounts::cli::generate_password(), true))
 }
 
+#[cfg_attr(not(debug_assertions), allow(unused_mut))]
 async fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Debug builds only (the servers tests start): a fixed clock for date decisions, so that a
     // test of whole `cakap serve` processes chooses the day. A release build has no such variable:

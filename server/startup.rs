@@ -279,6 +279,8 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let issuer = state.issuer;
     let lookups = web::Data::new(crate::certificates::lookups::Lookups::default());
     let offers = web::Data::new(crate::competency::store::OffersCache::default());
+    // module bodies being read, with their codings: ~250 modules of 2,000 words
+    let pieces = web::Data::new(crate::web::compress::Pieces::new(8 << 20));
     let app_state = web::Data::new(crate::web::state::AppState {
         db: db.clone(),
         config: config.clone(),
@@ -292,6 +294,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
         issuer: issuer.clone(),
         lookups: lookups.clone(),
         offers: offers.clone(),
+        pieces: pieces.clone(),
     });
     let mut server = HttpServer::new(move || {
         App::new()
@@ -306,7 +309,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .wrap(crate::web::error_pages::handlers())
             .wrap(crate::web::security::headers(is_https))
             .wrap(middleware::from_fn(crate::web::etag::middleware))
-            .wrap(middleware::Compress::default())
+            .wrap(middleware::from_fn(crate::web::compress::middleware))
             .wrap(TracingLogger::default())
             .wrap(middleware::from_fn(crate::web::head_as_get))
     })

@@ -58,10 +58,18 @@ async fn catalog_page(ctx: Ctx, query: web::Query<Query>) -> Result<HttpResponse
                    "selected": query.provider.as_deref().map(str::trim) == Some(p.code.as_str())})
         })
         .collect();
-    ctx.page(
+    // the cards of the whole catalog are the same for everyone reading in one language: kept
+    // compressed (a search's are compressed inline)
+    let cards = ctx.render("catalog_cards", json!({ "courses": found }))?;
+    let mut shared = crate::web::compress::Shared::default();
+    let cards = match query.is_empty() {
+        true => shared.mark(ctx.pieces.get("catalog", lang as i64, &cards)),
+        false => cards,
+    };
+    ctx.page_of(
         "pages/catalog",
         json!({
-            "courses": found,
+            "cards": cards,
             "count": found.len(),
             "total": entries.len(),
             "filtered": !query.is_empty(),
@@ -72,6 +80,7 @@ async fn catalog_page(ctx: Ctx, query: web::Query<Query>) -> Result<HttpResponse
             "providers": providers,
             "lang_code": lang.code(),
         }),
+        &shared,
     )
 }
 

@@ -142,11 +142,17 @@ async fn render_course(
         certificate,
         evaluation,
     } = around;
-    let course = ctx
+    let mut course = ctx
         .db
         .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
         .await?
         .ok_or(AppError::NotFound)?;
+    // the description is the same for everyone on this version: compressed once, kept
+    let mut shared = crate::web::compress::Shared::default();
+    let description = ctx
+        .pieces
+        .get("course", course.version_id, &course.description_html);
+    course.description_html = shared.mark(description);
     let lang = ctx.lang;
     let published = crate::text::date(course.published_at.date(), lang);
     let done: Vec<i64> = learner
@@ -189,7 +195,7 @@ async fn render_course(
         certificate,
         evaluation,
     };
-    ctx.page("pages/course", page_data(&page)?)
+    ctx.page_of("pages/course", page_data(&page)?, &shared)
 }
 
 /// `pages/course`: a course as published, with the visitor's place in it.
@@ -276,9 +282,13 @@ async fn module_version_page(
 
 fn render_module(
     ctx: &Ctx,
-    view: store::ModuleView,
+    mut view: store::ModuleView,
     learner: Option<LearnerView>,
 ) -> Result<HttpResponse, AppError> {
+    // the module's body is the same for everyone on this version: compressed once, kept
+    let mut shared = crate::web::compress::Shared::default();
+    let body = ctx.pieces.get("module", view.module_id, &view.html);
+    view.html = shared.mark(body);
     let own_version = learner.is_some();
     let base = if view.is_current || own_version {
         format!("/courses/{}", view.course_slug)
@@ -307,7 +317,7 @@ fn render_module(
             .is_some_and(|l| l.progress.done_modules.contains(&view.module_id)),
         learner: learner.as_ref(),
     };
-    ctx.page("pages/module", page_data(&page)?)
+    ctx.page_of("pages/module", page_data(&page)?, &shared)
 }
 
 /// `pages/module`: a module, where it sits in its course, and the learner's place.

@@ -4,12 +4,14 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpResponse};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
+use super::compress::{Parts, Piece};
 use crate::error::AppError;
 use crate::web::state::Ctx;
 
@@ -17,15 +19,16 @@ use crate::web::state::Ctx;
 #[folder = "web/static/"]
 struct Embedded;
 
-#[derive(Debug)]
 struct Asset {
     bytes: Cow<'static, [u8]>,
+    /// A text asset (CSS, scripts, SVG): its codings are made once, on first use, and kept.
+    text: Option<Arc<Piece>>,
     content_type: &'static str,
     etag: String,
     hashed: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Assets {
     /// By plain name (`app.css`).
     by_name: HashMap<String, Asset>,
@@ -42,12 +45,21 @@ impl Assets {
             };
             let digest = hex::encode(Sha256::digest(&file.data));
             let hashed = hashed_name(&name, &digest[..10]);
+            let content_type = content_type(&name);
+            let text = (content_type.starts_with("text/")
+                || content_type.contains("svg")
+                || content_type.contains("json"))
+            .then(|| std::str::from_utf8(&file.data).ok())
+            .flatten()
+            .map(|t| Arc::new(Piece::new(t)));
             assets.hashed.insert(hashed.clone(), name.to_string());
             assets.by_name.insert(
                 name.to_string(),
                 Asset {
-                    content_type: content_type(&name),
-                    etag: format!("\"{}\"", &digest[..16]),
+                    content_type,
+                    text,
+                    // weak: the same text goes out in whichever coding a client accepts
+                    etag: format!("W/\"{}\"", &digest[..16]),
                     bytes: file.data,
                     hashed,
                 },
@@ -100,27 +112,7 @@ fn content_type(name: &str) -> &'static str {
 /// revalidated, so a new version takes over at the next visit.
 pub async fn service_worker(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let asset = ctx.assets.by_name.get("sw.js").ok_or(AppError::NotFound)?;
-    let matches = ctx
-        .req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());
-    let mut resp = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    resp.insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ETAG, asset.etag.as_str()));
-    if matches {
-        return Ok(resp.finish());
-    }
-    Ok(resp
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        ))
-        .body(web::Bytes::copy_from_slice(&asset.bytes)))
+    Ok(respond(&ctx, asset, "no-cache"))
 }
 
 /// `GET /static/{name}`
@@ -141,11 +133,17 @@ pub async fn serve(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, Ap
     } else {
         "public, no-cache"
     };
+    Ok(respond(&ctx, asset, cache))
+}
+
+/// An asset (or `304` when the client has it), text in the coding the client accepts.
+fn respond(ctx: &Ctx, asset: &Asset, cache: &'static str) -> HttpResponse {
     let matches = ctx
         .req
         .headers()
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| super::etag::matches(v, &asset.etag));
     let mut resp = if matches {
         HttpResponse::NotModified()
     } else {
@@ -154,17 +152,19 @@ pub async fn serve(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, Ap
     resp.insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::ETAG, asset.etag.as_str()));
     if matches {
-        return Ok(resp.finish());
+        return resp.finish();
     }
-    Ok(resp
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        ))
-        .body(match &asset.bytes {
+    resp.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    ));
+    match &asset.text {
+        Some(text) => super::compress::page(&ctx.req, resp, &Parts::piece(text.clone()), false),
+        None => resp.body(match &asset.bytes {
             Cow::Borrowed(b) => web::Bytes::from_static(b),
             Cow::Owned(v) => web::Bytes::copy_from_slice(v),
-        }))
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -23,10 +23,11 @@ pub fn matches(if_none_match: &str, tag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(tag))
 }
 
-fn wants_tag(res: &ServiceResponse<impl MessageBody>) -> bool {
+/// A page (`200` HTML that may be stored): tagged here, unless rendering tagged it already (see
+/// `web::compress::page`: the tag of its text, whatever coding the bytes are in).
+fn is_page(res: &ServiceResponse<impl MessageBody>) -> bool {
     let h = res.headers();
     res.status() == StatusCode::OK
-        && !h.contains_key(header::ETAG)
         && h.get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/html"))
@@ -47,15 +48,25 @@ pub async fn middleware(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let res = next.call(req).await?;
-    if !get || !wants_tag(&res) {
+    if !get || !is_page(&res) {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
-    let tag = tag_of(&bytes);
+    let given = head
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (tag, body) = match given {
+        Some(tag) => (tag, BoxBody::new(body)),
+        None => {
+            let bytes = body::to_bytes(body)
+                .await
+                .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+            (tag_of(&bytes), BoxBody::new(bytes))
+        }
+    };
     let headers = head.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&tag) {
         headers.insert(header::ETAG, v);
@@ -70,16 +81,16 @@ pub async fn middleware(
     if asked.as_deref().is_some_and(|a| matches(a, &tag)) {
         let mut not_modified = HttpResponse::NotModified();
         for (name, value) in head.headers().iter() {
-            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            if name != header::CONTENT_TYPE
+                && name != header::CONTENT_LENGTH
+                && name != header::CONTENT_ENCODING
+            {
                 not_modified.append_header((name.clone(), value.clone()));
             }
         }
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
-    Ok(ServiceResponse::new(
-        req,
-        head.set_body(BoxBody::new(bytes)),
-    ))
+    Ok(ServiceResponse::new(req, head.set_body(body)))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod compress;
 pub mod csrf;
 pub mod error_pages;
 pub mod etag;
@@ -49,11 +50,12 @@ pub fn html(
     name: &str,
     data: serde_json::Value,
 ) -> Result<HttpResponse, AppError> {
-    let body = views.render(req, name, data)?;
-    Ok(HttpResponse::build(status)
+    let parts = compress::Parts::whole(views.render(req, name, data)?);
+    let mut builder = HttpResponse::build(status);
+    builder
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(compress::page(req, builder, &parts, false))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

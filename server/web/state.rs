@@ -41,6 +41,8 @@ pub struct AppState {
     pub lookups: web::Data<Lookups>,
     /// The catalogue of courses on offer, held briefly (profile recommendations).
     pub offers: web::Data<OffersCache>,
+    /// What pages share with everyone (a module's body), compressed once and kept.
+    pub pieces: web::Data<super::compress::Pieces>,
     /// What follows a course completion (evidence, certificate, milestones), built once with
     /// the issuer (`crate::hooks::on_completed`).
     pub on_completed: crate::learning::completion::OnCompleted,
@@ -89,6 +91,16 @@ impl Ctx {
     /// A `200 OK` page that caches may keep per cookie and language.
     pub fn page(&self, name: &str, data: Value) -> Result<HttpResponse, AppError> {
         self.views.page(&self.req, name, data)
+    }
+
+    /// [`Ctx::page`] whose data holds the markers of `shared` pieces.
+    pub fn page_of(
+        &self,
+        name: &str,
+        data: Value,
+        shared: &super::compress::Shared,
+    ) -> Result<HttpResponse, AppError> {
+        self.views.page_of(&self.req, name, data, shared)
     }
 
     /// A page with this status that no cache keeps (admin and account pages).

@@ -15,6 +15,7 @@ use rust_embed::RustEmbed;
 use serde_json::{json, Map, Value};
 
 use super::assets::Assets;
+use super::compress::Shared;
 use super::i18n::{I18n, Lang};
 use crate::error::AppError;
 pub use crate::i18n::Translate;
@@ -206,18 +207,31 @@ impl Views {
         render(LAYOUT, &Context::from(Value::Object(chrome)))
     }
 
-    /// A `200 OK` HTML page.
+    /// A `200 OK` HTML page, in the coding the request accepts, with the weak `ETag` of its text.
     pub fn page(
         &self,
         req: &HttpRequest,
         name: &str,
         data: Value,
     ) -> Result<HttpResponse, AppError> {
-        let body = self.render(req, name, data)?;
-        Ok(HttpResponse::Ok()
+        self.page_of(req, name, data, &Shared::default())
+    }
+
+    /// [`Views::page`] whose data holds the markers of `shared` pieces (a module's body): the
+    /// pieces come into the page as they were compressed once.
+    pub fn page_of(
+        &self,
+        req: &HttpRequest,
+        name: &str,
+        data: Value,
+        shared: &Shared,
+    ) -> Result<HttpResponse, AppError> {
+        let parts = shared.assemble(self.render(req, name, data)?);
+        let mut builder = HttpResponse::Ok();
+        builder
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((header::VARY, "Cookie, Accept-Language"))
-            .body(body))
+            .insert_header((header::VARY, "Cookie, Accept-Language"));
+        Ok(super::compress::page(req, builder, &parts, true))
     }
 }
 

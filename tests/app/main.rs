@@ -21,6 +21,7 @@ mod catalog;
 mod certificates;
 mod cli;
 mod competency;
+mod compression;
 mod course_format;
 mod evaluation;
 mod gift;

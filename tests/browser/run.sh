@@ -2,7 +2,8 @@
 # Real-browser tests: start `cakap serve` (debug build) on a fresh database with the sample
 # courses, create a learner, and drive Debian's Chromium with playwright-core through
 # tests/browser/offline.mjs (the offline journey), then tests/browser/journey.mjs (a new person
-# from registration to certificate at phone and desktop size, axe-core on every page) on the same
+# from registration to certificate at phone and desktop size, axe-core on every page) and
+# tests/browser/encodings.mjs (compressed pages render exactly as uncompressed ones) on the same
 # server. Screenshots go to target/browser/<label>/.
 #
 #   tests/browser/run.sh                       # SQLite in a temporary folder
@@ -57,4 +58,16 @@ BASE="http://127.0.0.1:$PORT" EMAIL="$EMAIL" PASSWORD="$PASSWORD" OUT="$OUT" \
   node tests/browser/offline.mjs || STATUS=1
 echo
 BASE="http://127.0.0.1:$PORT" OUT="$OUT" node tests/browser/journey.mjs || STATUS=1
+echo
+# a certificate the journey earned, for its public verification page
+if [ -n "$DB_URL" ]; then
+  CODE=$(psql "$DB_URL" -Atc "SELECT code FROM certificates ORDER BY id LIMIT 1")
+else
+  CODE=$(python3 -c "
+import sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute('SELECT code FROM certificates ORDER BY id LIMIT 1').fetchone()
+print(row[0] if row else '')" "$DATA/cakap.db")
+fi
+BASE="http://127.0.0.1:$PORT" EMAIL="$EMAIL" PASSWORD="$PASSWORD" CODE="$CODE" OUT="$OUT" \
+  node tests/browser/encodings.mjs || STATUS=1
 exit $STATUS

@@ -148,7 +148,9 @@ curl -fs -H "Cookie: $COOKIE" -H "Accept-Encoding: $AE" -D "$WORK/module.headers
 ENCODING=$(awk 'tolower($1) == "content-encoding:" {print $2}' "$WORK/module.headers" | tr -d '\r' | sed -n 1p)
 PAGE_BYTES=$(curl -fs -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" | wc -c)
 WIRE_BYTES=$(stat -c %s "$WORK/www/module.html")
-curl -fs --compressed -H "Cookie: $COOKIE" "$BASE$MODULE_PATH" | grep -q "Keluar\|logout" || { echo "the module page is not the logged-in page"; exit 1; }
+# (read whole first: `grep -q` stopping early would end curl with SIGPIPE, a failure under pipefail)
+DECODED=$(curl -fs --compressed -H "Cookie: $COOKIE" "$BASE$MODULE_PATH")
+grep -q "Keluar\|logout" <<<"$DECODED" || { echo "the module page is not the logged-in page"; exit 1; }
 chmod -R a+rX "$WORK/www"
 
 # W3: certificate codes

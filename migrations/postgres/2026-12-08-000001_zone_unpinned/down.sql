@@ -1,0 +1,2 @@
+DROP INDEX recognition_letters_zone_unpinned;
+DROP INDEX certificates_zone_unpinned;
