@@ -150,25 +150,30 @@ async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
     if let Some(wait) = ctx.lookups.0.hit(&ip, now()) {
         return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
     }
-    ctx.db
-        .run(move |conn| {
-            let miss_key = format!("cert-miss:{ip}");
-            if let Some(wait) = ratelimit::blocked(conn, &miss_key, MISS_IP)? {
+    let miss_key = format!("cert-miss:{ip}");
+    let key = miss_key.clone();
+    // a read (inline on SQLite); only a miss is written down
+    let found = ctx
+        .db
+        .read(move |conn| {
+            if let Some(wait) = ratelimit::blocked(conn, &key, MISS_IP)? {
                 return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
             }
-            let found = match code::normalize(&raw) {
+            Ok(match code::normalize(&raw) {
                 Some(c) => match store::by_code(conn, &c)? {
                     Some(s) => Some(Found::Certificate(Box::new(s))),
                     None => super::letters::by_code(conn, &c)?.map(|l| Found::Letter(Box::new(l))),
                 },
                 None => None,
-            };
-            if found.is_none() {
-                ratelimit::hit(conn, &miss_key, MISS_IP)?;
-            }
-            Ok(found)
+            })
         })
-        .await
+        .await?;
+    if found.is_none() {
+        ctx.db
+            .run(move |conn| ratelimit::hit(conn, &miss_key, MISS_IP))
+            .await?;
+    }
+    Ok(found)
 }
 
 #[derive(Deserialize)]
@@ -207,7 +212,7 @@ async fn verify_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
             let renewed = if c.status_at(now()) == Status::Expired {
                 let (user, course, id) = (c.user_id, c.course_id, c.id);
                 ctx.db
-                    .run(move |conn| store::latest_for_course(conn, user, course))
+                    .read(move |conn| store::latest_for_course(conn, user, course))
                     .await?
                     .filter(|n| n.id != id)
                     .map(|n| n.code)

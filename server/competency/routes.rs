@@ -130,10 +130,10 @@ async fn profile_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
     let id = me.id;
     let offers = ctx.offers.clone().into_inner();
     let now = ctx.now();
-    // one trip to the database for the whole page
+    // one read of the database for the whole page (inline on SQLite)
     let (view, plan, milestones) = ctx
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let Some(view) = store::load(conn, &offers, id, now)? else {
                 return Err(AppError::NotFound);
             };

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::progress::{learner_view, which_for, LearnerView};
+use super::progress::{learner_view, to_remember, which_for, LearnerView};
 use crate::catalog::store::{self, Which};
 use crate::error::AppError;
 use crate::web::auth::MaybeUser;
@@ -43,7 +43,7 @@ async fn course_page(
         Some(u) => {
             let (uid, s2) = (u.id, slug.clone());
             ctx.db
-                .run(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2, None)?))
+                .read(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2)?))
                 .await?
         }
         None => None,
@@ -65,7 +65,7 @@ async fn course_page(
             let completed = l.enrollment.completed_at.is_some();
             let (latest, reaction) = ctx
                 .db
-                .run(move |conn| {
+                .read(move |conn| {
                     use crate::competency::evaluation as eval;
                     let latest = crate::certificates::store::latest_for_course(conn, uid, cid)?;
                     let completion = match completed {
@@ -144,7 +144,7 @@ async fn render_course(
     } = around;
     let mut course = ctx
         .db
-        .run(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
+        .read(move |conn| Ok::<_, AppError>(store::course(conn, &slug, &which)?))
         .await?
         .ok_or(AppError::NotFound)?;
     // the description is the same for everyone on this version: compressed once, kept
@@ -246,23 +246,41 @@ async fn module_page(
     // saving a course for offline reading fetches every module; that is not opening them
     let prefetch = ctx.req.headers().contains_key(PREFETCH);
     let uid = me.0.as_ref().map(|u| u.id);
-    // one trip to the database for the learner's place and the page
-    let (learner, view) = ctx
+    // one read for the learner's place and the page (inline on SQLite); a write only when the
+    // learner moved to this module
+    let (learner, view, moved_to) = ctx
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let learner = match uid {
-                Some(uid) => {
-                    let opened = (!prefetch).then_some(module.as_str());
-                    learner_view(conn, uid, &slug, opened)?
-                }
+                Some(uid) => learner_view(conn, uid, &slug)?,
                 None => None,
+            };
+            let moved_to = match (&learner, prefetch) {
+                (Some(l), false) => to_remember(conn, l, &module)?,
+                _ => None,
             };
             let which = which_for(&learner, Which::Current);
             let view = store::module(conn, &slug, &module, &which)?;
-            Ok::<_, AppError>((learner, view))
+            Ok::<_, AppError>((learner, view, moved_to))
         })
         .await?;
+    remember(&ctx, &learner, moved_to).await?;
     render_module(&ctx, view.ok_or(AppError::NotFound)?, learner)
+}
+
+/// Remember the module a learner opened as where they are in the course.
+async fn remember(
+    ctx: &Ctx,
+    learner: &Option<LearnerView>,
+    moved_to: Option<i64>,
+) -> Result<(), AppError> {
+    if let (Some(l), Some(id)) = (learner, moved_to) {
+        let e = l.enrollment.clone();
+        ctx.db
+            .run(move |conn| Ok::<_, AppError>(super::enroll::touch_if_moved(conn, &e, id)?))
+            .await?;
+    }
+    Ok(())
 }
 
 async fn module_version_page(
@@ -359,7 +377,7 @@ pub(crate) async fn api_course(
         .run(move |conn| {
             // an enrolled learner gets the version they are on, as on the course page
             let learner = match user {
-                Some(id) => learner_view(conn, id, &slug, None)?,
+                Some(id) => learner_view(conn, id, &slug)?,
                 None => None,
             };
             let which = which_for(&learner, Which::Current);
@@ -399,18 +417,24 @@ pub(crate) async fn api_module(
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.0.as_ref().map(|u| u.id);
-    let view = ctx
+    let (learner, view, moved_to) = ctx
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let learner = match user_id {
-                Some(uid) => learner_view(conn, uid, &slug, Some(&module))?,
+                Some(uid) => learner_view(conn, uid, &slug)?,
+                None => None,
+            };
+            let moved_to = match &learner {
+                Some(l) => to_remember(conn, l, &module)?,
                 None => None,
             };
             let which = which_for(&learner, Which::Current);
-            Ok::<_, AppError>(store::module(conn, &slug, &module, &which)?)
+            let view = store::module(conn, &slug, &module, &which)?;
+            Ok::<_, AppError>((learner, view, moved_to))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
+    remember(&ctx, &learner, moved_to).await?;
+    let view = view.ok_or(AppError::NotFound)?;
     let mut resp = HttpResponse::Ok();
     if user_id.is_some() {
         // the version shown depends on who asks

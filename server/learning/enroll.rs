@@ -211,13 +211,19 @@ pub fn touch_if_moved(
     e: &Enrollment,
     module_id: i64,
 ) -> Result<(), DbError> {
-    let fresh = e
-        .last_seen_at
-        .is_some_and(|t| Utc::now().naive_utc() - t < TOUCH_EVERY);
-    if e.last_module_id == Some(module_id) && fresh {
+    if !moved(e, module_id) {
         return Ok(());
     }
     touch(conn, e.id, module_id)
+}
+
+/// Whether opening `module_id` is news: another module than the last, or the same one not seen
+/// for [`TOUCH_EVERY`].
+pub fn moved(e: &Enrollment, module_id: i64) -> bool {
+    let fresh = e
+        .last_seen_at
+        .is_some_and(|t| Utc::now().naive_utc() - t < TOUCH_EVERY);
+    e.last_module_id != Some(module_id) || !fresh
 }
 
 /// Start the course again on its current version, as a new cycle after a completed one

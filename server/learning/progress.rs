@@ -205,32 +205,37 @@ pub struct LearnerView {
     pub progress: Progress,
 }
 
-/// The learner's view of a course, remembering `module_id` as the last opened when given.
+/// The learner's view of a course (a read: nothing is written).
 pub fn learner_view(
     conn: &mut DbConnection,
     user_id: i64,
     slug: &str,
-    opened_module: Option<&str>,
 ) -> Result<Option<LearnerView>, DbError> {
     let Some(e) = super::enroll::of_user(conn, user_id, slug)? else {
         return Ok(None);
     };
-    if let Some(m) = opened_module {
-        let id: Option<i64> = modules::table
-            .filter(modules::version_id.eq(e.version_id))
-            .filter(modules::slug.eq(m))
-            .select(modules::id)
-            .first(conn)
-            .optional()?;
-        if let Some(id) = id {
-            super::enroll::touch_if_moved(conn, &e, id)?;
-        }
-    }
     let progress = of(conn, e.id, e.version_id)?;
     Ok(Some(LearnerView {
         enrollment: e,
         progress,
     }))
+}
+
+/// The module `module` of the learner's own version, when opening it is worth remembering as
+/// where they are (see [`super::enroll::touch_if_moved`]): its id. A read; the page that opened
+/// it writes only when there is something to remember.
+pub fn to_remember(
+    conn: &mut DbConnection,
+    view: &LearnerView,
+    module: &str,
+) -> Result<Option<i64>, DbError> {
+    let id: Option<i64> = modules::table
+        .filter(modules::version_id.eq(view.enrollment.version_id))
+        .filter(modules::slug.eq(module))
+        .select(modules::id)
+        .first(conn)
+        .optional()?;
+    Ok(id.filter(|id| super::enroll::moved(&view.enrollment, *id)))
 }
 
 /// The version a learner sees: their enrolled one until they complete it.
