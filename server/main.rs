@@ -83,6 +83,10 @@ enum DevCommand {
         /// submission, tab-separated, one per line.
         #[arg(long, value_name = "FILE")]
         attempts_out: Option<PathBuf>,
+        /// Number of agencies the people are spread over evenly (default: one per 2,000 people,
+        /// at most 48). `--users 1000000 --agencies 25` gives agencies of 40,000, a province.
+        #[arg(long)]
+        agencies: Option<usize>,
     },
 }
 
@@ -314,6 +318,7 @@ fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
         seed,
         open_attempts,
         attempts_out,
+        agencies,
     } = cmd;
     let keyring = cakap::certificates::keys::Keyring::load_or_create(&config.data_dir)
         .map_err(|e| e.to_string())?;
@@ -333,6 +338,7 @@ fn dev(config: &Config, cmd: DevCommand) -> Result<(), String> {
         seed,
         open_attempts,
         attempts_out,
+        agencies,
     };
     let mut conn = connect(config)?;
     let s = cakap::seed::run(&mut conn, &issuer, &options, &mut |line| println!("{line}"))

@@ -59,6 +59,8 @@ pub struct Options {
     pub open_attempts: usize,
     /// Where to list the open attempts: `email<TAB>attempt id<TAB>JSON body of a right submission`.
     pub attempts_out: Option<PathBuf>,
+    /// How many agencies the people are spread over (default: one per 2,000 people, at most 48).
+    pub agencies: Option<usize>,
 }
 
 /// What was written.
@@ -131,7 +133,11 @@ pub fn run(
     s.courses = catalog.len();
 
     progress("organisations: agencies, units, positions and targets");
-    let orgs = write_orgs(conn, o.users, &catalog, &mut s)?;
+    let agencies = o
+        .agencies
+        .unwrap_or((o.users / 2_000).min(48))
+        .clamp(1, o.users.max(1));
+    let orgs = write_orgs(conn, agencies, &catalog, &mut s)?;
 
     progress(&format!("people: {} accounts", o.users));
     let people = write_people(conn, o, &orgs, &mut rng)?;
@@ -507,11 +513,10 @@ fn org_batches() -> [Batch; 4] {
 
 fn write_orgs(
     conn: &mut DbConnection,
-    users: usize,
+    count: usize,
     catalog: &[Course],
     s: &mut Summary,
 ) -> Result<Orgs, SeedError> {
-    let count = (users / 2_000).clamp(1, 48);
     let now = Utc::now().naive_utc();
     // the competencies the courses develop, for the positions' targets
     let mut codes: Vec<String> = catalog

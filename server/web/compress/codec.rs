@@ -98,10 +98,11 @@ impl Encoding {
     }
 }
 
-/// Inline levels: fast, for what differs per request.
-const ZSTD_INLINE: i32 = 3;
-const GZIP_INLINE: u32 = 4;
-const BROTLI_INLINE: u32 = 4;
+/// Inline levels: fast, for what differs per request (and small windows: little memory).
+pub(super) const ZSTD_INLINE: i32 = 1;
+pub(super) const GZIP_INLINE: u32 = 4;
+pub(super) const BROTLI_INLINE: u32 = 4;
+pub(super) const BROTLI_WINDOW: u32 = 18;
 /// Levels for pieces, compressed once and kept.
 const ZSTD_PIECE: i32 = 19;
 const GZIP_PIECE: u32 = 9;
@@ -190,7 +191,8 @@ pub fn encode(encoding: Encoding, data: &[u8]) -> std::io::Result<Vec<u8>> {
         Encoding::Brotli => {
             let mut out = Vec::with_capacity(data.len() / 3 + 64);
             {
-                let mut w = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_INLINE, 22);
+                let mut w =
+                    brotli::CompressorWriter::new(&mut out, 4096, BROTLI_INLINE, BROTLI_WINDOW);
                 w.write_all(data)?;
                 w.flush()?;
             }

@@ -179,17 +179,18 @@ enum StreamEncoder {
 
 impl StreamEncoder {
     fn new(encoding: Encoding) -> std::io::Result<Option<StreamEncoder>> {
-        let level = flate2::Compression::new(4);
+        let level = flate2::Compression::new(codec::GZIP_INLINE);
         Ok(Some(match encoding {
-            Encoding::Zstd => {
-                StreamEncoder::Zstd(zstd::stream::write::Encoder::new(Vec::new(), 3)?)
-            }
+            Encoding::Zstd => StreamEncoder::Zstd(zstd::stream::write::Encoder::new(
+                Vec::new(),
+                codec::ZSTD_INLINE,
+            )?),
             Encoding::Gzip => StreamEncoder::Gzip(flate2::write::GzEncoder::new(Vec::new(), level)),
             Encoding::Brotli => StreamEncoder::Brotli(Box::new(brotli::CompressorWriter::new(
                 Vec::new(),
                 4096,
-                4,
-                22,
+                codec::BROTLI_INLINE,
+                codec::BROTLI_WINDOW,
             ))),
             Encoding::Deflate => {
                 StreamEncoder::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), level))
