@@ -88,7 +88,10 @@ pub fn earned(events: &[Event], basis: Basis, zone: Zone) -> Vec<Milestone> {
             } => readings.push(Reading {
                 code: code.clone(),
                 level: *level,
-                at: e.at,
+                at: match source {
+                    Source::Assessed => assessed_from(e.at, zone),
+                    Source::Evidence => e.at,
+                },
                 source: *source,
             }),
         }
@@ -206,6 +209,13 @@ pub fn history(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Event>, DbEr
     events.extend(evidence.into_iter().map(level(Source::Evidence)));
     events.extend(assessed.into_iter().map(level(Source::Assessed)));
     Ok(events)
+}
+
+/// When an assessment counts from: it is dated, not timed (`assessed_at` holds its day at
+/// midnight), so from the start of that day in the agency's zone (UTC). A course completed at
+/// 01:00 WIB on the day of an assessment comes after it, not seven hours before it.
+pub fn assessed_from(assessed_at: NaiveDateTime, zone: Zone) -> NaiveDateTime {
+    zone.day_start(assessed_at.date())
 }
 
 /// Record the milestones a person has earned and not yet got. Runs inside the transaction that
@@ -357,6 +367,44 @@ mod tests {
 
     fn keys(ms: &[Milestone]) -> Vec<&str> {
         ms.iter().map(|m| m.key.as_str()).collect()
+    }
+
+    #[test]
+    fn an_assessment_counts_from_the_start_of_its_day_in_the_agency_zone() {
+        let level = |t: NaiveDateTime, level: i32, source: Source| Event {
+            at: t,
+            what: What::Level {
+                code: "M.KOM".into(),
+                level,
+                source,
+            },
+        };
+        // assessed at level 1 on 8 December (stored as that day at midnight); a course gives
+        // level 3 evidence at 01:00 WIB that day, 18:00 UTC the day before: after the assessment
+        let assessed = NaiveDate::from_ymd_opt(2026, 12, 8)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let course_done = NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(18, 0, 0)
+            .unwrap();
+        let events = vec![
+            level(assessed, 1, Source::Assessed),
+            level(course_done, 3, Source::Evidence),
+        ];
+        assert_eq!(
+            keys(&earned(&events, Basis::Assessed, Zone::Wib)),
+            ["level-M.KOM-1"]
+        );
+        // in WIT (UTC+9) the day starts at 15:00 UTC the day before
+        assert_eq!(
+            assessed_from(assessed, Zone::Wit),
+            NaiveDate::from_ymd_opt(2026, 12, 7)
+                .unwrap()
+                .and_hms_opt(15, 0, 0)
+                .unwrap()
+        );
     }
 
     #[test]

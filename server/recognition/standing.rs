@@ -99,7 +99,7 @@ pub fn rows(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<Vec<Ro
             .select((completions::user_id, diesel::dsl::count_star()))
             .load(conn)?;
         done.extend(counts);
-        for (u, r) in readings_of(conn, chunk, to)? {
+        for (u, r) in readings_of(conn, chunk, to, zone)? {
             levels.entry(u).or_default().push(r);
         }
     }
@@ -152,6 +152,7 @@ fn readings_of(
     conn: &mut DbConnection,
     chunk: &[i64],
     to: NaiveDateTime,
+    zone: crate::clock::Zone,
 ) -> Result<Vec<(i64, Reading)>, DbError> {
     let evidence: Vec<(i64, String, i32, NaiveDateTime)> = competency_evidence::table
         .filter(competency_evidence::user_id.eq_any(chunk))
@@ -189,7 +190,19 @@ fn readings_of(
     Ok(evidence
         .into_iter()
         .map(read(Source::Evidence))
-        .chain(assessed.into_iter().map(read(Source::Assessed)))
+        .chain(
+            assessed
+                .into_iter()
+                .map(|(u, code, level, on)| {
+                    (
+                        u,
+                        code,
+                        level,
+                        crate::competency::milestones::assessed_from(on, zone),
+                    )
+                })
+                .map(read(Source::Assessed)),
+        )
         .collect())
 }
 

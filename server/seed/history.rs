@@ -177,6 +177,7 @@ const CERTIFICATE_COLUMNS: &[&str] = &[
     "signatory_title",
     "kid",
     "jwt",
+    "time_zone",
 ];
 
 /// The columns written to `milestones`.
@@ -475,6 +476,8 @@ impl<'a> Writer<'a> {
             cert.signatory_title.as_deref().map(V::T).unwrap_or(V::Null),
             V::T(&cert.kid),
             V::S(jwt),
+            // the zone its dates are read in, pinned as issuance pins it
+            V::T(cert.zone.name()),
         ]);
         Ok(())
     }

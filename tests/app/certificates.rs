@@ -828,7 +828,9 @@ async fn expiring_certificates_remind_once_expire_and_renew_by_retaking() {
         .await
         .unwrap();
     assert!(page.contains("KEDALUWARSA"), "{page}");
-    let yesterday = (now - chrono::Duration::days(1)).date();
+    // the day it expired, as its zone (the platform's, WIB) reads the instant: after 17:00 UTC
+    // that is already the next day
+    let yesterday = cakap::clock::platform_default().date_of(now - chrono::Duration::days(1));
     assert!(page.contains(&cakap::text::date(yesterday, cakap::web::Lang::Id)));
     assert!(page.contains(list[0]["code"].as_str().unwrap()));
     let public: Value = reqwest::get(app.url(&format!("/api/v1/certificates/{first_code}")))
