@@ -35,16 +35,7 @@ fn write_course(root: &Path, slug: &str, extra: &str) {
 /// Enrol and finish the one-lesson course through the API; returns the certificate JSON.
 async fn complete(app: &TestApp, bearer: &str, slug: &str) -> Value {
     fixtures::complete(app, bearer, slug, "01-pengantar").await;
-    let api = reqwest::Client::new();
-    let mine: Value = api
-        .get(app.url("/api/v1/me/certificates"))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine = app.api_json("/api/v1/me/certificates", bearer).await;
     mine["certificates"][0].clone()
 }
 

@@ -8,7 +8,6 @@ use std::io::Read;
 use crate::common::fixtures::{self, CourseFolder, Person};
 use crate::common::{spawn_app_with, TestApp};
 use reqwest::header;
-use serde_json::Value;
 
 const PW: &str = "Hemat-Kuota-2026";
 
@@ -164,15 +163,7 @@ async fn pages_and_api_answers_decode_byte_exactly_in_every_coding() {
     let budi = app.browser_as("budi@kab.go.id", PW).await;
     let bearer = app.token_of("rina@kab.go.id", PW).await;
     fixtures::complete(&app, &bearer, "pelayanan-prima", "01-pengantar").await;
-    let mine: Value = reqwest::Client::new()
-        .get(app.url("/api/v1/me/certificates"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine = app.api_json("/api/v1/me/certificates", &bearer).await;
     let code = mine["certificates"][0]["code"]
         .as_str()
         .unwrap()

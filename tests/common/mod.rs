@@ -277,6 +277,19 @@ impl TestApp {
         b
     }
 
+    /// `GET path` on the API as the holder of `bearer`, read as JSON.
+    pub async fn api_json(&self, path: &str, bearer: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e})"))
+    }
+
     /// A verified user's bearer token for the API.
     pub async fn token_of(&self, email: &str, password: &str) -> String {
         let t: serde_json::Value = reqwest::Client::new()

@@ -549,7 +549,11 @@ mod tests {
         let a = Arc::new(Piece::new("isi modul"));
         let b = Arc::new(Piece::new("isi modul lain"));
         let page = |p: &Arc<Piece>, who: &str| {
-            Parts::assemble(format!("<b>{who}</b>{prefix}0\u{1}"), prefix, &[p.clone()])
+            Parts::assemble(
+                format!("<b>{who}</b>{prefix}0\u{1}"),
+                prefix,
+                std::slice::from_ref(p),
+            )
         };
         assert_eq!(page(&a, "Budi").tag(), page(&a, "Budi").tag());
         assert_ne!(page(&a, "Budi").tag(), page(&a, "Sari").tag());

@@ -264,7 +264,7 @@ impl MessageBody for Streamed {
             }
             match Pin::new(&mut self.inner).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(chunk))) => {
                     let out = match self.encoder.as_mut() {
                         Some(encoder) => encoder.write(&chunk),
