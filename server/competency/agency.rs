@@ -471,16 +471,40 @@ pub fn load_history(
     people: &[Person],
     year: i32,
 ) -> Result<Vec<HistoryRow>, DbError> {
+    let mut out = Vec::new();
+    for chunk in people.chunks(HISTORY_CHUNK) {
+        out.extend(history_of(conn, chunk, year)?);
+    }
+    sort_history(&mut out);
+    Ok(out)
+}
+
+/// How many people's history is read at a time.
+pub const HISTORY_CHUNK: usize = 500;
+
+/// The history of at most [`HISTORY_CHUNK`] people in `year`, sorted as [`sort_history`] sorts.
+/// People taken in [`history_order`], a chunk at a time, give the whole history in its order with
+/// only one chunk's rows in memory (the SIASN export of an agency of 40,000 is streamed so).
+pub fn history_of(
+    conn: &mut DbConnection,
+    people: &[Person],
+    year: i32,
+) -> Result<Vec<HistoryRow>, DbError> {
     let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let zones = crate::clock::zones_of_users(conn, &ids)?;
     let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(HISTORY_CHUNK) {
         course_history(conn, chunk, &by_id, &zones, year, &mut out)?;
         activity_history(conn, chunk, &by_id, year, &mut out)?;
     }
     sort_history(&mut out);
     Ok(out)
+}
+
+/// People in the order the history lists them (name regardless of case, then id).
+pub fn history_order(people: &mut [Person]) {
+    people.sort_by_cached_key(|p| (p.name.to_lowercase(), p.id));
 }
 
 /// The courses the people in `chunk` completed in the year, added to `out`.
@@ -686,10 +710,25 @@ pub const BOM: &str = "\u{feff}";
 /// mapped to SIASN's reference ([`SIASN_KINDS`]); `issuer` is the organiser of courses that are
 /// neither a partner's nor certified.
 pub fn history_csv(rows: &[HistoryRow], issuer: &str) -> Result<Vec<u8>, csv::Error> {
+    let mut out = history_csv_head()?;
+    out.extend(history_csv_lines(rows, issuer)?);
+    Ok(out)
+}
+
+/// The start of the history CSV: the byte order mark and the header line.
+pub fn history_csv_head() -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(BOM.as_bytes().to_vec());
     w.write_record(HISTORY_HEADER)?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The history CSV's lines for `rows` (no header: they follow [`history_csv_head`]).
+pub fn history_csv_lines(rows: &[HistoryRow], issuer: &str) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     for r in rows {
         let (kind_id, kind) = match &r.source {
             Source::Course => COURSE_KIND,

@@ -4,6 +4,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::agency;
@@ -121,16 +122,37 @@ async fn history_csv(
         .await?
         .shown;
     let id = agency.id;
-    let rows = ctx
+    let mut people = ctx
         .db
-        .run(move |conn| {
-            let people = agency::people(conn, id)?;
-            Ok::<_, AppError>(agency::load_history(conn, &people, year)?)
-        })
+        .run(move |conn| Ok::<_, AppError>(agency::people(conn, id)?))
         .await?;
+    agency::history_order(&mut people);
+    // streamed: the header, then each chunk of people's lines as it is read, so an agency of
+    // 40,000 never has its whole history in memory (nor the client waiting for all of it)
+    let head =
+        agency::history_csv_head().map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
+    let chunks: Vec<Vec<agency::Person>> = people
+        .chunks(agency::HISTORY_CHUNK)
+        .map(<[_]>::to_vec)
+        .collect();
+    drop(people);
+    let db = ctx.db.clone();
     // SIASN's own kinds (its reference), whatever the page's language
-    let bytes = agency::history_csv(&rows, &ctx.config.certificates.issuer)
-        .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
+    let issuer = ctx.config.certificates.issuer.clone();
+    let lines = futures_util::stream::iter(chunks).then(move |chunk| {
+        let (db, issuer) = (db.clone(), issuer.clone());
+        async move {
+            let rows = db
+                .run(move |conn| agency::history_of(conn, &chunk, year))
+                .await
+                .map_err(AppError::from)?;
+            let bytes = agency::history_csv_lines(&rows, &issuer)
+                .map_err(|e| AppError::Internal(format!("history CSV: {e}")))?;
+            Ok::<_, AppError>(web::Bytes::from(bytes))
+        }
+    });
+    let body =
+        futures_util::stream::once(std::future::ready(Ok(web::Bytes::from(head)))).chain(lines);
     let code = crate::text::file_safe(&agency.code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
@@ -139,5 +161,5 @@ async fn history_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"riwayat-pengembangan-{code}-{year}.csv\""),
         ))
-        .body(bytes))
+        .streaming(body))
 }

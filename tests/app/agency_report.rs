@@ -401,3 +401,100 @@ async fn the_agency_report_shows_compliance_gaps_completions_and_exports_the_his
         )]
     );
 }
+
+/// Issue 24: the SIASN history is streamed a chunk of people at a time. Across chunk boundaries
+/// (1,100 people, names in mixed case) it is byte for byte the history read and sorted whole, and
+/// it decodes to the same bytes in zstd and gzip.
+#[tokio::test]
+async fn the_streamed_history_is_the_whole_history_in_order_across_chunks() {
+    let app = spawn_app_with(&[]).await;
+    let mut c = app.conn();
+    let agency = Agency::new("KAB-BANTUL", "Pemerintah Kabupaten Bantul").insert(&mut c);
+    let reviewer = Person::new("admin@bantul.go.id")
+        .name("Admin Bantul")
+        .password(PW)
+        .agency(agency)
+        .admin()
+        .insert(&mut c);
+    let year = common::wib_year();
+    let n = cakap::competency::agency::HISTORY_CHUNK * 2 + 100;
+    for i in 0..n {
+        // "adi 7", "Budi 8", "citra 9", …: the order is by name regardless of case
+        let first = ["adi", "Budi", "citra", "Dewi", "eko"][i % 5];
+        let who = Person::new(&format!("asn{i}@bantul.go.id"))
+            .name(format!("{first} {:04}", (i * 7919) % n))
+            .agency(agency)
+            .supervisor(reviewer)
+            .insert(&mut c);
+        let day = NaiveDate::from_ymd_opt(year, 1, 1 + (i % 28) as u32).unwrap();
+        let activity = activities::create_recorded(
+            &mut c,
+            who,
+            &NewActivity {
+                kind: "seminar".into(),
+                title: format!("Seminar Pelayanan Publik {i}"),
+                organizer: "BKPSDM Bantul".into(),
+                started: day,
+                ended: day,
+                jp: 2,
+                competency: None,
+            },
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        activities::review(&mut c, activity, reviewer, true, "").unwrap();
+    }
+    let mut people = cakap::competency::agency::people(&mut c, agency).unwrap();
+    cakap::competency::agency::history_order(&mut people);
+    let rows = cakap::competency::agency::load_history(&mut c, &people, year).unwrap();
+    assert_eq!(rows.len(), n);
+    let issuer = common::test_config(&app.db, &[]).certificates.issuer;
+    let whole = cakap::competency::agency::history_csv(&rows, &issuer).unwrap();
+
+    let admin = app.browser_as("admin@bantul.go.id", PW).await;
+    let path = format!("/admin/agencies/{agency}/report/history.csv?year={year}");
+    let streamed = get(&app, &admin, &path, "id").await;
+    assert_eq!(streamed.status(), 200);
+    assert!(
+        streamed.headers().get("content-length").is_none(),
+        "streamed"
+    );
+    let streamed = streamed.bytes().await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&streamed).lines().count(),
+        n + 1,
+        "a header and one line per activity"
+    );
+    assert!(
+        streamed == whole,
+        "streamed in chunks, the same bytes as read whole"
+    );
+    for (coding, decode) in [
+        ("zstd", zstd_decode as fn(&[u8]) -> Vec<u8>),
+        ("gzip", gzip_decode),
+    ] {
+        let r = admin
+            .get(app.url(&path))
+            .header("Accept-Encoding", coding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-encoding"], coding);
+        assert!(decode(&r.bytes().await.unwrap()) == whole, "{coding}");
+    }
+}
+
+fn zstd_decode(b: &[u8]) -> Vec<u8> {
+    zstd::stream::decode_all(b).unwrap()
+}
+
+fn gzip_decode(b: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
