@@ -20,14 +20,13 @@ use super::view::names_for;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::pages::{page_count, page_number, PAGE_SIZE};
 use crate::web::policy::AdminOf;
 use crate::web::redirect;
 use crate::web::state::Ctx;
 use crate::web::views::page_data;
 use crate::web::Lang;
 
-/// People per page in the list.
-pub const PAGE_SIZE: i64 = 50;
 /// Largest CSV an import form may carry.
 const IMPORT_LIMIT: usize = 8 * 1024 * 1024;
 
@@ -58,19 +57,6 @@ struct ListQuery {
     notice: String,
 }
 
-/// The page asked for, from 1 to the last one a query can reach: a negative or unreadable number is
-/// the first page, a huge one (even past `i64`) a page beyond the end, which the caller turns into
-/// the last one; `(page - 1) * PAGE_SIZE` never overflows.
-pub fn page_number(raw: &str) -> i64 {
-    let raw = raw.trim();
-    let max = i64::MAX / PAGE_SIZE;
-    match raw.parse::<i64>() {
-        Ok(n) => n.clamp(1, max),
-        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => max,
-        Err(_) => 1,
-    }
-}
-
 async fn list(
     ctx: Ctx,
     me: AdminOf,
@@ -96,7 +82,7 @@ async fn list(
                 PAGE_SIZE,
             )?;
             // past the end: the last page
-            let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            let last = page_count(total);
             let page = wanted.min(last);
             if page != wanted {
                 people =
@@ -107,7 +93,7 @@ async fn list(
             Ok::<_, AppError>((people, total, page, names))
         })
         .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = page_count(total);
     let link = |p: i64| {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         if !search.is_empty() {
@@ -667,25 +653,5 @@ async fn import(
                 .collect();
             import_page(&ctx, &me, Some(agency.id), &f.csv, messages).await
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{page_number, PAGE_SIZE};
-
-    #[test]
-    fn page_numbers_never_overflow() {
-        let max = i64::MAX / PAGE_SIZE;
-        assert_eq!(page_number("3"), 3);
-        assert_eq!(page_number(""), 1);
-        assert_eq!(page_number("-5"), 1);
-        assert_eq!(page_number("-99999999999999999999999"), 1);
-        assert_eq!(page_number("abc"), 1);
-        assert_eq!(page_number("9223372036854775807"), max);
-        assert_eq!(page_number("99999999999999999999999999"), max);
-        assert!((page_number("99999999999999999999999999") - 1)
-            .checked_mul(PAGE_SIZE)
-            .is_some());
     }
 }

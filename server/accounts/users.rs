@@ -331,6 +331,27 @@ pub fn team(conn: &mut DbConnection, id: i64) -> Result<Vec<User>, DbError> {
         .load(conn)?)
 }
 
+/// One page of the people `id` supervises (by name), and how many they are in all.
+pub fn team_page(
+    conn: &mut DbConnection,
+    id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), DbError> {
+    let total: i64 = users::table
+        .filter(users::supervisor_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let page = users::table
+        .filter(users::supervisor_id.eq(id))
+        .order((users::name, users::id))
+        .offset(offset)
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((page, total))
+}
+
 /// Whether `id` supervises anyone.
 pub fn is_supervisor(conn: &mut DbConnection, id: i64) -> Result<bool, DbError> {
     Ok(users::table

@@ -10,6 +10,7 @@ use crate::accounts::users::{self, User};
 use crate::accounts::view::names_for;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
+use crate::web::pages::{page_count, page_number, PAGE_SIZE};
 use crate::web::policy::SupervisorOf;
 use crate::web::state::Ctx;
 
@@ -18,14 +19,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/team/{id}", web::get().to(team_member));
 }
 
-async fn team(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: String,
+}
+
+async fn team(
+    ctx: Ctx,
+    me: CurrentUser,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = me.id;
     let lang = ctx.lang;
-    let (members, impact) = ctx
+    let wanted = page_number(&q.page);
+    // a page of the team at a time: a unit head of a province's agency may have thousands
+    let (members, impact, total, page) = ctx
         .db
         .run(move |conn| {
             let impact = super::evaluation::open_questions(conn, id)?;
-            let staff = users::team(conn, id)?;
+            let (mut staff, total) =
+                users::team_page(conn, id, (wanted - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            // past the end: the last page
+            let page = wanted.min(page_count(total));
+            if page != wanted {
+                staff = users::team_page(conn, id, (page - 1) * PAGE_SIZE, PAGE_SIZE)?.0;
+            }
             let refs: Vec<&User> = staff.iter().collect();
             let names = names_for(conn, &refs)?;
             let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
@@ -43,9 +62,10 @@ async fn team(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
                     v
                 })
                 .collect::<Vec<Value>>();
-            Ok::<_, AppError>((members, impact))
+            Ok::<_, AppError>((members, impact, total, page))
         })
         .await?;
+    let pages = page_count(total);
     let impact: Vec<Value> = impact
         .iter()
         .map(|q| {
@@ -60,7 +80,16 @@ async fn team(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     ctx.html(
         StatusCode::OK,
         "pages/team",
-        json!({"members": members, "impact": impact}),
+        json!({
+            "members": members,
+            "impact": impact,
+            "total": total,
+            "paged": pages > 1,
+            "page": page,
+            "pages": pages,
+            "prev": (page > 1).then(|| format!("/team?page={}", page - 1)),
+            "next": (page < pages).then(|| format!("/team?page={}", page + 1)),
+        }),
     )
 }
 

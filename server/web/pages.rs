@@ -80,3 +80,45 @@ impl<F> FromRequest for Shown<F> {
         ready(Ok(Shown::fresh()))
     }
 }
+
+/// Rows per page in a paged list (people in the admin's list, a supervisor's team).
+pub const PAGE_SIZE: i64 = 50;
+
+/// The page asked for, from 1 to the last one a query can reach: a negative or unreadable number is
+/// the first page, a huge one (even past `i64`) a page beyond the end, which the caller turns into
+/// the last one; `(page - 1) * PAGE_SIZE` never overflows.
+pub fn page_number(raw: &str) -> i64 {
+    let raw = raw.trim();
+    let max = i64::MAX / PAGE_SIZE;
+    match raw.parse::<i64>() {
+        Ok(n) => n.clamp(1, max),
+        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => max,
+        Err(_) => 1,
+    }
+}
+
+/// How many pages `total` rows fill (at least one).
+pub fn page_count(total: i64) -> i64 {
+    ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{page_count, page_number, PAGE_SIZE};
+
+    #[test]
+    fn page_numbers_never_overflow() {
+        let max = i64::MAX / PAGE_SIZE;
+        assert_eq!(page_number("3"), 3);
+        assert_eq!(page_number(""), 1);
+        assert_eq!(page_number("-5"), 1);
+        assert_eq!(page_number("-99999999999999999999999"), 1);
+        assert_eq!(page_number("abc"), 1);
+        assert_eq!(page_number("9223372036854775807"), max);
+        assert_eq!(page_number("99999999999999999999999999"), max);
+        assert!((page_number("99999999999999999999999999") - 1)
+            .checked_mul(PAGE_SIZE)
+            .is_some());
+        assert_eq!((page_count(0), page_count(50), page_count(51)), (1, 1, 2));
+    }
+}

@@ -1113,3 +1113,49 @@ async fn a_supervisor_deletes_a_plan_item_and_only_from_their_own_members_plan()
     assert_eq!(r.status(), 404);
     assert_eq!(items_of(&mut c, budi).len(), 2, "Budi's plan untouched");
 }
+
+/// Issue 24: a supervisor's team is paged (a unit head of a province's agency may have
+/// thousands): 50 by name per page, the count, links to the pages around, a page past the end
+/// shows the last one, and nobody is shown twice or left out.
+#[tokio::test]
+async fn a_large_team_is_paged_by_name() {
+    let app = spawn_app_with(&[]).await;
+    let mut c = app.conn();
+    let head = Person::new("kepala@dinas.go.id")
+        .name("Kepala Dinas")
+        .password(PW)
+        .insert(&mut c);
+    for i in 0..120 {
+        Person::new(&format!("staf{i}@dinas.go.id"))
+            .name(format!("Staf {:03}", (i * 37) % 120))
+            .supervisor(head)
+            .insert(&mut c);
+    }
+    let b = app.browser_as("kepala@dinas.go.id", PW).await;
+    let mut seen = Vec::new();
+    for (path, rows, here) in [
+        ("/team", 50, "Halaman 1 dari 3"),
+        ("/team?page=2", 50, "Halaman 2 dari 3"),
+        ("/team?page=3", 20, "Halaman 3 dari 3"),
+    ] {
+        let (status, html) = page(&app, &b, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains(here) && html.contains("120 pegawai"),
+            "{path}"
+        );
+        let names: Vec<String> = html
+            .match_indices(">Staf ")
+            .map(|(i, _)| html[i + 1..i + 9].to_string())
+            .collect();
+        assert_eq!(names.len(), rows, "{path}");
+        seen.extend(names);
+    }
+    let expected: Vec<String> = (0..120).map(|i| format!("Staf {i:03}")).collect();
+    assert_eq!(seen, expected, "by name, each once");
+    let (_, first) = page(&app, &b, "/team").await;
+    assert!(first.contains("rel=\"next\"") && !first.contains("rel=\"prev\""));
+    let (status, past) = page(&app, &b, "/team?page=99").await;
+    assert_eq!(status, 200);
+    assert!(past.contains("Halaman 3 dari 3") && past.contains(">Staf 119<"));
+}
