@@ -210,23 +210,9 @@ for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$NPORT/module.
 # wrk → "req/s p50_ms p99_ms non2xx"
 measure() {
   local conns=$1; shift
-  wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency "$@" 2>&1 | python3 -c '
-import re, sys
-out = sys.stdin.read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-p50 = re.search(r"\s50%\s+(\S+)", out)
-p99 = re.search(r"\s99%\s+(\S+)", out)
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-errs = re.search(r"Socket errors:.*", out)
-if not (rps and p50 and p99):
-    sys.exit("wrk printed no figures:\n" + out)
-print(f"{float(rps.group(1)):.0f} {ms(p50.group(1)):.2f} {ms(p99.group(1)):.2f} {int(bad.group(1)) if bad else 0}"
-      + (" " + errs.group(0).replace(" ", "_") if errs else ""))
-'
+  wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency "$@" 2>&1 | python3 "$LUA/wrk_figures.py"
 }
+
 
 # resident memory while the workloads run, sampled five times a second
 ( while kill -0 "$SERVER" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$SERVER/status" 2>/dev/null; sleep 0.2; done ) >"$WORK/rss.txt" &

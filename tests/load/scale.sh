@@ -80,23 +80,13 @@ LEARNER=$(cookie asn1@seed.cakap.test)
 ADMIN=$(cookie asn2@seed.cakap.test)
 AE="gzip, deflate, br, zstd"
 
-# wrk → "req/s p50 p99 non2xx"
+# wrk → "req/s, p50, p99, non-2xx" (tests/load/wrk_figures.py reads wrk)
 measure() {
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Accept-Encoding: $AE" "$@" 2>&1 | python3 -c '
-import re, sys
-out = sys.stdin.read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-p50 = re.search(r"\s50%\s+(\S+)", out)
-p99 = re.search(r"\s99%\s+(\S+)", out)
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-if not (rps and p50 and p99):
-    sys.exit("wrk printed no figures:\n" + out)
-print(f"{float(rps.group(1)):8.0f} req/s  p50 {ms(p50.group(1)):8.1f} ms  p99 {ms(p99.group(1)):8.1f} ms  non-2xx {int(bad.group(1)) if bad else 0}")
-'
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Accept-Encoding: $AE" "$@" 2>&1 |
+    python3 "$PWD/tests/load/wrk_figures.py" |
+    awk '{printf "%8d req/s  p50 %8.1f ms  p99 %8.1f ms  non-2xx %s", $1, $2, $3, $4}'
 }
+
 
 # timed <cookie> <path>: three requests, each "seconds bytes"; the server's peak RSS meanwhile
 timed() {
