@@ -414,14 +414,23 @@ pub fn search(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let page = filtered()
+    // the page and the number of matches in one pass over the rows (a search of an agency of
+    // 40,000 filters every row: counting them apart doubled the time)
+    let rows: Vec<(User, i64)> = filtered()
         .order((users::name, users::id))
         .offset(offset)
         .limit(limit)
-        .select(User::as_select())
+        .select((
+            User::as_select(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+        ))
         .load(conn)?;
-    Ok((page, total))
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        // past the end, no row carries the count
+        None => filtered().count().get_result(conn)?,
+    };
+    Ok((rows.into_iter().map(|(u, _)| u).collect(), total))
 }
 
 /// Disable or enable an account; a disabled person cannot log in and their sessions end.
