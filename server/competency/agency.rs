@@ -251,22 +251,24 @@ pub fn load_gaps(
     let basis = super::admin::settings(conn, agency_id)
         .map(|s| s.basis)
         .unwrap_or(Basis::Assessed);
-    let ids: Vec<i64> = people
-        .iter()
-        .filter(|p| p.position_id.is_some())
-        .map(|p| p.id)
-        .collect();
-    let mut assessed = store::assessed_of_many(conn, &ids)?;
-    let mut evidence = evidence::of_users(conn, &ids)?;
     let mut out = Vec::new();
     let mut content = Vec::new();
     for position in orgs::positions(conn, agency_id)? {
         let explicit = store::position_targets(conn, position.id)?;
         let targets = profile::targets(Some(&position.kind), &explicit, &dict);
-        let mut profiles = Vec::new();
-        for p in people.iter().filter(|p| p.position_id == Some(position.id)) {
-            let assessed = assessed.remove(&p.id).unwrap_or_default();
-            let evidence = evidence.remove(&p.id).unwrap_or_default();
+        // one position's holders at a time: an agency of 40,000 never has everyone's evidence
+        // in memory at once
+        let ids: Vec<i64> = people
+            .iter()
+            .filter(|p| p.position_id == Some(position.id))
+            .map(|p| p.id)
+            .collect();
+        let mut assessed = store::assessed_of_many(conn, &ids)?;
+        let mut evidence = evidence::of_users(conn, &ids)?;
+        let mut profiles = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let assessed = assessed.remove(id).unwrap_or_default();
+            let evidence = evidence.remove(id).unwrap_or_default();
             profiles.push(profile::build(&dict, &targets, &assessed, &evidence, basis));
         }
         out.push(PositionGaps {
