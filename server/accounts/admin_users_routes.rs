@@ -204,7 +204,7 @@ async fn detail(
                 Some(s) => users::find(conn, s)?,
                 None => None,
             };
-            let staff = users::team(conn, u2.id)?.len();
+            let staff = users::team_size(conn, u2.id)?;
             let choices = orgs::choices(conn, placing_in)?;
             Ok::<_, AppError>((person, supervisor, staff, choices))
         })
@@ -264,7 +264,7 @@ struct PersonPage {
     /// `view::OrgNames::describe` of the person.
     person: Value,
     supervisor: Option<SupervisorLink>,
-    staff: usize,
+    staff: i64,
     #[serde(rename = "self")]
     is_self: bool,
     can_platform: bool,

@@ -322,13 +322,12 @@ pub fn set_roles(
     Ok(())
 }
 
-/// The people whose supervisor `id` is.
-pub fn team(conn: &mut DbConnection, id: i64) -> Result<Vec<User>, DbError> {
+/// How many people `id` supervises.
+pub fn team_size(conn: &mut DbConnection, id: i64) -> Result<i64, DbError> {
     Ok(users::table
         .filter(users::supervisor_id.eq(id))
-        .order(users::name)
-        .select(User::as_select())
-        .load(conn)?)
+        .count()
+        .get_result(conn)?)
 }
 
 /// One page of the people `id` supervises (by name), and how many they are in all.
@@ -338,10 +337,7 @@ pub fn team_page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<User>, i64), DbError> {
-    let total: i64 = users::table
-        .filter(users::supervisor_id.eq(id))
-        .count()
-        .get_result(conn)?;
+    let total = team_size(conn, id)?;
     let page = users::table
         .filter(users::supervisor_id.eq(id))
         .order((users::name, users::id))

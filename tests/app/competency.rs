@@ -53,15 +53,7 @@ fn course_integritas() -> CourseFolder {
 }
 
 async fn profile(app: &TestApp, bearer: &str) -> Value {
-    reqwest::Client::new()
-        .get(app.url("/api/v1/me/profile"))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.api_json("/api/v1/me/profile", bearer).await
 }
 
 fn row<'a>(p: &'a Value, code: &str) -> &'a Value {

@@ -234,17 +234,6 @@ impl Piece {
         &self.text
     }
 
-    /// The bytes this piece keeps (its text and the codings made so far), for a cache's budget.
-    pub fn weight(&self) -> usize {
-        self.text.len()
-            + self.zstd.get().and_then(Option::as_ref).map_or(0, Vec::len)
-            + self
-                .gzip
-                .get()
-                .and_then(Option::as_ref)
-                .map_or(0, |r| r.deflate.len())
-    }
-
     fn zstd(&self) -> Option<&[u8]> {
         self.zstd
             .get_or_init(|| zstd_frame(self.text.as_bytes(), ZSTD_PIECE).ok())

@@ -322,27 +322,32 @@ impl Pieces {
             }
         }
         let piece = Arc::new(Piece::new(text));
-        // the text and, in time, its zstd and gzip codings (about a third of it each)
-        let weight = text.len() * 5 / 3;
-        if weight > self.budget {
+        let cost = weight(text);
+        if cost > self.budget {
             return piece;
         }
         if let Some(old) = kept.by_key.insert(key, piece.clone()) {
-            kept.bytes -= old.text().len() * 5 / 3;
+            kept.bytes -= weight(old.text());
         } else {
             kept.order.push_back(key);
         }
-        kept.bytes += weight;
+        kept.bytes += cost;
         while kept.bytes > self.budget {
             let Some(oldest) = kept.order.pop_front() else {
                 break;
             };
             if let Some(old) = kept.by_key.remove(&oldest) {
-                kept.bytes -= old.text().len() * 5 / 3;
+                kept.bytes -= weight(old.text());
             }
         }
         piece
     }
+}
+
+/// What a kept piece costs the budget: its text and, in time, its zstd and gzip codings (about a
+/// third of it each).
+fn weight(text: &str) -> usize {
+    text.len() * 5 / 3
 }
 
 /// The markers that stand for pieces in a page's data until it is rendered (see [`Shared`]).
