@@ -295,6 +295,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
         lookups: lookups.clone(),
         offers: offers.clone(),
         pieces: pieces.clone(),
+        outlines: web::Data::new(crate::catalog::outline::Outlines::default()),
     });
     let mut server = HttpServer::new(move || {
         App::new()

@@ -737,11 +737,12 @@ async fn preview_module(
     let who = me.workspace();
     let (slug, id, module) = path.into_inner();
     let s = slug.clone();
+    let outlines = ctx.outlines.clone();
     let (view, key) = ctx
         .db
         .run(move |conn| {
             workspace::owned(conn, who, &s)?;
-            let view = store::module(conn, &s, &module, &Which::Preview(id))?;
+            let view = store::module(conn, &outlines, &s, &module, &Which::Preview(id))?;
             let key = match &view {
                 Some(v) if v.kind == "quiz" => workspace::answer_key(conn, v.module_id)?,
                 _ => Vec::new(),

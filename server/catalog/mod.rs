@@ -13,6 +13,7 @@ pub mod frontmatter;
 pub mod gift;
 pub mod image_size;
 pub mod markdown;
+pub mod outline;
 pub mod partner_routes;
 pub mod publish;
 pub mod quiz;

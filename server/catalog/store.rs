@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::outline::Outlines;
 use crate::db::json_text::JsonText;
 use crate::db::schema::{
-    assets, competencies, course_competencies, course_versions, courses, modules, questions,
+    assets, competencies, course_competencies, course_versions, courses, modules,
 };
 use crate::db::{DbConnection, DbError};
 
@@ -372,28 +373,9 @@ pub struct ModuleView {
     pub quiz: Option<QuizInfo>,
 }
 
-/// A module as its page shows it, with its quiz settings as stored. The headings stay text:
-/// ones that do not parse show as none.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = modules)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct ModuleRow {
-    id: i64,
-    title: String,
-    kind: String,
-    minutes: Option<i32>,
-    html: String,
-    headings: String,
-    pass_mark: Option<i32>,
-    attempts: Option<i32>,
-    time_limit_minutes: Option<i32>,
-    shuffle: Option<bool>,
-    draw: Option<i32>,
-    review: Option<String>,
-}
-
 pub fn module(
     conn: &mut DbConnection,
+    outlines: &Outlines,
     course_slug: &str,
     module_slug: &str,
     which: &Which,
@@ -401,63 +383,39 @@ pub fn module(
     let Some((version_id, is_current, _)) = resolve(conn, course_slug, which)? else {
         return Ok(None);
     };
-    let row: Option<ModuleRow> = modules::table
-        .filter(modules::version_id.eq(version_id))
-        .filter(modules::slug.eq(module_slug))
-        .select(ModuleRow::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(row) = row else {
+    let Some(outline) = outlines.of(conn, version_id)? else {
         return Ok(None);
     };
-    let (hash, course_title): (String, String) = course_versions::table
-        .find(version_id)
-        .select((course_versions::hash, course_versions::title))
-        .first(conn)?;
-    let list = module_list(conn, version_id)?;
-    let index = list.iter().position(|m| m.slug == module_slug).unwrap_or(0);
-    let quiz = if row.kind == "quiz" {
-        Some(quiz_info(conn, &row)?)
-    } else {
-        None
+    let Some((index, m)) = outline.module(module_slug) else {
+        return Ok(None);
     };
+    let html: String = modules::table
+        .find(m.summary.id)
+        .select(modules::html)
+        .first(conn)?;
+    let list = &outline.modules;
     Ok(Some(ModuleView {
-        module_id: row.id,
+        module_id: m.summary.id,
         course_slug: course_slug.to_string(),
-        course_title,
+        course_title: outline.title.clone(),
         version_id,
-        hash,
+        hash: outline.hash.clone(),
         is_current,
         slug: module_slug.to_string(),
-        title: row.title,
-        kind: row.kind,
-        minutes: row.minutes,
-        html: row.html,
-        headings: serde_json::from_str(&row.headings).unwrap_or(serde_json::Value::Array(vec![])),
+        title: m.summary.title.clone(),
+        kind: m.summary.kind.clone(),
+        minutes: m.summary.minutes,
+        html,
+        headings: m.headings.clone(),
         position: index + 1,
         total: list.len(),
-        prev: index.checked_sub(1).and_then(|i| list.get(i)).cloned(),
-        next: list.get(index + 1).cloned(),
-        quiz,
+        prev: index
+            .checked_sub(1)
+            .and_then(|i| list.get(i))
+            .map(|m| m.summary.clone()),
+        next: list.get(index + 1).map(|m| m.summary.clone()),
+        quiz: m.quiz.clone(),
     }))
-}
-
-/// A quiz module's settings (defaults filled in) and how many questions it has and asks.
-fn quiz_info(conn: &mut DbConnection, row: &ModuleRow) -> Result<QuizInfo, DbError> {
-    let count: i64 = questions::table
-        .filter(questions::module_id.eq(row.id))
-        .count()
-        .get_result(conn)?;
-    Ok(QuizInfo {
-        pass_mark: row.pass_mark.unwrap_or(70),
-        attempts: row.attempts.unwrap_or(0),
-        time_limit_minutes: row.time_limit_minutes,
-        shuffle: row.shuffle.unwrap_or(true),
-        draw: row.draw,
-        review: super::quiz::Review::from_stored(row.review.as_deref()),
-        question_count: count,
-        asked: row.draw.map(|d| (d as i64).min(count)).unwrap_or(count),
-    })
 }
 
 /// An asset by (a 32-character prefix of) its hash: content type and bytes.

@@ -41,9 +41,9 @@ async fn course_page(
     let slug = path.into_inner();
     let learner = match &me.0 {
         Some(u) => {
-            let (uid, s2) = (u.id, slug.clone());
+            let (uid, s2, outlines) = (u.id, slug.clone(), ctx.outlines.clone());
             ctx.db
-                .read(move |conn| Ok::<_, AppError>(learner_view(conn, uid, &s2)?))
+                .read(move |conn| Ok::<_, AppError>(learner_view(conn, &outlines, uid, &s2)?))
                 .await?
         }
         None => None,
@@ -246,21 +246,22 @@ async fn module_page(
     // saving a course for offline reading fetches every module; that is not opening them
     let prefetch = ctx.req.headers().contains_key(PREFETCH);
     let uid = me.0.as_ref().map(|u| u.id);
+    let outlines = ctx.outlines.clone();
     // one read for the learner's place and the page (inline on SQLite); a write only when the
     // learner moved to this module
     let (learner, view, moved_to) = ctx
         .db
         .read(move |conn| {
             let learner = match uid {
-                Some(uid) => learner_view(conn, uid, &slug)?,
+                Some(uid) => learner_view(conn, &outlines, uid, &slug)?,
                 None => None,
             };
             let moved_to = match (&learner, prefetch) {
-                (Some(l), false) => to_remember(conn, l, &module)?,
+                (Some(l), false) => to_remember(l, &module),
                 _ => None,
             };
             let which = which_for(&learner, Which::Current);
-            let view = store::module(conn, &slug, &module, &which)?;
+            let view = store::module(conn, &outlines, &slug, &module, &which)?;
             Ok::<_, AppError>((learner, view, moved_to))
         })
         .await?;
@@ -288,10 +289,17 @@ async fn module_version_page(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, hash, module) = path.into_inner();
+    let outlines = ctx.outlines.clone();
     let view = ctx
         .db
         .run(move |conn| {
-            Ok::<_, AppError>(store::module(conn, &slug, &module, &Which::Hash(hash))?)
+            Ok::<_, AppError>(store::module(
+                conn,
+                &outlines,
+                &slug,
+                &module,
+                &Which::Hash(hash),
+            )?)
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -372,12 +380,13 @@ pub(crate) async fn api_course(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let user = me.0.as_ref().map(|u| u.id);
+    let outlines = ctx.outlines.clone();
     let course = ctx
         .db
         .run(move |conn| {
             // an enrolled learner gets the version they are on, as on the course page
             let learner = match user {
-                Some(id) => learner_view(conn, id, &slug)?,
+                Some(id) => learner_view(conn, &outlines, id, &slug)?,
                 None => None,
             };
             let which = which_for(&learner, Which::Current);
@@ -417,19 +426,17 @@ pub(crate) async fn api_module(
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.0.as_ref().map(|u| u.id);
+    let outlines = ctx.outlines.clone();
     let (learner, view, moved_to) = ctx
         .db
         .read(move |conn| {
             let learner = match user_id {
-                Some(uid) => learner_view(conn, uid, &slug)?,
+                Some(uid) => learner_view(conn, &outlines, uid, &slug)?,
                 None => None,
             };
-            let moved_to = match &learner {
-                Some(l) => to_remember(conn, l, &module)?,
-                None => None,
-            };
+            let moved_to = learner.as_ref().and_then(|l| to_remember(l, &module));
             let which = which_for(&learner, Which::Current);
-            let view = store::module(conn, &slug, &module, &which)?;
+            let view = store::module(conn, &outlines, &slug, &module, &which)?;
             Ok::<_, AppError>((learner, view, moved_to))
         })
         .await?;

@@ -1,11 +1,13 @@
 //! Lesson progress: a lesson is done when the learner marks it. Marking twice counts once.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::catalog::outline::{Outline, Outlines};
 use crate::catalog::store::Which;
 use crate::db::schema::{lesson_progress, modules, quiz_attempts};
 use crate::db::{DbConnection, DbError};
@@ -98,6 +100,16 @@ pub fn of(
         .order(modules::position)
         .select(ModuleRow::as_select())
         .load(conn)?;
+    progress_on(conn, enrollment_id, version_id, &mods)
+}
+
+/// Progress of one enrollment on a version of these modules (in course order).
+fn progress_on(
+    conn: &mut DbConnection,
+    enrollment_id: i64,
+    version_id: i64,
+    mods: &[ModuleRow],
+) -> Result<Progress, DbError> {
     let done: HashSet<(i64, i64)> = lesson_progress::table
         .filter(lesson_progress::enrollment_id.eq(enrollment_id))
         .select((lesson_progress::enrollment_id, lesson_progress::module_id))
@@ -112,7 +124,7 @@ pub fn of(
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    Ok(tally(&[(enrollment_id, version_id)], &mods, &done, &passed)
+    Ok(tally(&[(enrollment_id, version_id)], mods, &done, &passed)
         .remove(&enrollment_id)
         .unwrap_or_default())
 }
@@ -203,39 +215,51 @@ fn tally(
 pub struct LearnerView {
     pub enrollment: super::enroll::Enrollment,
     pub progress: Progress,
+    /// The outline of the enrolled version.
+    #[serde(skip)]
+    pub outline: Arc<Outline>,
 }
 
-/// The learner's view of a course (a read: nothing is written).
+/// The learner's view of a course (a read: nothing is written). The enrolled version's shape
+/// comes from `outlines`: two queries for where the learner stands.
 pub fn learner_view(
     conn: &mut DbConnection,
+    outlines: &Outlines,
     user_id: i64,
     slug: &str,
 ) -> Result<Option<LearnerView>, DbError> {
     let Some(e) = super::enroll::of_user(conn, user_id, slug)? else {
         return Ok(None);
     };
-    let progress = of(conn, e.id, e.version_id)?;
+    let Some(outline) = outlines.of(conn, e.version_id)? else {
+        return Ok(None);
+    };
+    let mods: Vec<ModuleRow> = outline
+        .modules
+        .iter()
+        .map(|m| ModuleRow {
+            version_id: e.version_id,
+            id: m.summary.id,
+            slug: m.summary.slug.clone(),
+            kind: m.summary.kind.clone(),
+        })
+        .collect();
+    let progress = progress_on(conn, e.id, e.version_id, &mods)?;
     Ok(Some(LearnerView {
         enrollment: e,
         progress,
+        outline,
     }))
 }
 
 /// The module `module` of the learner's own version, when opening it is worth remembering as
-/// where they are (see [`super::enroll::touch_if_moved`]): its id. A read; the page that opened
-/// it writes only when there is something to remember.
-pub fn to_remember(
-    conn: &mut DbConnection,
-    view: &LearnerView,
-    module: &str,
-) -> Result<Option<i64>, DbError> {
-    let id: Option<i64> = modules::table
-        .filter(modules::version_id.eq(view.enrollment.version_id))
-        .filter(modules::slug.eq(module))
-        .select(modules::id)
-        .first(conn)
-        .optional()?;
-    Ok(id.filter(|id| super::enroll::moved(&view.enrollment, *id)))
+/// where they are (see [`super::enroll::touch_if_moved`]): its id. The page that opened it
+/// writes only when there is something to remember.
+pub fn to_remember(view: &LearnerView, module: &str) -> Option<i64> {
+    view.outline
+        .module(module)
+        .map(|(_, m)| m.summary.id)
+        .filter(|id| super::enroll::moved(&view.enrollment, *id))
 }
 
 /// The version a learner sees: their enrolled one until they complete it.

@@ -14,6 +14,7 @@ use super::attempts::{
 };
 use super::enroll;
 use super::grading::Response;
+use crate::catalog::outline::Outlines;
 use crate::catalog::quiz::QuestionKind;
 use crate::catalog::store::{self, Which};
 use crate::db::DbConnection;
@@ -75,12 +76,13 @@ async fn quiz_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let lang = ctx.lang;
+    let outlines = ctx.outlines.clone();
     let data = ctx
         .db
         .run(move |conn| {
             let Some(e) = enroll::of_user(conn, user_id, &slug)? else {
                 // not enrolled: say so, if the quiz exists at all
-                let view = store::module(conn, &slug, &module, &Which::Current)?
+                let view = store::module(conn, &outlines, &slug, &module, &Which::Current)?
                     .filter(|m| m.kind == "quiz")
                     .ok_or(AppError::NotFound)?;
                 return Ok::<_, AppError>(QuizPage {
@@ -157,9 +159,10 @@ async fn start_page(
     let (slug, module) = path.into_inner();
     let user_id = me.id;
     let back = format!("/courses/{slug}/{module}/quiz");
+    let outlines = ctx.outlines.clone();
     let started = ctx
         .db
-        .run(move |conn| start_by_slug(conn, user_id, &slug, &module))
+        .run(move |conn| start_by_slug(conn, &outlines, user_id, &slug, &module))
         .await;
     match started {
         Ok(a) => Ok(see_other(format!("/quiz/attempts/{}", a.id))),
@@ -197,12 +200,13 @@ impl From<StartError> for StartBySlugError {
 
 fn start_by_slug(
     conn: &mut DbConnection,
+    outlines: &Outlines,
     user_id: i64,
     slug: &str,
     module: &str,
 ) -> Result<Attempt, StartBySlugError> {
     let Some(e) = enroll::of_user(conn, user_id, slug)? else {
-        if store::module(conn, slug, module, &Which::Current)?.is_none() {
+        if store::module(conn, outlines, slug, module, &Which::Current)?.is_none() {
             return Err(NotStarted::NoQuiz.into());
         }
         return Err(NotStarted::NotEnrolled.into());
@@ -414,10 +418,11 @@ pub(crate) async fn start_api(
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.id;
+    let outlines = ctx.outlines.clone();
     let body = ctx
         .db
         .run(
-            move |conn| match start_by_slug(conn, user_id, &slug, &module) {
+            move |conn| match start_by_slug(conn, &outlines, user_id, &slug, &module) {
                 Ok(a) => api_attempt(conn, &a, None),
                 Err(e) => Err(match e.refusal()? {
                     NotStarted::NoQuiz | NotStarted::Refused(StartRefused::NotAQuiz) => {

@@ -43,6 +43,8 @@ pub struct AppState {
     pub offers: web::Data<OffersCache>,
     /// What pages share with everyone (a module's body), compressed once and kept.
     pub pieces: web::Data<super::compress::Pieces>,
+    /// The published versions' outlines read so far.
+    pub outlines: web::Data<crate::catalog::outline::Outlines>,
     /// What follows a course completion (evidence, certificate, milestones), built once with
     /// the issuer (`crate::hooks::on_completed`).
     pub on_completed: crate::learning::completion::OnCompleted,
