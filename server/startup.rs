@@ -311,7 +311,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .wrap(crate::web::security::headers(is_https))
             .wrap(middleware::from_fn(crate::web::etag::middleware))
             .wrap(middleware::from_fn(crate::web::compress::middleware))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .wrap(middleware::from_fn(crate::web::head_as_get))
     })
     .worker_max_blocking_threads(blocking_threads)
