@@ -456,20 +456,30 @@ pub fn submit(
     now: NaiveDateTime,
     on_completed: &super::completion::OnCompleted,
 ) -> Result<Graded, SubmitError> {
-    let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
-        return Err(SubmitRefused::NotFound.into());
+    // the reads before storing, on one snapshot (see `db::snapshot`)
+    let read = crate::db::snapshot(conn, |conn| {
+        let Some(attempt) = find_owned(conn, attempt_id, user_id)? else {
+            return Err(SubmitError::from(SubmitRefused::NotFound));
+        };
+        if !attempt.is_open() {
+            return Ok(Err(attempt));
+        }
+        let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
+        let empty = Answers::new();
+        let used = if late { &empty } else { answers };
+        let scored = grade(conn, &attempt, used)?;
+        Ok(Ok((attempt, scored, late)))
+    })?;
+    let (attempt, scored, late) = match read {
+        Ok(open) => open,
+        Err(attempt) => {
+            return Ok(Graded {
+                attempt,
+                graded_now: false,
+                results: None,
+            })
+        }
     };
-    if !attempt.is_open() {
-        return Ok(Graded {
-            attempt,
-            graded_now: false,
-            results: None,
-        });
-    }
-    let late = !grading::on_time(now, attempt.deadline_at, grading::GRACE_SECONDS);
-    let empty = Answers::new();
-    let used = if late { &empty } else { answers };
-    let scored = grade(conn, &attempt, used)?;
     crate::db::transaction(conn, move |conn| {
         let stored = store(conn, &attempt, &scored, now, late)?;
         let attempt = find(conn, attempt_id)?.ok_or_else(|| internal("attempt vanished"))?;
