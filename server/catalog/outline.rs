@@ -49,11 +49,6 @@ impl Outline {
             .enumerate()
             .find(|(_, m)| m.summary.slug == slug)
     }
-
-    /// The modules' summaries, in course order.
-    pub fn summaries(&self) -> Vec<ModuleSummary> {
-        self.modules.iter().map(|m| m.summary.clone()).collect()
-    }
 }
 
 /// The outlines this server has read (published versions only), by version id.
@@ -103,19 +98,6 @@ impl Outlines {
             *seen = at;
             o.clone()
         })
-    }
-
-    /// How many outlines are kept.
-    pub fn len(&self) -> usize {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .by_version
-            .len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
