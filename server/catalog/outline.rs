@@ -77,12 +77,7 @@ impl Outlines {
         let outline = Arc::new(outline);
         if outline.published {
             let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            if kept.by_version.len() >= KEEP {
-                let mut ages: Vec<u64> = kept.by_version.values().map(|(at, _)| *at).collect();
-                ages.sort_unstable();
-                let cut = ages[ages.len() / 2];
-                kept.by_version.retain(|_, (at, _)| *at > cut);
-            }
+            make_room(&mut kept.by_version, KEEP);
             kept.reads += 1;
             let at = kept.reads;
             kept.by_version.insert(version_id, (at, outline.clone()));
@@ -99,6 +94,18 @@ impl Outlines {
             o.clone()
         })
     }
+}
+
+/// Make room for one more when `kept` holds `keep` entries (each with when it was last read): the
+/// least recently read half goes.
+fn make_room<V>(kept: &mut HashMap<i64, (u64, V)>, keep: usize) {
+    if kept.len() < keep {
+        return;
+    }
+    let mut ages: Vec<u64> = kept.values().map(|(at, _)| *at).collect();
+    ages.sort_unstable();
+    let cut = ages[(ages.len() - 1) / 2];
+    kept.retain(|_, (at, _)| *at > cut);
 }
 
 /// Read a version's outline: two queries, and one per quiz for its question count.
@@ -189,4 +196,25 @@ fn quiz_info(conn: &mut DbConnection, row: &OutlineRow) -> Result<QuizInfo, DbEr
         question_count: count,
         asked: row.draw.map(|d| (d as i64).min(count)).unwrap_or(count),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_keep_drops_the_least_recently_read_half() {
+        let mut kept: HashMap<i64, (u64, ())> = HashMap::new();
+        for id in 1..=4 {
+            kept.insert(id, (id as u64, ()));
+        }
+        // version 1 was read last
+        kept.get_mut(&1).unwrap().0 = 10;
+        make_room(&mut kept, 5);
+        assert_eq!(kept.len(), 4, "room left: nothing goes");
+        make_room(&mut kept, 4);
+        let mut left: Vec<i64> = kept.keys().copied().collect();
+        left.sort_unstable();
+        assert_eq!(left, vec![1, 4]);
+    }
 }
