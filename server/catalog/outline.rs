@@ -24,8 +24,6 @@ const KEEP: usize = 2048;
 /// A version's shape.
 #[derive(Debug)]
 pub struct Outline {
-    pub version_id: i64,
-    pub course_id: i64,
     pub hash: String,
     pub title: String,
     pub published: bool,
@@ -110,17 +108,16 @@ fn make_room<V>(kept: &mut HashMap<i64, (u64, V)>, keep: usize) {
 
 /// Read a version's outline: two queries, and one per quiz for its question count.
 fn read(conn: &mut DbConnection, version_id: i64) -> Result<Option<Outline>, DbError> {
-    let version: Option<(i64, String, String, String)> = course_versions::table
+    let version: Option<(String, String, String)> = course_versions::table
         .find(version_id)
         .select((
-            course_versions::course_id,
             course_versions::hash,
             course_versions::title,
             course_versions::status,
         ))
         .first(conn)
         .optional()?;
-    let Some((course_id, hash, title, status)) = version else {
+    let Some((hash, title, status)) = version else {
         return Ok(None);
     };
     let rows: Vec<OutlineRow> = modules::table
@@ -150,8 +147,6 @@ fn read(conn: &mut DbConnection, version_id: i64) -> Result<Option<Outline>, DbE
         });
     }
     Ok(Some(Outline {
-        version_id,
-        course_id,
         hash,
         title,
         published: status == super::publish::Status::Published.code(),

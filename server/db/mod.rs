@@ -110,7 +110,6 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     use diesel::Connection;
-    type Manager = <DbConnection as Connection>::TransactionManager;
 
     let outermost_sqlite = match conn {
         DbConnection::Sqlite(inner) => {
@@ -145,15 +144,8 @@ where
             return Err(e.into());
         }
     }
-    let outcome = match f(conn) {
-        Ok(value) => Manager::commit_transaction(conn)
-            .map(|()| value)
-            .map_err(E::from),
-        Err(e) => match Manager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
-            Err(rollback) => Err(rollback.into()),
-        },
-    };
+    let outcome = f(conn);
+    let outcome = finish(conn, outcome);
     let Some(wal) = wal else {
         return outcome;
     };
@@ -190,7 +182,6 @@ where
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    type Manager = <DbConnection as diesel::Connection>::TransactionManager;
 
     let DbConnection::Sqlite(inner) = conn else {
         return f(conn);
@@ -202,7 +193,19 @@ where
         return f(conn);
     }
     AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN")?;
-    match f(conn) {
+    let outcome = f(conn);
+    finish(conn, outcome)
+}
+
+/// End the transaction [`transaction`] or [`snapshot`] began: commit when its work succeeded,
+/// roll back (and report the work's error) when it failed.
+fn finish<T, E>(conn: &mut DbConnection, outcome: Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConnection as diesel::Connection>::TransactionManager;
+    match outcome {
         Ok(value) => Manager::commit_transaction(conn)
             .map(|()| value)
             .map_err(E::from),
