@@ -3,10 +3,15 @@
 //!
 //! `tests/app/api_doc.rs` checks it against the live routes, both ways.
 
-use actix_web::HttpResponse;
+use std::sync::OnceLock;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::error::AppError;
 pub use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -58,25 +63,28 @@ pub use crate::error::Problem;
 )]
 pub struct ApiDoc;
 
-/// Adds the `bearer` security scheme and the version from `Cargo.toml`.
+/// Adds the `bearer` security scheme, the version from `Cargo.toml`, and the schemas derive
+/// cannot state.
 struct Security;
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         openapi.info.version = crate::VERSION.to_string();
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("JWT")
-                        .description(Some("A token from `POST /api/v1/auth/token`"))
-                        .build(),
-                ),
-            );
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert(
+            "VerifyBody".into(),
+            crate::certificates::routes::verify_body_schema().into(),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from `POST /api/v1/auth/token`"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -89,4 +97,66 @@ impl Modify for Security {
 )]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// The document's paths, each with the methods it declares (`HEAD` beside `GET`: the server
+/// answers it like `GET`), built once.
+fn declared() -> &'static [(ResourceDef, String)] {
+    static PATHS: OnceLock<Vec<(ResourceDef, String)>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some() || item.head.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("OPTIONS", item.options.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, declared)| declared.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods.join(", "))
+            })
+            .collect()
+    })
+}
+
+/// The methods the document declares for `path` (`GET, HEAD`), when it is one of its paths.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    declared()
+        .iter()
+        .find(|(def, _)| def.is_match(path))
+        .map(|(_, methods)| methods.as_str())
+}
+
+/// `default_service`: a request no route took. On a path of this document it came with a method
+/// the path does not have: `405 Method Not Allowed` with `Allow`. Anything else is no route: a 404
+/// whose problem `detail` differs from a missing entity's, so a client (and `tests/app/api_doc.rs`)
+/// can tell "no such route" from "no such course".
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    match allowed_methods(req.match_info().as_str()) {
+        Some(methods) => Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, methods))
+            .finish()),
+        None => Err(AppError::NoRoute),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_path_names_its_methods() {
+        assert_eq!(allowed_methods("/api/v1/me"), Some("GET, HEAD"));
+        assert_eq!(allowed_methods("/api/v1/attempts/12/submit"), Some("POST"));
+        assert_eq!(allowed_methods("/api/v1/nothing-here"), None);
+        assert_eq!(allowed_methods("/courses"), None);
+    }
 }

@@ -233,6 +233,33 @@ impl Clock {
     }
 }
 
+/// Instants in JSON: a stored UTC `NaiveDateTime` written as RFC 3339 in UTC
+/// (`2026-12-06T13:54:53.015747Z`), never naive — a client reads a time without an offset as its
+/// own local time, which in WIB puts a deadline seven hours off. For `#[serde(serialize_with)]`.
+pub mod rfc3339 {
+    use chrono::{NaiveDateTime, SecondsFormat};
+    use serde::Serializer;
+
+    /// `t` (UTC) as `…Z`.
+    pub fn text(t: &NaiveDateTime) -> String {
+        t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+
+    pub fn instant<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&text(t))
+    }
+
+    pub fn maybe_instant<S: Serializer>(
+        t: &Option<NaiveDateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&text(t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

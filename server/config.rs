@@ -39,6 +39,7 @@ pub const KEYS: &[&str] = &[
     "certificates.issuer",
     "certificates.signatory_name",
     "certificates.signatory_title",
+    "certificates.lookup_limit",
 ];
 
 /// Environment variable name of a setting: `smtp.host` → `CAKAP_SMTP_HOST`.
@@ -89,6 +90,9 @@ pub struct CertificateConfig {
     /// Who signs: name and position, printed in the signature block.
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    /// Certificate lookups by code per client address in ten minutes (120); a sixth of it may
+    /// find nothing. Only a test server (an API tester sending thousands) should raise it.
+    pub lookup_limit: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -595,7 +599,10 @@ fn certificates(s: &mut Settings) -> Result<CertificateConfig, ConfigError> {
     };
     let signatory_name = trimmed("certificates.signatory_name");
     let signatory_title = trimmed("certificates.signatory_title");
+    let limit_raw = s.take("certificates.lookup_limit", "120");
+    let lookup_limit = parse_range(&limit_raw, "certificates.lookup_limit", 6, 1_000_000)? as i32;
     Ok(CertificateConfig {
+        lookup_limit,
         prefix,
         issuer: if issuer.is_empty() {
             "Cakap".into()

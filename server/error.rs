@@ -91,6 +91,17 @@ pub enum AppError {
     /// The request is malformed; the text says what is wrong (in English, for logs and API clients).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Well-formed, but it names something that does not exist or breaks a rule between its
+    /// fields (an unknown agency, an option the question does not have); the text says which.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    /// The request cannot be done in the state things are in (already rated, no attempts left);
+    /// the text says why.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A body in a format this endpoint does not read; the text says which to send.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// Not logged in (or the session ended): HTML goes to the login page, API gets 401.
     #[error("not logged in")]
     Unauthorized,
@@ -118,7 +129,12 @@ impl AppError {
         match self {
             AppError::NotFound => ("error.not_found.title", "error.not_found.body"),
             AppError::NoRoute => ("error.no_route.title", "error.no_route.body"),
-            AppError::BadRequest(_) => ("error.bad_request.title", "error.bad_request.body"),
+            AppError::BadRequest(_)
+            | AppError::Unprocessable(_)
+            | AppError::Conflict(_)
+            | AppError::UnsupportedMediaType(_) => {
+                ("error.bad_request.title", "error.bad_request.body")
+            }
             AppError::Unauthorized => ("error.unauthorized.title", "error.unauthorized.body"),
             AppError::Forbidden => ("error.forbidden.title", "error.forbidden.body"),
             AppError::Csrf => ("error.csrf.title", "error.csrf.body"),
@@ -136,7 +152,10 @@ impl AppError {
     /// Detail that may be shown to the client (never internals).
     pub(crate) fn public_detail(&self) -> Option<String> {
         match self {
-            AppError::BadRequest(m) => Some(m.clone()),
+            AppError::BadRequest(m)
+            | AppError::Unprocessable(m)
+            | AppError::Conflict(m)
+            | AppError::UnsupportedMediaType(m) => Some(m.clone()),
             AppError::TooLarge(limit) => Some(format!(
                 "the request is larger than the limit of {}; send a smaller file or less text",
                 crate::text::human_size(*limit)
@@ -151,6 +170,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound | AppError::NoRoute => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,

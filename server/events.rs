@@ -12,6 +12,7 @@ pub struct Completion {
     pub user_id: i64,
     pub course_id: i64,
     pub version_id: i64,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub completed_at: chrono::NaiveDateTime,
     pub jp: i32,
     /// (code, level)

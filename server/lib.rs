@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod learning;
 pub mod mail;
 pub mod memory;
+pub mod numbers;
 pub mod proxies;
 pub mod recognition;
 pub mod secrets;

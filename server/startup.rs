@@ -277,7 +277,9 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
     let mail_templates = state.mail_templates;
     let mailer = web::Data::new(state.mailer);
     let issuer = state.issuer;
-    let lookups = web::Data::new(crate::certificates::lookups::Lookups::default());
+    let lookups = web::Data::new(crate::certificates::lookups::Lookups::new(
+        config.certificates.lookup_limit,
+    ));
     let offers = web::Data::new(crate::competency::store::OffersCache::default());
     // module bodies being read, with their codings: ~250 modules of 2,000 words
     let pieces = web::Data::new(crate::web::compress::Pieces::new(8 << 20));
@@ -303,7 +305,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(web::JsonConfig::default().limit(256 * 1024))
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)
-            .default_service(web::to(crate::web::error_pages::not_found))
+            .default_service(web::to(crate::api::no_route))
             .wrap(middleware::from_fn(crate::web::auth::middleware))
             .wrap(middleware::from_fn(crate::web::csrf::middleware))
             .wrap(middleware::from_fn(crate::web::error_pages::catch))

@@ -10,6 +10,18 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// The blank characters of the API's text rules: ASCII white space only, so that a JSON Schema
+/// `pattern` states the rule exactly in every regex dialect (ECMA-262, Python, Rust).
+pub const API_BLANK: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
+
+/// A JSON Schema `pattern`: the text has a character that is not [`API_BLANK`].
+pub const API_NOT_BLANK: &str = "[^ \\t\\n\\r\\f\\v]";
+
+/// `s` without its leading and trailing [`API_BLANK`].
+pub fn api_trim(s: &str) -> &str {
+    s.trim_matches(API_BLANK)
+}
+
 /// Collapse every run of whitespace (newlines included) into one space, so a message from a
 /// library fits on one line.
 pub fn one_line(s: &str) -> String {

@@ -188,8 +188,10 @@ pub struct PlacementRequest {
     pub supervisor_email: Option<String>,
     pub note: String,
     pub status: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub created_at: NaiveDateTime,
     pub decided_by: Option<i64>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub decided_at: Option<NaiveDateTime>,
     pub decision_note: Option<String>,
 }

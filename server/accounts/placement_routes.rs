@@ -155,10 +155,18 @@ async fn decide(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct PlacementBody {
     /// The agency; an agency admin may name only their own (or omit it: their own).
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     agency_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     unit_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     position_id: Option<i64>,
     /// The direct supervisor's account id: another person of the same agency.
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     supervisor_id: Option<i64>,
 }
 
@@ -179,7 +187,9 @@ fn refusal_status(r: &Refusal) -> AppError {
         }
         Refusal::Rights(super::rights::PlacementRefusal::OtherAgency)
         | Refusal::Rights(super::rights::PlacementRefusal::Own) => AppError::Forbidden,
-        other => AppError::BadRequest(match other {
+        Refusal::Decided => AppError::Conflict("the request was decided already".into()),
+        // well-formed, but naming what is not there (or not of that agency)
+        other => AppError::Unprocessable(match other {
             Refusal::AgencyUnknown => {
                 "no such agency; use an agency id from the admin pages".into()
             }
@@ -199,14 +209,15 @@ fn refusal_status(r: &Refusal) -> AppError {
     put,
     path = "/api/v1/people/{id}/placement",
     tag = "accounts",
-    params(("id" = i64, Path, description = "The person's account id")),
+    params(("id" = i64, Path, description = "The person's account id", minimum = 1)),
     request_body = PlacementBody,
     responses(
         (status = 200, description = "Placed; the placement now", body = PlacementView),
-        (status = 400, description = "A unit, position or supervisor outside the agency", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A body that does not match the schema", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator, another agency named, or one's own placement", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in the caller's agency", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Well-formed, but naming what is not there: an unknown agency, a unit, position or supervisor outside the agency (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -214,7 +225,7 @@ pub(crate) async fn api_place(
     ctx: Ctx,
     me: AdminOf,
     path: web::Path<i64>,
-    body: web::Json<PlacementBody>,
+    body: crate::web::json_body::JsonBody<PlacementBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let to = Placement {
@@ -252,12 +263,18 @@ pub(crate) async fn api_place(
 /// A request to be placed in (or moved to) an agency.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct RequestBody {
+    #[serde(deserialize_with = "crate::numbers::whole")]
+    #[schema(minimum = 1)]
     agency_id: i64,
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     unit_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::numbers::maybe_whole")]
+    #[schema(minimum = 1)]
     position_id: Option<i64>,
     /// The supervisor's e-mail, matched by the admin who decides.
     supervisor_email: Option<String>,
-    /// A note for the admin (up to 500 characters).
+    /// A note for the admin (kept to its first 500 characters).
     note: Option<String>,
 }
 
@@ -270,15 +287,16 @@ pub(crate) struct RequestBody {
     request_body = RequestBody,
     responses(
         (status = 201, description = "Requested; waits for the agency admin", content_type = "application/json"),
-        (status = 400, description = "No such agency, or a unit or position outside it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A body that does not match the schema", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Well-formed, but naming what is not there: no such agency, or a unit or position outside it (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
 pub(crate) async fn api_request(
     ctx: Ctx,
     me: CurrentUser,
-    body: web::Json<RequestBody>,
+    body: crate::web::json_body::JsonBody<RequestBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let asked = Asked {

@@ -1271,7 +1271,7 @@ pub(crate) struct TokenResponse {
 )]
 pub(crate) async fn api_token(
     ctx: Ctx,
-    body: web::Json<TokenRequest>,
+    body: crate::web::json_body::JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     match authenticate(&ctx, &body.email, &body.password).await? {
         LoginOutcome::Ok { user_id, version } => {

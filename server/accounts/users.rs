@@ -37,6 +37,7 @@ pub struct UserView {
     pub email: String,
     pub name: String,
     pub nip: Option<String>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub email_verified_at: Option<chrono::NaiveDateTime>,
     pub agency_id: Option<i64>,
     pub unit_id: Option<i64>,

@@ -1220,6 +1220,12 @@ pub(crate) struct UploadQuery {
     name: Option<String>,
 }
 
+/// A course archive's bytes (documentation of the upload's body).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct Archive(Vec<u8>);
+
 /// Upload a course folder as a `.zip` (the request body); a valid course becomes a draft.
 #[utoipa::path(
     post,
@@ -1229,7 +1235,10 @@ pub(crate) struct UploadQuery {
         ("slug" = Option<String>, Query, description = "The course this archive is a new version of (must be the caller's)"),
         ("name" = Option<String>, Query, description = "The archive's file name, e.g. pelayanan-publik.zip: names the course when course.md is at the top of the archive"),
     ),
-    request_body(content = Vec<u8>, description = "The .zip of a course folder (at most 50 MB)", content_type = "application/zip"),
+    request_body(description = "The .zip of a course folder (at most 50 MB), as the raw body", content(
+        (Archive = "application/zip"),
+        (Archive = "application/octet-stream"),
+    )),
     responses(
         (status = 201, description = "Saved as a draft (or matched a stored version): slug, version_id, outcome (draft, existing_draft, same_as_current, older_version) and warnings", content_type = "application/json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -1368,7 +1377,7 @@ fn upload_answer(
     tag = "authoring",
     params(
         ("slug" = String, Path, description = "The course's slug"),
-        ("id" = i64, Path, description = "The version's id (from the upload's answer)"),
+        ("id" = i64, Path, description = "The version's id (from the upload's answer)", minimum = 1),
     ),
     responses(
         (status = 200, description = "outcome: published, restored or unchanged", content_type = "application/json"),

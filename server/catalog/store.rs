@@ -172,6 +172,7 @@ pub struct CourseView {
     pub certificate: bool,
     pub certificate_valid_months: Option<i32>,
     pub total_minutes: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub published_at: chrono::NaiveDateTime,
     pub prerequisites: Vec<Prerequisite>,
     pub competencies: Vec<CompetencyRef>,

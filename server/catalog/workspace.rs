@@ -233,7 +233,9 @@ pub struct VersionRow {
     pub short: String,
     pub status: String,
     pub title: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub saved_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub published_at: Option<NaiveDateTime>,
     pub origin: String,
     pub by: Option<String>,

@@ -35,11 +35,13 @@ pub struct Letter {
     pub title: String,
     pub reason: String,
     pub year: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub issued_at: NaiveDateTime,
     pub signatory_name: String,
     pub signatory_title: String,
     pub kid: String,
     pub jwt: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_reason: Option<String>,
     /// The issuing agency's time zone: the dates a letter shows are its dates.

@@ -33,8 +33,11 @@ pub struct Certificate {
     pub course_version: String,
     pub jp: i32,
     pub competencies: Vec<CompetencyLevel>,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub completed_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub issued_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub expires_at: Option<NaiveDateTime>,
     /// Issuing organisation.
     pub issuer: String,
@@ -44,9 +47,11 @@ pub struct Certificate {
     pub kid: String,
     /// The signed credential (EdDSA JWT).
     pub jwt: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_by: Option<i64>,
     pub revoked_reason: Option<String>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub reminded_at: Option<NaiveDateTime>,
     /// The partner institution that provides the course and co-issues the certificate, as signed.
     pub partner: Option<CoIssuer>,

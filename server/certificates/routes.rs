@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::credential::{self, Refusal};
-use super::lookups::MISS_IP;
 use super::model::{Certificate, Status};
 use super::store::{self, RevokeError, RevokeRefused, Stored};
 use super::view::{day, now};
@@ -147,16 +146,17 @@ enum Found {
 
 async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
     let ip = client_ip(&ctx.req);
-    if let Some(wait) = ctx.lookups.0.hit(&ip, now()) {
+    if let Some(wait) = ctx.lookups.counter.hit(&ip, now()) {
         return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
     }
     let miss_key = format!("cert-miss:{ip}");
     let key = miss_key.clone();
+    let misses = ctx.lookups.misses;
     // a read (inline on SQLite); only a miss is written down
     let found = ctx
         .db
         .read(move |conn| {
-            if let Some(wait) = ratelimit::blocked(conn, &key, MISS_IP)? {
+            if let Some(wait) = ratelimit::blocked(conn, &key, misses)? {
                 return Err(AppError::TooManyRequests(ratelimit::minutes(wait)));
             }
             Ok(match code::normalize(&raw) {
@@ -170,7 +170,7 @@ async fn lookup_any(ctx: &Ctx, raw: String) -> Result<Option<Found>, AppError> {
         .await?;
     if found.is_none() {
         ctx.db
-            .run(move |conn| ratelimit::hit(conn, &miss_key, MISS_IP))
+            .run(move |conn| ratelimit::hit(conn, &miss_key, misses))
             .await?;
     }
     Ok(found)
@@ -364,6 +364,35 @@ pub(crate) struct VerifyBody {
     code: Option<String>,
 }
 
+/// `VerifyBody` as the document states it: what derive cannot say — one of `jwt` and `code` is
+/// there and not blank (the server takes `jwt` when both are).
+pub(crate) fn verify_body_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+    let given = |field: &str| {
+        ObjectBuilder::new()
+            .property(
+                field,
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(crate::text::API_NOT_BLANK)),
+            )
+            .required(field)
+    };
+    let RefOr::T(fields) = <VerifyBody as utoipa::PartialSchema>::schema() else {
+        unreachable!("a derived struct schema is inline")
+    };
+    Schema::AllOf(
+        AllOfBuilder::new()
+            .item(fields)
+            .item(AnyOfBuilder::new().item(given("jwt")).item(given("code")))
+            .description(Some(
+                "A `jwt` or a `code`, not blank; when both are sent the `jwt` is verified",
+            ))
+            .build(),
+    )
+}
+
 /// The verdict on a presented credential.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Verdict {
@@ -473,10 +502,11 @@ async fn verify_letter(
 )]
 pub(crate) async fn verify_api(
     ctx: Ctx,
-    body: web::Json<VerifyBody>,
+    body: crate::web::json_body::JsonBody<VerifyBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    // blank as the document's pattern reads it
+    let nonempty = |s: Option<String>| s.filter(|s| !crate::text::api_trim(s).is_empty());
     let jwt = match (nonempty(body.jwt), nonempty(body.code)) {
         (Some(jwt), _) => jwt,
         (None, Some(code)) => match lookup_any(&ctx, code).await? {
@@ -850,10 +880,10 @@ struct RevokeForm {
 
 /// The reason as given, or what is wrong with it.
 fn reason_of(raw: &str) -> Result<String, &'static str> {
-    let r = raw.trim();
+    let r = crate::text::api_trim(raw);
     if r.chars().count() < 5 {
         Err("certificates.revoke.reason_required")
-    } else if r.chars().count() > 500 {
+    } else if raw.chars().count() > 500 {
         Err("certificates.revoke.reason_too_long")
     } else {
         Ok(r.to_string())
@@ -904,7 +934,12 @@ async fn admin_revoke(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct RevokeBody {
-    /// Why (5 to 500 characters); shown on the verification page.
+    /// Why: at least 5 characters from the first to the last that is not white space (space, tab,
+    /// line breaks), at most 500 in all; shown on the verification page.
+    #[schema(
+        max_length = 500,
+        pattern = "^[ \\t\\n\\r\\f\\v]*[^ \\t\\n\\r\\f\\v][\\s\\S]{3,}[^ \\t\\n\\r\\f\\v][ \\t\\n\\r\\f\\v]*$"
+    )]
     reason: String,
 }
 
@@ -917,10 +952,11 @@ pub(crate) struct RevokeBody {
     request_body(content = RevokeBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Revoked; the certificate now", body = PublicCertificate),
-        (status = 400, description = "No reason, or already revoked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No reason, or one too short or too long", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such certificate in the caller's agency", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -928,7 +964,7 @@ pub(crate) async fn revoke_api(
     ctx: Ctx,
     me: AdminOf,
     path: web::Path<String>,
-    body: web::Json<RevokeBody>,
+    body: crate::web::json_body::JsonBody<RevokeBody>,
 ) -> Result<HttpResponse, AppError> {
     let reason = reason_of(&body.reason).map_err(|k| {
         AppError::BadRequest(match k {
@@ -943,7 +979,7 @@ pub(crate) async fn revoke_api(
         Err(RevokeError::Refused(RevokeRefused::NotFound | RevokeRefused::OtherAgency)) => {
             Err(AppError::NotFound)
         }
-        Err(RevokeError::Refused(RevokeRefused::AlreadyRevoked)) => Err(AppError::BadRequest(
+        Err(RevokeError::Refused(RevokeRefused::AlreadyRevoked)) => Err(AppError::Conflict(
             "the certificate is already revoked".into(),
         )),
         Err(RevokeError::Db(e)) => Err(e.into()),

@@ -192,7 +192,9 @@ pub struct Activity {
     pub kind: String,
     pub title: String,
     pub organizer: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub ended_at: NaiveDateTime,
     pub jp: i32,
     pub competency_code: Option<String>,
@@ -200,8 +202,10 @@ pub struct Activity {
     /// `pending`, `approved` or `rejected`.
     pub status: String,
     pub reviewer_id: Option<i64>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub reviewed_at: Option<NaiveDateTime>,
     pub review_note: Option<String>,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub created_at: NaiveDateTime,
     /// Name of the evidence file, if one was attached.
     #[diesel(select_expression = activity_files::name.nullable())]

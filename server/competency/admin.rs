@@ -835,8 +835,10 @@ pub struct RecentAssessment {
     pub email: String,
     pub code: String,
     pub level: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub assessed_at: NaiveDateTime,
     pub source: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub created_at: NaiveDateTime,
 }
 

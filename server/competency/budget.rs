@@ -906,6 +906,7 @@ pub struct CostLine {
     pub person: String,
     pub title: String,
     pub kind: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub ended_at: NaiveDateTime,
     pub jp: i32,
     pub cost: Option<i64>,

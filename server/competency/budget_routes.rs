@@ -421,8 +421,8 @@ async fn budget_csv(
     path = "/api/v1/agencies/{id}/budget",
     tag = "competency",
     params(
-        ("id" = i64, Path, description = "The agency's id"),
-        ("year" = Option<i32>, Query, description = "Calendar year (2000–2100); this year (WIB) when absent"),
+        ("id" = i64, Path, description = "The agency's id", minimum = 1),
+        ("year" = Option<i32>, Query, description = "Calendar year (2000–2100); this year in the agency's time zone when absent", minimum = 2000, maximum = 2100),
     ),
     responses(
         (status = 200, description = "The agency's training budget against spending in the year: by unit and by kind of activity (course fees as `kursus_berbayar`), cost per JP and per person, ASN below the JP target. Amounts are whole rupiah; `used_permille` is tenths of a percent", body = budget::Report),

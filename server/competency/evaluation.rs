@@ -213,7 +213,9 @@ pub struct ImpactQuestion {
     pub learner_name: String,
     pub course_slug: String,
     pub course_title: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub completed_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub asked_at: NaiveDateTime,
     pub answer: Option<Answer>,
 }
@@ -439,6 +441,7 @@ pub enum Scope {
 pub struct Comment {
     pub rating: i32,
     pub text: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub date: NaiveDateTime,
 }
 

@@ -31,7 +31,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn refused(r: Refused, views: &Views, lang: Lang, api: bool) -> AppError {
     if api {
-        AppError::BadRequest(r.english())
+        match r {
+            // well-formed, but not now: the state decides
+            Refused::NotOpen | Refused::AlreadyAnswered => AppError::Conflict(r.english()),
+            Refused::Rating | Refused::CommentTooLong => AppError::BadRequest(r.english()),
+        }
     } else {
         AppError::BadRequest(views.text(lang, r.key()))
     }
@@ -77,12 +81,15 @@ async fn react(
 }
 
 /// A reaction to a completed course.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-#[serde(default)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReactionBody {
     /// 1 (not useful) to 5 (very useful)
-    pub rating: Option<i32>,
+    #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::numbers::whole")]
+    pub rating: i32,
     /// Optional, at most 1000 characters
+    #[serde(default)]
+    #[schema(max_length = 1000)]
     pub comment: Option<String>,
 }
 
@@ -94,8 +101,9 @@ pub struct ReactionBody {
     request_body(content = ReactionBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded"),
-        (status = 400, description = "Bad rating or comment, the course is not completed, or it was already rated (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A body that does not match the schema: no rating, one outside 1–5, a comment over 1,000 characters", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not now: the course is not completed by the caller, or it was already rated (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -103,11 +111,11 @@ pub(crate) async fn react_api(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<String>,
-    body: Option<web::Json<ReactionBody>>,
+    body: crate::web::json_body::JsonBody<ReactionBody>,
 ) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
+    let body = body.into_inner();
+    let rating = body.rating.to_string();
     let answer = evaluation::parse_answer(&rating, body.comment.as_deref().unwrap_or(""))
         .map_err(|r| refused(r, &ctx.views, lang, true))?;
     let (user, slug) = (me.id, path.into_inner());

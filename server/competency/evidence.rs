@@ -18,6 +18,7 @@ pub struct Evidence {
     pub source_kind: String,
     pub source_id: i64,
     pub title: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub earned_at: NaiveDateTime,
 }
 

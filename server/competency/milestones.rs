@@ -54,6 +54,7 @@ pub struct Milestone {
     pub year: Option<i32>,
     pub code: Option<String>,
     pub level: Option<i32>,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub earned_at: NaiveDateTime,
 }
 

@@ -50,6 +50,7 @@ pub struct Plan {
     pub year: i32,
     pub target_jp: i32,
     pub note: String,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub updated_at: NaiveDateTime,
     pub items: Vec<Item>,
     /// JP earned this year (completions and approved activities), planned or not.

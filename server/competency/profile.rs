@@ -48,6 +48,7 @@ pub struct Competency {
 pub struct Assessed {
     pub code: String,
     pub level: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub assessed_at: NaiveDateTime,
     pub source: String,
 }

@@ -71,8 +71,11 @@ pub struct Attempt {
     pub number: i32,
     #[serde(skip)]
     pub paper: Paper,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub deadline_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub submitted_at: Option<NaiveDateTime>,
     pub score: Option<i32>,
     pub passed: Option<bool>,
@@ -693,7 +696,9 @@ pub struct ShownQuestion {
 pub struct PaperView {
     pub attempt_id: i64,
     pub number: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub deadline_at: Option<NaiveDateTime>,
     pub questions: Vec<ShownQuestion>,
 }
@@ -787,6 +792,7 @@ pub struct ResultQuestion {
 pub struct ResultsView {
     pub attempt_id: i64,
     pub number: i32,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub submitted_at: Option<NaiveDateTime>,
     pub score: i32,
     pub passed: bool,

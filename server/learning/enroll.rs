@@ -20,10 +20,14 @@ pub struct Enrollment {
     pub version_id: i64,
     pub source: String,
     pub assigned_by: Option<i64>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub due_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::rfc3339::instant")]
     pub enrolled_at: NaiveDateTime,
     pub last_module_id: Option<i64>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub last_seen_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub completed_at: Option<NaiveDateTime>,
     /// 1 for the first time through the course; each recertification adds one.
     pub cycle: i32,

@@ -24,6 +24,7 @@ pub const GRACE_SECONDS: i64 = 30;
 #[serde(rename_all = "snake_case")]
 pub enum Response {
     /// Source indices of the options chosen (single, multiple, true/false).
+    #[serde(deserialize_with = "crate::numbers::wholes")]
     Choices(Vec<usize>),
     /// The text typed (short answer, numeric).
     Text(String),

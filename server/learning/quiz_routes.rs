@@ -328,6 +328,11 @@ fn check_answers(answers: &Answers) -> Result<(), AppError> {
                     "too many choices for question {pos}"
                 )));
             }
+            Response::Choices(c) if c.iter().any(|&i| i > MAX_OPTION) => {
+                return Err(AppError::BadRequest(format!(
+                    "an option index of question {pos} is over {MAX_OPTION}; use the indices the paper shows"
+                )));
+            }
             _ => {}
         }
     }
@@ -454,7 +459,7 @@ pub(crate) async fn start_api(
     get,
     path = "/api/v1/attempts/{id}",
     tag = "quiz",
-    params(("id" = i64, Path, description = "The attempt's id")),
+    params(("id" = i64, Path, description = "The attempt's id", minimum = 1)),
     responses(
         (status = 200, description = "The attempt", body = AttemptDoc),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -484,10 +489,68 @@ pub(crate) async fn attempt_api(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct SubmitBody {
     /// By question position (`"1"`, `"2"`, …): `{"choices": [0, 2]}` (option indices as shown
-    /// in the paper) or `{"text": "…"}`. Unanswered questions are left out.
-    #[serde(default)]
-    #[schema(value_type = std::collections::HashMap<String, Object>)]
+    /// in the paper) or `{"text": "…"}`. Unanswered questions are left out; `{}` answers nothing.
+    #[schema(schema_with = answers_schema)]
     answers: BTreeMap<String, Response>,
+}
+
+/// The largest option index an answer may name (a question has far fewer options; an index
+/// past its last option makes the answer wrong).
+const MAX_OPTION: usize = 255;
+
+/// The schema of `answers`, stated as the server checks it (see [`check_answers`]).
+fn answers_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
+    };
+    use utoipa::openapi::RefOr;
+    let choices = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "choices",
+            ArrayBuilder::new()
+                .items(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0))
+                        .maximum(Some(MAX_OPTION as f64)),
+                )
+                .max_items(Some(attempts::MAX_CHOICES)),
+        )
+        .required("choices")
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+        .description(Some("The options chosen, by index"));
+    let text = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "text",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(attempts::MAX_TEXT_CHARS)),
+        )
+        .required("text")
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+        .description(Some("The text typed"));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(POSITION_PATTERN)),
+        ))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::OneOf(
+            OneOfBuilder::new().item(choices).item(text).build(),
+        )))))
+        .build()
+}
+
+/// A question position as an answer's key: 1 to 9999, no leading zero.
+const POSITION_PATTERN: &str = "^[1-9][0-9]{0,3}$";
+
+/// `k` as a question position, when it is one ([`POSITION_PATTERN`]).
+fn position(k: &str) -> Option<usize> {
+    let digits = k.len() <= 4 && k.bytes().all(|b| b.is_ascii_digit()) && !k.starts_with('0');
+    k.parse().ok().filter(|_| digits)
 }
 
 /// What the attempt endpoints answer (documentation of the JSON they build).
@@ -511,7 +574,7 @@ pub(crate) struct AttemptDoc {
     post,
     path = "/api/v1/attempts/{id}/submit",
     tag = "quiz",
-    params(("id" = i64, Path, description = "The attempt's id")),
+    params(("id" = i64, Path, description = "The attempt's id", minimum = 1)),
     request_body = SubmitBody,
     responses(
         (status = 200, description = "The graded attempt", body = AttemptDoc),
@@ -525,14 +588,16 @@ pub(crate) async fn submit_api(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<SubmitBody>,
+    body: crate::web::json_body::JsonBody<SubmitBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user_id = me.id;
     let mut answers = Answers::new();
     for (k, r) in body.into_inner().answers {
-        let pos: usize = k.trim().parse().ok().filter(|p| *p > 0).ok_or_else(|| {
-            AppError::BadRequest(format!("`{k}` is not a question position (1, 2, …)"))
+        let pos = position(&k).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{k}` is not a question position (1, 2, … up to 9999, no leading zero)"
+            ))
         })?;
         answers.insert(pos, r);
     }

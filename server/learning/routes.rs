@@ -242,7 +242,7 @@ pub(crate) struct DoneBody {
         ("module" = String, Path, description = "The lesson's slug"),
     ),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Names this action (1–128 visible ASCII characters, e.g. a UUID): a repeat with the same key gets the first answer back, with `Idempotent-Replayed: true`. Offline clients send one per queued action."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Names this action (1–128 visible ASCII characters, e.g. a UUID): a repeat with the same key gets the first answer back, with `Idempotent-Replayed: true`. Offline clients send one per queued action.", min_length = 1, max_length = 128, pattern = "^[!-~]+$"),
     ),
     request_body(content = Option<DoneBody>, description = "Optional: when it was done (offline clients)", content_type = "application/json"),
     responses(
@@ -258,20 +258,18 @@ pub(crate) async fn done_api(
     ctx: Ctx,
     me: CurrentUser,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<DoneBody>>,
+    body: crate::web::json_body::MaybeJsonBody<DoneBody>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, module) = path.into_inner();
     let user_id = me.id;
-    let done_at = body.and_then(|b| b.done_at).map(|d| d.naive_utc());
+    let done_at = body
+        .into_inner()
+        .and_then(|b| b.done_at)
+        .map(|d| d.naive_utc());
     let on_completed = ctx.on_completed.clone();
     let key = match ctx.req.headers().get(idempotency::HEADER) {
         None => None,
-        Some(v) => match v
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|k| idempotency::valid(k))
-        {
+        Some(v) => match v.to_str().ok().filter(|k| idempotency::valid(k)) {
             Some(k) => Some(k.to_string()),
             None => {
                 return Err(AppError::BadRequest(format!(
@@ -374,11 +372,16 @@ pub struct DashboardCourse {
     pub title: String,
     pub jp: i32,
     pub source: String,
+    /// The due moment: the end of the due day in the person's agency time zone, as an instant.
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub due_at: Option<NaiveDateTime>,
+    /// The due day itself, a calendar date in the person's agency time zone (what to show).
+    pub due_date: Option<chrono::NaiveDate>,
     pub overdue: bool,
     pub percent: usize,
     /// Where "continue" leads: the last module opened, else the first not done.
     pub continue_slug: Option<String>,
+    #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub completed_at: Option<NaiveDateTime>,
 }
 
@@ -449,6 +452,7 @@ pub fn dashboard(
             jp,
             source: e.source.clone(),
             due_at: e.due_at,
+            due_date: e.due_at.map(|d| zone.date_of(d)),
             overdue: e.completed_at.is_none() && e.due_at.is_some_and(|d| d < now),
             percent: p.percent,
             continue_slug,

@@ -13,12 +13,6 @@ use super::state::AppState;
 use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 
-/// `default_service`: a path no route matches. Its problem `detail` differs from a missing
-/// entity's, so a client (and `tests/app/api_doc.rs`) can tell "no such route" from "no such course".
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NoRoute)
-}
-
 /// The middleware that turns every error response into a page or a problem document.
 pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(render)

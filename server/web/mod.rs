@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error_pages;
 pub mod etag;
 pub mod i18n;
+pub mod json_body;
 pub mod limits;
 pub mod pages;
 pub mod policy;

@@ -314,3 +314,244 @@ async fn module_content_endpoint() {
         "{dash}"
     );
 }
+
+/// Every string in `v` that reads as a date and time (`YYYY-MM-DDTHH:MM…`), with where it is.
+fn instants(v: &Value, at: &str, found: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            let looks = b.len() >= 16
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && (b[10] == b'T' || b[10] == b' ')
+                && b[13] == b':'
+                && b[..4].iter().all(u8::is_ascii_digit);
+            if looks {
+                found.push((at.to_string(), s.clone()));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                instants(item, &format!("{at}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                instants(item, &format!("{at}.{k}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_instant_the_api_answers_is_rfc3339_in_utc() {
+    let app = app_with_courses().await;
+    let bearer = token(&app).await;
+    let mut answers = Vec::new();
+    let enroll = format!("/api/v1/courses/{COURSE}/enroll");
+    answers.push(("enroll", call(&app, "post", &enroll, Some(&bearer)).await));
+    let done = format!("/api/v1/courses/{COURSE}/modules/{MODULE}/done");
+    answers.push(("done", call(&app, "post", &done, Some(&bearer)).await));
+    let quiz = format!("/api/v1/courses/{COURSE}/modules/06-kuis-akhir/attempts");
+    let started = call(&app, "post", &quiz, Some(&bearer)).await;
+    let id = started.1["attempt"]["id"].as_i64().expect("an attempt");
+    answers.push(("start", started));
+    let submit = format!("/api/v1/attempts/{id}/submit");
+    let resp = app
+        .client
+        .post(app.url(&submit))
+        .bearer_auth(&bearer)
+        .json(&json!({"answers": {"1": {"choices": [0]}}}))
+        .send()
+        .await
+        .unwrap();
+    answers.push((
+        "submit",
+        (resp.status().as_u16(), resp.json().await.unwrap()),
+    ));
+    for path in [
+        "/api/v1/me".to_string(),
+        "/api/v1/me/dashboard".to_string(),
+        "/api/v1/me/profile".to_string(),
+        "/api/v1/me/certificates".to_string(),
+        format!("/api/v1/courses/{COURSE}"),
+        format!("/api/v1/attempts/{id}"),
+    ] {
+        let answer = call(&app, "get", &path, Some(&bearer)).await;
+        answers.push((Box::leak(path.into_boxed_str()), answer));
+    }
+    let mut found = Vec::new();
+    for (what, (status, body)) in &answers {
+        assert!(*status < 300, "{what}: {status} {body}");
+        instants(body, what, &mut found);
+    }
+    // published_at, enrolled_at, email_verified_at, started_at, submitted_at, deadline_at, …
+    assert!(found.len() >= 8, "too few instants to judge: {found:?}");
+    for (at, s) in &found {
+        assert!(
+            s.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+            "{at} = {s}: an instant must be RFC 3339 in UTC (…Z)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_undeclared_method_on_an_api_path_is_405_with_allow() {
+    let app = app_with_courses().await;
+    let bearer = token(&app).await;
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/me", "GET, HEAD"),
+        ("TRACE", "/api/v1/me/profile", "GET, HEAD"),
+        ("PUT", "/api/v1/attempts/12/submit", "POST"),
+        ("GET", "/api/v1/attempts/12/submit", "POST"),
+        ("PATCH", "/api/v1/courses", "GET, HEAD"),
+        ("DELETE", "/api/v1/people/3/placement", "PUT"),
+    ] {
+        let resp = app
+            .client
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{method} {path}");
+        assert_eq!(resp.headers()[header::ALLOW], allow, "{method} {path}");
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{method} {path}"
+        );
+    }
+    // no such path: still 404
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/tidak-ada"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers().get(header::ALLOW).is_none());
+}
+
+/// The operation `method path` of the document.
+fn op<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
+    let op = &doc["paths"][path][method];
+    assert!(op.is_object(), "{method} {path} is documented");
+    op
+}
+
+/// A component schema by the `$ref` of a request body's JSON content.
+fn body_schema<'a>(doc: &'a Value, op: &Value) -> &'a Value {
+    let r = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .expect("a schema reference");
+    &doc["components"]["schemas"][r.rsplit('/').next().unwrap()]
+}
+
+#[tokio::test]
+async fn the_document_states_the_constraints_the_server_checks() {
+    let app = app_with_courses().await;
+    let doc = document(&app).await;
+
+    // answers are keyed by question position and are choices or text
+    let submit = body_schema(&doc, op(&doc, "post", "/api/v1/attempts/{id}/submit"));
+    assert_eq!(submit["required"], json!(["answers"]));
+    let answers = &submit["properties"]["answers"];
+    assert_eq!(answers["propertyNames"]["pattern"], "^[1-9][0-9]{0,3}$");
+    let kinds = answers["additionalProperties"]["oneOf"].as_array().unwrap();
+    assert_eq!(kinds.len(), 2, "{answers}");
+    assert_eq!(kinds[0]["properties"]["choices"]["items"]["minimum"], 0);
+    assert_eq!(kinds[1]["properties"]["text"]["maxLength"], 500);
+
+    // the Idempotency-Key header
+    let done = op(&doc, "post", "/api/v1/courses/{slug}/modules/{module}/done");
+    let key = done["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .expect("the header is documented");
+    assert_eq!(key["in"], "header");
+    assert_eq!(key["schema"]["maxLength"], 128);
+    assert_eq!(key["schema"]["minLength"], 1);
+    assert_eq!(key["schema"]["pattern"], "^[!-~]+$");
+
+    // a rating is 1–5 and required; a revocation needs a reason
+    let reaction = body_schema(&doc, op(&doc, "post", "/api/v1/courses/{slug}/reaction"));
+    assert_eq!(reaction["required"], json!(["rating"]));
+    assert_eq!(reaction["properties"]["rating"]["minimum"], 1);
+    assert_eq!(reaction["properties"]["rating"]["maximum"], 5);
+    let revoke = body_schema(&doc, op(&doc, "post", "/api/v1/certificates/{code}/revoke"));
+    assert_eq!(revoke["required"], json!(["reason"]));
+    assert_eq!(revoke["properties"]["reason"]["maxLength"], 500);
+    assert!(revoke["properties"]["reason"]["pattern"].is_string());
+
+    // ids are positive
+    for (method, path) in operations(&doc) {
+        for p in op(&doc, &method, &path)["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            if p["in"] == "path" && p["name"] == "id" {
+                assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
+            }
+        }
+    }
+
+    // the upload is raw bytes
+    let upload = op(&doc, "post", "/api/v1/author/courses");
+    for media in ["application/zip", "application/octet-stream"] {
+        let r = upload["requestBody"]["content"][media]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{media}: {upload}"));
+        let archive = &doc["components"]["schemas"][r.rsplit('/').next().unwrap()];
+        assert_eq!(archive["type"], "string", "{archive}");
+        assert_eq!(archive["format"], "binary", "{archive}");
+    }
+
+    // …and the server holds to them
+    let bearer = token(&app).await;
+    let post = |path: String, body: Value| {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&bearer)
+            .json(&body)
+            .send()
+    };
+    let reaction = format!("/api/v1/courses/{COURSE}/reaction");
+    for bad in [
+        json!({"rating": 0}),
+        json!({"rating": 6}),
+        json!({}),
+        json!({"rating": 2.5}),
+    ] {
+        assert_eq!(
+            post(reaction.clone(), bad.clone()).await.unwrap().status(),
+            400,
+            "{bad}"
+        );
+    }
+    // well-formed (2.0 is the integer 2), but the course is not completed: a conflict
+    for fine in [json!({"rating": 2}), json!({"rating": 2.0})] {
+        assert_eq!(
+            post(reaction.clone(), fine.clone()).await.unwrap().status(),
+            409,
+            "{fine}"
+        );
+    }
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/courses/{COURSE}/modules/{MODULE}/done")))
+        .bearer_auth(&bearer)
+        .header("Idempotency-Key", "kunci dengan spasi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "a key with a space");
+}

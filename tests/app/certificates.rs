@@ -618,6 +618,18 @@ async fn an_agency_admin_revokes_with_a_reason_and_verification_shows_it_at_once
     assert_eq!(r.status(), 400);
     let r = revoke_form(&app, &admin, &code, "Data NIP pada sertifikat keliru").await;
     assert_eq!(r.status(), 303);
+    // by API: a blank reason is malformed (400); revoking again is a conflict with the state (409)
+    let admin_api = app.token_of("admin@solo.go.id", PW).await;
+    for (reason, status) in [("  abc  ", 400), ("Dicabut dua kali", 409)] {
+        let r = reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/certificates/{code}/revoke")))
+            .bearer_auth(&admin_api)
+            .json(&json!({ "reason": reason }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{reason}");
+    }
 
     // verification shows it at once: page, JSON, verify API
     let page = reqwest::get(app.url(&format!("/v/{code}")))
@@ -1123,6 +1135,28 @@ async fn lookups_allow_20_misses_and_120_lookups_per_address_then_refuse() {
     );
     // each address counts on its own
     assert_eq!(lookup_from(&app, &real, "192.0.2.1").await, 200);
+}
+
+/// `certificates.lookup_limit` sets the numbers (a test server under an API tester raises it):
+/// with 600, a sixth (100) of misses pass where the default refuses the 21st.
+#[tokio::test]
+async fn the_lookup_limit_setting_sets_lookups_and_misses() {
+    let app = spawn_app_with(&[
+        ("CAKAP_TRUSTED_PROXIES", "1"),
+        ("CAKAP_CERTIFICATES_LOOKUP_LIMIT", "600"),
+    ])
+    .await;
+    let guesser = "203.0.113.21";
+    for i in 1..=100 {
+        let code = cakap::certificates::code::generate();
+        assert_eq!(lookup_from(&app, &code, guesser).await, 404, "miss {i}");
+    }
+    let code = cakap::certificates::code::generate();
+    assert_eq!(
+        lookup_from(&app, &code, guesser).await,
+        429,
+        "the 101st miss"
+    );
 }
 
 #[tokio::test]

@@ -129,7 +129,7 @@ async fn reactions_impact_questions_and_results_per_course() {
         "no rating before the course is completed"
     );
     let (status, body) = react_api(&app, &siti_api, "egov", json!({"rating": 4})).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 409, "well-formed, refused by the state: {body}");
     assert!(body["detail"]
         .as_str()
         .unwrap()
@@ -192,7 +192,7 @@ async fn reactions_impact_questions_and_results_per_course() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("sudah dikirim"));
     let (status, _) = react_api(&app, &siti_api, "egov", json!({"rating": 1})).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409, "already rated");
 
     // ---- by API, another agency's learner ----
     let budi_api = app.token_of("budi@bogor.go.id", PW).await;

@@ -546,6 +546,12 @@ async fn assign_refuses_a_due_date_before_today_in_the_agency_zone() {
             .unwrap()
             .and_hms_opt(16, 59, 59)
     );
+    // the API gives both: the due instant in UTC and the due day, a date in the agency zone
+    let token = app.token_of("staf@t.go.id", PW).await;
+    let dash = app.api_json("/api/v1/me/dashboard", &token).await;
+    let course = &dash["assigned"][0];
+    assert_eq!(course["due_at"], "2027-03-10T16:59:59Z", "{dash}");
+    assert_eq!(course["due_date"], "2027-03-10", "{dash}");
 }
 
 /// (issue 22, item 10) An agency admin assigns a course to everyone holding a position in their

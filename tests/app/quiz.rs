@@ -586,6 +586,63 @@ async fn the_api_flow_with_a_bearer_token() {
     assert_eq!(r.status(), 400);
     assert_eq!(graded_count(app, id), (1, 0));
 
+    // a body that does not match the document is refused and changes nothing: `[]` once graded
+    // the open attempt (serde reads a struct from an array), a missing `answers` too
+    for (body, why) in [
+        ("[]", "an array"),
+        (r#"[{}]"#, "an array holding an empty answer sheet"),
+        ("null", "null"),
+        ("{}", "no answers"),
+        (r#"{"answers": []}"#, "answers as an array"),
+        (
+            r#"{"answers": {"01": {"choices": [0]}}}"#,
+            "a position with a leading zero",
+        ),
+        (
+            r#"{"answers": {" 1": {"choices": [0]}}}"#,
+            "a position with a space",
+        ),
+        (
+            r#"{"answers": {"1": {"choices": [256]}}}"#,
+            "an option index over 255",
+        ),
+        (
+            r#"{"answers": {"1": {"choices": [0], "text": "x"}}}"#,
+            "two kinds of answer",
+        ),
+        (
+            r#"{"answers": {"1": {"choices": [0.5]}}}"#,
+            "a fractional option index",
+        ),
+    ] {
+        let r = api
+            .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{why}: {body}");
+        assert_eq!(graded_count(app, id), (1, 0), "{why} must change nothing");
+    }
+    let r = api
+        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .header("Authorization", &auth)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"answers": {}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415, "a body that is not declared JSON");
+    assert_eq!(graded_count(app, id), (1, 0));
+    // instants carry their zone: UTC, RFC 3339
+    let started = v["attempt"]["started_at"].as_str().unwrap();
+    assert!(
+        started.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(started).is_ok(),
+        "{started}"
+    );
+
     // pass, retry: the same result, graded once
     let answers: serde_json::Map<String, Value> = answers_for(&paper, true)
         .into_iter()

@@ -666,8 +666,8 @@ async fn every_refusal_on_the_api_is_a_problem_document() {
     ));
     checks.push((
         api.delete(app.url("/api/v1/me")).send().await.unwrap(),
-        404,
-        "no route for this method",
+        405,
+        "no route for this method (405 with Allow)",
     ));
     // a resource that answers 405 by itself (no body): JSON clients get a problem document too
     checks.push((

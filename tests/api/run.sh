@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The API against its own document: Schemathesis (property-based, from PyPI, pinned below) reads
+# /api/v1/openapi.json and sends generated requests to every operation — examples, coverage,
+# fuzzing and the stateful phase (following the links it infers between operations) — with every
+# check enabled (`-c all`), once with a learner's token and once with a platform admin's, against
+# `cakap serve` (debug build) on a fresh database filled by `cakap dev seed` (agencies, courses,
+# completions, certificates, open quiz attempts). There is no baseline of accepted failures;
+# tests/api/schemathesis.toml lists the few operations whose 422 no schema can state.
+#
+#   tests/api/run.sh                       # SQLite in a temporary folder
+#   tests/api/run.sh postgres://…/dbname   # an empty PostgreSQL database
+#
+# ST_SEED fixes the random seed (CI uses a fixed one so a run can be replayed); ST_EXAMPLES the
+# examples per operation (100).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SCHEMATHESIS_VERSION=4.32.5
+DB_URL="${1:-}"
+
+if [ "$(st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" 2>&1 \
+    | grep -v "as the 'root' user" || true
+fi
+st --version
+
+cargo build --quiet
+BIN="$PWD/target/debug/cakap"
+DATA=$(mktemp -d /tmp/cakap-api.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+BASE="http://127.0.0.1:$PORT"
+# a test server only: Schemathesis sends thousands of certificate lookups from one address
+export CAKAP_DATA_DIR="$DATA" CAKAP_BIND="127.0.0.1:$PORT" CAKAP_BASE_URL="$BASE" \
+  CAKAP_COURSES_DIR="$PWD/courses" CAKAP_LOG=warn CAKAP_MAIL_TRANSPORT=file \
+  CAKAP_CERTIFICATES_LOOKUP_LIMIT=1000000
+if [ -n "$DB_URL" ]; then export CAKAP_DATABASE_URL="$DB_URL"; fi
+
+SERVER=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+
+PASSWORD="Schemathesis-Cakap-2026"
+"$BIN" migrate >/dev/null
+"$BIN" dev seed --users 60 --courses 4 --completions 120 --heavy 3 --open-attempts 20 \
+  --password "$PASSWORD" >/dev/null
+echo "$PASSWORD" | "$BIN" users add --email admin@api.cakap.test --name "Admin Platform" \
+  --role admin --password-stdin >/dev/null
+
+"$BIN" serve >"$DATA/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 150); do
+  curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "$BASE/healthz" >/dev/null || { echo "cakap serve did not start"; cat "$DATA/serve.log"; exit 1; }
+
+token() {
+  curl -fsS -X POST "$BASE/api/v1/auth/token" -H 'Content-Type: application/json' \
+    -d "{\"email\": \"$1\", \"password\": \"$PASSWORD\"}" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+
+STATUS=0
+for who in asn2@seed.cakap.test admin@api.cakap.test; do
+  echo
+  echo "--- Schemathesis as $who"
+  st --config-file tests/api/schemathesis.toml run "$BASE/api/v1/openapi.json" \
+    --checks all \
+    --phases examples,coverage,fuzzing,stateful \
+    --header "Authorization: Bearer $(token "$who")" \
+    --max-examples "${ST_EXAMPLES:-100}" \
+    --seed "${ST_SEED:-20261207}" \
+    --no-color || STATUS=1
+done
+if [ "$STATUS" != 0 ]; then
+  echo "server log (last 40 lines):"; tail -n 40 "$DATA/serve.log"
+fi
+exit $STATUS
