@@ -410,9 +410,9 @@ fn api_attempt(
     ),
     responses(
         (status = 201, description = "The attempt, open, with its paper", body = AttemptDoc),
-        (status = 400, description = "Not enrolled, no questions, or no attempts left", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such quiz", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not now: not enrolled (enroll first), no questions, or no attempts left (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -434,13 +434,13 @@ pub(crate) async fn start_api(
                         AppError::NotFound
                     }
                     NotStarted::NotEnrolled => {
-                        AppError::BadRequest("not enrolled in this course; enroll first".into())
+                        AppError::Conflict("not enrolled in this course; enroll first".into())
                     }
                     NotStarted::Refused(StartRefused::NoQuestions) => {
-                        AppError::BadRequest("this quiz has no questions".into())
+                        AppError::Conflict("this quiz has no questions".into())
                     }
                     NotStarted::Refused(StartRefused::NoAttemptsLeft { limit }) => {
-                        AppError::BadRequest(format!(
+                        AppError::Conflict(format!(
                             "no attempts left: all {limit} attempts are used"
                         ))
                     }

@@ -182,7 +182,7 @@ fn mark_done(
     let e = enroll::of_user(conn, user_id, slug)?.ok_or(AppError::Forbidden)?;
     let module = store::module_step(conn, e.version_id, module_slug)?.ok_or(AppError::NotFound)?;
     if module.kind != "lesson" {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Conflict(
             "a quiz is done by passing it, not by marking it".into(),
         ));
     }
@@ -247,7 +247,8 @@ pub(crate) struct DoneBody {
     request_body(content = Option<DoneBody>, description = "Optional: when it was done (offline clients)", content_type = "application/json"),
     responses(
         (status = 200, description = "Progress after marking", body = Done),
-        (status = 400, description = "A quiz (done by passing it), a malformed body, or an Idempotency-Key that is malformed or was used for another action", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed body or Idempotency-Key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A quiz (done by passing it), or an Idempotency-Key already used for another action", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not enrolled in this course", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such module in the enrolled version", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -336,7 +337,7 @@ fn done_once(
         match idempotency::seen(conn, user_id, key, request)? {
             Seen::Replay(body) => return Ok((body, true)),
             Seen::OtherRequest(other) => {
-                return Err(AppError::BadRequest(format!(
+                return Err(AppError::Conflict(format!(
                     "this Idempotency-Key was already used for another action ({other}); send a new key for each action"
                 )))
             }

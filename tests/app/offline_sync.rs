@@ -182,7 +182,7 @@ async fn a_queue_sent_twice_and_concurrently_counts_once_with_the_learners_times
 
     // a key is for one action; a bad key is refused with what to do
     let (status, _, body) = send(&app, &bearer, "01-materi", Some(queue[0].1), json!({})).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409, "a key bound to another action: a conflict");
     assert!(
         body["detail"].as_str().unwrap().contains("another action"),
         "{body}"
