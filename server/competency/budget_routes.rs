@@ -291,6 +291,19 @@ struct BudgetForm {
 }
 
 /// A year typed into a form: a number in the years the report accepts.
+/// The API's `year`: an integer in range, written as digits alone.
+fn api_year(s: &str) -> Option<i32> {
+    s.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| form_year(s))
+        .flatten()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ApiYearQuery {
+    year: Option<String>,
+}
+
 fn form_year(s: &str) -> Option<i32> {
     s.trim()
         .parse::<i32>()
@@ -436,21 +449,21 @@ async fn budget_csv(
 pub(crate) async fn budget_api(
     ctx: Ctx,
     me: AgencyAdmin,
-    q: web::Query<YearQuery>,
+    q: web::Query<ApiYearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let agency = me.agency(&ctx.db).await?;
     // this year in the agency's zone
     let current = agency_years(&ctx.db, &ctx.req, agency.id, "")
         .await?
         .current;
-    let year = if q.year.trim().is_empty() {
-        current
-    } else {
-        form_year(&q.year).ok_or_else(|| {
+    // absent: this year; present: a year as the document states it (`?year=` is not one)
+    let year = match &q.year {
+        None => current,
+        Some(y) => api_year(y).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "`year` must be a year from {FIRST_YEAR} to {LAST_YEAR}, e.g. year={current}"
             ))
-        })?
+        })?,
     };
     let id = agency.id;
     let report = ctx

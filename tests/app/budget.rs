@@ -740,12 +740,15 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
         (j["jp_costed"].as_i64(), j["cost_per_jp"].as_i64()),
         (Some(6), Some(150_000))
     );
-    let r = api(
-        format!("/api/v1/agencies/{a}/budget?year=abc"),
-        token.clone(),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
+    // a year as the document states it: an integer 2000–2100; `?year=` is not one
+    for bad in ["abc", "", "+2026", "%202026", "1999", "2101"] {
+        let r = api(
+            format!("/api/v1/agencies/{a}/budget?year={bad}"),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(r.status(), 400, "year={bad}");
+    }
     let r = api(format!("/api/v1/agencies/{a}/budget"), token.clone()).await;
     assert_eq!(r.status(), 200, "this year by default");
     let other_token = app.token_of("admin@sleman.go.id", PW).await;
