@@ -132,12 +132,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let form = web::Form::<WithCsrf<T>>::from_request(&req, payload);
+        let urlencoded = req.content_type() == "application/x-www-form-urlencoded";
+        let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let form = form
-                .await
-                .map_err(|e| AppError::BadRequest(crate::text::one_line(&e.to_string())))?
-                .into_inner();
+            if !urlencoded {
+                return Err(AppError::BadRequest(
+                    "send the form as application/x-www-form-urlencoded".into(),
+                )
+                .into());
+            }
+            let body = body.await?;
+            // NUL characters out (PostgreSQL cannot store them: `crate::web::nul`)
+            let form: WithCsrf<T> =
+                serde_urlencoded::from_bytes(&crate::web::nul::drop_from_form(&body))
+                    .map_err(|e| AppError::BadRequest(crate::text::one_line(&e.to_string())))?;
             match expected(&req) {
                 Some(t) if same(&t, form.csrf.trim()) => Ok(CsrfForm(form.form)),
                 _ => Err(AppError::Csrf.into()),

@@ -105,6 +105,8 @@ fn read<T: DeserializeOwned + 'static>(
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let mut value = value;
+    super::nul::drop_from_json(&mut value);
     if !value.is_object() {
         return Err(AppError::BadRequest(
             "the body must be a JSON object ({…}) as /api/v1/openapi.json describes it".into(),

@@ -10,6 +10,7 @@ pub mod etag;
 pub mod i18n;
 pub mod json_body;
 pub mod limits;
+pub mod nul;
 pub mod pages;
 pub mod policy;
 pub mod security;
