@@ -306,7 +306,7 @@ fn serve(state: State, listener: TcpListener, workers: Option<usize>) -> std::io
             .app_data(web::FormConfig::default().limit(256 * 1024))
             .configure(routes)
             .default_service(web::to(crate::api::no_route))
-            .wrap(middleware::from_fn(crate::web::nul::refuse_in_address))
+            .wrap(middleware::from_fn(crate::web::nul::guard_address))
             .wrap(middleware::from_fn(crate::web::auth::middleware))
             .wrap(middleware::from_fn(crate::web::csrf::middleware))
             .wrap(middleware::from_fn(crate::web::error_pages::catch))

@@ -1,29 +1,36 @@
 //! NUL characters (U+0000) in requests. No text a person writes holds one, and PostgreSQL cannot
 //! store one in text: a slug, a comment or a search word holding `%00` was a 500 there (and passed
-//! on SQLite). An address that holds one is refused (400, [`refuse_in_address`]); in a body's text
-//! they are dropped (JSON: [`drop_from_json`], forms: [`drop_from_form`]).
+//! on SQLite). No address holds one, so a path with one is not found (404); in a query string and
+//! in a body's text they are dropped ([`guard_address`], [`drop_from_json`], [`drop_from_form`]).
 
 use std::borrow::Cow;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::uri::{PathAndQuery, Uri};
 use actix_web::middleware::Next;
 use serde_json::Value;
 
 use crate::error::AppError;
 
-/// Middleware: a path or query string that holds a NUL character is refused before routing
-/// reaches a handler, with a message that says what to fix.
-pub async fn refuse_in_address(
-    req: ServiceRequest,
+/// Middleware: a path holding a NUL character names nothing (404, before a handler looks it up);
+/// a query string's NUL characters are dropped.
+pub async fn guard_address(
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = super::routed_path(&req).contains('\0') || has_escaped_nul(req.path().as_bytes());
-    if path || has_escaped_nul(req.query_string().as_bytes()) {
-        return Err(AppError::BadRequest(
-            "the address holds a NUL character (%00); remove it and try again".into(),
-        )
-        .into());
+    if super::routed_path(&req).contains('\0') || has_escaped_nul(req.path().as_bytes()) {
+        return Err(AppError::NotFound.into());
+    }
+    let query = req.query_string();
+    if has_escaped_nul(query.as_bytes()) {
+        let cleaned = drop_from_form(query.as_bytes());
+        let pq = format!("{}?{}", req.path(), String::from_utf8_lossy(&cleaned));
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = PathAndQuery::try_from(pq).ok();
+        if let Ok(uri) = Uri::from_parts(parts) {
+            req.head_mut().uri = uri;
+        }
     }
     next.call(req).await
 }
