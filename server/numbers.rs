@@ -89,6 +89,11 @@ mod tests {
             Ok((2, vec![45]))
         );
         assert_eq!(read(r#"{"rating": -2, "choices": []}"#), Ok((-2, vec![])));
+        // read exactly (serde_json's `float_roundtrip`): not one unit in the last place off
+        assert_eq!(
+            read(r#"{"rating": 2, "choices": [3696768108330302.0]}"#),
+            Ok((2, vec![3_696_768_108_330_302]))
+        );
         for bad in [
             r#"{"rating": 2.5, "choices": []}"#,
             r#"{"rating": 1e300, "choices": []}"#,

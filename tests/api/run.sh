@@ -4,7 +4,7 @@
 # fuzzing and the stateful phase (following the links it infers between operations) — with every
 # check enabled (`-c all`), once with a learner's token and once with a platform admin's, against
 # `cakap serve` (debug build) on a fresh database filled by `cakap dev seed` (agencies, courses,
-# completions, certificates, open quiz attempts). There is no baseline of accepted failures;
+# completions, certificates, open quiz attempts); the admin also writes courses. There is no baseline of accepted failures;
 # tests/api/schemathesis.toml lists the few operations whose 422 no schema can state.
 #
 #   tests/api/run.sh                       # SQLite in a temporary folder
@@ -49,6 +49,24 @@ PASSWORD="Schemathesis-Cakap-2026"
   --password "$PASSWORD" >/dev/null
 echo "$PASSWORD" | "$BIN" users add --email admin@api.cakap.test --name "Admin Platform" \
   --role admin --password-stdin >/dev/null
+
+# one SQL statement on the database, its first value printed
+sql() {
+  if [ -n "$DB_URL" ]; then
+    psql "$DB_URL" -Atc "$1"
+  else
+    python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); row = db.execute(sys.argv[2]).fetchone(); db.commit()
+print(row[0] if row else '')" "$DATA/cakap.db" "$1"
+  fi
+}
+# the admin also writes courses, so the authoring operations are reached too
+sql "UPDATE users SET is_author = TRUE WHERE email = 'admin@api.cakap.test'" >/dev/null
+# a certificate the seed issued, for the operations that take a verification code
+ST_CERTIFICATE=$(sql "SELECT code FROM certificates ORDER BY id LIMIT 1")
+[ -n "$ST_CERTIFICATE" ] || { echo "the seed issued no certificate"; exit 1; }
+export ST_CERTIFICATE
 
 "$BIN" serve >"$DATA/serve.log" 2>&1 &
 SERVER=$!
