@@ -1111,16 +1111,7 @@ async fn lookups_allow_20_misses_and_120_lookups_per_address_then_refuse() {
 
     // misses: the 20th is answered (not found), the 21st refused — and then real codes too
     let guesser = "203.0.113.20";
-    for i in 1..=20 {
-        let code = cakap::certificates::code::generate();
-        assert_eq!(lookup_from(&app, &code, guesser).await, 404, "miss {i}");
-    }
-    let code = cakap::certificates::code::generate();
-    assert_eq!(
-        lookup_from(&app, &code, guesser).await,
-        429,
-        "the 21st miss"
-    );
+    misses_then_refused(&app, guesser, 20).await;
     assert_eq!(lookup_from(&app, &real, guesser).await, 429);
 
     // lookups that find something: the 120th is answered, the 121st refused
@@ -1146,17 +1137,16 @@ async fn the_lookup_limit_setting_sets_lookups_and_misses() {
         ("CAKAP_CERTIFICATES_LOOKUP_LIMIT", "600"),
     ])
     .await;
-    let guesser = "203.0.113.21";
-    for i in 1..=100 {
+    misses_then_refused(&app, "203.0.113.21", 100).await;
+}
+
+/// `allowed` lookups of unknown codes from `ip` are answered (404); the next is refused (429).
+async fn misses_then_refused(app: &TestApp, ip: &str, allowed: usize) {
+    for i in 1..=allowed + 1 {
         let code = cakap::certificates::code::generate();
-        assert_eq!(lookup_from(&app, &code, guesser).await, 404, "miss {i}");
+        let expected = if i <= allowed { 404 } else { 429 };
+        assert_eq!(lookup_from(app, &code, ip).await, expected, "miss {i}");
     }
-    let code = cakap::certificates::code::generate();
-    assert_eq!(
-        lookup_from(&app, &code, guesser).await,
-        429,
-        "the 101st miss"
-    );
 }
 
 #[tokio::test]
