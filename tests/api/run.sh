@@ -18,12 +18,14 @@ cd "$(dirname "$0")/../.."
 SCHEMATHESIS_VERSION=4.32.5
 DB_URL="${1:-}"
 
-if [ "$(st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+# pip puts the `st` command beside this Python's other scripts, which need not be on PATH
+ST="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
+if [ "$("$ST" --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION"
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" 2>&1 \
     | grep -v "as the 'root' user" || true
 fi
-st --version
+"$ST" --version
 
 cargo build --quiet
 BIN="$PWD/target/debug/cakap"
@@ -86,7 +88,7 @@ STATUS=0
 for who in asn2@seed.cakap.test admin@api.cakap.test; do
   echo
   echo "--- Schemathesis as $who"
-  st --config-file tests/api/schemathesis.toml run "$BASE/api/v1/openapi.json" \
+  "$ST" --config-file tests/api/schemathesis.toml run "$BASE/api/v1/openapi.json" \
     --checks all \
     --phases examples,coverage,fuzzing,stateful \
     --header "Authorization: Bearer $(token "$who")" \
