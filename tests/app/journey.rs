@@ -56,12 +56,7 @@ fn answers(paper: &Value, right: bool) -> Vec<(usize, Value)> {
 }
 
 fn newest_mail_link(data_dir: &Path) -> String {
-    let mut files: Vec<_> = std::fs::read_dir(data_dir.join("mail"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
+    let files = crate::common::mail_files(&data_dir.join("mail"));
     let raw = std::fs::read_to_string(files.last().unwrap()).unwrap();
     let text = raw
         .replace("=\r\n", "")
@@ -76,10 +71,7 @@ fn newest_mail_link(data_dir: &Path) -> String {
 
 async fn wait_for_mail(data_dir: &Path) {
     for _ in 0..100 {
-        if std::fs::read_dir(data_dir.join("mail"))
-            .map(|d| d.count() > 0)
-            .unwrap_or(false)
-        {
+        if !crate::common::mail_files(&data_dir.join("mail")).is_empty() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

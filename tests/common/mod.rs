@@ -330,6 +330,18 @@ impl TestApp {
     }
 }
 
+/// The messages the file mail transport wrote to `mail_dir` so far, oldest first (`.eml`; one
+/// still being written is a hidden `.tmp` file and not listed).
+#[allow(dead_code)]
+pub fn mail_files(mail_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(mail_dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "eml"));
+    files.sort();
+    files
+}
+
 /// Today as an agency on the platform default zone (WIB, UTC+7) sees it: the date the app decides
 /// with, which differs from the UTC date between 17:00 and 24:00 UTC.
 #[allow(dead_code)]

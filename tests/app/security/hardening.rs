@@ -333,12 +333,7 @@ fn mail_dir(app: &TestApp) -> PathBuf {
 
 /// The `.eml` files written so far, oldest first, as text (quoted-printable soft breaks undone).
 fn mails(app: &TestApp) -> Vec<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(mail_dir(app))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "eml"));
-    files.sort();
-    files
+    common::mail_files(&mail_dir(app))
         .iter()
         .map(|f| {
             std::fs::read_to_string(f)
