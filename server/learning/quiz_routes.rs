@@ -233,25 +233,16 @@ async fn attempt_page(
     let id = path.into_inner();
     let user_id = me.id;
     let lang = ctx.lang;
-    let (template, data) = ctx.db
+    let (template, data) = ctx
+        .db
         .run(move |conn| {
             let a = owned_attempt(conn, id, user_id)?;
-            let ctx = attempts::context(conn, &a)?;
             let zone = crate::clock::zone_of_user(conn, user_id)?;
             if a.is_open() {
-                let paper = attempts::paper_view(conn, &a)?;
-                let now = now();
-                let deadline = a.deadline_at.map(|d| {
-                    json!({"at": when(d, lang, zone), "time": zone.local(d).format("%H:%M").to_string(),
-                           "iso": format!("{}Z", d.format("%Y-%m-%dT%H:%M:%S")),
-                           "minutes_left": minutes_left(d, now)})
-                });
-                Ok::<_, AppError>((
-                    "pages/quiz_attempt",
-                    json!({"ctx": ctx, "paper": paper, "deadline": deadline,
-                           "max_text": attempts::MAX_TEXT_CHARS}),
-                ))
+                let data = open_attempt(conn, &a, lang, zone, &Answers::new(), false)?;
+                Ok::<_, AppError>(("pages/quiz_attempt", data))
             } else {
+                let ctx = attempts::context(conn, &a)?;
                 let results = attempts::results_view(conn, &a)?
                     .ok_or_else(|| AppError::Internal("graded attempt without results".into()))?;
                 let submitted = a.submitted_at.map(|t| when(t, lang, zone));
@@ -268,6 +259,78 @@ async fn attempt_page(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(resp)
+}
+
+/// `pages/quiz_attempt`: an open attempt's paper with `answers` filled in (none on a first
+/// visit) and, when `review`, the review step: what is not answered yet, and "submit everything
+/// and finish?".
+fn open_attempt(
+    conn: &mut DbConnection,
+    a: &Attempt,
+    lang: Lang,
+    zone: crate::clock::Zone,
+    answers: &Answers,
+    review: bool,
+) -> Result<Value, AppError> {
+    let ctx = attempts::context(conn, a)?;
+    let paper = attempts::paper_view(conn, a)?;
+    let total = paper.questions.len();
+    let mut questions = Vec::with_capacity(total);
+    let mut unanswered = Vec::new();
+    for q in &paper.questions {
+        let given = answers.get(&q.position).filter(|r| is_answered(r));
+        if given.is_none() {
+            unanswered.push(q.position);
+        }
+        let chosen: &[usize] = match given {
+            Some(Response::Choices(c)) => c,
+            _ => &[],
+        };
+        let text = match given {
+            Some(Response::Text(t)) => t.as_str(),
+            _ => "",
+        };
+        let options: Vec<Value> = q
+            .options
+            .iter()
+            .map(
+                |o| json!({"index": o.index, "html": o.html, "checked": chosen.contains(&o.index)}),
+            )
+            .collect();
+        questions.push(json!({
+            "position": q.position, "prompt_html": q.prompt_html, "options": options,
+            "multiple": q.multiple, "choice": q.choice, "numeric": q.numeric,
+            "answered": given.is_some(), "text": text,
+        }));
+    }
+    let deadline = a.deadline_at.map(|d| {
+        json!({"at": when(d, lang, zone), "time": zone.local(d).format("%H:%M").to_string(),
+               "iso": crate::clock::rfc3339::text(&d),
+               "offset_minutes": (zone.local(d) - d).num_minutes(),
+               "minutes_left": minutes_left(d, now())})
+    });
+    let list = unanswered
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(json!({
+        "ctx": ctx,
+        "paper": {"attempt_id": paper.attempt_id, "number": paper.number, "questions": questions},
+        "answered": total - unanswered.len(),
+        "total": total,
+        "review": review.then(|| json!({"unanswered": list, "first": unanswered.first()})),
+        "deadline": deadline,
+        "max_text": attempts::MAX_TEXT_CHARS,
+    }))
+}
+
+/// Whether a response answers its question: a choice made, or text that is not blank.
+fn is_answered(r: &Response) -> bool {
+    match r {
+        Response::Choices(c) => !c.is_empty(),
+        Response::Text(t) => !t.trim().is_empty(),
+    }
 }
 
 /// Form fields → answers: `q{position}` (repeated for checkboxes) with the shown option index,
@@ -346,6 +409,7 @@ async fn submit_page(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let body = crate::web::nul::drop_from_form(&body);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let sent = pairs
         .iter()
@@ -357,8 +421,12 @@ async fn submit_page(
         _ => return Err(AppError::Csrf),
     }
     let user_id = me.id;
+    let lang = ctx.lang;
+    // "Kirim semua dan selesai": the learner saw what is not answered and submits anyway
+    let confirmed = pairs.iter().any(|(k, v)| k == "confirm" && v == "1");
     let on_completed = ctx.on_completed.clone();
-    ctx.db
+    let review = ctx
+        .db
         .run(move |conn| {
             let a = attempts::find_owned(conn, id, user_id)?.ok_or(AppError::NotFound)?;
             let kinds = attempts::paper_kinds(conn, &a)?;
@@ -367,14 +435,33 @@ async fn submit_page(
             } else {
                 Answers::new()
             };
+            let blank = (1..=kinds.len()).any(|p| !answers.get(&p).is_some_and(is_answered));
+            // past the deadline there is nothing to review: the attempt is recorded late at once
+            let on_time =
+                super::grading::on_time(now(), a.deadline_at, super::grading::GRACE_SECONDS);
+            if a.is_open() && on_time && blank && !confirmed {
+                // nothing graded yet: the review step, with the answers given so far
+                let zone = crate::clock::zone_of_user(conn, user_id)?;
+                return Ok(Some(open_attempt(conn, &a, lang, zone, &answers, true)?));
+            }
             match attempts::submit(conn, id, user_id, &answers, now(), &on_completed) {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(None),
                 Err(SubmitError::Refused(SubmitRefused::NotFound)) => Err(AppError::NotFound),
                 Err(SubmitError::Db(e)) => Err(e.into()),
             }
         })
         .await?;
-    Ok(see_other(format!("/quiz/attempts/{id}")))
+    match review {
+        Some(data) => {
+            let mut resp = ctx.page("pages/quiz_attempt", data)?;
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            Ok(resp)
+        }
+        None => Ok(see_other(format!("/quiz/attempts/{id}"))),
+    }
 }
 
 // ---- API ----------------------------------------------------------------------------------

@@ -179,12 +179,19 @@ async fn every_main_learner_page_is_at_most_30_kb_compressed() {
         .to_string();
 
     // a browser: the sample quiz (20 questions) opened, and another attempt submitted empty
+    // (confirmed at the review step)
     let b = app.browser_as("ratna@kab-banyumas.go.id", PW).await;
     let quiz = "/courses/komunikasi-efektif/90-kuis-akhir/quiz";
     let open_attempt = start_quiz(&app, &b, quiz).await;
     let submitted = {
+        let confirm = [("confirm", "1")];
         let r = app
-            .post_form(&b, &open_attempt, &format!("{open_attempt}/submit"), &[])
+            .post_form(
+                &b,
+                &open_attempt,
+                &format!("{open_attempt}/submit"),
+                &confirm,
+            )
             .await;
         assert_eq!(r.status(), 303);
         open_attempt.clone()

@@ -257,6 +257,73 @@ fn graded_count(app: &TestApp, attempt_id: i64) -> (i64, i64) {
     (all, graded)
 }
 
+/// (issue 25) Sending a paper with questions unanswered does not grade it: the review step lists
+/// them, keeps what was answered, and asks "Kirim semua dan selesai?"; only that confirmation (or a
+/// paper with every question answered) grades the attempt.
+#[tokio::test]
+async fn unanswered_questions_get_a_review_step_before_grading() {
+    let s = setup().await;
+    let app = &s.app;
+    let uid = Person::new("rina@kab.go.id")
+        .name("Peserta rina@kab.go.id")
+        .password(PASSWORD)
+        .create(app);
+    let client = app.new_browser();
+    login(app, &client, "rina@kab.go.id").await;
+    enroll(app, uid, "kursus-kuis", true);
+    let id = attempt_id_of(&location(&start_web(&client, app, "kursus-kuis").await));
+    let paper = paper_via_api(&client, app, id).await;
+    let answers = answers_for(&paper, true);
+    // the attempt page: a navigator of the five questions, none answered yet
+    let (_, page) = get_text(&client, app, &format!("/quiz/attempts/{id}")).await;
+    assert!(page.contains("class=\"quiz-nav\""), "{page}");
+    assert!(page.contains("0 dari 5 soal terjawab"), "{page}");
+
+    // the first question answered, a text question left blank (a browser sends it empty)
+    let (first_pos, _) = &answers[0];
+    let mut fields = form_fields(&answers[..1]);
+    let blank = answers
+        .iter()
+        .find(|(p, a)| a.get("text").is_some() && p != first_pos)
+        .map(|(p, _)| *p)
+        .unwrap();
+    fields.push((format!("q{blank}"), "   ".into()));
+    let r = submit_web(&client, app, id, &fields).await;
+    assert_eq!(r.status(), 200, "the review step, not a grade");
+    let review = r.text().await.unwrap();
+    let mut open: Vec<usize> = (1..=5).filter(|p| p != first_pos).collect();
+    open.sort();
+    let list = open
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(review.contains("Periksa sebelum mengirim"), "{review}");
+    assert!(
+        review.contains(&format!("Belum dijawab: soal {list}.")),
+        "{review}"
+    );
+    assert!(review.contains("Kirim semua dan selesai?"), "{review}");
+    assert!(review.contains("1 dari 5 soal terjawab"), "{review}");
+    assert!(
+        review.contains(&format!("data-q=\"{first_pos}\" class=\"answered\"")),
+        "what was answered stays answered: {review}"
+    );
+    match answers[0].1.get("text") {
+        Some(t) => assert!(review.contains(&format!("value=\"{}\"", t.as_str().unwrap()))),
+        None => assert!(review.contains(" checked>"), "{review}"),
+    }
+    assert_no_secrets("the review step", &review);
+    assert_eq!(graded_count(app, id), (1, 0), "nothing graded yet");
+
+    // "Kirim semua dan selesai": graded with what was answered
+    let mut confirmed = form_fields(&answers[..1]);
+    confirmed.push(("confirm".into(), "1".into()));
+    let r = submit_web(&client, app, id, &confirmed).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(graded_count(app, id), (1, 1));
+}
+
 #[tokio::test]
 async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_the_course() {
     let s = setup().await;

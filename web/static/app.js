@@ -1,7 +1,8 @@
 // Cakap in the browser, on top of pages that work without it: registers the service worker, saves
 // a course for offline reading (course page), queues "lesson done" while offline and sends the
-// queue when the connection returns (with an Idempotency-Key per action), and clears everything
-// saved on this device at logout or when someone else logs in.
+// queue when the connection returns (with an Idempotency-Key per action), helps through a quiz
+// attempt (navigator, answers kept, review, countdown), and clears everything saved on this device
+// at logout or when someone else logs in.
 (function () {
   "use strict";
   var doc = document;
@@ -9,6 +10,7 @@
   var QUEUE = "cakap.queue";
   var OWNER = "cakap.owner";
   var SAVED = "cakap.saved.";
+  var QUIZ = "cakap.quiz.";
 
   function meta(name) {
     var m = doc.querySelector('meta[name="' + name + '"]');
@@ -32,7 +34,9 @@
 
   // ---- what this device keeps, and for whom ----
   function wipeSaved() {
-    Object.keys(store).forEach(function (k) { if (k.indexOf(SAVED) === 0) store.removeItem(k); });
+    Object.keys(store).forEach(function (k) {
+      if (k.indexOf(SAVED) === 0 || k.indexOf(QUIZ) === 0) store.removeItem(k);
+    });
     if (!window.caches) return Promise.resolve();
     return caches.keys().then(function (names) {
       return Promise.all(names.filter(function (n) {
@@ -253,6 +257,123 @@
   }
   scrollers();
   window.addEventListener("resize", scrollers);
+
+  // ---- a quiz attempt: the navigator (answered / not yet), answers kept on this device until they
+  // are sent (also through a reload), the review step before grading, and a live countdown that
+  // names the deadline in the device's own time (the page already names it in the agency's) ----
+  var quiz = doc.getElementById("quiz-form");
+  if (quiz && user) {
+    var kept = QUIZ + user + "." + quiz.getAttribute("data-attempt");
+    var fieldsets = quiz.querySelectorAll("fieldset.question");
+    var inputs = quiz.querySelectorAll("fieldset.question input");
+    var count = doc.querySelector(".quiz-nav .quiz-count");
+    var review = doc.getElementById("review-now");
+    var each = function (list, f) { Array.prototype.forEach.call(list, f); };
+    var isChoice = function (el) { return el.type === "radio" || el.type === "checkbox"; };
+    var answered = function (fs) {
+      return Array.prototype.some.call(fs.querySelectorAll("input"), function (el) {
+        return isChoice(el) ? el.checked : el.value.trim() !== "";
+      });
+    };
+    var mark = function () {
+      var open = [];
+      each(fieldsets, function (fs) {
+        var q = fs.getAttribute("data-q");
+        var done = answered(fs);
+        if (!done) open.push(q);
+        var link = doc.querySelector('.quiz-nav a[data-q="' + q + '"]');
+        if (link) link.classList.toggle("answered", done);
+      });
+      if (count) {
+        count.textContent = count.getAttribute("data-template")
+          .replace("{n}", fieldsets.length - open.length).replace("{total}", fieldsets.length);
+      }
+      return open;
+    };
+    var snapshot = function () {
+      var data = {};
+      each(inputs, function (el) {
+        if (isChoice(el) ? el.checked : el.value !== "") (data[el.name] = data[el.name] || []).push(el.value);
+      });
+      return data;
+    };
+    // a fresh page takes what this device kept; a page the server filled (the review step) keeps its own
+    var filled = Array.prototype.some.call(inputs, function (el) { return isChoice(el) ? el.checked : el.value !== ""; });
+    var saved = read(kept, null);
+    if (saved && !filled) {
+      each(inputs, function (el) {
+        var v = saved[el.name];
+        if (!v) return;
+        if (isChoice(el)) el.checked = v.indexOf(el.value) >= 0;
+        else el.value = v[0];
+      });
+    }
+    mark();
+    var keep = quiz.querySelector(".quiz-kept");
+    if (keep) keep.hidden = false;
+    var remember = function () { store.setItem(kept, JSON.stringify(snapshot())); mark(); };
+    quiz.addEventListener("input", remember);
+    quiz.addEventListener("change", remember);
+
+    var sendButton = quiz.querySelector(".quiz-submit");
+    var via = null;
+    quiz.addEventListener("click", function (e) { via = e.target.closest ? e.target.closest("button") : null; });
+    quiz.addEventListener("submit", function (e) {
+      var open = mark();
+      if ((via && via.name === "confirm") || open.length === 0) {
+        store.removeItem(kept);
+        return;
+      }
+      e.preventDefault();
+      var summary = review.querySelector(".review-summary");
+      summary.textContent = summary.getAttribute("data-unanswered").replace("{list}", open.join(", "))
+        .replace("{n}", fieldsets.length - open.length).replace("{total}", fieldsets.length);
+      review.hidden = false;
+      sendButton.hidden = true;
+      review.scrollIntoView({ block: "center" });
+      review.querySelector('button[name="confirm"]').focus();
+    });
+    review.querySelector(".review-back").addEventListener("click", function () {
+      review.hidden = true;
+      sendButton.hidden = false;
+      var first = doc.getElementById("q" + mark()[0]);
+      if (first) {
+        first.scrollIntoView();
+        var field = first.querySelector("input");
+        if (field) field.focus();
+      }
+    });
+
+    var timer = doc.querySelector(".quiz-timer[data-deadline]");
+    var end = timer ? Date.parse(timer.getAttribute("data-deadline")) : NaN;
+    if (!isNaN(end)) {
+      var clock = doc.createElement("span");
+      clock.className = "clock";
+      clock.setAttribute("aria-hidden", "true");
+      // the deadline by this device's clock too, when its zone is not the agency's
+      var at = "";
+      if (-new Date(end).getTimezoneOffset() !== Number(timer.getAttribute("data-offset"))) {
+        at = " · " + timer.getAttribute("data-device").replace("{time}",
+          new Date(end).toLocaleTimeString(doc.documentElement.lang || "id", { hour: "2-digit", minute: "2-digit" }));
+      }
+      timer.appendChild(doc.createElement("br"));
+      timer.appendChild(doc.createTextNode(timer.getAttribute("data-left") + ": "));
+      timer.appendChild(clock);
+      var tick = function () {
+        var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+        clock.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2) + at;
+        timer.classList.toggle("urgent", left <= 60);
+        if (left > 0) { setTimeout(tick, 1000); return; }
+        // time is up: what is answered goes in now (the server grades it within its grace period)
+        var go = doc.createElement("input");
+        go.type = "hidden"; go.name = "confirm"; go.value = "1";
+        quiz.appendChild(go);
+        store.removeItem(kept);
+        quiz.submit();
+      };
+      tick();
+    }
+  }
 
   // ---- saved courses marked wherever they are listed (dashboard) ----
   Array.prototype.forEach.call(doc.querySelectorAll("[data-saved-slug]"), function (el) {
