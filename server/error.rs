@@ -91,10 +91,9 @@ pub enum AppError {
     /// The request is malformed; the text says what is wrong (in English, for logs and API clients).
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// Well-formed, but it names something that does not exist or breaks a rule between its
-    /// fields (an unknown agency, an option the question does not have); the text says which.
-    #[error("unprocessable: {0}")]
-    Unprocessable(String),
+    /// A body names something that does not exist (an unknown agency): 404, the text says which.
+    #[error("not found: {0}")]
+    NamedNotFound(String),
     /// The request cannot be done in the state things are in (already rated, no attempts left);
     /// the text says why.
     #[error("conflict: {0}")]
@@ -127,12 +126,11 @@ impl AppError {
     /// The message keys (title, what to do) shown to people.
     pub(crate) fn keys(&self) -> (&'static str, &'static str) {
         match self {
-            AppError::NotFound => ("error.not_found.title", "error.not_found.body"),
+            AppError::NotFound | AppError::NamedNotFound(_) => {
+                ("error.not_found.title", "error.not_found.body")
+            }
             AppError::NoRoute => ("error.no_route.title", "error.no_route.body"),
-            AppError::BadRequest(_)
-            | AppError::Unprocessable(_)
-            | AppError::Conflict(_)
-            | AppError::UnsupportedMediaType(_) => {
+            AppError::BadRequest(_) | AppError::Conflict(_) | AppError::UnsupportedMediaType(_) => {
                 ("error.bad_request.title", "error.bad_request.body")
             }
             AppError::Unauthorized => ("error.unauthorized.title", "error.unauthorized.body"),
@@ -153,7 +151,7 @@ impl AppError {
     pub(crate) fn public_detail(&self) -> Option<String> {
         match self {
             AppError::BadRequest(m)
-            | AppError::Unprocessable(m)
+            | AppError::NamedNotFound(m)
             | AppError::Conflict(m)
             | AppError::UnsupportedMediaType(m) => Some(m.clone()),
             AppError::TooLarge(limit) => Some(format!(
@@ -168,9 +166,10 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::NotFound | AppError::NoRoute => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NoRoute | AppError::NamedNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,

@@ -188,8 +188,8 @@ fn refusal_status(r: &Refusal) -> AppError {
         Refusal::Rights(super::rights::PlacementRefusal::OtherAgency)
         | Refusal::Rights(super::rights::PlacementRefusal::Own) => AppError::Forbidden,
         Refusal::Decided => AppError::Conflict("the request was decided already".into()),
-        // well-formed, but naming what is not there (or not of that agency)
-        other => AppError::Unprocessable(match other {
+        // well-formed, but naming what is not there (or not of that agency): not found, and which
+        other => AppError::NamedNotFound(match other {
             Refusal::AgencyUnknown => {
                 "no such agency; use an agency id from the admin pages".into()
             }
@@ -216,8 +216,7 @@ fn refusal_status(r: &Refusal) -> AppError {
         (status = 400, description = "A body that does not match the schema", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator, another agency named, or one's own placement", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person in the caller's agency", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Well-formed, but naming what is not there: an unknown agency, a unit, position or supervisor outside the agency (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in the caller's agency, or the body names what is not there: an unknown agency, a unit, position or supervisor outside the agency (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -289,7 +288,7 @@ pub(crate) struct RequestBody {
         (status = 201, description = "Requested; waits for the agency admin", content_type = "application/json"),
         (status = 400, description = "A body that does not match the schema", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Well-formed, but naming what is not there: no such agency, or a unit or position outside it (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The body names what is not there: no such agency, or a unit or position outside it (the detail says which)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -554,4 +554,17 @@ async fn the_document_states_the_constraints_the_server_checks() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400, "a key with a space");
+    // a well-formed body naming an agency that does not exist: not found, and which
+    let r = post(
+        "/api/v1/me/placement-requests".into(),
+        json!({"agency_id": 999_999}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("no such agency"),
+        "{body}"
+    );
 }
