@@ -11,6 +11,7 @@ pub mod keys;
 pub mod letters;
 pub mod lookups;
 pub mod model;
+pub mod moment;
 pub mod pdf;
 pub mod qr;
 pub mod reminders;

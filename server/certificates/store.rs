@@ -424,6 +424,36 @@ pub fn of_user(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Certificate>
         .collect())
 }
 
+/// The certificate issued for a completion (the newest, should there be more than one).
+pub fn for_completion(
+    conn: &mut DbConnection,
+    completion_id: i64,
+) -> Result<Option<Certificate>, DbError> {
+    Ok(certificates::table
+        .filter(certificates::completion_id.eq(completion_id))
+        .order(certificates::id.desc())
+        .select(Row::as_select())
+        .first::<Row>(conn)
+        .optional()?
+        .map(|r| Stored::from(r).certificate))
+}
+
+/// The verification code of a person's newest certificate not revoked, by course (the
+/// dashboard links each completed course to it).
+pub fn codes_by_course(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> Result<std::collections::HashMap<i64, String>, DbError> {
+    let rows: Vec<(i64, String)> = certificates::table
+        .filter(certificates::user_id.eq(user_id))
+        .filter(certificates::revoked_at.is_null())
+        .order((certificates::issued_at.asc(), certificates::id.asc()))
+        .select((certificates::course_id, certificates::code))
+        .load(conn)?;
+    // later rows (newer) replace earlier ones
+    Ok(rows.into_iter().collect())
+}
+
 /// A person's newest certificate for a course.
 pub fn latest_for_course(
     conn: &mut DbConnection,

@@ -59,11 +59,14 @@ async fn course_page(
     };
     // the learner's certificate for the course and, once completed, their rating (asked once
     // per completion), in one trip to the database
-    let (certificate, evaluation) = match (&me.0, &learner) {
+    // (and, right after completing, the moment: certificate, JP and levels)
+    let (certificate, evaluation, moment) = match (&me.0, &learner) {
         (Some(u), Some(l)) => {
             let (uid, cid, s2) = (u.id, l.enrollment.course_id, slug.clone());
             let completed = l.enrollment.completed_at.is_some();
-            let (latest, reaction) = ctx
+            let celebrate = (completed && q.notice == "completed").then_some(l.enrollment.id);
+            let base_url = ctx.issuer.base_url.clone();
+            let (latest, reaction, moment) = ctx
                 .db
                 .read(move |conn| {
                     use crate::competency::evaluation as eval;
@@ -76,15 +79,20 @@ async fn course_page(
                         Some((id, _)) => Some(eval::reaction_for(conn, id)?),
                         None => None,
                     };
-                    Ok::<_, AppError>((latest, reaction))
+                    let moment = match celebrate {
+                        Some(e) => crate::certificates::moment::of_enrollment(conn, e, &base_url)?,
+                        None => None,
+                    };
+                    Ok::<_, AppError>((latest, reaction, moment))
                 })
                 .await?;
             (
                 latest.map(|c| crate::certificates::view::course_box(&c, ctx.lang)),
                 reaction.map(|answer| crate::competency::view::course_box(answer.as_ref())),
+                moment,
             )
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
     render_course(
         &ctx,
@@ -93,9 +101,10 @@ async fn course_page(
         Around {
             learner,
             logged_in: me.0.is_some(),
-            notice,
+            notice: if moment.is_some() { None } else { notice },
             certificate,
             evaluation,
+            moment,
         },
     )
     .await
@@ -127,6 +136,8 @@ struct Around<'a> {
     certificate: Option<serde_json::Value>,
     /// The learner's rating of the course (its box), once completed.
     evaluation: Option<serde_json::Value>,
+    /// Right after completing: what the completion brought.
+    moment: Option<crate::certificates::moment::Moment>,
 }
 
 async fn render_course(
@@ -141,6 +152,7 @@ async fn render_course(
         notice,
         certificate,
         evaluation,
+        moment,
     } = around;
     let mut course = ctx
         .db
@@ -194,6 +206,7 @@ async fn render_course(
         notice_key: notice,
         certificate,
         evaluation,
+        moment,
     };
     ctx.page_of("pages/course", page_data(&page)?, &shared)
 }
@@ -215,6 +228,7 @@ struct CoursePage<'a> {
     notice_key: Option<&'a str>,
     certificate: Option<serde_json::Value>,
     evaluation: Option<serde_json::Value>,
+    moment: Option<crate::certificates::moment::Moment>,
 }
 
 /// A module in the course's table of contents, done or not.

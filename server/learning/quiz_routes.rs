@@ -10,13 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::attempts::{
-    self, Answers, Attempt, StartError, StartRefused, SubmitError, SubmitRefused,
+    self, Answers, Attempt, ShownOption, ShownQuestion, StartError, StartRefused, SubmitError,
+    SubmitRefused,
 };
 use super::enroll;
 use super::grading::Response;
 use crate::catalog::outline::Outlines;
 use crate::catalog::quiz::QuestionKind;
 use crate::catalog::store::{self, Which};
+use crate::certificates::moment;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::web::auth::CurrentUser;
@@ -233,6 +235,7 @@ async fn attempt_page(
     let id = path.into_inner();
     let user_id = me.id;
     let lang = ctx.lang;
+    let base_url = ctx.issuer.base_url.clone();
     let (template, data) = ctx
         .db
         .run(move |conn| {
@@ -246,9 +249,18 @@ async fn attempt_page(
                 let results = attempts::results_view(conn, &a)?
                     .ok_or_else(|| AppError::Internal("graded attempt without results".into()))?;
                 let submitted = a.submitted_at.map(|t| when(t, lang, zone));
+                // passing: the course's completion (certificate first) or the next step
+                let (moment, next) = match results.passed {
+                    true => match moment::of_enrollment(conn, a.enrollment_id, &base_url)? {
+                        Some(m) => (Some(m), None),
+                        None => (None, next_after(conn, a.module_id)?),
+                    },
+                    false => (None, None),
+                };
                 Ok((
                     "pages/quiz_result",
-                    json!({"ctx": ctx, "results": results, "submitted": submitted}),
+                    json!({"ctx": ctx, "results": results, "submitted": submitted,
+                           "moment": moment, "next": next}),
                 ))
             }
         })
@@ -259,6 +271,19 @@ async fn attempt_page(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(resp)
+}
+
+/// The module after `module_id` in its version (where a passed quiz leads when the course goes
+/// on).
+fn next_after(conn: &mut DbConnection, module_id: i64) -> Result<Option<String>, AppError> {
+    use crate::db::schema::modules;
+    use diesel::prelude::*;
+    let (version_id, position): (i64, i32) = modules::table
+        .find(module_id)
+        .select((modules::version_id, modules::position))
+        .first(conn)
+        .map_err(crate::db::DbError::from)?;
+    Ok(super::store::next_module_slug(conn, version_id, position)?)
 }
 
 /// `pages/quiz_attempt`: an open attempt's paper with `answers` filled in (none on a first
@@ -290,18 +315,19 @@ fn open_attempt(
             Some(Response::Text(t)) => t.as_str(),
             _ => "",
         };
-        let options: Vec<Value> = q
-            .options
-            .iter()
-            .map(
-                |o| json!({"index": o.index, "html": o.html, "checked": chosen.contains(&o.index)}),
-            )
-            .collect();
-        questions.push(json!({
-            "position": q.position, "prompt_html": q.prompt_html, "options": options,
-            "multiple": q.multiple, "choice": q.choice, "numeric": q.numeric,
-            "answered": given.is_some(), "text": text,
-        }));
+        questions.push(OpenQuestion {
+            shown: q,
+            options: q
+                .options
+                .iter()
+                .map(|o| OpenOption {
+                    shown: o,
+                    checked: chosen.contains(&o.index),
+                })
+                .collect(),
+            answered: given.is_some(),
+            text,
+        });
     }
     let deadline = a.deadline_at.map(|d| {
         json!({"at": when(d, lang, zone), "time": zone.local(d).format("%H:%M").to_string(),
@@ -323,6 +349,25 @@ fn open_attempt(
         "deadline": deadline,
         "max_text": attempts::MAX_TEXT_CHARS,
     }))
+}
+
+/// A question on the open paper with what the learner has answered so far (kept through the
+/// review step).
+#[derive(Serialize)]
+struct OpenQuestion<'a> {
+    #[serde(flatten)]
+    shown: &'a ShownQuestion,
+    /// Replaces the shown options: the same, each marked when chosen.
+    options: Vec<OpenOption<'a>>,
+    answered: bool,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct OpenOption<'a> {
+    #[serde(flatten)]
+    shown: &'a ShownOption,
+    checked: bool,
 }
 
 /// Whether a response answers its question: a choice made, or text that is not blank.

@@ -384,6 +384,9 @@ pub struct DashboardCourse {
     pub continue_slug: Option<String>,
     #[serde(serialize_with = "crate::clock::rfc3339::maybe_instant")]
     pub completed_at: Option<NaiveDateTime>,
+    /// The verification code of the certificate for this course (the newest not revoked), once
+    /// completed: its page is `/me/certificates/{code}`.
+    pub certificate_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -428,6 +431,7 @@ pub fn dashboard(
     let mut all_progress = progress::of_many(conn, &pairs)?;
     let versions: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
     let all_mods = progress::modules_of(conn, &versions)?;
+    let mut certificates = crate::certificates::store::codes_by_course(conn, user_id)?;
     for store::DashboardRow {
         enrollment: e,
         slug,
@@ -458,6 +462,10 @@ pub fn dashboard(
             percent: p.percent,
             continue_slug,
             completed_at: e.completed_at,
+            certificate_code: match e.completed_at {
+                Some(_) => certificates.remove(&e.course_id),
+                None => None,
+            },
         };
         if e.completed_at.is_some() {
             d.completed.push(c);
@@ -493,6 +501,7 @@ async fn dashboard_page(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppEr
         due: date(&c.due_at),
         overdue: c.overdue,
         completed: date(&c.completed_at),
+        certificate: c.certificate_code.clone(),
     };
     let page = DashboardPage {
         name: me.name.clone(),
@@ -556,4 +565,5 @@ struct DashboardRow {
     due: Option<String>,
     overdue: bool,
     completed: Option<String>,
+    certificate: Option<String>,
 }

@@ -27,23 +27,9 @@ if [ "$("$ST" --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSI
 fi
 "$ST" --version
 
-cargo build --quiet
-BIN="$PWD/target/debug/cakap"
-DATA=$(mktemp -d /tmp/cakap-api.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE="http://127.0.0.1:$PORT"
 # a test server only: Schemathesis sends thousands of certificate lookups from one address
-export CAKAP_DATA_DIR="$DATA" CAKAP_BIND="127.0.0.1:$PORT" CAKAP_BASE_URL="$BASE" \
-  CAKAP_COURSES_DIR="$PWD/courses" CAKAP_LOG=warn CAKAP_MAIL_TRANSPORT=file \
-  CAKAP_CERTIFICATES_LOOKUP_LIMIT=1000000
-if [ -n "$DB_URL" ]; then export CAKAP_DATABASE_URL="$DB_URL"; fi
-
-SERVER=""
-cleanup() {
-  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
+export CAKAP_CERTIFICATES_LOOKUP_LIMIT=1000000
+source tests/common/server.sh
 
 PASSWORD="Schemathesis-Cakap-2026"
 "$BIN" migrate >/dev/null
@@ -52,17 +38,6 @@ PASSWORD="Schemathesis-Cakap-2026"
 echo "$PASSWORD" | "$BIN" users add --email admin@api.cakap.test --name "Admin Platform" \
   --role admin --password-stdin >/dev/null
 
-# one SQL statement on the database, its first value printed
-sql() {
-  if [ -n "$DB_URL" ]; then
-    psql "$DB_URL" -Atc "$1"
-  else
-    python3 -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); row = db.execute(sys.argv[2]).fetchone(); db.commit()
-print(row[0] if row else '')" "$DATA/cakap.db" "$1"
-  fi
-}
 # the admin also writes courses, so the authoring operations are reached too
 sql "UPDATE users SET is_author = TRUE WHERE email = 'admin@api.cakap.test'" >/dev/null
 # a certificate the seed issued, for the operations that take a verification code
@@ -70,13 +45,7 @@ ST_CERTIFICATE=$(sql "SELECT code FROM certificates ORDER BY id LIMIT 1")
 [ -n "$ST_CERTIFICATE" ] || { echo "the seed issued no certificate"; exit 1; }
 export ST_CERTIFICATE
 
-"$BIN" serve >"$DATA/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 150); do
-  curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$BASE/healthz" >/dev/null || { echo "cakap serve did not start"; cat "$DATA/serve.log"; exit 1; }
+server_start
 
 token() {
   curl -fsS -X POST "$BASE/api/v1/auth/token" -H 'Content-Type: application/json' \

@@ -52,6 +52,7 @@ fn write_courses(root: &Path) {
         ("kursus-terakhir", with_review("after_last_attempt")),
     ] {
         CourseFolder::new(slug)
+            .competency("M.PP", 2)
             .title("Kursus Kuis")
             .summary("Kursus untuk menguji kuis.")
             .lesson("01-materi", "Materi", "Isi materi.")
@@ -112,6 +113,24 @@ fn enroll(
         }
     }
     e
+}
+
+/// A learner logged in through the web, enrolled in `kursus-kuis` with every lesson done, ready
+/// to start the quiz: their id and their browser.
+async fn ready_learner(app: &TestApp, email: &str) -> (i64, reqwest::Client) {
+    let uid = person(app, email);
+    let client = app.new_browser();
+    login(app, &client, email).await;
+    enroll(app, uid, "kursus-kuis", true);
+    (uid, client)
+}
+
+/// A learner account with the test password.
+fn person(app: &TestApp, email: &str) -> i64 {
+    Person::new(email)
+        .name(format!("Peserta {email}"))
+        .password(PASSWORD)
+        .create(app)
 }
 
 async fn get_text(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
@@ -264,13 +283,7 @@ fn graded_count(app: &TestApp, attempt_id: i64) -> (i64, i64) {
 async fn unanswered_questions_get_a_review_step_before_grading() {
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("rina@kab.go.id")
-        .name("Peserta rina@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
-    let client = app.new_browser();
-    login(app, &client, "rina@kab.go.id").await;
-    enroll(app, uid, "kursus-kuis", true);
+    let (_, client) = ready_learner(app, "rina@kab.go.id").await;
     let id = attempt_id_of(&location(&start_web(&client, app, "kursus-kuis").await));
     let paper = paper_via_api(&client, app, id).await;
     let answers = answers_for(&paper, true);
@@ -328,10 +341,7 @@ async fn unanswered_questions_get_a_review_step_before_grading() {
 async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_the_course() {
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("ani@kab.go.id")
-        .name("Peserta ani@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
+    let uid = person(app, "ani@kab.go.id");
     let client = app.new_browser();
     login(app, &client, "ani@kab.go.id").await;
 
@@ -426,7 +436,39 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     assert_eq!(r.status(), 303);
     let (_, result) = get_text(&client, app, &format!("/quiz/attempts/{second}")).await;
     assert!(result.contains("Nilai 100"), "{result}");
-    assert!(result.contains("Selamat"));
+    // (issue 25) the passing moment: the certificate, its PDF and its verification link lead,
+    // with the JP credited and the level reached
+    let code: String = cakap::db::schema::certificates::table
+        .filter(cakap::db::schema::certificates::user_id.eq(uid))
+        .select(cakap::db::schema::certificates::code)
+        .first(&mut app.conn())
+        .unwrap();
+    for moment in [
+        "Selamat — sertifikat Anda siap",
+        &format!("href=\"/me/certificates/{code}\""),
+        &format!("href=\"/me/certificates/{code}/pdf\""),
+        &format!("/v/{code}"),
+        "+3 JP dicatat",
+        "Pelayanan Publik: level 2 tercapai",
+    ] {
+        assert!(result.contains(moment), "{moment} missing: {result}");
+    }
+    let (_, course) = get_text(&client, app, "/courses/kursus-kuis?notice=completed").await;
+    assert!(
+        course.contains("Selamat — sertifikat Anda siap"),
+        "{course}"
+    );
+    let (_, course) = get_text(&client, app, "/courses/kursus-kuis").await;
+    assert!(
+        !course.contains("Lanjutkan belajar"),
+        "a completed course leads with its certificate: {course}"
+    );
+    assert!(course.contains(&format!("href=\"/me/certificates/{code}/pdf\"")));
+    let (_, dashboard) = get_text(&client, app, "/me").await;
+    assert!(
+        dashboard.contains(&format!("href=\"/me/certificates/{code}\"")),
+        "the dashboard's completed course links its certificate: {dashboard}"
+    );
     // passed: the right answers now show, on the earlier attempt's page too
     for (id, page) in [(second, result), (first, String::new())] {
         let page = if page.is_empty() {
@@ -463,17 +505,8 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
 async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("budi@kab.go.id")
-        .name("Peserta budi@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
-    Person::new("citra@kab.go.id")
-        .name("Peserta citra@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
-    let client = app.new_browser();
-    login(app, &client, "budi@kab.go.id").await;
-    enroll(app, uid, "kursus-kuis", true);
+    let (_, client) = ready_learner(app, "budi@kab.go.id").await;
+    person(app, "citra@kab.go.id");
 
     let r = start_web(&client, app, "kursus-kuis").await;
     let id = attempt_id_of(&location(&r));
@@ -487,7 +520,7 @@ async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
     let (status, _) = get_text(&other, app, &format!("/api/v1/attempts/{id}")).await;
     assert_eq!(status, 404);
     let (_, html) = get_text(&other, app, "/courses").await;
-    let csrf = csrf_of_any(&html);
+    let csrf = csrf_of(&html);
     let r = other
         .post(app.url(&format!("/quiz/attempts/{id}/submit")))
         .form(&[("csrf", csrf.as_str()), ("q1", "0")])
@@ -535,19 +568,12 @@ async fn a_late_submission_is_recorded_late_and_another_user_gets_404() {
     assert_eq!(count, 0);
 }
 
-/// Any page's CSRF token (the layout's logout form carries one for a logged-in user).
 /// A stored paper that no longer decodes is an error, never an empty quiz (JsonText).
 #[tokio::test]
 async fn a_corrupt_stored_paper_is_an_error_not_an_empty_quiz() {
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("dewi@kab.go.id")
-        .name("Peserta dewi@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
-    let client = app.new_browser();
-    login(app, &client, "dewi@kab.go.id").await;
-    enroll(app, uid, "kursus-kuis", true);
+    let (_, client) = ready_learner(app, "dewi@kab.go.id").await;
     let r = start_web(&client, app, "kursus-kuis").await;
     let id = attempt_id_of(&location(&r));
     let mut conn = app.conn();
@@ -569,10 +595,6 @@ async fn a_corrupt_stored_paper_is_an_error_not_an_empty_quiz() {
     );
 }
 
-fn csrf_of_any(html: &str) -> String {
-    csrf_of(html)
-}
-
 async fn bearer_token(app: &TestApp, email: &str) -> String {
     let r = app
         .client
@@ -590,10 +612,7 @@ async fn bearer_token(app: &TestApp, email: &str) -> String {
 async fn the_api_flow_with_a_bearer_token() {
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("dewi@kab.go.id")
-        .name("Peserta dewi@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
+    let uid = person(app, "dewi@kab.go.id");
     let token = bearer_token(app, "dewi@kab.go.id").await;
     let api = reqwest::Client::new();
     let auth = format!("Bearer {token}");
@@ -765,10 +784,7 @@ async fn the_api_flow_with_a_bearer_token() {
     assert!(!v.to_string().contains("Abdi Rakyat Terpilih"));
 
     // someone else's attempt is not found
-    Person::new("eko@kab.go.id")
-        .name("Peserta eko@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
+    person(app, "eko@kab.go.id");
     let other = bearer_token(app, "eko@kab.go.id").await;
     let r = api
         .get(app.url(&format!("/api/v1/attempts/{id}")))
@@ -845,10 +861,7 @@ async fn the_review_setting_decides_when_right_answers_show_in_page_api_and_offl
     let s = setup().await;
     let app = &s.app;
     let email = "fajar@kab.go.id";
-    let uid = Person::new(email)
-        .name(format!("Peserta {email}"))
-        .password(PASSWORD)
-        .create(app);
+    let uid = person(app, email);
     let auth = format!("Bearer {}", bearer_token(app, email).await);
     let browser = app.new_browser();
     login(app, &browser, email).await;
@@ -947,10 +960,7 @@ async fn simultaneous_submissions_of_one_attempt_grade_once_and_answer_alike() {
     const SENDERS: usize = 8;
     let s = setup().await;
     let app = &s.app;
-    let uid = Person::new("rina@kab.go.id")
-        .name("Peserta rina@kab.go.id")
-        .password(PASSWORD)
-        .create(app);
+    let uid = person(app, "rina@kab.go.id");
     let token = bearer_token(app, "rina@kab.go.id").await;
     let auth = format!("Bearer {token}");
     let e = enroll(app, uid, "kursus-kuis", true);

@@ -396,11 +396,20 @@ async function journey(size, index) {
     }
   }
   if (!check(passed, `${size.name}: passed the final quiz`)) throw new Error("the quiz was not passed");
+  // the passing moment: the certificate, its PDF and its verification link lead, with the JP
+  const momentBox = await page.$("section.moment");
+  const moment = ((momentBox && (await momentBox.textContent())) || "").replace(/\s+/g, " ").trim();
+  check(/JP/.test(moment) && (await page.$('section.moment a.button[href^="/me/certificates/"]')) !== null
+    && (await page.$('section.moment a[href$="/pdf"]')) !== null && (await page.$('section.moment a[href*="/v/"]')) !== null,
+    `${size.name}: passing shows the certificate, its PDF and verification link first`, moment.slice(0, 160));
   await step(page, "quiz-passed");
 
-  // the course is complete; its certificate; the verification page; the profile
+  // the course is complete and leads with its certificate; the certificate; the verification
+  // page; the profile
   await clickAndWait(page, `main a[href="/courses/${COURSE}"]:not(.button)`, new RegExp(`/courses/${COURSE}$`));
-  check((await page.$(".cert-box")) !== null, `${size.name}: the course page shows the certificate`,
+  check((await page.$('.cert-box a.button[href^="/me/certificates/"]')) !== null
+    && (await page.$(`section.learner a.button[href^="/courses/${COURSE}/"]`)) === null,
+    `${size.name}: the completed course page leads with the certificate, not "continue"`,
     ((await page.textContent("section.learner")) || "").replace(/\s+/g, " ").trim().slice(0, 120));
   await step(page, "completed");
   await clickAndWait(page, '.cert-box a[href^="/me/certificates/"]', /\/me\/certificates\/[^/]+$/);
