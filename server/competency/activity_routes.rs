@@ -407,8 +407,24 @@ async fn approvals_page(
     me: CurrentUser,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let notice = match q.notice.as_str() {
+        "approved" => Some("activities.review.approved"),
+        "approved_over_budget" => Some("activities.review.approved_over_budget"),
+        "rejected" => Some("activities.review.rejected"),
+        _ => None,
+    };
+    render_approvals(&ctx, me.id, notice, None).await
+}
+
+/// The approvals page; `refused` names the activity whose decision was refused (shown beside it,
+/// with what the supervisor wrote kept, status 422).
+async fn render_approvals(
+    ctx: &Ctx,
+    id: i64,
+    notice: Option<&'static str>,
+    refused: Option<Refused>,
+) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
-    let id = me.id;
     let zone = ctx
         .db
         .run(move |conn| crate::clock::zone_of_user(conn, id))
@@ -431,20 +447,40 @@ async fn approvals_page(
             })
             .collect()
     };
-    let notice = match q.notice.as_str() {
-        "approved" => Some("activities.review.approved"),
-        "approved_over_budget" => Some("activities.review.approved_over_budget"),
-        "rejected" => Some("activities.review.rejected"),
-        _ => None,
-    };
     let mut decided = with_name(&approved);
     decided.extend(with_name(&rejected));
+    let status = match refused {
+        Some(_) => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        None => actix_web::http::StatusCode::OK,
+    };
+    let pending = with_name(&pending)
+        .into_iter()
+        .map(|row| {
+            let refused = refused.as_ref().filter(|r| r.beside && r.id == row.id);
+            Pending { row, refused }
+        })
+        .collect();
     let page = ApprovalsPage {
-        pending: with_name(&pending),
+        pending,
         decided,
         notice_key: notice,
+        refused: refused.as_ref().filter(|r| !r.beside),
     };
-    ctx.page("pages/approvals", page_data(&page)?)
+    let body = ctx.render("pages/approvals", page_data(&page)?)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// A decision the approvals page refused, shown beside its activity.
+#[derive(Serialize)]
+struct Refused {
+    id: i64,
+    /// False when the activity is no longer waiting (decided meanwhile): shown at the top.
+    beside: bool,
+    message: String,
+    note: String,
+    cost: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -466,25 +502,36 @@ async fn review(
 ) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
     let id = path.into_inner();
+    // a refused decision is shown beside its activity, with what was written kept
+    let refuse = |message: String| Refused {
+        id,
+        beside: true,
+        message,
+        note: form.0.note.clone(),
+        cost: form.0.cost.clone(),
+    };
     let approve = match form.0.decision.as_str() {
         "approve" => true,
         "reject" => false,
         _ => {
-            return Err(AppError::BadRequest(
-                ctx.views.text(lang, "activities.review.decision"),
-            ))
+            let r = refuse(ctx.views.text(lang, "activities.review.decision"));
+            return render_approvals(&ctx, me.id, None, Some(r)).await;
         }
     };
     let note = form.0.note.clone();
     let cost = match &form.0.cost {
         None => None,
-        Some(text) => Some(budget::parse_optional_amount(text).map_err(|e| {
-            AppError::BadRequest(format!(
-                "{} {}",
-                ctx.views.text(lang, "budget.cost.invalid"),
-                ctx.views.text(lang, e.key())
-            ))
-        })?),
+        Some(text) => match budget::parse_optional_amount(text) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let r = refuse(format!(
+                    "{} {}",
+                    ctx.views.text(lang, "budget.cost.invalid"),
+                    ctx.views.text(lang, e.key())
+                ));
+                return render_approvals(&ctx, me.id, None, Some(r)).await;
+            }
+        },
     };
     let me_id = me.id;
     let outcome = ctx
@@ -503,15 +550,16 @@ async fn review(
     let over = match outcome {
         Ok(over) => over,
         Err(e) => {
-            return Err(match e.refusal()? {
-                ReviewRefused::NotFound => AppError::NotFound,
-                ReviewRefused::AlreadyReviewed => {
-                    AppError::BadRequest(ctx.views.text(lang, "activities.review.already"))
-                }
-                ReviewRefused::NoteRequired => {
-                    AppError::BadRequest(ctx.views.text(lang, "activities.review.note_required"))
-                }
-            })
+            let (key, beside) = match e.refusal()? {
+                ReviewRefused::NotFound => return Err(AppError::NotFound),
+                ReviewRefused::AlreadyReviewed => ("activities.review.already", false),
+                ReviewRefused::NoteRequired => ("activities.review.note_required", true),
+            };
+            let r = Refused {
+                beside,
+                ..refuse(ctx.views.text(lang, key))
+            };
+            return render_approvals(&ctx, me.id, None, Some(r)).await;
         }
     };
     let notice = match (approve, over) {
@@ -642,8 +690,18 @@ struct ConversionRow {
 
 /// `pages/approvals`: the team's activities to review, and those decided.
 #[derive(Serialize)]
-struct ApprovalsPage {
-    pending: Vec<ActivityRow>,
+struct ApprovalsPage<'a> {
+    pending: Vec<Pending<'a>>,
     decided: Vec<ActivityRow>,
     notice_key: Option<&'static str>,
+    /// A refusal that is about no waiting activity (it was decided meanwhile).
+    refused: Option<&'a Refused>,
+}
+
+/// An activity waiting for the supervisor, with the refusal of their last try at it.
+#[derive(Serialize)]
+struct Pending<'a> {
+    #[serde(flatten)]
+    row: ActivityRow,
+    refused: Option<&'a Refused>,
 }

@@ -185,7 +185,10 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     // the supervisor sees it with its evidence and approves
     let atasan = app.browser_as("atasan@solo.go.id", PW).await;
     let approvals = text(&app, &atasan, "/team/approvals").await;
-    assert!(approvals.contains("Workshop Penyusunan SOP Pelayanan"));
+    assert!(
+        approvals.contains("Workshop Penyusunan SOP Pelayanan"),
+        "{approvals}"
+    );
     let file = atasan
         .get(app.url(&format!("/activities/{id}/evidence")))
         .send()
@@ -217,7 +220,12 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Kegiatan ini sudah diputuskan sebelumnya.") && page.contains("<h1>"),
+        "the approvals page says so, not an error page: {page}"
+    );
 
     // now it counts: JP this year (profile and dashboard) and evidence for M.PP
     let p = profile(&app, &siti).await;
@@ -261,12 +269,24 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
         .form(&[
             ("csrf", csrf.as_str()),
             ("decision", "reject"),
-            ("note", " "),
+            ("note", " x "),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    // (issue 25) rejecting without a note: said beside that activity on the approvals page, the
+    // note kept, not a "KODE 400" page
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    let form = &page[page
+        .find(&format!("id=\"review-{id2}\""))
+        .expect("its form")..];
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        form.contains("Tuliskan alasan penolakan di kolom catatan")
+            && form.contains("> x </textarea>"),
+        "{form}"
+    );
     let r = atasan
         .post(app.url(&format!("/team/approvals/{id2}")))
         .form(&[

@@ -422,8 +422,13 @@ async fn a_year_of_spending_agrees_with_the_records_on_page_json_and_csv() {
         vec![("decision", "approve"), ("cost", "1.750.000,5")],
     )
     .await;
-    assert_eq!(r.status(), 400, "a cost that cannot be read is refused");
-    assert!(r.text().await.unwrap().contains("Biaya tidak bisa dibaca"));
+    assert_eq!(r.status(), 422, "a cost that cannot be read is refused");
+    let refused = r.text().await.unwrap();
+    assert!(
+        refused.contains("value=\"1.750.000,5\""),
+        "shown beside it, kept: {refused}"
+    );
+    assert!(refused.contains("Biaya tidak bisa dibaca"));
     for (title, fields) in [
         (
             "Workshop SOP Pelayanan",
