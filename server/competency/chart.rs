@@ -28,8 +28,10 @@ pub struct Bar {
 pub struct Labels {
     /// Accessible title, e.g. `"Level kompetensi dibanding target"`.
     pub title: String,
-    /// Legend text for the filled bar, e.g. `"Level saat ini"`.
+    /// Legend text for a bar that meets its target, e.g. `"Memenuhi target"`.
     pub current: String,
+    /// Legend text for a bar below its target, e.g. `"Di bawah target"`.
+    pub below: String,
     /// Legend text for the marker, e.g. `"Target jabatan"`.
     pub target: String,
     /// Shown when there is no current level (or no rows at all), e.g. `"belum ada"`.
@@ -240,36 +242,44 @@ pub fn svg(bars: &[Bar], labels: &Labels) -> String {
     out
 }
 
-/// Legend: two swatches (met / below) for the current level, a marker for the target. The
-/// target item moves to a second line if both do not fit. Returns the y below it.
+/// Legend: a swatch per bar colour (meets the target / below it) and the target marker, each
+/// with its text, flowing onto a new line when the next item does not fit. Returns the y below
+/// it.
 fn legend(body: &mut String, labels: &Labels) -> f64 {
     let mut y = 8.0;
-    let current_w = 24.0 + text_width(&labels.current, LEGEND_SIZE);
-    let target_w = 14.0 + text_width(&labels.target, LEGEND_SIZE);
-    let legend_base = y + 11.5;
-    let _ = write!(
-        body,
-        r#"<g class="legend"><rect x="{X0}" y="{}" width="9" height="12" fill="{MET}"/><rect x="{}" y="{}" width="9" height="12" fill="{BELOW}"/><text x="{}" y="{legend_base}" font-size="{LEGEND_SIZE}" fill="{INK}">{}</text>"#,
-        y + 1.0,
-        X0 + 9.0,
-        y + 1.0,
-        X0 + 24.0,
-        esc(&labels.current)
-    );
-    let (tx, ty) = if X0 + current_w + 18.0 + target_w <= W - 10.0 {
-        (X0 + current_w + 18.0, y)
-    } else {
-        y += 18.0;
-        (X0, y)
-    };
-    let _ = write!(
-        body,
-        r#"{}<text x="{}" y="{}" font-size="{LEGEND_SIZE}" fill="{INK}">{}</text></g>"#,
-        marker(tx + 4.0, ty + 1.0, 12.0, 4.0),
-        tx + 14.0,
-        ty + 11.5,
-        esc(&labels.target)
-    );
+    let mut x = X0;
+    body.push_str(r#"<g class="legend">"#);
+    let items: [(&str, Option<&str>); 3] = [
+        (&labels.current, Some(MET)),
+        (&labels.below, Some(BELOW)),
+        (&labels.target, None),
+    ];
+    for (text, swatch) in items {
+        let width = 14.0 + text_width(text, LEGEND_SIZE);
+        if x > X0 && x + width > W - 10.0 {
+            x = X0;
+            y += 18.0;
+        }
+        match swatch {
+            Some(fill) => {
+                let _ = write!(
+                    body,
+                    r#"<rect x="{x}" y="{}" width="9" height="12" fill="{fill}"/>"#,
+                    y + 1.0
+                );
+            }
+            None => body.push_str(&marker(x + 4.0, y + 1.0, 12.0, 4.0)),
+        }
+        let _ = write!(
+            body,
+            r#"<text x="{}" y="{}" font-size="{LEGEND_SIZE}" fill="{INK}">{}</text>"#,
+            x + 14.0,
+            y + 11.5,
+            esc(text)
+        );
+        x += width + 16.0;
+    }
+    body.push_str("</g>");
     y + 34.0
 }
 
@@ -350,10 +360,17 @@ fn bar_shapes(rows: &mut String, bar: &Bar, labels: &Labels, top: f64) {
             }
         }
         None => {
+            // right of the target marker when the text would reach it
+            let at = X0 + 6.0;
+            let x = match bar.target {
+                Some(t) if at + text_width(&labels.none, 12.0) + 4.0 >= x_of(t) - 6.0 => {
+                    x_of(t) + 10.0
+                }
+                _ => at,
+            };
             let _ = write!(
                 rows,
-                r#"<text class="none" x="{}" y="{}" font-size="12" fill="{MUTED}">{}</text>"#,
-                X0 + 6.0,
+                r#"<text class="none" x="{x}" y="{}" font-size="12" fill="{MUTED}">{}</text>"#,
                 top + 12.0,
                 esc(&labels.none)
             );
@@ -385,7 +402,8 @@ mod tests {
     fn labels() -> Labels {
         Labels {
             title: "Level kompetensi dibanding target".into(),
-            current: "Level saat ini".into(),
+            current: "Memenuhi target".into(),
+            below: "Di bawah target".into(),
             target: "Target jabatan".into(),
             none: "belum ada".into(),
         }
@@ -430,11 +448,54 @@ mod tests {
         assert_eq!(s.matches(r#"<g class="target">"#).count(), 10);
     }
 
+    /// "belum ada" never sits under the target marker (issue 25): beside the marker when the
+    /// target is low, at the start of the bar otherwise.
+    #[test]
+    fn none_text_clears_the_target_marker() {
+        let none_x = |target: i32| -> f64 {
+            let s = svg(&[bar("M1", "Integritas", None, Some(target))], &labels());
+            let at = s.find(r#"class="none" x=""#).unwrap() + r#"class="none" x=""#.len();
+            s[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let width = text_width("belum ada", 12.0);
+        for target in 1..=5 {
+            let x = none_x(target);
+            let marker = x_of(target);
+            assert!(
+                x > marker + 4.0 || x + width < marker - 5.0,
+                "target {target}: text at {x}..{} meets the marker at {marker}",
+                x + width
+            );
+        }
+        assert_eq!(none_x(5), X0 + 6.0, "far targets leave the text in place");
+    }
+
+    /// Both bar colours are named in the legend (the orange one used to be unexplained).
+    #[test]
+    fn the_legend_names_both_colours_and_the_marker() {
+        let s = svg(&[bar("M1", "Integritas", Some(2), Some(3))], &labels());
+        let legend = &s[s.find(r#"<g class="legend">"#).unwrap()..];
+        let legend = &legend[..legend.find(r#"<g class="row">"#).unwrap()];
+        for part in [
+            MET,
+            BELOW,
+            "Memenuhi target",
+            "Di bawah target",
+            "Target jabatan",
+        ] {
+            assert!(
+                legend.contains(part),
+                "{part} missing from the legend: {legend}"
+            );
+        }
+    }
+
     #[test]
     fn escapes_every_text() {
         let l = Labels {
             title: "T & \"q\"".into(),
             current: "c<".into(),
+            below: "b&".into(),
             target: "t>".into(),
             none: "n&".into(),
         };

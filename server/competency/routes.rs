@@ -35,6 +35,7 @@ pub fn chart_of(view: &ProfileView, views: &Views, lang: Lang) -> String {
         &Labels {
             title: views.text(lang, "competency.chart.title"),
             current: views.text(lang, "competency.chart.current"),
+            below: views.text(lang, "competency.chart.below"),
             target: views.text(lang, "competency.chart.target"),
             none: views.text(lang, "competency.chart.none"),
         },

@@ -47,5 +47,5 @@ pub(crate) async fn plan_api(
 /// `GET /offline`: the notice for a page that is not saved or needs the network. The service
 /// worker fetches it without cookies, so it never holds anyone's data.
 async fn notice(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ctx.page("pages/offline", serde_json::json!({}))
+    ctx.page("pages/offline", serde_json::json!({"no_account": true}))
 }

@@ -182,6 +182,10 @@ impl Views {
             });
             chrome.insert("me".into(), me.unwrap_or(Value::Null));
         }
+        // a page that is the same for everyone (the offline notice, fetched without cookies)
+        // sets `no_account` so that the header does not offer "Masuk" as if one were logged out
+        let no_account = ctx.get("no_account") == Some(&Value::Bool(true));
+        chrome.insert("no_account".into(), Value::Bool(no_account));
         for (k, v) in &chrome {
             ctx.insert(k.clone(), v.clone());
         }

@@ -95,7 +95,7 @@ async fn register_verify_login_reset_and_log_out_everywhere() {
         .text()
         .await
         .unwrap()
-        .contains("Konfirmasi alamat e-mail"));
+        .contains("Konfirmasi alamat email"));
     let resp = app.submit(&verify, &verify, &[]).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("Email terverifikasi"));

@@ -228,7 +228,7 @@ async fn completions_feed_the_profile_gaps_jp_and_recommendations() {
     assert!(page.contains("Kepala Seksi Pelayanan"));
     assert!(page.contains("11</strong> / 30 JP"), "{page}");
     assert!(page.contains("/courses/integritas"));
-    assert!(page.contains("Kesesuaian orang dengan jabatan (job-person match)"));
+    assert!(page.contains("Kesesuaian dengan jabatan"));
     same_profiles_in_bulk(&mut app.conn());
 }
 
@@ -708,7 +708,7 @@ async fn two_courses_and_an_approved_activity_feed_profile_team_and_agency() {
     assert_eq!(status, 200);
     let siti_row = table_row(&html, "Siti Rahmawati");
     assert!(siti_row.contains("<strong>21</strong> / 20"), "{siti_row}");
-    assert!(siti_row.contains(">2</span>"), "{siti_row}");
+    assert!(siti_row.contains(">2 kompetensi</span>"), "{siti_row}");
     let andi_row = table_row(&html, "Andi Pratama");
     assert!(andi_row.contains(">0</strong> / 20"), "{andi_row}");
 

@@ -93,6 +93,19 @@ async fn language_follows_accept_language_then_the_cookie() {
     assert_eq!(app.get("/lang/fr").await.status(), 404);
 }
 
+/// (issue 25) The offline notice is fetched without cookies by the service worker and shown to
+/// a logged-in learner: its header offers no "Masuk" as if they were logged out. Other pages for
+/// a visitor still do.
+#[tokio::test]
+async fn the_offline_notice_does_not_offer_login() {
+    let app = spawn_app().await;
+    let html = app.get("/offline").await.text().await.unwrap();
+    assert!(html.contains("class=\"card offline-page\""), "{html}");
+    assert!(!html.contains("href=\"/login\""), "{html}");
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(home.contains("href=\"/login\""));
+}
+
 #[tokio::test]
 async fn unknown_pages_get_an_indonesian_404_page() {
     let app = spawn_app().await;

@@ -330,7 +330,7 @@ async fn assessed_levels_count_unless_the_agency_chooses_evidence() {
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Baris 3: Tidak ada pegawai instansi ini dengan NIP atau e-mail"),
+        html.contains("Baris 3: Tidak ada pegawai instansi ini dengan NIP atau email"),
         "{html}"
     );
     assert_eq!(assessments_in_db(&w), 0);

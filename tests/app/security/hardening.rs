@@ -808,7 +808,7 @@ async fn following_a_verification_link_verifies_nothing_until_the_button_is_pres
     for _ in 0..2 {
         let r = reqwest::get(app.url(&link)).await.unwrap();
         assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("Konfirmasi alamat e-mail"));
+        assert!(r.text().await.unwrap().contains("Konfirmasi alamat email"));
     }
     assert!(!verified(&app), "a GET verified the address");
     // a POST from elsewhere (no CSRF token) does not verify either
