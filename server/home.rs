@@ -1,11 +1,13 @@
 //! `GET /`: the home page. For a visitor: what Cakap is, the yearly 20 JP, and the catalog's
-//! highlights.
+//! highlights, with an invitation to create an account. For a learner: the course to go on with
+//! first ("continue where you left off") and their JP this year.
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::catalog::store;
 use crate::error::AppError;
+use crate::web::auth::MaybeUser;
 use crate::web::state::Ctx;
 
 /// How many courses the home page shows.
@@ -15,15 +17,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home));
 }
 
-async fn home(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    let mut courses = ctx
+async fn home(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {
+    let user = me.0.as_ref().map(|u| (u.id, u.name.clone()));
+    let now = ctx.now();
+    let (mut courses, learner) = ctx
         .db
-        .run(|conn| Ok::<_, AppError>(store::catalog(conn)?))
+        .run(move |conn| {
+            let courses = store::catalog(conn)?;
+            let learner = match user {
+                Some((id, name)) => {
+                    use crate::competency::jp;
+                    let zone = crate::clock::zone_of_user(conn, id)?;
+                    let year = zone.year_of(now);
+                    let earned = jp::earned(conn, id, year)?;
+                    let agency = crate::accounts::users::find(conn, id)?.and_then(|u| u.agency_id);
+                    let target = jp::target(conn, agency)?;
+                    Some(json!({
+                        "name": name,
+                        "resume": crate::learning::resume::resume(conn, id)?,
+                        "year": year,
+                        "jp": earned,
+                        "jp_target": target,
+                        "jp_pct": (earned * 100 / target.max(1)).min(100),
+                    }))
+                }
+                None => None,
+            };
+            Ok::<_, AppError>((courses, learner))
+        })
         .await?;
     let total = courses.len();
     courses.truncate(HIGHLIGHTS);
     ctx.page(
         "pages/home",
-        json!({ "min_jp": 20, "courses": courses, "more": total > HIGHLIGHTS, "total": total }),
+        json!({ "min_jp": 20, "courses": courses, "more": total > HIGHLIGHTS, "total": total,
+                "learner": learner }),
     )
 }

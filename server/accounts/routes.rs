@@ -126,16 +126,46 @@ struct RegisterForm {
     nip: String,
     password: String,
     password_confirm: String,
+    /// Where the person was going (the course they came from): kept through the verification
+    /// link and the login after it.
+    next: String,
 }
 
-async fn register_form(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {
+/// `next` when it is a path on this site, else empty.
+fn local_next(next: &str) -> &str {
+    if is_local_path(next) {
+        next
+    } else {
+        ""
+    }
+}
+
+/// `?next=…` for a local `next`, else nothing.
+fn next_query(next: &str) -> String {
+    match local_next(next) {
+        "" => String::new(),
+        n => format!(
+            "?next={}",
+            url::form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+        ),
+    }
+}
+
+async fn register_form(
+    ctx: Ctx,
+    me: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     if me.0.is_some() {
-        return Ok(redirect("/me"));
+        return Ok(redirect(match local_next(&q.next) {
+            "" => "/me",
+            n => n,
+        }));
     }
     ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/register",
-        json!({"form": {}, "errors": {}}),
+        json!({"form": {"next": local_next(&q.next), "next_q": next_query(&q.next)}, "errors": {}}),
     )
 }
 
@@ -214,7 +244,9 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
         &f.password_confirm,
         &f.email,
     );
-    let echo = json!({"name": f.name, "email": f.email, "nip": f.nip});
+    let echo = json!({"name": f.name, "email": f.email, "nip": f.nip,
+                      "next": local_next(&f.next), "next_q": next_query(&f.next)});
+    let then = next_query(&f.next);
     if let (true, Some(email)) = (errors.is_empty(), email) {
         let registration = Registration {
             email,
@@ -226,6 +258,7 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
             templates: ctx.mail_templates.clone(),
             lang,
             verify_base: link(&ctx.config, "/verify/"),
+            verify_then: then.clone(),
             login_link: link(&ctx.config, "/login"),
             reset_link: link(&ctx.config, "/password/reset"),
         };
@@ -246,7 +279,7 @@ async fn register(ctx: Ctx, form: CsrfForm<RegisterForm>) -> Result<HttpResponse
             &ctx,
             "accounts.register.sent_title",
             "accounts.register.sent_body",
-            Some(("/login", "accounts.login.title")),
+            Some((&format!("/login{then}"), "accounts.login.title")),
         );
     }
     ctx.html(
@@ -269,6 +302,8 @@ struct RegisterMails {
     templates: web::Data<MailTemplates>,
     lang: Lang,
     verify_base: String,
+    /// `?next=…` after the verification token, or nothing.
+    verify_then: String,
     login_link: String,
     reset_link: String,
 }
@@ -284,6 +319,7 @@ fn create_account(
         templates,
         lang,
         verify_base,
+        verify_then,
         login_link,
         reset_link,
     } = mails;
@@ -309,7 +345,7 @@ fn create_account(
                     "verify",
                     *lang,
                     email,
-                    json!({"name": name, "link": format!("{verify_base}{token}")}),
+                    json!({"name": name, "link": format!("{verify_base}{token}{verify_then}")}),
                 )?;
             }
             Err(CreateError::EmailTaken) => {
@@ -344,11 +380,16 @@ fn create_account(
 
 /// `GET /verify/{token}`: a page with a button. Following the link does not verify anything (a
 /// mail scanner opens links too); pressing the button, a CSRF-checked POST, does.
-async fn verify_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn verify_form(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let action = format!(
-        "/verify/{}",
-        url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        "/verify/{}{}",
+        url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>(),
+        next_query(&q.next)
     );
     token_page(
         &ctx,
@@ -363,6 +404,7 @@ async fn verify_form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
 async fn verify(
     ctx: Ctx,
     path: web::Path<String>,
+    q: web::Query<NextQuery>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
@@ -381,7 +423,10 @@ async fn verify(
             &ctx,
             "accounts.verify.done_title",
             "accounts.verify.done_body",
-            Some(("/login", "accounts.login.title")),
+            Some((
+                &format!("/login{}", next_query(&q.next)),
+                "accounts.login.title",
+            )),
         ),
         Err(e) => token_refused(&ctx, e.refusal()?, "/login", "accounts.verify.again"),
     }
@@ -436,7 +481,8 @@ async fn login_form(
     ctx.html(
         actix_web::http::StatusCode::OK,
         "pages/login",
-        json!({"form": {"email": "", "next": q.next}, "error": null, "notice_key": notice}),
+        json!({"form": {"email": "", "next": q.next, "next_q": next_query(&q.next)},
+               "error": null, "notice_key": notice}),
     )
 }
 
@@ -608,7 +654,8 @@ async fn login(ctx: Ctx, form: CsrfForm<LoginForm>) -> Result<HttpResponse, AppE
     ctx.html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
         "pages/login",
-        json!({"form": {"email": f.email, "next": f.next}, "error": error, "notice_key": null}),
+        json!({"form": {"email": f.email, "next": f.next, "next_q": next_query(&f.next)},
+               "error": error, "notice_key": null}),
     )
 }
 

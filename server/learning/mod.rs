@@ -21,6 +21,7 @@ pub mod progress;
 pub mod quiz_routes;
 pub mod renewal;
 pub mod renewal_routes;
+pub mod resume;
 pub mod routes;
 pub mod statistics;
 pub mod statistics_routes;

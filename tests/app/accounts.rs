@@ -233,6 +233,159 @@ async fn register_verify_login_reset_and_log_out_everywhere() {
     assert_eq!(app.get("/me/account").await.status(), 303);
 }
 
+/// (issue 25) A new ASN who comes from a course is invited to create an account ("Buat akun",
+/// not the enrolment's "Ikuti kursus"), and the course is kept through registration, the
+/// verification link and the login after it; once enrolled, the home page continues where they
+/// left off. A `next` that leaves the site is dropped.
+#[tokio::test]
+async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_login() {
+    // (handlebars writes `=` in attributes as `&#x3D;`, which a browser reads as `=`)
+    let (app, sink) = app_with_smtp().await;
+    let course = "/courses/pelayanan-publik-prima";
+    let page = app
+        .get(course)
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    let invite = format!("href=\"/register?next={course}\"");
+    assert!(page.contains(&invite), "{page}");
+    assert!(page.contains("Buat akun untuk mengikuti kursus ini"));
+    assert!(!page.contains("Masuk untuk mendaftar"));
+    let home = app
+        .get("/")
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(
+        home.contains("href=\"/register\""),
+        "the home page invites too"
+    );
+
+    let form = app
+        .get(&format!("/register?next={course}"))
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(
+        form.contains(&format!("name=\"next\" value=\"{course}\"")),
+        "{form}"
+    );
+    assert!(
+        form.contains("inputmode=\"numeric\""),
+        "the NIP opens the number keyboard"
+    );
+    let outside = app
+        .get("/register?next=https://contoh.com/")
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(outside.contains("name=\"next\" value=\"\""), "{outside}");
+
+    let resp = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("name", "Rina Kartika"),
+                ("email", "rina.kartika@sleman.go.id"),
+                ("nip", ""),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("next", course),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let sent = resp.text().await.map(|h| h.replace("&#x3D;", "=")).unwrap();
+    assert!(
+        sent.contains("href=\"/login?next=%2Fcourses%2Fpelayanan-publik-prima\""),
+        "{sent}"
+    );
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    let verify = path_of(&mails[0].link().expect("a link in the mail"));
+    assert!(
+        verify.ends_with("?next=%2Fcourses%2Fpelayanan-publik-prima"),
+        "{verify}"
+    );
+    let confirm = app
+        .get(&verify)
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(
+        confirm.contains("?next=%2Fcourses%2Fpelayanan-publik-prima\""),
+        "the button keeps it: {confirm}"
+    );
+    let done = app
+        .submit(&verify, &verify, &[])
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(done.contains("Email terverifikasi"));
+    assert!(
+        done.contains("href=\"/login?next=%2Fcourses%2Fpelayanan-publik-prima\""),
+        "{done}"
+    );
+    let resp = app
+        .submit(
+            "/login?next=%2Fcourses%2Fpelayanan-publik-prima",
+            "/login",
+            &[
+                ("email", "rina.kartika@sleman.go.id"),
+                ("password", PASSWORD),
+                ("next", course),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()[header::LOCATION],
+        course,
+        "back to the course"
+    );
+
+    // enrolled and one lesson opened: the home page leads back to it
+    let home = app
+        .get("/")
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(
+        home.contains("Tidak ada kursus yang sedang Anda pelajari"),
+        "{home}"
+    );
+    let resp = app.submit(course, &format!("{course}/enroll"), &[]).await;
+    assert_eq!(resp.status(), 303);
+    let lesson = "/courses/pelayanan-publik-prima/02-standar-pelayanan";
+    assert_eq!(app.get(lesson).await.status(), 200);
+    let home = app
+        .get("/")
+        .await
+        .text()
+        .await
+        .map(|h| h.replace("&#x3D;", "="))
+        .unwrap();
+    assert!(
+        home.contains("Selamat datang kembali, Rina Kartika"),
+        "{home}"
+    );
+    assert!(home.contains(&format!("href=\"{lesson}\"")), "{home}");
+}
+
 #[tokio::test]
 async fn nip_and_email_rules() {
     let (app, sink) = app_with_smtp().await;

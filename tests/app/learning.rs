@@ -59,7 +59,7 @@ async fn enrol_read_mark_done_once_and_complete_on_the_enrolled_version() {
 
     // the course page offers enrolment; enrol
     let page = app.get("/courses/kursus-dasar").await.text().await.unwrap();
-    assert!(page.contains("Daftar kursus ini"));
+    assert!(page.contains("Ikuti kursus ini"));
     let resp = post_form(
         &app,
         "/courses/kursus-dasar",

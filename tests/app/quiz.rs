@@ -348,7 +348,7 @@ async fn web_quiz_hides_answers_fails_then_passes_limits_attempts_and_completes_
     // not enrolled yet: a clear message and a way back to the course
     let (status, html) = get_text(&client, app, "/courses/kursus-kuis/02-kuis/quiz").await;
     assert_eq!(status, 200);
-    assert!(html.contains("belum terdaftar"), "{html}");
+    assert!(html.contains("belum mengikuti kursus ini"), "{html}");
     assert!(html.contains("href=\"/courses/kursus-kuis\""));
     assert!(!html.contains("Mulai kuis"));
 

@@ -249,13 +249,17 @@ async function journey(size, index) {
   const password = "Melayani-Sepenuh-Hati-2026";
   const nip = nipFor(index + 1);
 
-  // home → login → register
+  // home → catalog → the course, as a visitor → "Buat akun untuk mengikuti kursus ini"
   await page.goto(BASE + "/");
+  check((await page.$('main a[href="/register"]')) !== null, `${size.name}: the home page invites to create an account`);
   await step(page, "home");
-  await clickAndWait(page, 'header a[href="/login"]', /\/login/);
-  await step(page, "login-first");
-  await clickAndWait(page, 'main a[href="/register"]', /\/register$/);
+  await clickAndWait(page, 'header nav a[href="/courses"]', /\/courses$/);
+  await step(page, "catalog");
+  await clickAndWait(page, `main a[href="/courses/${COURSE}"]`, new RegExp(`/courses/${COURSE}$`));
+  await step(page, "course-visitor");
+  await clickAndWait(page, `main a.button[href="/register?next=/courses/${COURSE}"]`, /\/register\?next=/);
   await step(page, "register");
+  check(await page.getAttribute("input[name=nip]", "inputmode") === "numeric", `${size.name}: the NIP field opens the number keyboard`);
   await page.fill("input[name=name]", person.name);
   await page.fill("input[name=email]", person.email);
   await page.fill("input[name=nip]", nip);
@@ -270,14 +274,15 @@ async function journey(size, index) {
     `${size.name}: the registration form is accepted`, `${registered.status()} "${await h1(page)}"`);
   await step(page, "registered");
 
-  // the verification mail, from the data folder
+  // the verification mail, from the data folder: its link keeps the course
   const mail = await mailTo(person.email);
   if (!check(mail !== null, `${size.name}: the verification mail is in ${DATA}/mail`, mail?.file)) throw new Error("no mail");
   const text = mail.parts.find((p) => p.type === "text/plain")?.text || "";
-  const html = mail.parts.find((p) => p.type === "text/html")?.text || "";
-  const link = (text.match(/https?:\/\/[^\s<>"]+\/verify\/[A-Za-z0-9_-]+/) || [])[0];
+  const html = (mail.parts.find((p) => p.type === "text/html")?.text || "").replaceAll("&#x3D;", "=");
+  const link = (text.match(/https?:\/\/[^\s<>"]+\/verify\/[A-Za-z0-9_-]+(\?next=[^\s<>"]+)?/) || [])[0];
   check(!!link && link.startsWith(BASE + "/verify/"), `${size.name}: the mail's text carries the verification link`,
     `${decodeWords(mail.headers.subject)} [${mail.parts.map((p) => `${p.type} ${p.encoding}`).join(", ")}]`);
+  check(!!link && link.endsWith(`?next=%2Fcourses%2F${COURSE}`), `${size.name}: the link keeps the course`, link);
   check(!!link && html.includes(`href="${link}"`), `${size.name}: the mail's HTML links to the same address`);
   check(text.includes(person.name.split(" ")[0]), `${size.name}: the mail greets the person by name (UTF-8 decoded)`);
   const opened = await page.goto(link);
@@ -293,19 +298,14 @@ async function journey(size, index) {
     `${confirmed?.status()} "${await h1(page)}"`);
   await step(page, "verified");
 
-  // log in
-  await clickAndWait(page, 'main a[href="/login"]', /\/login/);
+  // log in: back on the course they came from
+  await clickAndWait(page, 'main a[href^="/login"]', /\/login/);
   await page.fill("input[name=email]", person.email);
   await page.fill("input[name=password]", password);
   await step(page, "login");
   await clickAndWait(page, 'form[action="/login"] button[type=submit]', (u) => !u.pathname.startsWith("/login"));
   check((await page.textContent("header .who")).includes(person.name), `${size.name}: logged in`, page.url());
-  await step(page, "dashboard-new");
-
-  // the catalog, the course, enrol
-  await clickAndWait(page, 'header nav a[href="/courses"]', /\/courses$/);
-  await step(page, "catalog");
-  await clickAndWait(page, `main a[href="/courses/${COURSE}"]`, new RegExp(`/courses/${COURSE}$`));
+  check(new URL(page.url()).pathname === `/courses/${COURSE}`, `${size.name}: the login leads back to the course`, page.url());
   await step(page, "course");
   await clickAndWait(page, 'form[action$="/enroll"] button', /notice=enrolled/);
   check((await page.$("section.learner")) !== null, `${size.name}: enrolled`, await h1(page));
@@ -430,6 +430,10 @@ async function journey(size, index) {
   check((await page.textContent("main")).includes("M.PP") || (await page.$("main h3 code")) !== null,
     `${size.name}: the profile lists the course's competencies`);
   await step(page, "profile");
+  // the home page, logged in: a welcome and the year's JP (nothing left in progress)
+  await clickAndWait(page, 'header nav a[href="/"]', (u) => u.pathname === "/");
+  check((await page.$("section.resume .resume-card")) !== null, `${size.name}: the home page greets the learner`, await h1(page));
+  await step(page, "home-learner");
   await ctx.close();
 
   // the verification page for anyone, without an account
