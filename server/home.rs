@@ -7,14 +7,31 @@ use serde_json::json;
 
 use crate::catalog::store;
 use crate::error::AppError;
-use crate::web::auth::MaybeUser;
+use crate::web::auth::{CurrentUser, MaybeUser};
 use crate::web::state::Ctx;
 
 /// How many courses the home page shows.
 const HIGHLIGHTS: usize = 4;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+    cfg.route("/", web::get().to(home))
+        .route("/menu", web::get().to(menu));
+}
+
+/// `GET /menu`: everything the phone's bottom tabs do not hold — the learner's own pages, the
+/// team, admin and authoring pages they have rights to (the menu only offers; each route checks
+/// its own proof), the account and logging out.
+async fn menu(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let supervisor = {
+        use actix_web::HttpMessage;
+        let ext = ctx.req.extensions();
+        ext.get::<crate::web::auth::Session>()
+            .is_some_and(|s| s.is_supervisor)
+    };
+    let work = supervisor
+        || crate::accounts::rights::admin_scope(&me).is_some()
+        || crate::accounts::rights::may_author(&me);
+    ctx.page("pages/menu", json!({ "work": work }))
 }
 
 async fn home(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {

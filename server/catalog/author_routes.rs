@@ -765,7 +765,8 @@ async fn preview_module(
         has_toc: toc.len() >= 2,
         toc,
         short_hash: &view.hash[..12],
-        progress_pct: view.position * 100 / view.total.max(1),
+        progress_pct: None,
+        outline: view.outline(|_| false),
         own_version: true,
         done: false,
         preview: Preview { base },
@@ -1565,7 +1566,10 @@ struct ModulePreviewPage<'a> {
     toc: Vec<&'a Value>,
     has_toc: bool,
     short_hash: &'a str,
-    progress_pct: usize,
+    /// No learner's progress in a preview.
+    progress_pct: Option<usize>,
+    /// The version's modules beside the lesson (as the learner's page shows them).
+    outline: Vec<store::OutlineRow<'a>>,
     own_version: bool,
     done: bool,
     preview: Preview,

@@ -129,15 +129,24 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
     let mut open_heading: Option<(usize, String)> = None;
     // an open image: its URL, title and alt text so far
     let mut open_image: Option<(String, String, String)> = None;
+    // links open around the current event (an image inside a link is not made a link again)
+    let mut in_link = 0usize;
 
     for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
         if let Some((_, _, alt)) = open_image.as_mut() {
             match event {
                 Event::End(TagEnd::Image) => {
                     let (src, title, alt) = open_image.take().unwrap_or_default();
-                    events.push(Event::Html(CowStr::from(img_tag(
-                        &src, &title, &alt, links,
-                    ))));
+                    let img = img_tag(&src, &title, &alt, links);
+                    // a picture shrunk to the phone's width opens full size when tapped
+                    let html = match in_link {
+                        0 => format!(
+                            "<a class=\"full-size\" href=\"{}\">{img}</a>",
+                            escape_attr(&src)
+                        ),
+                        _ => img,
+                    };
+                    events.push(Event::Html(CowStr::from(html)));
                 }
                 Event::Text(t) | Event::Code(t) => alt.push_str(&t),
                 _ => {}
@@ -166,6 +175,7 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
                     Some(url) => CowStr::from(url),
                     None => dest_url,
                 };
+                in_link += 1;
                 events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url: dest,
@@ -179,6 +189,10 @@ pub fn render(md: &str, first_line: usize, links: &Links, sink: &mut Sink<'_>) -
                 let src = resolve_or_report(links, &dest_url, sink, || line_of(range.start))
                     .unwrap_or_else(|| dest_url.to_string());
                 open_image = Some((src, title.to_string(), String::new()));
+            }
+            Event::End(TagEnd::Link) => {
+                in_link = in_link.saturating_sub(1);
+                events.push(Event::End(TagEnd::Link));
             }
             Event::Text(t) | Event::Code(t) if open_heading.is_some() => {
                 if let Some((_, text)) = open_heading.as_mut() {
@@ -325,6 +339,7 @@ pub fn sanitize(html: &str) -> String {
         .add_tag_attributes("th", &["align"])
         .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"])
         .add_allowed_classes("div", &["footnote-definition"])
+        .add_allowed_classes("a", &["full-size"])
         .link_rel(Some("noopener noreferrer"));
     b.clean(html).to_string()
 }
@@ -408,6 +423,24 @@ mod tests {
             r.html
         );
         assert!(r.html.contains(r#"alt="Alur""#), "{}", r.html);
+    }
+
+    /// (issue 25) An image opens full size when tapped: it is its own link, unless it already
+    /// sits inside one (no link inside a link).
+    #[test]
+    fn images_open_full_size_unless_already_linked() {
+        let r = render_ok("![Alur](./assets/alur.png)\n");
+        assert!(
+            r.html.contains(r#"<a class="full-size" href="/assets/abc/alur.png" rel="noopener noreferrer"><img src="/assets/abc/alur.png""#),
+            "{}",
+            r.html
+        );
+        let r = render_ok("[![Alur](./assets/alur.png)](02-standar.md)\n");
+        assert!(!r.html.contains("full-size"), "{}", r.html);
+        assert_eq!(r.html.matches("<a ").count(), 1, "{}", r.html);
+        // and a link after that image's link is whole again
+        let r = render_ok("[x](02-standar.md) ![Alur](./assets/alur.png)\n");
+        assert!(r.html.contains("full-size"), "{}", r.html);
     }
 
     #[test]

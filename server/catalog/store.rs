@@ -372,6 +372,36 @@ pub struct ModuleView {
     pub prev: Option<ModuleSummary>,
     pub next: Option<ModuleSummary>,
     pub quiz: Option<QuizInfo>,
+    /// The course's modules in order (the page's outline; not in the API's answer).
+    #[serde(skip)]
+    pub modules: Vec<ModuleSummary>,
+}
+
+/// A module in the outline beside a lesson.
+#[derive(Serialize)]
+pub struct OutlineRow<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub quiz: bool,
+    /// The module the page shows.
+    pub here: bool,
+    pub done: bool,
+}
+
+impl ModuleView {
+    /// The course's modules for the outline beside this one, `done` telling which are done.
+    pub fn outline(&self, done: impl Fn(i64) -> bool) -> Vec<OutlineRow<'_>> {
+        self.modules
+            .iter()
+            .map(|m| OutlineRow {
+                slug: &m.slug,
+                title: &m.title,
+                quiz: m.kind == "quiz",
+                here: m.id == self.module_id,
+                done: done(m.id),
+            })
+            .collect()
+    }
 }
 
 pub fn module(
@@ -416,6 +446,7 @@ pub fn module(
             .map(|m| m.summary.clone()),
         next: list.get(index + 1).map(|m| m.summary.clone()),
         quiz: m.quiz.clone(),
+        modules: list.iter().map(|m| m.summary.clone()).collect(),
     }))
 }
 

@@ -350,7 +350,12 @@ fn render_module(
         has_toc: toc.len() >= 2,
         toc,
         short_hash: &view.hash[..12],
-        progress_pct: view.position * 100 / view.total.max(1),
+        progress_pct: learner.as_ref().map(|l| l.progress.percent),
+        outline: view.outline(|id| {
+            learner
+                .as_ref()
+                .is_some_and(|l| l.progress.done_modules.contains(&id))
+        }),
         own_version,
         done: learner
             .as_ref()
@@ -370,7 +375,10 @@ struct ModulePage<'a> {
     toc: Vec<&'a serde_json::Value>,
     has_toc: bool,
     short_hash: &'a str,
-    progress_pct: usize,
+    /// The learner's progress through the course (none for a visitor).
+    progress_pct: Option<usize>,
+    /// The course's modules beside the lesson (a column on a wide screen).
+    outline: Vec<store::OutlineRow<'a>>,
     own_version: bool,
     done: bool,
     learner: Option<&'a LearnerView>,

@@ -34,6 +34,25 @@ pub struct Views {
     i18n: Arc<I18n>,
 }
 
+/// The phone's bottom tab a path belongs to (`home`, `catalog`, `learning`, `profile`, `menu`),
+/// or "" for none of them.
+fn tab_of(path: &str) -> &'static str {
+    let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
+    if path == "/" {
+        "home"
+    } else if under("/courses") || under("/quiz") {
+        "catalog"
+    } else if under("/me/profile") {
+        "profile"
+    } else if under("/me") {
+        "learning"
+    } else if under("/menu") {
+        "menu"
+    } else {
+        ""
+    }
+}
+
 /// The layout every page is framed in (`partials/layout.hbs`).
 const LAYOUT: &str = "layout";
 
@@ -161,6 +180,7 @@ impl Views {
             })
             .collect();
         chrome.insert("languages".into(), Value::Array(switch));
+        chrome.insert("tab".into(), json!(tab_of(req.path())));
         {
             use actix_web::HttpMessage;
             let ext = req.extensions();

@@ -396,7 +396,10 @@ fn links_to_modules_and_assets_are_rewritten() {
     let url = spaced.assets[0].url();
     assert!(url.ends_with("/alur+pengaduan.png"), "{url}");
     assert_eq!(
-        spaced.modules[0].html.matches(&url).count(),
+        spaced.modules[0]
+            .html
+            .matches(&format!("src=\"{url}\""))
+            .count(),
         2,
         "{}",
         spaced.modules[0].html

@@ -314,15 +314,34 @@ async function journey(size, index) {
   // read every lesson, in order: "Lanjutkan" leads to the first unread, "Tandai selesai" on
   await clickAndWait(page, "section.learner a.button", new RegExp(`/courses/${COURSE}/`));
   let lessons = 0;
+  let wideTables = 0;
   while (await page.$("form[data-done]")) {
     const here = new URL(page.url()).pathname;
     check((await page.$("article.prose")) !== null, `${size.name}: lesson "${await h1(page)}" shows its text`);
+    // a long lesson: tables wider than the screen scroll inside themselves and say so, the page
+    // itself never scrolls sideways, and previous / done / next stay in reach halfway down
+    const layout = await page.evaluate(() => {
+      const tables = [...document.querySelectorAll(".prose table")];
+      const wide = tables.filter((t) => t.scrollWidth > t.clientWidth + 1);
+      const hinted = wide.filter((t) => t.previousElementSibling?.className === "table-hint");
+      window.scrollTo(0, document.body.scrollHeight / 2);
+      const foot = document.querySelector(".lesson-foot").getBoundingClientRect();
+      return { wide: wide.length, hinted: hinted.length, pageWidth: document.documentElement.scrollWidth,
+        viewport: window.innerWidth, footTop: foot.top, footBottom: foot.bottom, height: window.innerHeight };
+    });
+    wideTables += layout.wide;
+    check(layout.hinted === layout.wide && layout.pageWidth <= layout.viewport,
+      `${size.name}: lesson "${await h1(page)}" fits the screen, ${layout.wide} wide table(s) scroll with a hint`, JSON.stringify(layout));
+    check(layout.footTop >= 0 && layout.footBottom <= layout.height + 1,
+      `${size.name}: previous / done / next are in reach halfway down "${await h1(page)}"`, JSON.stringify(layout));
+    await page.evaluate(() => window.scrollTo(0, 0));
     await step(page, `lesson-${here.split("/").pop()}`);
     await clickAndWait(page, "form[data-done] button", (u) => u.pathname !== here);
     lessons++;
     if (lessons > 30) throw new Error("more lessons than any sample course has");
   }
   check(lessons > 0, `${size.name}: read and marked done ${lessons} lessons`, page.url());
+  if (size.name === "phone") check(wideTables > 0, `${size.name}: the course's lessons held tables wider than the phone (${wideTables})`);
 
   // the quiz: its module page, the quiz page, attempts until passed
   const key = quizKey(COURSE);
@@ -424,16 +443,32 @@ async function journey(size, index) {
   check((await page.$(".verdict-valid")) !== null && (await page.textContent(".cert-facts")).includes(person.name),
     `${size.name}: the verification page says valid, for this person`, verifyUrl);
   await step(page, "verify");
-  await clickAndWait(page, 'header nav a[href="/me"]', /\/me$/);
+  // logged in, a phone moves by the bottom tabs (the header keeps the brand and the language)
+  const nav = (href) => size.isMobile ? `nav.tabbar a[href="${href}"]` : `header nav a[href="${href}"]`;
+  if (size.isMobile) {
+    const bar = await page.evaluate(() => {
+      const r = document.querySelector("nav.tabbar")?.getBoundingClientRect();
+      return r ? { top: r.top, bottom: r.bottom, height: window.innerHeight, tabs: document.querySelectorAll("nav.tabbar a").length } : null;
+    });
+    check(!!bar && bar.tabs === 5 && Math.abs(bar.bottom - bar.height) <= 1, `${size.name}: five tabs at the bottom of the screen`, JSON.stringify(bar));
+  }
+  await clickAndWait(page, nav("/me"), /\/me$/);
   await step(page, "dashboard");
-  await clickAndWait(page, 'main a[href="/me/profile"]', /\/me\/profile$/);
+  await clickAndWait(page, size.isMobile ? nav("/me/profile") : 'main a[href="/me/profile"]', /\/me\/profile$/);
   check((await page.textContent("main")).includes("M.PP") || (await page.$("main h3 code")) !== null,
     `${size.name}: the profile lists the course's competencies`);
   await step(page, "profile");
   // the home page, logged in: a welcome and the year's JP (nothing left in progress)
-  await clickAndWait(page, 'header nav a[href="/"]', (u) => u.pathname === "/");
+  await clickAndWait(page, nav("/"), (u) => u.pathname === "/");
   check((await page.$("section.resume .resume-card")) !== null, `${size.name}: the home page greets the learner`, await h1(page));
   await step(page, "home-learner");
+  if (size.isMobile) {
+    // the menu holds the rest: the learner's pages, the account, logging out
+    await clickAndWait(page, nav("/menu"), /\/menu$/);
+    check((await page.$('main a[href="/me/certificates"]')) !== null && (await page.$('main form[action="/logout"]')) !== null,
+      `${size.name}: the menu page holds the learner's pages and logging out`);
+    await step(page, "menu");
+  }
   await ctx.close();
 
   // the verification page for anyone, without an account

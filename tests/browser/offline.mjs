@@ -186,8 +186,9 @@ try {
   const flaky = percentOf(await dashboard(page));
   check(flaky > again, "…and reaches the server when the link works", `${again}% → ${flaky}%`);
 
-  // logout leaves nothing of this learner on the device
-  await Promise.all([page.waitForURL(BASE + "/"), page.click('form[action="/logout"] button')]);
+  // logout leaves nothing of this learner on the device (on a phone, "Keluar" is on the menu page)
+  await page.goto(`${BASE}/menu`);
+  await Promise.all([page.waitForURL(BASE + "/"), page.click('main form[action="/logout"] button')]);
   const left = await page.evaluate(async () => ({
     caches: (await caches.keys()).filter((n) => n.startsWith("cakap-course-") || n === "cakap-pages"),
     saved: Object.keys(localStorage).filter((k) => k.startsWith("cakap.saved.")),

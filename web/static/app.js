@@ -248,11 +248,26 @@
   }
 
   // ---- a table or code block wider than the text scrolls sideways; while it does, it takes
-  // keyboard focus, so it can be scrolled with the arrow keys too ----
+  // keyboard focus, so it can be scrolled with the arrow keys too; a table that does says so
+  // above it ----
+  var HINT = doc.documentElement.lang === "en" ? "⇆ Scroll the table sideways to see every column"
+    : "⇆ Geser tabel ke samping untuk melihat semua kolom";
   function scrollers() {
     Array.prototype.forEach.call(doc.querySelectorAll(".prose table, .prose pre"), function (el) {
-      if (el.scrollWidth > el.clientWidth + 1) el.setAttribute("tabindex", "0");
+      var wide = el.scrollWidth > el.clientWidth + 1;
+      if (wide) el.setAttribute("tabindex", "0");
       else el.removeAttribute("tabindex");
+      if (el.tagName !== "TABLE") return;
+      var hint = el.previousElementSibling;
+      var has = hint && hint.className === "table-hint";
+      if (wide && !has) {
+        hint = doc.createElement("p");
+        hint.className = "table-hint";
+        hint.textContent = HINT;
+        el.parentNode.insertBefore(hint, el);
+      } else if (!wide && has) {
+        hint.parentNode.removeChild(hint);
+      }
     });
   }
   scrollers();
