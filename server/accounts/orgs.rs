@@ -53,8 +53,13 @@ pub struct Position {
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitChoice {
     pub id: i64,
+    /// The full path, from the top: `Sekretariat › Subbagian Umum`.
     pub label: String,
     pub depth: usize,
+    /// What a dropdown shows: the unit's own name first, then where it sits
+    /// (`Subbagian Umum — Sekretariat`), so that options cut to the screen's width still differ
+    /// and typing the name's first letters finds it.
+    pub choice: String,
 }
 
 /// What a profile form offers: every agency, and the units and positions of one agency.
@@ -160,6 +165,11 @@ pub fn unit_tree(units: &[Unit]) -> Vec<UnitChoice> {
                 id: u.id,
                 label: label.clone(),
                 depth,
+                choice: if prefix.is_empty() {
+                    u.name.clone()
+                } else {
+                    format!("{} — {prefix}", u.name)
+                },
             });
             walk(units, Some(u.id), &label, depth + 1, out, seen);
         }
@@ -177,6 +187,7 @@ pub fn unit_tree(units: &[Unit]) -> Vec<UnitChoice> {
                 id: u.id,
                 label: u.name.clone(),
                 depth: 0,
+                choice: u.name.clone(),
             });
         }
     }
@@ -1286,6 +1297,18 @@ mod tests {
             ]
         );
         assert_eq!(tree[3].depth, 2);
+        // a dropdown shows the unit's own name first (issue 25: options cut to the same 30
+        // characters of a shared path all looked alike)
+        let choices: Vec<&str> = tree.iter().map(|c| c.choice.as_str()).collect();
+        assert_eq!(
+            choices,
+            [
+                "Bidang Diklat",
+                "Sekretariat",
+                "Subbag Umum — Sekretariat",
+                "Urusan Arsip — Sekretariat › Subbag Umum"
+            ]
+        );
     }
 
     fn unit(id: i64, parent: Option<i64>, name: &str) -> Unit {

@@ -125,16 +125,20 @@ async fn load_page(
         Vec<super::profile::Competency>,
         super::jp_settings::JpSettings,
         crate::clock::Zone,
+        bool,
     ),
     AppError,
 > {
     ctx.db
         .run(move |conn| {
+            let supervised = crate::accounts::users::find(conn, user_id)?
+                .is_some_and(|u| u.supervisor_id.is_some());
             Ok::<_, AppError>((
                 activities::of_user(conn, user_id)?,
                 store::dictionary(conn)?,
                 super::jp_settings::of_user(conn, user_id)?,
                 crate::clock::zone_of_user(conn, user_id)?,
+                supervised,
             ))
         })
         .await
@@ -149,7 +153,13 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang;
     let now = ctx.now();
-    let (list, dict, jp_settings, zone) = load_page(ctx, user_id).await?;
+    let (list, dict, jp_settings, zone, supervised) = load_page(ctx, user_id).await?;
+    // with nobody to approve, say so instead of "waiting for your supervisor"
+    let notice = match notice {
+        Some("activities.recorded") if !supervised => Some("activities.recorded_no_supervisor"),
+        other => other,
+    };
+    let waiting = list.iter().any(|a| a.status == "pending");
     // the agency's JP conversion table, shown next to the JP field
     let conversion = jp_settings
         .conversion
@@ -184,6 +194,8 @@ async fn page(
         })
         .collect();
     let data = ActivitiesPage {
+        no_supervisor: !supervised,
+        waiting_without_supervisor: waiting && !supervised,
         items: list.iter().map(|a| view(a, lang, zone)).collect(),
         kinds,
         competencies,
@@ -577,6 +589,10 @@ async fn review(
 /// `pages/activities`: the person's activities and the form to record one.
 #[derive(Serialize)]
 struct ActivitiesPage {
+    /// Nobody is named as this person's supervisor: nobody can approve what they record.
+    no_supervisor: bool,
+    /// ... while some of their activities wait for approval.
+    waiting_without_supervisor: bool,
     items: Vec<ActivityRow>,
     kinds: Vec<Choice>,
     competencies: Vec<CompetencyChoice>,

@@ -764,6 +764,7 @@ mod tests {
             id,
             label: label.into(),
             depth,
+            choice: label.into(),
         }
     }
 

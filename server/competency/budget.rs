@@ -1262,6 +1262,7 @@ mod tests {
             id,
             label: label.into(),
             depth,
+            choice: label.into(),
         }
     }
 

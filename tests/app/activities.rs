@@ -74,6 +74,37 @@ fn write_courses(root: &Path) {
     write_dictionary(root, &[PELAYANAN_PUBLIK]);
 }
 
+/// (issue 25) Someone with no supervisor in Cakap is told that nobody can approve what they
+/// record, and what to do, instead of "waiting for your supervisor".
+#[tokio::test]
+async fn an_activity_with_nobody_to_approve_it_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    write_courses(root.path());
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &root.path().display().to_string())]).await;
+    Person::new("sendiri@solo.go.id")
+        .name("Pegawai sendiri@solo.go.id")
+        .password(PW)
+        .create(&app);
+    let b = app.browser_as("sendiri@solo.go.id", PW).await;
+    let before = text(&app, &b, "/me/activities").await;
+    assert!(
+        !before.contains("belum memiliki atasan langsung"),
+        "nothing waits yet"
+    );
+    let r = record(&app, &b, "Workshop Penyusunan SOP Pelayanan", None).await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = text(&app, &b, &to).await;
+    assert!(
+        page.contains("Belum ada yang dapat menyetujuinya")
+            && !page.contains("menunggu persetujuan atasan langsung Anda"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/me/account#placement\""), "{page}");
+    let later = text(&app, &b, "/me/activities").await;
+    assert!(later.contains("belum dapat disetujui siapa pun"), "{later}");
+}
+
 #[tokio::test]
 async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let root = tempfile::tempdir().unwrap();
