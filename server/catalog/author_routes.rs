@@ -37,6 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         }),
     )
     .route("/author/courses", web::get().to(list_page))
+    .route("/author/guide", web::get().to(guide_page))
+    .route("/author/starter.zip", web::get().to(starter_zip))
     .route("/author/courses/upload", web::post().to(upload))
     .route("/author/courses/{slug}", web::get().to(course_page))
     .route("/author/courses/{slug}/archive", web::post().to(archive))
@@ -124,6 +126,29 @@ async fn list_page(ctx: Ctx, me: policy::Author) -> Result<HttpResponse, AppErro
             "max_mb": limits.archive_bytes / (1024 * 1024),
         }),
     )
+}
+
+/// `GET /author/guide`: the course format, in the UI's language, with the starter course.
+async fn guide_page(ctx: Ctx, _me: policy::Author) -> Result<HttpResponse, AppError> {
+    ctx.page(
+        "pages/author_guide",
+        json!({ "guide_html": crate::catalog::starter::guide_html(ctx.lang) }),
+    )
+}
+
+/// `GET /author/starter.zip`: the starter course, to change and upload.
+async fn starter_zip(_me: policy::Author) -> Result<HttpResponse, AppError> {
+    let bytes = crate::catalog::starter::zip().map_err(AppError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                crate::catalog::starter::FILE_NAME
+            ),
+        ))
+        .body(bytes))
 }
 
 async fn course_page(

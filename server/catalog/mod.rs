@@ -19,6 +19,7 @@ pub mod publish;
 pub mod quiz;
 pub mod routes;
 pub mod search;
+pub mod starter;
 pub mod store;
 pub mod workspace;
 

@@ -494,6 +494,63 @@ fn raw_zip(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) ->
     w.finish().unwrap().into_inner()
 }
 
+/// (issue 25) An author finds the format guide in the app, in Indonesian, and a starter course
+/// to download that Cakap accepts as it is when uploaded again; a learner gets neither.
+#[tokio::test]
+async fn the_format_guide_and_a_starter_course_that_uploads_cleanly() {
+    let empty = no_courses_dir();
+    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
+    Person::new("penulis@bpsdm.go.id")
+        .name("Pegawai penulis")
+        .password(PW)
+        .author()
+        .create(&app);
+    Person::new("pegawai@kab.go.id")
+        .name("Pegawai biasa")
+        .password(PW)
+        .create(&app);
+    let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
+    let learner = app.browser_as("pegawai@kab.go.id", PW).await;
+    let (_, list) = get(&app, &author, "/author/courses").await;
+    assert!(list.contains("href=\"/author/guide\""), "{list}");
+    assert!(
+        !list.contains("README"),
+        "authors are not sent to the README: {list}"
+    );
+    let (s, guide) = get(&app, &author, "/author/guide").await;
+    assert_eq!(s, 200);
+    assert!(
+        guide.contains("Panduan format kursus") && guide.contains("<h2>Modul kuis</h2>"),
+        "{guide}"
+    );
+    assert!(guide.contains("href=\"/author/starter.zip\""), "{guide}");
+    assert_eq!(get(&app, &learner, "/author/guide").await.0, 403);
+    assert_eq!(get(&app, &learner, "/author/starter.zip").await.0, 403);
+
+    let r = author
+        .get(app.url("/author/starter.zip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("kursus-saya.zip"));
+    let zip = r.bytes().await.unwrap().to_vec();
+    let (s, result) = upload(&app, &author, None, "kursus-saya.zip", zip).await;
+    assert_eq!(s, 200, "{result}");
+    assert!(
+        result.contains("/author/courses/kursus-saya/versions/"),
+        "{result}"
+    );
+    assert!(
+        !result.contains("class=\"diag"),
+        "no problem found: {result}"
+    );
+}
+
 #[tokio::test]
 async fn hostile_archives_are_refused_and_nothing_is_written() {
     let empty = no_courses_dir();

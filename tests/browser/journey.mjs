@@ -334,6 +334,14 @@ async function journey(size, index) {
       `${size.name}: lesson "${await h1(page)}" fits the screen, ${layout.wide} wide table(s) scroll with a hint`, JSON.stringify(layout));
     check(layout.footTop >= 0 && layout.footBottom <= layout.height + 1,
       `${size.name}: previous / done / next are in reach halfway down "${await h1(page)}"`, JSON.stringify(layout));
+    if (layout.wide && wideTables === layout.wide) {
+      // the first lesson with a wide table, scrolled to it
+      await page.evaluate(() => {
+        const t = [...document.querySelectorAll(".prose table")].find((t) => t.scrollWidth > t.clientWidth + 1);
+        window.scrollTo(0, t.getBoundingClientRect().top + window.scrollY - 150);
+      });
+      await readme(size, page, "lesson");
+    }
     await page.evaluate(() => window.scrollTo(0, 0));
     await step(page, `lesson-${here.split("/").pop()}`);
     await clickAndWait(page, "form[data-done] button", (u) => u.pathname !== here);
@@ -396,6 +404,7 @@ async function journey(size, index) {
       const summary = (await page.textContent("#review-now .review-summary")).trim();
       check(summary.includes(skipped), `${size.name}: the review names the open question ${skipped}: ${summary}`);
       await step(page, "quiz-review");
+      await readme(size, page, "quiz");
       await submitAndWait(page, '#review-now button[name="confirm"]');
     } else {
       await submitAndWait(page, "form.quiz-form button.quiz-submit");
@@ -422,6 +431,7 @@ async function journey(size, index) {
     && (await page.$('section.moment a[href$="/pdf"]')) !== null && (await page.$('section.moment a[href*="/v/"]')) !== null,
     `${size.name}: passing shows the certificate, its PDF and verification link first`, moment.slice(0, 160));
   await step(page, "quiz-passed");
+  await readme(size, page, "passed");
 
   // the course is complete and leads with its certificate; the certificate; the verification
   // page; the profile
@@ -438,6 +448,7 @@ async function journey(size, index) {
     `${size.name}: the certificate carries the NIP given at registration`);
   check((await page.$(".sheet .qr svg")) !== null, `${size.name}: the certificate has its QR code`);
   await step(page, "certificate");
+  await readme(size, page, "certificate");
   await clickAndWait(page, '.cert-links a[href^="/v/"]', /\/v\/[^/]+$/);
   const verifyUrl = page.url();
   check((await page.$(".verdict-valid")) !== null && (await page.textContent(".cert-facts")).includes(person.name),
@@ -484,6 +495,13 @@ async function journey(size, index) {
   await step(p, "verify-public");
   await anon.close();
   console.log(`     ${size.name} journey: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The README's phone pictures: what the screen shows (not the whole page), at phone size only. */
+async function readme(size, page, name) {
+  if (!size.isMobile) return;
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: `${OUT}/readme-${name}.png` });
 }
 
 const started = Date.now();

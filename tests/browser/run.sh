@@ -4,7 +4,8 @@
 # tests/browser/offline.mjs (the offline journey), then tests/browser/journey.mjs (a new person
 # from registration to certificate at phone and desktop size, axe-core on every page) and
 # tests/browser/encodings.mjs (compressed pages render exactly as uncompressed ones) on the same
-# server. Screenshots go to target/browser/<label>/.
+# server. Screenshots go to target/browser/<label>/; with README_SHOTS=1 the README's phone
+# pictures are refreshed in docs/screenshots/.
 #
 #   tests/browser/run.sh                       # SQLite in a temporary folder
 #   tests/browser/run.sh postgres://…/dbname   # an (empty or Cakap) PostgreSQL database
@@ -37,6 +38,12 @@ BASE="$BASE" EMAIL="$EMAIL" PASSWORD="$PASSWORD" OUT="$OUT" \
   node tests/browser/offline.mjs || STATUS=1
 echo
 BASE="$BASE" OUT="$OUT" node tests/browser/journey.mjs || STATUS=1
+# README_SHOTS=1: the README's phone pictures (the lesson, the quiz's review step, the passing
+# moment, the certificate) are taken from this run
+if [ -n "${README_SHOTS:-}" ]; then
+  mkdir -p docs/screenshots
+  for f in "$OUT"/readme-*.png; do cp "$f" "docs/screenshots/phone-$(basename "$f" | sed 's/^readme-//')"; done
+fi
 echo
 # a certificate the journey earned, for its public verification page
 CODE=$(sql "SELECT code FROM certificates ORDER BY id LIMIT 1")
