@@ -233,45 +233,35 @@ async fn register_verify_login_reset_and_log_out_everywhere() {
     assert_eq!(app.get("/me/account").await.status(), 303);
 }
 
+/// A page's text as a browser reads its attributes (handlebars writes `=` as `&#x3D;`).
+fn unescape(html: String) -> String {
+    html.replace("&#x3D;", "=")
+}
+
+async fn read(app: &TestApp, path: &str) -> String {
+    unescape(app.get(path).await.text().await.unwrap())
+}
+
 /// (issue 25) A new ASN who comes from a course is invited to create an account ("Buat akun",
 /// not the enrolment's "Ikuti kursus"), and the course is kept through registration, the
 /// verification link and the login after it; once enrolled, the home page continues where they
 /// left off. A `next` that leaves the site is dropped.
 #[tokio::test]
 async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_login() {
-    // (handlebars writes `=` in attributes as `&#x3D;`, which a browser reads as `=`)
     let (app, sink) = app_with_smtp().await;
     let course = "/courses/pelayanan-publik-prima";
-    let page = app
-        .get(course)
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let page = read(&app, course).await;
     let invite = format!("href=\"/register?next={course}\"");
     assert!(page.contains(&invite), "{page}");
     assert!(page.contains("Buat akun untuk mengikuti kursus ini"));
     assert!(!page.contains("Masuk untuk mendaftar"));
-    let home = app
-        .get("/")
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let home = read(&app, "/").await;
     assert!(
         home.contains("href=\"/register\""),
         "the home page invites too"
     );
 
-    let form = app
-        .get(&format!("/register?next={course}"))
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let form = read(&app, &format!("/register?next={course}")).await;
     assert!(
         form.contains(&format!("name=\"next\" value=\"{course}\"")),
         "{form}"
@@ -280,13 +270,7 @@ async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_log
         form.contains("inputmode=\"numeric\""),
         "the NIP opens the number keyboard"
     );
-    let outside = app
-        .get("/register?next=https://contoh.com/")
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let outside = read(&app, "/register?next=https://contoh.com/").await;
     assert!(outside.contains("name=\"next\" value=\"\""), "{outside}");
 
     let resp = app
@@ -304,7 +288,7 @@ async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_log
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let sent = resp.text().await.map(|h| h.replace("&#x3D;", "=")).unwrap();
+    let sent = unescape(resp.text().await.unwrap());
     assert!(
         sent.contains("href=\"/login?next=%2Fcourses%2Fpelayanan-publik-prima\""),
         "{sent}"
@@ -315,24 +299,18 @@ async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_log
         verify.ends_with("?next=%2Fcourses%2Fpelayanan-publik-prima"),
         "{verify}"
     );
-    let confirm = app
-        .get(&verify)
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let confirm = read(&app, &verify).await;
     assert!(
         confirm.contains("?next=%2Fcourses%2Fpelayanan-publik-prima\""),
         "the button keeps it: {confirm}"
     );
-    let done = app
-        .submit(&verify, &verify, &[])
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let done = unescape(
+        app.submit(&verify, &verify, &[])
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(done.contains("Email terverifikasi"));
     assert!(
         done.contains("href=\"/login?next=%2Fcourses%2Fpelayanan-publik-prima\""),
@@ -357,13 +335,7 @@ async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_log
     );
 
     // enrolled and one lesson opened: the home page leads back to it
-    let home = app
-        .get("/")
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let home = read(&app, "/").await;
     assert!(
         home.contains("Tidak ada kursus yang sedang Anda pelajari"),
         "{home}"
@@ -372,13 +344,7 @@ async fn a_new_asn_from_a_course_gets_back_to_it_through_register_verify_and_log
     assert_eq!(resp.status(), 303);
     let lesson = "/courses/pelayanan-publik-prima/02-standar-pelayanan";
     assert_eq!(app.get(lesson).await.status(), 200);
-    let home = app
-        .get("/")
-        .await
-        .text()
-        .await
-        .map(|h| h.replace("&#x3D;", "="))
-        .unwrap();
+    let home = read(&app, "/").await;
     assert!(
         home.contains("Selamat datang kembali, Rina Kartika"),
         "{home}"

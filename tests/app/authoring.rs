@@ -137,8 +137,9 @@ fn no_courses_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-#[tokio::test]
-async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
+/// An app with no shipped courses and an author (penulis@bpsdm.go.id); keep the folder for as
+/// long as the app runs.
+async fn with_author() -> (tempfile::TempDir, TestApp) {
     let empty = no_courses_dir();
     let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
     Person::new("penulis@bpsdm.go.id")
@@ -146,6 +147,22 @@ async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
         .password(PW)
         .author()
         .create(&app);
+    (empty, app)
+}
+
+/// [`with_author`] and a learner (pegawai@kab.go.id).
+async fn author_and_learner() -> (tempfile::TempDir, TestApp) {
+    let (empty, app) = with_author().await;
+    Person::new("pegawai@kab.go.id")
+        .name("Pegawai pegawai")
+        .password(PW)
+        .create(&app);
+    (empty, app)
+}
+
+#[tokio::test]
+async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
+    let (_empty, app) = with_author().await;
     Person::new("penulis.lain@bpsdm.go.id")
         .name("Pegawai penulis.lain")
         .password(PW)
@@ -498,17 +515,7 @@ fn raw_zip(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) ->
 /// to download that Cakap accepts as it is when uploaded again; a learner gets neither.
 #[tokio::test]
 async fn the_format_guide_and_a_starter_course_that_uploads_cleanly() {
-    let empty = no_courses_dir();
-    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    Person::new("penulis@bpsdm.go.id")
-        .name("Pegawai penulis")
-        .password(PW)
-        .author()
-        .create(&app);
-    Person::new("pegawai@kab.go.id")
-        .name("Pegawai biasa")
-        .password(PW)
-        .create(&app);
+    let (_empty, app) = author_and_learner().await;
     let author = app.browser_as("penulis@bpsdm.go.id", PW).await;
     let learner = app.browser_as("pegawai@kab.go.id", PW).await;
     let (_, list) = get(&app, &author, "/author/courses").await;
@@ -814,17 +821,7 @@ async fn a_restart_keeps_a_version_published_in_the_browser() {
 
 #[tokio::test]
 async fn the_api_uploads_a_draft_reports_errors_and_publishes() {
-    let empty = no_courses_dir();
-    let app = spawn_app_with(&[("CAKAP_COURSES_DIR", &empty.path().display().to_string())]).await;
-    Person::new("penulis@bpsdm.go.id")
-        .name("Pegawai penulis")
-        .password(PW)
-        .author()
-        .create(&app);
-    Person::new("pegawai@kab.go.id")
-        .name("Pegawai pegawai")
-        .password(PW)
-        .create(&app);
+    let (_empty, app) = author_and_learner().await;
     let author = app.token_of("penulis@bpsdm.go.id", PW).await;
     let learner = app.token_of("pegawai@kab.go.id", PW).await;
     let api = reqwest::Client::new();
