@@ -395,12 +395,13 @@ impl Canvas {
         self.text_at(Font::Regular, 7.5, text_x, 529.0, GREY, &code);
     }
 
-    fn footer(&mut self, c: &Certificate) {
-        let text = winansi(&format!(
-            "Versi kursus {} \u{b7} Dokumen ini ditandatangani secara elektronik; keasliannya \
-             dapat diperiksa pada alamat di atas.",
-            c.course_version
-        ));
+    /// The e-signature statement. The course's internal version is not printed (an HR officer
+    /// has no use for a hash); the signed credential carries it.
+    fn footer(&mut self, _c: &Certificate) {
+        let text = winansi(
+            "Dokumen ini ditandatangani secara elektronik; keasliannya dapat diperiksa dengan \
+             memindai kode QR atau membuka alamat verifikasi di atas.",
+        );
         let text = Font::Regular.truncate(&text, 7.0, PAGE_W - 120.0);
         self.centered(Font::Regular, 7.0, CX, 552.0, GREY, &text);
     }
@@ -835,6 +836,9 @@ mod tests {
             assert!(contains(&pdf, needle.as_bytes()), "missing {needle:?}");
         }
         assert!(!contains(&pdf, b"/FlateDecode"));
+        // the e-signature statement, and no internal version hash (issue 25)
+        assert!(contains(&pdf, b"ditandatangani secara elektronik"));
+        assert!(!contains(&pdf, b"3f9a1c2b") && !contains(&pdf, b"Versi kursus"));
     }
 
     #[test]
