@@ -5,6 +5,7 @@
 //! types the course format allows. Every refusal says what is wrong and what to do; nothing is
 //! unpacked unless every entry passed the checks.
 
+use crate::i18n::Lang;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -78,6 +79,32 @@ impl std::fmt::Display for Refused {
             Refused::FileType(name) => write!(f, "`{name}` is not a file a course may hold (Markdown .md, competencies.toml, and assets such as .png, .jpg, .svg, .pdf); remove it and zip again"),
             Refused::NoCourse => write!(f, "the archive has no course.md at its top or in one top folder; zip the course folder (the one that holds course.md)"),
             Refused::Io(why) => write!(f, "the archive could not be unpacked: {why}"),
+        }
+    }
+}
+
+impl Refused {
+    /// What is wrong and what to do, in the author's language (the English is [`Display`]'s,
+    /// also what the command line prints). The zip reader's own words stay out of the
+    /// Indonesian: they help nobody who writes courses.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        const AGAIN: &str =
+            "buat ulang arsipnya dengan perintah \"Compress\" atau \"Kirim ke > Folder terkompresi (zip)\" di komputer Anda";
+        match self {
+            Refused::TooBig { bytes, limit } => format!("Arsip ini berukuran {} dan batasnya {}; keluarkan video besar atau tautkan saja.", mb(*bytes), mb(*limit)),
+            Refused::NotZip(_) => format!("Berkas ini bukan arsip .zip yang dapat dibaca (rusak, atau format lain seperti .rar); {AGAIN}."),
+            Refused::TooManyFiles { files, limit } => format!("Arsip ini berisi {files} berkas dan batasnya {limit}; folder kursus cukup berisi berkas .md dan asetnya."),
+            Refused::UnpackedTooBig { limit } => format!("Isi arsip ini lebih dari {} setelah dibuka; ini seperti zip bomb atau folder berisi lebih dari satu kursus.", mb(*limit)),
+            Refused::SizeLie(name) => format!("`{name}` lebih besar daripada yang tertulis di arsip; arsipnya rusak atau dibuat tampak lebih kecil (zip bomb); {AGAIN}."),
+            Refused::UnsafePath(name) => format!("`{name}` menunjuk ke luar folder kursus (jalur absolut atau `..`); arsipkan folder kursusnya sendiri."),
+            Refused::Link(name) => format!("`{name}` adalah tautan (link); arsip kursus tidak boleh memuat tautan, masukkan berkasnya sendiri ke folder."),
+            Refused::Encrypted(name) => format!("`{name}` terkunci dengan kata sandi; {AGAIN} tanpa kata sandi."),
+            Refused::FileType(name) => format!("`{name}` bukan berkas yang boleh ada di kursus (Markdown .md, competencies.toml, dan aset seperti .png, .jpg, .svg, .pdf); hapus lalu arsipkan lagi."),
+            Refused::NoCourse => "Arsip ini tidak memuat course.md di puncaknya atau di satu folder teratas; arsipkan folder kursus (folder yang berisi course.md).".to_string(),
+            Refused::Io(_) => format!("Arsip ini tidak dapat dibuka di server; {AGAIN}, lalu unggah lagi."),
         }
     }
 }

@@ -318,8 +318,9 @@ async fn unpack(
     file_name: String,
     slug: Option<String>,
     tmp_root: std::path::PathBuf,
+    lang: crate::i18n::Lang,
 ) -> Result<workspace::Unpacked, AuthorError> {
-    web::block(move || workspace::unpack(&bytes, &file_name, slug.as_deref(), &tmp_root))
+    web::block(move || workspace::unpack(&bytes, &file_name, slug.as_deref(), &tmp_root, lang))
         .await
         .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?
 }
@@ -459,11 +460,11 @@ async fn upload(
             bytes: form.size,
             limit: limits.archive_bytes,
         };
-        return refuse(slug.as_deref(), refused.to_string());
+        return refuse(slug.as_deref(), refused.message(lang));
     }
     let tmp_root = ctx.config.data_dir.join("tmp");
     let (slug_in, file_name, bytes) = (slug.clone(), form.file_name.clone(), form.bytes);
-    let outcome = match unpack(bytes, file_name, slug_in.clone(), tmp_root).await {
+    let outcome = match unpack(bytes, file_name, slug_in.clone(), tmp_root, lang).await {
         Ok(unpacked) => {
             ctx.db
                 .run(move |conn| workspace::upload(conn, who, &unpacked, slug_in.as_deref()))
@@ -1288,12 +1289,12 @@ pub(crate) async fn api_upload(
             bytes: size,
             limit: limits.archive_bytes,
         };
-        return Ok(problem(&ctx.req, 422, &why.to_string(), vec![]));
+        return Ok(problem(&ctx.req, 422, &why.message(ctx.lang), vec![]));
     }
     let UploadQuery { slug, name } = query.into_inner();
     let name = name.unwrap_or_else(|| "course.zip".into());
     let tmp_root = ctx.config.data_dir.join("tmp");
-    let outcome = match unpack(bytes, name, slug.clone(), tmp_root).await {
+    let outcome = match unpack(bytes, name, slug.clone(), tmp_root, ctx.lang).await {
         Ok(unpacked) => {
             ctx.db
                 .run(move |conn| workspace::upload(conn, who, &unpacked, slug.as_deref()))

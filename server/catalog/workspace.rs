@@ -2,6 +2,7 @@
 //! Markdown sources of every version, downloads and comparisons. Plain functions over a
 //! connection; `author_routes` turns them into pages.
 
+use crate::i18n::Lang;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
@@ -1026,12 +1027,13 @@ pub fn unpack(
     file_name: &str,
     slug: Option<&str>,
     tmp_root: &Path,
+    lang: Lang,
 ) -> Result<Unpacked, AuthorError> {
     crate::secrets::create_private_dir(tmp_root)
         .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
     let tmp = tempfile::tempdir_in(tmp_root)
         .map_err(|e| AuthorError::Refused(format!("cannot unpack uploads: {e}")))?;
-    let dir = unpack_upload(bytes, file_name, slug, tmp.path());
+    let dir = unpack_upload(bytes, file_name, slug, tmp.path(), lang);
     Ok(Unpacked { _tmp: tmp, dir })
 }
 
@@ -1077,16 +1079,19 @@ pub fn upload(
 }
 
 /// Unpack an uploaded `.zip` under `tmp` and name the course folder `slug` (the course it is a new
-/// version of), else the archive's top folder, else the zip's file name. Returns the folder.
+/// version of), else the archive's top folder, else the zip's file name. Returns the folder, or
+/// what is wrong in `lang`.
 pub fn unpack_upload(
     bytes: &[u8],
     file_name: &str,
     slug: Option<&str>,
     tmp: &Path,
+    lang: Lang,
 ) -> Result<PathBuf, String> {
     let unpacked = tmp.join("unpacked");
     crate::secrets::create_private_dir(&unpacked).map_err(|e| e.to_string())?;
-    let root = archive::unpack(bytes, &unpacked, &Limits::default()).map_err(|e| e.to_string())?;
+    let root =
+        archive::unpack(bytes, &unpacked, &Limits::default()).map_err(|e| e.message(lang))?;
     let from_name = file_name
         .rsplit(['/', '\\'])
         .next()
@@ -1103,9 +1108,14 @@ pub fn unpack_upload(
         (None, None) => from_name,
     };
     if !folder::valid_slug(&name) {
-        return Err(format!(
-            "the course folder is named `{name}`, which is not a valid course slug; name the folder (or the .zip) with 3 to 64 lowercase letters, digits and `-`, such as pelayanan-publik"
-        ));
+        return Err(match lang {
+            Lang::En => format!(
+                "the course folder is named `{name}`, which is not a valid course slug; name the folder (or the .zip) with 3 to 64 lowercase letters, digits and `-`, such as pelayanan-publik"
+            ),
+            Lang::Id => format!(
+                "Folder kursus bernama `{name}`, yang tidak dapat menjadi alamat kursus; beri nama folder (atau berkas .zip) 3 sampai 64 huruf kecil, angka, dan `-`, misalnya pelayanan-publik."
+            ),
+        });
     }
     let target = tmp.join("course").join(&name);
     crate::secrets::create_private_dir(&tmp.join("course")).map_err(|e| e.to_string())?;
@@ -1135,7 +1145,7 @@ mod tests {
         let course: &[u8] = b"+++\ntitle = \"T\"\n+++\n";
         let tmp = tempfile::tempdir().unwrap();
         let z = zip(&[("course.md", course)]);
-        let dir = unpack_upload(&z, "C:\\x\\kursus-baru.zip", None, tmp.path()).unwrap();
+        let dir = unpack_upload(&z, "C:\\x\\kursus-baru.zip", None, tmp.path(), Lang::En).unwrap();
         assert!(dir.ends_with("course/kursus-baru"));
         assert!(dir.join("course.md").is_file());
 
@@ -1144,17 +1154,26 @@ mod tests {
             ("competencies.toml", b"x"),
             ("kursus-lain/course.md", course),
         ]);
-        let dir = unpack_upload(&z, "apa saja.zip", None, tmp.path()).unwrap();
+        let dir = unpack_upload(&z, "apa saja.zip", None, tmp.path(), Lang::En).unwrap();
         assert!(dir.ends_with("course/kursus-lain"));
         assert!(dir.parent().unwrap().join("competencies.toml").is_file());
 
         let tmp = tempfile::tempdir().unwrap();
-        let dir = unpack_upload(&z, "x.zip", Some("kursus-tetap"), tmp.path()).unwrap();
+        let dir = unpack_upload(&z, "x.zip", Some("kursus-tetap"), tmp.path(), Lang::En).unwrap();
         assert!(dir.ends_with("course/kursus-tetap"));
 
         let tmp = tempfile::tempdir().unwrap();
         let z = zip(&[("course.md", course)]);
-        let err = unpack_upload(&z, "Kursus Saya.zip", None, tmp.path()).unwrap_err();
+        let err = unpack_upload(&z, "Kursus Saya.zip", None, tmp.path(), Lang::En).unwrap_err();
         assert!(err.contains("not a valid course slug"), "{err}");
+        let tmp = tempfile::tempdir().unwrap();
+        let err = unpack_upload(&z, "Kursus Saya.zip", None, tmp.path(), Lang::Id).unwrap_err();
+        assert!(err.contains("tidak dapat menjadi alamat kursus"), "{err}");
+        // (issue 25) a file that is no zip says so in Indonesian, without the zip reader's words
+        let tmp = tempfile::tempdir().unwrap();
+        let err =
+            unpack_upload(b"bukan zip", "kursus.zip", None, tmp.path(), Lang::Id).unwrap_err();
+        assert!(err.starts_with("Berkas ini bukan arsip .zip"), "{err}");
+        assert!(!err.contains("EOCD") && !err.contains("invalid"), "{err}");
     }
 }

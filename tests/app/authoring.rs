@@ -606,17 +606,13 @@ async fn hostile_archives_are_refused_and_nothing_is_written() {
 
     let tmp = app.db.dir().join("data").join("tmp");
     for (name, zip, says) in [
-        (
-            "traversal.zip",
-            traversal,
-            "points outside the course folder",
-        ),
-        ("link.zip", link, "is a link"),
-        ("bomb.zip", bomb, "unpack to more than 200 MB"),
+        ("traversal.zip", traversal, "menunjuk ke luar folder kursus"),
+        ("link.zip", link, "adalah tautan (link)"),
+        ("bomb.zip", bomb, "lebih dari 200 MB setelah dibuka"),
         (
             "not-a-zip.zip",
             b"PK\x03\x04 rusak".to_vec(),
-            "not a readable .zip file",
+            "Berkas ini bukan arsip .zip yang dapat dibaca",
         ),
     ] {
         let (s, html) = upload(&app, &author, None, name, zip).await;
@@ -1050,7 +1046,7 @@ async fn an_archive_whose_headers_lie_is_stopped_while_unpacking() {
     assert_eq!(s, 422, "{html}");
     let html = html_unescape(&html);
     assert!(
-        html.contains("`kursus-uji/assets/video.mp4` unpacks to more than its header declares"),
+        html.contains("`kursus-uji/assets/video.mp4` lebih besar daripada yang tertulis di arsip"),
         "says which file and why:\n{html}"
     );
     let tmp = app.db.dir().join("data").join("tmp");
