@@ -334,7 +334,7 @@ fn check_csrf(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(),
 }
 
 /// One diagnostic as the result page lists it: file, line, message.
-fn diagnostic(d: &Diagnostic, prefix: &str) -> DiagnosticRow {
+fn diagnostic(d: &Diagnostic, prefix: &str, lang: crate::i18n::Lang) -> DiagnosticRow {
     let file = d
         .path
         .strip_prefix(prefix)
@@ -348,7 +348,7 @@ fn diagnostic(d: &Diagnostic, prefix: &str) -> DiagnosticRow {
         }
         .to_string(),
         line: (d.line > 0).then_some(d.line),
-        message: d.message.clone(),
+        message: d.text(lang).to_string(),
         error: d.severity == Severity::Error,
     }
 }
@@ -490,7 +490,10 @@ fn upload_result(
             saved,
             diagnostics,
         }) => {
-            let list = diagnostics.iter().map(|d| diagnostic(d, &slug)).collect();
+            let list = diagnostics
+                .iter()
+                .map(|d| diagnostic(d, &slug, ctx.lang))
+                .collect();
             result_page(
                 ctx,
                 Report {
@@ -509,7 +512,10 @@ fn upload_result(
             diagnostics,
         }) => {
             let prefix = shown.unwrap_or_default();
-            let list = diagnostics.iter().map(|d| diagnostic(d, &prefix)).collect();
+            let list = diagnostics
+                .iter()
+                .map(|d| diagnostic(d, &prefix, ctx.lang))
+                .collect();
             result_page(
                 ctx,
                 Report {
@@ -957,7 +963,10 @@ async fn edit_submit(
         Err(AuthorError::Refused(m)) => return edit_view(&ctx, &editing, None, vec![], Some(m)),
         Err(e) => return Err(app_error(e)),
     };
-    let list: Vec<DiagnosticRow> = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+    let list: Vec<DiagnosticRow> = diags
+        .iter()
+        .map(|d| diagnostic(d, &slug, ctx.lang))
+        .collect();
     if let Some(saved) = saved {
         return result_page(
             &ctx,
@@ -1107,7 +1116,10 @@ async fn gift_upload(
         .await;
     match result {
         Ok((name, diags, saved)) => {
-            let list = diags.iter().map(|d| diagnostic(d, &slug)).collect();
+            let list = diags
+                .iter()
+                .map(|d| diagnostic(d, &slug, ctx.lang))
+                .collect();
             extra.file = Some(name);
             result_page(
                 &ctx,
@@ -1334,7 +1346,7 @@ fn finding(d: &Diagnostic, prefix: &str) -> Finding {
         line,
         message,
         ..
-    } = diagnostic(d, prefix);
+    } = diagnostic(d, prefix, crate::i18n::Lang::En);
     Finding {
         file,
         line,

@@ -79,6 +79,7 @@ pub fn publish_dirs(
                     path: dict_path.display().to_string(),
                     line: 0,
                     message: format!("could not store the competency dictionary: {e}"),
+                    message_id: None,
                 });
             }
             synced.push(dict_path.clone());

@@ -36,6 +36,7 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Target>, Vec<PathBuf>, Vec<Diagnostic>) 
                 } else {
                     "no such folder; check the path".into()
                 },
+                message_id: None,
             });
             continue;
         }

@@ -16,8 +16,21 @@ pub struct Diagnostic {
     pub path: String,
     /// 1-based line; 0 when the problem is the file or folder as a whole.
     pub line: usize,
-    /// What is wrong; what to do.
+    /// What is wrong; what to do (English: the command line's and the API's words).
     pub message: String,
+    /// The same in Indonesian, where it has been written (the author pages show it in the
+    /// Indonesian UI; otherwise they show `message`).
+    pub message_id: Option<String>,
+}
+
+impl Diagnostic {
+    /// The message in `lang` (English when no Indonesian has been written for it).
+    pub fn text(&self, lang: crate::i18n::Lang) -> &str {
+        match (lang, &self.message_id) {
+            (crate::i18n::Lang::Id, Some(id)) => id,
+            _ => &self.message,
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -48,6 +61,18 @@ impl Sink<'_> {
             path: self.path.to_string(),
             line,
             message: message.into(),
+            message_id: None,
+        });
+    }
+
+    /// An error said in English and in Indonesian.
+    pub fn error_in(&mut self, line: usize, en: impl Into<String>, id: impl Into<String>) {
+        self.out.push(Diagnostic {
+            severity: Severity::Error,
+            path: self.path.to_string(),
+            line,
+            message: en.into(),
+            message_id: Some(id.into()),
         });
     }
 
@@ -57,6 +82,7 @@ impl Sink<'_> {
             path: self.path.to_string(),
             line,
             message: message.into(),
+            message_id: None,
         });
     }
 }

@@ -682,9 +682,12 @@ fn course_meta<'t>(
         .unwrap_or_default();
     let entries = f.tables("competencies").unwrap_or_default();
     f.finish(COURSE_KEYS, |k| {
-        QUIZ_KEYS
-            .contains(&k)
-            .then(|| format!("`{k}` belongs in a quiz module's front matter, not in course.md"))
+        QUIZ_KEYS.contains(&k).then(|| {
+            (
+                format!("`{k}` belongs in a quiz module's front matter, not in course.md"),
+                format!("`{k}` ditulis di pengaturan modul kuis, bukan di course.md"),
+            )
+        })
     });
     let competencies = course_competencies(entries, &split, dict, sink);
     if errors_since(sink, before) {
@@ -840,9 +843,12 @@ fn module(
         f.finish(QUIZ_KEYS, |_| None);
     } else {
         f.finish(LESSON_KEYS, |k| {
-            QUIZ_KEYS
-                .contains(&k)
-                .then(|| format!("`{k}` applies only to quizzes; add kind = \"quiz\" if this module is a quiz, or remove the line"))
+            QUIZ_KEYS.contains(&k).then(|| {
+                (
+                    format!("`{k}` applies only to quizzes; add kind = \"quiz\" if this module is a quiz, or remove the line"),
+                    format!("`{k}` hanya berlaku untuk kuis; tambahkan kind = \"quiz\" bila modul ini kuis, atau hapus barisnya"),
+                )
+            })
         });
     }
 

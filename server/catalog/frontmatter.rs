@@ -70,15 +70,66 @@ pub fn parse_toml(split: &Split<'_>, sink: &mut Sink<'_>) -> Option<toml::Table>
                             .count()
                 })
                 .unwrap_or(split.toml_line);
-            sink.error(
+            let why = crate::text::one_line(e.message());
+            sink.error_in(
                 line,
                 format!(
-                    "front matter is not valid TOML: {}; check quotes, commas and brackets on this line",
-                    crate::text::one_line(e.message())
+                    "front matter is not valid TOML: {why}; check quotes, commas and brackets on this line"
+                ),
+                format!(
+                    "bagian pengaturan (di antara +++) tidak dapat dibaca sebagai TOML ({why}); periksa tanda kutip, koma, dan kurung di baris ini"
                 ),
             );
             None
         }
+    }
+}
+
+/// What a key's value should have been, for the message that says it was not.
+#[derive(Clone, Copy)]
+enum Want {
+    Text,
+    Whole,
+    Boolean,
+    Texts,
+    NonEmptyTexts,
+    Tables,
+}
+
+impl Want {
+    fn en(self, key: &str) -> String {
+        match self {
+            Want::Text => "a string in quotes".into(),
+            Want::Whole => "a whole number".into(),
+            Want::Boolean => "true or false (no quotes)".into(),
+            Want::Texts => "a list of strings".into(),
+            Want::NonEmptyTexts => "a list of non-empty strings".into(),
+            Want::Tables => format!("a list of `[[{key}]]` tables"),
+        }
+    }
+
+    fn id(self, key: &str) -> String {
+        match self {
+            Want::Text => "teks di antara tanda kutip".into(),
+            Want::Whole => "bilangan bulat".into(),
+            Want::Boolean => "true atau false (tanpa tanda kutip)".into(),
+            Want::Texts => "daftar teks".into(),
+            Want::NonEmptyTexts => "daftar teks yang tidak kosong".into(),
+            Want::Tables => format!("tabel-tabel `[[{key}]]`"),
+        }
+    }
+}
+
+/// A TOML value's kind, in Indonesian.
+fn type_id(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "teks",
+        toml::Value::Integer(_) => "bilangan bulat",
+        toml::Value::Float(_) => "bilangan pecahan",
+        toml::Value::Boolean(_) => "true/false",
+        toml::Value::Datetime(_) => "tanggal",
+        toml::Value::Array(_) => "daftar",
+        toml::Value::Table(_) => "tabel",
     }
 }
 
@@ -138,21 +189,30 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
         self.table.contains_key(key)
     }
 
-    fn wrong_type(&mut self, key: &str, v: &toml::Value, want: &str, example: &str) {
+    fn wrong_type(&mut self, key: &str, v: &toml::Value, want: Want, example: &str) {
         let line = self.line_of(key);
-        self.sink.error(
+        self.sink.error_in(
             line,
             format!(
-                "`{key}` must be {want}, not {}; write it like {example}",
+                "`{key}` must be {}, not {}; write it like {example}",
+                want.en(key),
                 v.type_str()
+            ),
+            format!(
+                "`{key}` harus berupa {}, bukan {}; tulis seperti {example}",
+                want.id(key),
+                type_id(v)
             ),
         );
     }
 
     pub fn missing(&mut self, key: &str, example: &str) {
         let line = self.table_line;
-        self.sink
-            .error(line, format!("`{key}` is required; add a line {example}"));
+        self.sink.error_in(
+            line,
+            format!("`{key}` is required; add a line {example}"),
+            format!("`{key}` wajib diisi; tambahkan baris {example}"),
+        );
     }
 
     /// A string; `required` reports its absence. Empty strings count as absent.
@@ -165,13 +225,16 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
             None => None,
             Some(toml::Value::String(s)) if s.trim().is_empty() => {
                 let line = self.line_of(key);
-                self.sink
-                    .error(line, format!("`{key}` is empty; write it like {example}"));
+                self.sink.error_in(
+                    line,
+                    format!("`{key}` is empty; write it like {example}"),
+                    format!("`{key}` masih kosong; tulis seperti {example}"),
+                );
                 None
             }
             Some(toml::Value::String(s)) => Some(s.trim().to_string()),
             Some(v) => {
-                self.wrong_type(key, v, "a string in quotes", example);
+                self.wrong_type(key, v, Want::Text, example);
                 None
             }
         }
@@ -195,16 +258,19 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
             Some(toml::Value::Integer(n)) if (min..=max).contains(n) => Some(*n),
             Some(toml::Value::Integer(n)) => {
                 let line = self.line_of(key);
-                self.sink.error(
+                self.sink.error_in(
                     line,
                     format!(
                         "`{key}` is {n}, outside {min} to {max}; use a whole number in that range"
+                    ),
+                    format!(
+                        "`{key}` bernilai {n}, di luar {min} sampai {max}; pakai bilangan bulat dalam rentang itu"
                     ),
                 );
                 None
             }
             Some(v) => {
-                self.wrong_type(key, v, "a whole number", example);
+                self.wrong_type(key, v, Want::Whole, example);
                 None
             }
         }
@@ -215,7 +281,7 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
             None => None,
             Some(toml::Value::Boolean(b)) => Some(*b),
             Some(v) => {
-                self.wrong_type(key, v, "true or false (no quotes)", example);
+                self.wrong_type(key, v, Want::Boolean, example);
                 None
             }
         }
@@ -233,7 +299,7 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
                             out.push(s.trim().to_string())
                         }
                         other => {
-                            self.wrong_type(key, other, "a list of non-empty strings", example);
+                            self.wrong_type(key, other, Want::NonEmptyTexts, example);
                             return None;
                         }
                     }
@@ -241,7 +307,7 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
                 Some(out)
             }
             Some(v) => {
-                self.wrong_type(key, v, "a list of strings", example);
+                self.wrong_type(key, v, Want::Texts, example);
                 None
             }
         }
@@ -261,12 +327,7 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
                             headers.get(i).copied().unwrap_or_else(|| self.line_of(key)),
                         )),
                         other => {
-                            self.wrong_type(
-                                key,
-                                other,
-                                &format!("a list of `[[{key}]]` tables"),
-                                &format!("[[{key}]]"),
-                            );
+                            self.wrong_type(key, other, Want::Tables, &format!("[[{key}]]"));
                             return None;
                         }
                     }
@@ -274,20 +335,15 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
                 Some(out)
             }
             Some(v) => {
-                self.wrong_type(
-                    key,
-                    v,
-                    &format!("`[[{key}]]` tables"),
-                    &format!("[[{key}]]"),
-                );
+                self.wrong_type(key, v, Want::Tables, &format!("[[{key}]]"));
                 None
             }
         }
     }
 
     /// Report every key not read, with the nearest known key. `hint` explains a key that is
-    /// known elsewhere but not allowed here (returns `Some(advice)`).
-    pub fn finish(mut self, known: &[&str], hint: impl Fn(&str) -> Option<String>) {
+    /// known elsewhere but not allowed here (returns `Some((english, indonesian))`).
+    pub fn finish(mut self, known: &[&str], hint: impl Fn(&str) -> Option<(String, String)>) {
         let unknown: Vec<&String> = self
             .table
             .keys()
@@ -295,12 +351,21 @@ impl<'t, 's, 'a> Fields<'t, 's, 'a> {
             .collect();
         for key in unknown {
             let line = self.line_of(key);
-            let advice = hint(key).unwrap_or_else(|| match crate::text::nearest(key, known) {
-                Some(k) => format!("did you mean `{k}`?"),
-                None => format!("known keys here: {}", known.join(", ")),
+            let (en, id) = hint(key).unwrap_or_else(|| match crate::text::nearest(key, known) {
+                Some(k) => (
+                    format!("did you mean `{k}`?"),
+                    format!("maksud Anda `{k}`?"),
+                ),
+                None => (
+                    format!("known keys here: {}", known.join(", ")),
+                    format!("kunci yang dikenal di sini: {}", known.join(", ")),
+                ),
             });
-            self.sink
-                .error(line, format!("unknown key `{key}`; {advice}"));
+            self.sink.error_in(
+                line,
+                format!("unknown key `{key}`; {en}"),
+                format!("kunci `{key}` tidak dikenal; {id}"),
+            );
         }
         self.used.clear();
     }
@@ -447,6 +512,21 @@ mod tests {
                 "course.md:2: unknown key `titel`; did you mean `title`?",
                 "course.md:4: unknown key `quiz`; known keys here: title, jp",
                 "course.md:6: unknown key `tambahan`; known keys here: title, jp",
+            ]
+        );
+        // (issue 25) what an author reads in the Indonesian UI
+        let mut said: Vec<&str> = diags
+            .iter()
+            .map(|d| d.text(crate::i18n::Lang::Id))
+            .collect();
+        said.sort();
+        assert_eq!(
+            said,
+            vec![
+                "`title` wajib diisi; tambahkan baris title = \"T\"",
+                "kunci `quiz` tidak dikenal; kunci yang dikenal di sini: title, jp",
+                "kunci `tambahan` tidak dikenal; kunci yang dikenal di sini: title, jp",
+                "kunci `titel` tidak dikenal; maksud Anda `title`?",
             ]
         );
     }

@@ -194,7 +194,18 @@ async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
             _ => bytes,
         }
     });
+    // in Indonesian (the default), what an author reads: the front matter's findings translated
     let (s, html) = upload(&app, &author, None, "kursus.zip", broken.clone()).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(
+        html_unescape(&html)
+            .contains("`jp` harus berupa bilangan bulat, bukan teks; tulis seperti jp = 6"),
+        "{html}"
+    );
+    // in English, the very messages `cakap courses check` prints
+    author.get(app.url("/lang/en?next=/")).send().await.unwrap();
+    let (s, html) = upload(&app, &author, None, "kursus.zip", broken.clone()).await;
+    author.get(app.url("/lang/id?next=/")).send().await.unwrap();
     assert_eq!(s, 422, "{html}");
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
