@@ -302,9 +302,10 @@ fn read_text(path: &Path, sink: &mut Sink<'_>) -> Option<String> {
                     .iter()
                     .filter(|b| **b == b'\n')
                     .count();
-                sink.error(
+                sink.error_in(
                     line,
                     "the file is not UTF-8 text; save it as UTF-8 in your editor",
+                    "berkas ini bukan teks UTF-8; simpan ulang sebagai UTF-8 di penyunting Anda",
                 );
                 None
             }
@@ -334,7 +335,7 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
 
     let (meta, description_html) = match files.markdown.get("course.md") {
         None => {
-            Sink { path: shown, out: &mut diags }.error(0, "no course.md; add one with the course's front matter (title, summary, jp) and description");
+            Sink { path: shown, out: &mut diags }.error_in(0, "no course.md; add one with the course's front matter (title, summary, jp) and description", "tidak ada course.md; tambahkan berkas itu dengan pengaturan kursus (title, summary, jp) dan deskripsinya");
             (None, String::new())
         }
         Some(path) => {
@@ -357,9 +358,10 @@ pub fn load(dir: &Path, shown: &str, dict: &Dictionary) -> Loaded {
             path: shown,
             out: &mut diags,
         }
-        .error(
+        .error_in(
             0,
             "the course has no modules; add lesson files named NN-slug.md, such as 01-pengantar.md",
+            "kursus ini belum punya modul; tambahkan berkas materi bernama NN-nama.md, misalnya 01-pengantar.md",
         );
     }
 
@@ -502,9 +504,10 @@ fn check_folder(dir: &Path, shown: &str, folder_name: &str, diags: &mut Vec<Diag
         return false;
     }
     if !valid_slug(folder_name) {
-        sink.error(
+        sink.error_in(
             0,
             format!("the folder name `{folder_name}` is not a valid course slug; rename it with 3 to 64 lowercase letters, digits and `-`"),
+            format!("nama folder `{folder_name}` tidak dapat menjadi alamat kursus; ganti dengan 3 sampai 64 huruf kecil, angka, dan `-`"),
         );
     }
     true
@@ -586,17 +589,17 @@ fn number_modules(
         match module_name(name) {
             Some((number, stem)) => {
                 if !valid_slug(stem) {
-                    sink.error(0, format!("`{stem}` is not a valid module slug; use lowercase letters, digits and `-` (3 to 64 characters), as in 02-standar-pelayanan.md"));
+                    sink.error_in(0, format!("`{stem}` is not a valid module slug; use lowercase letters, digits and `-` (3 to 64 characters), as in 02-standar-pelayanan.md"), format!("`{stem}` tidak dapat menjadi nama modul; pakai huruf kecil, angka, dan `-` (3 sampai 64 karakter), seperti 02-standar-pelayanan.md"));
                     continue;
                 }
                 if let Some(other) = modules_by_number.get(&number) {
-                    sink.error(0, format!("two modules are numbered {number} ({other} and {name}); give each module its own number"));
+                    sink.error_in(0, format!("two modules are numbered {number} ({other} and {name}); give each module its own number"), format!("dua modul bernomor {number} ({other} dan {name}); beri setiap modul nomornya sendiri"));
                     continue;
                 }
                 modules_by_number.insert(number, name.clone());
                 module_files.push((number, name.clone(), stem.to_string()));
             }
-            None => sink.error(0, format!("`{name}` is not a module file name; name modules NN-slug.md (such as 01-pengantar.md), or remove the file")),
+            None => sink.error_in(0, format!("`{name}` is not a module file name; name modules NN-slug.md (such as 01-pengantar.md), or remove the file"), format!("`{name}` bukan nama berkas modul; beri nama NN-nama.md (misalnya 01-pengantar.md), atau hapus berkasnya")),
         }
     }
     module_files.sort();
@@ -650,7 +653,7 @@ fn course_meta<'t>(
         "summary = \"One line that says what the course teaches.\"",
     );
     if summary.as_deref().is_some_and(|s| s.contains('\n')) {
-        f.sink.error(summary_line, "`summary` must be one line; shorten it and put the rest in the description below the front matter");
+        f.sink.error_in(summary_line, "`summary` must be one line; shorten it and put the rest in the description below the front matter", "`summary` harus satu baris; persingkat dan pindahkan sisanya ke deskripsi di bawah pengaturan");
     }
     let jp = f.int("jp", true, 1, 1000, "jp = 6");
     let language_line = f.line_of("language");
@@ -716,8 +719,8 @@ fn course_meta<'t>(
 fn front_matter<'t>(text: &'t str, sink: &mut Sink<'_>) -> Option<(Split<'t>, toml::Table)> {
     let split = match frontmatter::split(text) {
         Ok(s) => s,
-        Err((line, msg)) => {
-            sink.error(line, msg);
+        Err((line, en, id)) => {
+            sink.error_in(line, en, id);
             return None;
         }
     };
@@ -798,11 +801,23 @@ fn course_competencies(
             let hint = crate::text::nearest(&code, &codes)
                 .map(|c| format!("did you mean `{c}`?"))
                 .unwrap_or_else(|| "add it to competencies.toml or use a code listed there".into());
-            sink.error(code_line, format!("unknown competency `{code}`; {hint}"));
+            sink.error_in(
+                code_line,
+                format!("unknown competency `{code}`; {hint}"),
+                format!(
+                    "kompetensi `{code}` tidak ada di kamus kompetensi; {}",
+                    match crate::text::nearest(&code, &dict.codes()) {
+                        Some(c) => format!("maksud Anda `{c}`?"),
+                        None =>
+                            "tambahkan ke competencies.toml atau pakai kode yang tercantum di sana"
+                                .into(),
+                    }
+                ),
+            );
             continue;
         }
         if competencies.iter().any(|(c, _)| *c == code) {
-            sink.error(code_line, format!("competency `{code}` is listed twice; keep one entry with the level the course develops"));
+            sink.error_in(code_line, format!("competency `{code}` is listed twice; keep one entry with the level the course develops"), format!("kompetensi `{code}` tercantum dua kali; sisakan satu dengan level yang dikembangkan kursus"));
             continue;
         }
         competencies.push((code, level as i32));
@@ -827,9 +842,10 @@ fn module(
         None | Some("lesson") => ModuleKind::Lesson,
         Some("quiz") => ModuleKind::Quiz,
         Some(other) => {
-            f.sink.error(
+            f.sink.error_in(
                 kind_line,
                 format!("kind `{other}` is not known; use \"lesson\" (the default) or \"quiz\""),
+                format!("kind `{other}` tidak dikenal; pakai \"lesson\" (bawaan) atau \"quiz\""),
             );
             ModuleKind::Lesson
         }
@@ -964,15 +980,19 @@ fn render_quiz(
         questions.push(render_question(q, links, sink));
     }
     if body.questions.is_empty() && !errors_since(sink, before) {
-        sink.error(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers");
+        sink.error_in(split.body_line, "the quiz has no questions; start each question with a `## ` heading followed by its answers", "kuis ini belum punya soal; awali setiap soal dengan judul `## ` lalu jawabannya");
     }
     if let Some(d) = settings.draw {
         // counted as written, so a question with its own error does not also fail `draw`
         if d as usize > body.written && body.written > 0 {
-            sink.error(
+            sink.error_in(
                 settings.draw_line,
                 format!(
                     "draw = {d} but the quiz has only {} questions; lower `draw` or add questions",
+                    body.written
+                ),
+                format!(
+                    "draw = {d} padahal kuis ini hanya punya {} soal; turunkan `draw` atau tambah soal",
                     body.written
                 ),
             );

@@ -22,14 +22,15 @@ pub fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// Split `text` (already normalized). `None` means there is no front matter at the top; the
-/// caller reports it.
-pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
+/// Split `text` (already normalized). An error (no front matter at the top, or one never
+/// closed) is its line and what to do, in English and in Indonesian; the caller reports it.
+pub fn split(text: &str) -> Result<Split<'_>, (usize, String, String)> {
     let first = text.lines().next().unwrap_or("");
     if first.trim_end() != "+++" {
         return Err((
             1,
             "the file must start with front matter: a line `+++`, TOML settings, and another `+++`; add them at the very top".into(),
+            "berkas harus diawali bagian pengaturan: baris `+++`, pengaturan TOML, lalu `+++` lagi; tambahkan di baris paling atas".into(),
         ));
     }
     let start = first.len() + 1;
@@ -52,6 +53,8 @@ pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
     Err((
         1,
         "the front matter opened with `+++` is never closed; add a line `+++` after the settings"
+            .into(),
+        "bagian pengaturan yang dibuka dengan `+++` tidak pernah ditutup; tambahkan baris `+++` setelah pengaturan"
             .into(),
     ))
 }

@@ -22,7 +22,9 @@ pub struct Links {
 
 impl Links {
     /// The served URL for a relative link target, or an error message for the author.
-    fn resolve(&self, dest: &str) -> Result<Option<String>, String> {
+    /// The served URL of a link or image (None: keep it as written), or what is wrong (English,
+    /// Indonesian).
+    fn resolve(&self, dest: &str) -> Result<Option<String>, (String, String)> {
         let d = dest.trim();
         if d.is_empty() || d.starts_with('#') || d.starts_with('/') {
             return Ok(None);
@@ -44,7 +46,10 @@ impl Links {
         let path = path.split_once('?').map(|(p, _)| p).unwrap_or(path);
         let decoded = percent_decode(path);
         let clean = normalize_relative(&decoded).ok_or_else(|| {
-            format!("link `{dest}` points outside the course folder; link to files inside it, or use a full address (https://…, /courses/…)")
+            (
+                format!("link `{dest}` points outside the course folder; link to files inside it, or use a full address (https://…, /courses/…)"),
+                format!("tautan `{dest}` menunjuk ke luar folder kursus; tautkan berkas di dalamnya, atau pakai alamat lengkap (https://…, /courses/…)"),
+            )
         })?;
         let frag = fragment.map(|f| format!("#{f}")).unwrap_or_default();
         if clean == "course.md" {
@@ -57,19 +62,39 @@ impl Links {
             }
             let mut known: Vec<&str> = self.modules.iter().map(String::as_str).collect();
             known.sort();
-            let hint = crate::text::nearest(&clean, &known)
-                .map(|k| format!("did you mean `{k}`?"))
-                .unwrap_or_else(|| format!("modules here: {}", known.join(", ")));
-            return Err(format!("link to a missing module `{clean}`; {hint}"));
+            let (hint, saran) = match crate::text::nearest(&clean, &known) {
+                Some(k) => (
+                    format!("did you mean `{k}`?"),
+                    format!("maksud Anda `{k}`?"),
+                ),
+                None => (
+                    format!("modules here: {}", known.join(", ")),
+                    format!("modul yang ada: {}", known.join(", ")),
+                ),
+            };
+            return Err((
+                format!("link to a missing module `{clean}`; {hint}"),
+                format!("tautan ke modul yang tidak ada `{clean}`; {saran}"),
+            ));
         }
         match self.assets.get(&clean) {
             Some(url) => Ok(Some(format!("{url}{frag}"))),
             None => {
                 let known: Vec<&str> = self.assets.keys().map(String::as_str).collect();
-                let hint = crate::text::nearest(&clean, &known)
-                    .map(|k| format!("did you mean `{k}`?"))
-                    .unwrap_or_else(|| "add the file to the course folder or fix the path".into());
-                Err(format!("link to a missing file `{clean}`; {hint}"))
+                let (hint, saran) = match crate::text::nearest(&clean, &known) {
+                    Some(k) => (
+                        format!("did you mean `{k}`?"),
+                        format!("maksud Anda `{k}`?"),
+                    ),
+                    None => (
+                        "add the file to the course folder or fix the path".to_string(),
+                        "tambahkan berkasnya ke folder kursus atau perbaiki jalurnya".to_string(),
+                    ),
+                };
+                Err((
+                    format!("link to a missing file `{clean}`; {hint}"),
+                    format!("tautan ke berkas yang tidak ada `{clean}`; {saran}"),
+                ))
             }
         }
     }
@@ -222,8 +247,8 @@ fn resolve_or_report(
 ) -> Option<String> {
     match links.resolve(dest) {
         Ok(url) => url,
-        Err(msg) => {
-            sink.error(line(), msg);
+        Err((en, id)) => {
+            sink.error_in(line(), en, id);
             None
         }
     }

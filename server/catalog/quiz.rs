@@ -372,8 +372,8 @@ fn read_parts<'l>(lines: &[(usize, &'l str, bool)], sink: &mut Sink<'_>) -> Part
         } else {
             classify(raw)
         };
-        if let Err(msg) = parts.take(n, raw, class, blank_before) {
-            sink.error(n, msg);
+        if let Err((en, id)) = parts.take(n, raw, class, blank_before) {
+            sink.error_in(n, en, id);
             parts.broken = true;
             break;
         }
@@ -384,14 +384,14 @@ fn read_parts<'l>(lines: &[(usize, &'l str, bool)], sink: &mut Sink<'_>) -> Part
 
 impl<'l> Parts<'l> {
     /// Takes line `n` (`raw`, classified as `class`); a structural error is returned as the
-    /// message to report at that line.
+    /// message to report at that line (English, Indonesian).
     fn take(
         &mut self,
         n: usize,
         raw: &'l str,
         class: Line<'l>,
         blank_before: bool,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), (&'static str, &'static str)> {
         match (&self.state, class) {
             (State::Prompt, Line::Task { checked, text }) => {
                 self.state = State::Choices;
@@ -416,9 +416,10 @@ impl<'l> Parts<'l> {
             }
             (State::Choices, Line::Equals(_))
             | (State::Equals, Line::Task { .. } | Line::Equals(_)) => {
-                return Err(
+                return Err((
                     "two answer parts in one question; keep either one task list or one `= answer` line",
-                );
+                    "ada dua bagian jawaban dalam satu soal; pakai satu daftar pilihan saja, atau satu baris `= jawaban` saja",
+                ));
             }
             (State::Choices | State::Equals, Line::Quote(q)) => {
                 self.state = State::Feedback;
@@ -426,9 +427,11 @@ impl<'l> Parts<'l> {
             }
             (State::Choices | State::Equals, Line::Text(t)) => {
                 let advice = if t.trim_start().starts_with(['-', '*', '+']) {
-                    "a list item without a checkbox among the options; write every option as `- [ ] …` or `- [x] …`"
+                    ("a list item without a checkbox among the options; write every option as `- [ ] …` or `- [x] …`",
+                     "ada butir daftar tanpa kotak centang di antara pilihan; tulis setiap pilihan sebagai `- [ ] …` atau `- [x] …`")
                 } else {
-                    "text after the answers; move it above the answer list (prompt) or into a `>` feedback blockquote"
+                    ("text after the answers; move it above the answer list (prompt) or into a `>` feedback blockquote",
+                     "ada teks setelah jawaban; pindahkan ke atas daftar jawaban (bagian pertanyaan) atau ke kutipan umpan balik `>`")
                 };
                 return Err(advice);
             }
@@ -437,14 +440,16 @@ impl<'l> Parts<'l> {
             (State::Feedback, Line::Blank) => self.feedback.push((n, "")),
             (State::Feedback, Line::Text(t)) if !blank_before => self.feedback.push((n, t.trim())),
             (State::Feedback, Line::Task { .. } | Line::Equals(_)) => {
-                return Err(
+                return Err((
                     "answers after the feedback; put the answer list before the `>` feedback, or start a new question with `## `",
-                );
+                    "ada jawaban setelah umpan balik; letakkan daftar jawaban sebelum umpan balik `>`, atau mulai soal baru dengan `## `",
+                ));
             }
             (State::Feedback, Line::Text(_)) => {
-                return Err(
+                return Err((
                     "text after the feedback; each question starts with a `## ` heading, so start one or move this into the blockquote",
-                );
+                    "ada teks setelah umpan balik; setiap soal diawali judul `## `, jadi mulai soal baru atau masukkan teks ini ke kutipan",
+                ));
             }
         }
         Ok(())
@@ -473,9 +478,10 @@ fn parse_question(
     };
     let mut ok = !parts.broken;
     if prompt.is_none() {
-        sink.error(
+        sink.error_in(
             line,
             "the question has an empty prompt; write the question after `## `",
+            "pertanyaannya kosong; tulis pertanyaan setelah `## `",
         );
         ok = false;
     }
@@ -512,16 +518,17 @@ fn answer_of(
         .collect();
     match parts.state {
         State::Prompt => {
-            sink.error(
+            sink.error_in(
                 line,
                 "question has no answers; add a task list (`- [x] right`, `- [ ] wrong`) or a `= answer` line",
+                "soal ini belum punya jawaban; tambahkan daftar pilihan (`- [x] benar`, `- [ ] salah`) atau baris `= jawaban`",
             );
             None
         }
         State::Choices | State::Feedback if !choices.is_empty() => match choice_kind(&choices) {
             Ok(kind) => Some((kind, AnswerSource::Choices(choices))),
-            Err(msg) => {
-                sink.error(line, msg);
+            Err((en, id)) => {
+                sink.error_in(line, en, id);
                 None
             }
         },
@@ -530,8 +537,8 @@ fn answer_of(
             match parse_equals(text) {
                 Ok(a @ AnswerSource::Numeric(_)) => Some((QuestionKind::Numeric, a)),
                 Ok(a) => Some((QuestionKind::ShortAnswer, a)),
-                Err(msg) => {
-                    sink.error(n, msg);
+                Err((en, id)) => {
+                    sink.error_in(n, en, id);
                     None
                 }
             }
@@ -558,32 +565,45 @@ fn choice(n: usize, checked: bool, text: &str) -> ChoiceSource {
     }
 }
 
-fn choice_kind(choices: &[ChoiceSource]) -> Result<QuestionKind, String> {
+/// English and Indonesian: what is wrong and what to do.
+type Said = (String, String);
+
+fn said(en: impl Into<String>, id: impl Into<String>) -> Said {
+    (en.into(), id.into())
+}
+
+fn choice_kind(choices: &[ChoiceSource]) -> Result<QuestionKind, Said> {
     if let Some(empty) = choices.iter().find(|c| c.text.text.trim().is_empty()) {
-        return Err(format!(
-            "the option on line {} has no text; write it after the checkbox",
-            empty.text.line
+        let n = empty.text.line;
+        return Err(said(
+            format!("the option on line {n} has no text; write it after the checkbox"),
+            format!("pilihan di baris {n} tidak berisi teks; tulis setelah kotak centangnya"),
         ));
     }
     if choices.len() < 2 {
-        return Err(
-            "a choice question needs at least two options; add another `- [ ] …` line".into(),
-        );
+        return Err(said(
+            "a choice question needs at least two options; add another `- [ ] …` line",
+            "soal pilihan perlu paling sedikit dua pilihan; tambahkan baris `- [ ] …` lagi",
+        ));
     }
     for (i, a) in choices.iter().enumerate() {
         if choices[..i]
             .iter()
             .any(|b| b.text.text.trim().eq_ignore_ascii_case(a.text.text.trim()))
         {
-            return Err(format!(
-                "two options read `{}`; make every option different",
-                a.text.text.trim()
+            let t = a.text.text.trim();
+            return Err(said(
+                format!("two options read `{t}`; make every option different"),
+                format!("dua pilihan sama-sama berbunyi `{t}`; buat setiap pilihan berbeda"),
             ));
         }
     }
     let checked = choices.iter().filter(|c| c.correct).count();
     if checked == 0 {
-        return Err("the task list has no `[x]`; mark the right option(s) with `[x]`".into());
+        return Err(said(
+            "the task list has no `[x]`; mark the right option(s) with `[x]`",
+            "daftar pilihan belum punya `[x]`; tandai pilihan yang benar dengan `[x]`",
+        ));
     }
     let words: Vec<String> = choices
         .iter()
@@ -594,7 +614,10 @@ fn choice_kind(choices: &[ChoiceSource]) -> Result<QuestionKind, String> {
             || words.iter().all(|w| w == "true" || w == "false"));
     if is_tf {
         if checked != 1 {
-            return Err("a true/false question needs exactly one `[x]`; mark either the true or the false option".into());
+            return Err(said(
+                "a true/false question needs exactly one `[x]`; mark either the true or the false option",
+                "soal benar/salah perlu tepat satu `[x]`; tandai Benar atau Salah saja",
+            ));
         }
         return Ok(QuestionKind::TrueFalse);
     }
@@ -624,12 +647,24 @@ pub fn parse_number(s: &str) -> Option<f64> {
 }
 
 const NUMERIC_ADVICE: &str = "write a number (`= 14`), a number with a tolerance (`= 14 ± 0.5`) or a range (`= 10..20`), with `.` as the decimal point";
+const NUMERIC_ADVICE_ID: &str = "tulis angka (`= 14`), angka dengan toleransi (`= 14 ± 0.5`), atau rentang (`= 10..20`), dengan `.` sebagai tanda desimal";
 
-/// The text after `=`: numeric, or short answers separated by `|`.
-pub fn parse_equals(text: &str) -> Result<AnswerSource, String> {
+fn not_a_number(text: &str) -> Said {
+    said(
+        format!("numeric answer `{text}` does not parse; {NUMERIC_ADVICE}"),
+        format!("jawaban angka `{text}` tidak dapat dibaca; {NUMERIC_ADVICE_ID}"),
+    )
+}
+
+/// The text after `=`: numeric, or short answers separated by `|`. A refusal says what is
+/// wrong in English and in Indonesian.
+pub fn parse_equals(text: &str) -> Result<AnswerSource, (String, String)> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("the `=` line has no answer; write the answer after `= `".into());
+        return Err(said(
+            "the `=` line has no answer; write the answer after `= `",
+            "baris `=` belum berisi jawaban; tulis jawabannya setelah `= `",
+        ));
     }
     if let Some((a, b)) = text.split_once("..") {
         // `10...20` is not `10` to `.20`
@@ -642,10 +677,11 @@ pub fn parse_equals(text: &str) -> Result<AnswerSource, String> {
         if lo.is_some() || hi.is_some() || a.trim().is_empty() || b.trim().is_empty() {
             return match (lo, hi) {
                 (Some(min), Some(max)) if min <= max => Ok(AnswerSource::Numeric(Numeric::Range { min, max })),
-                (Some(_), Some(_)) => Err(format!(
-                    "the range `{text}` starts above its end; write the smaller number first, as in `= 10..20`"
+                (Some(_), Some(_)) => Err(said(
+                    format!("the range `{text}` starts above its end; write the smaller number first, as in `= 10..20`"),
+                    format!("rentang `{text}` dimulai dari angka yang lebih besar; tulis angka yang lebih kecil dulu, seperti `= 10..20`"),
                 )),
-                _ => Err(format!("numeric answer `{text}` does not parse; {NUMERIC_ADVICE}")),
+                _ => Err(not_a_number(text)),
             };
         }
     }
@@ -655,10 +691,11 @@ pub fn parse_equals(text: &str) -> Result<AnswerSource, String> {
                 (Some(value), Some(tolerance)) if tolerance >= 0.0 => {
                     Ok(AnswerSource::Numeric(Numeric::Exact { value, tolerance }))
                 }
-                (Some(_), Some(_)) => Err(format!(
-                    "the tolerance in `{text}` is negative; write it as a positive number, as in `= 14 ± 0.5`"
+                (Some(_), Some(_)) => Err(said(
+                    format!("the tolerance in `{text}` is negative; write it as a positive number, as in `= 14 ± 0.5`"),
+                    format!("toleransi pada `{text}` negatif; tulis sebagai angka positif, seperti `= 14 ± 0.5`"),
                 )),
-                _ => Err(format!("numeric answer `{text}` does not parse; {NUMERIC_ADVICE}")),
+                _ => Err(not_a_number(text)),
             };
         }
     }
@@ -673,14 +710,13 @@ pub fn parse_equals(text: &str) -> Result<AnswerSource, String> {
             .chars()
             .all(|c| c.is_ascii_digit() || " .,+-eE".contains(c));
     if looks_numeric {
-        return Err(format!(
-            "numeric answer `{text}` does not parse; {NUMERIC_ADVICE}"
-        ));
+        return Err(not_a_number(text));
     }
     let answers: Vec<String> = text.split('|').map(|a| a.trim().to_string()).collect();
     if answers.iter().any(String::is_empty) {
-        return Err(format!(
-            "`= {text}` has an empty answer between `|`; remove the extra `|` or write the missing answer"
+        return Err(said(
+            format!("`= {text}` has an empty answer between `|`; remove the extra `|` or write the missing answer"),
+            format!("`= {text}` berisi jawaban kosong di antara `|`; hapus `|` yang berlebih atau tulis jawaban yang kurang"),
         ));
     }
     Ok(AnswerSource::Short(answers))
@@ -737,6 +773,36 @@ mod tests {
             },
         );
         (parsed, diags.iter().map(|d| d.to_string()).collect())
+    }
+
+    /// (issue 25) What an author reads in the Indonesian UI: every finding of the quiz parser
+    /// has its Indonesian.
+    #[test]
+    fn findings_are_said_in_indonesian_too() {
+        for (body, says) in [
+            ("## Q\n", "soal ini belum punya jawaban"),
+            ("## Q\n\n- [ ] a\n- [ ] b\n", "belum punya `[x]`"),
+            ("## Q\n\n= 1\nteks\n", "ada teks setelah jawaban"),
+            ("## Q\n\n= 1..x0\n", "tidak dapat dibaca"),
+            ("## Q\n\n= a || b\n", "jawaban kosong di antara `|`"),
+            ("## Q\n\n- [x] a\n- [x] A\n", "dua pilihan sama-sama"),
+            ("##   \n\n= 1\n", "pertanyaannya kosong"),
+        ] {
+            let mut diags: Vec<Diagnostic> = Vec::new();
+            parse(
+                body,
+                10,
+                &mut Sink {
+                    path: "kuis.md",
+                    out: &mut diags,
+                },
+            );
+            let said: Vec<&str> = diags
+                .iter()
+                .map(|d| d.text(crate::i18n::Lang::Id))
+                .collect();
+            assert!(said.iter().any(|m| m.contains(says)), "{body:?}: {said:?}");
+        }
     }
 
     fn parse_ok(body: &str) -> QuizBody {
