@@ -339,6 +339,11 @@ async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
         format!("/author/courses/{SLUG}/versions/{v1}/edit/01-pengantar-pelayanan-publik.md");
     let (s, html) = get(&app, &author, &edit).await;
     assert_eq!(s, 200);
+    // the Markdown toolbar (app.js shows it; the textarea works without it)
+    assert!(
+        html.contains("data-md-toolbar hidden") && html.contains("data-md=\"question\""),
+        "{html}"
+    );
     let original = html_unescape(
         html.split("class=\"markdown\">")
             .nth(1)

@@ -390,6 +390,36 @@
     }
   }
 
+  // ---- the authors' Markdown toolbar (edit page): inserts the common Markdown at the cursor,
+  // around the selection when there is one; without JavaScript the textarea alone works ----
+  var bar = doc.querySelector("[data-md-toolbar]");
+  var area = bar && bar.parentNode.querySelector("textarea.markdown");
+  if (bar && area) {
+    bar.hidden = false;
+    var SNIPPETS = {
+      heading: ["\n## ", "", "Judul bagian"],
+      bold: ["**", "**", "teks tebal"],
+      italic: ["*", "*", "teks miring"],
+      list: ["\n- ", "", "butir"],
+      quote: ["\n> ", "", "kutipan"],
+      link: ["[", "](02-modul-lain.md)", "teks tautan"],
+      image: ["![", "](assets/gambar.png)", "keterangan gambar"],
+      table: ["\n| Kolom 1 | Kolom 2 |\n|---|---|\n| ", " | isi |\n", "isi"],
+      question: ["\n## ", "\n\n- [x] Jawaban benar\n- [ ] Jawaban salah\n\n> Umpan balik.\n", "Pertanyaan?"]
+    };
+    bar.addEventListener("click", function (ev) {
+      var button = ev.target.closest("button[data-md]");
+      if (!button) return;
+      var s = SNIPPETS[button.getAttribute("data-md")];
+      var start = area.selectionStart, end = area.selectionEnd;
+      var chosen = area.value.slice(start, end) || s[2];
+      area.setRangeText(s[0] + chosen + s[1], start, end, "end");
+      // the inserted text stays selected when it was the placeholder, ready to be typed over
+      if (start === end) area.setSelectionRange(start + s[0].length, start + s[0].length + chosen.length);
+      area.focus();
+    });
+  }
+
   // ---- saved courses marked wherever they are listed (dashboard) ----
   Array.prototype.forEach.call(doc.querySelectorAll("[data-saved-slug]"), function (el) {
     if (read(SAVED + el.getAttribute("data-saved-slug"), null)) el.hidden = false;
