@@ -339,9 +339,11 @@ async fn an_author_uploads_previews_publishes_edits_and_publishes_again() {
         format!("/author/courses/{SLUG}/versions/{v1}/edit/01-pengantar-pelayanan-publik.md");
     let (s, html) = get(&app, &author, &edit).await;
     assert_eq!(s, 200);
-    // the Markdown toolbar (app.js shows it; the textarea works without it)
+    // the settings form and the Markdown toolbar (app.js shows them; the text works without)
     assert!(
-        html.contains("data-md-toolbar hidden") && html.contains("data-md=\"question\""),
+        html.contains("data-md-toolbar hidden")
+            && html.contains("data-md=\"question\"")
+            && html.contains("data-md-settings data-file=\"01-pengantar-pelayanan-publik.md\""),
         "{html}"
     );
     let original = html_unescape(

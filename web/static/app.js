@@ -420,6 +420,82 @@
     });
   }
 
+  // ---- the authors' settings form (edit page): the front matter's common keys as fields; a
+  // field changed rewrites its `key = value` line between the `+++` lines of the text, and the
+  // text edited by hand refills the fields. Without JavaScript the text alone works ----
+  var settings = doc.querySelector("[data-md-settings]");
+  var source = settings && settings.parentNode.querySelector("textarea.markdown");
+  if (settings && source) {
+    var forEach = function (list, f) { Array.prototype.forEach.call(list, f); };
+    var isCourse = /(^|\/)course\.md$/.test(settings.getAttribute("data-file") || "");
+    var fields = settings.querySelectorAll("[data-key]");
+    var front = function () {
+      var lines = source.value.split("\n");
+      if ((lines[0] || "").trim() !== "+++") return null;
+      for (var i = 1; i < lines.length; i++) {
+        if (lines[i].trim() === "+++") {
+          // top-level keys come before the first `[table]` header
+          var top = i;
+          for (var j = 1; j < i; j++) if (/^\s*\[/.test(lines[j])) { top = j; break; }
+          return { lines: lines, top: top };
+        }
+      }
+      return null;
+    };
+    var lineOf = function (fm, key) {
+      var re = new RegExp("^\\s*\"?" + key + "\"?\\s*=");
+      for (var i = 1; i < fm.top; i++) if (re.test(fm.lines[i])) return i;
+      return -1;
+    };
+    var valueOf = function (line) {
+      var v = line.replace(/^[^=]*=\s*/, "");
+      if (v.charAt(0) === '"') {
+        for (var i = 1; i < v.length; i++) {
+          if (v.charAt(i) === "\\") { i++; continue; }
+          if (v.charAt(i) === '"') { try { return JSON.parse(v.slice(0, i + 1)); } catch (e) { return ""; } }
+        }
+        return "";
+      }
+      if (v.charAt(0) === "'") { var end = v.indexOf("'", 1); return end > 0 ? v.slice(1, end) : ""; }
+      return v.split(/[\s#]/)[0];
+    };
+    var show = function () {
+      var kind = settings.querySelector('[data-key="kind"]').value;
+      forEach(settings.querySelectorAll("[data-for]"), function (label) {
+        var fors = label.getAttribute("data-for").split(" ");
+        label.hidden = !(isCourse ? fors.indexOf("course") >= 0
+          : fors.indexOf("module") >= 0 || (kind === "quiz" && fors.indexOf("quiz") >= 0));
+      });
+    };
+    var fill = function () {
+      var fm = front();
+      settings.hidden = !fm;
+      if (!fm) return;
+      forEach(fields, function (f) {
+        var at = lineOf(fm, f.getAttribute("data-key"));
+        f.value = at < 0 ? "" : valueOf(fm.lines[at]);
+      });
+      show();
+    };
+    var write = function (f) {
+      var fm = front();
+      if (!fm) return;
+      var key = f.getAttribute("data-key");
+      var value = f.value.trim();
+      var at = lineOf(fm, key);
+      var line = value === "" && !f.hasAttribute("data-required") ? null
+        : key + " = " + (f.getAttribute("data-type") === "int" && /^\d+$/.test(value) ? value : JSON.stringify(value));
+      if (line === null) { if (at >= 0) fm.lines.splice(at, 1); }
+      else if (at >= 0) fm.lines[at] = line;
+      else fm.lines.splice(fm.top, 0, line);
+      source.value = fm.lines.join("\n");
+      show();
+    };
+    forEach(fields, function (f) { f.addEventListener("change", function () { write(f); }); });
+    source.addEventListener("input", fill);
+    fill();
+  }
+
   // ---- saved courses marked wherever they are listed (dashboard) ----
   Array.prototype.forEach.call(doc.querySelectorAll("[data-saved-slug]"), function (el) {
     if (read(SAVED + el.getAttribute("data-saved-slug"), null)) el.hidden = false;
