@@ -76,6 +76,17 @@ impl Sink<'_> {
         });
     }
 
+    /// A warning said in English and in Indonesian.
+    pub fn warning_in(&mut self, line: usize, en: impl Into<String>, id: impl Into<String>) {
+        self.out.push(Diagnostic {
+            severity: Severity::Warning,
+            path: self.path.to_string(),
+            line,
+            message: en.into(),
+            message_id: Some(id.into()),
+        });
+    }
+
     pub fn warning(&mut self, line: usize, message: impl Into<String>) {
         self.out.push(Diagnostic {
             severity: Severity::Warning,

@@ -91,7 +91,11 @@ impl Dictionary {
                         path: shown,
                         out: &mut diags,
                     }
-                    .error(0, "not UTF-8 text; save the file as UTF-8");
+                    .error_in(
+                        0,
+                        "not UTF-8 text; save the file as UTF-8",
+                        "bukan teks UTF-8; simpan ulang berkasnya sebagai UTF-8",
+                    );
                     return (Dictionary::default(), diags);
                 }
             },
@@ -128,9 +132,10 @@ impl Dictionary {
         let entries = top.tables("competency").unwrap_or_default();
         top.finish(&["competency"], |_| None);
         if entries.is_empty() {
-            sink.error(
+            sink.error_in(
                 1,
                 "no competencies; add `[[competency]]` entries with code, name and kind",
+                "belum ada kompetensi; tambahkan entri `[[competency]]` dengan code, name, dan kind",
             );
         }
         for (entry, line) in entries {
@@ -139,16 +144,18 @@ impl Dictionary {
             };
             let code = competency.code.clone();
             if !valid_code(&code) {
-                sink.error(
+                sink.error_in(
                     line,
                     format!("competency code `{code}` is not valid; use capital letters, digits and dots, such as M.PP or T.EGOV"),
+                    format!("kode kompetensi `{code}` tidak sah; pakai huruf kapital, angka, dan titik, misalnya M.PP atau T.EGOV"),
                 );
                 continue;
             }
             if dict.by_code.contains_key(&code) {
-                sink.error(
+                sink.error_in(
                     line,
                     format!("competency `{code}` is listed twice; keep one entry"),
+                    format!("kompetensi `{code}` tercantum dua kali; sisakan satu"),
                 );
                 continue;
             }
@@ -175,10 +182,13 @@ fn read_entry(
         .and_then(|k| match Kind::parse(&k) {
             Some(kind) => Some(kind),
             None => {
-                f.sink.error(
+                f.sink.error_in(
                     kind_line,
                     format!(
                         "unknown kind `{k}`; use \"manajerial\", \"sosial-kultural\" or \"teknis\""
+                    ),
+                    format!(
+                        "jenis `{k}` tidak dikenal; pakai \"manajerial\", \"sosial-kultural\", atau \"teknis\""
                     ),
                 );
                 None
@@ -195,12 +205,11 @@ fn read_entry(
         )
         .unwrap_or_default();
     if !levels.is_empty() && levels.len() != 5 {
-        f.sink.error(
+        let n = levels.len();
+        f.sink.error_in(
             levels_line,
-            format!(
-                "`levels` has {} descriptions; give exactly five, for levels 1 to 5",
-                levels.len()
-            ),
+            format!("`levels` has {n} descriptions; give exactly five, for levels 1 to 5"),
+            format!("`levels` berisi {n} uraian; tulis tepat lima, untuk level 1 sampai 5"),
         );
     }
     f.finish(&["code", "name", "kind", "description", "levels"], |_| None);

@@ -271,7 +271,7 @@ fn walk(dir: &Path, rel: &str, files: &mut Files, sink: &mut Sink<'_>, shown: &s
             continue;
         };
         if meta.file_type().is_symlink() {
-            sink.warning(0, format!("{shown}/{rel_path} is a symbolic link and is ignored; copy the file into the folder instead"));
+            sink.warning_in(0, format!("{shown}/{rel_path} is a symbolic link and is ignored; copy the file into the folder instead"), format!("{shown}/{rel_path} adalah tautan simbolis dan diabaikan; salin berkasnya sendiri ke folder"));
         } else if meta.is_dir() {
             walk(&entry.path(), &rel_path, files, sink, shown);
         } else if rel.is_empty() && name.ends_with(".md") {
@@ -285,13 +285,11 @@ fn walk(dir: &Path, rel: &str, files: &mut Files, sink: &mut Sink<'_>, shown: &s
 fn read_text(path: &Path, sink: &mut Sink<'_>) -> Option<String> {
     match std::fs::read(path) {
         Ok(bytes) if bytes.len() > MAX_MARKDOWN_BYTES => {
-            sink.error(
+            let (kb, max) = (bytes.len() / 1024, MAX_MARKDOWN_BYTES / 1024);
+            sink.error_in(
                 0,
-                format!(
-                    "the file is {} KB; split it into smaller modules (at most {} KB each)",
-                    bytes.len() / 1024,
-                    MAX_MARKDOWN_BYTES / 1024
-                ),
+                format!("the file is {kb} KB; split it into smaller modules (at most {max} KB each)"),
+                format!("berkas ini {kb} KB; pecah menjadi modul-modul yang lebih kecil (paling besar {max} KB)"),
             );
             None
         }
@@ -534,10 +532,14 @@ fn read_assets(
         let Some((_, content_type)) = ASSET_TYPES.iter().find(|(e, _)| *e == ext) else {
             if rel.contains('/') || !rel.ends_with(".toml") {
                 let kinds: Vec<&str> = ASSET_TYPES.iter().map(|(e, _)| *e).collect();
-                sink.warning(
+                sink.warning_in(
                     0,
                     format!(
                         "this file type is not served and the file is ignored; assets may be {}",
+                        kinds.join(", ")
+                    ),
+                    format!(
+                        "jenis berkas ini tidak dipakai dan diabaikan; aset boleh berupa {}",
                         kinds.join(", ")
                     ),
                 );
@@ -545,14 +547,14 @@ fn read_assets(
             continue;
         };
         match std::fs::read(path) {
-            Ok(bytes) if bytes.len() > MAX_ASSET_BYTES => sink.error(
-                0,
-                format!(
-                    "the file is {} MB; assets may be at most {} MB, so compress or shrink it",
-                    bytes.len() / (1024 * 1024),
-                    MAX_ASSET_BYTES / (1024 * 1024)
-                ),
-            ),
+            Ok(bytes) if bytes.len() > MAX_ASSET_BYTES => {
+                let (mb, max) = (bytes.len() / (1024 * 1024), MAX_ASSET_BYTES / (1024 * 1024));
+                sink.error_in(
+                    0,
+                    format!("the file is {mb} MB; assets may be at most {max} MB, so compress or shrink it"),
+                    format!("berkas ini {mb} MB; aset paling besar {max} MB, jadi kompres atau perkecil"),
+                )
+            }
             Ok(bytes) => {
                 let hash = hex::encode(Sha256::digest(&bytes));
                 all_files.insert(rel.clone(), bytes.clone());
@@ -737,10 +739,13 @@ fn errors_since(sink: &Sink<'_>, before: usize) -> bool {
 
 fn check_language(language: &str, line: usize, sink: &mut Sink<'_>) {
     if !["id", "en"].contains(&language) {
-        sink.error(
+        sink.error_in(
             line,
             format!(
                 "language `{language}` is not supported; use \"id\" (Bahasa Indonesia) or \"en\""
+            ),
+            format!(
+                "bahasa `{language}` tidak didukung; pakai \"id\" (Bahasa Indonesia) atau \"en\""
             ),
         );
     }
@@ -759,11 +764,12 @@ fn prerequisites(f: &mut Fields<'_, '_, '_>, slug: &str, dir: &Path) -> Vec<Stri
     let sink = &mut *f.sink;
     for p in &prerequisites {
         if !valid_slug(p) {
-            sink.error(line, format!("prerequisite `{p}` is not a course slug; use the folder name of the course, such as literasi-digital-asn"));
+            sink.error_in(line, format!("prerequisite `{p}` is not a course slug; use the folder name of the course, such as literasi-digital-asn"), format!("prasyarat `{p}` bukan alamat kursus; pakai nama folder kursusnya, misalnya literasi-digital-asn"));
         } else if p == slug {
-            sink.error(
+            sink.error_in(
                 line,
                 "a course cannot be its own prerequisite; remove it from `prerequisites`",
+                "kursus tidak dapat menjadi prasyaratnya sendiri; hapus dari `prerequisites`",
             );
         } else if let Some(parent) = dir
             .canonicalize()
@@ -771,7 +777,7 @@ fn prerequisites(f: &mut Fields<'_, '_, '_>, slug: &str, dir: &Path) -> Vec<Stri
             .and_then(|d| d.parent().map(Path::to_path_buf))
         {
             if !parent.join(p).join("course.md").is_file() {
-                sink.warning(line, format!("prerequisite `{p}` is not a course folder next to this one; it must be published before this course"));
+                sink.warning_in(line, format!("prerequisite `{p}` is not a course folder next to this one; it must be published before this course"), format!("prasyarat `{p}` tidak ada sebagai folder kursus di sebelah kursus ini; kursus itu harus sudah terbit sebelum kursus ini"));
             }
         }
     }
@@ -939,10 +945,14 @@ fn quiz_settings(f: &mut Fields<'_, '_, '_>, course_pass_mark: i32) -> QuizSetti
                 .iter()
                 .map(|r| format!("\"{}\"", r.code()))
                 .collect();
-            f.sink.error(
+            f.sink.error_in(
                 review_line,
                 format!(
                     "review `{v}` is not known; use one of {} (the default is \"after_pass\")",
+                    allowed.join(", ")
+                ),
+                format!(
+                    "review `{v}` tidak dikenal; pakai salah satu dari {} (bawaan \"after_pass\")",
                     allowed.join(", ")
                 ),
             );
