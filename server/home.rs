@@ -34,6 +34,15 @@ async fn menu(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     ctx.page("pages/menu", json!({ "work": work }))
 }
 
+/// What the home page shows a learner: a welcome, where to go on, the year's JP.
+#[derive(serde::Serialize)]
+struct Learner {
+    name: String,
+    resume: Option<crate::learning::resume::Resume>,
+    jp: crate::competency::jp::Standing,
+    jp_pct: i64,
+}
+
 async fn home(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {
     let user = me.0.as_ref().map(|u| (u.id, u.name.clone()));
     let now = ctx.now();
@@ -43,20 +52,14 @@ async fn home(ctx: Ctx, me: MaybeUser) -> Result<HttpResponse, AppError> {
             let courses = store::catalog(conn)?;
             let learner = match user {
                 Some((id, name)) => {
-                    use crate::competency::jp;
-                    let zone = crate::clock::zone_of_user(conn, id)?;
-                    let year = zone.year_of(now);
-                    let earned = jp::earned(conn, id, year)?;
-                    let agency = crate::accounts::users::find(conn, id)?.and_then(|u| u.agency_id);
-                    let target = jp::target(conn, agency)?;
-                    Some(json!({
-                        "name": name,
-                        "resume": crate::learning::resume::resume(conn, id)?,
-                        "year": year,
-                        "jp": earned,
-                        "jp_target": target,
-                        "jp_pct": (earned * 100 / target.max(1)).min(100),
-                    }))
+                    let year = crate::clock::zone_of_user(conn, id)?.year_of(now);
+                    let jp = crate::competency::jp::standing(conn, id, year)?;
+                    Some(Learner {
+                        name,
+                        resume: crate::learning::resume::resume(conn, id)?,
+                        jp,
+                        jp_pct: jp.percent(),
+                    })
                 }
                 None => None,
             };

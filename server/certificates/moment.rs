@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::model::{self, Certificate};
-use crate::db::schema::{completions, course_versions, users};
+use crate::db::schema::{completions, course_versions};
 use crate::db::{DbConnection, DbError};
 
 /// What a completion brought, for the page that celebrates it.
@@ -85,20 +85,14 @@ pub fn of_enrollment(
         None => named_levels(conn, &competencies)?,
     };
     let zone = crate::clock::zone_of_user(conn, user_id)?;
-    let year = zone.year_of(completed_at);
-    let jp_year = crate::competency::jp::earned(conn, user_id, year)?;
-    let agency: Option<i64> = users::table
-        .find(user_id)
-        .select(users::agency_id)
-        .first(conn)?;
-    let jp_target = crate::competency::jp::target(conn, agency)?;
+    let standing = crate::competency::jp::standing(conn, user_id, zone.year_of(completed_at))?;
     Ok(Some(Moment {
         course_title,
         jp,
-        year,
-        jp_year,
-        jp_target,
-        jp_reached: jp_year >= jp_target,
+        year: standing.year,
+        jp_year: standing.earned,
+        jp_target: standing.target,
+        jp_reached: standing.reached(),
         levels,
         certificate: certificate.map(|c| Links {
             verify_url: model::verify_url(base_url, &c.code),

@@ -379,9 +379,6 @@ pub fn review_costed(
     cost: Option<Option<i64>>,
 ) -> Result<Activity, ReviewError> {
     let note = note.trim();
-    if !approve && note.chars().count() < 3 {
-        return Err(ReviewRefused::NoteRequired.into());
-    }
     crate::db::transaction(conn, |conn| {
         let Some(a) = find(conn, id)? else {
             return Err(ReviewRefused::NotFound.into());
@@ -392,6 +389,10 @@ pub fn review_costed(
             .first(conn)?;
         if holder_supervisor != Some(supervisor_id) || a.user_id == supervisor_id {
             return Err(ReviewRefused::NotFound.into());
+        }
+        // (after the check of who decides: someone else's activity is not found, whatever the note)
+        if !approve && note.chars().count() < 3 {
+            return Err(ReviewRefused::NoteRequired.into());
         }
         let status = if approve { "approved" } else { "rejected" };
         let now = Utc::now().naive_utc();

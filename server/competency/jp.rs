@@ -63,6 +63,40 @@ pub fn earned(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<i64, D
     Ok(jp.unwrap_or(0) + outside.unwrap_or(0))
 }
 
+/// A person's JP in a year against their agency's target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Standing {
+    pub year: i32,
+    pub earned: i64,
+    pub target: i64,
+}
+
+impl Standing {
+    /// How far along, 0–100.
+    pub fn percent(&self) -> i64 {
+        (self.earned * 100 / self.target.max(1)).min(100)
+    }
+
+    pub fn reached(&self) -> bool {
+        self.earned >= self.target
+    }
+}
+
+/// `user_id`'s JP in `year` (of their agency's zone) against their agency's target.
+pub fn standing(conn: &mut DbConnection, user_id: i64, year: i32) -> Result<Standing, DbError> {
+    let agency: Option<i64> = crate::db::schema::users::table
+        .find(user_id)
+        .select(crate::db::schema::users::agency_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    Ok(Standing {
+        year,
+        earned: earned(conn, user_id, year)?,
+        target: target(conn, agency)?,
+    })
+}
+
 /// The yearly target for someone in this agency: its own when set above the minimum.
 pub fn target(conn: &mut DbConnection, agency_id: Option<i64>) -> Result<i64, DbError> {
     let own: Option<i32> = match agency_id {

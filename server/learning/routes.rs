@@ -477,9 +477,8 @@ pub fn dashboard(
     }
     // The same tally as the competency profile: completions and approved outside activities,
     // against the agency's target (at least 20 JP).
-    d.jp_this_year = crate::competency::jp::earned(conn, user_id, d.year)?;
-    let agency = crate::accounts::users::find(conn, user_id)?.and_then(|u| u.agency_id);
-    d.jp_target = crate::competency::jp::target(conn, agency)?;
+    let jp = crate::competency::jp::standing(conn, user_id, d.year)?;
+    (d.jp_this_year, d.jp_target) = (jp.earned, jp.target);
     Ok(d)
 }
 

@@ -37,7 +37,10 @@ pub struct Views {
 /// The phone's bottom tab a path belongs to (`home`, `catalog`, `learning`, `profile`, `menu`),
 /// or "" for none of them.
 fn tab_of(path: &str) -> &'static str {
-    let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
+    let under = |p: &str| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
     if path == "/" {
         "home"
     } else if under("/courses") || under("/quiz") {
@@ -286,6 +289,22 @@ impl HelperDef for AssetUrl {
 
 #[cfg(test)]
 mod tests {
+    /// The phone's bottom tab a page belongs to (a path's segment, not its prefix).
+    #[test]
+    fn pages_belong_to_their_tab() {
+        use super::tab_of;
+        assert_eq!(tab_of("/"), "home");
+        assert_eq!(tab_of("/courses"), "catalog");
+        assert_eq!(tab_of("/courses/etika/01-pengantar"), "catalog");
+        assert_eq!(tab_of("/quiz/attempts/7"), "catalog");
+        assert_eq!(tab_of("/me/profile"), "profile");
+        assert_eq!(tab_of("/me"), "learning");
+        assert_eq!(tab_of("/me/certificates/abc"), "learning");
+        assert_eq!(tab_of("/menu"), "menu");
+        assert_eq!(tab_of("/meja"), "");
+        assert_eq!(tab_of("/admin"), "");
+    }
+
     use super::framed;
 
     #[test]

@@ -187,17 +187,20 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
     let approvals = text(&app, &other, "/team/approvals").await;
     assert!(!approvals.contains("Workshop Penyusunan SOP Pelayanan"));
     let csrf = common::csrf_of(&approvals);
-    let r = other
-        .post(app.url(&format!("/team/approvals/{id}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("decision", "approve"),
-            ("note", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    for decision in ["approve", "reject"] {
+        // (a rejection without a note too: who decides is checked before the note)
+        let r = other
+            .post(app.url(&format!("/team/approvals/{id}")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("decision", decision),
+                ("note", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{decision}");
+    }
     // nor can the holder approve their own
     let mine = text(&app, &siti, "/team/approvals").await;
     let csrf = common::csrf_of(&mine);
