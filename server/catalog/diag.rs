@@ -55,46 +55,32 @@ pub struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    pub fn error(&mut self, line: usize, message: impl Into<String>) {
+    fn push(&mut self, severity: Severity, line: usize, message: String, id: Option<String>) {
         self.out.push(Diagnostic {
-            severity: Severity::Error,
+            severity,
             path: self.path.to_string(),
             line,
-            message: message.into(),
-            message_id: None,
+            message,
+            message_id: id,
         });
+    }
+
+    pub fn error(&mut self, line: usize, message: impl Into<String>) {
+        self.push(Severity::Error, line, message.into(), None);
     }
 
     /// An error said in English and in Indonesian.
     pub fn error_in(&mut self, line: usize, en: impl Into<String>, id: impl Into<String>) {
-        self.out.push(Diagnostic {
-            severity: Severity::Error,
-            path: self.path.to_string(),
-            line,
-            message: en.into(),
-            message_id: Some(id.into()),
-        });
+        self.push(Severity::Error, line, en.into(), Some(id.into()));
+    }
+
+    pub fn warning(&mut self, line: usize, message: impl Into<String>) {
+        self.push(Severity::Warning, line, message.into(), None);
     }
 
     /// A warning said in English and in Indonesian.
     pub fn warning_in(&mut self, line: usize, en: impl Into<String>, id: impl Into<String>) {
-        self.out.push(Diagnostic {
-            severity: Severity::Warning,
-            path: self.path.to_string(),
-            line,
-            message: en.into(),
-            message_id: Some(id.into()),
-        });
-    }
-
-    pub fn warning(&mut self, line: usize, message: impl Into<String>) {
-        self.out.push(Diagnostic {
-            severity: Severity::Warning,
-            path: self.path.to_string(),
-            line,
-            message: message.into(),
-            message_id: None,
-        });
+        self.push(Severity::Warning, line, en.into(), Some(id.into()));
     }
 }
 

@@ -372,9 +372,10 @@ pub struct ModuleView {
     pub prev: Option<ModuleSummary>,
     pub next: Option<ModuleSummary>,
     pub quiz: Option<QuizInfo>,
-    /// The course's modules in order (the page's outline; not in the API's answer).
+    /// The version's outline this server keeps (the page's module list; not in the API's
+    /// answer).
     #[serde(skip)]
-    pub modules: Vec<ModuleSummary>,
+    pub outline: std::sync::Arc<super::outline::Outline>,
 }
 
 /// A module in the outline beside a lesson.
@@ -391,8 +392,10 @@ pub struct OutlineRow<'a> {
 impl ModuleView {
     /// The course's modules for the outline beside this one, `done` telling which are done.
     pub fn outline(&self, done: impl Fn(i64) -> bool) -> Vec<OutlineRow<'_>> {
-        self.modules
+        self.outline
+            .modules
             .iter()
+            .map(|m| &m.summary)
             .map(|m| OutlineRow {
                 slug: &m.slug,
                 title: &m.title,
@@ -446,7 +449,7 @@ pub fn module(
             .map(|m| m.summary.clone()),
         next: list.get(index + 1).map(|m| m.summary.clone()),
         quiz: m.quiz.clone(),
-        modules: list.iter().map(|m| m.summary.clone()).collect(),
+        outline: outline.clone(),
     }))
 }
 
