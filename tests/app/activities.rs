@@ -201,6 +201,32 @@ async fn an_approved_activity_counts_and_only_the_supervisor_decides() {
             .unwrap();
         assert_eq!(r.status(), 404, "{decision}");
     }
+    // nor can another agency's admin (no supervisor of hers): the same 404, the file hidden
+    let elsewhere = Agency::new("KAB-LAIN", "Pemerintah Kabupaten Lain").insert(&mut c);
+    Person::new("admin@lain.go.id")
+        .name("Admin instansi lain")
+        .password(PW)
+        .agency(elsewhere)
+        .admin()
+        .create(&app);
+    let admin = app.browser_as("admin@lain.go.id", PW).await;
+    let r = admin
+        .get(app.url(&format!("/activities/{id}/evidence")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    for decision in ["approve", "reject"] {
+        let r = app
+            .post_form(
+                &admin,
+                "/me",
+                &format!("/team/approvals/{id}"),
+                &[("decision", decision), ("note", "")],
+            )
+            .await;
+        assert_eq!(r.status(), 404, "another agency's admin, {decision}");
+    }
     // nor can the holder approve their own
     let mine = text(&app, &siti, "/team/approvals").await;
     let csrf = common::csrf_of(&mine);
